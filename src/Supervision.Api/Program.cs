@@ -1,1 +1,7 @@
-var app = Microsoft.AspNetCore.Builder.WebApplication.Create(args); app.Run();
+using Supervision.Api.Hosting;
+
+var app = PlatformHost.Build(args);
+await app.RunAsync();
+
+/// <summary>Entry point, visible to the integration tests' host.</summary>
+public partial class Program;

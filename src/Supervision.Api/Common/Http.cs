@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Supervision.Api.Common;
+
+/// <summary>One validation failure: the JSON field (or CSV column) and the reason, as problem details carry them.</summary>
+public sealed record FieldError(string Field, string Reason);
+
+public static class Problems
+{
+    public static ValidationProblem Validation(IEnumerable<FieldError> errors) =>
+        TypedResults.ValidationProblem(
+            errors.GroupBy(e => e.Field, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(e => e.Reason).ToArray(), StringComparer.Ordinal),
+            detail: "One or more fields are invalid; see 'errors' for each field and the reason.",
+            title: "The request is invalid");
+
+    public static ValidationProblem Validation(string field, string reason) => Validation([new FieldError(field, reason)]);
+
+    public static ProblemHttpResult NotFound(string what, string key) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"{what} not found", detail: $"There is no {what} '{key}'.");
+
+    public static ProblemHttpResult Conflict(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: detail);
+
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail);
+
+    public static ProblemHttpResult PreconditionFailed(long currentVersion) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status412PreconditionFailed,
+            title: "The record changed since you read it",
+            detail: $"If-Match did not match the current version (ETag {ETags.Format(currentVersion)}). Read it again and reapply your change.");
+
+    public static ProblemHttpResult PreconditionRequired() =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status428PreconditionRequired,
+            title: "If-Match is required",
+            detail: "Updates must send the ETag they read in an If-Match header, so that no change is silently overwritten.");
+}
+
+/// <summary>Record versions travel as strong ETags: <c>"7"</c>.</summary>
+public static class ETags
+{
+    public static string Format(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
+
+    /// <summary>Reads If-Match; null when absent, -1 when present but not one of our ETags (it then matches nothing).</summary>
+    public static long? IfMatch(HttpRequest request)
+    {
+        var header = request.Headers.IfMatch.ToString();
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            return null;
+        }
+
+        var value = header.Trim();
+        if (value.StartsWith("W/", StringComparison.Ordinal))
+        {
+            value = value[2..];
+        }
+
+        value = value.Trim('"');
+        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : -1;
+    }
+
+    public static void Set(HttpResponse response, long version) => response.Headers.ETag = Format(version);
+}
+
+/// <summary>Keyset paging: lists are ordered by their key and continue after the last key of the previous page.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? Next, int Limit);
+
+public static class Paging
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 1000;
+
+    public static bool TryLimit(int? requested, out int limit, out ValidationProblem? problem)
+    {
+        limit = requested ?? DefaultLimit;
+        problem = null;
+        if (limit is < 1 or > MaxLimit)
+        {
+            problem = Problems.Validation("limit", $"must be between 1 and {MaxLimit}");
+            return false;
+        }
+
+        return true;
+    }
+
+    public static Page<T> Of<T>(IReadOnlyList<T> rows, int limit, Func<T, string> key) =>
+        new(rows, rows.Count == limit && rows.Count > 0 ? key(rows[^1]) : null, limit);
+}
+
+/// <summary>
+/// Turns what the framework throws for unreadable requests (malformed JSON, wrong types, oversize bodies)
+/// into 400 problem details naming the field, and anything unexpected into a 500 without internals.
+/// </summary>
+public sealed class RequestExceptionHandler(IProblemDetailsService problems, ILogger<RequestExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails details;
+        if (exception is BadHttpRequestException bad)
+        {
+            var json = FindInner<JsonException>(exception);
+            var field = json?.Path is { Length: > 0 } path ? path.TrimStart('$', '.') : "body";
+            details = new ValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                [field.Length == 0 ? "body" : field] = [json?.Message ?? bad.Message],
+            })
+            {
+                Status = bad.StatusCode,
+                Title = "The request could not be read",
+                Detail = bad.Message,
+            };
+            httpContext.Response.StatusCode = bad.StatusCode;
+        }
+        else
+        {
+            logger.LogError(exception, "Unhandled exception for {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            details = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "Internal error",
+                Detail = "The server failed to complete the request; nothing was changed unless the response said so. The error was logged.",
+            };
+            httpContext.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        }
+
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = exception });
+    }
+
+    private static T? FindInner<T>(Exception? e)
+        where T : Exception
+    {
+        while (e is not null)
+        {
+            if (e is T t)
+            {
+                return t;
+            }
+
+            e = e.InnerException;
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,190 @@
+using Dapper;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
+using Supervision.Api.Audit;
+using Supervision.Api.Common;
+using Supervision.Api.Identity;
+using Supervision.Core.Identity;
+using Supervision.Grains.Hosting;
+using Supervision.Infrastructure.Identity;
+using Supervision.Infrastructure.Storage;
+
+namespace Supervision.Api.Hosting;
+
+/// <summary>
+/// Builds the API process for either mode: embedded (a co-hosted silo on a SQLite file) or production
+/// (a client of a silo cluster on PostgreSQL). Program.cs and the tests both start the platform through here.
+/// </summary>
+public static class PlatformHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var platform = PlatformSettings.From(builder.Configuration);
+
+        if (platform.ApplySchemaOnStart)
+        {
+            SchemaMigrator.MigrateAsync(platform.Provider, platform.ConnectionString, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        var coHost = platform.IsEmbedded || string.Equals(builder.Configuration["Supervision:CoHostSilo"], "true", StringComparison.OrdinalIgnoreCase);
+        if (coHost)
+        {
+            builder.UseOrleans(silo => silo.ConfigureSupervision(platform));
+        }
+        else
+        {
+            builder.UseOrleansClient(client =>
+            {
+                client.Configure<Orleans.Configuration.ClusterOptions>(o =>
+                {
+                    o.ClusterId = platform.ClusterId;
+                    o.ServiceId = platform.ServiceId;
+                });
+                client.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = platform.ConnectionString;
+                });
+            });
+        }
+
+        builder.Services.AddSupervisionServices(platform);
+        builder.AddSupervisionAuth(platform);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<RequestExceptionHandler>();
+        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info = new OpenApiInfo
+            {
+                Title = "Supervision API",
+                Version = "v1",
+                Description = "Double random, one public (双随机、一公开) inspections: the item list, the two directories, draws, results and publication.",
+            };
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["Bearer"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "A token from POST /api/auth/token, or from the configured single sign-on.",
+            };
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddHealthChecks()
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
+            .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+        builder.Services.AddHostedService<BootstrapAdmin>();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/reference", o => o.WithTitle("Supervision API reference")).AllowAnonymous();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapGet("/", () => TypedResults.Redirect("/reference")).ExcludeFromDescription();
+
+        app.MapIdentityApi();
+        app.MapAuditApi();
+
+        app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));
+        return app;
+    }
+
+    private static void PrintBanner(WebApplication app, PlatformSettings platform)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var url = addresses.FirstOrDefault() ?? "(no address)";
+        var storage = platform.IsEmbedded
+            ? $"SQLite file {Path.Combine(platform.DataDirectory, "supervision.db")}"
+            : "PostgreSQL (ConnectionStrings:Supervision)";
+        Console.WriteLine();
+        Console.WriteLine("  Supervision is running.");
+        Console.WriteLine($"    URL            {url}   (API reference at {url.TrimEnd('/')}/reference)");
+        Console.WriteLine($"    Data           {storage}");
+        Console.WriteLine($"    Sign in        POST {url.TrimEnd('/')}/api/auth/token with {{\"username\":\"admin\",\"password\":\"…\"}}");
+        Console.WriteLine();
+    }
+}
+
+/// <summary>Ready only when the database answers.</summary>
+internal sealed class StorageHealthCheck(SqlStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = await store.OpenAsync(cancellationToken);
+            await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
+            return HealthCheckResult.Healthy($"{store.Provider} answers");
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy($"{store.Provider} does not answer: {e.Message}");
+        }
+    }
+}
+
+/// <summary>Ready only when a grain can be called (the co-hosted silo is up, or the client reached a gateway).</summary>
+internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            return hosts.Count > 0 ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s)") : HealthCheckResult.Unhealthy("no active silo");
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy($"the cluster does not answer: {e.Message}");
+        }
+    }
+}
+
+/// <summary>
+/// On a fresh database, creates the first platform admin. Its password comes from Auth:BootstrapAdminPassword
+/// or is generated once and printed; a generated password must be changed at first sign-in.
+/// </summary>
+internal sealed class BootstrapAdmin(UserStore users, AuthSettings settings, ILogger<BootstrapAdmin> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (await users.AnyAsync(cancellationToken))
+        {
+            return;
+        }
+
+        var configured = settings.BootstrapAdminPassword;
+        var password = string.IsNullOrEmpty(configured) ? IdentityApi.OneTimePassword() : configured;
+        var created = await users.CreateAsync(
+            new NewUser("admin", "Platform administrator", password, [Roles.Admin], null, null, MustChangePassword: configured is null),
+            Actor.System("bootstrap"),
+            cancellationToken);
+        if (created && configured is null)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"  First start: created the platform admin 'admin' with the one-time password  {password}");
+            Console.WriteLine("  Sign in and change it (POST /api/auth/password). It is not shown again.");
+            Console.WriteLine();
+        }
+        else if (created)
+        {
+            logger.LogInformation("Created the platform admin 'admin' with the configured bootstrap password");
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

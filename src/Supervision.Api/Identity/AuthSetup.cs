@@ -1,0 +1,282 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Supervision.Core.Identity;
+using Supervision.Grains.Hosting;
+using Supervision.Infrastructure.Identity;
+
+namespace Supervision.Api.Identity;
+
+/// <summary>
+/// Settings under "Auth". Local accounts issue their own signed bearer tokens; an OpenID Connect
+/// provider (a government single sign-on) can be configured beside or instead of them.
+/// </summary>
+public sealed class AuthSettings
+{
+    public const string LocalIssuer = "supervision-local";
+    public const string Audience = "supervision-api";
+
+    public bool LocalEnabled { get; init; } = true;
+
+    /// <summary>Base64 HMAC-SHA256 key for local tokens. Embedded mode creates one in the data directory when absent.</summary>
+    public string? SigningKey { get; init; }
+
+    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(8);
+
+    public string? BootstrapAdminPassword { get; init; }
+
+    public string? OidcAuthority { get; init; }
+
+    public string? OidcAudience { get; init; }
+
+    public string RoleClaim { get; init; } = "roles";
+
+    public string DepartmentClaim { get; init; } = "department";
+
+    public string InspectorClaim { get; init; } = "inspector_certificate";
+
+    public bool OidcRequireHttpsMetadata { get; init; } = true;
+
+    private static string? Value(IConfiguration configuration, string key) =>
+        string.IsNullOrWhiteSpace(configuration[key]) ? null : configuration[key];
+
+    public static AuthSettings From(IConfiguration configuration) => new()
+    {
+        LocalEnabled = !string.Equals(configuration["Auth:Local:Enabled"], "false", StringComparison.OrdinalIgnoreCase),
+        SigningKey = Value(configuration, "Auth:Local:SigningKey"),
+        TokenLifetime = TimeSpan.TryParse(configuration["Auth:Local:TokenLifetime"], System.Globalization.CultureInfo.InvariantCulture, out var lifetime) ? lifetime : TimeSpan.FromHours(8),
+        BootstrapAdminPassword = Value(configuration, "Auth:BootstrapAdminPassword"),
+        OidcAuthority = Value(configuration, "Auth:Oidc:Authority"),
+        OidcAudience = Value(configuration, "Auth:Oidc:Audience"),
+        RoleClaim = configuration["Auth:Oidc:RoleClaim"] ?? "roles",
+        DepartmentClaim = configuration["Auth:Oidc:DepartmentClaim"] ?? "department",
+        InspectorClaim = configuration["Auth:Oidc:InspectorClaim"] ?? "inspector_certificate",
+        OidcRequireHttpsMetadata = !string.Equals(configuration["Auth:Oidc:RequireHttpsMetadata"], "false", StringComparison.OrdinalIgnoreCase),
+    };
+}
+
+/// <summary>Claim names inside the platform's own principal, whatever the token's origin.</summary>
+public static class SupervisionClaims
+{
+    public const string Username = "sub";
+    public const string Role = "role";
+    public const string Department = "dept";
+    public const string Inspector = "inspector";
+
+    public static Actor ToActor(this ClaimsPrincipal principal) => new(
+        principal.FindFirstValue(Username) ?? principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown",
+        principal.FindAll(Role).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToArray(),
+        principal.FindFirstValue(Department),
+        principal.FindFirstValue(Inspector));
+}
+
+public static class AuthSetup
+{
+    public const string LocalScheme = "Local";
+    public const string OidcScheme = "Oidc";
+    public const string SelectorScheme = "Bearer";
+
+    public static WebApplicationBuilder AddSupervisionAuth(this WebApplicationBuilder builder, PlatformSettings platform)
+    {
+        var settings = AuthSettings.From(builder.Configuration);
+        if (!settings.LocalEnabled && string.IsNullOrWhiteSpace(settings.OidcAuthority))
+        {
+            throw new InvalidOperationException(
+                "No way to sign in is configured: set Auth:Oidc:Authority for single sign-on, or leave Auth:Local:Enabled on.");
+        }
+
+        var key = LoadSigningKey(settings, platform);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(new LocalTokenKey(key));
+        builder.Services.AddSingleton<TokenService>();
+
+        var auth = builder.Services.AddAuthentication(SelectorScheme);
+        auth.AddPolicyScheme(SelectorScheme, "Local or single sign-on bearer token", o =>
+        {
+            // Route each token to the scheme that issued it, so both kinds of account work side by side.
+            o.ForwardDefaultSelector = context =>
+            {
+                var header = context.Request.Headers.Authorization.ToString();
+                if (settings.OidcAuthority is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+                {
+                    var raw = header["Bearer ".Length..].Trim();
+                    var handler = new JsonWebTokenHandler();
+                    if (handler.CanReadToken(raw) && handler.ReadJsonWebToken(raw).Issuer != AuthSettings.LocalIssuer)
+                    {
+                        return OidcScheme;
+                    }
+                }
+
+                return LocalScheme;
+            };
+        });
+        auth.AddJwtBearer(LocalScheme, o =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = AuthSettings.LocalIssuer,
+                ValidAudience = AuthSettings.Audience,
+                IssuerSigningKey = new SymmetricSecurityKey(key),
+                NameClaimType = SupervisionClaims.Username,
+                RoleClaimType = SupervisionClaims.Role,
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+        });
+        if (settings.OidcAuthority is not null)
+        {
+            auth.AddJwtBearer(OidcScheme, o =>
+            {
+                o.Authority = settings.OidcAuthority;
+                o.Audience = settings.OidcAudience;
+                o.RequireHttpsMetadata = settings.OidcRequireHttpsMetadata;
+                o.MapInboundClaims = false;
+                o.TokenValidationParameters.RoleClaimType = SupervisionClaims.Role;
+                o.Events = new JwtBearerEvents
+                {
+                    OnTokenValidated = context => MapSingleSignOnAsync(context, settings),
+                };
+            });
+        }
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Authenticated, p => p.RequireAuthenticatedUser())
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Policies.Staff, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer))
+            .AddPolicy(Policies.Scheduling, p => p.RequireRole(Roles.Admin, Roles.Scheduler));
+        return builder;
+    }
+
+    /// <summary>
+    /// Translates a single-sign-on identity into the platform's claims: an account provisioned with that
+    /// subject wins (its roles and department are authoritative); otherwise the configured token claims are used.
+    /// </summary>
+    private static async Task MapSingleSignOnAsync(TokenValidatedContext context, AuthSettings settings)
+    {
+        var principal = context.Principal!;
+        var subject = principal.FindFirstValue("sub");
+        var identity = new ClaimsIdentity(OidcScheme, SupervisionClaims.Username, SupervisionClaims.Role);
+        var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
+        var account = subject is null ? null : await users.FindByExternalSubjectAsync(subject, context.HttpContext.RequestAborted);
+        if (account is { Disabled: true })
+        {
+            context.Fail("account disabled");
+            return;
+        }
+
+        if (account is not null)
+        {
+            identity.AddClaim(new Claim(SupervisionClaims.Username, account.Username));
+            identity.AddClaims(account.RoleList.Select(r => new Claim(SupervisionClaims.Role, r)));
+            AddIfPresent(identity, SupervisionClaims.Department, account.DepartmentCode);
+            AddIfPresent(identity, SupervisionClaims.Inspector, account.InspectorCertificateNo);
+        }
+        else
+        {
+            identity.AddClaim(new Claim(SupervisionClaims.Username, principal.FindFirstValue("preferred_username") ?? subject ?? "unknown"));
+            identity.AddClaims(principal.FindAll(settings.RoleClaim).Select(c => c.Value).Where(Roles.IsKnown).Select(r => new Claim(SupervisionClaims.Role, r)));
+            AddIfPresent(identity, SupervisionClaims.Department, principal.FindFirstValue(settings.DepartmentClaim));
+            AddIfPresent(identity, SupervisionClaims.Inspector, principal.FindFirstValue(settings.InspectorClaim));
+        }
+
+        context.Principal = new ClaimsPrincipal(identity);
+    }
+
+    private static void AddIfPresent(ClaimsIdentity identity, string type, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            identity.AddClaim(new Claim(type, value));
+        }
+    }
+
+    /// <summary>
+    /// The local token key: configured, or (embedded mode only) created once in the data directory so tokens
+    /// survive a restart. Several API instances in production must share one configured key.
+    /// </summary>
+    private static byte[] LoadSigningKey(AuthSettings settings, PlatformSettings platform)
+    {
+        if (!string.IsNullOrWhiteSpace(settings.SigningKey))
+        {
+            var configured = Convert.FromBase64String(settings.SigningKey);
+            if (configured.Length < 32)
+            {
+                throw new InvalidOperationException("Auth:Local:SigningKey must be at least 32 bytes, base64-encoded.");
+            }
+
+            return configured;
+        }
+
+        if (!platform.IsEmbedded && settings.LocalEnabled)
+        {
+            throw new InvalidOperationException(
+                "Auth:Local:SigningKey is required in production (every API instance must share it). " +
+                "Generate one with `openssl rand -base64 48`, or disable local accounts with Auth:Local:Enabled=false.");
+        }
+
+        Directory.CreateDirectory(platform.DataDirectory);
+        var path = Path.Combine(platform.DataDirectory, "signing.key");
+        if (File.Exists(path))
+        {
+            return Convert.FromBase64String(File.ReadAllText(path).Trim());
+        }
+
+        var key = RandomNumberGenerator.GetBytes(48);
+        File.WriteAllText(path, Convert.ToBase64String(key));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return key;
+    }
+}
+
+public static class Policies
+{
+    public const string Authenticated = "authenticated";
+    public const string Admin = "admin";
+    public const string Staff = "staff";
+    public const string Scheduling = "scheduling";
+}
+
+public sealed record LocalTokenKey(byte[] Key);
+
+/// <summary>Issues the platform's own bearer tokens for local accounts.</summary>
+public sealed class TokenService(LocalTokenKey key, AuthSettings settings, TimeProvider clock)
+{
+    public (string Token, DateTimeOffset ExpiresAt) Issue(UserAccount user)
+    {
+        var now = clock.GetUtcNow();
+        var expires = now + settings.TokenLifetime;
+        var claims = new Dictionary<string, object>
+        {
+            [SupervisionClaims.Username] = user.Username,
+            ["name"] = user.DisplayName,
+            [SupervisionClaims.Role] = user.RoleList.ToArray(),
+        };
+        if (user.DepartmentCode is not null)
+        {
+            claims[SupervisionClaims.Department] = user.DepartmentCode;
+        }
+
+        if (user.InspectorCertificateNo is not null)
+        {
+            claims[SupervisionClaims.Inspector] = user.InspectorCertificateNo;
+        }
+
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = AuthSettings.LocalIssuer,
+            Audience = AuthSettings.Audience,
+            Claims = claims,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key.Key), SecurityAlgorithms.HmacSha256),
+        };
+        return (new JsonWebTokenHandler().CreateToken(descriptor), expires);
+    }
+}

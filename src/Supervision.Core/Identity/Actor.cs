@@ -1,0 +1,38 @@
+namespace Supervision.Core.Identity;
+
+/// <summary>The roles of the platform. The anonymous public has no role and no account.</summary>
+public static class Roles
+{
+    public const string Admin = "admin";
+    public const string Scheduler = "scheduler";
+    public const string Reviewer = "reviewer";
+    public const string Inspector = "inspector";
+
+    public static readonly IReadOnlyList<string> All = [Admin, Scheduler, Reviewer, Inspector];
+
+    public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
+}
+
+/// <summary>
+/// Who is acting: the authenticated user as the domain sees them. Every write carries one, so that
+/// authorization (role and department) and the audit log speak about the same person.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("supervision.actor")]
+public sealed record Actor(
+    [property: Id(0)] string Username,
+    [property: Id(1)] IReadOnlyList<string> Roles,
+    [property: Id(2)] string? DepartmentCode,
+    [property: Id(3)] string? InspectorCertificateNo)
+{
+    public bool IsAdmin => Has(Identity.Roles.Admin);
+
+    public bool Has(string role) => Roles.Contains(role, StringComparer.Ordinal);
+
+    /// <summary>True when this actor may act with <paramref name="role"/> for <paramref name="departmentCode"/>:
+    /// platform admins act for every department, everyone else only for their own.</summary>
+    public bool CanActFor(string role, string departmentCode) =>
+        IsAdmin || (Has(role) && string.Equals(DepartmentCode, departmentCode, StringComparison.Ordinal));
+
+    /// <summary>The actor used by start-up and maintenance commands, named so the audit log says so.</summary>
+    public static Actor System(string what) => new($"system:{what}", [Identity.Roles.Admin], null, null);
+}

@@ -1,0 +1,233 @@
+using System.Data.Common;
+using Dapper;
+using Microsoft.AspNetCore.Identity;
+using Supervision.Core.Identity;
+using Supervision.Infrastructure.Audit;
+using Supervision.Infrastructure.Storage;
+
+namespace Supervision.Infrastructure.Identity;
+
+/// <summary>A local account. The password hash never leaves this type's store; <see cref="UserView"/> is what callers see.</summary>
+public sealed record UserAccount
+{
+    public required string Username { get; init; }
+    public required string DisplayName { get; init; }
+    public string? PasswordHash { get; init; }
+    public required string Roles { get; init; }
+    public string? DepartmentCode { get; init; }
+    public string? InspectorCertificateNo { get; init; }
+    public string? ExternalSubject { get; init; }
+    public bool MustChangePassword { get; init; }
+    public bool Disabled { get; init; }
+    public long Version { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public IReadOnlyList<string> RoleList => Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public Actor ToActor() => new(Username, RoleList, DepartmentCode, InspectorCertificateNo);
+
+    public UserView ToView() => new(Username, DisplayName, RoleList, DepartmentCode, InspectorCertificateNo, MustChangePassword, Disabled, Version);
+}
+
+/// <summary>An account as the API shows it: no password hash.</summary>
+public sealed record UserView(
+    string Username,
+    string DisplayName,
+    IReadOnlyList<string> Roles,
+    string? DepartmentCode,
+    string? InspectorCertificateNo,
+    bool MustChangePassword,
+    bool Disabled,
+    long Version);
+
+public sealed record NewUser(
+    string Username,
+    string DisplayName,
+    string? Password,
+    IReadOnlyList<string> Roles,
+    string? DepartmentCode,
+    string? InspectorCertificateNo,
+    bool MustChangePassword);
+
+/// <summary>Local accounts with PBKDF2 password hashes (ASP.NET Core Identity's hasher).</summary>
+public sealed class UserStore(SqlStore store, AuditLog audit, TimeProvider clock)
+{
+    private const string Columns =
+        """
+        username, display_name AS DisplayName, password_hash AS PasswordHash, roles,
+        department_code AS DepartmentCode, inspector_certificate_no AS InspectorCertificateNo,
+        external_subject AS ExternalSubject, must_change_password AS MustChangePassword, disabled, version,
+        created_at AS CreatedAt, updated_at AS UpdatedAt
+        """;
+
+    private readonly PasswordHasher<UserAccount> _hasher = new();
+
+    public async Task<UserAccount?> FindAsync(string username, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<UserAccount>(
+            new CommandDefinition($"SELECT {Columns} FROM users WHERE username = @username", new { username }, cancellationToken: ct));
+    }
+
+    public async Task<UserAccount?> FindByExternalSubjectAsync(string subject, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<UserAccount>(
+            new CommandDefinition($"SELECT {Columns} FROM users WHERE external_subject = @subject", new { subject }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<UserAccount>> ListAsync(string? departmentCode, string? after, int limit, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var rows = await connection.QueryAsync<UserAccount>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM users
+            WHERE (@departmentCode IS NULL OR department_code = @departmentCode)
+              AND (@after IS NULL OR username > @after)
+            ORDER BY username LIMIT @limit
+            """,
+            new { departmentCode, after, limit },
+            cancellationToken: ct));
+        return rows.AsList();
+    }
+
+    public async Task<bool> AnyAsync(CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM users", cancellationToken: ct)) > 0;
+    }
+
+    /// <summary>Checks a password; returns the account only when it exists, is enabled and the password matches.</summary>
+    public async Task<UserAccount?> VerifyPasswordAsync(string username, string password, CancellationToken ct = default)
+    {
+        var user = await FindAsync(username, ct);
+        if (user is null || user.Disabled || user.PasswordHash is null)
+        {
+            // Hash anyway so a missing account costs as much time as a wrong password.
+            _hasher.HashPassword(null!, password);
+            return null;
+        }
+
+        var outcome = _hasher.VerifyHashedPassword(user, user.PasswordHash, password);
+        if (outcome == PasswordVerificationResult.Failed)
+        {
+            return null;
+        }
+
+        if (outcome == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            await using var connection = await store.OpenAsync(ct);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE users SET password_hash = @hash WHERE username = @username",
+                new { hash = _hasher.HashPassword(user, password), username },
+                cancellationToken: ct));
+        }
+
+        return user;
+    }
+
+    /// <summary>Creates an account; returns false (and writes nothing) when the username is taken.</summary>
+    public Task<bool> CreateAsync(NewUser user, Actor actor, CancellationToken ct = default) =>
+        store.InTransactionAsync(async (connection, tx) =>
+        {
+            var now = clock.GetUtcNow();
+            var hash = user.Password is null ? null : _hasher.HashPassword(null!, user.Password);
+            var inserted = await connection.ExecuteAsync(
+                """
+                INSERT INTO users (username, display_name, password_hash, roles, department_code, inspector_certificate_no,
+                                   must_change_password, disabled, version, created_at, updated_at)
+                VALUES (@Username, @DisplayName, @hash, @roles, @DepartmentCode, @InspectorCertificateNo,
+                        @MustChangePassword, @disabled, 1, @now, @now)
+                ON CONFLICT (username) DO NOTHING
+                """,
+                new
+                {
+                    user.Username,
+                    user.DisplayName,
+                    hash,
+                    roles = string.Join(',', user.Roles),
+                    user.DepartmentCode,
+                    user.InspectorCertificateNo,
+                    user.MustChangePassword,
+                    disabled = false,
+                    now,
+                },
+                tx);
+            if (inserted == 0)
+            {
+                return false;
+            }
+
+            await audit.AppendAsync(connection, tx, actor, "user.created", "user", user.Username, user.DepartmentCode, null,
+                new { user.Username, user.DisplayName, user.Roles, user.DepartmentCode, user.InspectorCertificateNo });
+            return true;
+        }, ct);
+
+    /// <summary>Sets a new password. With <paramref name="expectedVersion"/> the change only applies to that version.</summary>
+    public Task<bool> SetPasswordAsync(string username, string newPassword, bool mustChange, Actor actor, CancellationToken ct = default) =>
+        store.InTransactionAsync(async (connection, tx) =>
+        {
+            var changed = await connection.ExecuteAsync(
+                """
+                UPDATE users SET password_hash = @hash, must_change_password = @mustChange, version = version + 1, updated_at = @now
+                WHERE username = @username
+                """,
+                new { hash = _hasher.HashPassword(null!, newPassword), mustChange, now = clock.GetUtcNow(), username },
+                tx);
+            if (changed == 0)
+            {
+                return false;
+            }
+
+            // The hash itself is never written to the audit log.
+            await audit.AppendAsync(connection, tx, actor, "user.password-set", "user", username, null, null, new { mustChange });
+            return true;
+        }, ct);
+
+    public enum UpdateOutcome { Updated, NotFound, VersionMismatch }
+
+    public Task<(UpdateOutcome Outcome, UserAccount? User)> UpdateAsync(
+        string username, string displayName, IReadOnlyList<string> roles, string? departmentCode, string? inspectorCertificateNo,
+        bool disabled, long? expectedVersion, Actor actor, CancellationToken ct = default) =>
+        store.InTransactionAsync<(UpdateOutcome, UserAccount?)>(async (connection, tx) =>
+        {
+            var before = await connection.QuerySingleOrDefaultAsync<UserAccount>(
+                $"SELECT {Columns} FROM users WHERE username = @username", new { username }, tx);
+            if (before is null)
+            {
+                return (UpdateOutcome.NotFound, null);
+            }
+
+            if (expectedVersion is { } v && v != before.Version)
+            {
+                return (UpdateOutcome.VersionMismatch, before);
+            }
+
+            var after = before with
+            {
+                DisplayName = displayName,
+                Roles = string.Join(',', roles),
+                DepartmentCode = departmentCode,
+                InspectorCertificateNo = inspectorCertificateNo,
+                Disabled = disabled,
+                Version = before.Version + 1,
+                UpdatedAt = clock.GetUtcNow(),
+            };
+            var changed = await connection.ExecuteAsync(
+                """
+                UPDATE users SET display_name = @DisplayName, roles = @Roles, department_code = @DepartmentCode,
+                    inspector_certificate_no = @InspectorCertificateNo, disabled = @Disabled, version = @Version, updated_at = @UpdatedAt
+                WHERE username = @Username AND version = @previous
+                """,
+                new { after.DisplayName, after.Roles, after.DepartmentCode, after.InspectorCertificateNo, after.Disabled, after.Version, after.UpdatedAt, after.Username, previous = before.Version },
+                tx);
+            if (changed == 0)
+            {
+                return (UpdateOutcome.VersionMismatch, before);
+            }
+
+            await audit.AppendAsync(connection, tx, actor, "user.updated", "user", username, after.DepartmentCode, before.ToView(), after.ToView());
+            return (UpdateOutcome.Updated, after);
+        }, ct);
+}

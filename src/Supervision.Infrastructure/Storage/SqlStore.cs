@@ -1,0 +1,191 @@
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Supervision.Infrastructure.Storage;
+
+/// <summary>
+/// The one way the read models, directories, identity and audit reach the database. It hides the
+/// two providers behind <see cref="DbDataSource"/> and carries the few places where their SQL differs.
+/// Orleans' own tables are reached by the Orleans ADO.NET providers, not through this type.
+/// </summary>
+public sealed class SqlStore : IAsyncDisposable
+{
+    static SqlStore() => DapperSetup.EnsureConfigured();
+
+    private SqlStore(StorageProvider provider, string connectionString, DbDataSource dataSource)
+    {
+        Provider = provider;
+        ConnectionString = connectionString;
+        DataSource = dataSource;
+    }
+
+    public StorageProvider Provider { get; }
+
+    public string ConnectionString { get; }
+
+    public DbDataSource DataSource { get; }
+
+    public bool IsPostgres => Provider == StorageProvider.PostgreSql;
+
+    /// <summary>Case-insensitive "contains" operator: PostgreSQL's ILIKE, SQLite's LIKE (ASCII case-insensitive).</summary>
+    public string Like => IsPostgres ? "ILIKE" : "LIKE";
+
+    public static SqlStore Create(StorageProvider provider, string connectionString) => provider switch
+    {
+        StorageProvider.PostgreSql => new SqlStore(provider, connectionString, NpgsqlDataSource.Create(connectionString)),
+        StorageProvider.Sqlite => new SqlStore(provider, connectionString, new SqliteDataSource(connectionString)),
+        _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "unknown storage provider"),
+    };
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    {
+        var connection = await DataSource.OpenConnectionAsync(ct);
+        return connection;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction: everything it writes commits together or not at all.</summary>
+    public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var transaction = await BeginAsync(connection, ct);
+        var result = await work(connection, transaction);
+        await transaction.CommitAsync(ct);
+        return result;
+    }
+
+    private async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken ct)
+    {
+        if (connection is SqliteConnection sqlite)
+        {
+            // BEGIN IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
+            // instead of one failing with SQLITE_BUSY when it upgrades a read lock.
+            return sqlite.BeginTransaction(deferred: false);
+        }
+
+        return await connection.BeginTransactionAsync(ct);
+    }
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}
+
+/// <summary>
+/// Microsoft.Data.Sqlite has no <see cref="DbDataSource"/>; this one applies the pragmas every connection
+/// needs (write-ahead log, a busy timeout, foreign keys) so callers treat both providers alike.
+/// </summary>
+internal sealed class SqliteDataSource : DbDataSource
+{
+    private readonly string _connectionString;
+
+    public SqliteDataSource(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString)
+        {
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        };
+        if (builder.DataSource is { Length: > 0 } path && builder.Mode != SqliteOpenMode.Memory)
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (directory is not null)
+            {
+                Directory.CreateDirectory(directory);
+            }
+        }
+
+        _connectionString = builder.ToString();
+    }
+
+    public override string ConnectionString => _connectionString;
+
+    protected override DbConnection CreateDbConnection() => new PragmaSqliteConnection(_connectionString);
+
+    private sealed class PragmaSqliteConnection(string cs) : SqliteConnection(cs)
+    {
+        public override void Open()
+        {
+            base.Open();
+            using var command = CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task OpenAsync(CancellationToken cancellationToken)
+        {
+            await base.OpenAsync(cancellationToken);
+            await using var command = CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}
+
+/// <summary>Dapper type handling shared by both providers: timestamps are UTC <see cref="DateTimeOffset"/> in code,
+/// <c>timestamptz</c> in PostgreSQL and ISO-8601 text in SQLite.</summary>
+internal static class DapperSetup
+{
+    private static int _configured;
+
+    public static void EnsureConfigured()
+    {
+        if (Interlocked.Exchange(ref _configured, 1) == 1)
+        {
+            return;
+        }
+
+        SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
+        SqlMapper.RemoveTypeMap(typeof(DateTimeOffset?));
+        SqlMapper.AddTypeHandler(new TimestampHandler());
+        SqlMapper.RemoveTypeMap(typeof(DateOnly));
+        SqlMapper.RemoveTypeMap(typeof(DateOnly?));
+        SqlMapper.AddTypeHandler(new DateHandler());
+    }
+
+    private sealed class TimestampHandler : SqlMapper.TypeHandler<DateTimeOffset>
+    {
+        public override void SetValue(System.Data.IDbDataParameter parameter, DateTimeOffset value)
+        {
+            if (parameter is SqliteParameter)
+            {
+                parameter.Value = value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                parameter.Value = value.ToUniversalTime();
+            }
+        }
+
+        public override DateTimeOffset Parse(object value) => value switch
+        {
+            DateTimeOffset dto => dto,
+            DateTime dt => new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)),
+            string s => DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal),
+            _ => throw new InvalidCastException($"cannot read a timestamp from {value.GetType()}"),
+        };
+    }
+
+    private sealed class DateHandler : SqlMapper.TypeHandler<DateOnly>
+    {
+        public override void SetValue(System.Data.IDbDataParameter parameter, DateOnly value)
+        {
+            if (parameter is SqliteParameter)
+            {
+                parameter.Value = value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                parameter.Value = value;
+            }
+        }
+
+        public override DateOnly Parse(object value) => value switch
+        {
+            DateOnly d => d,
+            DateTime dt => DateOnly.FromDateTime(dt),
+            string s => DateOnly.Parse(s, System.Globalization.CultureInfo.InvariantCulture),
+            _ => throw new InvalidCastException($"cannot read a date from {value.GetType()}"),
+        };
+    }
+}
