@@ -59,6 +59,8 @@ public static class PlatformHost
         builder.AddSupervisionAuth(platform);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<RequestExceptionHandler>();
+        // Unreadable bodies surface as exceptions so RequestExceptionHandler can name the field in problem details.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Supervision.IntegrationTests.Infrastructure;
+
+namespace Supervision.IntegrationTests.Api;
+
+/// <summary>One embedded platform (co-hosted silo, SQLite file) shared by the API tests of a class.</summary>
+public sealed class EmbeddedPlatform : IAsyncLifetime
+{
+    public ApiHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Host = await ApiHost.StartAsync();
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+public sealed class IdentityApiTests(EmbeddedPlatform platform) : IClassFixture<EmbeddedPlatform>
+{
+    private ApiHost Host => platform.Host;
+
+    [Fact]
+    public async Task Anonymous_callers_get_401_problem_details_on_non_public_endpoints()
+    {
+        using var client = Host.Anonymous();
+        foreach (var path in new[] { "/api/users", "/api/audit", "/api/auth/me" })
+        {
+            var response = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_refused_with_401()
+    {
+        using var client = Host.Anonymous();
+        var response = await client.PostAsJsonAsync("/api/auth/token", new { username = "admin", password = "not-the-password" });
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_scheduler_cannot_manage_accounts()
+    {
+        using var scheduler = await Host.UserAsync("sched-identity", "scheduler", department: "D001");
+        var response = await scheduler.GetAsync("/api/users");
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var me = await scheduler.GetFromJsonAsync<JsonElement>("/api/auth/me");
+        Assert.Equal("D001", me.GetProperty("departmentCode").GetString());
+    }
+
+    [Fact]
+    public async Task Bad_account_input_names_each_field_and_the_reason()
+    {
+        using var admin = await Host.AdminAsync();
+        var response = await admin.PostAsJsonAsync("/api/users", new { username = "X", displayName = "", password = "short", roles = new[] { "scheduler", "boss" } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var errors = problem.GetProperty("errors");
+        foreach (var field in new[] { "username", "displayName", "password", "roles", "departmentCode" })
+        {
+            Assert.True(errors.TryGetProperty(field, out _), $"expected an error for {field}: {problem}");
+        }
+    }
+
+    [Fact]
+    public async Task Malformed_json_is_a_400_naming_the_field_not_a_500()
+    {
+        using var admin = await Host.AdminAsync();
+        using var body = new StringContent("""{"username":"abc","displayName":"x","roles":"admin"}""", Encoding.UTF8, "application/json");
+        var response = await admin.PostAsync("/api/users", body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("roles", out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task Updates_need_the_current_etag_and_a_stale_one_gets_412()
+    {
+        using var admin = await Host.AdminAsync();
+        await Host.UserAsync("etag-user", "reviewer", department: "D002");
+        var get = await admin.GetAsync("/api/users/etag-user");
+        var etag = get.Headers.ETag!.Tag;
+        var change = new { displayName = "Renamed", roles = new[] { "reviewer" }, departmentCode = "D002" };
+
+        var noIfMatch = await admin.PutAsJsonAsync("/api/users/etag-user", change);
+        Assert.Equal((HttpStatusCode)428, noIfMatch.StatusCode);
+
+        using var first = new HttpRequestMessage(HttpMethod.Put, "/api/users/etag-user") { Content = JsonContent.Create(change) };
+        first.Headers.TryAddWithoutValidation("If-Match", etag);
+        Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(first)).StatusCode);
+
+        using var second = new HttpRequestMessage(HttpMethod.Put, "/api/users/etag-user") { Content = JsonContent.Create(change) };
+        second.Headers.TryAddWithoutValidation("If-Match", etag);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await admin.SendAsync(second)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_account_change_is_in_the_audit_log_with_before_and_after()
+    {
+        using var admin = await Host.AdminAsync();
+        await Host.UserAsync("audited-user", "reviewer", department: "D003");
+        var get = await admin.GetAsync("/api/users/audited-user");
+        using var put = new HttpRequestMessage(HttpMethod.Put, "/api/users/audited-user")
+        {
+            Content = JsonContent.Create(new { displayName = "Audited", roles = new[] { "reviewer" }, departmentCode = "D004" }),
+        };
+        put.Headers.TryAddWithoutValidation("If-Match", get.Headers.ETag!.Tag);
+        (await admin.SendAsync(put)).EnsureSuccessStatusCode();
+
+        var page = await admin.GetFromJsonAsync<JsonElement>("/api/audit?subjectType=user&subjectKey=audited-user");
+        var entries = page.GetProperty("items").EnumerateArray().ToList();
+        Assert.Contains(entries, e => e.GetProperty("action").GetString() == "user.created" && e.GetProperty("actor").GetString() == "admin");
+        var update = Assert.Single(entries, e => e.GetProperty("action").GetString() == "user.updated");
+        Assert.Contains("D003", update.GetProperty("beforeJson").GetString(), StringComparison.Ordinal);
+        Assert.Contains("D004", update.GetProperty("afterJson").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("passwordHash", update.GetProperty("afterJson").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Health_endpoints_answer_and_the_openapi_document_lists_the_api()
+    {
+        using var client = Host.Anonymous();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        Assert.StartsWith("3.", document.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+        Assert.True(document.GetProperty("paths").TryGetProperty("/api/users", out _));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/reference")).StatusCode);
+    }
+}
+
+public sealed class EmbeddedRestartTests
+{
+    [Fact]
+    public async Task An_account_created_before_a_restart_can_sign_in_after_it()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "supervision-tests", Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using (var first = await ApiHost.StartAsync(directory))
+            {
+                await first.UserAsync("survivor", "reviewer", department: "D009");
+            }
+
+            await using var second = await ApiHost.StartAsync(directory);
+            using var client = await second.SignInAsync("survivor", "a-long-test-password");
+            var me = await client.GetFromJsonAsync<JsonElement>("/api/auth/me");
+            Assert.Equal("survivor", me.GetProperty("username").GetString());
+        }
+        finally
+        {
+            ApiHost.TryDelete(directory);
+        }
+    }
+}

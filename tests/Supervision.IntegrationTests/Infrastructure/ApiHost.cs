@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Supervision.Api.Hosting;
+
+namespace Supervision.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real API process, in-process: Kestrel on a free loopback port, a co-hosted silo (embedded mode) or
+/// PostgreSQL storage, and a throw-away data directory. Tests talk to it over real HTTP.
+/// </summary>
+public sealed class ApiHost : IAsyncDisposable
+{
+    public const string AdminPassword = "admin-password-for-tests";
+
+    private readonly WebApplication _app;
+    private readonly bool _ownsDirectory;
+
+    private ApiHost(WebApplication app, string dataDirectory, bool ownsDirectory)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        _ownsDirectory = ownsDirectory;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string DataDirectory { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts the platform. Pass the same <paramref name="dataDirectory"/> again to restart on the same data.</summary>
+    public static async Task<ApiHost> StartAsync(
+        string? dataDirectory = null,
+        string? postgresConnectionString = null,
+        IDictionary<string, string?>? settings = null)
+    {
+        var owns = dataDirectory is null;
+        dataDirectory ??= Path.Combine(Path.GetTempPath(), "supervision-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dataDirectory);
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Supervision:DataDirectory"] = dataDirectory,
+            ["ConnectionStrings:Supervision"] = postgresConnectionString ?? string.Empty,
+            ["Supervision:CoHostSilo"] = "true",
+            ["Orleans:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:ClusterId"] = "test-" + Guid.NewGuid().ToString("N")[..8],
+            ["Auth:BootstrapAdminPassword"] = AdminPassword,
+            ["Auth:Local:SigningKey"] = Convert.ToBase64String(new byte[48]),
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var app = PlatformHost.Build(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(configuration));
+        await app.StartAsync();
+        return new ApiHost(app, dataDirectory, owns);
+    }
+
+    public HttpClient Anonymous() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
+
+    public async Task<HttpClient> SignInAsync(string username, string password)
+    {
+        var client = Anonymous();
+        var response = await client.PostAsJsonAsync("/api/auth/token", new { username, password });
+        response.EnsureSuccessStatusCode();
+        var token = await response.Content.ReadFromJsonAsync<TokenBody>();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token!.AccessToken);
+        return client;
+    }
+
+    public Task<HttpClient> AdminAsync() => SignInAsync("admin", AdminPassword);
+
+    /// <summary>Creates an account through the API as the admin and signs it in.</summary>
+    public async Task<HttpClient> UserAsync(string username, string role, string? department = null, string? inspector = null)
+    {
+        using var admin = await AdminAsync();
+        const string password = "a-long-test-password";
+        var response = await admin.PostAsJsonAsync("/api/users", new
+        {
+            username,
+            displayName = username,
+            password,
+            roles = new[] { role },
+            departmentCode = department,
+            inspectorCertificateNo = inspector,
+        });
+        if (response.StatusCode != HttpStatusCode.Created && response.StatusCode != HttpStatusCode.Conflict)
+        {
+            throw new InvalidOperationException($"creating {username}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        return await SignInAsync(username, password);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (_ownsDirectory)
+        {
+            TryDelete(DataDirectory);
+        }
+    }
+
+    public static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed record TokenBody(string AccessToken);
+}
