@@ -91,7 +91,7 @@ internal sealed class SqliteDataSource : DbDataSource
             var directory = Path.GetDirectoryName(Path.GetFullPath(path));
             if (directory is not null)
             {
-                Directory.CreateDirectory(directory);
+                System.IO.Directory.CreateDirectory(directory);
             }
         }
 
@@ -141,6 +141,16 @@ internal static class DapperSetup
         SqlMapper.RemoveTypeMap(typeof(DateOnly));
         SqlMapper.RemoveTypeMap(typeof(DateOnly?));
         SqlMapper.AddTypeHandler(new DateHandler());
+        SqlMapper.AddTypeHandler(new CodeListHandler());
+    }
+
+    /// <summary>Lists of codes (item codes, result codes, credit codes) are stored comma-separated; codes never contain commas.</summary>
+    private sealed class CodeListHandler : SqlMapper.TypeHandler<string[]>
+    {
+        public override void SetValue(System.Data.IDbDataParameter parameter, string[]? value) => parameter.Value = string.Join(',', value ?? []);
+
+        public override string[] Parse(object value) =>
+            value is string s ? s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
     }
 
     private sealed class TimestampHandler : SqlMapper.TypeHandler<DateTimeOffset>
