@@ -3,11 +3,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Supervision.Core.Directory;
 
 namespace Supervision.Api.Common;
-
-/// <summary>One validation failure: the JSON field (or CSV column) and the reason, as problem details carry them.</summary>
-public sealed record FieldError(string Field, string Reason);
 
 public static class Problems
 {

@@ -8,7 +8,9 @@ using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 using Supervision.Api.Audit;
 using Supervision.Api.Common;
+using Supervision.Api.Directory;
 using Supervision.Api.Identity;
+using Supervision.Contracts;
 using Supervision.Core.Identity;
 using Supervision.Grains.Hosting;
 using Supervision.Infrastructure.Identity;
@@ -47,6 +49,7 @@ public static class PlatformHost
                     o.ClusterId = platform.ClusterId;
                     o.ServiceId = platform.ServiceId;
                 });
+                client.Services.AddSupervisionSerialization();
                 client.UseAdoNetClustering(o =>
                 {
                     o.Invariant = "Npgsql";
@@ -100,6 +103,9 @@ public static class PlatformHost
 
         app.MapIdentityApi();
         app.MapAuditApi();
+        app.MapCatalogApi();
+        app.MapDirectoryApi();
+        app.MapImportApi();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));
         return app;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Api.Common;
+using Supervision.Core.Directory;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Identity;
 

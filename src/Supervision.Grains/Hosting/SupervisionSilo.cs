@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Supervision.Contracts;
 using Supervision.Infrastructure.Storage;
 
 namespace Supervision.Grains.Hosting;
@@ -13,7 +15,8 @@ public sealed record PlatformSettings(
     string ServiceId,
     int SiloPort,
     int GatewayPort,
-    bool ApplySchemaOnStart)
+    bool ApplySchemaOnStart,
+    string? ReferenceDataDirectory)
 {
     public bool IsEmbedded => Provider == StorageProvider.Sqlite;
 
@@ -37,7 +40,8 @@ public sealed record PlatformSettings(
             configuration["Orleans:ServiceId"] ?? "supervision",
             int.TryParse(configuration["Orleans:SiloPort"], out var siloPort) ? siloPort : 11111,
             int.TryParse(configuration["Orleans:GatewayPort"], out var gatewayPort) ? gatewayPort : 30000,
-            !string.Equals(configuration["Supervision:ApplySchemaOnStart"], "false", StringComparison.OrdinalIgnoreCase));
+            !string.Equals(configuration["Supervision:ApplySchemaOnStart"], "false", StringComparison.OrdinalIgnoreCase),
+            string.IsNullOrWhiteSpace(configuration["Supervision:ReferenceDataDirectory"]) ? null : configuration["Supervision:ReferenceDataDirectory"]);
     }
 }
 
@@ -62,6 +66,7 @@ public static class SupervisionSilo
 
         silo.UseSupervisionStorage(settings.Provider, settings.ConnectionString);
         silo.Services.AddSupervisionServices(settings);
+        silo.Services.AddSupervisionSerialization();
         return silo;
     }
 
@@ -74,10 +79,17 @@ public static class SupervisionSilo
         }
 
         services.AddSingleton(settings);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => Core.Reference.ReferenceData.Load(settings.ReferenceDataDirectory));
         services.AddSingleton(_ => SqlStore.Create(settings.Provider, settings.ConnectionString));
         services.AddSingleton<Infrastructure.Audit.AuditLog>();
         services.AddSingleton<Infrastructure.Identity.UserStore>();
+        services.AddSingleton<VersionedWriter>();
+        services.AddSingleton<Infrastructure.Directory.DepartmentStore>();
+        services.AddSingleton<Infrastructure.Directory.InspectionItemStore>();
+        services.AddSingleton<Infrastructure.Directory.MarketEntityStore>();
+        services.AddSingleton<Infrastructure.Directory.InspectorStore>();
+        services.AddSingleton<Infrastructure.Directory.Import.DirectoryImporter>();
         return services;
     }
 }

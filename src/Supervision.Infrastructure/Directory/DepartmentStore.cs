@@ -5,7 +5,7 @@ using Supervision.Infrastructure.Storage;
 namespace Supervision.Infrastructure.Directory;
 
 /// <summary>A department (an authority that owns items, runs tasks and employs inspectors).</summary>
-public sealed record Department
+public sealed record Department : IVersioned
 {
     public required string Code { get; init; }
     public required string Name { get; init; }

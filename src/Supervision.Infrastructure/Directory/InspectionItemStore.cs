@@ -5,7 +5,7 @@ using Supervision.Infrastructure.Storage;
 namespace Supervision.Infrastructure.Directory;
 
 /// <summary>An entry of the random-inspection item list (随机抽查事项清单).</summary>
-public sealed record InspectionItem
+public sealed record InspectionItem : IVersioned
 {
     public required string Code { get; init; }
     public required string Name { get; init; }

@@ -8,7 +8,7 @@ using Supervision.Infrastructure.Storage;
 namespace Supervision.Infrastructure.Identity;
 
 /// <summary>A local account. The password hash never leaves this type's store; <see cref="UserView"/> is what callers see.</summary>
-public sealed record UserAccount
+public sealed record UserAccount : IVersioned
 {
     public required string Username { get; init; }
     public required string DisplayName { get; init; }

@@ -82,3 +82,9 @@ public sealed class VersionedWriter(SqlStore store, AuditLog audit)
             return new WriteResult<T>(WriteOutcome.Created, record);
         }, ct);
 }
+
+/// <summary>A record with an optimistic-concurrency version (served as its ETag).</summary>
+public interface IVersioned
+{
+    long Version { get; }
+}

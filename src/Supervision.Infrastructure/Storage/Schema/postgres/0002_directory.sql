@@ -62,7 +62,6 @@ CREATE TABLE inspectors (
     specialties            text        NOT NULL DEFAULT '',    -- comma-separated item codes / specialty tags
     status                 text        NOT NULL,               -- 'active' or 'inactive'
     conflicts              text        NOT NULL DEFAULT '',    -- comma-separated credit codes declared as conflicts
-    phone                  text        NOT NULL DEFAULT '',    -- personal data: never published
     version                bigint      NOT NULL DEFAULT 1,
     updated_at             timestamptz NOT NULL
 );

@@ -59,7 +59,6 @@ CREATE TABLE inspectors (
     specialties            TEXT        NOT NULL DEFAULT '',    -- comma-separated item codes / specialty tags
     status                 TEXT        NOT NULL,               -- 'active' or 'inactive'
     conflicts              TEXT        NOT NULL DEFAULT '',    -- comma-separated credit codes declared as conflicts
-    phone                  TEXT        NOT NULL DEFAULT '',    -- personal data: never published
     version                INTEGER      NOT NULL DEFAULT 1,
     updated_at             TEXT NOT NULL
 );

@@ -1,0 +1,86 @@
+using Supervision.Contracts.Directory;
+using Supervision.Core.Directory;
+using Supervision.Core.Identity;
+using Supervision.Core.Reference;
+using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Storage;
+
+namespace Supervision.Grains.Directory;
+
+public sealed class MarketEntityGrain(MarketEntityStore store, ReferenceData reference) : Grain, IMarketEntityGrain
+{
+    public async Task<DirectoryWriteResult> Save(MarketEntityRecord record, long? expectedVersion, Actor actor)
+    {
+        if (!actor.IsAdmin && !actor.Has(Roles.Scheduler))
+        {
+            return DirectoryWriteResult.Refused(DirectoryWriteStatus.Forbidden, "Only platform admins and schedulers maintain the entity directory.");
+        }
+
+        var creditCode = this.GetPrimaryKeyString();
+        var normalized = record.Normalize() with { CreditCode = CreditCode.Normalize(creditCode) };
+
+        // Records entered by hand are checked strictly (both check characters); only bulk import is lenient.
+        var validation = MarketEntityValidator.Validate(normalized, reference, ValidationMode.Strict);
+        if (!validation.IsValid)
+        {
+            return DirectoryWriteResult.Invalid(validation.Errors);
+        }
+
+        var entity = MarketEntity.From(normalized, checksumReview: false, normalized.CreditClass ?? reference.DefaultCreditClass);
+        var result = expectedVersion is null
+            ? await store.CreateAsync(entity, actor, CancellationToken.None)
+            : await store.UpdateAsync(entity, expectedVersion, actor, CancellationToken.None);
+        return DirectoryWrites.ToResult(result, "entity", creditCode);
+    }
+}
+
+public sealed class InspectorGrain(InspectorStore inspectors, DepartmentStore departments) : Grain, IInspectorGrain
+{
+    public async Task<DirectoryWriteResult> Save(InspectorRecord record, long? expectedVersion, Actor actor)
+    {
+        var certificateNo = this.GetPrimaryKeyString();
+        var normalized = record.Normalize() with { CertificateNo = certificateNo };
+        var validation = InspectorValidator.Validate(normalized, ValidationMode.Strict);
+        var errors = validation.Errors.ToList();
+        if (errors.All(e => e.Field != "departmentCode") && await departments.GetAsync(normalized.DepartmentCode) is null)
+        {
+            errors.Add(new FieldError("departmentCode", $"there is no department '{normalized.DepartmentCode}'"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return DirectoryWriteResult.Invalid(errors);
+        }
+
+        // Department scoping: a scheduler keeps their own department's inspectors, and cannot move one elsewhere.
+        if (!actor.CanActFor(Roles.Scheduler, normalized.DepartmentCode))
+        {
+            return DirectoryWriteResult.Refused(DirectoryWriteStatus.Forbidden, $"Only schedulers of '{normalized.DepartmentCode}' (or platform admins) maintain its inspectors.");
+        }
+
+        if (expectedVersion is not null && await inspectors.GetAsync(certificateNo) is { } current && !actor.CanActFor(Roles.Scheduler, current.DepartmentCode))
+        {
+            return DirectoryWriteResult.Refused(DirectoryWriteStatus.Forbidden, $"The inspector belongs to '{current.DepartmentCode}'.");
+        }
+
+        var inspector = Inspector.From(normalized);
+        var result = expectedVersion is null
+            ? await inspectors.CreateAsync(inspector, actor, CancellationToken.None)
+            : await inspectors.UpdateAsync(inspector, expectedVersion, actor, CancellationToken.None);
+        return DirectoryWrites.ToResult(result, "inspector", certificateNo);
+    }
+}
+
+internal static class DirectoryWrites
+{
+    public static DirectoryWriteResult ToResult<T>(WriteResult<T> result, string what, string key)
+        where T : class, IVersioned => result.Outcome switch
+    {
+        WriteOutcome.Created => DirectoryWriteResult.Ok(DirectoryWriteStatus.Created, result.Record!.Version),
+        WriteOutcome.Updated => DirectoryWriteResult.Ok(DirectoryWriteStatus.Updated, result.Record!.Version),
+        WriteOutcome.AlreadyExists => DirectoryWriteResult.Refused(DirectoryWriteStatus.AlreadyExists, $"The {what} '{key}' exists already; update it with If-Match instead."),
+        WriteOutcome.NotFound => DirectoryWriteResult.Refused(DirectoryWriteStatus.NotFound, $"There is no {what} '{key}'."),
+        WriteOutcome.VersionMismatch => DirectoryWriteResult.Refused(DirectoryWriteStatus.VersionMismatch, $"The {what} changed since it was read.", result.Record!.Version),
+        _ => throw new InvalidOperationException($"unexpected outcome {result.Outcome}"),
+    };
+}

@@ -1,0 +1,524 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Supervision.Core.Directory;
+using Supervision.Core.Identity;
+using Supervision.Core.Reference;
+using Supervision.Infrastructure.Audit;
+using Supervision.Infrastructure.Storage;
+
+namespace Supervision.Infrastructure.Directory.Import;
+
+/// <summary>A bulk import as it stands: while it runs, the counters grow; when it ends, status says how.</summary>
+public sealed record ImportJob
+{
+    public required string Id { get; init; }
+    public required string Kind { get; init; }
+    public required string FileName { get; init; }
+
+    /// <summary>running, completed, or failed (nothing was applied).</summary>
+    public required string Status { get; init; }
+    public long RowsRead { get; init; }
+    public long Inserted { get; init; }
+    public long Updated { get; init; }
+    public long Unchanged { get; init; }
+    public long Rejected { get; init; }
+    public long Flagged { get; init; }
+    public long BytesRead { get; init; }
+    public string? Sha256 { get; init; }
+    public string? Error { get; init; }
+    public required string Actor { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+}
+
+/// <summary>A rejected (or superseded) line of an import file.</summary>
+public sealed record ImportError
+{
+    public long Line { get; init; }
+    public required string Field { get; init; }
+    public required string Reason { get; init; }
+}
+
+/// <summary>Progress as the file streams in (for a progress bar).</summary>
+public readonly record struct ImportProgress(long RowsRead, long Rejected, long BytesRead);
+
+/// <summary>
+/// Bulk import of the two directories from CSV. The file is streamed (memory does not grow with it): rows are
+/// parsed and validated one at a time, bad rows are recorded with their line and reason, and good rows go into
+/// a session-private staging table — binary COPY on PostgreSQL, prepared inserts on SQLite. Only when the whole
+/// file has been read without a fatal error is the staging table merged into the directory in one transaction
+/// (an upsert that leaves identical rows untouched), so a truncated or non-CSV file changes nothing and
+/// re-importing the same file changes nothing.
+/// </summary>
+public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceData reference, TimeProvider clock)
+{
+    /// <summary>At most this many error lines are stored per job; the count is always exact.</summary>
+    public const int MaxStoredErrors = 10_000;
+
+    private const int ProgressEveryRows = 20_000;
+
+    public Task<ImportJob> ImportEntitiesAsync(Stream csv, string fileName, Actor actor, IProgress<ImportProgress>? progress = null, CancellationToken ct = default) =>
+        RunAsync(ImportSpecs.Entities, csv, fileName, actor, s => DirectoryCsv.ReadEntitiesAsync(s, reference, ValidationMode.Lenient, ct), _ => null, progress, ct);
+
+    /// <summary>Imports inspectors; <paramref name="allowedDepartment"/> (a scheduler's own) rejects rows of other departments.</summary>
+    public Task<ImportJob> ImportInspectorsAsync(
+        Stream csv, string fileName, Actor actor, Func<string, bool> knownDepartment, string? allowedDepartment,
+        IProgress<ImportProgress>? progress = null, CancellationToken ct = default) =>
+        RunAsync(
+            ImportSpecs.Inspectors, csv, fileName, actor,
+            s => DirectoryCsv.ReadInspectorsAsync(s, ValidationMode.Lenient, knownDepartment, ct),
+            r => allowedDepartment is not null && r.DepartmentCode != allowedDepartment
+                ? new FieldError("departmentCode", $"you may only import inspectors of your department '{allowedDepartment}'")
+                : null,
+            progress, ct);
+
+    public async Task<ImportJob?> GetAsync(string id, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<ImportJob>(new CommandDefinition($"SELECT {JobColumns} FROM import_jobs WHERE id = @id", new { id }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<ImportJob>> ListAsync(string? actor, string? before, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var rows = await connection.QueryAsync<ImportJob>(new CommandDefinition(
+            $"""
+            SELECT {JobColumns} FROM import_jobs
+            WHERE (@actor IS NULL OR actor = @actor) AND (@before IS NULL OR id < @before)
+            ORDER BY id DESC LIMIT @limit
+            """,
+            new { actor, before, limit },
+            cancellationToken: ct));
+        return rows.AsList();
+    }
+
+    public async Task<IReadOnlyList<ImportError>> ErrorsAsync(string id, long? afterLine, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var rows = await connection.QueryAsync<ImportError>(new CommandDefinition(
+            "SELECT line, field, reason FROM import_errors WHERE job_id = @id AND (@afterLine IS NULL OR line > @afterLine) ORDER BY line, field LIMIT @limit",
+            new { id, afterLine, limit },
+            cancellationToken: ct));
+        return rows.AsList();
+    }
+
+    private const string JobColumns =
+        """
+        id, kind, file_name AS FileName, status, rows_read AS RowsRead, inserted, updated, unchanged, rejected, flagged,
+        bytes_read AS BytesRead, sha256, error, actor, started_at AS StartedAt, finished_at AS FinishedAt
+        """;
+
+    private async Task<ImportJob> RunAsync<T>(
+        ImportSpec<T> spec,
+        Stream csv,
+        string fileName,
+        Actor actor,
+        Func<Stream, IAsyncEnumerable<CsvReadResult<T>>> read,
+        Func<T, FieldError?> authorize,
+        IProgress<ImportProgress>? progress,
+        CancellationToken ct)
+        where T : class
+    {
+        // Ids sort by start time so the newest job lists first.
+        var job = new ImportJob
+        {
+            Id = $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid().ToString("N")[..8]}",
+            Kind = spec.Kind,
+            FileName = fileName,
+            Status = "running",
+            Actor = actor.Username,
+            StartedAt = clock.GetUtcNow(),
+        };
+        await using (var connection = await store.OpenAsync(ct))
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO import_jobs (id, kind, file_name, status, actor, started_at) VALUES (@Id, @Kind, @FileName, @Status, @Actor, @StartedAt)", job);
+        }
+
+        await using var counting = new CountingStream(csv);
+        var errors = new ErrorSink(store, job.Id);
+        long rows = 0, rejected = 0, flagged = 0;
+        string? fatal = null;
+        await using var stage = await store.OpenAsync(ct);
+        try
+        {
+            await using var writer = await StageWriter<T>.OpenAsync(stage, spec, store.IsPostgres, ct);
+            await foreach (var result in read(counting).WithCancellation(ct))
+            {
+                if (result.IsFatal)
+                {
+                    fatal = result.Message;
+                    break;
+                }
+
+                rows++;
+                var refusal = result.IsRecord ? authorize(result.Record!) : null;
+                if (!result.IsRecord || refusal is not null)
+                {
+                    rejected++;
+                    var reasons = refusal is not null ? [refusal] : result.Errors.Count > 0 ? result.Errors : [new FieldError(string.Empty, result.Message)];
+                    foreach (var error in reasons)
+                    {
+                        await errors.AddAsync(result.LineNumber, error.Field, error.Reason, ct);
+                    }
+                }
+                else
+                {
+                    var isFlagged = result.Flags.Contains(RecordFlags.ChecksumReview);
+                    flagged += isFlagged ? 1 : 0;
+                    await writer.AddAsync(result.LineNumber, new Staged<T>(result.Record!, isFlagged, store.IsPostgres), ct);
+                }
+
+                if (rows % ProgressEveryRows == 0)
+                {
+                    await errors.FlushAsync(ct);
+                    await ReportAsync(job.Id, rows, rejected, counting.BytesRead, progress, ct);
+                }
+            }
+
+            await writer.CompleteAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            fatal = $"the import stopped: {e.Message}";
+        }
+
+        await errors.FlushAsync(ct);
+        await ReportAsync(job.Id, rows, rejected, counting.BytesRead, progress, ct);
+        var sha = Convert.ToHexStringLower(counting.Hash());
+        if (fatal is not null)
+        {
+            await FinishAsync(job.Id, "failed", new MergeCounts(0, 0, 0), flagged, sha, fatal + " Nothing was imported.", ct);
+            return (await GetAsync(job.Id, ct))!;
+        }
+
+        var counts = await MergeAsync(stage, spec, job, actor, fileName, sha, rows, rejected, flagged, errors, ct);
+        await FinishAsync(job.Id, "completed", counts, flagged, sha, null, ct);
+        return (await GetAsync(job.Id, ct))!;
+    }
+
+    private sealed record MergeCounts(long Inserted, long Updated, long Unchanged);
+
+    private async Task<MergeCounts> MergeAsync<T>(
+        DbConnection connection, ImportSpec<T> spec, ImportJob job, Actor actor, string fileName, string sha,
+        long rows, long rejected, long flagged, ErrorSink errors, CancellationToken ct)
+    {
+        var stageTable = spec.StageTable;
+        var names = spec.Columns.Select(c => c.Name).ToList();
+        var nonKey = names.Where(n => n != spec.Key).ToList();
+        var latest = $"line IN (SELECT MAX(line) FROM {stageTable} GROUP BY {spec.Key})";
+        await using var tx = connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: false) : await connection.BeginTransactionAsync(ct);
+
+        // A key that appears twice: the later line wins, and the earlier one is reported as superseded.
+        var superseded = (await connection.QueryAsync<(long Line, long Later)>(new CommandDefinition(
+            $"""
+            SELECT s.line, m.later FROM {stageTable} s
+            JOIN (SELECT {spec.Key} AS k, MAX(line) AS later FROM {stageTable} GROUP BY {spec.Key} HAVING COUNT(*) > 1) m ON s.{spec.Key} = m.k
+            WHERE s.line < m.later ORDER BY s.line LIMIT {MaxStoredErrors}
+            """,
+            transaction: tx, cancellationToken: ct))).AsList();
+        foreach (var (line, later) in superseded)
+        {
+            await errors.AddAsync(line, KeyField(spec), $"the same key appears again on line {later}; the later line was imported", ct);
+        }
+
+        if (spec.BeforeMerge is not null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(spec.BeforeMerge, transaction: tx, cancellationToken: ct, commandTimeout: 0));
+        }
+
+        var existing = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(*) FROM {stageTable} s WHERE s.{latest} AND EXISTS (SELECT 1 FROM {spec.Table} t WHERE t.{spec.Key} = s.{spec.Key})",
+            transaction: tx, cancellationToken: ct, commandTimeout: 0));
+        var distinct = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(DISTINCT {spec.Key}) FROM {stageTable}", transaction: tx, cancellationToken: ct, commandTimeout: 0));
+        var selectList = string.Join(", ", names.Select(n => spec.InsertExpressions.TryGetValue(n, out var e) ? e : n));
+        var changed = string.Join(" OR ", nonKey.Select(n => $"{spec.Table}.{n} IS DISTINCT FROM excluded.{n}"));
+        var affected = await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO {spec.Table} ({string.Join(", ", names)}, version, updated_at)
+            SELECT {selectList}, 1, @now FROM {stageTable} WHERE {latest}
+            ON CONFLICT ({spec.Key}) DO UPDATE SET
+                {string.Join(", ", nonKey.Select(n => $"{n} = excluded.{n}"))},
+                version = {spec.Table}.version + 1, updated_at = excluded.updated_at
+            WHERE {changed}
+            """,
+            new { now = clock.GetUtcNow() },
+            tx, commandTimeout: 0, cancellationToken: ct));
+        var inserted = distinct - existing;
+        var updated = affected - inserted;
+        var counts = new MergeCounts(inserted, updated, existing - updated);
+
+        // One audit line per import: who, which file (by content hash) and what it changed. Row-level before/after
+        // for millions of rows would dwarf the directory; the file hash identifies exactly what was applied.
+        await audit.AppendAsync(connection, tx, actor, $"{spec.Kind}.imported", "import", job.Id, actor.DepartmentCode, null,
+            new { fileName, sha256 = sha, rows, rejected, flagged, counts.Inserted, counts.Updated, counts.Unchanged });
+        await tx.CommitAsync(ct);
+        await errors.FlushAsync(ct);
+        await connection.ExecuteAsync($"DROP TABLE IF EXISTS {stageTable}");
+        return counts;
+    }
+
+    private static string KeyField<T>(ImportSpec<T> spec) => spec.Key == "credit_code" ? "creditCode" : "certificateNo";
+
+    private async Task ReportAsync(string id, long rows, long rejected, long bytes, IProgress<ImportProgress>? progress, CancellationToken ct)
+    {
+        progress?.Report(new ImportProgress(rows, rejected, bytes));
+        await using var connection = await store.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE import_jobs SET rows_read = @rows, rejected = @rejected, bytes_read = @bytes WHERE id = @id",
+            new { id, rows, rejected, bytes }, cancellationToken: ct));
+    }
+
+    private async Task FinishAsync(string id, string status, MergeCounts counts, long flagged, string sha, string? error, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE import_jobs SET status = @status, inserted = @Inserted, updated = @Updated, unchanged = @Unchanged, flagged = @flagged,
+                sha256 = @sha, error = @error, finished_at = @now
+            WHERE id = @id
+            """,
+            new { id, status, counts.Inserted, counts.Updated, counts.Unchanged, flagged, sha, error, now = clock.GetUtcNow() },
+            cancellationToken: ct));
+    }
+
+    /// <summary>Collects error lines and writes them in batches; beyond <see cref="MaxStoredErrors"/> only counts.</summary>
+    private sealed class ErrorSink(SqlStore store, string jobId)
+    {
+        private readonly List<(long Line, string Field, string Reason)> _pending = [];
+        private int _stored;
+
+        public async Task AddAsync(long line, string field, string reason, CancellationToken ct)
+        {
+            if (_stored + _pending.Count >= MaxStoredErrors)
+            {
+                return;
+            }
+
+            // One row per (line, field): several problems with one field are joined.
+            var existing = _pending.FindIndex(p => p.Line == line && p.Field == field);
+            if (existing >= 0)
+            {
+                _pending[existing] = (line, field, _pending[existing].Reason + "; " + reason);
+            }
+            else
+            {
+                _pending.Add((line, field, reason));
+            }
+
+            if (_pending.Count >= 500)
+            {
+                await FlushAsync(ct);
+            }
+        }
+
+        public async Task FlushAsync(CancellationToken ct)
+        {
+            if (_pending.Count == 0)
+            {
+                return;
+            }
+
+            await store.InTransactionAsync(async (connection, tx) =>
+            {
+                foreach (var (line, field, reason) in _pending)
+                {
+                    await connection.ExecuteAsync(
+                        "INSERT INTO import_errors (job_id, line, field, reason) VALUES (@jobId, @line, @field, @reason) ON CONFLICT DO NOTHING",
+                        new { jobId, line, field, reason }, tx);
+                }
+
+                return 0;
+            }, ct);
+            _stored += _pending.Count;
+            _pending.Clear();
+        }
+    }
+
+    /// <summary>Counts and hashes the bytes the CSV reader pulls, without buffering them.</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public long BytesRead { get; private set; }
+
+        public byte[] Hash() => _hash.GetHashAndReset();
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            _hash.AppendData(buffer[..n]);
+            BytesRead += n;
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            _hash.AppendData(buffer.Span[..n]);
+            BytesRead += n;
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _hash.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
+
+/// <summary>Writes staged rows: one binary COPY stream on PostgreSQL, batched prepared inserts on SQLite.</summary>
+internal abstract class StageWriter<T> : IAsyncDisposable
+{
+    public static async Task<StageWriter<T>> OpenAsync(DbConnection connection, ImportSpec<T> spec, bool postgres, CancellationToken ct)
+    {
+        var columns = string.Join(", ", spec.Columns.Select(c => $"{c.Name} {(postgres ? c.PostgresDdl : c.SqliteDdl)}"));
+        await connection.ExecuteAsync(new CommandDefinition($"DROP TABLE IF EXISTS {spec.StageTable}", cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"CREATE TEMP TABLE {spec.StageTable} (line {(postgres ? "bigint" : "INTEGER")} NOT NULL, {columns})", cancellationToken: ct));
+        if (postgres)
+        {
+            var names = string.Join(", ", spec.Columns.Select(c => c.Name));
+            var importer = await ((NpgsqlConnection)connection).BeginBinaryImportAsync($"COPY {spec.StageTable} (line, {names}) FROM STDIN (FORMAT BINARY)", ct);
+            return new PostgresStage(importer, spec);
+        }
+
+        return new SqliteStage((SqliteConnection)connection, spec);
+    }
+
+    public abstract ValueTask AddAsync(long line, Staged<T> row, CancellationToken ct);
+
+    public abstract ValueTask CompleteAsync(CancellationToken ct);
+
+    public abstract ValueTask DisposeAsync();
+
+    private sealed class PostgresStage(NpgsqlBinaryImporter importer, ImportSpec<T> spec) : StageWriter<T>
+    {
+        public override async ValueTask AddAsync(long line, Staged<T> row, CancellationToken ct)
+        {
+            await importer.StartRowAsync(ct);
+            await importer.WriteAsync(line, NpgsqlTypes.NpgsqlDbType.Bigint, ct);
+            foreach (var column in spec.Columns)
+            {
+                var value = column.Value(row);
+                if (value is null or DBNull)
+                {
+                    await importer.WriteNullAsync(ct);
+                }
+                else
+                {
+                    await importer.WriteAsync(value, column.PostgresType, ct);
+                }
+            }
+        }
+
+        public override async ValueTask CompleteAsync(CancellationToken ct) => await importer.CompleteAsync(ct);
+
+        public override ValueTask DisposeAsync() => importer.DisposeAsync();
+    }
+
+    /// <summary>Staging rows live in SQLite's per-connection temp database, so staging never locks the directory.</summary>
+    private sealed class SqliteStage : StageWriter<T>
+    {
+        private const int RowsPerTransaction = 20_000;
+        private readonly SqliteConnection _connection;
+        private readonly ImportSpec<T> _spec;
+        private readonly SqliteCommand _insert;
+        private SqliteTransaction? _tx;
+        private int _inTransaction;
+
+        public SqliteStage(SqliteConnection connection, ImportSpec<T> spec)
+        {
+            _connection = connection;
+            _spec = spec;
+            _insert = connection.CreateCommand();
+            _insert.CommandText =
+                $"INSERT INTO {spec.StageTable} (line, {string.Join(", ", spec.Columns.Select(c => c.Name))}) VALUES (@line, {string.Join(", ", spec.Columns.Select(c => "@" + c.Name))})";
+            _insert.Parameters.Add("@line", SqliteType.Integer);
+            foreach (var column in spec.Columns)
+            {
+                _insert.Parameters.Add("@" + column.Name, SqliteType.Text);
+            }
+        }
+
+        public override async ValueTask AddAsync(long line, Staged<T> row, CancellationToken ct)
+        {
+            if (_tx is null)
+            {
+                _tx = _connection.BeginTransaction(deferred: true);
+                _insert.Transaction = _tx;
+                _inTransaction = 0;
+            }
+
+            _insert.Parameters[0].Value = line;
+            for (var i = 0; i < _spec.Columns.Count; i++)
+            {
+                _insert.Parameters[i + 1].Value = _spec.Columns[i].Value(row) ?? DBNull.Value;
+            }
+
+            await _insert.ExecuteNonQueryAsync(ct);
+            if (++_inTransaction >= RowsPerTransaction)
+            {
+                await _tx.CommitAsync(ct);
+                await _tx.DisposeAsync();
+                _tx = null;
+            }
+        }
+
+        public override async ValueTask CompleteAsync(CancellationToken ct)
+        {
+            if (_tx is not null)
+            {
+                await _tx.CommitAsync(ct);
+                await _tx.DisposeAsync();
+                _tx = null;
+            }
+
+            _insert.Transaction = null;
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            if (_tx is not null)
+            {
+                await _tx.DisposeAsync();
+            }
+
+            await _insert.DisposeAsync();
+        }
+    }
+}
