@@ -60,10 +60,12 @@ public static class DrawPrimitives
     /// <summary>Per-member hash: SHA-256(K || LP(memberId)).</summary>
     public static byte[] MemberHash(ReadOnlySpan<byte> entityKey, string memberId)
     {
-        var buf = new List<byte>(64);
-        buf.AddRange(entityKey.ToArray());
-        AppendField(buf, memberId);
-        return SHA256.HashData(buf.ToArray());
+        var idLength = Encoding.UTF8.GetByteCount(memberId);
+        Span<byte> buffer = idLength <= 256 ? stackalloc byte[entityKey.Length + 4 + idLength] : new byte[entityKey.Length + 4 + idLength];
+        entityKey.CopyTo(buffer);
+        BinaryPrimitives.WriteUInt32BigEndian(buffer.Slice(entityKey.Length, 4), (uint)idLength);
+        Encoding.UTF8.GetBytes(memberId, buffer.Slice(entityKey.Length + 4));
+        return SHA256.HashData(buffer);
     }
 
     /// <summary>Per-(entity, inspector) hash: SHA-256(KI || LP(memberId) || LP(certificateNo)).</summary>
