@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Supervision.Core.Draw;
+
+public sealed record PopulationReference(
+    [property: JsonPropertyName("sha256")] string Sha256,
+    [property: JsonPropertyName("memberCount")] long MemberCount);
+
+public sealed record EntityDrawSection(
+    [property: JsonPropertyName("parameters")] EntityDrawParameters Parameters,
+    [property: JsonPropertyName("result")] EntityDrawResult Result);
+
+public sealed record InspectorDrawSection(
+    [property: JsonPropertyName("poolSha256")] string PoolSha256,
+    [property: JsonPropertyName("parameters")] InspectorDrawParameters Parameters,
+    [property: JsonPropertyName("result")] InspectorDrawResult Result);
+
+/// <summary>
+/// The verification pack (docs/draw-spec.md §9): everything needed, together with the population
+/// snapshot CSV (and the inspector pool JSON for the second draw), to recompute a draw.
+/// </summary>
+public sealed record DrawPack(
+    [property: JsonPropertyName("format")] string Format,
+    [property: JsonPropertyName("algorithm")] string Algorithm,
+    [property: JsonPropertyName("taskId")] string TaskId,
+    [property: JsonPropertyName("secretCommitment")] string SecretCommitment,
+    [property: JsonPropertyName("revealedSecret")] string RevealedSecret,
+    [property: JsonPropertyName("entropy")] IReadOnlyList<EntropyEntry> Entropy,
+    [property: JsonPropertyName("beacon")] BeaconValue? Beacon,
+    [property: JsonPropertyName("seed")] string Seed,
+    [property: JsonPropertyName("population")] PopulationReference Population,
+    [property: JsonPropertyName("entityDraw")] EntityDrawSection EntityDraw,
+    [property: JsonPropertyName("inspectorDraw")] InspectorDrawSection? InspectorDraw)
+{
+    public const string FormatVersion = "supervision-draw-pack/1";
+}
+
+public static class DrawPacks
+{
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    /// <summary>Runs both draws from the ceremony inputs and assembles the pack (no I/O; the caller stores the files).</summary>
+    public static DrawPack Create(ReadOnlySpan<byte> secret, string taskId, IReadOnlyList<EntropyEntry> entropy, BeaconValue? beacon,
+        byte[] populationCsv, EntityDrawParameters entityParameters,
+        InspectorDrawParameters? inspectorParameters = null, byte[]? inspectorPoolJson = null, int partitions = 1)
+    {
+        const string algorithm = DrawPrimitives.AlgorithmVersion;
+        var seed = SeedCeremony.DeriveSeed(secret, taskId, algorithm, entropy, beacon);
+        var members = PopulationSnapshot.ParseCanonicalCsv(populationCsv);
+        var setup = new EntityDrawSetup(seed, taskId, algorithm, entityParameters);
+        var result = EntityDraw.Run(setup, EntityDraw.Split(members, Math.Max(1, partitions)));
+        InspectorDrawSection? inspectorSection = null;
+        if (inspectorParameters is not null)
+        {
+            ArgumentNullException.ThrowIfNull(inspectorPoolJson);
+            var pool = JsonSerializer.Deserialize<InspectorPool>(inspectorPoolJson, JsonOptions)
+                ?? throw new ArgumentException("Empty inspector pool.", nameof(inspectorPoolJson));
+            var teams = InspectorDraw.Run(seed, taskId, algorithm, inspectorParameters, pool, result.Drawn);
+            inspectorSection = new InspectorDrawSection(DrawPrimitives.Hex(SHA256.HashData(inspectorPoolJson)), inspectorParameters, teams);
+        }
+        return new DrawPack(DrawPack.FormatVersion, algorithm, taskId,
+            DrawPrimitives.Hex(SeedCeremony.Commit(secret)), DrawPrimitives.Hex(secret), entropy, beacon,
+            DrawPrimitives.Hex(seed), new PopulationReference(PopulationSnapshot.ContentHash(populationCsv), members.LongLength),
+            new EntityDrawSection(entityParameters, result), inspectorSection);
+    }
+
+    public static string ToJson(DrawPack pack) => JsonSerializer.Serialize(pack, JsonOptions);
+    public static byte[] ToJson(InspectorPool pool) => JsonSerializer.SerializeToUtf8Bytes(pool, JsonOptions);
+}

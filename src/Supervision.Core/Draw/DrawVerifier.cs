@@ -1,0 +1,162 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Supervision.Core.Draw;
+
+public sealed record VerificationReport(bool Passed, IReadOnlyList<string> Differences, IReadOnlyList<string> Notes)
+{
+    public override string ToString() => Passed
+        ? "PASS" + string.Concat(Notes.Select(n => "\nnote: " + n))
+        : "FAIL\n" + string.Join("\n", Differences) + string.Concat(Notes.Select(n => "\nnote: " + n));
+}
+
+/// <summary>
+/// Recomputes a draw from its pack and snapshot(s) and lists every difference, each with the JSON
+/// path in the pack. Fields whose names end in "Approx" are display values and are compared with a
+/// relative tolerance of 1e-12; everything else must match exactly.
+/// </summary>
+public static class DrawVerifier
+{
+    private const int MaxReported = 50;
+
+    public static VerificationReport Verify(string packJson, byte[] populationCsv, byte[]? inspectorPoolJson = null)
+    {
+        var diffs = new List<string>();
+        var notes = new List<string>();
+        JsonNode packNode;
+        DrawPack pack;
+        try
+        {
+            packNode = JsonNode.Parse(packJson) ?? throw new JsonException("empty document");
+            pack = packNode.Deserialize<DrawPack>(DrawPacks.JsonOptions) ?? throw new JsonException("empty document");
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
+        {
+            return new VerificationReport(false, [$"pack: not a readable pack ({e.Message})"], notes);
+        }
+
+        if (pack.Format != DrawPack.FormatVersion) diffs.Add($"format: pack says '{pack.Format}', this verifier reads '{DrawPack.FormatVersion}'");
+        if (pack.Algorithm != DrawPrimitives.AlgorithmVersion) diffs.Add($"algorithm: pack says '{pack.Algorithm}', this verifier implements '{DrawPrimitives.AlgorithmVersion}'");
+
+        byte[] secret;
+        try { secret = Convert.FromHexString(pack.RevealedSecret); }
+        catch (FormatException) { secret = []; }
+        if (secret.Length != 32)
+        {
+            diffs.Add("revealedSecret: not 64 hex digits");
+            return new VerificationReport(false, diffs, notes);
+        }
+        var commitment = DrawPrimitives.Hex(SeedCeremony.Commit(secret));
+        if (!string.Equals(commitment, pack.SecretCommitment, StringComparison.OrdinalIgnoreCase))
+            diffs.Add($"secretCommitment: pack {pack.SecretCommitment}, SHA-256(revealedSecret) = {commitment}");
+
+        var seed = SeedCeremony.DeriveSeed(secret, pack.TaskId, pack.Algorithm, pack.Entropy, pack.Beacon);
+        if (!string.Equals(DrawPrimitives.Hex(seed), pack.Seed, StringComparison.OrdinalIgnoreCase))
+            diffs.Add($"seed: pack {pack.Seed}, recomputed {DrawPrimitives.Hex(seed)}");
+
+        var populationHash = PopulationSnapshot.ContentHash(populationCsv);
+        if (populationHash != pack.Population.Sha256) diffs.Add($"population.sha256: pack {pack.Population.Sha256}, snapshot file {populationHash}");
+
+        EntityDrawResult entityResult;
+        try
+        {
+            var members = PopulationSnapshot.ParseCanonicalCsv(populationCsv);
+            if (members.LongLength != pack.Population.MemberCount)
+                diffs.Add($"population.memberCount: pack {pack.Population.MemberCount}, snapshot file {members.LongLength}");
+            var setup = new EntityDrawSetup(seed, pack.TaskId, pack.Algorithm, pack.EntityDraw.Parameters);
+            entityResult = EntityDraw.Run(setup, [members], 1);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            diffs.Add($"entityDraw: cannot recompute ({e.Message})");
+            return new VerificationReport(false, diffs, notes);
+        }
+        Compare("entityDraw.result", packNode["entityDraw"]?["result"], JsonSerializer.SerializeToNode(entityResult, DrawPacks.JsonOptions), diffs);
+
+        if (pack.InspectorDraw is { } section)
+        {
+            if (inspectorPoolJson is null)
+            {
+                notes.Add("inspector draw not checked: no inspector pool file was given");
+            }
+            else
+            {
+                var poolHash = DrawPrimitives.Hex(SHA256.HashData(inspectorPoolJson));
+                if (poolHash != section.PoolSha256) diffs.Add($"inspectorDraw.poolSha256: pack {section.PoolSha256}, pool file {poolHash}");
+                try
+                {
+                    var pool = JsonSerializer.Deserialize<InspectorPool>(inspectorPoolJson, DrawPacks.JsonOptions)!;
+                    var teams = InspectorDraw.Run(seed, pack.TaskId, pack.Algorithm, section.Parameters, pool, entityResult.Drawn);
+                    Compare("inspectorDraw.result", packNode["inspectorDraw"]?["result"], JsonSerializer.SerializeToNode(teams, DrawPacks.JsonOptions), diffs);
+                }
+                catch (Exception e) when (e is JsonException or ArgumentException)
+                {
+                    diffs.Add($"inspectorDraw: cannot recompute ({e.Message})");
+                }
+            }
+        }
+        else if (inspectorPoolJson is not null)
+        {
+            notes.Add("an inspector pool was given but the pack has no inspector draw");
+        }
+
+        if (diffs.Count > MaxReported)
+        {
+            var more = diffs.Count - MaxReported;
+            diffs.RemoveRange(MaxReported, more);
+            diffs.Add($"... and {more} more differences");
+        }
+        return new VerificationReport(diffs.Count == 0, diffs, notes);
+    }
+
+    /// <summary>Structural comparison; reports "path: pack X, recomputed Y".</summary>
+    internal static void Compare(string path, JsonNode? pack, JsonNode? recomputed, List<string> diffs)
+    {
+        switch (pack, recomputed)
+        {
+            case (null, null):
+                return;
+            case (JsonObject p, JsonObject r):
+                foreach (var name in p.Select(kv => kv.Key).Union(r.Select(kv => kv.Key)).Order(StringComparer.Ordinal))
+                {
+                    if (!r.ContainsKey(name)) { diffs.Add($"{path}.{name}: present in pack, not in recomputation"); continue; }
+                    if (!p.ContainsKey(name)) { diffs.Add($"{path}.{name}: missing from pack, recomputed {Show(r[name])}"); continue; }
+                    Compare($"{path}.{name}", p[name], r[name], diffs);
+                }
+                return;
+            case (JsonArray p, JsonArray r):
+                if (p.Count != r.Count) diffs.Add($"{path}: pack has {p.Count} entries, recomputed {r.Count}");
+                for (var i = 0; i < Math.Min(p.Count, r.Count); i++) Compare($"{path}[{i}]", p[i], r[i], diffs);
+                return;
+            case (JsonValue p, JsonValue r):
+                if (!ValuesEqual(path, p, r)) diffs.Add($"{path}: pack {Show(p)}, recomputed {Show(r)}");
+                return;
+            default:
+                diffs.Add($"{path}: pack {Show(pack)}, recomputed {Show(recomputed)}");
+                return;
+        }
+    }
+
+    private static bool ValuesEqual(string path, JsonValue p, JsonValue r)
+    {
+        var pk = p.GetValueKind();
+        var rk = r.GetValueKind();
+        if (pk == JsonValueKind.Number && rk == JsonValueKind.Number)
+        {
+            var a = p.GetValue<double>();
+            var b = r.GetValue<double>();
+            if (path.EndsWith("Approx", StringComparison.Ordinal))
+                return Math.Abs(a - b) <= 1e-12 * Math.Max(Math.Abs(a), Math.Abs(b));
+            return a.Equals(b);
+        }
+        if (pk != rk) return false;
+        return pk switch
+        {
+            JsonValueKind.String => p.GetValue<string>() == r.GetValue<string>(),
+            _ => true, // true/false/null: the kinds already agree
+        };
+    }
+
+    private static string Show(JsonNode? node) => node is null ? "null" : node.ToJsonString();
+}

@@ -1,0 +1,195 @@
+using System.Text.Json.Serialization;
+
+namespace Supervision.Core.Draw;
+
+public sealed record Inspector(
+    [property: JsonPropertyName("certificateNo")] string CertificateNo,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("department")] string Department,
+    [property: JsonPropertyName("active")] bool Active,
+    [property: JsonPropertyName("certificateValidFrom")] DateOnly CertificateValidFrom,
+    [property: JsonPropertyName("certificateValidUntil")] DateOnly CertificateValidUntil,
+    [property: JsonPropertyName("qualifications")] IReadOnlyList<string> Qualifications,
+    [property: JsonPropertyName("currentWorkload")] int CurrentWorkload);
+
+/// <summary>A declared conflict of interest (or a granted recusal request) between an inspector and an entity.</summary>
+public sealed record InspectorConflict(
+    [property: JsonPropertyName("certificateNo")] string CertificateNo,
+    [property: JsonPropertyName("memberId")] string MemberId);
+
+/// <summary>The inspectors on the entity's previous random inspection (rotation rule).</summary>
+public sealed record PreviousInspection(
+    [property: JsonPropertyName("memberId")] string MemberId,
+    [property: JsonPropertyName("certificateNos")] IReadOnlyList<string> CertificateNos);
+
+/// <summary>The inspector snapshot frozen for the second draw; published as its own JSON file.</summary>
+public sealed record InspectorPool(
+    [property: JsonPropertyName("inspectors")] IReadOnlyList<Inspector> Inspectors,
+    [property: JsonPropertyName("conflicts")] IReadOnlyList<InspectorConflict> Conflicts,
+    [property: JsonPropertyName("previousInspections")] IReadOnlyList<PreviousInspection> PreviousInspections);
+
+/// <summary>A participating department and the inspection items its inspectors must all hold.</summary>
+public sealed record DepartmentRequirement(
+    [property: JsonPropertyName("department")] string Department,
+    [property: JsonPropertyName("items")] IReadOnlyList<string> Items);
+
+public sealed record InspectorDrawParameters(
+    [property: JsonPropertyName("drawDate")] DateOnly DrawDate,
+    [property: JsonPropertyName("teamSize")] int TeamSize,
+    [property: JsonPropertyName("workloadCap")] int WorkloadCap,
+    [property: JsonPropertyName("departments")] IReadOnlyList<DepartmentRequirement> Departments);
+
+public sealed record TeamMember(
+    [property: JsonPropertyName("position")] int Position,
+    [property: JsonPropertyName("certificateNo")] string CertificateNo,
+    [property: JsonPropertyName("department")] string Department,
+    [property: JsonPropertyName("lead")] bool Lead,
+    [property: JsonPropertyName("hash")] string HashHex,
+    [property: JsonPropertyName("uniform")] double Uniform);
+
+public sealed record EntityTeam(
+    [property: JsonPropertyName("rank")] int Rank,
+    [property: JsonPropertyName("memberId")] string MemberId,
+    [property: JsonPropertyName("eligibleCount")] int EligibleCount,
+    [property: JsonPropertyName("members")] IReadOnlyList<TeamMember> Members);
+
+public sealed record InspectorDrawFailure(
+    [property: JsonPropertyName("memberId")] string MemberId,
+    [property: JsonPropertyName("rank")] int Rank,
+    [property: JsonPropertyName("missingConditions")] IReadOnlyList<string> MissingConditions,
+    [property: JsonPropertyName("message")] string Message);
+
+/// <summary>Either every drawn entity has a team (Failure is null) or none does (Teams is empty): never a partial result.</summary>
+public sealed record InspectorDrawResult(
+    [property: JsonPropertyName("teams")] IReadOnlyList<EntityTeam> Teams,
+    [property: JsonPropertyName("failure")] InspectorDrawFailure? Failure)
+{
+    [JsonIgnore] public bool Succeeded => Failure is null;
+}
+
+/// <summary>
+/// The second random draw (docs/draw-spec.md §8). For each drawn entity in draw order, inspectors
+/// are screened in a fixed order of conditions (department participates → active → certificate
+/// valid on the draw date → holds all of the department's items → no declared conflict → not on
+/// the entity's previous random inspection → workload + assignments earlier in this draw below the
+/// cap), ranked by u from SHA-256(KI || LP(entity) || LP(certificate no)) then certificate no, and
+/// the team is the lexicographically best set of teamSize that has at least one inspector from
+/// every participating department. The first member is the lead.
+/// </summary>
+public static class InspectorDraw
+{
+    public static InspectorDrawResult Run(ReadOnlySpan<byte> seed, string taskId, string algorithm,
+        InspectorDrawParameters parameters, InspectorPool pool, IReadOnlyList<DrawnEntity> drawnEntities)
+    {
+        Validate(parameters, pool);
+        var inspectorKey = DrawPrimitives.DrawKey(DrawPrimitives.InspectorKeyDomain, seed, taskId, algorithm);
+        var requirements = parameters.Departments.ToDictionary(d => d.Department, d => d.Items, StringComparer.Ordinal);
+        var conflicts = pool.Conflicts.Select(c => (c.CertificateNo, c.MemberId)).ToHashSet();
+        var previous = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var p in pool.PreviousInspections)
+        {
+            if (!previous.TryGetValue(p.MemberId, out var set)) previous[p.MemberId] = set = new HashSet<string>(StringComparer.Ordinal);
+            set.UnionWith(p.CertificateNos);
+        }
+        var assigned = new Dictionary<string, int>(StringComparer.Ordinal);
+        var teams = new List<EntityTeam>();
+
+        foreach (var entity in drawnEntities.OrderBy(e => e.Rank))
+        {
+            var eligible = new List<(double U, string Cert, Inspector Inspector, byte[] Hash)>();
+            var tally = parameters.Departments.ToDictionary(d => d.Department, _ => new SortedDictionary<string, int>(StringComparer.Ordinal), StringComparer.Ordinal);
+            var eligiblePerDepartment = parameters.Departments.ToDictionary(d => d.Department, _ => 0, StringComparer.Ordinal);
+            foreach (var inspector in pool.Inspectors)
+            {
+                if (!requirements.TryGetValue(inspector.Department, out var items)) continue;
+                var reason = Screen(inspector, items, entity.MemberId, parameters, conflicts, previous, assigned);
+                if (reason is not null)
+                {
+                    var t = tally[inspector.Department];
+                    t[reason] = t.GetValueOrDefault(reason) + 1;
+                    continue;
+                }
+                var hash = DrawPrimitives.InspectorHash(inspectorKey, entity.MemberId, inspector.CertificateNo);
+                eligible.Add((DrawPrimitives.Uniform(DrawPrimitives.Top52(hash)), inspector.CertificateNo, inspector, hash));
+                eligiblePerDepartment[inspector.Department]++;
+            }
+            eligible.Sort((x, y) => x.U != y.U ? x.U.CompareTo(y.U) : string.CompareOrdinal(x.Cert, y.Cert));
+
+            // Greedy walk in rank order: take an inspector when, after taking them, the free places
+            // still suffice for the departments not yet covered. This yields the lexicographically
+            // smallest feasible team by rank.
+            var uncovered = new HashSet<string>(requirements.Keys, StringComparer.Ordinal);
+            var team = new List<(double U, string Cert, Inspector Inspector, byte[] Hash)>();
+            foreach (var candidate in eligible)
+            {
+                if (team.Count == parameters.TeamSize) break;
+                var uncoveredAfter = uncovered.Count - (uncovered.Contains(candidate.Inspector.Department) ? 1 : 0);
+                if (uncoveredAfter > parameters.TeamSize - team.Count - 1) continue;
+                team.Add(candidate);
+                uncovered.Remove(candidate.Inspector.Department);
+            }
+
+            if (team.Count < parameters.TeamSize || uncovered.Count > 0)
+                return new InspectorDrawResult([], Failure(entity, parameters, eligible.Count, eligiblePerDepartment, tally));
+
+            foreach (var member in team) assigned[member.Cert] = assigned.GetValueOrDefault(member.Cert) + 1;
+            teams.Add(new EntityTeam(entity.Rank, entity.MemberId, eligible.Count,
+                team.Select((m, i) => new TeamMember(i + 1, m.Cert, m.Inspector.Department, i == 0, DrawPrimitives.Hex(m.Hash), m.U)).ToArray()));
+        }
+        return new InspectorDrawResult(teams, null);
+    }
+
+    /// <summary>The first condition an inspector fails for this entity, or null when eligible.</summary>
+    private static string? Screen(Inspector inspector, IReadOnlyList<string> items, string memberId, InspectorDrawParameters parameters,
+        HashSet<(string, string)> conflicts, Dictionary<string, HashSet<string>> previous, Dictionary<string, int> assigned)
+    {
+        if (!inspector.Active) return "inactive";
+        if (parameters.DrawDate < inspector.CertificateValidFrom || parameters.DrawDate > inspector.CertificateValidUntil)
+            return "certificate not valid on draw date";
+        foreach (var item in items)
+        {
+            if (!inspector.Qualifications.Contains(item, StringComparer.Ordinal)) return $"not qualified for item {item}";
+        }
+        if (conflicts.Contains((inspector.CertificateNo, memberId))) return "declared conflict";
+        if (previous.TryGetValue(memberId, out var prev) && prev.Contains(inspector.CertificateNo)) return "on previous inspection (rotation)";
+        if (inspector.CurrentWorkload + assigned.GetValueOrDefault(inspector.CertificateNo) >= parameters.WorkloadCap) return "at workload cap";
+        return null;
+    }
+
+    private static InspectorDrawFailure Failure(DrawnEntity entity, InspectorDrawParameters parameters, int eligibleCount,
+        Dictionary<string, int> eligiblePerDepartment, Dictionary<string, SortedDictionary<string, int>> tally)
+    {
+        var conditions = new List<string>();
+        if (eligibleCount < parameters.TeamSize)
+            conditions.Add($"team size {parameters.TeamSize} needs {parameters.TeamSize} eligible inspectors; only {eligibleCount} eligible");
+        foreach (var dep in parameters.Departments)
+        {
+            if (eligiblePerDepartment[dep.Department] > 0) continue;
+            var items = string.Join(" ", dep.Items);
+            var excluded = tally[dep.Department].Count == 0
+                ? "the department has no inspectors in the pool"
+                : string.Join("; ", tally[dep.Department].Select(kv => $"{kv.Value} excluded: {kv.Key}"));
+            conditions.Add($"department {dep.Department}: no eligible inspector qualified for items [{items}] ({excluded})");
+        }
+        if (conditions.Count == 0) conditions.Add("no team satisfies the department coverage rule");
+        var message = $"Cannot staff entity {entity.MemberId} (draw rank {entity.Rank}): " + string.Join(". ", conditions) + ".";
+        return new InspectorDrawFailure(entity.MemberId, entity.Rank, conditions, message);
+    }
+
+    private static void Validate(InspectorDrawParameters parameters, InspectorPool pool)
+    {
+        if (parameters.Departments.Count == 0) throw new ArgumentException("At least one department is required.", nameof(parameters));
+        if (parameters.Departments.Select(d => d.Department).Distinct(StringComparer.Ordinal).Count() != parameters.Departments.Count)
+            throw new ArgumentException("Departments must be listed once each.", nameof(parameters));
+        if (parameters.TeamSize < 2) throw new ArgumentException("A team has at least two inspectors.", nameof(parameters));
+        if (parameters.TeamSize < parameters.Departments.Count)
+            throw new ArgumentException("The team size must be at least the number of participating departments.", nameof(parameters));
+        if (parameters.WorkloadCap < 1) throw new ArgumentException("The workload cap must be at least 1.", nameof(parameters));
+        if (pool.Inspectors.Select(i => i.CertificateNo).Distinct(StringComparer.Ordinal).Count() != pool.Inspectors.Count)
+            throw new ArgumentException("Certificate numbers must be unique.", nameof(pool));
+        foreach (var i in pool.Inspectors)
+        {
+            if (!DrawPrimitives.IsValidCode(i.CertificateNo)) throw new ArgumentException($"Certificate number '{i.CertificateNo}' must be 1-64 characters of [0-9A-Z].", nameof(pool));
+        }
+    }
+}

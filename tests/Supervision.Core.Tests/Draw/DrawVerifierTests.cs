@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using Supervision.Core.Draw;
+using static Supervision.Core.Tests.Draw.DrawFixtures;
+using static Supervision.Core.Tests.Draw.InspectorFixtures;
+
+namespace Supervision.Core.Tests.Draw;
+
+public class DrawVerifierTests
+{
+    private static readonly byte[] Secret = Enumerable.Range(0, 32).Select(i => (byte)(i * 7 + 3)).ToArray();
+
+    private static (string Pack, byte[] Csv, byte[] Pool) MakePack(bool pareto, int partitions = 3)
+    {
+        var members = Population(800, pareto ? 21 : 20);
+        var csv = PopulationSnapshot.ToCanonicalCsv(Shuffle(members, 5));
+        var exclusions = members.Take(9).Select(m => new MemberExclusion(m.MemberId, "yearly-cap")).ToArray();
+        var pool = new InspectorPool(
+            Pool(30, "SAMR", ["FOOD", "PRICE"]).Inspectors.Concat(Pool(20, "HEALTH", ["WATER"]).Inspectors).ToArray(),
+            [new InspectorConflict("CSAMR0003", members[20].MemberId)],
+            [new PreviousInspection(members[21].MemberId, ["CHEALTH0001", "CSAMR0007"])]);
+        var poolJson = DrawPacks.ToJson(pool);
+        var pack = DrawPacks.Create(Secret, "TASK-2026-0042",
+            [new EntropyEntry("Li Wei", "31415"), new EntropyEntry("王芳", "92653")], new BeaconValue("example-beacon", "pulse-123"),
+            csv, pareto ? Pareto(40, exclusions) : Stratified(exclusions),
+            new InspectorDrawParameters(new DateOnly(2026, 3, 1), 3, 12, [new DepartmentRequirement("SAMR", ["FOOD"]), new DepartmentRequirement("HEALTH", ["WATER"])]),
+            poolJson, partitions);
+        return (DrawPacks.ToJson(pack), csv, poolJson);
+    }
+
+    private static string Tamper(string packJson, Action<JsonNode> change)
+    {
+        var node = JsonNode.Parse(packJson)!;
+        change(node);
+        return node.ToJsonString();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_csharp_verifier_passes_an_untouched_pack(bool pareto)
+    {
+        var (pack, csv, pool) = MakePack(pareto);
+        Assert.DoesNotContain("\"failure\": {", pack, StringComparison.Ordinal);
+        var report = DrawVerifier.Verify(pack, csv, pool);
+        Assert.True(report.Passed, report.ToString());
+        Assert.Equal("PASS", report.ToString());
+    }
+
+    [Fact]
+    public void The_csharp_verifier_names_each_tampered_field()
+    {
+        var (pack, csv, pool) = MakePack(false);
+        var swapped = Tamper(pack, n => n["entityDraw"]!["result"]!["drawn"]![0]!["memberId"] = Id(1));
+        Assert.Contains("entityDraw.result.drawn[0].memberId: pack \"" + Id(1) + "\"", DrawVerifier.Verify(swapped, csv, pool).ToString(), StringComparison.Ordinal);
+
+        var entropy = Tamper(pack, n => n["entropy"]![1]!["value"] = "92654");
+        var report = DrawVerifier.Verify(entropy, csv, pool);
+        Assert.False(report.Passed);
+        Assert.StartsWith("seed: pack", report.Differences[0], StringComparison.Ordinal);
+
+        var commitment = Tamper(pack, n => n["secretCommitment"] = new string('0', 64));
+        Assert.Contains(DrawVerifier.Verify(commitment, csv, pool).Differences, d => d.StartsWith("secretCommitment:", StringComparison.Ordinal));
+
+        var lead = Tamper(pack, n => n["inspectorDraw"]!["result"]!["teams"]![0]!["members"]![0]!["certificateNo"] = "CSAMR9999");
+        Assert.Contains(DrawVerifier.Verify(lead, csv, pool).Differences, d => d.StartsWith("inspectorDraw.result.teams[0].members[0].certificateNo:", StringComparison.Ordinal));
+
+        var row = Encoding.UTF8.GetString(csv).Split('\n');
+        row[5] = row[5][..^1] + (row[5][^1] == '1' ? "2" : "1");
+        var csvReport = DrawVerifier.Verify(pack, Encoding.UTF8.GetBytes(string.Join('\n', row)), pool);
+        Assert.Contains(csvReport.Differences, d => d.StartsWith("population.sha256:", StringComparison.Ordinal));
+
+        Assert.Contains("inspector draw not checked", DrawVerifier.Verify(pack, csv).ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_python_verifier_passes_a_pack_produced_by_the_csharp_code_and_reports_a_tampered_one(bool pareto)
+    {
+        var (pack, csv, pool) = MakePack(pareto, partitions: 4);
+        var dir = Directory.CreateTempSubdirectory("draw-pack-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "pack.json"), pack);
+            File.WriteAllBytes(Path.Combine(dir.FullName, "population.csv"), csv);
+            File.WriteAllBytes(Path.Combine(dir.FullName, "inspectors.json"), pool);
+            var (code, output) = RunPython(dir.FullName, "pack.json");
+            Assert.True(code == 0, output);
+            Assert.StartsWith("PASS", output, StringComparison.Ordinal);
+
+            var tampered = Tamper(pack, n => n["entityDraw"]!["result"]!["drawn"]![3]!["inclusionProbability"] = "1/2");
+            File.WriteAllText(Path.Combine(dir.FullName, "tampered.json"), tampered);
+            (code, output) = RunPython(dir.FullName, "tampered.json");
+            Assert.Equal(1, code);
+            Assert.Contains("FAIL", output, StringComparison.Ordinal);
+            Assert.Contains("entityDraw.result.drawn[3].inclusionProbability: pack \"1/2\"", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    private static (int Code, string Output) RunPython(string dir, string packFile)
+    {
+        var script = Path.Combine(RepoRoot(), "tools", "verify_draw.py");
+        var psi = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+        foreach (var a in new[] { script, packFile, "population.csv", "inspectors.json" }) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr);
+    }
+}
