@@ -38,7 +38,7 @@ internal static partial class FieldRules
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9\\-]*$")]
     public static partial Regex CodeLike();
 
-    public static void Text(List<FieldError> errors, string field, string? value, bool required, int max)
+    public static void Text(List<FieldError> errors, string field, string? value, bool required, int max, bool allowLineBreaks = false)
     {
         if (string.IsNullOrEmpty(value))
         {
@@ -68,7 +68,7 @@ internal static partial class FieldRules
 
         foreach (var ch in value)
         {
-            if (char.IsControl(ch))
+            if (char.IsControl(ch) && !(allowLineBreaks && ch is '\r' or '\n'))
             {
                 errors.Add(new FieldError(field, $"must not contain control character U+{(int)ch:X4}"));
                 break;
@@ -161,7 +161,7 @@ public static class MarketEntityValidator
             errors.Add(new FieldError("divisionCode", $"'{record.DivisionCode}' is not a known GB/T 2260 division"));
         }
 
-        FieldRules.Text(errors, "address", record.Address, required: false, FieldLimits.AddressMax);
+        FieldRules.Text(errors, "address", record.Address, required: false, FieldLimits.AddressMax, allowLineBreaks: true);
         FieldRules.Text(errors, "legalRepresentative", record.LegalRepresentative, required: false, FieldLimits.PersonNameMax);
 
         if (string.IsNullOrEmpty(record.Status))
