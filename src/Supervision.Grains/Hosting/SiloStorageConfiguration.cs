@@ -21,9 +21,9 @@ public static partial class SiloStorageConfiguration
     public const string SqliteInvariant = "Microsoft.Data.Sqlite";
 
     /// <summary>
-    /// Configures grain persistence (named "state" and default) and reminders on the given
-    /// database, plus ADO.NET clustering on PostgreSQL. With SQLite the caller configures
-    /// localhost clustering: that mode is one process by design.
+    /// Configures grain persistence (named "state" and default) on the given database, plus
+    /// ADO.NET clustering and reminders on PostgreSQL. With SQLite the caller configures
+    /// localhost clustering (that mode is one process by design), and there are no reminders yet.
     /// When <paramref name="applyMigrations"/> is set, pending schema scripts are applied as
     /// the very first step of silo start-up, before any provider reads its queries.
     /// Grain state is serialised by Orleans' default grain storage serializer (not overridden here).
@@ -36,6 +36,19 @@ public static partial class SiloStorageConfiguration
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+
+        if (provider == StorageProvider.Sqlite)
+        {
+            // Verified against the 10.4.2 packages: AdoNetGrainStorage and AdoNetReminderTable both
+            // throw KeyNotFoundException('Microsoft.Data.Sqlite') from their DbConstantsStore at
+            // silo start, although the invariant string appears in the assemblies. Fail here with
+            // the reason rather than later with a bare dictionary error.
+            throw new NotSupportedException(
+                "SQLite grain storage is not available with Orleans 10.4.2: its ADO.NET persistence and reminder " +
+                "providers reject the Microsoft.Data.Sqlite invariant at start-up. The SQLite schema (Schema/sqlite) " +
+                "and the migrator are ready; the embedded mode needs either an Orleans release whose ADO.NET " +
+                "providers support SQLite or a project-owned IGrainStorage over the same table. See docs/storage.md.");
+        }
 
         var (invariant, adoConnectionString) = provider switch
         {
@@ -74,11 +87,18 @@ public static partial class SiloStorageConfiguration
             options.ConnectionString = adoConnectionString;
         });
 
-        builder.UseAdoNetReminderService(options =>
+        // Orleans 10.4.2's ADO.NET reminder table throws for the Microsoft.Data.Sqlite invariant
+        // (KeyNotFoundException in its DbConstantsStore), so SQLite mode registers no reminder
+        // service: a grain that registers a reminder fails loudly instead of losing it on restart,
+        // which an in-memory reminder table would do silently.
+        if (provider == StorageProvider.PostgreSql)
         {
-            options.Invariant = invariant;
-            options.ConnectionString = adoConnectionString;
-        });
+            builder.UseAdoNetReminderService(options =>
+            {
+                options.Invariant = invariant;
+                options.ConnectionString = adoConnectionString;
+            });
+        }
 
         return builder;
     }

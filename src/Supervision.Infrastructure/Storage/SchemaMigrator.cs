@@ -13,9 +13,10 @@ public sealed record SchemaScript(int Version, string Name, string Sql)
 {
     /// <summary>
     /// SHA-256 of the script with line endings normalised, so a checkout with CRLF endings
-    /// does not look like an edited script.
+    /// does not look like an edited script. Computed from <see cref="Sql"/> on each read: a cached
+    /// value would be copied unchanged by a <c>with</c> expression that edits the text.
     /// </summary>
-    public string Checksum { get; } = ComputeChecksum(Sql);
+    public string Checksum => ComputeChecksum(Sql);
 
     private static string ComputeChecksum(string sql)
     {

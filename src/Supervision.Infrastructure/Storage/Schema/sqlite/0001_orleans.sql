@@ -1,5 +1,8 @@
--- 0001_orleans (SQLite): grain persistence and reminders for the embedded, single-process
--- run mode (clustering there is localhost clustering, so no membership tables).
+-- 0001_orleans (SQLite): grain persistence for the embedded, single-process run mode.
+-- Clustering there is localhost clustering, so no membership tables. No reminder tables
+-- either: Orleans 10.4.2's ADO.NET reminder provider rejects the Microsoft.Data.Sqlite
+-- invariant at start-up (its DbConstantsStore has no entry for it), although the persistence
+-- provider accepts it.
 --
 -- Same contract as the PostgreSQL script: Orleans 10.4.2 (invariant "Microsoft.Data.Sqlite")
 -- loads its query texts from OrleansQuery, binds parameters by name and reads result columns
@@ -110,74 +113,4 @@ INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('ClearStorageKey', '
     SELECT CASE WHEN changes() > 0 THEN @GrainStateVersion + 1 ELSE @GrainStateVersion END
            AS NewGrainStateVersion
     WHERE @GrainStateVersion IS NOT NULL;
-');
-
--------------------------------------------------------------------------------------------
--- Reminders (the 10.4.2 reminder provider accepts the Microsoft.Data.Sqlite invariant).
--------------------------------------------------------------------------------------------
-
-CREATE TABLE orleans_reminders
-(
-    service_id    TEXT    NOT NULL,
-    grain_id      TEXT    NOT NULL,
-    reminder_name TEXT    NOT NULL,
-    start_time    TEXT    NOT NULL,
-    period        INTEGER NOT NULL,
-    grain_hash    INTEGER NOT NULL,
-    version       INTEGER NOT NULL,
-    PRIMARY KEY (service_id, grain_id, reminder_name)
-);
-
-CREATE INDEX ix_orleans_reminders_ring ON orleans_reminders (service_id, grain_hash);
-
-INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('UpsertReminderRowKey', '
-    INSERT INTO orleans_reminders
-        (service_id, grain_id, reminder_name, start_time, period, grain_hash, version)
-    VALUES (@ServiceId, @GrainId, @ReminderName, @StartTime, @Period, @GrainHash, 0)
-    ON CONFLICT (service_id, grain_id, reminder_name) DO UPDATE
-    SET start_time = excluded.start_time,
-        period     = excluded.period,
-        grain_hash = excluded.grain_hash,
-        version    = orleans_reminders.version + 1
-    RETURNING version AS Version;
-');
-
-INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('ReadReminderRowsKey', '
-    SELECT grain_id AS GrainId, reminder_name AS ReminderName, start_time AS StartTime,
-           period AS Period, version AS Version
-    FROM orleans_reminders
-    WHERE service_id = @ServiceId AND grain_id = @GrainId;
-');
-
-INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('ReadReminderRowKey', '
-    SELECT grain_id AS GrainId, reminder_name AS ReminderName, start_time AS StartTime,
-           period AS Period, version AS Version
-    FROM orleans_reminders
-    WHERE service_id = @ServiceId AND grain_id = @GrainId AND reminder_name = @ReminderName;
-');
-
-INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('ReadRangeRows1Key', '
-    SELECT grain_id AS GrainId, reminder_name AS ReminderName, start_time AS StartTime,
-           period AS Period, version AS Version
-    FROM orleans_reminders
-    WHERE service_id = @ServiceId AND grain_hash > @BeginHash AND grain_hash <= @EndHash;
-');
-
-INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('ReadRangeRows2Key', '
-    SELECT grain_id AS GrainId, reminder_name AS ReminderName, start_time AS StartTime,
-           period AS Period, version AS Version
-    FROM orleans_reminders
-    WHERE service_id = @ServiceId AND (grain_hash > @BeginHash OR grain_hash <= @EndHash);
-');
-
-INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('DeleteReminderRowKey', '
-    DELETE FROM orleans_reminders
-    WHERE service_id = @ServiceId AND grain_id = @GrainId
-      AND reminder_name = @ReminderName AND version = @Version;
-
-    SELECT changes() AS RowCount;
-');
-
-INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('DeleteReminderRowsKey', '
-    DELETE FROM orleans_reminders WHERE service_id = @ServiceId;
 ');
