@@ -126,7 +126,7 @@ public sealed class PostgresThreeSiloClusterTests(PostgresServer server, ThreeSi
         LedgerState? seen = null;
         for (var attempt = 0; attempt < 30 && reader.Equals(writer); attempt++)
         {
-            await DeactivateAsync(cluster, grain);
+            await grain.Deactivate();
             reader = await grain.Host();
             seen = await grain.Read();
         }
@@ -159,12 +159,5 @@ public sealed class PostgresThreeSiloClusterTests(PostgresServer server, ThreeSi
     {
         var cluster = await shared.StartAsync(server);
         await GrainStorageScenarios.Registering_a_reminder_writes_a_row(StorageProvider.PostgreSql, shared.ConnectionString, cluster.Client);
-    }
-
-    private static async Task DeactivateAsync(TestCluster cluster, ILedgerGrain grain)
-    {
-        // The management grain deactivates across the whole cluster and returns when done.
-        var management = cluster.Client.GetGrain<IManagementGrain>(0);
-        await management.ForceActivationCollection(TimeSpan.Zero);
     }
 }

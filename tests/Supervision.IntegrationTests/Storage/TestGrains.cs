@@ -18,6 +18,10 @@ public interface ILedgerGrain : IGrainWithStringKey
     [Alias("Host")]
     Task<SiloAddress> Host();
 
+    /// <summary>Drops this activation (and its in-memory state) after the call.</summary>
+    [Alias("Deactivate")]
+    Task Deactivate();
+
     /// <summary>Registers (or updates) a durable reminder.</summary>
     [Alias("Remind")]
     Task Remind(string name, TimeSpan dueTime, TimeSpan period);
@@ -55,6 +59,12 @@ public sealed class LedgerGrain(
     public Task<LedgerState> Read() => Task.FromResult(ledger.State);
 
     public Task<SiloAddress> Host() => Task.FromResult(silo.SiloAddress);
+
+    public Task Deactivate()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
 
     public Task Remind(string name, TimeSpan dueTime, TimeSpan period) =>
         this.RegisterOrUpdateReminder(name, dueTime, period);
