@@ -38,7 +38,8 @@ public static class PlatformHost
         var coHost = platform.IsEmbedded || string.Equals(builder.Configuration["Supervision:CoHostSilo"], "true", StringComparison.OrdinalIgnoreCase);
         if (coHost)
         {
-            builder.UseOrleans(silo => silo.ConfigureSupervision(platform));
+            // The schema was migrated above, before the silo starts.
+            builder.UseOrleans(silo => silo.ConfigureSupervision(platform, applyMigrations: false));
         }
         else
         {

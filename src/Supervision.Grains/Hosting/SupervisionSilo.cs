@@ -48,7 +48,7 @@ public sealed record PlatformSettings(
 public static class SupervisionSilo
 {
     /// <summary>Configures a silo for either mode: localhost clustering on SQLite, ADO.NET clustering on PostgreSQL.</summary>
-    public static ISiloBuilder ConfigureSupervision(this ISiloBuilder silo, PlatformSettings settings)
+    public static ISiloBuilder ConfigureSupervision(this ISiloBuilder silo, PlatformSettings settings, bool applyMigrations = true)
     {
         silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
         {
@@ -64,7 +64,7 @@ public static class SupervisionSilo
             silo.ConfigureEndpoints(settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
         }
 
-        silo.UseSupervisionStorage(settings.Provider, settings.ConnectionString);
+        silo.UseSupervisionStorage(settings.Provider, settings.ConnectionString, applyMigrations && settings.ApplySchemaOnStart);
         silo.Services.AddSupervisionServices(settings);
         silo.Services.AddSupervisionSerialization();
         return silo;

@@ -39,6 +39,21 @@ public sealed class SqlStore : IAsyncDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "unknown storage provider"),
     };
 
+    /// <summary>
+    /// The SQLite settings every connection needs, including connections Orleans opens itself: pooling, foreign
+    /// keys, and a busy timeout so concurrent writers queue instead of failing.
+    /// </summary>
+    public static string NormalizeSqliteConnectionString(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString) { ForeignKeys = true, Pooling = true, DefaultTimeout = 30 };
+        if (string.IsNullOrWhiteSpace(builder.DataSource))
+        {
+            throw new ArgumentException("The SQLite connection string names no file (Data Source=...).", nameof(connectionString));
+        }
+
+        return builder.ToString();
+    }
+
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
         var connection = await DataSource.OpenConnectionAsync(ct);
@@ -108,7 +123,7 @@ internal sealed class SqliteDataSource : DbDataSource
         {
             base.Open();
             using var command = CreateCommand();
-            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
             command.ExecuteNonQuery();
         }
 
@@ -116,7 +131,7 @@ internal sealed class SqliteDataSource : DbDataSource
         {
             await base.OpenAsync(cancellationToken);
             await using var command = CreateCommand();
-            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+using Supervision.Grains.Hosting;
+using Supervision.Infrastructure.Storage;
+
+namespace Supervision.IntegrationTests.Storage;
+
+/// <summary>
+/// Orleans test clusters wired to the project's storage configuration. The classic
+/// <see cref="TestCluster"/> is used because 10.4.2 keeps InProcessTestCluster's
+/// UseTestClusterMembership switch internal, and the PostgreSQL tests need the real ADO.NET
+/// membership table instead of the harness's in-memory one.
+/// </summary>
+internal static class StorageTestClusters
+{
+    private const string ProviderKey = "SupervisionTest:Provider";
+    private const string ConnectionStringKey = "SupervisionTest:ConnectionString";
+
+    /// <summary>
+    /// Starts a cluster whose silos use <see cref="SiloStorageConfiguration.UseSupervisionStorage"/>.
+    /// SQLite keeps the harness's membership (the embedded mode runs one silo with localhost
+    /// clustering); PostgreSQL uses the ADO.NET membership table for silos and client alike.
+    /// </summary>
+    public static async Task<TestCluster> StartAsync(
+        StorageProvider provider, string connectionString, string serviceId, short silos = 1)
+    {
+        var builder = new TestClusterBuilder(silos);
+        // Storage rows are keyed by ServiceId: a "restarted" cluster must reuse it.
+        builder.Options.ServiceId = serviceId;
+        builder.Options.UseTestClusterMembership = provider == StorageProvider.Sqlite;
+        builder.Properties[ProviderKey] = provider.ToString();
+        builder.Properties[ConnectionStringKey] = connectionString;
+        builder.AddSiloBuilderConfigurator<SiloStorage>();
+        builder.AddClientBuilderConfigurator<ClientClustering>();
+
+        var cluster = builder.Build();
+        try
+        {
+            await cluster.DeployAsync();
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+
+        return cluster;
+    }
+
+    /// <summary>Retries a call while the cluster reacts to a stopped silo.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> call, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    private static (StorageProvider Provider, string ConnectionString) Read(IConfiguration configuration) =>
+        (Enum.Parse<StorageProvider>(configuration[ProviderKey]!), configuration[ConnectionStringKey]!);
+
+    private sealed class SiloStorage : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            var (provider, connectionString) = Read(siloBuilder.Configuration);
+            siloBuilder.UseSupervisionStorage(provider, connectionString);
+            // Notice a stopped silo quickly instead of after the one-minute production default.
+            siloBuilder.Configure<ClusterMembershipOptions>(o => o.TableRefreshTimeout = TimeSpan.FromSeconds(2));
+        }
+    }
+
+    private sealed class ClientClustering : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder)
+        {
+            var (provider, connectionString) = Read(configuration);
+            if (provider == StorageProvider.PostgreSql)
+            {
+                clientBuilder.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = SiloStorageConfiguration.PostgreSqlInvariant;
+                    o.ConnectionString = connectionString;
+                });
+            }
+        }
+    }
+}
