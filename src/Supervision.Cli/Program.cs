@@ -1,1 +1,10 @@
-Console.WriteLine("cli");
+using System.CommandLine;
+using Supervision.Cli;
+
+var root = new RootCommand("supervision: command-line tools for the Supervision platform (double random, one public).")
+{
+    GenerateCommand.Create(),
+    ImportCommand.Create(),
+    MigrateCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();
