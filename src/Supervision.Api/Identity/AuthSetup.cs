@@ -5,6 +5,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Supervision.Core.Identity;
 using Supervision.Grains.Hosting;
+using Supervision.Infrastructure.Storage;
 using Supervision.Infrastructure.Identity;
 
 namespace Supervision.Api.Identity;
