@@ -89,6 +89,7 @@ public static class PlatformHost
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
         builder.Services.AddHostedService<BootstrapAdmin>();
+        builder.Services.AddHostedService<DemoData>();
 
         var app = builder.Build();
         app.UseExceptionHandler();

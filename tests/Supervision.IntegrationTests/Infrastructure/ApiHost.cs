@@ -57,6 +57,7 @@ public sealed class ApiHost : IAsyncDisposable
             ["Auth:BootstrapAdminPassword"] = AdminPassword,
             ["Auth:Local:SigningKey"] = Convert.ToBase64String(new byte[48]),
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Supervision:Demo:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

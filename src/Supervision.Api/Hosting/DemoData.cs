@@ -1,0 +1,90 @@
+using System.IO.Pipelines;
+using Supervision.Core.Directory;
+using Supervision.Core.Identity;
+using Supervision.Core.Reference;
+using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Storage;
+
+namespace Supervision.Api.Hosting;
+
+/// <summary>
+/// Fills an empty embedded installation with a reproducible synthetic Liaoning directory from the generator, so
+/// the platform can be tried at once. On by default in embedded mode only; Supervision:Demo:Enabled=false turns it
+/// off, Supervision:Demo:Entities / :Inspectors / :Seed size it. It never touches a database that has entities.
+/// </summary>
+internal sealed class DemoData(
+    IConfiguration configuration,
+    PlatformSettings platform,
+    MarketEntityStore entities,
+    DepartmentStore departments,
+    InspectionItemStore items,
+    DirectoryImporter importer,
+    ReferenceData reference) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var enabled = configuration["Supervision:Demo:Enabled"] is { Length: > 0 } flag
+            ? string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase)
+            : platform.IsEmbedded;
+        if (!enabled || await entities.CountAsync(cancellationToken) > 0)
+        {
+            return;
+        }
+
+        var entityCount = long.TryParse(configuration["Supervision:Demo:Entities"], out var e) ? e : 5_000;
+        var inspectorCount = int.TryParse(configuration["Supervision:Demo:Inspectors"], out var i) ? i : 300;
+        var seed = ulong.TryParse(configuration["Supervision:Demo:Seed"], out var s) ? s : 20250101UL;
+        var generator = new SyntheticDirectory(seed, entityCount, inspectorCount, reference);
+        var actor = Actor.System("demo-data");
+
+        foreach (var d in generator.Departments)
+        {
+            await departments.CreateAsync(new Department { Code = d.Code, Name = d.Name, DivisionCode = d.DivisionCode }, actor, cancellationToken);
+        }
+
+        foreach (var item in generator.Items)
+        {
+            await items.CreateAsync(
+                new InspectionItem
+                {
+                    Code = item.Code,
+                    Name = item.Name,
+                    DepartmentCode = item.DepartmentCode,
+                    LegalBasis = item.LegalBasis,
+                    Method = item.Method,
+                    IsKey = item.Key,
+                    EntityTypes = [.. item.EntityTypes],
+                    Industries = [.. item.Industries],
+                    ResultCodes = [.. item.ResultCodes],
+                },
+                actor,
+                cancellationToken);
+        }
+
+        // The generator writes CSV into a pipe that the importer reads: the same path as a real upload.
+        var known = generator.Departments.Select(d => d.Code).ToHashSet(StringComparer.Ordinal);
+        var entityJob = await ImportThroughPipe(w => generator.WriteEntitiesCsv(w, null, cancellationToken),
+            r => importer.ImportEntitiesAsync(r, "demo-entities.csv", actor, null, cancellationToken));
+        var inspectorJob = await ImportThroughPipe(w => generator.WriteInspectorsCsv(w, null, cancellationToken),
+            r => importer.ImportInspectorsAsync(r, "demo-inspectors.csv", actor, known.Contains, null, null, cancellationToken));
+        Console.WriteLine($"  Demo dataset loaded (seed {seed}): {entityJob.Inserted:N0} entities, {inspectorJob.Inserted:N0} inspectors, " +
+            $"{generator.Departments.Count} departments, {generator.Items.Count} items. Turn off with Supervision:Demo:Enabled=false.");
+    }
+
+    private static async Task<ImportJob> ImportThroughPipe(Action<Stream> write, Func<Stream, Task<ImportJob>> import)
+    {
+        var pipe = new Pipe();
+        var producer = Task.Run(async () =>
+        {
+            await using var stream = pipe.Writer.AsStream();
+            write(stream);
+        });
+        await using var reader = pipe.Reader.AsStream();
+        var job = await import(reader);
+        await producer;
+        return job;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
