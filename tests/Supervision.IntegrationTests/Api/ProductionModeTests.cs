@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Supervision.Core.Directory;
+using Supervision.IntegrationTests.Infrastructure;
+
+namespace Supervision.IntegrationTests.Api;
+
+/// <summary>The API on PostgreSQL (production storage), over real HTTP, across a full restart.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ProductionModeTests(PostgresServer server)
+{
+    [PostgresFact]
+    public async Task Directory_writes_and_an_http_import_survive_a_restart_on_postgresql()
+    {
+        var database = await server.CreateDatabaseAsync("api_restart");
+        var code = CreditCode.Complete("91210102MA0PG001");
+        string importId;
+        await using (var first = await ApiHost.StartAsync(postgresConnectionString: database))
+        {
+            using var admin = await first.AdminAsync();
+            var created = await admin.PostAsJsonAsync("/api/entities", new { creditCode = code, name = "持久化测试有限公司", industryCode = "52", divisionCode = "210102" });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+            var generator = new SyntheticDirectory(3, 5_000, 0);
+            var csv = new MemoryStream();
+            generator.WriteEntitiesCsv(csv);
+            csv.Position = 0;
+            var import = await admin.PostAsync("/api/imports/entities?fileName=pg.csv", new StreamContent(csv));
+            Assert.Equal(HttpStatusCode.Created, import.StatusCode);
+            var job = await import.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(5_000, job.GetProperty("inserted").GetInt64());
+            importId = job.GetProperty("id").GetString()!;
+        }
+
+        await using var second = await ApiHost.StartAsync(postgresConnectionString: database);
+        using var again = await second.AdminAsync();
+        var entity = await again.GetFromJsonAsync<JsonElement>($"/api/entities/{code}");
+        Assert.Equal("持久化测试有限公司", entity.GetProperty("name").GetString());
+        var finished = await again.GetFromJsonAsync<JsonElement>($"/api/imports/{importId}");
+        Assert.Equal("completed", finished.GetProperty("status").GetString());
+        var page = await again.GetFromJsonAsync<JsonElement>("/api/entities?division=210000&limit=1000");
+        Assert.Equal(1000, page.GetProperty("items").GetArrayLength());
+        Assert.Equal(HttpStatusCode.OK, (await second.Anonymous().GetAsync("/health/ready")).StatusCode);
+    }
+}
