@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.TestingHost;
+using Supervision.Contracts;
 using Supervision.Grains.Hosting;
 using Supervision.Infrastructure.Storage;
 
@@ -75,8 +76,18 @@ internal static class StorageTestClusters
         {
             var (provider, connectionString) = Read(siloBuilder.Configuration);
             siloBuilder.UseSupervisionStorage(provider, connectionString);
+            // The project's grains (loaded from the referenced assemblies) pass core records as JSON;
+            // without this the silo's serializer validation refuses to start.
+            siloBuilder.Services.AddSupervisionSerialization();
             // Notice a stopped silo quickly instead of after the one-minute production default.
             siloBuilder.Configure<ClusterMembershipOptions>(o => o.TableRefreshTimeout = TimeSpan.FromSeconds(2));
+            // Reminder tests use second-scale periods (the default floor is one minute) and must
+            // not wait minutes for the service to re-read the table.
+            siloBuilder.Configure<ReminderOptions>(o =>
+            {
+                o.MinimumReminderPeriod = TimeSpan.FromSeconds(1);
+                o.RefreshReminderListPeriod = TimeSpan.FromSeconds(5);
+            });
         }
     }
 
@@ -85,6 +96,7 @@ internal static class StorageTestClusters
         public void Configure(IConfiguration configuration, IClientBuilder clientBuilder)
         {
             var (provider, connectionString) = Read(configuration);
+            clientBuilder.Services.AddSupervisionSerialization();
             if (provider == StorageProvider.PostgreSql)
             {
                 clientBuilder.UseAdoNetClustering(o =>

@@ -71,3 +71,45 @@ public sealed class LedgerGrain(
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
 }
+
+/// <summary>A grain that counts its reminder ticks in persisted state, so a tick is visible after a restart.</summary>
+[Alias("Supervision.IntegrationTests.Storage.ITickGrain")]
+public interface ITickGrain : IGrainWithStringKey
+{
+    /// <summary>Registers (or updates) a reminder whose ticks this grain records.</summary>
+    [Alias("Start")]
+    Task Start(string name, TimeSpan dueTime, TimeSpan period);
+
+    /// <summary>The recorded ticks, as persisted.</summary>
+    [Alias("Ticks")]
+    Task<TickState> Ticks();
+}
+
+/// <summary>Ticks received, oldest first.</summary>
+[GenerateSerializer]
+[Alias("Supervision.IntegrationTests.Storage.TickState")]
+public sealed class TickState
+{
+    /// <summary>Reminder name and silo UTC time of each tick.</summary>
+    [Id(0)] public List<ReminderTick> Received { get; set; } = [];
+}
+
+/// <summary>One tick.</summary>
+[GenerateSerializer]
+[Alias("Supervision.IntegrationTests.Storage.ReminderTick")]
+public sealed record ReminderTick([property: Id(0)] string Name, [property: Id(1)] DateTime At);
+
+public sealed class TickGrain(
+    [PersistentState("ticks", "state")] IPersistentState<TickState> ticks) : Grain, ITickGrain, IRemindable
+{
+    public Task Start(string name, TimeSpan dueTime, TimeSpan period) =>
+        this.RegisterOrUpdateReminder(name, dueTime, period);
+
+    public Task<TickState> Ticks() => Task.FromResult(ticks.State);
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        ticks.State.Received.Add(new ReminderTick(reminderName, DateTime.UtcNow));
+        await ticks.WriteStateAsync();
+    }
+}
