@@ -20,11 +20,9 @@ public static class ImportApi
         var imports = app.MapGroup("/api/imports").WithTags("Bulk import").RequireAuthorization(Policies.Scheduling);
         imports.MapPost("/entities", ImportEntities)
             .WithMetadata(new DisableRequestSizeLimitAttribute())
-            .Accepts<string>("text/csv")
             .WithSummary("Upload an entity CSV (UTF-8, header row); streamed, upserted, re-importable. See docs/csv-formats.md.");
         imports.MapPost("/inspectors", ImportInspectors)
             .WithMetadata(new DisableRequestSizeLimitAttribute())
-            .Accepts<string>("text/csv")
             .WithSummary("Upload an inspector CSV; schedulers may only import their own department's inspectors.");
         imports.MapGet("/", List).WithSummary("Import jobs, newest first; running jobs show their progress.");
         imports.MapGet("/{id}", Get);

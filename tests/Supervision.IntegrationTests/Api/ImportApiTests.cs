@@ -24,7 +24,7 @@ public sealed class ImportApiTests(EmbeddedPlatform platform) : IClassFixture<Em
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
         var upload = scheduler.PostAsync("/api/imports/entities?fileName=big.csv", content);
 
-        long seenWhileRunning = 0;
+        var seenWhileRunning = new List<long>();
         while (!upload.IsCompleted)
         {
             var page = await scheduler.GetFromJsonAsync<JsonElement>("/api/imports");
@@ -32,7 +32,7 @@ public sealed class ImportApiTests(EmbeddedPlatform platform) : IClassFixture<Em
             {
                 if (job.GetProperty("status").GetString() == "running" && job.GetProperty("fileName").GetString() == "big.csv")
                 {
-                    seenWhileRunning = Math.Max(seenWhileRunning, job.GetProperty("rowsRead").GetInt64());
+                    seenWhileRunning.Add(job.GetProperty("rowsRead").GetInt64());
                 }
             }
 
@@ -43,7 +43,7 @@ public sealed class ImportApiTests(EmbeddedPlatform platform) : IClassFixture<Em
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var finished = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(60_000, finished.GetProperty("inserted").GetInt64());
-        Assert.InRange(seenWhileRunning, 1, 59_999);
+        Assert.Contains(seenWhileRunning, rows => rows is > 0 and < 60_000);
     }
 
     [Fact]
