@@ -69,7 +69,11 @@ public sealed class EntityDrawSetup
         Parameters = parameters;
         StrataNames = parameters.Strata.Select(s => s.Stratum).ToArray();
         EntityKey = DrawPrimitives.DrawKey(DrawPrimitives.EntityKeyDomain, seed, taskId, algorithm);
+        Hasher = new MemberKeyHasher(EntityKey);
     }
+
+    /// <summary>The per-member hash m = top52(SHA-256(K || LP(memberId))), with K's constant work done once.</summary>
+    public MemberKeyHasher Hasher { get; }
 
     public byte[] Seed { get; }
     public string TaskId { get; }
@@ -350,37 +354,56 @@ public static class EntityDraw
         return plan;
     }
 
+    /// <summary>Members hashed together by <see cref="PartitionScan"/> (a multiple of <see cref="MemberKeyHasher.Lanes"/>).</summary>
+    private const int ScanBatch = 64;
+
     /// <summary>Pass 2 over one partition: the best candidates per stratum (Pareto: best a, plus the certain members).</summary>
+    /// <remarks>
+    /// In-scope, non-excluded members are queued in batches of <see cref="ScanBatch"/> and hashed eight at a time
+    /// (<see cref="MemberKeyHasher"/>); the order in which members reach the bounded heaps does not matter because
+    /// the heaps keep the best k under a total order. After warm-up almost every member fails the O(1) threshold test
+    /// against the heap's worst kept m, so the non-hash work per member is constant.
+    /// </remarks>
     public static PartialDrawResult PartitionScan(EntityDrawPlan plan, ReadOnlySpan<PopulationMember> partition)
     {
         var setup = plan.Setup;
-        Span<byte> buffer = stackalloc byte[32 + 4 + 64];
-        setup.EntityKey.CopyTo(buffer);
-        Span<byte> hash = stackalloc byte[32];
+        var hasher = setup.Hasher;
         var hasExclusions = setup.HasExclusions;
+        var ids = new string[ScanBatch];
+        Span<int> index = stackalloc int[ScanBatch];
+        Span<int> stratum = stackalloc int[ScanBatch];
+        Span<ulong> ms = stackalloc ulong[ScanBatch];
+        var pending = 0;
 
         if (!setup.IsPareto)
         {
             var heaps = new BoundedBest<SrsOrder>[plan.Quota.Length];
             for (var i = 0; i < heaps.Length; i++) heaps[i] = new BoundedBest<SrsOrder>(plan.Quota[i], default);
-            foreach (ref readonly var member in partition)
+            for (var i = 0; i < partition.Length; i++)
             {
+                ref readonly var member = ref partition[i];
                 var s = setup.StratumIndex(member.Stratum);
-                if (s < 0) continue;
+                if (s < 0 || plan.Quota[s] == 0) continue;
                 if (hasExclusions && setup.ExclusionReason(member.MemberId) is not null) continue;
-                var m = HashMember(buffer, hash, member.MemberId);
-                var heap = heaps[s];
-                if (heap.IsFull && m > heap.WorstM) continue;
-                heap.Offer(new Candidate(m, member.MemberId, s, member.WeightMicros, 0));
+                ids[pending] = member.MemberId;
+                index[pending] = i;
+                stratum[pending++] = s;
+                if (pending == ScanBatch)
+                {
+                    OfferSrs(hasher, heaps, partition, ids, index, stratum, ms, pending);
+                    pending = 0;
+                }
             }
+            OfferSrs(hasher, heaps, partition, ids, index, stratum, ms, pending);
             return new PartialDrawResult(heaps.Select(h => h.ToSortedArray()).ToArray(), []);
         }
 
         var order = new ParetoOrder(plan.A, plan.D);
         var best = new BoundedBest<ParetoOrder>(plan.A, order);
         var certain = new List<Candidate>();
-        foreach (ref readonly var member in partition)
+        for (var i = 0; i < partition.Length; i++)
         {
+            ref readonly var member = ref partition[i];
             var s = setup.StratumIndex(member.Stratum);
             if (s < 0) continue;
             if (hasExclusions && setup.ExclusionReason(member.MemberId) is not null) continue;
@@ -389,22 +412,46 @@ public static class EntityDraw
                 certain.Add(new Candidate(0, member.MemberId, s, member.WeightMicros, 0));
                 continue;
             }
-            var m = HashMember(buffer, hash, member.MemberId);
-            best.Offer(new Candidate(m, member.MemberId, s, member.WeightMicros, order.Approx(m, member.WeightMicros)));
+            if (plan.A == 0) continue;
+            ids[pending] = member.MemberId;
+            index[pending] = i;
+            stratum[pending++] = s;
+            if (pending == ScanBatch)
+            {
+                OfferPareto(hasher, best, order, partition, ids, index, stratum, ms, pending);
+                pending = 0;
+            }
         }
+        OfferPareto(hasher, best, order, partition, ids, index, stratum, ms, pending);
         var certainArray = certain.ToArray();
         Array.Sort(certainArray, static (x, y) => string.CompareOrdinal(x.MemberId, y.MemberId));
         return new PartialDrawResult([best.ToSortedArray()], certainArray);
     }
 
-    private static ulong HashMember(Span<byte> buffer, Span<byte> hash, string memberId)
+    private static void OfferSrs(MemberKeyHasher hasher, BoundedBest<SrsOrder>[] heaps, ReadOnlySpan<PopulationMember> partition,
+        string[] ids, ReadOnlySpan<int> index, ReadOnlySpan<int> stratum, Span<ulong> ms, int count)
     {
-        if (memberId.Length > 64) throw new ArgumentException($"Member id '{memberId}' is too long.", nameof(memberId));
-        if (System.Text.Ascii.FromUtf16(memberId, buffer.Slice(36), out var written) != System.Buffers.OperationStatus.Done)
-            throw new ArgumentException($"Member id '{memberId}' is not ASCII.", nameof(memberId));
-        BinaryPrimitives.WriteUInt32BigEndian(buffer.Slice(32, 4), (uint)written);
-        SHA256.HashData(buffer[..(36 + written)], hash);
-        return BinaryPrimitives.ReadUInt64BigEndian(hash) >> 12;
+        hasher.Top52(ids.AsSpan(0, count), ms);
+        for (var j = 0; j < count; j++)
+        {
+            var heap = heaps[stratum[j]];
+            var m = ms[j];
+            if (heap.IsFull && m > heap.WorstM) continue;
+            ref readonly var member = ref partition[index[j]];
+            heap.Offer(new Candidate(m, member.MemberId, stratum[j], member.WeightMicros, 0));
+        }
+    }
+
+    private static void OfferPareto(MemberKeyHasher hasher, BoundedBest<ParetoOrder> best, ParetoOrder order, ReadOnlySpan<PopulationMember> partition,
+        string[] ids, ReadOnlySpan<int> index, ReadOnlySpan<int> stratum, Span<ulong> ms, int count)
+    {
+        hasher.Top52(ids.AsSpan(0, count), ms);
+        for (var j = 0; j < count; j++)
+        {
+            ref readonly var member = ref partition[index[j]];
+            var m = ms[j];
+            best.Offer(new Candidate(m, member.MemberId, stratum[j], member.WeightMicros, order.Approx(m, member.WeightMicros)));
+        }
     }
 
     /// <summary>Combines any number of partial results into exactly the single-pass result.</summary>
