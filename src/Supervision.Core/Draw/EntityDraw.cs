@@ -263,7 +263,7 @@ public static class EntityDraw
         var top = setup.IsPareto ? new PriorityQueue<long, long>() : null;
         foreach (ref readonly var m in partition)
         {
-            if (m.Problem() is { } problem) throw new ArgumentException(problem, nameof(partition));
+            if (!LooksValid(m) && m.Problem() is { } problem) throw new ArgumentException(problem, nameof(partition));
             var s = setup.StratumIndex(m.Stratum);
             if (s < 0) continue;
             if (setup.HasExclusions && setup.ExclusionReason(m.MemberId) is { } reason)
@@ -285,6 +285,17 @@ public static class EntityDraw
         }
         return census;
     }
+
+    private static readonly System.Buffers.SearchValues<char> CodeChars = System.Buffers.SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+    /// <summary>
+    /// The common case of <see cref="PopulationMember.Problem"/> (valid member) decided with a vectorised character
+    /// test; only members that fail it go through <see cref="PopulationMember.Problem"/> for the exact message.
+    /// </summary>
+    private static bool LooksValid(in PopulationMember m) =>
+        m.MemberId is { Length: 18 } id && !id.AsSpan().ContainsAnyExcept(CodeChars)
+        && m.WeightMicros is > 0 and <= Weights.MaxMicros
+        && DrawPrimitives.IsValidStratum(m.Stratum);
 
     public static DrawCensus MergeCensus(EntityDrawSetup setup, IEnumerable<DrawCensus> parts)
     {
@@ -454,6 +465,14 @@ public static class EntityDraw
         }
     }
 
+    /// <summary>The full member hashes of the drawn members, 32 bytes each, eight per vector call.</summary>
+    private static byte[] HashAll(EntityDrawSetup setup, string[] memberIds)
+    {
+        var digests = new byte[32 * memberIds.Length];
+        setup.Hasher.Hash(memberIds, digests);
+        return digests;
+    }
+
     /// <summary>Combines any number of partial results into exactly the single-pass result.</summary>
     public static EntityDrawResult Merge(EntityDrawPlan plan, IEnumerable<PartialDrawResult> partials)
     {
@@ -469,21 +488,25 @@ public static class EntityDraw
             for (var s = 0; s < strataNames.Length; s++)
             {
                 var all = parts.SelectMany(p => p.Groups[s]).ToArray();
-                Array.Sort(all, default(SrsOrder));
+                Array.Sort(all, static (x, y) => default(SrsOrder).Compare(x, y));
                 var take = Math.Min(plan.Quota[s], all.Length);
                 for (var i = 0; i < take; i++) chosen.Add((all[i], i + 1));
                 drawnPerStratum[s] = take;
             }
-            chosen.Sort((x, y) => default(SrsOrder).Compare(x.C, y.C));
+            chosen.Sort(static (x, y) => default(SrsOrder).Compare(x.C, y.C));
+            var digests = HashAll(setup, chosen.Select(x => x.C.MemberId).ToArray());
+            // n_h/N_h is the same text and double for every member of a stratum.
+            var probability = new string[strataNames.Length];
+            for (var s = 0; s < strataNames.Length; s++) probability[s] = DrawPrimitives.Rational(plan.Quota[s], plan.Census.Counts[s]);
             for (var i = 0; i < chosen.Count; i++)
             {
                 var (c, rankInStratum) = chosen[i];
                 var quota = plan.Quota[c.Stratum];
                 var population = plan.Census.Counts[c.Stratum];
                 drawn.Add(new DrawnEntity(i + 1, c.MemberId, strataNames[c.Stratum], Weights.Format(c.W), rankInStratum,
-                    DrawPrimitives.Hex(DrawPrimitives.MemberHash(setup.EntityKey, c.MemberId)),
+                    DrawPrimitives.Hex(digests.AsSpan(32 * i, 32)),
                     DrawPrimitives.Uniform(c.M), DrawPrimitives.UniformRational(c.M), DrawPrimitives.Uniform(c.M),
-                    DrawPrimitives.Rational(quota, population), (double)quota / population, quota == population));
+                    probability[c.Stratum], (double)quota / population, quota == population));
             }
         }
         else
@@ -493,25 +516,28 @@ public static class EntityDraw
             Array.Sort(certain, static (x, y) => string.CompareOrdinal(x.MemberId, y.MemberId));
             var rest = parts.SelectMany(p => p.Groups[0]).ToArray();
             Array.Sort(rest, order);
+            var taken = rest.Take(plan.A).ToArray();
+            var digests = HashAll(setup, certain.Concat(taken).Select(c => c.MemberId).ToArray());
             var inStratum = new int[strataNames.Length];
             foreach (var c in certain)
             {
                 drawnPerStratum[c.Stratum]++;
-                var hash = DrawPrimitives.MemberHash(setup.EntityKey, c.MemberId);
+                var hash = digests.AsSpan(32 * drawn.Count, 32);
                 var m = DrawPrimitives.Top52(hash);
                 drawn.Add(new DrawnEntity(drawn.Count + 1, c.MemberId, strataNames[c.Stratum], Weights.Format(c.W), ++inStratum[c.Stratum],
                     DrawPrimitives.Hex(hash), DrawPrimitives.Uniform(m), "0/1", 0, "1/1", 1, true));
             }
-            foreach (var c in rest.Take(plan.A))
+            var d = (BigInteger)plan.D;
+            foreach (var c in taken)
             {
                 drawnPerStratum[c.Stratum]++;
                 var lambdaNumerator = (Int128)plan.A * c.W;
                 drawn.Add(new DrawnEntity(drawn.Count + 1, c.MemberId, strataNames[c.Stratum], Weights.Format(c.W), ++inStratum[c.Stratum],
-                    DrawPrimitives.Hex(DrawPrimitives.MemberHash(setup.EntityKey, c.MemberId)),
+                    DrawPrimitives.Hex(digests.AsSpan(32 * drawn.Count, 32)),
                     DrawPrimitives.Uniform(c.M),
                     DrawPrimitives.Rational(order.KeyNumerator(c), ParetoOrder.KeyDenominatorWithoutA(c) * plan.A),
                     c.Approx / plan.A,
-                    DrawPrimitives.Rational((BigInteger)lambdaNumerator, (BigInteger)plan.D),
+                    DrawPrimitives.Rational((BigInteger)lambdaNumerator, d),
                     (double)lambdaNumerator / (double)plan.D, false));
             }
         }

@@ -113,7 +113,44 @@ public sealed class MemberKeyHasher
             for (var i = 0; i < Lanes; i++) m[i] = Top52(memberIds[i]);
             return;
         }
+        Span<Vector256<uint>> state = stackalloc Vector256<uint>[8];
+        Compress(memberIds, state, 2);
+        var h0 = state[0];
+        var h1 = state[1];
+        for (var lane = 0; lane < Lanes; lane++)
+            m[lane] = (((ulong)h0.GetElement(lane) << 32) | h1.GetElement(lane)) >> 12;
+    }
 
+    /// <summary>The full 32-byte member hash h = SHA-256(K || LP(memberId)) for each id, written to consecutive 32-byte slots.</summary>
+    public void Hash(ReadOnlySpan<string> memberIds, Span<byte> digests)
+    {
+        if (digests.Length < 32 * memberIds.Length) throw new ArgumentException("The output span is too short.", nameof(digests));
+        Span<Vector256<uint>> state = stackalloc Vector256<uint>[8];
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + Lanes <= memberIds.Length; i += Lanes)
+            {
+                var group = memberIds.Slice(i, Lanes);
+                if (!AllFast(group))
+                {
+                    for (var j = 0; j < Lanes; j++) DrawPrimitives.MemberHash(_entityKey, group[j]).CopyTo(digests.Slice(32 * (i + j), 32));
+                    continue;
+                }
+                Compress(group, state, 8);
+                for (var lane = 0; lane < Lanes; lane++)
+                {
+                    for (var word = 0; word < 8; word++)
+                        BinaryPrimitives.WriteUInt32BigEndian(digests.Slice(32 * (i + lane) + 4 * word, 4), state[word].GetElement(lane));
+                }
+            }
+        }
+        for (; i < memberIds.Length; i++) DrawPrimitives.MemberHash(_entityKey, memberIds[i]).CopyTo(digests.Slice(32 * i, 32));
+    }
+
+    /// <summary>Loads W9..W13 for eight fast-path ids and runs the compression; <paramref name="state"/> receives H0..H(words-1).</summary>
+    private void Compress(ReadOnlySpan<string> memberIds, Span<Vector256<uint>> state, int outputWords)
+    {
         // Message words W9..W13 per lane: id bytes 0..17 followed by the padding byte 0x80 (FIPS 180-4 §5.1.1).
         Span<uint> words = stackalloc uint[5 * Lanes];
         for (var lane = 0; lane < Lanes; lane++)
@@ -126,7 +163,7 @@ public sealed class MemberKeyHasher
             }
             words[4 * Lanes + lane] = ((uint)id[16] << 24) | ((uint)id[17] << 16) | 0x8000u;
         }
-        Compress(words, m);
+        CompressWords(words, state, outputWords);
     }
 
     private static bool AllFast(ReadOnlySpan<string> ids)
@@ -169,8 +206,8 @@ public sealed class MemberKeyHasher
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<uint> BigSigma1(Vector256<uint> x) => Xor3(Rotr(x, 6), Rotr(x, 11), Rotr(x, 25));
 
-    /// <summary>Rounds 9..63 of the single-block compression for eight lanes; writes m = (H0 || H1) >> 12 per lane.</summary>
-    private void Compress(ReadOnlySpan<uint> idWords, Span<ulong> m)
+    /// <summary>Rounds 9..63 of the single-block compression for eight lanes; writes the first <paramref name="outputWords"/> words of the digest.</summary>
+    private void CompressWords(ReadOnlySpan<uint> idWords, Span<Vector256<uint>> state, int outputWords)
     {
         Span<Vector256<uint>> w = stackalloc Vector256<uint>[64];
         var cw = _w;
@@ -191,9 +228,14 @@ public sealed class MemberKeyHasher
             var t2 = BigSigma0(a) + Maj(a, b, c);
             h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
         }
-        var h0 = a + Vector256.Create(InitialHash[0]);
-        var h1 = b + Vector256.Create(InitialHash[1]);
-        for (var lane = 0; lane < Lanes; lane++)
-            m[lane] = (((ulong)h0.GetElement(lane) << 32) | h1.GetElement(lane)) >> 12;
+        state[0] = a + Vector256.Create(InitialHash[0]);
+        state[1] = b + Vector256.Create(InitialHash[1]);
+        if (outputWords <= 2) return;
+        state[2] = c + Vector256.Create(InitialHash[2]);
+        state[3] = d + Vector256.Create(InitialHash[3]);
+        state[4] = e + Vector256.Create(InitialHash[4]);
+        state[5] = f + Vector256.Create(InitialHash[5]);
+        state[6] = g + Vector256.Create(InitialHash[6]);
+        state[7] = h + Vector256.Create(InitialHash[7]);
     }
 }

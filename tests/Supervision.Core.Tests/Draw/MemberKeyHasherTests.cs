@@ -26,6 +26,9 @@ public class MemberKeyHasherTests
             var m = new ulong[count];
             hasher.Top52(ids, m);
             for (var i = 0; i < count; i++) Assert.Equal(Reference(key, ids[i]), m[i]);
+            var digests = new byte[32 * count];
+            hasher.Hash(ids, digests);
+            for (var i = 0; i < count; i++) Assert.Equal(DrawPrimitives.MemberHash(key, ids[i]), digests.AsSpan(32 * i, 32).ToArray());
         }
     }
 
