@@ -465,6 +465,30 @@ public static class EntityDraw
         }
     }
 
+    /// <summary>
+    /// The first <paramref name="take"/> candidates of the union of already sorted lists (each partition's heap is
+    /// emitted sorted), by a P-way merge: O(take · log P) instead of sorting every partition's candidates again.
+    /// </summary>
+    private static Candidate[] MergeSorted(Candidate[][] lists, int take)
+    {
+        var total = 0;
+        foreach (var l in lists) total += l.Length;
+        var result = new Candidate[Math.Min(take, total)];
+        var heads = new PriorityQueue<int, Candidate>(lists.Length, Comparer<Candidate>.Create(static (x, y) => default(SrsOrder).Compare(x, y)));
+        var next = new int[lists.Length];
+        for (var i = 0; i < lists.Length; i++)
+        {
+            if (lists[i].Length > 0) heads.Enqueue(i, lists[i][0]);
+        }
+        for (var r = 0; r < result.Length; r++)
+        {
+            heads.TryDequeue(out var i, out var c);
+            result[r] = c;
+            if (++next[i] < lists[i].Length) heads.Enqueue(i, lists[i][next[i]]);
+        }
+        return result;
+    }
+
     /// <summary>The full member hashes of the drawn members, 32 bytes each, eight per vector call.</summary>
     private static byte[] HashAll(EntityDrawSetup setup, string[] memberIds)
     {
@@ -487,9 +511,8 @@ public static class EntityDraw
             var chosen = new List<(Candidate C, int RankInStratum)>();
             for (var s = 0; s < strataNames.Length; s++)
             {
-                var all = parts.SelectMany(p => p.Groups[s]).ToArray();
-                Array.Sort(all, static (x, y) => default(SrsOrder).Compare(x, y));
-                var take = Math.Min(plan.Quota[s], all.Length);
+                var all = MergeSorted(parts.Select(p => p.Groups[s]).ToArray(), plan.Quota[s]);
+                var take = all.Length;
                 for (var i = 0; i < take; i++) chosen.Add((all[i], i + 1));
                 drawnPerStratum[s] = take;
             }
@@ -559,11 +582,30 @@ public static class EntityDraw
     public static EntityDrawResult Run(EntityDrawSetup setup, IReadOnlyList<ReadOnlyMemory<PopulationMember>> partitions, int maxDegreeOfParallelism = -1)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
-        var censuses = new DrawCensus[partitions.Count];
-        Parallel.For(0, partitions.Count, options, i => censuses[i] = Census(setup, partitions[i].Span));
+        // At least one work item per core: a caller passing one big partition must still get every core. Splitting
+        // further never changes the result (§7: the draw depends only on the set of members).
+        var cores = maxDegreeOfParallelism > 0 ? Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount) : Environment.ProcessorCount;
+        var work = partitions;
+        if (partitions.Count < cores)
+        {
+            var pieces = (cores + partitions.Count - 1) / Math.Max(1, partitions.Count);
+            var split = new List<ReadOnlyMemory<PopulationMember>>(partitions.Count * pieces);
+            foreach (var p in partitions)
+            {
+                for (var i = 0; i < pieces; i++)
+                {
+                    var start = (int)((long)p.Length * i / pieces);
+                    var end = (int)((long)p.Length * (i + 1) / pieces);
+                    split.Add(p.Slice(start, end - start));
+                }
+            }
+            work = split;
+        }
+        var censuses = new DrawCensus[work.Count];
+        Parallel.For(0, work.Count, options, i => censuses[i] = Census(setup, work[i].Span));
         var plan = Plan(setup, MergeCensus(setup, censuses));
-        var partials = new PartialDrawResult[partitions.Count];
-        Parallel.For(0, partitions.Count, options, i => partials[i] = PartitionScan(plan, partitions[i].Span));
+        var partials = new PartialDrawResult[work.Count];
+        Parallel.For(0, work.Count, options, i => partials[i] = PartitionScan(plan, work[i].Span));
         return Merge(plan, partials);
     }
 
