@@ -69,7 +69,11 @@ public sealed class EntityDrawSetup
         Parameters = parameters;
         StrataNames = parameters.Strata.Select(s => s.Stratum).ToArray();
         EntityKey = DrawPrimitives.DrawKey(DrawPrimitives.EntityKeyDomain, seed, taskId, algorithm);
+        Hasher = new MemberKeyHasher(EntityKey);
     }
+
+    /// <summary>The per-member hash m = top52(SHA-256(K || LP(memberId))), with K's constant work done once.</summary>
+    public MemberKeyHasher Hasher { get; }
 
     public byte[] Seed { get; }
     public string TaskId { get; }
@@ -259,7 +263,7 @@ public static class EntityDraw
         var top = setup.IsPareto ? new PriorityQueue<long, long>() : null;
         foreach (ref readonly var m in partition)
         {
-            if (m.Problem() is { } problem) throw new ArgumentException(problem, nameof(partition));
+            if (!LooksValid(m) && m.Problem() is { } problem) throw new ArgumentException(problem, nameof(partition));
             var s = setup.StratumIndex(m.Stratum);
             if (s < 0) continue;
             if (setup.HasExclusions && setup.ExclusionReason(m.MemberId) is { } reason)
@@ -281,6 +285,17 @@ public static class EntityDraw
         }
         return census;
     }
+
+    private static readonly System.Buffers.SearchValues<char> CodeChars = System.Buffers.SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+    /// <summary>
+    /// The common case of <see cref="PopulationMember.Problem"/> (valid member) decided with a vectorised character
+    /// test; only members that fail it go through <see cref="PopulationMember.Problem"/> for the exact message.
+    /// </summary>
+    private static bool LooksValid(in PopulationMember m) =>
+        m.MemberId is { Length: 18 } id && !id.AsSpan().ContainsAnyExcept(CodeChars)
+        && m.WeightMicros is > 0 and <= Weights.MaxMicros
+        && DrawPrimitives.IsValidStratum(m.Stratum);
 
     public static DrawCensus MergeCensus(EntityDrawSetup setup, IEnumerable<DrawCensus> parts)
     {
@@ -350,37 +365,56 @@ public static class EntityDraw
         return plan;
     }
 
+    /// <summary>Members hashed together by <see cref="PartitionScan"/> (a multiple of <see cref="MemberKeyHasher.Lanes"/>).</summary>
+    private const int ScanBatch = 64;
+
     /// <summary>Pass 2 over one partition: the best candidates per stratum (Pareto: best a, plus the certain members).</summary>
+    /// <remarks>
+    /// In-scope, non-excluded members are queued in batches of <see cref="ScanBatch"/> and hashed eight at a time
+    /// (<see cref="MemberKeyHasher"/>); the order in which members reach the bounded heaps does not matter because
+    /// the heaps keep the best k under a total order. After warm-up almost every member fails the O(1) threshold test
+    /// against the heap's worst kept m, so the non-hash work per member is constant.
+    /// </remarks>
     public static PartialDrawResult PartitionScan(EntityDrawPlan plan, ReadOnlySpan<PopulationMember> partition)
     {
         var setup = plan.Setup;
-        Span<byte> buffer = stackalloc byte[32 + 4 + 64];
-        setup.EntityKey.CopyTo(buffer);
-        Span<byte> hash = stackalloc byte[32];
+        var hasher = setup.Hasher;
         var hasExclusions = setup.HasExclusions;
+        var ids = new string[ScanBatch];
+        Span<int> index = stackalloc int[ScanBatch];
+        Span<int> stratum = stackalloc int[ScanBatch];
+        Span<ulong> ms = stackalloc ulong[ScanBatch];
+        var pending = 0;
 
         if (!setup.IsPareto)
         {
             var heaps = new BoundedBest<SrsOrder>[plan.Quota.Length];
             for (var i = 0; i < heaps.Length; i++) heaps[i] = new BoundedBest<SrsOrder>(plan.Quota[i], default);
-            foreach (ref readonly var member in partition)
+            for (var i = 0; i < partition.Length; i++)
             {
+                ref readonly var member = ref partition[i];
                 var s = setup.StratumIndex(member.Stratum);
-                if (s < 0) continue;
+                if (s < 0 || plan.Quota[s] == 0) continue;
                 if (hasExclusions && setup.ExclusionReason(member.MemberId) is not null) continue;
-                var m = HashMember(buffer, hash, member.MemberId);
-                var heap = heaps[s];
-                if (heap.IsFull && m > heap.WorstM) continue;
-                heap.Offer(new Candidate(m, member.MemberId, s, member.WeightMicros, 0));
+                ids[pending] = member.MemberId;
+                index[pending] = i;
+                stratum[pending++] = s;
+                if (pending == ScanBatch)
+                {
+                    OfferSrs(hasher, heaps, partition, ids, index, stratum, ms, pending);
+                    pending = 0;
+                }
             }
+            OfferSrs(hasher, heaps, partition, ids, index, stratum, ms, pending);
             return new PartialDrawResult(heaps.Select(h => h.ToSortedArray()).ToArray(), []);
         }
 
         var order = new ParetoOrder(plan.A, plan.D);
         var best = new BoundedBest<ParetoOrder>(plan.A, order);
         var certain = new List<Candidate>();
-        foreach (ref readonly var member in partition)
+        for (var i = 0; i < partition.Length; i++)
         {
+            ref readonly var member = ref partition[i];
             var s = setup.StratumIndex(member.Stratum);
             if (s < 0) continue;
             if (hasExclusions && setup.ExclusionReason(member.MemberId) is not null) continue;
@@ -389,22 +423,78 @@ public static class EntityDraw
                 certain.Add(new Candidate(0, member.MemberId, s, member.WeightMicros, 0));
                 continue;
             }
-            var m = HashMember(buffer, hash, member.MemberId);
-            best.Offer(new Candidate(m, member.MemberId, s, member.WeightMicros, order.Approx(m, member.WeightMicros)));
+            if (plan.A == 0) continue;
+            ids[pending] = member.MemberId;
+            index[pending] = i;
+            stratum[pending++] = s;
+            if (pending == ScanBatch)
+            {
+                OfferPareto(hasher, best, order, partition, ids, index, stratum, ms, pending);
+                pending = 0;
+            }
         }
+        OfferPareto(hasher, best, order, partition, ids, index, stratum, ms, pending);
         var certainArray = certain.ToArray();
         Array.Sort(certainArray, static (x, y) => string.CompareOrdinal(x.MemberId, y.MemberId));
         return new PartialDrawResult([best.ToSortedArray()], certainArray);
     }
 
-    private static ulong HashMember(Span<byte> buffer, Span<byte> hash, string memberId)
+    private static void OfferSrs(MemberKeyHasher hasher, BoundedBest<SrsOrder>[] heaps, ReadOnlySpan<PopulationMember> partition,
+        string[] ids, ReadOnlySpan<int> index, ReadOnlySpan<int> stratum, Span<ulong> ms, int count)
     {
-        if (memberId.Length > 64) throw new ArgumentException($"Member id '{memberId}' is too long.", nameof(memberId));
-        if (System.Text.Ascii.FromUtf16(memberId, buffer.Slice(36), out var written) != System.Buffers.OperationStatus.Done)
-            throw new ArgumentException($"Member id '{memberId}' is not ASCII.", nameof(memberId));
-        BinaryPrimitives.WriteUInt32BigEndian(buffer.Slice(32, 4), (uint)written);
-        SHA256.HashData(buffer[..(36 + written)], hash);
-        return BinaryPrimitives.ReadUInt64BigEndian(hash) >> 12;
+        hasher.Top52(ids.AsSpan(0, count), ms);
+        for (var j = 0; j < count; j++)
+        {
+            var heap = heaps[stratum[j]];
+            var m = ms[j];
+            if (heap.IsFull && m > heap.WorstM) continue;
+            ref readonly var member = ref partition[index[j]];
+            heap.Offer(new Candidate(m, member.MemberId, stratum[j], member.WeightMicros, 0));
+        }
+    }
+
+    private static void OfferPareto(MemberKeyHasher hasher, BoundedBest<ParetoOrder> best, ParetoOrder order, ReadOnlySpan<PopulationMember> partition,
+        string[] ids, ReadOnlySpan<int> index, ReadOnlySpan<int> stratum, Span<ulong> ms, int count)
+    {
+        hasher.Top52(ids.AsSpan(0, count), ms);
+        for (var j = 0; j < count; j++)
+        {
+            ref readonly var member = ref partition[index[j]];
+            var m = ms[j];
+            best.Offer(new Candidate(m, member.MemberId, stratum[j], member.WeightMicros, order.Approx(m, member.WeightMicros)));
+        }
+    }
+
+    /// <summary>
+    /// The first <paramref name="take"/> candidates of the union of already sorted lists (each partition's heap is
+    /// emitted sorted), by a P-way merge: O(take · log P) instead of sorting every partition's candidates again.
+    /// </summary>
+    private static Candidate[] MergeSorted(Candidate[][] lists, int take)
+    {
+        var total = 0;
+        foreach (var l in lists) total += l.Length;
+        var result = new Candidate[Math.Min(take, total)];
+        var heads = new PriorityQueue<int, Candidate>(lists.Length, Comparer<Candidate>.Create(static (x, y) => default(SrsOrder).Compare(x, y)));
+        var next = new int[lists.Length];
+        for (var i = 0; i < lists.Length; i++)
+        {
+            if (lists[i].Length > 0) heads.Enqueue(i, lists[i][0]);
+        }
+        for (var r = 0; r < result.Length; r++)
+        {
+            heads.TryDequeue(out var i, out var c);
+            result[r] = c;
+            if (++next[i] < lists[i].Length) heads.Enqueue(i, lists[i][next[i]]);
+        }
+        return result;
+    }
+
+    /// <summary>The full member hashes of the drawn members, 32 bytes each, eight per vector call.</summary>
+    private static byte[] HashAll(EntityDrawSetup setup, string[] memberIds)
+    {
+        var digests = new byte[32 * memberIds.Length];
+        setup.Hasher.Hash(memberIds, digests);
+        return digests;
     }
 
     /// <summary>Combines any number of partial results into exactly the single-pass result.</summary>
@@ -421,22 +511,25 @@ public static class EntityDraw
             var chosen = new List<(Candidate C, int RankInStratum)>();
             for (var s = 0; s < strataNames.Length; s++)
             {
-                var all = parts.SelectMany(p => p.Groups[s]).ToArray();
-                Array.Sort(all, default(SrsOrder));
-                var take = Math.Min(plan.Quota[s], all.Length);
+                var all = MergeSorted(parts.Select(p => p.Groups[s]).ToArray(), plan.Quota[s]);
+                var take = all.Length;
                 for (var i = 0; i < take; i++) chosen.Add((all[i], i + 1));
                 drawnPerStratum[s] = take;
             }
-            chosen.Sort((x, y) => default(SrsOrder).Compare(x.C, y.C));
+            chosen.Sort(static (x, y) => default(SrsOrder).Compare(x.C, y.C));
+            var digests = HashAll(setup, chosen.Select(x => x.C.MemberId).ToArray());
+            // n_h/N_h is the same text and double for every member of a stratum.
+            var probability = new string[strataNames.Length];
+            for (var s = 0; s < strataNames.Length; s++) probability[s] = DrawPrimitives.Rational(plan.Quota[s], plan.Census.Counts[s]);
             for (var i = 0; i < chosen.Count; i++)
             {
                 var (c, rankInStratum) = chosen[i];
                 var quota = plan.Quota[c.Stratum];
                 var population = plan.Census.Counts[c.Stratum];
                 drawn.Add(new DrawnEntity(i + 1, c.MemberId, strataNames[c.Stratum], Weights.Format(c.W), rankInStratum,
-                    DrawPrimitives.Hex(DrawPrimitives.MemberHash(setup.EntityKey, c.MemberId)),
+                    DrawPrimitives.Hex(digests.AsSpan(32 * i, 32)),
                     DrawPrimitives.Uniform(c.M), DrawPrimitives.UniformRational(c.M), DrawPrimitives.Uniform(c.M),
-                    DrawPrimitives.Rational(quota, population), (double)quota / population, quota == population));
+                    probability[c.Stratum], (double)quota / population, quota == population));
             }
         }
         else
@@ -446,25 +539,28 @@ public static class EntityDraw
             Array.Sort(certain, static (x, y) => string.CompareOrdinal(x.MemberId, y.MemberId));
             var rest = parts.SelectMany(p => p.Groups[0]).ToArray();
             Array.Sort(rest, order);
+            var taken = rest.Take(plan.A).ToArray();
+            var digests = HashAll(setup, certain.Concat(taken).Select(c => c.MemberId).ToArray());
             var inStratum = new int[strataNames.Length];
             foreach (var c in certain)
             {
                 drawnPerStratum[c.Stratum]++;
-                var hash = DrawPrimitives.MemberHash(setup.EntityKey, c.MemberId);
+                var hash = digests.AsSpan(32 * drawn.Count, 32);
                 var m = DrawPrimitives.Top52(hash);
                 drawn.Add(new DrawnEntity(drawn.Count + 1, c.MemberId, strataNames[c.Stratum], Weights.Format(c.W), ++inStratum[c.Stratum],
                     DrawPrimitives.Hex(hash), DrawPrimitives.Uniform(m), "0/1", 0, "1/1", 1, true));
             }
-            foreach (var c in rest.Take(plan.A))
+            var d = (BigInteger)plan.D;
+            foreach (var c in taken)
             {
                 drawnPerStratum[c.Stratum]++;
                 var lambdaNumerator = (Int128)plan.A * c.W;
                 drawn.Add(new DrawnEntity(drawn.Count + 1, c.MemberId, strataNames[c.Stratum], Weights.Format(c.W), ++inStratum[c.Stratum],
-                    DrawPrimitives.Hex(DrawPrimitives.MemberHash(setup.EntityKey, c.MemberId)),
+                    DrawPrimitives.Hex(digests.AsSpan(32 * drawn.Count, 32)),
                     DrawPrimitives.Uniform(c.M),
                     DrawPrimitives.Rational(order.KeyNumerator(c), ParetoOrder.KeyDenominatorWithoutA(c) * plan.A),
                     c.Approx / plan.A,
-                    DrawPrimitives.Rational((BigInteger)lambdaNumerator, (BigInteger)plan.D),
+                    DrawPrimitives.Rational((BigInteger)lambdaNumerator, d),
                     (double)lambdaNumerator / (double)plan.D, false));
             }
         }
@@ -486,11 +582,30 @@ public static class EntityDraw
     public static EntityDrawResult Run(EntityDrawSetup setup, IReadOnlyList<ReadOnlyMemory<PopulationMember>> partitions, int maxDegreeOfParallelism = -1)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
-        var censuses = new DrawCensus[partitions.Count];
-        Parallel.For(0, partitions.Count, options, i => censuses[i] = Census(setup, partitions[i].Span));
+        // At least one work item per core: a caller passing one big partition must still get every core. Splitting
+        // further never changes the result (§7: the draw depends only on the set of members).
+        var cores = maxDegreeOfParallelism > 0 ? Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount) : Environment.ProcessorCount;
+        var work = partitions;
+        if (partitions.Count < cores)
+        {
+            var pieces = (cores + partitions.Count - 1) / Math.Max(1, partitions.Count);
+            var split = new List<ReadOnlyMemory<PopulationMember>>(partitions.Count * pieces);
+            foreach (var p in partitions)
+            {
+                for (var i = 0; i < pieces; i++)
+                {
+                    var start = (int)((long)p.Length * i / pieces);
+                    var end = (int)((long)p.Length * (i + 1) / pieces);
+                    split.Add(p.Slice(start, end - start));
+                }
+            }
+            work = split;
+        }
+        var censuses = new DrawCensus[work.Count];
+        Parallel.For(0, work.Count, options, i => censuses[i] = Census(setup, work[i].Span));
         var plan = Plan(setup, MergeCensus(setup, censuses));
-        var partials = new PartialDrawResult[partitions.Count];
-        Parallel.For(0, partitions.Count, options, i => partials[i] = PartitionScan(plan, partitions[i].Span));
+        var partials = new PartialDrawResult[work.Count];
+        Parallel.For(0, work.Count, options, i => partials[i] = PartitionScan(plan, work[i].Span));
         return Merge(plan, partials);
     }
 
