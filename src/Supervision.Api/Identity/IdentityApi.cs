@@ -14,8 +14,10 @@ public sealed record TokenResponse(string AccessToken, string TokenType, DateTim
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
 
+/// <summary>A new account. <c>ExternalSubject</c> maps a single-sign-on identity (its <c>sub</c>) to this account's roles.</summary>
 public sealed record CreateUserRequest(
-    string? Username, string? DisplayName, string? Password, IReadOnlyList<string>? Roles, string? DepartmentCode, string? InspectorCertificateNo);
+    string? Username, string? DisplayName, string? Password, IReadOnlyList<string>? Roles, string? DepartmentCode, string? InspectorCertificateNo,
+    string? ExternalSubject = null);
 
 public sealed record UpdateUserRequest(
     string? DisplayName, IReadOnlyList<string>? Roles, string? DepartmentCode, string? InspectorCertificateNo, bool? Disabled);
@@ -153,13 +155,13 @@ public static partial class IdentityApi
             return Problems.Validation(errors);
         }
 
-        var user = new NewUser(request.Username!, request.DisplayName!.Trim(), password, request.Roles!, Blank(request.DepartmentCode), Blank(request.InspectorCertificateNo), MustChangePassword: true);
+        var user = new NewUser(request.Username!, request.DisplayName!.Trim(), password, request.Roles!, Blank(request.DepartmentCode), Blank(request.InspectorCertificateNo), MustChangePassword: true, Blank(request.ExternalSubject));
         if (!await users.CreateAsync(user, http.User.ToActor(), ct))
         {
-            return Problems.Conflict($"The username '{request.Username}' is taken.");
+            return Problems.Conflict($"The username '{request.Username}' (or the external subject) is taken.");
         }
 
-        var view = new UserView(user.Username, user.DisplayName, user.Roles, user.DepartmentCode, user.InspectorCertificateNo, true, false, 1);
+        var view = new UserView(user.Username, user.DisplayName, user.Roles, user.DepartmentCode, user.InspectorCertificateNo, true, false, 1, user.ExternalSubject);
         ETags.Set(http.Response, 1);
         if (generated)
         {

@@ -27,7 +27,7 @@ public sealed record UserAccount : IVersioned
 
     public Actor ToActor() => new(Username, RoleList, DepartmentCode, InspectorCertificateNo);
 
-    public UserView ToView() => new(Username, DisplayName, RoleList, DepartmentCode, InspectorCertificateNo, MustChangePassword, Disabled, Version);
+    public UserView ToView() => new(Username, DisplayName, RoleList, DepartmentCode, InspectorCertificateNo, MustChangePassword, Disabled, Version, ExternalSubject);
 }
 
 /// <summary>An account as the API shows it: no password hash.</summary>
@@ -39,7 +39,8 @@ public sealed record UserView(
     string? InspectorCertificateNo,
     bool MustChangePassword,
     bool Disabled,
-    long Version);
+    long Version,
+    string? ExternalSubject = null);
 
 public sealed record NewUser(
     string Username,
@@ -48,7 +49,8 @@ public sealed record NewUser(
     IReadOnlyList<string> Roles,
     string? DepartmentCode,
     string? InspectorCertificateNo,
-    bool MustChangePassword);
+    bool MustChangePassword,
+    string? ExternalSubject = null);
 
 /// <summary>Local accounts with PBKDF2 password hashes (ASP.NET Core Identity's hasher).</summary>
 public sealed class UserStore(SqlStore store, AuditLog audit, TimeProvider clock)
@@ -136,10 +138,10 @@ public sealed class UserStore(SqlStore store, AuditLog audit, TimeProvider clock
             var inserted = await connection.ExecuteAsync(
                 """
                 INSERT INTO users (username, display_name, password_hash, roles, department_code, inspector_certificate_no,
-                                   must_change_password, disabled, version, created_at, updated_at)
+                                   external_subject, must_change_password, disabled, version, created_at, updated_at)
                 VALUES (@Username, @DisplayName, @hash, @roles, @DepartmentCode, @InspectorCertificateNo,
-                        @MustChangePassword, @disabled, 1, @now, @now)
-                ON CONFLICT (username) DO NOTHING
+                        @ExternalSubject, @MustChangePassword, @disabled, 1, @now, @now)
+                ON CONFLICT DO NOTHING
                 """,
                 new
                 {
@@ -149,6 +151,7 @@ public sealed class UserStore(SqlStore store, AuditLog audit, TimeProvider clock
                     roles = string.Join(',', user.Roles),
                     user.DepartmentCode,
                     user.InspectorCertificateNo,
+                    user.ExternalSubject,
                     user.MustChangePassword,
                     disabled = false,
                     now,
@@ -160,7 +163,7 @@ public sealed class UserStore(SqlStore store, AuditLog audit, TimeProvider clock
             }
 
             await audit.AppendAsync(connection, tx, actor, "user.created", "user", user.Username, user.DepartmentCode, null,
-                new { user.Username, user.DisplayName, user.Roles, user.DepartmentCode, user.InspectorCertificateNo });
+                new { user.Username, user.DisplayName, user.Roles, user.DepartmentCode, user.InspectorCertificateNo, user.ExternalSubject });
             return true;
         }, ct);
 
