@@ -29,8 +29,9 @@ run() { # label, storage args...
   for pass in first re-import; do
     /usr/bin/time -f "%M" -o "$WORK/rss" "${CLI[@]}" import entities "$WORK/gen/entities.csv" "$@" > "$WORK/out" 2>&1
     local rate; rate=$(grep -o '([0-9,]* rows/s)' "$WORK/out" | tr -d '(),' | cut -d' ' -f1)
-    local secs; secs=$(grep -o '│ [0-9.,]* s (' "$WORK/out" | grep -o '[0-9.,]* s' | head -1)
-    echo "$label $pass: $ROWS rows in $secs = $rate rows/s, peak RSS $(( $(cat "$WORK/rss") / 1024 )) MiB"
+    local secs; secs=$(grep -oE '[0-9.,]+ s \(' "$WORK/out" | head -1 | cut -d' ' -f1 || true)
+    grep -q completed "$WORK/out" || { cat "$WORK/out"; exit 1; }
+    echo "$label $pass: $ROWS rows in $secs s = $rate rows/s, peak RSS $(( $(cat "$WORK/rss") / 1024 )) MiB"
   done
 }
 run "PostgreSQL (binary COPY)" --postgres "$PG"
