@@ -21,8 +21,35 @@ public static class ImportScenarios
         return SqlStore.Create(provider, connectionString);
     }
 
-    private static DirectoryImporter ImporterFor(SqlStore store) =>
-        new(store, new AuditLog(store, TimeProvider.System), ReferenceData.Default, TimeProvider.System);
+    private static DirectoryImporter ImporterFor(SqlStore store, long bulkThreshold = DirectoryImporter.DefaultBulkThreshold) =>
+        new(store, new AuditLog(store, TimeProvider.System), ReferenceData.Default, TimeProvider.System, bulkThreshold);
+
+    public static async Task A_large_first_load_rebuilds_the_indexes_and_keeps_every_row(SqlStore store)
+    {
+        var file = new StringBuilder(Header);
+        for (var i = 0; i < 300; i++)
+        {
+            file.Append(Code(6000 + i)).Append(",批量公司").Append(i).Append(",52,21010").Append(2 + (i % 3)).Append(",,,\n");
+        }
+
+        var indexesBefore = await IndexNamesAsync(store);
+        var job = await ImporterFor(store, bulkThreshold: 100).ImportEntitiesAsync(Csv(file.ToString()), "bulk.csv", Importer);
+        Assert.Equal(("completed", 300L), (job.Status, job.Inserted));
+        Assert.Equal(indexesBefore, await IndexNamesAsync(store));
+        await using var connection = await store.OpenAsync();
+        Assert.Equal(100, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM market_entities WHERE division_code = '210103' AND credit_code LIKE '91210102MA006%'"));
+        var again = await ImporterFor(store, bulkThreshold: 100).ImportEntitiesAsync(Csv(file.ToString()), "bulk.csv", Importer);
+        Assert.Equal(300L, again.Unchanged);
+    }
+
+    private static async Task<List<string>> IndexNamesAsync(SqlStore store)
+    {
+        await using var connection = await store.OpenAsync();
+        var sql = store.IsPostgres
+            ? "SELECT indexname FROM pg_indexes WHERE tablename = 'market_entities' ORDER BY indexname"
+            : "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'market_entities' ORDER BY name";
+        return (await connection.QueryAsync<string>(sql)).AsList();
+    }
 
     private static MemoryStream Csv(string text) => new(Encoding.UTF8.GetBytes(text));
 

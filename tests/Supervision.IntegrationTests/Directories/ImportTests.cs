@@ -38,6 +38,9 @@ public sealed class SqliteImportTests : IAsyncLifetime
     public Task Every_import_is_one_audit_line_naming_the_file_hash() => ImportScenarios.Every_import_is_one_audit_line_naming_the_file_hash(_store);
 
     [Fact]
+    public Task A_large_first_load_rebuilds_the_indexes_and_keeps_every_row() => ImportScenarios.A_large_first_load_rebuilds_the_indexes_and_keeps_every_row(_store);
+
+    [Fact]
     public Task The_command_line_import_reports_and_applies_a_generated_directory() =>
         ImportScenarios.The_command_line_import_reports_and_applies_a_generated_directory(StorageProvider.Sqlite, ConnectionString, _directory);
 }
@@ -65,6 +68,9 @@ public sealed class PostgresImportTests(PostgresServer server)
 
     [PostgresFact]
     public async Task Every_import_is_one_audit_line_naming_the_file_hash() => await ImportScenarios.Every_import_is_one_audit_line_naming_the_file_hash(await StoreAsync("import_audit"));
+
+    [PostgresFact]
+    public async Task A_large_first_load_rebuilds_the_indexes_and_keeps_every_row() => await ImportScenarios.A_large_first_load_rebuilds_the_indexes_and_keeps_every_row(await StoreAsync("import_bulk"));
 
     [PostgresFact]
     public async Task The_command_line_import_reports_and_applies_a_generated_directory()

@@ -76,6 +76,9 @@ internal static class StorageTestClusters
         {
             var (provider, connectionString) = Read(siloBuilder.Configuration);
             siloBuilder.UseSupervisionStorage(provider, connectionString);
+            // The project's own grains need the stores, audit log and reference data.
+            siloBuilder.Services.AddSupervisionServices(new PlatformSettings(
+                provider, connectionString, Path.GetTempPath(), "test", "test", 0, 0, ApplySchemaOnStart: false, ReferenceDataDirectory: null));
             // The project's grains (loaded from the referenced assemblies) pass core records as JSON;
             // without this the silo's serializer validation refuses to start.
             siloBuilder.Services.AddSupervisionSerialization();

@@ -53,7 +53,7 @@ public readonly record struct ImportProgress(long RowsRead, long Rejected, long 
 /// (an upsert that leaves identical rows untouched), so a truncated or non-CSV file changes nothing and
 /// re-importing the same file changes nothing.
 /// </summary>
-public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceData reference, TimeProvider clock)
+public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceData reference, TimeProvider clock, long bulkThreshold = DirectoryImporter.DefaultBulkThreshold)
 {
     /// <summary>At most this many error lines are stored per job; the count is always exact.</summary>
     public const int MaxStoredErrors = 10_000;
@@ -142,7 +142,7 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         var errors = new ErrorSink(store, job.Id);
         long rows = 0, rejected = 0, flagged = 0;
         string? fatal = null;
-        await using var stage = await store.OpenAsync(ct);
+        await using var stage = await OpenStagingConnectionAsync(ct);
         try
         {
             await using var writer = await StageWriter<T>.OpenAsync(stage, spec, store.IsPostgres, ct);
@@ -169,7 +169,7 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
                 {
                     var isFlagged = result.Flags.Contains(RecordFlags.ChecksumReview);
                     flagged += isFlagged ? 1 : 0;
-                    await writer.AddAsync(result.LineNumber, new Staged<T>(result.Record!, isFlagged, store.IsPostgres), ct);
+                    await writer.AddAsync(result.LineNumber, new Staged<T>(result.Record!, isFlagged), ct);
                 }
 
                 if (rows % ProgressEveryRows == 0)
@@ -201,6 +201,44 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
     }
 
     private sealed record MergeCounts(long Inserted, long Updated, long Unchanged);
+
+    /// <summary>Imports adding fewer new rows than this (or than half the table) maintain indexes row by row.</summary>
+    public const long DefaultBulkThreshold = 100_000;
+
+    /// <summary>
+    /// The staging connection. On PostgreSQL it is a private, unpooled session so that its temp-table buffers can be
+    /// enlarged (a setting allowed only before a session first touches a temp table).
+    /// </summary>
+    private async Task<DbConnection> OpenStagingConnectionAsync(CancellationToken ct)
+    {
+        if (!store.IsPostgres)
+        {
+            return await store.OpenAsync(ct);
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(store.ConnectionString) { Pooling = false };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("SET temp_buffers = '256MB'", cancellationToken: ct));
+        return connection;
+    }
+
+    /// <summary>
+    /// Secondary indexes of <paramref name="table"/> (not the primary key), as statements that recreate them. A large
+    /// import drops them, merges, and recreates them in the same transaction: building an index once by sorting is
+    /// far cheaper than maintaining it row by row, and if anything fails the transaction restores them.
+    /// </summary>
+    private async Task<List<(string Name, string Definition)>> SecondaryIndexesAsync(DbConnection connection, DbTransaction tx, string table, CancellationToken ct)
+    {
+        var sql = store.IsPostgres
+            ? """
+              SELECT i.indexname AS Name, i.indexdef AS Definition FROM pg_indexes i
+              WHERE i.schemaname = current_schema() AND i.tablename = @table
+                AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+              """
+            : "SELECT name AS Name, sql AS Definition FROM sqlite_master WHERE type = 'index' AND tbl_name = @table AND sql IS NOT NULL";
+        return (await connection.QueryAsync<(string, string)>(new CommandDefinition(sql, new { table }, tx, cancellationToken: ct))).AsList();
+    }
 
     private async Task<MergeCounts> MergeAsync<T>(
         DbConnection connection, ImportSpec<T> spec, ImportJob job, Actor actor, string fileName, string sha,
@@ -235,6 +273,20 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
             transaction: tx, cancellationToken: ct, commandTimeout: 0));
         var distinct = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             $"SELECT COUNT(DISTINCT {spec.Key}) FROM {stageTable}", transaction: tx, cancellationToken: ct, commandTimeout: 0));
+        var tableRows = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(*) FROM {spec.Table}", transaction: tx, cancellationToken: ct, commandTimeout: 0));
+        var bulk = distinct - existing >= bulkThreshold && distinct - existing >= tableRows / 2;
+        var indexes = bulk ? await SecondaryIndexesAsync(connection, tx, spec.Table, ct) : [];
+        if (store.IsPostgres)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '512MB'", transaction: tx, cancellationToken: ct));
+        }
+
+        foreach (var (name, _) in indexes)
+        {
+            await connection.ExecuteAsync(new CommandDefinition($"DROP INDEX {name}", transaction: tx, cancellationToken: ct));
+        }
+
         var selectList = string.Join(", ", names.Select(n => spec.InsertExpressions.TryGetValue(n, out var e) ? e : n));
         var changed = string.Join(" OR ", nonKey.Select(n => $"{spec.Table}.{n} IS DISTINCT FROM excluded.{n}"));
         var affected = await connection.ExecuteAsync(new CommandDefinition(
@@ -248,6 +300,11 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
             """,
             new { now = clock.GetUtcNow() },
             tx, commandTimeout: 0, cancellationToken: ct));
+        foreach (var (_, definition) in indexes)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(definition, transaction: tx, cancellationToken: ct, commandTimeout: 0));
+        }
+
         var inserted = distinct - existing;
         var updated = affected - inserted;
         var counts = new MergeCounts(inserted, updated, existing - updated);
@@ -434,15 +491,7 @@ internal abstract class StageWriter<T> : IAsyncDisposable
             await importer.WriteAsync(line, NpgsqlTypes.NpgsqlDbType.Bigint, ct);
             foreach (var column in spec.Columns)
             {
-                var value = column.Value(row);
-                if (value is null or DBNull)
-                {
-                    await importer.WriteNullAsync(ct);
-                }
-                else
-                {
-                    await importer.WriteAsync(value, column.PostgresType, ct);
-                }
+                await column.Copy(importer, row, ct);
             }
         }
 

@@ -1,13 +1,41 @@
+using Npgsql;
 using NpgsqlTypes;
 using Supervision.Core.Directory;
 
 namespace Supervision.Infrastructure.Directory.Import;
 
-/// <summary>One column of a directory table as the importer stages it.</summary>
-internal sealed record StagedColumn<T>(string Name, NpgsqlDbType PostgresType, string PostgresDdl, string SqliteDdl, Func<Staged<T>, object?> Value);
+/// <summary>One column of a directory table as the importer stages it: its DDL, its SQLite value, and its typed COPY write.</summary>
+internal sealed record StagedColumn<T>(
+    string Name,
+    string PostgresDdl,
+    string SqliteDdl,
+    Func<Staged<T>, object?> Value,
+    Func<NpgsqlBinaryImporter, Staged<T>, CancellationToken, Task> Copy)
+{
+    public static StagedColumn<T> Text(string name, bool nullable, Func<T, string?> get) => new(
+        name,
+        nullable ? "text" : "text NOT NULL",
+        nullable ? "TEXT" : "TEXT NOT NULL",
+        s => (object?)get(s.Record) ?? DBNull.Value,
+        (w, s, ct) => get(s.Record) is { } v ? w.WriteAsync(v, NpgsqlDbType.Text, ct) : w.WriteNullAsync(ct));
+
+    public static StagedColumn<T> Date(string name, Func<T, DateOnly?> get) => new(
+        name,
+        "date",
+        "TEXT",
+        s => get(s.Record) is { } d ? d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : DBNull.Value,
+        (w, s, ct) => get(s.Record) is { } d ? w.WriteAsync(d, NpgsqlDbType.Date, ct) : w.WriteNullAsync(ct));
+
+    public static StagedColumn<T> Flag(string name, Func<Staged<T>, bool> get) => new(
+        name,
+        "boolean NOT NULL",
+        "INTEGER NOT NULL",
+        s => get(s) ? 1 : 0,
+        (w, s, ct) => w.WriteAsync(get(s), NpgsqlDbType.Boolean, ct));
+}
 
 /// <summary>A row on its way into the staging table: the record, whether it was flagged for review, and the target database.</summary>
-internal readonly record struct Staged<T>(T Record, bool Flagged, bool Postgres);
+internal readonly record struct Staged<T>(T Record, bool Flagged);
 
 /// <summary>
 /// How one directory (entities or inspectors) is staged and merged. Both directories share the importer;
@@ -34,9 +62,7 @@ internal sealed class ImportSpec<T>
 
 internal static class ImportSpecs
 {
-    private static object? Text(string? value) => value ?? (object)DBNull.Value;
-
-    private static object List(IReadOnlyList<string> values) => string.Join(',', values);
+    private static string List(IReadOnlyList<string> values) => string.Join(',', values);
 
     public static readonly ImportSpec<MarketEntityRecord> Entities = new()
     {
@@ -45,19 +71,19 @@ internal static class ImportSpecs
         Key = "credit_code",
         Columns =
         [
-            new("credit_code", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => s.Record.CreditCode),
-            new("legacy_reg_no", NpgsqlDbType.Text, "text", "TEXT", s => Text(s.Record.LegacyRegNo)),
-            new("name", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => s.Record.Name),
-            new("entity_type", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => s.Record.EntityType),
-            new("industry_code", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => s.Record.IndustryCode),
-            new("division_code", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => s.Record.DivisionCode),
-            new("address", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => s.Record.Address),
-            new("legal_representative", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => s.Record.LegalRepresentative),
-            new("status", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => s.Record.Status),
-            new("registered_on", NpgsqlDbType.Date, "date", "TEXT", s => s.Record.RegisteredOn is { } d ? (s.Postgres ? d : d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)) : DBNull.Value),
-            new("credit_class", NpgsqlDbType.Text, "text", "TEXT", s => Text(s.Record.CreditClass)),
-            new("tags", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => List(s.Record.Tags)),
-            new("checksum_review", NpgsqlDbType.Boolean, "boolean NOT NULL", "INTEGER NOT NULL", s => s.Postgres ? s.Flagged : (s.Flagged ? 1 : 0)),
+            StagedColumn<MarketEntityRecord>.Text("credit_code", false, r => r.CreditCode),
+            StagedColumn<MarketEntityRecord>.Text("legacy_reg_no", true, r => r.LegacyRegNo),
+            StagedColumn<MarketEntityRecord>.Text("name", false, r => r.Name),
+            StagedColumn<MarketEntityRecord>.Text("entity_type", false, r => r.EntityType),
+            StagedColumn<MarketEntityRecord>.Text("industry_code", false, r => r.IndustryCode),
+            StagedColumn<MarketEntityRecord>.Text("division_code", false, r => r.DivisionCode),
+            StagedColumn<MarketEntityRecord>.Text("address", false, r => r.Address),
+            StagedColumn<MarketEntityRecord>.Text("legal_representative", false, r => r.LegalRepresentative),
+            StagedColumn<MarketEntityRecord>.Text("status", false, r => r.Status),
+            StagedColumn<MarketEntityRecord>.Date("registered_on", r => r.RegisteredOn),
+            StagedColumn<MarketEntityRecord>.Text("credit_class", true, r => r.CreditClass),
+            StagedColumn<MarketEntityRecord>.Text("tags", false, r => List(r.Tags)),
+            StagedColumn<MarketEntityRecord>.Flag("checksum_review", s => s.Flagged),
         ],
 
         // The credit class is the credit model's to change: a file that leaves it empty keeps the current class
@@ -78,13 +104,13 @@ internal static class ImportSpecs
         Key = "certificate_no",
         Columns =
         [
-            new("certificate_no", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => s.Record.CertificateNo),
-            new("name", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => s.Record.Name),
-            new("department_code", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => s.Record.DepartmentCode),
-            new("certificate_expires_on", NpgsqlDbType.Date, "date", "TEXT", s => s.Postgres ? s.Record.CertificateExpiresOn : s.Record.CertificateExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
-            new("specialties", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => List(s.Record.Specialties)),
-            new("status", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => s.Record.Status),
-            new("conflicts", NpgsqlDbType.Text, "text NOT NULL", "TEXT NOT NULL", s => List(s.Record.Conflicts)),
+            StagedColumn<InspectorRecord>.Text("certificate_no", false, r => r.CertificateNo),
+            StagedColumn<InspectorRecord>.Text("name", false, r => r.Name),
+            StagedColumn<InspectorRecord>.Text("department_code", false, r => r.DepartmentCode),
+            StagedColumn<InspectorRecord>.Date("certificate_expires_on", r => r.CertificateExpiresOn),
+            StagedColumn<InspectorRecord>.Text("specialties", false, r => List(r.Specialties)),
+            StagedColumn<InspectorRecord>.Text("status", false, r => r.Status),
+            StagedColumn<InspectorRecord>.Text("conflicts", false, r => List(r.Conflicts)),
         ],
     };
 }
