@@ -108,6 +108,7 @@ public static class PlatformHost
         app.MapCatalogApi();
         app.MapDirectoryApi();
         app.MapImportApi();
+        app.MapReferenceApi();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));
         return app;

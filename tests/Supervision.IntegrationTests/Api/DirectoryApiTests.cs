@@ -129,6 +129,20 @@ public sealed class DirectoryApiTests(EmbeddedPlatform platform) : IClassFixture
     }
 
     [Fact]
+    public async Task Reference_tables_are_public_and_credit_classes_are_not_among_them()
+    {
+        using var anonymous = Host.Anonymous();
+        var versions = await anonymous.GetFromJsonAsync<JsonElement>("/api/reference");
+        Assert.True(versions.GetArrayLength() >= 5);
+        var liaoning = await anonymous.GetFromJsonAsync<JsonElement>("/api/reference/divisions?under=210000");
+        Assert.All(liaoning.EnumerateArray(), d => Assert.StartsWith("21", d.GetProperty("code").GetString(), StringComparison.Ordinal));
+        Assert.Contains(liaoning.EnumerateArray(), d => d.GetProperty("code").GetString() == "210102");
+        var codes = await anonymous.GetFromJsonAsync<JsonElement>("/api/reference/result-codes");
+        Assert.Contains(codes.EnumerateArray(), c => c.GetProperty("code").GetString() == "6");
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/api/reference/credit-classes")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_department_cannot_become_its_own_ancestor()
     {
         using var admin = await Host.AdminAsync();
