@@ -95,7 +95,7 @@ public static class Paging
 /// Turns what the framework throws for unreadable requests (malformed JSON, wrong types, oversize bodies)
 /// into 400 problem details naming the field, and anything unexpected into a 500 without internals.
 /// </summary>
-public sealed class RequestExceptionHandler(IProblemDetailsService problems, ILogger<RequestExceptionHandler> logger) : IExceptionHandler
+public sealed partial class RequestExceptionHandler(IProblemDetailsService problems, ILogger<RequestExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -103,7 +103,9 @@ public sealed class RequestExceptionHandler(IProblemDetailsService problems, ILo
         if (exception is BadHttpRequestException bad)
         {
             var json = FindInner<JsonException>(exception);
-            var field = json?.Path is { Length: > 0 } path ? path.TrimStart('$', '.') : "body";
+            var field = json?.Path is { Length: > 0 } path
+                ? path.TrimStart('$', '.')
+                : BoundParameter().Match(bad.Message) is { Success: true } m ? m.Groups["name"].Value : "body";
             details = new ValidationProblemDetails(new Dictionary<string, string[]>
             {
                 [field.Length == 0 ? "body" : field] = [json?.Message ?? bad.Message],
@@ -129,6 +131,10 @@ public sealed class RequestExceptionHandler(IProblemDetailsService problems, ILo
 
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = exception });
     }
+
+    /// <summary>The framework's binding failures read 'Failed to bind parameter "int? limit" from "abc".'</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("parameter \"(?:[^\"]*\\s)?(?<name>[A-Za-z_][A-Za-z0-9_]*)\"")]
+    private static partial System.Text.RegularExpressions.Regex BoundParameter();
 
     private static T? FindInner<T>(Exception? e)
         where T : Exception

@@ -76,6 +76,18 @@ public sealed class IdentityApiTests(EmbeddedPlatform platform) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_query_parameter_of_the_wrong_type_is_a_400_naming_it()
+    {
+        using var admin = await Host.AdminAsync();
+        var response = await admin.GetAsync("/api/users?limit=lots");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("limit", out _), problem.ToString());
+        var tooMany = await admin.GetAsync("/api/users?limit=100000");
+        Assert.True((await tooMany.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("limit", out _));
+    }
+
+    [Fact]
     public async Task Updates_need_the_current_etag_and_a_stale_one_gets_412()
     {
         using var admin = await Host.AdminAsync();
