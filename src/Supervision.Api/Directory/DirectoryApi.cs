@@ -109,7 +109,7 @@ public static class DirectoryApi
         var actor = http.User.ToActor();
         if (!actor.IsAdmin)
         {
-            if (department is not null && department != actor.DepartmentCode)
+            if (actor.DepartmentCode is null || (department is not null && department != actor.DepartmentCode))
             {
                 return Problems.Forbidden("You can only list your own department's inspectors.");
             }
