@@ -247,11 +247,16 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         var stageTable = spec.StageTable;
         var names = spec.Columns.Select(c => c.Name).ToList();
         var nonKey = names.Where(n => n != spec.Key).ToList();
-        var latest = $"line IN (SELECT MAX(line) FROM {stageTable} GROUP BY {spec.Key})";
         await using var tx = connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: false) : await connection.BeginTransactionAsync(ct);
+        var staged = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(*) FROM {stageTable}", transaction: tx, cancellationToken: ct, commandTimeout: 0));
+        var distinct = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(DISTINCT {spec.Key}) FROM {stageTable}", transaction: tx, cancellationToken: ct, commandTimeout: 0));
 
-        // A key that appears twice: the later line wins, and the earlier one is reported as superseded.
-        var superseded = (await connection.QueryAsync<(long Line, long Later)>(new CommandDefinition(
+        // A key that appears twice: the later line wins, and the earlier one is reported as superseded. Files
+        // without repeated keys (the usual case) skip the de-duplication entirely.
+        var latest = distinct == staged ? "TRUE" : $"line IN (SELECT MAX(line) FROM {stageTable} GROUP BY {spec.Key})";
+        var superseded = distinct == staged ? [] : (await connection.QueryAsync<(long Line, long Later)>(new CommandDefinition(
             $"""
             SELECT s.line, m.later FROM {stageTable} s
             JOIN (SELECT {spec.Key} AS k, MAX(line) AS later FROM {stageTable} GROUP BY {spec.Key} HAVING COUNT(*) > 1) m ON s.{spec.Key} = m.k
@@ -269,10 +274,8 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         }
 
         var existing = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT COUNT(*) FROM {stageTable} s WHERE s.{latest} AND EXISTS (SELECT 1 FROM {spec.Table} t WHERE t.{spec.Key} = s.{spec.Key})",
+            $"SELECT COUNT(*) FROM {stageTable} s WHERE {latest.Replace("line IN", "s.line IN", StringComparison.Ordinal)} AND EXISTS (SELECT 1 FROM {spec.Table} t WHERE t.{spec.Key} = s.{spec.Key})",
             transaction: tx, cancellationToken: ct, commandTimeout: 0));
-        var distinct = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT COUNT(DISTINCT {spec.Key}) FROM {stageTable}", transaction: tx, cancellationToken: ct, commandTimeout: 0));
         var tableRows = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             $"SELECT COUNT(*) FROM {spec.Table}", transaction: tx, cancellationToken: ct, commandTimeout: 0));
         var bulk = distinct - existing >= bulkThreshold && distinct - existing >= tableRows / 2;
