@@ -10,6 +10,7 @@ using Supervision.Api.Audit;
 using Supervision.Api.Common;
 using Supervision.Api.Directory;
 using Supervision.Api.Identity;
+using Supervision.Api.Tasks;
 using Supervision.Contracts;
 using Supervision.Core.Identity;
 using Supervision.Grains.Hosting;
@@ -107,6 +108,7 @@ public static class PlatformHost
         app.MapCatalogApi();
         app.MapDirectoryApi();
         app.MapImportApi();
+        app.MapTaskApi();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));
         return app;

@@ -149,7 +149,7 @@ public sealed class TaskGrain(
         }, year, cap, options.PartitionSize, actor);
         var members = next.PopulationCount;
         var hash = next.PopulationSha256;
-        logger.LogInformation("Task {Task} frozen: {Count} members, population {Sha}", Id, members, hash);
+        if (logger.IsEnabled(LogLevel.Information)) logger.LogInformation("Task {Task} frozen: {Count} members, population {Sha}", Id, members, hash);
         return TaskReply.Ok(next.Status, next.Version);
     }
 
@@ -225,7 +225,7 @@ public sealed class TaskGrain(
         var now = await store.GetAsync(Id) ?? next;
         var outcome = committed ? "committed" : "already committed";
         var drawn = result.Drawn.Count;
-        logger.LogInformation("Task {Task}: entity draw {Outcome}, {Drawn} drawn", Id, outcome, drawn);
+        if (logger.IsEnabled(LogLevel.Information)) logger.LogInformation("Task {Task}: entity draw {Outcome}, {Drawn} drawn", Id, outcome, drawn);
         return TaskReply.Ok(now.Status, now.Version);
     }
 
