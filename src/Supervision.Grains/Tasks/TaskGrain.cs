@@ -28,12 +28,13 @@ public sealed record DrawServiceOptions
 /// </summary>
 public interface IDrawFaults
 {
-    ValueTask BeforeCommitAsync(string taskId, string kind);
+    /// <summary>Called with the record about to be committed; throwing aborts the draw before anything is written.</summary>
+    ValueTask BeforeCommitAsync(string taskId, string kind, string recordJson);
 }
 
 public sealed class NoDrawFaults : IDrawFaults
 {
-    public ValueTask BeforeCommitAsync(string taskId, string kind) => ValueTask.CompletedTask;
+    public ValueTask BeforeCommitAsync(string taskId, string kind, string recordJson) => ValueTask.CompletedTask;
 }
 
 /// <summary>The only thing the task keeps outside the database: the server secret, until the entity draw reveals it.</summary>
@@ -218,9 +219,10 @@ public sealed class TaskGrain(
 
         var pack = new DrawPack(DrawPack.FormatVersion, algorithm, Id, current.SecretCommitment!, DrawPrimitives.Hex(key), entropy, current.Beacon,
             DrawPrimitives.Hex(seed), new PopulationReference(current.PopulationSha256!, count), new EntityDrawSection(parameters, result), null);
-        await faults.BeforeCommitAsync(Id, DrawStore.EntityKind);
+        var packJson = DrawPacks.ToJson(pack);
+        await faults.BeforeCommitAsync(Id, DrawStore.EntityKind, packJson);
         var next = current with { Status = TaskStates.EntitiesDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
-        var committed = await store.CommitEntityDrawAsync(current, next, DrawPacks.ToJson(pack), result, definition.Items,
+        var committed = await store.CommitEntityDrawAsync(current, next, packJson, result, definition.Items,
             current.Freeze?.DrawYear ?? store.Clock.GetUtcNow().Year, actor);
         var now = await store.GetAsync(Id) ?? next;
         var outcome = committed ? "committed" : "already committed";
@@ -267,9 +269,10 @@ public sealed class TaskGrain(
             return new TaskReply(TaskReplyStatus.Unprocessable, failure.Message, [], current.Status, TaskStates.AllowedActions(current.Status), current.Version, failure);
 
         var section = new InspectorDrawSection(DrawPrimitives.Hex(SHA256.HashData(poolBytes)), parameters, result);
-        await faults.BeforeCommitAsync(Id, DrawStore.InspectorKind);
+        var sectionJson = JsonSerializer.Serialize(section, DrawPacks.JsonOptions);
+        await faults.BeforeCommitAsync(Id, DrawStore.InspectorKind, sectionJson);
         var next = current with { Status = TaskStates.InspectorsDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
-        await store.CommitInspectorDrawAsync(current, next, JsonSerializer.Serialize(section, DrawPacks.JsonOptions), Encoding.UTF8.GetString(poolBytes),
+        await store.CommitInspectorDrawAsync(current, next, sectionJson, Encoding.UTF8.GetString(poolBytes),
             result.Teams, actor);
         var now = await store.GetAsync(Id) ?? next;
         return TaskReply.Ok(now.Status, now.Version);
