@@ -334,9 +334,11 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         var strata = new Dictionary<string, string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(ct))
         {
+            // Sequential access: columns must be read in order.
+            var id = reader.GetString(0);
             var stratum = reader.GetString(1);
             if (!strata.TryGetValue(stratum, out var shared)) strata[stratum] = shared = stratum;
-            members[n++] = new PopulationMember(reader.GetString(0), shared, reader.GetInt64(2));
+            members[n++] = new PopulationMember(id, shared, reader.GetInt64(2));
         }
         return n == members.Length ? members : members[..n];
     }
