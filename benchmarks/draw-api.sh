@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole draw through the HTTP API on PostgreSQL over a synthetic population (docs/benchmarks.md, "Draw through the API").
+# usage: benchmarks/draw-api.sh [ENTITIES]   (default 1000000; 5000000 for the provincial target)
+# Starts a throw-away PostgreSQL (as the integration tests do), generates and imports the entities, then times
+# create → publish → freeze → entropy → entity draw from an HTTP client, and verifies the downloaded pack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SUPERVISION_DRAW_LOAD="${1:-1000000}"
+dotnet test tests/Supervision.IntegrationTests -c Release \
+  --filter "FullyQualifiedName~DrawLoad" --logger "console;verbosity=detailed" 2>&1 \
+  | grep -E "setup:|population|freeze|whole draw|downloads:|Passed|Failed|Skipped|Error" || true
