@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 export SUPERVISION_DRAW_LOAD="${1:-1000000}"
 dotnet test tests/Supervision.IntegrationTests -c Release \
   --filter "FullyQualifiedName~DrawLoad" --logger "console;verbosity=detailed" 2>&1 \
-  | grep -E "setup:|population|freeze|whole draw|downloads:|Passed|Failed|Skipped|Error" || true
+  | grep -E "phases|setup:|population|freeze|whole draw|downloads:|Passed|Failed|Skipped|Error" || true

@@ -210,24 +210,35 @@ public sealed class TaskGrain(
             .ToArray();
         var worker = GrainFactory.GetGrain<IDrawPartitionWorker>(0);
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var censuses = await Task.WhenAll(work.Select(w => worker.Census(w)));
+        var censusTime = clock.Elapsed;
         var merged = EntityDraw.MergeCensus(setup, censuses.Select(c => DrawExchange.Import(setup, c.ToColumns())));
         var plan = EntityDraw.Plan(setup, merged);
         var mergedWire = PartitionCensus.From(DrawExchange.Export(merged));
         var partials = await Task.WhenAll(work.Select(w => worker.Scan(w, mergedWire)));
+        var scanTime = clock.Elapsed;
         var result = EntityDraw.Merge(plan, partials.Select(p => DrawExchange.Import(plan, p.ToColumns())));
+        var mergeTime = clock.Elapsed;
 
         var pack = new DrawPack(DrawPack.FormatVersion, algorithm, Id, current.SecretCommitment!, DrawPrimitives.Hex(key), entropy, current.Beacon,
             DrawPrimitives.Hex(seed), new PopulationReference(current.PopulationSha256!, count), new EntityDrawSection(parameters, result), null);
         var packJson = DrawPacks.ToJson(pack);
+        var packTime = clock.Elapsed;
         await faults.BeforeCommitAsync(Id, DrawStore.EntityKind, packJson);
         var next = current with { Status = TaskStates.EntitiesDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
         var committed = await store.CommitEntityDrawAsync(current, next, packJson, result, definition.Items,
             current.Freeze?.DrawYear ?? store.Clock.GetUtcNow().Year, actor);
+        var commitTime = clock.Elapsed;
         var now = await store.GetAsync(Id) ?? next;
         var outcome = committed ? "committed" : "already committed";
         var drawn = result.Drawn.Count;
-        if (logger.IsEnabled(LogLevel.Information)) logger.LogInformation("Task {Task}: entity draw {Outcome}, {Drawn} drawn", Id, outcome, drawn);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.LogInformation(
+                "Task {Task}: entity draw {Outcome}, {Drawn} drawn over {Partitions} partitions; phases (cumulative s): census {Census:F2}, scan {Scan:F2}, merge {Merge:F2}, pack json {Pack:F2}, commit {Commit:F2}",
+                Id, outcome, drawn, partitions, censusTime.TotalSeconds, scanTime.TotalSeconds, mergeTime.TotalSeconds, packTime.TotalSeconds, commitTime.TotalSeconds);
+        }
         return TaskReply.Ok(now.Status, now.Version);
     }
 

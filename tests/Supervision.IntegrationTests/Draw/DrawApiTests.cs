@@ -276,4 +276,27 @@ public sealed class DrawApiTests(PostgresServer server)
         var teams = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
         Assert.Equal(platform.Faults.Aborted[1], JsonSerializer.Serialize(teams.GetProperty("inspectorDraw"), DrawPacks.JsonOptions));
     }
+
+    [PostgresFact]
+    public async Task The_committed_secret_survives_a_platform_restart_between_freeze_and_draw()
+    {
+        var connectionString = await server.CreateDatabaseAsync("draw_restart");
+        string id;
+        string commitment;
+        var first = await DrawPlatform.StartAsync(connectionString);
+        await using (first)
+        {
+            using var scheduler = await first.Host.UserAsync("sched-d1", "scheduler", "D1");
+            id = await FrozenTaskAsync(scheduler, Draft());
+            commitment = (await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK)).GetProperty("secretCommitment").GetString()!;
+        }
+
+        // A new process on the same database: the task grain reactivates from storage and the read model.
+        await using var second = await DrawPlatform.StartAsync(connectionString, seed: false);
+        using var again = await second.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var pack = await ReadAsync(await again.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        Assert.Equal(commitment, pack.GetProperty("secretCommitment").GetString());
+        var csv = await again.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
+        Assert.True(DrawVerifier.Verify(pack.GetRawText(), csv).Passed);
+    }
 }

@@ -39,7 +39,11 @@ public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
         var entities = long.Parse(Environment.GetEnvironmentVariable("SUPERVISION_DRAW_LOAD")!, CultureInfo.InvariantCulture);
         var connectionString = await server.CreateDatabaseAsync("draw_load");
         await using var host = await ApiHost.StartAsync(postgresConnectionString: connectionString,
-            settings: new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Error" });
+            settings: new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Error",
+                ["Logging:LogLevel:Supervision.Grains.Tasks.TaskGrain"] = "Information",
+            });
         var store = host.Services.GetRequiredService<SqlStore>();
         await using (var connection = await store.OpenAsync())
         {

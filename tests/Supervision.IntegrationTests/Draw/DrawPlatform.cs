@@ -50,15 +50,19 @@ public sealed class DrawPlatform : IAsyncDisposable
 
     public SqlStore Store => Host.Services.GetRequiredService<SqlStore>();
 
-    public static async Task<DrawPlatform> StartAsync(PostgresServer server, string name)
+    public static async Task<DrawPlatform> StartAsync(PostgresServer server, string name) =>
+        await StartAsync(await server.CreateDatabaseAsync(name));
+
+    /// <summary>Starts on an existing database; <paramref name="seed"/> false restarts on data seeded before.</summary>
+    public static async Task<DrawPlatform> StartAsync(string connectionString, bool seed = true)
     {
         var faults = new FaultBeforeCommit();
         var host = await ApiHost.StartAsync(
-            postgresConnectionString: await server.CreateDatabaseAsync(name),
+            postgresConnectionString: connectionString,
             settings: new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Error" },
             services: s => s.AddSingleton<IDrawFaults>(faults));
         var platform = new DrawPlatform(host, faults);
-        await platform.SeedAsync();
+        if (seed) await platform.SeedAsync();
         return platform;
     }
 
