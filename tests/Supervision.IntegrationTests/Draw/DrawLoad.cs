@@ -84,10 +84,17 @@ public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
         using var scheduler = await host.UserAsync("load-scheduler", "scheduler", "D1");
         var total = Stopwatch.StartNew();
         var step = Stopwatch.StartNew();
+        // SUPERVISION_DRAW_LOAD_COUNTS="A=5000,B=15000,C=15000,D=15000" draws fixed counts per class (k = 50 000);
+        // without it the default ratios apply (A 1% B 2% C 10% D 30%).
+        var counts = Environment.GetEnvironmentVariable("SUPERVISION_DRAW_LOAD_COUNTS");
+        var classes = string.IsNullOrEmpty(counts)
+            ? null
+            : counts.Split(',').Select(p => p.Split('=')).Select(p => new { creditClass = p[0], count = int.Parse(p[1], CultureInfo.InvariantCulture) }).ToArray();
         var created = await DrawPlatform.ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", new
         {
             name = "Load test", leadDepartment = "D1", items = new[] { "I1" }, teamSize = 2,
             deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+            sampling = new { mode = "stratified", classes },
         }), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
         await DrawPlatform.ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
@@ -118,7 +125,7 @@ public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
         var verify = step.Elapsed;
         Assert.True(report.Passed, report.ToString());
 
-        output.WriteLine($"population {members:N0} open members (of {entities:N0}), {partitions} partitions, k = {drawn:N0} (default ratios A 1% B 2% C 10% D 30%)");
+        output.WriteLine($"population {members:N0} open members (of {entities:N0}), {partitions} partitions, k = {drawn:N0} ({(classes is null ? "default ratios A 1% B 2% C 10% D 30%" : "counts " + counts)})");
         output.WriteLine($"create+publish {createPublish.TotalSeconds:F2} s | freeze {freeze.TotalSeconds:F2} s | entropy {entropy.TotalSeconds:F2} s | entity draw {draw.TotalSeconds:F2} s");
         output.WriteLine($"whole draw through the API (create → draw committed): {whole.TotalSeconds:F2} s");
         output.WriteLine($"downloads: pack {packText.Length / 1e6:F1} MB + population.csv {csv.Length / 1e6:F1} MB in {downloads.TotalSeconds:F2} s; DrawVerifier {verify.TotalSeconds:F2} s: PASS");
