@@ -6,5 +6,6 @@ var root = new RootCommand("supervision: command-line tools for the Supervision 
     GenerateCommand.Create(),
     ImportCommand.Create(),
     MigrateCommand.Create(),
+    VerifyDrawCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

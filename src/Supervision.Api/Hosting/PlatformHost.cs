@@ -10,6 +10,7 @@ using Supervision.Api.Audit;
 using Supervision.Api.Common;
 using Supervision.Api.Directory;
 using Supervision.Api.Identity;
+using Supervision.Api.Tasks;
 using Supervision.Contracts;
 using Supervision.Core.Identity;
 using Supervision.Grains.Hosting;
@@ -109,6 +110,7 @@ public static class PlatformHost
         app.MapDirectoryApi();
         app.MapImportApi();
         app.MapReferenceApi();
+        app.MapTaskApi();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));
         return app;

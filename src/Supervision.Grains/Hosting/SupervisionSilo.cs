@@ -51,6 +51,9 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Directory.MarketEntityStore>();
         services.AddSingleton<Infrastructure.Directory.InspectorStore>();
         services.AddSingleton<Infrastructure.Directory.Import.DirectoryImporter>();
+        services.AddSingleton<Infrastructure.Tasks.DrawStore>();
+        services.TryAddSingleton(new Tasks.DrawServiceOptions());
+        services.TryAddSingleton<Tasks.IDrawFaults, Tasks.NoDrawFaults>();
         return services;
     }
 }

@@ -41,7 +41,8 @@ public sealed class ApiHost : IAsyncDisposable
     public static async Task<ApiHost> StartAsync(
         string? dataDirectory = null,
         string? postgresConnectionString = null,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "supervision-tests", Guid.NewGuid().ToString("N"));
@@ -64,7 +65,11 @@ public sealed class ApiHost : IAsyncDisposable
             configuration[key] = value;
         }
 
-        var app = PlatformHost.Build(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(configuration));
+        var app = PlatformHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            services?.Invoke(builder.Services);
+        });
         await app.StartAsync();
         return new ApiHost(app, dataDirectory, owns);
     }

@@ -1,0 +1,247 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Supervision.Api.Common;
+using Supervision.Api.Identity;
+using Supervision.Contracts.Tasks;
+using Supervision.Core.Draw;
+using Supervision.Core.Identity;
+using Supervision.Core.Reference;
+using Supervision.Core.Tasks;
+using Supervision.Infrastructure.Tasks;
+
+namespace Supervision.Api.Tasks;
+
+public sealed record CancelRequest(string? Reason);
+
+public sealed record EntropyRequest(string? Witness, string? Value);
+
+public sealed record BeaconRequest(string? Source, string? Value);
+
+/// <summary>What anyone allowed to see a task sees: the plan and the public inputs of its draws. Nothing here is secret.</summary>
+public sealed record TaskView(
+    string Id, string Name, string Status, long Version, string LeadDepartment, IReadOnlyList<string> Departments,
+    TaskDefinition Definition, DateTimeOffset? PublishedAt, PopulationView? Population, string? SecretCommitment,
+    IReadOnlyList<EntropyEntry> Entropy, BeaconValue? Beacon, IReadOnlyList<string> AllowedActions, DateTimeOffset UpdatedAt);
+
+public sealed record PopulationView(string Sha256, long MemberCount, int Partitions, int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt);
+
+/// <summary>
+/// Random-inspection tasks and their two draws. Writes go through the task's grain (schedulers of the lead department,
+/// or admins); reads come from the draw_tasks read model. The public (anonymous) sees published tasks and, once a draw
+/// is committed, its verification pack and population snapshot.
+/// </summary>
+public static class TaskApi
+{
+    private enum Access
+    {
+        None,
+        Public,
+        Full,
+    }
+
+    public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder app)
+    {
+        var tasks = app.MapGroup("/api/tasks").WithTags("Tasks and draws");
+        tasks.MapGet("/", List).AllowAnonymous().WithSummary("Tasks: your departments' tasks for staff, published tasks for everyone.");
+        tasks.MapGet("/{id}", Get).AllowAnonymous();
+        tasks.MapPost("/", Create).RequireAuthorization(Policies.Scheduling).WithSummary("Create a draft task (scheduler of the lead department).");
+        tasks.MapPut("/{id}", Update).RequireAuthorization(Policies.Scheduling).WithSummary("Edit a draft; requires If-Match.");
+        tasks.MapPost("/{id}/publish", (string id, HttpContext http, IGrainFactory g, DrawStore s) => Command(id, http, g, s, t => t.Publish(http.User.ToActor())))
+            .RequireAuthorization(Policies.Scheduling);
+        tasks.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Policies.Scheduling);
+        tasks.MapPost("/{id}/freeze", (string id, HttpContext http, IGrainFactory g, DrawStore s) => Command(id, http, g, s, t => t.Freeze(http.User.ToActor())))
+            .RequireAuthorization(Policies.Scheduling)
+            .WithSummary("Freeze the population snapshot and publish its hash and the secret's commitment.");
+        tasks.MapPost("/{id}/entropy", AddEntropy).RequireAuthorization(Policies.Scheduling).WithSummary("Record one witness's entropy (e.g. dice digits).");
+        tasks.MapPost("/{id}/beacon", SetBeacon).RequireAuthorization(Policies.Scheduling).WithSummary("Record a public beacon value (optional).");
+        tasks.MapPost("/{id}/draw/entities", DrawEntities).RequireAuthorization(Policies.Scheduling)
+            .WithSummary("Run the entity draw once; repeating returns the committed pack.");
+        tasks.MapPost("/{id}/draw/inspectors", DrawInspectors).RequireAuthorization(Policies.Scheduling)
+            .WithSummary("Run the inspector draw once; 422 names the entity that cannot be staffed.");
+        tasks.MapGet("/{id}/draw/pack", Pack).AllowAnonymous().WithSummary("The verification pack (JSON) of the committed draws.");
+        tasks.MapGet("/{id}/draw/population.csv", Population).AllowAnonymous().WithSummary("The canonical population snapshot, streamed.");
+        tasks.MapGet("/{id}/draw/inspectors.json", InspectorPool).AllowAnonymous().WithSummary("The inspector pool file of the inspector draw.");
+        return app;
+    }
+
+    private static Access AccessFor(ClaimsPrincipal user, TaskRow row)
+    {
+        if (user.Identity?.IsAuthenticated == true)
+        {
+            var actor = user.ToActor();
+            if (actor.IsAdmin) return Access.Full;
+            if ((actor.Has(Roles.Scheduler) || actor.Has(Roles.Reviewer)) && actor.DepartmentCode is { } d && row.DepartmentList.Contains(d, StringComparer.Ordinal))
+                return Access.Full;
+        }
+        return row.PublishedAt is not null ? Access.Public : Access.None;
+    }
+
+    /// <summary>404 for the anonymous public (a draft's existence is nobody's business), 403 for signed-in users of other departments.</summary>
+    private static IResult Denied(ClaimsPrincipal user, string id) => user.Identity?.IsAuthenticated == true
+        ? Problems.Forbidden($"Task '{id}' belongs to other departments and is not published.")
+        : Problems.NotFound("task", id);
+
+    private static async Task<IResult> List(string? status, string? after, int? limit, HttpContext http, DrawStore store, CancellationToken ct)
+    {
+        if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
+        string? department = null;
+        var publicOnly = true;
+        if (http.User.Identity?.IsAuthenticated == true)
+        {
+            var actor = http.User.ToActor();
+            if (actor.IsAdmin) publicOnly = false;
+            else if ((actor.Has(Roles.Scheduler) || actor.Has(Roles.Reviewer)) && actor.DepartmentCode is not null)
+            {
+                department = actor.DepartmentCode;
+                publicOnly = false;
+            }
+        }
+        var rows = await store.ListAsync(department, publicOnly, status, after, take, ct);
+        return TypedResults.Ok(Paging.Of(rows.Select(ToView).ToArray(), take, v => v.Id));
+    }
+
+    private static async Task<IResult> Get(string id, HttpContext http, DrawStore store, CancellationToken ct)
+    {
+        var row = await store.GetAsync(id, ct);
+        if (row is null) return Problems.NotFound("task", id);
+        if (AccessFor(http.User, row) == Access.None) return Denied(http.User, id);
+        ETags.Set(http.Response, row.Version);
+        return TypedResults.Ok(ToView(row));
+    }
+
+    private static async Task<IResult> Create(TaskDraft draft, HttpContext http, IGrainFactory grains, DrawStore store, ReferenceData reference, TimeProvider clock)
+    {
+        var (definition, errors) = TaskDefinitions.Normalize(draft, reference, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+        if (definition is null) return Problems.Validation(errors);
+        var id = "T" + clock.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture) + RandomNumberGenerator.GetHexString(8);
+        var reply = await grains.GetGrain<ITaskGrain>(id).Create(definition, http.User.ToActor());
+        return await Respond(reply, id, http, store, created: true);
+    }
+
+    private static async Task<IResult> Update(string id, TaskDraft draft, HttpContext http, IGrainFactory grains, DrawStore store, ReferenceData reference, TimeProvider clock)
+    {
+        if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
+        var (definition, errors) = TaskDefinitions.Normalize(draft, reference, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+        if (definition is null) return Problems.Validation(errors);
+        return await Respond(await grains.GetGrain<ITaskGrain>(id).Update(definition, expected, http.User.ToActor()), id, http, store);
+    }
+
+    private static Task<IResult> Cancel(string id, CancelRequest request, HttpContext http, IGrainFactory grains, DrawStore store) =>
+        Command(id, http, grains, store, t => t.Cancel(request.Reason ?? "", http.User.ToActor()));
+
+    private static Task<IResult> AddEntropy(string id, EntropyRequest request, HttpContext http, IGrainFactory grains, DrawStore store) =>
+        Command(id, http, grains, store, t => t.AddEntropy(new EntropyEntry(request.Witness ?? "", request.Value ?? ""), http.User.ToActor()));
+
+    private static Task<IResult> SetBeacon(string id, BeaconRequest request, HttpContext http, IGrainFactory grains, DrawStore store) =>
+        Command(id, http, grains, store, t => t.SetBeacon(new BeaconValue(request.Source ?? "", request.Value ?? ""), http.User.ToActor()));
+
+    private static async Task<IResult> DrawEntities(string id, HttpContext http, IGrainFactory grains, DrawStore store, CancellationToken ct)
+    {
+        var reply = await grains.GetGrain<ITaskGrain>(id).DrawEntities(http.User.ToActor());
+        return Refusal(reply, id) ?? await PackResult(id, store, ct);
+    }
+
+    private static async Task<IResult> DrawInspectors(string id, HttpContext http, IGrainFactory grains, DrawStore store, CancellationToken ct)
+    {
+        var reply = await grains.GetGrain<ITaskGrain>(id).DrawInspectors(http.User.ToActor());
+        return Refusal(reply, id) ?? await PackResult(id, store, ct);
+    }
+
+    private static async Task<IResult> Pack(string id, HttpContext http, DrawStore store, CancellationToken ct)
+    {
+        var row = await store.GetAsync(id, ct);
+        if (row is null) return Problems.NotFound("task", id);
+        if (AccessFor(http.User, row) == Access.None) return Denied(http.User, id);
+        return await PackResult(id, store, ct);
+    }
+
+    /// <summary>The pack as committed: the entity record, with the inspector section once that draw is committed too.</summary>
+    private static async Task<IResult> PackResult(string id, DrawStore store, CancellationToken ct)
+    {
+        var entity = await store.GetRecordAsync(id, DrawStore.EntityKind, ct);
+        if (entity is null) return NoDrawYet(id, "entity draw");
+        var inspector = await store.GetRecordAsync(id, DrawStore.InspectorKind, ct);
+        var json = entity.RecordJson;
+        if (inspector is not null)
+        {
+            var pack = JsonSerializer.Deserialize<DrawPack>(entity.RecordJson, DrawPacks.JsonOptions)!;
+            var section = JsonSerializer.Deserialize<InspectorDrawSection>(inspector.RecordJson, DrawPacks.JsonOptions)!;
+            json = DrawPacks.ToJson(pack with { InspectorDraw = section });
+        }
+        return TypedResults.Text(json, "application/json");
+    }
+
+    private static async Task<IResult> Population(string id, HttpContext http, DrawStore store, CancellationToken ct)
+    {
+        var row = await store.GetAsync(id, ct);
+        if (row is null) return Problems.NotFound("task", id);
+        var access = AccessFor(http.User, row);
+        if (access == Access.None) return Denied(http.User, id);
+        if (row.PopulationSha256 is null) return NoDrawYet(id, "frozen population");
+        // Staff of the task can check the snapshot as soon as it is frozen; the public once the entity draw is committed.
+        if (access == Access.Public && await store.GetRecordAsync(id, DrawStore.EntityKind, ct) is null) return NoDrawYet(id, "entity draw");
+        http.Response.ContentType = "text/csv; charset=utf-8";
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-population.csv\"";
+        http.Response.Headers["X-Population-Sha256"] = row.PopulationSha256;
+        await store.StreamSnapshotAsync(id, bytes => http.Response.Body.WriteAsync(bytes, ct), ct);
+        return Results.Empty;
+    }
+
+    private static async Task<IResult> InspectorPool(string id, HttpContext http, DrawStore store, CancellationToken ct)
+    {
+        var row = await store.GetAsync(id, ct);
+        if (row is null) return Problems.NotFound("task", id);
+        if (AccessFor(http.User, row) == Access.None) return Denied(http.User, id);
+        var record = await store.GetRecordAsync(id, DrawStore.InspectorKind, ct);
+        return record?.PoolJson is { } pool ? TypedResults.Text(pool, "application/json") : NoDrawYet(id, "inspector draw");
+    }
+
+    private static IResult NoDrawYet(string id, string what) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No {what} yet", detail: $"Task '{id}' has no committed {what}.");
+
+    private static async Task<IResult> Command(string id, HttpContext http, IGrainFactory grains, DrawStore store, Func<ITaskGrain, Task<TaskReply>> command) =>
+        await Respond(await command(grains.GetGrain<ITaskGrain>(id)), id, http, store);
+
+    private static async Task<IResult> Respond(TaskReply reply, string id, HttpContext http, DrawStore store, bool created = false)
+    {
+        if (Refusal(reply, id) is { } refusal) return refusal;
+        var row = await store.GetAsync(id) ?? throw new InvalidOperationException($"task {id} vanished after a successful command");
+        ETags.Set(http.Response, row.Version);
+        return created ? TypedResults.Created($"/api/tasks/{id}", ToView(row)) : TypedResults.Ok(ToView(row));
+    }
+
+    /// <summary>Every refusal as RFC 9457 problem details; null when the command succeeded.</summary>
+    private static IResult? Refusal(TaskReply reply, string id) => reply.Status switch
+    {
+        TaskReplyStatus.Ok or TaskReplyStatus.Created => null,
+        TaskReplyStatus.Invalid => Problems.Validation(reply.Errors),
+        TaskReplyStatus.Forbidden => Problems.Forbidden(reply.Detail ?? "Not allowed."),
+        TaskReplyStatus.NotFound => Problems.NotFound("task", id),
+        TaskReplyStatus.VersionMismatch => TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed,
+            title: "The task changed since you read it", detail: reply.Detail,
+            extensions: new Dictionary<string, object?> { ["currentState"] = reply.CurrentState, ["currentVersion"] = reply.Version }),
+        TaskReplyStatus.IllegalTransition => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+            title: "Not allowed in the task's current state",
+            detail: reply.Detail + (reply.CurrentState is null ? "" : $" Current state: {reply.CurrentState}; allowed actions: {(reply.AllowedActions.Count == 0 ? "none" : string.Join(", ", reply.AllowedActions))}."),
+            extensions: new Dictionary<string, object?> { ["currentState"] = reply.CurrentState, ["allowedActions"] = reply.AllowedActions }),
+        TaskReplyStatus.Unprocessable => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity,
+            title: reply.Failure is null ? "The draw cannot run" : $"Entity {reply.Failure.MemberId} cannot be staffed",
+            detail: reply.Detail,
+            extensions: reply.Failure is { } f
+                ? new Dictionary<string, object?> { ["memberId"] = f.MemberId, ["rank"] = f.Rank, ["missingConditions"] = f.MissingConditions }
+                : null),
+        _ => throw new InvalidOperationException($"unknown reply status {reply.Status}"),
+    };
+
+    private static TaskView ToView(TaskRow row)
+    {
+        var freeze = row.Freeze;
+        var population = row.PopulationSha256 is null || freeze is null
+            ? null
+            : new PopulationView(row.PopulationSha256, row.PopulationCount ?? 0, row.PartitionCount ?? 1, freeze.DrawYear, freeze.YearlyCap, freeze.Excluded, freeze.FrozenAt);
+        return new TaskView(row.TaskId, row.Name, row.Status, row.Version, row.LeadDepartment, row.DepartmentList, row.Definition, row.PublishedAt,
+            population, row.SecretCommitment, row.Entropy, row.Beacon, TaskStates.AllowedActions(row.Status), row.UpdatedAt);
+    }
+}

@@ -1,0 +1,150 @@
+using Supervision.Core.Directory;
+using Supervision.Core.Draw;
+using Supervision.Core.Identity;
+using Supervision.Core.Tasks;
+
+namespace Supervision.Contracts.Tasks;
+
+/// <summary>The life of a task (docs/draw-service.md).</summary>
+public static class TaskStates
+{
+    public const string Draft = "draft";
+    public const string Published = "published";
+    public const string Frozen = "frozen";
+    public const string EntitiesDrawn = "entities_drawn";
+    public const string InspectorsDrawn = "inspectors_drawn";
+    public const string Cancelled = "cancelled";
+
+    /// <summary>The actions allowed in each state; anything else is an illegal transition (409).</summary>
+    public static IReadOnlyList<string> AllowedActions(string state) => state switch
+    {
+        Draft => ["edit", "publish", "cancel"],
+        Published => ["freeze", "cancel"],
+        Frozen => ["entropy", "beacon", "draw-entities"],
+        EntitiesDrawn => ["draw-inspectors"],
+        _ => [],
+    };
+}
+
+[GenerateSerializer]
+public enum TaskReplyStatus
+{
+    Ok,
+    Created,
+    Invalid,
+    Forbidden,
+    NotFound,
+    IllegalTransition,
+    VersionMismatch,
+    Unprocessable,
+}
+
+/// <summary>What a task command did. For a refused inspector draw, <see cref="Failure"/> names the entity and the missing conditions.</summary>
+[GenerateSerializer, Immutable, Alias("supervision.task-reply")]
+public sealed record TaskReply(
+    [property: Id(0)] TaskReplyStatus Status,
+    [property: Id(1)] string? Detail,
+    [property: Id(2)] IReadOnlyList<FieldError> Errors,
+    [property: Id(3)] string? CurrentState,
+    [property: Id(4)] IReadOnlyList<string> AllowedActions,
+    [property: Id(5)] long Version,
+    [property: Id(6)] InspectorDrawFailure? Failure)
+{
+    public static TaskReply Ok(string state, long version, TaskReplyStatus status = TaskReplyStatus.Ok) =>
+        new(status, null, [], state, TaskStates.AllowedActions(state), version, null);
+
+    public static TaskReply Refused(TaskReplyStatus status, string detail) => new(status, detail, [], null, [], 0, null);
+
+    public static TaskReply Invalid(IReadOnlyList<FieldError> errors) => new(TaskReplyStatus.Invalid, null, errors, null, [], 0, null);
+
+    public static TaskReply Illegal(string state, string action) => new(TaskReplyStatus.IllegalTransition,
+        $"'{action}' is not allowed while the task is {state}.", [], state, TaskStates.AllowedActions(state), 0, null);
+}
+
+/// <summary>
+/// One random-inspection task, keyed by its id. Every command is serialised through the grain; each
+/// transition is written to the draw_tasks read model together with its audit line in one transaction.
+/// The server secret lives only in the grain's persisted state until the entity draw reveals it.
+/// </summary>
+[Alias("supervision.task")]
+public interface ITaskGrain : IGrainWithStringKey
+{
+    [Alias("create")]
+    Task<TaskReply> Create(TaskDefinition definition, Actor actor);
+
+    [Alias("update")]
+    Task<TaskReply> Update(TaskDefinition definition, long expectedVersion, Actor actor);
+
+    [Alias("publish")]
+    Task<TaskReply> Publish(Actor actor);
+
+    [Alias("cancel")]
+    Task<TaskReply> Cancel(string reason, Actor actor);
+
+    [Alias("freeze"), ResponseTimeout("00:15:00")]
+    Task<TaskReply> Freeze(Actor actor);
+
+    [Alias("entropy")]
+    Task<TaskReply> AddEntropy(EntropyEntry entry, Actor actor);
+
+    [Alias("beacon")]
+    Task<TaskReply> SetBeacon(BeaconValue beacon, Actor actor);
+
+    [Alias("draw-entities"), ResponseTimeout("00:15:00")]
+    Task<TaskReply> DrawEntities(Actor actor);
+
+    [Alias("draw-inspectors"), ResponseTimeout("00:15:00")]
+    Task<TaskReply> DrawInspectors(Actor actor);
+}
+
+/// <summary>What a partition worker is asked to do: the draw inputs and its ordinal range (lo, hi] of the frozen population.</summary>
+[GenerateSerializer, Immutable, Alias("supervision.partition-work")]
+public sealed record PartitionWork(
+    [property: Id(0)] string TaskId,
+    [property: Id(1)] byte[] Seed,
+    [property: Id(2)] string ParametersJson,
+    [property: Id(3)] long FromOrdinalExclusive,
+    [property: Id(4)] long ToOrdinalInclusive);
+
+[GenerateSerializer, Immutable, Alias("supervision.partition-census")]
+public sealed record PartitionCensus(
+    [property: Id(0)] long[] Counts,
+    [property: Id(1)] string[] WeightSums,
+    [property: Id(2)] string[] ExcludedReasons,
+    [property: Id(3)] long[] ExcludedCounts,
+    [property: Id(4)] long[] TopWeights)
+{
+    public static PartitionCensus From(CensusColumns c) => new(c.Counts, c.WeightSums, c.ExcludedReasons, c.ExcludedCounts, c.TopWeights);
+
+    public CensusColumns ToColumns() => new(Counts, WeightSums, ExcludedReasons, ExcludedCounts, TopWeights);
+}
+
+[GenerateSerializer, Immutable, Alias("supervision.partition-candidates")]
+public sealed record PartitionCandidates(
+    [property: Id(0)] int[] GroupSizes,
+    [property: Id(1)] int CertainCount,
+    [property: Id(2)] ulong[] M,
+    [property: Id(3)] string[] MemberIds,
+    [property: Id(4)] int[] Strata,
+    [property: Id(5)] long[] Weights,
+    [property: Id(6)] double[] Approx)
+{
+    public static PartitionCandidates From(CandidateColumns c) => new(c.GroupSizes, c.CertainCount, c.M, c.MemberIds, c.Strata, c.Weights, c.Approx);
+
+    public CandidateColumns ToColumns() => new(GroupSizes, CertainCount, M, MemberIds, Strata, Weights, Approx);
+}
+
+/// <summary>
+/// A stateless partition worker: reads its own ordinal range of the frozen population from the database
+/// and runs one pass of the entity draw over it. Many activations run in parallel on every silo.
+/// </summary>
+[Alias("supervision.draw-partition-worker")]
+public interface IDrawPartitionWorker : IGrainWithIntegerKey
+{
+    [Alias("census"), ResponseTimeout("00:15:00")]
+    Task<PartitionCensus> Census(PartitionWork work);
+
+    /// <summary>The partition's best candidates under the plan made from <paramref name="merged"/>, the census of all partitions.</summary>
+    [Alias("scan"), ResponseTimeout("00:15:00")]
+    Task<PartitionCandidates> Scan(PartitionWork work, PartitionCensus merged);
+}

@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Supervision.Core.Directory;
+using Supervision.Core.Draw;
+using Supervision.Core.Reference;
+
+namespace Supervision.Core.Tasks;
+
+/// <summary>Which market entities a task draws from. Only entities with status 'open' are ever drawable.</summary>
+public sealed record PopulationFilter(
+    [property: JsonPropertyName("divisionPrefix")] string? DivisionPrefix,
+    [property: JsonPropertyName("industryPrefixes")] IReadOnlyList<string> IndustryPrefixes,
+    [property: JsonPropertyName("entityTypes")] IReadOnlyList<string> EntityTypes,
+    [property: JsonPropertyName("creditClasses")] IReadOnlyList<string> CreditClasses);
+
+/// <summary>Stratified: a count or a ratio for one credit class.</summary>
+public sealed record ClassQuota(
+    [property: JsonPropertyName("creditClass")] string CreditClass,
+    [property: JsonPropertyName("count")] int? Count,
+    [property: JsonPropertyName("ratio")] string? Ratio);
+
+/// <summary>
+/// Either <c>stratified</c> (per class a count or a ratio; default ratio from the reference data) or
+/// <c>pareto</c> (risk-proportional: a total with a weight per class, default A 1, B 2, C 10, D 30).
+/// </summary>
+public sealed record SamplingRule(
+    [property: JsonPropertyName("mode")] string Mode,
+    [property: JsonPropertyName("classes")] IReadOnlyList<ClassQuota> Classes,
+    [property: JsonPropertyName("total")] int? Total,
+    [property: JsonPropertyName("weights")] IReadOnlyDictionary<string, string> Weights);
+
+/// <summary>A random-inspection task as its scheduler defines it (normalised, defaults applied).</summary>
+public sealed record TaskDefinition(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("leadDepartment")] string LeadDepartment,
+    [property: JsonPropertyName("participatingDepartments")] IReadOnlyList<string> ParticipatingDepartments,
+    [property: JsonPropertyName("items")] IReadOnlyList<string> Items,
+    [property: JsonPropertyName("filter")] PopulationFilter Filter,
+    [property: JsonPropertyName("sampling")] SamplingRule Sampling,
+    [property: JsonPropertyName("teamSize")] int TeamSize,
+    [property: JsonPropertyName("deadline")] DateOnly Deadline,
+    [property: JsonPropertyName("yearlyCap")] int? YearlyCap,
+    [property: JsonPropertyName("workloadCap")] int WorkloadCap)
+{
+    /// <summary>Lead first, then the participating departments in the order given.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> Departments => [LeadDepartment, .. ParticipatingDepartments];
+
+    /// <summary>The credit classes in scope, in code order: the strata of the draw.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> Strata => Filter.CreditClasses.Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Weight of a class in the snapshot: 1 in stratified mode (weights play no part there), the class weight in Pareto mode.</summary>
+    public long WeightMicros(string creditClass) =>
+        Sampling.Mode == DrawModes.Pareto ? Draw.Weights.ToMicros(decimal.Parse(Sampling.Weights[creditClass], CultureInfo.InvariantCulture)) : Draw.Weights.Scale;
+
+    /// <summary>The entity-draw parameters for the frozen population (exclusions as fixed at freeze).</summary>
+    public EntityDrawParameters ToDrawParameters(IReadOnlyList<MemberExclusion> exclusions) => Sampling.Mode == DrawModes.Pareto
+        ? new EntityDrawParameters(DrawModes.Pareto, Strata.Select(s => new StratumRule(s)).ToArray(), Sampling.Total, exclusions)
+        : new EntityDrawParameters(DrawModes.Stratified,
+            Strata.Select(s => Sampling.Classes.First(c => c.CreditClass == s) is var q && q.Count is { } n ? new StratumRule(s, n) : new StratumRule(s, null, q.Ratio)).ToArray(),
+            null, exclusions);
+}
+
+/// <summary>The task as a client sends it: everything optional, so that absent fields get named errors or defaults.</summary>
+public sealed record TaskDraft(
+    string? Name,
+    string? LeadDepartment,
+    IReadOnlyList<string>? ParticipatingDepartments,
+    IReadOnlyList<string>? Items,
+    PopulationFilterDraft? Filter,
+    SamplingRuleDraft? Sampling,
+    int? TeamSize,
+    DateOnly? Deadline,
+    int? YearlyCap,
+    int? WorkloadCap);
+
+public sealed record PopulationFilterDraft(string? DivisionPrefix, IReadOnlyList<string>? IndustryPrefixes, IReadOnlyList<string>? EntityTypes, IReadOnlyList<string>? CreditClasses);
+
+public sealed record SamplingRuleDraft(string? Mode, IReadOnlyList<ClassQuota>? Classes, int? Total, IReadOnlyDictionary<string, string>? Weights);
+
+public static class TaskDefinitions
+{
+    public const int DefaultTeamSize = 2;
+    public const int DefaultWorkloadCap = 20;
+
+    /// <summary>Risk-proportional default class weights (relative risk, after the default ratios A 1% B 2% C 10% D 30%).</summary>
+    public static readonly IReadOnlyDictionary<string, string> DefaultWeights =
+        new Dictionary<string, string>(StringComparer.Ordinal) { ["A"] = "1", ["B"] = "2", ["C"] = "10", ["D"] = "30" };
+
+    /// <summary>Normalises a draft and applies defaults; every problem is reported with the field it concerns.</summary>
+    public static (TaskDefinition? Definition, IReadOnlyList<FieldError> Errors) Normalize(TaskDraft draft, ReferenceData reference, DateOnly today)
+    {
+        var errors = new List<FieldError>();
+        var name = draft.Name?.Trim() ?? "";
+        if (name.Length is 0 or > 200) errors.Add(new("name", "is required, at most 200 characters"));
+        var lead = draft.LeadDepartment?.Trim() ?? "";
+        if (lead.Length == 0) errors.Add(new("leadDepartment", "is required"));
+        var participating = (draft.ParticipatingDepartments ?? []).Select(d => d.Trim()).ToArray();
+        if (participating.Any(d => d.Length == 0)) errors.Add(new("participatingDepartments", "must not contain empty codes"));
+        if (participating.Distinct(StringComparer.Ordinal).Count() != participating.Length || participating.Contains(lead, StringComparer.Ordinal))
+            errors.Add(new("participatingDepartments", "must list each department once and not repeat the lead department"));
+        var items = (draft.Items ?? []).Select(i => i.Trim()).ToArray();
+        if (items.Length == 0) errors.Add(new("items", "name at least one inspection item"));
+        if (items.Distinct(StringComparer.Ordinal).Count() != items.Length) errors.Add(new("items", "must list each item once"));
+
+        var classCodes = reference.CreditClasses.Select(c => c.Code).ToArray();
+        var filter = draft.Filter ?? new PopulationFilterDraft(null, null, null, null);
+        var division = string.IsNullOrWhiteSpace(filter.DivisionPrefix) ? null : filter.DivisionPrefix.Trim();
+        if (division is not null && (division.Length > 6 || !division.All(char.IsAsciiDigit)))
+            errors.Add(new("filter.divisionPrefix", "must be 1-6 digits of a GB/T 2260 code"));
+        var industries = (filter.IndustryPrefixes ?? []).Select(i => i.Trim().ToUpperInvariant()).Distinct(StringComparer.Ordinal).ToArray();
+        if (industries.Any(i => i.Length is 0 or > 5 || !i.All(char.IsAsciiLetterOrDigit)))
+            errors.Add(new("filter.industryPrefixes", "each must be a GB/T 4754 code prefix (letters and digits, 1-5 characters)"));
+        var types = (filter.EntityTypes ?? []).Select(t => t.Trim()).Distinct(StringComparer.Ordinal).ToArray();
+        if (types.Any(t => !reference.IsValidEntityType(t))) errors.Add(new("filter.entityTypes", "contains an unknown entity type code"));
+        var classes = (filter.CreditClasses is null || filter.CreditClasses.Count == 0 ? classCodes : filter.CreditClasses.Select(c => c.Trim().ToUpperInvariant()))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        if (classes.Any(c => !classCodes.Contains(c, StringComparer.Ordinal)))
+            errors.Add(new("filter.creditClasses", $"must be credit classes among {string.Join(", ", classCodes)}"));
+
+        var sampling = draft.Sampling ?? new SamplingRuleDraft(null, null, null, null);
+        var mode = string.IsNullOrWhiteSpace(sampling.Mode) ? DrawModes.Stratified : sampling.Mode.Trim();
+        var quotas = new List<ClassQuota>();
+        var weights = new Dictionary<string, string>(StringComparer.Ordinal);
+        int? total = null;
+        if (mode == DrawModes.Stratified)
+        {
+            if (sampling.Total is not null) errors.Add(new("sampling.total", "applies to mode 'pareto' only; stratified takes a count or a ratio per class"));
+            var given = sampling.Classes ?? [];
+            foreach (var q in given.Where(q => !classes.Contains(q.CreditClass, StringComparer.Ordinal)))
+                errors.Add(new("sampling.classes", $"class '{q.CreditClass}' is not in the population filter"));
+            if (given.GroupBy(q => q.CreditClass).Any(g => g.Count() > 1)) errors.Add(new("sampling.classes", "list each class once"));
+            foreach (var c in classes)
+            {
+                var q = given.FirstOrDefault(x => x.CreditClass == c);
+                if (q is null)
+                {
+                    var ratio = reference.CreditClasses.First(x => x.Code == c).DefaultRatio;
+                    quotas.Add(new ClassQuota(c, null, ratio.ToString("0.######", CultureInfo.InvariantCulture)));
+                }
+                else if ((q.Count is null) == (q.Ratio is null))
+                    errors.Add(new("sampling.classes", $"class {c}: give exactly one of count or ratio"));
+                else if (q.Count is < 1)
+                    errors.Add(new("sampling.classes", $"class {c}: count must be at least 1 (no class is exempt from the draw)"));
+                else if (q.Ratio is not null && !IsRatio(q.Ratio))
+                    errors.Add(new("sampling.classes", $"class {c}: ratio '{q.Ratio}' must be a decimal in (0, 1] with at most 6 fractional digits"));
+                else quotas.Add(new ClassQuota(c, q.Count, q.Ratio));
+            }
+        }
+        else if (mode == DrawModes.Pareto)
+        {
+            if (sampling.Classes is { Count: > 0 }) errors.Add(new("sampling.classes", "applies to mode 'stratified' only"));
+            if (sampling.Total is not >= 1) errors.Add(new("sampling.total", "is required for mode 'pareto' and must be at least 1"));
+            total = sampling.Total;
+            foreach (var c in classes)
+            {
+                var w = sampling.Weights is not null && sampling.Weights.TryGetValue(c, out var given) ? given.Trim() : DefaultWeights.GetValueOrDefault(c, "1");
+                if (!decimal.TryParse(w, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || !IsWeight(value))
+                    errors.Add(new("sampling.weights", $"class {c}: weight '{w}' must be a positive decimal with at most 6 fractional digits"));
+                else weights[c] = Draw.Weights.Format(Draw.Weights.ToMicros(value));
+            }
+            if (sampling.Weights is not null)
+            {
+                foreach (var k in sampling.Weights.Keys.Where(k => !classes.Contains(k, StringComparer.Ordinal)))
+                    errors.Add(new("sampling.weights", $"class '{k}' is not in the population filter"));
+            }
+        }
+        else
+        {
+            errors.Add(new("sampling.mode", "must be 'stratified' or 'pareto'"));
+        }
+
+        var teamSize = draft.TeamSize ?? DefaultTeamSize;
+        if (teamSize < 2) errors.Add(new("teamSize", "must be at least 2 (the legal floor for an enforcement team)"));
+        else if (teamSize < 1 + participating.Length) errors.Add(new("teamSize", "must be at least the number of departments, so each has a member on every team"));
+        else if (teamSize > 20) errors.Add(new("teamSize", "must be at most 20"));
+        if (draft.Deadline is not { } deadline) { errors.Add(new("deadline", "is required")); deadline = default; }
+        else if (deadline < today) errors.Add(new("deadline", "must not be in the past"));
+        if (draft.YearlyCap is < 1) errors.Add(new("yearlyCap", "must be at least 1 when given"));
+        var workload = draft.WorkloadCap ?? DefaultWorkloadCap;
+        if (workload < 1) errors.Add(new("workloadCap", "must be at least 1"));
+
+        if (errors.Count > 0) return (null, errors);
+        return (new TaskDefinition(name, lead, participating, items, new PopulationFilter(division, industries, types, classes),
+            new SamplingRule(mode, quotas, total, weights), teamSize, deadline, draft.YearlyCap, workload), errors);
+    }
+
+    private static bool IsRatio(string text)
+    {
+        var dot = text.IndexOf('.');
+        var integer = dot < 0 ? text : text[..dot];
+        var fraction = dot < 0 ? "" : text[(dot + 1)..];
+        if (integer is not ("0" or "1")) return false;
+        if (dot >= 0 && (fraction.Length is 0 or > 6 || !fraction.All(char.IsAsciiDigit))) return false;
+        var value = decimal.Parse(text, CultureInfo.InvariantCulture);
+        return value is > 0 and <= 1;
+    }
+
+    private static bool IsWeight(decimal value)
+    {
+        var scaled = value * Draw.Weights.Scale;
+        return scaled == decimal.Truncate(scaled) && scaled > 0 && scaled <= Draw.Weights.MaxMicros;
+    }
+}

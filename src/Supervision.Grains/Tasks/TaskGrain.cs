@@ -1,0 +1,338 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Supervision.Contracts.Tasks;
+using Supervision.Core.Directory;
+using Supervision.Core.Draw;
+using Supervision.Core.Identity;
+using Supervision.Core.Tasks;
+using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Tasks;
+
+namespace Supervision.Grains.Tasks;
+
+/// <summary>Tunables of the draw service (configuration section "Supervision:Draw").</summary>
+public sealed record DrawServiceOptions
+{
+    /// <summary>Members per partition worker call.</summary>
+    public int PartitionSize { get; init; } = 250_000;
+
+    /// <summary>The yearly cap per entity per item when neither the task nor its lead department sets one.</summary>
+    public int DefaultYearlyCap { get; init; } = 1;
+}
+
+/// <summary>
+/// A seam for tests to fail a draw between the computation and the commit (a crash there must leave nothing).
+/// Production registers <see cref="NoDrawFaults"/>.
+/// </summary>
+public interface IDrawFaults
+{
+    /// <summary>Called with the record about to be committed; throwing aborts the draw before anything is written.</summary>
+    ValueTask BeforeCommitAsync(string taskId, string kind, string recordJson);
+}
+
+public sealed class NoDrawFaults : IDrawFaults
+{
+    public ValueTask BeforeCommitAsync(string taskId, string kind, string recordJson) => ValueTask.CompletedTask;
+}
+
+/// <summary>The only thing the task keeps outside the database: the server secret, until the entity draw reveals it.</summary>
+[GenerateSerializer, Alias("supervision.task-state")]
+public sealed class TaskSecretState
+{
+    [Id(0)] public byte[]? Secret { get; set; }
+
+    [Id(1)] public string? Commitment { get; set; }
+}
+
+/// <summary>
+/// One task's state machine. The draw_tasks row is re-read at the start of every command, so the grain always acts on
+/// what is committed (a reactivated grain, or one whose last write failed half-way, reconciles from the table). Each
+/// transition is one transaction: row (version-checked) + its tables + audit line.
+/// </summary>
+public sealed class TaskGrain(
+    [PersistentState("task", "state")] IPersistentState<TaskSecretState> secret,
+    DrawStore store,
+    DepartmentStore departments,
+    InspectionItemStore items,
+    DrawServiceOptions options,
+    IDrawFaults faults,
+    ILogger<TaskGrain> logger) : Grain, ITaskGrain
+{
+    private string Id => this.GetPrimaryKeyString();
+
+    public async Task<TaskReply> Create(TaskDefinition definition, Actor actor)
+    {
+        if (!actor.CanActFor(Roles.Scheduler, definition.LeadDepartment))
+            return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{definition.LeadDepartment}' (or platform admins) create its tasks.");
+        if (await store.GetAsync(Id) is { } existing)
+            return TaskReply.Illegal(existing.Status, "create");
+        var errors = await CheckReferencesAsync(definition);
+        if (errors.Count > 0) return TaskReply.Invalid(errors);
+        var now = store.Clock.GetUtcNow();
+        var row = new TaskRow
+        {
+            TaskId = Id,
+            Name = definition.Name,
+            LeadDepartment = definition.LeadDepartment,
+            Departments = string.Join(',', definition.Departments),
+            Status = TaskStates.Draft,
+            Version = 1,
+            DefinitionJson = DrawStore.ToJson(definition),
+            CreatedBy = actor.Username,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        return await store.InsertAsync(row, actor)
+            ? TaskReply.Ok(row.Status, row.Version, TaskReplyStatus.Created)
+            : TaskReply.Illegal(TaskStates.Draft, "create");
+    }
+
+    public async Task<TaskReply> Update(TaskDefinition definition, long expectedVersion, Actor actor)
+    {
+        var (row, refusal) = await LoadForAsync(actor, "edit");
+        if (refusal is not null) return refusal;
+        if (row!.Version != expectedVersion)
+            return new TaskReply(TaskReplyStatus.VersionMismatch, "The task changed since it was read.", [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
+        if (definition.LeadDepartment != row.LeadDepartment)
+            return TaskReply.Invalid([new FieldError("leadDepartment", "cannot change; create a new task for another lead department")]);
+        var errors = await CheckReferencesAsync(definition);
+        if (errors.Count > 0) return TaskReply.Invalid(errors);
+        return await MoveAsync(row, r => r with
+        {
+            Name = definition.Name,
+            Departments = string.Join(',', definition.Departments),
+            DefinitionJson = DrawStore.ToJson(definition),
+        }, actor, "task.update");
+    }
+
+    public async Task<TaskReply> Publish(Actor actor)
+    {
+        var (row, refusal) = await LoadForAsync(actor, "publish");
+        return refusal ?? await MoveAsync(row!, r => r with { Status = TaskStates.Published, PublishedAt = store.Clock.GetUtcNow() }, actor, "task.publish");
+    }
+
+    public async Task<TaskReply> Cancel(string reason, Actor actor)
+    {
+        var (row, refusal) = await LoadForAsync(actor, "cancel");
+        if (refusal is not null) return refusal;
+        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 1000)
+            return TaskReply.Invalid([new FieldError("reason", "is required, at most 1000 characters")]);
+        return await MoveAsync(row!, r => r with { Status = TaskStates.Cancelled }, actor, "task.cancel");
+    }
+
+    public async Task<TaskReply> Freeze(Actor actor)
+    {
+        var (row, refusal) = await LoadForAsync(actor, "freeze");
+        if (refusal is not null) return refusal;
+        var definition = row!.Definition;
+        var department = await departments.GetAsync(definition.LeadDepartment);
+        var cap = definition.YearlyCap ?? department?.YearlyCap ?? options.DefaultYearlyCap;
+        var year = store.Clock.GetUtcNow().Year;
+
+        // The secret is stored before its commitment can be published: if the freeze then fails, the unpublished
+        // secret is simply replaced by the next attempt; if it succeeds, the secret it commits to is durable.
+        var fresh = SeedCeremony.NewSecret();
+        secret.State.Secret = fresh;
+        secret.State.Commitment = DrawPrimitives.Hex(SeedCeremony.Commit(fresh));
+        await secret.WriteStateAsync();
+        var now = store.Clock.GetUtcNow();
+        var next = await store.FreezeAsync(row, (sha, count, summary) => row with
+        {
+            Status = TaskStates.Frozen,
+            Version = row.Version + 1,
+            PopulationSha256 = sha,
+            PopulationCount = count,
+            ExclusionsJson = DrawStore.ToJson(summary),
+            SecretCommitment = secret.State.Commitment,
+            UpdatedAt = now,
+        }, year, cap, options.PartitionSize, actor);
+        var members = next.PopulationCount;
+        var hash = next.PopulationSha256;
+        if (logger.IsEnabled(LogLevel.Information)) logger.LogInformation("Task {Task} frozen: {Count} members, population {Sha}", Id, members, hash);
+        return TaskReply.Ok(next.Status, next.Version);
+    }
+
+    public async Task<TaskReply> AddEntropy(EntropyEntry entry, Actor actor)
+    {
+        var (row, refusal) = await LoadForAsync(actor, "entropy");
+        if (refusal is not null) return refusal;
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(entry.Witness) || entry.Witness.Length > 200) errors.Add(new("witness", "is required (who rolled the dice), at most 200 characters"));
+        if (string.IsNullOrWhiteSpace(entry.Value) || entry.Value.Length > 1000) errors.Add(new("value", "is required, at most 1000 characters"));
+        if (row!.Entropy.Count >= 100) errors.Add(new("value", "a task takes at most 100 entropy entries"));
+        if (errors.Count > 0) return TaskReply.Invalid(errors);
+        var entropy = row.Entropy.Append(new EntropyEntry(entry.Witness.Trim(), entry.Value.Trim())).ToArray();
+        return await MoveAsync(row, r => r with { EntropyJson = DrawStore.ToJson(entropy) }, actor, "task.entropy");
+    }
+
+    public async Task<TaskReply> SetBeacon(BeaconValue beacon, Actor actor)
+    {
+        var (row, refusal) = await LoadForAsync(actor, "beacon");
+        if (refusal is not null) return refusal;
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(beacon.Source) || beacon.Source.Length > 200) errors.Add(new("source", "is required (the beacon's name and pulse), at most 200 characters"));
+        if (string.IsNullOrWhiteSpace(beacon.Value) || beacon.Value.Length > 2000) errors.Add(new("value", "is required, at most 2000 characters"));
+        if (errors.Count > 0) return TaskReply.Invalid(errors);
+        return await MoveAsync(row!, r => r with { BeaconJson = DrawStore.ToJson(new BeaconValue(beacon.Source.Trim(), beacon.Value.Trim())) }, actor, "task.beacon");
+    }
+
+    public async Task<TaskReply> DrawEntities(Actor actor)
+    {
+        var current = await store.GetAsync(Id);
+        if (current is null) return TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'.");
+        if (!actor.CanActFor(Roles.Scheduler, current.LeadDepartment))
+            return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{current.LeadDepartment}' (or platform admins) run its draws.");
+        // Commit once: a committed record answers every repetition, whatever the state says.
+        if (await store.GetRecordAsync(Id, DrawStore.EntityKind) is not null) return TaskReply.Ok(current.Status, current.Version);
+        if (current.Status != TaskStates.Frozen) return TaskReply.Illegal(current.Status, "draw-entities");
+        var entropy = current.Entropy;
+        if (entropy.Count == 0)
+            return new TaskReply(TaskReplyStatus.IllegalTransition, "The seed needs at least one witness entropy entry: POST /api/tasks/{id}/entropy first.",
+                [], current.Status, TaskStates.AllowedActions(current.Status), current.Version, null);
+        if (secret.State.Secret is not { } key || secret.State.Commitment != current.SecretCommitment)
+        {
+            logger.LogError("Task {Task}: the stored secret does not match the published commitment", Id);
+            return TaskReply.Refused(TaskReplyStatus.IllegalTransition, "The server secret for the published commitment is not available; the draw cannot run. See the logs.");
+        }
+
+        const string algorithm = DrawPrimitives.AlgorithmVersion;
+        var definition = current.Definition;
+        var seed = SeedCeremony.DeriveSeed(key, Id, algorithm, entropy, current.Beacon);
+        var parameters = definition.ToDrawParameters(await store.ExclusionsAsync(Id));
+        var setup = new EntityDrawSetup(seed, Id, algorithm, parameters);
+        var parametersJson = JsonSerializer.Serialize(parameters, DrawPacks.JsonOptions);
+        var count = current.PopulationCount ?? 0;
+        var partitions = current.PartitionCount ?? 1;
+        var work = Enumerable.Range(0, partitions)
+            .Select(i => new PartitionWork(Id, seed, parametersJson, count * i / partitions, count * (i + 1) / partitions))
+            .ToArray();
+        var worker = GrainFactory.GetGrain<IDrawPartitionWorker>(0);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var censuses = await Task.WhenAll(work.Select(w => worker.Census(w)));
+        var censusTime = clock.Elapsed;
+        var merged = EntityDraw.MergeCensus(setup, censuses.Select(c => DrawExchange.Import(setup, c.ToColumns())));
+        var plan = EntityDraw.Plan(setup, merged);
+        var mergedWire = PartitionCensus.From(DrawExchange.Export(merged));
+        var partials = await Task.WhenAll(work.Select(w => worker.Scan(w, mergedWire)));
+        var scanTime = clock.Elapsed;
+        var result = EntityDraw.Merge(plan, partials.Select(p => DrawExchange.Import(plan, p.ToColumns())));
+        var mergeTime = clock.Elapsed;
+
+        var pack = new DrawPack(DrawPack.FormatVersion, algorithm, Id, current.SecretCommitment!, DrawPrimitives.Hex(key), entropy, current.Beacon,
+            DrawPrimitives.Hex(seed), new PopulationReference(current.PopulationSha256!, count), new EntityDrawSection(parameters, result), null);
+        var packJson = DrawPacks.ToJson(pack);
+        var packTime = clock.Elapsed;
+        await faults.BeforeCommitAsync(Id, DrawStore.EntityKind, packJson);
+        var next = current with { Status = TaskStates.EntitiesDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
+        var committed = await store.CommitEntityDrawAsync(current, next, packJson, result, definition.Items,
+            current.Freeze?.DrawYear ?? store.Clock.GetUtcNow().Year, actor);
+        var commitTime = clock.Elapsed;
+        var now = await store.GetAsync(Id) ?? next;
+        var outcome = committed ? "committed" : "already committed";
+        var drawn = result.Drawn.Count;
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.LogInformation(
+                "Task {Task}: entity draw {Outcome}, {Drawn} drawn over {Partitions} partitions; phases (cumulative s): census {Census:F2}, scan {Scan:F2}, merge {Merge:F2}, pack json {Pack:F2}, commit {Commit:F2}",
+                Id, outcome, drawn, partitions, censusTime.TotalSeconds, scanTime.TotalSeconds, mergeTime.TotalSeconds, packTime.TotalSeconds, commitTime.TotalSeconds);
+        }
+        return TaskReply.Ok(now.Status, now.Version);
+    }
+
+    public async Task<TaskReply> DrawInspectors(Actor actor)
+    {
+        var current = await store.GetAsync(Id);
+        if (current is null) return TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'.");
+        if (!actor.CanActFor(Roles.Scheduler, current.LeadDepartment))
+            return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{current.LeadDepartment}' (or platform admins) run its draws.");
+        if (await store.GetRecordAsync(Id, DrawStore.InspectorKind) is not null) return TaskReply.Ok(current.Status, current.Version);
+        if (current.Status != TaskStates.EntitiesDrawn) return TaskReply.Illegal(current.Status, "draw-inspectors");
+        var entityRecord = await store.GetRecordAsync(Id, DrawStore.EntityKind)
+            ?? throw new InvalidOperationException($"task {Id} is entities_drawn without an entity draw record");
+        var pack = JsonSerializer.Deserialize<DrawPack>(entityRecord.RecordJson, DrawPacks.JsonOptions)!;
+        var definition = current.Definition;
+
+        var itemDepartments = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var code in definition.Items)
+        {
+            if (await items.GetAsync(code) is { } item) itemDepartments[code] = item.DepartmentCode;
+        }
+        var requirements = definition.Departments
+            .Select(d => new DepartmentRequirement(d, definition.Items.Where(i => itemDepartments.GetValueOrDefault(i) == d).ToArray()))
+            .ToArray();
+        var parameters = new InspectorDrawParameters(DateOnly.FromDateTime(store.Clock.GetUtcNow().UtcDateTime), definition.TeamSize, definition.WorkloadCap, requirements);
+        var pool = await store.LoadInspectorPoolAsync(Id, definition.Departments);
+        var poolBytes = DrawPacks.ToJson(pool);
+        InspectorDrawResult result;
+        try
+        {
+            result = InspectorDraw.Run(Convert.FromHexString(pack.Seed), Id, pack.Algorithm, parameters, pool, pack.EntityDraw.Result.Drawn);
+        }
+        catch (ArgumentException e)
+        {
+            return TaskReply.Refused(TaskReplyStatus.Unprocessable, $"The inspector pool cannot be drawn from: {e.Message}");
+        }
+
+        if (result.Failure is { } failure)
+            return new TaskReply(TaskReplyStatus.Unprocessable, failure.Message, [], current.Status, TaskStates.AllowedActions(current.Status), current.Version, failure);
+
+        var section = new InspectorDrawSection(DrawPrimitives.Hex(SHA256.HashData(poolBytes)), parameters, result);
+        var sectionJson = JsonSerializer.Serialize(section, DrawPacks.JsonOptions);
+        await faults.BeforeCommitAsync(Id, DrawStore.InspectorKind, sectionJson);
+        var next = current with { Status = TaskStates.InspectorsDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
+        await store.CommitInspectorDrawAsync(current, next, sectionJson, Encoding.UTF8.GetString(poolBytes),
+            result.Teams, actor);
+        var now = await store.GetAsync(Id) ?? next;
+        return TaskReply.Ok(now.Status, now.Version);
+    }
+
+    /// <summary>Reads the committed row and checks that <paramref name="actor"/> may do <paramref name="action"/> in its current state.</summary>
+    private async Task<(TaskRow? Row, TaskReply? Refusal)> LoadForAsync(Actor actor, string action)
+    {
+        var row = await store.GetAsync(Id);
+        if (row is null) return (null, TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'."));
+        if (!actor.CanActFor(Roles.Scheduler, row.LeadDepartment))
+            return (null, TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{row.LeadDepartment}' (or platform admins) manage this task."));
+        if (!TaskStates.AllowedActions(row.Status).Contains(action, StringComparer.Ordinal)) return (null, TaskReply.Illegal(row.Status, action));
+        return (row, null);
+    }
+
+    private async Task<TaskReply> MoveAsync(TaskRow row, Func<TaskRow, TaskRow> change, Actor actor, string action)
+    {
+        var next = change(row) with { Version = row.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
+        try
+        {
+            await store.TransitionAsync(row, next, actor, action);
+        }
+        catch (TaskVersionConflictException)
+        {
+            var now = await store.GetAsync(Id);
+            return new TaskReply(TaskReplyStatus.VersionMismatch, "The task changed concurrently; read it again.", [], now?.Status, TaskStates.AllowedActions(now?.Status ?? ""), now?.Version ?? 0, null);
+        }
+        return TaskReply.Ok(next.Status, next.Version);
+    }
+
+    /// <summary>Departments must exist; items must exist, be active and belong to one of the task's departments.</summary>
+    private async Task<List<FieldError>> CheckReferencesAsync(TaskDefinition definition)
+    {
+        var errors = new List<FieldError>();
+        if (await departments.GetAsync(definition.LeadDepartment) is null)
+            errors.Add(new("leadDepartment", $"there is no department '{definition.LeadDepartment}'"));
+        foreach (var d in definition.ParticipatingDepartments)
+        {
+            if (await departments.GetAsync(d) is null) errors.Add(new("participatingDepartments", $"there is no department '{d}'"));
+        }
+        foreach (var code in definition.Items)
+        {
+            var item = await items.GetAsync(code);
+            if (item is null) errors.Add(new("items", $"there is no inspection item '{code}'"));
+            else if (!item.Active) errors.Add(new("items", $"item '{code}' is inactive"));
+            else if (!definition.Departments.Contains(item.DepartmentCode, StringComparer.Ordinal))
+                errors.Add(new("items", $"item '{code}' belongs to '{item.DepartmentCode}', which is not one of the task's departments"));
+        }
+        return errors;
+    }
+}

@@ -1,0 +1,302 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Supervision.Cli;
+using Supervision.Core.Draw;
+using Supervision.IntegrationTests.Infrastructure;
+using static Supervision.IntegrationTests.Draw.DrawPlatform;
+
+namespace Supervision.IntegrationTests.Draw;
+
+/// <summary>The draw service through real HTTP, on PostgreSQL (the task grain's secret needs grain persistence).</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class DrawApiTests(PostgresServer server)
+{
+    [PostgresFact]
+    public async Task Illegal_transitions_get_409_naming_the_current_state_and_the_allowed_actions()
+    {
+        await using var platform = await StartAsync(server, "draw_states");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", Draft()), HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+        Assert.Equal("draft", created.GetProperty("status").GetString());
+
+        var freeze = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.Conflict);
+        Assert.Equal("draft", freeze.GetProperty("currentState").GetString());
+        Assert.Equal(["edit", "publish", "cancel"], freeze.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()));
+        Assert.Contains("draft", freeze.GetProperty("detail").GetString());
+
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.Conflict);
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
+        var edit = new HttpRequestMessage(HttpMethod.Put, $"/api/tasks/{id}") { Content = JsonContent.Create(Draft()) };
+        edit.Headers.IfMatch.ParseAdd("\"2\"");
+        var editProblem = await ReadAsync(await scheduler.SendAsync(edit), HttpStatusCode.Conflict);
+        Assert.Equal("published", editProblem.GetProperty("currentState").GetString());
+
+        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/cancel", new { reason = "" }), HttpStatusCode.BadRequest);
+        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/cancel", new { reason = "duplicate of another task" }), HttpStatusCode.OK);
+        var after = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.Conflict);
+        Assert.Equal("cancelled", after.GetProperty("currentState").GetString());
+        Assert.Empty(after.GetProperty("allowedActions").EnumerateArray());
+        Assert.Equal(3, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE subject_type = 'task' AND subject_key = @id", new { id }));
+    }
+
+    [PostgresFact]
+    public async Task Bad_task_input_is_400_naming_each_field()
+    {
+        await using var platform = await StartAsync(server, "draw_input");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var problem = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", new
+        {
+            name = "x", leadDepartment = "D1", items = new[] { "I2", "MISSING" }, teamSize = 1, deadline = "2000-01-01",
+            sampling = new { mode = "stratified", classes = new[] { new { creditClass = "A", ratio = "1.5" } } },
+        }), HttpStatusCode.BadRequest);
+        var errors = problem.GetProperty("errors");
+        Assert.True(errors.TryGetProperty("teamSize", out _));
+        Assert.True(errors.TryGetProperty("deadline", out _));
+        Assert.True(errors.TryGetProperty("sampling.classes", out _));
+
+        var items = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", Draft(items: ["I2", "MISSING"])), HttpStatusCode.BadRequest);
+        var reasons = items.GetProperty("errors").GetProperty("items").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        Assert.Contains(reasons, r => r.Contains("'I2' belongs to 'D2'", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.Contains("no inspection item 'MISSING'", StringComparison.Ordinal));
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_tasks"));
+    }
+
+    [PostgresFact]
+    public async Task Other_departments_get_403_anonymous_writers_get_401_and_the_public_reads_only_published_tasks()
+    {
+        await using var platform = await StartAsync(server, "draw_roles");
+        using var d1 = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        using var d2 = await platform.Host.UserAsync("sched-d2", "scheduler", "D2");
+        using var d3 = await platform.Host.UserAsync("sched-d3", "scheduler", "D3");
+        using var anonymous = platform.Host.Anonymous();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/tasks", Draft())).StatusCode);
+        await ReadAsync(await d2.PostAsJsonAsync("/api/tasks", Draft(lead: "D1")), HttpStatusCode.Forbidden);
+
+        var joint = await ReadAsync(await d1.PostAsJsonAsync("/api/tasks", Draft(participating: ["D2"], items: ["I1", "I2"])), HttpStatusCode.Created);
+        var id = joint.GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync($"/api/tasks/{id}/publish", null)).StatusCode);
+        await ReadAsync(await d2.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.Forbidden);
+        await ReadAsync(await d2.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);            // participating department reads
+        await ReadAsync(await d3.GetAsync($"/api/tasks/{id}"), HttpStatusCode.Forbidden);     // others do not
+        await ReadAsync(await anonymous.GetAsync($"/api/tasks/{id}"), HttpStatusCode.NotFound); // a draft does not exist for the public
+        Assert.Empty((await ReadAsync(await anonymous.GetAsync("/api/tasks"), HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
+
+        await ReadAsync(await d1.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
+        await ReadAsync(await d1.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
+        var seen = await ReadAsync(await anonymous.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);
+        Assert.Matches("^[0-9a-f]{64}$", seen.GetProperty("secretCommitment").GetString());
+        Assert.Matches("^[0-9a-f]{64}$", seen.GetProperty("population").GetProperty("sha256").GetString());
+        Assert.DoesNotContain("secret\"", seen.GetRawText().Replace("secretCommitment\"", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+        Assert.Single((await ReadAsync(await anonymous.GetAsync("/api/tasks"), HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
+        // Before the draw the public cannot download the snapshot or a pack; nothing reveals the secret.
+        await ReadAsync(await anonymous.GetAsync($"/api/tasks/{id}/draw/population.csv"), HttpStatusCode.NotFound);
+        await ReadAsync(await anonymous.GetAsync($"/api/tasks/{id}/draw/pack"), HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "x", value = "1" })).StatusCode);
+    }
+
+    [PostgresFact]
+    public async Task Freezing_excludes_entities_over_their_yearly_cap_and_reports_the_counts()
+    {
+        await using var platform = await StartAsync(server, "draw_caps");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var year = DateTime.UtcNow.Year;
+        // Five open entities were already drawn this year for item I1 (cap 1); two others for another item or year.
+        await using (var connection = await platform.Store.OpenAsync())
+        {
+            var codes = (await Dapper.SqlMapper.QueryAsync<string>(connection,
+                "SELECT credit_code FROM market_entities WHERE status = 'open' ORDER BY credit_code LIMIT 7")).ToArray();
+            for (var i = 0; i < 5; i++)
+                await Dapper.SqlMapper.ExecuteAsync(connection, "INSERT INTO draw_burden VALUES (@m, 'I1', @year, 'EARLIER')", new { m = codes[i], year });
+            await Dapper.SqlMapper.ExecuteAsync(connection, "INSERT INTO draw_burden VALUES (@m, 'I2', @year, 'EARLIER')", new { m = codes[5], year });
+            await Dapper.SqlMapper.ExecuteAsync(connection, "INSERT INTO draw_burden VALUES (@m, 'I1', @year, 'EARLIER')", new { m = codes[6], year = year - 1 });
+        }
+
+        var id = await FrozenTaskAsync(scheduler, Draft());
+        var task = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);
+        var population = task.GetProperty("population");
+        var open = await platform.ScalarAsync("SELECT count(*) FROM market_entities WHERE status = 'open'");
+        Assert.Equal(open, population.GetProperty("memberCount").GetInt64());
+        var excluded = population.GetProperty("excluded").EnumerateArray().ToArray();
+        Assert.Single(excluded);
+        Assert.Equal("yearly-cap", excluded[0].GetProperty("reason").GetString());
+        Assert.Equal(5, excluded[0].GetProperty("count").GetInt64());
+        Assert.Equal(1, population.GetProperty("yearlyCap").GetInt32());
+
+        // The published hash is the SHA-256 of exactly the bytes staff can download.
+        var csv = await scheduler.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
+        Assert.Equal(population.GetProperty("sha256").GetString(), Convert.ToHexStringLower(SHA256.HashData(csv)));
+        Assert.Equal(open, PopulationSnapshot.ParseCanonicalCsv(csv).LongLength);
+
+        // The draw reports the exclusions and never draws an excluded member.
+        var pack = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        var result = pack.GetProperty("entityDraw").GetProperty("result");
+        Assert.Equal(5, result.GetProperty("exclusions")[0].GetProperty("count").GetInt64());
+        var excludedIds = pack.GetProperty("entityDraw").GetProperty("parameters").GetProperty("exclusions").EnumerateArray()
+            .Select(e => e.GetProperty("memberId").GetString()).ToHashSet();
+        Assert.Equal(5, excludedIds.Count);
+        Assert.DoesNotContain(result.GetProperty("drawn").EnumerateArray(), d => excludedIds.Contains(d.GetProperty("memberId").GetString()));
+        Assert.Equal(12 * 1, await platform.ScalarAsync("SELECT count(*) FROM draw_burden WHERE task_id = @id", new { id }));
+    }
+
+    [PostgresFact]
+    public async Task Repeating_a_draw_returns_the_same_committed_record()
+    {
+        await using var platform = await StartAsync(server, "draw_repeat");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var id = await FrozenTaskAsync(scheduler, Draft());
+        var first = await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null);
+        var second = await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE task_id = @id", new { id }));
+        Assert.Equal(12, await platform.ScalarAsync("SELECT count(*) FROM drawn_entities WHERE task_id = @id", new { id }));
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE action = 'task.draw-entities' AND subject_key = @id", new { id }));
+
+        var teams1 = await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null);
+        var teams2 = await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null);
+        Assert.Equal(HttpStatusCode.OK, teams1.StatusCode);
+        Assert.Equal(await teams1.Content.ReadAsStringAsync(), await teams2.Content.ReadAsStringAsync());
+        Assert.Equal(24, await platform.ScalarAsync("SELECT count(*) FROM drawn_teams WHERE task_id = @id", new { id }));
+        // Entropy after the draw is refused: the seed's inputs are closed.
+        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "late", value = "6" }), HttpStatusCode.Conflict);
+    }
+
+    [PostgresFact]
+    public async Task A_joint_draw_through_the_API_is_verified_by_the_CSharp_verifier_the_CLI_and_the_Python_verifier()
+    {
+        await using var platform = await StartAsync(server, "draw_e2e");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        using var anonymous = platform.Host.Anonymous();
+        var id = await FrozenTaskAsync(scheduler, Draft(participating: ["D2"], items: ["I1", "I2"]));
+        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Journalist Li", value = "6 6 2 5" }), HttpStatusCode.OK);
+        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/beacon", new { source = "test-beacon pulse 42", value = "ab12" }), HttpStatusCode.OK);
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        var drawn = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
+        foreach (var team in drawn.GetProperty("inspectorDraw").GetProperty("result").GetProperty("teams").EnumerateArray())
+        {
+            var departments = team.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("department").GetString()).ToHashSet();
+            Assert.Equal(["D1", "D2"], departments.Order());
+        }
+
+        // Everything below is what anyone can download.
+        var pack = await anonymous.GetStringAsync($"/api/tasks/{id}/draw/pack");
+        var csv = await anonymous.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
+        var pool = await anonymous.GetByteArrayAsync($"/api/tasks/{id}/draw/inspectors.json");
+        var task = await ReadAsync(await anonymous.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);
+        using (var doc = JsonDocument.Parse(pack))
+        {
+            Assert.Equal(task.GetProperty("secretCommitment").GetString(), doc.RootElement.GetProperty("secretCommitment").GetString());
+            Assert.Equal(task.GetProperty("population").GetProperty("sha256").GetString(), doc.RootElement.GetProperty("population").GetProperty("sha256").GetString());
+            Assert.Equal(2, doc.RootElement.GetProperty("entropy").GetArrayLength());
+        }
+
+        var report = DrawVerifier.Verify(pack, csv, pool);
+        Assert.True(report.Passed, report.ToString());
+
+        var dir = Directory.CreateTempSubdirectory("draw-pack-");
+        try
+        {
+            var packFile = Path.Combine(dir.FullName, "pack.json");
+            var csvFile = Path.Combine(dir.FullName, "population.csv");
+            var poolFile = Path.Combine(dir.FullName, "inspectors.json");
+            await File.WriteAllTextAsync(packFile, pack);
+            await File.WriteAllBytesAsync(csvFile, csv);
+            await File.WriteAllBytesAsync(poolFile, pool);
+
+            var (exit, output) = await PythonVerifyAsync(packFile, csvFile, poolFile);
+            Assert.True(exit == 0, output);
+            Assert.StartsWith("PASS", output.Trim(), StringComparison.Ordinal);
+
+            var cli = new RootCommand { VerifyDrawCommand.Create() };
+            Assert.Equal(0, await cli.Parse(["verify-draw", packFile, csvFile, "--inspectors", poolFile]).InvokeAsync());
+
+            // A tampered result is caught by both verifiers.
+            var tampered = pack.Replace("\"rank\": 1,", "\"rank\": 99,", StringComparison.Ordinal);
+            Assert.NotEqual(pack, tampered);
+            await File.WriteAllTextAsync(packFile, tampered);
+            Assert.False(DrawVerifier.Verify(tampered, csv, pool).Passed);
+            Assert.Equal(1, (await PythonVerifyAsync(packFile, csvFile, poolFile)).ExitCode);
+            Assert.Equal(1, await cli.Parse(["verify-draw", packFile, csvFile]).InvokeAsync());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [PostgresFact]
+    public async Task An_infeasible_inspector_draw_is_422_naming_the_entity_and_commits_nothing()
+    {
+        await using var platform = await StartAsync(server, "draw_infeasible");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var id = await FrozenTaskAsync(scheduler, Draft(items: ["NOBODY"]));
+        var pack = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        var first = pack.GetProperty("entityDraw").GetProperty("result").GetProperty("drawn")[0].GetProperty("memberId").GetString()!;
+
+        var problem = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(first, problem.GetProperty("memberId").GetString());
+        Assert.Equal(1, problem.GetProperty("rank").GetInt32());
+        Assert.Contains(first, problem.GetProperty("detail").GetString());
+        Assert.Contains(problem.GetProperty("missingConditions").EnumerateArray(), c => c.GetString()!.Contains("not qualified for item NOBODY", StringComparison.Ordinal));
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM drawn_teams"));
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE kind = 'inspector'"));
+        var task = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);
+        Assert.Equal("entities_drawn", task.GetProperty("status").GetString());
+    }
+
+    [PostgresFact]
+    public async Task A_fault_between_the_scan_and_the_commit_leaves_no_record_and_the_rerun_is_identical()
+    {
+        await using var platform = await StartAsync(server, "draw_fault");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var id = await FrozenTaskAsync(scheduler, Draft());
+
+        platform.Faults.FailNext = true;
+        var failed = await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null);
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_records"));
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM drawn_entities"));
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_burden"));
+        Assert.Equal("frozen", (await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
+
+        var rerun = await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null);
+        Assert.Equal(HttpStatusCode.OK, rerun.StatusCode);
+        Assert.Equal(Assert.Single(platform.Faults.Aborted), await rerun.Content.ReadAsStringAsync());
+
+        platform.Faults.FailNext = true;
+        Assert.Equal(HttpStatusCode.InternalServerError, (await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null)).StatusCode);
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM drawn_teams"));
+        var teams = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
+        Assert.Equal(platform.Faults.Aborted[1], JsonSerializer.Serialize(teams.GetProperty("inspectorDraw"), DrawPacks.JsonOptions));
+    }
+
+    [PostgresFact]
+    public async Task The_committed_secret_survives_a_platform_restart_between_freeze_and_draw()
+    {
+        var connectionString = await server.CreateDatabaseAsync("draw_restart");
+        string id;
+        string commitment;
+        var first = await DrawPlatform.StartAsync(connectionString);
+        await using (first)
+        {
+            using var scheduler = await first.Host.UserAsync("sched-d1", "scheduler", "D1");
+            id = await FrozenTaskAsync(scheduler, Draft());
+            commitment = (await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK)).GetProperty("secretCommitment").GetString()!;
+        }
+
+        // A new process on the same database: the task grain reactivates from storage and the read model.
+        await using var second = await DrawPlatform.StartAsync(connectionString, seed: false);
+        using var again = await second.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var pack = await ReadAsync(await again.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        Assert.Equal(commitment, pack.GetProperty("secretCommitment").GetString());
+        var csv = await again.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
+        Assert.True(DrawVerifier.Verify(pack.GetRawText(), csv).Passed);
+    }
+}

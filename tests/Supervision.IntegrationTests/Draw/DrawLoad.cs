@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Supervision.Core.Directory;
+using Supervision.Core.Draw;
+using Supervision.Core.Identity;
+using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Storage;
+using Supervision.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Supervision.IntegrationTests.Draw;
+
+/// <summary>Runs only when SUPERVISION_DRAW_LOAD is set to a population size (see benchmarks/draw-api.sh).</summary>
+public sealed class DrawLoadFactAttribute : FactAttribute
+{
+    public DrawLoadFactAttribute()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SUPERVISION_DRAW_LOAD")))
+            Skip = "Load benchmark: set SUPERVISION_DRAW_LOAD=<entities> (benchmarks/draw-api.sh).";
+        else if (PostgresServer.FindBinaries(out var reason) is null)
+            Skip = reason;
+    }
+}
+
+/// <summary>
+/// The whole draw through the HTTP API over a large synthetic population on PostgreSQL: import (not timed as part of
+/// the draw), then create → publish → freeze → entropy → entity draw, each timed from the client, and the downloads.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
+{
+    [DrawLoadFact]
+    public async Task The_whole_draw_through_the_API_over_a_large_population()
+    {
+        var entities = long.Parse(Environment.GetEnvironmentVariable("SUPERVISION_DRAW_LOAD")!, CultureInfo.InvariantCulture);
+        var connectionString = await server.CreateDatabaseAsync("draw_load");
+        await using var host = await ApiHost.StartAsync(postgresConnectionString: connectionString,
+            settings: new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Error",
+                ["Logging:LogLevel:Supervision.Grains.Tasks.TaskGrain"] = "Information",
+            });
+        var store = host.Services.GetRequiredService<SqlStore>();
+        await using (var connection = await store.OpenAsync())
+        {
+            var now = DateTimeOffset.UtcNow;
+            await connection.ExecuteAsync("INSERT INTO departments (code, name, created_at, updated_at) VALUES ('D1', 'Load test department', @now, @now)", new { now });
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO inspection_items (code, name, department_code, legal_basis, method, result_codes, created_at, updated_at)
+                VALUES ('I1', 'Load test item', 'D1', 'test', 'on_site', 'PASS,FAIL', @now, @now)
+                """, new { now });
+        }
+
+        var clock = Stopwatch.StartNew();
+        var csvPath = Path.Combine(Path.GetTempPath(), $"draw-load-{Guid.NewGuid():N}.csv");
+        try
+        {
+            await using (var file = File.Create(csvPath))
+            {
+                new SyntheticDirectory(42, entities, 0).WriteEntitiesCsv(file);
+            }
+            var generated = clock.Elapsed;
+            await using (var file = File.OpenRead(csvPath))
+            {
+                var job = await host.Services.GetRequiredService<DirectoryImporter>().ImportEntitiesAsync(file, "entities.csv", Actor.System("load"));
+                Assert.Equal("completed", job.Status);
+            }
+            output.WriteLine($"setup: generated {entities:N0} entities in {generated.TotalSeconds:F1} s, imported in {(clock.Elapsed - generated).TotalSeconds:F1} s");
+        }
+        finally
+        {
+            File.Delete(csvPath);
+        }
+        await using (var connection = await store.OpenAsync())
+        {
+            await connection.ExecuteAsync("VACUUM ANALYZE market_entities");
+        }
+
+        using var scheduler = await host.UserAsync("load-scheduler", "scheduler", "D1");
+        var total = Stopwatch.StartNew();
+        var step = Stopwatch.StartNew();
+        // SUPERVISION_DRAW_LOAD_COUNTS="A=5000,B=15000,C=15000,D=15000" draws fixed counts per class (k = 50 000);
+        // without it the default ratios apply (A 1% B 2% C 10% D 30%).
+        var counts = Environment.GetEnvironmentVariable("SUPERVISION_DRAW_LOAD_COUNTS");
+        var classes = string.IsNullOrEmpty(counts)
+            ? null
+            : counts.Split(',').Select(p => p.Split('=')).Select(p => new { creditClass = p[0], count = int.Parse(p[1], CultureInfo.InvariantCulture) }).ToArray();
+        var created = await DrawPlatform.ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", new
+        {
+            name = "Load test", leadDepartment = "D1", items = new[] { "I1" }, teamSize = 2,
+            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+            sampling = new { mode = "stratified", classes },
+        }), HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+        await DrawPlatform.ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
+        var createPublish = step.Elapsed;
+
+        step.Restart();
+        var frozen = await DrawPlatform.ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
+        var freeze = step.Elapsed;
+        var members = frozen.GetProperty("population").GetProperty("memberCount").GetInt64();
+        var partitions = frozen.GetProperty("population").GetProperty("partitions").GetInt32();
+
+        step.Restart();
+        await DrawPlatform.ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Load witness", value = "1 2 3 4 5 6" }), HttpStatusCode.OK);
+        var entropy = step.Elapsed;
+
+        step.Restart();
+        var pack = await DrawPlatform.ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        var draw = step.Elapsed;
+        var drawn = pack.GetProperty("entityDraw").GetProperty("result").GetProperty("drawn").GetArrayLength();
+        var whole = total.Elapsed;
+
+        step.Restart();
+        var packText = await scheduler.GetStringAsync($"/api/tasks/{id}/draw/pack");
+        var csv = await scheduler.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
+        var downloads = step.Elapsed;
+        step.Restart();
+        var report = DrawVerifier.Verify(packText, csv);
+        var verify = step.Elapsed;
+        Assert.True(report.Passed, report.ToString());
+
+        output.WriteLine($"population {members:N0} open members (of {entities:N0}), {partitions} partitions, k = {drawn:N0} ({(classes is null ? "default ratios A 1% B 2% C 10% D 30%" : "counts " + counts)})");
+        output.WriteLine($"create+publish {createPublish.TotalSeconds:F2} s | freeze {freeze.TotalSeconds:F2} s | entropy {entropy.TotalSeconds:F2} s | entity draw {draw.TotalSeconds:F2} s");
+        output.WriteLine($"whole draw through the API (create → draw committed): {whole.TotalSeconds:F2} s");
+        output.WriteLine($"downloads: pack {packText.Length / 1e6:F1} MB + population.csv {csv.Length / 1e6:F1} MB in {downloads.TotalSeconds:F2} s; DrawVerifier {verify.TotalSeconds:F2} s: PASS");
+    }
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Supervision.Core.Directory;
+using Supervision.Core.Identity;
+using Supervision.Grains.Tasks;
+using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Storage;
+using Supervision.IntegrationTests.Infrastructure;
+
+namespace Supervision.IntegrationTests.Draw;
+
+/// <summary>Lets a test fail a draw after it was computed and before it is committed, and keeps what was about to be committed.</summary>
+public sealed class FaultBeforeCommit : IDrawFaults
+{
+    public volatile bool FailNext;
+
+    public List<string> Aborted { get; } = [];
+
+    public ValueTask BeforeCommitAsync(string taskId, string kind, string recordJson)
+    {
+        if (!FailNext) return ValueTask.CompletedTask;
+        FailNext = false;
+        lock (Aborted) Aborted.Add(recordJson);
+        throw new InvalidOperationException($"injected fault before committing the {kind} draw of {taskId}");
+    }
+}
+
+/// <summary>
+/// A platform on a fresh PostgreSQL database with a small directory: departments D1 and D2, items I1 (D1), I2 (D2) and
+/// NOBODY (D1, which no inspector holds), a few thousand synthetic entities imported through the real importer,
+/// and inspectors: 12 in D1 qualified for I1, 8 in D2 qualified for I2.
+/// </summary>
+public sealed class DrawPlatform : IAsyncDisposable
+{
+    public const int EntityCount = 3000;
+
+    private DrawPlatform(ApiHost host, FaultBeforeCommit faults)
+    {
+        Host = host;
+        Faults = faults;
+    }
+
+    public ApiHost Host { get; }
+
+    public FaultBeforeCommit Faults { get; }
+
+    public SqlStore Store => Host.Services.GetRequiredService<SqlStore>();
+
+    public static async Task<DrawPlatform> StartAsync(PostgresServer server, string name) =>
+        await StartAsync(await server.CreateDatabaseAsync(name));
+
+    /// <summary>Starts on an existing database; <paramref name="seed"/> false restarts on data seeded before.</summary>
+    public static async Task<DrawPlatform> StartAsync(string connectionString, bool seed = true)
+    {
+        var faults = new FaultBeforeCommit();
+        var host = await ApiHost.StartAsync(
+            postgresConnectionString: connectionString,
+            settings: new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Error" },
+            services: s => s.AddSingleton<IDrawFaults>(faults));
+        var platform = new DrawPlatform(host, faults);
+        if (seed) await platform.SeedAsync();
+        return platform;
+    }
+
+    private async Task SeedAsync()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using (var connection = await Store.OpenAsync())
+        {
+            foreach (var d in new[] { "D1", "D2" })
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO departments (code, name, created_at, updated_at) VALUES (@d, @name, @now, @now)", new { d, name = "Department " + d, now });
+            }
+            foreach (var (code, dept) in new[] { ("I1", "D1"), ("I2", "D2"), ("NOBODY", "D1") })
+            {
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO inspection_items (code, name, department_code, legal_basis, method, result_codes, created_at, updated_at)
+                    VALUES (@code, @code, @dept, 'test', 'on_site', 'PASS,FAIL', @now, @now)
+                    """, new { code, dept, now });
+            }
+            for (var i = 0; i < 20; i++)
+            {
+                var dept = i < 12 ? "D1" : "D2";
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO inspectors (certificate_no, name, department_code, certificate_expires_on, specialties, status, conflicts, updated_at)
+                    VALUES (@cert, @name, @dept, @expires, @specialties, 'active', '', @now)
+                    """,
+                    new { cert = $"C{i:D4}", name = $"Inspector {i}", dept, expires = new DateOnly(2099, 1, 1), specialties = dept == "D1" ? "I1" : "I2", now });
+            }
+        }
+
+        var synthetic = new SyntheticDirectory(7, EntityCount, 0);
+        using var csv = new MemoryStream();
+        synthetic.WriteEntitiesCsv(csv);
+        csv.Position = 0;
+        var job = await Host.Services.GetRequiredService<DirectoryImporter>().ImportEntitiesAsync(csv, "entities.csv", Actor.System("test"));
+        Assert.Equal("completed", job.Status);
+    }
+
+    public async Task<long> ScalarAsync(string sql, object? args = null)
+    {
+        await using var connection = await Store.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>(sql, args);
+    }
+
+    /// <summary>A small stratified draft: counts A 2, B 5, C 3, D 2 over the open entities.</summary>
+    public static object Draft(string lead = "D1", string[]? participating = null, string[]? items = null, int teamSize = 2) => new
+    {
+        name = "Food safety spot checks",
+        leadDepartment = lead,
+        participatingDepartments = participating ?? [],
+        items = items ?? ["I1"],
+        sampling = new
+        {
+            mode = "stratified",
+            classes = new object[]
+            {
+                new { creditClass = "A", count = 2 }, new { creditClass = "B", count = 5 },
+                new { creditClass = "C", count = 3 }, new { creditClass = "D", count = 2 },
+            },
+        },
+        teamSize,
+        deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+    };
+
+    public static async Task<JsonElement> ReadAsync(HttpResponseMessage response, System.Net.HttpStatusCode expected)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>Creates, publishes and freezes a task and records one witness's dice; returns its id.</summary>
+    public static async Task<string> FrozenTaskAsync(HttpClient scheduler, object draft, string dice = "3 1 4 1 5 9 2 6")
+    {
+        var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", draft), System.Net.HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), System.Net.HttpStatusCode.OK);
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), System.Net.HttpStatusCode.OK);
+        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Deputy Wang", value = dice }), System.Net.HttpStatusCode.OK);
+        return id;
+    }
+
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Supervision.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Supervision.sln not found above the test binaries");
+    }
+
+    /// <summary>Runs the independent Python verifier; returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> PythonVerifyAsync(params string[] files)
+    {
+        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "tools", "verify_draw.py"));
+        foreach (var f in files) start.ArgumentList.Add(f);
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output + error);
+    }
+
+    public static string Utf8(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+
+    public ValueTask DisposeAsync() => Host.DisposeAsync();
+}
