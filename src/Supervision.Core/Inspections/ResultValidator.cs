@@ -152,13 +152,10 @@ public sealed class ResultValidator
     {
         if (string.IsNullOrWhiteSpace(value))
         {
+            // Blank text counts as absent (the workflow stores it as null).
             if (required)
             {
                 errors.Add(new FieldError(field, "is " + whyRequired));
-            }
-            else if (value is { Length: > 0 })
-            {
-                errors.Add(new FieldError(field, "must not be only whitespace"));
             }
 
             return;
