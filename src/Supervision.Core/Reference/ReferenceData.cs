@@ -335,7 +335,7 @@ public sealed class ReferenceData
         return true;
     }
 
-    private static (byte[] Bytes, string Source) ReadBytes(string file, string? overrideDirectory)
+    internal static (byte[] Bytes, string Source) ReadBytes(string file, string? overrideDirectory)
     {
         if (overrideDirectory is not null)
         {

@@ -1,0 +1,152 @@
+using System.Collections.Frozen;
+using Supervision.Core.Calendar;
+
+namespace Supervision.Core.Inspections;
+
+/// <summary>
+/// Follow-up defaults a regulator can change. Working-day counts go through <see cref="WorkingCalendar"/>.
+/// </summary>
+/// <param name="CorrectionWorkingDays">Correction period of a correction order, counted from the approval date (default 15).</param>
+/// <param name="ReinspectionWindowWorkingDays">Re-inspection window after the correction due date (default 10).</param>
+/// <param name="AbnormalListingWorkingDays">Listing deadline after the unreachability was verified (rule: 10).</param>
+/// <param name="CorrectionTriggers">Codes that always open a correction order (default "A": problem found, handling pending).</param>
+/// <param name="ViolationCodes">Codes that open a correction order unless <paramref name="CorrectedCode"/> is also chosen.</param>
+/// <param name="CorrectedCode">"E": problem found and already corrected on order; no new order for the violations.</param>
+/// <param name="UnreachableCode">"6": cannot be reached at the registered address → abnormal-operations list.</param>
+/// <param name="ListingRemovalCodes">Codes of a later inspection that remove the listing (default "1": no problem found).</param>
+/// <param name="SeriousViolationAfterYears">Still listed after this many years → serious-violation alert (rule: 3).</param>
+public sealed record FollowUpPolicy(
+    int CorrectionWorkingDays,
+    int ReinspectionWindowWorkingDays,
+    int AbnormalListingWorkingDays,
+    IReadOnlySet<string> CorrectionTriggers,
+    IReadOnlySet<string> ViolationCodes,
+    string CorrectedCode,
+    string UnreachableCode,
+    IReadOnlySet<string> ListingRemovalCodes,
+    int SeriousViolationAfterYears)
+{
+    public static readonly FollowUpPolicy Default = new(
+        CorrectionWorkingDays: 15,
+        ReinspectionWindowWorkingDays: 10,
+        AbnormalListingWorkingDays: 10,
+        CorrectionTriggers: new[] { "A" }.ToFrozenSet(StringComparer.Ordinal),
+        ViolationCodes: new[] { "B", "C", "D", "G", "3", "4", "5" }.ToFrozenSet(StringComparer.Ordinal),
+        CorrectedCode: "E",
+        UnreachableCode: "6",
+        ListingRemovalCodes: new[] { "1" }.ToFrozenSet(StringComparer.Ordinal),
+        SeriousViolationAfterYears: 3);
+}
+
+/// <summary>An entity on the abnormal-operations list because of an inspection result.</summary>
+public sealed record AbnormalListing(
+    string EntityCreditCode,
+    string ReasonCode,
+    DateOnly VerifiedOn,
+    DateOnly ListBy,
+    string SourceInspectionId,
+    int SourceVersion,
+    DateOnly SeriousViolationAlertOn);
+
+/// <summary>
+/// What an approved outcome requires. Every action has a stable <see cref="Key"/>
+/// ("{inspectionId}/{itemCode}/{kind}"); for an amendment the consumer replaces the actions of that
+/// (inspection, item) with the new set, and <see cref="FollowUpRules.Withdrawn"/> names those that fall away.
+/// </summary>
+public abstract record FollowUpAction(string Key, string EntityCreditCode);
+
+/// <summary>Order the entity to correct within the period; due on a working day.</summary>
+public sealed record CorrectionOrder(string Key, string EntityCreditCode, string TaskId, string InspectionId, string ItemCode,
+    string DepartmentCode, IReadOnlyList<string> ResultCodes, DateOnly IssuedOn, DateOnly DueOn)
+    : FollowUpAction(Key, EntityCreditCode);
+
+/// <summary>A targeted (not random) re-inspection of the item after the correction period.</summary>
+public sealed record Reinspection(string Key, string EntityCreditCode, string TaskId, string InspectionId, string ItemCode,
+    string DepartmentCode, DateOnly NotBefore, DateOnly DueBy)
+    : FollowUpAction(Key, EntityCreditCode)
+{
+    /// <summary>Re-inspections are case-driven: drawn teams, but no random entity draw, and exempt from burden caps (recorded with this reason).</summary>
+    public string Reason => $"re-inspection (复查) after correction order {InspectionId}/{ItemCode}";
+}
+
+/// <summary>Put the entity on the abnormal-operations list by <see cref="AbnormalListing.ListBy"/>.</summary>
+public sealed record ListAbnormal(string Key, AbnormalListing Listing) : FollowUpAction(Key, Listing.EntityCreditCode);
+
+/// <summary>Remove a listing: a later inspection found the entity at its address with no problem.</summary>
+public sealed record RemoveAbnormalListing(string Key, AbnormalListing Listing, DateOnly RemovedOn, string ByInspectionId, int ByVersion)
+    : FollowUpAction(Key, Listing.EntityCreditCode);
+
+/// <summary>
+/// The follow-up rules as pure functions of an approved <see cref="InspectionOutcome"/>:
+/// <list type="bullet">
+/// <item>Correction order when the codes contain a trigger ("A"), or a violation code (B, C, D, G, 3, 4, 5)
+/// without "E" (already corrected). Due <see cref="FollowUpPolicy.CorrectionWorkingDays"/> working days after
+/// the approval date; a re-inspection from the next working day after the due date, within
+/// <see cref="FollowUpPolicy.ReinspectionWindowWorkingDays"/> working days.</item>
+/// <item>"6" → list as abnormal within 10 working days of the visit date (the verification).</item>
+/// <item>A removal code ("1") on a visit after a listing's verification date removes that listing.</item>
+/// </list>
+/// "8" (seriously uncooperative) and "C" (false publicity) also call for case filing, which is a
+/// human decision and not generated here.
+/// </summary>
+public sealed class FollowUpRules
+{
+    public FollowUpRules(WorkingCalendar calendar, FollowUpPolicy policy)
+    {
+        Calendar = calendar;
+        Policy = policy;
+    }
+
+    public WorkingCalendar Calendar { get; }
+
+    public FollowUpPolicy Policy { get; }
+
+    /// <summary>True when the codes call for a correction order.</summary>
+    public bool NeedsCorrection(IReadOnlyCollection<string> codes) =>
+        codes.Any(Policy.CorrectionTriggers.Contains)
+        || (codes.Any(Policy.ViolationCodes.Contains) && !codes.Contains(Policy.CorrectedCode));
+
+    /// <summary>
+    /// The actions for one approved outcome, given the entity's open listings. Throws
+    /// <see cref="CalendarRangeException"/> when a deadline runs past the calendar data.
+    /// </summary>
+    public IReadOnlyList<FollowUpAction> For(InspectionOutcome outcome, IReadOnlyList<AbnormalListing> openListings)
+    {
+        var actions = new List<FollowUpAction>();
+        var codes = outcome.ResultCodes;
+        var baseKey = $"{outcome.InspectionId}/{outcome.ItemCode}";
+        if (NeedsCorrection(codes))
+        {
+            var due = Calendar.AddWorkingDays(outcome.ApprovedOn, Policy.CorrectionWorkingDays);
+            actions.Add(new CorrectionOrder(baseKey + "/correction", outcome.EntityCreditCode, outcome.TaskId, outcome.InspectionId, outcome.ItemCode,
+                outcome.DepartmentCode, codes, outcome.ApprovedOn, due));
+            actions.Add(new Reinspection(baseKey + "/reinspection", outcome.EntityCreditCode, outcome.TaskId, outcome.InspectionId, outcome.ItemCode,
+                outcome.DepartmentCode, Calendar.NextWorkingDay(due), Calendar.AddWorkingDays(due, Policy.ReinspectionWindowWorkingDays)));
+        }
+
+        if (codes.Contains(Policy.UnreachableCode) && !openListings.Any(l => l.EntityCreditCode == outcome.EntityCreditCode))
+        {
+            var listing = new AbnormalListing(outcome.EntityCreditCode, Policy.UnreachableCode, outcome.InspectedOn,
+                Calendar.AddWorkingDays(outcome.InspectedOn, Policy.AbnormalListingWorkingDays), outcome.InspectionId, outcome.Version,
+                outcome.InspectedOn.AddYears(Policy.SeriousViolationAfterYears));
+            actions.Add(new ListAbnormal(baseKey + "/abnormal-listing", listing));
+        }
+
+        if (codes.Count > 0 && codes.All(Policy.ListingRemovalCodes.Contains))
+        {
+            foreach (var l in openListings.Where(l => l.EntityCreditCode == outcome.EntityCreditCode && l.VerifiedOn < outcome.InspectedOn))
+            {
+                actions.Add(new RemoveAbnormalListing($"{baseKey}/remove-listing/{l.SourceInspectionId}", l, outcome.ApprovedOn, outcome.InspectionId, outcome.Version));
+            }
+        }
+
+        return actions;
+    }
+
+    /// <summary>Keys of <paramref name="previous"/> actions that an amendment's <paramref name="current"/> set no longer contains.</summary>
+    public static IReadOnlyList<string> Withdrawn(IReadOnlyList<FollowUpAction> previous, IReadOnlyList<FollowUpAction> current) =>
+        previous.Select(a => a.Key).Except(current.Select(a => a.Key), StringComparer.Ordinal).ToList();
+
+    /// <summary>True when a listing has lasted the serious-violation period on <paramref name="today"/> (an alert, not an automatic move).</summary>
+    public static bool SeriousViolationAlertDue(AbnormalListing listing, DateOnly today) => today >= listing.SeriousViolationAlertOn;
+}
