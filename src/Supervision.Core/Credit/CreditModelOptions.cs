@@ -77,8 +77,6 @@ public sealed record CreditModelOptions
     /// <summary>Contributions smaller than this in absolute value are left out of explanations (still counted in the score).</summary>
     public double ExplanationCutoff { get; init; } = 0.05;
 
-    public static CreditModelOptions Default { get; } = new();
-
     public static IReadOnlyDictionary<CreditEventKind, double> DefaultHalfLives { get; } = new Dictionary<CreditEventKind, double>
     {
         [CreditEventKind.InspectionOutcome] = 730,
@@ -127,6 +125,9 @@ public sealed record CreditModelOptions
         [PenaltySeverity.Serious] = -20,
         [PenaltySeverity.Grave] = -35,
     }.ToFrozenDictionary();
+
+    // Declared after the default tables: static initialisers run in text order.
+    public static CreditModelOptions Default { get; } = new();
 
     /// <summary>The default model with class weights taken from the reference data's default ratios.</summary>
     public static CreditModelOptions FromReference(ReferenceData reference) => new() { Weights = ClassWeights.FromReference(reference) };
