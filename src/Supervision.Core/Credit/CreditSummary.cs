@@ -10,7 +10,7 @@ public struct CreditDecayBuckets
 }
 
 /// <summary>
-/// A compact, exact summary of all of an entity's events for the nightly recomputation (40 bytes, no references).
+/// A compact, exact summary of all of an entity's events for the nightly recomputation (48 bytes with padding, no references).
 /// Because every event decays as 2^(−age/h), the events sharing a half-life h can be folded into one number:
 /// their summed contribution at a reference instant <see cref="AsOfDays"/>; at any later instant t that sum is
 /// simply multiplied by 2^(−(t − AsOf)/h). One bucket per distinct half-life of the options
