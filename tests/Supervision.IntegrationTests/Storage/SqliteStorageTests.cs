@@ -76,7 +76,9 @@ public sealed class SqliteSchemaMigratorTests : SqliteFileTest
         // Rolled back: the row is still there and 0004 is still pending.
         Assert.Equal(1, await SchemaMigratorScenarios.CountAsync(StorageProvider.Sqlite, ConnectionString,
             "SELECT count(*) FROM orleans_storage WHERE grain_id_n0 = 3"));
-        Assert.Equal([4], (await new SchemaMigrator(StorageProvider.Sqlite, ConnectionString).GetStatusAsync()).Pending.Select(p => p.Version));
+        var status = await new SchemaMigrator(StorageProvider.Sqlite, ConnectionString).GetStatusAsync();
+        Assert.Equal(4, status.Pending.Select(p => p.Version).Min());
+        Assert.DoesNotContain(status.Applied, a => a.Version >= 4);
     }
 
     [Fact]
