@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -59,6 +60,8 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
     public const int MaxStoredErrors = 10_000;
 
     private const int ProgressEveryRows = 20_000;
+
+    private const int StagingBatch = 1_024;
 
     public Task<ImportJob> ImportEntitiesAsync(Stream csv, string fileName, Actor actor, IProgress<ImportProgress>? progress = null, CancellationToken ct = default) =>
         RunAsync(ImportSpecs.Entities, csv, fileName, actor, s => DirectoryCsv.ReadEntitiesAsync(s, reference, ValidationMode.Lenient, ct), _ => null, progress, ct);
@@ -143,47 +146,109 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         long rows = 0, rejected = 0, flagged = 0;
         string? fatal = null;
         await using var stage = await OpenStagingConnectionAsync(ct);
+
+        // Parsing and staging overlap: this loop reads and validates rows while a second task streams the good
+        // ones into the staging table, in batches through a bounded channel (so memory stays flat).
+        using var stagingFailed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var batches = Channel.CreateBounded<List<(long Line, Staged<T> Row)>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        Task? staging = null;
         try
         {
             await using var writer = await StageWriter<T>.OpenAsync(stage, spec, store.IsPostgres, ct);
-            await foreach (var result in read(counting).WithCancellation(ct))
+            staging = Task.Run(async () =>
             {
-                if (result.IsFatal)
+                try
                 {
-                    fatal = result.Message;
-                    break;
-                }
-
-                rows++;
-                var refusal = result.IsRecord ? authorize(result.Record!) : null;
-                if (!result.IsRecord || refusal is not null)
-                {
-                    rejected++;
-                    var reasons = refusal is not null ? [refusal] : result.Errors.Count > 0 ? result.Errors : [new FieldError(string.Empty, result.Message)];
-                    foreach (var error in reasons)
+                    await foreach (var batch in batches.Reader.ReadAllAsync(stagingFailed.Token))
                     {
-                        await errors.AddAsync(result.LineNumber, error.Field, error.Reason, ct);
+                        foreach (var (line, row) in batch)
+                        {
+                            await writer.AddAsync(line, row, stagingFailed.Token);
+                        }
+                    }
+
+                    await writer.CompleteAsync(stagingFailed.Token);
+                }
+                catch
+                {
+                    await stagingFailed.CancelAsync();
+                    throw;
+                }
+            }, CancellationToken.None);
+
+            var pending = new List<(long, Staged<T>)>(StagingBatch);
+            try
+            {
+                await foreach (var result in read(counting).WithCancellation(stagingFailed.Token))
+                {
+                    if (result.IsFatal)
+                    {
+                        fatal = result.Message;
+                        break;
+                    }
+
+                    rows++;
+                    var refusal = result.IsRecord ? authorize(result.Record!) : null;
+                    if (!result.IsRecord || refusal is not null)
+                    {
+                        rejected++;
+                        var reasons = refusal is not null ? [refusal] : result.Errors.Count > 0 ? result.Errors : [new FieldError(string.Empty, result.Message)];
+                        foreach (var error in reasons)
+                        {
+                            await errors.AddAsync(result.LineNumber, error.Field, error.Reason, ct);
+                        }
+                    }
+                    else
+                    {
+                        var isFlagged = result.Flags.Contains(RecordFlags.ChecksumReview);
+                        flagged += isFlagged ? 1 : 0;
+                        pending.Add((result.LineNumber, new Staged<T>(result.Record!, isFlagged)));
+                        if (pending.Count == StagingBatch)
+                        {
+                            await batches.Writer.WriteAsync(pending, stagingFailed.Token);
+                            pending = new List<(long, Staged<T>)>(StagingBatch);
+                        }
+                    }
+
+                    if (rows % ProgressEveryRows == 0)
+                    {
+                        await errors.FlushAsync(ct);
+                        await ReportAsync(job.Id, rows, rejected, counting.BytesRead, progress, ct);
                     }
                 }
-                else
-                {
-                    var isFlagged = result.Flags.Contains(RecordFlags.ChecksumReview);
-                    flagged += isFlagged ? 1 : 0;
-                    await writer.AddAsync(result.LineNumber, new Staged<T>(result.Record!, isFlagged), ct);
-                }
 
-                if (rows % ProgressEveryRows == 0)
+                if (pending.Count > 0 && fatal is null)
                 {
-                    await errors.FlushAsync(ct);
-                    await ReportAsync(job.Id, rows, rejected, counting.BytesRead, progress, ct);
+                    await batches.Writer.WriteAsync(pending, stagingFailed.Token);
+                }
+            }
+            finally
+            {
+                batches.Writer.TryComplete();
+            }
+
+            await staging;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || (stagingFailed.IsCancellationRequested && !ct.IsCancellationRequested))
+        {
+            // A failure of the staging task surfaces here (directly, or as the cancellation it caused).
+            var cause = e;
+            if (staging is not null && !ReferenceEquals(e, staging.Exception?.GetBaseException()))
+            {
+                try
+                {
+                    await staging;
+                }
+                catch (Exception stagingError) when (stagingError is not OperationCanceledException)
+                {
+                    cause = stagingError;
+                }
+                catch (OperationCanceledException)
+                {
                 }
             }
 
-            await writer.CompleteAsync(ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            fatal = $"the import stopped: {e.Message}";
+            fatal = $"the import stopped: {cause.Message}";
         }
 
         await errors.FlushAsync(ct);
@@ -221,6 +286,21 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         await connection.OpenAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("SET temp_buffers = '256MB'", cancellationToken: ct));
         return connection;
+    }
+
+    /// <summary>The table's primary-key constraint, unless a foreign key elsewhere depends on it.</summary>
+    private static async Task<(string Name, string Definition)?> DroppablePrimaryKeyAsync(DbConnection connection, DbTransaction tx, string table, CancellationToken ct)
+    {
+        var referenced = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' AND confrelid = to_regclass(@table)", new { table }, tx, cancellationToken: ct));
+        if (referenced > 0)
+        {
+            return null;
+        }
+
+        var rows = await connection.QueryAsync<(string Name, string Definition)>(new CommandDefinition(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'p' AND conrelid = to_regclass(@table)", new { table }, tx, cancellationToken: ct));
+        return rows.Select(r => ((string, string)?)r).FirstOrDefault();
     }
 
     /// <summary>
@@ -291,18 +371,36 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         }
 
         var selectList = string.Join(", ", names.Select(n => spec.InsertExpressions.TryGetValue(n, out var e) ? e : n));
-        var changed = string.Join(" OR ", nonKey.Select(n => $"{spec.Table}.{n} IS DISTINCT FROM excluded.{n}"));
-        var affected = await connection.ExecuteAsync(new CommandDefinition(
-            $"""
-            INSERT INTO {spec.Table} ({string.Join(", ", names)}, version, updated_at)
-            SELECT {selectList}, 1, @now FROM {stageTable} WHERE {latest}
-            ON CONFLICT ({spec.Key}) DO UPDATE SET
-                {string.Join(", ", nonKey.Select(n => $"{n} = excluded.{n}"))},
-                version = {spec.Table}.version + 1, updated_at = excluded.updated_at
-            WHERE {changed}
-            """,
-            new { now = clock.GetUtcNow() },
-            tx, commandTimeout: 0, cancellationToken: ct));
+        int affected;
+
+        // First load into an empty PostgreSQL table: nothing can conflict (the staging rows are de-duplicated), so the
+        // primary key is rebuilt once after a plain INSERT instead of being probed row by row. Skipped when another
+        // table's foreign key depends on the primary key.
+        var primaryKey = bulk && store.IsPostgres && tableRows == 0 ? await DroppablePrimaryKeyAsync(connection, tx, spec.Table, ct) : null;
+        if (primaryKey is { } pk)
+        {
+            await connection.ExecuteAsync(new CommandDefinition($"ALTER TABLE {spec.Table} DROP CONSTRAINT {pk.Name}", transaction: tx, cancellationToken: ct));
+            affected = await connection.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO {spec.Table} ({string.Join(", ", names)}, version, updated_at) SELECT {selectList}, 1, @now FROM {stageTable} WHERE {latest}",
+                new { now = clock.GetUtcNow() }, tx, commandTimeout: 0, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition($"ALTER TABLE {spec.Table} ADD CONSTRAINT {pk.Name} {pk.Definition}", transaction: tx, cancellationToken: ct, commandTimeout: 0));
+        }
+        else
+        {
+            var changed = string.Join(" OR ", nonKey.Select(n => $"{spec.Table}.{n} IS DISTINCT FROM excluded.{n}"));
+            affected = await connection.ExecuteAsync(new CommandDefinition(
+                $"""
+                INSERT INTO {spec.Table} ({string.Join(", ", names)}, version, updated_at)
+                SELECT {selectList}, 1, @now FROM {stageTable} WHERE {latest}
+                ON CONFLICT ({spec.Key}) DO UPDATE SET
+                    {string.Join(", ", nonKey.Select(n => $"{n} = excluded.{n}"))},
+                    version = {spec.Table}.version + 1, updated_at = excluded.updated_at
+                WHERE {changed}
+                """,
+                new { now = clock.GetUtcNow() },
+                tx, commandTimeout: 0, cancellationToken: ct));
+        }
+
         foreach (var (_, definition) in indexes)
         {
             await connection.ExecuteAsync(new CommandDefinition(definition, transaction: tx, cancellationToken: ct, commandTimeout: 0));
