@@ -44,3 +44,35 @@ public sealed class ProductionModeTests(PostgresServer server)
         Assert.Equal(HttpStatusCode.OK, (await second.Anonymous().GetAsync("/health/ready")).StatusCode);
     }
 }
+
+/// <summary>The production shape: silos on PostgreSQL clustering, and an API process that is only a client of them.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ApiAsClusterClientTests(PostgresServer server)
+{
+    [PostgresFact]
+    public async Task An_api_that_hosts_no_silo_serves_writes_through_the_cluster()
+    {
+        var database = await server.CreateDatabaseAsync("api_client_mode");
+        await Supervision.Infrastructure.Storage.SchemaMigrator.MigrateAsync(Supervision.Infrastructure.Storage.StorageProvider.PostgreSql, database);
+        var serviceId = "client-mode-" + Guid.NewGuid().ToString("N")[..6];
+        await using var cluster = await Supervision.IntegrationTests.Storage.StorageTestClusters.StartAsync(
+            Supervision.Infrastructure.Storage.StorageProvider.PostgreSql, database, serviceId, silos: 2, realSockets: true);
+
+        await using var api = await ApiHost.StartAsync(postgresConnectionString: database, settings: new Dictionary<string, string?>
+        {
+            ["Supervision:CoHostSilo"] = "false",
+            ["Orleans:ClusterId"] = cluster.Options.ClusterId,
+            ["Orleans:ServiceId"] = serviceId,
+        });
+        using var admin = await api.AdminAsync();
+        var code = CreditCode.Complete("91210102MA0CL001");
+        var created = await admin.PostAsJsonAsync("/api/entities", new { creditCode = code, name = "集群客户端测试有限公司", industryCode = "52", divisionCode = "210102" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.Anonymous().GetAsync("/health/ready")).StatusCode);
+
+        // The write ran in one of the cluster's silos: the API process has no silo of its own.
+        Assert.Null(api.Services.GetService(typeof(Orleans.Runtime.ILocalSiloDetails)));
+        var hosts = await cluster.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).GetHosts(onlyActive: true);
+        Assert.Equal(2, hosts.Count);
+    }
+}

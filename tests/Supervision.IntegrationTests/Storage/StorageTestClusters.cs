@@ -25,9 +25,17 @@ internal static class StorageTestClusters
     /// clustering); PostgreSQL uses the ADO.NET membership table for silos and client alike.
     /// </summary>
     public static async Task<TestCluster> StartAsync(
-        StorageProvider provider, string connectionString, string serviceId, short silos = 1)
+        StorageProvider provider, string connectionString, string serviceId, short silos = 1, bool realSockets = false)
     {
         var builder = new TestClusterBuilder(silos);
+
+        // The harness connects its own silos and client in memory; a separate process-like client (the API in
+        // production mode) needs the gateways on real loopback sockets.
+        if (realSockets)
+        {
+            builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
+        }
+
         // Storage rows are keyed by ServiceId: a "restarted" cluster must reuse it.
         builder.Options.ServiceId = serviceId;
         builder.Options.UseTestClusterMembership = provider == StorageProvider.Sqlite;
