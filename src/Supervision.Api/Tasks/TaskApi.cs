@@ -57,7 +57,7 @@ public static class TaskApi
         tasks.MapPost("/{id}/entropy", AddEntropy).RequireAuthorization(Policies.Scheduling).WithSummary("Record one witness's entropy (e.g. dice digits).");
         tasks.MapPost("/{id}/beacon", SetBeacon).RequireAuthorization(Policies.Scheduling).WithSummary("Record a public beacon value (optional).");
         tasks.MapPost("/{id}/draw/entities", DrawEntities).RequireAuthorization(Policies.Scheduling)
-            .WithSummary("Run the entity draw once; repeating returns the committed pack.");
+            .WithSummary("Run the entity draw once; answers the committed draw's summary (repeating returns the same). The pack is GET /draw/pack.");
         tasks.MapPost("/{id}/draw/inspectors", DrawInspectors).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Run the inspector draw once; 422 names the entity that cannot be staffed.");
         tasks.MapGet("/{id}/draw/pack", Pack).AllowAnonymous().WithSummary("The verification pack (JSON) of the committed draws.");
@@ -140,7 +140,7 @@ public static class TaskApi
     private static async Task<IResult> DrawEntities(string id, HttpContext http, IGrainFactory grains, DrawStore store, CancellationToken ct)
     {
         var reply = await grains.GetGrain<ITaskGrain>(id).DrawEntities(http.User.ToActor());
-        return Refusal(reply, id) ?? await PackResult(id, store, ct);
+        return Refusal(reply, id) ?? await SummaryResult(id, store, ct);
     }
 
     private static async Task<IResult> DrawInspectors(string id, HttpContext http, IGrainFactory grains, DrawStore store, CancellationToken ct)
@@ -155,6 +155,20 @@ public static class TaskApi
         if (row is null) return Problems.NotFound("task", id);
         if (AccessFor(http.User, row) == Access.None) return Denied(http.User, id);
         return await PackResult(id, store, ct);
+    }
+
+    /// <summary>
+    /// The committed entity draw in short (counts, hashes, the revealed secret, links to the pack and the snapshot): the
+    /// pack itself can be tens of megabytes and is fetched with GET /draw/pack.
+    /// </summary>
+    private static async Task<IResult> SummaryResult(string id, DrawStore store, CancellationToken ct)
+    {
+        if (await store.EntitySummaryAsync(id, ct) is { } summary) return TypedResults.Text(summary, "application/json");
+        // A record committed before summaries were stored: derive it from the pack.
+        var entity = await store.GetRecordAsync(id, DrawStore.EntityKind, ct);
+        if (entity is null) return NoDrawYet(id, "entity draw");
+        var pack = JsonSerializer.Deserialize<DrawPack>(entity.RecordJson, DrawPacks.JsonOptions)!;
+        return TypedResults.Text(JsonSerializer.Serialize(EntityDrawSummary.Of(pack), DrawPacks.JsonOptions), "application/json");
     }
 
     /// <summary>The pack as committed: the entity record, with the inspector section once that draw is committed too.</summary>
@@ -181,7 +195,7 @@ public static class TaskApi
         if (access == Access.None) return Denied(http.User, id);
         if (row.PopulationSha256 is null) return NoDrawYet(id, "frozen population");
         // Staff of the task can check the snapshot as soon as it is frozen; the public once the entity draw is committed.
-        if (access == Access.Public && await store.GetRecordAsync(id, DrawStore.EntityKind, ct) is null) return NoDrawYet(id, "entity draw");
+        if (access == Access.Public && !await store.RecordExistsAsync(id, DrawStore.EntityKind, ct)) return NoDrawYet(id, "entity draw");
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-population.csv\"";
         http.Response.Headers["X-Population-Sha256"] = row.PopulationSha256;

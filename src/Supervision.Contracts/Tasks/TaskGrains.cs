@@ -97,14 +97,14 @@ public interface ITaskGrain : IGrainWithStringKey
     Task<TaskReply> DrawInspectors(Actor actor);
 }
 
-/// <summary>What a partition worker is asked to do: the draw inputs and its ordinal range (lo, hi] of the frozen population.</summary>
+/// <summary>What a partition worker is asked to do: the draw inputs and its chunks [first, first + count) of the frozen snapshot.</summary>
 [GenerateSerializer, Immutable, Alias("supervision.partition-work")]
 public sealed record PartitionWork(
     [property: Id(0)] string TaskId,
     [property: Id(1)] byte[] Seed,
     [property: Id(2)] string ParametersJson,
-    [property: Id(3)] long FromOrdinalExclusive,
-    [property: Id(4)] long ToOrdinalInclusive);
+    [property: Id(3)] int FirstChunk,
+    [property: Id(4)] int ChunkCount);
 
 [GenerateSerializer, Immutable, Alias("supervision.partition-census")]
 public sealed record PartitionCensus(
@@ -135,15 +135,12 @@ public sealed record PartitionCandidates(
 }
 
 /// <summary>
-/// A stateless partition worker: reads its own ordinal range of the frozen population from the database
-/// and runs one pass of the entity draw over it. Many activations run in parallel on every silo.
+/// A stateless partition worker: reads its own chunks of the frozen snapshot from the database and runs the scan
+/// (pass 2) of the entity draw over them; the census (pass 1) was computed at freeze. Many activations run in parallel on every silo.
 /// </summary>
 [Alias("supervision.draw-partition-worker")]
 public interface IDrawPartitionWorker : IGrainWithIntegerKey
 {
-    [Alias("census"), ResponseTimeout("00:15:00")]
-    Task<PartitionCensus> Census(PartitionWork work);
-
     /// <summary>The partition's best candidates under the plan made from <paramref name="merged"/>, the census of all partitions.</summary>
     [Alias("scan"), ResponseTimeout("00:15:00")]
     Task<PartitionCandidates> Scan(PartitionWork work, PartitionCensus merged);

@@ -15,8 +15,8 @@ namespace Supervision.Grains.Tasks;
 /// <summary>Tunables of the draw service (configuration section "Supervision:Draw").</summary>
 public sealed record DrawServiceOptions
 {
-    /// <summary>Members per partition worker call.</summary>
-    public int PartitionSize { get; init; } = 250_000;
+    /// <summary>Members per partition worker call (rounded down to whole snapshot chunks of <see cref="DrawStore.ChunkSize"/>).</summary>
+    public int PartitionSize { get; init; } = 524_288;
 
     /// <summary>The yearly cap per entity per item when neither the task nor its lead department sets one.</summary>
     public int DefaultYearlyCap { get; init; } = 1;
@@ -185,7 +185,7 @@ public sealed class TaskGrain(
         if (!actor.CanActFor(Roles.Scheduler, current.LeadDepartment))
             return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{current.LeadDepartment}' (or platform admins) run its draws.");
         // Commit once: a committed record answers every repetition, whatever the state says.
-        if (await store.GetRecordAsync(Id, DrawStore.EntityKind) is not null) return TaskReply.Ok(current.Status, current.Version);
+        if (await store.RecordExistsAsync(Id, DrawStore.EntityKind)) return TaskReply.Ok(current.Status, current.Version);
         if (current.Status != TaskStates.Frozen) return TaskReply.Illegal(current.Status, "draw-entities");
         var entropy = current.Entropy;
         if (entropy.Count == 0)
@@ -205,17 +205,21 @@ public sealed class TaskGrain(
         var parametersJson = JsonSerializer.Serialize(parameters, DrawPacks.JsonOptions);
         var count = current.PopulationCount ?? 0;
         var partitions = current.PartitionCount ?? 1;
+        var chunks = await store.ChunkCountAsync(Id);
+        partitions = Math.Clamp(partitions, 1, Math.Max(1, chunks));
         var work = Enumerable.Range(0, partitions)
-            .Select(i => new PartitionWork(Id, seed, parametersJson, count * i / partitions, count * (i + 1) / partitions))
+            .Select(i => (From: chunks * i / partitions, To: chunks * (i + 1) / partitions))
+            .Select(r => new PartitionWork(Id, seed, parametersJson, r.From, r.To - r.From))
             .ToArray();
         var worker = GrainFactory.GetGrain<IDrawPartitionWorker>(0);
 
+        // Pass 1 (the census) ran over the snapshot at freeze; the plan needs only it.
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var censuses = await Task.WhenAll(work.Select(w => worker.Census(w)));
-        var censusTime = clock.Elapsed;
-        var merged = EntityDraw.MergeCensus(setup, censuses.Select(c => DrawExchange.Import(setup, c.ToColumns())));
+        var censusColumns = await store.CensusAsync(Id);
+        var merged = DrawExchange.Import(setup, censusColumns);
         var plan = EntityDraw.Plan(setup, merged);
-        var mergedWire = PartitionCensus.From(DrawExchange.Export(merged));
+        var censusTime = clock.Elapsed;
+        var mergedWire = PartitionCensus.From(censusColumns);
         var partials = await Task.WhenAll(work.Select(w => worker.Scan(w, mergedWire)));
         var scanTime = clock.Elapsed;
         var result = EntityDraw.Merge(plan, partials.Select(p => DrawExchange.Import(plan, p.ToColumns())));
@@ -224,10 +228,11 @@ public sealed class TaskGrain(
         var pack = new DrawPack(DrawPack.FormatVersion, algorithm, Id, current.SecretCommitment!, DrawPrimitives.Hex(key), entropy, current.Beacon,
             DrawPrimitives.Hex(seed), new PopulationReference(current.PopulationSha256!, count), new EntityDrawSection(parameters, result), null);
         var packJson = DrawPacks.ToJson(pack);
+        var summaryJson = JsonSerializer.Serialize(EntityDrawSummary.Of(pack), DrawPacks.JsonOptions);
         var packTime = clock.Elapsed;
         await faults.BeforeCommitAsync(Id, DrawStore.EntityKind, packJson);
         var next = current with { Status = TaskStates.EntitiesDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
-        var committed = await store.CommitEntityDrawAsync(current, next, packJson, result, definition.Items,
+        var committed = await store.CommitEntityDrawAsync(current, next, packJson, summaryJson, result, definition.Items,
             current.Freeze?.DrawYear ?? store.Clock.GetUtcNow().Year, actor);
         var commitTime = clock.Elapsed;
         var now = await store.GetAsync(Id) ?? next;
@@ -236,7 +241,7 @@ public sealed class TaskGrain(
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
-                "Task {Task}: entity draw {Outcome}, {Drawn} drawn over {Partitions} partitions; phases (cumulative s): census {Census:F2}, scan {Scan:F2}, merge {Merge:F2}, pack json {Pack:F2}, commit {Commit:F2}",
+                "Task {Task}: entity draw {Outcome}, {Drawn} drawn over {Partitions} partitions; phases (cumulative s): census read + plan {Census:F2}, scan {Scan:F2}, merge {Merge:F2}, pack json {Pack:F2}, commit {Commit:F2}",
                 Id, outcome, drawn, partitions, censusTime.TotalSeconds, scanTime.TotalSeconds, mergeTime.TotalSeconds, packTime.TotalSeconds, commitTime.TotalSeconds);
         }
         return TaskReply.Ok(now.Status, now.Version);
@@ -248,7 +253,7 @@ public sealed class TaskGrain(
         if (current is null) return TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'.");
         if (!actor.CanActFor(Roles.Scheduler, current.LeadDepartment))
             return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{current.LeadDepartment}' (or platform admins) run its draws.");
-        if (await store.GetRecordAsync(Id, DrawStore.InspectorKind) is not null) return TaskReply.Ok(current.Status, current.Version);
+        if (await store.RecordExistsAsync(Id, DrawStore.InspectorKind)) return TaskReply.Ok(current.Status, current.Version);
         if (current.Status != TaskStates.EntitiesDrawn) return TaskReply.Illegal(current.Status, "draw-inspectors");
         var entityRecord = await store.GetRecordAsync(Id, DrawStore.EntityKind)
             ?? throw new InvalidOperationException($"task {Id} is entities_drawn without an entity draw record");

@@ -64,7 +64,7 @@ public sealed class TaskVersionConflictException(string taskId) : Exception($"Ta
 
 /// <summary>
 /// SQL for tasks and draws. Every method that writes does so in one transaction together with its audit line;
-/// the frozen population is built inside the database (INSERT … SELECT) and streamed out in canonical order.
+/// the frozen population is kept as chunks of its canonical snapshot (docs/draw-service.md).
 /// </summary>
 public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock)
 {
@@ -172,87 +172,219 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         row.SecretCommitment, row.EntropyJson, row.BeaconJson, row.DefinitionJson,
     };
 
+    /// <summary>Members per snapshot chunk (the last chunk of a task may be shorter).</summary>
+    public const int ChunkSize = 65_536;
+
     /// <summary>
-    /// Freezes the population in one transaction: builds draw_population by INSERT … SELECT from market_entities
-    /// (ordinal = position in byte order of credit code), marks members over their yearly cap, hashes the canonical
-    /// snapshot by streaming it in order, and moves the task to frozen with both hashes. Returns the new row.
+    /// Freezes the population in one transaction: reads the matching entities once (unordered; PostgreSQL streams them
+    /// by binary COPY), sorts them by member id in byte order, writes the canonical snapshot as chunks while hashing it
+    /// incrementally and computing the entity draw's census, stores the exclusions (members over their yearly cap) and
+    /// the census, and moves the task to frozen with the hash. Returns the new row.
     /// </summary>
     public Task<TaskRow> FreezeAsync(TaskRow before, Func<string, long, FreezeSummary, TaskRow> after, int drawYear, int yearlyCap,
         int partitionSize, Actor actor, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
             var definition = before.Definition;
+            var classes = definition.Filter.CreditClasses;
             var p = new DynamicParameters();
             p.Add("task", before.TaskId);
             p.Add("year", drawYear);
             p.Add("cap", yearlyCap);
-            var where = new StringBuilder("e.status = 'open'");
-            where.Append(store.IsPostgres
-                ? " AND e.credit_code ~ '^[0-9A-Z]{18}$'"
-                : " AND length(e.credit_code) = 18 AND e.credit_code NOT GLOB '*[^0-9A-Z]*'");
-            where.Append(" AND e.credit_class IN (").Append(InList(p, "c", definition.Filter.CreditClasses)).Append(')');
-            if (definition.Filter.DivisionPrefix is { } division)
-            {
-                p.Add("division", division + "%");
-                where.Append(" AND e.division_code LIKE @division");
-            }
-            if (definition.Filter.IndustryPrefixes.Count > 0)
-            {
-                where.Append(" AND (").Append(string.Join(" OR ", definition.Filter.IndustryPrefixes.Select((x, i) =>
-                {
-                    p.Add($"ind{i}", x + "%");
-                    return $"e.industry_code LIKE @ind{i}";
-                }))).Append(')');
-            }
-            if (definition.Filter.EntityTypes.Count > 0)
-                where.Append(" AND e.entity_type IN (").Append(InList(p, "t", definition.Filter.EntityTypes)).Append(')');
-            var weightCase = new StringBuilder("CASE e.credit_class");
-            foreach (var (c, i) in definition.Filter.CreditClasses.Select((c, i) => (c, i)))
-            {
-                p.Add($"w{i}", definition.WeightMicros(c));
-                weightCase.Append($" WHEN @c{i} THEN @w{i}");
-            }
-            weightCase.Append(" END");
             var items = InList(p, "item", definition.Items);
-            var order = store.IsPostgres ? "e.credit_code COLLATE \"C\"" : "e.credit_code";
-
-            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM draw_population WHERE task_id = @task", p, tx, cancellationToken: ct));
-            var count = await connection.ExecuteAsync(new CommandDefinition(
+            var overCap = new HashSet<UInt128>();
+            foreach (var member in await connection.QueryAsync<string>(new CommandDefinition(
                 $"""
-                INSERT INTO draw_population (task_id, ordinal, member_id, stratum, weight_micros, exclusion)
-                SELECT @task, row_number() OVER (ORDER BY {order}), e.credit_code, e.credit_class, {weightCase},
-                       CASE WHEN capped.member_id IS NULL THEN NULL ELSE '{YearlyCapReason}' END
-                FROM market_entities e
-                LEFT JOIN (
-                    SELECT DISTINCT member_id FROM (
-                        SELECT member_id, item_code FROM draw_burden
-                        WHERE draw_year = @year AND item_code IN ({items})
-                        GROUP BY member_id, item_code HAVING count(*) >= @cap) over_cap
-                ) capped ON capped.member_id = e.credit_code
-                WHERE {where}
-                """, p, tx, commandTimeout: 3600, cancellationToken: ct));
+                SELECT DISTINCT member_id FROM (
+                    SELECT member_id, item_code FROM draw_burden
+                    WHERE draw_year = @year AND item_code IN ({items})
+                    GROUP BY member_id, item_code HAVING count(*) >= @cap) over_cap
+                """, p, tx, cancellationToken: ct)))
+            {
+                if (SnapshotChunks.TryEncode(member, out var code)) overCap.Add(code);
+            }
 
-            var excluded = (await connection.QueryAsync<(string Reason, long Count)>(new CommandDefinition(
-                "SELECT exclusion, count(*) FROM draw_population WHERE task_id = @task AND exclusion IS NOT NULL GROUP BY exclusion ORDER BY exclusion",
-                p, tx, cancellationToken: ct))).Select(x => new ExclusionCount(x.Reason, x.Count)).ToArray();
+            var collected = new CollectedPopulation(classes);
+            if (connection is NpgsqlConnection npgsql) await ReadPopulationCopyAsync(npgsql, definition, collected, ct);
+            else await ReadPopulationSqliteAsync(connection, tx, definition, collected, ct);
+            var (ids, classOf) = collected.Sorted();
+
+            var exclusions = new List<MemberExclusion>();
+            for (var i = 0; i < ids.Length; i++)
+            {
+                if (overCap.Count > 0 && overCap.Contains(ids[i])) exclusions.Add(new MemberExclusion(SnapshotChunks.DecodeToString(ids[i]), YearlyCapReason));
+            }
+            // The census needs the strata, mode and exclusions only; the seed (unknown before the ceremony) plays no part.
+            var censusSetup = new EntityDrawSetup(new byte[32], before.TaskId, DrawPrimitives.AlgorithmVersion, definition.ToDrawParameters(exclusions));
+            var weights = classes.Select(definition.WeightMicros).ToArray();
+            var chunkCount = Math.Max(1, (ids.Length + ChunkSize - 1) / ChunkSize);
+            var chunks = new byte[chunkCount][];
+            var censuses = new DrawCensus[chunkCount];
+            Parallel.For(0, chunkCount, c =>
+            {
+                var from = c * ChunkSize;
+                var length = Math.Min(ChunkSize, ids.Length - from);
+                var members = new PopulationMember[length];
+                chunks[c] = SnapshotChunks.Build(c, ids.AsSpan(from, length), classOf.AsSpan(from, length), classes, weights, members);
+                censuses[c] = EntityDraw.Census(censusSetup, members);
+            });
+            var census = EntityDraw.MergeCensus(censusSetup, censuses);
 
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var streamed = await StreamSnapshotAsync(connection, tx, before.TaskId, bytes =>
-            {
-                hash.AppendData(bytes.Span);
-                return ValueTask.CompletedTask;
-            }, ct);
-            if (streamed != count) throw new InvalidOperationException($"snapshot of {before.TaskId}: inserted {count} rows, streamed {streamed}");
+            foreach (var chunk in chunks) hash.AppendData(chunk);
             var sha = DrawPrimitives.Hex(hash.GetHashAndReset());
+
+            foreach (var table in new[] { "draw_snapshot_chunks", "draw_exclusions", "draw_censuses" })
+                await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE task_id = @task", p, tx, cancellationToken: ct));
+            await BulkInsertAsync(connection, tx, "draw_snapshot_chunks", ["task_id", "chunk_no", "first_member", "member_count", "data"],
+                chunks.Select((data, c) => new object?[]
+                {
+                    before.TaskId, c, ids.Length == 0 ? "" : SnapshotChunks.DecodeToString(ids[c * ChunkSize]),
+                    Math.Min(ChunkSize, ids.Length - c * ChunkSize), data,
+                }), ct);
+            await BulkInsertAsync(connection, tx, "draw_exclusions", ["task_id", "member_id", "reason"],
+                exclusions.Select(e => new object?[] { before.TaskId, e.MemberId, e.Reason }), ct);
+            await connection.ExecuteAsync(new CommandDefinition("INSERT INTO draw_censuses (task_id, census_json) VALUES (@task, @json)",
+                new { task = before.TaskId, json = ToJson(DrawExchange.Export(census)) }, tx, cancellationToken: ct));
+
+            var excluded = census.ExcludedByReason.Select(x => new ExclusionCount(x.Key, x.Value)).ToArray();
             var summary = new FreezeSummary(drawYear, yearlyCap, excluded, clock.GetUtcNow());
-            var next = after(sha, count, summary) with
+            var chunksPerCall = Math.Max(1, partitionSize / ChunkSize);
+            var next = after(sha, ids.Length, summary) with
             {
-                PartitionCount = (int)Math.Max(1, (count + partitionSize - 1) / partitionSize),
+                PartitionCount = Math.Max(1, (chunkCount + chunksPerCall - 1) / chunksPerCall),
             };
             await UpdateRowAsync(connection, tx, before, next, ct);
             await audit.AppendAsync(connection, tx, actor, "task.freeze", "task", next.TaskId, next.LeadDepartment, AuditView(before), AuditView(next));
             return next;
         }, ct);
+
+    /// <summary>The filter of the freeze (docs/draw-service.md), with values as parameters (SQLite) or quoted literals (COPY takes no parameters).</summary>
+    private static string PopulationWhere(TaskDefinition definition, Func<string, string> value)
+    {
+        var filter = definition.Filter;
+        var where = new StringBuilder("e.status = 'open'");
+        where.Append(" AND e.credit_class IN (").Append(string.Join(", ", filter.CreditClasses.Select(value))).Append(')');
+        if (filter.DivisionPrefix is { } division) where.Append(" AND e.division_code LIKE ").Append(value(division + "%"));
+        if (filter.IndustryPrefixes.Count > 0)
+            where.Append(" AND (").Append(string.Join(" OR ", filter.IndustryPrefixes.Select(x => "e.industry_code LIKE " + value(x + "%")))).Append(')');
+        if (filter.EntityTypes.Count > 0)
+            where.Append(" AND e.entity_type IN (").Append(string.Join(", ", filter.EntityTypes.Select(value))).Append(')');
+        return where.ToString();
+    }
+
+    /// <summary>A PostgreSQL string literal under standard_conforming_strings (set on for the transaction): quotes doubled, nothing else special.</summary>
+    private static string Literal(string text) => text.Contains('\0', StringComparison.Ordinal)
+        ? throw new ArgumentException("a filter value contains NUL", nameof(text))
+        : "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>Streams (credit code, class) of the matching entities by binary COPY and parses the wire format directly.</summary>
+    private static async Task ReadPopulationCopyAsync(NpgsqlConnection connection, TaskDefinition definition, CollectedPopulation into, CancellationToken ct)
+    {
+        await using (var set = new NpgsqlCommand("SET LOCAL standard_conforming_strings = on", connection)) await set.ExecuteNonQueryAsync(ct);
+        var sql = $"COPY (SELECT e.credit_code, e.credit_class FROM market_entities e WHERE {PopulationWhere(definition, Literal)}) TO STDOUT (FORMAT BINARY)";
+        await using var stream = await connection.BeginRawBinaryCopyAsync(sql, ct);
+        var buffer = new byte[1 << 20];
+        int filled = 0, at = 0;
+        var headerDone = false;
+        while (true)
+        {
+            var read = await stream.ReadAsync(buffer.AsMemory(filled), ct);
+            filled += read;
+            if (!headerDone)
+            {
+                if (filled < 19) { if (read == 0) throw new InvalidOperationException("COPY ended before its header"); continue; }
+                var extension = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(15));
+                at = 19 + extension;
+                headerDone = true;
+            }
+            var done = into.AddCopyTuples(buffer.AsSpan(0, filled), ref at);
+            if (done) return;
+            if (read == 0) throw new InvalidOperationException("COPY ended without its trailer");
+            // Keep the unparsed tail at the front of the buffer; grow it for a tuple larger than the buffer.
+            var tail = filled - at;
+            if (tail == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+            buffer.AsSpan(at, tail).CopyTo(buffer);
+            filled = tail;
+            at = 0;
+        }
+    }
+
+    private static async Task ReadPopulationSqliteAsync(DbConnection connection, DbTransaction tx, TaskDefinition definition, CollectedPopulation into, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandTimeout = 3600;
+        var n = 0;
+        var where = PopulationWhere(definition, v =>
+        {
+            var name = "@f" + (n++).ToString(CultureInfo.InvariantCulture);
+            AddParameter(command, name, v);
+            return name;
+        });
+        command.CommandText = $"SELECT e.credit_code, e.credit_class FROM market_entities e WHERE {where}";
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        while (await reader.ReadAsync(ct))
+            into.Add(Encoding.UTF8.GetBytes(reader.GetString(0)), Encoding.UTF8.GetBytes(reader.GetString(1)));
+    }
+
+    /// <summary>(id code, class index) pairs as read; members whose id is not 18 × [0-9A-Z] are not part of any population.</summary>
+    private sealed class CollectedPopulation(IReadOnlyList<string> classes)
+    {
+        private readonly byte[][] _classes = classes.Select(c => Encoding.UTF8.GetBytes(c)).ToArray();
+        private UInt128[] _ids = new UInt128[1 << 16];
+        private byte[] _classOf = new byte[1 << 16];
+        private int _count;
+
+        public void Add(ReadOnlySpan<byte> id, ReadOnlySpan<byte> creditClass)
+        {
+            if (!SnapshotChunks.TryEncode(id, out var code)) return;
+            var c = 0;
+            while (c < _classes.Length && !creditClass.SequenceEqual(_classes[c])) c++;
+            if (c == _classes.Length) throw new InvalidOperationException($"the population query returned class '{Encoding.UTF8.GetString(creditClass)}' outside the filter");
+            if (_count == _ids.Length)
+            {
+                Array.Resize(ref _ids, _count * 2);
+                Array.Resize(ref _classOf, _count * 2);
+            }
+            _ids[_count] = code;
+            _classOf[_count++] = (byte)c;
+        }
+
+        /// <summary>Parses complete COPY BINARY tuples of two text fields from <paramref name="at"/>; true at the trailer.</summary>
+        public bool AddCopyTuples(ReadOnlySpan<byte> data, ref int at)
+        {
+            while (true)
+            {
+                if (data.Length - at < 2) return false;
+                var fields = System.Buffers.Binary.BinaryPrimitives.ReadInt16BigEndian(data[at..]);
+                if (fields == -1) return true;
+                if (fields != 2) throw new InvalidOperationException($"COPY tuple with {fields} fields");
+                var p = at + 2;
+                if (data.Length - p < 4) return false;
+                var idLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(data[p..]);
+                if (idLength < 0 || data.Length - p - 4 < idLength + 4) return false;
+                var id = data.Slice(p + 4, idLength);
+                p += 4 + idLength;
+                var classLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(data[p..]);
+                if (classLength < 0 || data.Length - p - 4 < classLength) return false;
+                Add(id, data.Slice(p + 4, classLength));
+                at = p + 4 + classLength;
+            }
+        }
+
+        public (UInt128[] Ids, byte[] ClassOf) Sorted()
+        {
+            var ids = _ids[.._count];
+            var classOf = _classOf[.._count];
+            Array.Sort(ids, classOf);
+            for (var i = 1; i < ids.Length; i++)
+            {
+                if (ids[i] == ids[i - 1]) throw new InvalidOperationException($"member {SnapshotChunks.DecodeToString(ids[i])} appears twice in the population");
+            }
+            return (ids, classOf);
+        }
+    }
 
     private static string InList(DynamicParameters p, string prefix, IReadOnlyList<string> values)
     {
@@ -260,87 +392,87 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         return values.Count == 0 ? "NULL" : string.Join(", ", values.Select((_, i) => $"@{prefix}{i}"));
     }
 
-    /// <summary>Streams the canonical snapshot CSV (docs/draw-spec.md §4) of a frozen population to <paramref name="sink"/>; returns the member count.</summary>
+    /// <summary>
+    /// Streams the canonical snapshot CSV (docs/draw-spec.md §4) of a frozen population to <paramref name="sink"/>: the
+    /// concatenation of its chunks in order. Returns the number of bytes written.
+    /// </summary>
     public async Task<long> StreamSnapshotAsync(string taskId, Func<ReadOnlyMemory<byte>, ValueTask> sink, CancellationToken ct)
     {
         await using var connection = await store.OpenAsync(ct);
-        return await StreamSnapshotAsync(connection, null, taskId, sink, ct);
-    }
-
-    private static async Task<long> StreamSnapshotAsync(DbConnection connection, DbTransaction? tx, string taskId,
-        Func<ReadOnlyMemory<byte>, ValueTask> sink, CancellationToken ct)
-    {
         await using var command = connection.CreateCommand();
-        command.Transaction = tx;
         command.CommandTimeout = 3600;
-        command.CommandText = "SELECT member_id, stratum, weight_micros FROM draw_population WHERE task_id = @task ORDER BY ordinal";
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "task";
-        parameter.Value = taskId;
-        command.Parameters.Add(parameter);
+        command.CommandText = "SELECT data FROM draw_snapshot_chunks WHERE task_id = @task ORDER BY chunk_no";
+        AddParameter(command, "task", taskId);
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
-        var buffer = new byte[1 << 16];
-        var used = Encoding.ASCII.GetBytes(PopulationSnapshot.Header + "\n", buffer);
-        long count = 0;
-        string? previous = null;
+        long bytes = 0;
         while (await reader.ReadAsync(ct))
         {
-            var member = new PopulationMember(reader.GetString(0), reader.GetString(1), reader.GetInt64(2));
-            if (member.Problem() is { } problem) throw new InvalidOperationException($"frozen population of {taskId}: {problem}");
-            if (previous is not null && string.CompareOrdinal(previous, member.MemberId) >= 0)
-                throw new InvalidOperationException($"frozen population of {taskId}: member ids are not in byte order at {member.MemberId}");
-            previous = member.MemberId;
-            if (buffer.Length - used < 64)
-            {
-                await sink(buffer.AsMemory(0, used));
-                used = 0;
-            }
-            used += Encoding.ASCII.GetBytes(member.MemberId, buffer.AsSpan(used));
-            buffer[used++] = (byte)',';
-            used += Encoding.ASCII.GetBytes(member.Stratum, buffer.AsSpan(used));
-            buffer[used++] = (byte)',';
-            used += Encoding.ASCII.GetBytes(member.WeightText, buffer.AsSpan(used));
-            buffer[used++] = (byte)'\n';
-            count++;
+            var data = (byte[])reader.GetValue(0);
+            await sink(data);
+            bytes += data.Length;
         }
-        if (used > 0) await sink(buffer.AsMemory(0, used));
-        return count;
+        return bytes;
     }
 
+    /// <summary>The members excluded at freeze, in member id order (the order of the pack's parameters).</summary>
     public async Task<IReadOnlyList<MemberExclusion>> ExclusionsAsync(string taskId, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<(string MemberId, string Reason)>(new CommandDefinition(
-            "SELECT member_id, exclusion FROM draw_population WHERE task_id = @taskId AND exclusion IS NOT NULL ORDER BY ordinal",
-            new { taskId }, cancellationToken: ct));
+        var rows = (await connection.QueryAsync<(string MemberId, string Reason)>(new CommandDefinition(
+            "SELECT member_id, reason FROM draw_exclusions WHERE task_id = @taskId", new { taskId }, cancellationToken: ct))).AsList();
+        rows.Sort((a, b) => string.CompareOrdinal(a.MemberId, b.MemberId));
         return rows.Select(r => new MemberExclusion(r.MemberId, r.Reason)).ToArray();
     }
 
-    /// <summary>One partition of the frozen population: ordinals in (from, to].</summary>
-    public async Task<PopulationMember[]> ReadPartitionAsync(string taskId, long fromExclusive, long toInclusive, CancellationToken ct = default)
+    /// <summary>The census computed at freeze (columns of <see cref="DrawExchange"/>).</summary>
+    public async Task<CensusColumns> CensusAsync(string taskId, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
-        await using var command = connection.CreateCommand();
-        command.CommandTimeout = 3600;
-        command.CommandText =
-            "SELECT member_id, stratum, weight_micros FROM draw_population WHERE task_id = @task AND ordinal > @lo AND ordinal <= @hi";
-        AddParameter(command, "task", taskId);
-        AddParameter(command, "lo", fromExclusive);
-        AddParameter(command, "hi", toInclusive);
-        var members = new PopulationMember[Math.Max(0, toInclusive - fromExclusive)];
-        var n = 0;
-        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
-        // Strata repeat: intern them per partition so a million members share four strings.
-        var strata = new Dictionary<string, string>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(ct))
+        var json = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT census_json FROM draw_censuses WHERE task_id = @taskId", new { taskId }, cancellationToken: ct))
+            ?? throw new InvalidOperationException($"task {taskId} has no census: it was frozen before snapshot chunks existed (0006) and must be frozen again");
+        return JsonSerializer.Deserialize<CensusColumns>(json, Json)!;
+    }
+
+    public async Task<int> ChunkCountAsync(string taskId, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT count(*) FROM draw_snapshot_chunks WHERE task_id = @taskId", new { taskId }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Chunks [<paramref name="firstChunk"/>, <paramref name="firstChunk"/> + <paramref name="count"/>) of a frozen snapshot,
+    /// strictly parsed into members (strata equal to <paramref name="strata"/> share those strings).
+    /// </summary>
+    public async Task<PopulationMember[]> ReadChunksAsync(string taskId, int firstChunk, int count, IReadOnlyList<string> strata, CancellationToken ct = default)
+    {
+        var chunks = new List<(int ChunkNo, int Members, byte[] Data)>(count);
+        await using (var connection = await store.OpenAsync(ct))
         {
-            // Sequential access: columns must be read in order.
-            var id = reader.GetString(0);
-            var stratum = reader.GetString(1);
-            if (!strata.TryGetValue(stratum, out var shared)) strata[stratum] = shared = stratum;
-            members[n++] = new PopulationMember(id, shared, reader.GetInt64(2));
+            await using var command = connection.CreateCommand();
+            command.CommandTimeout = 3600;
+            command.CommandText =
+                "SELECT chunk_no, member_count, data FROM draw_snapshot_chunks WHERE task_id = @task AND chunk_no >= @lo AND chunk_no < @hi ORDER BY chunk_no";
+            AddParameter(command, "task", taskId);
+            AddParameter(command, "lo", firstChunk);
+            AddParameter(command, "hi", firstChunk + count);
+            await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+            while (await reader.ReadAsync(ct))
+                chunks.Add((Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture), (byte[])reader.GetValue(2)));
         }
-        return n == members.Length ? members : members[..n];
+        if (chunks.Count != count || chunks.Select((c, i) => c.ChunkNo != firstChunk + i).Any(x => x))
+            throw new InvalidOperationException($"snapshot of {taskId}: expected chunks {firstChunk}..{firstChunk + count - 1}, found {chunks.Count}");
+        var members = new PopulationMember[chunks.Sum(c => c.Members)];
+        var offsets = new int[chunks.Count];
+        for (var i = 1; i < chunks.Count; i++) offsets[i] = offsets[i - 1] + chunks[i - 1].Members;
+        Parallel.For(0, chunks.Count, i =>
+        {
+            var (chunkNo, expected, data) = chunks[i];
+            var n = SnapshotChunks.Parse(data, chunkNo == 0, strata, members.AsSpan(offsets[i], expected));
+            if (n != expected) throw new InvalidOperationException($"snapshot of {taskId}: chunk {chunkNo} holds {n} members, recorded {expected}");
+        });
+        return members;
     }
 
     private static void AddParameter(DbCommand command, string name, object value)
@@ -349,6 +481,22 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         parameter.ParameterName = name;
         parameter.Value = value;
         command.Parameters.Add(parameter);
+    }
+
+    /// <summary>Whether a draw of <paramref name="kind"/> is committed (without reading the record itself).</summary>
+    public async Task<bool> RecordExistsAsync(string taskId, string kind, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM draw_records WHERE task_id = @taskId AND kind = @kind", new { taskId, kind }, cancellationToken: ct)) > 0;
+    }
+
+    /// <summary>The summary written with the entity record (null when there is none, or it predates summaries).</summary>
+    public async Task<string?> EntitySummaryAsync(string taskId, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT summary_json FROM draw_records WHERE task_id = @taskId AND kind = @kind", new { taskId, kind = EntityKind }, cancellationToken: ct));
     }
 
     public async Task<DrawRecordRow?> GetRecordAsync(string taskId, string kind, CancellationToken ct = default)
@@ -365,11 +513,11 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     /// Commits the entity draw once: the record (the pack), the drawn entities, the burden ledger and the task's move
     /// to entities_drawn, with the audit line, in one transaction. False when a record exists already (nothing written).
     /// </summary>
-    public Task<bool> CommitEntityDrawAsync(TaskRow before, TaskRow after, string packJson, EntityDrawResult result,
+    public Task<bool> CommitEntityDrawAsync(TaskRow before, TaskRow after, string packJson, string summaryJson, EntityDrawResult result,
         IReadOnlyList<string> items, int drawYear, Actor actor, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
-            if (!await InsertRecordAsync(connection, tx, after.TaskId, EntityKind, packJson, null, actor, ct)) return false;
+            if (!await InsertRecordAsync(connection, tx, after.TaskId, EntityKind, packJson, null, summaryJson, actor, ct)) return false;
             await BulkInsertAsync(connection, tx, "drawn_entities", ["task_id", "rank", "member_id", "stratum", "draw_key", "probability"],
                 result.Drawn.Select(d => new object?[] { after.TaskId, d.Rank, d.MemberId, d.Stratum, d.Key, d.InclusionProbability }), ct);
             await BulkInsertAsync(connection, tx, "draw_burden", ["member_id", "item_code", "draw_year", "task_id"],
@@ -385,7 +533,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         Actor actor, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
-            if (!await InsertRecordAsync(connection, tx, after.TaskId, InspectorKind, sectionJson, poolJson, actor, ct)) return false;
+            if (!await InsertRecordAsync(connection, tx, after.TaskId, InspectorKind, sectionJson, poolJson, null, actor, ct)) return false;
             var now = clock.GetUtcNow();
             await BulkInsertAsync(connection, tx, "drawn_teams",
                 ["task_id", "rank", "member_id", "position", "certificate_no", "department_code", "is_lead", "status", "drawn_at"],
@@ -400,7 +548,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         }, ct);
 
     private async Task<bool> InsertRecordAsync(DbConnection connection, DbTransaction tx, string taskId, string kind, string recordJson,
-        string? poolJson, Actor actor, CancellationToken ct)
+        string? poolJson, string? summaryJson, Actor actor, CancellationToken ct)
     {
         var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM draw_records WHERE task_id = @taskId AND kind = @kind", new { taskId, kind }, tx, cancellationToken: ct));
@@ -408,9 +556,9 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         // The primary key makes a concurrent second commit fail and roll back whole, never write twice.
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO draw_records (task_id, kind, record_json, pool_json, committed_by, committed_at)
-            VALUES (@taskId, @kind, @recordJson, @poolJson, @by, @at)
-            """, new { taskId, kind, recordJson, poolJson, by = actor.Username, at = clock.GetUtcNow() }, tx, cancellationToken: ct));
+            INSERT INTO draw_records (task_id, kind, record_json, pool_json, summary_json, committed_by, committed_at)
+            VALUES (@taskId, @kind, @recordJson, @poolJson, @summaryJson, @by, @at)
+            """, new { taskId, kind, recordJson, poolJson, summaryJson, by = actor.Username, at = clock.GetUtcNow() }, tx, cancellationToken: ct));
         return true;
     }
 
@@ -432,6 +580,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                         case long l: await writer.WriteAsync(l, NpgsqlTypes.NpgsqlDbType.Bigint, ct); break;
                         case bool b: await writer.WriteAsync(b, NpgsqlTypes.NpgsqlDbType.Boolean, ct); break;
                         case DateTimeOffset d: await writer.WriteAsync(d.ToUniversalTime(), NpgsqlTypes.NpgsqlDbType.TimestampTz, ct); break;
+                        case byte[] bytes: await writer.WriteAsync(bytes, NpgsqlTypes.NpgsqlDbType.Bytea, ct); break;
                         case null: await writer.WriteNullAsync(ct); break;
                         default: throw new ArgumentException($"cannot COPY a {value.GetType()}", nameof(rows));
                     }

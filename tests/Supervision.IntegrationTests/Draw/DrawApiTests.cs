@@ -133,7 +133,10 @@ public sealed class DrawApiTests(PostgresServer server)
         Assert.Equal(open, PopulationSnapshot.ParseCanonicalCsv(csv).LongLength);
 
         // The draw reports the exclusions and never draws an excluded member.
-        var pack = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        var summary = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        Assert.Equal(5, summary.GetProperty("exclusions")[0].GetProperty("count").GetInt64());
+        var pack = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}/draw/pack"), HttpStatusCode.OK);
+        Assert.Equal(pack.GetProperty("entityDraw").GetProperty("result").GetProperty("drawn").GetArrayLength(), summary.GetProperty("drawnCount").GetInt32());
         var result = pack.GetProperty("entityDraw").GetProperty("result");
         Assert.Equal(5, result.GetProperty("exclusions")[0].GetProperty("count").GetInt64());
         var excludedIds = pack.GetProperty("entityDraw").GetProperty("parameters").GetProperty("exclusions").EnumerateArray()
@@ -236,7 +239,8 @@ public sealed class DrawApiTests(PostgresServer server)
         await using var platform = await StartAsync(server, "draw_infeasible");
         using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
         var id = await FrozenTaskAsync(scheduler, Draft(items: ["NOBODY"]));
-        var pack = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        var pack = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}/draw/pack"), HttpStatusCode.OK);
         var first = pack.GetProperty("entityDraw").GetProperty("result").GetProperty("drawn")[0].GetProperty("memberId").GetString()!;
 
         var problem = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.UnprocessableEntity);
@@ -268,7 +272,7 @@ public sealed class DrawApiTests(PostgresServer server)
 
         var rerun = await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null);
         Assert.Equal(HttpStatusCode.OK, rerun.StatusCode);
-        Assert.Equal(Assert.Single(platform.Faults.Aborted), await rerun.Content.ReadAsStringAsync());
+        Assert.Equal(Assert.Single(platform.Faults.Aborted), await scheduler.GetStringAsync($"/api/tasks/{id}/draw/pack"));
 
         platform.Faults.FailNext = true;
         Assert.Equal(HttpStatusCode.InternalServerError, (await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null)).StatusCode);
@@ -294,8 +298,11 @@ public sealed class DrawApiTests(PostgresServer server)
         // A new process on the same database: the task grain reactivates from storage and the read model.
         await using var second = await DrawPlatform.StartAsync(connectionString, seed: false);
         using var again = await second.Host.UserAsync("sched-d1", "scheduler", "D1");
-        var pack = await ReadAsync(await again.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        var summary = await ReadAsync(await again.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        Assert.Equal(commitment, summary.GetProperty("secretCommitment").GetString());
+        var pack = await ReadAsync(await again.GetAsync($"/api/tasks/{id}/draw/pack"), HttpStatusCode.OK);
         Assert.Equal(commitment, pack.GetProperty("secretCommitment").GetString());
+        Assert.Equal(pack.GetProperty("revealedSecret").GetString(), summary.GetProperty("revealedSecret").GetString());
         var csv = await again.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
         Assert.True(DrawVerifier.Verify(pack.GetRawText(), csv).Passed);
     }

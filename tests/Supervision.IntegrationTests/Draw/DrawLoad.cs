@@ -111,9 +111,9 @@ public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
         var entropy = step.Elapsed;
 
         step.Restart();
-        var pack = await DrawPlatform.ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        var summary = await DrawPlatform.ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         var draw = step.Elapsed;
-        var drawn = pack.GetProperty("entityDraw").GetProperty("result").GetProperty("drawn").GetArrayLength();
+        var drawn = summary.GetProperty("drawnCount").GetInt32();
         var whole = total.Elapsed;
 
         step.Restart();
@@ -122,6 +122,7 @@ public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
         var downloads = step.Elapsed;
         step.Restart();
         var report = DrawVerifier.Verify(packText, csv);
+        Assert.Equal(frozen.GetProperty("population").GetProperty("sha256").GetString(), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(csv)));
         var verify = step.Elapsed;
         Assert.True(report.Passed, report.ToString());
 

@@ -1,0 +1,155 @@
+using System.Text;
+
+namespace Supervision.Core.Draw;
+
+/// <summary>
+/// The canonical snapshot (docs/draw-spec.md §4) cut into chunks of whole lines: chunk 0 starts with the header line,
+/// every chunk ends with LF, and the concatenation of the chunks in order is exactly the canonical file, so the
+/// published SHA-256 is computed over the chunks as they are written and the download is their concatenation.
+/// Member ids travel as <see cref="UInt128"/> base-36 codes (18 characters of [0-9A-Z]); because the digit values
+/// follow ASCII order, numeric order of the codes is the ordinal order of the ids.
+/// </summary>
+public static class SnapshotChunks
+{
+    public const int IdLength = 18;
+
+    private static readonly byte[] HeaderLine = Encoding.ASCII.GetBytes(PopulationSnapshot.Header + "\n");
+
+    /// <summary>The 18-character id as a base-36 number; false when it is not 18 characters of [0-9A-Z].</summary>
+    public static bool TryEncode(ReadOnlySpan<byte> id, out UInt128 code)
+    {
+        code = UInt128.Zero;
+        if (id.Length != IdLength) return false;
+        foreach (var b in id)
+        {
+            int digit;
+            if (b is >= (byte)'0' and <= (byte)'9') digit = b - '0';
+            else if (b is >= (byte)'A' and <= (byte)'Z') digit = b - 'A' + 10;
+            else return false;
+            code = code * 36 + (uint)digit;
+        }
+        return true;
+    }
+
+    public static bool TryEncode(string id, out UInt128 code)
+    {
+        Span<byte> bytes = stackalloc byte[IdLength];
+        if (id.Length != IdLength || Encoding.ASCII.GetByteCount(id) != IdLength) { code = default; return false; }
+        Encoding.ASCII.GetBytes(id, bytes);
+        return TryEncode(bytes, out code);
+    }
+
+    /// <summary>Writes the 18 ASCII characters of <paramref name="code"/> into <paramref name="into"/>.</summary>
+    public static void Decode(UInt128 code, Span<byte> into)
+    {
+        for (var i = IdLength - 1; i >= 0; i--)
+        {
+            var digit = (int)(code % 36);
+            code /= 36;
+            into[i] = (byte)(digit < 10 ? '0' + digit : 'A' + digit - 10);
+        }
+    }
+
+    public static string DecodeToString(UInt128 code)
+    {
+        Span<byte> bytes = stackalloc byte[IdLength];
+        Decode(code, bytes);
+        return Encoding.ASCII.GetString(bytes);
+    }
+
+    /// <summary>
+    /// Builds chunk <paramref name="chunkNo"/>: the canonical lines of <paramref name="ids"/> (sorted, strictly increasing)
+    /// with strata <paramref name="strata"/>[<paramref name="classOf"/>[i]] and the canonical weight text of that stratum,
+    /// preceded by the header line when it is chunk 0. Also returns the members (for the census).
+    /// </summary>
+    public static byte[] Build(int chunkNo, ReadOnlySpan<UInt128> ids, ReadOnlySpan<byte> classOf, IReadOnlyList<string> strata,
+        IReadOnlyList<long> weightMicros, Span<PopulationMember> members)
+    {
+        var strataBytes = strata.Select(s => Encoding.ASCII.GetBytes(s)).ToArray();
+        var weightBytes = weightMicros.Select(w => Encoding.ASCII.GetBytes(Weights.Format(w))).ToArray();
+        long size = chunkNo == 0 ? HeaderLine.Length : 0;
+        foreach (var c in classOf) size += IdLength + 3 + strataBytes[c].Length + weightBytes[c].Length;
+        var data = new byte[size];
+        var at = 0;
+        if (chunkNo == 0)
+        {
+            HeaderLine.CopyTo(data, 0);
+            at = HeaderLine.Length;
+        }
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (i > 0 && ids[i] <= ids[i - 1]) throw new ArgumentException("member ids must be strictly increasing", nameof(ids));
+            var c = classOf[i];
+            var line = data.AsSpan(at);
+            Decode(ids[i], line);
+            members[i] = new PopulationMember(Encoding.ASCII.GetString(line[..IdLength]), strata[c], weightMicros[c]);
+            at += IdLength;
+            data[at++] = (byte)',';
+            strataBytes[c].CopyTo(data, at);
+            at += strataBytes[c].Length;
+            data[at++] = (byte)',';
+            weightBytes[c].CopyTo(data, at);
+            at += weightBytes[c].Length;
+            data[at++] = (byte)'\n';
+        }
+        return data;
+    }
+
+    /// <summary>
+    /// Strictly parses one chunk into <paramref name="into"/> (returns how many members): the header line first iff
+    /// <paramref name="first"/>, then canonical lines with increasing ids. Strata equal to one of <paramref name="strata"/>
+    /// share that string instance. Any deviation throws <see cref="FormatException"/>.
+    /// </summary>
+    public static int Parse(ReadOnlySpan<byte> chunk, bool first, IReadOnlyList<string> strata, Span<PopulationMember> into)
+    {
+        var strataBytes = strata.Select(s => Encoding.ASCII.GetBytes(s)).ToArray();
+        if (first)
+        {
+            if (!chunk.StartsWith(HeaderLine)) throw new FormatException($"The snapshot must start with the header line '{PopulationSnapshot.Header}'.");
+            chunk = chunk[HeaderLine.Length..];
+        }
+        var n = 0;
+        UInt128 previous = default;
+        var weights = new List<(byte[] Text, long Micros)>();
+        while (!chunk.IsEmpty)
+        {
+            var end = chunk.IndexOf((byte)'\n');
+            if (end < 0) throw new FormatException("A snapshot chunk must end with a line feed.");
+            var line = chunk[..end];
+            chunk = chunk[(end + 1)..];
+            if (line.Length < IdLength + 4 || line[IdLength] != (byte)',' || !TryEncode(line[..IdLength], out var code))
+                throw new FormatException($"Snapshot line '{Encoding.ASCII.GetString(line)}': expected an 18-character member id and a comma.");
+            if (n > 0 && code <= previous) throw new FormatException($"Snapshot line '{Encoding.ASCII.GetString(line)}': member ids must be strictly increasing.");
+            previous = code;
+            var rest = line[(IdLength + 1)..];
+            var comma = rest.IndexOf((byte)',');
+            if (comma < 0) throw new FormatException($"Snapshot line '{Encoding.ASCII.GetString(line)}': expected 3 fields.");
+            var stratumBytes = rest[..comma];
+            string? stratum = null;
+            for (var s = 0; s < strataBytes.Length; s++)
+            {
+                if (stratumBytes.SequenceEqual(strataBytes[s])) { stratum = strata[s]; break; }
+            }
+            stratum ??= Encoding.ASCII.GetString(stratumBytes);
+            if (!DrawPrimitives.IsValidStratum(stratum))
+                throw new FormatException($"Snapshot line '{Encoding.ASCII.GetString(line)}': stratum '{stratum}' is not 1-16 characters of [0-9A-Za-z_-].");
+            // Weights repeat (one per stratum in practice): parse each distinct text once.
+            var weightBytes = rest[(comma + 1)..];
+            var micros = 0L;
+            foreach (var (text, value) in weights)
+            {
+                if (weightBytes.SequenceEqual(text)) { micros = value; break; }
+            }
+            if (micros == 0)
+            {
+                var weightText = Encoding.ASCII.GetString(weightBytes);
+                if (!Weights.TryParseCanonical(weightText, out micros) || micros > Weights.MaxMicros)
+                    throw new FormatException($"Snapshot line '{Encoding.ASCII.GetString(line)}': weight '{weightText}' is not canonical.");
+                if (weights.Count < 16) weights.Add((weightBytes.ToArray(), micros));
+            }
+            var member = new PopulationMember(Encoding.ASCII.GetString(line[..IdLength]), stratum, micros);
+            into[n++] = member;
+        }
+        return n;
+    }
+}
