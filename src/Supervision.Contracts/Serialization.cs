@@ -10,6 +10,16 @@ public static class ContractSerialization
     /// stays free of Orleans code generation, and JSON tolerates added fields across versions. Silos and clients
     /// must both call this.
     /// </summary>
-    public static IServiceCollection AddSupervisionSerialization(this IServiceCollection services) =>
-        services.AddSerializer(s => s.AddJsonSerializer(isSupported: type => type.Namespace?.StartsWith("Supervision.Core", StringComparison.Ordinal) == true));
+    public static IServiceCollection AddSupervisionSerialization(this IServiceCollection services)
+    {
+        // Database errors may travel from a silo to a client as the cause of a failed call; without this their
+        // exception types are not serializable and the caller would see a codec error instead of the cause.
+        services.Configure<ExceptionSerializationOptions>(o =>
+        {
+            o.SupportedNamespacePrefixes.Add("Npgsql");
+            o.SupportedNamespacePrefixes.Add("Microsoft.Data.Sqlite");
+            o.SupportedNamespacePrefixes.Add("Supervision");
+        });
+        return services.AddSerializer(s => s.AddJsonSerializer(isSupported: type => type.Namespace?.StartsWith("Supervision.Core", StringComparison.Ordinal) == true));
+    }
 }

@@ -25,9 +25,11 @@ internal static class StorageTestClusters
     /// clustering); PostgreSQL uses the ADO.NET membership table for silos and client alike.
     /// </summary>
     public static async Task<TestCluster> StartAsync(
-        StorageProvider provider, string connectionString, string serviceId, short silos = 1, bool realSockets = false)
+        StorageProvider provider, string connectionString, string serviceId, short silos = 1, bool realSockets = false,
+        Action<TestClusterBuilder>? customize = null)
     {
         var builder = new TestClusterBuilder(silos);
+        customize?.Invoke(builder);
 
         // The harness connects its own silos and client in memory; a separate process-like client (the API in
         // production mode) needs the gateways on real loopback sockets.

@@ -1,0 +1,143 @@
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+using Supervision.Contracts.Tasks;
+using Supervision.Core.Directory;
+using Supervision.Core.Draw;
+using Supervision.Core.Identity;
+using Supervision.Core.Reference;
+using Supervision.Core.Tasks;
+using Supervision.Grains.Tasks;
+using Supervision.Infrastructure.Audit;
+using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Storage;
+using Supervision.IntegrationTests.Infrastructure;
+using Supervision.IntegrationTests.Storage;
+
+namespace Supervision.IntegrationTests.Draw;
+
+/// <summary>
+/// Holds the entity draw just before its commit, on whichever silo runs it, and says which silo that is — so the
+/// test can kill that silo while the draw is in flight. Static because the test cluster's silos share the process.
+/// </summary>
+public sealed class HoldBeforeCommit(ILocalSiloDetails silo) : IDrawFaults
+{
+    public static volatile bool Hold;
+    public static TaskCompletionSource<SiloAddress> Reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public static string? HeldRecord;
+
+    public async ValueTask BeforeCommitAsync(string taskId, string kind, string recordJson)
+    {
+        if (!Hold || kind != "entity")
+        {
+            return;
+        }
+
+        HeldRecord = recordJson;
+        Reached.TrySetResult(silo.SiloAddress);
+        await Task.Delay(Timeout.Infinite);
+    }
+
+    public sealed class Configurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.Services.AddSingleton<IDrawFaults, HoldBeforeCommit>();
+
+            // Declare a killed silo dead within seconds rather than the production minute, so the test is quick.
+            siloBuilder.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
+            });
+        }
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class DrawCrashTests(PostgresServer server)
+{
+    private static readonly Actor Scheduler = new("crash-scheduler", [Roles.Scheduler], "D1", null);
+
+    [PostgresFact]
+    public async Task A_silo_killed_during_the_entity_draw_leaves_no_record_and_the_rerun_on_another_silo_is_identical()
+    {
+        var database = await server.CreateDatabaseAsync("draw_crash");
+        await SchemaMigrator.MigrateAsync(StorageProvider.PostgreSql, database);
+        await SeedAsync(database);
+        HoldBeforeCommit.Hold = false;
+        HoldBeforeCommit.Reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        await using var cluster = await StorageTestClusters.StartAsync(StorageProvider.PostgreSql, database,
+            "draw-crash-" + Guid.NewGuid().ToString("N")[..6], silos: 3, customize: b => b.AddSiloBuilderConfigurator<HoldBeforeCommit.Configurator>());
+        var task = cluster.GrainFactory.GetGrain<ITaskGrain>("crash-task-1");
+        // Normalised exactly as the API does it (defaults applied, every class listed).
+        var (definition, errors) = TaskDefinitions.Normalize(
+            new TaskDraft("Crash test", "D1", [], ["I1"], null,
+                new SamplingRuleDraft("stratified", [new ClassQuota("A", 2, null), new ClassQuota("B", 5, null), new ClassQuota("C", 3, null), new ClassQuota("D", 2, null)], null, null),
+                2, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60), null, null),
+            ReferenceData.Default, DateOnly.FromDateTime(DateTime.UtcNow));
+        Assert.Empty(errors);
+        Assert.Equal(TaskReplyStatus.Created, (await task.Create(definition!, Scheduler)).Status);
+        Assert.Equal(TaskReplyStatus.Ok, (await task.Publish(Scheduler)).Status);
+        Assert.Equal(TaskReplyStatus.Ok, (await task.Freeze(Scheduler)).Status);
+        Assert.Equal(TaskReplyStatus.Ok, (await task.AddEntropy(new EntropyEntry("Witness Zhao", "2 7 1 8 2 8"), Scheduler)).Status);
+
+        HoldBeforeCommit.Hold = true;
+        var inFlight = task.DrawEntities(Scheduler);
+        var hosting = await HoldBeforeCommit.Reached.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        var victim = cluster.Silos.Single(s => s.SiloAddress.Equals(hosting));
+        await cluster.KillSiloAsync(victim);
+        // The caller never gets a success for the interrupted draw: either its call fails, or (forwarded through a
+        // surviving gateway) it is still waiting for an answer that cannot come.
+        await Task.WhenAny(inFlight, Task.Delay(TimeSpan.FromSeconds(10)));
+        Assert.False(inFlight.IsCompletedSuccessfully);
+        Assert.Equal(0, await CountAsync(database, "SELECT count(*) FROM draw_records"));
+        Assert.Equal(0, await CountAsync(database, "SELECT count(*) FROM drawn_entities"));
+
+        // The task reactivates on a surviving silo (after the cluster declares the victim dead) and draws again.
+        HoldBeforeCommit.Hold = false;
+        var reply = await StorageTestClusters.EventuallyAsync(async () =>
+        {
+            var r = await task.DrawEntities(Scheduler);
+            return r.Status == TaskReplyStatus.Ok ? r : throw new InvalidOperationException(r.Detail);
+        }, TimeSpan.FromMinutes(2));
+        Assert.Equal(TaskStates.EntitiesDrawn, reply.CurrentState);
+
+        await using var store = SqlStore.Create(StorageProvider.PostgreSql, database);
+        await using var connection = await store.OpenAsync();
+        var committed = await connection.ExecuteScalarAsync<string>("SELECT record_json FROM draw_records WHERE task_id = 'crash-task-1' AND kind = 'entity'");
+        Assert.Equal(HoldBeforeCommit.HeldRecord, committed);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM draw_records"));
+    }
+
+    private static async Task<long> CountAsync(string database, string sql)
+    {
+        await using var store = SqlStore.Create(StorageProvider.PostgreSql, database);
+        await using var connection = await store.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>(sql);
+    }
+
+    private static async Task SeedAsync(string database)
+    {
+        await using var store = SqlStore.Create(StorageProvider.PostgreSql, database);
+        var now = DateTimeOffset.UtcNow;
+        await using (var connection = await store.OpenAsync())
+        {
+            await connection.ExecuteAsync("INSERT INTO departments (code, name, created_at, updated_at) VALUES ('D1', 'Department D1', @now, @now)", new { now });
+            await connection.ExecuteAsync(
+                "INSERT INTO inspection_items (code, name, department_code, legal_basis, method, result_codes, created_at, updated_at) VALUES ('I1', 'I1', 'D1', 'test', 'on_site', '1,A', @now, @now)",
+                new { now });
+        }
+
+        var synthetic = new SyntheticDirectory(17, 2_000, 0);
+        using var csv = new MemoryStream();
+        synthetic.WriteEntitiesCsv(csv);
+        csv.Position = 0;
+        var importer = new DirectoryImporter(store, new AuditLog(store, TimeProvider.System), ReferenceData.Default, TimeProvider.System);
+        Assert.Equal("completed", (await importer.ImportEntitiesAsync(csv, "entities.csv", Actor.System("test"))).Status);
+    }
+}
