@@ -66,6 +66,18 @@ public sealed class DrawPlatform : IAsyncDisposable
         return platform;
     }
 
+    /// <summary>The same platform in the embedded mode: co-hosted silo, one SQLite file.</summary>
+    public static async Task<DrawPlatform> StartEmbeddedAsync()
+    {
+        var faults = new FaultBeforeCommit();
+        var host = await ApiHost.StartAsync(
+            settings: new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Error" },
+            services: s => s.AddSingleton<IDrawFaults>(faults));
+        var platform = new DrawPlatform(host, faults);
+        await platform.SeedAsync();
+        return platform;
+    }
+
     private async Task SeedAsync()
     {
         var now = DateTimeOffset.UtcNow;

@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Http.Json;
+using Supervision.Core.Draw;
+using static Supervision.IntegrationTests.Draw.DrawPlatform;
+
+namespace Supervision.IntegrationTests.Draw;
+
+/// <summary>The whole draw in the embedded default (SQLite file, co-hosted silo), verified by both verifiers.</summary>
+public sealed class EmbeddedDrawTests
+{
+    [Fact]
+    public async Task A_draw_in_the_embedded_mode_is_committed_and_verifies()
+    {
+        await using var platform = await StartEmbeddedAsync();
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        using var anonymous = platform.Host.Anonymous();
+        var id = await FrozenTaskAsync(scheduler, Draft(participating: ["D2"], items: ["I1", "I2"]));
+        var summary = (await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK)).ToString();
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
+
+        var pack = await anonymous.GetStringAsync($"/api/tasks/{id}/draw/pack");
+        var csv = await anonymous.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
+        var pool = await anonymous.GetByteArrayAsync($"/api/tasks/{id}/draw/inspectors.json");
+        var report = DrawVerifier.Verify(pack, csv, pool);
+        Assert.True(report.Passed, report.ToString());
+
+        var folder = System.IO.Directory.CreateTempSubdirectory("embedded-pack-");
+        try
+        {
+            var files = new[] { Path.Combine(folder.FullName, "pack.json"), Path.Combine(folder.FullName, "population.csv"), Path.Combine(folder.FullName, "inspectors.json") };
+            await File.WriteAllTextAsync(files[0], pack);
+            await File.WriteAllBytesAsync(files[1], csv);
+            await File.WriteAllBytesAsync(files[2], pool);
+            var (exit, output) = await PythonVerifyAsync(files);
+            Assert.True(exit == 0, output);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+
+        // Repeating a committed draw returns the committed result unchanged.
+        Assert.Equal(summary, (await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK)).ToString());
+        Assert.Equal(pack, await anonymous.GetStringAsync($"/api/tasks/{id}/draw/pack"));
+    }
+}
