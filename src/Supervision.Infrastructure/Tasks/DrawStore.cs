@@ -72,6 +72,9 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     public const string InspectorKind = "inspector";
     public const string YearlyCapReason = "yearly-cap";
 
+    /// <summary>The department's published yearly cap on inspections per entity (across all its items) is reached.</summary>
+    public const string DepartmentCapReason = "department-yearly-cap";
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private const string Columns =
@@ -204,6 +207,23 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                 if (SnapshotChunks.TryEncode(member, out var code)) overCap.Add(code);
             }
 
+            // A department's yearly cap (departments.yearly_cap) counts this year's draws of an entity for any of
+            // that department's items; an entity at the cap of any of the task's departments is excluded.
+            var departmentsList = InList(p, "dept", definition.Departments);
+            var overDepartmentCap = new HashSet<UInt128>();
+            foreach (var member in await connection.QueryAsync<string>(new CommandDefinition(
+                $"""
+                SELECT DISTINCT member_id FROM (
+                    SELECT b.member_id, d.code FROM draw_burden b
+                    JOIN inspection_items i ON i.code = b.item_code
+                    JOIN departments d ON d.code = i.department_code
+                    WHERE b.draw_year = @year AND d.code IN ({departmentsList}) AND d.yearly_cap IS NOT NULL
+                    GROUP BY b.member_id, d.code, d.yearly_cap HAVING count(DISTINCT b.task_id) >= d.yearly_cap) over_department_cap
+                """, p, tx, cancellationToken: ct)))
+            {
+                if (SnapshotChunks.TryEncode(member, out var code) && !overCap.Contains(code)) overDepartmentCap.Add(code);
+            }
+
             var collected = new CollectedPopulation(classes);
             if (connection is NpgsqlConnection npgsql) await ReadPopulationCopyAsync(npgsql, definition, collected, ct);
             else await ReadPopulationSqliteAsync(connection, tx, definition, collected, ct);
@@ -213,6 +233,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             for (var i = 0; i < ids.Length; i++)
             {
                 if (overCap.Count > 0 && overCap.Contains(ids[i])) exclusions.Add(new MemberExclusion(SnapshotChunks.DecodeToString(ids[i]), YearlyCapReason));
+                else if (overDepartmentCap.Count > 0 && overDepartmentCap.Contains(ids[i])) exclusions.Add(new MemberExclusion(SnapshotChunks.DecodeToString(ids[i]), DepartmentCapReason));
             }
             // The census needs the strata, mode and exclusions only; the seed (unknown before the ceremony) plays no part.
             var censusSetup = new EntityDrawSetup(new byte[32], before.TaskId, DrawPrimitives.AlgorithmVersion, definition.ToDrawParameters(exclusions));

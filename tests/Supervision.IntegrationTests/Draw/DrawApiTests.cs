@@ -147,6 +147,39 @@ public sealed class DrawApiTests(PostgresServer server)
     }
 
     [PostgresFact]
+    public async Task A_departments_yearly_cap_counts_draws_for_all_its_items()
+    {
+        await using var platform = await StartAsync(server, "draw_department_cap");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var year = DateTime.UtcNow.Year;
+        await using (var connection = await platform.Store.OpenAsync())
+        {
+            // D1 publishes a cap of 2 inspections per entity per year, whatever the item.
+            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE departments SET yearly_cap = 2 WHERE code = 'D1'");
+            var codes = (await Dapper.SqlMapper.QueryAsync<string>(connection,
+                "SELECT credit_code FROM market_entities WHERE status = 'open' ORDER BY credit_code LIMIT 4")).ToArray();
+            // Three entities had two D1 inspections this year under different items (at the cap); one had only one.
+            for (var i = 0; i < 3; i++)
+            {
+                await Dapper.SqlMapper.ExecuteAsync(connection, "INSERT INTO draw_burden VALUES (@m, 'NOBODY', @year, 'EARLIER-1')", new { m = codes[i], year });
+                await Dapper.SqlMapper.ExecuteAsync(connection, "INSERT INTO draw_burden VALUES (@m, 'X-OTHER', @year, 'EARLIER-2')", new { m = codes[i], year });
+            }
+
+            await Dapper.SqlMapper.ExecuteAsync(connection, "INSERT INTO draw_burden VALUES (@m, 'NOBODY', @year, 'EARLIER-1')", new { m = codes[3], year });
+            // X-OTHER is also a D1 item (draw_burden rows of unknown items would not count).
+            await Dapper.SqlMapper.ExecuteAsync(connection,
+                "INSERT INTO inspection_items (code, name, department_code, legal_basis, method, result_codes, created_at, updated_at) VALUES ('X-OTHER', 'x', 'D1', 't', 'on_site', '1', now(), now())");
+        }
+
+        // The task is for item I1, which none of them was drawn for: only the department cap excludes them.
+        var id = await FrozenTaskAsync(scheduler, Draft());
+        var population = (await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK)).GetProperty("population");
+        var excluded = Assert.Single(population.GetProperty("excluded").EnumerateArray());
+        Assert.Equal("department-yearly-cap", excluded.GetProperty("reason").GetString());
+        Assert.Equal(3, excluded.GetProperty("count").GetInt64());
+    }
+
+    [PostgresFact]
     public async Task Repeating_a_draw_returns_the_same_committed_record()
     {
         await using var platform = await StartAsync(server, "draw_repeat");
