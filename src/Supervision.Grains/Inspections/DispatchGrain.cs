@@ -69,14 +69,18 @@ public sealed class DispatchGrain(
 
         var created = 0;
         var existing = 0;
-        // A bounded number of grains at a time: each writes its row, team, audit line and inbox rows in one transaction.
-        await Parallel.ForEachAsync(assignments, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (a, _) =>
+        // A bounded number of grains at a time (on the grain's own scheduler): each writes its row, team, audit line and
+        // inbox rows in one transaction.
+        foreach (var batch in assignments.Chunk(16))
         {
-            var reply = await GrainFactory.GetGrain<IInspectionGrain>(a.Inspection.InspectionId).Assign(a, actor);
-            if (reply.Status == InspectionReplyStatus.Created) Interlocked.Increment(ref created);
-            else if (reply.Status == InspectionReplyStatus.Ok) Interlocked.Increment(ref existing);
-            else throw new InvalidOperationException($"assigning {a.Inspection.InspectionId} was refused: {reply.Status} {reply.Detail}");
-        });
+            var replies = await Task.WhenAll(batch.Select(a => GrainFactory.GetGrain<IInspectionGrain>(a.Inspection.InspectionId).Assign(a, actor)));
+            foreach (var reply in replies)
+            {
+                if (reply.Status == InspectionReplyStatus.Created) created++;
+                else if (reply.Status == InspectionReplyStatus.Ok) existing++;
+                else return Refused(reply.Status, $"An inspection was refused: {reply.Detail}");
+            }
+        }
         await store.RecordDispatchAsync(Id, task.LeadDepartment, assignments.Count, actor, default);
         if (logger.IsEnabled(LogLevel.Information))
             logger.LogInformation("Task {Task} dispatched: {Created} inspections created, {Existing} existed, due {Due}", Id, created, existing, due);

@@ -251,10 +251,11 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             .Select(l => new AbnormalListing(l.EntityCreditCode, l.ReasonCode, l.VerifiedOn, l.ListBy, l.SourceInspectionId, l.SourceVersion, l.SeriousAlertOn))
             .ToList();
         var actions = rules.For(o, open);
-        var keys = actions.Select(a => a.Key).ToArray();
+        // Lists, not arrays: string[] has a type handler (comma-joined codes) that would defeat Dapper's IN expansion.
+        var keys = actions.Select(a => a.Key).ToList();
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE follow_ups SET status = 'withdrawn', updated_at = @now WHERE inspection_id = @InspectionId AND item_code = @ItemCode AND status = 'open'"
-            + (keys.Length > 0 ? " AND action_key NOT IN @keys" : ""),
+            + (keys.Count > 0 ? " AND action_key NOT IN @keys" : ""),
             new { now, o.InspectionId, o.ItemCode, keys }, tx, cancellationToken: ct));
         if (!o.ResultCodes.Contains(rules.Policy.UnreachableCode))
         {
@@ -348,7 +349,7 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             new
             {
                 certificateNo, taskId = filter.TaskId, division = filter.DivisionPrefix is null ? null : filter.DivisionPrefix + "%",
-                dueBy = filter.DueOnOrBefore, open = OpenStates, overdueOnly = filter.OverdueOnly ? 1 : 0, yes = true, today = filter.Today, after, limit,
+                dueBy = filter.DueOnOrBefore, open = OpenStates.ToList(), overdueOnly = filter.OverdueOnly ? 1 : 0, yes = true, today = filter.Today, after, limit,
             }, cancellationToken: ct));
         return rows.AsList();
     }
@@ -414,7 +415,7 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             """
             SELECT id, recipient, inspection_id AS InspectionId, kind, message, created_at AS CreatedAt FROM notifications
             WHERE recipient IN @recipients AND (@after IS NULL OR id > @after) ORDER BY id LIMIT @limit
-            """, new { recipients, after, limit }, cancellationToken: ct))).AsList();
+            """, new { recipients = recipients.ToList(), after, limit }, cancellationToken: ct))).AsList();
     }
 
     // ---- evidence ----------------------------------------------------------------------------------------------
@@ -447,15 +448,29 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         if (hashes.Count == 0) return new Dictionary<string, (long, string)>();
         await using var connection = await store.OpenAsync(ct);
         var rows = await connection.QueryAsync<(string Sha256, long SizeBytes, string MediaType)>(new CommandDefinition(
-            "SELECT sha256, size_bytes, media_type FROM evidence_files WHERE sha256 IN @hashes", new { hashes }, cancellationToken: ct));
+            "SELECT sha256, size_bytes, media_type FROM evidence_files WHERE sha256 IN @list", new { list = hashes.ToList() }, cancellationToken: ct));
         return rows.ToDictionary(r => r.Sha256, r => (r.SizeBytes, r.MediaType), StringComparer.Ordinal);
     }
 
     // ---- dispatch ----------------------------------------------------------------------------------------------
 
-    public sealed record DrawnMember(int Rank, string MemberId, int Position, string CertificateNo, string DepartmentCode, bool IsLead, string? Username);
+    public sealed record DrawnMember
+    {
+        public int Rank { get; init; }
+        public required string MemberId { get; init; }
+        public int Position { get; init; }
+        public required string CertificateNo { get; init; }
+        public required string DepartmentCode { get; init; }
+        public bool IsLead { get; init; }
+        public string? Username { get; init; }
+    }
 
-    public sealed record EntitySummary(string CreditCode, string Name, string DivisionCode);
+    public sealed record EntitySummary
+    {
+        public required string CreditCode { get; init; }
+        public required string Name { get; init; }
+        public required string DivisionCode { get; init; }
+    }
 
     /// <summary>The committed inspector draw of a task: each drawn entity's team, with the account holding each certificate.</summary>
     public async Task<IReadOnlyList<DrawnMember>> DrawnTeamsAsync(string taskId, CancellationToken ct)
@@ -476,7 +491,7 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         foreach (var chunk in creditCodes.Chunk(500))
         {
             foreach (var e in await connection.QueryAsync<EntitySummary>(new CommandDefinition(
-                "SELECT credit_code AS CreditCode, name, division_code AS DivisionCode FROM market_entities WHERE credit_code IN @chunk", new { chunk }, cancellationToken: ct)))
+                "SELECT credit_code AS CreditCode, name, division_code AS DivisionCode FROM market_entities WHERE credit_code IN @codes", new { codes = chunk.ToList() }, cancellationToken: ct)))
             {
                 result[e.CreditCode] = e;
             }
