@@ -255,7 +255,7 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         var keys = actions.Select(a => a.Key).ToList();
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE follow_ups SET status = 'withdrawn', updated_at = @now WHERE inspection_id = @InspectionId AND item_code = @ItemCode AND status = 'open'"
-            + (keys.Count > 0 ? " AND action_key NOT IN @keys" : ""),
+            + (keys.Count > 0 ? " AND NOT (action_key " + InList(connection, "@keys") + ")" : ""),
             new { now, o.InspectionId, o.ItemCode, keys }, tx, cancellationToken: ct));
         if (!o.ResultCodes.Contains(rules.Policy.UnreachableCode))
         {
@@ -341,8 +341,8 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             WHERE m.certificate_no = @certificateNo
               AND (@taskId IS NULL OR i.task_id = @taskId)
               AND (@division IS NULL OR i.division_code LIKE @division)
-              {(filter.DueOnOrBefore is null ? "" : "AND i.due_date <= @dueBy AND i.state IN @open")}
-              AND (@overdueOnly = 0 OR ((i.overdue = @yes OR i.due_date < @today) AND i.state IN @open))
+              {(filter.DueOnOrBefore is null ? "" : "AND i.due_date <= @dueBy AND i.state " + In("@open"))}
+              AND (@overdueOnly = 0 OR ((i.overdue = @yes OR i.due_date < @today) AND i.state {In("@open")}))
               AND (@after IS NULL OR i.inspection_id > @after)
             ORDER BY i.inspection_id LIMIT @limit
             """,
@@ -412,9 +412,9 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         if (recipients.Count == 0) return [];
         await using var connection = await store.OpenAsync(ct);
         return (await connection.QueryAsync<NotificationRow>(new CommandDefinition(
-            """
+            $"""
             SELECT id, recipient, inspection_id AS InspectionId, kind, message, created_at AS CreatedAt FROM notifications
-            WHERE recipient IN @recipients AND (@after IS NULL OR id > @after) ORDER BY id LIMIT @limit
+            WHERE recipient {In("@recipients")} AND (@after IS NULL OR id > @after) ORDER BY id LIMIT @limit
             """, new { recipients = recipients.ToList(), after, limit }, cancellationToken: ct))).AsList();
     }
 
@@ -448,7 +448,7 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         if (hashes.Count == 0) return new Dictionary<string, (long, string)>();
         await using var connection = await store.OpenAsync(ct);
         var rows = await connection.QueryAsync<(string Sha256, long SizeBytes, string MediaType)>(new CommandDefinition(
-            "SELECT sha256, size_bytes, media_type FROM evidence_files WHERE sha256 IN @list", new { list = hashes.ToList() }, cancellationToken: ct));
+            $"SELECT sha256, size_bytes, media_type FROM evidence_files WHERE sha256 {In("@list")}", new { list = hashes.ToList() }, cancellationToken: ct));
         return rows.ToDictionary(r => r.Sha256, r => (r.SizeBytes, r.MediaType), StringComparer.Ordinal);
     }
 
@@ -491,7 +491,7 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         foreach (var chunk in creditCodes.Chunk(500))
         {
             foreach (var e in await connection.QueryAsync<EntitySummary>(new CommandDefinition(
-                "SELECT credit_code AS CreditCode, name, division_code AS DivisionCode FROM market_entities WHERE credit_code IN @codes", new { codes = chunk.ToList() }, cancellationToken: ct)))
+                $"SELECT credit_code AS CreditCode, name, division_code AS DivisionCode FROM market_entities WHERE credit_code {In("@codes")}", new { codes = chunk.ToList() }, cancellationToken: ct)))
             {
                 result[e.CreditCode] = e;
             }
@@ -521,6 +521,15 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             }
             return inserted > 0;
         }, ct);
+
+    /// <summary>
+    /// Membership in a list parameter: Dapper passes lists to Npgsql as one array parameter (= ANY) and expands them
+    /// for SQLite (IN (...)).
+    /// </summary>
+    private string In(string parameter) => store.IsPostgres ? $"= ANY({parameter})" : $"IN {parameter}";
+
+    private static string InList(DbConnection connection, string parameter) =>
+        connection is Npgsql.NpgsqlConnection ? $"= ANY({parameter})" : $"IN {parameter}";
 
     private static string Wrap(IEnumerable<string> codes) => "," + string.Join(',', codes) + ",";
 

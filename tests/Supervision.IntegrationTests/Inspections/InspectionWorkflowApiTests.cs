@@ -6,19 +6,26 @@ using System.Text.Json;
 using Supervision.Core.Inspections;
 using Microsoft.Extensions.DependencyInjection;
 using Supervision.Infrastructure.Inspections;
+using Supervision.IntegrationTests.Infrastructure;
 using static Supervision.IntegrationTests.Inspections.InspectionPlatform;
 
 namespace Supervision.IntegrationTests.Inspections;
 
 /// <summary>The whole workflow through real HTTP on the embedded (SQLite) platform, with the role checks at each step.</summary>
-public sealed class InspectionWorkflowApiTests
+[Collection(PostgresCollection.Name)]
+public sealed class InspectionWorkflowApiTests(PostgresServer server)
 {
     private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4, 5, 6, 7, 8];
 
     [Fact]
-    public async Task Draw_dispatch_record_sign_submit_review_approve_publish_amend_with_role_checks_at_each_step()
+    public Task Draw_dispatch_record_sign_submit_review_approve_publish_amend_with_role_checks_at_each_step() => WholePathAsync(null);
+
+    [PostgresFact]
+    public async Task The_whole_path_on_PostgreSQL() => await WholePathAsync(await server.CreateDatabaseAsync("insp_path"));
+
+    private static async Task WholePathAsync(string? postgres)
     {
-        await using var platform = await StartAsync();
+        await using var platform = await StartAsync(postgres);
         using var schedD1 = await platform.As("sched-d1");
         using var schedD2 = await platform.As("sched-d2");
         using var schedD3 = await platform.As("sched-d3");
