@@ -217,6 +217,8 @@ public static class InspectionApi
         var policy = EvidencePolicy.Default;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = policy.MaxBytes + 1;
         var mediaType = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? "";
+        if (!policy.AllowedMediaTypes.Contains(mediaType))
+            return Problems.Validation("Content-Type", $"'{mediaType}' is not allowed; allowed: {string.Join(", ", policy.AllowedMediaTypes.Order(StringComparer.Ordinal))}");
         if (http.Request.ContentLength > policy.MaxBytes)
             return Problems.Validation("body", $"must be at most {policy.MaxBytes} bytes, got {http.Request.ContentLength}");
 
