@@ -115,8 +115,26 @@ public sealed record AbnormalListingRow
 /// </summary>
 public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier notifier, TimeProvider clock)
 {
-    /// <summary>The JSON of <c>state_json</c>: the core's <see cref="Inspection"/> with enum names.</summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    /// <summary>
+    /// The JSON of <c>state_json</c>: the core's <see cref="Inspection"/> with enum names. Derived read-only properties
+    /// (<see cref="Inspection.CurrentVersion"/>, <see cref="Inspection.ReviewingDepartments"/>) are left out: they would
+    /// store the latest version twice and are recomputed on reading.
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                info =>
+                {
+                    if (info.Type != typeof(Inspection)) return;
+                    foreach (var derived in info.Properties.Where(p => p.Set is null).ToList()) info.Properties.Remove(derived);
+                },
+            },
+        },
+    };
 
     private const string RowColumns =
         """

@@ -327,5 +327,7 @@ public sealed class InspectionWorkflowApiTests(PostgresServer server)
         Assert.Equal(2, done.Outcomes.Count);
         using var doc = JsonDocument.Parse(json);
         Assert.Equal("UnderReview", doc.RootElement.GetProperty("state").GetString());
+        Assert.False(doc.RootElement.TryGetProperty("currentVersion", out _)); // derived, not stored twice
+        Assert.Equal(insp.CurrentVersion!.Number, back.CurrentVersion!.Number);
     }
 }
