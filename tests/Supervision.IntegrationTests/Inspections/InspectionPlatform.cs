@@ -128,7 +128,7 @@ public sealed class InspectionPlatform : IAsyncDisposable
     }
 
     /// <summary>Creates, publishes, freezes and draws a task (both draws); returns its id.</summary>
-    public static async Task<string> DrawnTaskAsync(HttpClient scheduler, bool joint)
+    public static async Task<string> DrawnTaskAsync(HttpClient scheduler, bool joint, bool drawInspectors = true)
     {
         var draft = new
         {
@@ -154,7 +154,7 @@ public sealed class InspectionPlatform : IAsyncDisposable
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
         await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Deputy Wang", value = "2 7 1 8 2 8" }), HttpStatusCode.OK);
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
-        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
+        if (drawInspectors) await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
         return id;
     }
 

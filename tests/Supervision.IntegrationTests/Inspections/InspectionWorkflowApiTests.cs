@@ -33,6 +33,10 @@ public sealed class InspectionWorkflowApiTests(PostgresServer server)
         using var revD2 = await platform.As("rev-d2");
         using var revD3 = await platform.As("rev-d3");
         using var anonymous = platform.Host.Anonymous();
+        var undrawn = await DrawnTaskAsync(schedD1, joint: false, drawInspectors: false);
+        var notYet = await ProblemAsync(await schedD1.PostAsync($"/api/tasks/{undrawn}/dispatch", null), HttpStatusCode.Conflict);
+        Assert.Contains("inspector draw", notYet.GetProperty("detail").GetString());
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM inspections"));
         var taskId = await DrawnTaskAsync(schedD1, joint: true);
 
         // Dispatch: the public, another department's scheduler and an inspector are refused; the lead's scheduler dispatches once.
