@@ -10,6 +10,7 @@ using Supervision.Api.Audit;
 using Supervision.Api.Common;
 using Supervision.Api.Directory;
 using Supervision.Api.Identity;
+using Supervision.Api.Inspections;
 using Supervision.Api.Tasks;
 using Supervision.Contracts;
 using Supervision.Core.Identity;
@@ -111,6 +112,7 @@ public static class PlatformHost
         app.MapImportApi();
         app.MapReferenceApi();
         app.MapTaskApi();
+        app.MapInspectionApi();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));
         return app;

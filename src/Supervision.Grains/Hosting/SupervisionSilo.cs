@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Supervision.Contracts;
+using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Storage;
 
 namespace Supervision.Grains.Hosting;
@@ -54,6 +55,7 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Tasks.DrawStore>();
         services.TryAddSingleton(new Tasks.DrawServiceOptions());
         services.TryAddSingleton<Tasks.IDrawFaults, Tasks.NoDrawFaults>();
+        services.AddSupervisionInspections(settings);
         return services;
     }
 }

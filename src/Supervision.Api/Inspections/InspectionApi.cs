@@ -1,0 +1,349 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http.Features;
+using Supervision.Api.Common;
+using Supervision.Api.Identity;
+using Supervision.Contracts.Inspections;
+using Supervision.Core.Directory;
+using Supervision.Core.Identity;
+using Supervision.Core.Inspections;
+using Supervision.Grains.Inspections;
+using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Inspections;
+using Supervision.Infrastructure.Tasks;
+
+namespace Supervision.Api.Inspections;
+
+public sealed record DraftRequest(IReadOnlyList<ItemResult>? Items);
+
+public sealed record AmendRequest(IReadOnlyList<ItemResult>? Items, string? Reason);
+
+public sealed record ReviewRequest(string? DepartmentCode, string? Reason);
+
+public sealed record EntityProfile(string CreditCode, string Name, string EntityType, string IndustryCode, string DivisionCode, string Address,
+    string LegalRepresentative, string Status, DateOnly? RegisteredOn);
+
+public sealed record ItemView(string ItemCode, string DepartmentCode, InspectionMethod Method, IReadOnlyList<string> AllowedResultCodes);
+
+public sealed record InspectionView(
+    string Id, string TaskId, string EntityCreditCode, EntityProfile? Entity, string LeadDepartment, IReadOnlyList<string> ReviewingDepartments,
+    InspectionState State, long Revision, DateOnly DueDate, IReadOnlyList<TeamMember> Team, IReadOnlyList<ItemView> Items,
+    IReadOnlyList<ItemResult> Draft, IReadOnlyList<Signature> Signatures, int? CurrentVersion, int? PublishedVersion,
+    IReadOnlyList<DepartmentApproval> Approvals, ReturnNote? LastReturn, InspectionFlags? Deadlines, IReadOnlyList<InspectionAction> AllowedActions,
+    IReadOnlyList<PublishedOutcomeRow>? PreviousResults);
+
+public sealed record SubmitView(SubmitReceipt Receipt, InspectionView Inspection);
+
+public sealed record HistoryView(string Id, IReadOnlyList<ResultVersion> Versions, IReadOnlyList<ReturnNote> Returns,
+    IReadOnlyList<DepartmentApproval> Approvals, int? PublishedVersion, IReadOnlyList<FollowUpRow> FollowUps);
+
+public sealed record MyInspectionView(string Id, string TaskId, string EntityCreditCode, string EntityName, string DivisionCode, string State,
+    DateOnly DueDate, bool Overdue, long Revision, DateTimeOffset UpdatedAt);
+
+public sealed record DispatchView(string TaskId, int Created, int Existing, int Inspections, IReadOnlyList<string> InspectionIds);
+
+public sealed record TaskProgressView(string TaskId, int Total, IReadOnlyDictionary<string, int> ByState, IReadOnlyList<MyInspectionView> Overdue,
+    IReadOnlyList<TeamProgress> Teams);
+
+/// <summary>
+/// Inspections after dispatch (docs/workflow.md, "The service"). Inspection ids are "{taskId}/{creditCode}", so an
+/// inspection's address is /api/inspections/{taskId}/{creditCode}. Writes go through the inspection's grain; lists
+/// come from the read model. Everything here needs an account; who sees what is decided per inspection (team,
+/// reviewers and schedulers of its departments, admins) and anyone else gets 404.
+/// </summary>
+public static class InspectionApi
+{
+    private const string One = "/api/inspections/{taskId}/{entity}";
+
+    public static IEndpointRouteBuilder MapInspectionApi(this IEndpointRouteBuilder app)
+    {
+        var tasks = app.MapGroup("/api/tasks").WithTags("Inspections");
+        tasks.MapPost("/{id}/dispatch", Dispatch).RequireAuthorization(Policies.Scheduling)
+            .WithSummary("Create one inspection per drawn entity with its drawn team and notify the teams; repeating creates nothing new.");
+        tasks.MapGet("/{id}/progress", Progress).RequireAuthorization(Policies.Staff)
+            .WithSummary("Counts by state, overdue inspections and per-team progress of a dispatched task.");
+
+        var my = app.MapGroup("/api/my").WithTags("Inspections").RequireAuthorization(Policies.Authenticated);
+        my.MapGet("/inspections", Mine).WithSummary("The caller's own assignments (by inspector certificate); filters dueSoon, overdue, task, division.");
+        my.MapGet("/notifications", Notifications).WithSummary("The caller's inbox: as inspector and as a member of a department.");
+
+        var one = app.MapGroup(One).WithTags("Inspections").RequireAuthorization(Policies.Authenticated);
+        one.MapGet("/", Get).WithSummary("The inspection with entity profile, items and the entity's earlier published results.");
+        one.MapPut("/draft", SaveDraft).WithSummary("Save the team's results (If-Match: the revision). Changed content clears signatures.");
+        one.MapPost("/sign", (string taskId, string entity, HttpContext http, IGrainFactory g, InspectionStore s, MarketEntityStore e, CancellationToken ct) =>
+            Command(taskId, entity, http, g, s, e, x => x.Sign(http.User.ToActor()), ct)).WithSummary("Sign the current draft (every team member signs).");
+        one.MapPost("/submit", Submit).WithSummary("Submit the signed results (Idempotency-Key header; a retry returns the same receipt).");
+        one.MapPost("/review/approve", Approve).WithSummary("Approve your department's items; complete when every owning department approved.");
+        one.MapPost("/review/return", Return).WithSummary("Return to the team with a reason.");
+        one.MapPost("/publish", (string taskId, string entity, HttpContext http, IGrainFactory g, InspectionStore s, MarketEntityStore e, CancellationToken ct) =>
+            Command(taskId, entity, http, g, s, e, x => x.Publish(http.User.ToActor()), ct)).WithSummary("Publish the approved result (lead department).");
+        one.MapPost("/amend", Amend).WithSummary("Correct a submitted result: a new version with a reason; the history keeps every version.");
+        one.MapGet("/history", History).WithSummary("Every submitted version, returns, approvals and follow-ups.");
+        one.MapPost("/evidence", UploadEvidence).WithSummary("Upload one evidence file (raw body, Content-Type = media type); answers its content reference.");
+        one.MapGet("/evidence/{sha256}", DownloadEvidence).WithSummary("Download an evidence file referenced by this inspection.");
+
+        app.MapGet("/api/inspection-outcomes", Outcomes).WithTags("Inspections").RequireAuthorization(Policies.Staff)
+            .WithSummary("The supervision.inspection-outcome events in commit order (after = last seq read).");
+        return app;
+    }
+
+    private static IInspectionGrain Grain(IGrainFactory grains, string taskId, string entity) => grains.GetGrain<IInspectionGrain>($"{taskId}/{entity}");
+
+    private static async Task<IResult> Dispatch(string id, HttpContext http, IGrainFactory grains)
+    {
+        var reply = await grains.GetGrain<IDispatchGrain>(id).Dispatch(http.User.ToActor());
+        return reply.Status switch
+        {
+            InspectionReplyStatus.Ok => TypedResults.Ok(new DispatchView(id, reply.Created, reply.Existing, reply.InspectionIds.Count, reply.InspectionIds)),
+            InspectionReplyStatus.NotFound => Problems.NotFound("task", id),
+            InspectionReplyStatus.Forbidden => Problems.Forbidden(reply.Detail ?? "Not allowed."),
+            InspectionReplyStatus.IllegalTransition => Problems.Conflict(reply.Detail ?? "The task cannot be dispatched now."),
+            _ => Unprocessable(reply.Detail),
+        };
+    }
+
+    private static async Task<IResult> Progress(string id, HttpContext http, DrawStore draws, InspectionStore store, WorkflowClock clock, CancellationToken ct)
+    {
+        var task = await draws.GetAsync(id, ct);
+        if (task is null) return Problems.NotFound("task", id);
+        var actor = http.User.ToActor();
+        if (!actor.IsAdmin && !(actor.DepartmentCode is { } d && task.DepartmentList.Contains(d, StringComparer.Ordinal)))
+            return Problems.Forbidden($"Task '{id}' belongs to other departments.");
+        var rows = await store.ListTaskAsync(id, ct);
+        var today = clock.Today;
+        bool IsOpen(InspectionRow r) => InspectionStore.OpenStates.Contains(r.State, StringComparer.Ordinal);
+        bool IsOverdue(InspectionRow r) => IsOpen(r) && (r.Overdue || r.DueDate < today);
+        var byState = Enum.GetNames<InspectionState>().ToDictionary(s => s, s => rows.Count(r => r.State == s), StringComparer.Ordinal);
+        var teams = rows.GroupBy(r => r.Team, StringComparer.Ordinal)
+            .Select(g => new TeamProgress(g.Key.Trim(','), g.Count(), g.Count(IsOpen),
+                g.Count(r => r.State is nameof(InspectionState.Submitted) or nameof(InspectionState.UnderReview)),
+                g.Count(r => r.State is nameof(InspectionState.Approved) or nameof(InspectionState.Published)), g.Count(IsOverdue)))
+            .OrderBy(t => t.Team, StringComparer.Ordinal).ToList();
+        return TypedResults.Ok(new TaskProgressView(id, rows.Count, byState, rows.Where(IsOverdue).Select(r => ToListView(r, today)).ToList(), teams));
+    }
+
+    private static async Task<IResult> Mine(bool? dueSoon, bool? overdue, string? task, string? division, string? after, int? limit, HttpContext http,
+        InspectionStore store, InspectionRules rules, WorkflowClock clock, CancellationToken ct)
+    {
+        if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
+        var actor = http.User.ToActor();
+        if (actor.InspectorCertificateNo is not { } cert)
+            return Problems.Forbidden("Only inspectors have assignments: this account holds no inspector certificate.");
+        if (division is not null && (division.Length is 0 or > 12 || !division.All(char.IsAsciiDigit)))
+            return Problems.Validation("division", "must be the digits of a division code or its prefix");
+        var today = clock.Today;
+        DateOnly? dueBy = dueSoon == true ? rules.DueSoonHorizon(today) ?? today.AddDays(7) : null;
+        var rows = await store.ListMineAsync(cert, new MyInspectionFilter(task, division, dueBy, overdue == true, today), after, take, ct);
+        return TypedResults.Ok(Paging.Of(rows.Select(r => ToListView(r, today)).ToList(), take, v => v.Id));
+    }
+
+    private static async Task<IResult> Notifications(long? after, int? limit, HttpContext http, InspectionStore store, CancellationToken ct)
+    {
+        if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
+        var actor = http.User.ToActor();
+        var recipients = new List<string>();
+        if (actor.InspectorCertificateNo is { } cert) recipients.Add(Notification.Inspector(cert));
+        if (actor.DepartmentCode is { } d && (actor.Has(Roles.Scheduler) || actor.Has(Roles.Reviewer))) recipients.Add(Notification.Department(d));
+        var rows = await store.NotificationsAsync(recipients, after, take, ct);
+        return TypedResults.Ok(Paging.Of(rows, take, n => n.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    private static async Task<IResult> Get(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store, MarketEntityStore entities, CancellationToken ct)
+    {
+        var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
+        if (!reply.Succeeded) return Refusal(reply, taskId, entity);
+        return await Respond(reply, http, store, entities, withExtras: true, ct);
+    }
+
+    private static async Task<IResult> SaveDraft(string taskId, string entity, DraftRequest request, HttpContext http, IGrainFactory grains,
+        InspectionStore store, MarketEntityStore entities, CancellationToken ct)
+    {
+        if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
+        if (await EvidenceErrors(request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
+        return await Command(taskId, entity, http, grains, store, entities, g => g.SaveDraft(request.Items ?? [], expected, http.User.ToActor()), ct);
+    }
+
+    private static async Task<IResult> Submit(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store,
+        MarketEntityStore entities, CancellationToken ct)
+    {
+        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        if (string.IsNullOrWhiteSpace(key) || key.Length > InspectionWorkflow.IdempotencyKeyMax)
+            return Problems.Validation("Idempotency-Key", $"the header is required (1–{InspectionWorkflow.IdempotencyKeyMax} characters): a retried submit with the same key returns the same result");
+        var reply = await Grain(grains, taskId, entity).Submit(key, http.User.ToActor());
+        if (!reply.Succeeded) return Refusal(reply, taskId, entity);
+        ETags.Set(http.Response, reply.Inspection!.Revision);
+        return TypedResults.Ok(new SubmitView(reply.Receipt!, await ViewAsync(reply, store, entities, false, ct)));
+    }
+
+    private static Task<IResult> Approve(string taskId, string entity, ReviewRequest? request, HttpContext http, IGrainFactory grains, InspectionStore store,
+        MarketEntityStore entities, CancellationToken ct) =>
+        Command(taskId, entity, http, grains, store, entities, g => g.Approve(Blank(request?.DepartmentCode), http.User.ToActor()), ct);
+
+    private static Task<IResult> Return(string taskId, string entity, ReviewRequest? request, HttpContext http, IGrainFactory grains, InspectionStore store,
+        MarketEntityStore entities, CancellationToken ct) =>
+        Command(taskId, entity, http, grains, store, entities, g => g.Return(Blank(request?.DepartmentCode), request?.Reason ?? "", http.User.ToActor()), ct);
+
+    private static async Task<IResult> Amend(string taskId, string entity, AmendRequest request, HttpContext http, IGrainFactory grains, InspectionStore store,
+        MarketEntityStore entities, CancellationToken ct)
+    {
+        if (await EvidenceErrors(request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
+        return await Command(taskId, entity, http, grains, store, entities, g => g.Amend(request.Items ?? [], request.Reason ?? "", http.User.ToActor()), ct);
+    }
+
+    private static async Task<IResult> History(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store, CancellationToken ct)
+    {
+        var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
+        if (!reply.Succeeded) return Refusal(reply, taskId, entity);
+        var insp = reply.Inspection!;
+        ETags.Set(http.Response, insp.Revision);
+        return TypedResults.Ok(new HistoryView(insp.InspectionId, insp.History, insp.Returns, insp.Approvals.Values.OrderBy(a => a.DepartmentCode, StringComparer.Ordinal).ToList(),
+            insp.PublishedVersion, await store.FollowUpsAsync(insp.InspectionId, ct)));
+    }
+
+    /// <summary>
+    /// Streams the body through SHA-256 into memory (bounded by the evidence policy), checks size and media type, and
+    /// stores it under its hash. Only team members upload, while the results can still change.
+    /// </summary>
+    private static async Task<IResult> UploadEvidence(string taskId, string entity, string? fileName, HttpContext http, IGrainFactory grains,
+        InspectionStore store, CancellationToken ct)
+    {
+        var actor = http.User.ToActor();
+        var reply = await Grain(grains, taskId, entity).Get(actor);
+        if (!reply.Succeeded) return Refusal(reply, taskId, entity);
+        var insp = reply.Inspection!;
+        if (!insp.Team.Any(m => m.CertificateNo == actor.InspectorCertificateNo || m.Username == actor.Username))
+            return Problems.Forbidden($"Only the team of inspection {insp.InspectionId} uploads its evidence.");
+
+        var policy = EvidencePolicy.Default;
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = policy.MaxBytes + 1;
+        var mediaType = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? "";
+        if (!policy.AllowedMediaTypes.Contains(mediaType))
+            return Problems.Validation("Content-Type", $"'{mediaType}' is not allowed; allowed: {string.Join(", ", policy.AllowedMediaTypes.Order(StringComparer.Ordinal))}");
+        if (http.Request.ContentLength > policy.MaxBytes)
+            return Problems.Validation("body", $"must be at most {policy.MaxBytes} bytes, got {http.Request.ContentLength}");
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > policy.MaxBytes)
+                return Problems.Validation("body", $"must be at most {policy.MaxBytes} bytes");
+            hash.AppendData(chunk, 0, read);
+            buffer.Write(chunk, 0, read);
+        }
+
+        var reference = new EvidenceRef(Convert.ToHexStringLower(hash.GetHashAndReset()), buffer.Length, mediaType, string.IsNullOrWhiteSpace(fileName) ? null : fileName);
+        var errors = new List<FieldError>();
+        policy.Check([reference], "evidence", errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors.Select(e => e.Field switch
+            {
+                "evidence[0].mediaType" => e with { Field = "Content-Type" },
+                "evidence[0].sizeBytes" => e with { Field = "body" },
+                "evidence[0].fileName" => e with { Field = "fileName" },
+                _ => e,
+            }));
+        }
+
+        var created = await store.SaveEvidenceAsync(new EvidenceFile(reference.Sha256, reference.SizeBytes, reference.MediaType, buffer.ToArray()), insp.InspectionId, actor, ct);
+        var location = $"/api/inspections/{taskId}/{entity}/evidence/{reference.Sha256}";
+        return created ? TypedResults.Created(location, reference) : TypedResults.Ok(reference);
+    }
+
+    private static async Task<IResult> DownloadEvidence(string taskId, string entity, string sha256, HttpContext http, IGrainFactory grains, InspectionStore store, CancellationToken ct)
+    {
+        var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
+        if (!reply.Succeeded) return Refusal(reply, taskId, entity);
+        var insp = reply.Inspection!;
+        var referenced = insp.Draft.Concat(insp.History.SelectMany(v => v.Results)).SelectMany(r => r.Evidence ?? []).Any(e => e.Sha256 == sha256);
+        var file = referenced ? await store.GetEvidenceAsync(sha256, ct) : null;
+        return file is null ? Problems.NotFound("evidence file", sha256) : TypedResults.File(file.Content, file.MediaType);
+    }
+
+    private static async Task<IResult> Outcomes(string? inspection, long? after, int? limit, InspectionStore store, CancellationToken ct)
+    {
+        if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
+        return TypedResults.Ok(await store.OutcomesAsync(inspection, after ?? 0, take, ct));
+    }
+
+    /// <summary>Every evidence reference must name a stored file with the same size and media type.</summary>
+    private static async Task<List<FieldError>> EvidenceErrors(IReadOnlyList<ItemResult>? items, InspectionStore store, CancellationToken ct)
+    {
+        var errors = new List<FieldError>();
+        if (items is null) return errors;
+        var refs = items.Select((r, i) => (r, i)).Where(x => x.r?.Evidence is not null)
+            .SelectMany(x => x.r.Evidence.Select((e, k) => (e, path: $"items[{x.i}].evidence[{k}]"))).Where(x => x.e?.Sha256 is not null).ToList();
+        var stored = await store.EvidenceInfoAsync(refs.Select(x => x.e.Sha256).Distinct(StringComparer.Ordinal).ToArray(), ct);
+        foreach (var (e, path) in refs)
+        {
+            if (!stored.TryGetValue(e.Sha256, out var info)) errors.Add(new FieldError(path + ".sha256", "no uploaded file has this SHA-256: upload it first"));
+            else if (info.Size != e.SizeBytes) errors.Add(new FieldError(path + ".sizeBytes", $"the stored file has {info.Size} bytes"));
+            else if (info.MediaType != e.MediaType) errors.Add(new FieldError(path + ".mediaType", $"the stored file is {info.MediaType}"));
+        }
+        return errors;
+    }
+
+    private static async Task<IResult> Command(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store, MarketEntityStore entities,
+        Func<IInspectionGrain, Task<InspectionReply>> command, CancellationToken ct)
+    {
+        var reply = await command(Grain(grains, taskId, entity));
+        return reply.Succeeded ? await Respond(reply, http, store, entities, withExtras: false, ct) : Refusal(reply, taskId, entity);
+    }
+
+    private static async Task<IResult> Respond(InspectionReply reply, HttpContext http, InspectionStore store, MarketEntityStore entities, bool withExtras, CancellationToken ct)
+    {
+        ETags.Set(http.Response, reply.Inspection!.Revision);
+        return TypedResults.Ok(await ViewAsync(reply, store, entities, withExtras, ct));
+    }
+
+    private static async Task<InspectionView> ViewAsync(InspectionReply reply, InspectionStore store, MarketEntityStore entities, bool withExtras, CancellationToken ct)
+    {
+        var i = reply.Inspection!;
+        EntityProfile? profile = null;
+        IReadOnlyList<PublishedOutcomeRow>? previous = null;
+        if (withExtras)
+        {
+            if (await entities.GetAsync(i.EntityCreditCode, ct) is { } e)
+            {
+                // The credit class is confidential and not needed in the field.
+                profile = new EntityProfile(e.CreditCode, e.Name, e.EntityType, e.IndustryCode, e.DivisionCode, e.Address, e.LegalRepresentative, e.Status, e.RegisteredOn);
+            }
+            previous = await store.PublishedResultsAsync(i.EntityCreditCode, i.InspectionId, ct);
+        }
+
+        return new InspectionView(i.InspectionId, i.TaskId, i.EntityCreditCode, profile, i.LeadDepartment, i.ReviewingDepartments, i.State, i.Revision, i.DueDate,
+            i.Team, i.Items.Select(it => new ItemView(it.ItemCode, it.DepartmentCode, it.Method, it.AllowedResultCodes)).ToList(), i.Draft, i.Signatures,
+            i.CurrentVersion?.Number, i.PublishedVersion, i.Approvals.Values.OrderBy(a => a.DepartmentCode, StringComparer.Ordinal).ToList(),
+            i.Returns.IsEmpty ? null : i.Returns[^1], reply.Flags, InspectionWorkflow.AllowedActions(i.State), previous);
+    }
+
+    private static MyInspectionView ToListView(InspectionRow r, DateOnly today) =>
+        new(r.InspectionId, r.TaskId, r.EntityCreditCode, r.EntityName, r.DivisionCode, r.State, r.DueDate,
+            InspectionStore.OpenStates.Contains(r.State, StringComparer.Ordinal) && (r.Overdue || r.DueDate < today), r.Revision, r.UpdatedAt);
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    private static IResult Unprocessable(string? detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The request cannot be carried out", detail: detail);
+
+    /// <summary>Every refusal as RFC 9457 problem details.</summary>
+    private static IResult Refusal(InspectionReply reply, string taskId, string entity) => reply.Status switch
+    {
+        InspectionReplyStatus.NotFound => Problems.NotFound("inspection", $"{taskId}/{entity}"),
+        InspectionReplyStatus.Forbidden => Problems.Forbidden(reply.Detail ?? "Not allowed."),
+        InspectionReplyStatus.Invalid => reply.Errors.Count > 0 ? Problems.Validation(reply.Errors) : Problems.Validation("body", reply.Detail ?? "is invalid"),
+        InspectionReplyStatus.PreconditionFailed => Problems.PreconditionFailed(reply.Inspection?.Revision ?? 0),
+        InspectionReplyStatus.IllegalTransition => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+            title: "Not allowed in the inspection's current state", detail: reply.Detail,
+            extensions: new Dictionary<string, object?>
+            {
+                ["currentState"] = reply.Inspection?.State.ToString(),
+                ["allowedActions"] = reply.Inspection is { } i ? InspectionWorkflow.AllowedActions(i.State).Select(a => a.ToString()).ToArray() : [],
+            }),
+        InspectionReplyStatus.Conflict => Problems.Conflict(reply.Detail ?? "The inspection changed concurrently."),
+        _ => Unprocessable(reply.Detail),
+    };
+}

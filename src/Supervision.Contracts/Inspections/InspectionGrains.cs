@@ -1,0 +1,117 @@
+using Supervision.Core.Directory;
+using Supervision.Core.Identity;
+using Supervision.Core.Inspections;
+
+namespace Supervision.Contracts.Inspections;
+
+[GenerateSerializer]
+public enum InspectionReplyStatus
+{
+    Ok,
+    Created,
+    NotFound,
+    Forbidden,
+    Invalid,
+    IllegalTransition,
+    PreconditionFailed,
+    Conflict,
+    Unprocessable,
+}
+
+/// <summary>
+/// What an inspection command did. <see cref="Inspection"/> is the state after the command (unchanged when refused;
+/// null when the caller may not see it). The core's records cross the grain boundary as JSON.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("supervision.inspection-reply")]
+public sealed record InspectionReply(
+    [property: Id(0)] InspectionReplyStatus Status,
+    [property: Id(1)] Inspection? Inspection,
+    [property: Id(2)] string? Detail,
+    [property: Id(3)] IReadOnlyList<FieldError> Errors,
+    [property: Id(4)] InspectionError? Error,
+    [property: Id(5)] SubmitReceipt? Receipt,
+    [property: Id(6)] InspectionFlags? Flags)
+{
+    public bool Succeeded => Status is InspectionReplyStatus.Ok or InspectionReplyStatus.Created;
+
+    public static InspectionReply Refused(InspectionReplyStatus status, string detail, Inspection? inspection = null) =>
+        new(status, inspection, detail, [], null, null, null);
+}
+
+/// <summary>Deadline marks kept beside the core's value: set by the deadline reminder.</summary>
+[GenerateSerializer, Immutable, Alias("supervision.inspection-flags")]
+public sealed record InspectionFlags(
+    [property: Id(0)] bool DueWarned,
+    [property: Id(1)] bool Overdue,
+    [property: Id(2)] DateOnly? ApprovedOn,
+    [property: Id(3)] DateOnly? PublicationDue,
+    [property: Id(4)] bool PublicationOverdue)
+{
+    public static readonly InspectionFlags None = new(false, false, null, null, false);
+}
+
+/// <summary>What the dispatcher tells a new inspection besides the core value: the entity's name and division for lists.</summary>
+[GenerateSerializer, Immutable, Alias("supervision.inspection-assignment")]
+public sealed record InspectionAssignment(
+    [property: Id(0)] Inspection Inspection,
+    [property: Id(1)] string EntityName,
+    [property: Id(2)] string DivisionCode);
+
+/// <summary>
+/// One inspection (task × entity), keyed "{taskId}/{entityCreditCode}". Every command runs the pure
+/// <see cref="InspectionWorkflow"/>, writes the new value with its audit line, outcomes, follow-ups and notifications
+/// in one transaction, and answers only after the commit. A deadline reminder warns and marks overdue.
+/// </summary>
+[Alias("supervision.inspection")]
+public interface IInspectionGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the inspection if it does not exist; an existing one is returned unchanged (status Ok, not Created).</summary>
+    [Alias("assign")]
+    Task<InspectionReply> Assign(InspectionAssignment assignment, Actor actor);
+
+    /// <summary>The inspection for anyone allowed to see it: team, reviewers/schedulers of its departments, admins (others: NotFound).</summary>
+    [Alias("get")]
+    Task<InspectionReply> Get(Actor actor);
+
+    [Alias("save-draft")]
+    Task<InspectionReply> SaveDraft(IReadOnlyList<ItemResult> results, long expectedRevision, Actor actor);
+
+    [Alias("sign")]
+    Task<InspectionReply> Sign(Actor actor);
+
+    [Alias("submit")]
+    Task<InspectionReply> Submit(string idempotencyKey, Actor actor);
+
+    /// <summary>Approves the items of <paramref name="departmentCode"/> (null: the reviewer's own department), opening the review if needed.</summary>
+    [Alias("approve")]
+    Task<InspectionReply> Approve(string? departmentCode, Actor actor);
+
+    [Alias("return")]
+    Task<InspectionReply> Return(string? departmentCode, string reason, Actor actor);
+
+    [Alias("publish")]
+    Task<InspectionReply> Publish(Actor actor);
+
+    [Alias("amend")]
+    Task<InspectionReply> Amend(IReadOnlyList<ItemResult> results, string reason, Actor actor);
+
+    /// <summary>Runs the deadline check now (the reminder does this periodically); returns the marks.</summary>
+    [Alias("check-deadlines")]
+    Task<InspectionFlags?> CheckDeadlines();
+}
+
+[GenerateSerializer, Immutable, Alias("supervision.dispatch-reply")]
+public sealed record DispatchReply(
+    [property: Id(0)] InspectionReplyStatus Status,
+    [property: Id(1)] string? Detail,
+    [property: Id(2)] int Created,
+    [property: Id(3)] int Existing,
+    [property: Id(4)] IReadOnlyList<string> InspectionIds);
+
+/// <summary>Dispatches one task's drawn entities to their drawn teams, keyed by task id; serialises dispatches of a task.</summary>
+[Alias("supervision.dispatcher")]
+public interface IDispatchGrain : IGrainWithStringKey
+{
+    [Alias("dispatch"), ResponseTimeout("00:10:00")]
+    Task<DispatchReply> Dispatch(Actor actor);
+}

@@ -1,0 +1,294 @@
+using Microsoft.Extensions.Logging;
+using Supervision.Contracts.Inspections;
+using Supervision.Core.Calendar;
+using Supervision.Core.Directory;
+using Supervision.Core.Identity;
+using Supervision.Core.Inspections;
+using Supervision.Infrastructure.Inspections;
+
+namespace Supervision.Grains.Inspections;
+
+/// <summary>
+/// One inspection. The row in <c>inspections</c> is its state: read on activation, rewritten (revision-guarded) by every
+/// change together with the audit line, outcomes, follow-ups and notifications, and the reply is sent only after that
+/// commit. A second activation elsewhere (a rare cluster race) loses the revision check and reloads instead of overwriting.
+/// A deadline reminder, registered before the row is created, warns before the due date and marks overdue inspections
+/// and overdue publications; reminders live in the database, so a restart does not lose them.
+/// </summary>
+public sealed class InspectionGrain(
+    InspectionStore store,
+    InspectionRules rules,
+    WorkflowClock clock,
+    InspectionOptions options,
+    ILogger<InspectionGrain> logger) : Grain, IInspectionGrain, IRemindable
+{
+    public const string ReminderName = "deadline";
+
+    private StoredInspection? _stored;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
+        _stored = await store.LoadAsync(Id, cancellationToken);
+
+    public async Task<InspectionReply> Assign(InspectionAssignment assignment, Actor actor)
+    {
+        var insp = assignment.Inspection;
+        if (insp.InspectionId != Id)
+            return InspectionReply.Refused(InspectionReplyStatus.Invalid, $"the assignment is for {insp.InspectionId}, not {Id}");
+        if (!actor.CanActFor(Roles.Scheduler, insp.LeadDepartment))
+            return InspectionReply.Refused(InspectionReplyStatus.Forbidden, $"Only schedulers of '{insp.LeadDepartment}' (or platform admins) dispatch its inspections.");
+
+        // The reminder first: if the process dies after this, the reminder finds no row and removes itself; the other
+        // order could leave an inspection without its deadline.
+        await EnsureReminderAsync();
+        if (_stored is not null) return Reply(InspectionReplyStatus.Ok, _stored);
+
+        var stored = new StoredInspection(insp, InspectionMarks.None, assignment.EntityName, assignment.DivisionCode);
+        var notifications = insp.Team.Select(m => new Notification(Notification.Inspector(m.CertificateNo), insp.InspectionId, "assigned",
+            $"You are on the team inspecting {assignment.EntityName} ({insp.EntityCreditCode}) for task {insp.TaskId}, due {insp.DueDate:yyyy-MM-dd}.")).ToList();
+        var created = await store.CreateAsync(stored, actor, notifications);
+        _stored = created ? stored : await store.LoadAsync(Id);
+        return Reply(created ? InspectionReplyStatus.Created : InspectionReplyStatus.Ok, _stored!);
+    }
+
+    public Task<InspectionReply> Get(Actor actor) =>
+        Task.FromResult(_stored is null || !CanSee(_stored.Inspection, actor) ? NotFound() : Reply(InspectionReplyStatus.Ok, _stored));
+
+    public Task<InspectionReply> SaveDraft(IReadOnlyList<ItemResult> results, long expectedRevision, Actor actor) =>
+        RunAsync(actor, "inspection.save-draft", (insp, a, now) => rules.Workflow.SaveDraft(insp, a, results, now), expectedRevision);
+
+    public Task<InspectionReply> Sign(Actor actor) =>
+        RunAsync(actor, "inspection.sign", (insp, a, now) => rules.Workflow.Sign(insp, a, now));
+
+    public Task<InspectionReply> Submit(string idempotencyKey, Actor actor) =>
+        RunAsync(actor, "inspection.submit", (insp, a, now) => rules.Workflow.Submit(insp, a, idempotencyKey, now), detail: new { idempotencyKey });
+
+    public Task<InspectionReply> Approve(string? departmentCode, Actor actor) =>
+        RunAsync(actor, "inspection.approve", (insp, a, now) =>
+            Review(insp, a, departmentCode, now, InspectionAction.Approve, (i, d) => rules.Workflow.Approve(i, a, d, now)),
+            detail: new { departmentCode = departmentCode ?? actor.DepartmentCode });
+
+    public Task<InspectionReply> Return(string? departmentCode, string reason, Actor actor) =>
+        RunAsync(actor, "inspection.return", (insp, a, now) =>
+            Review(insp, a, departmentCode, now, InspectionAction.Return, (i, d) => rules.Workflow.Return(i, a, d, reason, now)),
+            detail: new { departmentCode = departmentCode ?? actor.DepartmentCode, reason });
+
+    public Task<InspectionReply> Publish(Actor actor) =>
+        RunAsync(actor, "inspection.publish", (insp, a, now) => rules.Workflow.Publish(insp, a, now));
+
+    public Task<InspectionReply> Amend(IReadOnlyList<ItemResult> results, string reason, Actor actor) =>
+        RunAsync(actor, "inspection.amend", (insp, a, now) => rules.Workflow.Amend(insp, a, results, reason, now), detail: new { reason });
+
+    public async Task<InspectionFlags?> CheckDeadlines()
+    {
+        if (_stored is null) return null;
+        var insp = _stored.Inspection;
+        var marks = _stored.Marks;
+        var today = clock.Today;
+        var notifications = new List<Notification>();
+        var open = InspectionStore.OpenStates.Contains(insp.State.ToString(), StringComparer.Ordinal);
+        if (open)
+        {
+            var status = rules.StatusOn(today, insp.DueDate);
+            if (status == DeadlineStatus.Overdue && !marks.Overdue)
+            {
+                marks = marks with { Overdue = true };
+                notifications.AddRange(TeamNotes(insp, "overdue", $"Inspection {insp.InspectionId} was due {insp.DueDate:yyyy-MM-dd} and is overdue."));
+                notifications.Add(new Notification(Notification.Department(insp.LeadDepartment), insp.InspectionId, "overdue",
+                    $"Inspection {insp.InspectionId} was due {insp.DueDate:yyyy-MM-dd} and has not been submitted."));
+            }
+            else if (status == DeadlineStatus.DueSoon && !marks.DueWarned)
+            {
+                marks = marks with { DueWarned = true };
+                notifications.AddRange(TeamNotes(insp, "due-soon", $"Inspection {insp.InspectionId} is due {insp.DueDate:yyyy-MM-dd}."));
+            }
+        }
+
+        if (insp.State == InspectionState.Approved && marks.PublicationDue is { } publishBy && today > publishBy && !marks.PublicationOverdue)
+        {
+            marks = marks with { PublicationOverdue = true };
+            notifications.Add(new Notification(Notification.Department(insp.LeadDepartment), insp.InspectionId, "publication-overdue",
+                $"The result of inspection {insp.InspectionId} was to be published by {publishBy:yyyy-MM-dd}."));
+        }
+
+        if (marks != _stored.Marks)
+        {
+            var change = new InspectionChange(_stored, insp, marks, Actor.System("deadline-reminder"), "inspection.deadline",
+                new { today, insp.DueDate, marks.Overdue, marks.DueWarned, marks.PublicationDue, marks.PublicationOverdue }, [], notifications);
+            if (!await CommitAsync(change)) return ToFlags(_stored.Marks);
+        }
+
+        if (insp.State == InspectionState.Published)
+        {
+            // Nothing left to watch; an amendment registers the reminder again.
+            var reminder = await this.GetReminder(ReminderName);
+            if (reminder is not null) await this.UnregisterReminder(reminder);
+        }
+        return ToFlags(_stored.Marks);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ReminderName) return;
+        if (_stored is null)
+        {
+            // Registered by an assignment whose row was never written: nothing to watch.
+            var reminder = await this.GetReminder(ReminderName);
+            if (reminder is not null) await this.UnregisterReminder(reminder);
+            return;
+        }
+        await CheckDeadlines();
+    }
+
+    private Task EnsureReminderAsync()
+    {
+        var period = options.ReminderPeriod;
+        return this.RegisterOrUpdateReminder(ReminderName, period, period);
+    }
+
+    /// <summary>Approve and Return act during review; a submitted inspection's review is opened by the same call.</summary>
+    private Transition Review(Inspection insp, Actor actor, string? departmentCode, DateTimeOffset now, InspectionAction action, Func<Inspection, string, Transition> command)
+    {
+        var department = departmentCode ?? actor.DepartmentCode;
+        if (string.IsNullOrWhiteSpace(department))
+        {
+            var error = new InspectionError(InspectionErrorKind.Invalid, action, insp.State, InspectionWorkflow.AllowedActions(insp.State),
+                "name the department whose items you review", [new FieldError("departmentCode", "is required for an account without a department")]);
+            return new Transition(insp, false, error, [], null);
+        }
+
+        if (insp.State != InspectionState.Submitted) return command(insp, department);
+        var opened = rules.Workflow.StartReview(insp, actor, now);
+        if (!opened.Ok) return opened;
+        var done = command(opened.Inspection, department);
+        return done.Ok ? done : done with { Inspection = insp };
+    }
+
+    private async Task<InspectionReply> RunAsync(Actor actor, string action, Func<Inspection, Actor, DateTimeOffset, Transition> command,
+        long? expectedRevision = null, object? detail = null)
+    {
+        if (_stored is null || !CanSee(_stored.Inspection, actor)) return NotFound();
+        var before = _stored;
+        if (expectedRevision is { } expected && expected != before.Inspection.Revision)
+            return InspectionReply.Refused(InspectionReplyStatus.PreconditionFailed,
+                $"The inspection is at revision {before.Inspection.Revision}, not {expected}: read it again and reapply your change.", before.Inspection);
+
+        var now = clock.Now;
+        var member = AsMember(before.Inspection, actor);
+        Transition t;
+        try
+        {
+            t = command(before.Inspection, member, now);
+        }
+        catch (CalendarRangeException e)
+        {
+            return InspectionReply.Refused(InspectionReplyStatus.Unprocessable, e.Message, before.Inspection);
+        }
+
+        if (t.Error is { } error)
+        {
+            var status = error.Kind switch
+            {
+                InspectionErrorKind.Forbidden => InspectionReplyStatus.Forbidden,
+                InspectionErrorKind.Invalid => InspectionReplyStatus.Invalid,
+                _ => InspectionReplyStatus.IllegalTransition,
+            };
+            return new InspectionReply(status, before.Inspection, error.Message, error.FieldErrors, error, null, ToFlags(before.Marks));
+        }
+
+        if (!t.Changed) return Reply(InspectionReplyStatus.Ok, before, t.Receipt);
+
+        var next = t.Inspection;
+        var marks = before.Marks;
+        if (next.State == InspectionState.Approved && before.Inspection.State != InspectionState.Approved)
+        {
+            var approvedOn = ChinaTime.DateOf(now);
+            marks = marks with { ApprovedOn = approvedOn, PublicationDue = PublicationDue(approvedOn), PublicationOverdue = false };
+        }
+
+        var notifications = new List<Notification>();
+        if (next.State == InspectionState.Returned)
+            notifications.AddRange(TeamNotes(next, "returned", $"Inspection {next.InspectionId} was returned: {next.Returns[^1].Reason}"));
+        if (next.State == InspectionState.Approved && before.Inspection.State != InspectionState.Approved)
+            notifications.Add(new Notification(Notification.Department(next.LeadDepartment), next.InspectionId, "approved",
+                $"Inspection {next.InspectionId} is approved; publish by {marks.PublicationDue?.ToString("yyyy-MM-dd") ?? "(date beyond the calendar data)"}."));
+
+        var change = new InspectionChange(before, next, marks, member, action, detail, t.Outcomes, notifications);
+        try
+        {
+            if (!await CommitAsync(change))
+                return InspectionReply.Refused(InspectionReplyStatus.Conflict, "The inspection changed concurrently; read it again.", _stored?.Inspection);
+        }
+        catch (CalendarRangeException e)
+        {
+            return InspectionReply.Refused(InspectionReplyStatus.Unprocessable,
+                $"The follow-up deadlines of this result run past the working-day calendar data: {e.Message} Nothing was changed.", before.Inspection);
+        }
+
+        if (before.Inspection.State == InspectionState.Published && next.State != InspectionState.Published) await EnsureReminderAsync();
+        return Reply(InspectionReplyStatus.Ok, _stored!, t.Receipt);
+    }
+
+    /// <summary>Commits and adopts the change; false after a revision conflict (the grain then holds what is stored).</summary>
+    private async Task<bool> CommitAsync(InspectionChange change)
+    {
+        try
+        {
+            await store.CommitAsync(change, rules.FollowUps);
+            _stored = change.Before with { Inspection = change.After, Marks = change.Marks };
+            return true;
+        }
+        catch (InspectionRevisionConflictException)
+        {
+            logger.LogWarning("Inspection {Id}: revision {Revision} was overtaken; reloading", Id, change.Before.Inspection.Revision);
+            _stored = await store.LoadAsync(Id);
+            return false;
+        }
+        catch (Exception)
+        {
+            // Committed or not, the database knows: never answer from a value that may not be stored.
+            _stored = await store.LoadAsync(Id);
+            throw;
+        }
+    }
+
+    private DateOnly? PublicationDue(DateOnly approvedOn)
+    {
+        try
+        {
+            return rules.Deadlines.PublicationDue(approvedOn);
+        }
+        catch (CalendarRangeException e)
+        {
+            logger.LogWarning("Inspection {Id}: the publication deadline is beyond the calendar data ({Message})", Id, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>The certificate is what the draw assigned: an account holding a team member's certificate acts as that member.</summary>
+    private static Actor AsMember(Inspection insp, Actor actor) =>
+        actor.InspectorCertificateNo is { } cert && insp.Team.FirstOrDefault(m => m.CertificateNo == cert) is { } member
+            ? actor with { Username = member.Username }
+            : actor;
+
+    /// <summary>Team members, reviewers and schedulers of the departments owning items or leading the task, and admins.</summary>
+    public static bool CanSee(Inspection insp, Actor actor)
+    {
+        if (actor.IsAdmin) return true;
+        if (actor.InspectorCertificateNo is { } cert && insp.Team.Any(m => m.CertificateNo == cert)) return true;
+        if (insp.IsTeamMember(actor.Username)) return true;
+        return actor.DepartmentCode is { } d && (actor.Has(Roles.Reviewer) || actor.Has(Roles.Scheduler))
+            && (d == insp.LeadDepartment || insp.ReviewingDepartments.Contains(d, StringComparer.Ordinal));
+    }
+
+    private static IEnumerable<Notification> TeamNotes(Inspection insp, string kind, string message) =>
+        insp.Team.Select(m => new Notification(Notification.Inspector(m.CertificateNo), insp.InspectionId, kind, message));
+
+    private static InspectionFlags ToFlags(InspectionMarks m) => new(m.DueWarned, m.Overdue, m.ApprovedOn, m.PublicationDue, m.PublicationOverdue);
+
+    private static InspectionReply Reply(InspectionReplyStatus status, StoredInspection stored, SubmitReceipt? receipt = null) =>
+        new(status, stored.Inspection, null, [], null, receipt, ToFlags(stored.Marks));
+
+    private InspectionReply NotFound() => InspectionReply.Refused(InspectionReplyStatus.NotFound, $"There is no inspection '{Id}'.");
+}

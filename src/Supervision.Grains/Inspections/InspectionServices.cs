@@ -1,0 +1,67 @@
+using Supervision.Core.Calendar;
+using Supervision.Core.Inspections;
+
+namespace Supervision.Grains.Inspections;
+
+/// <summary>Tunables of the inspection service (configuration section "Supervision:Inspections").</summary>
+public sealed record InspectionOptions
+{
+    /// <summary>How often an open inspection's deadline reminder fires (Orleans reminders; at least a minute in production).</summary>
+    public TimeSpan ReminderPeriod { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>When set, an inspection is due this many working days after dispatch, or at the task deadline if that is earlier.</summary>
+    public int? DueWorkingDays { get; init; }
+}
+
+/// <summary>
+/// The clock of the workflow: visit times, approval dates and deadlines. Its own type so that a test can move the
+/// workflow's date (e.g. past a due date across a restart) without moving the clock that signs access tokens.
+/// </summary>
+public sealed class WorkflowClock(TimeProvider time)
+{
+    public TimeProvider Time { get; } = time;
+
+    public DateTimeOffset Now => Time.GetUtcNow();
+
+    public DateOnly Today => ChinaTime.DateOf(Now);
+}
+
+/// <summary>The pure rules the grains apply, built once from the reference data.</summary>
+public sealed class InspectionRules(WorkingCalendar calendar)
+{
+    public WorkingCalendar Calendar { get; } = calendar;
+
+    public InspectionWorkflow Workflow { get; } = InspectionWorkflow.Default;
+
+    public FollowUpRules FollowUps { get; } = new(calendar, FollowUpPolicy.Default);
+
+    public Deadlines Deadlines { get; } = new(calendar, DeadlinePolicy.Default);
+
+    /// <summary>Where <paramref name="today"/> stands against <paramref name="due"/>. Past the calendar data a date can still
+    /// be overdue (no calendar needed) but not "due soon": that is logged rather than guessed.</summary>
+    public DeadlineStatus StatusOn(DateOnly today, DateOnly due)
+    {
+        if (today > due) return DeadlineStatus.Overdue;
+        try
+        {
+            return Deadlines.StatusOn(today, due);
+        }
+        catch (CalendarRangeException)
+        {
+            return DeadlineStatus.NotDue;
+        }
+    }
+
+    /// <summary>The first day a due date counts as "due soon", or null when the calendar data does not reach it.</summary>
+    public DateOnly? DueSoonHorizon(DateOnly today)
+    {
+        try
+        {
+            return Calendar.AddWorkingDays(Calendar.OnOrAfter(today), Deadlines.Policy.WarnWorkingDaysBefore);
+        }
+        catch (CalendarRangeException)
+        {
+            return null;
+        }
+    }
+}

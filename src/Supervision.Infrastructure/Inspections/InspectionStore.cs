@@ -1,0 +1,556 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dapper;
+using Supervision.Core.Identity;
+using Supervision.Core.Inspections;
+using Supervision.Infrastructure.Audit;
+using Supervision.Infrastructure.Storage;
+
+namespace Supervision.Infrastructure.Inspections;
+
+/// <summary>Deadline marks kept beside the core's value, as columns of the inspections row.</summary>
+public sealed record InspectionMarks(bool DueWarned, bool Overdue, DateOnly? ApprovedOn, DateOnly? PublicationDue, bool PublicationOverdue)
+{
+    public static readonly InspectionMarks None = new(false, false, null, null, false);
+}
+
+/// <summary>An inspection as stored: the core value, its marks, and the list fields of the read model.</summary>
+public sealed record StoredInspection(Inspection Inspection, InspectionMarks Marks, string EntityName, string DivisionCode);
+
+/// <summary>One change to commit: the value before (its revision guards the write) and after, and what it causes.</summary>
+public sealed record InspectionChange(
+    StoredInspection Before,
+    Inspection After,
+    InspectionMarks Marks,
+    Actor Actor,
+    string Action,
+    object? AuditDetail,
+    IReadOnlyList<InspectionOutcome> Outcomes,
+    IReadOnlyList<Notification> Notifications);
+
+/// <summary>The row was changed by someone else since it was read (another activation): nothing was written.</summary>
+public sealed class InspectionRevisionConflictException(string inspectionId, long expected)
+    : Exception($"Inspection {inspectionId} is no longer at revision {expected}.");
+
+/// <summary>A list row of the read model.</summary>
+public sealed record InspectionRow
+{
+    public required string InspectionId { get; init; }
+    public required string TaskId { get; init; }
+    public required string EntityCreditCode { get; init; }
+    public string EntityName { get; init; } = "";
+    public string DivisionCode { get; init; } = "";
+    public required string LeadDepartment { get; init; }
+    public required string Departments { get; init; }
+    public required string Team { get; init; }
+    public required string State { get; init; }
+    public DateOnly DueDate { get; init; }
+    public long Revision { get; init; }
+    public int? CurrentVersion { get; init; }
+    public int? PublishedVersion { get; init; }
+    public DateOnly? ApprovedOn { get; init; }
+    public DateOnly? PublicationDue { get; init; }
+    public bool DueWarned { get; init; }
+    public bool Overdue { get; init; }
+    public bool PublicationOverdue { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public IReadOnlyList<string> DepartmentList => Departments.Split(',', StringSplitOptions.RemoveEmptyEntries);
+
+    public IReadOnlyList<string> TeamCertificates => Team.Split(',', StringSplitOptions.RemoveEmptyEntries);
+}
+
+/// <summary>Filters of "my inspections"; all optional, combined with AND.</summary>
+public sealed record MyInspectionFilter(string? TaskId, string? DivisionPrefix, DateOnly? DueOnOrBefore, bool OverdueOnly, DateOnly Today);
+
+public sealed record StateCount(string State, long Count);
+
+public sealed record TeamProgress(string Team, long Total, long Open, long Submitted, long Completed, long Overdue);
+
+public sealed record EvidenceFile(string Sha256, long SizeBytes, string MediaType, byte[] Content);
+
+public sealed record PublishedOutcomeRow
+{
+    public required string OutcomeId { get; init; }
+    public required string InspectionId { get; init; }
+    public required string TaskId { get; init; }
+    public required string ItemCode { get; init; }
+    public string[] ResultCodes { get; init; } = [];
+    public DateOnly InspectedOn { get; init; }
+    public DateOnly ApprovedOn { get; init; }
+    public required string DepartmentCode { get; init; }
+    public int Version { get; init; }
+}
+
+public sealed record FollowUpRow
+{
+    public required string ActionKey { get; init; }
+    public required string Kind { get; init; }
+    public required string EntityCreditCode { get; init; }
+    public required string InspectionId { get; init; }
+    public required string ItemCode { get; init; }
+    public required string DepartmentCode { get; init; }
+    public DateOnly? NotBefore { get; init; }
+    public DateOnly DueOn { get; init; }
+    public required string Status { get; init; }
+}
+
+public sealed record AbnormalListingRow
+{
+    public required string EntityCreditCode { get; init; }
+    public required string SourceInspectionId { get; init; }
+    public required string ReasonCode { get; init; }
+    public DateOnly VerifiedOn { get; init; }
+    public DateOnly ListBy { get; init; }
+    public DateOnly SeriousAlertOn { get; init; }
+    public int SourceVersion { get; init; }
+    public DateOnly? RemovedOn { get; init; }
+    public string? RemovedByInspection { get; init; }
+}
+
+/// <summary>
+/// The inspections' storage: each grain's value (JSON) and the read model in one row, written with the audit line,
+/// outcome events, follow-up records and notifications of the change in one transaction, guarded by the revision.
+/// </summary>
+public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier notifier, TimeProvider clock)
+{
+    /// <summary>
+    /// The JSON of <c>state_json</c>: the core's <see cref="Inspection"/> with enum names. Derived read-only properties
+    /// (<see cref="Inspection.CurrentVersion"/>, <see cref="Inspection.ReviewingDepartments"/>) are left out: they would
+    /// store the latest version twice and are recomputed on reading.
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                info =>
+                {
+                    if (info.Type != typeof(Inspection)) return;
+                    foreach (var derived in info.Properties.Where(p => p.Set is null).ToList()) info.Properties.Remove(derived);
+                },
+            },
+        },
+    };
+
+    private const string RowColumns =
+        """
+        inspection_id AS InspectionId, task_id AS TaskId, entity_credit_code AS EntityCreditCode, entity_name AS EntityName,
+        division_code AS DivisionCode, lead_department AS LeadDepartment, departments, team, state, due_date AS DueDate, revision,
+        current_version AS CurrentVersion, published_version AS PublishedVersion, approved_on AS ApprovedOn, publication_due AS PublicationDue,
+        due_warned AS DueWarned, overdue, publication_overdue AS PublicationOverdue, updated_at AS UpdatedAt
+        """;
+
+    public SqlStore Sql => store;
+
+    public static string ToJson(Inspection inspection) => JsonSerializer.Serialize(inspection, Json);
+
+    public static Inspection FromJson(string json) =>
+        JsonSerializer.Deserialize<Inspection>(json, Json) ?? throw new InvalidOperationException("stored inspection is null");
+
+    public async Task<StoredInspection?> LoadAsync(string inspectionId, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<(string Json, string EntityName, string DivisionCode, bool DueWarned, bool Overdue,
+            DateOnly? ApprovedOn, DateOnly? PublicationDue, bool PublicationOverdue)>(new CommandDefinition(
+            """
+            SELECT state_json, entity_name, division_code, due_warned, overdue, approved_on, publication_due, publication_overdue
+            FROM inspections WHERE inspection_id = @inspectionId
+            """, new { inspectionId }, cancellationToken: ct));
+        return row.Json is null
+            ? null
+            : new StoredInspection(FromJson(row.Json), new InspectionMarks(row.DueWarned, row.Overdue, row.ApprovedOn, row.PublicationDue, row.PublicationOverdue),
+                row.EntityName, row.DivisionCode);
+    }
+
+    /// <summary>Inserts a new inspection with its team rows, audit line and notifications. False (nothing written) when it exists.</summary>
+    public Task<bool> CreateAsync(StoredInspection created, Actor actor, IReadOnlyList<Notification> notifications, CancellationToken ct = default) =>
+        store.InTransactionAsync(async (connection, tx) =>
+        {
+            var insp = created.Inspection;
+            var now = clock.GetUtcNow();
+            var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO inspections (inspection_id, task_id, entity_credit_code, entity_name, division_code, lead_department, departments, team,
+                    state, due_date, revision, state_json, created_at, updated_at)
+                VALUES (@InspectionId, @TaskId, @EntityCreditCode, @entityName, @divisionCode, @LeadDepartment, @departments, @team,
+                    @state, @DueDate, @Revision, @json, @now, @now)
+                ON CONFLICT (inspection_id) DO NOTHING
+                """,
+                new
+                {
+                    insp.InspectionId, insp.TaskId, insp.EntityCreditCode, entityName = created.EntityName, divisionCode = created.DivisionCode,
+                    insp.LeadDepartment, departments = Wrap(insp.ReviewingDepartments), team = Wrap(insp.Team.OrderByDescending(m => m.IsLead).Select(m => m.CertificateNo)),
+                    state = insp.State.ToString(), insp.DueDate, insp.Revision, json = ToJson(insp), now,
+                }, tx, cancellationToken: ct));
+            if (inserted == 0) return false;
+            foreach (var m in insp.Team)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO inspection_members (certificate_no, inspection_id, username, is_lead) VALUES (@CertificateNo, @id, @Username, @IsLead)",
+                    new { m.CertificateNo, id = insp.InspectionId, m.Username, m.IsLead }, tx, cancellationToken: ct));
+            }
+            await audit.AppendAsync(connection, tx, actor, "inspection.assign", "inspection", insp.InspectionId, insp.LeadDepartment, null,
+                new { insp.State, insp.Revision, insp.DueDate, team = insp.Team.Select(m => m.CertificateNo), items = insp.Items.Select(i => i.ItemCode) });
+            await notifier.NotifyAsync(connection, tx, notifications, now, ct);
+            return true;
+        }, ct);
+
+    /// <summary>
+    /// Commits one change: the row (only if still at the revision read), the audit line, the outcome events, the follow-ups
+    /// they call for (computed inside the transaction against the open abnormal listings) and the notifications.
+    /// Throws <see cref="InspectionRevisionConflictException"/> (nothing written) when the row moved on, and whatever
+    /// <paramref name="rules"/> throws (e.g. a deadline past the calendar data), also with nothing written.
+    /// </summary>
+    public Task CommitAsync(InspectionChange change, FollowUpRules rules, CancellationToken ct = default) =>
+        store.InTransactionAsync(async (connection, tx) =>
+        {
+            var after = change.After;
+            var before = change.Before.Inspection;
+            var now = clock.GetUtcNow();
+            var marks = change.Marks;
+            var updated = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE inspections SET state = @state, due_date = @DueDate, revision = @Revision, state_json = @json,
+                    current_version = @currentVersion, published_version = @PublishedVersion, approved_on = @ApprovedOn,
+                    publication_due = @PublicationDue, due_warned = @DueWarned, overdue = @Overdue, publication_overdue = @PublicationOverdue,
+                    updated_at = @now
+                WHERE inspection_id = @InspectionId AND revision = @expected
+                """,
+                new
+                {
+                    state = after.State.ToString(), after.DueDate, after.Revision, json = ToJson(after), currentVersion = after.CurrentVersion?.Number,
+                    after.PublishedVersion, marks.ApprovedOn, marks.PublicationDue, marks.DueWarned, marks.Overdue, marks.PublicationOverdue, now,
+                    after.InspectionId, expected = before.Revision,
+                }, tx, cancellationToken: ct));
+            if (updated == 0) throw new InspectionRevisionConflictException(after.InspectionId, before.Revision);
+
+            await audit.AppendAsync(connection, tx, change.Actor, change.Action, "inspection", after.InspectionId, after.LeadDepartment,
+                new { state = before.State, before.Revision }, new { state = after.State, after.Revision, detail = change.AuditDetail });
+            foreach (var outcome in change.Outcomes)
+            {
+                await AppendOutcomeAsync(connection, tx, outcome, now, ct);
+                await ApplyFollowUpsAsync(connection, tx, rules, outcome, now, ct);
+            }
+            await notifier.NotifyAsync(connection, tx, change.Notifications, now, ct);
+            return true;
+        }, ct);
+
+    private static async Task AppendOutcomeAsync(DbConnection connection, DbTransaction tx, InspectionOutcome o, DateTimeOffset now, CancellationToken ct) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO inspection_outcomes (outcome_id, schema_version, entity_credit_code, task_id, inspection_id, item_code, result_codes,
+                inspected_on, approved_on, department_code, version, kind, supersedes_version, payload_json, recorded_at)
+            VALUES (@OutcomeId, @SchemaVersion, @EntityCreditCode, @TaskId, @InspectionId, @ItemCode, @codes,
+                @InspectedOn, @ApprovedOn, @DepartmentCode, @Version, @kind, @SupersedesVersion, @payload, @now)
+            ON CONFLICT (outcome_id) DO NOTHING
+            """,
+            new
+            {
+                o.OutcomeId, o.SchemaVersion, o.EntityCreditCode, o.TaskId, o.InspectionId, o.ItemCode, codes = string.Join(',', o.ResultCodes),
+                o.InspectedOn, o.ApprovedOn, o.DepartmentCode, o.Version, kind = o.Kind.ToString(), o.SupersedesVersion,
+                payload = JsonSerializer.Serialize(o, Json), now,
+            }, tx, cancellationToken: ct));
+
+    /// <summary>
+    /// Follow-ups of one approved outcome. The actions of (inspection, item) are replaced by the new set: correction
+    /// orders and re-inspections no longer called for are withdrawn, and a listing this inspection caused is removed
+    /// when an amendment no longer says "unreachable".
+    /// </summary>
+    private static async Task ApplyFollowUpsAsync(DbConnection connection, DbTransaction tx, FollowUpRules rules, InspectionOutcome o, DateTimeOffset now, CancellationToken ct)
+    {
+        var open = (await connection.QueryAsync<AbnormalListingRow>(new CommandDefinition(
+            $"SELECT {ListingColumns} FROM abnormal_listings WHERE entity_credit_code = @e AND removed_on IS NULL",
+            new { e = o.EntityCreditCode }, tx, cancellationToken: ct)))
+            .Where(l => l.SourceInspectionId != o.InspectionId)
+            .Select(l => new AbnormalListing(l.EntityCreditCode, l.ReasonCode, l.VerifiedOn, l.ListBy, l.SourceInspectionId, l.SourceVersion, l.SeriousAlertOn))
+            .ToList();
+        var actions = rules.For(o, open);
+        // Lists, not arrays: string[] has a type handler (comma-joined codes) that would defeat Dapper's IN expansion.
+        var keys = actions.Select(a => a.Key).ToList();
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE follow_ups SET status = 'withdrawn', updated_at = @now WHERE inspection_id = @InspectionId AND item_code = @ItemCode AND status = 'open'"
+            + (keys.Count > 0 ? " AND NOT (action_key " + InList(connection, "@keys") + ")" : ""),
+            new { now, o.InspectionId, o.ItemCode, keys }, tx, cancellationToken: ct));
+        if (!o.ResultCodes.Contains(rules.Policy.UnreachableCode))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE abnormal_listings SET removed_on = @ApprovedOn, removed_by_inspection = @InspectionId, updated_at = @now
+                WHERE entity_credit_code = @EntityCreditCode AND source_inspection_id = @InspectionId AND removed_on IS NULL
+                """, new { o.ApprovedOn, o.InspectionId, o.EntityCreditCode, now }, tx, cancellationToken: ct));
+        }
+
+        foreach (var action in actions)
+        {
+            switch (action)
+            {
+                case CorrectionOrder c:
+                    await UpsertFollowUpAsync(connection, tx, c.Key, "correction-order", c.EntityCreditCode, c.TaskId, c.InspectionId, c.ItemCode,
+                        c.DepartmentCode, null, c.DueOn, o.Version, c, now, ct);
+                    break;
+                case Reinspection r:
+                    await UpsertFollowUpAsync(connection, tx, r.Key, "reinspection", r.EntityCreditCode, r.TaskId, r.InspectionId, r.ItemCode,
+                        r.DepartmentCode, r.NotBefore, r.DueBy, o.Version, new { r.Key, r.EntityCreditCode, r.TaskId, r.InspectionId, r.ItemCode, r.DepartmentCode, r.NotBefore, r.DueBy, r.Reason }, now, ct);
+                    break;
+                case ListAbnormal l:
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        """
+                        INSERT INTO abnormal_listings (entity_credit_code, source_inspection_id, reason_code, verified_on, list_by, serious_alert_on, source_version, updated_at)
+                        VALUES (@EntityCreditCode, @SourceInspectionId, @ReasonCode, @VerifiedOn, @ListBy, @SeriousViolationAlertOn, @SourceVersion, @now)
+                        ON CONFLICT (entity_credit_code, source_inspection_id) DO UPDATE SET removed_on = NULL, removed_by_inspection = NULL,
+                            verified_on = excluded.verified_on, list_by = excluded.list_by, serious_alert_on = excluded.serious_alert_on,
+                            source_version = excluded.source_version, updated_at = excluded.updated_at
+                        """,
+                        new
+                        {
+                            l.Listing.EntityCreditCode, l.Listing.SourceInspectionId, l.Listing.ReasonCode, l.Listing.VerifiedOn, l.Listing.ListBy,
+                            l.Listing.SeriousViolationAlertOn, l.Listing.SourceVersion, now,
+                        }, tx, cancellationToken: ct));
+                    break;
+                case RemoveAbnormalListing rm:
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        """
+                        UPDATE abnormal_listings SET removed_on = @RemovedOn, removed_by_inspection = @ByInspectionId, updated_at = @now
+                        WHERE entity_credit_code = @e AND source_inspection_id = @s AND removed_on IS NULL
+                        """, new { rm.RemovedOn, rm.ByInspectionId, now, e = rm.Listing.EntityCreditCode, s = rm.Listing.SourceInspectionId }, tx, cancellationToken: ct));
+                    break;
+            }
+        }
+    }
+
+    private static Task UpsertFollowUpAsync(DbConnection connection, DbTransaction tx, string key, string kind, string entity, string taskId, string inspectionId,
+        string itemCode, string department, DateOnly? notBefore, DateOnly dueOn, int version, object payload, DateTimeOffset now, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO follow_ups (action_key, kind, entity_credit_code, task_id, inspection_id, item_code, department_code, not_before, due_on, status, source_version, payload_json, updated_at)
+            VALUES (@key, @kind, @entity, @taskId, @inspectionId, @itemCode, @department, @notBefore, @dueOn, 'open', @version, @payload, @now)
+            ON CONFLICT (action_key) DO UPDATE SET not_before = excluded.not_before, due_on = excluded.due_on, status = 'open',
+                source_version = excluded.source_version, payload_json = excluded.payload_json, updated_at = excluded.updated_at
+            """,
+            new { key, kind, entity, taskId, inspectionId, itemCode, department, notBefore, dueOn, version, payload = JsonSerializer.Serialize(payload, Json), now },
+            tx, cancellationToken: ct));
+
+    private const string ListingColumns =
+        """
+        entity_credit_code AS EntityCreditCode, source_inspection_id AS SourceInspectionId, reason_code AS ReasonCode, verified_on AS VerifiedOn,
+        list_by AS ListBy, serious_alert_on AS SeriousAlertOn, source_version AS SourceVersion, removed_on AS RemovedOn, removed_by_inspection AS RemovedByInspection
+        """;
+
+    // ---- reads -------------------------------------------------------------------------------------------------
+
+    public async Task<InspectionRow?> GetRowAsync(string inspectionId, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<InspectionRow>(new CommandDefinition(
+            $"SELECT {RowColumns} FROM inspections WHERE inspection_id = @inspectionId", new { inspectionId }, cancellationToken: ct));
+    }
+
+    /// <summary>The inspections whose team holds <paramref name="certificateNo"/>, keyset-paged by inspection id.</summary>
+    public async Task<IReadOnlyList<InspectionRow>> ListMineAsync(string certificateNo, MyInspectionFilter filter, string? after, int limit, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var rows = await connection.QueryAsync<InspectionRow>(new CommandDefinition(
+            $"""
+            SELECT {Prefixed(RowColumns)} FROM inspection_members m JOIN inspections i ON i.inspection_id = m.inspection_id
+            WHERE m.certificate_no = @certificateNo
+              AND (@taskId IS NULL OR i.task_id = @taskId)
+              AND (@division IS NULL OR i.division_code LIKE @division)
+              {(filter.DueOnOrBefore is null ? "" : "AND i.due_date <= @dueBy AND i.state " + In("@open"))}
+              AND (@overdueOnly = 0 OR ((i.overdue = @yes OR i.due_date < @today) AND i.state {In("@open")}))
+              AND (@after IS NULL OR i.inspection_id > @after)
+            ORDER BY i.inspection_id LIMIT @limit
+            """,
+            new
+            {
+                certificateNo, taskId = filter.TaskId, division = filter.DivisionPrefix is null ? null : filter.DivisionPrefix + "%",
+                dueBy = filter.DueOnOrBefore, open = OpenStates.ToList(), overdueOnly = filter.OverdueOnly ? 1 : 0, yes = true, today = filter.Today, after, limit,
+            }, cancellationToken: ct));
+        return rows.AsList();
+    }
+
+    /// <summary>States in which the team still owes a submission.</summary>
+    public static readonly string[] OpenStates =
+        [nameof(InspectionState.Assigned), nameof(InspectionState.Draft), nameof(InspectionState.Signed), nameof(InspectionState.Returned)];
+
+    public async Task<IReadOnlyList<InspectionRow>> ListTaskAsync(string taskId, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<InspectionRow>(new CommandDefinition(
+            $"SELECT {RowColumns} FROM inspections WHERE task_id = @taskId ORDER BY inspection_id", new { taskId }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>The entity's published results of other inspections: the outcomes of each one's published version.</summary>
+    public async Task<IReadOnlyList<PublishedOutcomeRow>> PublishedResultsAsync(string entityCreditCode, string exceptInspectionId, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<PublishedOutcomeRow>(new CommandDefinition(
+            """
+            SELECT o.outcome_id AS OutcomeId, o.inspection_id AS InspectionId, o.task_id AS TaskId, o.item_code AS ItemCode, o.result_codes AS ResultCodes,
+                   o.inspected_on AS InspectedOn, o.approved_on AS ApprovedOn, o.department_code AS DepartmentCode, o.version
+            FROM inspection_outcomes o JOIN inspections i ON i.inspection_id = o.inspection_id AND o.version = i.published_version
+            WHERE o.entity_credit_code = @entityCreditCode AND o.inspection_id <> @exceptInspectionId
+            ORDER BY o.seq DESC
+            """, new { entityCreditCode, exceptInspectionId }, cancellationToken: ct))).AsList();
+    }
+
+    public async Task<IReadOnlyList<InspectionOutcome>> OutcomesAsync(string? inspectionId, long afterSeq, int limit, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var payloads = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT payload_json FROM inspection_outcomes WHERE (@inspectionId IS NULL OR inspection_id = @inspectionId) AND seq > @afterSeq ORDER BY seq LIMIT @limit",
+            new { inspectionId, afterSeq, limit }, cancellationToken: ct));
+        return payloads.Select(p => JsonSerializer.Deserialize<InspectionOutcome>(p, Json)!).ToList();
+    }
+
+    public async Task<IReadOnlyList<FollowUpRow>> FollowUpsAsync(string inspectionId, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<FollowUpRow>(new CommandDefinition(
+            """
+            SELECT action_key AS ActionKey, kind, entity_credit_code AS EntityCreditCode, inspection_id AS InspectionId, item_code AS ItemCode,
+                   department_code AS DepartmentCode, not_before AS NotBefore, due_on AS DueOn, status
+            FROM follow_ups WHERE inspection_id = @inspectionId ORDER BY action_key
+            """, new { inspectionId }, cancellationToken: ct))).AsList();
+    }
+
+    public async Task<IReadOnlyList<AbnormalListingRow>> ListingsAsync(string entityCreditCode, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<AbnormalListingRow>(new CommandDefinition(
+            $"SELECT {ListingColumns} FROM abnormal_listings WHERE entity_credit_code = @entityCreditCode ORDER BY verified_on, source_inspection_id",
+            new { entityCreditCode }, cancellationToken: ct))).AsList();
+    }
+
+    public async Task<IReadOnlyList<NotificationRow>> NotificationsAsync(IReadOnlyList<string> recipients, long? after, int limit, CancellationToken ct)
+    {
+        if (recipients.Count == 0) return [];
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<NotificationRow>(new CommandDefinition(
+            $"""
+            SELECT id, recipient, inspection_id AS InspectionId, kind, message, created_at AS CreatedAt FROM notifications
+            WHERE recipient {In("@recipients")} AND (@after IS NULL OR id > @after) ORDER BY id LIMIT @limit
+            """, new { recipients = recipients.ToList(), after, limit }, cancellationToken: ct))).AsList();
+    }
+
+    // ---- evidence ----------------------------------------------------------------------------------------------
+
+    /// <summary>Stores a file under its hash; the same content uploaded again is stored once. Returns true when new.</summary>
+    public Task<bool> SaveEvidenceAsync(EvidenceFile file, string inspectionId, Actor actor, CancellationToken ct) =>
+        store.InTransactionAsync(async (connection, tx) =>
+        {
+            var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO evidence_files (sha256, size_bytes, media_type, content, uploaded_by, uploaded_at)
+                VALUES (@Sha256, @SizeBytes, @MediaType, @Content, @by, @at) ON CONFLICT (sha256) DO NOTHING
+                """, new { file.Sha256, file.SizeBytes, file.MediaType, file.Content, by = actor.Username, at = clock.GetUtcNow() }, tx, cancellationToken: ct));
+            await audit.AppendAsync(connection, tx, actor, "inspection.evidence", "inspection", inspectionId, null, null,
+                new { file.Sha256, file.SizeBytes, file.MediaType, stored = inserted > 0 });
+            return inserted > 0;
+        }, ct);
+
+    public async Task<EvidenceFile?> GetEvidenceAsync(string sha256, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<(string Sha256, long SizeBytes, string MediaType, byte[] Content)>(new CommandDefinition(
+            "SELECT sha256, size_bytes, media_type, content FROM evidence_files WHERE sha256 = @sha256", new { sha256 }, cancellationToken: ct));
+        return row.Sha256 is null ? null : new EvidenceFile(row.Sha256, row.SizeBytes, row.MediaType, row.Content);
+    }
+
+    /// <summary>Size and media type of the stored files among <paramref name="hashes"/>.</summary>
+    public async Task<IReadOnlyDictionary<string, (long Size, string MediaType)>> EvidenceInfoAsync(IReadOnlyCollection<string> hashes, CancellationToken ct)
+    {
+        if (hashes.Count == 0) return new Dictionary<string, (long, string)>();
+        await using var connection = await store.OpenAsync(ct);
+        var rows = await connection.QueryAsync<(string Sha256, long SizeBytes, string MediaType)>(new CommandDefinition(
+            $"SELECT sha256, size_bytes, media_type FROM evidence_files WHERE sha256 {In("@list")}", new { list = hashes.ToList() }, cancellationToken: ct));
+        return rows.ToDictionary(r => r.Sha256, r => (r.SizeBytes, r.MediaType), StringComparer.Ordinal);
+    }
+
+    // ---- dispatch ----------------------------------------------------------------------------------------------
+
+    public sealed record DrawnMember
+    {
+        public int Rank { get; init; }
+        public required string MemberId { get; init; }
+        public int Position { get; init; }
+        public required string CertificateNo { get; init; }
+        public required string DepartmentCode { get; init; }
+        public bool IsLead { get; init; }
+        public string? Username { get; init; }
+    }
+
+    public sealed record EntitySummary
+    {
+        public required string CreditCode { get; init; }
+        public required string Name { get; init; }
+        public required string DivisionCode { get; init; }
+    }
+
+    /// <summary>The committed inspector draw of a task: each drawn entity's team, with the account holding each certificate.</summary>
+    public async Task<IReadOnlyList<DrawnMember>> DrawnTeamsAsync(string taskId, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<DrawnMember>(new CommandDefinition(
+            """
+            SELECT t.rank, t.member_id AS MemberId, t.position, t.certificate_no AS CertificateNo, t.department_code AS DepartmentCode, t.is_lead AS IsLead,
+                   (SELECT min(u.username) FROM users u WHERE u.inspector_certificate_no = t.certificate_no) AS Username
+            FROM drawn_teams t WHERE t.task_id = @taskId ORDER BY t.rank, t.position
+            """, new { taskId }, cancellationToken: ct))).AsList();
+    }
+
+    public async Task<IReadOnlyDictionary<string, EntitySummary>> EntitiesAsync(IReadOnlyCollection<string> creditCodes, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var result = new Dictionary<string, EntitySummary>(StringComparer.Ordinal);
+        foreach (var chunk in creditCodes.Chunk(500))
+        {
+            foreach (var e in await connection.QueryAsync<EntitySummary>(new CommandDefinition(
+                $"SELECT credit_code AS CreditCode, name, division_code AS DivisionCode FROM market_entities WHERE credit_code {In("@codes")}", new { codes = chunk.ToList() }, cancellationToken: ct)))
+            {
+                result[e.CreditCode] = e;
+            }
+        }
+        return result;
+    }
+
+    public async Task<bool> IsDispatchedAsync(string taskId, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM inspection_dispatches WHERE task_id = @taskId", new { taskId }, cancellationToken: ct)) > 0;
+    }
+
+    /// <summary>Records that every inspection of the task exists (with the audit line); false when it was recorded before.</summary>
+    public Task<bool> RecordDispatchAsync(string taskId, string leadDepartment, int count, Actor actor, CancellationToken ct) =>
+        store.InTransactionAsync(async (connection, tx) =>
+        {
+            var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO inspection_dispatches (task_id, dispatched_by, dispatched_at, inspections) VALUES (@taskId, @by, @at, @count)
+                ON CONFLICT (task_id) DO NOTHING
+                """, new { taskId, by = actor.Username, at = clock.GetUtcNow(), count }, tx, cancellationToken: ct));
+            if (inserted > 0)
+            {
+                await audit.AppendAsync(connection, tx, actor, "task.dispatch", "task", taskId, leadDepartment, null, new { inspections = count });
+            }
+            return inserted > 0;
+        }, ct);
+
+    /// <summary>
+    /// Membership in a list parameter: Dapper passes lists to Npgsql as one array parameter (= ANY) and expands them
+    /// for SQLite (IN (...)).
+    /// </summary>
+    private string In(string parameter) => store.IsPostgres ? $"= ANY({parameter})" : $"IN {parameter}";
+
+    private static string InList(DbConnection connection, string parameter) =>
+        connection is Npgsql.NpgsqlConnection ? $"= ANY({parameter})" : $"IN {parameter}";
+
+    private static string Wrap(IEnumerable<string> codes) => "," + string.Join(',', codes) + ",";
+
+    private static string Prefixed(string columns) =>
+        string.Join(", ", columns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => "i." + c));
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using Supervision.IntegrationTests.Infrastructure;
+using static Supervision.IntegrationTests.Inspections.InspectionPlatform;
+
+namespace Supervision.IntegrationTests.Inspections;
+
+/// <summary>
+/// Deadline reminders: registered by dispatch, stored with the reminders of the cluster (SQLite: the project's reminder
+/// table; PostgreSQL: Orleans' ADO.NET reminders), so a restart does not lose them. The workflow clock is a fake one the
+/// test moves across the restart; the reminder period is two seconds.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class InspectionDeadlineTests(PostgresServer server)
+{
+    private static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public Task Embedded_reminders_warn_then_mark_overdue_inspections_and_publications_after_a_restart() => RunAsync(null);
+
+    [PostgresFact]
+    public async Task PostgreSQL_reminders_mark_overdue_inspections_and_publications_after_a_restart() =>
+        await RunAsync(await server.CreateDatabaseAsync("insp_deadlines"));
+
+    private static async Task RunAsync(string? postgres)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "supervision-tests", Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using (var first = await StartAsync(postgres, directory, reminderPeriod: Period))
+            {
+                await first.AssignDirectAsync("TD", "OPEN", "C0000", "C0001", ["I1"], new DateOnly(2026, 6, 10));
+                await first.AssignDirectAsync("TD", "DONE", "C0000", "C0001", ["I1"], new DateOnly(2026, 6, 10));
+                using var lead = await first.As("insp-C0000");
+                using var mate = await first.As("insp-C0001");
+                using var reviewer = await first.As("rev-d1");
+                const string url = "/api/inspections/TD/DONE";
+                var etag = (await lead.GetAsync(url)).Headers.ETag!.Tag;
+                await ReadAsync(await lead.SendAsync(Put(url + "/draft", first.Results([("I1", ["1"])]), etag)), HttpStatusCode.OK);
+                await ReadAsync(await lead.PostAsync(url + "/sign", null), HttpStatusCode.OK);
+                await ReadAsync(await mate.PostAsync(url + "/sign", null), HttpStatusCode.OK);
+                await ReadAsync(await lead.SendAsync(Submit(url, "k")), HttpStatusCode.OK);
+                var approved = await ReadAsync(await reviewer.PostAsJsonAsync(url + "/review/approve", new { }), HttpStatusCode.OK);
+                // Approved Monday 1 June 2026; 20 working days later (Dragon Boat Festival, 19 June, is a holiday).
+                Assert.Equal("2026-06-30", approved.GetProperty("deadlines").GetProperty("publicationDue").GetString());
+
+                // Three working days before the due date the team is warned, once.
+                first.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 5, 2, 0, 0, TimeSpan.Zero));
+                await WaitForAsync(first, "SELECT count(*) FROM inspections WHERE inspection_id = 'TD/OPEN' AND due_warned = @yes");
+                Assert.Equal(2, await first.ScalarAsync("SELECT count(*) FROM notifications WHERE kind = 'due-soon' AND inspection_id = 'TD/OPEN'"));
+                Assert.Equal(0, await first.ScalarAsync("SELECT count(*) FROM inspections WHERE overdue = @yes OR publication_overdue = @yes", new { yes = true }));
+            }
+
+            // Restart on the same database, two months later: nothing calls the grains; only their reminders do.
+            await using var second = await StartAsync(postgres, directory, now: new DateTimeOffset(2026, 8, 3, 2, 0, 0, TimeSpan.Zero), seed: false, reminderPeriod: Period);
+            await WaitForAsync(second, "SELECT count(*) FROM inspections WHERE inspection_id = 'TD/OPEN' AND overdue = @yes");
+            await WaitForAsync(second, "SELECT count(*) FROM inspections WHERE inspection_id = 'TD/DONE' AND publication_overdue = @yes");
+            Assert.Equal(0, await second.ScalarAsync("SELECT count(*) FROM inspections WHERE inspection_id = 'TD/DONE' AND overdue = @yes", new { yes = true }));
+            Assert.Equal(1, await second.ScalarAsync("SELECT count(*) FROM notifications WHERE kind = 'publication-overdue' AND recipient = 'department:D1'"));
+            Assert.Equal(1, await second.ScalarAsync("SELECT count(*) FROM audit_log WHERE action = 'inspection.deadline' AND subject_key = 'TD/OPEN' AND after_json LIKE '%\"overdue\":true%'"));
+
+            using var scheduler = await second.As("sched-d1");
+            using var lead2 = await second.As("insp-C0000");
+            var overdue = await ReadAsync(await lead2.GetAsync("/api/my/inspections?overdue=true"), HttpStatusCode.OK);
+            Assert.Equal(["TD/OPEN"], overdue.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()));
+        }
+        finally
+        {
+            ApiHost.TryDelete(directory);
+        }
+    }
+
+    private static async Task WaitForAsync(InspectionPlatform platform, string sql)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var connection = await platform.Store.OpenAsync();
+            if (await connection.ExecuteScalarAsync<long>(sql, new { yes = true }) > 0) return;
+            await Task.Delay(250);
+        }
+        Assert.Fail($"not within 90 s: {sql}");
+    }
+}

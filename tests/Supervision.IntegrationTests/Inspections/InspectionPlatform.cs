@@ -1,0 +1,226 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Supervision.Api.Identity;
+using Supervision.Contracts.Inspections;
+using Supervision.Core.Directory;
+using Supervision.Core.Identity;
+using Supervision.Core.Inspections;
+using Supervision.Grains.Inspections;
+using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Identity;
+using Supervision.Infrastructure.Storage;
+using Supervision.IntegrationTests.Infrastructure;
+
+namespace Supervision.IntegrationTests.Inspections;
+
+/// <summary>
+/// A platform for the inspection workflow, on SQLite (default) or PostgreSQL, with a workflow clock the test moves:
+/// departments D1, D2 (and D3, with no part in the tasks), items I1 (D1, on-site) and I2 (D2, written) allowing the
+/// codes 1 A B E 6 F, inspectors C0000–C0007 (D1, I1) and C0100–C0105 (D2, I2) each with an account "insp-{cert}",
+/// schedulers and reviewers per department, and a few hundred synthetic entities.
+/// </summary>
+public sealed class InspectionPlatform : IAsyncDisposable
+{
+    public const string Password = "a-long-test-password";
+    public static readonly DateTimeOffset DefaultNow = new(2026, 6, 1, 2, 0, 0, TimeSpan.Zero); // 10:00 Beijing, a Monday
+
+    private InspectionPlatform(ApiHost host, FakeTimeProvider clock)
+    {
+        Host = host;
+        Clock = clock;
+    }
+
+    public ApiHost Host { get; }
+
+    /// <summary>The workflow's clock (visits, approvals, deadlines); access tokens use the real one.</summary>
+    public FakeTimeProvider Clock { get; }
+
+    public SqlStore Store => Host.Services.GetRequiredService<SqlStore>();
+
+    public IGrainFactory Grains => Host.Services.GetRequiredService<IGrainFactory>();
+
+    public static async Task<InspectionPlatform> StartAsync(string? postgres = null, string? dataDirectory = null, DateTimeOffset? now = null, bool seed = true,
+        TimeSpan? reminderPeriod = null, IDictionary<string, string?>? settings = null)
+    {
+        var clock = new FakeTimeProvider(now ?? DefaultNow);
+        var config = new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Error",
+            ["Supervision:Inspections:ReminderPeriod"] = (reminderPeriod ?? TimeSpan.FromHours(1)).ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:ClusterId"] = "inspections",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
+        var host = await ApiHost.StartAsync(dataDirectory, postgres, config, s => s.AddSingleton(new WorkflowClock(clock)));
+        var platform = new InspectionPlatform(host, clock);
+        if (seed) await platform.SeedAsync();
+        return platform;
+    }
+
+    public static string[] D1Inspectors => [.. Enumerable.Range(0, 8).Select(i => $"C{i:D4}")];
+
+    public static string[] D2Inspectors => [.. Enumerable.Range(100, 6).Select(i => $"C{i:D4}")];
+
+    private async Task SeedAsync()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var hash = new PasswordHasher<UserAccount>().HashPassword(null!, Password);
+        await using (var connection = await Store.OpenAsync())
+        {
+            foreach (var d in new[] { "D1", "D2", "D3" })
+                await connection.ExecuteAsync("INSERT INTO departments (code, name, created_at, updated_at) VALUES (@d, @d, @now, @now)", new { d, now });
+            foreach (var (code, dept, method) in new[] { ("I1", "D1", "on-site"), ("I2", "D2", "written") })
+            {
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO inspection_items (code, name, department_code, legal_basis, method, result_codes, created_at, updated_at)
+                    VALUES (@code, @code, @dept, 'test', @method, '1,A,B,E,6,F', @now, @now)
+                    """, new { code, dept, method, now });
+            }
+            foreach (var (cert, dept) in D1Inspectors.Select(c => (c, "D1")).Concat(D2Inspectors.Select(c => (c, "D2"))))
+            {
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO inspectors (certificate_no, name, department_code, certificate_expires_on, specialties, status, conflicts, updated_at)
+                    VALUES (@cert, @cert, @dept, @expires, @specialty, 'active', '', @now)
+                    """, new { cert, dept, expires = new DateOnly(2099, 1, 1), specialty = dept == "D1" ? "I1" : "I2", now });
+                await InsertUserAsync(connection, "insp-" + cert, Roles.Inspector, dept, cert, hash, now);
+            }
+            foreach (var d in new[] { "D1", "D2", "D3" })
+            {
+                await InsertUserAsync(connection, "sched-" + d.ToLowerInvariant(), Roles.Scheduler, d, null, hash, now);
+                await InsertUserAsync(connection, "rev-" + d.ToLowerInvariant(), Roles.Reviewer, d, null, hash, now);
+            }
+        }
+
+        var synthetic = new SyntheticDirectory(11, 600, 0);
+        using var csv = new MemoryStream();
+        synthetic.WriteEntitiesCsv(csv);
+        csv.Position = 0;
+        var job = await Host.Services.GetRequiredService<DirectoryImporter>().ImportEntitiesAsync(csv, "entities.csv", Actor.System("test"));
+        Assert.Equal("completed", job.Status);
+    }
+
+    public static Task InsertUserAsync(System.Data.Common.DbConnection connection, string username, string role, string? dept, string? cert, string? hash, DateTimeOffset now) =>
+        connection.ExecuteAsync(
+            """
+            INSERT INTO users (username, display_name, password_hash, roles, department_code, inspector_certificate_no, created_at, updated_at)
+            VALUES (@username, @username, @hash, @role, @dept, @cert, @now, @now)
+            """, new { username, hash, role, dept, cert, now });
+
+    public Task<HttpClient> As(string username) => Host.SignInAsync(username, Password);
+
+    /// <summary>A client with a token minted directly (no password check): for load tests with hundreds of accounts.</summary>
+    public HttpClient WithToken(string username, string role, string? dept, string? cert)
+    {
+        var token = Host.Services.GetRequiredService<TokenService>().Issue(new UserAccount
+        {
+            Username = username, DisplayName = username, Roles = role, DepartmentCode = dept, InspectorCertificateNo = cert,
+        }).Token;
+        var client = Host.Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Creates, publishes, freezes and draws a task (both draws); returns its id.</summary>
+    public static async Task<string> DrawnTaskAsync(HttpClient scheduler, bool joint, bool drawInspectors = true)
+    {
+        var draft = new
+        {
+            name = "Workflow test task",
+            leadDepartment = "D1",
+            participatingDepartments = joint ? new[] { "D2" } : [],
+            items = joint ? new[] { "I1", "I2" } : ["I1"],
+            sampling = new
+            {
+                mode = "stratified",
+                classes = new object[]
+                {
+                    new { creditClass = "A", count = 1 }, new { creditClass = "B", count = 2 },
+                    new { creditClass = "C", count = 1 }, new { creditClass = "D", count = 1 },
+                },
+            },
+            teamSize = 2,
+            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+        };
+        var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", draft), HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
+        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Deputy Wang", value = "2 7 1 8 2 8" }), HttpStatusCode.OK);
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        if (drawInspectors) await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
+        return id;
+    }
+
+    public static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>Problem details must be RFC 9457: the status repeated in the body, a title.</summary>
+    public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var body = await ReadAsync(response, expected);
+        Assert.Equal((int)expected, body.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("title").GetString()));
+        return body;
+    }
+
+    public static HttpRequestMessage Put(string url, object body, string etag)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = JsonContent.Create(body) };
+        request.Headers.IfMatch.ParseAdd(etag);
+        return request;
+    }
+
+    public static HttpRequestMessage Submit(string url, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url + "/submit");
+        request.Headers.Add("Idempotency-Key", key);
+        return request;
+    }
+
+    public async Task<long> ScalarAsync(string sql, object? args = null)
+    {
+        await using var connection = await Store.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>(sql, args);
+    }
+
+    /// <summary>An inspection created directly through its grain (no draw): for load tests and follow-up scenarios.</summary>
+    public async Task<Inspection> AssignDirectAsync(string taskId, string entity, string leadCert, string mateCert, string[] items, DateOnly due,
+        string? leadUser = null, string? mateUser = null)
+    {
+        var allowed = new[] { "1", "A", "B", "E", "6", "F" };
+        var inspection = InspectionWorkflow.Assign($"{taskId}/{entity}", taskId, entity, "D1",
+            [new TeamMember(leadUser ?? "insp-" + leadCert, leadCert, true), new TeamMember(mateUser ?? "insp-" + mateCert, mateCert, false)],
+            items.Select(i => new InspectionItem(i, i == "I2" ? "D2" : "D1", i == "I2" ? InspectionMethod.Written : InspectionMethod.OnSite, allowed)).ToList(), due);
+        var reply = await Grains.GetGrain<IInspectionGrain>(inspection.InspectionId).Assign(new InspectionAssignment(inspection, "Entity " + entity, "110101"),
+            new Actor("sched-d1", [Roles.Scheduler], "D1", null));
+        Assert.True(reply.Succeeded, reply.Detail);
+        return reply.Inspection!;
+    }
+
+    /// <summary>A complete result for the items: the given code per item, findings when not "1", a visit yesterday.</summary>
+    public object Results(IEnumerable<(string Item, string[] Codes)> items, object? evidence = null) => new
+    {
+        items = items.Select(x => new
+        {
+            itemCode = x.Item,
+            resultCodes = x.Codes,
+            findings = x.Codes.SequenceEqual(["1"]) ? null : "Findings for " + string.Join("+", x.Codes),
+            visitedAt = Clock.GetUtcNow().AddDays(-1),
+            visitPlace = x.Item == "I1" ? "Registered address" : null,
+            evidence = x.Item == "I1" && evidence is not null ? new[] { evidence } : Array.Empty<object>(),
+        }).ToArray(),
+    };
+
+    public ValueTask DisposeAsync() => Host.DisposeAsync();
+}
