@@ -8,6 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export SUPERVISION_DRAW_LOAD="${1:-1000000}"
 export SUPERVISION_DRAW_LOAD_COUNTS="${2:-}"
-dotnet test tests/Supervision.IntegrationTests -c Release \
+dotnet test tests/Supervision.IntegrationTests -c Release -p:LoadTests=true \
   --filter "FullyQualifiedName~DrawLoad" --logger "console;verbosity=detailed" 2>&1 \
   | grep -E "phases|setup:|population|freeze|whole draw|downloads:|Passed|Failed|Skipped|Error" || true

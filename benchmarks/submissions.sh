@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SUPERVISION_SUBMIT_BENCH="${1:-20000}"
-dotnet build tests/Supervision.IntegrationTests -c Release -v q -nologo
+dotnet build tests/Supervision.IntegrationTests -c Release -p:LoadTests=true -v q -nologo
 dotnet test tests/Supervision.IntegrationTests -c Release --no-build \
   --filter "FullyQualifiedName~Benchmark_result_submissions_at_50_concurrent_clients" \
   --logger "console;verbosity=detailed" 2>&1 | grep -E "prepared|submissions:|Passed|Failed" 
