@@ -204,3 +204,27 @@ public static class ImportScenarios
         return (await connection.QueryAsync<(string, long)>("SELECT credit_code, version FROM market_entities ORDER BY credit_code")).AsList();
     }
 }
+
+/// <summary>The audit log refuses to be rewritten, whoever asks: the database itself enforces append-only.</summary>
+public static class AuditScenarios
+{
+    public static async Task The_audit_log_refuses_updates_and_deletes(SqlStore store)
+    {
+        await using (var connection = await store.OpenAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            await new AuditLog(store, TimeProvider.System).AppendAsync(connection, tx, Actor.System("test"), "test.written", "test", "k1", null, null, new { a = 1 });
+            await tx.CommitAsync();
+        }
+
+        foreach (var statement in new[] { "UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log" })
+        {
+            await using var connection = await store.OpenAsync();
+            var error = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => connection.ExecuteAsync(statement));
+            Assert.Contains("append-only", error.Message, StringComparison.Ordinal);
+        }
+
+        await using var check = await store.OpenAsync();
+        Assert.Equal("system:test", await check.ExecuteScalarAsync<string>("SELECT actor FROM audit_log WHERE subject_key = 'k1'"));
+    }
+}

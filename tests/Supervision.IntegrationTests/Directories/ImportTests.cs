@@ -23,6 +23,9 @@ public sealed class SqliteImportTests : IAsyncLifetime
     public Task Reimporting_the_same_file_changes_nothing() => ImportScenarios.Reimporting_the_same_file_changes_nothing(_store);
 
     [Fact]
+    public Task The_audit_log_refuses_updates_and_deletes() => AuditScenarios.The_audit_log_refuses_updates_and_deletes(_store);
+
+    [Fact]
     public Task Bad_rows_are_reported_by_line_and_the_rest_is_imported() => ImportScenarios.Bad_rows_are_reported_by_line_and_the_rest_is_imported(_store);
 
     [Fact]
@@ -50,6 +53,9 @@ public sealed class PostgresImportTests(PostgresServer server)
 {
     private async Task<SqlStore> StoreAsync(string name) =>
         await ImportScenarios.FreshStoreAsync(StorageProvider.PostgreSql, await server.CreateDatabaseAsync(name));
+
+    [PostgresFact]
+    public async Task The_audit_log_refuses_updates_and_deletes() => await AuditScenarios.The_audit_log_refuses_updates_and_deletes(await StoreAsync("audit_append_only"));
 
     [PostgresFact]
     public async Task Reimporting_the_same_file_changes_nothing() => await ImportScenarios.Reimporting_the_same_file_changes_nothing(await StoreAsync("import_reimport"));
