@@ -27,7 +27,7 @@ internal sealed class DemoData(
         var enabled = configuration["Supervision:Demo:Enabled"] is { Length: > 0 } flag
             ? string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase)
             : platform.IsEmbedded;
-        if (!enabled || await entities.CountAsync(cancellationToken) > 0)
+        if (!enabled || await entities.AnyAsync(cancellationToken))
         {
             return;
         }

@@ -5,6 +5,7 @@ using Supervision.Api.Common;
 using Supervision.Core.Directory;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Identity;
+using Supervision.Infrastructure.Storage;
 
 namespace Supervision.Api.Identity;
 
@@ -199,17 +200,17 @@ public static partial class IdentityApi
             return Problems.Validation("roles", "you cannot remove your own admin role or disable yourself");
         }
 
-        var (outcome, user) = await users.UpdateAsync(username, request.DisplayName!.Trim(), request.Roles!, Blank(request.DepartmentCode),
+        var result = await users.UpdateAsync(username, request.DisplayName!.Trim(), request.Roles!, Blank(request.DepartmentCode),
             Blank(request.InspectorCertificateNo), request.Disabled ?? false, expected, actor, ct);
-        switch (outcome)
+        switch (result.Outcome)
         {
-            case UserStore.UpdateOutcome.NotFound:
+            case WriteOutcome.NotFound:
                 return Problems.NotFound("user", username);
-            case UserStore.UpdateOutcome.VersionMismatch:
-                return Problems.PreconditionFailed(user!.Version);
+            case WriteOutcome.VersionMismatch:
+                return Problems.PreconditionFailed(result.Record!.Version);
             default:
-                ETags.Set(http.Response, user!.Version);
-                return TypedResults.Ok(user.ToView());
+                ETags.Set(http.Response, result.Record!.Version);
+                return TypedResults.Ok(result.Record.ToView());
         }
     }
 

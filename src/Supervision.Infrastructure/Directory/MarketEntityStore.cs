@@ -150,9 +150,10 @@ public sealed class MarketEntityStore(VersionedWriter writer, TimeProvider clock
                 }, tx),
             ct);
 
-    public async Task<long> CountAsync(CancellationToken ct = default)
+    /// <summary>Whether the directory holds any entity (an index probe, not a count of millions of rows).</summary>
+    public async Task<bool> AnyAsync(CancellationToken ct = default)
     {
         await using var connection = await writer.Store.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM market_entities", cancellationToken: ct));
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM market_entities)", cancellationToken: ct));
     }
 }

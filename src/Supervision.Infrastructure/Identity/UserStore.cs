@@ -53,7 +53,7 @@ public sealed record NewUser(
     string? ExternalSubject = null);
 
 /// <summary>Local accounts with PBKDF2 password hashes (ASP.NET Core Identity's hasher).</summary>
-public sealed class UserStore(SqlStore store, AuditLog audit, TimeProvider clock)
+public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter writer, TimeProvider clock)
 {
     private const string Columns =
         """
@@ -97,7 +97,7 @@ public sealed class UserStore(SqlStore store, AuditLog audit, TimeProvider clock
     public async Task<bool> AnyAsync(CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM users", cancellationToken: ct)) > 0;
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM users)", cancellationToken: ct));
     }
 
     /// <summary>Checks a password; returns the account only when it exists, is enabled and the password matches.</summary>
@@ -188,26 +188,15 @@ public sealed class UserStore(SqlStore store, AuditLog audit, TimeProvider clock
             return true;
         }, ct);
 
-    public enum UpdateOutcome { Updated, NotFound, VersionMismatch }
-
-    public Task<(UpdateOutcome Outcome, UserAccount? User)> UpdateAsync(
+    /// <summary>Updates roles, department and status against the version the caller read; the audit log sees the account without its hash.</summary>
+    public Task<WriteResult<UserAccount>> UpdateAsync(
         string username, string displayName, IReadOnlyList<string> roles, string? departmentCode, string? inspectorCertificateNo,
         bool disabled, long? expectedVersion, Actor actor, CancellationToken ct = default) =>
-        store.InTransactionAsync<(UpdateOutcome, UserAccount?)>(async (connection, tx) =>
-        {
-            var before = await connection.QuerySingleOrDefaultAsync<UserAccount>(
-                $"SELECT {Columns} FROM users WHERE username = @username", new { username }, tx);
-            if (before is null)
-            {
-                return (UpdateOutcome.NotFound, null);
-            }
-
-            if (expectedVersion is { } v && v != before.Version)
-            {
-                return (UpdateOutcome.VersionMismatch, before);
-            }
-
-            var after = before with
+        writer.UpdateAsync("user", username, expectedVersion, actor,
+            (connection, tx) => connection.QuerySingleOrDefaultAsync<UserAccount>($"SELECT {Columns} FROM users WHERE username = @username", new { username }, tx),
+            u => u.Version,
+            u => u.DepartmentCode,
+            before => before with
             {
                 DisplayName = displayName,
                 Roles = string.Join(',', roles),
@@ -216,21 +205,14 @@ public sealed class UserStore(SqlStore store, AuditLog audit, TimeProvider clock
                 Disabled = disabled,
                 Version = before.Version + 1,
                 UpdatedAt = clock.GetUtcNow(),
-            };
-            var changed = await connection.ExecuteAsync(
+            },
+            (connection, tx, u, previous) => connection.ExecuteAsync(
                 """
                 UPDATE users SET display_name = @DisplayName, roles = @Roles, department_code = @DepartmentCode,
                     inspector_certificate_no = @InspectorCertificateNo, disabled = @Disabled, version = @Version, updated_at = @UpdatedAt
                 WHERE username = @Username AND version = @previous
                 """,
-                new { after.DisplayName, after.Roles, after.DepartmentCode, after.InspectorCertificateNo, after.Disabled, after.Version, after.UpdatedAt, after.Username, previous = before.Version },
-                tx);
-            if (changed == 0)
-            {
-                return (UpdateOutcome.VersionMismatch, before);
-            }
-
-            await audit.AppendAsync(connection, tx, actor, "user.updated", "user", username, after.DepartmentCode, before.ToView(), after.ToView());
-            return (UpdateOutcome.Updated, after);
-        }, ct);
+                new { u.DisplayName, u.Roles, u.DepartmentCode, u.InspectorCertificateNo, u.Disabled, u.Version, u.UpdatedAt, u.Username, previous }, tx),
+            ct,
+            u => u.ToView());
 }

@@ -95,22 +95,12 @@ internal sealed class SqliteDataSource : DbDataSource
 
     public SqliteDataSource(string connectionString)
     {
-        var builder = new SqliteConnectionStringBuilder(connectionString)
+        _connectionString = SqlStore.NormalizeSqliteConnectionString(connectionString);
+        var builder = new SqliteConnectionStringBuilder(_connectionString);
+        if (builder.Mode != SqliteOpenMode.Memory && Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } directory)
         {
-            Pooling = true,
-            ForeignKeys = true,
-            DefaultTimeout = 30,
-        };
-        if (builder.DataSource is { Length: > 0 } path && builder.Mode != SqliteOpenMode.Memory)
-        {
-            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (directory is not null)
-            {
-                System.IO.Directory.CreateDirectory(directory);
-            }
+            System.IO.Directory.CreateDirectory(directory);
         }
-
-        _connectionString = builder.ToString();
     }
 
     public override string ConnectionString => _connectionString;
@@ -119,11 +109,13 @@ internal sealed class SqliteDataSource : DbDataSource
 
     private sealed class PragmaSqliteConnection(string cs) : SqliteConnection(cs)
     {
+        private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+
         public override void Open()
         {
             base.Open();
             using var command = CreateCommand();
-            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            command.CommandText = Pragmas;
             command.ExecuteNonQuery();
         }
 
@@ -131,7 +123,7 @@ internal sealed class SqliteDataSource : DbDataSource
         {
             await base.OpenAsync(cancellationToken);
             await using var command = CreateCommand();
-            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            command.CommandText = Pragmas;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }

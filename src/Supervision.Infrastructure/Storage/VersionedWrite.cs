@@ -37,7 +37,8 @@ public sealed class VersionedWriter(SqlStore store, AuditLog audit)
         Func<T, string?> departmentOf,
         Func<T, T> apply,
         Func<DbConnection, DbTransaction, T, long, Task<int>> write,
-        CancellationToken ct)
+        CancellationToken ct,
+        Func<T, object>? auditView = null)
         where T : class =>
         store.InTransactionAsync(async (connection, tx) =>
         {
@@ -58,7 +59,9 @@ public sealed class VersionedWriter(SqlStore store, AuditLog audit)
                 return new WriteResult<T>(WriteOutcome.VersionMismatch, before);
             }
 
-            await audit.AppendAsync(connection, tx, actor, subjectType + ".updated", subjectType, key, departmentOf(after), before, after);
+            // auditView keeps secrets (a password hash) out of the log.
+            await audit.AppendAsync(connection, tx, actor, subjectType + ".updated", subjectType, key, departmentOf(after),
+                auditView is null ? before : auditView(before), auditView is null ? after : auditView(after));
             return new WriteResult<T>(WriteOutcome.Updated, after);
         }, ct);
 
