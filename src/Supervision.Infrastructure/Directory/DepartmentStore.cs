@@ -40,7 +40,7 @@ public sealed class DepartmentStore(VersionedWriter writer, TimeProvider clock)
         var rows = await connection.QueryAsync<Department>(new CommandDefinition(
             $"""
             SELECT {Columns} FROM departments
-            WHERE (@pattern IS NULL OR name {writer.Store.Like} @pattern OR code {writer.Store.Like} @pattern)
+            WHERE (@pattern IS NULL OR name {writer.Store.Like} @pattern{Patterns.Escape} OR code {writer.Store.Like} @pattern{Patterns.Escape})
               AND (@parentCode IS NULL OR parent_code = @parentCode)
               AND (@after IS NULL OR code > @after)
             ORDER BY code LIMIT @limit
@@ -93,12 +93,20 @@ public sealed class DepartmentStore(VersionedWriter writer, TimeProvider clock)
             ct);
 }
 
+/// <summary>
+/// LIKE patterns built from what a user typed. The user's own '%', '_' and backslash are escaped, so a search for
+/// "A_B" finds "A_B" and not "AxB"; every LIKE that takes one of these patterns must end with <see cref="Escape"/>.
+/// </summary>
 internal static class Patterns
 {
-    /// <summary>A LIKE pattern for "contains", with the user's wildcards escaped away (we never pass ESCAPE, so strip them).</summary>
-    public static string? Contains(string? query) =>
-        string.IsNullOrWhiteSpace(query) ? null : "%" + query.Trim().Replace("%", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal) + "%";
+    public const string Escape = " ESCAPE '\\'";
 
-    public static string? Prefix(string? query) =>
-        string.IsNullOrWhiteSpace(query) ? null : query.Trim().Replace("%", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal) + "%";
+    public static string? Contains(string? query) => string.IsNullOrWhiteSpace(query) ? null : "%" + Literal(query.Trim()) + "%";
+
+    public static string? Prefix(string? query) => string.IsNullOrWhiteSpace(query) ? null : Literal(query.Trim()) + "%";
+
+    private static string Literal(string text) => text
+        .Replace("\\", "\\\\", StringComparison.Ordinal)
+        .Replace("%", "\\%", StringComparison.Ordinal)
+        .Replace("_", "\\_", StringComparison.Ordinal);
 }

@@ -54,7 +54,7 @@ public sealed class InspectionItemStore(VersionedWriter writer, TimeProvider clo
             $"""
             SELECT {Columns} FROM inspection_items
             WHERE (@departmentCode IS NULL OR department_code = @departmentCode)
-              AND (@pattern IS NULL OR name {writer.Store.Like} @pattern OR code {writer.Store.Like} @pattern)
+              AND (@pattern IS NULL OR name {writer.Store.Like} @pattern{Patterns.Escape} OR code {writer.Store.Like} @pattern{Patterns.Escape})
               AND (@active IS NULL OR active = @active)
               AND (@after IS NULL OR code > @after)
             ORDER BY code LIMIT @limit

@@ -53,7 +53,7 @@ public sealed class InspectorStore(VersionedWriter writer, TimeProvider clock)
             $"""
             SELECT {Columns} FROM inspectors
             WHERE (@department IS NULL OR department_code = @department)
-              AND (@query IS NULL OR name {like} @query OR certificate_no LIKE @query)
+              AND (@query IS NULL OR name {like} @query{Patterns.Escape} OR certificate_no LIKE @query{Patterns.Escape})
               AND (@status IS NULL OR status = @status)
               AND (@specialty IS NULL OR (',' || specialties || ',') LIKE @specialty)
               AND (@after IS NULL OR certificate_no > @after)

@@ -84,9 +84,9 @@ public sealed class MarketEntityStore(VersionedWriter writer, TimeProvider clock
         var rows = await connection.QueryAsync<MarketEntity>(new CommandDefinition(
             $"""
             SELECT {Columns} FROM market_entities
-            WHERE (@query IS NULL OR name {like} @query OR credit_code LIKE @codePrefix)
-              AND (@division IS NULL OR division_code LIKE @division)
-              AND (@industry IS NULL OR industry_code LIKE @industry)
+            WHERE (@query IS NULL OR name {like} @query{Patterns.Escape} OR credit_code LIKE @codePrefix{Patterns.Escape})
+              AND (@division IS NULL OR division_code LIKE @division{Patterns.Escape})
+              AND (@industry IS NULL OR industry_code LIKE @industry{Patterns.Escape})
               AND (@entityType IS NULL OR entity_type = @entityType)
               AND (@status IS NULL OR status = @status)
               AND (@creditClass IS NULL OR credit_class = @creditClass)

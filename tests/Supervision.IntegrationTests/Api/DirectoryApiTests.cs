@@ -143,6 +143,18 @@ public sealed class DirectoryApiTests(EmbeddedPlatform platform) : IClassFixture
     }
 
     [Fact]
+    public async Task Wildcards_typed_into_a_search_match_themselves()
+    {
+        using var admin = await Host.AdminAsync();
+        await admin.PostAsJsonAsync("/api/departments", new { code = "WILD-1", name = "市场_监管局" });
+        await admin.PostAsJsonAsync("/api/departments", new { code = "WILD-2", name = "市场x监管局" });
+        var underscore = await admin.GetFromJsonAsync<JsonElement>("/api/departments?q=" + Uri.EscapeDataString("场_监"));
+        Assert.Equal(["WILD-1"], underscore.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("code").GetString()));
+        var percent = await admin.GetFromJsonAsync<JsonElement>("/api/departments?q=" + Uri.EscapeDataString("市场%局"));
+        Assert.Empty(percent.GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
     public async Task A_department_cannot_become_its_own_ancestor()
     {
         using var admin = await Host.AdminAsync();
