@@ -12,6 +12,7 @@ using Supervision.Api.Directory;
 using Supervision.Api.Identity;
 using Supervision.Api.Inspections;
 using Supervision.Api.Tasks;
+using Supervision.Api.Web;
 using Supervision.Contracts;
 using Supervision.Core.Identity;
 using Supervision.Grains.Hosting;
@@ -28,7 +29,13 @@ public static class PlatformHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The application name is this assembly even when a test process hosts it, so the Razor Pages compiled
+        // into it are found.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(PlatformHost).Assembly.GetName().Name,
+        });
         configure?.Invoke(builder);
         var platform = PlatformSettings.From(builder.Configuration);
 
@@ -90,20 +97,23 @@ public static class PlatformHost
         builder.Services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+        builder.Services.AddSupervisionWeb();
         builder.Services.AddHostedService<BootstrapAdmin>();
         builder.Services.AddHostedService<DemoData>();
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseSupervisionWebAssets();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.RequireAntiforgeryForCookieCalls();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/reference", o => o.WithTitle("Supervision API reference")).AllowAnonymous();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
-        app.MapGet("/", () => TypedResults.Redirect("/reference")).ExcludeFromDescription();
+        app.MapSupervisionWeb();
 
         app.MapIdentityApi();
         app.MapAuditApi();

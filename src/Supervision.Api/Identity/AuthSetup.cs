@@ -79,6 +79,10 @@ public static class AuthSetup
     public const string OidcScheme = "Oidc";
     public const string SelectorScheme = "Bearer";
 
+    /// <summary>The web application's session: a cookie set by the sign-in page (see Web/StaffSession.cs).</summary>
+    public const string CookieScheme = "Session";
+    public const string CookieName = "supervision.session";
+
     public static WebApplicationBuilder AddSupervisionAuth(this WebApplicationBuilder builder, PlatformSettings platform)
     {
         var settings = AuthSettings.From(builder.Configuration);
@@ -100,6 +104,13 @@ public static class AuthSetup
             o.ForwardDefaultSelector = context =>
             {
                 var header = context.Request.Headers.Authorization.ToString();
+                if (header.Length == 0 && context.Request.Cookies.ContainsKey(CookieName))
+                {
+                    // The web pages call the API with their session cookie; unsafe methods must also carry the
+                    // antiforgery header (StaffSession.RequireAntiforgeryForCookieCalls).
+                    return CookieScheme;
+                }
+
                 if (settings.OidcAuthority is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
                 {
                     var raw = header["Bearer ".Length..].Trim();
@@ -126,6 +137,25 @@ public static class AuthSetup
                 ClockSkew = TimeSpan.FromSeconds(30),
             };
         });
+        auth.AddCookie(CookieScheme, o =>
+        {
+            o.Cookie.Name = CookieName;
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.LoginPath = "/app/login";
+            o.LogoutPath = "/app/logout";
+            o.AccessDeniedPath = "/app/denied";
+            o.ExpireTimeSpan = settings.TokenLifetime;
+            o.SlidingExpiration = true;
+            o.Events = new Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationEvents
+            {
+                // API calls get status codes, pages get the sign-in page.
+                OnRedirectToLogin = context => StatusOrRedirect(context, StatusCodes.Status401Unauthorized),
+                OnRedirectToAccessDenied = context => StatusOrRedirect(context, StatusCodes.Status403Forbidden),
+                OnValidatePrincipal = Web.StaffSession.RevalidateAsync,
+            };
+        });
         if (settings.OidcAuthority is not null)
         {
             auth.AddJwtBearer(OidcScheme, o =>
@@ -146,8 +176,23 @@ public static class AuthSetup
             .AddPolicy(Policies.Authenticated, p => p.RequireAuthenticatedUser())
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
             .AddPolicy(Policies.Staff, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer))
-            .AddPolicy(Policies.Scheduling, p => p.RequireRole(Roles.Admin, Roles.Scheduler));
+            .AddPolicy(Policies.Scheduling, p => p.RequireRole(Roles.Admin, Roles.Scheduler))
+            .AddPolicy(Policies.WebSession, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser());
         return builder;
+    }
+
+    private static Task StatusOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+        {
+            context.Response.StatusCode = status;
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -241,6 +286,9 @@ public static class Policies
     public const string Admin = "admin";
     public const string Staff = "staff";
     public const string Scheduling = "scheduling";
+
+    /// <summary>The web application's pages: a signed-in session cookie (anonymous visitors go to the sign-in page).</summary>
+    public const string WebSession = "web-session";
 }
 
 public sealed record LocalTokenKey(byte[] Key);

@@ -1,0 +1,98 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.Extensions.FileProviders;
+using Supervision.Api.Identity;
+
+namespace Supervision.Api.Web;
+
+/// <summary>
+/// The server-rendered web: the public portal (no sign-in, under <c>/</c>) and the staff application
+/// (session cookie, under <c>/app</c>). Razor Pages in this assembly; styles and scripts are embedded
+/// resources served by the application itself (no CDN).
+/// </summary>
+public static class WebSetup
+{
+    public const string LanguageCookie = ".supervision.lang";
+
+    public static readonly CultureInfo Chinese = CultureInfo.GetCultureInfo("zh-CN");
+    public static readonly CultureInfo English = CultureInfo.GetCultureInfo("en");
+
+    public static IServiceCollection AddSupervisionWeb(this IServiceCollection services)
+    {
+        services.AddRazorPages(o =>
+        {
+            o.Conventions.AuthorizeFolder("/App", Policies.WebSession);
+            o.Conventions.AllowAnonymousToPage("/App/Login");
+            o.Conventions.AllowAnonymousToPage("/App/Denied");
+        });
+        services.AddAntiforgery(o =>
+        {
+            o.HeaderName = "RequestVerificationToken";
+            o.Cookie.Name = ".supervision.af";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        services.AddSingleton<UiText>();
+        services.Configure<RequestLocalizationOptions>(o =>
+        {
+            o.DefaultRequestCulture = new RequestCulture(Chinese);
+            o.SupportedCultures = [Chinese, English];
+            o.SupportedUICultures = [Chinese, English];
+            // Chinese unless the visitor chose English (?lang=en, remembered in a cookie): the interface is
+            // Chinese first, whatever language the browser advertises.
+            o.RequestCultureProviders =
+            [
+                new QueryStringRequestCultureProvider { QueryStringKey = "lang", UIQueryStringKey = "lang" },
+                new CookieRequestCultureProvider { CookieName = LanguageCookie },
+            ];
+        });
+        return services;
+    }
+
+    /// <summary>Before authentication: localization and static files.</summary>
+    public static WebApplication UseSupervisionWebAssets(this WebApplication app)
+    {
+        app.UseRequestLocalization();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new EmbeddedFileProvider(typeof(WebSetup).Assembly, "Supervision.Api.wwwroot"),
+            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "public, max-age=3600",
+        });
+        return app;
+    }
+
+    /// <summary>After authorization: the pages and the language switch.</summary>
+    public static WebApplication MapSupervisionWeb(this WebApplication app)
+    {
+        app.MapRazorPages();
+        app.MapGet("/language/{lang}", (string lang, string? returnUrl, HttpContext http) =>
+        {
+            var culture = lang == "en" ? English : Chinese;
+            http.Response.Cookies.Append(
+                LanguageCookie,
+                CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+                new CookieOptions { MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, HttpOnly = true, IsEssential = true });
+            return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+        }).AllowAnonymous().ExcludeFromDescription();
+        return app;
+    }
+
+    public static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+}
+
+/// <summary>
+/// Interface text in both languages, written side by side where it is used: <c>@T["搜索", "Search"]</c>.
+/// The current request's UI culture (set by request localization) picks one.
+/// </summary>
+public sealed class UiText
+{
+    public static bool IsEnglish => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en";
+
+    public string this[string chinese, string english] => IsEnglish ? english : chinese;
+
+    /// <summary>The <c>lang</c> attribute of the page.</summary>
+    public string Lang => IsEnglish ? "en" : "zh-CN";
+
+    /// <summary>The other language's switch: its code and its name written in itself.</summary>
+    public (string Code, string Name) Other => IsEnglish ? ("zh", "中文") : ("en", "English");
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using Supervision.IntegrationTests.Infrastructure;
+
+namespace Supervision.IntegrationTests.Web;
+
+/// <summary>The web shell both the portal and the workbench stand on: sign-in, session, language, assets, CSRF.</summary>
+public sealed class WebShellTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    [BrowserFact]
+    public async Task Staff_sign_in_reaches_the_workbench_and_sign_out_ends_the_session()
+    {
+        await using var host = await ApiHost.StartAsync();
+        await using var context = await browser.NewContextAsync(host.BaseAddress);
+        var page = await context.NewPageAsync();
+
+        var response = await page.GotoAsync("/app");
+        Assert.EndsWith("/app/login?ReturnUrl=%2Fapp", page.Url);
+        Assert.Equal("zh-CN", await page.GetAttributeAsync("html", "lang"));
+
+        await page.FillAsync("#username", "admin");
+        await page.FillAsync("#password", "wrong password");
+        await page.ClickAsync("button[type=submit]");
+        Assert.Contains("用户名或密码不正确", await page.InnerTextAsync("[data-testid=login-error]"));
+
+        await page.FillAsync("#password", ApiHost.AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/app");
+        Assert.Equal("Platform administrator", await page.InnerTextAsync("[data-testid=current-user]"));
+        await Screenshots.SaveAsync(page, "web-shell-home");
+
+        await page.ClickAsync("text=English");
+        Assert.Equal("en", await page.GetAttributeAsync("html", "lang"));
+        Assert.Contains("Sign out", await page.InnerTextAsync("header"));
+
+        await page.ClickAsync("text=Sign out");
+        await page.WaitForURLAsync("**/app/login");
+        await page.GotoAsync("/app");
+        Assert.Contains("/app/login", page.Url);
+        Assert.NotNull(response);
+    }
+
+    [BrowserFact]
+    public async Task Styles_are_served_by_the_application_and_the_portal_home_renders()
+    {
+        await using var host = await ApiHost.StartAsync();
+        await using var context = await browser.NewContextAsync(host.BaseAddress);
+        var page = await context.NewPageAsync();
+        var failed = new List<string>();
+        page.RequestFailed += (_, request) => failed.Add(request.Url);
+        page.Response += (_, r) => { if (r.Status >= 400) { failed.Add(r.Url + " " + r.Status); } };
+
+        await page.GotoAsync("/");
+        Assert.Empty(failed);
+        var css = await context.APIRequest.GetAsync("/css/site.css");
+        Assert.Equal(200, css.Status);
+        Assert.StartsWith("text/css", css.Headers["content-type"]);
+    }
+
+    [Fact]
+    public async Task A_cookie_session_cannot_write_through_the_api_without_the_antiforgery_token()
+    {
+        await using var host = await ApiHost.StartAsync();
+        var cookies = new CookieContainer();
+        using var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
+        using var http = new HttpClient(handler) { BaseAddress = host.BaseAddress };
+
+        // Sign in through the page (its form carries the antiforgery token).
+        var login = await http.GetStringAsync("/app/login");
+        var token = System.Text.RegularExpressions.Regex.Match(login, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(token);
+        var signIn = await http.PostAsync("/app/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["username"] = "admin",
+            ["password"] = ApiHost.AdminPassword,
+            ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+
+        // Reads work with the cookie alone.
+        var me = await http.GetFromJsonAsync<Dictionary<string, object>>("/api/auth/me");
+        Assert.Equal("admin", me!["username"].ToString());
+
+        // A write without the page's token is refused before it reaches the endpoint, and changes nothing.
+        var department = new { code = "CSRF01", name = "跨站请求", divisionCode = "110000", publishMode = "publisher" };
+        var write = await http.PostAsJsonAsync("/api/departments", department);
+        Assert.Equal(HttpStatusCode.BadRequest, write.StatusCode);
+        Assert.Contains("antiforgery", await write.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/departments/CSRF01")).StatusCode);
+
+        // The same write with the token a signed-in page renders goes through.
+        var home = await http.GetStringAsync("/app");
+        var pageToken = System.Text.RegularExpressions.Regex.Match(home, "name=\"request-verification-token\" content=\"([^\"]+)\"").Groups[1].Value;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/departments") { Content = JsonContent.Create(department) };
+        request.Headers.Add("RequestVerificationToken", pageToken);
+        var accepted = await http.SendAsync(request);
+        Assert.True(accepted.StatusCode == HttpStatusCode.Created, await accepted.Content.ReadAsStringAsync());
+    }
+}
