@@ -44,15 +44,8 @@ public sealed class HoldBeforeCommit(ILocalSiloDetails silo) : IDrawFaults
         public void Configure(ISiloBuilder siloBuilder)
         {
             siloBuilder.Services.AddSingleton<IDrawFaults, HoldBeforeCommit>();
-
             // Declare a killed silo dead within seconds rather than the production minute, so the test is quick.
-            siloBuilder.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
-            {
-                o.ProbeTimeout = TimeSpan.FromSeconds(1);
-                o.NumMissedProbesLimit = 2;
-                o.NumVotesForDeathDeclaration = 1;
-                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
-            });
+            new QuickDeathDeclaration().Configure(siloBuilder);
         }
     }
 }

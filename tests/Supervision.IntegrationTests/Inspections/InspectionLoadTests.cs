@@ -25,116 +25,10 @@ public sealed class SubmitBenchFactAttribute : FactAttribute
     }
 }
 
-/// <summary>Durability across silos, concurrency of many inspectors, and the submission benchmark, on PostgreSQL.</summary>
+/// <summary>The submission benchmark on PostgreSQL (benchmarks/submissions.sh); the behaviour tests are in InspectionDurabilityTests.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class InspectionLoadTests(PostgresServer server, ITestOutputHelper output)
 {
-    private static Actor Inspector(string cert) => new("insp-" + cert, [Roles.Inspector], "D1", cert);
-
-    /// <summary>Creates a signed inspection through its grain: assigned, draft saved by the lead, signed by both.</summary>
-    private static async Task PrepareSignedAsync(InspectionPlatform platform, string taskId, string entity, string leadCert, string mateCert)
-    {
-        var insp = await platform.AssignDirectAsync(taskId, entity, leadCert, mateCert, ["I1"], new DateOnly(2026, 12, 1));
-        var grain = platform.Grains.GetGrain<IInspectionGrain>(insp.InspectionId);
-        var visited = platform.Clock.GetUtcNow().AddHours(-3);
-        var saved = await grain.SaveDraft([new ItemResult("I1", ["1"], null, visited, "Registered address", [])], insp.Revision, Inspector(leadCert));
-        Assert.True(saved.Succeeded, saved.Detail);
-        Assert.True((await grain.Sign(Inspector(leadCert))).Succeeded);
-        var signed = await grain.Sign(Inspector(mateCert));
-        Assert.Equal(InspectionState.Signed, signed.Inspection!.State);
-    }
-
-    private static async Task AddInspectorsAsync(InspectionPlatform platform, int count)
-    {
-        await using var connection = await platform.Store.OpenAsync();
-        var now = DateTimeOffset.UtcNow;
-        for (var i = 0; i < count; i++)
-            await InsertUserAsync(connection, $"insp-L{i:D4}", Roles.Inspector, "D1", $"L{i:D4}", null, now);
-    }
-
-    [PostgresFact]
-    public async Task A_submitted_result_is_durable_before_the_answer_and_is_read_back_through_another_silo_after_the_first_stops()
-    {
-        var connectionString = await server.CreateDatabaseAsync("insp_durable");
-        var settings = new Dictionary<string, string?> { ["Orleans:ClusterId"] = "durable" };
-        var first = await StartAsync(connectionString, settings: settings);
-        await using var second = await StartAsync(connectionString, seed: false, settings: settings);
-        try
-        {
-            const int count = 12;
-            for (var i = 0; i < count; i++) await PrepareSignedAsync(first, "TDUR", $"E{i:D2}", "C0000", "C0001");
-            using var lead = await first.As("insp-C0000");
-            var receipts = new Dictionary<string, (string Key, string Receipt)>();
-            for (var i = 0; i < count; i++)
-            {
-                var url = $"/api/inspections/TDUR/E{i:D2}";
-                var body = await ReadAsync(await lead.SendAsync(Submit(url, "key-" + i)), HttpStatusCode.OK);
-                receipts[url] = ("key-" + i, body.GetProperty("receipt").GetRawText());
-                // The answer came after the commit: the row says so already.
-                Assert.Equal(1, await first.ScalarAsync(
-                    "SELECT count(*) FROM inspections WHERE inspection_id = @id AND state = 'Submitted' AND current_version = 1", new { id = $"TDUR/E{i:D2}" }));
-            }
-
-            await first.DisposeAsync();
-
-            using var lead2 = await second.As("insp-C0000");
-            foreach (var (url, (key, receipt)) in receipts)
-            {
-                var view = await ReadAsync(await lead2.GetAsync(url), HttpStatusCode.OK);
-                Assert.Equal("Submitted", view.GetProperty("state").GetString());
-                Assert.Equal(1, view.GetProperty("currentVersion").GetInt32());
-                // A client that never saw the answer retries through the other silo: same receipt, no second version.
-                var retry = await ReadAsync(await lead2.SendAsync(Submit(url, key)), HttpStatusCode.OK);
-                Assert.Equal(receipt, retry.GetProperty("receipt").GetRawText());
-            }
-            Assert.Equal(count, await second.ScalarAsync("SELECT count(*) FROM audit_log WHERE action = 'inspection.submit'"));
-        }
-        finally
-        {
-            await first.DisposeAsync();
-        }
-    }
-
-    [PostgresFact]
-    public async Task Two_hundred_inspectors_submitting_concurrently_lose_and_duplicate_nothing()
-    {
-        const int inspectors = 200;
-        await using var platform = await StartAsync(await server.CreateDatabaseAsync("insp_load"));
-        await AddInspectorsAsync(platform, inspectors);
-        // Inspection i: lead L(i), mate L(i+1). Every inspector leads one and seconds another.
-        await Parallel.ForEachAsync(Enumerable.Range(0, inspectors), new ParallelOptions { MaxDegreeOfParallelism = 16 },
-            async (i, _) => await PrepareSignedAsync(platform, "TLOAD", $"E{i:D4}", $"L{i:D4}", $"L{(i + 1) % inspectors:D4}"));
-
-        // Everyone submits their own inspection and, at the same moment, the one they second, with the team's shared key.
-        var clients = Enumerable.Range(0, inspectors).Select(i => platform.WithToken($"insp-L{i:D4}", Roles.Inspector, "D1", $"L{i:D4}")).ToArray();
-        var receipts = new ConcurrentBag<(string Id, string Receipt)>();
-        var failures = new ConcurrentBag<string>();
-        using var start = new SemaphoreSlim(0);
-        var work = Enumerable.Range(0, inspectors).SelectMany(i => new[] { (client: i, inspection: i), (client: i, inspection: (i + inspectors - 1) % inspectors) })
-            .Select(async x =>
-            {
-                await start.WaitAsync();
-                var id = $"TLOAD/E{x.inspection:D4}";
-                var response = await clients[x.client].SendAsync(Submit("/api/inspections/" + id, "team-key-" + x.inspection));
-                var body = await response.Content.ReadAsStringAsync();
-                if (response.StatusCode != HttpStatusCode.OK) failures.Add($"{id}: {(int)response.StatusCode} {body}");
-                else receipts.Add((id, JsonDocument.Parse(body).RootElement.GetProperty("receipt").GetRawText()));
-            }).ToArray();
-        start.Release(work.Length);
-        await Task.WhenAll(work);
-
-        Assert.Empty(failures);
-        Assert.Equal(2 * inspectors, receipts.Count);
-        // Both members of a team got the same receipt: one submission each, version 1.
-        Assert.All(receipts.GroupBy(r => r.Id), g => Assert.Single(g.Select(r => r.Receipt).Distinct()));
-        Assert.Equal(inspectors, await platform.ScalarAsync("SELECT count(*) FROM inspections WHERE task_id = 'TLOAD' AND state = 'Submitted' AND current_version = 1"));
-        Assert.Equal(inspectors, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE action = 'inspection.submit'"));
-        await using var connection = await platform.Store.OpenAsync();
-        var histories = await connection.QueryAsync<string>("SELECT state_json FROM inspections WHERE task_id = 'TLOAD'");
-        Assert.All(histories, json => Assert.Single(JsonDocument.Parse(json).RootElement.GetProperty("history").EnumerateArray()));
-        foreach (var c in clients) c.Dispose();
-    }
-
     /// <summary>
     /// Submissions/s and latency through the API at 50 concurrent clients on PostgreSQL. Each client is one inspector
     /// submitting, one after another, the signed inspections they lead (prepared beforehand through the grains).
@@ -145,10 +39,10 @@ public sealed class InspectionLoadTests(PostgresServer server, ITestOutputHelper
         var total = int.Parse(Environment.GetEnvironmentVariable("SUPERVISION_SUBMIT_BENCH")!, CultureInfo.InvariantCulture);
         const int clients = 50;
         await using var platform = await StartAsync(await server.CreateDatabaseAsync("insp_bench"));
-        await AddInspectorsAsync(platform, clients);
+        await platform.AddInspectorsAsync(clients);
         var prep = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, total), new ParallelOptions { MaxDegreeOfParallelism = 32 },
-            async (i, _) => await PrepareSignedAsync(platform, "TBENCH", $"E{i:D6}", $"L{i % clients:D4}", $"L{(i + 1) % clients:D4}"));
+            async (i, _) => await platform.PrepareSignedAsync("TBENCH", $"E{i:D6}", $"L{i % clients:D4}", $"L{(i + 1) % clients:D4}"));
         output.WriteLine($"prepared {total} signed inspections in {prep.Elapsed.TotalSeconds:F1} s");
 
         var http = Enumerable.Range(0, clients).Select(k => platform.WithToken($"insp-L{k:D4}", Roles.Inspector, "D1", $"L{k:D4}")).ToArray();

@@ -222,5 +222,35 @@ public sealed class InspectionPlatform : IAsyncDisposable
         }).ToArray(),
     };
 
+    /// <summary>An inspector of D1 acting with certificate <paramref name="cert"/> (account "insp-{cert}").</summary>
+    public static Actor InspectorActor(string cert) => new("insp-" + cert, [Roles.Inspector], "D1", cert);
+
+    /// <summary>Creates a signed inspection through its grain: assigned, draft saved by the lead, signed by both.</summary>
+    public async Task PrepareSignedAsync(string taskId, string entity, string leadCert, string mateCert)
+    {
+        var insp = await AssignDirectAsync(taskId, entity, leadCert, mateCert, ["I1"], new DateOnly(2026, 12, 1));
+        await SignThroughGrainAsync(Grains, insp, Clock.GetUtcNow().AddHours(-3), leadCert, mateCert);
+    }
+
+    /// <summary>Saves a clean result for I1 as the lead and has both members sign it (any cluster's grain factory).</summary>
+    public static async Task SignThroughGrainAsync(IGrainFactory grains, Inspection insp, DateTimeOffset visited, string leadCert, string mateCert)
+    {
+        var grain = grains.GetGrain<IInspectionGrain>(insp.InspectionId);
+        var saved = await grain.SaveDraft([new ItemResult("I1", ["1"], null, visited, "Registered address", [])], insp.Revision, InspectorActor(leadCert));
+        Assert.True(saved.Succeeded, saved.Detail);
+        Assert.True((await grain.Sign(InspectorActor(leadCert))).Succeeded);
+        var signed = await grain.Sign(InspectorActor(mateCert));
+        Assert.Equal(InspectionState.Signed, signed.Inspection!.State);
+    }
+
+    /// <summary>Adds inspector accounts insp-L0000… with certificates L0000… in D1.</summary>
+    public async Task AddInspectorsAsync(int count)
+    {
+        await using var connection = await Store.OpenAsync();
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < count; i++)
+            await InsertUserAsync(connection, $"insp-L{i:D4}", Roles.Inspector, "D1", $"L{i:D4}", null, now);
+    }
+
     public ValueTask DisposeAsync() => Host.DisposeAsync();
 }
