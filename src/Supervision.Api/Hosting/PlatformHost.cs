@@ -123,6 +123,7 @@ public static class PlatformHost
         app.MapReferenceApi();
         app.MapTaskApi();
         app.MapInspectionApi();
+        app.MapFollowUpApi();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));
         return app;

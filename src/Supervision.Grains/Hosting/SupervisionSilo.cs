@@ -29,6 +29,9 @@ public static class SupervisionSilo
         silo.UseSupervisionStorage(settings.Provider, settings.ConnectionString, applyMigrations && settings.ApplySchemaOnStart);
         silo.Services.AddSupervisionServices(settings);
         silo.Services.AddSupervisionSerialization();
+        // Durable schedules owned by one grain per cluster register their reminders at start (idempotent).
+        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
+            .GetGrain<Contracts.Inspections.IReinspectionSchedulerGrain>(Contracts.Inspections.IReinspectionSchedulerGrain.DefaultKey).Start());
         return silo;
     }
 

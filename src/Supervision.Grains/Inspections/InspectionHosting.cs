@@ -26,6 +26,7 @@ public static class InspectionHosting
         });
         services.AddSingleton(_ => new InspectionRules(WorkingCalendar.Load(settings.ReferenceDataDirectory)));
         services.AddSingleton<InspectionStore>();
+        services.AddSingleton<ReinspectionStore>();
         // Short reminder periods (tests) need Orleans' floor lowered; production keeps its one-minute floor.
         services.AddOptions<Orleans.Hosting.ReminderOptions>().Configure<InspectionOptions>((o, inspections) =>
         {

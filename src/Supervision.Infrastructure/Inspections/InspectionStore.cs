@@ -284,6 +284,7 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
                 """, new { o.ApprovedOn, o.InspectionId, o.EntityCreditCode, now }, tx, cancellationToken: ct));
         }
 
+        await SettleCorrectionAsync(connection, tx, rules, o, now, ct);
         foreach (var action in actions)
         {
             switch (action)
@@ -320,6 +321,26 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// When the outcome is a re-inspection's, it settles the correction order it checked: <c>done</c> when the item no
+    /// longer calls for correction and the entity was reached, <c>missed</c> otherwise (an amendment of the re-inspection
+    /// settles it again). The re-inspection follow-up itself is then done.
+    /// </summary>
+    private static async Task SettleCorrectionAsync(DbConnection connection, DbTransaction tx, FollowUpRules rules, InspectionOutcome o, DateTimeOffset now, CancellationToken ct)
+    {
+        var source = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT source_inspection_id FROM reinspections WHERE inspection_id = @InspectionId AND item_code = @ItemCode",
+            new { o.InspectionId, o.ItemCode }, tx, cancellationToken: ct));
+        if (source is null) return;
+        var settled = !rules.NeedsCorrection(o.ResultCodes) && !o.ResultCodes.Contains(rules.Policy.UnreachableCode) ? "done" : "missed";
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE follow_ups SET status = @settled, updated_at = @now WHERE action_key = @correction AND status IN ('open', 'done', 'missed')",
+            new { settled, now, correction = $"{source}/{o.ItemCode}/correction" }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE follow_ups SET status = 'done', updated_at = @now WHERE action_key = @reinspection AND status = 'open'",
+            new { now, reinspection = $"{source}/{o.ItemCode}/reinspection" }, tx, cancellationToken: ct));
     }
 
     private static Task UpsertFollowUpAsync(DbConnection connection, DbTransaction tx, string key, string kind, string entity, string taskId, string inspectionId,
