@@ -96,7 +96,8 @@ public static class PlatformHost
         }));
         builder.Services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
-            .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+            .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"])
+            .AddCheck<CalendarHealthCheck>("calendar", tags: ["ready"]);
         builder.Services.AddSupervisionWeb();
         builder.Services.AddHostedService<BootstrapAdmin>();
         builder.Services.AddHostedService<DemoData>();
@@ -160,6 +161,29 @@ internal sealed class StorageHealthCheck(SqlStore store) : IHealthCheck
         {
             return HealthCheckResult.Unhealthy($"{store.Provider} does not answer: {e.Message}");
         }
+    }
+}
+
+/// <summary>
+/// The working-day calendar covers a fixed range of years (reference data, updated each autumn from the State Council's
+/// notice). Degraded — still ready, but visible to monitoring — from <c>Supervision:Calendar:WarnDays</c> (60) days
+/// before its last date; unhealthy once past it, because deadlines can no longer be computed.
+/// </summary>
+internal sealed class CalendarHealthCheck(Supervision.Grains.Inspections.InspectionRules rules, Supervision.Grains.Inspections.WorkflowClock clock, IConfiguration configuration)
+    : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var calendar = rules.Calendar;
+        var today = clock.Today;
+        var warnDays = int.TryParse(configuration["Supervision:Calendar:WarnDays"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : 60;
+        var data = new Dictionary<string, object> { ["firstDate"] = calendar.FirstDate.ToString("O"), ["lastDate"] = calendar.LastDate.ToString("O") };
+        var update = "Add the next year's holidays from the State Council's notice to calendar-cn.json in the reference-data directory (docs/workflow.md, \"Updating the data\").";
+        if (today > calendar.LastDate)
+            return Task.FromResult(HealthCheckResult.Unhealthy($"The working-day calendar ended on {calendar.LastDate:O}: deadlines cannot be computed. {update}", data: data));
+        if (calendar.LastDate.DayNumber - today.DayNumber < warnDays)
+            return Task.FromResult(HealthCheckResult.Degraded($"The working-day calendar ends on {calendar.LastDate:O}, in {calendar.LastDate.DayNumber - today.DayNumber} days. {update}", data: data));
+        return Task.FromResult(HealthCheckResult.Healthy($"calendar data {calendar.FirstDate:O} – {calendar.LastDate:O}", data));
     }
 }
 
