@@ -222,19 +222,21 @@ public static class InspectionApi
         if (http.Request.ContentLength > policy.MaxBytes)
             return Problems.Validation("body", $"must be at most {policy.MaxBytes} bytes, got {http.Request.ContentLength}");
 
+        // Spooled to a temporary file while hashed, then streamed into the database: an upload never sits in memory whole.
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var buffer = new MemoryStream();
+        await using var spool = new FileStream(Path.Combine(Path.GetTempPath(), "supervision-evidence-" + Guid.NewGuid().ToString("N")), FileMode.CreateNew,
+            FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
         var chunk = new byte[81920];
         int read;
         while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
         {
-            if (buffer.Length + read > policy.MaxBytes)
+            if (spool.Length + read > policy.MaxBytes)
                 return Problems.Validation("body", $"must be at most {policy.MaxBytes} bytes");
             hash.AppendData(chunk, 0, read);
-            buffer.Write(chunk, 0, read);
+            await spool.WriteAsync(chunk.AsMemory(0, read), ct);
         }
 
-        var reference = new EvidenceRef(Convert.ToHexStringLower(hash.GetHashAndReset()), buffer.Length, mediaType, string.IsNullOrWhiteSpace(fileName) ? null : fileName);
+        var reference = new EvidenceRef(Convert.ToHexStringLower(hash.GetHashAndReset()), spool.Length, mediaType, string.IsNullOrWhiteSpace(fileName) ? null : fileName);
         var errors = new List<FieldError>();
         policy.Check([reference], "evidence", errors);
         if (errors.Count > 0)
@@ -248,7 +250,8 @@ public static class InspectionApi
             }));
         }
 
-        var created = await store.SaveEvidenceAsync(new EvidenceFile(reference.Sha256, reference.SizeBytes, reference.MediaType, buffer.ToArray()), insp.InspectionId, actor, ct);
+        spool.Position = 0;
+        var created = await store.SaveEvidenceAsync(new EvidenceUpload(reference.Sha256, reference.SizeBytes, reference.MediaType), spool, insp.InspectionId, actor, ct);
         var location = $"/api/inspections/{taskId}/{entity}/evidence/{reference.Sha256}";
         return created ? TypedResults.Created(location, reference) : TypedResults.Ok(reference);
     }
@@ -259,8 +262,13 @@ public static class InspectionApi
         if (!reply.Succeeded) return Refusal(reply, taskId, entity);
         var insp = reply.Inspection!;
         var referenced = insp.Draft.Concat(insp.History.SelectMany(v => v.Results)).SelectMany(r => r.Evidence ?? []).Any(e => e.Sha256 == sha256);
-        var file = referenced ? await store.GetEvidenceAsync(sha256, ct) : null;
-        return file is null ? Problems.NotFound("evidence file", sha256) : TypedResults.File(file.Content, file.MediaType);
+        var info = referenced ? await store.EvidenceInfoAsync([sha256], ct) : null;
+        if (info is null || !info.TryGetValue(sha256, out var file)) return Problems.NotFound("evidence file", sha256);
+        http.Response.ContentLength = file.Size;
+        // Content-addressed: the bytes behind a hash never change.
+        http.Response.Headers.ETag = $"\"{sha256}\"";
+        http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
+        return TypedResults.Stream(output => store.CopyEvidenceAsync(sha256, output, ct), file.MediaType);
     }
 
     private static async Task<IResult> Outcomes(string? inspection, long? after, int? limit, InspectionStore store, CancellationToken ct)

@@ -68,7 +68,8 @@ public sealed record StateCount(string State, long Count);
 
 public sealed record TeamProgress(string Team, long Total, long Open, long Submitted, long Completed, long Overdue);
 
-public sealed record EvidenceFile(string Sha256, long SizeBytes, string MediaType, byte[] Content);
+/// <summary>A file being stored: its hash, size and type (the bytes stream separately).</summary>
+public sealed record EvidenceUpload(string Sha256, long SizeBytes, string MediaType);
 
 public sealed record PublishedOutcomeRow
 {
@@ -459,26 +460,70 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
 
     // ---- evidence ----------------------------------------------------------------------------------------------
 
-    /// <summary>Stores a file under its hash; the same content uploaded again is stored once. Returns true when new.</summary>
-    public Task<bool> SaveEvidenceAsync(EvidenceFile file, string inspectionId, Actor actor, CancellationToken ct) =>
+    /// <summary>
+    /// Stores a file under its hash, streaming <paramref name="content"/> (positioned at its start, <c>SizeBytes</c> long)
+    /// into the row without holding it in memory: PostgreSQL reads the stream as the bytea parameter; SQLite reserves a
+    /// zero blob and writes into it. The same content uploaded again is stored once. Returns true when new.
+    /// </summary>
+    public Task<bool> SaveEvidenceAsync(EvidenceUpload file, Stream content, string inspectionId, Actor actor, CancellationToken ct) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
-            var inserted = await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO evidence_files (sha256, size_bytes, media_type, content, uploaded_by, uploaded_at)
-                VALUES (@Sha256, @SizeBytes, @MediaType, @Content, @by, @at) ON CONFLICT (sha256) DO NOTHING
-                """, new { file.Sha256, file.SizeBytes, file.MediaType, file.Content, by = actor.Username, at = clock.GetUtcNow() }, tx, cancellationToken: ct));
+            var at = clock.GetUtcNow();
+            bool inserted;
+            if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+            {
+                var rowId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                    """
+                    INSERT INTO evidence_files (sha256, size_bytes, media_type, content, uploaded_by, uploaded_at)
+                    VALUES (@Sha256, @SizeBytes, @MediaType, zeroblob(@SizeBytes), @by, @at) ON CONFLICT (sha256) DO NOTHING RETURNING rowid
+                    """, new { file.Sha256, file.SizeBytes, file.MediaType, by = actor.Username, at }, tx, cancellationToken: ct));
+                inserted = rowId is not null;
+                if (inserted)
+                {
+                    await using var blob = new Microsoft.Data.Sqlite.SqliteBlob(sqlite, "evidence_files", "content", rowId!.Value);
+                    await content.CopyToAsync(blob, ct);
+                }
+            }
+            else
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = tx;
+                command.CommandText = """
+                    INSERT INTO evidence_files (sha256, size_bytes, media_type, content, uploaded_by, uploaded_at)
+                    VALUES (@sha256, @size, @media, @content, @by, @at) ON CONFLICT (sha256) DO NOTHING
+                    """;
+                command.Parameters.Add(new Npgsql.NpgsqlParameter("sha256", file.Sha256));
+                command.Parameters.Add(new Npgsql.NpgsqlParameter("size", file.SizeBytes));
+                command.Parameters.Add(new Npgsql.NpgsqlParameter("media", file.MediaType));
+                command.Parameters.Add(new Npgsql.NpgsqlParameter("content", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = content, Size = checked((int)file.SizeBytes) });
+                command.Parameters.Add(new Npgsql.NpgsqlParameter("by", actor.Username));
+                command.Parameters.Add(new Npgsql.NpgsqlParameter("at", at));
+                inserted = await command.ExecuteNonQueryAsync(ct) > 0;
+            }
+
             await audit.AppendAsync(connection, tx, actor, "inspection.evidence", "inspection", inspectionId, null, null,
-                new { file.Sha256, file.SizeBytes, file.MediaType, stored = inserted > 0 });
-            return inserted > 0;
+                new { file.Sha256, file.SizeBytes, file.MediaType, stored = inserted });
+            return inserted;
         }, ct);
 
-    public async Task<EvidenceFile?> GetEvidenceAsync(string sha256, CancellationToken ct)
+    /// <summary>Copies a stored file's bytes to <paramref name="destination"/> as they are read (never whole in memory). False when absent.</summary>
+    public async Task<bool> CopyEvidenceAsync(string sha256, Stream destination, CancellationToken ct)
     {
         await using var connection = await store.OpenAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<(string Sha256, long SizeBytes, string MediaType, byte[] Content)>(new CommandDefinition(
-            "SELECT sha256, size_bytes, media_type, content FROM evidence_files WHERE sha256 = @sha256", new { sha256 }, cancellationToken: ct));
-        return row.Sha256 is null ? null : new EvidenceFile(row.Sha256, row.SizeBytes, row.MediaType, row.Content);
+        await using var command = connection.CreateCommand();
+        // SQLite streams a blob only when the row id is selected with it.
+        command.CommandText = connection is Microsoft.Data.Sqlite.SqliteConnection
+            ? "SELECT content, rowid FROM evidence_files WHERE sha256 = @sha256"
+            : "SELECT content FROM evidence_files WHERE sha256 = @sha256";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "sha256";
+        parameter.Value = sha256;
+        command.Parameters.Add(parameter);
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess | System.Data.CommandBehavior.SingleRow, ct);
+        if (!await reader.ReadAsync(ct)) return false;
+        await using var stream = reader.GetStream(0);
+        await stream.CopyToAsync(destination, ct);
+        return true;
     }
 
     /// <summary>Size and media type of the stored files among <paramref name="hashes"/>.</summary>
