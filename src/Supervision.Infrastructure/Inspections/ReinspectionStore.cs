@@ -96,21 +96,10 @@ public sealed class ReinspectionStore(SqlStore store, AuditLog audit, TimeProvid
     public async Task<InspectorPool> LoadPoolAsync(string departmentCode, string entityCreditCode, IReadOnlyList<string> previousTeam, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
-        var inspectors = (await connection.QueryAsync<(string CertificateNo, string Department, DateOnly? ExpiresOn, string[] Specialties, string Status, string[] Conflicts)>(
-            new CommandDefinition(
-                """
-                SELECT certificate_no, department_code, certificate_expires_on, specialties, status, conflicts
-                FROM inspectors WHERE department_code = @departmentCode
-                """, new { departmentCode }, cancellationToken: ct))).AsList();
-        inspectors.Sort((a, b) => string.CompareOrdinal(a.CertificateNo, b.CertificateNo));
-        var workload = (await connection.QueryAsync<(string CertificateNo, long Open)>(new CommandDefinition(
-            "SELECT certificate_no, count(*) FROM drawn_teams WHERE status = 'open' AND department_code = @departmentCode GROUP BY certificate_no",
-            new { departmentCode }, cancellationToken: ct))).ToDictionary(x => x.CertificateNo, x => (int)x.Open, StringComparer.Ordinal);
-        var pool = inspectors.Select(i => new Inspector(
-            i.CertificateNo, "", i.Department, i.Status == "active", DateOnly.MinValue, i.ExpiresOn ?? DateOnly.MaxValue,
-            i.Specialties, workload.GetValueOrDefault(i.CertificateNo))).ToArray();
+        var inspectors = await Tasks.DrawStore.LoadDepartmentInspectorsAsync(connection, [departmentCode], ct);
+        var pool = inspectors.Select(i => i.Inspector).ToArray();
         var conflicts = inspectors.Where(i => i.Conflicts.Contains(entityCreditCode, StringComparer.Ordinal))
-            .Select(i => new InspectorConflict(i.CertificateNo, entityCreditCode)).ToArray();
+            .Select(i => new InspectorConflict(i.Inspector.CertificateNo, entityCreditCode)).ToArray();
         PreviousInspection[] previous = previousTeam.Count == 0
             ? []
             : [new PreviousInspection(entityCreditCode, previousTeam.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray())];

@@ -638,6 +638,33 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     }
 
     /// <summary>
+    /// The inspectors of <paramref name="departments"/> as the draw sees them, in certificate order: validity, specialties
+    /// as qualifications, open drawn assignments as workload (names left out: pools are published), with each one's
+    /// declared conflicts (credit codes). Shared by task draws and re-inspection draws so both apply the same rules.
+    /// </summary>
+    public static async Task<IReadOnlyList<(Inspector Inspector, string[] Conflicts)>> LoadDepartmentInspectorsAsync(
+        System.Data.Common.DbConnection connection, IReadOnlyList<string> departments, CancellationToken ct)
+    {
+        var p = new DynamicParameters();
+        var deps = InList(p, "d", departments);
+        var rows = (await connection.QueryAsync<(string CertificateNo, string Department, DateOnly? ExpiresOn, string[] Specialties, string Status, string[] Conflicts)>(
+            new CommandDefinition(
+                $"""
+                SELECT certificate_no, department_code, certificate_expires_on, specialties, status, conflicts
+                FROM inspectors WHERE department_code IN ({deps}) ORDER BY certificate_no
+                """, p, cancellationToken: ct))).AsList();
+        rows.Sort((a, b) => string.CompareOrdinal(a.CertificateNo, b.CertificateNo));
+        var workload = (await connection.QueryAsync<(string CertificateNo, long Open)>(new CommandDefinition(
+            $"""
+            SELECT t.certificate_no, count(*) FROM drawn_teams t
+            WHERE t.status = 'open' AND t.department_code IN ({deps}) GROUP BY t.certificate_no
+            """, p, cancellationToken: ct))).ToDictionary(x => x.CertificateNo, x => (int)x.Open, StringComparer.Ordinal);
+        return rows.Select(i => (new Inspector(
+            i.CertificateNo, "", i.Department, i.Status == "active", DateOnly.MinValue, i.ExpiresOn ?? DateOnly.MaxValue,
+            i.Specialties, workload.GetValueOrDefault(i.CertificateNo)), i.Conflicts)).ToList();
+    }
+
+    /// <summary>
     /// The inspector pool for the second draw: the task's departments' inspectors (certificate validity, specialties as
     /// qualifications, open assignments as workload), their declared conflicts with the drawn entities, and each drawn
     /// entity's previous random-inspection team (rotation). Names are left out: the pool is published.
@@ -647,19 +674,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         await using var connection = await store.OpenAsync(ct);
         var p = new DynamicParameters();
         p.Add("task", taskId);
-        var deps = InList(p, "d", departments);
-        var inspectors = (await connection.QueryAsync<(string CertificateNo, string Department, DateOnly? ExpiresOn, string[] Specialties, string Status, string[] Conflicts)>(
-            new CommandDefinition(
-                $"""
-                SELECT certificate_no, department_code, certificate_expires_on, specialties, status, conflicts
-                FROM inspectors WHERE department_code IN ({deps}) ORDER BY certificate_no
-                """, p, cancellationToken: ct))).AsList();
-        inspectors.Sort((a, b) => string.CompareOrdinal(a.CertificateNo, b.CertificateNo));
-        var workload = (await connection.QueryAsync<(string CertificateNo, long Open)>(new CommandDefinition(
-            $"""
-            SELECT t.certificate_no, count(*) FROM drawn_teams t
-            WHERE t.status = 'open' AND t.department_code IN ({deps}) GROUP BY t.certificate_no
-            """, p, cancellationToken: ct))).ToDictionary(x => x.CertificateNo, x => (int)x.Open, StringComparer.Ordinal);
+        var inspectors = await LoadDepartmentInspectorsAsync(connection, departments, ct);
         var drawn = (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT member_id FROM drawn_entities WHERE task_id = @task", p, cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
         var previousRows = await connection.QueryAsync<(string MemberId, string TaskId, string CertificateNo, DateTimeOffset DrawnAt)>(new CommandDefinition(
@@ -678,13 +693,11 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             .OrderBy(x => x.MemberId, StringComparer.Ordinal)
             .ToArray();
         var conflicts = inspectors
-            .SelectMany(i => i.Conflicts.Where(drawn.Contains).Select(m => new InspectorConflict(i.CertificateNo, m)))
+            .SelectMany(i => i.Conflicts.Where(drawn.Contains).Select(m => new InspectorConflict(i.Inspector.CertificateNo, m)))
             .Distinct()
             .OrderBy(c => c.CertificateNo, StringComparer.Ordinal).ThenBy(c => c.MemberId, StringComparer.Ordinal)
             .ToArray();
-        var pool = inspectors.Select(i => new Inspector(
-            i.CertificateNo, "", i.Department, i.Status == "active", DateOnly.MinValue, i.ExpiresOn ?? DateOnly.MaxValue,
-            i.Specialties, workload.GetValueOrDefault(i.CertificateNo))).ToArray();
+        var pool = inspectors.Select(i => i.Inspector).ToArray();
         return new InspectorPool(pool, conflicts, previous);
     }
 }
