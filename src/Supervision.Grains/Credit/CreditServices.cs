@@ -62,6 +62,8 @@ public static class CreditHosting
         services.TryAddSingleton(sp => new CreditClock(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CreditMetrics>();
         services.TryAddSingleton<CreditStore>();
+        services.TryAddSingleton<CreditStatisticsStore>();
+        services.TryAddSingleton<DrawInclusion>();
         services.TryAddSingleton<CreditNightlyJob>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CreditScheduling>();
         services.AddOptions<Orleans.Hosting.ReminderOptions>().Configure<CreditSettings>((o, credit) =>

@@ -444,6 +444,43 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
             "SELECT credit_class FROM market_entities WHERE credit_code = @entity", new { entity }, cancellationToken: ct));
     }
 
+    /// <summary>
+    /// An entity's class, score and weight at <paramref name="at"/> with every event's contribution (regulator view; confidential).
+    /// Null when the entity is neither in the directory nor has any credit event.
+    /// </summary>
+    public async Task<CreditExplanation?> ExplainAsync(string entity, DateTimeOffset at, CancellationToken ct = default)
+    {
+        var rows = await EventsAsync(entity, ct);
+        var directoryClass = await DirectoryClassAsync(entity, ct);
+        if (rows.Count == 0 && directoryClass is null) return null;
+        var stored = await ScoreAsync(entity, ct);
+        var assessment = model.Scorer.Evaluate(rows.Select(r => r.ToEvent()), at);
+        var byReference = rows.GroupBy(r => r.Reference ?? r.EventKey, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var contributions = assessment.Explanation.Select(c =>
+        {
+            var row = c.Event.Reference is { } r ? byReference.GetValueOrDefault(r) : null;
+            return new CreditContributionView(c.Event.Kind.ToString(), c.Event.At, c.Event.Reference, row?.Source, row?.EventKey, c.Event.ResultCodes,
+                c.Event.Kind == CreditEventKind.ExternalPenalty ? c.Event.Severity.ToString() : null, c.BaseImpact, c.AgeDays, c.HalfLifeDays, c.Contribution, c.Note);
+        }).ToList();
+        var t = model.Options.Thresholds;
+        return new CreditExplanation(entity, directoryClass, stored is not null, assessment.Class.ToString(), assessment.Score, assessment.DrawWeight,
+            assessment.Baseline, new CreditThresholdsView(t.A, t.B, t.C), at, assessment.EventsConsidered, assessment.EventsIgnoredAsFuture, contributions,
+            stored?.ComputedAt);
+    }
+
+    /// <summary>
+    /// The view an entity may have of itself (product.md: credit classes are confidential to the regulator, an entity may see its
+    /// own): its class in the directory and the events on its record with their current effect. For the public portal, which must
+    /// call it only for the entity the signed-in party has proven to be; never expose it to anyone else.
+    /// </summary>
+    public async Task<OwnCreditView?> OwnViewAsync(string entity, DateTimeOffset at, CancellationToken ct = default)
+    {
+        var explanation = await ExplainAsync(entity, at, ct);
+        if (explanation is null) return null;
+        return new OwnCreditView(entity, explanation.DirectoryClass ?? explanation.ModelClass, at,
+            explanation.Contributions.Select(c => new OwnCreditEvent(c.Kind, c.At, c.Reference, Math.Round(c.Contribution, 2))).ToList());
+    }
+
     // ---- external records -----------------------------------------------------------------------------------------
 
     /// <summary>Which of <paramref name="codes"/> are in the entity directory.</summary>
@@ -701,3 +738,33 @@ public sealed record CreditImportReport(
     IReadOnlyList<CreditImportError> Errors,
     string ImportedBy,
     DateTimeOffset ImportedAt);
+
+/// <summary>One event's part in an explanation: what it was, where it came from, and what it adds to the score now.</summary>
+public sealed record CreditContributionView(string Kind, DateTimeOffset At, string? Reference, string? Source, string? EventKey, IReadOnlyList<string>? ResultCodes,
+    string? Severity, double BaseImpact, double AgeDays, double HalfLifeDays, double Contribution, string Note);
+
+public sealed record CreditThresholdsView(double A, double B, double C);
+
+/// <summary>
+/// The regulator's explanation of an entity's credit: the class the directory holds (what the next freeze reads), the model's
+/// class, score and draw weight at <see cref="At"/>, and the contributions that add up (with the baseline) to the score.
+/// </summary>
+public sealed record CreditExplanation(
+    string EntityCreditCode,
+    string? DirectoryClass,
+    bool Scored,
+    string ModelClass,
+    double Score,
+    double Weight,
+    double Baseline,
+    CreditThresholdsView Thresholds,
+    DateTimeOffset At,
+    int EventsConsidered,
+    int EventsInTheFuture,
+    IReadOnlyList<CreditContributionView> Contributions,
+    DateTimeOffset? StoredAt);
+
+public sealed record OwnCreditEvent(string Kind, DateTimeOffset At, string? Reference, double Contribution);
+
+/// <summary>What an entity may see of its own credit record (see <see cref="CreditStore.OwnViewAsync"/>).</summary>
+public sealed record OwnCreditView(string EntityCreditCode, string CreditClass, DateTimeOffset At, IReadOnlyList<OwnCreditEvent> Events);
