@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Core.Draw;
@@ -27,6 +29,26 @@ public sealed record DiscoveryView(int Year, string? Department, IReadOnlyList<D
 public static class StatisticsApi
 {
     private static readonly string[] Groupings = ["department", "industry", "division", "class"];
+
+    /// <summary>Estimates can be undefined (no variance, a class with no inspections): those numbers are written as null, not as a failure.</summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new NonFiniteAsNull(), new JsonStringEnumConverter() },
+    };
+
+    private static IResult Ok<T>(T value) => TypedResults.Json(value, Json);
+
+    private sealed class NonFiniteAsNull : JsonConverter<double>
+    {
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Null ? double.NaN : reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+        {
+            if (double.IsFinite(value)) writer.WriteNumberValue(value);
+            else writer.WriteNullValue();
+        }
+    }
 
     public static IEndpointRouteBuilder MapStatisticsApi(this IEndpointRouteBuilder app)
     {
@@ -120,7 +142,7 @@ public static class StatisticsApi
         TimeProvider time, CancellationToken ct)
     {
         var (view, problem) = await ComputeNonCompliance(year, department, by, http, store, time, ct);
-        return problem ?? TypedResults.Ok(view);
+        return problem ?? Ok(view);
     }
 
     private static async Task<(CoverageView? View, IResult? Problem)> ComputeCoverage(int? year, string? department, HttpContext http, CreditStatisticsStore store,
@@ -153,7 +175,7 @@ public static class StatisticsApi
     private static async Task<IResult> Coverage(int? year, string? department, HttpContext http, CreditStatisticsStore store, TimeProvider time, CancellationToken ct)
     {
         var (view, problem) = await ComputeCoverage(year, department, http, store, time, ct);
-        return problem ?? TypedResults.Ok(view);
+        return problem ?? Ok(view);
     }
 
     private static async Task<(DiscoveryView? View, IResult? Problem)> ComputeDiscovery(int? year, string? department, HttpContext http, CreditStatisticsStore store,
@@ -188,7 +210,7 @@ public static class StatisticsApi
     private static async Task<IResult> Discovery(int? year, string? department, HttpContext http, CreditStatisticsStore store, TimeProvider time, CancellationToken ct)
     {
         var (view, problem) = await ComputeDiscovery(year, department, http, store, time, ct);
-        return problem ?? TypedResults.Ok(view);
+        return problem ?? Ok(view);
     }
 
     private static async Task<IResult> Chart(string name, int? year, string? department, HttpContext http, CreditStatisticsStore store, TimeProvider time,

@@ -9,8 +9,8 @@ using Supervision.Infrastructure.Credit;
 namespace Supervision.Grains.Credit;
 
 /// <summary>
-/// The clock of the credit service (the instant scores are evaluated at). Its own type so that a test can age events —
-/// move the credit clock by years — without moving the clocks that sign tokens or stamp the workflow.
+/// The clock of the credit service (the instant scores are evaluated at). It follows the workflow clock by default, so that
+/// "today" is the same day for deadlines and for credit; a test ages events by moving that clock (or by registering its own).
 /// </summary>
 public sealed class CreditClock(TimeProvider time)
 {
@@ -59,7 +59,8 @@ public static class CreditHosting
             return settings;
         });
         services.TryAddSingleton(sp => new CreditModel(sp.GetRequiredService<CreditSettings>()));
-        services.TryAddSingleton(sp => new CreditClock(sp.GetRequiredService<TimeProvider>()));
+        // Credit time is business time: it follows the workflow clock (the system clock unless replaced).
+        services.TryAddSingleton(sp => new CreditClock((sp.GetService<Inspections.WorkflowClock>()?.Time) ?? sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CreditMetrics>();
         services.TryAddSingleton<CreditStore>();
         services.TryAddSingleton<CreditStatisticsStore>();

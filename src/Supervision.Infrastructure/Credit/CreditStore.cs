@@ -264,9 +264,24 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
             new { e.EntityCreditCode, e.EventKey, e.Source, e.Kind, e.OccurredAt, e.ResultCodes, e.Severity, e.Reference, e.SourceId, e.SourceVersion, now },
             tx, cancellationToken: ct));
 
-    private sealed record FollowUpFact(string ActionKey, string InspectionId, string ItemCode, DateOnly DueOn, string Status, int SourceVersion);
+    private sealed record FollowUpFact
+    {
+        public required string ActionKey { get; init; }
+        public required string InspectionId { get; init; }
+        public required string ItemCode { get; init; }
+        public DateOnly DueOn { get; init; }
+        public required string Status { get; init; }
+        public int SourceVersion { get; init; }
+    }
 
-    private sealed record ListingFact(string SourceInspectionId, DateOnly VerifiedOn, DateOnly SeriousAlertOn, DateOnly? RemovedOn, string? RemovedByInspection);
+    private sealed record ListingFact
+    {
+        public required string SourceInspectionId { get; init; }
+        public DateOnly VerifiedOn { get; init; }
+        public DateOnly SeriousAlertOn { get; init; }
+        public DateOnly? RemovedOn { get; init; }
+        public string? RemovedByInspection { get; init; }
+    }
 
     /// <summary>
     /// The events that follow from the follow-up and listing tables (docs/credit-model.md, "Derived events"):
@@ -561,8 +576,19 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
             row.ImportedBy, row.ImportedAt);
     }
 
-    private sealed record ImportRow(string ImportId, string FileName, string Sha256, int RowsRead, int Accepted, int Unchanged, int Rejected, string ErrorsJson,
-        string ImportedBy, DateTimeOffset ImportedAt);
+    private sealed record ImportRow
+    {
+        public required string ImportId { get; init; }
+        public required string FileName { get; init; }
+        public required string Sha256 { get; init; }
+        public int RowsRead { get; init; }
+        public int Accepted { get; init; }
+        public int Unchanged { get; init; }
+        public int Rejected { get; init; }
+        public required string ErrorsJson { get; init; }
+        public required string ImportedBy { get; init; }
+        public DateTimeOffset ImportedAt { get; init; }
+    }
 
     // ---- the nightly recomputation -------------------------------------------------------------------------------
 
