@@ -375,7 +375,9 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
             $"SELECT {ScoreColumns} FROM credit_scores WHERE entity_credit_code = @entity", new { entity }, tx, cancellationToken: ct));
         var directoryClass = await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
             "SELECT credit_class FROM market_entities WHERE credit_code = @entity", new { entity }, tx, cancellationToken: ct));
-        var previous = stored?.CreditClass ?? directoryClass;
+        // The directory's class is what the next freeze reads, so that is what a change is measured against (an import may have
+        // overwritten it since the last computation); without a directory row, the last computed class.
+        var previous = directoryClass ?? stored?.CreditClass;
         CreditClass? previousClass = previous is { } pc && Enum.TryParse<CreditClass>(pc, out var parsed) ? parsed : null;
         var change = CreditClassChangeDetector.Detect(entity, previousClass, stored?.Score, assessment, model.Options.Thresholds);
         await connection.ExecuteAsync(new CommandDefinition(

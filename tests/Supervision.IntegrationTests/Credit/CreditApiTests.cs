@@ -25,7 +25,7 @@ public sealed class CreditApiTests
     [Fact]
     public async Task External_records_are_imported_with_line_field_and_reason_for_bad_lines_and_move_the_score()
     {
-        await using var p = await StartAsync();
+        await using var p = await CreditFixtures.StartCreditAsync();
         var entity = (await p.EntitiesAsync("B", 1, skip: 7))[0];
         var file =
             "creditCode,authority,reference,kind,severity,occurredOn,description\n" +
@@ -71,7 +71,7 @@ public sealed class CreditApiTests
     [Fact]
     public async Task Credit_and_statistics_are_for_staff_of_the_right_department_only()
     {
-        await using var p = await StartAsync();
+        await using var p = await CreditFixtures.StartCreditAsync();
         var entity = (await p.EntitiesAsync("B", 1))[0];
         using var scheduler = await p.As("sched-d1");
         var task = await CreditFixtures.FrozenTaskAsync(scheduler, "access");
@@ -114,7 +114,7 @@ public sealed class CreditApiTests
     [Fact]
     public async Task Statistics_and_charts_come_from_the_committed_draw_and_its_outcomes()
     {
-        await using var p = await StartAsync();
+        await using var p = await CreditFixtures.StartCreditAsync();
         using var scheduler = await p.As("sched-d1");
         var task = await DrawnTaskAsync(scheduler, joint: false, drawInspectors: false);
         string[] drawn;

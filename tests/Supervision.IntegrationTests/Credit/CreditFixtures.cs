@@ -10,6 +10,17 @@ namespace Supervision.IntegrationTests.Credit;
 /// <summary>Helpers of the credit tests on top of <see cref="InspectionPlatform"/>: outcome rows, the feed, runs, entity views.</summary>
 internal static class CreditFixtures
 {
+    /// <summary>
+    /// The inspection platform with the credit feed's reminder slowed to an hour, so that only the test's own feed passes run
+    /// (a reminder tick between two steps of a test would take their work).
+    /// </summary>
+    public static Task<InspectionPlatform> StartCreditAsync(string? postgres = null, string? dataDirectory = null, DateTimeOffset? now = null, bool seed = true,
+        IDictionary<string, string?>? settings = null)
+    {
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Supervision:Credit:FeedPeriod"] = "01:00:00" };
+        return InspectionPlatform.StartAsync(postgres, dataDirectory, now, seed, settings: all);
+    }
+
     /// <summary>Appends an outcome event as the inspection service does on approval (contract supervision.inspection-outcome v1).</summary>
     public static async Task OutcomeAsync(this InspectionPlatform p, string entity, string inspection, string item, int version, string[] codes, DateOnly inspectedOn,
         string? taskId = null, string department = "D1")

@@ -34,7 +34,7 @@ public sealed class CreditServiceTests(PostgresServer server)
 
     private static async Task EventsReachTheFreezeAsync(string? postgres)
     {
-        await using var p = await StartAsync(postgres);
+        await using var p = await CreditFixtures.StartCreditAsync(postgres);
         using var scheduler = await p.As("sched-d1");
         var entity = (await p.EntitiesAsync("B", 1))[0];
         var before = await CreditFixtures.FrozenTaskAsync(scheduler, "frozen before the events");
@@ -84,7 +84,7 @@ public sealed class CreditServiceTests(PostgresServer server)
         try
         {
             string entity;
-            await using (var first = await StartAsync(null, directory))
+            await using (var first = await CreditFixtures.StartCreditAsync(null, directory))
             {
                 entity = (await first.EntitiesAsync("B", 1, skip: 3))[0];
                 await first.OutcomeAsync(entity, $"TA/{entity}", "I1", 1, ["C", "E"], Visit);
@@ -92,7 +92,9 @@ public sealed class CreditServiceTests(PostgresServer server)
                 Assert.Equal("D", await first.DirectoryClassAsync(entity));
             }
 
-            await using var second = await StartAsync(null, directory, seed: false);
+            await using var second = await CreditFixtures.StartCreditAsync(null, directory, seed: false);
+            // The feed's and the nightly job's reminders were registered once, in the reminder table, and survived the restart.
+            Assert.Equal(2, await second.ScalarAsync("SELECT count(*) FROM orleans_reminders WHERE reminder_name IN ('poll', 'nightly')"));
             // The checkpoint survived the restart: nothing is read twice.
             Assert.Equal(0, (await second.RunFeedAsync()).GetProperty("outcomesRead").GetInt32());
             // A crash after the entities committed but before the checkpoint moved repeats the step: nothing changes twice.
@@ -126,7 +128,7 @@ public sealed class CreditServiceTests(PostgresServer server)
         {
             string[] entities;
             var later = DefaultNow.AddYears(5);
-            await using (var first = await StartAsync(postgres, directory, settings: batch))
+            await using (var first = await CreditFixtures.StartCreditAsync(postgres, directory, settings: batch))
             {
                 entities = await first.EntitiesAsync("B", 20);
                 foreach (var e in entities) await first.OutcomeAsync(e, $"TN/{e}", "I1", 1, ["D"], Visit);
@@ -153,7 +155,7 @@ public sealed class CreditServiceTests(PostgresServer server)
 
             // New thresholds (B from 65 to 70) take effect without touching the events: the next run moves 67.3 to C.
             var stricter = new Dictionary<string, string?>(batch) { ["Supervision:Credit:Thresholds:B"] = "70" };
-            await using var second = await StartAsync(postgres, directory, now: later, seed: false, settings: stricter);
+            await using var second = await CreditFixtures.StartCreditAsync(postgres, directory, now: later, seed: false, settings: stricter);
             Assert.Equal(20, (await second.RecomputeAsync()).GetProperty("changed").GetInt64());
             Assert.All(entities, e => Assert.Equal("C", second.DirectoryClassAsync(e).GetAwaiter().GetResult()));
             using var admin = await second.Host.AdminAsync();
@@ -169,7 +171,7 @@ public sealed class CreditServiceTests(PostgresServer server)
     [Fact]
     public async Task Follow_ups_and_listings_become_events_missed_corrections_with_time_and_done_ones_with_a_clean_reinspection()
     {
-        await using var p = await StartAsync();
+        await using var p = await CreditFixtures.StartCreditAsync();
         var entity = (await p.EntitiesAsync("B", 1, skip: 5))[0];
         var order = $"TF/{entity}/I1/correction-order";
         await p.OutcomeAsync(entity, $"TF/{entity}", "I1", 1, ["A"], new DateOnly(2026, 5, 28));
