@@ -309,20 +309,27 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
         var latest = outcomes.GroupBy(o => (o.InspectionId, o.ItemCode)).Select(g => g.MaxBy(o => o.Version)!).ToList();
 
         var desired = new List<CreditEventRow>();
-        foreach (var f in orders.Where(o => o.Status == "open"))
+        foreach (var f in orders.Where(o => o.Status is "open" or "done" or "missed"))
         {
             var issued = outcomes.FirstOrDefault(o => o.InspectionId == f.InspectionId && o.ItemCode == f.ItemCode && o.Version == f.SourceVersion)?.ApprovedOn
                 ?? DateOnly.MinValue;
-            var done = latest
-                .Where(o => o.InspectionId != f.InspectionId && o.ItemCode == f.ItemCode && o.InspectedOn > issued && o.InspectedOn <= f.DueOn && NothingToCorrect(o.ResultCodes))
-                .OrderBy(o => o.InspectedOn).FirstOrDefault();
+            var later = latest.Where(o => o.InspectionId != f.InspectionId && o.ItemCode == f.ItemCode && o.InspectedOn > issued).OrderBy(o => o.InspectedOn).ToList();
             CreditEventRow Row(CreditEventKind kind, DateOnly on, string reference) => new()
             {
                 EntityCreditCode = entity, EventKey = "correction:" + f.ActionKey, Source = "follow-up", Kind = kind.ToString(),
                 OccurredAt = ExternalCreditRecord.ChinaDay(on), Reference = reference, SourceId = f.ActionKey, SourceVersion = f.SourceVersion,
             };
-            if (done is not null) desired.Add(Row(CreditEventKind.CorrectionDone, done.InspectedOn, $"{f.ActionKey} done ({done.OutcomeId})"));
-            else if (f.DueOn < today) desired.Add(Row(CreditEventKind.CorrectionMissed, f.DueOn.AddDays(1), $"{f.ActionKey} due {f.DueOn:yyyy-MM-dd}"));
+            // A re-inspection's approved result settles the order (status done / missed): that decision counts, dated by the
+            // re-inspection's visit. An order still open is done by a clean visit of the item by its due date, missed after it.
+            var settledBy = later.LastOrDefault();
+            if (f.Status == "done")
+                desired.Add(Row(CreditEventKind.CorrectionDone, settledBy?.InspectedOn ?? f.DueOn, $"{f.ActionKey} done{(settledBy is null ? "" : $" ({settledBy.OutcomeId})")}"));
+            else if (f.Status == "missed")
+                desired.Add(Row(CreditEventKind.CorrectionMissed, settledBy?.InspectedOn ?? f.DueOn.AddDays(1), $"{f.ActionKey} missed{(settledBy is null ? "" : $" ({settledBy.OutcomeId})")}"));
+            else if (later.FirstOrDefault(o => o.InspectedOn <= f.DueOn && NothingToCorrect(o.ResultCodes)) is { } done)
+                desired.Add(Row(CreditEventKind.CorrectionDone, done.InspectedOn, $"{f.ActionKey} done ({done.OutcomeId})"));
+            else if (f.DueOn < today)
+                desired.Add(Row(CreditEventKind.CorrectionMissed, f.DueOn.AddDays(1), $"{f.ActionKey} due {f.DueOn:yyyy-MM-dd}"));
         }
         foreach (var l in listings)
         {

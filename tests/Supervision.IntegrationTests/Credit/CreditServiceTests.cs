@@ -199,5 +199,11 @@ public sealed class CreditServiceTests(PostgresServer server)
         await p.OutcomeAsync(entity, $"TG/{entity}", "I1", 1, ["1"], new DateOnly(2026, 6, 18));
         await p.RunFeedAsync();
         Assert.Equal(["AbnormalListed", "AbnormalRemoved", "CorrectionDone", "InspectionOutcome", "InspectionOutcome"], Kinds(await p.CreditOfAsync(entity)));
+
+        // Where a re-inspection settled the order (status done / missed), that decision counts.
+        await p.ScalarAsync("UPDATE follow_ups SET status = 'missed' WHERE action_key = @order", new { order });
+        await p.OutcomeAsync(entity, $"TJ/{entity}", "I2", 1, ["1"], new DateOnly(2026, 6, 22), department: "D2");
+        await p.RunFeedAsync();
+        Assert.Equal(["AbnormalListed", "AbnormalRemoved", "CorrectionMissed", "InspectionOutcome", "InspectionOutcome", "InspectionOutcome"], Kinds(await p.CreditOfAsync(entity)));
     }
 }
