@@ -8,6 +8,7 @@ using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 using Supervision.Api.Audit;
 using Supervision.Api.Common;
+using Supervision.Api.Credit;
 using Supervision.Api.Directory;
 using Supervision.Api.Identity;
 using Supervision.Api.Inspections;
@@ -125,6 +126,7 @@ public static class PlatformHost
         app.MapTaskApi();
         app.MapInspectionApi();
         app.MapFollowUpApi();
+        app.MapCreditApi();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));
         return app;

@@ -33,6 +33,15 @@ public static class DirectoryCsv
     // ---- entities ----
 
     /// <summary>Streams entity rows. Default mode is lenient (bulk import: bad checksums flagged, not rejected).</summary>
+    /// <summary>
+    /// Reads another CSV of the same family (UTF-8, header, RFC 4180 quoting, line numbers, row and file errors) with
+    /// the caller's row parser; fields arrive in <paramref name="columns"/> order, absent optional columns as "".
+    /// </summary>
+    public static IEnumerable<CsvReadResult<T>> ReadRows<T>(Stream stream, IReadOnlyList<string> columns, IReadOnlyList<string> required,
+        Func<string[], (T? Record, List<FieldError> Errors, IReadOnlyList<string> Flags)> parse)
+        where T : class =>
+        Read(stream, columns, required, f => parse(f));
+
     public static IEnumerable<CsvReadResult<MarketEntityRecord>> ReadEntities(Stream stream, ReferenceData reference, ValidationMode mode = ValidationMode.Lenient) =>
         Read(stream, EntityColumns, EntityRequiredColumns, f => ParseEntity(f, reference, mode));
 

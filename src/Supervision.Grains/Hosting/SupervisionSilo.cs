@@ -59,6 +59,7 @@ public static class SupervisionSilo
         services.TryAddSingleton(new Tasks.DrawServiceOptions());
         services.TryAddSingleton<Tasks.IDrawFaults, Tasks.NoDrawFaults>();
         services.AddSupervisionInspections(settings);
+        Credit.CreditHosting.AddSupervisionCredit(services);
         return services;
     }
 }

@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Mvc;
+using Supervision.Api.Common;
+using Supervision.Api.Identity;
+using Supervision.Api.Statistics;
+using Supervision.Contracts.Credit;
+using Supervision.Core.Credit;
+using Supervision.Core.Directory;
+using Supervision.Core.Identity;
+using Supervision.Grains.Credit;
+using Supervision.Infrastructure.Credit;
+using Supervision.Infrastructure.Tasks;
+
+namespace Supervision.Api.Credit;
+
+public sealed record EntityCreditView(CreditExplanation Credit, IReadOnlyList<CreditClassChangeRow> ClassChanges, InclusionView? Inclusion);
+
+public sealed record CreditSettingsView(double Baseline, CreditThresholdsView Thresholds, ClassWeights Weights, double DefaultHalfLifeDays,
+    IReadOnlyDictionary<string, double> HalfLifeDaysByKind, IReadOnlyDictionary<string, double> ResultCodeImpacts, IReadOnlyDictionary<string, double> EventImpacts,
+    IReadOnlyDictionary<string, double> PenaltyImpacts, double InspectionImpactFloor, string Fingerprint, string NightlyAtBeijing, int NightlyBatchSize,
+    TimeSpan FeedPeriod);
+
+public sealed record RunStarted(string RunId, string Status);
+
+/// <summary>
+/// The credit service over HTTP (docs/credit-model.md, "The service"). Credit classes are confidential to the regulator:
+/// every route here needs a staff account (admin, scheduler, reviewer); the public and inspectors get 401/403.
+/// Entities are not owned by departments, so any staff member may read an entity's credit; a task's inclusion
+/// probability only for staff of the task's departments. Imports need a scheduler or an admin; the feed and the
+/// recomputation are admin operations.
+/// </summary>
+public static class CreditApi
+{
+    /// <summary>Maps the credit and statistics routes (one line in PlatformHost).</summary>
+    public static IEndpointRouteBuilder MapCreditApi(this IEndpointRouteBuilder app)
+    {
+        var credit = app.MapGroup("/api/credit").WithTags("Credit").RequireAuthorization(Policies.Staff);
+        credit.MapGet("/entities/{creditCode}", Explain)
+            .WithSummary("An entity's class, score, weight and the events that moved it (with contributions); ?task= adds its probability of being drawn in that task.");
+        credit.MapGet("/class-changes", Changes).WithSummary("Class changes, newest first (entity filter, keyset 'before').");
+        credit.MapGet("/settings", Settings).WithSummary("The credit model's parameters in force (Supervision:Credit).");
+        credit.MapPost("/external-records", Import).RequireAuthorization(Policies.Scheduling)
+            .WithMetadata(new DisableRequestSizeLimitAttribute())
+            .WithSummary("Upload a CSV of external records (administrative penalties, serious-violation listings); see docs/csv-formats.md.");
+        credit.MapGet("/imports/{id}", ImportReport).WithSummary("The report of an external-records import with its rejected lines.");
+        credit.MapPost("/feed/run", RunFeed).RequireAuthorization(Policies.Admin)
+            .WithSummary("Run the credit feed now (normally a reminder does): new outcome events and external records, time-due entities.");
+        credit.MapPost("/recompute", StartRecompute).RequireAuthorization(Policies.Admin)
+            .WithSummary("Start the nightly class recomputation now; answers 202 with the run id.");
+        credit.MapGet("/recompute/runs", Runs).RequireAuthorization(Policies.Admin).WithSummary("Recomputation runs, newest first.");
+        credit.MapGet("/recompute/runs/{id}", Run).RequireAuthorization(Policies.Admin).WithSummary("One recomputation run: status and counts.");
+        app.MapStatisticsApi();
+        return app;
+    }
+
+    private static async Task<IResult> Explain(string creditCode, string? task, string? at, HttpContext http, CreditStore store, DrawStore draws,
+        DrawInclusion inclusion, CreditClock clock, CancellationToken ct)
+    {
+        var code = CreditCode.Normalize(creditCode);
+        if (code.Length != 18 || code.Any(c => CreditCode.CharValue(c) < 0))
+            return Problems.Validation("creditCode", "must be an 18-character unified social credit code");
+        var instant = clock.Now;
+        if (at is not null && !DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant))
+            return Problems.Validation("at", "must be an ISO 8601 instant, e.g. 2026-06-01T00:00:00Z");
+        InclusionView? probability = null;
+        if (task is not null)
+        {
+            var row = await draws.GetAsync(task, ct);
+            if (row is null) return Problems.NotFound("task", task);
+            var actor = http.User.ToActor();
+            if (!actor.IsAdmin && !(actor.DepartmentCode is { } d && row.DepartmentList.Contains(d, StringComparer.Ordinal)))
+                return Problems.Forbidden($"Task '{task}' belongs to other departments.");
+            probability = await inclusion.ForAsync(row, code, ct);
+            if (probability is null)
+                return Problems.Conflict($"Task '{task}' is {row.Status}: it has no frozen population yet, so there is no probability of being drawn.");
+        }
+        var explanation = await store.ExplainAsync(code, instant, ct);
+        if (explanation is null) return Problems.NotFound("market entity", code);
+        var changes = await store.ClassChangesAsync(code, null, 20, ct);
+        return TypedResults.Ok(new EntityCreditView(explanation, changes, probability));
+    }
+
+    private static async Task<IResult> Changes(string? entity, long? before, int? limit, CreditStore store, CancellationToken ct)
+    {
+        if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
+        var rows = await store.ClassChangesAsync(entity is null ? null : CreditCode.Normalize(entity), before, take, ct);
+        return TypedResults.Ok(new Page<CreditClassChangeRow>(rows, rows.Count == take ? rows[^1].Id.ToString(CultureInfo.InvariantCulture) : null, take));
+    }
+
+    private static IResult Settings(CreditModel model)
+    {
+        var o = model.Options;
+        var s = model.Settings;
+        return TypedResults.Ok(new CreditSettingsView(o.Baseline, new CreditThresholdsView(o.Thresholds.A, o.Thresholds.B, o.Thresholds.C), o.Weights,
+            o.DefaultHalfLifeDays,
+            Enum.GetValues<CreditEventKind>().ToDictionary(k => k.ToString(), o.HalfLifeDays),
+            o.ResultCodeImpacts.ToDictionary(kv => kv.Key, kv => kv.Value),
+            o.EventImpacts.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
+            o.PenaltyImpacts.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
+            o.InspectionImpactFloor, model.Fingerprint, s.NightlyAt.ToString("HH:mm", CultureInfo.InvariantCulture), s.NightlyBatchSize, s.FeedPeriod));
+    }
+
+    /// <summary>
+    /// Reads the whole upload (hashing it), validates every line, checks that each entity is in the directory, then appends the
+    /// accepted records in one transaction. Rejected lines are reported with line, field and reason and never stored; a file that
+    /// is not such a CSV at all is a 400 naming "file". The feed picks the records up on its next pass (started right away).
+    /// </summary>
+    private static async Task<IResult> Import(string? fileName, HttpContext http, CreditStore store, CreditClock clock, IGrainFactory grains, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, ct);
+        if (buffer.Length > 64L * 1024 * 1024) return Problems.Validation("file", "at most 64 MiB per upload; split the file");
+        var sha = Convert.ToHexStringLower(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+        buffer.Position = 0;
+        var accepted = new List<(long Line, ExternalCreditRecord Record)>();
+        var errors = new List<CreditImportError>();
+        var rows = 0;
+        foreach (var result in ExternalCreditCsv.Read(buffer, clock.Today))
+        {
+            if (result.IsFatal) return Problems.Validation("file", string.Join("; ", result.Errors.Select(e => e.Reason)));
+            rows++;
+            if (result.IsRecord) accepted.Add((result.LineNumber, result.Record!));
+            else errors.AddRange(result.Errors.Select(e => new CreditImportError(result.LineNumber, e.Field, e.Reason)));
+        }
+        var known = await store.KnownEntitiesAsync(accepted.Select(a => a.Record.CreditCode).ToList(), ct);
+        var records = new List<ExternalCreditRecord>();
+        foreach (var (line, record) in accepted)
+        {
+            if (known.Contains(record.CreditCode)) records.Add(record);
+            else errors.Add(new CreditImportError(line, "creditCode", $"no market entity {record.CreditCode} in the directory"));
+        }
+        var rejectedLines = errors.Select(e => e.Line).Distinct().Count();
+        var id = Guid.NewGuid().ToString("N")[..16];
+        var name = string.IsNullOrWhiteSpace(fileName) ? "upload.csv" : Path.GetFileName(fileName.Trim());
+        var report = new CreditImportReport(id, name, sha, rows, 0, 0, rejectedLines, errors.OrderBy(e => e.Line).ToList(), "", default);
+        await store.AppendExternalAsync(report, records, http.User.ToActor(), ct);
+        var final = await store.ImportAsync(id, ct);
+        StartFeed(grains);
+        return TypedResults.Created($"/api/credit/imports/{id}", final);
+    }
+
+    private static async Task<IResult> ImportReport(string id, CreditStore store, CancellationToken ct) =>
+        await store.ImportAsync(id, ct) is { } report ? TypedResults.Ok(report) : Problems.NotFound("credit import", id);
+
+    private static async Task<IResult> RunFeed(IGrainFactory grains) =>
+        TypedResults.Ok(await grains.GetGrain<ICreditFeedGrain>(CreditFeedGrain.Key).RunOnce());
+
+    private static async Task<IResult> StartRecompute(HttpContext http, IGrainFactory grains)
+    {
+        var runId = await grains.GetGrain<ICreditNightlyGrain>(CreditNightlyGrain.Key).Start("manual", http.User.ToActor());
+        return TypedResults.Accepted($"/api/credit/recompute/runs/{runId}", new RunStarted(runId, "running"));
+    }
+
+    private static async Task<IResult> Runs(int? limit, CreditStore store, CancellationToken ct)
+    {
+        if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
+        return TypedResults.Ok(await store.RunsAsync(take, ct));
+    }
+
+    private static async Task<IResult> Run(string id, CreditStore store, CancellationToken ct) =>
+        await store.RunAsync(id, ct) is { } run ? TypedResults.Ok(run) : Problems.NotFound("recomputation run", id);
+
+    /// <summary>Wakes the feed without waiting for it: the import is already stored, the feed would find it on its next tick anyway.</summary>
+    private static void StartFeed(IGrainFactory grains) =>
+        _ = grains.GetGrain<ICreditFeedGrain>(CreditFeedGrain.Key).RunOnce().ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+}

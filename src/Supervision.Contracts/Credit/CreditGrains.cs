@@ -1,0 +1,78 @@
+using Supervision.Core.Identity;
+
+namespace Supervision.Contracts.Credit;
+
+/// <summary>An entity's score after a grain call: class and weight, and the class before when it changed.</summary>
+[GenerateSerializer, Immutable, Alias("supervision.credit-score-reply")]
+public sealed record CreditScoreReply(
+    [property: Id(0)] string EntityCreditCode,
+    [property: Id(1)] double Score,
+    [property: Id(2)] string CreditClass,
+    [property: Id(3)] double Weight,
+    [property: Id(4)] string? PreviousClass,
+    [property: Id(5)] bool ClassChanged,
+    [property: Id(6)] int Events,
+    [property: Id(7)] bool InDirectory);
+
+/// <summary>
+/// The credit score of one entity (key: its unified social credit code). Serialises every write to the entity's events
+/// and score; its state is the rows of <c>credit_events</c> and <c>credit_scores</c>, so it holds nothing between calls
+/// and the nightly job can update scores without activating it.
+/// </summary>
+[Alias("supervision.credit-score")]
+public interface ICreditScoreGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Takes in this entity's outcome events with seq in (<paramref name="outcomesAfter"/>, <paramref name="outcomesTo"/>] and
+    /// external records with seq in (<paramref name="externalAfter"/>, <paramref name="externalTo"/>], re-derives its follow-up
+    /// and listing events, and recomputes. Idempotent: a repeated call changes nothing but the evaluation instant.
+    /// </summary>
+    [Alias("apply")]
+    Task<CreditScoreReply> Apply(long outcomesAfter, long outcomesTo, long externalAfter, long externalTo, Actor actor);
+
+    /// <summary>Re-derives the time-dependent events and recomputes at the current instant.</summary>
+    [Alias("refresh")]
+    Task<CreditScoreReply> Refresh(Actor actor);
+}
+
+/// <summary>What one pass of the feed did.</summary>
+[GenerateSerializer, Immutable, Alias("supervision.credit-feed-report")]
+public sealed record CreditFeedReport(
+    [property: Id(0)] long OutcomeCheckpoint,
+    [property: Id(1)] long ExternalCheckpoint,
+    [property: Id(2)] int OutcomesRead,
+    [property: Id(3)] int ExternalRead,
+    [property: Id(4)] int EntitiesApplied,
+    [property: Id(5)] int TimeDueEntities,
+    [property: Id(6)] int ClassChanges);
+
+/// <summary>
+/// The credit feed (a singleton, key "feed"): the durable consumer of <c>inspection_outcomes</c> and
+/// <c>credit_external_records</c>. Reads after its stored checkpoint, in seq order, hands each entity's share to its
+/// <see cref="ICreditScoreGrain"/>, and moves the checkpoint only after every entity of the step acknowledged. Woken by a
+/// reminder; a pass can also be requested.
+/// </summary>
+[Alias("supervision.credit-feed")]
+public interface ICreditFeedGrain : IGrainWithStringKey
+{
+    [Alias("run-once")]
+    Task<CreditFeedReport> RunOnce();
+
+    [Alias("ensure-scheduled")]
+    Task EnsureScheduled();
+}
+
+/// <summary>
+/// The nightly recomputation (a singleton, key "nightly"): a reminder at the configured Beijing time starts a set-based
+/// run over <c>credit_scores</c> in key-ordered batches; admins can start one by hand. One run at a time per silo.
+/// </summary>
+[Alias("supervision.credit-nightly")]
+public interface ICreditNightlyGrain : IGrainWithStringKey
+{
+    /// <summary>Starts a run in the background (or returns the one in progress); answers its run id.</summary>
+    [Alias("start")]
+    Task<string> Start(string cause, Actor actor);
+
+    [Alias("ensure-scheduled")]
+    Task EnsureScheduled();
+}

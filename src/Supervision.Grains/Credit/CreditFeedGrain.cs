@@ -1,0 +1,104 @@
+using Microsoft.Extensions.Logging;
+using Supervision.Contracts.Credit;
+using Supervision.Core.Identity;
+using Supervision.Infrastructure.Credit;
+
+namespace Supervision.Grains.Credit;
+
+/// <summary>
+/// The durable consumer of outcome events and external records. Each step reads the rows after the stored checkpoints
+/// (seq order), lets every entity concerned take in its share through its <see cref="ICreditScoreGrain"/> (idempotent),
+/// and only then stores the new checkpoints: a crash in between repeats the step, which changes nothing twice. After the
+/// streams, entities whose record changed with time alone (a correction deadline passed, a listing reached its
+/// serious-violation date) are refreshed.
+/// </summary>
+public sealed partial class CreditFeedGrain(CreditStore store, CreditSettings settings, CreditClock clock, TimeProvider time, ILogger<CreditFeedGrain> logger)
+    : Grain, ICreditFeedGrain, IRemindable
+{
+    public const string Key = "feed";
+    public const string ReminderName = "poll";
+
+    /// <summary>
+    /// A gap in seq (a transaction that took a number but had not committed when we read) is waited for this long before it
+    /// is taken for a rolled-back transaction and skipped; PostgreSQL sequences can commit out of order.
+    /// </summary>
+    public static readonly TimeSpan GapGrace = TimeSpan.FromSeconds(30);
+
+    private const int MaxStepsPerPass = 200;
+    private const int Parallelism = 16;
+
+    private static readonly Actor FeedActor = Actor.System("credit-feed");
+
+    public async Task<CreditFeedReport> RunOnce()
+    {
+        int outcomesRead = 0, externalRead = 0, applied = 0, changes = 0;
+        var oc = await store.CheckpointAsync(CreditStore.OutcomeStream);
+        var xc = await store.CheckpointAsync(CreditStore.ExternalStream);
+        for (var step = 0; step < MaxStepsPerPass; step++)
+        {
+            var outcomes = await store.OutcomesAfterAsync(oc, settings.FeedBatchSize);
+            var external = await store.ExternalAfterAsync(xc, settings.FeedBatchSize);
+            var now = time.GetUtcNow();
+            var takeO = Contiguous(outcomes.Select(o => (o.Seq, o.RecordedAt)).ToList(), oc, now);
+            var takeX = Contiguous(external.Select(x => (x.Seq, x.RecordedAt)).ToList(), xc, now);
+            if (takeO == 0 && takeX == 0) break;
+            var oTo = takeO > 0 ? outcomes[takeO - 1].Seq : oc;
+            var xTo = takeX > 0 ? external[takeX - 1].Seq : xc;
+            var entities = outcomes.Take(takeO).Select(o => o.EntityCreditCode)
+                .Concat(external.Take(takeX).Select(x => x.EntityCreditCode))
+                .Distinct(StringComparer.Ordinal).ToList();
+            var (o0, x0) = (oc, xc);
+            var replies = await ForEachAsync(entities, e => GrainFactory.GetGrain<ICreditScoreGrain>(e).Apply(o0, oTo, x0, xTo, FeedActor));
+            // Every entity of the step acknowledged (its transaction committed): now the checkpoints may move.
+            await store.SaveCheckpointAsync(CreditStore.OutcomeStream, oTo);
+            await store.SaveCheckpointAsync(CreditStore.ExternalStream, xTo);
+            (oc, xc) = (oTo, xTo);
+            outcomesRead += takeO;
+            externalRead += takeX;
+            applied += replies.Count;
+            changes += replies.Count(r => r.ClassChanged);
+        }
+
+        var due = await store.TimeDueEntitiesAsync(clock.Today, 1000);
+        var refreshed = await ForEachAsync(due, e => GrainFactory.GetGrain<ICreditScoreGrain>(e).Refresh(FeedActor));
+        changes += refreshed.Count(r => r.ClassChanged);
+        if (outcomesRead + externalRead + due.Count > 0)
+            LogPass(logger, outcomesRead, externalRead, applied, due.Count, changes, oc, xc);
+        return new CreditFeedReport(oc, xc, outcomesRead, externalRead, applied, due.Count, changes);
+    }
+
+    /// <summary>How many rows, from the first, continue the checkpoint without an unexplained gap.</summary>
+    public static int Contiguous(IReadOnlyList<(long Seq, DateTimeOffset RecordedAt)> rows, long checkpoint, DateTimeOffset now)
+    {
+        var expected = checkpoint + 1;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].Seq != expected && now - rows[i].RecordedAt < GapGrace) return i;
+            expected = rows[i].Seq + 1;
+        }
+        return rows.Count;
+    }
+
+    private static async Task<List<CreditScoreReply>> ForEachAsync(IReadOnlyList<string> entities, Func<string, Task<CreditScoreReply>> call)
+    {
+        var replies = new List<CreditScoreReply>(entities.Count);
+        foreach (var chunk in entities.Chunk(Parallelism))
+            replies.AddRange(await Task.WhenAll(chunk.Select(call)));
+        return replies;
+    }
+
+    public async Task EnsureScheduled()
+    {
+        if (await this.GetReminder(ReminderName) is null)
+            await this.RegisterOrUpdateReminder(ReminderName, settings.FeedPeriod, settings.FeedPeriod);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == ReminderName) await RunOnce();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Credit feed: {Outcomes} outcome events and {External} external records for {Entities} entities, {TimeDue} time-due entities, {Changes} class changes; checkpoints {OutcomeSeq}/{ExternalSeq}")]
+    private static partial void LogPass(ILogger logger, int outcomes, int external, int entities, int timeDue, int changes, long outcomeSeq, long externalSeq);
+}

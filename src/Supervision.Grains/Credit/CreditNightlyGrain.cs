@@ -1,0 +1,139 @@
+using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Supervision.Contracts.Credit;
+using Supervision.Core.Calendar;
+using Supervision.Core.Credit;
+using Supervision.Core.Identity;
+using Supervision.Infrastructure.Credit;
+
+namespace Supervision.Grains.Credit;
+
+/// <summary>Schedules the nightly recomputation with a reminder and starts runs (the work itself is <see cref="CreditNightlyJob"/>).</summary>
+public sealed class CreditNightlyGrain(CreditNightlyJob job, CreditSettings settings, CreditClock clock) : Grain, ICreditNightlyGrain, IRemindable
+{
+    public const string Key = "nightly";
+    public const string ReminderName = "nightly";
+
+    public Task<string> Start(string cause, Actor actor) => job.StartAsync(cause, actor);
+
+    public async Task EnsureScheduled()
+    {
+        if (await this.GetReminder(ReminderName) is not null) return;
+        // First tick at the next configured Beijing time of day, then every 24 hours.
+        var now = clock.Now;
+        var beijing = now.ToOffset(ChinaTime.Offset);
+        var next = new DateTimeOffset(DateOnly.FromDateTime(beijing.DateTime).ToDateTime(settings.NightlyAt), ChinaTime.Offset);
+        if (next <= now) next = next.AddDays(1);
+        await this.RegisterOrUpdateReminder(ReminderName, next - now, TimeSpan.FromDays(1));
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == ReminderName) await job.StartAsync("reminder", Actor.System("credit-nightly"));
+    }
+}
+
+/// <summary>
+/// The nightly recomputation, set-based: reads <c>credit_scores</c> in key order, <see cref="CreditSettings.NightlyBatchSize"/>
+/// rows at a time (keyset, so each read is an index range), recomputes every class with the <see cref="CreditRecomputation"/>
+/// kernel over all cores, and writes back only the rows whose class changed (with their change rows and audit lines). Memory is
+/// one batch; no grain is activated. Rows whose summary was folded under other half-lives or impacts are counted as stale and left
+/// to their grain. One run at a time in this process.
+/// </summary>
+public sealed partial class CreditNightlyJob(CreditStore store, CreditModel model, CreditClock clock, CreditMetrics metrics, IHostApplicationLifetime lifetime,
+    ILogger<CreditNightlyJob> logger)
+{
+    private readonly Lock _gate = new();
+    private (string RunId, Task<CreditRunTotals> Work)? _current;
+
+    /// <summary>The run in progress in this process, if any.</summary>
+    public string? CurrentRunId
+    {
+        get
+        {
+            lock (_gate) return _current is { Work.IsCompleted: false } c ? c.RunId : null;
+        }
+    }
+
+    /// <summary>Records a run, starts it in the background and answers its id; if one is running, answers that one.</summary>
+    public async Task<string> StartAsync(string cause, Actor actor)
+    {
+        lock (_gate)
+        {
+            if (_current is { Work.IsCompleted: false } running) return running.RunId;
+        }
+        var at = clock.Now;
+        var runId = string.Create(CultureInfo.InvariantCulture, $"{at:yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}")[..24];
+        await store.StartRunAsync(runId, cause, actor);
+        lock (_gate)
+        {
+            if (_current is { Work.IsCompleted: false } running) return running.RunId;
+            _current = (runId, Task.Run(() => RunRecordedAsync(runId, at, actor, lifetime.ApplicationStopping)));
+        }
+        return runId;
+    }
+
+    /// <summary>Waits for the run in progress (tests, shutdown).</summary>
+    public Task WaitAsync()
+    {
+        lock (_gate) return _current?.Work ?? Task.CompletedTask;
+    }
+
+    private async Task<CreditRunTotals> RunRecordedAsync(string runId, DateTimeOffset at, Actor actor, CancellationToken ct)
+    {
+        try
+        {
+            var totals = await RunAsync(runId, at, actor, ct);
+            await store.FinishRunAsync(runId, totals, null, CancellationToken.None);
+            LogRun(logger, runId, totals.Entities, totals.Batches, totals.Changed, totals.Stale);
+            return totals;
+        }
+        catch (Exception e)
+        {
+            LogFailed(logger, runId, e);
+            await store.FinishRunAsync(runId, new CreditRunTotals(0, 0, 0, 0, 0, [0, 0, 0, 0]), e.Message, CancellationToken.None);
+            return new CreditRunTotals(0, 0, 0, 0, 0, [0, 0, 0, 0]);
+        }
+    }
+
+    /// <summary>One full pass at <paramref name="at"/>.</summary>
+    public async Task<CreditRunTotals> RunAsync(string runId, DateTimeOffset at, Actor actor, CancellationToken ct = default)
+    {
+        var size = model.Settings.NightlyBatchSize;
+        var batch = new CreditBatch(size);
+        var codes = new string[size];
+        var revisions = new long[size];
+        var stale = new bool[size];
+        var accumulator = new CreditRecomputationAccumulator();
+        var after = "";
+        long rows = 0, written = 0, staleRows = 0;
+        while (true)
+        {
+            var n = await store.ReadBatchAsync(after, batch, codes, revisions, stale, ct);
+            metrics.BatchRead(n);
+            rows += n;
+            if (n == 0) break;
+            model.Recomputation.RecomputeBatch(batch, at, Environment.ProcessorCount, accumulator);
+            var changes = new List<NightlyChange>(batch.ChangedCount);
+            foreach (var i in batch.Changed)
+            {
+                if (stale[i]) continue;
+                var previous = batch.PreviousClasses[i];
+                changes.Add(new NightlyChange(codes[i], previous == CreditBatch.Unclassified ? null : previous, batch.Classes[i], batch.Scores[i], revisions[i]));
+            }
+            for (var i = 0; i < n; i++) if (stale[i]) staleRows++;
+            written += await store.WriteChangesAsync(changes, runId, at, actor, ct);
+            after = codes[n - 1];
+            if (n < size) break;
+        }
+        var stats = accumulator.ToStats();
+        return new CreditRunTotals(stats.Entities, rows, stats.Batches, written, staleRows, stats.CountByClass);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Credit recomputation {RunId}: {Entities} entities in {Batches} batches, {Changed} class changes, {Stale} stale summaries")]
+    private static partial void LogRun(ILogger logger, string runId, long entities, long batches, long changed, long stale);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Credit recomputation {RunId} failed")]
+    private static partial void LogFailed(ILogger logger, string runId, Exception e);
+}
