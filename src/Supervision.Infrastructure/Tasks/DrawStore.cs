@@ -53,7 +53,19 @@ public sealed record DrawRecordRow
 {
     public required string TaskId { get; init; }
     public required string Kind { get; init; }
+
+    /// <summary>The record as text; '' when it is stored compressed in <see cref="RecordGzip"/> (0012).</summary>
     public required string RecordJson { get; init; }
+
+    /// <summary>The record's UTF-8 JSON as one gzip member (entity packs since 0012), else null.</summary>
+    public byte[]? RecordGzip { get; init; }
+
+    /// <summary>The record's JSON text as UTF-8 bytes, whichever way it is stored.</summary>
+    public byte[] RecordUtf8() => RecordGzip is { } gz ? DrawStore.Gunzip(gz) : Encoding.UTF8.GetBytes(RecordJson);
+
+    /// <summary>The record's JSON text, whichever way it is stored.</summary>
+    public string RecordText() => RecordGzip is null ? RecordJson : Encoding.UTF8.GetString(RecordUtf8());
+
     public string? PoolJson { get; init; }
     public required string CommittedBy { get; init; }
     public DateTimeOffset CommittedAt { get; init; }
@@ -245,9 +257,8 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             {
                 var from = c * ChunkSize;
                 var length = Math.Min(ChunkSize, ids.Length - from);
-                var members = new PopulationMember[length];
-                chunks[c] = SnapshotChunks.Build(c, ids.AsSpan(from, length), classOf.AsSpan(from, length), classes, weights, members);
-                censuses[c] = EntityDraw.Census(censusSetup, members);
+                chunks[c] = SnapshotChunks.Build(c, ids.AsSpan(from, length), classOf.AsSpan(from, length), classes, weights, []);
+                censuses[c] = EntityDraw.Census(censusSetup, chunks[c], c == 0);
             });
             var census = EntityDraw.MergeCensus(censusSetup, censuses);
 
@@ -496,6 +507,38 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         return members;
     }
 
+    /// <summary>
+    /// Chunks [<paramref name="firstChunk"/>, <paramref name="firstChunk"/> + <paramref name="count"/>) of a frozen snapshot
+    /// as stored, in order, each checked to hold its recorded number of lines (the scan reads them strictly).
+    /// </summary>
+    public async Task<IReadOnlyList<ReadOnlyMemory<byte>>> ReadChunkBytesAsync(string taskId, int firstChunk, int count, CancellationToken ct = default)
+    {
+        var chunks = new List<ReadOnlyMemory<byte>>(count);
+        await using var connection = await store.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandTimeout = 3600;
+        command.CommandText =
+            "SELECT chunk_no, member_count, data FROM draw_snapshot_chunks WHERE task_id = @task AND chunk_no >= @lo AND chunk_no < @hi ORDER BY chunk_no";
+        AddParameter(command, "task", taskId);
+        AddParameter(command, "lo", firstChunk);
+        AddParameter(command, "hi", firstChunk + count);
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var chunkNo = Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture);
+            var expected = Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture);
+            var data = (byte[])reader.GetValue(2);
+            if (chunkNo != firstChunk + chunks.Count)
+                throw new InvalidOperationException($"snapshot of {taskId}: expected chunk {firstChunk + chunks.Count}, found {chunkNo}");
+            var lines = data.AsSpan().Count((byte)'\n') - (chunkNo == 0 ? 1 : 0);
+            if (lines != expected) throw new InvalidOperationException($"snapshot of {taskId}: chunk {chunkNo} holds {lines} members, recorded {expected}");
+            chunks.Add(data);
+        }
+        if (chunks.Count != count)
+            throw new InvalidOperationException($"snapshot of {taskId}: expected chunks {firstChunk}..{firstChunk + count - 1}, found {chunks.Count}");
+        return chunks;
+    }
+
     private static void AddParameter(DbCommand command, string name, object value)
     {
         var parameter = command.CreateParameter();
@@ -525,7 +568,8 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         await using var connection = await store.OpenAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<DrawRecordRow>(new CommandDefinition(
             """
-            SELECT task_id AS TaskId, kind AS Kind, record_json AS RecordJson, pool_json AS PoolJson, committed_by AS CommittedBy, committed_at AS CommittedAt
+            SELECT task_id AS TaskId, kind AS Kind, record_json AS RecordJson, record_gzip AS RecordGzip, pool_json AS PoolJson,
+                   committed_by AS CommittedBy, committed_at AS CommittedAt
             FROM draw_records WHERE task_id = @taskId AND kind = @kind
             """, new { taskId, kind }, cancellationToken: ct));
     }
@@ -534,11 +578,11 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     /// Commits the entity draw once: the record (the pack), the drawn entities, the burden ledger and the task's move
     /// to entities_drawn, with the audit line, in one transaction. False when a record exists already (nothing written).
     /// </summary>
-    public Task<bool> CommitEntityDrawAsync(TaskRow before, TaskRow after, string packJson, string summaryJson, EntityDrawResult result,
+    public Task<bool> CommitEntityDrawAsync(TaskRow before, TaskRow after, byte[] packGzip, string summaryJson, EntityDrawResult result,
         IReadOnlyList<string> items, int drawYear, Actor actor, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
-            if (!await InsertRecordAsync(connection, tx, after.TaskId, EntityKind, packJson, null, summaryJson, actor, ct)) return false;
+            if (!await InsertRecordAsync(connection, tx, after.TaskId, EntityKind, "", packGzip, null, summaryJson, actor, ct)) return false;
             await BulkInsertAsync(connection, tx, "drawn_entities", ["task_id", "rank", "member_id", "stratum", "draw_key", "probability"],
                 result.Drawn.Select(d => new object?[] { after.TaskId, d.Rank, d.MemberId, d.Stratum, d.Key, d.InclusionProbability }), ct);
             await BulkInsertAsync(connection, tx, "draw_burden", ["member_id", "item_code", "draw_year", "task_id"],
@@ -554,7 +598,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         Actor actor, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
-            if (!await InsertRecordAsync(connection, tx, after.TaskId, InspectorKind, sectionJson, poolJson, null, actor, ct)) return false;
+            if (!await InsertRecordAsync(connection, tx, after.TaskId, InspectorKind, sectionJson, null, poolJson, null, actor, ct)) return false;
             var now = clock.GetUtcNow();
             await BulkInsertAsync(connection, tx, "drawn_teams",
                 ["task_id", "rank", "member_id", "position", "certificate_no", "department_code", "is_lead", "status", "drawn_at"],
@@ -569,7 +613,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         }, ct);
 
     private async Task<bool> InsertRecordAsync(DbConnection connection, DbTransaction tx, string taskId, string kind, string recordJson,
-        string? poolJson, string? summaryJson, Actor actor, CancellationToken ct)
+        byte[]? recordGzip, string? poolJson, string? summaryJson, Actor actor, CancellationToken ct)
     {
         var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM draw_records WHERE task_id = @taskId AND kind = @kind", new { taskId, kind }, tx, cancellationToken: ct));
@@ -577,10 +621,30 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         // The primary key makes a concurrent second commit fail and roll back whole, never write twice.
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO draw_records (task_id, kind, record_json, pool_json, summary_json, committed_by, committed_at)
-            VALUES (@taskId, @kind, @recordJson, @poolJson, @summaryJson, @by, @at)
-            """, new { taskId, kind, recordJson, poolJson, summaryJson, by = actor.Username, at = clock.GetUtcNow() }, tx, cancellationToken: ct));
+            INSERT INTO draw_records (task_id, kind, record_json, record_gzip, pool_json, summary_json, committed_by, committed_at)
+            VALUES (@taskId, @kind, @recordJson, @recordGzip, @poolJson, @summaryJson, @by, @at)
+            """, new { taskId, kind, recordJson, recordGzip, poolJson, summaryJson, by = actor.Username, at = clock.GetUtcNow() }, tx, cancellationToken: ct));
         return true;
+    }
+
+    /// <summary>
+    /// <paramref name="utf8"/> as one gzip member at the fastest level: a pack compresses several-fold in a fraction of
+    /// the time PostgreSQL's pglz took inside the commit, and is served as it is to clients that accept gzip.
+    /// </summary>
+    public static byte[] Gzip(ReadOnlySpan<byte> utf8)
+    {
+        using var output = new MemoryStream(utf8.Length / 3 + 64);
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            gzip.Write(utf8);
+        return output.ToArray();
+    }
+
+    public static byte[] Gunzip(byte[] gzip)
+    {
+        using var input = new System.IO.Compression.GZipStream(new MemoryStream(gzip), System.IO.Compression.CompressionMode.Decompress);
+        using var output = new MemoryStream(gzip.Length * 4);
+        input.CopyTo(output);
+        return output.ToArray();
     }
 
     /// <summary>Many rows in one statement stream: COPY on PostgreSQL, one prepared INSERT on SQLite.</summary>
