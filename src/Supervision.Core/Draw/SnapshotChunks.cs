@@ -20,16 +20,27 @@ public static class SnapshotChunks
     {
         code = UInt128.Zero;
         if (id.Length != IdLength) return false;
-        foreach (var b in id)
+        // Two 9-digit halves in 64-bit arithmetic (36^9 < 2^47), then one 128-bit multiply-add: the same number.
+        ulong hi = 0, lo = 0;
+        for (var i = 0; i < IdLength / 2; i++)
         {
-            int digit;
-            if (b is >= (byte)'0' and <= (byte)'9') digit = b - '0';
-            else if (b is >= (byte)'A' and <= (byte)'Z') digit = b - 'A' + 10;
-            else return false;
-            code = code * 36 + (uint)digit;
+            var d = Digit(id[i]);
+            if (d < 0) return false;
+            hi = hi * 36 + (uint)d;
         }
+        for (var i = IdLength / 2; i < IdLength; i++)
+        {
+            var d = Digit(id[i]);
+            if (d < 0) return false;
+            lo = lo * 36 + (uint)d;
+        }
+        code = (UInt128)hi * Pow36Half + lo;
         return true;
     }
+
+    private const ulong Pow36Half = 101_559_956_668_416; // 36^9
+
+    private static int Digit(byte b) => b is >= (byte)'0' and <= (byte)'9' ? b - '0' : b is >= (byte)'A' and <= (byte)'Z' ? b - 'A' + 10 : -1;
 
     public static bool TryEncode(string id, out UInt128 code)
     {

@@ -138,6 +138,8 @@ public sealed class TaskGrain(
         secret.State.Commitment = DrawPrimitives.Hex(SeedCeremony.Commit(fresh));
         await secret.WriteStateAsync();
         var now = store.Clock.GetUtcNow();
+        var phases = new List<(string Phase, TimeSpan At)>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var next = await store.FreezeAsync(row, (sha, count, summary) => row with
         {
             Status = TaskStates.Frozen,
@@ -147,10 +149,16 @@ public sealed class TaskGrain(
             ExclusionsJson = DrawStore.ToJson(summary),
             SecretCommitment = secret.State.Commitment,
             UpdatedAt = now,
-        }, year, cap, options.PartitionSize, actor);
+        }, year, cap, options.PartitionSize, actor, phases: phases);
+        var committedAt = watch.Elapsed;
         var members = next.PopulationCount;
         var hash = next.PopulationSha256;
-        if (logger.IsEnabled(LogLevel.Information)) logger.LogInformation("Task {Task} frozen: {Count} members, population {Sha}", Id, members, hash);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var timeline = string.Join(", ", phases.Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.Phase} {p.At.TotalSeconds:F2}")));
+            logger.LogInformation("Task {Task} frozen: {Count} members, population {Sha}; phases (cumulative s): {Phases}, commit {Commit:F2}",
+                Id, members, hash, timeline, committedAt.TotalSeconds);
+        }
         return TaskReply.Ok(next.Status, next.Version);
     }
 

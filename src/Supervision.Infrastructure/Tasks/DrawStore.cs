@@ -196,10 +196,13 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     /// incrementally and computing the entity draw's census, stores the exclusions (members over their yearly cap) and
     /// the census, and moves the task to frozen with the hash. Returns the new row.
     /// </summary>
+    /// <remarks><paramref name="phases"/>, when given, receives the cumulative time at the end of each phase (for the logs).</remarks>
     public Task<TaskRow> FreezeAsync(TaskRow before, Func<string, long, FreezeSummary, TaskRow> after, int drawYear, int yearlyCap,
-        int partitionSize, Actor actor, CancellationToken ct = default) =>
+        int partitionSize, Actor actor, List<(string Phase, TimeSpan At)>? phases = null, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            void Mark(string phase) => phases?.Add((phase, watch.Elapsed));
             var definition = before.Definition;
             var classes = definition.Filter.CreditClasses;
             var p = new DynamicParameters();
@@ -236,10 +239,13 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                 if (SnapshotChunks.TryEncode(member, out var code) && !overCap.Contains(code)) overDepartmentCap.Add(code);
             }
 
+            Mark("caps");
             var collected = new CollectedPopulation(classes);
             if (connection is NpgsqlConnection npgsql) await ReadPopulationCopyAsync(npgsql, definition, collected, ct);
             else await ReadPopulationSqliteAsync(connection, tx, definition, collected, ct);
+            Mark("read");
             var (ids, classOf) = collected.Sorted();
+            Mark("sort");
 
             var exclusions = new List<MemberExclusion>();
             for (var i = 0; i < ids.Length; i++)
@@ -253,27 +259,50 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             var chunkCount = Math.Max(1, (ids.Length + ChunkSize - 1) / ChunkSize);
             var chunks = new byte[chunkCount][];
             var censuses = new DrawCensus[chunkCount];
-            Parallel.For(0, chunkCount, c =>
-            {
-                var from = c * ChunkSize;
-                var length = Math.Min(ChunkSize, ids.Length - from);
-                chunks[c] = SnapshotChunks.Build(c, ids.AsSpan(from, length), classOf.AsSpan(from, length), classes, weights, []);
-                censuses[c] = EntityDraw.Census(censusSetup, chunks[c], c == 0);
-            });
-            var census = EntityDraw.MergeCensus(censusSetup, censuses);
-
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            foreach (var chunk in chunks) hash.AppendData(chunk);
-            var sha = DrawPrimitives.Hex(hash.GetHashAndReset());
-
             foreach (var table in new[] { "draw_snapshot_chunks", "draw_exclusions", "draw_censuses" })
                 await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE task_id = @task", p, tx, cancellationToken: ct));
-            await BulkInsertAsync(connection, tx, "draw_snapshot_chunks", ["task_id", "chunk_no", "first_member", "member_count", "data"],
-                chunks.Select((data, c) => new object?[]
+
+            // Chunks (lines + census) are built in parallel in the background while this loop hashes and writes them
+            // in order as each one is ready, so the database ingests chunk c while the cores build the next ones.
+            var ready = Enumerable.Range(0, chunkCount).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+            var builder = Task.Run(() =>
+            {
+                try
                 {
-                    before.TaskId, c, ids.Length == 0 ? "" : SnapshotChunks.DecodeToString(ids[c * ChunkSize]),
-                    Math.Min(ChunkSize, ids.Length - c * ChunkSize), data,
-                }), ct);
+                    Parallel.For(0, chunkCount, c =>
+                    {
+                        var from = c * ChunkSize;
+                        var length = Math.Min(ChunkSize, ids.Length - from);
+                        chunks[c] = SnapshotChunks.Build(c, ids.AsSpan(from, length), classOf.AsSpan(from, length), classes, weights, []);
+                        censuses[c] = EntityDraw.Census(censusSetup, chunks[c], c == 0);
+                        ready[c].TrySetResult();
+                    });
+                }
+                catch (Exception e)
+                {
+                    foreach (var r in ready) r.TrySetException(e);
+                    throw;
+                }
+            }, ct);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            async IAsyncEnumerable<object?[]> ChunkRows()
+            {
+                for (var c = 0; c < chunkCount; c++)
+                {
+                    await ready[c].Task;
+                    hash.AppendData(chunks[c]);
+                    yield return
+                    [
+                        before.TaskId, c, ids.Length == 0 ? "" : SnapshotChunks.DecodeToString(ids[c * ChunkSize]),
+                        Math.Min(ChunkSize, ids.Length - c * ChunkSize), chunks[c],
+                    ];
+                }
+            }
+            await BulkInsertAsync(connection, tx, "draw_snapshot_chunks", ["task_id", "chunk_no", "first_member", "member_count", "data"], ChunkRows(), ct);
+            await builder;
+            var sha = DrawPrimitives.Hex(hash.GetHashAndReset());
+            var census = EntityDraw.MergeCensus(censusSetup, censuses);
+            Mark("chunks+census+hash+write");
             await BulkInsertAsync(connection, tx, "draw_exclusions", ["task_id", "member_id", "reason"],
                 exclusions.Select(e => new object?[] { before.TaskId, e.MemberId, e.Reason }), ct);
             await connection.ExecuteAsync(new CommandDefinition("INSERT INTO draw_censuses (task_id, census_json) VALUES (@task, @json)",
@@ -288,6 +317,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             };
             await UpdateRowAsync(connection, tx, before, next, ct);
             await audit.AppendAsync(connection, tx, actor, "task.freeze", "task", next.TaskId, next.LeadDepartment, AuditView(before), AuditView(next));
+            Mark("rest");
             return next;
         }, ct);
 
@@ -407,9 +437,28 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
 
         public (UInt128[] Ids, byte[] ClassOf) Sorted()
         {
-            var ids = _ids[.._count];
-            var classOf = _classOf[.._count];
-            Array.Sort(ids, classOf);
+            var n = _count;
+            var ids = _ids[..n];
+            var classOf = _classOf[..n];
+            if (n < 1 << 16 || Environment.ProcessorCount < 2) Array.Sort(ids, classOf);
+            else
+            {
+                // Both halves sorted at once on two cores, then one linear merge.
+                var half = n / 2;
+                Parallel.Invoke(() => Array.Sort(ids, classOf, 0, half), () => Array.Sort(ids, classOf, half, n - half));
+                var mergedIds = new UInt128[n];
+                var mergedClass = new byte[n];
+                int a = 0, b = half, o = 0;
+                while (a < half && b < n)
+                {
+                    if (ids[a] <= ids[b]) { mergedIds[o] = ids[a]; mergedClass[o++] = classOf[a++]; }
+                    else { mergedIds[o] = ids[b]; mergedClass[o++] = classOf[b++]; }
+                }
+                for (; a < half; a++, o++) { mergedIds[o] = ids[a]; mergedClass[o] = classOf[a]; }
+                for (; b < n; b++, o++) { mergedIds[o] = ids[b]; mergedClass[o] = classOf[b]; }
+                ids = mergedIds;
+                classOf = mergedClass;
+            }
             for (var i = 1; i < ids.Length; i++)
             {
                 if (ids[i] == ids[i - 1]) throw new InvalidOperationException($"member {SnapshotChunks.DecodeToString(ids[i])} appears twice in the population");
@@ -648,12 +697,15 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     }
 
     /// <summary>Many rows in one statement stream: COPY on PostgreSQL, one prepared INSERT on SQLite.</summary>
-    private async Task BulkInsertAsync(DbConnection connection, DbTransaction tx, string table, string[] columns, IEnumerable<object?[]> rows, CancellationToken ct)
+    private Task BulkInsertAsync(DbConnection connection, DbTransaction tx, string table, string[] columns, IEnumerable<object?[]> rows, CancellationToken ct) =>
+        BulkInsertAsync(connection, tx, table, columns, rows.ToAsyncEnumerable(), ct);
+
+    private async Task BulkInsertAsync(DbConnection connection, DbTransaction tx, string table, string[] columns, IAsyncEnumerable<object?[]> rows, CancellationToken ct)
     {
         if (connection is NpgsqlConnection npgsql)
         {
             await using var writer = await npgsql.BeginBinaryImportAsync($"COPY {table} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)", ct);
-            foreach (var row in rows)
+            await foreach (var row in rows.WithCancellation(ct))
             {
                 await writer.StartRowAsync(ct);
                 foreach (var value in row)
@@ -685,7 +737,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             command.Parameters.Add(p);
             return p;
         }).ToArray();
-        foreach (var row in rows)
+        await foreach (var row in rows.WithCancellation(ct))
         {
             for (var i = 0; i < row.Length; i++)
             {
