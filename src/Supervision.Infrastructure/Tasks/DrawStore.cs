@@ -523,40 +523,6 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     }
 
     /// <summary>
-    /// Chunks [<paramref name="firstChunk"/>, <paramref name="firstChunk"/> + <paramref name="count"/>) of a frozen snapshot,
-    /// strictly parsed into members (strata equal to <paramref name="strata"/> share those strings).
-    /// </summary>
-    public async Task<PopulationMember[]> ReadChunksAsync(string taskId, int firstChunk, int count, IReadOnlyList<string> strata, CancellationToken ct = default)
-    {
-        var chunks = new List<(int ChunkNo, int Members, byte[] Data)>(count);
-        await using (var connection = await store.OpenAsync(ct))
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandTimeout = 3600;
-            command.CommandText =
-                "SELECT chunk_no, member_count, data FROM draw_snapshot_chunks WHERE task_id = @task AND chunk_no >= @lo AND chunk_no < @hi ORDER BY chunk_no";
-            AddParameter(command, "task", taskId);
-            AddParameter(command, "lo", firstChunk);
-            AddParameter(command, "hi", firstChunk + count);
-            await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
-            while (await reader.ReadAsync(ct))
-                chunks.Add((Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture), (byte[])reader.GetValue(2)));
-        }
-        if (chunks.Count != count || chunks.Select((c, i) => c.ChunkNo != firstChunk + i).Any(x => x))
-            throw new InvalidOperationException($"snapshot of {taskId}: expected chunks {firstChunk}..{firstChunk + count - 1}, found {chunks.Count}");
-        var members = new PopulationMember[chunks.Sum(c => c.Members)];
-        var offsets = new int[chunks.Count];
-        for (var i = 1; i < chunks.Count; i++) offsets[i] = offsets[i - 1] + chunks[i - 1].Members;
-        Parallel.For(0, chunks.Count, i =>
-        {
-            var (chunkNo, expected, data) = chunks[i];
-            var n = SnapshotChunks.Parse(data, chunkNo == 0, strata, members.AsSpan(offsets[i], expected));
-            if (n != expected) throw new InvalidOperationException($"snapshot of {taskId}: chunk {chunkNo} holds {n} members, recorded {expected}");
-        });
-        return members;
-    }
-
-    /// <summary>
     /// Chunks [<paramref name="firstChunk"/>, <paramref name="firstChunk"/> + <paramref name="count"/>) of a frozen snapshot
     /// as stored, in order, each checked to hold its recorded number of lines (the scan reads them strictly).
     /// </summary>
