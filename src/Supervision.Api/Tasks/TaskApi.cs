@@ -146,7 +146,7 @@ public static class TaskApi
     private static async Task<IResult> DrawInspectors(string id, HttpContext http, IGrainFactory grains, DrawStore store, CancellationToken ct)
     {
         var reply = await grains.GetGrain<ITaskGrain>(id).DrawInspectors(http.User.ToActor());
-        return Refusal(reply, id) ?? await PackResult(id, store, ct);
+        return Refusal(reply, id) ?? await PackResult(id, http, store, ct);
     }
 
     private static async Task<IResult> Pack(string id, HttpContext http, DrawStore store, CancellationToken ct)
@@ -154,7 +154,7 @@ public static class TaskApi
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
         if (AccessFor(http.User, row) == Access.None) return Denied(http.User, id);
-        return await PackResult(id, store, ct);
+        return await PackResult(id, http, store, ct);
     }
 
     /// <summary>
@@ -167,24 +167,50 @@ public static class TaskApi
         // A record committed before summaries were stored: derive it from the pack.
         var entity = await store.GetRecordAsync(id, DrawStore.EntityKind, ct);
         if (entity is null) return NoDrawYet(id, "entity draw");
-        var pack = JsonSerializer.Deserialize<DrawPack>(entity.RecordJson, DrawPacks.JsonOptions)!;
+        var pack = JsonSerializer.Deserialize<DrawPack>(entity.RecordUtf8(), DrawPacks.JsonOptions)!;
         return TypedResults.Text(JsonSerializer.Serialize(EntityDrawSummary.Of(pack), DrawPacks.JsonOptions), "application/json");
     }
 
     /// <summary>The pack as committed: the entity record, with the inspector section once that draw is committed too.</summary>
-    private static async Task<IResult> PackResult(string id, DrawStore store, CancellationToken ct)
+    /// <remarks>
+    /// The entity pack is stored as one gzip member (0012). Before the inspector draw, a client that accepts gzip gets
+    /// those stored bytes as they are, with <c>Content-Encoding: gzip</c> (its HTTP stack decodes them to the same JSON
+    /// text); any other client gets the decoded text. The JSON bytes, and so what a verifier reads, do not change.
+    /// </remarks>
+    private static async Task<IResult> PackResult(string id, HttpContext http, DrawStore store, CancellationToken ct)
     {
         var entity = await store.GetRecordAsync(id, DrawStore.EntityKind, ct);
         if (entity is null) return NoDrawYet(id, "entity draw");
         var inspector = await store.GetRecordAsync(id, DrawStore.InspectorKind, ct);
-        var json = entity.RecordJson;
         if (inspector is not null)
         {
-            var pack = JsonSerializer.Deserialize<DrawPack>(entity.RecordJson, DrawPacks.JsonOptions)!;
-            var section = JsonSerializer.Deserialize<InspectorDrawSection>(inspector.RecordJson, DrawPacks.JsonOptions)!;
-            json = DrawPacks.ToJson(pack with { InspectorDraw = section });
+            var pack = JsonSerializer.Deserialize<DrawPack>(entity.RecordUtf8(), DrawPacks.JsonOptions)!;
+            var section = JsonSerializer.Deserialize<InspectorDrawSection>(inspector.RecordText(), DrawPacks.JsonOptions)!;
+            return TypedResults.Bytes(DrawPacks.ToJsonUtf8(pack with { InspectorDraw = section }), "application/json; charset=utf-8");
         }
-        return TypedResults.Text(json, "application/json");
+        http.Response.Headers.Vary = "Accept-Encoding";
+        if (entity.RecordGzip is { } gzip && AcceptsGzip(http.Request))
+        {
+            http.Response.Headers.ContentEncoding = "gzip";
+            return TypedResults.Bytes(gzip, "application/json; charset=utf-8");
+        }
+        return TypedResults.Bytes(entity.RecordUtf8(), "application/json; charset=utf-8");
+    }
+
+    /// <summary>Whether Accept-Encoding lists gzip with a non-zero quality.</summary>
+    internal static bool AcceptsGzip(HttpRequest request)
+    {
+        foreach (var value in request.Headers.AcceptEncoding)
+        {
+            foreach (var part in (value ?? "").Split(','))
+            {
+                var pieces = part.Split(';', StringSplitOptions.TrimEntries);
+                if (!pieces[0].Equals("gzip", StringComparison.OrdinalIgnoreCase)) continue;
+                var refused = pieces.Skip(1).Any(p => p.Replace(" ", "", StringComparison.Ordinal) is "q=0" or "q=0.0" or "q=0.00" or "q=0.000");
+                if (!refused) return true;
+            }
+        }
+        return false;
     }
 
     private static async Task<IResult> Population(string id, HttpContext http, DrawStore store, CancellationToken ct)

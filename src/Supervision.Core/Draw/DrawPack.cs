@@ -72,5 +72,8 @@ public static class DrawPacks
     }
 
     public static string ToJson(DrawPack pack) => JsonSerializer.Serialize(pack, JsonOptions);
+
+    /// <summary>The UTF-8 bytes of <see cref="ToJson(DrawPack)"/>, without the intermediate string.</summary>
+    public static byte[] ToJsonUtf8(DrawPack pack) => JsonSerializer.SerializeToUtf8Bytes(pack, JsonOptions);
     public static byte[] ToJson(InspectorPool pool) => JsonSerializer.SerializeToUtf8Bytes(pool, JsonOptions);
 }

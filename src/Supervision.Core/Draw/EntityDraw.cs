@@ -100,6 +100,15 @@ public sealed class EntityDrawSetup
 
     public string? ExclusionReason(string memberId) => _exclusions.GetValueOrDefault(memberId);
 
+    /// <summary>The exclusion reason of an ASCII member id given as bytes (no string is created).</summary>
+    public string? ExclusionReason(ReadOnlySpan<byte> memberId)
+    {
+        if (_exclusions.Count == 0 || memberId.Length > 64) return null;
+        Span<char> chars = stackalloc char[memberId.Length];
+        for (var i = 0; i < memberId.Length; i++) chars[i] = (char)memberId[i];
+        return _exclusions.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out var reason) ? reason : null;
+    }
+
     internal static bool TryParseRatio(string text, out long micros)
     {
         micros = 0;
@@ -284,6 +293,105 @@ public static class EntityDraw
             census.TopWeights = top.UnorderedItems.Select(x => x.Element).OrderDescending().ToArray();
         }
         return census;
+    }
+
+    /// <summary>
+    /// Pass 1 over one snapshot chunk as stored (<see cref="SnapshotChunks"/>), read strictly and without a string per
+    /// member; the same census as <see cref="Census(EntityDrawSetup, ReadOnlySpan{PopulationMember})"/> over the parsed chunk.
+    /// </summary>
+    public static DrawCensus Census(EntityDrawSetup setup, ReadOnlySpan<byte> chunk, bool first)
+    {
+        var census = new DrawCensus(setup.StrataNames.Length);
+        var topCapacity = setup.IsPareto ? setup.Parameters.TotalCount!.Value + 1 : 0;
+        var top = setup.IsPareto ? new PriorityQueue<long, long>() : null;
+        var reader = new SnapshotChunks.LineReader(chunk, first, SnapshotChunks.LineReader.Strata(setup.StrataNames));
+        while (reader.Next())
+        {
+            var s = reader.Stratum;
+            if (s < 0) continue;
+            if (setup.HasExclusions && setup.ExclusionReason(reader.Id) is { } reason)
+            {
+                census.ExcludedByReason[reason] = census.ExcludedByReason.GetValueOrDefault(reason) + 1;
+                continue;
+            }
+            var w = reader.WeightMicros;
+            census.Counts[s]++;
+            census.WeightSums[s] += w;
+            if (top is not null)
+            {
+                if (top.Count < topCapacity) top.Enqueue(w, w);
+                else if (w > top.Peek()) top.EnqueueDequeue(w, w);
+            }
+        }
+        if (top is not null) census.TopWeights = top.UnorderedItems.Select(x => x.Element).OrderDescending().ToArray();
+        return census;
+    }
+
+    /// <summary>
+    /// Pass 2 over snapshot chunks as stored (chunk numbers from <paramref name="firstChunkNo"/>): the same partial result
+    /// as <see cref="PartitionScan(EntityDrawPlan, ReadOnlySpan{PopulationMember})"/> over the parsed chunks. In stratified
+    /// mode member ids are hashed straight from the chunk bytes and a string is made only for a member that enters a
+    /// heap, which after warm-up is almost none; Pareto mode parses the chunks and takes the member path.
+    /// </summary>
+    public static PartialDrawResult PartitionScan(EntityDrawPlan plan, IReadOnlyList<ReadOnlyMemory<byte>> chunks, int firstChunkNo)
+    {
+        var setup = plan.Setup;
+        if (setup.IsPareto)
+        {
+            var parsed = new List<PopulationMember>();
+            for (var c = 0; c < chunks.Count; c++)
+            {
+                var members = new PopulationMember[chunks[c].Length / (SnapshotChunks.IdLength + 4) + 1];
+                var n = SnapshotChunks.Parse(chunks[c].Span, firstChunkNo + c == 0, setup.StrataNames, members);
+                parsed.AddRange(members.AsSpan(0, n));
+            }
+            return PartitionScan(plan, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(parsed));
+        }
+
+        var hasher = setup.Hasher;
+        var hasExclusions = setup.HasExclusions;
+        var strataBytes = SnapshotChunks.LineReader.Strata(setup.StrataNames);
+        var heaps = new BoundedBest<SrsOrder>[plan.Quota.Length];
+        for (var i = 0; i < heaps.Length; i++) heaps[i] = new BoundedBest<SrsOrder>(plan.Quota[i], default);
+        var ids = new byte[ScanBatch * SnapshotChunks.IdLength];
+        Span<int> stratum = stackalloc int[ScanBatch];
+        Span<long> weight = stackalloc long[ScanBatch];
+        Span<ulong> ms = stackalloc ulong[ScanBatch];
+        var pending = 0;
+        for (var c = 0; c < chunks.Count; c++)
+        {
+            var reader = new SnapshotChunks.LineReader(chunks[c].Span, firstChunkNo + c == 0, strataBytes);
+            while (reader.Next())
+            {
+                var s = reader.Stratum;
+                if (s < 0 || plan.Quota[s] == 0) continue;
+                if (hasExclusions && setup.ExclusionReason(reader.Id) is not null) continue;
+                reader.Id.CopyTo(ids.AsSpan(pending * SnapshotChunks.IdLength));
+                weight[pending] = reader.WeightMicros;
+                stratum[pending++] = s;
+                if (pending == ScanBatch)
+                {
+                    OfferSrs(hasher, heaps, ids, stratum, weight, ms, pending);
+                    pending = 0;
+                }
+            }
+        }
+        OfferSrs(hasher, heaps, ids, stratum, weight, ms, pending);
+        return new PartialDrawResult(heaps.Select(h => h.ToSortedArray()).ToArray(), []);
+    }
+
+    private static void OfferSrs(MemberKeyHasher hasher, BoundedBest<SrsOrder>[] heaps, byte[] ids, ReadOnlySpan<int> stratum,
+        ReadOnlySpan<long> weight, Span<ulong> ms, int count)
+    {
+        hasher.Top52Ascii18(ids, count, ms);
+        for (var j = 0; j < count; j++)
+        {
+            var heap = heaps[stratum[j]];
+            var m = ms[j];
+            if (heap.IsFull && m > heap.WorstM) continue;
+            var id = System.Text.Encoding.ASCII.GetString(ids, j * SnapshotChunks.IdLength, SnapshotChunks.IdLength);
+            heap.Offer(new Candidate(m, id, stratum[j], weight[j], 0));
+        }
     }
 
     private static readonly System.Buffers.SearchValues<char> CodeChars = System.Buffers.SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");

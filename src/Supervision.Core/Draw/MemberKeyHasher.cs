@@ -121,6 +121,45 @@ public sealed class MemberKeyHasher
             m[lane] = (((ulong)h0.GetElement(lane) << 32) | h1.GetElement(lane)) >> 12;
     }
 
+    /// <summary>
+    /// m for <paramref name="count"/> 18-character ASCII ids stored back to back in <paramref name="ids"/> (18 bytes
+    /// each, e.g. straight from the snapshot's lines): no strings are needed to hash a member.
+    /// </summary>
+    public void Top52Ascii18(ReadOnlySpan<byte> ids, int count, Span<ulong> m)
+    {
+        if (ids.Length < FastIdLength * count || m.Length < count) throw new ArgumentException("The spans are too short.", nameof(ids));
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Span<Vector256<uint>> state = stackalloc Vector256<uint>[8];
+            Span<uint> words = stackalloc uint[5 * Lanes];
+            for (; i + Lanes <= count; i += Lanes)
+            {
+                for (var lane = 0; lane < Lanes; lane++)
+                {
+                    var id = ids.Slice((i + lane) * FastIdLength, FastIdLength);
+                    for (var j = 0; j < 4; j++) words[j * Lanes + lane] = BinaryPrimitives.ReadUInt32BigEndian(id.Slice(4 * j, 4));
+                    words[4 * Lanes + lane] = ((uint)id[16] << 24) | ((uint)id[17] << 16) | 0x8000u;
+                }
+                CompressWords(words, state, 2);
+                var h0 = state[0];
+                var h1 = state[1];
+                for (var lane = 0; lane < Lanes; lane++)
+                    m[i + lane] = (((ulong)h0.GetElement(lane) << 32) | h1.GetElement(lane)) >> 12;
+            }
+        }
+        Span<byte> buffer = stackalloc byte[32 + 4 + FastIdLength];
+        Span<byte> hash = stackalloc byte[32];
+        _entityKey.CopyTo(buffer);
+        BinaryPrimitives.WriteUInt32BigEndian(buffer.Slice(32, 4), FastIdLength);
+        for (; i < count; i++)
+        {
+            ids.Slice(i * FastIdLength, FastIdLength).CopyTo(buffer.Slice(36));
+            SHA256.HashData(buffer, hash);
+            m[i] = BinaryPrimitives.ReadUInt64BigEndian(hash) >> 12;
+        }
+    }
+
     /// <summary>The full 32-byte member hash h = SHA-256(K || LP(memberId)) for each id, written to consecutive 32-byte slots.</summary>
     public void Hash(ReadOnlySpan<string> memberIds, Span<byte> digests)
     {

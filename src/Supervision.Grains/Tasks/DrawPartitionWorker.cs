@@ -17,8 +17,9 @@ public sealed class DrawPartitionWorker(DrawStore store) : Grain, IDrawPartition
     {
         var setup = Setup(work);
         var plan = EntityDraw.Plan(setup, DrawExchange.Import(setup, merged.ToColumns()));
-        var members = await store.ReadChunksAsync(work.TaskId, work.FirstChunk, work.ChunkCount, setup.StrataNames);
-        return PartitionCandidates.From(DrawExchange.Export(EntityDraw.PartitionScan(plan, members)));
+        // The chunks are scanned as stored: ids are hashed from the chunk bytes, not parsed into member strings first.
+        var chunks = await store.ReadChunkBytesAsync(work.TaskId, work.FirstChunk, work.ChunkCount);
+        return PartitionCandidates.From(DrawExchange.Export(EntityDraw.PartitionScan(plan, chunks, work.FirstChunk)));
     }
 
     private static EntityDrawSetup Setup(PartitionWork work) => new(work.Seed, work.TaskId, DrawPrimitives.AlgorithmVersion,

@@ -28,13 +28,13 @@ public sealed record DrawServiceOptions
 /// </summary>
 public interface IDrawFaults
 {
-    /// <summary>Called with the record about to be committed; throwing aborts the draw before anything is written.</summary>
-    ValueTask BeforeCommitAsync(string taskId, string kind, string recordJson);
+    /// <summary>Called with the record about to be committed (its JSON as UTF-8); throwing aborts the draw before anything is written.</summary>
+    ValueTask BeforeCommitAsync(string taskId, string kind, ReadOnlyMemory<byte> recordUtf8);
 }
 
 public sealed class NoDrawFaults : IDrawFaults
 {
-    public ValueTask BeforeCommitAsync(string taskId, string kind, string recordJson) => ValueTask.CompletedTask;
+    public ValueTask BeforeCommitAsync(string taskId, string kind, ReadOnlyMemory<byte> recordUtf8) => ValueTask.CompletedTask;
 }
 
 /// <summary>The only thing the task keeps outside the database: the server secret, until the entity draw reveals it.</summary>
@@ -138,6 +138,8 @@ public sealed class TaskGrain(
         secret.State.Commitment = DrawPrimitives.Hex(SeedCeremony.Commit(fresh));
         await secret.WriteStateAsync();
         var now = store.Clock.GetUtcNow();
+        var phases = new List<(string Phase, TimeSpan At)>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var next = await store.FreezeAsync(row, (sha, count, summary) => row with
         {
             Status = TaskStates.Frozen,
@@ -147,10 +149,16 @@ public sealed class TaskGrain(
             ExclusionsJson = DrawStore.ToJson(summary),
             SecretCommitment = secret.State.Commitment,
             UpdatedAt = now,
-        }, year, cap, options.PartitionSize, actor);
+        }, year, cap, options.PartitionSize, actor, phases: phases);
+        var committedAt = watch.Elapsed;
         var members = next.PopulationCount;
         var hash = next.PopulationSha256;
-        if (logger.IsEnabled(LogLevel.Information)) logger.LogInformation("Task {Task} frozen: {Count} members, population {Sha}", Id, members, hash);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var timeline = string.Join(", ", phases.Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.Phase} {p.At.TotalSeconds:F2}")));
+            logger.LogInformation("Task {Task} frozen: {Count} members, population {Sha}; phases (cumulative s): {Phases}, commit {Commit:F2}",
+                Id, members, hash, timeline, committedAt.TotalSeconds);
+        }
         return TaskReply.Ok(next.Status, next.Version);
     }
 
@@ -227,12 +235,14 @@ public sealed class TaskGrain(
 
         var pack = new DrawPack(DrawPack.FormatVersion, algorithm, Id, current.SecretCommitment!, DrawPrimitives.Hex(key), entropy, current.Beacon,
             DrawPrimitives.Hex(seed), new PopulationReference(current.PopulationSha256!, count), new EntityDrawSection(parameters, result), null);
-        var packJson = DrawPacks.ToJson(pack);
+        // The pack's text is the same bytes as before (UTF-8 of DrawPacks.ToJson), kept as one gzip member.
+        var packUtf8 = DrawPacks.ToJsonUtf8(pack);
+        var packGzip = DrawStore.Gzip(packUtf8);
         var summaryJson = JsonSerializer.Serialize(EntityDrawSummary.Of(pack), DrawPacks.JsonOptions);
         var packTime = clock.Elapsed;
-        await faults.BeforeCommitAsync(Id, DrawStore.EntityKind, packJson);
+        await faults.BeforeCommitAsync(Id, DrawStore.EntityKind, packUtf8);
         var next = current with { Status = TaskStates.EntitiesDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
-        var committed = await store.CommitEntityDrawAsync(current, next, packJson, summaryJson, result, definition.Items,
+        var committed = await store.CommitEntityDrawAsync(current, next, packGzip, summaryJson, result, definition.Items,
             current.Freeze?.DrawYear ?? store.Clock.GetUtcNow().Year, actor);
         var commitTime = clock.Elapsed;
         var now = await store.GetAsync(Id) ?? next;
@@ -257,7 +267,7 @@ public sealed class TaskGrain(
         if (current.Status != TaskStates.EntitiesDrawn) return TaskReply.Illegal(current.Status, "draw-inspectors");
         var entityRecord = await store.GetRecordAsync(Id, DrawStore.EntityKind)
             ?? throw new InvalidOperationException($"task {Id} is entities_drawn without an entity draw record");
-        var pack = JsonSerializer.Deserialize<DrawPack>(entityRecord.RecordJson, DrawPacks.JsonOptions)!;
+        var pack = JsonSerializer.Deserialize<DrawPack>(entityRecord.RecordUtf8(), DrawPacks.JsonOptions)!;
         var definition = current.Definition;
 
         var itemDepartments = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -286,7 +296,7 @@ public sealed class TaskGrain(
 
         var section = new InspectorDrawSection(DrawPrimitives.Hex(SHA256.HashData(poolBytes)), parameters, result);
         var sectionJson = JsonSerializer.Serialize(section, DrawPacks.JsonOptions);
-        await faults.BeforeCommitAsync(Id, DrawStore.InspectorKind, sectionJson);
+        await faults.BeforeCommitAsync(Id, DrawStore.InspectorKind, Encoding.UTF8.GetBytes(sectionJson));
         var next = current with { Status = TaskStates.InspectorsDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
         await store.CommitInspectorDrawAsync(current, next, sectionJson, Encoding.UTF8.GetString(poolBytes),
             result.Teams, actor);

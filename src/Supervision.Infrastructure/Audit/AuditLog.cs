@@ -58,6 +58,33 @@ public sealed class AuditLog(SqlStore store, TimeProvider clock)
             },
             transaction);
 
+    /// <summary>
+    /// The columns of <c>audit_log</c> in the order <see cref="Values"/> names them, for writers that append the line in
+    /// the same SQL statement as the change it describes (one round trip instead of two).
+    /// </summary>
+    public const string Columns = "at, actor, action, subject_type, subject_key, department_code, before_json, after_json";
+
+    /// <summary>
+    /// The parameters of one audit line, exactly as <see cref="AppendAsync"/> writes them, named with
+    /// <paramref name="prefix"/> (<c>@{prefix}at</c>, <c>@{prefix}actor</c>, …) so they can sit beside a statement's own.
+    /// </summary>
+    public void AddValues(Dapper.DynamicParameters into, string prefix, Actor actor, string action, string subjectType, string subjectKey,
+        string? departmentCode, object? before, object? after)
+    {
+        into.Add(prefix + "at", clock.GetUtcNow());
+        into.Add(prefix + "actor", actor.Username);
+        into.Add(prefix + "action", action);
+        into.Add(prefix + "subject_type", subjectType);
+        into.Add(prefix + "subject_key", subjectKey);
+        into.Add(prefix + "department_code", departmentCode);
+        into.Add(prefix + "before_json", Serialize(before));
+        into.Add(prefix + "after_json", Serialize(after));
+    }
+
+    /// <summary>The placeholders matching <see cref="AddValues"/> with the same <paramref name="prefix"/>, in <see cref="Columns"/> order.</summary>
+    public static string Values(string prefix) =>
+        string.Join(", ", Columns.Split(", ").Select(c => "@" + prefix + c));
+
     /// <summary>Newest first, keyset-paged by id (<paramref name="before"/> is the last id of the previous page).</summary>
     public async Task<IReadOnlyList<AuditEntry>> ListAsync(
         string? subjectType, string? subjectKey, string? actor, string? departmentCode, long? before, int limit, CancellationToken ct)

@@ -207,30 +207,71 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
     /// <paramref name="rules"/> throws (e.g. a deadline past the calendar data), also with nothing written.
     /// </summary>
     public Task CommitAsync(InspectionChange change, FollowUpRules rules, CancellationToken ct = default) =>
+        IsSingleStatement(change) ? CommitOneStatementAsync(change, ct) : CommitInTransactionAsync(change, rules, ct);
+
+    /// <summary>
+    /// On PostgreSQL a change that causes no outcome events and no notifications (save draft, sign, submit — the
+    /// frequent ones) is written by one statement: the revision-guarded UPDATE and the audit line that inserts only if
+    /// the UPDATE matched. One statement is one (implicit) transaction and one round trip instead of BEGIN, UPDATE,
+    /// INSERT and COMMIT; it returns after the commit, so the answer still follows durability.
+    /// </summary>
+    public bool IsSingleStatement(InspectionChange change) => store.IsPostgres && change.Outcomes.Count == 0 && change.Notifications.Count == 0;
+
+    private const string UpdateRow =
+        """
+        UPDATE inspections SET state = @state, due_date = @DueDate, revision = @Revision, state_json = @json,
+            current_version = @currentVersion, published_version = @PublishedVersion, approved_on = @ApprovedOn,
+            publication_due = @PublicationDue, due_warned = @DueWarned, overdue = @Overdue, publication_overdue = @PublicationOverdue,
+            updated_at = @now
+        WHERE inspection_id = @InspectionId AND revision = @expected
+        """;
+
+    private static DynamicParameters RowParameters(InspectionChange change, DateTimeOffset now)
+    {
+        var after = change.After;
+        var marks = change.Marks;
+        return new DynamicParameters(new
+        {
+            state = after.State.ToString(), after.DueDate, after.Revision, json = ToJson(after), currentVersion = after.CurrentVersion?.Number,
+            after.PublishedVersion, marks.ApprovedOn, marks.PublicationDue, marks.DueWarned, marks.Overdue, marks.PublicationOverdue, now,
+            after.InspectionId, expected = change.Before.Inspection.Revision,
+        });
+    }
+
+    private void AddAuditLine(DynamicParameters p, InspectionChange change)
+    {
+        var after = change.After;
+        var before = change.Before.Inspection;
+        audit.AddValues(p, "audit_", change.Actor, change.Action, "inspection", after.InspectionId, after.LeadDepartment,
+            new { state = before.State, before.Revision }, new { state = after.State, after.Revision, detail = change.AuditDetail });
+    }
+
+    private async Task CommitOneStatementAsync(InspectionChange change, CancellationToken ct)
+    {
+        var p = RowParameters(change, clock.GetUtcNow());
+        AddAuditLine(p, change);
+        await using var connection = await store.OpenAsync(ct);
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            WITH changed AS ({UpdateRow} RETURNING inspection_id)
+            INSERT INTO audit_log ({AuditLog.Columns}) SELECT {AuditLog.Values("audit_")} FROM changed
+            """, p, cancellationToken: ct));
+        if (inserted == 0) throw new InspectionRevisionConflictException(change.After.InspectionId, change.Before.Inspection.Revision);
+    }
+
+    private Task CommitInTransactionAsync(InspectionChange change, FollowUpRules rules, CancellationToken ct) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
             var after = change.After;
             var before = change.Before.Inspection;
             var now = clock.GetUtcNow();
-            var marks = change.Marks;
+            var p = RowParameters(change, now);
+            AddAuditLine(p, change);
+            // The audit line travels in the same round trip as the UPDATE; a refused UPDATE rolls both back.
             var updated = await connection.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE inspections SET state = @state, due_date = @DueDate, revision = @Revision, state_json = @json,
-                    current_version = @currentVersion, published_version = @PublishedVersion, approved_on = @ApprovedOn,
-                    publication_due = @PublicationDue, due_warned = @DueWarned, overdue = @Overdue, publication_overdue = @PublicationOverdue,
-                    updated_at = @now
-                WHERE inspection_id = @InspectionId AND revision = @expected
-                """,
-                new
-                {
-                    state = after.State.ToString(), after.DueDate, after.Revision, json = ToJson(after), currentVersion = after.CurrentVersion?.Number,
-                    after.PublishedVersion, marks.ApprovedOn, marks.PublicationDue, marks.DueWarned, marks.Overdue, marks.PublicationOverdue, now,
-                    after.InspectionId, expected = before.Revision,
-                }, tx, cancellationToken: ct));
-            if (updated == 0) throw new InspectionRevisionConflictException(after.InspectionId, before.Revision);
+                $"{UpdateRow};\nINSERT INTO audit_log ({AuditLog.Columns}) VALUES ({AuditLog.Values("audit_")})", p, tx, cancellationToken: ct));
+            if (updated != 2) throw new InspectionRevisionConflictException(after.InspectionId, before.Revision);
 
-            await audit.AppendAsync(connection, tx, change.Actor, change.Action, "inspection", after.InspectionId, after.LeadDepartment,
-                new { state = before.State, before.Revision }, new { state = after.State, after.Revision, detail = change.AuditDetail });
             foreach (var outcome in change.Outcomes)
             {
                 await AppendOutcomeAsync(connection, tx, outcome, now, ct);

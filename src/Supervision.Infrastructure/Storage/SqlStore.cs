@@ -34,10 +34,23 @@ public sealed class SqlStore : IAsyncDisposable
 
     public static SqlStore Create(StorageProvider provider, string connectionString) => provider switch
     {
-        StorageProvider.PostgreSql => new SqlStore(provider, connectionString, NpgsqlDataSource.Create(connectionString)),
+        StorageProvider.PostgreSql => new SqlStore(provider, connectionString, NpgsqlDataSource.Create(WithAutoPrepare(connectionString))),
         StorageProvider.Sqlite => new SqlStore(provider, connectionString, new SqliteDataSource(connectionString)),
         _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "unknown storage provider"),
     };
+
+    /// <summary>
+    /// Npgsql prepares a statement on a connection once it has run there a few times (unless the connection string
+    /// says otherwise): the hot writes — a submission's UPDATE with its audit line — then skip parsing and planning on
+    /// the server. Statement texts are constant (values are parameters), so the cache stays small.
+    /// </summary>
+    public static string WithAutoPrepare(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 64;
+        if (!builder.ContainsKey("Auto Prepare Min Usages")) builder.AutoPrepareMinUsages = 2;
+        return builder.ConnectionString;
+    }
 
     /// <summary>
     /// The SQLite settings every connection needs, including connections Orleans opens itself: pooling, foreign

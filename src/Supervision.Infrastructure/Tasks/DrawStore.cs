@@ -53,7 +53,19 @@ public sealed record DrawRecordRow
 {
     public required string TaskId { get; init; }
     public required string Kind { get; init; }
+
+    /// <summary>The record as text; '' when it is stored compressed in <see cref="RecordGzip"/> (0012).</summary>
     public required string RecordJson { get; init; }
+
+    /// <summary>The record's UTF-8 JSON as one gzip member (entity packs since 0012), else null.</summary>
+    public byte[]? RecordGzip { get; init; }
+
+    /// <summary>The record's JSON text as UTF-8 bytes, whichever way it is stored.</summary>
+    public byte[] RecordUtf8() => RecordGzip is { } gz ? DrawStore.Gunzip(gz) : Encoding.UTF8.GetBytes(RecordJson);
+
+    /// <summary>The record's JSON text, whichever way it is stored.</summary>
+    public string RecordText() => RecordGzip is null ? RecordJson : Encoding.UTF8.GetString(RecordUtf8());
+
     public string? PoolJson { get; init; }
     public required string CommittedBy { get; init; }
     public DateTimeOffset CommittedAt { get; init; }
@@ -184,10 +196,13 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     /// incrementally and computing the entity draw's census, stores the exclusions (members over their yearly cap) and
     /// the census, and moves the task to frozen with the hash. Returns the new row.
     /// </summary>
+    /// <remarks><paramref name="phases"/>, when given, receives the cumulative time at the end of each phase (for the logs).</remarks>
     public Task<TaskRow> FreezeAsync(TaskRow before, Func<string, long, FreezeSummary, TaskRow> after, int drawYear, int yearlyCap,
-        int partitionSize, Actor actor, CancellationToken ct = default) =>
+        int partitionSize, Actor actor, List<(string Phase, TimeSpan At)>? phases = null, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            void Mark(string phase) => phases?.Add((phase, watch.Elapsed));
             var definition = before.Definition;
             var classes = definition.Filter.CreditClasses;
             var p = new DynamicParameters();
@@ -224,10 +239,13 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                 if (SnapshotChunks.TryEncode(member, out var code) && !overCap.Contains(code)) overDepartmentCap.Add(code);
             }
 
+            Mark("caps");
             var collected = new CollectedPopulation(classes);
             if (connection is NpgsqlConnection npgsql) await ReadPopulationCopyAsync(npgsql, definition, collected, ct);
             else await ReadPopulationSqliteAsync(connection, tx, definition, collected, ct);
+            Mark("read");
             var (ids, classOf) = collected.Sorted();
+            Mark("sort");
 
             var exclusions = new List<MemberExclusion>();
             for (var i = 0; i < ids.Length; i++)
@@ -241,28 +259,50 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             var chunkCount = Math.Max(1, (ids.Length + ChunkSize - 1) / ChunkSize);
             var chunks = new byte[chunkCount][];
             var censuses = new DrawCensus[chunkCount];
-            Parallel.For(0, chunkCount, c =>
-            {
-                var from = c * ChunkSize;
-                var length = Math.Min(ChunkSize, ids.Length - from);
-                var members = new PopulationMember[length];
-                chunks[c] = SnapshotChunks.Build(c, ids.AsSpan(from, length), classOf.AsSpan(from, length), classes, weights, members);
-                censuses[c] = EntityDraw.Census(censusSetup, members);
-            });
-            var census = EntityDraw.MergeCensus(censusSetup, censuses);
-
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            foreach (var chunk in chunks) hash.AppendData(chunk);
-            var sha = DrawPrimitives.Hex(hash.GetHashAndReset());
-
             foreach (var table in new[] { "draw_snapshot_chunks", "draw_exclusions", "draw_censuses" })
                 await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE task_id = @task", p, tx, cancellationToken: ct));
-            await BulkInsertAsync(connection, tx, "draw_snapshot_chunks", ["task_id", "chunk_no", "first_member", "member_count", "data"],
-                chunks.Select((data, c) => new object?[]
+
+            // Chunks (lines + census) are built in parallel in the background while this loop hashes and writes them
+            // in order as each one is ready, so the database ingests chunk c while the cores build the next ones.
+            var ready = Enumerable.Range(0, chunkCount).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+            var builder = Task.Run(() =>
+            {
+                try
                 {
-                    before.TaskId, c, ids.Length == 0 ? "" : SnapshotChunks.DecodeToString(ids[c * ChunkSize]),
-                    Math.Min(ChunkSize, ids.Length - c * ChunkSize), data,
-                }), ct);
+                    Parallel.For(0, chunkCount, c =>
+                    {
+                        var from = c * ChunkSize;
+                        var length = Math.Min(ChunkSize, ids.Length - from);
+                        chunks[c] = SnapshotChunks.Build(c, ids.AsSpan(from, length), classOf.AsSpan(from, length), classes, weights, []);
+                        censuses[c] = EntityDraw.Census(censusSetup, chunks[c], c == 0);
+                        ready[c].TrySetResult();
+                    });
+                }
+                catch (Exception e)
+                {
+                    foreach (var r in ready) r.TrySetException(e);
+                    throw;
+                }
+            }, ct);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            async IAsyncEnumerable<object?[]> ChunkRows()
+            {
+                for (var c = 0; c < chunkCount; c++)
+                {
+                    await ready[c].Task;
+                    hash.AppendData(chunks[c]);
+                    yield return
+                    [
+                        before.TaskId, c, ids.Length == 0 ? "" : SnapshotChunks.DecodeToString(ids[c * ChunkSize]),
+                        Math.Min(ChunkSize, ids.Length - c * ChunkSize), chunks[c],
+                    ];
+                }
+            }
+            await BulkInsertAsync(connection, tx, "draw_snapshot_chunks", ["task_id", "chunk_no", "first_member", "member_count", "data"], ChunkRows(), ct);
+            await builder;
+            var sha = DrawPrimitives.Hex(hash.GetHashAndReset());
+            var census = EntityDraw.MergeCensus(censusSetup, censuses);
+            Mark("chunks+census+hash+write");
             await BulkInsertAsync(connection, tx, "draw_exclusions", ["task_id", "member_id", "reason"],
                 exclusions.Select(e => new object?[] { before.TaskId, e.MemberId, e.Reason }), ct);
             await connection.ExecuteAsync(new CommandDefinition("INSERT INTO draw_censuses (task_id, census_json) VALUES (@task, @json)",
@@ -277,6 +317,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             };
             await UpdateRowAsync(connection, tx, before, next, ct);
             await audit.AppendAsync(connection, tx, actor, "task.freeze", "task", next.TaskId, next.LeadDepartment, AuditView(before), AuditView(next));
+            Mark("rest");
             return next;
         }, ct);
 
@@ -396,9 +437,28 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
 
         public (UInt128[] Ids, byte[] ClassOf) Sorted()
         {
-            var ids = _ids[.._count];
-            var classOf = _classOf[.._count];
-            Array.Sort(ids, classOf);
+            var n = _count;
+            var ids = _ids[..n];
+            var classOf = _classOf[..n];
+            if (n < 1 << 16 || Environment.ProcessorCount < 2) Array.Sort(ids, classOf);
+            else
+            {
+                // Both halves sorted at once on two cores, then one linear merge.
+                var half = n / 2;
+                Parallel.Invoke(() => Array.Sort(ids, classOf, 0, half), () => Array.Sort(ids, classOf, half, n - half));
+                var mergedIds = new UInt128[n];
+                var mergedClass = new byte[n];
+                int a = 0, b = half, o = 0;
+                while (a < half && b < n)
+                {
+                    if (ids[a] <= ids[b]) { mergedIds[o] = ids[a]; mergedClass[o++] = classOf[a++]; }
+                    else { mergedIds[o] = ids[b]; mergedClass[o++] = classOf[b++]; }
+                }
+                for (; a < half; a++, o++) { mergedIds[o] = ids[a]; mergedClass[o] = classOf[a]; }
+                for (; b < n; b++, o++) { mergedIds[o] = ids[b]; mergedClass[o] = classOf[b]; }
+                ids = mergedIds;
+                classOf = mergedClass;
+            }
             for (var i = 1; i < ids.Length; i++)
             {
                 if (ids[i] == ids[i - 1]) throw new InvalidOperationException($"member {SnapshotChunks.DecodeToString(ids[i])} appears twice in the population");
@@ -445,23 +505,6 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         return rows.Select(r => new MemberExclusion(r.MemberId, r.Reason)).ToArray();
     }
 
-    /// <summary>The census computed at freeze (columns of <see cref="DrawExchange"/>).</summary>
-    public async Task<CensusColumns> CensusAsync(string taskId, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        var json = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT census_json FROM draw_censuses WHERE task_id = @taskId", new { taskId }, cancellationToken: ct))
-            ?? throw new InvalidOperationException($"task {taskId} has no census: it was frozen before snapshot chunks existed (0006) and must be frozen again");
-        return JsonSerializer.Deserialize<CensusColumns>(json, Json)!;
-    }
-
-    public async Task<int> ChunkCountAsync(string taskId, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            "SELECT count(*) FROM draw_snapshot_chunks WHERE task_id = @taskId", new { taskId }, cancellationToken: ct));
-    }
-
     /// <summary>
     /// Chunks [<paramref name="firstChunk"/>, <paramref name="firstChunk"/> + <paramref name="count"/>) of a frozen snapshot,
     /// strictly parsed into members (strata equal to <paramref name="strata"/> share those strings).
@@ -496,6 +539,55 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         return members;
     }
 
+    /// <summary>The census computed at freeze (columns of <see cref="DrawExchange"/>).</summary>
+    public async Task<CensusColumns> CensusAsync(string taskId, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var json = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT census_json FROM draw_censuses WHERE task_id = @taskId", new { taskId }, cancellationToken: ct))
+            ?? throw new InvalidOperationException($"task {taskId} has no census: it was frozen before snapshot chunks existed (0006) and must be frozen again");
+        return JsonSerializer.Deserialize<CensusColumns>(json, Json)!;
+    }
+
+    public async Task<int> ChunkCountAsync(string taskId, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT count(*) FROM draw_snapshot_chunks WHERE task_id = @taskId", new { taskId }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Chunks [<paramref name="firstChunk"/>, <paramref name="firstChunk"/> + <paramref name="count"/>) of a frozen snapshot
+    /// as stored, in order, each checked to hold its recorded number of lines (the scan reads them strictly).
+    /// </summary>
+    public async Task<IReadOnlyList<ReadOnlyMemory<byte>>> ReadChunkBytesAsync(string taskId, int firstChunk, int count, CancellationToken ct = default)
+    {
+        var chunks = new List<ReadOnlyMemory<byte>>(count);
+        await using var connection = await store.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandTimeout = 3600;
+        command.CommandText =
+            "SELECT chunk_no, member_count, data FROM draw_snapshot_chunks WHERE task_id = @task AND chunk_no >= @lo AND chunk_no < @hi ORDER BY chunk_no";
+        AddParameter(command, "task", taskId);
+        AddParameter(command, "lo", firstChunk);
+        AddParameter(command, "hi", firstChunk + count);
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var chunkNo = Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture);
+            var expected = Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture);
+            var data = (byte[])reader.GetValue(2);
+            if (chunkNo != firstChunk + chunks.Count)
+                throw new InvalidOperationException($"snapshot of {taskId}: expected chunk {firstChunk + chunks.Count}, found {chunkNo}");
+            var lines = data.AsSpan().Count((byte)'\n') - (chunkNo == 0 ? 1 : 0);
+            if (lines != expected) throw new InvalidOperationException($"snapshot of {taskId}: chunk {chunkNo} holds {lines} members, recorded {expected}");
+            chunks.Add(data);
+        }
+        if (chunks.Count != count)
+            throw new InvalidOperationException($"snapshot of {taskId}: expected chunks {firstChunk}..{firstChunk + count - 1}, found {chunks.Count}");
+        return chunks;
+    }
+
     private static void AddParameter(DbCommand command, string name, object value)
     {
         var parameter = command.CreateParameter();
@@ -525,7 +617,8 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         await using var connection = await store.OpenAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<DrawRecordRow>(new CommandDefinition(
             """
-            SELECT task_id AS TaskId, kind AS Kind, record_json AS RecordJson, pool_json AS PoolJson, committed_by AS CommittedBy, committed_at AS CommittedAt
+            SELECT task_id AS TaskId, kind AS Kind, record_json AS RecordJson, record_gzip AS RecordGzip, pool_json AS PoolJson,
+                   committed_by AS CommittedBy, committed_at AS CommittedAt
             FROM draw_records WHERE task_id = @taskId AND kind = @kind
             """, new { taskId, kind }, cancellationToken: ct));
     }
@@ -534,11 +627,11 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     /// Commits the entity draw once: the record (the pack), the drawn entities, the burden ledger and the task's move
     /// to entities_drawn, with the audit line, in one transaction. False when a record exists already (nothing written).
     /// </summary>
-    public Task<bool> CommitEntityDrawAsync(TaskRow before, TaskRow after, string packJson, string summaryJson, EntityDrawResult result,
+    public Task<bool> CommitEntityDrawAsync(TaskRow before, TaskRow after, byte[] packGzip, string summaryJson, EntityDrawResult result,
         IReadOnlyList<string> items, int drawYear, Actor actor, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
-            if (!await InsertRecordAsync(connection, tx, after.TaskId, EntityKind, packJson, null, summaryJson, actor, ct)) return false;
+            if (!await InsertRecordAsync(connection, tx, after.TaskId, EntityKind, "", packGzip, null, summaryJson, actor, ct)) return false;
             await BulkInsertAsync(connection, tx, "drawn_entities", ["task_id", "rank", "member_id", "stratum", "draw_key", "probability"],
                 result.Drawn.Select(d => new object?[] { after.TaskId, d.Rank, d.MemberId, d.Stratum, d.Key, d.InclusionProbability }), ct);
             await BulkInsertAsync(connection, tx, "draw_burden", ["member_id", "item_code", "draw_year", "task_id"],
@@ -554,7 +647,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         Actor actor, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
-            if (!await InsertRecordAsync(connection, tx, after.TaskId, InspectorKind, sectionJson, poolJson, null, actor, ct)) return false;
+            if (!await InsertRecordAsync(connection, tx, after.TaskId, InspectorKind, sectionJson, null, poolJson, null, actor, ct)) return false;
             var now = clock.GetUtcNow();
             await BulkInsertAsync(connection, tx, "drawn_teams",
                 ["task_id", "rank", "member_id", "position", "certificate_no", "department_code", "is_lead", "status", "drawn_at"],
@@ -569,7 +662,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         }, ct);
 
     private async Task<bool> InsertRecordAsync(DbConnection connection, DbTransaction tx, string taskId, string kind, string recordJson,
-        string? poolJson, string? summaryJson, Actor actor, CancellationToken ct)
+        byte[]? recordGzip, string? poolJson, string? summaryJson, Actor actor, CancellationToken ct)
     {
         var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM draw_records WHERE task_id = @taskId AND kind = @kind", new { taskId, kind }, tx, cancellationToken: ct));
@@ -577,19 +670,42 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         // The primary key makes a concurrent second commit fail and roll back whole, never write twice.
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO draw_records (task_id, kind, record_json, pool_json, summary_json, committed_by, committed_at)
-            VALUES (@taskId, @kind, @recordJson, @poolJson, @summaryJson, @by, @at)
-            """, new { taskId, kind, recordJson, poolJson, summaryJson, by = actor.Username, at = clock.GetUtcNow() }, tx, cancellationToken: ct));
+            INSERT INTO draw_records (task_id, kind, record_json, record_gzip, pool_json, summary_json, committed_by, committed_at)
+            VALUES (@taskId, @kind, @recordJson, @recordGzip, @poolJson, @summaryJson, @by, @at)
+            """, new { taskId, kind, recordJson, recordGzip, poolJson, summaryJson, by = actor.Username, at = clock.GetUtcNow() }, tx, cancellationToken: ct));
         return true;
     }
 
+    /// <summary>
+    /// <paramref name="utf8"/> as one gzip member at the fastest level: a pack compresses several-fold in a fraction of
+    /// the time PostgreSQL's pglz took inside the commit, and is served as it is to clients that accept gzip.
+    /// </summary>
+    public static byte[] Gzip(ReadOnlySpan<byte> utf8)
+    {
+        using var output = new MemoryStream(utf8.Length / 3 + 64);
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            gzip.Write(utf8);
+        return output.ToArray();
+    }
+
+    public static byte[] Gunzip(byte[] gzip)
+    {
+        using var input = new System.IO.Compression.GZipStream(new MemoryStream(gzip), System.IO.Compression.CompressionMode.Decompress);
+        using var output = new MemoryStream(gzip.Length * 4);
+        input.CopyTo(output);
+        return output.ToArray();
+    }
+
     /// <summary>Many rows in one statement stream: COPY on PostgreSQL, one prepared INSERT on SQLite.</summary>
-    private async Task BulkInsertAsync(DbConnection connection, DbTransaction tx, string table, string[] columns, IEnumerable<object?[]> rows, CancellationToken ct)
+    private Task BulkInsertAsync(DbConnection connection, DbTransaction tx, string table, string[] columns, IEnumerable<object?[]> rows, CancellationToken ct) =>
+        BulkInsertAsync(connection, tx, table, columns, rows.ToAsyncEnumerable(), ct);
+
+    private async Task BulkInsertAsync(DbConnection connection, DbTransaction tx, string table, string[] columns, IAsyncEnumerable<object?[]> rows, CancellationToken ct)
     {
         if (connection is NpgsqlConnection npgsql)
         {
             await using var writer = await npgsql.BeginBinaryImportAsync($"COPY {table} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)", ct);
-            foreach (var row in rows)
+            await foreach (var row in rows.WithCancellation(ct))
             {
                 await writer.StartRowAsync(ct);
                 foreach (var value in row)
@@ -621,7 +737,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             command.Parameters.Add(p);
             return p;
         }).ToArray();
-        foreach (var row in rows)
+        await foreach (var row in rows.WithCancellation(ct))
         {
             for (var i = 0; i < row.Length; i++)
             {

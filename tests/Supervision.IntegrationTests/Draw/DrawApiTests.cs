@@ -1,3 +1,4 @@
+using Dapper;
 using System.CommandLine;
 using System.Net;
 using System.Net.Http.Json;
@@ -259,6 +260,64 @@ public sealed class DrawApiTests(PostgresServer server)
             Assert.False(DrawVerifier.Verify(tampered, csv, pool).Passed);
             Assert.Equal(1, (await PythonVerifyAsync(packFile, csvFile, poolFile)).ExitCode);
             Assert.Equal(1, await cli.Parse(["verify-draw", packFile, csvFile]).InvokeAsync());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [PostgresFact]
+    public async Task The_pack_is_stored_compressed_and_served_as_gzip_or_plain_with_the_same_JSON_and_both_verify()
+    {
+        await using var platform = await StartAsync(server, "draw_gzip");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var id = await FrozenTaskAsync(scheduler, Draft());
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+
+        // Stored as one gzip member; the text column is left empty.
+        await using (var connection = await platform.Store.OpenAsync())
+        {
+            var row = await connection.QuerySingleAsync<(string Json, byte[] Gzip)>(
+                "SELECT record_json, record_gzip FROM draw_records WHERE task_id = @id AND kind = 'entity'", new { id });
+            Assert.Equal("", row.Json);
+            Assert.Equal(new byte[] { 0x1f, 0x8b }, row.Gzip[..2]);
+        }
+
+        using var plain = platform.Host.Anonymous();
+        var plainResponse = await plain.GetAsync($"/api/tasks/{id}/draw/pack");
+        Assert.Empty(plainResponse.Content.Headers.ContentEncoding);
+        var plainBytes = await plainResponse.Content.ReadAsByteArrayAsync();
+
+        // A client that accepts gzip gets the stored bytes with Content-Encoding: gzip; decoded, they are the same JSON.
+        using var raw = new HttpClient(new HttpClientHandler { AutomaticDecompression = System.Net.DecompressionMethods.None }) { BaseAddress = platform.Host.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/tasks/{id}/draw/pack");
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+        var gzResponse = await raw.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, gzResponse.StatusCode);
+        Assert.Equal(["gzip"], gzResponse.Content.Headers.ContentEncoding);
+        await using (var gz = new System.IO.Compression.GZipStream(await gzResponse.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress))
+        using (var decoded = new MemoryStream())
+        {
+            await gz.CopyToAsync(decoded);
+            Assert.Equal(plainBytes, decoded.ToArray());
+        }
+        using var auto = new HttpClient(new HttpClientHandler { AutomaticDecompression = System.Net.DecompressionMethods.GZip }) { BaseAddress = platform.Host.BaseAddress };
+        Assert.Equal(plainBytes, await auto.GetByteArrayAsync($"/api/tasks/{id}/draw/pack"));
+
+        var csv = await plain.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
+        var pack = System.Text.Encoding.UTF8.GetString(plainBytes);
+        Assert.True(DrawVerifier.Verify(pack, csv).Passed);
+        var dir = Directory.CreateTempSubdirectory("draw-gzip-");
+        try
+        {
+            var packFile = Path.Combine(dir.FullName, "pack.json");
+            var csvFile = Path.Combine(dir.FullName, "population.csv");
+            await File.WriteAllBytesAsync(packFile, plainBytes);
+            await File.WriteAllBytesAsync(csvFile, csv);
+            var (exit, output) = await PythonVerifyAsync(packFile, csvFile);
+            Assert.True(exit == 0, output);
+            Assert.Equal(0, await new RootCommand { VerifyDrawCommand.Create() }.Parse(["verify-draw", packFile, csvFile]).InvokeAsync());
         }
         finally
         {

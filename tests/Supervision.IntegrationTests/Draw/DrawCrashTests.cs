@@ -12,6 +12,7 @@ using Supervision.Grains.Tasks;
 using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Directory.Import;
 using Supervision.Infrastructure.Storage;
+using Supervision.Infrastructure.Tasks;
 using Supervision.IntegrationTests.Infrastructure;
 using Supervision.IntegrationTests.Storage;
 
@@ -27,14 +28,14 @@ public sealed class HoldBeforeCommit(ILocalSiloDetails silo) : IDrawFaults
     public static TaskCompletionSource<SiloAddress> Reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public static string? HeldRecord;
 
-    public async ValueTask BeforeCommitAsync(string taskId, string kind, string recordJson)
+    public async ValueTask BeforeCommitAsync(string taskId, string kind, ReadOnlyMemory<byte> recordUtf8)
     {
         if (!Hold || kind != "entity")
         {
             return;
         }
 
-        HeldRecord = recordJson;
+        HeldRecord = System.Text.Encoding.UTF8.GetString(recordUtf8.Span);
         Reached.TrySetResult(silo.SiloAddress);
         await Task.Delay(Timeout.Infinite);
     }
@@ -102,7 +103,8 @@ public sealed class DrawCrashTests(PostgresServer server)
 
         await using var store = SqlStore.Create(StorageProvider.PostgreSql, database);
         await using var connection = await store.OpenAsync();
-        var committed = await connection.ExecuteScalarAsync<string>("SELECT record_json FROM draw_records WHERE task_id = 'crash-task-1' AND kind = 'entity'");
+        var stored = await connection.QuerySingleAsync<(string Json, byte[]? Gzip)>("SELECT record_json, record_gzip FROM draw_records WHERE task_id = 'crash-task-1' AND kind = 'entity'");
+        var committed = new DrawRecordRow { TaskId = "crash-task-1", Kind = "entity", RecordJson = stored.Json, RecordGzip = stored.Gzip, CommittedBy = "" }.RecordText();
         Assert.Equal(HoldBeforeCommit.HeldRecord, committed);
         Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM draw_records"));
     }

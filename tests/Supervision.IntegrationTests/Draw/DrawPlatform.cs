@@ -20,8 +20,9 @@ public sealed class FaultBeforeCommit : IDrawFaults
 
     public List<string> Aborted { get; } = [];
 
-    public ValueTask BeforeCommitAsync(string taskId, string kind, string recordJson)
+    public ValueTask BeforeCommitAsync(string taskId, string kind, ReadOnlyMemory<byte> recordUtf8)
     {
+        var recordJson = Encoding.UTF8.GetString(recordUtf8.Span);
         if (!FailNext) return ValueTask.CompletedTask;
         FailNext = false;
         lock (Aborted) Aborted.Add(recordJson);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
@@ -110,6 +111,49 @@ public sealed class InspectionDurabilityTests(PostgresServer server)
         {
             await first.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// A submission reaches PostgreSQL as one statement (revision-guarded UPDATE + audit line), not BEGIN / UPDATE /
+    /// INSERT / COMMIT, and is committed before the answer; a stale revision writes neither the row nor the audit line.
+    /// Counted from Npgsql's own activities (one per command sent), never timed.
+    /// </summary>
+    [PostgresFact]
+    public async Task A_submission_is_one_statement_committed_before_the_answer()
+    {
+        await using var platform = await StartAsync(await server.CreateDatabaseAsync("insp_one_statement"));
+        await platform.PrepareSignedAsync("TONE", "E00", "C0000", "C0001");
+        await platform.PrepareSignedAsync("TONE", "E01", "C0000", "C0001");
+        var sent = new ConcurrentQueue<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.GetTagItem("db.query.text") is string text
+                    && (text.Contains("inspections", StringComparison.Ordinal) || text.Contains("audit_log", StringComparison.Ordinal)))
+                    sent.Enqueue(text);
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        using var lead = await platform.As("insp-C0000");
+        sent.Clear();
+        await ReadAsync(await lead.SendAsync(Submit("/api/inspections/TONE/E00", "key-0")), HttpStatusCode.OK);
+        var statement = Assert.Single(sent);
+        Assert.Contains("WITH changed AS (", statement, StringComparison.Ordinal);
+        Assert.Contains("INSERT INTO audit_log", statement, StringComparison.Ordinal);
+        // Committed by the time the answer arrived, with its audit line.
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM inspections WHERE inspection_id = 'TONE/E00' AND state = 'Submitted'"));
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE action = 'inspection.submit' AND subject_key = 'TONE/E00'"));
+
+        // Another writer moves E01 on behind the grain's back: the guarded statement writes nothing, not even the audit line.
+        Assert.Equal(1, await platform.ScalarAsync("UPDATE inspections SET revision = revision + 100 WHERE inspection_id = 'TONE/E01' RETURNING 1"));
+        var conflict = await lead.SendAsync(Submit("/api/inspections/TONE/E01", "key-1"));
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE action = 'inspection.submit' AND subject_key = 'TONE/E01'"));
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM inspections WHERE inspection_id = 'TONE/E01' AND state = 'Signed'"));
     }
 
     [PostgresFact]

@@ -29,6 +29,21 @@ public sealed class SubmitBenchFactAttribute : FactAttribute
 [Collection(PostgresCollection.Name)]
 public sealed class InspectionLoadTests(PostgresServer server, ITestOutputHelper output)
 {
+    /// <summary>user + system CPU seconds of a process so far (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s); 0 once it is gone.</summary>
+    private static double ProcessCpuSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>
     /// Submissions/s and latency through the API at 50 concurrent clients on PostgreSQL. Each client is one inspector
     /// submitting, one after another, the signed inspections they lead (prepared beforehand through the grains).
@@ -62,14 +77,29 @@ public sealed class InspectionLoadTests(PostgresServer server, ITestOutputHelper
         }
 
         await Task.WhenAll(Enumerable.Range(0, clients).Select(k => RunAsync(k, [k], record: false)));
+        // CPU time spent per submission, which depends far less than wall time on what else the machine runs: this
+        // process (clients, API, silo) and the PostgreSQL backends serving the benchmark's database (Linux /proc).
+        int[] backends;
+        await using (var connection = await platform.Store.OpenAsync())
+        {
+            backends = (await connection.QueryAsync<int>(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).ToArray();
+        }
+        var backendCpu = backends.ToDictionary(p => p, ProcessCpuSeconds);
+        var processCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, clients).Select(k => RunAsync(k, Enumerable.Range(0, total).Where(i => i % clients == k && i >= clients), record: true)));
         var elapsed = clock.Elapsed;
+        var processCpuUs = (Process.GetCurrentProcess().TotalProcessorTime - processCpu).TotalMicroseconds / latencies.Count;
+        var backendCpuUs = backendCpu.Sum(b => Math.Max(0, ProcessCpuSeconds(b.Key) - b.Value)) * 1e6 / latencies.Count;
         var sorted = latencies.Order().ToArray();
         double P(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
         var line = string.Create(CultureInfo.InvariantCulture,
             $"submissions: {sorted.Length} in {elapsed.TotalSeconds:F2} s = {sorted.Length / elapsed.TotalSeconds:F0}/s at {clients} clients; latency ms p50 {P(0.50):F1}, p90 {P(0.90):F1}, p99 {P(0.99):F1}, max {sorted[^1]:F1}; errors {errors}");
+        var cpu = string.Create(CultureInfo.InvariantCulture,
+            $"submissions: cpu per submission: .NET process (clients + API + silo) {processCpuUs:F0} µs, PostgreSQL backends ({backends.Length}) {backendCpuUs:F0} µs; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         output.WriteLine(line);
+        output.WriteLine(cpu);
         Console.WriteLine(line);
         Assert.Equal(0, errors);
         Assert.Equal(total, await platform.ScalarAsync("SELECT count(*) FROM inspections WHERE task_id = 'TBENCH' AND state = 'Submitted'"));
