@@ -81,6 +81,11 @@ public static class PublicPortal
         app.UseRateLimiter();
         app.MapOpenDataApi();
         app.MapPublicationApi();
+        // The specification and the independent verifier, served from the assembly so the portal needs no other site.
+        app.MapGet("/verify/{file}", (string file) =>
+            file is "draw-spec.md" or "verify_draw.py" && typeof(PublicPortal).Assembly.GetManifestResourceStream("public/" + file) is { } stream
+                ? Results.Stream(stream, file.EndsWith(".md", StringComparison.Ordinal) ? "text/markdown; charset=utf-8" : "text/x-python; charset=utf-8")
+                : Results.NotFound()).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 

@@ -243,7 +243,7 @@ public sealed class PublicQueries(PublicationStore publications, DrawStore draws
     public static PublicVerification Verification(string id) => new(
         $"/api/public/v1/tasks/{id}/pack",
         $"/api/public/v1/tasks/{id}/population.csv",
-        "https://github.com/supervision-platform/supervision/blob/main/docs/draw-spec.md",
+        "/verify/draw-spec.md",
         $"dotnet run --project src/Supervision.Cli -- verify-draw {id}-pack.json {id}-population.csv",
         $"python3 tools/verify_draw.py {id}-pack.json {id}-population.csv");
 
