@@ -250,14 +250,24 @@ public sealed class PublicQueries(PublicationStore publications, DrawStore draws
     public async Task<PublicPage<PublicDrawnEntity>> DrawnAsync(string id, int afterRank, int limit, CancellationToken ct)
     {
         await using var connection = await publications.Sql.OpenAsync(ct);
-        var rows = (await connection.QueryAsync<PublicDrawnEntity>(new CommandDefinition(
+        var rows = (await connection.QueryAsync<DrawnRecord>(new CommandDefinition(
             """
             SELECT d.rank, d.member_id AS CreditCode, e.name, e.division_code AS DivisionCode, d.probability AS InclusionProbability
             FROM drawn_entities d LEFT JOIN market_entities e ON e.credit_code = d.member_id
             WHERE d.task_id = @id AND d.rank > @afterRank ORDER BY d.rank LIMIT @limit
-            """, new { id, afterRank, limit }, cancellationToken: ct))).AsList();
+            """, new { id, afterRank, limit }, cancellationToken: ct)))
+            .Select(r => new PublicDrawnEntity((int)r.Rank, r.CreditCode, r.Name, r.DivisionCode, r.InclusionProbability)).ToList();
         return new PublicPage<PublicDrawnEntity>(rows, rows.Count == limit && rows.Count > 0 ? rows[^1].Rank.ToString(CultureInfo.InvariantCulture) : null, limit);
     }
+}
+
+internal sealed class DrawnRecord
+{
+    public long Rank { get; set; }
+    public string CreditCode { get; set; } = "";
+    public string? Name { get; set; }
+    public string? DivisionCode { get; set; }
+    public string InclusionProbability { get; set; } = "";
 }
 
 /// <summary>Opaque keyset cursors: base64url of the sort value and the seq of the last row read.</summary>

@@ -237,7 +237,7 @@ public sealed class InspectionGrain(
             notifications.Add(new Notification(Notification.Department(next.LeadDepartment), next.InspectionId, "approved",
                 $"Inspection {next.InspectionId} is approved; publish by {marks.PublicationDue?.ToString("yyyy-MM-dd") ?? "(date beyond the calendar data)"}."));
 
-        var change = new InspectionChange(before, next, marks, member, action, detail, t.Outcomes, notifications);
+        var change = new InspectionChange(before, next, marks, member, action, detail, t.Outcomes, notifications, now);
         try
         {
             if (!await CommitAsync(change))

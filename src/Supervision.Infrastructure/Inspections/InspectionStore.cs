@@ -19,7 +19,8 @@ public sealed record InspectionMarks(bool DueWarned, bool Overdue, DateOnly? App
 /// <summary>An inspection as stored: the core value, its marks, and the list fields of the read model.</summary>
 public sealed record StoredInspection(Inspection Inspection, InspectionMarks Marks, string EntityName, string DivisionCode);
 
-/// <summary>One change to commit: the value before (its revision guards the write) and after, and what it causes.</summary>
+/// <summary>One change to commit: the value before (its revision guards the write) and after, and what it causes;
+/// <see cref="At"/> is the workflow's time of the change (publication dates are Beijing dates of it).</summary>
 public sealed record InspectionChange(
     StoredInspection Before,
     Inspection After,
@@ -28,7 +29,8 @@ public sealed record InspectionChange(
     string Action,
     object? AuditDetail,
     IReadOnlyList<InspectionOutcome> Outcomes,
-    IReadOnlyList<Notification> Notifications);
+    IReadOnlyList<Notification> Notifications,
+    DateTimeOffset? At = null);
 
 /// <summary>The row was changed by someone else since it was read (another activation): nothing was written.</summary>
 public sealed class InspectionRevisionConflictException(string inspectionId, long expected)

@@ -335,8 +335,9 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
     {
         await using var connection = await store.OpenAsync(ct);
         var year = store.IsPostgres ? "CAST(EXTRACT(YEAR FROM published_on) AS integer)" : "CAST(substr(published_on, 1, 4) AS integer)";
-        return (await connection.QueryAsync<(int Year, string Department)>(new CommandDefinition(
-            $"SELECT DISTINCT {year} AS y, lead_department FROM published_results ORDER BY y DESC, lead_department", cancellationToken: ct))).AsList();
+        return (await connection.QueryAsync<PartitionRecord>(new CommandDefinition(
+            $"SELECT DISTINCT {year} AS y, lead_department AS Department FROM published_results ORDER BY y DESC, Department", cancellationToken: ct)))
+            .Select(r => ((int)r.Y, r.Department)).ToList();
     }
 
     /// <summary>The last seq and the row count of a partition now; a download covers exactly these rows.</summary>
@@ -352,11 +353,31 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
     public async Task<ExportInfo?> ExportInfoAsync(int year, string department, string format, long lastSeq, CancellationToken ct)
     {
         await using var connection = await store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<ExportInfo>(new CommandDefinition(
+        var row = await connection.QuerySingleOrDefaultAsync<ExportRecord>(new CommandDefinition(
             """
             SELECT year, department, format, last_seq AS LastSeq, row_count AS RowCount, byte_count AS ByteCount, sha256, generated_at AS GeneratedAt
             FROM published_exports WHERE year = @year AND department = @department AND format = @format AND last_seq = @lastSeq
             """, new { year, department, format, lastSeq }, cancellationToken: ct));
+        return row is null ? null : new ExportInfo((int)row.Year, row.Department, row.Format, row.LastSeq, row.RowCount, row.ByteCount, row.Sha256, row.GeneratedAt);
+    }
+
+    /// <summary>Dapper maps settable properties with conversions (SQLite answers every integer as Int64).</summary>
+    private sealed class ExportRecord
+    {
+        public long Year { get; set; }
+        public string Department { get; set; } = "";
+        public string Format { get; set; } = "";
+        public long LastSeq { get; set; }
+        public long RowCount { get; set; }
+        public long ByteCount { get; set; }
+        public string Sha256 { get; set; } = "";
+        public DateTimeOffset GeneratedAt { get; set; }
+    }
+
+    private sealed class PartitionRecord
+    {
+        public long Y { get; set; }
+        public string Department { get; set; } = "";
     }
 
     public async Task SaveExportInfoAsync(ExportInfo info, CancellationToken ct)

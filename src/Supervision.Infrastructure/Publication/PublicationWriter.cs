@@ -21,6 +21,7 @@ public static class PublicationWriter
         if (after.PublishedVersion is not { } number || number == before.PublishedVersion) return;
         var version = after.History.Single(v => v.Number == number);
         var publicationId = $"{after.InspectionId}/v{number}";
+        now = change.At ?? now;
         var publishedOn = ChinaTime.DateOf(now);
 
         var entity = await connection.QuerySingleOrDefaultAsync<(string Name, string DivisionCode, string IndustryCode)>(new CommandDefinition(
