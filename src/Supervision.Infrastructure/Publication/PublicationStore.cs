@@ -136,7 +136,7 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
             if (store.IsPostgres && grams.Length > 0)
             {
                 where.Add("supervision_bigrams(entity_name) @> @grams");
-                p.Add("grams", grams);
+                p.Add("grams", grams.ToList()); // a list: Dapper hands it to Npgsql as one text[] (string[] would go through the comma-joining handler)
             }
             where.Add("entity_name LIKE @namePattern" + LikePatterns.Escape);
             p.Add("namePattern", LikePatterns.Contains(name));
