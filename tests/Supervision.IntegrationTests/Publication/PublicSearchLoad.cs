@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Supervision.Infrastructure.Publication;
 using Supervision.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -51,20 +53,32 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
         output.WriteLine($"prepared: {count:N0} published results in {seed.Elapsed.TotalSeconds:F0} s (SQL seed + ANALYZE)");
 
         using var http = host.Anonymous();
-        await RunAsync(http, "credit code", seconds, rng => "/api/public/v1/results?creditCode=" + PublishedSeed.CreditCode(rng.NextInt64(1, rows + 1)));
-        await RunAsync(http, "partial name", seconds, rng =>
+        var store = host.Services.GetRequiredService<PublicationStore>();
+        string Code(Random rng) => PublishedSeed.CreditCode(rng.NextInt64(1, rows + 1));
+        string Name(Random rng)
         {
+            // Half two-character queries (a brand), half three (a district's last character and a brand).
             var i = rng.NextInt64(1, rows + 1);
-            // Half two-character queries (a brand), half three (brand and the trade's first character).
-            var term = rng.Next(2) == 0 ? PublishedSeed.Brand(i) : PublishedSeed.Brand(i) + "店";
-            return "/api/public/v1/results?name=" + Uri.EscapeDataString(term);
-        });
+            return rng.Next(2) == 0 ? PublishedSeed.Brand(i) : "区" + PublishedSeed.Brand(i);
+        }
+
+        await RunAsync("credit code, HTTP", seconds, async rng => await GetAsync(http, "/api/public/v1/results?creditCode=" + Code(rng)));
+        await RunAsync("credit code, SQL only", seconds, async rng => { await store.SearchAsync(new ResultQuery { CreditCode = Code(rng) }, default); return true; });
+        await RunAsync("partial name, HTTP", seconds, async rng => await GetAsync(http, "/api/public/v1/results?name=" + Uri.EscapeDataString(Name(rng))));
+        await RunAsync("partial name, SQL only", seconds, async rng => { await store.SearchAsync(new ResultQuery { Name = Name(rng) }, default); return true; });
     }
 
-    private async Task RunAsync(HttpClient http, string label, int seconds, Func<Random, string> url)
+    private static async Task<bool> GetAsync(HttpClient http, string url)
+    {
+        using var response = await http.GetAsync(url);
+        await response.Content.ReadAsByteArrayAsync();
+        return response.StatusCode == HttpStatusCode.OK;
+    }
+
+    private async Task RunAsync(string label, int seconds, Func<Random, Task<bool>> call)
     {
         // Warm-up: connections, plans, caches.
-        for (var i = 0; i < 200; i++) (await http.GetAsync(url(Random.Shared))).EnsureSuccessStatusCode();
+        for (var i = 0; i < 200; i++) Assert.True(await call(Random.Shared));
         var latencies = new ConcurrentBag<double>();
         var errors = 0;
         var deadline = Stopwatch.StartNew();
@@ -74,10 +88,9 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
             while (deadline.Elapsed.TotalSeconds < seconds)
             {
                 var started = Stopwatch.GetTimestamp();
-                using var response = await http.GetAsync(url(rng));
-                await response.Content.ReadAsByteArrayAsync();
+                var ok = await call(rng);
                 latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref errors);
+                if (!ok) Interlocked.Increment(ref errors);
             }
         })).ToArray();
         await Task.WhenAll(workers);

@@ -5,7 +5,7 @@ namespace Supervision.IntegrationTests.Publication;
 
 /// <summary>
 /// Published results written straight into the read model by SQL (PostgreSQL), for the index test and the search
-/// benchmark: realistic Chinese names (city, district, a two-character brand from 60 characters, a trade), one item
+/// benchmark: realistic Chinese names (city, district, a two-character brand from the characters below, a trade), one item
 /// per publication. Entity i has the credit code <see cref="CreditCode"/>(i) and the brand <see cref="Brand"/>(i).
 /// </summary>
 public static class PublishedSeed
@@ -17,7 +17,8 @@ public static class PublishedSeed
     public static string Brand(long i)
     {
         var h = i * 2654435761L % 4294967296L;
-        return string.Concat(BrandCharacters[(int)(h % 60)], BrandCharacters[(int)(h / 60 % 60)]);
+        var n = BrandCharacters.Length;
+        return string.Concat(BrandCharacters[(int)(h % n)], BrandCharacters[(int)(h / n % n)]);
     }
 
     public static async Task SeedAsync(string connectionString, long from, long to)
@@ -37,11 +38,11 @@ public static class PublishedSeed
                 SELECT g, '9121' || lpad(g::text, 13, '0') || 'X' AS code,
                        (ARRAY['沈阳市','大连市','鞍山市','抚顺市','本溪市','丹东市','锦州市','营口市','阜新市','辽阳市','盘锦市','铁岭市','朝阳市','葫芦岛市'])[1 + (g % 14)::int] AS city,
                        (ARRAY['和平区','沈河区','铁西区','中山区','西岗区','立山区','新抚区','平山区','振兴区'])[1 + (g % 9)::int] AS district,
-                       substr(@chars, 1 + ((g * 2654435761 % 4294967296) % 60)::int, 1) || substr(@chars, 1 + ((g * 2654435761 % 4294967296) / 60 % 60)::int, 1) AS brand,
+                       substr(@chars, 1 + ((g * 2654435761 % 4294967296) % @n)::int, 1) || substr(@chars, 1 + ((g * 2654435761 % 4294967296) / @n % @n)::int, 1) AS brand,
                        (ARRAY['家政服务部','餐饮店','超市','药店','五金商行','服装店','汽车维修厂','建材经销处','农业专业合作社','科技有限公司','商贸有限公司','美容美发店'])[1 + (g / 7 % 12)::int] AS trade
                 FROM generate_series(@from::bigint, @to::bigint) AS g
             ) s
-            """, new { from, to, chars = BrandCharacters }, commandTimeout: 0);
+            """, new { from, to, chars = BrandCharacters, n = (long)BrandCharacters.Length }, commandTimeout: 0);
         await connection.ExecuteAsync(
             """
             INSERT INTO published_result_items (publication_id, item_code, item_name, department_code, result_codes, inspected_on)
