@@ -12,6 +12,7 @@ using Supervision.Api.Credit;
 using Supervision.Api.Directory;
 using Supervision.Api.Identity;
 using Supervision.Api.Inspections;
+using Supervision.Api.Publication;
 using Supervision.Api.Tasks;
 using Supervision.Api.Web;
 using Supervision.Contracts;
@@ -100,6 +101,7 @@ public static class PlatformHost
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"])
             .AddCheck<CalendarHealthCheck>("calendar", tags: ["ready"]);
         builder.Services.AddSupervisionWeb();
+        builder.Services.AddPublicPortal();
         builder.Services.AddHostedService<BootstrapAdmin>();
         builder.Services.AddHostedService<DemoData>();
 
@@ -127,6 +129,7 @@ public static class PlatformHost
         app.MapInspectionApi();
         app.MapFollowUpApi();
         app.MapCreditApi();
+        app.MapPublicPortal();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));
         return app;
