@@ -122,6 +122,7 @@ public static class PlatformHost
         app.MapImportApi();
         app.MapReferenceApi();
         app.MapTaskApi();
+        app.MapTaskPreviewApi();
         app.MapInspectionApi();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));
