@@ -83,10 +83,11 @@ public static class Screenshots
 {
     public static string Directory { get; } = Resolve();
 
-    public static async Task<string> SaveAsync(IPage page, string name)
+    /// <summary>Saves a PNG; <paramref name="fullPage"/> false keeps long pages to the viewport (smaller files).</summary>
+    public static async Task<string> SaveAsync(IPage page, string name, bool fullPage = true)
     {
         var path = Path.Combine(Directory, name + ".png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = fullPage });
         return path;
     }
 

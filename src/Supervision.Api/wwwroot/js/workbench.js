@@ -271,17 +271,14 @@
       });
     }
 
-    let timer = null;
+    // Written at every keystroke (localStorage is synchronous), so closing the tab a moment later loses nothing.
     function autosave() {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (!view) return;
-        if (!dirty()) { clearDrafts(); status.textContent = ""; updateButtons(); return; }
-        clearDrafts();
-        localStorage.setItem(draftPrefix + revision, JSON.stringify({ items: collect(), at: new Date().toISOString() }));
-        status.textContent = t("已保存在本设备 ", "Kept on this device at ") + new Date().toLocaleTimeString();
-        updateButtons();
-      }, 250);
+      if (!view) return;
+      clearDrafts();
+      if (!dirty()) { status.textContent = ""; updateButtons(); return; }
+      localStorage.setItem(draftPrefix + revision, JSON.stringify({ items: collect(), at: new Date().toISOString() }));
+      status.textContent = t("已保存在本设备 ", "Kept on this device at ") + new Date().toLocaleTimeString();
+      updateButtons();
     }
     itemsBox.addEventListener("input", autosave);
     itemsBox.addEventListener("change", autosave);
@@ -511,7 +508,7 @@
           const list = await S.api("GET", "/api/imports?limit=10");
           if (list.ok) {
             const job = jobId ? list.body.items.find((j) => j.id === jobId)
-              : list.body.items.find((j) => j.fileName === file.name && j.startedAt >= startedAt);
+              : list.body.items.find((j) => j.fileName === file.name && new Date(j.startedAt) >= new Date(startedAt));
             if (job) {
               jobId = job.id;
               bar.value = Math.min(job.bytesRead, file.size);
