@@ -296,4 +296,95 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await own.GotoAsync("/app/tasks");
         await Assertions.Expect(own.Locator($"[data-testid=task-list] a[href='/app/tasks/{taskId}']")).ToBeVisibleAsync();
     }
+
+    [BrowserFact]
+    public async Task Directories_are_searched_edited_with_a_412_view_and_bulk_imported_with_progress_and_an_error_report()
+    {
+        await using var platform = await StartAsync();
+        await using var context = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var page = await SignInAsync(context, "sched-d1");
+
+        // Bulk import: 3,000 generated entities and one broken line.
+        using var csv = new MemoryStream();
+        new Supervision.Core.Directory.SyntheticDirectory(12, 3000, 0).WriteEntitiesCsv(csv);
+        var bytes = csv.ToArray().Concat(System.Text.Encoding.UTF8.GetBytes("NOT-A-CODE,,坏行,,52,210782,,,open,,B,\r\n")).ToArray();
+        await page.GotoAsync("/app/imports");
+        await page.SetInputFilesAsync("#file", new FilePayload { Name = "entities-upload.csv", MimeType = "text/csv", Buffer = bytes });
+        await page.ClickAsync("[data-testid=start-import]");
+        await Assertions.Expect(page.Locator("[data-testid=import-counters]")).ToContainTextAsync("完成", new() { Timeout = 60_000 });
+        Assert.Equal(await page.EvalOnSelectorAsync<double>("#import-progress", "p => p.max"), await page.EvalOnSelectorAsync<double>("#import-progress", "p => p.value"));
+        await Assertions.Expect(page.Locator("[data-testid=error-report]")).ToBeVisibleAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=error-report]"));
+        var report = await File.ReadAllTextAsync(await download.PathAsync());
+        Assert.Contains("creditCode", report);
+        await ShotAsync(page, "workbench-import");
+
+        // Search and edit an entity; someone else saves first; keep mine.
+        await page.GotoAsync("/app/entities?q=" + Uri.EscapeDataString("有限"));
+        await Assertions.Expect(page.Locator("[data-testid=scope]")).ToContainTextAsync("D1");
+        await page.ClickAsync("[data-testid=record-list] tbody tr >> nth=0 >> a");
+        var code = await page.InputValueAsync("#f-creditCode");
+        await page.FillAsync("#f-address", "辽宁省沈阳市和平区测试路 1 号");
+        using var admin = await platform.Host.AdminAsync();
+        var current = await admin.GetAsync($"/api/entities/{code}");
+        var entity = await ReadAsync(current, HttpStatusCode.OK);
+        using (var change = Put($"/api/entities/{code}", new
+        {
+            name = entity.GetProperty("name").GetString() + "（更名）",
+            industryCode = entity.GetProperty("industryCode").GetString(),
+            divisionCode = entity.GetProperty("divisionCode").GetString(),
+            status = "open",
+        }, current.Headers.ETag!.Tag))
+        {
+            await ReadAsync(await admin.SendAsync(change), HttpStatusCode.OK);
+        }
+
+        await page.ClickAsync("[data-testid=save-record]");
+        await Assertions.Expect(page.Locator("[data-testid=conflict]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#conflict-theirs")).ToContainTextAsync("更名");
+        Assert.Equal("辽宁省沈阳市和平区测试路 1 号", await page.InputValueAsync("#f-address"));
+        await page.ClickAsync("#conflict-keep");
+        await ExpectMessageAsync(page, "form-message", "已保存");
+        var saved = await ReadAsync(await admin.GetAsync($"/api/entities/{code}"), HttpStatusCode.OK);
+        Assert.Equal("辽宁省沈阳市和平区测试路 1 号", saved.GetProperty("address").GetString());
+
+        // Bad input gets a readable message naming the field, not a crash.
+        await page.GotoAsync("/app/items/new");
+        await page.FillAsync("#f-code", "I9");
+        await page.ClickAsync("[data-testid=save-record]");
+        await Assertions.Expect(page.Locator("[data-testid=form-message]")).ToContainTextAsync("name");
+
+        // Inspectors: only D1's.
+        await page.GotoAsync("/app/inspectors");
+        await Assertions.Expect(page.Locator("[data-testid=record-list]")).ToContainTextAsync("C0000");
+        Assert.Equal(0, await page.Locator("[data-testid=record-list] >> text=C0100").CountAsync());
+    }
+
+    [Fact]
+    public async Task The_task_preview_counts_the_population_per_class_and_names_bad_fields()
+    {
+        await using var platform = await StartAsync();
+        using var scheduler = await platform.As("sched-d1");
+        var preview = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks/preview", new
+        {
+            leadDepartment = "D1",
+            items = new[] { "I1" },
+            sampling = new { mode = "stratified", classes = new[] { new { creditClass = "A", count = 2 } } },
+        }), HttpStatusCode.OK);
+        var classes = preview.GetProperty("classes").EnumerateArray().ToList();
+        Assert.Equal(["A", "B", "C", "D"], classes.Select(c => c.GetProperty("creditClass").GetString()));
+        Assert.Equal(2m, classes[0].GetProperty("expectedSample").GetDecimal());
+        await using (var connection = await platform.Store.OpenAsync())
+        {
+            var open = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM market_entities WHERE status = 'open'");
+            Assert.Equal(open, preview.GetProperty("population").GetInt64());
+        }
+
+        var bad = await ProblemAsync(await scheduler.PostAsJsonAsync("/api/tasks/preview", new { leadDepartment = "D1", items = new[] { "I1" }, sampling = new { mode = "lottery" } }),
+            HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("sampling.mode", out _));
+
+        using var inspector = await platform.As("insp-C0000");
+        Assert.Equal(HttpStatusCode.Forbidden, (await inspector.PostAsJsonAsync("/api/tasks/preview", new { leadDepartment = "D1" })).StatusCode);
+    }
 }
