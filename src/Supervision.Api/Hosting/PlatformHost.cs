@@ -100,6 +100,7 @@ public static class PlatformHost
         builder.Services.AddSupervisionWeb();
         builder.Services.AddHostedService<BootstrapAdmin>();
         builder.Services.AddHostedService<DemoData>();
+        builder.Services.AddHostedService<DemoAccounts>();
 
         var app = builder.Build();
         app.UseExceptionHandler();
