@@ -11,6 +11,7 @@ using Supervision.Api.Common;
 using Supervision.Api.Directory;
 using Supervision.Api.Identity;
 using Supervision.Api.Inspections;
+using Supervision.Api.Publication;
 using Supervision.Api.Tasks;
 using Supervision.Api.Web;
 using Supervision.Contracts;
@@ -98,6 +99,7 @@ public static class PlatformHost
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
         builder.Services.AddSupervisionWeb();
+        builder.Services.AddPublicPortal();
         builder.Services.AddHostedService<BootstrapAdmin>();
         builder.Services.AddHostedService<DemoData>();
         builder.Services.AddHostedService<DemoAccounts>();
@@ -125,6 +127,7 @@ public static class PlatformHost
         app.MapTaskApi();
         app.MapTaskPreviewApi();
         app.MapInspectionApi();
+        app.MapPublicPortal();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));
         return app;

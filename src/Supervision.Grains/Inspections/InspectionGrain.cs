@@ -20,6 +20,7 @@ public sealed class InspectionGrain(
     InspectionRules rules,
     WorkflowClock clock,
     InspectionOptions options,
+    Infrastructure.Directory.DepartmentStore departments,
     ILogger<InspectionGrain> logger) : Grain, IInspectionGrain, IRemindable
 {
     public const string ReminderName = "deadline";
@@ -103,6 +104,14 @@ public sealed class InspectionGrain(
                 marks = marks with { DueWarned = true };
                 notifications.AddRange(TeamNotes(insp, "due-soon", $"Inspection {insp.InspectionId} is due {insp.DueDate:yyyy-MM-dd}."));
             }
+        }
+
+        if (insp.State == InspectionState.Approved && marks.PublicationDue is { } warnFor && !marks.PublicationWarned && !marks.PublicationOverdue
+            && today <= warnFor && rules.StatusOn(today, warnFor) == DeadlineStatus.DueSoon)
+        {
+            marks = marks with { PublicationWarned = true };
+            notifications.Add(new Notification(Notification.Department(insp.LeadDepartment), insp.InspectionId, "publication-due-soon",
+                $"The result of inspection {insp.InspectionId} must be published by {warnFor:yyyy-MM-dd}."));
         }
 
         if (insp.State == InspectionState.Approved && marks.PublicationDue is { } publishBy && today > publishBy && !marks.PublicationOverdue)
@@ -201,20 +210,34 @@ public sealed class InspectionGrain(
 
         var next = t.Inspection;
         var marks = before.Marks;
-        if (next.State == InspectionState.Approved && before.Inspection.State != InspectionState.Approved)
+        var approvedNow = next.State == InspectionState.Approved && before.Inspection.State != InspectionState.Approved;
+        if (approvedNow)
         {
             var approvedOn = ChinaTime.DateOf(now);
-            marks = marks with { ApprovedOn = approvedOn, PublicationDue = PublicationDue(approvedOn), PublicationOverdue = false };
+            marks = marks with { ApprovedOn = approvedOn, PublicationDue = PublicationDue(approvedOn), PublicationOverdue = false, PublicationWarned = false };
+        }
+
+        // Departments that publish automatically: the approval publishes in the same commit (docs/public-portal.md).
+        var autoPublished = false;
+        if (approvedNow && (await departments.GetAsync(next.LeadDepartment))?.PublishMode == "automatic")
+        {
+            var published = rules.Workflow.Publish(next, AutoPublisher(next.LeadDepartment), now);
+            if (published.Ok)
+            {
+                next = published.Inspection;
+                autoPublished = true;
+                detail = new { detail, autoPublished };
+            }
         }
 
         var notifications = new List<Notification>();
         if (next.State == InspectionState.Returned)
             notifications.AddRange(TeamNotes(next, "returned", $"Inspection {next.InspectionId} was returned: {next.Returns[^1].Reason}"));
-        if (next.State == InspectionState.Approved && before.Inspection.State != InspectionState.Approved)
+        if (approvedNow && !autoPublished)
             notifications.Add(new Notification(Notification.Department(next.LeadDepartment), next.InspectionId, "approved",
                 $"Inspection {next.InspectionId} is approved; publish by {marks.PublicationDue?.ToString("yyyy-MM-dd") ?? "(date beyond the calendar data)"}."));
 
-        var change = new InspectionChange(before, next, marks, member, action, detail, t.Outcomes, notifications);
+        var change = new InspectionChange(before, next, marks, member, action, detail, t.Outcomes, notifications, now);
         try
         {
             if (!await CommitAsync(change))
@@ -265,6 +288,9 @@ public sealed class InspectionGrain(
             return null;
         }
     }
+
+    /// <summary>Who publishes for a department set to publish automatically, as the audit log shows it.</summary>
+    private static Actor AutoPublisher(string department) => new("system:auto-publish", [Roles.Reviewer], department, null);
 
     /// <summary>The certificate is what the draw assigned: an account holding a team member's certificate acts as that member.</summary>
     private static Actor AsMember(Inspection insp, Actor actor) =>

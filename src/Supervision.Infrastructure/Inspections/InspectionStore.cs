@@ -10,7 +10,8 @@ using Supervision.Infrastructure.Storage;
 namespace Supervision.Infrastructure.Inspections;
 
 /// <summary>Deadline marks kept beside the core's value, as columns of the inspections row.</summary>
-public sealed record InspectionMarks(bool DueWarned, bool Overdue, DateOnly? ApprovedOn, DateOnly? PublicationDue, bool PublicationOverdue)
+public sealed record InspectionMarks(bool DueWarned, bool Overdue, DateOnly? ApprovedOn, DateOnly? PublicationDue, bool PublicationOverdue,
+    bool PublicationWarned = false)
 {
     public static readonly InspectionMarks None = new(false, false, null, null, false);
 }
@@ -18,7 +19,8 @@ public sealed record InspectionMarks(bool DueWarned, bool Overdue, DateOnly? App
 /// <summary>An inspection as stored: the core value, its marks, and the list fields of the read model.</summary>
 public sealed record StoredInspection(Inspection Inspection, InspectionMarks Marks, string EntityName, string DivisionCode);
 
-/// <summary>One change to commit: the value before (its revision guards the write) and after, and what it causes.</summary>
+/// <summary>One change to commit: the value before (its revision guards the write) and after, and what it causes;
+/// <see cref="At"/> is the workflow's time of the change (publication dates are Beijing dates of it).</summary>
 public sealed record InspectionChange(
     StoredInspection Before,
     Inspection After,
@@ -27,7 +29,8 @@ public sealed record InspectionChange(
     string Action,
     object? AuditDetail,
     IReadOnlyList<InspectionOutcome> Outcomes,
-    IReadOnlyList<Notification> Notifications);
+    IReadOnlyList<Notification> Notifications,
+    DateTimeOffset? At = null);
 
 /// <summary>The row was changed by someone else since it was read (another activation): nothing was written.</summary>
 public sealed class InspectionRevisionConflictException(string inspectionId, long expected)
@@ -155,14 +158,14 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
     {
         await using var connection = await store.OpenAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<(string Json, string EntityName, string DivisionCode, bool DueWarned, bool Overdue,
-            DateOnly? ApprovedOn, DateOnly? PublicationDue, bool PublicationOverdue)>(new CommandDefinition(
+            DateOnly? ApprovedOn, DateOnly? PublicationDue, bool PublicationOverdue, bool PublicationWarned)>(new CommandDefinition(
             """
-            SELECT state_json, entity_name, division_code, due_warned, overdue, approved_on, publication_due, publication_overdue
+            SELECT state_json, entity_name, division_code, due_warned, overdue, approved_on, publication_due, publication_overdue, publication_warned
             FROM inspections WHERE inspection_id = @inspectionId
             """, new { inspectionId }, cancellationToken: ct));
         return row.Json is null
             ? null
-            : new StoredInspection(FromJson(row.Json), new InspectionMarks(row.DueWarned, row.Overdue, row.ApprovedOn, row.PublicationDue, row.PublicationOverdue),
+            : new StoredInspection(FromJson(row.Json), new InspectionMarks(row.DueWarned, row.Overdue, row.ApprovedOn, row.PublicationDue, row.PublicationOverdue, row.PublicationWarned),
                 row.EntityName, row.DivisionCode);
     }
 
@@ -217,13 +220,13 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
                 UPDATE inspections SET state = @state, due_date = @DueDate, revision = @Revision, state_json = @json,
                     current_version = @currentVersion, published_version = @PublishedVersion, approved_on = @ApprovedOn,
                     publication_due = @PublicationDue, due_warned = @DueWarned, overdue = @Overdue, publication_overdue = @PublicationOverdue,
-                    updated_at = @now
+                    publication_warned = @PublicationWarned, updated_at = @now
                 WHERE inspection_id = @InspectionId AND revision = @expected
                 """,
                 new
                 {
                     state = after.State.ToString(), after.DueDate, after.Revision, json = ToJson(after), currentVersion = after.CurrentVersion?.Number,
-                    after.PublishedVersion, marks.ApprovedOn, marks.PublicationDue, marks.DueWarned, marks.Overdue, marks.PublicationOverdue, now,
+                    after.PublishedVersion, marks.ApprovedOn, marks.PublicationDue, marks.DueWarned, marks.Overdue, marks.PublicationOverdue, marks.PublicationWarned, now,
                     after.InspectionId, expected = before.Revision,
                 }, tx, cancellationToken: ct));
             if (updated == 0) throw new InspectionRevisionConflictException(after.InspectionId, before.Revision);
@@ -235,6 +238,7 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
                 await AppendOutcomeAsync(connection, tx, outcome, now, ct);
                 await ApplyFollowUpsAsync(connection, tx, rules, outcome, now, ct);
             }
+            await Publication.PublicationWriter.WriteAsync(connection, tx, change, now, ct);
             await notifier.NotifyAsync(connection, tx, change.Notifications, now, ct);
             return true;
         }, ct);

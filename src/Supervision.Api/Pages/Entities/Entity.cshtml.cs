@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Supervision.Api.Publication;
+
+namespace Supervision.Api.Pages.Entities;
+
+/// <summary>/entities/{creditCode}: the entity's published inspection history (GET /api/public/v1/entities/{creditCode}).</summary>
+public sealed class EntityModel(PublicQueries queries) : PageModel
+{
+    public PublicEntity Entity { get; private set; } = null!;
+
+    public async Task<IActionResult> OnGetAsync(string creditCode, CancellationToken ct)
+    {
+        if (creditCode.Length > 18) return NotFound();
+        var entity = await queries.EntityAsync(creditCode, ct);
+        if (entity is null) return NotFound();
+        Entity = entity;
+        return Page();
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Supervision.Api.Publication;
+
+namespace Supervision.Api.Pages.Tasks;
+
+/// <summary>/tasks/{taskId}: a published task's plan, ceremony, draw and how to verify it (GET /api/public/v1/tasks/{id}).</summary>
+public sealed class TaskModel(PublicQueries queries) : PageModel
+{
+    public const int PageSize = 100;
+
+    public PublicTask Task { get; private set; } = null!;
+
+    public PublicPage<PublicDrawnEntity>? Drawn { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string taskId, int? after, CancellationToken ct)
+    {
+        var found = await queries.TaskAsync(taskId, ct);
+        if (found is null) return NotFound();
+        Task = found.Value.Task;
+        if (Task.Draw is not null) Drawn = await queries.DrawnAsync(taskId, Math.Max(0, after ?? 0), PageSize, ct);
+        return Page();
+    }
+}

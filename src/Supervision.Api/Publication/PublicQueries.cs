@@ -1,0 +1,295 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Supervision.Core.Directory;
+using Supervision.Core.Draw;
+using Supervision.Core.Reference;
+using Supervision.Core.Tasks;
+using Supervision.Infrastructure.Publication;
+using Supervision.Infrastructure.Tasks;
+
+namespace Supervision.Api.Publication;
+
+/// <summary>A code with its reference-data name in both languages.</summary>
+public sealed record CodeName(string Code, string Name, string English);
+
+public sealed record PublicItemResult(string ItemCode, string ItemName, string DepartmentCode, IReadOnlyList<CodeName> Results, DateOnly InspectedOn);
+
+/// <summary>One published version of an inspection result, as the public sees it.</summary>
+public sealed record PublicResult(
+    string PublicationId, string InspectionId, int Version, string Kind, string? Reason, string TaskId, string TaskName,
+    string EntityCreditCode, string EntityName, string DivisionCode, string? DivisionName, string IndustryCode, string? IndustryName,
+    string LeadDepartment, IReadOnlyList<string> Departments, DateOnly InspectedOn, DateOnly ApprovedOn, DateOnly PublishedOn,
+    IReadOnlyList<string>? TeamNames, int? SupersededBy, DateOnly? SupersededOn, IReadOnlyList<PublicItemResult> Items);
+
+public sealed record PublicPage<T>(IReadOnlyList<T> Items, string? Next, int Limit);
+
+public sealed record PublicFollowUp(string InspectionId, string ItemCode, string Kind, DateOnly? NotBefore, DateOnly DueOn, string Status);
+
+/// <summary>
+/// The credit class where a documented rule makes it public. Credit classes are confidential to the regulator
+/// (product brief), so the default discloses nothing. EXTENSION POINT for the credit work (wip/credit): register an
+/// <see cref="IPublicCreditDisclosure"/> that returns a class only under a published rule, and the entity page and
+/// API show it; nothing else changes.
+/// </summary>
+public sealed record PublicCreditClass(string Class, string Rule);
+
+public interface IPublicCreditDisclosure
+{
+    Task<PublicCreditClass?> ForAsync(string creditCode, CancellationToken ct);
+}
+
+public sealed class NoPublicCreditDisclosure : IPublicCreditDisclosure
+{
+    public Task<PublicCreditClass?> ForAsync(string creditCode, CancellationToken ct) => Task.FromResult<PublicCreditClass?>(null);
+}
+
+/// <summary>An entity's public page: registration facts (no credit class, no people) and every published version.</summary>
+public sealed record PublicEntity(
+    string CreditCode, string Name, string? EntityType, string? DivisionCode, string? DivisionName, string? IndustryCode, string? IndustryName,
+    string? Status, PublicCreditClass? Credit, IReadOnlyList<PublicResult> Results, IReadOnlyList<PublicFollowUp> FollowUps);
+
+public sealed record PublicTaskSummary(string Id, string Name, string Status, string LeadDepartment, IReadOnlyList<string> Departments, DateTimeOffset? PublishedAt);
+
+public sealed record PublicTaskItem(string Code, string Name);
+
+public sealed record PublicPopulation(string Sha256, long MemberCount, int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt);
+
+public sealed record PublicDrawRecord(string Algorithm, string RevealedSecret, string Seed, string Mode, IReadOnlyList<StratumOutcome> Strata, int DrawnCount, DateTimeOffset CommittedAt);
+
+public sealed record PublicVerification(string PackUrl, string PopulationUrl, string SpecUrl, string DotnetCommand, string PythonCommand);
+
+/// <summary>A task's public record: its plan, the ceremony inputs, the draw and how to check it.</summary>
+public sealed record PublicTask(
+    string Id, string Name, string Status, string LeadDepartment, IReadOnlyList<string> Departments, DateTimeOffset? PublishedAt,
+    IReadOnlyList<PublicTaskItem> Items, PopulationFilter Filter, SamplingRule Sampling, DateOnly? Deadline,
+    string? SecretCommitment, PublicPopulation? Population, IReadOnlyList<EntropyEntry> Entropy, BeaconValue? Beacon,
+    PublicDrawRecord? Draw, PublicVerification? Verification);
+
+public sealed record PublicDrawnEntity(int Rank, string CreditCode, string? Name, string? DivisionCode, string InclusionProbability);
+
+/// <summary>
+/// The queries behind the portal's pages and the open-data API: one place decides what the public sees, so a page and
+/// its JSON twin cannot disagree. Only published records are read; see docs/public-portal.md for the privacy rules.
+/// </summary>
+public sealed class PublicQueries(PublicationStore publications, DrawStore draws, ReferenceData reference, IPublicCreditDisclosure credit)
+{
+    public const int DefaultLimit = 20;
+    public const int MaxLimit = 200;
+
+    public PublicationStore Store => publications;
+
+    public static readonly IReadOnlyDictionary<string, ResultSort> Sorts = new Dictionary<string, ResultSort>(StringComparer.Ordinal)
+    {
+        ["-published"] = ResultSort.PublishedDesc,
+        ["published"] = ResultSort.PublishedAsc,
+        ["name"] = ResultSort.NameAsc,
+        ["-name"] = ResultSort.NameDesc,
+        ["-inspected"] = ResultSort.InspectedDesc,
+        ["inspected"] = ResultSort.InspectedAsc,
+    };
+
+    /// <summary>Reads and checks the search parameters; field errors name the query parameter.</summary>
+    public static (ResultQuery? Query, IReadOnlyList<FieldError> Errors) Parse(
+        string? name, string? creditCode, string? division, string? industry, string? department, string? task,
+        string? from, string? to, string? sort, string? after, int? limit)
+    {
+        var errors = new List<FieldError>();
+        DateOnly? Date(string? text, string field)
+        {
+            if (string.IsNullOrWhiteSpace(text)) return null;
+            if (DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
+            errors.Add(new FieldError(field, "must be a date written yyyy-MM-dd"));
+            return null;
+        }
+
+        void Length(string? value, string field, int max)
+        {
+            if (value is not null && value.Trim().Length > max) errors.Add(new FieldError(field, $"must be at most {max} characters"));
+        }
+
+        Length(name, "name", 100);
+        Length(creditCode, "creditCode", 18);
+        Length(division, "division", 6);
+        Length(industry, "industry", 5);
+        Length(department, "department", 64);
+        Length(task, "task", 64);
+        if (!string.IsNullOrWhiteSpace(division) && !division.Trim().All(char.IsAsciiDigit)) errors.Add(new FieldError("division", "must be digits (a GB/T 2260 code or its prefix)"));
+        var fromDate = Date(from, "from");
+        var toDate = Date(to, "to");
+        if (fromDate is { } f && toDate is { } t && f > t) errors.Add(new FieldError("to", "must not be before 'from'"));
+        var order = ResultSort.PublishedDesc;
+        if (!string.IsNullOrWhiteSpace(sort) && !Sorts.TryGetValue(sort.Trim(), out order))
+            errors.Add(new FieldError("sort", "must be one of " + string.Join(", ", Sorts.Keys)));
+        var take = limit ?? DefaultLimit;
+        if (take is < 1 or > MaxLimit) errors.Add(new FieldError("limit", $"must be between 1 and {MaxLimit}"));
+        (string, long)? position = null;
+        if (!string.IsNullOrEmpty(after))
+        {
+            position = Cursor.Read(after);
+            if (position is null) errors.Add(new FieldError("after", "is not a cursor this API returned (use the 'next' value of the previous page)"));
+            else if (order is ResultSort.InspectedAsc or ResultSort.InspectedDesc
+                     && !DateOnly.TryParseExact(position.Value.Item1, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+                errors.Add(new FieldError("after", "belongs to another sort order"));
+        }
+        if (errors.Count > 0) return (null, errors);
+        return (new ResultQuery
+        {
+            Name = Blank(name), CreditCode = Blank(creditCode), Division = Blank(division), Industry = Blank(industry),
+            Department = Blank(department), Task = Blank(task), From = fromDate, To = toDate, Sort = order, After = position, Limit = take,
+        }, errors);
+    }
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    public async Task<PublicPage<PublicResult>> SearchAsync(ResultQuery query, CancellationToken ct)
+    {
+        var rows = await publications.SearchAsync(query, ct);
+        var results = await ToResultsAsync(rows, ct);
+        var next = rows.Count == query.Limit && rows.Count > 0 ? Cursor.Write(PublicationStore.SortValue(rows[^1], query.Sort), rows[^1].Seq) : null;
+        return new PublicPage<PublicResult>(results, next, query.Limit);
+    }
+
+    public async Task<PublicEntity?> EntityAsync(string creditCode, CancellationToken ct)
+    {
+        var code = creditCode.Trim().ToUpperInvariant();
+        var history = await publications.EntityHistoryAsync(code, ct);
+        await using var connection = await publications.Sql.OpenAsync(ct);
+        var entity = await connection.QuerySingleOrDefaultAsync<(string Name, string EntityType, string DivisionCode, string IndustryCode, string Status)>(
+            new CommandDefinition("SELECT name, entity_type, division_code, industry_code, status FROM market_entities WHERE credit_code = @code",
+                new { code }, cancellationToken: ct));
+        if (entity.Name is null && history.Count == 0) return null;
+        var results = await ToResultsAsync(history, ct);
+        var followUps = (await publications.FollowUpsAsync(code, ct))
+            .Select(f => new PublicFollowUp(f.InspectionId, f.ItemCode, f.Kind, f.NotBefore, f.DueOn, f.Status)).ToList();
+        var name = entity.Name ?? history[0].EntityName;
+        var division = entity.DivisionCode ?? history.FirstOrDefault()?.DivisionCode;
+        var industry = entity.IndustryCode ?? history.FirstOrDefault()?.IndustryCode;
+        return new PublicEntity(code, name, entity.EntityType, division, DivisionName(division), industry, IndustryName(industry), entity.Status,
+            await credit.ForAsync(code, ct), results, followUps);
+    }
+
+    public async Task<IReadOnlyList<PublicResult>> ToResultsAsync(IReadOnlyList<PublishedResultRow> rows, CancellationToken ct)
+    {
+        var items = (await publications.ItemsAsync(rows.Select(r => r.PublicationId).ToList(), ct)).ToLookup(i => i.PublicationId, StringComparer.Ordinal);
+        var namesShown = await TeamNameDepartmentsAsync(ct);
+        return rows.Select(r => new PublicResult(
+            r.PublicationId, r.InspectionId, r.Version, r.Kind, r.Reason, r.TaskId, r.TaskName, r.EntityCreditCode, r.EntityName,
+            r.DivisionCode, DivisionName(r.DivisionCode), r.IndustryCode, IndustryName(r.IndustryCode), r.LeadDepartment,
+            r.Departments.Split(',', StringSplitOptions.RemoveEmptyEntries), r.InspectedOn, r.ApprovedOn, r.PublishedOn,
+            r.TeamNames is { } names && namesShown.Contains(r.LeadDepartment) ? names.Split('、') : null,
+            r.SupersededBy, r.SupersededOn,
+            items[r.PublicationId].Select(i => new PublicItemResult(i.ItemCode, i.ItemName, i.DepartmentCode,
+                i.ResultCodes.Select(CodeOf).ToList(), i.InspectedOn)).ToList())).ToList();
+    }
+
+    /// <summary>Departments that publish team names now: switching the setting off hides names already published.</summary>
+    private async Task<HashSet<string>> TeamNameDepartmentsAsync(CancellationToken ct)
+    {
+        await using var connection = await publications.Sql.OpenAsync(ct);
+        var codes = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT code FROM departments WHERE publish_team_names = @yes", new { yes = true }, cancellationToken: ct));
+        return codes.ToHashSet(StringComparer.Ordinal);
+    }
+
+    public CodeName CodeOf(string code) =>
+        reference.ResultCodes.FirstOrDefault(c => c.Code == code) is { } e ? new CodeName(code, e.Name, e.English) : new CodeName(code, code, code);
+
+    public string? DivisionName(string? code) => code is null ? null : reference.Division(code) is null ? null : reference.DivisionFullName(code);
+
+    public string? IndustryName(string? code) => reference.IndustryDivisionOf(code)?.Name ?? reference.IndustrySectionOf(code)?.Name;
+
+    // ---- tasks -------------------------------------------------------------------------------------------------
+
+    public async Task<PublicPage<PublicTaskSummary>> TasksAsync(string? after, int limit, CancellationToken ct)
+    {
+        var rows = await draws.ListAsync(null, publicOnly: true, null, after, limit, ct);
+        var items = rows.Select(r => new PublicTaskSummary(r.TaskId, r.Name, r.Status, r.LeadDepartment, r.DepartmentList, r.PublishedAt)).ToList();
+        return new PublicPage<PublicTaskSummary>(items, rows.Count == limit && rows.Count > 0 ? rows[^1].TaskId : null, limit);
+    }
+
+    /// <summary>A published task's public record, or null (unknown or never published: the same answer, so drafts stay secret).</summary>
+    public async Task<(PublicTask Task, long Version)?> TaskAsync(string id, CancellationToken ct)
+    {
+        var row = await draws.GetAsync(id, ct);
+        if (row is null || row.PublishedAt is null) return null;
+        var definition = row.Definition;
+        await using var connection = await publications.Sql.OpenAsync(ct);
+        var itemNames = (await connection.QueryAsync<(string Code, string Name)>(new CommandDefinition(
+            "SELECT code, name FROM inspection_items", cancellationToken: ct))).ToDictionary(r => r.Code, r => r.Name, StringComparer.Ordinal);
+        var freeze = row.Freeze;
+        var population = row.PopulationSha256 is null || freeze is null
+            ? null
+            : new PublicPopulation(row.PopulationSha256, row.PopulationCount ?? 0, freeze.DrawYear, freeze.YearlyCap, freeze.Excluded, freeze.FrozenAt);
+        PublicDrawRecord? draw = null;
+        PublicVerification? verification = null;
+        var record = await draws.GetRecordAsync(id, DrawStore.EntityKind, ct);
+        if (record is not null)
+        {
+            var summaryJson = await draws.EntitySummaryAsync(id, ct);
+            var summary = summaryJson is null
+                ? EntityDrawSummary.Of(JsonSerializer.Deserialize<DrawPack>(record.RecordJson, DrawPacks.JsonOptions)!)
+                : JsonSerializer.Deserialize<EntityDrawSummary>(summaryJson, DrawPacks.JsonOptions)!;
+            draw = new PublicDrawRecord(summary.Algorithm, summary.RevealedSecret, summary.Seed, summary.Mode, summary.Strata, summary.DrawnCount, record.CommittedAt);
+            verification = Verification(id);
+        }
+        var task = new PublicTask(row.TaskId, row.Name, row.Status, row.LeadDepartment, row.DepartmentList, row.PublishedAt,
+            definition.Items.Select(c => new PublicTaskItem(c, itemNames.GetValueOrDefault(c, c))).ToList(), definition.Filter, definition.Sampling,
+            definition.Deadline, row.SecretCommitment, population, row.Entropy, row.Beacon, draw, verification);
+        return (task, row.Version);
+    }
+
+    public static PublicVerification Verification(string id) => new(
+        $"/api/public/v1/tasks/{id}/pack",
+        $"/api/public/v1/tasks/{id}/population.csv",
+        "/verify/draw-spec.md",
+        $"dotnet run --project src/Supervision.Cli -- verify-draw {id}-pack.json {id}-population.csv",
+        $"python3 tools/verify_draw.py {id}-pack.json {id}-population.csv");
+
+    public async Task<PublicPage<PublicDrawnEntity>> DrawnAsync(string id, int afterRank, int limit, CancellationToken ct)
+    {
+        await using var connection = await publications.Sql.OpenAsync(ct);
+        var rows = (await connection.QueryAsync<DrawnRecord>(new CommandDefinition(
+            """
+            SELECT d.rank, d.member_id AS CreditCode, e.name, e.division_code AS DivisionCode, d.probability AS InclusionProbability
+            FROM drawn_entities d LEFT JOIN market_entities e ON e.credit_code = d.member_id
+            WHERE d.task_id = @id AND d.rank > @afterRank ORDER BY d.rank LIMIT @limit
+            """, new { id, afterRank, limit }, cancellationToken: ct)))
+            .Select(r => new PublicDrawnEntity((int)r.Rank, r.CreditCode, r.Name, r.DivisionCode, r.InclusionProbability)).ToList();
+        return new PublicPage<PublicDrawnEntity>(rows, rows.Count == limit && rows.Count > 0 ? rows[^1].Rank.ToString(CultureInfo.InvariantCulture) : null, limit);
+    }
+}
+
+internal sealed class DrawnRecord
+{
+    public long Rank { get; set; }
+    public string CreditCode { get; set; } = "";
+    public string? Name { get; set; }
+    public string? DivisionCode { get; set; }
+    public string InclusionProbability { get; set; } = "";
+}
+
+/// <summary>Opaque keyset cursors: base64url of the sort value and the seq of the last row read.</summary>
+public static class Cursor
+{
+    public static string Write(string value, long seq) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(seq.ToString(CultureInfo.InvariantCulture) + "|" + value)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static (string Value, long Seq)? Read(string cursor)
+    {
+        try
+        {
+            var b64 = cursor.Replace('-', '+').Replace('_', '/');
+            b64 += new string('=', (4 - b64.Length % 4) % 4);
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(b64));
+            var bar = text.IndexOf('|', StringComparison.Ordinal);
+            if (bar < 1 || !long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out var seq)) return null;
+            return (text[(bar + 1)..], seq);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}

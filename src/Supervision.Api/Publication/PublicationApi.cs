@@ -1,0 +1,108 @@
+using Supervision.Api.Common;
+using Supervision.Api.Identity;
+using Supervision.Core.Calendar;
+using Supervision.Core.Identity;
+using Supervision.Core.Inspections;
+using Supervision.Grains.Inspections;
+using Supervision.Infrastructure.Publication;
+
+namespace Supervision.Api.Publication;
+
+public sealed record DeadlineEntry(string InspectionId, string TaskId, string EntityCreditCode, string EntityName, DateOnly? ApprovedOn,
+    DateOnly? PublicationDue, DateOnly? PublishedOn, string Status, int? WorkingDaysLeft);
+
+public sealed record DepartmentDeadlines(string Department, int Pending, int DueSoon, int Overdue, int PublishedLate,
+    IReadOnlyList<DeadlineEntry> Upcoming, IReadOnlyList<DeadlineEntry> Missed);
+
+public sealed record DeadlineReport(DateOnly Today, IReadOnlyList<DepartmentDeadlines> Departments);
+
+public sealed record PublicationSettingsRequest(string? PublishMode, bool? PublishTeamNames);
+
+/// <summary>
+/// Staff routes of publication: the deadline report (approved results waiting for publication, due soon, overdue,
+/// and publications that came late) and a department's publication settings. Reads by schedulers and reviewers of
+/// their own department (admins: all); settings by the department's scheduler or an admin.
+/// </summary>
+public static class PublicationApi
+{
+    public static IEndpointRouteBuilder MapPublicationApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/publication").WithTags("Publication");
+        group.MapGet("/deadlines", Deadlines).RequireAuthorization(Policies.Staff)
+            .WithSummary("Publication deadlines per department: results to publish (due soon, overdue) and publications that missed the 20-working-day deadline.");
+        group.MapGet("/departments/{code}", GetSettings).RequireAuthorization(Policies.Staff)
+            .WithSummary("A department's publication settings: publish mode (automatic / publisher) and whether team names are published.");
+        group.MapPut("/departments/{code}", PutSettings).RequireAuthorization(Policies.Scheduling)
+            .WithSummary("Change a department's publication settings (If-Match: the department version).");
+        return app;
+    }
+
+    private static async Task<IResult> Deadlines(string? department, HttpContext http, PublicationStore store, InspectionRules rules, WorkflowClock clock, CancellationToken ct)
+    {
+        var actor = http.User.ToActor();
+        if (!actor.IsAdmin)
+        {
+            if (actor.DepartmentCode is null) return Problems.Forbidden("Your account has no department.");
+            if (department is not null && department != actor.DepartmentCode)
+                return Problems.Forbidden($"You see the publication deadlines of {actor.DepartmentCode} only.");
+            department = actor.DepartmentCode;
+        }
+        var today = clock.Today;
+        var pending = await store.PendingAsync(department, ct);
+        var late = await store.PublishedLateAsync(department, ct);
+        DeadlineEntry Entry(PublicationDeadlineRow r, string status, int? left) =>
+            new(r.InspectionId, r.TaskId, r.EntityCreditCode, r.EntityName, r.ApprovedOn, r.PublicationDue, r.PublishedOn, status, left);
+        int? Left(DateOnly due)
+        {
+            try
+            {
+                return rules.Calendar.WorkingDaysBetween(today, due);
+            }
+            catch (CalendarRangeException)
+            {
+                return null;
+            }
+        }
+
+        var byDepartment = pending.Select(r => r.LeadDepartment).Concat(late.Select(r => r.LeadDepartment)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var report = byDepartment.Select(d =>
+        {
+            var upcoming = pending.Where(r => r.LeadDepartment == d).Select(r =>
+            {
+                if (r.PublicationDue is not { } due) return Entry(r, "unknown", null);
+                var status = r.PublicationOverdue || today > due ? "overdue" : rules.StatusOn(today, due) == DeadlineStatus.DueSoon ? "due-soon" : "not-due";
+                return Entry(r, status, Left(due));
+            }).ToList();
+            var missed = upcoming.Where(e => e.Status == "overdue").Concat(late.Where(r => r.LeadDepartment == d).Select(r => Entry(r, "published-late", null))).ToList();
+            return new DepartmentDeadlines(d, upcoming.Count, upcoming.Count(e => e.Status == "due-soon"), upcoming.Count(e => e.Status == "overdue"),
+                late.Count(r => r.LeadDepartment == d), upcoming.Where(e => e.Status != "overdue").ToList(), missed);
+        }).ToList();
+        return TypedResults.Ok(new DeadlineReport(today, report));
+    }
+
+    private static async Task<IResult> GetSettings(string code, HttpContext http, PublicationStore store, CancellationToken ct)
+    {
+        var settings = await store.SettingsAsync(code, ct);
+        if (settings is null) return Problems.NotFound("department", code);
+        ETags.Set(http.Response, settings.Version);
+        return TypedResults.Ok(settings);
+    }
+
+    private static async Task<IResult> PutSettings(string code, PublicationSettingsRequest? request, HttpContext http, PublicationStore store, CancellationToken ct)
+    {
+        var actor = http.User.ToActor();
+        if (!actor.CanActFor(Roles.Scheduler, code)) return Problems.Forbidden($"Only schedulers of '{code}' (or platform admins) change its publication settings.");
+        if (request is null) return Problems.Validation("body", "is required");
+        var current = await store.SettingsAsync(code, ct);
+        if (current is null) return Problems.NotFound("department", code);
+        if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
+        var mode = request.PublishMode ?? current.PublishMode;
+        if (mode is not ("automatic" or "publisher")) return Problems.Validation("publishMode", "must be 'automatic' or 'publisher'");
+        var updated = await store.UpdateSettingsAsync(code, mode, request.PublishTeamNames ?? current.PublishTeamNames, expected, actor, ct);
+        if (updated is null) return Problems.NotFound("department", code);
+        if (updated == false) return Problems.PreconditionFailed(current.Version);
+        var after = (await store.SettingsAsync(code, ct))!;
+        ETags.Set(http.Response, after.Version);
+        return TypedResults.Ok(after);
+    }
+}

@@ -1,0 +1,458 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+using Supervision.Core.Identity;
+using Supervision.Infrastructure.Audit;
+using Supervision.Infrastructure.Storage;
+
+namespace Supervision.Infrastructure.Publication;
+
+/// <summary>One published version of one inspection's result.</summary>
+public sealed record PublishedResultRow
+{
+    public long Seq { get; init; }
+    public required string PublicationId { get; init; }
+    public required string InspectionId { get; init; }
+    public int Version { get; init; }
+    public required string Kind { get; init; }
+    public string? Reason { get; init; }
+    public required string TaskId { get; init; }
+    public required string TaskName { get; init; }
+    public required string EntityCreditCode { get; init; }
+    public required string EntityName { get; init; }
+    public required string DivisionCode { get; init; }
+    public required string IndustryCode { get; init; }
+    public required string LeadDepartment { get; init; }
+    public required string Departments { get; init; }
+    public DateOnly InspectedOn { get; init; }
+    public DateOnly ApprovedOn { get; init; }
+    public DateOnly PublishedOn { get; init; }
+    public DateTimeOffset PublishedAt { get; init; }
+    public string? TeamNames { get; init; }
+    public int? SupersededBy { get; init; }
+    public DateOnly? SupersededOn { get; init; }
+}
+
+public sealed record PublishedItemRow
+{
+    public required string PublicationId { get; init; }
+    public required string ItemCode { get; init; }
+    public required string ItemName { get; init; }
+    public required string DepartmentCode { get; init; }
+    public string[] ResultCodes { get; init; } = [];
+    public DateOnly InspectedOn { get; init; }
+}
+
+public sealed record PublicFollowUpRow
+{
+    public required string InspectionId { get; init; }
+    public required string ItemCode { get; init; }
+    public required string Kind { get; init; }
+    public DateOnly? NotBefore { get; init; }
+    public DateOnly DueOn { get; init; }
+    public required string Status { get; init; }
+}
+
+/// <summary>The sort orders of a search: the column and whether it descends; ties break on publication order.</summary>
+public enum ResultSort
+{
+    PublishedDesc,
+    PublishedAsc,
+    NameAsc,
+    NameDesc,
+    InspectedDesc,
+    InspectedAsc,
+}
+
+/// <summary>A search of current published results; every filter optional, combined with AND.</summary>
+public sealed record ResultQuery
+{
+    public string? Name { get; init; }
+    public string? CreditCode { get; init; }
+    public string? Division { get; init; }
+    public string? Industry { get; init; }
+    public string? Department { get; init; }
+    public string? Task { get; init; }
+    public DateOnly? From { get; init; }
+    public DateOnly? To { get; init; }
+    public ResultSort Sort { get; init; } = ResultSort.PublishedDesc;
+
+    /// <summary>The keyset position: the sort value and the seq of the last row of the previous page.</summary>
+    public (string Value, long Seq)? After { get; init; }
+
+    public int Limit { get; init; } = 20;
+}
+
+/// <summary>One department's publication settings (publish mode, team names).</summary>
+public sealed record PublicationSettings(string DepartmentCode, string PublishMode, bool PublishTeamNames, long Version);
+
+/// <summary>An approved inspection waiting for publication, or a publication that came after its deadline.</summary>
+public sealed record PublicationDeadlineRow
+{
+    public required string InspectionId { get; init; }
+    public required string TaskId { get; init; }
+    public required string EntityCreditCode { get; init; }
+    public string EntityName { get; init; } = "";
+    public required string LeadDepartment { get; init; }
+    public DateOnly? ApprovedOn { get; init; }
+    public DateOnly? PublicationDue { get; init; }
+    public DateOnly? PublishedOn { get; init; }
+    public bool PublicationOverdue { get; init; }
+}
+
+/// <summary>What a bulk download holds: its partition, the rows it covers and the checksum of its bytes.</summary>
+public sealed record ExportInfo(int Year, string Department, string Format, long LastSeq, long RowCount, long ByteCount, string Sha256, DateTimeOffset GeneratedAt);
+
+/// <summary>
+/// Reads of the public read model (published_results, published_result_items) for the portal pages and the open-data
+/// API, the staff's deadline report and the departments' publication settings.
+/// </summary>
+public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvider clock)
+{
+    public const string Columns =
+        """
+        seq, publication_id AS PublicationId, inspection_id AS InspectionId, version, kind, reason, task_id AS TaskId, task_name AS TaskName,
+        entity_credit_code AS EntityCreditCode, entity_name AS EntityName, division_code AS DivisionCode, industry_code AS IndustryCode,
+        lead_department AS LeadDepartment, departments, inspected_on AS InspectedOn, approved_on AS ApprovedOn, published_on AS PublishedOn,
+        published_at AS PublishedAt, team_names AS TeamNames, superseded_by AS SupersededBy, superseded_on AS SupersededOn
+        """;
+
+    public SqlStore Sql => store;
+
+    /// <summary>The SQL of a search, exposed so tests can EXPLAIN exactly what the API runs.</summary>
+    public (string Sql, DynamicParameters Parameters) SearchCommand(ResultQuery q)
+    {
+        var where = new List<string> { "superseded_by IS NULL" };
+        var p = new DynamicParameters();
+        if (!string.IsNullOrWhiteSpace(q.CreditCode))
+        {
+            where.Add("entity_credit_code = @creditCode");
+            p.Add("creditCode", q.CreditCode.Trim().ToUpperInvariant());
+        }
+        if (!string.IsNullOrWhiteSpace(q.Name))
+        {
+            var name = q.Name.Trim();
+            var grams = PublicationWriter.Bigrams(name);
+            if (store.IsPostgres && grams.Length > 0)
+            {
+                where.Add("supervision_bigrams(entity_name) @> @grams");
+                p.Add("grams", grams);
+            }
+            where.Add("entity_name LIKE @namePattern" + LikePatterns.Escape);
+            p.Add("namePattern", LikePatterns.Contains(name));
+        }
+        if (!string.IsNullOrWhiteSpace(q.Division))
+        {
+            where.Add("division_code LIKE @division" + LikePatterns.Escape);
+            p.Add("division", LikePatterns.Prefix(q.Division));
+        }
+        if (!string.IsNullOrWhiteSpace(q.Industry))
+        {
+            where.Add("industry_code LIKE @industry" + LikePatterns.Escape);
+            p.Add("industry", LikePatterns.Prefix(q.Industry));
+        }
+        if (!string.IsNullOrWhiteSpace(q.Department))
+        {
+            where.Add("departments LIKE @department" + LikePatterns.Escape);
+            p.Add("department", "%," + LikePatterns.Literal(q.Department.Trim()) + ",%");
+        }
+        if (!string.IsNullOrWhiteSpace(q.Task))
+        {
+            where.Add("task_id = @task");
+            p.Add("task", q.Task.Trim());
+        }
+        if (q.From is { } from)
+        {
+            where.Add("inspected_on >= @from");
+            p.Add("from", from);
+        }
+        if (q.To is { } to)
+        {
+            where.Add("inspected_on <= @to");
+            p.Add("to", to);
+        }
+
+        var (column, descending) = SortColumn(q.Sort);
+        var dir = descending ? "DESC" : "ASC";
+        if (q.After is { } after)
+        {
+            var op = descending ? "<" : ">";
+            if (column == "seq")
+            {
+                where.Add($"seq {op} @afterSeq");
+            }
+            else
+            {
+                where.Add($"({column}, seq) {op} (@afterValue, @afterSeq)");
+                p.Add("afterValue", column == "inspected_on" ? DateOnly.ParseExact(after.Value, "yyyy-MM-dd", CultureInfo.InvariantCulture) : after.Value);
+            }
+            p.Add("afterSeq", after.Seq);
+        }
+        p.Add("limit", q.Limit);
+        var order = column == "seq" ? $"seq {dir}" : $"{column} {dir}, seq {dir}";
+        return ($"SELECT {Columns} FROM published_results WHERE {string.Join(" AND ", where)} ORDER BY {order} LIMIT @limit", p);
+    }
+
+    public static (string Column, bool Descending) SortColumn(ResultSort sort) => sort switch
+    {
+        ResultSort.PublishedAsc => ("seq", false),
+        ResultSort.NameAsc => ("entity_name", false),
+        ResultSort.NameDesc => ("entity_name", true),
+        ResultSort.InspectedAsc => ("inspected_on", false),
+        ResultSort.InspectedDesc => ("inspected_on", true),
+        _ => ("seq", true),
+    };
+
+    /// <summary>The keyset value of a row under a sort order (what the next page continues after).</summary>
+    public static string SortValue(PublishedResultRow row, ResultSort sort) => SortColumn(sort).Column switch
+    {
+        "entity_name" => row.EntityName,
+        "inspected_on" => row.InspectedOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        _ => "",
+    };
+
+    public async Task<IReadOnlyList<PublishedResultRow>> SearchAsync(ResultQuery query, CancellationToken ct)
+    {
+        var (sql, parameters) = SearchCommand(query);
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<PublishedResultRow>(new CommandDefinition(sql, parameters, cancellationToken: ct))).AsList();
+    }
+
+    public async Task<IReadOnlyList<PublishedItemRow>> ItemsAsync(IReadOnlyCollection<string> publicationIds, CancellationToken ct)
+    {
+        if (publicationIds.Count == 0) return [];
+        await using var connection = await store.OpenAsync(ct);
+        var rows = new List<PublishedItemRow>();
+        foreach (var chunk in publicationIds.Chunk(200))
+        {
+            rows.AddRange(await connection.QueryAsync<PublishedItemRow>(new CommandDefinition(
+                $"""
+                SELECT publication_id AS PublicationId, item_code AS ItemCode, item_name AS ItemName, department_code AS DepartmentCode,
+                       result_codes AS ResultCodes, inspected_on AS InspectedOn
+                FROM published_result_items WHERE publication_id {In("@ids")} ORDER BY publication_id, item_code
+                """, new { ids = chunk.ToList() }, cancellationToken: ct)));
+        }
+        return rows;
+    }
+
+    /// <summary>Every published version of the entity's inspections, superseded ones included, newest first.</summary>
+    public async Task<IReadOnlyList<PublishedResultRow>> EntityHistoryAsync(string creditCode, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<PublishedResultRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM published_results WHERE entity_credit_code = @creditCode ORDER BY seq DESC",
+            new { creditCode }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Follow-ups (correction orders, re-inspections) of the entity's published inspections.</summary>
+    public async Task<IReadOnlyList<PublicFollowUpRow>> FollowUpsAsync(string creditCode, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<PublicFollowUpRow>(new CommandDefinition(
+            """
+            SELECT f.inspection_id AS InspectionId, f.item_code AS ItemCode, f.kind, f.not_before AS NotBefore, f.due_on AS DueOn, f.status
+            FROM follow_ups f
+            WHERE f.entity_credit_code = @creditCode
+              AND EXISTS (SELECT 1 FROM published_results p WHERE p.inspection_id = f.inspection_id AND p.version >= f.source_version)
+            ORDER BY f.due_on, f.action_key
+            """, new { creditCode }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>The newest publication (seq, time) overall, or of one entity: the validators of cached public responses.</summary>
+    public async Task<(long Seq, DateTimeOffset? At)> LatestAsync(string? creditCode, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<(long? Seq, DateTimeOffset? At)>(new CommandDefinition(
+            creditCode is null
+                ? "SELECT seq, published_at FROM published_results ORDER BY seq DESC LIMIT 1"
+                : "SELECT seq, published_at FROM published_results WHERE entity_credit_code = @creditCode ORDER BY seq DESC LIMIT 1",
+            new { creditCode }, cancellationToken: ct));
+        return (row.Seq ?? 0, row.At);
+    }
+
+    // ---- staff: deadlines and settings ----------------------------------------------------------------------
+
+    /// <summary>Approved inspections not yet published, by department and due date.</summary>
+    public async Task<IReadOnlyList<PublicationDeadlineRow>> PendingAsync(string? department, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<PublicationDeadlineRow>(new CommandDefinition(
+            """
+            SELECT inspection_id AS InspectionId, task_id AS TaskId, entity_credit_code AS EntityCreditCode, entity_name AS EntityName,
+                   lead_department AS LeadDepartment, approved_on AS ApprovedOn, publication_due AS PublicationDue, publication_overdue AS PublicationOverdue
+            FROM inspections WHERE state = 'Approved' AND (@department IS NULL OR lead_department = @department)
+            ORDER BY lead_department, publication_due, inspection_id
+            """, new { department }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Publications that came after their deadline (first publications only; amendments have their own review).</summary>
+    public async Task<IReadOnlyList<PublicationDeadlineRow>> PublishedLateAsync(string? department, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<PublicationDeadlineRow>(new CommandDefinition(
+            """
+            SELECT inspection_id AS InspectionId, task_id AS TaskId, entity_credit_code AS EntityCreditCode, entity_name AS EntityName,
+                   lead_department AS LeadDepartment, approved_on AS ApprovedOn, publication_due AS PublicationDue, published_on AS PublishedOn
+            FROM published_results
+            WHERE kind = 'initial' AND publication_due IS NOT NULL AND published_on > publication_due
+              AND (@department IS NULL OR lead_department = @department)
+            ORDER BY lead_department, published_on, inspection_id
+            """, new { department }, cancellationToken: ct))).AsList();
+    }
+
+    public async Task<PublicationSettings?> SettingsAsync(string department, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<(string Code, string PublishMode, bool PublishTeamNames, long Version)>(new CommandDefinition(
+            "SELECT code, publish_mode, publish_team_names, version FROM departments WHERE code = @department", new { department }, cancellationToken: ct));
+        return row.Code is null ? null : new PublicationSettings(row.Code, row.PublishMode, row.PublishTeamNames, row.Version);
+    }
+
+    /// <summary>Changes a department's publication settings (version-checked, audited). Null when the department does not exist;
+    /// false when the version moved on.</summary>
+    public Task<bool?> UpdateSettingsAsync(string department, string publishMode, bool publishTeamNames, long expectedVersion, Actor actor, CancellationToken ct) =>
+        store.InTransactionAsync<bool?>(async (connection, tx) =>
+        {
+            var before = await connection.QuerySingleOrDefaultAsync<(string Code, string PublishMode, bool PublishTeamNames, long Version)>(new CommandDefinition(
+                "SELECT code, publish_mode, publish_team_names, version FROM departments WHERE code = @department", new { department }, tx, cancellationToken: ct));
+            if (before.Code is null) return null;
+            if (before.Version != expectedVersion) return false;
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE departments SET publish_mode = @publishMode, publish_team_names = @publishTeamNames, version = version + 1, updated_at = @now
+                WHERE code = @department AND version = @expectedVersion
+                """, new { publishMode, publishTeamNames, now = clock.GetUtcNow(), department, expectedVersion }, tx, cancellationToken: ct));
+            await audit.AppendAsync(connection, tx, actor, "department.publication", "department", department, department,
+                new { before.PublishMode, before.PublishTeamNames, before.Version },
+                new { publishMode, publishTeamNames, version = expectedVersion + 1 });
+            return true;
+        }, ct);
+
+    // ---- bulk downloads ----------------------------------------------------------------------------------------
+
+    /// <summary>The years that have publications, newest first, and the departments leading them.</summary>
+    public async Task<IReadOnlyList<(int Year, string Department)>> PartitionsAsync(CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var year = store.IsPostgres ? "CAST(EXTRACT(YEAR FROM published_on) AS integer)" : "CAST(substr(published_on, 1, 4) AS integer)";
+        return (await connection.QueryAsync<PartitionRecord>(new CommandDefinition(
+            $"SELECT DISTINCT {year} AS y, lead_department AS Department FROM published_results ORDER BY y DESC, Department", cancellationToken: ct)))
+            .Select(r => ((int)r.Y, r.Department)).ToList();
+    }
+
+    /// <summary>The last seq and the row count of a partition now; a download covers exactly these rows.</summary>
+    public async Task<(long LastSeq, long Rows)> PartitionStateAsync(int year, string department, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var row = await connection.QuerySingleAsync<(long? LastSeq, long Rows)>(new CommandDefinition(
+            $"SELECT max(seq), count(*) FROM published_results WHERE {PartitionFilter(department)}",
+            PartitionArgs(year, department, long.MaxValue), cancellationToken: ct));
+        return (row.LastSeq ?? 0, row.Rows);
+    }
+
+    public async Task<ExportInfo?> ExportInfoAsync(int year, string department, string format, long lastSeq, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<ExportRecord>(new CommandDefinition(
+            """
+            SELECT year, department, format, last_seq AS LastSeq, row_count AS RowCount, byte_count AS ByteCount, sha256, generated_at AS GeneratedAt
+            FROM published_exports WHERE year = @year AND department = @department AND format = @format AND last_seq = @lastSeq
+            """, new { year, department, format, lastSeq }, cancellationToken: ct));
+        return row is null ? null : new ExportInfo((int)row.Year, row.Department, row.Format, row.LastSeq, row.RowCount, row.ByteCount, row.Sha256, row.GeneratedAt);
+    }
+
+    /// <summary>Dapper maps settable properties with conversions (SQLite answers every integer as Int64).</summary>
+    private sealed class ExportRecord
+    {
+        public long Year { get; set; }
+        public string Department { get; set; } = "";
+        public string Format { get; set; } = "";
+        public long LastSeq { get; set; }
+        public long RowCount { get; set; }
+        public long ByteCount { get; set; }
+        public string Sha256 { get; set; } = "";
+        public DateTimeOffset GeneratedAt { get; set; }
+    }
+
+    private sealed class PartitionRecord
+    {
+        public long Y { get; set; }
+        public string Department { get; set; } = "";
+    }
+
+    public async Task SaveExportInfoAsync(ExportInfo info, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO published_exports (year, department, format, last_seq, row_count, byte_count, sha256, generated_at)
+            VALUES (@Year, @Department, @Format, @LastSeq, @RowCount, @ByteCount, @Sha256, @GeneratedAt)
+            ON CONFLICT (year, department, format, last_seq) DO NOTHING
+            """, info, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Streams the rows of one partition up to <paramref name="lastSeq"/>, one published item per row, in publication
+    /// order, straight from a data reader: nothing is collected in memory.
+    /// </summary>
+    public async IAsyncEnumerable<ExportRow> StreamExportAsync(int year, string department, long lastSeq,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+            $"""
+            SELECT r.publication_id, r.inspection_id, r.version, r.kind, r.reason, r.task_id, r.task_name, r.entity_credit_code, r.entity_name,
+                   r.division_code, r.industry_code, r.lead_department, r.approved_on, r.published_on,
+                   i.item_code, i.item_name, i.department_code, i.result_codes, i.inspected_on
+            FROM published_results r JOIN published_result_items i ON i.publication_id = r.publication_id
+            WHERE {PartitionFilter(department, "r.")} AND r.seq <= @lastSeq
+            ORDER BY r.seq, i.item_code
+            """, PartitionArgs(year, department, lastSeq), cancellationToken: ct, flags: CommandFlags.None));
+        while (await reader.ReadAsync(ct))
+        {
+            yield return new ExportRow(
+                reader.GetString(0), reader.GetString(1), Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8),
+                reader.GetString(9), reader.GetString(10), reader.GetString(11), DateText(reader.GetValue(12)), DateText(reader.GetValue(13)),
+                reader.GetString(14), reader.GetString(15), reader.GetString(16), reader.GetString(17), DateText(reader.GetValue(18)));
+        }
+    }
+
+    private static string DateText(object value) => value switch
+    {
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTime dt => dt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
+
+    private static string PartitionFilter(string department, string prefix = "") =>
+        $"{prefix}published_on >= @yearStart AND {prefix}published_on < @nextYear" + (department.Length == 0 ? "" : $" AND {prefix}lead_department = @department");
+
+    private static object PartitionArgs(int year, string department, long lastSeq) => new
+    {
+        yearStart = new DateOnly(year, 1, 1), nextYear = new DateOnly(year + 1, 1, 1), department, lastSeq,
+    };
+
+    private string In(string parameter) => store.IsPostgres ? $"= ANY({parameter})" : $"IN {parameter}";
+}
+
+/// <summary>One line of a bulk download: one item of one published version (docs/public-portal.md, data dictionary).</summary>
+public sealed record ExportRow(
+    string PublicationId, string InspectionId, int Version, string Kind, string? Reason, string TaskId, string TaskName,
+    string EntityCreditCode, string EntityName, string DivisionCode, string IndustryCode, string LeadDepartment,
+    string ApprovedOn, string PublishedOn, string ItemCode, string ItemName, string ItemDepartment, string ResultCodes, string InspectedOn);
+
+/// <summary>LIKE patterns from what a visitor typed; the visitor's own wildcards are matched literally.</summary>
+public static class LikePatterns
+{
+    public const string Escape = " ESCAPE '\\'";
+
+    public static string Contains(string text) => "%" + Literal(text.Trim()) + "%";
+
+    public static string Prefix(string text) => Literal(text.Trim()) + "%";
+
+    public static string Literal(string text) => text
+        .Replace("\\", "\\\\", StringComparison.Ordinal)
+        .Replace("%", "\\%", StringComparison.Ordinal)
+        .Replace("_", "\\_", StringComparison.Ordinal);
+}

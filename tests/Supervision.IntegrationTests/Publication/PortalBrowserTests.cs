@@ -1,0 +1,101 @@
+using Microsoft.Playwright;
+using Supervision.Core.Draw;
+using Supervision.IntegrationTests.Infrastructure;
+
+namespace Supervision.IntegrationTests.Publication;
+
+/// <summary>The public portal in headless Chromium: search, an entity, a task, the pack download; phone, English, keyboard.</summary>
+public sealed class PortalBrowserTests(BrowserFixture browser, PortalScenario scenario) : IClassFixture<BrowserFixture>, IClassFixture<PortalScenario>
+{
+    [BrowserFact]
+    public async Task A_visitor_searches_by_part_of_a_name_opens_the_entity_and_sees_each_published_version()
+    {
+        await using var context = await browser.NewContextAsync(scenario.Platform.Host.BaseAddress);
+        var page = await context.NewPageAsync();
+        var code = PortalScenario.Entity(scenario.Amended);
+        await page.GotoAsync("/entities/" + code);
+        var name = await page.InnerTextAsync("h1");
+
+        await page.GotoAsync("/");
+        await page.FillAsync("#name", name.Substring(name.Length / 2 - 1, 2));
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("[data-testid=result-row]");
+        Assert.Contains(name, await page.InnerTextAsync("[data-testid=results]"));
+        await Screenshots.SaveAsync(page, "portal-search");
+
+        await page.ClickAsync($"a[href='/entities/{code}']");
+        await page.WaitForURLAsync("**/entities/" + code);
+        Assert.Equal(2, await page.Locator("[data-testid=published-result]").CountAsync());
+        Assert.Equal(1, await page.Locator("[data-testid=superseded]").CountAsync());
+        Assert.Contains(PortalScenario.AmendmentReason, await page.InnerTextAsync("[data-testid=amendment-reason]"));
+        Assert.Contains("未发现问题", await page.InnerTextAsync("[data-testid=published-result][data-version='2']"));
+        await Screenshots.SaveAsync(page, "portal-entity");
+
+        // English on request, with the same records.
+        await page.GotoAsync($"/entities/{code}?lang=en");
+        Assert.Equal("en", await page.GetAttributeAsync("html", "lang"));
+        Assert.Contains("no problem found", await page.InnerTextAsync("[data-testid=published-result][data-version='2']"));
+    }
+
+    [BrowserFact]
+    public async Task A_visitor_opens_the_task_downloads_the_pack_and_it_verifies()
+    {
+        await using var context = await browser.NewContextAsync(scenario.Platform.Host.BaseAddress);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/tasks");
+        await page.ClickAsync($"a[href='/tasks/{scenario.TaskId}']");
+        await page.WaitForURLAsync("**/tasks/" + scenario.TaskId);
+        Assert.Matches("^[0-9a-f]{64}$", (await page.InnerTextAsync("[data-testid=commitment]")).Trim());
+        Assert.Matches("^[0-9a-f]{64}$", (await page.InnerTextAsync("[data-testid=population-hash]")).Trim());
+        Assert.Contains("Deputy Wang", await page.InnerTextAsync("[data-testid=ceremony]"));
+        Assert.Equal(5, await page.Locator("[data-testid=drawn-entity]").CountAsync());
+        Assert.Contains("dotnet run --project src/Supervision.Cli -- verify-draw", await page.InnerTextAsync("[data-testid=verify-command-dotnet]"));
+        Assert.Contains("python3 tools/verify_draw.py", await page.InnerTextAsync("[data-testid=verify-command-python]"));
+        await Screenshots.SaveAsync(page, "portal-task");
+
+        var folder = System.IO.Directory.CreateTempSubdirectory("portal-pack");
+        try
+        {
+            var pack = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=pack-download]"));
+            var packFile = Path.Combine(folder.FullName, pack.SuggestedFilename);
+            await pack.SaveAsAsync(packFile);
+            var population = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=population-download]"));
+            var populationFile = Path.Combine(folder.FullName, population.SuggestedFilename);
+            await population.SaveAsAsync(populationFile);
+            Assert.Equal($"{scenario.TaskId}-pack.json", pack.SuggestedFilename);
+            var report = DrawVerifier.Verify(await File.ReadAllTextAsync(packFile), await File.ReadAllBytesAsync(populationFile), null);
+            Assert.True(report.Passed, report.ToString());
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [BrowserFact]
+    public async Task The_portal_fits_a_phone_and_works_from_the_keyboard_with_labelled_fields()
+    {
+        await using var context = await browser.NewContextAsync(scenario.Platform.Host.BaseAddress, phone: true);
+        var page = await context.NewPageAsync();
+        foreach (var (url, shot) in new[] { ("/", "portal-search-phone"), ("/entities/" + PortalScenario.Entity(scenario.Amended), "portal-entity-phone"), ("/tasks/" + scenario.TaskId, "portal-task-phone") })
+        {
+            await page.GotoAsync(url);
+            var overflow = await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
+            Assert.False(overflow, $"{url} scrolls sideways on a phone");
+            var unlabelled = await page.EvaluateAsync<string[]>(
+                "() => [...document.querySelectorAll('input:not([type=hidden]), select')].filter(e => !(e.id && document.querySelector(`label[for='${e.id}']`))).map(e => e.name)");
+            Assert.Empty(unlabelled);
+            await Screenshots.SaveAsync(page, shot);
+        }
+
+        // Keyboard: the first Tab reaches the skip link; typing a name and Enter searches.
+        await page.GotoAsync("/");
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("skip", await page.EvaluateAsync<string>("() => document.activeElement.className"));
+        await page.FocusAsync("#creditCode");
+        await page.Keyboard.TypeAsync(PortalScenario.Entity(scenario.Clean));
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForSelectorAsync("[data-testid=result-row]");
+        Assert.Equal(1, await page.Locator("[data-testid=result-row]").CountAsync());
+    }
+}
