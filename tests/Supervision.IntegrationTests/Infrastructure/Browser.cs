@@ -93,12 +93,6 @@ public static class Screenshots
 
     private static string Resolve()
     {
-        var configured = Environment.GetEnvironmentVariable("SUPERVISION_SCREENSHOTS");
-        if (!string.IsNullOrEmpty(configured))
-        {
-            return System.IO.Directory.CreateDirectory(Path.GetFullPath(configured)).FullName;
-        }
-
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Supervision.sln")))
         {
@@ -106,6 +100,14 @@ public static class Screenshots
         }
 
         var root = dir?.FullName ?? Path.GetTempPath();
+
+        // A relative SUPERVISION_SCREENSHOTS (docs/screenshots) means the repository's folder, not one under the test's bin.
+        var configured = Environment.GetEnvironmentVariable("SUPERVISION_SCREENSHOTS");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return System.IO.Directory.CreateDirectory(Path.GetFullPath(configured, root)).FullName;
+        }
+
         return System.IO.Directory.CreateDirectory(Path.Combine(root, "artifacts", "screenshots")).FullName;
     }
 }

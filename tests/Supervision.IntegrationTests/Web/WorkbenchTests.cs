@@ -232,6 +232,7 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         var page = await SignInAsync(context, team[0]);
         await OpenFormAsync(page, inspectionId);
 
+        await Assertions.Expect(page.Locator("[data-testid=retry]")).ToBeHiddenAsync();
         await context.SetOfflineAsync(true);
         await FillItemAsync(page, "I1", "A", "断网时输入的整改要求", "仓库");
         await page.ClickAsync("[data-testid=save-draft]");
@@ -383,5 +384,35 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
 
         using var inspector = await platform.As("insp-C0000");
         Assert.Equal(HttpStatusCode.Forbidden, (await inspector.PostAsJsonAsync("/api/tasks/preview", new { leadDepartment = "D1" })).StatusCode);
+    }
+
+    [BrowserFact]
+    public async Task A_reviewer_returns_a_result_with_a_reason_and_the_team_sees_it()
+    {
+        await using var platform = await StartAsync();
+        var (_, inspectionId, team) = await DispatchedAsync(platform);
+        using var lead = await platform.As(team[0]);
+        using var mate = await platform.As(team[1]);
+        var url = $"/api/inspections/{inspectionId}";
+        var etag = (await lead.GetAsync(url)).Headers.ETag!.Tag;
+        await ReadAsync(await lead.SendAsync(Put(url + "/draft", platform.Results([("I1", ["1"])]), etag)), HttpStatusCode.OK);
+        await ReadAsync(await lead.PostAsync(url + "/sign", null), HttpStatusCode.OK);
+        await ReadAsync(await mate.PostAsync(url + "/sign", null), HttpStatusCode.OK);
+        await ReadAsync(await lead.SendAsync(Submit(url, "web-return-test")), HttpStatusCode.OK);
+
+        await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var reviewer = await SignInAsync(desk, "rev-d1");
+        await reviewer.GotoAsync($"/app/inspections/{inspectionId}");
+        await reviewer.ClickAsync("[data-testid=return]");
+        await Assertions.Expect(reviewer.Locator("#review-message")).ToContainTextAsync("reason");
+        await reviewer.FillAsync("#return-reason", "缺少现场照片，请补充。");
+        await reviewer.ClickAsync("[data-testid=return]");
+        await Assertions.Expect(reviewer.Locator("[data-testid=inspection-state]")).ToHaveTextAsync("已退回");
+
+        await using var phone = await browser.NewContextAsync(platform.Host.BaseAddress, phone: true);
+        var page = await SignInAsync(phone, team[0]);
+        await OpenFormAsync(page, inspectionId);
+        await Assertions.Expect(page.Locator("[data-testid=last-return]")).ToContainTextAsync("缺少现场照片");
+        Assert.False(await page.IsDisabledAsync("[data-testid=save-draft]"));
     }
 }
