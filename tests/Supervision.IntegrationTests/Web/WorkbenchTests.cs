@@ -378,6 +378,16 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
             Assert.Equal(open, preview.GetProperty("population").GetInt64());
         }
 
+        // A joint task (D1 leads, D2 joins, one item each) previews under the same rules.
+        var joint = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks/preview", new
+        {
+            leadDepartment = "D1",
+            participatingDepartments = new[] { "D2" },
+            items = new[] { "I1", "I2" },
+            sampling = new { mode = "pareto", total = 10 },
+        }), HttpStatusCode.OK);
+        Assert.Equal(10m, joint.GetProperty("expectedSample").GetDecimal(), 1);
+
         var bad = await ProblemAsync(await scheduler.PostAsJsonAsync("/api/tasks/preview", new { leadDepartment = "D1", items = new[] { "I1" }, sampling = new { mode = "lottery" } }),
             HttpStatusCode.BadRequest);
         Assert.True(bad.GetProperty("errors").TryGetProperty("sampling.mode", out _));

@@ -20,6 +20,12 @@
     return S.describeProblem(result);
   }
 
+  const stateNames = {
+    Assigned: ["已派发", "Assigned"], Draft: ["草稿", "Draft"], Signed: ["已签名", "Signed"], Submitted: ["已提交", "Submitted"],
+    UnderReview: ["审核中", "Under review"], Returned: ["已退回", "Returned"], Approved: ["已审核", "Approved"], Published: ["已公示", "Published"],
+  };
+  const stateName = (s) => (stateNames[s] ? t(stateNames[s][0], stateNames[s][1]) : s);
+
   const splitList = (value) => (value || "").split(/[,，\s]+/).map((s) => s.trim()).filter(Boolean);
 
   // ---- New task: preview and create ------------------------------------------------------------------------------
@@ -297,7 +303,7 @@
       view = result.body.inspection || result.body;
       revision = view.revision;
       localStorage.setItem(viewKey, JSON.stringify(view));
-      $("[data-testid=inspection-state]") && ($("[data-testid=inspection-state]").textContent = view.state);
+      $("[data-testid=inspection-state]") && ($("[data-testid=inspection-state]").textContent = stateName(view.state));
       $("[data-testid=revision]") && ($("[data-testid=revision]").textContent = view.revision);
     }
 
