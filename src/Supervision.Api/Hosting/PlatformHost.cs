@@ -104,6 +104,7 @@ public static class PlatformHost
         builder.Services.AddPublicPortal();
         builder.Services.AddHostedService<BootstrapAdmin>();
         builder.Services.AddHostedService<DemoData>();
+        builder.Services.AddHostedService<DemoAccounts>();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -126,6 +127,7 @@ public static class PlatformHost
         app.MapImportApi();
         app.MapReferenceApi();
         app.MapTaskApi();
+        app.MapTaskPreviewApi();
         app.MapInspectionApi();
         app.MapFollowUpApi();
         app.MapCreditApi();

@@ -13,6 +13,14 @@ public static class AppNavigation
     public static readonly IReadOnlyList<AppLink> Links =
     [
         new("/app", "工作台", "Home", Everyone),
+        new("/app/my", "我的检查", "My inspections", [Roles.Inspector]),
+        new("/app/tasks", "抽查任务", "Tasks", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
+        new("/app/review", "审核", "Review", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
+        new("/app/entities", "市场主体库", "Entities", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
+        new("/app/inspectors", "执法人员库", "Inspectors", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
+        new("/app/items", "检查事项", "Items", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
+        new("/app/departments", "部门", "Departments", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
+        new("/app/imports", "批量导入", "Import", [Roles.Admin, Roles.Scheduler]),
     ];
 
     public static IEnumerable<AppLink> For(Actor actor) => Links.Where(l => l.Roles.Any(actor.Has));

@@ -322,7 +322,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         }, ct);
 
     /// <summary>The filter of the freeze (docs/draw-service.md), with values as parameters (SQLite) or quoted literals (COPY takes no parameters).</summary>
-    private static string PopulationWhere(TaskDefinition definition, Func<string, string> value)
+    internal static string PopulationWhere(TaskDefinition definition, Func<string, string> value)
     {
         var filter = definition.Filter;
         var where = new StringBuilder("e.status = 'open'");

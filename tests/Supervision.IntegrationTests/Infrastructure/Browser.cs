@@ -83,21 +83,16 @@ public static class Screenshots
 {
     public static string Directory { get; } = Resolve();
 
-    public static async Task<string> SaveAsync(IPage page, string name)
+    /// <summary>Saves a PNG; <paramref name="fullPage"/> false keeps long pages to the viewport (smaller files).</summary>
+    public static async Task<string> SaveAsync(IPage page, string name, bool fullPage = true)
     {
         var path = Path.Combine(Directory, name + ".png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = fullPage });
         return path;
     }
 
     private static string Resolve()
     {
-        var configured = Environment.GetEnvironmentVariable("SUPERVISION_SCREENSHOTS");
-        if (!string.IsNullOrEmpty(configured))
-        {
-            return System.IO.Directory.CreateDirectory(Path.GetFullPath(configured)).FullName;
-        }
-
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Supervision.sln")))
         {
@@ -105,6 +100,14 @@ public static class Screenshots
         }
 
         var root = dir?.FullName ?? Path.GetTempPath();
+
+        // A relative SUPERVISION_SCREENSHOTS (docs/screenshots) means the repository's folder, not one under the test's bin.
+        var configured = Environment.GetEnvironmentVariable("SUPERVISION_SCREENSHOTS");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return System.IO.Directory.CreateDirectory(Path.GetFullPath(configured, root)).FullName;
+        }
+
         return System.IO.Directory.CreateDirectory(Path.Combine(root, "artifacts", "screenshots")).FullName;
     }
 }

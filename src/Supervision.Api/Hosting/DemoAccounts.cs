@@ -1,0 +1,65 @@
+using Supervision.Core.Identity;
+using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Identity;
+using Supervision.Infrastructure.Storage;
+
+namespace Supervision.Api.Hosting;
+
+/// <summary>
+/// Sign-in accounts for the demo directory, so a newcomer can try every role of the workbench: a scheduler and a
+/// reviewer of the department with the most inspectors, two of its inspectors, and a reviewer of another department. Created only where the demo
+/// directory was loaded (<see cref="DemoData"/>'s import jobs exist), once; the password is fixed and documented
+/// (docs/web.md) because the data is synthetic — never on an installation with real data.
+/// </summary>
+internal sealed class DemoAccounts(
+    IConfiguration configuration,
+    PlatformSettings platform,
+    DirectoryImporter importer,
+    InspectorStore inspectors,
+    UserStore users) : IHostedService
+{
+    public const string Password = "demo-password";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var enabled = configuration["Supervision:Demo:Enabled"] is { Length: > 0 } flag
+            ? string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase)
+            : platform.IsEmbedded;
+        if (!enabled || (await importer.ListAsync("system:demo-data", null, 1, cancellationToken)).Count == 0
+            || await users.FindAsync("demo-scheduler", cancellationToken) is not null)
+        {
+            return;
+        }
+
+        // The department with the most active inspectors among the first few hundred, and two of them as the demo team.
+        var active = await inspectors.ListAsync(null, null, "active", null, null, 500, cancellationToken);
+        var byDepartment = active.GroupBy(i => i.DepartmentCode, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        if (byDepartment.Count == 0 || byDepartment[0].Count() < 2)
+        {
+            return;
+        }
+
+        var d = byDepartment[0].Key;
+        var team = byDepartment[0].Take(2).ToArray();
+        var other = byDepartment.Count > 1 ? byDepartment[1].Key : null;
+        var actor = Actor.System("demo-data");
+        (string Name, string Display, string Role, string? Dept, string? Cert)[] accounts =
+        [
+            ("demo-scheduler", "演示调度员 Demo scheduler", Roles.Scheduler, d, null),
+            ("demo-reviewer", "演示审核员 Demo reviewer", Roles.Reviewer, d, null),
+            ("demo-inspector1", "演示执法人员一 " + team[0].Name, Roles.Inspector, d, team[0].CertificateNo),
+            ("demo-inspector2", "演示执法人员二 " + team[1].Name, Roles.Inspector, d, team[1].CertificateNo),
+            ("demo-reviewer-other", "其他部门审核员 Other department's reviewer", Roles.Reviewer, other, null),
+        ];
+        foreach (var a in accounts)
+        {
+            await users.CreateAsync(new NewUser(a.Name, a.Display, Password, [a.Role], a.Dept, a.Cert, MustChangePassword: false), actor, cancellationToken);
+        }
+
+        Console.WriteLine($"  Demo accounts (password '{Password}', demo data only): demo-scheduler and demo-reviewer of {d}, " +
+            $"demo-inspector1/2 ({team[0].CertificateNo}, {team[1].CertificateNo}), demo-reviewer-other of {other}.");
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

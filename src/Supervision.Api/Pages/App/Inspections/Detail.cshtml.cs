@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Supervision.Api.Identity;
+using Supervision.Contracts.Inspections;
+using Supervision.Core.Identity;
+using Supervision.Core.Inspections;
+using Supervision.Core.Reference;
+using Supervision.Infrastructure.Directory;
+
+namespace Supervision.Api.Pages.App.Inspections;
+
+/// <summary>
+/// One inspection. The team gets the result form (built in the browser from GET /api/inspections/…, with a local
+/// autosave); reviewers and schedulers of its departments get the submitted results and the review buttons. Who may see
+/// it is the inspection grain's decision, exactly as for the API (anyone else: 404).
+/// </summary>
+public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, MarketEntityStore entities) : PageModel
+{
+    public Inspection Inspection { get; private set; } = null!;
+
+    public Actor Actor { get; private set; } = null!;
+
+    public string EntityName { get; private set; } = "";
+
+    public string EntityAddress { get; private set; } = "";
+
+    public bool IsTeam { get; private set; }
+
+    /// <summary>Departments whose items this user may approve or return (reviewer of an owning department, or admin).</summary>
+    public IReadOnlyList<string> ReviewFor { get; private set; } = [];
+
+    public bool CanPublish { get; private set; }
+
+    public string CodeNamesJson { get; private set; } = "{}";
+
+    public string ResultCodeName(string code, Web.UiText t) =>
+        reference.ResultCodes.FirstOrDefault(c => c.Code == code) is { } e ? t[e.Name, e.English] : code;
+
+    public async Task<IActionResult> OnGetAsync(string taskId, string entity, CancellationToken ct)
+    {
+        Actor = User.ToActor();
+        var reply = await grains.GetGrain<IInspectionGrain>($"{taskId}/{entity}").Get(Actor);
+        if (reply.Status == InspectionReplyStatus.Forbidden) return Forbid();
+        if (!reply.Succeeded) return NotFound();
+        Inspection = reply.Inspection!;
+        IsTeam = Inspection.Team.Any(m => (Actor.InspectorCertificateNo is not null && m.CertificateNo == Actor.InspectorCertificateNo) || m.Username == Actor.Username);
+        ReviewFor = Inspection.ReviewingDepartments.Where(d => Actor.CanActFor(Roles.Reviewer, d)).ToList();
+        CanPublish = Actor.CanActFor(Roles.Reviewer, Inspection.LeadDepartment) || Actor.CanActFor(Roles.Scheduler, Inspection.LeadDepartment);
+        if (await entities.GetAsync(Inspection.EntityCreditCode, ct) is { } e)
+        {
+            EntityName = e.Name;
+            EntityAddress = e.Address;
+        }
+
+        var english = Web.UiText.IsEnglish;
+        CodeNamesJson = JsonSerializer.Serialize(reference.ResultCodes.ToDictionary(c => c.Code, c => english ? c.English : c.Name));
+        return Page();
+    }
+}

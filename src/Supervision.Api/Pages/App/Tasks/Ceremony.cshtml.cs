@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Supervision.Api.Identity;
+using Supervision.Api.Web;
+using Supervision.Core.Draw;
+using Supervision.Core.Identity;
+using Supervision.Infrastructure.Inspections;
+using Supervision.Infrastructure.Tasks;
+
+namespace Supervision.Api.Pages.App.Tasks;
+
+/// <summary>
+/// The draw ceremony, for a projector: the frozen population and the commitment before any entropy exists, the
+/// witnesses' entropy, then the revealed secret (checked against the commitment), the seed and the result. The
+/// buttons call the task API; the page shows what is committed.
+/// </summary>
+public sealed class CeremonyModel(DrawStore draws, InspectionStore inspections) : PageModel
+{
+    /// <summary>Above this many drawn entities the list is not read from the pack (use the downloads).</summary>
+    public const int ListLimit = 2000;
+
+    public TaskRow Task { get; private set; } = null!;
+
+    public Actor Actor { get; private set; } = null!;
+
+    public EntityDrawSummary? Summary { get; private set; }
+
+    public bool? CommitmentHolds { get; private set; }
+
+    public IReadOnlyList<(int Rank, string CreditCode, string Name, string Team)> Drawn { get; private set; } = [];
+
+    public bool InspectorsDrawn { get; private set; }
+
+    public bool CanAct => Actor.CanActFor(Roles.Scheduler, Task.LeadDepartment);
+
+    public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
+    {
+        Actor = User.ToActor();
+        if (!Workbench.IsOffice(Actor)) return Forbid();
+        var task = await draws.GetAsync(id, ct);
+        if (task is null) return NotFound();
+        if (!Actor.IsAdmin && !(Actor.DepartmentCode is { } d && task.DepartmentList.Contains(d, StringComparer.Ordinal))) return Forbid();
+        Task = task;
+        if (await draws.EntitySummaryAsync(id, ct) is { } json)
+        {
+            Summary = JsonSerializer.Deserialize<EntityDrawSummary>(json, DrawPacks.JsonOptions);
+        }
+        else if (await draws.GetRecordAsync(id, DrawStore.EntityKind, ct) is { } record)
+        {
+            Summary = EntityDrawSummary.Of(JsonSerializer.Deserialize<DrawPack>(record.RecordJson, DrawPacks.JsonOptions)!);
+        }
+
+        if (Summary is not null)
+        {
+            CommitmentHolds = Holds(Summary.RevealedSecret, Summary.SecretCommitment);
+            InspectorsDrawn = await draws.RecordExistsAsync(id, DrawStore.InspectorKind, ct);
+            if (Summary.DrawnCount <= ListLimit && await draws.GetRecordAsync(id, DrawStore.EntityKind, ct) is { } record)
+            {
+                var pack = JsonSerializer.Deserialize<DrawPack>(record.RecordJson, DrawPacks.JsonOptions)!;
+                var drawn = pack.EntityDraw.Result.Drawn;
+                var names = await inspections.EntitiesAsync(drawn.Select(e => e.MemberId).ToList(), ct);
+                var teams = InspectorsDrawn
+                    ? (await inspections.DrawnTeamsAsync(id, ct)).GroupBy(m => m.MemberId, StringComparer.Ordinal)
+                        .ToDictionary(g => g.Key, g => string.Join(", ", g.OrderBy(m => m.Position).Select(m => m.CertificateNo)), StringComparer.Ordinal)
+                    : new Dictionary<string, string>(StringComparer.Ordinal);
+                Drawn = drawn.Select(e => (e.Rank, e.MemberId, names.TryGetValue(e.MemberId, out var n) ? n.Name : "", teams.GetValueOrDefault(e.MemberId, ""))).ToList();
+            }
+        }
+
+        return Page();
+    }
+
+    /// <summary>SHA-256 of the revealed secret equals the commitment published at the freeze.</summary>
+    private static bool Holds(string revealedHex, string commitmentHex)
+    {
+        try
+        {
+            return Convert.ToHexStringLower(SHA256.HashData(Convert.FromHexString(revealedHex))) == commitmentHex.ToLowerInvariant();
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Supervision.Api.Identity;
+using Supervision.Api.Web;
+using Supervision.Core.Identity;
+using Supervision.Core.Inspections;
+using Supervision.Grains.Inspections;
+using Supervision.Infrastructure.Inspections;
+using Supervision.Infrastructure.Tasks;
+
+namespace Supervision.Api.Pages.App.Tasks;
+
+/// <summary>
+/// One task: its plan, the actions its state allows (through the task API), and once dispatched the dashboard — the
+/// figures of GET /api/tasks/{id}/progress (counts by state, overdue, per team) drawn as inline SVG bars.
+/// </summary>
+public sealed class DetailModel(DrawStore draws, InspectionStore inspections, WorkflowClock clock) : PageModel
+{
+    public TaskRow Task { get; private set; } = null!;
+
+    public Actor Actor { get; private set; } = null!;
+
+    public IReadOnlyList<InspectionRow> Inspections { get; private set; } = [];
+
+    public bool Dispatched { get; private set; }
+
+    public DateOnly Today { get; private set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? State { get; set; }
+
+    public bool IsOpen(InspectionRow r) => InspectionStore.OpenStates.Contains(r.State, StringComparer.Ordinal);
+
+    public bool IsOverdue(InspectionRow r) => IsOpen(r) && (r.Overdue || r.DueDate < Today);
+
+    public bool CanAct => Actor.CanActFor(Roles.Scheduler, Task.LeadDepartment);
+
+    public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
+    {
+        Actor = User.ToActor();
+        if (!Workbench.IsOffice(Actor)) return Forbid();
+        var task = await draws.GetAsync(id, ct);
+        if (task is null) return NotFound();
+        if (!Actor.IsAdmin && !(Actor.DepartmentCode is { } d && task.DepartmentList.Contains(d, StringComparer.Ordinal))) return Forbid();
+        Task = task;
+        Today = clock.Today;
+        Inspections = await inspections.ListTaskAsync(id, ct);
+        Dispatched = Inspections.Count > 0 || await inspections.IsDispatchedAsync(id, ct);
+        return Page();
+    }
+
+    public IReadOnlyList<(string Label, long Value)> ByState(Web.UiText t) =>
+        Enum.GetNames<InspectionState>().Select(s => (Workbench.InspectionState(s, t), (long)Inspections.Count(r => r.State == s))).ToList();
+
+    public IReadOnlyList<(string Team, int Total, int Open, int Submitted, int Completed, int Overdue)> Teams =>
+        Inspections.GroupBy(r => r.Team.Trim(','), StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Count(), g.Count(IsOpen),
+                g.Count(r => r.State is nameof(InspectionState.Submitted) or nameof(InspectionState.UnderReview)),
+                g.Count(r => r.State is nameof(InspectionState.Approved) or nameof(InspectionState.Published)), g.Count(IsOverdue)))
+            .OrderBy(t => t.Key, StringComparer.Ordinal).ToList();
+}

@@ -1,0 +1,548 @@
+// Supervision workbench pages: task form and preview, task actions, the draw ceremony, the inspection form (local
+// autosave, 412 handling, safe submit), review buttons, record editors and the import progress bar.
+// Plain browser JavaScript on top of Supervision.api (app.js); no build step, nothing fetched from elsewhere.
+(function () {
+  "use strict";
+  const S = window.Supervision;
+  const en = document.documentElement.lang === "en";
+  const t = (zh, english) => (en ? english : zh);
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+
+  function show(box, text, kind) {
+    if (!box) return;
+    box.textContent = text || "";
+    box.className = text ? "notice " + (kind || "") : "";
+  }
+
+  function failure(result) {
+    if (result.networkError) return t("网络连接失败，请检查网络后重试。", "The network failed. Check the connection and retry.");
+    return S.describeProblem(result);
+  }
+
+  const stateNames = {
+    Assigned: ["已派发", "Assigned"], Draft: ["草稿", "Draft"], Signed: ["已签名", "Signed"], Submitted: ["已提交", "Submitted"],
+    UnderReview: ["审核中", "Under review"], Returned: ["已退回", "Returned"], Approved: ["已审核", "Approved"], Published: ["已公示", "Published"],
+  };
+  const stateName = (s) => (stateNames[s] ? t(stateNames[s][0], stateNames[s][1]) : s);
+
+  const splitList = (value) => (value || "").split(/[,，\s]+/).map((s) => s.trim()).filter(Boolean);
+
+  // ---- New task: preview and create ------------------------------------------------------------------------------
+  function taskForm(form) {
+    const message = $("#form-message", form);
+    const mode = $("#mode", form);
+    function syncMode() {
+      const pareto = mode.value === "pareto";
+      $$(".pareto", form).forEach((el) => (el.hidden = !pareto));
+      $$(".strat", form).forEach((el) => (el.hidden = pareto));
+    }
+    mode.addEventListener("change", syncMode);
+    syncMode();
+
+    function draft() {
+      const value = (name) => { const el = form.elements[name]; return el && el.value.trim() !== "" ? el.value.trim() : null; };
+      const number = (name) => (value(name) === null ? null : Number(value(name)));
+      const classes = $$('input[name="class"]:checked', form).map((c) => c.value);
+      const sampling = { mode: mode.value };
+      if (mode.value === "pareto") {
+        sampling.total = number("total");
+        const weights = {};
+        classes.forEach((c) => { const w = value("weight-" + c); if (w) weights[c] = w; });
+        sampling.weights = weights;
+      } else {
+        sampling.classes = classes
+          .map((c) => ({ creditClass: c, count: number("count-" + c), ratio: value("ratio-" + c) }))
+          .filter((q) => q.count !== null || q.ratio !== null);
+      }
+      return {
+        name: value("name"),
+        leadDepartment: $("#leadDepartment", form).value,
+        participatingDepartments: splitList(value("participatingDepartments")),
+        items: $$('input[name="items"]:checked', form).map((c) => c.value),
+        filter: {
+          divisionPrefix: value("divisionPrefix"),
+          industryPrefixes: splitList(value("industryPrefixes")),
+          entityTypes: splitList(value("entityTypes")),
+          creditClasses: classes,
+        },
+        sampling,
+        teamSize: number("teamSize"),
+        deadline: value("deadline"),
+        yearlyCap: number("yearlyCap"),
+        workloadCap: number("workloadCap"),
+      };
+    }
+
+    $("#preview", form).addEventListener("click", async () => {
+      show(message, t("正在计算…", "Counting…"));
+      const result = await S.api("POST", "/api/tasks/preview", { json: draft() });
+      if (!result.ok) { show(message, failure(result), "bad"); return; }
+      show(message, "");
+      const box = $("#preview-result", form);
+      const body = $("tbody", box);
+      body.textContent = "";
+      for (const c of result.body.classes) {
+        const tr = document.createElement("tr");
+        [c.creditClass, c.rule, c.population, c.expectedSample].forEach((v) => { const td = document.createElement("td"); td.textContent = v; tr.appendChild(td); });
+        body.appendChild(tr);
+      }
+      const total = document.createElement("tr");
+      [t("合计", "Total"), "", result.body.population, result.body.expectedSample].forEach((v) => { const th = document.createElement("th"); th.textContent = v; total.appendChild(th); });
+      body.appendChild(total);
+      box.hidden = false;
+    });
+
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const button = $("#create", form);
+      button.disabled = true;
+      const result = await S.api("POST", "/api/tasks", { json: draft() });
+      button.disabled = false;
+      if (!result.ok) { show(message, failure(result), "bad"); return; }
+      location.href = "/app/tasks/" + encodeURIComponent(result.body.id);
+    });
+  }
+
+  // ---- Task actions and the ceremony -----------------------------------------------------------------------------
+  function taskActions(root) {
+    const id = root.dataset.task;
+    const message = $("#task-message");
+    $$("[data-action]", root).forEach((button) => button.addEventListener("click", async () => {
+      const action = button.dataset.action;
+      let options = {};
+      if (action === "cancel") {
+        const reason = prompt(t("取消理由", "Reason for cancelling"));
+        if (!reason) return;
+        options = { json: { reason } };
+      }
+      button.disabled = true;
+      show(message, t("处理中…", "Working…"));
+      const result = await S.api("POST", "/api/tasks/" + encodeURIComponent(id) + "/" + action, options);
+      if (!result.ok) { button.disabled = false; show(message, failure(result), "bad"); return; }
+      location.reload();
+    }));
+  }
+
+  function ceremony(root) {
+    taskActions(root);
+    const toggle = $("#present-toggle", root);
+    const apply = (on) => {
+      document.body.classList.toggle("present", on);
+      toggle.setAttribute("aria-pressed", on ? "true" : "false");
+      sessionStorage.setItem("supervision.present", on ? "1" : "0");
+    };
+    apply(sessionStorage.getItem("supervision.present") === "1");
+    toggle.addEventListener("click", () => apply(!document.body.classList.contains("present")));
+    const form = $("#entropy-form", root);
+    if (form) {
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const result = await S.api("POST", "/api/tasks/" + encodeURIComponent(root.dataset.task) + "/entropy",
+          { json: { witness: $("#witness", form).value, value: $("#entropy", form).value } });
+        if (!result.ok) { show($("#task-message"), failure(result), "bad"); return; }
+        location.reload();
+      });
+    }
+  }
+
+  // ---- The inspection form -------------------------------------------------------------------------------------
+  // Local copies: "supervision.draft:{id}@{revision}" holds what was typed on top of that server revision, until the
+  // server accepts it; "supervision.view:{id}" the last server view, so the form opens without a network;
+  // "supervision.submit:{id}" the idempotency key of the submit attempt in progress, reused by every retry.
+  function inspectionForm(root) {
+    const id = root.dataset.id;
+    const url = root.dataset.url;
+    const me = root.dataset.user;
+    const codeNames = JSON.parse(root.dataset.codes || "{}");
+    const status = $("#form-status", root);
+    const message = $("#form-message", root);
+    const itemsBox = $("#items", root);
+    const retry = $("#retry", root);
+    const draftPrefix = "supervision.draft:" + id + "@";
+    const viewKey = "supervision.view:" + id;
+    const submitKey = "supervision.submit:" + id;
+    let view = null;
+    let revision = null;
+    let lastRetry = null;
+
+    const localDrafts = () => Object.keys(localStorage).filter((k) => k.startsWith(draftPrefix))
+      .map((k) => ({ key: k, revision: Number(k.slice(draftPrefix.length)), value: JSON.parse(localStorage.getItem(k)) }))
+      .sort((a, b) => b.revision - a.revision);
+    const clearDrafts = () => localDrafts().forEach((d) => localStorage.removeItem(d.key));
+
+    function toLocalInput(iso) {
+      if (!iso) return "";
+      const d = new Date(iso);
+      const pad = (n) => String(n).padStart(2, "0");
+      return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+    }
+
+    function render(items, results) {
+      itemsBox.textContent = "";
+      items.forEach((item, index) => {
+        const r = results.find((x) => x.itemCode === item.itemCode) || { resultCodes: [], evidence: [] };
+        const fs = document.createElement("fieldset");
+        fs.className = "card";
+        fs.dataset.item = item.itemCode;
+        fs.innerHTML =
+          '<legend><span class="mono"></span> <span class="muted"></span></legend>' +
+          '<div class="codes" role="group"></div>' +
+          '<label>' + t("情况说明", "Findings") + '<textarea name="findings" maxlength="4000"></textarea></label>' +
+          '<div class="row"><label>' + t("检查时间", "Visited at") + '<input name="visitedAt" type="datetime-local"></label>' +
+          (item.method === "OnSite" ? '<label>' + t("检查地点", "Place") + '<input name="visitPlace" maxlength="500"></label>' : "") + "</div>" +
+          '<label>' + t("照片或文件", "Photo or file") + '<input name="evidence" type="file" accept="image/*,application/pdf,video/mp4,audio/*" capture="environment"></label>' +
+          '<ul class="evidence-list"></ul>';
+        $("legend .mono", fs).textContent = item.itemCode;
+        $("legend .muted", fs).textContent = item.departmentCode + " · " + item.method;
+        const codes = $(".codes", fs);
+        codes.setAttribute("aria-label", t("检查结果代码", "Result codes") + " " + item.itemCode);
+        item.allowedResultCodes.forEach((code) => {
+          const label = document.createElement("label");
+          const box = document.createElement("input");
+          box.type = "checkbox";
+          box.name = "code";
+          box.value = code;
+          box.checked = (r.resultCodes || []).includes(code);
+          label.appendChild(box);
+          label.appendChild(document.createTextNode(code + " " + (codeNames[code] || "")));
+          codes.appendChild(label);
+        });
+        $('textarea[name="findings"]', fs).value = r.findings || "";
+        $('input[name="visitedAt"]', fs).value = toLocalInput(r.visitedAt);
+        if (item.method === "OnSite") $('input[name="visitPlace"]', fs).value = r.visitPlace || "";
+        fs.evidence = (r.evidence || []).slice();
+        renderEvidence(fs);
+        $('input[name="evidence"]', fs).addEventListener("change", (e) => upload(fs, e.target));
+        itemsBox.appendChild(fs);
+        void index;
+      });
+    }
+
+    function renderEvidence(fs) {
+      const list = $(".evidence-list", fs);
+      list.textContent = "";
+      fs.evidence.forEach((e, k) => {
+        const li = document.createElement("li");
+        li.textContent = (e.fileName || e.sha256.slice(0, 12)) + " (" + Math.ceil(e.sizeBytes / 1024) + " KB) ";
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "link";
+        remove.textContent = t("移除", "Remove");
+        remove.addEventListener("click", () => { fs.evidence.splice(k, 1); renderEvidence(fs); autosave(); });
+        li.appendChild(remove);
+        list.appendChild(li);
+      });
+    }
+
+    async function upload(fs, input) {
+      const file = input.files && input.files[0];
+      if (!file) return;
+      show(message, t("正在上传…", "Uploading…"));
+      const result = await S.api("POST", url + "/evidence?fileName=" + encodeURIComponent(file.name), { raw: file, contentType: file.type || "application/octet-stream" });
+      input.value = "";
+      if (!result.ok) { show(message, failure(result) + " " + t("（文件未上传，其余内容已保留）", "(the file was not uploaded; everything else is kept)"), "bad"); return; }
+      fs.evidence.push(result.body);
+      renderEvidence(fs);
+      show(message, t("文件已上传。", "File uploaded."), "ok");
+      autosave();
+    }
+
+    function collect() {
+      return $$("fieldset[data-item]", itemsBox).map((fs) => {
+        const visited = $('input[name="visitedAt"]', fs).value;
+        const place = $('input[name="visitPlace"]', fs);
+        const findings = $('textarea[name="findings"]', fs).value;
+        return {
+          itemCode: fs.dataset.item,
+          resultCodes: $$('input[name="code"]:checked', fs).map((c) => c.value),
+          findings: findings.trim() === "" ? null : findings,
+          visitedAt: visited ? new Date(visited).toISOString() : null,
+          visitPlace: place && place.value.trim() !== "" ? place.value : null,
+          evidence: fs.evidence,
+        };
+      });
+    }
+
+    const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+    const dirty = () => view && !same(collect(), normalise(view.draft));
+    function normalise(results) {
+      return view.items.map((item) => {
+        const r = (results || []).find((x) => x.itemCode === item.itemCode) || {};
+        return {
+          itemCode: item.itemCode, resultCodes: (r.resultCodes || []).slice(), findings: r.findings || null,
+          visitedAt: r.visitedAt ? new Date(toLocalInput(r.visitedAt)).toISOString() : null,
+          visitPlace: r.visitPlace || null, evidence: r.evidence || [],
+        };
+      });
+    }
+
+    // Written at every keystroke (localStorage is synchronous), so closing the tab a moment later loses nothing.
+    function autosave() {
+      if (!view) return;
+      clearDrafts();
+      if (!dirty()) { status.textContent = ""; updateButtons(); return; }
+      localStorage.setItem(draftPrefix + revision, JSON.stringify({ items: collect(), at: new Date().toISOString() }));
+      status.textContent = t("已保存在本设备 ", "Kept on this device at ") + new Date().toLocaleTimeString();
+      updateButtons();
+    }
+    itemsBox.addEventListener("input", autosave);
+    itemsBox.addEventListener("change", autosave);
+
+    function updateButtons() {
+      const allowed = (view && view.allowedActions) || [];
+      const mineSigned = view && view.signatures.some((s) => s.username === me);
+      $("#save", root).disabled = !allowed.includes("SaveDraft");
+      $("#sign", root).disabled = !allowed.includes("Sign") || dirty() || mineSigned;
+      $("#submit", root).disabled = !allowed.includes("Submit") || dirty();
+      const lock = !allowed.includes("SaveDraft");
+      $$("input, textarea", itemsBox).forEach((el) => (el.disabled = lock));
+    }
+
+    function accept(result) {
+      view = result.body.inspection || result.body;
+      revision = view.revision;
+      localStorage.setItem(viewKey, JSON.stringify(view));
+      $("[data-testid=inspection-state]") && ($("[data-testid=inspection-state]").textContent = stateName(view.state));
+      $("[data-testid=revision]") && ($("[data-testid=revision]").textContent = view.revision);
+    }
+
+    function failed(result, again) {
+      if (result.networkError) {
+        lastRetry = again;
+        retry.hidden = false;
+        show(message, t("网络连接失败：您输入的内容都保存在本设备上。恢复网络后请点击“重试”。", "The network failed: everything you typed is kept on this device. Retry when you are back online."), "bad");
+      } else {
+        show(message, failure(result), "bad");
+      }
+    }
+    retry.addEventListener("click", () => { retry.hidden = true; if (lastRetry) lastRetry(); });
+
+    async function save(force) {
+      const items = collect();
+      const result = await S.api("PUT", url + "/draft", { json: { items }, ifMatch: '"' + revision + '"' });
+      if (result.ok) {
+        clearDrafts();
+        accept(result);
+        show(message, t("已保存到服务器。", "Saved on the server."), "ok");
+        status.textContent = "";
+        updateButtons();
+        return true;
+      }
+      if (result.status === 412 && !force) { await conflict(items); return false; }
+      failed(result, () => save(force));
+      return false;
+    }
+
+    const describe = (results) => results.map((r) =>
+      r.itemCode + ": " + ((r.resultCodes || []).join(", ") || "—") + "\n" + (r.findings || "") +
+      (r.visitPlace ? "\n@ " + r.visitPlace : "")).join("\n\n");
+
+    async function conflict(mine) {
+      const current = await S.api("GET", url);
+      if (!current.ok) { failed(current, () => save(false)); return; }
+      const theirs = current.body;
+      $("#conflict-theirs", root).textContent = describe(theirs.draft);
+      $("#conflict-mine", root).textContent = describe(mine);
+      $("#conflict", root).hidden = false;
+      show(message, t("保存未成功：同组人员已修改此记录（412）。", "Not saved: a team mate changed this record first (412)."), "bad");
+      // Keep typing on top of the newer revision: the local copy moves to it so nothing is lost.
+      clearDrafts();
+      view = theirs;
+      revision = theirs.revision;
+      localStorage.setItem(viewKey, JSON.stringify(view));
+      localStorage.setItem(draftPrefix + revision, JSON.stringify({ items: mine, at: new Date().toISOString() }));
+      $("#conflict-keep", root).onclick = async () => { $("#conflict", root).hidden = true; await save(true); };
+      $("#conflict-reload", root).onclick = () => {
+        const copy = $("#conflict-copy", root);
+        copy.value = describe(mine);
+        copy.hidden = false;
+        $('label[for="conflict-copy"]', root).hidden = false;
+        render(view.items, view.draft);
+        clearDrafts();
+        updateButtons();
+      };
+    }
+
+    async function sign() {
+      const result = await S.api("POST", url + "/sign");
+      if (!result.ok) { failed(result, sign); return; }
+      accept(result);
+      show(message, t("已签名。", "Signed."), "ok");
+      updateButtons();
+      setTimeout(() => location.reload(), 400);
+    }
+
+    async function submit() {
+      let key = localStorage.getItem(submitKey);
+      if (!key) {
+        key = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
+        localStorage.setItem(submitKey, key);
+      }
+      const result = await S.api("POST", url + "/submit", { idempotencyKey: key });
+      if (result.ok) {
+        localStorage.removeItem(submitKey);
+        clearDrafts();
+        accept(result);
+        show(message, t("已提交，版本 ", "Submitted, version ") + result.body.receipt.version, "ok");
+        updateButtons();
+        setTimeout(() => location.reload(), 600);
+        return;
+      }
+      // A refused submit is not remembered by the server; a network failure is retried with the same key.
+      if (!result.networkError) localStorage.removeItem(submitKey);
+      failed(result, submit);
+    }
+
+    $("#save", root).addEventListener("click", () => save(false));
+    $("#sign", root).addEventListener("click", sign);
+    $("#submit", root).addEventListener("click", submit);
+
+    (async function load() {
+      const result = await S.api("GET", url);
+      if (result.ok) {
+        accept(result);
+      } else if (result.networkError && localStorage.getItem(viewKey)) {
+        view = JSON.parse(localStorage.getItem(viewKey));
+        revision = view.revision;
+        show(message, t("离线：显示本设备上的副本，联网后再保存。", "Offline: showing the copy on this device; save when back online."), "warn");
+      } else {
+        show(message, failure(result), "bad");
+        return;
+      }
+      const drafts = localDrafts();
+      if (drafts.length > 0) {
+        const local = drafts[0];
+        render(view.items, local.value.items);
+        if (local.revision === revision) {
+          status.textContent = t("已恢复本设备上未保存的内容（", "Restored unsaved work from this device (") + new Date(local.value.at).toLocaleString() + ")";
+        } else {
+          status.textContent = t("已恢复本设备上未保存的内容；服务器上的记录在此期间已被修改，保存时会显示双方版本。",
+            "Restored unsaved work from this device; the record changed on the server meanwhile, saving will show both versions.");
+          revision = local.revision;
+        }
+        status.dataset.restored = "true";
+      } else {
+        render(view.items, view.draft);
+      }
+      updateButtons();
+      root.dataset.ready = "true";
+    })();
+  }
+
+  // ---- Review: approve, return, publish --------------------------------------------------------------------------
+  function review(root) {
+    const message = $("#review-message", root);
+    $$("[data-review]", root).forEach((button) => button.addEventListener("click", async () => {
+      const what = button.dataset.review;
+      const department = $("#review-department", root);
+      let path = what === "publish" ? "/publish" : "/review/" + what;
+      const json = what === "publish" ? undefined : { departmentCode: department ? department.value : null, reason: what === "return" ? $("#return-reason", root).value : null };
+      button.disabled = true;
+      const result = await S.api("POST", root.dataset.url + path, json ? { json } : {});
+      if (!result.ok) { button.disabled = false; show(message, failure(result), "bad"); return; }
+      location.reload();
+    }));
+  }
+
+  // ---- Record editor (departments, items, entities, inspectors) --------------------------------------------------
+  function recordEditor(form) {
+    const message = $("#form-message", form);
+    const url = form.dataset.url;
+    const creating = form.dataset.mode === "create";
+    let etag = form.dataset.etag || null;
+
+    function body() {
+      const out = {};
+      $$("[data-field]", form).forEach((el) => {
+        const name = el.dataset.field;
+        if (el.type === "checkbox") out[name] = el.checked;
+        else if (el.dataset.kind === "list") out[name] = splitList(el.value);
+        else if (el.dataset.kind === "number") out[name] = el.value.trim() === "" ? null : Number(el.value);
+        else out[name] = el.value.trim() === "" ? null : el.value.trim();
+      });
+      return out;
+    }
+
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const result = creating
+        ? await S.api("POST", url, { json: body() })
+        : await S.api("PUT", url, { json: body(), ifMatch: etag });
+      if (result.ok) {
+        etag = result.etag;
+        show(message, t("已保存。", "Saved."), "ok");
+        if (creating && form.dataset.next) location.href = form.dataset.next.replace("{key}", encodeURIComponent(result.body[form.dataset.keyField]));
+        return;
+      }
+      if (result.status === 412) {
+        const current = await S.api("GET", url);
+        const box = $("#conflict", form);
+        $("#conflict-theirs", form).textContent = current.ok ? JSON.stringify(current.body, null, 2) : failure(current);
+        $("#conflict-mine", form).textContent = JSON.stringify(body(), null, 2);
+        box.hidden = false;
+        show(message, t("保存未成功：其他人已修改此记录（412）。您的输入仍在表单中。", "Not saved: someone else changed this record first (412). Your input is still in the form."), "bad");
+        $("#conflict-keep", form).onclick = () => { etag = current.etag; box.hidden = true; form.requestSubmit(); };
+        $("#conflict-reload", form).onclick = () => location.reload();
+        return;
+      }
+      show(message, failure(result), "bad");
+    });
+  }
+
+  // ---- Bulk import with a live progress bar -----------------------------------------------------------------------
+  function importer(form) {
+    const message = $("#form-message", form);
+    const bar = $("#import-progress", form);
+    const counters = $("#import-counters", form);
+    const report = $("#import-report", form);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const file = $("#file", form).files[0];
+      const kind = $("#kind", form).value;
+      if (!file) { show(message, t("请选择 CSV 文件。", "Choose a CSV file."), "bad"); return; }
+      const startedAt = new Date(Date.now() - 2000).toISOString();
+      bar.hidden = false;
+      bar.max = file.size;
+      bar.value = 0;
+      report.hidden = true;
+      show(message, t("正在导入…", "Importing…"));
+      let done = false;
+      let jobId = null;
+      const poll = async () => {
+        while (!done) {
+          const list = await S.api("GET", "/api/imports?limit=10");
+          if (list.ok) {
+            const job = jobId ? list.body.items.find((j) => j.id === jobId)
+              : list.body.items.find((j) => j.fileName === file.name && new Date(j.startedAt) >= new Date(startedAt));
+            if (job) {
+              jobId = job.id;
+              bar.value = Math.min(job.bytesRead, file.size);
+              counters.textContent = t("已读取 ", "Read ") + job.rowsRead + t(" 行，新增 ", " rows, inserted ") + job.inserted +
+                t("，更新 ", ", updated ") + job.updated + t("，拒绝 ", ", rejected ") + job.rejected;
+            }
+          }
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      };
+      const polling = poll();
+      const result = await S.api("POST", "/api/imports/" + kind + "?fileName=" + encodeURIComponent(file.name), { raw: file, contentType: "text/csv" });
+      done = true;
+      await polling;
+      if (!result.ok) { show(message, failure(result), "bad"); return; }
+      const job = result.body;
+      bar.value = bar.max;
+      counters.textContent = t("完成：读取 ", "Done: read ") + job.rowsRead + t(" 行，新增 ", " rows, inserted ") + job.inserted +
+        t("，更新 ", ", updated ") + job.updated + t("，未变 ", ", unchanged ") + job.unchanged + t("，拒绝 ", ", rejected ") + job.rejected;
+      show(message, t("导入完成。", "Import finished."), job.rejected > 0 ? "warn" : "ok");
+      if (job.rejected > 0) {
+        const link = $("a", report);
+        link.href = "/api/imports/" + encodeURIComponent(job.id) + "/errors.csv";
+        report.hidden = false;
+      }
+    });
+  }
+
+  const pages = { "task-form": taskForm, "task-actions": taskActions, ceremony, "inspection-form": inspectionForm, review, "record-editor": recordEditor, importer };
+  $$("[data-page]").forEach((el) => { const init = pages[el.dataset.page]; if (init) init(el); });
+})();

@@ -1,0 +1,428 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using Microsoft.Playwright;
+using Supervision.IntegrationTests.Infrastructure;
+using Supervision.IntegrationTests.Inspections;
+using static Supervision.IntegrationTests.Inspections.InspectionPlatform;
+
+namespace Supervision.IntegrationTests.Web;
+
+/// <summary>
+/// The staff workbench in headless Chromium, on the inspection test platform (departments D1–D3, items I1 and I2,
+/// inspectors C0000… with accounts insp-C…, schedulers sched-d1…, reviewers rev-d1…). The workflow clock is the real
+/// time, so what a browser types as "yesterday" is in the past for the server too.
+/// </summary>
+public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private static Task<InspectionPlatform> StartAsync() => InspectionPlatform.StartAsync(now: DateTimeOffset.UtcNow);
+
+    private static async Task<IPage> SignInAsync(IBrowserContext context, string username)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/app/login");
+        await page.FillAsync("#username", username);
+        await page.FillAsync("#password", Password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/app");
+        return page;
+    }
+
+    private static string Yesterday => DateTime.Now.AddDays(-1).ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A drawn and dispatched single-department task made through the API; returns the first inspection and its team's accounts.</summary>
+    private static async Task<(string TaskId, string InspectionId, string[] Team)> DispatchedAsync(InspectionPlatform platform)
+    {
+        using var scheduler = await platform.As("sched-d1");
+        var id = await DrawnTaskAsync(scheduler, joint: false);
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/dispatch", null), HttpStatusCode.OK);
+        return await FirstInspectionAsync(platform, id);
+    }
+
+    private static async Task<(string TaskId, string InspectionId, string[] Team)> FirstInspectionAsync(InspectionPlatform platform, string taskId)
+    {
+        await using var connection = await platform.Store.OpenAsync();
+        var row = await connection.QueryFirstAsync<(string InspectionId, string Team)>(
+            "SELECT inspection_id, team FROM inspections WHERE task_id = @taskId ORDER BY inspection_id", new { taskId });
+        return (taskId, row.InspectionId, row.Team.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => "insp-" + c).ToArray());
+    }
+
+    /// <summary>A documentation screenshot: the top of the page, viewport only, so the files stay small.</summary>
+    private static async Task ShotAsync(IPage page, string name, string? from = null)
+    {
+        if (from is null) await page.EvaluateAsync("window.scrollTo(0, 0)");
+        else await page.EvalOnSelectorAsync(from, "e => e.scrollIntoView({ block: 'start' })");
+        await Screenshots.SaveAsync(page, name, fullPage: false);
+    }
+
+    private static async Task FillItemAsync(IPage page, string item, string code, string? findings, string? place)
+    {
+        var fieldset = $"fieldset[data-item={item}]";
+        await page.CheckAsync($"{fieldset} input[name=code][value=\"{code}\"]");
+        if (findings is not null) await page.FillAsync($"{fieldset} textarea[name=findings]", findings);
+        await page.FillAsync($"{fieldset} input[name=visitedAt]", Yesterday);
+        if (place is not null) await page.FillAsync($"{fieldset} input[name=visitPlace]", place);
+    }
+
+    private static async Task OpenFormAsync(IPage page, string inspectionId)
+    {
+        await page.GotoAsync($"/app/inspections/{inspectionId}");
+        await page.WaitForSelectorAsync("#inspection-form[data-ready=true]");
+    }
+
+    private static async Task ExpectMessageAsync(IPage page, string testId, string text) =>
+        await Assertions.Expect(page.Locator($"[data-testid={testId}]")).ToContainTextAsync(text);
+
+    [BrowserFact]
+    public async Task A_scheduler_draws_and_dispatches_two_inspectors_record_sign_and_submit_on_phones_a_reviewer_approves_and_publishes()
+    {
+        await using var platform = await StartAsync();
+
+        // The scheduler: a task with a preview, published, frozen, witnessed, drawn, dispatched.
+        await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var page = await SignInAsync(desk, "sched-d1");
+        await page.ClickAsync("nav >> text=抽查任务");
+        await Assertions.Expect(page.Locator("[data-testid=scope]")).ToContainTextAsync("D1");
+        await page.ClickAsync("[data-testid=new-task]");
+        await page.FillAsync("#name", "2026 年食品经营抽查");
+        await page.CheckAsync("input[name=items][value=I1]");
+        await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(20).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var c in new[] { "A", "B", "C", "D" }) await page.FillAsync($"input[name=count-{c}]", "1");
+        await page.ClickAsync("#preview");
+        var preview = page.Locator("[data-testid=preview-table] tbody");
+        await Assertions.Expect(preview).ToContainTextAsync("A");
+        Assert.Equal(5, await preview.Locator("tr").CountAsync());
+        await ShotAsync(page, "workbench-task-preview");
+        await page.ClickAsync("#create");
+        await page.WaitForURLAsync("**/app/tasks/T*");
+        var taskId = page.Url.Split('/')[^1];
+
+        await page.ClickAsync("[data-testid=publish-task]");
+        await Assertions.Expect(page.Locator("[data-testid=task-status]")).ToHaveTextAsync("已发布");
+        await page.ClickAsync("[data-testid=open-ceremony]");
+        await page.ClickAsync("#present-toggle");
+        Assert.Contains("present", await page.GetAttributeAsync("body", "class") ?? "");
+        await page.ClickAsync("[data-testid=freeze]");
+        var commitment = await page.Locator("[data-testid=commitment]").InnerTextAsync();
+        Assert.Matches("^[0-9a-f]{64}$", commitment.Trim());
+        await page.FillAsync("#witness", "王副局长");
+        await page.FillAsync("#entropy", "3 1 4 1 5 9");
+        await page.ClickAsync("[data-testid=add-entropy]");
+        await Assertions.Expect(page.Locator("[data-testid=entropy-list]")).ToContainTextAsync("王副局长");
+        await ShotAsync(page, "workbench-ceremony-commitment");
+        await page.ClickAsync("[data-testid=draw-entities]");
+        await Assertions.Expect(page.Locator("[data-testid=drawn-count]")).ToHaveTextAsync("4");
+        await Assertions.Expect(page.Locator("[data-testid=commitment-check] .badge.ok")).ToBeVisibleAsync();
+        Assert.Equal(commitment, await page.Locator("[data-testid=commitment]").InnerTextAsync());
+        await page.ClickAsync("[data-testid=draw-inspectors]");
+        await Assertions.Expect(page.Locator("[data-testid=inspectors-drawn]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=drawn-list] tbody tr")).ToHaveCountAsync(4);
+        await ShotAsync(page, "workbench-ceremony-result", "[data-testid=revealed-secret]");
+        await page.ClickAsync("#present-toggle");
+
+        await page.GotoAsync($"/app/tasks/{taskId}");
+        await page.ClickAsync("[data-testid=dispatch]");
+        await Assertions.Expect(page.Locator("[data-testid=dispatched]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=chart-states]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=task-inspections] tbody tr")).ToHaveCountAsync(4);
+
+        // Two inspectors of one team, each on a phone: record with a photo, save, both sign, submit.
+        var (_, inspectionId, team) = await FirstInspectionAsync(platform, taskId);
+        await using var phone1 = await browser.NewContextAsync(platform.Host.BaseAddress, phone: true);
+        var lead = await SignInAsync(phone1, team[0]);
+        await lead.GotoAsync("/app/my");
+        await Assertions.Expect(lead.Locator("[data-testid=my-inspections] li")).Not.ToHaveCountAsync(0);
+        await ShotAsync(lead, "workbench-my-inspections-phone");
+        await OpenFormAsync(lead, inspectionId);
+        await FillItemAsync(lead, "I1", "E", "后厨未按规定设置防鼠设施，已当场整改。", "注册地址");
+        await lead.SetInputFilesAsync("fieldset[data-item=I1] input[name=evidence]",
+            new FilePayload { Name = "kitchen.png", MimeType = "image/png", Buffer = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3] });
+        await Assertions.Expect(lead.Locator("fieldset[data-item=I1] .evidence-list li")).ToContainTextAsync("kitchen.png");
+        await lead.ClickAsync("[data-testid=save-draft]");
+        await ExpectMessageAsync(lead, "form-message", "已保存到服务器");
+        await ShotAsync(lead, "workbench-inspection-form-phone");
+        await lead.ClickAsync("[data-testid=sign]");
+        await ExpectMessageAsync(lead, "form-message", "已签名");
+
+        await using var phone2 = await browser.NewContextAsync(platform.Host.BaseAddress, phone: true);
+        var mate = await SignInAsync(phone2, team[1]);
+        await OpenFormAsync(mate, inspectionId);
+        Assert.Equal("后厨未按规定设置防鼠设施，已当场整改。", await mate.InputValueAsync("fieldset[data-item=I1] textarea[name=findings]"));
+        await mate.ClickAsync("[data-testid=sign]");
+        await ExpectMessageAsync(mate, "form-message", "已签名");
+
+        await OpenFormAsync(lead, inspectionId);
+        await lead.ClickAsync("[data-testid=submit]");
+        await ExpectMessageAsync(lead, "form-message", "已提交");
+        await lead.WaitForSelectorAsync("[data-testid=submitted-results]");
+        Assert.Null(await lead.EvaluateAsync<string?>($"localStorage.getItem('supervision.submit:{inspectionId}')"));
+
+        // The reviewer finds it in the queue, approves, publishes.
+        await using var reviewDesk = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var reviewer = await SignInAsync(reviewDesk, "rev-d1");
+        await reviewer.GotoAsync("/app/review");
+        await reviewer.ClickAsync($"[data-testid=review-queue] a[href='/app/inspections/{inspectionId}']");
+        await Assertions.Expect(reviewer.Locator("[data-testid=submitted-results]")).ToContainTextAsync("防鼠");
+        await ShotAsync(reviewer, "workbench-review");
+        await reviewer.ClickAsync("[data-testid=approve]");
+        await Assertions.Expect(reviewer.Locator("[data-testid=inspection-state]")).ToHaveTextAsync("已审核");
+        await reviewer.ClickAsync("[data-testid=publish-result]");
+        await Assertions.Expect(reviewer.Locator("[data-testid=published]")).ToBeVisibleAsync();
+
+        // The dashboard counts it as completed.
+        await page.GotoAsync($"/app/tasks/{taskId}");
+        await Assertions.Expect(page.Locator("[data-testid=team-progress]")).ToContainTextAsync("1");
+        await ShotAsync(page, "workbench-task-dashboard", "[data-testid=dashboard]");
+
+        await AssertPublishedAsync(platform, inspectionId);
+    }
+
+    /// <summary>The result is public: anyone (a fresh context, no session) finds it on the portal's entity page.</summary>
+    private async Task AssertPublishedAsync(InspectionPlatform platform, string inspectionId)
+    {
+        var creditCode = inspectionId.Split('/')[1];
+        await using var visitor = await browser.NewContextAsync(platform.Host.BaseAddress, phone: true);
+        var portal = await visitor.NewPageAsync();
+        var response = await portal.GotoAsync($"/entities/{creditCode}");
+        Assert.Equal(200, response!.Status);
+        var row = portal.Locator("[data-testid=published-result][data-item=I1]");
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(row).ToHaveAttributeAsync("data-version", "1");
+        await ShotAsync(portal, "workbench-published-on-portal");
+    }
+
+    [BrowserFact]
+    public async Task A_team_mate_saving_first_shows_both_versions_and_keeps_what_was_typed()
+    {
+        await using var platform = await StartAsync();
+        var (_, inspectionId, team) = await DispatchedAsync(platform);
+        await using var context = await browser.NewContextAsync(platform.Host.BaseAddress, phone: true);
+        var page = await SignInAsync(context, team[0]);
+        await OpenFormAsync(page, inspectionId);
+
+        // The team mate saves through the API while this form is open at the old revision.
+        using var mate = await platform.As(team[1]);
+        var current = await mate.GetAsync($"/api/inspections/{inspectionId}");
+        var etag = current.Headers.ETag!.Tag;
+        await ReadAsync(await mate.SendAsync(Put($"/api/inspections/{inspectionId}/draft",
+            new { items = new[] { new { itemCode = "I1", resultCodes = new[] { "1" }, findings = "同事的记录", evidence = Array.Empty<object>() } } }, etag)), HttpStatusCode.OK);
+
+        await FillItemAsync(page, "I1", "B", "我输入的发现", "经营场所");
+        await page.ClickAsync("[data-testid=save-draft]");
+        await Assertions.Expect(page.Locator("[data-testid=conflict]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=conflict-theirs]")).ToContainTextAsync("同事的记录");
+        await Assertions.Expect(page.Locator("[data-testid=conflict-mine]")).ToContainTextAsync("我输入的发现");
+        Assert.Equal("我输入的发现", await page.InputValueAsync("fieldset[data-item=I1] textarea[name=findings]"));
+        await ExpectMessageAsync(page, "form-message", "412");
+        await ShotAsync(page, "workbench-conflict-412");
+
+        // Keeping mine saves it on top of the newer revision.
+        await page.ClickAsync("[data-testid=conflict-keep]");
+        await ExpectMessageAsync(page, "form-message", "已保存到服务器");
+        var saved = await ReadAsync(await mate.GetAsync($"/api/inspections/{inspectionId}"), HttpStatusCode.OK);
+        Assert.Equal("我输入的发现", saved.GetProperty("draft")[0].GetProperty("findings").GetString());
+    }
+
+    [BrowserFact]
+    public async Task A_draft_typed_offline_survives_a_reload_and_a_closed_tab_and_is_cleared_once_saved()
+    {
+        await using var platform = await StartAsync();
+        var (_, inspectionId, team) = await DispatchedAsync(platform);
+        await using var context = await browser.NewContextAsync(platform.Host.BaseAddress, phone: true);
+        var page = await SignInAsync(context, team[0]);
+        await OpenFormAsync(page, inspectionId);
+
+        await Assertions.Expect(page.Locator("[data-testid=retry]")).ToBeHiddenAsync();
+        await context.SetOfflineAsync(true);
+        await FillItemAsync(page, "I1", "A", "断网时输入的整改要求", "仓库");
+        await page.ClickAsync("[data-testid=save-draft]");
+        await ExpectMessageAsync(page, "form-message", "网络连接失败");
+        await Assertions.Expect(page.Locator("[data-testid=retry]")).ToBeVisibleAsync();
+        await context.SetOfflineAsync(false);
+
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("#inspection-form[data-ready=true]");
+        Assert.Equal("断网时输入的整改要求", await page.InputValueAsync("fieldset[data-item=I1] textarea[name=findings]"));
+        Assert.True(await page.IsCheckedAsync("fieldset[data-item=I1] input[name=code][value=A]"));
+        await Assertions.Expect(page.Locator("[data-testid=form-status]")).ToContainTextAsync("已恢复");
+
+        // A closed tab: a new page of the same browser profile finds it too.
+        await page.CloseAsync();
+        var again = await context.NewPageAsync();
+        await OpenFormAsync(again, inspectionId);
+        Assert.Equal("仓库", await again.InputValueAsync("fieldset[data-item=I1] input[name=visitPlace]"));
+
+        await again.ClickAsync("[data-testid=save-draft]");
+        await ExpectMessageAsync(again, "form-message", "已保存到服务器");
+        var keys = await again.EvaluateAsync<string[]>("Object.keys(localStorage).filter(k => k.startsWith('supervision.draft:'))");
+        Assert.Empty(keys);
+    }
+
+    [BrowserFact]
+    public async Task Inspectors_cannot_open_task_pages_and_another_departments_reviewer_sees_nothing_of_ours()
+    {
+        await using var platform = await StartAsync();
+        var (taskId, inspectionId, team) = await DispatchedAsync(platform);
+
+        await using var inspectorContext = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var inspector = await SignInAsync(inspectorContext, team[0]);
+        Assert.Equal(0, await inspector.Locator("nav a[href='/app/tasks']").CountAsync());
+        Assert.Equal(1, await inspector.Locator("nav a[href='/app/my']").CountAsync());
+        foreach (var path in new[] { "/app/tasks", $"/app/tasks/{taskId}", $"/app/tasks/{taskId}/ceremony", "/app/tasks/new", "/app/review", "/app/entities" })
+        {
+            await inspector.GotoAsync(path);
+            Assert.Contains("/app/denied", inspector.Url);
+        }
+
+        await using var otherContext = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var other = await SignInAsync(otherContext, "rev-d3");
+        await other.GotoAsync("/app/tasks");
+        await Assertions.Expect(other.Locator("[data-testid=scope]")).ToContainTextAsync("D3");
+        Assert.Equal(0, await other.Locator("[data-testid=task-list] tbody tr").CountAsync());
+        await other.GotoAsync("/app/review");
+        Assert.Equal(0, await other.Locator("[data-testid=review-queue] li").CountAsync());
+        await other.GotoAsync($"/app/tasks/{taskId}");
+        Assert.Contains("/app/denied", other.Url);
+        var response = await other.GotoAsync($"/app/inspections/{inspectionId}");
+        Assert.Equal(404, response!.Status);
+        await other.GotoAsync("/app/inspectors");
+        Assert.Equal(0, await other.Locator("[data-testid=record-list] tbody tr").CountAsync());
+
+        // The same reviewer of D1 does see the task.
+        await using var ownContext = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var own = await SignInAsync(ownContext, "rev-d1");
+        await own.GotoAsync("/app/tasks");
+        await Assertions.Expect(own.Locator($"[data-testid=task-list] a[href='/app/tasks/{taskId}']")).ToBeVisibleAsync();
+    }
+
+    [BrowserFact]
+    public async Task Directories_are_searched_edited_with_a_412_view_and_bulk_imported_with_progress_and_an_error_report()
+    {
+        await using var platform = await StartAsync();
+        await using var context = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var page = await SignInAsync(context, "sched-d1");
+
+        // Bulk import: 3,000 generated entities and one broken line.
+        using var csv = new MemoryStream();
+        new Supervision.Core.Directory.SyntheticDirectory(12, 3000, 0).WriteEntitiesCsv(csv);
+        var bytes = csv.ToArray().Concat(System.Text.Encoding.UTF8.GetBytes("NOT-A-CODE,,坏行,,52,210782,,,open,,B,\r\n")).ToArray();
+        await page.GotoAsync("/app/imports");
+        await page.SetInputFilesAsync("#file", new FilePayload { Name = "entities-upload.csv", MimeType = "text/csv", Buffer = bytes });
+        await page.ClickAsync("[data-testid=start-import]");
+        await Assertions.Expect(page.Locator("[data-testid=import-counters]")).ToContainTextAsync("完成", new() { Timeout = 60_000 });
+        Assert.Equal(await page.EvalOnSelectorAsync<double>("#import-progress", "p => p.max"), await page.EvalOnSelectorAsync<double>("#import-progress", "p => p.value"));
+        await Assertions.Expect(page.Locator("[data-testid=error-report]")).ToBeVisibleAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=error-report]"));
+        var report = await File.ReadAllTextAsync(await download.PathAsync());
+        Assert.Contains("creditCode", report);
+        await ShotAsync(page, "workbench-import");
+
+        // Search and edit an entity; someone else saves first; keep mine.
+        await page.GotoAsync("/app/entities?q=" + Uri.EscapeDataString("有限"));
+        await Assertions.Expect(page.Locator("[data-testid=scope]")).ToContainTextAsync("D1");
+        await page.ClickAsync("[data-testid=record-list] tbody tr >> nth=0 >> a");
+        var code = await page.InputValueAsync("#f-creditCode");
+        await page.FillAsync("#f-address", "辽宁省沈阳市和平区测试路 1 号");
+        using var admin = await platform.Host.AdminAsync();
+        var current = await admin.GetAsync($"/api/entities/{code}");
+        var entity = await ReadAsync(current, HttpStatusCode.OK);
+        using (var change = Put($"/api/entities/{code}", new
+        {
+            name = entity.GetProperty("name").GetString() + "（更名）",
+            industryCode = entity.GetProperty("industryCode").GetString(),
+            divisionCode = entity.GetProperty("divisionCode").GetString(),
+            status = "open",
+        }, current.Headers.ETag!.Tag))
+        {
+            await ReadAsync(await admin.SendAsync(change), HttpStatusCode.OK);
+        }
+
+        await page.ClickAsync("[data-testid=save-record]");
+        await Assertions.Expect(page.Locator("[data-testid=conflict]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#conflict-theirs")).ToContainTextAsync("更名");
+        Assert.Equal("辽宁省沈阳市和平区测试路 1 号", await page.InputValueAsync("#f-address"));
+        await page.ClickAsync("#conflict-keep");
+        await ExpectMessageAsync(page, "form-message", "已保存");
+        var saved = await ReadAsync(await admin.GetAsync($"/api/entities/{code}"), HttpStatusCode.OK);
+        Assert.Equal("辽宁省沈阳市和平区测试路 1 号", saved.GetProperty("address").GetString());
+
+        // Bad input gets a readable message naming the field, not a crash.
+        await page.GotoAsync("/app/items/new");
+        await page.FillAsync("#f-code", "I9");
+        await page.ClickAsync("[data-testid=save-record]");
+        await Assertions.Expect(page.Locator("[data-testid=form-message]")).ToContainTextAsync("name");
+
+        // Inspectors: only D1's.
+        await page.GotoAsync("/app/inspectors");
+        await Assertions.Expect(page.Locator("[data-testid=record-list]")).ToContainTextAsync("C0000");
+        Assert.Equal(0, await page.Locator("[data-testid=record-list] >> text=C0100").CountAsync());
+    }
+
+    [Fact]
+    public async Task The_task_preview_counts_the_population_per_class_and_names_bad_fields()
+    {
+        await using var platform = await StartAsync();
+        using var scheduler = await platform.As("sched-d1");
+        var preview = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks/preview", new
+        {
+            leadDepartment = "D1",
+            items = new[] { "I1" },
+            sampling = new { mode = "stratified", classes = new[] { new { creditClass = "A", count = 2 } } },
+        }), HttpStatusCode.OK);
+        var classes = preview.GetProperty("classes").EnumerateArray().ToList();
+        Assert.Equal(["A", "B", "C", "D"], classes.Select(c => c.GetProperty("creditClass").GetString()));
+        Assert.Equal(2m, classes[0].GetProperty("expectedSample").GetDecimal());
+        await using (var connection = await platform.Store.OpenAsync())
+        {
+            var open = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM market_entities WHERE status = 'open'");
+            Assert.Equal(open, preview.GetProperty("population").GetInt64());
+        }
+
+        // A joint task (D1 leads, D2 joins, one item each) previews under the same rules.
+        var joint = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks/preview", new
+        {
+            leadDepartment = "D1",
+            participatingDepartments = new[] { "D2" },
+            items = new[] { "I1", "I2" },
+            sampling = new { mode = "pareto", total = 10 },
+        }), HttpStatusCode.OK);
+        Assert.Equal(10m, joint.GetProperty("expectedSample").GetDecimal(), 1);
+
+        var bad = await ProblemAsync(await scheduler.PostAsJsonAsync("/api/tasks/preview", new { leadDepartment = "D1", items = new[] { "I1" }, sampling = new { mode = "lottery" } }),
+            HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("sampling.mode", out _));
+
+        using var inspector = await platform.As("insp-C0000");
+        Assert.Equal(HttpStatusCode.Forbidden, (await inspector.PostAsJsonAsync("/api/tasks/preview", new { leadDepartment = "D1" })).StatusCode);
+    }
+
+    [BrowserFact]
+    public async Task A_reviewer_returns_a_result_with_a_reason_and_the_team_sees_it()
+    {
+        await using var platform = await StartAsync();
+        var (_, inspectionId, team) = await DispatchedAsync(platform);
+        using var lead = await platform.As(team[0]);
+        using var mate = await platform.As(team[1]);
+        var url = $"/api/inspections/{inspectionId}";
+        var etag = (await lead.GetAsync(url)).Headers.ETag!.Tag;
+        await ReadAsync(await lead.SendAsync(Put(url + "/draft", platform.Results([("I1", ["1"])]), etag)), HttpStatusCode.OK);
+        await ReadAsync(await lead.PostAsync(url + "/sign", null), HttpStatusCode.OK);
+        await ReadAsync(await mate.PostAsync(url + "/sign", null), HttpStatusCode.OK);
+        await ReadAsync(await lead.SendAsync(Submit(url, "web-return-test")), HttpStatusCode.OK);
+
+        await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var reviewer = await SignInAsync(desk, "rev-d1");
+        await reviewer.GotoAsync($"/app/inspections/{inspectionId}");
+        await reviewer.ClickAsync("[data-testid=return]");
+        await Assertions.Expect(reviewer.Locator("#review-message")).ToContainTextAsync("reason");
+        await reviewer.FillAsync("#return-reason", "缺少现场照片，请补充。");
+        await reviewer.ClickAsync("[data-testid=return]");
+        await Assertions.Expect(reviewer.Locator("[data-testid=inspection-state]")).ToHaveTextAsync("已退回");
+
+        await using var phone = await browser.NewContextAsync(platform.Host.BaseAddress, phone: true);
+        var page = await SignInAsync(phone, team[0]);
+        await OpenFormAsync(page, inspectionId);
+        await Assertions.Expect(page.Locator("[data-testid=last-return]")).ToContainTextAsync("缺少现场照片");
+        Assert.False(await page.IsDisabledAsync("[data-testid=save-draft]"));
+    }
+}
