@@ -17,6 +17,7 @@ internal sealed class DemoAccounts(
     PlatformSettings platform,
     DirectoryImporter importer,
     InspectorStore inspectors,
+    InspectionItemStore items,
     UserStore users) : IHostedService
 {
     public const string Password = "demo-password";
@@ -44,6 +45,7 @@ internal sealed class DemoAccounts(
         var team = byDepartment[0].Take(2).ToArray();
         var other = byDepartment.Count > 1 ? byDepartment[1].Key : null;
         var actor = Actor.System("demo-data");
+        var demoItems = await AddDemoItemsAsync(d, byDepartment[0].ToList(), actor, cancellationToken);
         (string Name, string Display, string Role, string? Dept, string? Cert)[] accounts =
         [
             ("demo-scheduler", "演示调度员 Demo scheduler", Roles.Scheduler, d, null),
@@ -58,7 +60,39 @@ internal sealed class DemoAccounts(
         }
 
         Console.WriteLine($"  Demo accounts (password '{Password}', demo data only): demo-scheduler and demo-reviewer of {d}, " +
-            $"demo-inspector1/2 ({team[0].CertificateNo}, {team[1].CertificateNo}), demo-reviewer-other of {other}.");
+            $"demo-inspector1/2 ({team[0].CertificateNo}, {team[1].CertificateNo}), demo-reviewer-other of {other}; " +
+            $"items {string.Join(", ", demoItems)} belong to {d} so its scheduler can run a whole task.");
+    }
+
+    /// <summary>
+    /// The generated items belong to the provincial departments and the inspectors to the city ones, so a city
+    /// scheduler would have nothing to draw. The demo department gets its own copies of the items its inspectors are
+    /// qualified for most often (codes DEMO-001…), and its inspectors those qualifications.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> AddDemoItemsAsync(string department, IReadOnlyList<Inspector> staff, Actor actor, CancellationToken ct)
+    {
+        var sources = new List<InspectionItem>();
+        foreach (var code in staff.SelectMany(i => i.Specialties).GroupBy(c => c, StringComparer.Ordinal)
+                     .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key))
+        {
+            if (sources.Count == 2) break;
+            if (await items.GetAsync(code, ct) is { } item) sources.Add(item);
+        }
+
+        var codes = new List<string>();
+        foreach (var (source, n) in sources.Select((x, k) => (x, k + 1)))
+        {
+            var code = $"DEMO-{n:D3}";
+            await items.CreateAsync(source with { Code = code, Name = "（演示）" + source.Name, DepartmentCode = department, Version = 0 }, actor, ct);
+            codes.Add(code);
+        }
+
+        foreach (var inspector in staff)
+        {
+            await inspectors.UpdateAsync(inspector with { Specialties = [.. inspector.Specialties.Union(codes, StringComparer.Ordinal)] }, inspector.Version, actor, ct);
+        }
+
+        return codes;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

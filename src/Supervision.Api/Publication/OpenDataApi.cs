@@ -91,10 +91,20 @@ public static class OpenDataApi
         if (await queries.TaskAsync(id, ct) is null) return Problems.NotFound("task", id);
         var record = await draws.GetRecordAsync(id, DrawStore.EntityKind, ct);
         if (record is null) return NoDraw(id);
-        var etag = "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(record.RecordJson)))[..32] + "\"";
+        // The record is written once and never changes, so its identity and commit time make a strong validator without
+        // reading (or decompressing) tens of megabytes.
+        var etag = "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{id}/{record.CommittedAt.UtcTicks}")))[..32] + "\"";
         if (PublicPortal.NotModifiedOr(http, etag, record.CommittedAt) is { } notModified) return notModified;
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-pack.json\"";
-        return Results.Text(record.RecordJson, "application/json", System.Text.Encoding.UTF8);
+        http.Response.Headers.Vary = "Accept-Encoding";
+        // Stored as one gzip member (0012): sent as it is to clients that accept gzip, decoded for the others.
+        if (record.RecordGzip is { } gzip && Supervision.Api.Tasks.TaskApi.AcceptsGzip(http.Request))
+        {
+            http.Response.Headers.ContentEncoding = "gzip";
+            return Results.Bytes(gzip, "application/json; charset=utf-8");
+        }
+        return Results.Bytes(record.RecordUtf8(), "application/json; charset=utf-8");
     }
 
     private static async Task<IResult> Population(string id, HttpContext http, PublicQueries queries, DrawStore draws, CancellationToken ct)

@@ -229,7 +229,7 @@ public sealed class PublicQueries(PublicationStore publications, DrawStore draws
         {
             var summaryJson = await draws.EntitySummaryAsync(id, ct);
             var summary = summaryJson is null
-                ? EntityDrawSummary.Of(JsonSerializer.Deserialize<DrawPack>(record.RecordJson, DrawPacks.JsonOptions)!)
+                ? EntityDrawSummary.Of(JsonSerializer.Deserialize<DrawPack>(record.RecordUtf8(), DrawPacks.JsonOptions)!)
                 : JsonSerializer.Deserialize<EntityDrawSummary>(summaryJson, DrawPacks.JsonOptions)!;
             draw = new PublicDrawRecord(summary.Algorithm, summary.RevealedSecret, summary.Seed, summary.Mode, summary.Strata, summary.DrawnCount, record.CommittedAt);
             verification = Verification(id);

@@ -22,6 +22,33 @@ public sealed class DemoAccountsTests
             Assert.Contains("scheduler", me!["roles"].ToString());
             using var inspector = await demo.SignInAsync("demo-inspector1", "demo-password");
             Assert.Equal(HttpStatusCode.OK, (await inspector.GetAsync("/api/my/inspections")).StatusCode);
+
+            // The demo scheduler's department owns demo items its inspectors hold, so a whole task runs out of the box.
+            var department = me["departmentCode"].ToString();
+            var draft = new
+            {
+                name = "演示任务 Demo task",
+                leadDepartment = department,
+                items = new[] { "DEMO-001" },
+                sampling = new { mode = "stratified", classes = new[] { "A", "B", "C", "D" }.Select(c => new { creditClass = c, ratio = "0.02" }).ToArray() },
+                teamSize = 2,
+                deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+            };
+            var created = await scheduler.PostAsJsonAsync("/api/tasks", draft);
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+            var id = (await created.Content.ReadFromJsonAsync<Dictionary<string, object>>())!["id"].ToString();
+            foreach (var (path, body) in new (string, object?)[]
+            {
+                ("publish", null), ("freeze", null), ("entropy", new { witness = "演示见证人", value = "3 1 4 1 5 9" }),
+                ("draw/entities", null), ("draw/inspectors", null), ("dispatch", null),
+            })
+            {
+                var response = body is null ? await scheduler.PostAsync($"/api/tasks/{id}/{path}", null) : await scheduler.PostAsJsonAsync($"/api/tasks/{id}/{path}", body);
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+
+            var progress = await scheduler.GetFromJsonAsync<Dictionary<string, object>>($"/api/tasks/{id}/progress");
+            Assert.True(int.Parse(progress!["total"].ToString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
         }
 
         await using var plain = await ApiHost.StartAsync();

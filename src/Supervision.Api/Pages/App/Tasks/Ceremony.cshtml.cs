@@ -49,7 +49,7 @@ public sealed class CeremonyModel(DrawStore draws, InspectionStore inspections) 
         }
         else if (await draws.GetRecordAsync(id, DrawStore.EntityKind, ct) is { } record)
         {
-            Summary = EntityDrawSummary.Of(JsonSerializer.Deserialize<DrawPack>(record.RecordJson, DrawPacks.JsonOptions)!);
+            Summary = EntityDrawSummary.Of(JsonSerializer.Deserialize<DrawPack>(record.RecordUtf8(), DrawPacks.JsonOptions)!);
         }
 
         if (Summary is not null)
@@ -58,7 +58,7 @@ public sealed class CeremonyModel(DrawStore draws, InspectionStore inspections) 
             InspectorsDrawn = await draws.RecordExistsAsync(id, DrawStore.InspectorKind, ct);
             if (Summary.DrawnCount <= ListLimit && await draws.GetRecordAsync(id, DrawStore.EntityKind, ct) is { } record)
             {
-                var pack = JsonSerializer.Deserialize<DrawPack>(record.RecordJson, DrawPacks.JsonOptions)!;
+                var pack = JsonSerializer.Deserialize<DrawPack>(record.RecordUtf8(), DrawPacks.JsonOptions)!;
                 var drawn = pack.EntityDraw.Result.Drawn;
                 var names = await inspections.EntitiesAsync(drawn.Select(e => e.MemberId).ToList(), ct);
                 var teams = InspectorsDrawn
