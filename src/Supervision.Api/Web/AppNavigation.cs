@@ -16,6 +16,7 @@ public static class AppNavigation
         new("/app/my", "我的检查", "My inspections", [Roles.Inspector]),
         new("/app/tasks", "抽查任务", "Tasks", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
         new("/app/review", "审核", "Review", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
+        new("/app/statistics", "统计分析", "Statistics", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
         new("/app/entities", "市场主体库", "Entities", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
         new("/app/inspectors", "执法人员库", "Inspectors", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
         new("/app/items", "检查事项", "Items", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),

@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Supervision.Api.Identity;
+using Supervision.Api.Web;
+using Supervision.Core.Calendar;
+using Supervision.Core.Identity;
+
+namespace Supervision.Api.Pages.App.Statistics;
+
+/// <summary>The regulator's charts: the statistics API's SVG charts for the user's department (admins: any or all).</summary>
+public sealed class IndexModel(TimeProvider clock) : PageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public int? Year { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Department { get; set; }
+
+    public Actor Actor { get; private set; } = null!;
+
+    public IActionResult OnGet()
+    {
+        Actor = User.ToActor();
+        if (!Workbench.IsOffice(Actor)) return Forbid();
+        Year = Year is >= 2000 and <= 2100 ? Year : ChinaTime.DateOf(clock.GetUtcNow()).Year;
+        // Non-admins always see their own department, whatever the address says.
+        Department = Actor.IsAdmin ? (string.IsNullOrWhiteSpace(Department) ? null : Department.Trim()) : null;
+        return Page();
+    }
+}
