@@ -38,6 +38,8 @@ public static class CreditApi
         var credit = app.MapGroup("/api/credit").WithTags("Credit").RequireAuthorization(Policies.Staff);
         credit.MapGet("/entities/{creditCode}", Explain)
             .WithSummary("An entity's class, score, weight and the events that moved it (with contributions); ?task= adds its probability of being drawn in that task.");
+        credit.MapPost("/entities/{creditCode}/access-link", EntityAccessLinks.IssueAsync)
+            .WithSummary("A time-limited link (body {days}, 1–90, default 30) to the entity's own credit page, for its representative: classes are confidential, an entity may see its own.");
         credit.MapGet("/class-changes", Changes).WithSummary("Class changes, newest first (entity filter, keyset 'before').");
         credit.MapGet("/settings", Settings).WithSummary("The credit model's parameters in force (Supervision:Credit).");
         credit.MapPost("/external-records", Import).RequireAuthorization(Policies.Scheduling)

@@ -101,6 +101,7 @@ public static class PlatformHost
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"])
             .AddCheck<CalendarHealthCheck>("calendar", tags: ["ready"]);
         builder.Services.AddSupervisionWeb();
+        builder.Services.AddSingleton<Supervision.Api.Credit.EntityAccessLinks>();
         builder.Services.AddPublicPortal();
         builder.Services.AddHostedService<BootstrapAdmin>();
         builder.Services.AddHostedService<DemoData>();
