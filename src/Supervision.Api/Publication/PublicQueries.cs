@@ -224,14 +224,9 @@ public sealed class PublicQueries(PublicationStore publications, DrawStore draws
             : new PublicPopulation(row.PopulationSha256, row.PopulationCount ?? 0, freeze.DrawYear, freeze.YearlyCap, freeze.Excluded, freeze.FrozenAt);
         PublicDrawRecord? draw = null;
         PublicVerification? verification = null;
-        var record = await draws.GetRecordAsync(id, DrawStore.EntityKind, ct);
-        if (record is not null)
+        if (await draws.EntityDrawSummaryAsync(id, ct) is var (summary, committedAt))
         {
-            var summaryJson = await draws.EntitySummaryAsync(id, ct);
-            var summary = summaryJson is null
-                ? EntityDrawSummary.Of(JsonSerializer.Deserialize<DrawPack>(record.RecordUtf8(), DrawPacks.JsonOptions)!)
-                : JsonSerializer.Deserialize<EntityDrawSummary>(summaryJson, DrawPacks.JsonOptions)!;
-            draw = new PublicDrawRecord(summary.Algorithm, summary.RevealedSecret, summary.Seed, summary.Mode, summary.Strata, summary.DrawnCount, record.CommittedAt);
+            draw = new PublicDrawRecord(summary.Algorithm, summary.RevealedSecret, summary.Seed, summary.Mode, summary.Strata, summary.DrawnCount, committedAt);
             verification = Verification(id);
         }
         var task = new PublicTask(row.TaskId, row.Name, row.Status, row.LeadDepartment, row.DepartmentList, row.PublishedAt,

@@ -163,12 +163,8 @@ public static class TaskApi
     /// </summary>
     private static async Task<IResult> SummaryResult(string id, DrawStore store, CancellationToken ct)
     {
-        if (await store.EntitySummaryAsync(id, ct) is { } summary) return TypedResults.Text(summary, "application/json");
-        // A record committed before summaries were stored: derive it from the pack.
-        var entity = await store.GetRecordAsync(id, DrawStore.EntityKind, ct);
-        if (entity is null) return NoDrawYet(id, "entity draw");
-        var pack = JsonSerializer.Deserialize<DrawPack>(entity.RecordUtf8(), DrawPacks.JsonOptions)!;
-        return TypedResults.Text(JsonSerializer.Serialize(EntityDrawSummary.Of(pack), DrawPacks.JsonOptions), "application/json");
+        var found = await store.EntityDrawSummaryAsync(id, ct);
+        return found is { } f ? TypedResults.Text(JsonSerializer.Serialize(f.Summary, DrawPacks.JsonOptions), "application/json") : NoDrawYet(id, "entity draw");
     }
 
     /// <summary>The pack as committed: the entity record, with the inspector section once that draw is committed too.</summary>

@@ -63,22 +63,12 @@ public sealed class ReinspectionGrain(
     private async Task<(ReinspectionDrawRecord? Record, string? Failure)> DrawAsync(DueReinspection due, Inspection source)
     {
         var task = await draws.GetAsync(due.TaskId) ?? throw new InvalidOperationException($"re-inspection {Key} refers to a missing task {due.TaskId}");
-        // The seed and algorithm from the small summary committed with the pack; the pack itself only for draws older than summaries.
-        var (seed, algorithm) = await draws.EntitySummaryAsync(due.TaskId) is { } summaryJson
-            ? JsonSerializer.Deserialize<EntityDrawSummary>(summaryJson, DrawPacks.JsonOptions) is { } summary ? (summary.Seed, summary.Algorithm) : default
-            : default;
-        if (seed is null)
-        {
-            var packRow = await draws.GetRecordAsync(due.TaskId, DrawStore.EntityKind)
-                ?? throw new InvalidOperationException($"task {due.TaskId} has inspections but no committed entity draw");
-            var pack = JsonSerializer.Deserialize<DrawPack>(packRow.RecordUtf8(), DrawPacks.JsonOptions)!;
-            (seed, algorithm) = (pack.Seed, pack.Algorithm);
-        }
-
+        var summary = (await draws.EntityDrawSummaryAsync(due.TaskId))?.Summary
+            ?? throw new InvalidOperationException($"task {due.TaskId} has inspections but no committed entity draw");
         var pool = await reinspections.LoadPoolAsync(due.DepartmentCode, due.EntityCreditCode, source.Team.Select(m => m.CertificateNo).ToList());
         try
         {
-            var (record, failure) = ReinspectionDraw.Run(due.ToAction(), seed, algorithm!, clock.Today,
+            var (record, failure) = ReinspectionDraw.Run(due.ToAction(), summary.Seed, summary.Algorithm, clock.Today,
                 task.Definition.TeamSize, task.Definition.WorkloadCap, pool);
             return (record, failure?.Message);
         }

@@ -604,12 +604,26 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             "SELECT count(*) FROM draw_records WHERE task_id = @taskId AND kind = @kind", new { taskId, kind }, cancellationToken: ct)) > 0;
     }
 
-    /// <summary>The summary written with the entity record (null when there is none, or it predates summaries).</summary>
-    public async Task<string?> EntitySummaryAsync(string taskId, CancellationToken ct = default)
+    /// <summary>
+    /// The committed entity draw in short, and when it was committed; null before the draw. Reads the small summary
+    /// written with the record, and only for records older than summaries the (possibly tens of megabytes) pack.
+    /// </summary>
+    public async Task<(EntityDrawSummary Summary, DateTimeOffset CommittedAt)?> EntityDrawSummaryAsync(string taskId, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
-            "SELECT summary_json FROM draw_records WHERE task_id = @taskId AND kind = @kind", new { taskId, kind = EntityKind }, cancellationToken: ct));
+        var found = await connection.QuerySingleOrDefaultAsync<SummaryRow>(new CommandDefinition(
+            "SELECT summary_json AS SummaryJson, committed_at AS CommittedAt FROM draw_records WHERE task_id = @taskId AND kind = @kind",
+            new { taskId, kind = EntityKind }, cancellationToken: ct));
+        if (found is null) return null;
+        if (found.SummaryJson is { } json) return (JsonSerializer.Deserialize<EntityDrawSummary>(json, DrawPacks.JsonOptions)!, found.CommittedAt);
+        var record = await GetRecordAsync(taskId, EntityKind, ct);
+        return (EntityDrawSummary.Of(JsonSerializer.Deserialize<DrawPack>(record!.RecordUtf8(), DrawPacks.JsonOptions)!), found.CommittedAt);
+    }
+
+    private sealed record SummaryRow
+    {
+        public string? SummaryJson { get; init; }
+        public DateTimeOffset CommittedAt { get; init; }
     }
 
     public async Task<DrawRecordRow?> GetRecordAsync(string taskId, string kind, CancellationToken ct = default)

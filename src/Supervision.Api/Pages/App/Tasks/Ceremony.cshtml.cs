@@ -43,14 +43,7 @@ public sealed class CeremonyModel(DrawStore draws, InspectionStore inspections) 
         if (task is null) return NotFound();
         if (!Actor.IsAdmin && !(Actor.DepartmentCode is { } d && task.DepartmentList.Contains(d, StringComparer.Ordinal))) return Forbid();
         Task = task;
-        if (await draws.EntitySummaryAsync(id, ct) is { } json)
-        {
-            Summary = JsonSerializer.Deserialize<EntityDrawSummary>(json, DrawPacks.JsonOptions);
-        }
-        else if (await draws.GetRecordAsync(id, DrawStore.EntityKind, ct) is { } record)
-        {
-            Summary = EntityDrawSummary.Of(JsonSerializer.Deserialize<DrawPack>(record.RecordUtf8(), DrawPacks.JsonOptions)!);
-        }
+        Summary = (await draws.EntityDrawSummaryAsync(id, ct))?.Summary;
 
         if (Summary is not null)
         {
