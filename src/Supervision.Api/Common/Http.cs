@@ -152,3 +152,32 @@ public sealed partial class RequestExceptionHandler(IProblemDetailsService probl
         return null;
     }
 }
+
+/// <summary>
+/// Which department's records a staff read covers: admins any department they name (or all, when they name none);
+/// everyone else their own — naming another department is 403, and a staff account without a department sees nothing.
+/// </summary>
+public static class DepartmentScope
+{
+    public static bool TryResolve(HttpContext http, string? requested, out string? scope, out ProblemHttpResult? problem)
+    {
+        var actor = Supervision.Api.Identity.SupervisionClaims.ToActor(http.User);
+        problem = null;
+        scope = requested;
+        if (actor.IsAdmin) return true;
+        if (actor.DepartmentCode is not { } own)
+        {
+            problem = Problems.Forbidden("These records are scoped to a department; this account has none.");
+            return false;
+        }
+
+        if (requested is not null && requested != own)
+        {
+            problem = Problems.Forbidden($"You may see your own department's ({own}) records only.");
+            return false;
+        }
+
+        scope = own;
+        return true;
+    }
+}

@@ -41,7 +41,7 @@ public static class FollowUpApi
         return app;
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<FollowUpRow>>, ValidationProblem>> FollowUps(
+    private static async Task<Results<Ok<IReadOnlyList<FollowUpRow>>, ValidationProblem, ProblemHttpResult>> FollowUps(
         string? kind, string? status, string? department, string? entity, int? limit, HttpContext http, ReinspectionStore store, CancellationToken ct)
     {
         var errors = new List<FieldError>();
@@ -49,7 +49,8 @@ public static class FollowUpApi
         OneOf(errors, "status", status, FollowUpStatuses);
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         if (errors.Count > 0) return Problems.Validation(errors);
-        return TypedResults.Ok(await store.FollowUpsAsync(Scope(http, department), kind, status, entity, take, ct));
+        if (!DepartmentScope.TryResolve(http, department, out var scope, out var forbidden)) return forbidden!;
+        return TypedResults.Ok(await store.FollowUpsAsync(scope, kind, status, entity, take, ct));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ReinspectionView>>, ValidationProblem, ProblemHttpResult>> Reinspections(
@@ -68,14 +69,15 @@ public static class FollowUpApi
         OneOf(errors, "status", status, ReinspectionStatuses);
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         if (errors.Count > 0) return Problems.Validation(errors);
-        var rows = await store.ListAsync(Scope(http, department), status, take, ct);
+        if (!DepartmentScope.TryResolve(http, department, out var scope, out var forbidden)) return forbidden!;
+        var rows = await store.ListAsync(scope, status, take, ct);
         return TypedResults.Ok<IReadOnlyList<ReinspectionView>>(rows.Select(r => View(r, null, null) with { Team = r.Record?.Team.Members.Select(m => m.CertificateNo).ToArray() ?? [] }).ToList());
     }
 
     private static async Task<Ok<ReinspectionRun>> Run(HttpContext http, IGrainFactory grains) =>
         TypedResults.Ok(await grains.GetGrain<IReinspectionSchedulerGrain>(IReinspectionSchedulerGrain.DefaultKey).RunDue(http.User.ToActor()));
 
-    private static async Task<Results<Ok<IReadOnlyList<AbnormalListingView>>, ValidationProblem>> AbnormalListings(
+    private static async Task<Results<Ok<IReadOnlyList<AbnormalListingView>>, ValidationProblem, ProblemHttpResult>> AbnormalListings(
         string? status, bool? alertDue, string? department, string? entity, int? limit, HttpContext http, ReinspectionStore store, WorkflowClock clock,
         CancellationToken ct)
     {
@@ -85,7 +87,8 @@ public static class FollowUpApi
         if (errors.Count > 0) return Problems.Validation(errors);
         var today = clock.Today;
         var effective = status switch { null => "open", "all" => null, _ => status };
-        var rows = await store.AbnormalListingsAsync(Scope(http, department), effective, alertDue == true ? today : null, entity, take, ct);
+        if (!DepartmentScope.TryResolve(http, department, out var scope, out var forbidden)) return forbidden!;
+        var rows = await store.AbnormalListingsAsync(scope, effective, alertDue == true ? today : null, entity, take, ct);
         return TypedResults.Ok<IReadOnlyList<AbnormalListingView>>(rows.Select(l => new AbnormalListingView(l.EntityCreditCode, l.SourceInspectionId, l.ReasonCode,
             l.VerifiedOn, l.ListBy, l.SeriousAlertOn, l.RemovedOn is null && today >= l.SeriousAlertOn, l.RemovedOn, l.RemovedByInspection)).ToList());
     }
@@ -94,12 +97,6 @@ public static class FollowUpApi
         new(r.ActionKey, r.InspectionId, r.SourceInspectionId, r.TaskId, r.EntityCreditCode, r.ItemCode, r.DepartmentCode, r.Status, r.Failure,
             record?.Team.Members.Select(m => m.CertificateNo).ToArray() ?? [], verifies, record);
 
-    /// <summary>Admins see any department (or all); everyone else only their own, whatever they ask for.</summary>
-    private static string? Scope(HttpContext http, string? requested)
-    {
-        var actor = http.User.ToActor();
-        return actor.IsAdmin ? requested : actor.DepartmentCode ?? "\u0000none";
-    }
 
     private static void OneOf(List<FieldError> errors, string field, string? value, string[] allowed)
     {

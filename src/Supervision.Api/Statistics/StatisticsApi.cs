@@ -65,22 +65,9 @@ public static class StatisticsApi
     /// <summary>Resolves the department scope: staff see their own; admins anything (null = all).</summary>
     private static bool TryScope(HttpContext http, string? department, out string? scope, out IResult? problem)
     {
-        var actor = http.User.ToActor();
-        problem = null;
-        scope = department;
-        if (actor.IsAdmin) return true;
-        if (actor.DepartmentCode is not { } own)
-        {
-            problem = Problems.Forbidden("Statistics are scoped to a department; this account has none.");
-            return false;
-        }
-        if (department is not null && department != own)
-        {
-            problem = Problems.Forbidden($"You may see the statistics of your own department ({own}) only.");
-            return false;
-        }
-        scope = own;
-        return true;
+        var ok = DepartmentScope.TryResolve(http, department, out scope, out var forbidden);
+        problem = forbidden;
+        return ok;
     }
 
     private static bool TryYear(int? year, TimeProvider time, out int value, out IResult? problem)

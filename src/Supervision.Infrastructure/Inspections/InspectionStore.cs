@@ -654,11 +654,7 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             return inserted > 0;
         }, ct);
 
-    /// <summary>
-    /// Membership in a list parameter: Dapper passes lists to Npgsql as one array parameter (= ANY) and expands them
-    /// for SQLite (IN (...)).
-    /// </summary>
-    private string In(string parameter) => store.IsPostgres ? $"= ANY({parameter})" : $"IN {parameter}";
+    private string In(string parameter) => store.In(parameter);
 
     private static string InList(DbConnection connection, string parameter) =>
         connection is Npgsql.NpgsqlConnection ? $"= ANY({parameter})" : $"IN {parameter}";

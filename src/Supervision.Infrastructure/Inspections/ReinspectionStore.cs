@@ -169,15 +169,12 @@ public sealed class ReinspectionStore(SqlStore store, AuditLog audit, TimeProvid
     public async Task<IReadOnlyDictionary<string, string>> UsernamesAsync(IReadOnlyList<string> certificates, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var cert in certificates)
-        {
-            var username = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-                "SELECT min(username) FROM users WHERE inspector_certificate_no = @cert", new { cert }, cancellationToken: ct));
-            if (username is not null) result[cert] = username;
-        }
-
-        return result;
+        var rows = await connection.QueryAsync<(string Certificate, string Username)>(new CommandDefinition(
+            $"""
+            SELECT inspector_certificate_no, min(username) FROM users
+            WHERE inspector_certificate_no {store.In("@certificates")} GROUP BY inspector_certificate_no
+            """, new { certificates = certificates.ToList() }, cancellationToken: ct));
+        return rows.ToDictionary(r => r.Certificate, r => r.Username, StringComparer.Ordinal);
     }
 
     /// <summary>Re-inspections for staff lists: a department's (or all, for admins), newest first.</summary>

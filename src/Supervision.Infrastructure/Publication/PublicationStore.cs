@@ -433,7 +433,7 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
         yearStart = new DateOnly(year, 1, 1), nextYear = new DateOnly(year + 1, 1, 1), department, lastSeq,
     };
 
-    private string In(string parameter) => store.IsPostgres ? $"= ANY({parameter})" : $"IN {parameter}";
+    private string In(string parameter) => store.In(parameter);
 }
 
 /// <summary>One line of a bulk download: one item of one published version (docs/public-portal.md, data dictionary).</summary>

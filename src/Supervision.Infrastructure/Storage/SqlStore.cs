@@ -29,6 +29,13 @@ public sealed class SqlStore : IAsyncDisposable
 
     public bool IsPostgres => Provider == StorageProvider.PostgreSql;
 
+    /// <summary>
+    /// Membership in a list parameter (pass a <c>List&lt;string&gt;</c>, not an array: arrays have a type handler): Dapper
+    /// passes lists to Npgsql as one array parameter (<c>= ANY(@p)</c>) and expands them for SQLite (<c>IN (…)</c>).
+    /// Use as <c>$"column {store.In("@p")}"</c>.
+    /// </summary>
+    public string In(string parameter) => IsPostgres ? $"= ANY({parameter})" : $"IN {parameter}";
+
     /// <summary>Case-insensitive "contains" operator: PostgreSQL's ILIKE, SQLite's LIKE (ASCII case-insensitive).</summary>
     public string Like => IsPostgres ? "ILIKE" : "LIKE";
 

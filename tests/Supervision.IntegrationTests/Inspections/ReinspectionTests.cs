@@ -54,6 +54,7 @@ public sealed class ReinspectionTests
         var dueOn = reinspection.GetProperty("dueOn").GetString();
         Assert.Empty((await ReadAsync(await revD2.GetAsync($"/api/follow-ups?entity={entity}"), HttpStatusCode.OK)).EnumerateArray());
         await ProblemAsync(await revD1.GetAsync("/api/follow-ups?kind=visit"), HttpStatusCode.BadRequest);
+        await ProblemAsync(await revD2.GetAsync("/api/follow-ups?department=D1"), HttpStatusCode.Forbidden);
 
         // Before the window: nothing is created.
         var early = await ReadAsync(await schedD1.PostAsync("/api/reinspections/run", null), HttpStatusCode.OK);
