@@ -14,18 +14,6 @@ using Xunit.Abstractions;
 
 namespace Supervision.IntegrationTests.Credit;
 
-/// <summary>Runs only when SUPERVISION_CREDIT_LOAD is set to a population size (see benchmarks/credit-nightly.sh).</summary>
-public sealed class CreditLoadFactAttribute : FactAttribute
-{
-    public CreditLoadFactAttribute()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SUPERVISION_CREDIT_LOAD")))
-            Skip = "Load benchmark: set SUPERVISION_CREDIT_LOAD=<entities> (benchmarks/credit-nightly.sh).";
-        else if (PostgresServer.FindBinaries(out var reason) is null)
-            Skip = reason;
-    }
-}
-
 /// <summary>
 /// The nightly recomputation over N scored entities on PostgreSQL, as production runs it (<see cref="CreditNightlyJob.RunAsync"/>:
 /// keyset batches from credit_scores, the kernel, changed classes written back with change rows and audit lines). The
@@ -35,7 +23,7 @@ public sealed class CreditLoadFactAttribute : FactAttribute
 [Collection(PostgresCollection.Name)]
 public sealed class CreditNightlyLoad(PostgresServer server, ITestOutputHelper output)
 {
-    [CreditLoadFact]
+    [BenchmarkFact("SUPERVISION_CREDIT_LOAD", "benchmarks/credit-nightly.sh")]
     public async Task Nightly_recomputation_over_a_large_population()
     {
         var n = long.Parse(Environment.GetEnvironmentVariable("SUPERVISION_CREDIT_LOAD")!, CultureInfo.InvariantCulture);

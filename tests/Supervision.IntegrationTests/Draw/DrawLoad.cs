@@ -14,18 +14,6 @@ using Xunit.Abstractions;
 
 namespace Supervision.IntegrationTests.Draw;
 
-/// <summary>Runs only when SUPERVISION_DRAW_LOAD is set to a population size (see benchmarks/draw-api.sh).</summary>
-public sealed class DrawLoadFactAttribute : FactAttribute
-{
-    public DrawLoadFactAttribute()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SUPERVISION_DRAW_LOAD")))
-            Skip = "Load benchmark: set SUPERVISION_DRAW_LOAD=<entities> (benchmarks/draw-api.sh).";
-        else if (PostgresServer.FindBinaries(out var reason) is null)
-            Skip = reason;
-    }
-}
-
 /// <summary>
 /// The whole draw through the HTTP API over a large synthetic population on PostgreSQL: import (not timed as part of
 /// the draw), then create → publish → freeze → entropy → entity draw, each timed from the client, and the downloads.
@@ -33,7 +21,7 @@ public sealed class DrawLoadFactAttribute : FactAttribute
 [Collection(PostgresCollection.Name)]
 public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
 {
-    [DrawLoadFact]
+    [BenchmarkFact("SUPERVISION_DRAW_LOAD", "benchmarks/draw-api.sh")]
     public async Task The_whole_draw_through_the_API_over_a_large_population()
     {
         var entities = long.Parse(Environment.GetEnvironmentVariable("SUPERVISION_DRAW_LOAD")!, CultureInfo.InvariantCulture);

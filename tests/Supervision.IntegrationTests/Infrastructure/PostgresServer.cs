@@ -234,3 +234,18 @@ public sealed class PostgresFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>
+/// A load benchmark (compiled only with -p:LoadTests=true): runs only when <paramref name="variable"/> is set — its
+/// script sets it to the size to measure — and PostgreSQL can be started.
+/// </summary>
+public sealed class BenchmarkFactAttribute : FactAttribute
+{
+    public BenchmarkFactAttribute(string variable, string script)
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable)))
+            Skip = $"Benchmark: set {variable} ({script}).";
+        else if (PostgresServer.FindBinaries(out var reason) is null)
+            Skip = reason;
+    }
+}

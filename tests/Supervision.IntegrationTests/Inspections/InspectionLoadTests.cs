@@ -13,18 +13,6 @@ using static Supervision.IntegrationTests.Inspections.InspectionPlatform;
 
 namespace Supervision.IntegrationTests.Inspections;
 
-/// <summary>Runs only when SUPERVISION_SUBMIT_BENCH is set to a number of inspections (benchmarks/submissions.sh).</summary>
-public sealed class SubmitBenchFactAttribute : FactAttribute
-{
-    public SubmitBenchFactAttribute()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SUPERVISION_SUBMIT_BENCH")))
-            Skip = "Benchmark: set SUPERVISION_SUBMIT_BENCH=<inspections> (benchmarks/submissions.sh).";
-        else if (PostgresServer.FindBinaries(out var reason) is null)
-            Skip = reason;
-    }
-}
-
 /// <summary>The submission benchmark on PostgreSQL (benchmarks/submissions.sh); the behaviour tests are in InspectionDurabilityTests.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class InspectionLoadTests(PostgresServer server, ITestOutputHelper output)
@@ -48,7 +36,7 @@ public sealed class InspectionLoadTests(PostgresServer server, ITestOutputHelper
     /// Submissions/s and latency through the API at 50 concurrent clients on PostgreSQL. Each client is one inspector
     /// submitting, one after another, the signed inspections they lead (prepared beforehand through the grains).
     /// </summary>
-    [SubmitBenchFact]
+    [BenchmarkFact("SUPERVISION_SUBMIT_BENCH", "benchmarks/submissions.sh")]
     public async Task Benchmark_result_submissions_at_50_concurrent_clients()
     {
         var total = int.Parse(Environment.GetEnvironmentVariable("SUPERVISION_SUBMIT_BENCH")!, CultureInfo.InvariantCulture);

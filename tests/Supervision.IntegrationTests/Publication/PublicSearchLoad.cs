@@ -10,18 +10,6 @@ using Xunit.Abstractions;
 
 namespace Supervision.IntegrationTests.Publication;
 
-/// <summary>Runs only when SUPERVISION_SEARCH_BENCH is set to a number of published results (benchmarks/public-search.sh).</summary>
-public sealed class SearchBenchFactAttribute : FactAttribute
-{
-    public SearchBenchFactAttribute()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SUPERVISION_SEARCH_BENCH")))
-            Skip = "Benchmark: set SUPERVISION_SEARCH_BENCH=<published results> (benchmarks/public-search.sh).";
-        else if (PostgresServer.FindBinaries(out var reason) is null)
-            Skip = reason;
-    }
-}
-
 /// <summary>
 /// The public search at 50 concurrent anonymous clients over loopback HTTP, against a PostgreSQL read model seeded by
 /// SQL with N published results: by credit code, then by part of a name, each for a fixed time.
@@ -31,7 +19,7 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
 {
     private const int Clients = 50;
 
-    [SearchBenchFact]
+    [BenchmarkFact("SUPERVISION_SEARCH_BENCH", "benchmarks/public-search.sh")]
     public async Task Benchmark_public_search_at_50_concurrent_clients()
     {
         var rows = long.Parse(Environment.GetEnvironmentVariable("SUPERVISION_SEARCH_BENCH")!, CultureInfo.InvariantCulture);

@@ -16,6 +16,7 @@ public sealed class WebShellTests(BrowserFixture browser) : IClassFixture<Browse
         var page = await context.NewPageAsync();
 
         var response = await page.GotoAsync("/app");
+        Assert.Equal(200, response!.Status);
         Assert.EndsWith("/app/login?ReturnUrl=%2Fapp", page.Url);
         Assert.Equal("zh-CN", await page.GetAttributeAsync("html", "lang"));
 
@@ -38,7 +39,6 @@ public sealed class WebShellTests(BrowserFixture browser) : IClassFixture<Browse
         await page.WaitForURLAsync("**/app/login");
         await page.GotoAsync("/app");
         Assert.Contains("/app/login", page.Url);
-        Assert.NotNull(response);
     }
 
     [BrowserFact]
