@@ -43,9 +43,8 @@ public static class OpenDataApi
     {
         var (query, errors) = PublicQueries.Parse(name, creditCode, division, industry, department, task, from, to, sort, after, limit);
         if (query is null) return Problems.Validation(errors);
-        var latest = await queries.Store.LatestAsync(null, ct);
-        var page = await queries.SearchAsync(query, ct);
-        return PublicPortal.Cached(http, page, latest.At);
+        var (page, latestAt) = await queries.SearchWithLatestAsync(query, ct);
+        return PublicPortal.Cached(http, page, latestAt);
     }
 
     private static async Task<IResult> Entity(string creditCode, HttpContext http, PublicQueries queries, CancellationToken ct)

@@ -143,12 +143,15 @@ public sealed class PublicQueries(PublicationStore publications, DrawStore draws
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
-    public async Task<PublicPage<PublicResult>> SearchAsync(ResultQuery query, CancellationToken ct)
+    public async Task<PublicPage<PublicResult>> SearchAsync(ResultQuery query, CancellationToken ct) => (await SearchWithLatestAsync(query, ct)).Page;
+
+    /// <summary>A page of the search and the time of the newest publication (its Last-Modified), read in one round trip.</summary>
+    public async Task<(PublicPage<PublicResult> Page, DateTimeOffset? LatestAt)> SearchWithLatestAsync(ResultQuery query, CancellationToken ct)
     {
-        var rows = await publications.SearchAsync(query, ct);
-        var results = await ToResultsAsync(rows, ct);
+        var found = await publications.SearchPageAsync(query, ct);
+        var rows = found.Rows;
         var next = rows.Count == query.Limit && rows.Count > 0 ? Cursor.Write(PublicationStore.SortValue(rows[^1], query.Sort), rows[^1].Seq) : null;
-        return new PublicPage<PublicResult>(results, next, query.Limit);
+        return (new PublicPage<PublicResult>(ToResults(rows, found.Items), next, query.Limit), found.LatestAt);
     }
 
     public async Task<PublicEntity?> EntityAsync(string creditCode, CancellationToken ct)
@@ -170,27 +173,21 @@ public sealed class PublicQueries(PublicationStore publications, DrawStore draws
             await credit.ForAsync(code, ct), results, followUps);
     }
 
-    public async Task<IReadOnlyList<PublicResult>> ToResultsAsync(IReadOnlyList<PublishedResultRow> rows, CancellationToken ct)
+    public async Task<IReadOnlyList<PublicResult>> ToResultsAsync(IReadOnlyList<PublishedResultRow> rows, CancellationToken ct) =>
+        ToResults(rows, await publications.ItemsAsync(rows.Select(r => r.PublicationId).ToList(), ct));
+
+    /// <summary>The public shape of published rows and their items. Team names arrive only where the lead department
+    /// publishes them now (the store applies the department's setting, so switching it off hides names already published).</summary>
+    public IReadOnlyList<PublicResult> ToResults(IReadOnlyList<PublishedResultRow> rows, IReadOnlyList<PublishedItemRow> itemRows)
     {
-        var items = (await publications.ItemsAsync(rows.Select(r => r.PublicationId).ToList(), ct)).ToLookup(i => i.PublicationId, StringComparer.Ordinal);
-        var namesShown = await TeamNameDepartmentsAsync(ct);
+        var items = itemRows.ToLookup(i => i.PublicationId, StringComparer.Ordinal);
         return rows.Select(r => new PublicResult(
             r.PublicationId, r.InspectionId, r.Version, r.Kind, r.Reason, r.TaskId, r.TaskName, r.EntityCreditCode, r.EntityName,
             r.DivisionCode, DivisionName(r.DivisionCode), r.IndustryCode, IndustryName(r.IndustryCode), r.LeadDepartment,
             r.Departments.Split(',', StringSplitOptions.RemoveEmptyEntries), r.InspectedOn, r.ApprovedOn, r.PublishedOn,
-            r.TeamNames is { } names && namesShown.Contains(r.LeadDepartment) ? names.Split('、') : null,
-            r.SupersededBy, r.SupersededOn,
+            r.TeamNames?.Split('、'), r.SupersededBy, r.SupersededOn,
             items[r.PublicationId].Select(i => new PublicItemResult(i.ItemCode, i.ItemName, i.DepartmentCode,
                 i.ResultCodes.Select(CodeOf).ToList(), i.InspectedOn)).ToList())).ToList();
-    }
-
-    /// <summary>Departments that publish team names now: switching the setting off hides names already published.</summary>
-    private async Task<HashSet<string>> TeamNameDepartmentsAsync(CancellationToken ct)
-    {
-        await using var connection = await publications.Sql.OpenAsync(ct);
-        var codes = await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT code FROM departments WHERE publish_team_names = @yes", new { yes = true }, cancellationToken: ct));
-        return codes.ToHashSet(StringComparer.Ordinal);
     }
 
     public CodeName CodeOf(string code) =>

@@ -83,6 +83,9 @@ public sealed record ResultQuery
     public int Limit { get; init; } = 20;
 }
 
+/// <summary>A page of current results with their items (in order) and the time of the newest publication.</summary>
+public sealed record SearchPage(IReadOnlyList<PublishedResultRow> Rows, IReadOnlyList<PublishedItemRow> Items, DateTimeOffset? LatestAt);
+
 /// <summary>One department's publication settings (publish mode, team names).</summary>
 public sealed record PublicationSettings(string DepartmentCode, string PublishMode, bool PublishTeamNames, long Version);
 
@@ -114,16 +117,35 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
         seq, publication_id AS PublicationId, inspection_id AS InspectionId, version, kind, reason, task_id AS TaskId, task_name AS TaskName,
         entity_credit_code AS EntityCreditCode, entity_name AS EntityName, division_code AS DivisionCode, industry_code AS IndustryCode,
         lead_department AS LeadDepartment, departments, inspected_on AS InspectedOn, approved_on AS ApprovedOn, published_on AS PublishedOn,
-        published_at AS PublishedAt, team_names AS TeamNames, superseded_by AS SupersededBy, superseded_on AS SupersededOn
+        published_at AS PublishedAt, superseded_by AS SupersededBy, superseded_on AS SupersededOn,
+        CASE WHEN EXISTS (SELECT 1 FROM departments d WHERE d.code = lead_department AND d.publish_team_names) THEN team_names END AS TeamNames
         """;
+
+    /// <summary>How many of a gram's rows are counted, at most, to pick the rarest gram of a name search.</summary>
+    public const int GramCountBound = 1_000;
+
+    /// <summary>How many of the driving gram's rows one statement of a name search (sorted by publication) walks.</summary>
+    public const int GramChunk = 1_000;
 
     public SqlStore Sql => store;
 
     /// <summary>The SQL of a search, exposed so tests can EXPLAIN exactly what the API runs.</summary>
-    public (string Sql, DynamicParameters Parameters) SearchCommand(ResultQuery q)
+    /// <remarks>
+    /// On PostgreSQL a name of two or more characters is searched through published_name_grams (0014): the statement
+    /// walks the rows of the query's rarest two-character gram — counted up to <see cref="GramCountBound"/> in the same
+    /// statement — in publication order, at most <see cref="GramChunk"/> of them, and LIKE checks the whole name; when
+    /// those rows do not fill the page, <see cref="SearchPageAsync"/> goes on with the next chunk. A page sorted by
+    /// publication so costs about a page of rows; sorted by name or date, every row of the driving gram is read and
+    /// sorted. Team names come out only where the lead department publishes them now.
+    /// </remarks>
+    public (string Sql, DynamicParameters Parameters) SearchCommand(ResultQuery q) => Search(q).Command;
+
+    /// <summary>The search statement, and for a name search sorted by publication the gram rows one statement walks.</summary>
+    private ((string Sql, DynamicParameters Parameters) Command, string? GramWalk) Search(ResultQuery q)
     {
         var where = new List<string> { "superseded_by IS NULL" };
         var p = new DynamicParameters();
+        string? gramDriver = null;
         if (!string.IsNullOrWhiteSpace(q.CreditCode))
         {
             where.Add("entity_credit_code = @creditCode");
@@ -133,10 +155,16 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
         {
             var name = q.Name.Trim();
             var grams = PublicationWriter.Bigrams(name);
-            if (store.IsPostgres && grams.Length > 0)
+            if (store.IsPostgres && grams.Length > 0 && string.IsNullOrWhiteSpace(q.CreditCode))
             {
-                where.Add("supervision_bigrams(entity_name) @> @grams");
-                p.Add("grams", grams.ToList()); // a list: Dapper hands it to Npgsql as one text[] (string[] would go through the comma-joining handler)
+                gramDriver = grams.Length == 1 ? "@gram" :
+                    $"""
+                    (SELECT q.gram FROM unnest(@grams) AS q(gram)
+                     ORDER BY (SELECT count(*) FROM (SELECT 1 FROM published_name_grams c WHERE c.gram = q.gram LIMIT {GramCountBound}) n), q.gram
+                     LIMIT 1)
+                    """;
+                if (grams.Length == 1) p.Add("gram", grams[0]);
+                else p.Add("grams", grams.ToList()); // a list: Dapper hands it to Npgsql as one text[] (string[] would go through the comma-joining handler)
             }
             where.Add("entity_name LIKE @namePattern" + LikePatterns.Escape);
             p.Add("namePattern", LikePatterns.Contains(name));
@@ -161,10 +189,10 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
             where.Add("task_id = @task");
             p.Add("task", q.Task.Trim());
         }
-        if (q.From is { } from)
+        if (q.From is { } fromDate)
         {
             where.Add("inspected_on >= @from");
-            p.Add("from", from);
+            p.Add("from", fromDate);
         }
         if (q.To is { } to)
         {
@@ -174,12 +202,15 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
 
         var (column, descending) = SortColumn(q.Sort);
         var dir = descending ? "DESC" : "ASC";
+        var op = descending ? "<" : ">";
+        var seqColumn = gramDriver is null ? "seq" : "g.result_seq";
+        var gramWhere = "";
         if (q.After is { } after)
         {
-            var op = descending ? "<" : ">";
             if (column == "seq")
             {
-                where.Add($"seq {op} @afterSeq");
+                if (gramDriver is null) where.Add($"seq {op} @afterSeq");
+                else gramWhere = $" AND result_seq {op} @afterSeq";
             }
             else
             {
@@ -188,9 +219,78 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
             }
             p.Add("afterSeq", after.Seq);
         }
-        p.Add("limit", q.Limit);
-        var order = column == "seq" ? $"seq {dir}" : $"{column} {dir}, seq {dir}";
-        return ($"SELECT {Columns} FROM published_results WHERE {string.Join(" AND ", where)} ORDER BY {order} LIMIT @limit", p);
+        // Sorted by publication, the gram rows come in chunks (LIMIT): PostgreSQL then walks the B-tree in order instead
+        // of estimating the LIKE as rare, fetching every row of the gram and sorting them. Other sorts need every match.
+        var walk = gramDriver is null
+            ? null
+            : $"SELECT result_seq FROM published_name_grams WHERE gram = {gramDriver}{gramWhere} ORDER BY result_seq {(column == "seq" ? dir : "DESC")}" +
+              (column == "seq" ? $" LIMIT {GramChunk}" : " OFFSET 0");
+        var from = walk is null ? "published_results" : $"({walk}) g JOIN published_results ON seq = g.result_seq";
+        var order = column == "seq" ? $"{seqColumn} {dir}" : $"{column} {dir}, seq {dir}";
+        // The page size is written into the statement (a checked integer): with LIMIT as a parameter PostgreSQL cannot
+        // cost a generic plan and plans the prepared statement again at every execution.
+        var limit = Math.Clamp(q.Limit, 1, 1000).ToString(CultureInfo.InvariantCulture);
+        return (($"SELECT {Columns} FROM {from} WHERE {string.Join(" AND ", where)} ORDER BY {order} LIMIT {limit}", p), column == "seq" ? walk : null);
+    }
+
+    /// <summary>
+    /// A page of search results, its items and the newest publication (the answer's Last-Modified) in one round trip:
+    /// the page's rows joined to their items, then the newest publication, as two statements of one command.
+    /// </summary>
+    public async Task<SearchPage> SearchPageAsync(ResultQuery query, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var (rows, items, latestAt, walk) = await PageAsync(connection, query, latest: true, ct);
+        // A name search walks its driving gram a chunk at a time: when a chunk's rows did not fill the page and the chunk
+        // was full, the next chunk continues after the last gram row walked (rare: the other filters must reject most).
+        var descending = SortColumn(query.Sort).Descending;
+        var next = query;
+        while (walk is not null && rows.Count < query.Limit)
+        {
+            var (_, parameters) = Search(next).Command;
+            var (walked, edge) = await connection.QuerySingleAsync<(long Walked, long? Edge)>(new CommandDefinition(
+                $"SELECT count(*), {(descending ? "min" : "max")}(result_seq) FROM ({walk}) w", parameters, cancellationToken: ct));
+            if (walked < GramChunk || edge is null) break;
+            next = next with { After = ("", edge.Value), Limit = query.Limit - rows.Count };
+            var more = await PageAsync(connection, next, latest: false, ct);
+            rows.AddRange(more.Rows);
+            items.AddRange(more.Items);
+            walk = more.Walk;
+        }
+        return new SearchPage(rows, items, latestAt);
+    }
+
+    private async Task<(List<PublishedResultRow> Rows, List<PublishedItemRow> Items, DateTimeOffset? LatestAt, string? Walk)> PageAsync(
+        DbConnection connection, ResultQuery query, bool latest, CancellationToken ct)
+    {
+        var ((search, parameters), walk) = Search(query);
+        var (column, descending) = SortColumn(query.Sort);
+        var dir = descending ? "DESC" : "ASC";
+        var outer = column switch
+        {
+            "seq" => $"page.seq {dir}",
+            "entity_name" => $"page.EntityName {dir}, page.seq {dir}",
+            _ => $"page.InspectedOn {dir}, page.seq {dir}",
+        };
+        var sql =
+            $"""
+            SELECT page.*, i.publication_id AS PublicationId, i.item_code AS ItemCode, i.item_name AS ItemName, i.department_code AS DepartmentCode,
+                   i.result_codes AS ResultCodes, i.inspected_on AS InspectedOn
+            FROM ({search}) page LEFT JOIN published_result_items i ON i.publication_id = page.PublicationId
+            ORDER BY {outer}, i.item_code;
+            {(latest ? "SELECT seq, published_at FROM published_results ORDER BY seq DESC LIMIT 1" : "SELECT NULL, NULL")}
+            """;
+        await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(sql, parameters, cancellationToken: ct));
+        var rows = new List<PublishedResultRow>();
+        var items = new List<PublishedItemRow>();
+        foreach (var (row, item) in grid.Read<PublishedResultRow, PublishedItemRow?, (PublishedResultRow, PublishedItemRow?)>(
+                     (r, i) => (r, i), splitOn: "PublicationId"))
+        {
+            if (rows.Count == 0 || rows[^1].Seq != row.Seq) rows.Add(row);
+            if (item is not null) items.Add(item);
+        }
+        var newest = await grid.ReadSingleOrDefaultAsync<(long? Seq, DateTimeOffset? At)>();
+        return (rows, items, newest.At, walk);
     }
 
     public static (string Column, bool Descending) SortColumn(ResultSort sort) => sort switch
@@ -210,13 +310,6 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
         "inspected_on" => row.InspectedOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         _ => "",
     };
-
-    public async Task<IReadOnlyList<PublishedResultRow>> SearchAsync(ResultQuery query, CancellationToken ct)
-    {
-        var (sql, parameters) = SearchCommand(query);
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<PublishedResultRow>(new CommandDefinition(sql, parameters, cancellationToken: ct))).AsList();
-    }
 
     public async Task<IReadOnlyList<PublishedItemRow>> ItemsAsync(IReadOnlyCollection<string> publicationIds, CancellationToken ct)
     {

@@ -53,9 +53,13 @@ public sealed class SqlStore : IAsyncDisposable
     /// </summary>
     public static string WithAutoPrepare(string connectionString)
     {
+        // NpgsqlConnectionStringBuilder.ContainsKey answers whether a keyword exists at all, not whether it was given, so
+        // the given keywords are read with the plain builder (the earlier check here never enabled auto-preparation).
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        bool Given(params string[] keys) => keys.Any(given.ContainsKey);
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 64;
-        if (!builder.ContainsKey("Auto Prepare Min Usages")) builder.AutoPrepareMinUsages = 2;
+        if (!Given("Max Auto Prepare", "MaxAutoPrepare")) builder.MaxAutoPrepare = 64;
+        if (!Given("Auto Prepare Min Usages", "AutoPrepareMinUsages")) builder.AutoPrepareMinUsages = 2;
         return builder.ConnectionString;
     }
 

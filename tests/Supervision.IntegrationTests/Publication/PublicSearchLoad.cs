@@ -51,9 +51,9 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
         }
 
         await RunAsync("credit code, HTTP", seconds, async rng => await GetAsync(http, "/api/public/v1/results?creditCode=" + Code(rng)));
-        await RunAsync("credit code, SQL only", seconds, async rng => { await store.SearchAsync(new ResultQuery { CreditCode = Code(rng) }, default); return true; });
+        await RunAsync("credit code, SQL only", seconds, async rng => { await store.SearchPageAsync(new ResultQuery { CreditCode = Code(rng) }, default); return true; });
         await RunAsync("partial name, HTTP", seconds, async rng => await GetAsync(http, "/api/public/v1/results?name=" + Uri.EscapeDataString(Name(rng))));
-        await RunAsync("partial name, SQL only", seconds, async rng => { await store.SearchAsync(new ResultQuery { Name = Name(rng) }, default); return true; });
+        await RunAsync("partial name, SQL only", seconds, async rng => { await store.SearchPageAsync(new ResultQuery { Name = Name(rng) }, default); return true; });
     }
 
     private static async Task<bool> GetAsync(HttpClient http, string url)

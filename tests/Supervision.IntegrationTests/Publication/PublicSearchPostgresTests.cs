@@ -51,8 +51,25 @@ public sealed class PublicSearchPostgresTests(PostgresServer server)
         Assert.Contains("published_results_entity", byCode);
         Assert.DoesNotContain("Seq Scan", byCode);
         var byName = await PlanAsync(new ResultQuery { Name = PublishedSeed.Brand(4242) + "超" });
-        Assert.Contains("published_results_name_bigrams", byName);
+        Assert.Contains("published_name_grams_pkey", byName);
         Assert.DoesNotContain("Seq Scan", byName);
+
+        // A page costs about a page of rows: the walk over a common gram (超市: thousands of rows) stops once the page is
+        // full, and a three-character name is driven by its rarest gram (the brand's 50,000 / 2,704 ≈ 18 rows here, not
+        // the district's 区X with hundreds).
+        async Task<long> GramRowsReadAsync(ResultQuery query)
+        {
+            var (sql, parameters) = store.SearchCommand(query);
+            await using var connection = await platform.Store.OpenAsync();
+            var plan = string.Join('\n', await connection.QueryAsync<string>("EXPLAIN (ANALYZE, TIMING OFF) " + sql, parameters));
+            var walk = plan.Split('\n').SingleOrDefault(l => l.Contains(" on published_name_grams ", StringComparison.Ordinal)
+                                                     && !l.Contains(" c ", StringComparison.Ordinal))
+                       ?? throw new Xunit.Sdk.XunitException("no walk over the grams in the plan:\n" + plan);
+            return long.Parse(System.Text.RegularExpressions.Regex.Match(walk, @"actual rows=(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        Assert.InRange(await GramRowsReadAsync(new ResultQuery { Name = "超市" }), 20, 100);
+        Assert.InRange(await GramRowsReadAsync(new ResultQuery { Name = "区" + PublishedSeed.Brand(4242) }), 1, 40);
+        Assert.InRange(await GramRowsReadAsync(new ResultQuery { Name = "超市", Limit = 5 }), 5, 25);
 
         var search = await ReadAsync(await anonymous.GetAsync("/api/public/v1/results?limit=200&name=" + Uri.EscapeDataString(PublishedSeed.Brand(4242))), HttpStatusCode.OK);
         var items = search.GetProperty("items").EnumerateArray().ToArray();
@@ -60,5 +77,25 @@ public sealed class PublicSearchPostgresTests(PostgresServer server)
         Assert.All(items, r => Assert.Contains(PublishedSeed.Brand(4242), r.GetProperty("entityName").GetString()));
         var expected = await platform.ScalarAsync("SELECT count(*) FROM published_results WHERE entity_name LIKE @p", new { p = "%" + PublishedSeed.Brand(4242) + "%" });
         Assert.Equal(Math.Min(200, expected), items.Length);
+
+        // A filter that rejects most of the gram's rows: the search walks chunk after chunk and still finds every match.
+        string division;
+        await using (var connection = await platform.Store.OpenAsync())
+            division = await connection.QueryFirstAsync<string>(
+                "SELECT division_code FROM published_results WHERE entity_name LIKE '%超市%' GROUP BY 1 HAVING count(*) BETWEEN 2 AND 199 ORDER BY count(*), 1 LIMIT 1");
+        var sparse = await ReadAsync(await anonymous.GetAsync($"/api/public/v1/results?limit=200&division={division}&name=" + Uri.EscapeDataString("超市")), HttpStatusCode.OK);
+        var sparseCount = await platform.ScalarAsync(
+            "SELECT count(*) FROM published_results WHERE superseded_by IS NULL AND entity_name LIKE '%超市%' AND division_code LIKE @division", new { division = division + "%" });
+        Assert.True(await platform.ScalarAsync("SELECT count(*) FROM published_name_grams WHERE gram = '超市'") > 2 * PublicationStore.GramChunk);
+        Assert.InRange(sparseCount, 2, 199);
+        var sparseItems = sparse.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("entityCreditCode").GetString()).ToList();
+        Assert.Equal(sparseCount, sparseItems.Count);
+        Assert.Equal(sparseItems.Count, sparseItems.Distinct().Count());
+
+        // The grams follow the current version: a row marked superseded leaves the name index (trigger of 0014).
+        var seq = await platform.ScalarAsync("SELECT seq FROM published_results WHERE entity_credit_code = @code", new { code = PublishedSeed.CreditCode(4242) });
+        Assert.True(await platform.ScalarAsync("SELECT count(*) FROM published_name_grams WHERE result_seq = @seq", new { seq }) > 5);
+        await platform.ScalarAsync("WITH u AS (UPDATE published_results SET superseded_by = 2 WHERE seq = @seq RETURNING 1) SELECT count(*) FROM u", new { seq });
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM published_name_grams WHERE result_seq = @seq", new { seq }));
     }
 }

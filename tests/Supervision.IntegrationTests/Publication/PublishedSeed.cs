@@ -50,5 +50,6 @@ public static class PublishedSeed
             FROM published_results WHERE publication_id LIKE 'TB%' AND entity_credit_code BETWEEN @lo AND @hi
             """, new { lo = CreditCode(from), hi = CreditCode(to) }, commandTimeout: 0);
         await connection.ExecuteAsync("ANALYZE published_results; ANALYZE published_result_items", commandTimeout: 0);
+        await connection.ExecuteAsync("VACUUM ANALYZE published_name_grams", commandTimeout: 0); // statistics and the visibility map (index-only scans)
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Supervision.Infrastructure.Storage;
 using Supervision.IntegrationTests.Infrastructure;
@@ -76,6 +77,7 @@ public sealed class ThreeSiloCluster : IAsyncDisposable
             {
                 ConnectionString = await server.CreateDatabaseAsync("three_silos");
                 Cluster = await StorageTestClusters.StartAsync(StorageProvider.PostgreSql, ConnectionString, "svc-three", silos: 3);
+                await KnowEachOtherAsync(Cluster);
             }
 
             return Cluster;
@@ -83,6 +85,25 @@ public sealed class ThreeSiloCluster : IAsyncDisposable
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Waits until every silo's cluster manifest lists every active silo: placement only considers silos whose manifest
+    /// it holds, and a silo that joined a moment ago may not be among them yet.
+    /// </summary>
+    private static async Task KnowEachOtherAsync(TestCluster cluster)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var active = cluster.GetActiveSilos().ToList();
+            var known = active.OfType<InProcessSiloHandle>()
+                .Select(h => h.SiloHost.Services.GetRequiredService<Orleans.Runtime.IClusterManifestProvider>().Current.Silos.Count)
+                .ToList();
+            if (known.Count == active.Count && known.All(k => k >= active.Count)) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"silos know {string.Join(",", known)} of {active.Count} manifests after 60 s");
+            await Task.Delay(200);
         }
     }
 
@@ -120,20 +141,19 @@ public sealed class PostgresThreeSiloClusterTests(PostgresServer server, ThreeSi
         await grain.Append("written", 42);
         var writer = await grain.Host();
 
-        // Random placement: re-activate until the grain lands elsewhere. Each re-activation reads
-        // storage, since deactivation drops the in-memory state.
-        var reader = writer;
-        LedgerState? seen = null;
-        for (var attempt = 0; attempt < 30 && reader.Equals(writer); attempt++)
-        {
-            await grain.Deactivate();
-            reader = await grain.Host();
-            seen = await grain.Read();
-        }
+        // Read through another silo's storage provider, the one a re-activation there would use. (Moving the activation
+        // instead — by re-activating until placement picked another silo — once stayed on the writer for a whole minute
+        // on a loaded CI machine.)
+        var other = cluster.GetActiveSilos().OfType<InProcessSiloHandle>().First(h => !h.SiloAddress.Equals(writer));
+        var storage = other.SiloHost.Services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>("state");
+        var seen = new Orleans.GrainState<LedgerState>();
+        await storage.ReadStateAsync("ledger", grain.GetGrainId(), seen);
+        var reader = other.SiloAddress;
 
         Assert.NotEqual(writer, reader);
-        Assert.Equal(42, seen!.Total);
-        Assert.Equal(["written"], seen.Entries);
+        Assert.True(seen.RecordExists);
+        Assert.Equal(42, seen.State!.Total);
+        Assert.Equal(["written"], seen.State!.Entries);
     }
 
     [PostgresFact]
