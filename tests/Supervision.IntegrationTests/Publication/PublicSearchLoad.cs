@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
+using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Supervision.Infrastructure.Publication;
@@ -12,12 +12,17 @@ namespace Supervision.IntegrationTests.Publication;
 
 /// <summary>
 /// The public search at 50 concurrent anonymous clients over loopback HTTP, against a PostgreSQL read model seeded by
-/// SQL with N published results: by credit code, then by part of a name, each for a fixed time.
+/// SQL with N published results: by credit code, then by part of a name, each for a fixed time. The clients are wrk
+/// (benchmarks/wrk/*.lua), a separate process in C, so that the load generator takes little of the two cores the API
+/// and PostgreSQL share; the same queries through <see cref="PublicationStore"/> alone separate the database's share.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper output)
 {
     private const int Clients = 50;
+
+    /// <summary>Connections per API process: about twice the database server's cores (docs/operations.md).</summary>
+    private const int PoolSize = 4;
 
     [BenchmarkFact("SUPERVISION_SEARCH_BENCH", "benchmarks/public-search.sh")]
     public async Task Benchmark_public_search_at_50_concurrent_clients()
@@ -25,12 +30,13 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
         var rows = long.Parse(Environment.GetEnvironmentVariable("SUPERVISION_SEARCH_BENCH")!, CultureInfo.InvariantCulture);
         var seconds = int.Parse(Environment.GetEnvironmentVariable("SUPERVISION_SEARCH_BENCH_SECONDS") ?? "20", CultureInfo.InvariantCulture);
         var connectionString = await server.CreateDatabaseAsync("search_bench");
-        await using var host = await ApiHost.StartAsync(postgresConnectionString: connectionString, settings: new Dictionary<string, string?>
-        {
-            ["Supervision:Public:PermitLimit"] = "1000000",
-            ["Supervision:Public:Window"] = "00:00:01",
-            ["Logging:LogLevel:Default"] = "Error",
-        });
+        await using var host = await ApiHost.StartAsync(postgresConnectionString: connectionString + $";Maximum Pool Size={PoolSize}",
+            settings: new Dictionary<string, string?>
+            {
+                ["Supervision:Public:PermitLimit"] = "1000000",
+                ["Supervision:Public:Window"] = "00:00:01",
+                ["Logging:LogLevel:Default"] = "Error",
+            });
 
         var seed = Stopwatch.StartNew();
         for (long from = 1; from <= rows; from += 250_000)
@@ -40,27 +46,56 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
             count = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM published_results");
         output.WriteLine($"prepared: {count:N0} published results in {seed.Elapsed.TotalSeconds:F0} s (SQL seed + ANALYZE)");
 
-        using var http = host.Anonymous();
         var store = host.Services.GetRequiredService<PublicationStore>();
         string Code(Random rng) => PublishedSeed.CreditCode(rng.NextInt64(1, rows + 1));
         string Name(Random rng)
         {
-            // Half two-character queries (a brand), half three (a district's last character and a brand).
+            // Half two-character queries (a brand), half three (a district's last character and a brand), as the wrk script.
             var i = rng.NextInt64(1, rows + 1);
             return rng.Next(2) == 0 ? PublishedSeed.Brand(i) : "区" + PublishedSeed.Brand(i);
         }
 
-        await RunAsync("credit code, HTTP", seconds, async rng => await GetAsync(http, "/api/public/v1/results?creditCode=" + Code(rng)));
+        await WrkAsync("credit code, HTTP", "public-credit-code.lua", host.BaseAddress, seconds, rows);
         await RunAsync("credit code, SQL only", seconds, async rng => { await store.SearchPageAsync(new ResultQuery { CreditCode = Code(rng) }, default); return true; });
-        await RunAsync("partial name, HTTP", seconds, async rng => await GetAsync(http, "/api/public/v1/results?name=" + Uri.EscapeDataString(Name(rng))));
+        await WrkAsync("partial name, HTTP", "public-partial-name.lua", host.BaseAddress, seconds, rows);
         await RunAsync("partial name, SQL only", seconds, async rng => { await store.SearchPageAsync(new ResultQuery { Name = Name(rng) }, default); return true; });
     }
 
-    private static async Task<bool> GetAsync(HttpClient http, string url)
+    /// <summary>Runs wrk (2 threads, 50 connections) after a short warm-up and reports its throughput and percentiles.</summary>
+    private async Task WrkAsync(string label, string script, Uri target, int seconds, long rows)
     {
-        using var response = await http.GetAsync(url);
-        await response.Content.ReadAsByteArrayAsync();
-        return response.StatusCode == HttpStatusCode.OK;
+        var path = Path.Combine(RepositoryRoot(), "benchmarks", "wrk", script);
+        async Task<string> RunWrkAsync(int duration)
+        {
+            var start = new ProcessStartInfo("wrk")
+            {
+                ArgumentList = { "-t2", $"-c{Clients}", $"-d{duration}s", "--latency", "-s", path, target.ToString().TrimEnd('/'), "--", rows.ToString(CultureInfo.InvariantCulture) },
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var wrk = Process.Start(start) ?? throw new InvalidOperationException("wrk did not start (apt-get install -y wrk)");
+            var text = await wrk.StandardOutput.ReadToEndAsync() + await wrk.StandardError.ReadToEndAsync();
+            await wrk.WaitForExitAsync();
+            Assert.True(wrk.ExitCode == 0, text);
+            return text;
+        }
+
+        await RunWrkAsync(5); // warm-up: connections, prepared statements, tiered JIT
+        var report = await RunWrkAsync(seconds);
+        string Field(string pattern) => Regex.Match(report, pattern, RegexOptions.Multiline).Groups[1].Value;
+        var errors = Field(@"Non-2xx or 3xx responses: (\d+)");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"search by {label}: {Field(@"^\s*(\d+) requests in")} requests, {Field(@"Requests/sec:\s*([\d.]+)")}/s, " +
+            $"p50 {Field(@"^\s*50%\s+(\S+)")}, p90 {Field(@"^\s*90%\s+(\S+)")}, p99 {Field(@"^\s*99%\s+(\S+)")}, " +
+            $"max {Field(@"Latency\s+\S+\s+\S+\s+(\S+)")}, errors {(errors.Length == 0 ? "0" : errors)}, load {File.ReadAllText("/proc/loadavg").Trim()}"));
+        Assert.True(errors.Length == 0, report);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Supervision.sln"))) directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("Supervision.sln not found above " + AppContext.BaseDirectory);
     }
 
     private async Task RunAsync(string label, int seconds, Func<Random, Task<bool>> call)
