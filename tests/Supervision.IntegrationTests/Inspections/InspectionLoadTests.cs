@@ -41,7 +41,9 @@ public sealed class InspectionLoadTests(PostgresServer server, ITestOutputHelper
     {
         var total = int.Parse(Environment.GetEnvironmentVariable("SUPERVISION_SUBMIT_BENCH")!, CultureInfo.InvariantCulture);
         const int clients = 50;
-        await using var platform = await StartAsync(await server.CreateDatabaseAsync("insp_bench"));
+        // The API's pool sized to the database's cores, as docs/operations.md advises (SUPERVISION_BENCH_POOL to compare).
+        var pool = Environment.GetEnvironmentVariable("SUPERVISION_BENCH_POOL") ?? "4";
+        await using var platform = await StartAsync(await server.CreateDatabaseAsync("insp_bench") + ";Maximum Pool Size=" + pool);
         await platform.AddInspectorsAsync(clients);
         var prep = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, total), new ParallelOptions { MaxDegreeOfParallelism = 32 },
@@ -83,7 +85,7 @@ public sealed class InspectionLoadTests(PostgresServer server, ITestOutputHelper
         var sorted = latencies.Order().ToArray();
         double P(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"submissions: {sorted.Length} in {elapsed.TotalSeconds:F2} s = {sorted.Length / elapsed.TotalSeconds:F0}/s at {clients} clients; latency ms p50 {P(0.50):F1}, p90 {P(0.90):F1}, p99 {P(0.99):F1}, max {sorted[^1]:F1}; errors {errors}");
+            $"submissions: {sorted.Length} in {elapsed.TotalSeconds:F2} s = {sorted.Length / elapsed.TotalSeconds:F0}/s at {clients} clients, pool {pool}; latency ms p50 {P(0.50):F1}, p90 {P(0.90):F1}, p99 {P(0.99):F1}, max {sorted[^1]:F1}; errors {errors}");
         var cpu = string.Create(CultureInfo.InvariantCulture,
             $"submissions: cpu per submission: .NET process (clients + API + silo) {processCpuUs:F0} µs, PostgreSQL backends ({backends.Length}) {backendCpuUs:F0} µs; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         output.WriteLine(line);
