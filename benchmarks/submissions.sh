@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SUPERVISION_SUBMIT_BENCH="${1:-20000}"
+# Durable commits (fsync and synchronous_commit on, as in production): an answer means the result is on disk.
+export SUPERVISION_PG_DURABLE="${SUPERVISION_PG_DURABLE:-1}"
 dotnet build tests/Supervision.IntegrationTests -c Release -p:LoadTests=true -v q -nologo
 dotnet test tests/Supervision.IntegrationTests -c Release --no-build \
   --filter "FullyQualifiedName~Benchmark_result_submissions_at_50_concurrent_clients" \

@@ -101,8 +101,11 @@ public sealed partial class PostgresServer : IAsyncLifetime
             $"-p {Port}",
             "-c listen_addresses=127.0.0.1",
             $"-c unix_socket_directories={_root}",
-            // Durability is irrelevant for a throw-away cluster and costs seconds per test class.
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            // Durability is irrelevant for a throw-away cluster and costs seconds per test class; a benchmark that must
+            // count the cost of durable commits sets SUPERVISION_PG_DURABLE=1 (docs/benchmarks.md).
+            Environment.GetEnvironmentVariable("SUPERVISION_PG_DURABLE") == "1"
+                ? "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+                : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             "-c max_connections=300 -c timezone=UTC");
         await RunAsync(Path.Combine(_binDirectory, "pg_ctl"),
             ["-D", dataDirectory, "-l", Path.Combine(_root, "server.log"), "-o", serverOptions, "-w", "-t", "60", "start"], asPostgres: true);

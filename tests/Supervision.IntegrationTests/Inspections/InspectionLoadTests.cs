@@ -41,8 +41,9 @@ public sealed class InspectionLoadTests(PostgresServer server, ITestOutputHelper
     {
         var total = int.Parse(Environment.GetEnvironmentVariable("SUPERVISION_SUBMIT_BENCH")!, CultureInfo.InvariantCulture);
         const int clients = 50;
-        // The API's pool sized to the database's cores, as docs/operations.md advises (SUPERVISION_BENCH_POOL to compare).
-        var pool = Environment.GetEnvironmentVariable("SUPERVISION_BENCH_POOL") ?? "4";
+        // The API's pool as docs/operations.md advises for writes with durable commits: enough connections for commits to
+        // share a WAL flush (SUPERVISION_BENCH_POOL to compare).
+        var pool = Environment.GetEnvironmentVariable("SUPERVISION_BENCH_POOL") ?? "16";
         await using var platform = await StartAsync(await server.CreateDatabaseAsync("insp_bench") + ";Maximum Pool Size=" + pool);
         await platform.AddInspectorsAsync(clients);
         var prep = Stopwatch.StartNew();
