@@ -240,31 +240,31 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
     public async Task<SearchPage> SearchPageAsync(ResultQuery query, CancellationToken ct)
     {
         await using var connection = await store.OpenAsync(ct);
-        var (rows, items, latestAt, walk) = await PageAsync(connection, query, latest: true, ct);
+        var search = Search(query);
+        var (rows, items, latestAt) = await PageAsync(connection, query.Sort, search.Command, latest: true, ct);
         // A name search walks its driving gram a chunk at a time: when a chunk's rows did not fill the page and the chunk
         // was full, the next chunk continues after the last gram row walked (rare: the other filters must reject most).
         var descending = SortColumn(query.Sort).Descending;
         var next = query;
-        while (walk is not null && rows.Count < query.Limit)
+        while (search.GramWalk is { } walk && rows.Count < query.Limit)
         {
-            var (_, parameters) = Search(next).Command;
             var (walked, edge) = await connection.QuerySingleAsync<(long Walked, long? Edge)>(new CommandDefinition(
-                $"SELECT count(*), {(descending ? "min" : "max")}(result_seq) FROM ({walk}) w", parameters, cancellationToken: ct));
+                $"SELECT count(*), {(descending ? "min" : "max")}(result_seq) FROM ({walk}) w", search.Command.Parameters, cancellationToken: ct));
             if (walked < GramChunk || edge is null) break;
             next = next with { After = ("", edge.Value), Limit = query.Limit - rows.Count };
-            var more = await PageAsync(connection, next, latest: false, ct);
+            search = Search(next);
+            var more = await PageAsync(connection, next.Sort, search.Command, latest: false, ct);
             rows.AddRange(more.Rows);
             items.AddRange(more.Items);
-            walk = more.Walk;
         }
         return new SearchPage(rows, items, latestAt);
     }
 
-    private async Task<(List<PublishedResultRow> Rows, List<PublishedItemRow> Items, DateTimeOffset? LatestAt, string? Walk)> PageAsync(
-        DbConnection connection, ResultQuery query, bool latest, CancellationToken ct)
+    private static async Task<(List<PublishedResultRow> Rows, List<PublishedItemRow> Items, DateTimeOffset? LatestAt)> PageAsync(
+        DbConnection connection, ResultSort sort, (string Sql, DynamicParameters Parameters) command, bool latest, CancellationToken ct)
     {
-        var ((search, parameters), walk) = Search(query);
-        var (column, descending) = SortColumn(query.Sort);
+        var (search, parameters) = command;
+        var (column, descending) = SortColumn(sort);
         var dir = descending ? "DESC" : "ASC";
         var outer = column switch
         {
@@ -290,7 +290,7 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
             if (item is not null) items.Add(item);
         }
         var newest = await grid.ReadSingleOrDefaultAsync<(long? Seq, DateTimeOffset? At)>();
-        return (rows, items, newest.At, walk);
+        return (rows, items, newest.At);
     }
 
     public static (string Column, bool Descending) SortColumn(ResultSort sort) => sort switch
