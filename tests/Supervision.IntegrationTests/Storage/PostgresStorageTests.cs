@@ -77,7 +77,6 @@ public sealed class ThreeSiloCluster : IAsyncDisposable
             {
                 ConnectionString = await server.CreateDatabaseAsync("three_silos");
                 Cluster = await StorageTestClusters.StartAsync(StorageProvider.PostgreSql, ConnectionString, "svc-three", silos: 3);
-                await KnowEachOtherAsync(Cluster);
             }
 
             return Cluster;
@@ -85,25 +84,6 @@ public sealed class ThreeSiloCluster : IAsyncDisposable
         finally
         {
             _gate.Release();
-        }
-    }
-
-    /// <summary>
-    /// Waits until every silo's cluster manifest lists every active silo: placement only considers silos whose manifest
-    /// it holds, and a silo that joined a moment ago may not be among them yet.
-    /// </summary>
-    private static async Task KnowEachOtherAsync(TestCluster cluster)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var active = cluster.GetActiveSilos().ToList();
-            var known = active.OfType<InProcessSiloHandle>()
-                .Select(h => h.SiloHost.Services.GetRequiredService<Orleans.Runtime.IClusterManifestProvider>().Current.Silos.Count)
-                .ToList();
-            if (known.Count == active.Count && known.All(k => k >= active.Count)) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"silos know {string.Join(",", known)} of {active.Count} manifests after 60 s");
-            await Task.Delay(200);
         }
     }
 
