@@ -252,3 +252,14 @@ public sealed class BenchmarkFactAttribute : FactAttribute
             Skip = reason;
     }
 }
+
+/// <summary>Settings the load benchmarks share.</summary>
+public static class BenchmarkSettings
+{
+    /// <summary>
+    /// The API's <c>Maximum Pool Size</c>: <c>SUPERVISION_BENCH_POOL</c>, or the benchmark's default (docs/operations.md
+    /// explains the two defaults: few connections for reads, more for durable writes).
+    /// </summary>
+    public static int PoolSize(int byDefault) =>
+        int.TryParse(Environment.GetEnvironmentVariable("SUPERVISION_BENCH_POOL"), out var size) && size > 0 ? size : byDefault;
+}

@@ -43,7 +43,7 @@ public sealed class InspectionLoadTests(PostgresServer server, ITestOutputHelper
         const int clients = 50;
         // The API's pool as docs/operations.md advises for writes with durable commits: enough connections for commits to
         // share a WAL flush (SUPERVISION_BENCH_POOL to compare).
-        var pool = Environment.GetEnvironmentVariable("SUPERVISION_BENCH_POOL") ?? "16";
+        var pool = BenchmarkSettings.PoolSize(16);
         await using var platform = await StartAsync(await server.CreateDatabaseAsync("insp_bench") + ";Maximum Pool Size=" + pool);
         await platform.AddInspectorsAsync(clients);
         var prep = Stopwatch.StartNew();

@@ -21,16 +21,15 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
 {
     private const int Clients = 50;
 
-    /// <summary>Connections per API process: about twice the database server's cores (docs/operations.md).</summary>
-    private const int PoolSize = 4;
-
     [BenchmarkFact("SUPERVISION_SEARCH_BENCH", "benchmarks/public-search.sh")]
     public async Task Benchmark_public_search_at_50_concurrent_clients()
     {
         var rows = long.Parse(Environment.GetEnvironmentVariable("SUPERVISION_SEARCH_BENCH")!, CultureInfo.InvariantCulture);
         var seconds = int.Parse(Environment.GetEnvironmentVariable("SUPERVISION_SEARCH_BENCH_SECONDS") ?? "20", CultureInfo.InvariantCulture);
         var connectionString = await server.CreateDatabaseAsync("search_bench");
-        await using var host = await ApiHost.StartAsync(postgresConnectionString: connectionString + $";Maximum Pool Size={PoolSize}",
+        // Connections per API process for reads: about twice the database server's cores (docs/operations.md).
+        var pool = BenchmarkSettings.PoolSize(4);
+        await using var host = await ApiHost.StartAsync(postgresConnectionString: connectionString + $";Maximum Pool Size={pool}",
             settings: new Dictionary<string, string?>
             {
                 ["Supervision:Public:PermitLimit"] = "1000000",
@@ -44,7 +43,7 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
         long count;
         await using (var connection = new Npgsql.NpgsqlConnection(connectionString))
             count = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM published_results");
-        output.WriteLine($"prepared: {count:N0} published results in {seed.Elapsed.TotalSeconds:F0} s (SQL seed + ANALYZE)");
+        output.WriteLine($"prepared: {count:N0} published results in {seed.Elapsed.TotalSeconds:F0} s (SQL seed + VACUUM ANALYZE); API pool {pool} connections");
 
         var store = host.Services.GetRequiredService<PublicationStore>();
         string Code(Random rng) => PublishedSeed.CreditCode(rng.NextInt64(1, rows + 1));
