@@ -396,8 +396,13 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
     public async Task<PublicationSettings?> SettingsAsync(string department, CancellationToken ct)
     {
         await using var connection = await store.OpenAsync(ct);
+        return await ReadSettingsAsync(connection, null, department, ct);
+    }
+
+    private static async Task<PublicationSettings?> ReadSettingsAsync(DbConnection connection, DbTransaction? tx, string department, CancellationToken ct)
+    {
         var row = await connection.QuerySingleOrDefaultAsync<(string Code, string PublishMode, bool PublishTeamNames, long Version)>(new CommandDefinition(
-            "SELECT code, publish_mode, publish_team_names, version FROM departments WHERE code = @department", new { department }, cancellationToken: ct));
+            "SELECT code, publish_mode, publish_team_names, version FROM departments WHERE code = @department", new { department }, tx, cancellationToken: ct));
         return row.Code is null ? null : new PublicationSettings(row.Code, row.PublishMode, row.PublishTeamNames, row.Version);
     }
 
@@ -406,9 +411,8 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
     public Task<bool?> UpdateSettingsAsync(string department, string publishMode, bool publishTeamNames, long expectedVersion, Actor actor, CancellationToken ct) =>
         store.InTransactionAsync<bool?>(async (connection, tx) =>
         {
-            var before = await connection.QuerySingleOrDefaultAsync<(string Code, string PublishMode, bool PublishTeamNames, long Version)>(new CommandDefinition(
-                "SELECT code, publish_mode, publish_team_names, version FROM departments WHERE code = @department", new { department }, tx, cancellationToken: ct));
-            if (before.Code is null) return null;
+            var before = await ReadSettingsAsync(connection, tx, department, ct);
+            if (before is null) return null;
             if (before.Version != expectedVersion) return false;
             await connection.ExecuteAsync(new CommandDefinition(
                 """
