@@ -1,3 +1,4 @@
+using Dapper;
 using Supervision.Infrastructure.Storage;
 using Supervision.IntegrationTests.Infrastructure;
 
@@ -77,6 +78,26 @@ public sealed class PostgresImportTests(PostgresServer server)
 
     [PostgresFact]
     public async Task A_large_first_load_rebuilds_the_indexes_and_keeps_every_row() => await ImportScenarios.A_large_first_load_rebuilds_the_indexes_and_keeps_every_row(await StoreAsync("import_bulk"));
+
+    /// <summary>
+    /// Pooled connections are not reset when they return to the pool (SqlStore.WithPoolDefaults), so nothing may leave
+    /// session state on one. With a pool of two connections (an import holds two), everything the imports did through the
+    /// store happened on the two connections checked here: no temp table, no session setting.
+    /// </summary>
+    [PostgresFact]
+    public async Task Imports_leave_no_session_state_on_pooled_connections()
+    {
+        var store = await ImportScenarios.FreshStoreAsync(StorageProvider.PostgreSql, await server.CreateDatabaseAsync("import_session") + ";Maximum Pool Size=2");
+        await ImportScenarios.A_large_first_load_rebuilds_the_indexes_and_keeps_every_row(store);
+        await ImportScenarios.A_key_repeated_in_one_file_takes_the_later_line_and_reports_the_earlier(store);
+        await using var first = await store.OpenAsync();
+        await using var second = await store.OpenAsync();
+        foreach (var connection in new[] { first, second })
+        {
+            Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()"));
+            Assert.Empty(await connection.QueryAsync<string>("SELECT name FROM pg_settings WHERE source = 'session'"));
+        }
+    }
 
     [PostgresFact]
     public async Task The_command_line_import_reports_and_applies_a_generated_directory()

@@ -7,14 +7,16 @@ namespace Supervision.IntegrationTests.Storage;
 public sealed class SqlStoreSettingsTests
 {
     [Fact]
-    public void Auto_preparation_is_switched_on_unless_the_connection_string_says_otherwise()
+    public void Auto_preparation_and_no_reset_on_close_are_switched_on_unless_the_connection_string_says_otherwise()
     {
-        var added = new NpgsqlConnectionStringBuilder(SqlStore.WithAutoPrepare("Host=db;Database=supervision"));
+        var added = new NpgsqlConnectionStringBuilder(SqlStore.WithPoolDefaults("Host=db;Database=supervision"));
         Assert.Equal(64, added.MaxAutoPrepare);
         Assert.Equal(2, added.AutoPrepareMinUsages);
+        Assert.True(added.NoResetOnClose);
 
-        var kept = new NpgsqlConnectionStringBuilder(SqlStore.WithAutoPrepare("Host=db;Database=supervision;Max Auto Prepare=0;AutoPrepareMinUsages=7"));
+        var kept = new NpgsqlConnectionStringBuilder(SqlStore.WithPoolDefaults("Host=db;Database=supervision;Max Auto Prepare=0;AutoPrepareMinUsages=7;No Reset On Close=false"));
         Assert.Equal(0, kept.MaxAutoPrepare);
         Assert.Equal(7, kept.AutoPrepareMinUsages);
+        Assert.False(kept.NoResetOnClose);
     }
 }
