@@ -3,8 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Dapper;
-using Microsoft.Extensions.DependencyInjection;
+using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Publication;
+using Supervision.Infrastructure.Storage;
 using Supervision.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -12,9 +13,10 @@ namespace Supervision.IntegrationTests.Publication;
 
 /// <summary>
 /// The public search at 50 concurrent anonymous clients over loopback HTTP, against a PostgreSQL read model seeded by
-/// SQL with N published results: by credit code, then by part of a name, each for a fixed time. The clients are wrk
-/// (benchmarks/wrk/*.lua), a separate process in C, so that the load generator takes little of the two cores the API
-/// and PostgreSQL share; the same queries through <see cref="PublicationStore"/> alone separate the database's share.
+/// SQL with N published results: by credit code, then by part of a name, each for a fixed time. The API runs as it is
+/// deployed, in its own process (<see cref="ApiProcess"/>); the clients are wrk (benchmarks/wrk/*.lua), a separate process
+/// in C, so that the load generator takes little of the two cores the API and PostgreSQL share; the same queries through
+/// <see cref="PublicationStore"/> alone, in the test process, separate the database's share.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper output)
@@ -27,25 +29,28 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
         var rows = long.Parse(Environment.GetEnvironmentVariable("SUPERVISION_SEARCH_BENCH")!, CultureInfo.InvariantCulture);
         var seconds = int.Parse(Environment.GetEnvironmentVariable("SUPERVISION_SEARCH_BENCH_SECONDS") ?? "20", CultureInfo.InvariantCulture);
         var connectionString = await server.CreateDatabaseAsync("search_bench");
-        // Connections per API process for reads: about twice the database server's cores (docs/operations.md).
-        var pool = BenchmarkSettings.PoolSize(4);
-        await using var host = await ApiHost.StartAsync(postgresConnectionString: connectionString + $";Maximum Pool Size={pool}",
-            settings: new Dictionary<string, string?>
-            {
-                ["Supervision:Public:PermitLimit"] = "1000000",
-                ["Supervision:Public:Window"] = "00:00:01",
-                ["Logging:LogLevel:Default"] = "Error",
-            });
-
+        await SchemaMigrator.MigrateAsync(StorageProvider.PostgreSql, connectionString);
         var seed = Stopwatch.StartNew();
         for (long from = 1; from <= rows; from += 250_000)
             await PublishedSeed.SeedAsync(connectionString, from, Math.Min(rows, from + 249_999));
         long count;
         await using (var connection = new Npgsql.NpgsqlConnection(connectionString))
             count = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM published_results");
-        output.WriteLine($"prepared: {count:N0} published results in {seed.Elapsed.TotalSeconds:F0} s (SQL seed + VACUUM ANALYZE); API pool {pool} connections");
 
-        var store = host.Services.GetRequiredService<PublicationStore>();
+        // Connections per API process for reads: about twice the database server's cores (docs/operations.md).
+        var pool = BenchmarkSettings.PoolSize(4);
+        var pooled = connectionString + $";Maximum Pool Size={pool}";
+        await using var api = await ApiProcess.StartAsync(pooled, new Dictionary<string, string>
+        {
+            ["Supervision:Public:PermitLimit"] = "1000000",
+            ["Supervision:Public:Window"] = "00:00:01",
+            ["Logging:LogLevel:Default"] = "Error",
+        });
+        output.WriteLine($"prepared: {count:N0} published results in {seed.Elapsed.TotalSeconds:F0} s (SQL seed + VACUUM ANALYZE); " +
+                         $"API process {api.ProcessId}, pool {pool} connections");
+
+        var sql = SqlStore.Create(StorageProvider.PostgreSql, pooled);
+        var store = new PublicationStore(sql, new AuditLog(sql, TimeProvider.System), TimeProvider.System);
         string Code(Random rng) => PublishedSeed.CreditCode(rng.NextInt64(1, rows + 1));
         string Name(Random rng)
         {
@@ -54,15 +59,20 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
             return rng.Next(2) == 0 ? PublishedSeed.Brand(i) : "区" + PublishedSeed.Brand(i);
         }
 
-        await WrkAsync("credit code, HTTP", "public-credit-code.lua", host.BaseAddress, seconds, rows);
+        await WrkAsync("credit code, HTTP", "public-credit-code.lua", api, seconds, rows);
         await RunAsync("credit code, SQL only", seconds, async rng => { await store.SearchPageAsync(new ResultQuery { CreditCode = Code(rng) }, default); return true; });
-        await WrkAsync("partial name, HTTP", "public-partial-name.lua", host.BaseAddress, seconds, rows);
+        await WrkAsync("partial name, HTTP", "public-partial-name.lua", api, seconds, rows);
         await RunAsync("partial name, SQL only", seconds, async rng => { await store.SearchPageAsync(new ResultQuery { Name = Name(rng) }, default); return true; });
     }
 
-    /// <summary>Runs wrk (2 threads, 50 connections) after a short warm-up and reports its throughput and percentiles.</summary>
-    private async Task WrkAsync(string label, string script, Uri target, int seconds, long rows)
+    /// <summary>
+    /// Runs wrk (2 threads, 50 connections) after a warm-up and reports its throughput, percentiles and the API process's
+    /// CPU time per answer. The warm-up is 30 s: under full load on two cores the runtime's tiered compiler, a background
+    /// thread, takes that long to finish the hot methods (a 5 s warm-up measured a server still a third slower).
+    /// </summary>
+    private async Task WrkAsync(string label, string script, ApiProcess api, int seconds, long rows)
     {
+        var target = api.BaseAddress;
         var path = Path.Combine(RepositoryRoot(), "benchmarks", "wrk", script);
         async Task<string> RunWrkAsync(int duration)
         {
@@ -79,15 +89,26 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
             return text;
         }
 
-        await RunWrkAsync(5); // warm-up: connections, prepared statements, tiered JIT
+        await RunWrkAsync(30); // warm-up: connections, prepared statements, tiered JIT
+        var cpuBefore = CpuSeconds(api.ProcessId);
         var report = await RunWrkAsync(seconds);
+        var cpu = CpuSeconds(api.ProcessId) - cpuBefore;
         string Field(string pattern) => Regex.Match(report, pattern, RegexOptions.Multiline).Groups[1].Value;
         var errors = Field(@"Non-2xx or 3xx responses: (\d+)");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"search by {label}: {Field(@"^\s*(\d+) requests in")} requests, {Field(@"Requests/sec:\s*([\d.]+)")}/s, " +
             $"p50 {Field(@"^\s*50%\s+(\S+)")}, p90 {Field(@"^\s*90%\s+(\S+)")}, p99 {Field(@"^\s*99%\s+(\S+)")}, " +
-            $"max {Field(@"Latency\s+\S+\s+\S+\s+(\S+)")}, errors {(errors.Length == 0 ? "0" : errors)}, load {File.ReadAllText("/proc/loadavg").Trim()}"));
+            $"max {Field(@"Latency\s+\S+\s+\S+\s+(\S+)")}, errors {(errors.Length == 0 ? "0" : errors)}, " +
+            $"API CPU {1e6 * cpu / long.Parse(Field(@"^\s*(\d+) requests in"), CultureInfo.InvariantCulture):F0} µs per answer, load {File.ReadAllText("/proc/loadavg").Trim()}"));
         Assert.True(errors.Length == 0, report);
+    }
+
+    /// <summary>User and system CPU time of a process so far (Linux /proc; the benchmark runs only there).</summary>
+    private static double CpuSeconds(int processId)
+    {
+        var stat = File.ReadAllText($"/proc/{processId}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0; // clock ticks (USER_HZ = 100)
     }
 
     private static string RepositoryRoot()
