@@ -161,18 +161,11 @@ public sealed class DrawPlatform : IAsyncDisposable
         return id;
     }
 
-    public static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Supervision.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Supervision.sln not found above the test binaries");
-    }
-
     /// <summary>Runs the independent Python verifier; returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> PythonVerifyAsync(params string[] files)
     {
         var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "tools", "verify_draw.py"));
+        start.ArgumentList.Add(Path.Combine(Repository.Root, "tools", "verify_draw.py"));
         foreach (var f in files) start.ArgumentList.Add(f);
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync();

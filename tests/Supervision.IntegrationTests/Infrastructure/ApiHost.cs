@@ -47,19 +47,7 @@ public sealed class ApiHost : IAsyncDisposable
         var owns = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "supervision-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
-        var configuration = new Dictionary<string, string?>
-        {
-            ["Supervision:DataDirectory"] = dataDirectory,
-            ["ConnectionStrings:Supervision"] = postgresConnectionString ?? string.Empty,
-            ["Supervision:CoHostSilo"] = "true",
-            ["Orleans:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans:ClusterId"] = "test-" + Guid.NewGuid().ToString("N")[..8],
-            ["Auth:BootstrapAdminPassword"] = AdminPassword,
-            ["Auth:Local:SigningKey"] = Convert.ToBase64String(new byte[48]),
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Supervision:Demo:Enabled"] = "false",
-        };
+        var configuration = Settings(dataDirectory, postgresConnectionString).ToDictionary(s => s.Key, string? (s) => s.Value);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             configuration[key] = value;
@@ -133,6 +121,24 @@ public sealed class ApiHost : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>
+    /// The platform's configuration for a test or benchmark instance (in-process here, or <see cref="ApiProcess"/>): a
+    /// co-hosted silo on free ports in its own cluster, the test admin password and signing key, no demo data.
+    /// </summary>
+    public static Dictionary<string, string> Settings(string dataDirectory, string? postgresConnectionString) => new()
+    {
+        ["Supervision:DataDirectory"] = dataDirectory,
+        ["ConnectionStrings:Supervision"] = postgresConnectionString ?? string.Empty,
+        ["Supervision:CoHostSilo"] = "true",
+        ["Orleans:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Orleans:ClusterId"] = "test-" + Guid.NewGuid().ToString("N")[..8],
+        ["Auth:BootstrapAdminPassword"] = AdminPassword,
+        ["Auth:Local:SigningKey"] = Convert.ToBase64String(new byte[48]),
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Supervision:Demo:Enabled"] = "false",
+    };
 
     public static int FreePort()
     {

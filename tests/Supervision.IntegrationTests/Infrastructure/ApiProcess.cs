@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 
 namespace Supervision.IntegrationTests.Infrastructure;
@@ -48,19 +47,7 @@ public sealed class ApiProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        var configuration = new Dictionary<string, string>
-        {
-            ["ConnectionStrings:Supervision"] = postgresConnectionString,
-            ["Supervision:DataDirectory"] = dataDirectory,
-            ["Supervision:CoHostSilo"] = "true",
-            ["Orleans:SiloPort"] = ApiHost.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = ApiHost.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Orleans:ClusterId"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
-            ["Auth:BootstrapAdminPassword"] = ApiHost.AdminPassword,
-            ["Auth:Local:SigningKey"] = Convert.ToBase64String(new byte[48]),
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Supervision:Demo:Enabled"] = "false",
-        };
+        var configuration = ApiHost.Settings(dataDirectory, postgresConnectionString);
         foreach (var (key, value) in settings) configuration[key] = value;
         foreach (var (key, value) in configuration) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
@@ -111,10 +98,7 @@ public sealed class ApiProcess : IAsyncDisposable
         var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var framework = baseDirectory.Name;
         var configuration = baseDirectory.Parent!.Name;
-        var root = baseDirectory;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Supervision.sln"))) root = root.Parent;
-        if (root is null) throw new InvalidOperationException("Supervision.sln not found above " + AppContext.BaseDirectory);
-        var dll = Path.Combine(root.FullName, "src", "Supervision.Api", "bin", configuration, framework, "Supervision.Api.dll");
+        var dll = Path.Combine(Repository.Root, "src", "Supervision.Api", "bin", configuration, framework, "Supervision.Api.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"the API is not built for {configuration} ({dll})", dll);
     }
 

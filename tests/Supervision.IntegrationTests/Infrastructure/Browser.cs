@@ -93,13 +93,7 @@ public static class Screenshots
 
     private static string Resolve()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Supervision.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        var root = dir?.FullName ?? Path.GetTempPath();
+        var root = Repository.Root;
 
         // A relative SUPERVISION_SCREENSHOTS (docs/screenshots) means the repository's folder, not one under the test's bin.
         var configured = Environment.GetEnvironmentVariable("SUPERVISION_SCREENSHOTS");

@@ -49,7 +49,7 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
         output.WriteLine($"prepared: {count:N0} published results in {seed.Elapsed.TotalSeconds:F0} s (SQL seed + VACUUM ANALYZE); " +
                          $"API process {api.ProcessId}, pool {pool} connections");
 
-        var sql = SqlStore.Create(StorageProvider.PostgreSql, pooled);
+        await using var sql = SqlStore.Create(StorageProvider.PostgreSql, pooled);
         var store = new PublicationStore(sql, new AuditLog(sql, TimeProvider.System), TimeProvider.System);
         string Code(Random rng) => PublishedSeed.CreditCode(rng.NextInt64(1, rows + 1));
         string Name(Random rng)
@@ -73,7 +73,7 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
     private async Task WrkAsync(string label, string script, ApiProcess api, int seconds, long rows)
     {
         var target = api.BaseAddress;
-        var path = Path.Combine(RepositoryRoot(), "benchmarks", "wrk", script);
+        var path = Path.Combine(Repository.Root, "benchmarks", "wrk", script);
         async Task<string> RunWrkAsync(int duration)
         {
             var start = new ProcessStartInfo("wrk")
@@ -109,13 +109,6 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
         var stat = File.ReadAllText($"/proc/{processId}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0; // clock ticks (USER_HZ = 100)
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Supervision.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("Supervision.sln not found above " + AppContext.BaseDirectory);
     }
 
     private async Task RunAsync(string label, int seconds, Func<Random, Task<bool>> call)
