@@ -20,7 +20,9 @@ public static class OpenDataApi
 
     public static IEndpointRouteBuilder MapOpenDataApi(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup(Prefix).WithTags("Open data v1").AllowAnonymous();
+        // Every anonymous answer may instead be 429 (this address's limit) or 503 (the queue is full), both with Retry-After.
+        var v1 = app.MapGroup(Prefix).WithTags("Open data v1").AllowAnonymous()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         v1.MapGet("/results", Search)
             .WithSummary("Search published inspection results (current versions): name (partial), creditCode, division, industry, department, task, from/to (inspection date); sort; keyset paging with after/limit.");
         v1.MapGet("/entities/{creditCode}", Entity)

@@ -20,6 +20,43 @@ public sealed class PublicPortalOptions
 
     /// <summary>How long clients and proxies may reuse a public answer without asking again.</summary>
     public TimeSpan CacheMaxAge { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Anonymous public requests one API process works on at once; 0 (the default) means four per processor. The rest
+    /// wait their turn, first come first served, so that under a crowd each request holds the processors and the
+    /// database connections only while it is being answered (docs/operations.md, "Public load").
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 100_000)]
+    public int ConcurrentRequests { get; set; }
+
+    /// <summary>Anonymous public requests that may wait for a turn; one more is refused with 503 and Retry-After.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 1_000_000)]
+    public int QueueLimit { get; set; } = 1000;
+
+    /// <summary>The effective number of requests worked on at once.</summary>
+    public int EffectiveConcurrentRequests => ConcurrentRequests > 0 ? ConcurrentRequests : 4 * Environment.ProcessorCount;
+}
+
+/// <summary>
+/// The turns anonymous public requests take (<see cref="PublicPortalOptions.ConcurrentRequests"/> at once, a first-come
+/// queue of <see cref="PublicPortalOptions.QueueLimit"/> behind them). One per process, a singleton.
+/// </summary>
+public sealed class PublicCapacity(IOptions<PublicPortalOptions> options) : IDisposable
+{
+    private readonly ConcurrencyLimiter _limiter = new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = options.Value.EffectiveConcurrentRequests,
+        QueueLimit = options.Value.QueueLimit,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
+
+    /// <summary>Waits for a turn; the lease is not acquired when the queue is full.</summary>
+    public ValueTask<RateLimitLease> AcquireAsync(CancellationToken ct) => _limiter.AcquireAsync(1, ct);
+
+    /// <summary>Free turns and waiting requests now.</summary>
+    public RateLimiterStatistics? Statistics => _limiter.GetStatistics();
+
+    public void Dispose() => _limiter.Dispose();
 }
 
 /// <summary>
@@ -37,12 +74,13 @@ public static class PublicPortal
         services.AddSingleton<PublicQueries>();
         services.AddSingleton<BulkExport>();
         services.AddSingleton<IPublicCreditDisclosure, NoPublicCreditDisclosure>();
+        services.AddSingleton<PublicCapacity>();
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
             {
-                if (http.User.Identity?.IsAuthenticated == true || !IsPublic(http.Request.Path)) return RateLimitPartition.GetNoLimiter("unlimited");
+                if (!IsLimited(http)) return RateLimitPartition.GetNoLimiter("unlimited");
                 var options = http.RequestServices.GetRequiredService<IOptions<PublicPortalOptions>>().Value;
                 var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
                 return RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
@@ -75,10 +113,14 @@ public static class PublicPortal
         path.StartsWithSegments("/api/public") || path == "/" || path.StartsWithSegments("/entities") || path.StartsWithSegments("/tasks")
         || path.StartsWithSegments("/open-data") || path.StartsWithSegments("/verify");
 
-    /// <summary>After authentication (the limiter exempts signed-in staff): the limiter and the routes.</summary>
+    /// <summary>Whether a request is an anonymous visitor's to the portal or open data: those are limited, staff are not.</summary>
+    public static bool IsLimited(HttpContext http) => http.User.Identity?.IsAuthenticated != true && IsPublic(http.Request.Path);
+
+    /// <summary>After authentication (the limiters exempt signed-in staff): the limiters and the routes.</summary>
     public static WebApplication MapPublicPortal(this WebApplication app)
     {
         app.UseRateLimiter();
+        app.Use(TakeTurnAsync);
         app.MapOpenDataApi();
         app.MapPublicationApi();
         // The specification and the independent verifier, served from the assembly so the portal needs no other site.
@@ -87,6 +129,46 @@ public static class PublicPortal
                 ? Results.Stream(stream, file.EndsWith(".md", StringComparison.Ordinal) ? "text/markdown; charset=utf-8" : "text/x-python; charset=utf-8")
                 : Results.NotFound()).AllowAnonymous().ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>
+    /// An anonymous public request waits for its turn (<see cref="PublicCapacity"/>) after the per-address limit let it
+    /// through; when the queue is full it is refused with 503 and Retry-After, and a client that gives up while waiting
+    /// leaves the queue without an answer.
+    /// </summary>
+    private static async Task TakeTurnAsync(HttpContext http, RequestDelegate next)
+    {
+        if (!IsLimited(http))
+        {
+            await next(http);
+            return;
+        }
+        RateLimitLease lease;
+        try
+        {
+            lease = await http.RequestServices.GetRequiredService<PublicCapacity>().AcquireAsync(http.RequestAborted);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        using (lease)
+        {
+            if (lease.IsAcquired)
+            {
+                await next(http);
+                return;
+            }
+        }
+        const int seconds = 1;
+        http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await http.Response.WriteAsJsonAsync(new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Busy",
+            Detail = $"The public portal has more visitors than it can answer now; try again in {seconds} s.",
+        }, (JsonSerializerOptions?)null, "application/problem+json", http.RequestAborted);
     }
 
     /// <summary>

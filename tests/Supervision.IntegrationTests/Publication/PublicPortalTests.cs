@@ -292,5 +292,9 @@ public sealed partial class PublicPortalTests(PortalScenario scenario) : IClassF
             Assert.True(paths.TryGetProperty(path, out var item), path);
             Assert.False(string.IsNullOrEmpty(item.GetProperty("get").GetProperty("summary").GetString()), path);
         }
+        // The open data's answers to an anonymous crowd are documented: this address's limit, and a full queue.
+        var responses = paths.GetProperty("/api/public/v1/results").GetProperty("get").GetProperty("responses");
+        Assert.True(responses.TryGetProperty("429", out _), responses.ToString());
+        Assert.True(responses.TryGetProperty("503", out _), responses.ToString());
     }
 }

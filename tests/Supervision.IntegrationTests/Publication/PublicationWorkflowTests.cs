@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Supervision.Api.Publication;
 using Dapper;
 using Supervision.Contracts.Inspections;
 using Supervision.IntegrationTests.Infrastructure;
@@ -153,5 +156,59 @@ public sealed class PublicationWorkflowTests
 
         using var admin = await host.AdminAsync();
         for (var i = 0; i < 10; i++) Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/public/v1/results")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Anonymous_requests_wait_their_turn_first_come_and_a_full_queue_answers_503_with_retry_after()
+    {
+        await using var host = await ApiHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Supervision:Public:ConcurrentRequests"] = "1",
+            ["Supervision:Public:QueueLimit"] = "1",
+        });
+        var capacity = host.Services.GetRequiredService<PublicCapacity>();
+        using var anonymous = host.Anonymous();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/public/v1/results")).StatusCode);
+
+        async Task QueuedAsync(long expected)
+        {
+            for (var i = 0; i < 500 && capacity.Statistics!.CurrentQueuedCount != expected; i++) await Task.Delay(20);
+            Assert.Equal(expected, capacity.Statistics!.CurrentQueuedCount);
+        }
+
+        // The one turn is taken: the next anonymous request waits in the queue, the one after it finds the queue full.
+        var held = await capacity.AcquireAsync(default);
+        Assert.True(held.IsAcquired);
+        var waiting = anonymous.GetAsync("/api/public/v1/results");
+        await QueuedAsync(1);
+        var refused = await anonymous.GetAsync("/");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(503, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+        Assert.False(waiting.IsCompleted);
+
+        // Staff and paths outside the portal do not queue.
+        using var admin = await host.AdminAsync();
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/public/v1/results")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
+
+        // The turn is given back: the waiting request is answered.
+        held.Dispose();
+        Assert.Equal(HttpStatusCode.OK, (await waiting).StatusCode);
+        Assert.Equal(1, capacity.Statistics!.CurrentAvailablePermits);
+
+        // A client that gives up while waiting leaves the queue, and the next one is served.
+        held = await capacity.AcquireAsync(default);
+        using (var giveUp = new CancellationTokenSource())
+        {
+            var abandoned = anonymous.GetAsync("/api/public/v1/results", giveUp.Token);
+            await QueuedAsync(1);
+            await giveUp.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+            await QueuedAsync(0);
+        }
+        held.Dispose();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/public/v1/results")).StatusCode);
     }
 }
