@@ -31,12 +31,12 @@ public static class OpenDataApi
         v1.MapGet("/tasks/{id}", TaskRecord)
             .WithSummary("A published task: plan (items, population filter, sampling rule), commitment and population hash, seed ceremony, draw record, verification links.");
         v1.MapGet("/tasks/{id}/drawn", Drawn).WithSummary("The entities a task drew, by rank, with their inclusion probabilities (after = last rank read).");
-        v1.MapGet("/tasks/{id}/pack", Pack).WithSummary("The entity draw's verification pack (JSON) for verify-draw / tools/verify_draw.py.");
-        v1.MapGet("/tasks/{id}/population.csv", Population).WithSummary("The frozen population snapshot of a drawn task (CSV, streamed), for verify-draw.");
+        v1.MapGet("/tasks/{id}/pack", Pack).WithMetadata(LongTransfer.Instance).WithSummary("The entity draw's verification pack (JSON) for verify-draw / tools/verify_draw.py.");
+        v1.MapGet("/tasks/{id}/population.csv", Population).WithMetadata(LongTransfer.Instance).WithSummary("The frozen population snapshot of a drawn task (CSV, streamed), for verify-draw.");
         v1.MapGet("/downloads", Manifest).WithSummary("The bulk downloads (per year, all departments and per lead department, CSV and JSON) with SHA-256 checksums where generated.");
-        v1.MapGet("/downloads/{year:int}/{department}.{format}", Download)
+        v1.MapGet("/downloads/{year:int}/{department}.{format}", Download).WithMetadata(LongTransfer.Instance)
             .WithSummary("One bulk download, streamed; X-Checksum-SHA256 and the ETag give its SHA-256. department = 'all' or a department code.");
-        v1.MapGet("/checksums/{year:int}/{department}.{format}", Checksum).WithSummary("The checksum line (sha256sum format) of one bulk download.");
+        v1.MapGet("/checksums/{year:int}/{department}.{format}", Checksum).WithMetadata(LongTransfer.Instance).WithSummary("The checksum line (sha256sum format) of one bulk download.");
         return app;
     }
 

@@ -22,9 +22,9 @@ public sealed class PublicPortalOptions
     public TimeSpan CacheMaxAge { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Anonymous public requests one API process works on at once; 0 (the default) means four per processor. The rest
+    /// Anonymous public requests one API process answers at once; 0 (the default) means four per processor. The rest
     /// wait their turn, first come first served, so that under a crowd each request holds the processors and the
-    /// database connections only while it is being answered (docs/operations.md, "Public load").
+    /// database connections only while it is being answered (docs/public-portal.md, "Caching and rate limits").
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(0, 100_000)]
     public int ConcurrentRequests { get; set; }
@@ -33,30 +33,61 @@ public sealed class PublicPortalOptions
     [System.ComponentModel.DataAnnotations.Range(0, 1_000_000)]
     public int QueueLimit { get; set; } = 1000;
 
-    /// <summary>The effective number of requests worked on at once.</summary>
-    public int EffectiveConcurrentRequests => ConcurrentRequests > 0 ? ConcurrentRequests : 4 * Environment.ProcessorCount;
+    /// <summary>
+    /// Long transfers (bulk files, population snapshots, packs, checksums computed on first use) streamed at once; 0
+    /// (the default) means one per processor. They take turns apart from the answers, so slow downloaders never hold up
+    /// a search; each holds a database connection while it streams.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 10_000)]
+    public int ConcurrentDownloads { get; set; }
+
+    /// <summary>Long transfers that may wait for a turn; one more is refused with 503 and Retry-After.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 100_000)]
+    public int DownloadQueueLimit { get; set; } = 100;
+}
+
+/// <summary>Endpoint metadata: a long transfer, which takes a download turn rather than an answer turn.</summary>
+public sealed class LongTransfer
+{
+    public static readonly LongTransfer Instance = new();
+
+    private LongTransfer()
+    {
+    }
 }
 
 /// <summary>
-/// The turns anonymous public requests take (<see cref="PublicPortalOptions.ConcurrentRequests"/> at once, a first-come
-/// queue of <see cref="PublicPortalOptions.QueueLimit"/> behind them). One per process, a singleton.
+/// The turns anonymous public requests take: answers (<see cref="PublicPortalOptions.ConcurrentRequests"/> at once, a
+/// first-come queue of <see cref="PublicPortalOptions.QueueLimit"/> behind them) and, apart from them, long transfers
+/// (<see cref="PublicPortalOptions.ConcurrentDownloads"/>, <see cref="PublicPortalOptions.DownloadQueueLimit"/>). One
+/// per process, a singleton.
 /// </summary>
-public sealed class PublicCapacity(IOptions<PublicPortalOptions> options) : IDisposable
+public sealed class PublicCapacity : IDisposable
 {
-    private readonly ConcurrencyLimiter _limiter = new(new ConcurrencyLimiterOptions
+    private readonly ConcurrencyLimiter _answers;
+    private readonly ConcurrencyLimiter _downloads;
+
+    public PublicCapacity(IOptions<PublicPortalOptions> options)
     {
-        PermitLimit = options.Value.EffectiveConcurrentRequests,
-        QueueLimit = options.Value.QueueLimit,
-        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-    });
+        var o = options.Value;
+        _answers = Limiter(o.ConcurrentRequests > 0 ? o.ConcurrentRequests : 4 * Environment.ProcessorCount, o.QueueLimit);
+        _downloads = Limiter(o.ConcurrentDownloads > 0 ? o.ConcurrentDownloads : Environment.ProcessorCount, o.DownloadQueueLimit);
+    }
+
+    private static ConcurrencyLimiter Limiter(int permits, int queue) =>
+        new(new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = queue, QueueProcessingOrder = QueueProcessingOrder.OldestFirst });
 
     /// <summary>Waits for a turn; the lease is not acquired when the queue is full.</summary>
-    public ValueTask<RateLimitLease> AcquireAsync(CancellationToken ct) => _limiter.AcquireAsync(1, ct);
+    public ValueTask<RateLimitLease> AcquireAsync(bool longTransfer, CancellationToken ct) => (longTransfer ? _downloads : _answers).AcquireAsync(1, ct);
 
     /// <summary>Free turns and waiting requests now.</summary>
-    public RateLimiterStatistics? Statistics => _limiter.GetStatistics();
+    public RateLimiterStatistics? Statistics(bool longTransfer) => (longTransfer ? _downloads : _answers).GetStatistics();
 
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose()
+    {
+        _answers.Dispose();
+        _downloads.Dispose();
+    }
 }
 
 /// <summary>
@@ -132,8 +163,8 @@ public static class PublicPortal
     }
 
     /// <summary>
-    /// An anonymous public request waits for its turn (<see cref="PublicCapacity"/>) after the per-address limit let it
-    /// through; when the queue is full it is refused with 503 and Retry-After, and a client that gives up while waiting
+    /// An anonymous public request waits for its turn (<see cref="PublicCapacity"/>: an answer's, or a long transfer's
+    /// for endpoints marked <see cref="LongTransfer"/>) after the per-address limit let it through; when the queue is full it is refused with 503 and Retry-After, and a client that gives up while waiting
     /// leaves the queue without an answer.
     /// </summary>
     private static async Task TakeTurnAsync(HttpContext http, RequestDelegate next)
@@ -146,7 +177,8 @@ public static class PublicPortal
         RateLimitLease lease;
         try
         {
-            lease = await http.RequestServices.GetRequiredService<PublicCapacity>().AcquireAsync(http.RequestAborted);
+            var longTransfer = http.GetEndpoint()?.Metadata.GetMetadata<LongTransfer>() is not null;
+            lease = await http.RequestServices.GetRequiredService<PublicCapacity>().AcquireAsync(longTransfer, http.RequestAborted);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {

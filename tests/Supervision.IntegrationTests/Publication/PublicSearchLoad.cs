@@ -63,6 +63,59 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
         await RunAsync("credit code, SQL only", seconds, async rng => { await store.SearchPageAsync(new ResultQuery { CreditCode = Code(rng) }, default); return true; });
         await WrkAsync("partial name, HTTP", "public-partial-name.lua", api, seconds, rows);
         await RunAsync("partial name, SQL only", seconds, async rng => { await store.SearchPageAsync(new ResultQuery { Name = Name(rng) }, default); return true; });
+        await DownloadAsync(api);
+    }
+
+    /// <summary>
+    /// The largest bulk file (2025, every department, CSV) twice: the first request also computes and stores its
+    /// checksum (a streaming pass before the one sent), the second only sends. The API's resident memory is sampled
+    /// every 50 ms while it streams: it must not grow with the file.
+    /// </summary>
+    private async Task DownloadAsync(ApiProcess api)
+    {
+        using var http = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
+        for (var pass = 1; pass <= 2; pass++)
+        {
+            var rssBefore = ResidentBytes(api.ProcessId);
+            var peak = rssBefore;
+            using var sampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                while (!sampling.IsCancellationRequested)
+                {
+                    peak = Math.Max(peak, ResidentBytes(api.ProcessId));
+                    await Task.Delay(50);
+                }
+            });
+            var watch = Stopwatch.StartNew();
+            using var response = await http.GetAsync("/api/public/v1/downloads/2025/all.csv", HttpCompletionOption.ResponseHeadersRead);
+            Assert.True(response.IsSuccessStatusCode, response.ToString());
+            var firstByte = watch.Elapsed;
+            await using var body = await response.Content.ReadAsStreamAsync();
+            var buffer = new byte[81920];
+            long bytes = 0, lines = 0;
+            int read;
+            while ((read = await body.ReadAsync(buffer)) > 0)
+            {
+                bytes += read;
+                lines += buffer.AsSpan(0, read).Count((byte)'\n');
+            }
+            watch.Stop();
+            await sampling.CancelAsync();
+            await sampler;
+            Assert.Equal(response.Content.Headers.ContentLength, bytes);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"bulk download 2025/all.csv, pass {pass}{(pass == 1 ? " (checksum computed first)" : "")}: {bytes / 1e6:F1} MB, {lines - 1:N0} rows, " +
+                $"headers after {firstByte.TotalSeconds:F1} s, all in {watch.Elapsed.TotalSeconds:F1} s ({bytes / 1e6 / watch.Elapsed.TotalSeconds:F0} MB/s); " +
+                $"API resident memory {rssBefore / 1e6:F0} MB before, peak {peak / 1e6:F0} MB while streaming"));
+        }
+    }
+
+    /// <summary>A process's resident set size now (Linux /proc).</summary>
+    private static long ResidentBytes(int processId)
+    {
+        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 
     /// <summary>

@@ -165,22 +165,25 @@ public sealed class PublicationWorkflowTests
         {
             ["Supervision:Public:ConcurrentRequests"] = "1",
             ["Supervision:Public:QueueLimit"] = "1",
+            ["Supervision:Public:ConcurrentDownloads"] = "1",
+            ["Supervision:Public:DownloadQueueLimit"] = "1",
         });
         var capacity = host.Services.GetRequiredService<PublicCapacity>();
         using var anonymous = host.Anonymous();
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/public/v1/results")).StatusCode);
+        const string download = "/api/public/v1/downloads/2026/all.csv"; // nothing published: 404, once it has its turn
 
-        async Task QueuedAsync(long expected)
+        async Task QueuedAsync(bool longTransfer, long expected)
         {
-            for (var i = 0; i < 500 && capacity.Statistics!.CurrentQueuedCount != expected; i++) await Task.Delay(20);
-            Assert.Equal(expected, capacity.Statistics!.CurrentQueuedCount);
+            for (var i = 0; i < 500 && capacity.Statistics(longTransfer)!.CurrentQueuedCount != expected; i++) await Task.Delay(20);
+            Assert.Equal(expected, capacity.Statistics(longTransfer)!.CurrentQueuedCount);
         }
 
         // The one turn is taken: the next anonymous request waits in the queue, the one after it finds the queue full.
-        var held = await capacity.AcquireAsync(default);
+        var held = await capacity.AcquireAsync(longTransfer: false, default);
         Assert.True(held.IsAcquired);
         var waiting = anonymous.GetAsync("/api/public/v1/results");
-        await QueuedAsync(1);
+        await QueuedAsync(false, 1);
         var refused = await anonymous.GetAsync("/");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
@@ -188,27 +191,38 @@ public sealed class PublicationWorkflowTests
         Assert.Equal(503, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
         Assert.False(waiting.IsCompleted);
 
-        // Staff and paths outside the portal do not queue.
+        // Staff, paths outside the portal and long transfers (their own turns) do not wait behind the answers.
         using var admin = await host.AdminAsync();
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/public/v1/results")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(download)).StatusCode);
 
         // The turn is given back: the waiting request is answered.
         held.Dispose();
         Assert.Equal(HttpStatusCode.OK, (await waiting).StatusCode);
-        Assert.Equal(1, capacity.Statistics!.CurrentAvailablePermits);
+        Assert.Equal(1, capacity.Statistics(false)!.CurrentAvailablePermits);
 
         // A client that gives up while waiting leaves the queue, and the next one is served.
-        held = await capacity.AcquireAsync(default);
+        held = await capacity.AcquireAsync(longTransfer: false, default);
         using (var giveUp = new CancellationTokenSource())
         {
             var abandoned = anonymous.GetAsync("/api/public/v1/results", giveUp.Token);
-            await QueuedAsync(1);
+            await QueuedAsync(false, 1);
             await giveUp.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
-            await QueuedAsync(0);
+            await QueuedAsync(false, 0);
         }
         held.Dispose();
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/public/v1/results")).StatusCode);
+
+        // A slow downloader holds a download turn, not an answer's: the next download waits, the one after is refused,
+        // and searches go on.
+        held = await capacity.AcquireAsync(longTransfer: true, default);
+        var waitingDownload = anonymous.GetAsync(download);
+        await QueuedAsync(true, 1);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await anonymous.GetAsync("/api/public/v1/checksums/2026/all.csv")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/public/v1/results")).StatusCode);
+        held.Dispose();
+        Assert.Equal(HttpStatusCode.NotFound, (await waitingDownload).StatusCode);
     }
 }
