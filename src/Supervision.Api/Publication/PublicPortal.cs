@@ -36,7 +36,7 @@ public sealed class PublicPortalOptions
     /// <summary>
     /// Long transfers (bulk files, population snapshots, packs, checksums computed on first use) streamed at once; 0
     /// (the default) means one per processor. They take turns apart from the answers, so slow downloaders never hold up
-    /// a search; each holds a database connection while it streams.
+    /// a search; each holds a database connection only while it reads a batch, never while its client is slow.
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(0, 10_000)]
     public int ConcurrentDownloads { get; set; }
@@ -139,13 +139,12 @@ public static class PublicPortal
         return services;
     }
 
-    /// <summary>The paths an anonymous client is rate-limited on: the portal pages and the open-data API.</summary>
-    public static bool IsPublic(PathString path) =>
-        path.StartsWithSegments("/api/public") || path == "/" || path.StartsWithSegments("/entities") || path.StartsWithSegments("/tasks")
-        || path.StartsWithSegments("/open-data") || path.StartsWithSegments("/verify");
-
-    /// <summary>Whether a request is an anonymous visitor's to the portal or open data: those are limited, staff are not.</summary>
-    public static bool IsLimited(HttpContext http) => http.User.Identity?.IsAuthenticated != true && IsPublic(http.Request.Path);
+    /// <summary>
+    /// Whether a request is limited: every anonymous one — the portal, open data, the anonymous parts of the staff API
+    /// (published tasks and their packs, catalogues, reference data) and the sign-in — except the health probes, which
+    /// a load balancer sends often from one address. Signed-in staff are not limited; static files are served before.
+    /// </summary>
+    public static bool IsLimited(HttpContext http) => http.User.Identity?.IsAuthenticated != true && !http.Request.Path.StartsWithSegments("/health");
 
     /// <summary>After authentication (the limiters exempt signed-in staff): the limiters and the routes.</summary>
     public static WebApplication MapPublicPortal(this WebApplication app)

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
+using Supervision.Api.Publication;
 using Supervision.Contracts.Tasks;
 using Supervision.Core.Draw;
 using Supervision.Core.Identity;
@@ -60,9 +61,9 @@ public static class TaskApi
             .WithSummary("Run the entity draw once; answers the committed draw's summary (repeating returns the same). The pack is GET /draw/pack.");
         tasks.MapPost("/{id}/draw/inspectors", DrawInspectors).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Run the inspector draw once; 422 names the entity that cannot be staffed.");
-        tasks.MapGet("/{id}/draw/pack", Pack).AllowAnonymous().WithSummary("The verification pack (JSON) of the committed draws.");
-        tasks.MapGet("/{id}/draw/population.csv", Population).AllowAnonymous().WithSummary("The canonical population snapshot, streamed.");
-        tasks.MapGet("/{id}/draw/inspectors.json", InspectorPool).AllowAnonymous().WithSummary("The inspector pool file of the inspector draw.");
+        tasks.MapGet("/{id}/draw/pack", Pack).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The verification pack (JSON) of the committed draws.");
+        tasks.MapGet("/{id}/draw/population.csv", Population).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The canonical population snapshot, streamed.");
+        tasks.MapGet("/{id}/draw/inspectors.json", InspectorPool).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The inspector pool file of the inspector draw.");
         return app;
     }
 

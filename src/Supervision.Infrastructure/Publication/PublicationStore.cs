@@ -499,30 +499,59 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
             """, info, cancellationToken: ct));
     }
 
+    /// <summary>Publications per statement of <see cref="StreamExportAsync"/>.</summary>
+    public const int ExportBatch = 2_000;
+
     /// <summary>
-    /// Streams the rows of one partition up to <paramref name="lastSeq"/>, one published item per row, in publication
-    /// order, straight from a data reader: nothing is collected in memory.
+    /// The rows of one partition up to <paramref name="lastSeq"/>, one published item per row, in publication order.
+    /// They are read <see cref="ExportBatch"/> publications per statement, each on a connection taken from the pool and
+    /// given back before the batch's rows are handed on: a download goes at its client's pace, and a client that stops
+    /// reading must not keep a connection from everyone else. Memory is one batch, whatever the partition's size; the
+    /// rows up to a last seq never change, so the batches add up to one consistent file.
     /// </summary>
     public async IAsyncEnumerable<ExportRow> StreamExportAsync(int year, string department, long lastSeq,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        await using var connection = await store.OpenAsync(ct);
-        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
-            $"""
-            SELECT r.publication_id, r.inspection_id, r.version, r.kind, r.reason, r.task_id, r.task_name, r.entity_credit_code, r.entity_name,
-                   r.division_code, r.industry_code, r.lead_department, r.approved_on, r.published_on,
-                   i.item_code, i.item_name, i.department_code, i.result_codes, i.inspected_on
-            FROM published_results r JOIN published_result_items i ON i.publication_id = r.publication_id
-            WHERE {PartitionFilter(department, "r.")} AND r.seq <= @lastSeq
-            ORDER BY r.seq, i.item_code
-            """, PartitionArgs(year, department, lastSeq), cancellationToken: ct, flags: CommandFlags.None));
-        while (await reader.ReadAsync(ct))
+        var parameters = new DynamicParameters(PartitionArgs(year, department, lastSeq));
+        parameters.Add("batch", ExportBatch);
+        long? after = null;
+        while (true)
         {
-            yield return new ExportRow(
-                reader.GetString(0), reader.GetString(1), Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8),
-                reader.GetString(9), reader.GetString(10), reader.GetString(11), DateText(reader.GetValue(12)), DateText(reader.GetValue(13)),
-                reader.GetString(14), reader.GetString(15), reader.GetString(16), reader.GetString(17), DateText(reader.GetValue(18)));
+            // Every publication of the batch comes back, item or not (LEFT JOIN), so a full batch is known to be full.
+            var batch = new List<ExportRow>(ExportBatch + ExportBatch / 2);
+            var publications = 0;
+            await using (var connection = await store.OpenAsync(ct))
+            {
+                parameters.Add("after", after ?? await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                    $"SELECT min(seq) - 1 FROM published_results WHERE {PartitionFilter(department)}", parameters, cancellationToken: ct)) ?? 0);
+                await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+                    $"""
+                    SELECT r.seq, r.publication_id, r.inspection_id, r.version, r.kind, r.reason, r.task_id, r.task_name, r.entity_credit_code, r.entity_name,
+                           r.division_code, r.industry_code, r.lead_department, r.approved_on, r.published_on,
+                           i.item_code, i.item_name, i.department_code, i.result_codes, i.inspected_on
+                    FROM (SELECT * FROM published_results WHERE {PartitionFilter(department)} AND seq > @after AND seq <= @lastSeq ORDER BY seq LIMIT @batch) r
+                    LEFT JOIN published_result_items i ON i.publication_id = r.publication_id
+                    ORDER BY r.seq, i.item_code
+                    """, parameters, cancellationToken: ct));
+                long seq = 0;
+                while (await reader.ReadAsync(ct))
+                {
+                    if (reader.GetInt64(0) != seq)
+                    {
+                        seq = reader.GetInt64(0);
+                        publications++;
+                    }
+                    if (reader.IsDBNull(15)) continue;
+                    batch.Add(new ExportRow(
+                        reader.GetString(1), reader.GetString(2), Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture), reader.GetString(4),
+                        reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetString(9),
+                        reader.GetString(10), reader.GetString(11), reader.GetString(12), DateText(reader.GetValue(13)), DateText(reader.GetValue(14)),
+                        reader.GetString(15), reader.GetString(16), reader.GetString(17), reader.GetString(18), DateText(reader.GetValue(19))));
+                }
+                after = seq;
+            }
+            foreach (var row in batch) yield return row;
+            if (publications < ExportBatch) yield break;
         }
     }
 

@@ -479,20 +479,26 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     /// </summary>
     public async Task<long> StreamSnapshotAsync(string taskId, Func<ReadOnlyMemory<byte>, ValueTask> sink, CancellationToken ct)
     {
-        await using var connection = await store.OpenAsync(ct);
-        await using var command = connection.CreateCommand();
-        command.CommandTimeout = 3600;
-        command.CommandText = "SELECT data FROM draw_snapshot_chunks WHERE task_id = @task ORDER BY chunk_no";
-        AddParameter(command, "task", taskId);
-        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        // One chunk per statement, on a connection given back before the chunk goes to the sink: a client that stops
+        // reading holds one chunk of memory, never a pooled connection.
         long bytes = 0;
-        while (await reader.ReadAsync(ct))
+        for (var after = -1; ; )
         {
-            var data = (byte[])reader.GetValue(0);
+            byte[] data;
+            await using (var connection = await store.OpenAsync(ct))
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT chunk_no, data FROM draw_snapshot_chunks WHERE task_id = @task AND chunk_no > @after ORDER BY chunk_no LIMIT 1";
+                AddParameter(command, "task", taskId);
+                AddParameter(command, "after", after);
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                if (!await reader.ReadAsync(ct)) return bytes;
+                after = reader.GetInt32(0);
+                data = (byte[])reader.GetValue(1);
+            }
             await sink(data);
             bytes += data.Length;
         }
-        return bytes;
     }
 
     /// <summary>The members excluded at freeze, in member id order (the order of the pack's parameters).</summary>

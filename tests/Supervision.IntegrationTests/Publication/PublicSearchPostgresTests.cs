@@ -2,6 +2,7 @@ using System.Net;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Supervision.Infrastructure.Publication;
+using Supervision.Infrastructure.Storage;
 using Supervision.IntegrationTests.Infrastructure;
 using Supervision.IntegrationTests.Inspections;
 using static Supervision.IntegrationTests.Inspections.InspectionPlatform;
@@ -15,6 +16,43 @@ namespace Supervision.IntegrationTests.Publication;
 [Collection(PostgresCollection.Name)]
 public sealed class PublicSearchPostgresTests(PostgresServer server)
 {
+    [PostgresFact]
+    public async Task A_bulk_download_paused_by_its_client_holds_no_database_connection_and_sends_every_row_when_resumed()
+    {
+        var connectionString = await server.CreateDatabaseAsync("export_pause");
+        await SchemaMigrator.MigrateAsync(StorageProvider.PostgreSql, connectionString);
+        await PublishedSeed.SeedAsync(connectionString, 1, 170_000);
+        long expected;
+        await using (var connection = new Npgsql.NpgsqlConnection(connectionString))
+            expected = await connection.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM published_results r JOIN published_result_items i USING (publication_id) WHERE r.published_on >= DATE '2025-01-01' AND r.published_on < DATE '2026-01-01'");
+
+        // One pooled connection for the platform's reads: a download that kept its reader open while its client does
+        // not read would leave the search below waiting for it until the pool's timeout.
+        await using var host = await ApiHost.StartAsync(postgresConnectionString: connectionString + ";Maximum Pool Size=1");
+        using var anonymous = host.Anonymous();
+        using var response = await anonymous.GetAsync("/api/public/v1/downloads/2025/all.json", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var length = response.Content.Headers.ContentLength!.Value;
+        Assert.True(length > 50_000_000, $"the file ({length} bytes) must be far larger than what the sockets buffer, so the server is held mid-file");
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var received = new MemoryStream();
+        var buffer = new byte[65536];
+        received.Write(buffer, 0, await body.ReadAtLeastAsync(buffer, buffer.Length));
+
+        // The client has stopped reading, the server is held mid-file: a search still gets the one connection.
+        var code = PublishedSeed.CreditCode(4242);
+        var found = await ReadAsync(await anonymous.GetAsync("/api/public/v1/results?creditCode=" + code), HttpStatusCode.OK);
+        Assert.Equal(code, Assert.Single(found.GetProperty("items").EnumerateArray()).GetProperty("entityCreditCode").GetString());
+
+        await body.CopyToAsync(received);
+        Assert.Equal(length, received.Length);
+        received.Position = 0;
+        using var json = await System.Text.Json.JsonDocument.ParseAsync(received);
+        Assert.Equal(expected, json.RootElement.GetArrayLength());
+        Assert.Equal(response.Headers.GetValues("X-Checksum-SHA256").Single(), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(received.ToArray())));
+    }
+
     [PostgresFact]
     public async Task Searches_by_credit_code_and_by_part_of_a_Chinese_name_use_their_indexes()
     {
