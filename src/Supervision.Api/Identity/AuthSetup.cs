@@ -26,6 +26,9 @@ public sealed class AuthSettings
 
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(8);
 
+    /// <summary>Consecutive failed sign-ins that lock a local account, and for how long (0 failures: never locked).</summary>
+    public SignInPolicy SignIn { get; init; } = SignInPolicy.Default;
+
     public string? BootstrapAdminPassword { get; init; }
 
     public string? OidcAuthority { get; init; }
@@ -48,6 +51,9 @@ public sealed class AuthSettings
         LocalEnabled = !string.Equals(configuration["Auth:Local:Enabled"], "false", StringComparison.OrdinalIgnoreCase),
         SigningKey = Value(configuration, "Auth:Local:SigningKey"),
         TokenLifetime = TimeSpan.TryParse(configuration["Auth:Local:TokenLifetime"], System.Globalization.CultureInfo.InvariantCulture, out var lifetime) ? lifetime : TimeSpan.FromHours(8),
+        SignIn = new SignInPolicy(
+            int.TryParse(configuration["Auth:Local:MaxFailedSignIns"], System.Globalization.CultureInfo.InvariantCulture, out var failures) ? failures : SignInPolicy.Default.MaxFailures,
+            TimeSpan.TryParse(configuration["Auth:Local:LockoutDuration"], System.Globalization.CultureInfo.InvariantCulture, out var lockout) ? lockout : SignInPolicy.Default.LockoutDuration),
         BootstrapAdminPassword = Value(configuration, "Auth:BootstrapAdminPassword"),
         OidcAuthority = Value(configuration, "Auth:Oidc:Authority"),
         OidcAudience = Value(configuration, "Auth:Oidc:Audience"),
@@ -92,8 +98,15 @@ public static class AuthSetup
                 "No way to sign in is configured: set Auth:Oidc:Authority for single sign-on, or leave Auth:Local:Enabled on.");
         }
 
+        if (settings.SignIn.MaxFailures < 0 || (settings.SignIn.MaxFailures > 0 && settings.SignIn.LockoutDuration <= TimeSpan.Zero))
+        {
+            throw new InvalidOperationException(
+                "Auth:Local:MaxFailedSignIns must be 0 (no lockout) or more, and Auth:Local:LockoutDuration a positive time span such as 00:15:00.");
+        }
+
         var key = LoadSigningKey(settings, platform);
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(settings.SignIn);
         builder.Services.AddSingleton(new LocalTokenKey(key));
         builder.Services.AddSingleton<TokenService>();
 

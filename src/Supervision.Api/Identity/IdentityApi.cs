@@ -54,7 +54,7 @@ public static partial class IdentityApi
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> IssueToken(
-        TokenRequest request, UserStore users, TokenService tokens, CancellationToken ct)
+        TokenRequest request, HttpContext http, UserStore users, TokenService tokens, TimeProvider clock, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(request.Username))
@@ -72,7 +72,14 @@ public static partial class IdentityApi
             return Problems.Validation(errors);
         }
 
-        var user = await users.VerifyPasswordAsync(request.Username!.Trim(), request.Password!, ct);
+        var (user, lockedUntil) = await users.SignInAsync(request.Username!.Trim(), request.Password!, ct);
+        if (lockedUntil is { } until)
+        {
+            var seconds = Math.Max(1, (long)Math.Ceiling((until - clock.GetUtcNow()).TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Account locked",
+                detail: $"Too many failed sign-ins: this account refuses every password until {until:u} (in {seconds} s). An administrator can set a new password to unlock it now.");
+        }
         if (user is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed", detail: "Unknown username or wrong password.");

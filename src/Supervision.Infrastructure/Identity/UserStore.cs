@@ -20,6 +20,13 @@ public sealed record UserAccount : IVersioned
     public bool MustChangePassword { get; init; }
     public bool Disabled { get; init; }
     public long Version { get; init; }
+
+    /// <summary>Consecutive failed sign-ins since the last success or lock.</summary>
+    public int FailedSignIns { get; init; }
+
+    /// <summary>Until when every password is refused, after too many failed sign-ins (none, or a time past: not locked).</summary>
+    public DateTimeOffset? LockedUntil { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
@@ -27,7 +34,7 @@ public sealed record UserAccount : IVersioned
 
     public Actor ToActor() => new(Username, RoleList, DepartmentCode, InspectorCertificateNo);
 
-    public UserView ToView() => new(Username, DisplayName, RoleList, DepartmentCode, InspectorCertificateNo, MustChangePassword, Disabled, Version, ExternalSubject);
+    public UserView ToView() => new(Username, DisplayName, RoleList, DepartmentCode, InspectorCertificateNo, MustChangePassword, Disabled, Version, ExternalSubject, LockedUntil);
 }
 
 /// <summary>An account as the API shows it: no password hash.</summary>
@@ -40,7 +47,8 @@ public sealed record UserView(
     bool MustChangePassword,
     bool Disabled,
     long Version,
-    string? ExternalSubject = null);
+    string? ExternalSubject = null,
+    DateTimeOffset? LockedUntil = null);
 
 public sealed record NewUser(
     string Username,
@@ -52,15 +60,32 @@ public sealed record NewUser(
     bool MustChangePassword,
     string? ExternalSubject = null);
 
-/// <summary>Local accounts with PBKDF2 password hashes (ASP.NET Core Identity's hasher).</summary>
-public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter writer, TimeProvider clock)
+/// <summary>
+/// How many consecutive failed sign-ins lock a local account, and for how long (configuration
+/// "Auth:Local:MaxFailedSignIns" and "Auth:Local:LockoutDuration"; 0 failures turns the lock off).
+/// </summary>
+public sealed record SignInPolicy(int MaxFailures, TimeSpan LockoutDuration)
 {
+    public static readonly SignInPolicy Default = new(5, TimeSpan.FromMinutes(15));
+}
+
+/// <summary>The outcome of a sign-in: the account, or none; when the account is locked, until when.</summary>
+public sealed record SignInResult(UserAccount? User, DateTimeOffset? LockedUntil)
+{
+    public static readonly SignInResult Failed = new(null, null);
+}
+
+/// <summary>Local accounts with PBKDF2 password hashes (ASP.NET Core Identity's hasher).</summary>
+public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter writer, TimeProvider clock, SignInPolicy? policy = null)
+{
+    private readonly SignInPolicy _policy = policy ?? SignInPolicy.Default;
+
     private const string Columns =
         """
         username, display_name AS DisplayName, password_hash AS PasswordHash, roles,
         department_code AS DepartmentCode, inspector_certificate_no AS InspectorCertificateNo,
         external_subject AS ExternalSubject, must_change_password AS MustChangePassword, disabled, version,
-        created_at AS CreatedAt, updated_at AS UpdatedAt
+        failed_sign_ins AS FailedSignIns, locked_until AS LockedUntil, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
     private readonly PasswordHasher<UserAccount> _hasher = new();
@@ -100,7 +125,56 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM users)", cancellationToken: ct));
     }
 
-    /// <summary>Checks a password; returns the account only when it exists, is enabled and the password matches.</summary>
+    /// <summary>
+    /// A sign-in with a password. A locked account refuses every password, the right one too, until its lock ends; a
+    /// wrong password counts against the account, and the failure that reaches the policy's maximum locks it (audited
+    /// as user.locked) and starts the count again; a success clears the count. Unknown, disabled and single-sign-on-only
+    /// accounts fail as a wrong password does and cost as much time.
+    /// </summary>
+    public async Task<SignInResult> SignInAsync(string username, string password, CancellationToken ct = default)
+    {
+        var user = await FindAsync(username, ct);
+        if (user is null || user.Disabled || user.PasswordHash is null)
+        {
+            _hasher.HashPassword(null!, password);
+            return SignInResult.Failed;
+        }
+
+        var now = clock.GetUtcNow();
+        if (_policy.MaxFailures > 0 && user.LockedUntil is { } until && until > now) return new SignInResult(null, until);
+        if (await VerifyAsync(user, password, ct) is null)
+        {
+            return _policy.MaxFailures > 0 && await CountFailureAsync(user, now, ct) is { } lockedUntil ? new SignInResult(null, lockedUntil) : SignInResult.Failed;
+        }
+
+        if (user.FailedSignIns > 0 || user.LockedUntil is not null)
+        {
+            await using var connection = await store.OpenAsync(ct);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE username = @username", new { username }, cancellationToken: ct));
+        }
+        return new SignInResult(user, null);
+    }
+
+    /// <summary>Counts a failed sign-in in one statement (concurrent failures all count); returns the lock's end when this one locked the account.</summary>
+    private Task<DateTimeOffset?> CountFailureAsync(UserAccount user, DateTimeOffset now, CancellationToken ct) =>
+        store.InTransactionAsync(async (connection, tx) =>
+        {
+            var until = now + _policy.LockoutDuration;
+            var locked = await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(
+                """
+                UPDATE users SET failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= @max THEN 0 ELSE failed_sign_ins + 1 END,
+                                 locked_until = CASE WHEN failed_sign_ins + 1 >= @max THEN @until ELSE locked_until END
+                WHERE username = @username
+                RETURNING CASE WHEN failed_sign_ins = 0 THEN 1 ELSE 0 END
+                """, new { max = _policy.MaxFailures, until, username = user.Username }, tx, cancellationToken: ct));
+            if (locked != 1) return (DateTimeOffset?)null;
+            await audit.AppendAsync(connection, tx, Actor.System("sign-in"), "user.locked", "user", user.Username, user.DepartmentCode, null,
+                new { failedSignIns = _policy.MaxFailures, lockedUntil = until });
+            return until;
+        }, ct);
+
+    /// <summary>Checks a password; returns the account only when it exists, is enabled and the password matches. Not counted: for a signed-in user confirming their password.</summary>
     public async Task<UserAccount?> VerifyPasswordAsync(string username, string password, CancellationToken ct = default)
     {
         var user = await FindAsync(username, ct);
@@ -110,8 +184,12 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
             _hasher.HashPassword(null!, password);
             return null;
         }
+        return await VerifyAsync(user, password, ct);
+    }
 
-        var outcome = _hasher.VerifyHashedPassword(user, user.PasswordHash, password);
+    private async Task<UserAccount?> VerifyAsync(UserAccount user, string password, CancellationToken ct)
+    {
+        var outcome = _hasher.VerifyHashedPassword(user, user.PasswordHash!, password);
         if (outcome == PasswordVerificationResult.Failed)
         {
             return null;
@@ -122,7 +200,7 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
             await using var connection = await store.OpenAsync(ct);
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE users SET password_hash = @hash WHERE username = @username",
-                new { hash = _hasher.HashPassword(user, password), username },
+                new { hash = _hasher.HashPassword(user, password), username = user.Username },
                 cancellationToken: ct));
         }
 
@@ -173,7 +251,8 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
         {
             var changed = await connection.ExecuteAsync(
                 """
-                UPDATE users SET password_hash = @hash, must_change_password = @mustChange, version = version + 1, updated_at = @now
+                UPDATE users SET password_hash = @hash, must_change_password = @mustChange, version = version + 1, updated_at = @now,
+                                 failed_sign_ins = 0, locked_until = NULL
                 WHERE username = @username
                 """,
                 new { hash = _hasher.HashPassword(null!, newPassword), mustChange, now = clock.GetUtcNow(), username },

@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Supervision.Infrastructure.Storage;
 using Supervision.IntegrationTests.Infrastructure;
 
 namespace Supervision.IntegrationTests.Api;
@@ -38,6 +41,54 @@ public sealed class IdentityApiTests(EmbeddedPlatform platform) : IClassFixture<
         var response = await client.PostAsJsonAsync("/api/auth/token", new { username = "admin", password = "not-the-password" });
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public Task Five_wrong_passwords_lock_an_account_against_every_password_until_the_lock_ends_or_an_admin_sets_a_new_one() =>
+        LockoutScenarioAsync(Host);
+
+    /// <summary>The lockout, on any storage (ProductionModeTests runs it on PostgreSQL).</summary>
+    internal static async Task LockoutScenarioAsync(ApiHost host)
+    {
+        const string user = "locked-out", right = "a-long-test-password";
+        using var admin = await host.AdminAsync();
+        (await host.UserAsync(user, "reviewer", department: "D001")).Dispose();
+        using var anonymous = host.Anonymous();
+        Task<HttpResponseMessage> SignInAsync(string password) => anonymous.PostAsJsonAsync("/api/auth/token", new { username = user, password });
+
+        async Task LockAsync()
+        {
+            for (var i = 0; i < 4; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync("wrong-" + i)).StatusCode);
+            var locked = await SignInAsync("wrong-4");
+            Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+            Assert.Equal("application/problem+json", locked.Content.Headers.ContentType?.MediaType);
+            Assert.InRange(locked.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15));
+            // Locked: the right password is refused as well, and the admin sees the lock.
+            Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInAsync(right)).StatusCode);
+            var account = await admin.GetFromJsonAsync<JsonElement>($"/api/users/{user}");
+            Assert.Equal(JsonValueKind.String, account.GetProperty("lockedUntil").ValueKind);
+        }
+
+        await LockAsync();
+        var audit = await admin.GetFromJsonAsync<JsonElement>($"/api/audit?subjectType=user&subjectKey={user}");
+        Assert.Single(audit.GetProperty("items").EnumerateArray(), e => e.GetProperty("action").GetString() == "user.locked");
+
+        // The lock ends (moved into the past here rather than waiting 15 minutes): the right password works again.
+        var store = host.Services.GetRequiredService<SqlStore>();
+        await using (var connection = await store.OpenAsync())
+            await connection.ExecuteAsync("UPDATE users SET locked_until = @past WHERE username = @user", new { past = DateTimeOffset.UtcNow.AddSeconds(-1), user });
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(right)).StatusCode);
+
+        // A success starts the count again: four more failures do not lock.
+        for (var i = 0; i < 4; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync("again-" + i)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(right)).StatusCode);
+
+        // Locked again: an admin's new password unlocks at once.
+        await LockAsync();
+        const string fresh = "a-fresh-one-time-password";
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsJsonAsync($"/api/users/{user}/password", new { newPassword = fresh })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(fresh)).StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await admin.GetFromJsonAsync<JsonElement>($"/api/users/{user}")).GetProperty("lockedUntil").ValueKind);
     }
 
     [Fact]

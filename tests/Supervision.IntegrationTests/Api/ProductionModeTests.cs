@@ -50,6 +50,13 @@ public sealed class ProductionModeTests(PostgresServer server)
 public sealed class ApiAsClusterClientTests(PostgresServer server)
 {
     [PostgresFact]
+    public async Task Five_wrong_passwords_lock_an_account_on_postgresql_too()
+    {
+        await using var host = await ApiHost.StartAsync(postgresConnectionString: await server.CreateDatabaseAsync("sign_in_lockout"));
+        await IdentityApiTests.LockoutScenarioAsync(host);
+    }
+
+    [PostgresFact]
     public async Task An_api_that_hosts_no_silo_serves_writes_through_the_cluster()
     {
         var database = await server.CreateDatabaseAsync("api_client_mode");

@@ -5,7 +5,7 @@ using Supervision.Infrastructure.Identity;
 
 namespace Supervision.Api.Pages.App;
 
-public sealed class LoginModel(UserStore users, UiText text) : PageModel
+public sealed class LoginModel(UserStore users, UiText text, TimeProvider clock) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -30,7 +30,14 @@ public sealed class LoginModel(UserStore users, UiText text) : PageModel
             return Page();
         }
 
-        var user = await users.VerifyPasswordAsync(Username.Trim(), Password, ct);
+        var (user, lockedUntil) = await users.SignInAsync(Username.Trim(), Password, ct);
+        if (lockedUntil is { } until)
+        {
+            var minutes = Math.Max(1, (int)Math.Ceiling((until - clock.GetUtcNow()).TotalMinutes));
+            Error = text[$"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试，或请管理员重置密码。",
+                $"Too many failed sign-ins: the account is locked; try again in {minutes} min, or ask an administrator to set a new password."];
+            return Page();
+        }
         if (user is null)
         {
             Error = text["用户名或密码不正确。", "Unknown username or wrong password."];
