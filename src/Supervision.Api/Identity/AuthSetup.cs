@@ -26,7 +26,7 @@ public sealed class AuthSettings
 
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(8);
 
-    /// <summary>Consecutive failed sign-ins that lock a local account, and for how long (0 failures: never locked).</summary>
+    /// <summary>Failed sign-ins from one address that lock it out of a local account, and for how long (0 failures: never locked).</summary>
     public SignInPolicy SignIn { get; init; } = SignInPolicy.Default;
 
     public string? BootstrapAdminPassword { get; init; }

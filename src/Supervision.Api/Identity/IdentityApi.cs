@@ -31,6 +31,9 @@ public static partial class IdentityApi
 {
     public const int MinimumPasswordLength = 10;
 
+    /// <summary>The address failed sign-ins are counted against (behind a proxy, as forwarded headers make it).</summary>
+    public static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
     public static IEndpointRouteBuilder MapIdentityApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Identity");
@@ -72,13 +75,13 @@ public static partial class IdentityApi
             return Problems.Validation(errors);
         }
 
-        var (user, lockedUntil) = await users.SignInAsync(request.Username!.Trim(), request.Password!, ct);
+        var (user, lockedUntil) = await users.SignInAsync(request.Username!.Trim(), request.Password!, ClientAddress(http), ct);
         if (lockedUntil is { } until)
         {
             var seconds = Math.Max(1, (long)Math.Ceiling((until - clock.GetUtcNow()).TotalSeconds));
             http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Account locked",
-                detail: $"Too many failed sign-ins: this account refuses every password until {until:u} (in {seconds} s). An administrator can set a new password to unlock it now.");
+                detail: $"Too many failed sign-ins from this address: it may not sign in to this account until {until:u} (in {seconds} s). An administrator can set a new password to unlock it now.");
         }
         if (user is null)
         {

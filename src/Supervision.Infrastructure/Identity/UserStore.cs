@@ -20,13 +20,6 @@ public sealed record UserAccount : IVersioned
     public bool MustChangePassword { get; init; }
     public bool Disabled { get; init; }
     public long Version { get; init; }
-
-    /// <summary>Consecutive failed sign-ins since the last success or lock.</summary>
-    public int FailedSignIns { get; init; }
-
-    /// <summary>Until when every password is refused, after too many failed sign-ins (none, or a time past: not locked).</summary>
-    public DateTimeOffset? LockedUntil { get; init; }
-
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
@@ -34,7 +27,7 @@ public sealed record UserAccount : IVersioned
 
     public Actor ToActor() => new(Username, RoleList, DepartmentCode, InspectorCertificateNo);
 
-    public UserView ToView() => new(Username, DisplayName, RoleList, DepartmentCode, InspectorCertificateNo, MustChangePassword, Disabled, Version, ExternalSubject, LockedUntil);
+    public UserView ToView() => new(Username, DisplayName, RoleList, DepartmentCode, InspectorCertificateNo, MustChangePassword, Disabled, Version, ExternalSubject);
 }
 
 /// <summary>An account as the API shows it: no password hash.</summary>
@@ -47,8 +40,7 @@ public sealed record UserView(
     bool MustChangePassword,
     bool Disabled,
     long Version,
-    string? ExternalSubject = null,
-    DateTimeOffset? LockedUntil = null);
+    string? ExternalSubject = null);
 
 public sealed record NewUser(
     string Username,
@@ -61,8 +53,8 @@ public sealed record NewUser(
     string? ExternalSubject = null);
 
 /// <summary>
-/// How many consecutive failed sign-ins lock a local account, and for how long (configuration
-/// "Auth:Local:MaxFailedSignIns" and "Auth:Local:LockoutDuration"; 0 failures turns the lock off).
+/// How many failed sign-ins from one client address lock that address out of a local account, and for how long
+/// (configuration "Auth:Local:MaxFailedSignIns" and "Auth:Local:LockoutDuration"; 0 failures turns the lock off).
 /// </summary>
 public sealed record SignInPolicy(int MaxFailures, TimeSpan LockoutDuration)
 {
@@ -85,7 +77,7 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
         username, display_name AS DisplayName, password_hash AS PasswordHash, roles,
         department_code AS DepartmentCode, inspector_certificate_no AS InspectorCertificateNo,
         external_subject AS ExternalSubject, must_change_password AS MustChangePassword, disabled, version,
-        failed_sign_ins AS FailedSignIns, locked_until AS LockedUntil, created_at AS CreatedAt, updated_at AS UpdatedAt
+        created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
     private readonly PasswordHasher<UserAccount> _hasher = new();
@@ -126,12 +118,14 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
     }
 
     /// <summary>
-    /// A sign-in with a password. A locked account refuses every password, the right one too, until its lock ends; a
-    /// wrong password counts against the account, and the failure that reaches the policy's maximum locks it (audited
-    /// as user.locked) and starts the count again; a success clears the count. Unknown, disabled and single-sign-on-only
-    /// accounts fail as a wrong password does and cost as much time.
+    /// A sign-in with a password from <paramref name="client"/> (the client's address). Failures are counted per account
+    /// and address: the one that reaches the policy's maximum, each less than the lockout duration after the one before,
+    /// locks that address out of that account for the lockout duration (audited as user.locked), and while it lasts the
+    /// address's every password is refused, the right one too. Other addresses are not affected, so a stranger guessing
+    /// cannot lock the account's owner out. A success deletes the address's count. Unknown, disabled and
+    /// single-sign-on-only accounts fail as a wrong password does, cost as much time and leave no row.
     /// </summary>
-    public async Task<SignInResult> SignInAsync(string username, string password, CancellationToken ct = default)
+    public async Task<SignInResult> SignInAsync(string username, string password, string client, CancellationToken ct = default)
     {
         var user = await FindAsync(username, ct);
         if (user is null || user.Disabled || user.PasswordHash is null)
@@ -141,36 +135,51 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
         }
 
         var now = clock.GetUtcNow();
-        if (_policy.MaxFailures > 0 && user.LockedUntil is { } until && until > now) return new SignInResult(null, until);
+        bool counted;
+        await using (var connection = await store.OpenAsync(ct))
+        {
+            var rows = (await connection.QueryAsync<(long Failures, DateTimeOffset? LockedUntil)>(new CommandDefinition(
+                "SELECT failures, locked_until FROM sign_in_failures WHERE username = @username AND client = @client",
+                new { username, client }, cancellationToken: ct))).AsList();
+            if (_policy.MaxFailures > 0 && rows.Count > 0 && rows[0].LockedUntil is { } until && until > now) return new SignInResult(null, until);
+            counted = rows.Count > 0;
+        }
         if (await VerifyAsync(user, password, ct) is null)
         {
-            return _policy.MaxFailures > 0 && await CountFailureAsync(user, now, ct) is { } lockedUntil ? new SignInResult(null, lockedUntil) : SignInResult.Failed;
+            return _policy.MaxFailures > 0 && await CountFailureAsync(user, client, now, ct) is { } lockedUntil ? new SignInResult(null, lockedUntil) : SignInResult.Failed;
         }
 
-        if (user.FailedSignIns > 0 || user.LockedUntil is not null)
+        if (counted)
         {
             await using var connection = await store.OpenAsync(ct);
             await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE username = @username", new { username }, cancellationToken: ct));
+                "DELETE FROM sign_in_failures WHERE username = @username AND client = @client", new { username, client }, cancellationToken: ct));
         }
         return new SignInResult(user, null);
     }
 
-    /// <summary>Counts a failed sign-in in one statement (concurrent failures all count); returns the lock's end when this one locked the account.</summary>
-    private Task<DateTimeOffset?> CountFailureAsync(UserAccount user, DateTimeOffset now, CancellationToken ct) =>
+    /// <summary>
+    /// Counts a failed sign-in in one statement, so that concurrent guesses all count; returns the lock's end when this
+    /// failure locked the address out.
+    /// </summary>
+    private Task<DateTimeOffset?> CountFailureAsync(UserAccount user, string client, DateTimeOffset now, CancellationToken ct) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
-            var until = now + _policy.LockoutDuration;
-            var locked = await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(
+            var failures = await connection.QuerySingleAsync<long>(new CommandDefinition(
                 """
-                UPDATE users SET failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= @max THEN 0 ELSE failed_sign_ins + 1 END,
-                                 locked_until = CASE WHEN failed_sign_ins + 1 >= @max THEN @until ELSE locked_until END
-                WHERE username = @username
-                RETURNING CASE WHEN failed_sign_ins = 0 THEN 1 ELSE 0 END
-                """, new { max = _policy.MaxFailures, until, username = user.Username }, tx, cancellationToken: ct));
-            if (locked != 1) return (DateTimeOffset?)null;
+                INSERT INTO sign_in_failures (username, client, failures, locked_until, updated_at) VALUES (@username, @client, 1, NULL, @now)
+                ON CONFLICT (username, client) DO UPDATE SET
+                    failures = CASE WHEN sign_in_failures.updated_at < @windowStart THEN 1 ELSE sign_in_failures.failures + 1 END,
+                    updated_at = @now
+                RETURNING failures
+                """, new { username = user.Username, client, now, windowStart = now - _policy.LockoutDuration }, tx, cancellationToken: ct));
+            if (failures < _policy.MaxFailures) return (DateTimeOffset?)null;
+            var until = now + _policy.LockoutDuration;
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE sign_in_failures SET failures = 0, locked_until = @until WHERE username = @username AND client = @client",
+                new { until, username = user.Username, client }, tx, cancellationToken: ct));
             await audit.AppendAsync(connection, tx, Actor.System("sign-in"), "user.locked", "user", user.Username, user.DepartmentCode, null,
-                new { failedSignIns = _policy.MaxFailures, lockedUntil = until });
+                new { client, failedSignIns = failures, lockedUntil = until });
             return until;
         }, ct);
 
@@ -251,8 +260,7 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
         {
             var changed = await connection.ExecuteAsync(
                 """
-                UPDATE users SET password_hash = @hash, must_change_password = @mustChange, version = version + 1, updated_at = @now,
-                                 failed_sign_ins = 0, locked_until = NULL
+                UPDATE users SET password_hash = @hash, must_change_password = @mustChange, version = version + 1, updated_at = @now
                 WHERE username = @username
                 """,
                 new { hash = _hasher.HashPassword(null!, newPassword), mustChange, now = clock.GetUtcNow(), username },
@@ -261,6 +269,9 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
             {
                 return false;
             }
+
+            // A new password ends every lock on the account.
+            await connection.ExecuteAsync("DELETE FROM sign_in_failures WHERE username = @username", new { username }, tx);
 
             // The hash itself is never written to the audit log.
             await audit.AppendAsync(connection, tx, actor, "user.password-set", "user", username, null, null, new { mustChange });

@@ -50,7 +50,7 @@ public sealed class ProductionModeTests(PostgresServer server)
 public sealed class ApiAsClusterClientTests(PostgresServer server)
 {
     [PostgresFact]
-    public async Task Five_wrong_passwords_lock_an_account_on_postgresql_too()
+    public async Task Five_wrong_passwords_from_one_address_lock_it_out_of_the_account_on_postgresql_too()
     {
         await using var host = await ApiHost.StartAsync(postgresConnectionString: await server.CreateDatabaseAsync("sign_in_lockout"));
         await IdentityApiTests.LockoutScenarioAsync(host);

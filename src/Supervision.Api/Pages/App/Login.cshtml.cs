@@ -30,12 +30,12 @@ public sealed class LoginModel(UserStore users, UiText text, TimeProvider clock)
             return Page();
         }
 
-        var (user, lockedUntil) = await users.SignInAsync(Username.Trim(), Password, ct);
+        var (user, lockedUntil) = await users.SignInAsync(Username.Trim(), Password, Supervision.Api.Identity.IdentityApi.ClientAddress(HttpContext), ct);
         if (lockedUntil is { } until)
         {
             var minutes = Math.Max(1, (int)Math.Ceiling((until - clock.GetUtcNow()).TotalMinutes));
-            Error = text[$"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试，或请管理员重置密码。",
-                $"Too many failed sign-ins: the account is locked; try again in {minutes} min, or ask an administrator to set a new password."];
+            Error = text[$"从此地址登录失败次数过多，已暂停登录此账号，请 {minutes} 分钟后再试，或请管理员重置密码。",
+                $"Too many failed sign-ins from this address: try again in {minutes} min, or ask an administrator to set a new password."];
             return Page();
         }
         if (user is null)
