@@ -42,6 +42,31 @@ public sealed class WebShellTests(BrowserFixture browser) : IClassFixture<Browse
     }
 
     [BrowserFact]
+    public async Task The_sign_in_page_says_when_wrong_passwords_have_locked_this_address_out_of_the_account()
+    {
+        await using var host = await ApiHost.StartAsync();
+        (await host.UserAsync("web-locked", "reviewer", "D001")).Dispose();
+        await using var context = await browser.NewContextAsync(host.BaseAddress);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/app/login");
+
+        async Task<string> SignInAsync(string password)
+        {
+            await page.FillAsync("#username", "web-locked");
+            await page.FillAsync("#password", password);
+            await page.ClickAsync("button[type=submit]");
+            return await page.InnerTextAsync("[data-testid=login-error]");
+        }
+
+        for (var i = 0; i < 4; i++) Assert.Contains("用户名或密码不正确", await SignInAsync("wrong password " + i));
+        Assert.Contains("登录失败次数过多", await SignInAsync("wrong password 4"));
+        // The right password too, while the lock lasts.
+        Assert.Contains("登录失败次数过多", await SignInAsync("a-long-test-password"));
+        Assert.Contains("/app/login", page.Url);
+        await Screenshots.SaveAsync(page, "web-sign-in-locked");
+    }
+
+    [BrowserFact]
     public async Task Styles_are_served_by_the_application_and_the_portal_home_renders()
     {
         await using var host = await ApiHost.StartAsync();
