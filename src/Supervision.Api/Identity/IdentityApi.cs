@@ -31,14 +31,36 @@ public static partial class IdentityApi
 {
     public const int MinimumPasswordLength = 10;
 
-    /// <summary>The address failed sign-ins are counted against (behind a proxy, as forwarded headers make it).</summary>
-    public static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    /// <summary>
+    /// The address failed sign-ins (and the anonymous rate limit) are counted against: IPv4 as it is, IPv6 by its /64,
+    /// which one subscriber usually holds whole (behind a proxy, as forwarded headers make it).
+    /// </summary>
+    public static string ClientAddress(HttpContext http) => ClientKey(http.Connection.RemoteIpAddress);
+
+    public static string ClientKey(System.Net.IPAddress? address)
+    {
+        if (address is null) return "unknown";
+        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4().ToString();
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return address.ToString();
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
+
+    /// <summary>429 with Retry-After: too many wrong passwords from this address for this account.</summary>
+    private static ProblemHttpResult Locked(HttpContext http, TimeProvider clock, DateTimeOffset until)
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling((until - clock.GetUtcNow()).TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed sign-ins",
+            detail: $"Too many wrong passwords from this address for this account: try again after {until:u} (in {seconds} s). An administrator can set a new password to end the lock now.");
+    }
 
     public static IEndpointRouteBuilder MapIdentityApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Identity");
-        auth.MapPost("/token", IssueToken).AllowAnonymous()
-            .WithSummary("Sign in with a local account and receive a bearer token.");
+        auth.MapPost("/token", IssueToken).AllowAnonymous().ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("Sign in with a local account and receive a bearer token; 429 with Retry-After while too many wrong passwords from this address lock it out of the account.");
         auth.MapGet("/me", (HttpContext http) =>
         {
             var actor = http.User.ToActor();
@@ -78,10 +100,7 @@ public static partial class IdentityApi
         var (user, lockedUntil) = await users.SignInAsync(request.Username!.Trim(), request.Password!, ClientAddress(http), ct);
         if (lockedUntil is { } until)
         {
-            var seconds = Math.Max(1, (long)Math.Ceiling((until - clock.GetUtcNow()).TotalSeconds));
-            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Account locked",
-                detail: $"Too many failed sign-ins from this address: it may not sign in to this account until {until:u} (in {seconds} s). An administrator can set a new password to unlock it now.");
+            return Locked(http, clock, until);
         }
         if (user is null)
         {
@@ -93,7 +112,7 @@ public static partial class IdentityApi
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangeOwnPassword(
-        ChangePasswordRequest request, HttpContext http, UserStore users, CancellationToken ct)
+        ChangePasswordRequest request, HttpContext http, UserStore users, TimeProvider clock, CancellationToken ct)
     {
         var actor = http.User.ToActor();
         if (PasswordProblem("newPassword", request.NewPassword) is { } problem)
@@ -101,7 +120,13 @@ public static partial class IdentityApi
             return problem;
         }
 
-        if (await users.VerifyPasswordAsync(actor.Username, request.CurrentPassword ?? string.Empty, ct) is null)
+        // Counted as a sign-in: a stolen session must not be a way to guess the password without limit.
+        var (user, lockedUntil) = await users.SignInAsync(actor.Username, request.CurrentPassword ?? string.Empty, ClientAddress(http), ct);
+        if (lockedUntil is { } until)
+        {
+            return Locked(http, clock, until);
+        }
+        if (user is null)
         {
             return Problems.Validation("currentPassword", "does not match the current password");
         }

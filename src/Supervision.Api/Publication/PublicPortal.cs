@@ -44,6 +44,21 @@ public sealed class PublicPortalOptions
     /// <summary>Long transfers that may wait for a turn; one more is refused with 503 and Retry-After.</summary>
     [System.ComponentModel.DataAnnotations.Range(0, 100_000)]
     public int DownloadQueueLimit { get; set; } = 100;
+
+    /// <summary>How long a request may wait for its turn; then it is refused with 503 and Retry-After.</summary>
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Answers one client address may have under way at once (429 beyond), so that one address cannot take every turn.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 10_000)]
+    public int ConcurrentRequestsPerAddress { get; set; } = 16;
+
+    /// <summary>Long transfers one client address may have under way at once (429 beyond).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1_000)]
+    public int ConcurrentDownloadsPerAddress { get; set; } = 2;
+
+    /// <summary>The slowest a long transfer's client may read (bytes per second, after 10 s of grace) before it is disconnected.</summary>
+    [System.ComponentModel.DataAnnotations.Range(240, 100_000_000)]
+    public int MinDownloadBytesPerSecond { get; set; } = 16 * 1024;
 }
 
 /// <summary>Endpoint metadata: a long transfer, which takes a download turn rather than an answer turn.</summary>
@@ -66,16 +81,27 @@ public sealed class PublicCapacity : IDisposable
 {
     private readonly ConcurrencyLimiter _answers;
     private readonly ConcurrencyLimiter _downloads;
+    private readonly PartitionedRateLimiter<string> _answersPerAddress;
+    private readonly PartitionedRateLimiter<string> _downloadsPerAddress;
 
     public PublicCapacity(IOptions<PublicPortalOptions> options)
     {
         var o = options.Value;
         _answers = Limiter(o.ConcurrentRequests > 0 ? o.ConcurrentRequests : 4 * Environment.ProcessorCount, o.QueueLimit);
         _downloads = Limiter(o.ConcurrentDownloads > 0 ? o.ConcurrentDownloads : Environment.ProcessorCount, o.DownloadQueueLimit);
+        _answersPerAddress = PerAddress(o.ConcurrentRequestsPerAddress);
+        _downloadsPerAddress = PerAddress(o.ConcurrentDownloadsPerAddress);
     }
 
     private static ConcurrencyLimiter Limiter(int permits, int queue) =>
         new(new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = queue, QueueProcessingOrder = QueueProcessingOrder.OldestFirst });
+
+    private static PartitionedRateLimiter<string> PerAddress(int permits) =>
+        PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetConcurrencyLimiter(address,
+            _ => new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 }));
+
+    /// <summary>The address's own share, taken at once or not at all: a lease that is not acquired means too many under way.</summary>
+    public RateLimitLease AcquireForAddress(bool longTransfer, string address) => (longTransfer ? _downloadsPerAddress : _answersPerAddress).AttemptAcquire(address);
 
     /// <summary>Waits for a turn; the lease is not acquired when the queue is full.</summary>
     public ValueTask<RateLimitLease> AcquireAsync(bool longTransfer, CancellationToken ct) => (longTransfer ? _downloads : _answers).AcquireAsync(1, ct);
@@ -87,6 +113,8 @@ public sealed class PublicCapacity : IDisposable
     {
         _answers.Dispose();
         _downloads.Dispose();
+        _answersPerAddress.Dispose();
+        _downloadsPerAddress.Dispose();
     }
 }
 
@@ -113,7 +141,7 @@ public static class PublicPortal
             {
                 if (!IsLimited(http)) return RateLimitPartition.GetNoLimiter("unlimited");
                 var options = http.RequestServices.GetRequiredService<IOptions<PublicPortalOptions>>().Value;
-                var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                var client = Supervision.Api.Identity.IdentityApi.ClientKey(http.Connection.RemoteIpAddress);
                 return RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = options.PermitLimit,
@@ -168,38 +196,61 @@ public static class PublicPortal
     /// </summary>
     private static async Task TakeTurnAsync(HttpContext http, RequestDelegate next)
     {
-        if (!IsLimited(http))
+        // Reads only: the portal and open data are GETs; an anonymous POST is a sign-in, which must not wait behind a
+        // crowd of visitors (it has the per-address limit and the sign-in lockout).
+        if (!IsLimited(http) || !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
         {
             await next(http);
             return;
         }
-        RateLimitLease lease;
-        try
+        var capacity = http.RequestServices.GetRequiredService<PublicCapacity>();
+        var options = http.RequestServices.GetRequiredService<IOptions<PublicPortalOptions>>().Value;
+        var longTransfer = http.GetEndpoint()?.Metadata.GetMetadata<LongTransfer>() is not null;
+        using var share = capacity.AcquireForAddress(longTransfer, Supervision.Api.Identity.IdentityApi.ClientKey(http.Connection.RemoteIpAddress));
+        if (!share.IsAcquired)
         {
-            var longTransfer = http.GetEndpoint()?.Metadata.GetMetadata<LongTransfer>() is not null;
-            lease = await http.RequestServices.GetRequiredService<PublicCapacity>().AcquireAsync(longTransfer, http.RequestAborted);
-        }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
-        {
+            await RefuseAsync(http, StatusCodes.Status429TooManyRequests, "Too many requests",
+                "This address has too many requests under way at once; wait for them to finish.");
             return;
+        }
+
+        RateLimitLease lease;
+        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted))
+        {
+            wait.CancelAfter(options.QueueTimeout);
+            try
+            {
+                lease = await capacity.AcquireAsync(longTransfer, wait.Token);
+            }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            {
+                return; // the client gave up
+            }
+            catch (OperationCanceledException) when (wait.IsCancellationRequested)
+            {
+                lease = null!;
+            }
         }
         using (lease)
         {
-            if (lease.IsAcquired)
+            if (lease?.IsAcquired == true)
             {
+                if (longTransfer && http.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinResponseDataRateFeature>() is { } rate)
+                    rate.MinDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(options.MinDownloadBytesPerSecond, TimeSpan.FromSeconds(10));
                 await next(http);
                 return;
             }
         }
-        const int seconds = 1;
-        http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await http.Response.WriteAsJsonAsync(new ProblemDetails
-        {
-            Status = StatusCodes.Status503ServiceUnavailable,
-            Title = "Busy",
-            Detail = $"The public portal has more visitors than it can answer now; try again in {seconds} s.",
-        }, (JsonSerializerOptions?)null, "application/problem+json", http.RequestAborted);
+        await RefuseAsync(http, StatusCodes.Status503ServiceUnavailable, "Busy",
+            "The public portal has more visitors than it can answer now; try again in 1 s.");
+    }
+
+    private static Task RefuseAsync(HttpContext http, int status, string title, string detail)
+    {
+        http.Response.StatusCode = status;
+        http.Response.Headers.RetryAfter = "1";
+        return http.Response.WriteAsJsonAsync(new ProblemDetails { Status = status, Title = title, Detail = detail },
+            (JsonSerializerOptions?)null, "application/problem+json", http.RequestAborted);
     }
 
     /// <summary>

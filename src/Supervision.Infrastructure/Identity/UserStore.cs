@@ -118,83 +118,90 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
     }
 
     /// <summary>
-    /// A sign-in with a password from <paramref name="client"/> (the client's address). Failures are counted per account
-    /// and address: the one that reaches the policy's maximum, each less than the lockout duration after the one before,
-    /// locks that address out of that account for the lockout duration (audited as user.locked), and while it lasts the
-    /// address's every password is refused, the right one too. Other addresses are not affected, so a stranger guessing
-    /// cannot lock the account's owner out. A success deletes the address's count. Unknown, disabled and
-    /// single-sign-on-only accounts fail as a wrong password does, cost as much time and leave no row.
+    /// A sign-in with a password from <paramref name="client"/> (the client's address, IPv6 by /64). Attempts are
+    /// counted per typed username and address — whether or not the account exists, so that the answers do not tell
+    /// which accounts do — and each is counted <em>before</em> the password is checked, so that concurrent guesses cannot
+    /// pass the count together. The attempt that reaches the policy's maximum, each less than the lockout duration after
+    /// the one before, locks that address out of that name for the lockout duration (audited as user.locked when the
+    /// account exists); while it lasts every password from the address is refused, the right one too. Other addresses are
+    /// not affected, so a stranger guessing cannot lock the account's owner out. A success deletes the address's count.
     /// </summary>
     public async Task<SignInResult> SignInAsync(string username, string password, string client, CancellationToken ct = default)
     {
-        var user = await FindAsync(username, ct);
-        if (user is null || user.Disabled || user.PasswordHash is null)
-        {
-            _hasher.HashPassword(null!, password);
-            return SignInResult.Failed;
-        }
-
         var now = clock.GetUtcNow();
-        bool counted;
-        await using (var connection = await store.OpenAsync(ct))
+        if (_policy.MaxFailures > 0)
         {
-            var rows = (await connection.QueryAsync<(long Failures, DateTimeOffset? LockedUntil)>(new CommandDefinition(
-                "SELECT failures, locked_until FROM sign_in_failures WHERE username = @username AND client = @client",
-                new { username, client }, cancellationToken: ct))).AsList();
-            if (_policy.MaxFailures > 0 && rows.Count > 0 && rows[0].LockedUntil is { } until && until > now) return new SignInResult(null, until);
-            counted = rows.Count > 0;
-        }
-        if (await VerifyAsync(user, password, ct) is null)
-        {
-            return _policy.MaxFailures > 0 && await CountFailureAsync(user, client, now, ct) is { } lockedUntil ? new SignInResult(null, lockedUntil) : SignInResult.Failed;
+            var (attempts, lockedUntil) = await CountAttemptAsync(username, client, now, ct);
+            if (lockedUntil is { } until && until > now) return new SignInResult(null, until);
+            if (attempts > _policy.MaxFailures) return new SignInResult(null, now + _policy.LockoutDuration); // a burst beyond the count: refused unchecked
         }
 
-        if (counted)
-        {
-            await using var connection = await store.OpenAsync(ct);
-            await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM sign_in_failures WHERE username = @username AND client = @client", new { username, client }, cancellationToken: ct));
-        }
-        return new SignInResult(user, null);
-    }
-
-    /// <summary>
-    /// Counts a failed sign-in in one statement, so that concurrent guesses all count; returns the lock's end when this
-    /// failure locked the address out.
-    /// </summary>
-    private Task<DateTimeOffset?> CountFailureAsync(UserAccount user, string client, DateTimeOffset now, CancellationToken ct) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            var failures = await connection.QuerySingleAsync<long>(new CommandDefinition(
-                """
-                INSERT INTO sign_in_failures (username, client, failures, locked_until, updated_at) VALUES (@username, @client, 1, NULL, @now)
-                ON CONFLICT (username, client) DO UPDATE SET
-                    failures = CASE WHEN sign_in_failures.updated_at < @windowStart THEN 1 ELSE sign_in_failures.failures + 1 END,
-                    updated_at = @now
-                RETURNING failures
-                """, new { username = user.Username, client, now, windowStart = now - _policy.LockoutDuration }, tx, cancellationToken: ct));
-            if (failures < _policy.MaxFailures) return (DateTimeOffset?)null;
-            var until = now + _policy.LockoutDuration;
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE sign_in_failures SET failures = 0, locked_until = @until WHERE username = @username AND client = @client",
-                new { until, username = user.Username, client }, tx, cancellationToken: ct));
-            await audit.AppendAsync(connection, tx, Actor.System("sign-in"), "user.locked", "user", user.Username, user.DepartmentCode, null,
-                new { client, failedSignIns = failures, lockedUntil = until });
-            return until;
-        }, ct);
-
-    /// <summary>Checks a password; returns the account only when it exists, is enabled and the password matches. Not counted: for a signed-in user confirming their password.</summary>
-    public async Task<UserAccount?> VerifyPasswordAsync(string username, string password, CancellationToken ct = default)
-    {
         var user = await FindAsync(username, ct);
+        UserAccount? verified;
         if (user is null || user.Disabled || user.PasswordHash is null)
         {
             // Hash anyway so a missing account costs as much time as a wrong password.
             _hasher.HashPassword(null!, password);
-            return null;
+            verified = null;
         }
-        return await VerifyAsync(user, password, ct);
+        else
+        {
+            verified = await VerifyAsync(user, password, ct);
+        }
+
+        if (_policy.MaxFailures == 0) return verified is null ? SignInResult.Failed : new SignInResult(verified, null);
+        if (verified is not null)
+        {
+            await using var connection = await store.OpenAsync(ct);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM sign_in_failures WHERE username = @username AND client = @client", new { username, client }, cancellationToken: ct));
+            return new SignInResult(verified, null);
+        }
+        return await LockIfLastAsync(username, user, client, now, ct) is { } locked ? new SignInResult(null, locked) : SignInResult.Failed;
     }
+
+    /// <summary>Counts an attempt in one statement; a lock in force is not counted against (its count started again at 0).</summary>
+    private async Task<(long Attempts, DateTimeOffset? LockedUntil)> CountAttemptAsync(string username, string client, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var row = await connection.QuerySingleAsync<(long Attempts, DateTimeOffset? LockedUntil)>(new CommandDefinition(
+            """
+            INSERT INTO sign_in_failures (username, client, failures, locked_until, updated_at) VALUES (@username, @client, 1, NULL, @now)
+            ON CONFLICT (username, client) DO UPDATE SET
+                failures = CASE WHEN sign_in_failures.locked_until > @now THEN sign_in_failures.failures
+                                WHEN sign_in_failures.updated_at < @windowStart THEN 1
+                                ELSE sign_in_failures.failures + 1 END,
+                updated_at = @now
+            RETURNING failures, locked_until
+            """, new { username, client, now, windowStart = now - _policy.LockoutDuration }, cancellationToken: ct));
+        // Counts that ended neither in a success nor a lock are forgotten a day later (1 call in 64 sweeps).
+        if (Random.Shared.Next(64) == 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM sign_in_failures WHERE updated_at < @stale AND (locked_until IS NULL OR locked_until < @now)",
+                new { stale = now - TimeSpan.FromDays(1) - _policy.LockoutDuration, now }, cancellationToken: ct));
+        }
+        return row;
+    }
+
+    /// <summary>After a failed attempt: when it was the last one allowed, locks the address out and returns until when.</summary>
+    private Task<DateTimeOffset?> LockIfLastAsync(string username, UserAccount? user, string client, DateTimeOffset now, CancellationToken ct) =>
+        store.InTransactionAsync(async (connection, tx) =>
+        {
+            var until = now + _policy.LockoutDuration;
+            var locked = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE sign_in_failures SET failures = 0, locked_until = @until
+                WHERE username = @username AND client = @client AND failures >= @max AND (locked_until IS NULL OR locked_until <= @now)
+                """, new { until, username, client, max = _policy.MaxFailures, now }, tx, cancellationToken: ct));
+            if (locked == 0) return (DateTimeOffset?)null;
+            if (user is not null)
+            {
+                await audit.AppendAsync(connection, tx, Actor.System("sign-in"), "user.locked", "user", user.Username, user.DepartmentCode, null,
+                    new { client, failedSignIns = _policy.MaxFailures, lockedUntil = until });
+            }
+            return until;
+        }, ct);
 
     private async Task<UserAccount?> VerifyAsync(UserAccount user, string password, CancellationToken ct)
     {

@@ -52,7 +52,7 @@ public sealed class ApiAsClusterClientTests(PostgresServer server)
     [PostgresFact]
     public async Task Five_wrong_passwords_from_one_address_lock_it_out_of_the_account_on_postgresql_too()
     {
-        await using var host = await ApiHost.StartAsync(postgresConnectionString: await server.CreateDatabaseAsync("sign_in_lockout"));
+        await using var host = await ApiHost.StartAsync(postgresConnectionString: await server.CreateDatabaseAsync("sign_in_lockout"), settings: IdentityApiTests.LockoutSettings);
         await IdentityApiTests.LockoutScenarioAsync(host);
     }
 

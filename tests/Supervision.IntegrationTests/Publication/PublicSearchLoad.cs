@@ -44,6 +44,7 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
         {
             ["Supervision:Public:PermitLimit"] = "1000000",
             ["Supervision:Public:Window"] = "00:00:01",
+            ["Supervision:Public:ConcurrentRequestsPerAddress"] = "1000", // the 50 clients share one address
             ["Logging:LogLevel:Default"] = "Error",
         });
         output.WriteLine($"prepared: {count:N0} published results in {seed.Elapsed.TotalSeconds:F0} s (SQL seed + VACUUM ANALYZE); " +

@@ -195,7 +195,8 @@ public sealed class PublicationWorkflowTests
         Assert.Equal(503, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
         Assert.False(waiting.IsCompleted);
 
-        // Staff, the health probes and long transfers (their own turns) do not wait behind the answers.
+        // Staff, sign-ins, the health probes and long transfers (their own turns) do not wait behind the answers.
+        (await host.AdminAsync()).Dispose();
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/public/v1/results")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(download)).StatusCode);
@@ -227,5 +228,34 @@ public sealed class PublicationWorkflowTests
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/public/v1/results")).StatusCode);
         held.Dispose();
         Assert.Equal(HttpStatusCode.NotFound, (await waitingDownload).StatusCode);
+    }
+
+    [Fact]
+    public async Task One_address_cannot_hold_every_turn_and_a_request_waits_for_its_turn_only_so_long()
+    {
+        await using var host = await ApiHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Supervision:Public:ConcurrentRequests"] = "1",
+            ["Supervision:Public:QueueLimit"] = "10",
+            ["Supervision:Public:QueueTimeout"] = "00:00:01",
+            ["Supervision:Public:ConcurrentRequestsPerAddress"] = "1",
+        });
+        var capacity = host.Services.GetRequiredService<PublicCapacity>();
+        using var anonymous = host.Anonymous();
+        using var held = await capacity.AcquireAsync(longTransfer: false, default);
+
+        // The first request from this address waits for the turn and so holds the address's one share...
+        var waiting = anonymous.GetAsync("/api/public/v1/results");
+        for (var i = 0; i < 500 && capacity.Statistics(false)!.CurrentQueuedCount == 0; i++) await Task.Delay(20);
+        Assert.Equal(1, capacity.Statistics(false)!.CurrentQueuedCount);
+        // ...so the next one from the same address is refused at once, 429 with Retry-After.
+        var refused = await anonymous.GetAsync("/api/public/v1/results");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        // The waiting one gives up after the queue timeout: 503 with Retry-After, and it has left the queue.
+        var late = await waiting;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, late.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), late.Headers.RetryAfter?.Delta);
+        Assert.Equal(0, capacity.Statistics(false)!.CurrentQueuedCount);
     }
 }
