@@ -14,6 +14,9 @@ namespace Supervision.Infrastructure.Publication;
 /// </summary>
 public static class PublicationWriter
 {
+    /// <summary>The transaction-level advisory lock that orders publications (any constant unique among the platform's advisory locks).</summary>
+    public const long PublicationSeqLock = 0x5355_5045_5256_5055; // "SUPERVPU"
+
     public static async Task WriteAsync(DbConnection connection, DbTransaction tx, InspectionChange change, DateTimeOffset now, CancellationToken ct)
     {
         var before = change.Before.Inspection;
@@ -39,6 +42,12 @@ public static class PublicationWriter
         var inspectedOn = version.Results.Count == 0 ? publishedOn : version.Results.Max(VisitDate);
         var departments = "," + string.Join(',', new[] { after.LeadDepartment }.Concat(after.ReviewingDepartments).Distinct(StringComparer.Ordinal)) + ",";
 
+        // Publications take their seq one transaction at a time, held until commit, so that seq order is commit order: a
+        // reader that saw max(seq) = n then never meets a row below n committed later, and a bulk file "up to seq n"
+        // (whose checksum is stored) never changes. Without it, a concurrent publication could take seq n - 1 and commit
+        // after n. Publishing is rare beside reading; SQLite has one writer anyway.
+        if (connection is Npgsql.NpgsqlConnection)
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key = PublicationSeqLock }, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO published_results (publication_id, inspection_id, version, kind, reason, task_id, task_name, entity_credit_code, entity_name,

@@ -54,6 +54,41 @@ public sealed class PublicSearchPostgresTests(PostgresServer server)
     }
 
     [PostgresFact]
+    public async Task Publications_take_their_seq_one_transaction_at_a_time_so_seq_order_is_commit_order()
+    {
+        var connectionString = await server.CreateDatabaseAsync("publication_order");
+        await using var platform = await StartAsync(connectionString);
+        var steps = new PublicationSteps(platform);
+        using var reviewer = await platform.As("rev-d1");
+        string entity;
+        await using (var connection = await platform.Store.OpenAsync())
+            entity = await connection.QueryFirstAsync<string>("SELECT credit_code FROM market_entities ORDER BY credit_code");
+        await platform.AssignDirectAsync("TORD", entity, "C0000", "C0001", ["I1"], new DateOnly(2026, 6, 30));
+        await steps.CompleteAsync($"TORD/{entity}", ["A"]);
+
+        // Another transaction holds the publications' lock: the publication waits for it (on the advisory lock) instead
+        // of taking a seq that might commit before the holder's, and goes through once the holder commits.
+        await using var holder = new Npgsql.NpgsqlConnection(connectionString);
+        await holder.OpenAsync();
+        await using var tx = await holder.BeginTransactionAsync();
+        await holder.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", new { key = PublicationWriter.PublicationSeqLock }, tx);
+        var publishing = reviewer.PostAsync($"/api/inspections/TORD/{entity}/publish", null);
+        long waiting = 0;
+        for (var i = 0; i < 500 && waiting == 0; i++)
+        {
+            await Task.Delay(20);
+            waiting = await holder.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", transaction: tx);
+        }
+        Assert.Equal(1, waiting);
+        Assert.False(publishing.IsCompleted);
+        Assert.Equal(0, await holder.ExecuteScalarAsync<long>("SELECT count(*) FROM published_results", transaction: tx));
+        await tx.CommitAsync();
+        await ReadAsync(await publishing, HttpStatusCode.OK);
+        Assert.Equal(1, await holder.ExecuteScalarAsync<long>("SELECT count(*) FROM published_results"));
+    }
+
+    [PostgresFact]
     public async Task Searches_by_credit_code_and_by_part_of_a_Chinese_name_use_their_indexes()
     {
         var connectionString = await server.CreateDatabaseAsync("public_search");
