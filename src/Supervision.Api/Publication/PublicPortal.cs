@@ -168,11 +168,13 @@ public static class PublicPortal
     }
 
     /// <summary>
-    /// Whether a request is limited: every anonymous one — the portal, open data, the anonymous parts of the staff API
-    /// (published tasks and their packs, catalogues, reference data) and the sign-in — except the health probes, which
-    /// a load balancer sends often from one address. Signed-in staff are not limited; static files are served before.
+    /// Whether a request counts against the per-address rate limit: every anonymous one — the portal, open data, the
+    /// anonymous parts of the staff API (published tasks and their packs, catalogues, reference data), the sign-in and
+    /// the readiness probe, which queries the database and the cluster (a probe every few seconds is far below the
+    /// limit) — except the liveness probe, which checks nothing. Signed-in staff are not limited; static files are
+    /// served before.
     /// </summary>
-    public static bool IsLimited(HttpContext http) => http.User.Identity?.IsAuthenticated != true && !http.Request.Path.StartsWithSegments("/health");
+    public static bool IsLimited(HttpContext http) => http.User.Identity?.IsAuthenticated != true && !http.Request.Path.StartsWithSegments("/health/live");
 
     /// <summary>After authentication (the limiters exempt signed-in staff): the limiters and the routes.</summary>
     public static WebApplication MapPublicPortal(this WebApplication app)
@@ -198,7 +200,9 @@ public static class PublicPortal
     {
         // Reads only: the portal and open data are GETs; an anonymous POST is a sign-in, which must not wait behind a
         // crowd of visitors (it has the per-address limit and the sign-in lockout).
-        if (!IsLimited(http) || !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
+        // The probes do not queue behind visitors either: a loaded instance is still alive and ready.
+        if (!IsLimited(http) || http.Request.Path.StartsWithSegments("/health")
+            || !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
         {
             await next(http);
             return;

@@ -152,7 +152,9 @@ public sealed class PublicationWorkflowTests
         Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero, refused.Headers.ToString());
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await anonymous.GetAsync("/")).StatusCode);
-        // Every anonymous request counts, the anonymous parts of the staff API and the sign-in too; the health probes do not.
+        // Every anonymous request counts, the anonymous parts of the staff API, the sign-in and the readiness probe too;
+        // the liveness probe does not.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await anonymous.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await anonymous.GetAsync("/api/tasks")).StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await anonymous.GetAsync("/api/reference/divisions")).StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await anonymous.PostAsJsonAsync("/api/auth/token", new { username = "admin", password = "x" })).StatusCode);
@@ -199,6 +201,8 @@ public sealed class PublicationWorkflowTests
         (await host.AdminAsync()).Dispose();
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/public/v1/results")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
+        var ready = await anonymous.GetAsync("/health/ready"); // answered by the health checks (text), not refused by the queue
+        Assert.Equal("text/plain", ready.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(download)).StatusCode);
 
         // The turn is given back: the waiting request is answered.
