@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -79,19 +80,44 @@ public sealed class LongTransfer
 /// </summary>
 public sealed class PublicCapacity : IDisposable
 {
+    /// <summary>The meter operators watch the turns with (dotnet-counters, OpenTelemetry): see docs/operations.md.</summary>
+    public const string MeterName = "Supervision.Public";
+
     private readonly ConcurrencyLimiter _answers;
     private readonly ConcurrencyLimiter _downloads;
     private readonly PartitionedRateLimiter<string> _answersPerAddress;
     private readonly PartitionedRateLimiter<string> _downloadsPerAddress;
+    private readonly Counter<long> _refused;
 
-    public PublicCapacity(IOptions<PublicPortalOptions> options)
+    public PublicCapacity(IOptions<PublicPortalOptions> options, IMeterFactory meters)
     {
         var o = options.Value;
-        _answers = Limiter(o.ConcurrentRequests > 0 ? o.ConcurrentRequests : 4 * Environment.ProcessorCount, o.QueueLimit);
-        _downloads = Limiter(o.ConcurrentDownloads > 0 ? o.ConcurrentDownloads : Environment.ProcessorCount, o.DownloadQueueLimit);
+        var answers = o.ConcurrentRequests > 0 ? o.ConcurrentRequests : 4 * Environment.ProcessorCount;
+        var downloads = o.ConcurrentDownloads > 0 ? o.ConcurrentDownloads : Environment.ProcessorCount;
+        _answers = Limiter(answers, o.QueueLimit);
+        _downloads = Limiter(downloads, o.DownloadQueueLimit);
         _answersPerAddress = PerAddress(o.ConcurrentRequestsPerAddress);
         _downloadsPerAddress = PerAddress(o.ConcurrentDownloadsPerAddress);
+
+        var meter = meters.Create(MeterName);
+        KeyValuePair<string, object?> Kind(bool longTransfer) => new("kind", longTransfer ? "download" : "answer");
+        meter.CreateObservableUpDownCounter("supervision.public.in_progress", () => new[]
+        {
+            new Measurement<long>(answers - (_answers.GetStatistics()?.CurrentAvailablePermits ?? answers), Kind(false)),
+            new Measurement<long>(downloads - (_downloads.GetStatistics()?.CurrentAvailablePermits ?? downloads), Kind(true)),
+        }, "{request}", "Anonymous reads being answered now (holding a turn).");
+        meter.CreateObservableUpDownCounter("supervision.public.queued", () => new[]
+        {
+            new Measurement<long>(_answers.GetStatistics()?.CurrentQueuedCount ?? 0, Kind(false)),
+            new Measurement<long>(_downloads.GetStatistics()?.CurrentQueuedCount ?? 0, Kind(true)),
+        }, "{request}", "Anonymous reads waiting for a turn.");
+        _refused = meter.CreateCounter<long>("supervision.public.refused", "{request}",
+            "Anonymous reads refused: reason = queue-full or queue-timeout (503), address-busy (429).");
     }
+
+    /// <summary>Counts a refusal (the supervision.public.refused counter).</summary>
+    public void Refused(bool longTransfer, string reason) =>
+        _refused.Add(1, new KeyValuePair<string, object?>("kind", longTransfer ? "download" : "answer"), new KeyValuePair<string, object?>("reason", reason));
 
     private static ConcurrencyLimiter Limiter(int permits, int queue) =>
         new(new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = queue, QueueProcessingOrder = QueueProcessingOrder.OldestFirst });
@@ -213,12 +239,14 @@ public static class PublicPortal
         using var share = capacity.AcquireForAddress(longTransfer, Supervision.Api.Identity.IdentityApi.ClientKey(http.Connection.RemoteIpAddress));
         if (!share.IsAcquired)
         {
+            capacity.Refused(longTransfer, "address-busy");
             await RefuseAsync(http, StatusCodes.Status429TooManyRequests, "Too many requests",
                 "This address has too many requests under way at once; wait for them to finish.");
             return;
         }
 
         RateLimitLease lease;
+        var reason = "queue-full";
         using (var wait = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted))
         {
             wait.CancelAfter(options.QueueTimeout);
@@ -233,6 +261,7 @@ public static class PublicPortal
             catch (OperationCanceledException) when (wait.IsCancellationRequested)
             {
                 lease = null!;
+                reason = "queue-timeout";
             }
         }
         using (lease)
@@ -245,6 +274,7 @@ public static class PublicPortal
                 return;
             }
         }
+        capacity.Refused(longTransfer, reason);
         await RefuseAsync(http, StatusCodes.Status503ServiceUnavailable, "Busy",
             "The public portal has more visitors than it can answer now; try again in 1 s.");
     }

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Supervision.Api.Publication;
 using Dapper;
 using Supervision.Contracts.Inspections;
@@ -245,6 +247,8 @@ public sealed class PublicationWorkflowTests
             ["Supervision:Public:ConcurrentRequestsPerAddress"] = "1",
         });
         var capacity = host.Services.GetRequiredService<PublicCapacity>();
+        using var refusals = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), PublicCapacity.MeterName, "supervision.public.refused");
+        using var queued = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), PublicCapacity.MeterName, "supervision.public.queued");
         using var anonymous = host.Anonymous();
         using var held = await capacity.AcquireAsync(longTransfer: false, default);
 
@@ -256,10 +260,14 @@ public sealed class PublicationWorkflowTests
         var refused = await anonymous.GetAsync("/api/public/v1/results");
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
+        // Operators see the queue and the refusals (meter Supervision.Public).
+        queued.RecordObservableInstruments();
+        Assert.Contains(queued.GetMeasurementSnapshot(), m => m.Value == 1 && Equals(m.Tags["kind"], "answer"));
         // The waiting one gives up after the queue timeout: 503 with Retry-After, and it has left the queue.
         var late = await waiting;
         Assert.Equal(HttpStatusCode.ServiceUnavailable, late.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(1), late.Headers.RetryAfter?.Delta);
         Assert.Equal(0, capacity.Statistics(false)!.CurrentQueuedCount);
+        Assert.Equal(["address-busy", "queue-timeout"], refusals.GetMeasurementSnapshot().Select(m => (string)m.Tags["reason"]!).Order());
     }
 }
