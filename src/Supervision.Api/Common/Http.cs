@@ -181,3 +181,22 @@ public static class DepartmentScope
         return true;
     }
 }
+
+public static class ClientAddresses
+{
+    /// <summary>
+    /// The key a client's limits are counted under (the anonymous rate limit, the per-address share of the turns, failed
+    /// sign-ins): IPv4 as it is, IPv6 by its /64, which one subscriber usually holds whole. Behind a proxy the address is
+    /// what forwarded headers make it (docs/operations.md).
+    /// </summary>
+    public static string ClientKey(this HttpContext http)
+    {
+        var address = http.Connection.RemoteIpAddress;
+        if (address is null) return "unknown";
+        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4().ToString();
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return address.ToString();
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
+}

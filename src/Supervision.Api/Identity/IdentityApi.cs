@@ -31,22 +31,6 @@ public static partial class IdentityApi
 {
     public const int MinimumPasswordLength = 10;
 
-    /// <summary>
-    /// The address failed sign-ins (and the anonymous rate limit) are counted against: IPv4 as it is, IPv6 by its /64,
-    /// which one subscriber usually holds whole (behind a proxy, as forwarded headers make it).
-    /// </summary>
-    public static string ClientAddress(HttpContext http) => ClientKey(http.Connection.RemoteIpAddress);
-
-    public static string ClientKey(System.Net.IPAddress? address)
-    {
-        if (address is null) return "unknown";
-        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4().ToString();
-        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return address.ToString();
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new System.Net.IPAddress(bytes) + "/64";
-    }
-
     /// <summary>429 with Retry-After: too many wrong passwords from this address for this account.</summary>
     private static ProblemHttpResult Locked(HttpContext http, TimeProvider clock, DateTimeOffset until)
     {
@@ -97,7 +81,7 @@ public static partial class IdentityApi
             return Problems.Validation(errors);
         }
 
-        var (user, lockedUntil) = await users.SignInAsync(request.Username!.Trim(), request.Password!, ClientAddress(http), ct);
+        var (user, lockedUntil) = await users.SignInAsync(request.Username!.Trim(), request.Password!, http.ClientKey(), ct);
         if (lockedUntil is { } until)
         {
             return Locked(http, clock, until);
@@ -121,7 +105,7 @@ public static partial class IdentityApi
         }
 
         // Counted as a sign-in: a stolen session must not be a way to guess the password without limit.
-        var (user, lockedUntil) = await users.SignInAsync(actor.Username, request.CurrentPassword ?? string.Empty, ClientAddress(http), ct);
+        var (user, lockedUntil) = await users.SignInAsync(actor.Username, request.CurrentPassword ?? string.Empty, http.ClientKey(), ct);
         if (lockedUntil is { } until)
         {
             return Locked(http, clock, until);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Supervision.Api.Common;
 using Supervision.Infrastructure.Publication;
 
 namespace Supervision.Api.Publication;
@@ -167,7 +168,7 @@ public static class PublicPortal
             {
                 if (!IsLimited(http)) return RateLimitPartition.GetNoLimiter("unlimited");
                 var options = http.RequestServices.GetRequiredService<IOptions<PublicPortalOptions>>().Value;
-                var client = Supervision.Api.Identity.IdentityApi.ClientKey(http.Connection.RemoteIpAddress);
+                var client = http.ClientKey();
                 return RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = options.PermitLimit,
@@ -206,7 +207,9 @@ public static class PublicPortal
     public static WebApplication MapPublicPortal(this WebApplication app)
     {
         app.UseRateLimiter();
-        app.Use(TakeTurnAsync);
+        var capacity = app.Services.GetRequiredService<PublicCapacity>();
+        var options = app.Services.GetRequiredService<IOptions<PublicPortalOptions>>().Value;
+        app.Use((http, next) => TakeTurnAsync(http, next, capacity, options));
         app.MapOpenDataApi();
         app.MapPublicationApi();
         // The specification and the independent verifier, served from the assembly so the portal needs no other site.
@@ -218,25 +221,24 @@ public static class PublicPortal
     }
 
     /// <summary>
-    /// An anonymous public request waits for its turn (<see cref="PublicCapacity"/>: an answer's, or a long transfer's
-    /// for endpoints marked <see cref="LongTransfer"/>) after the per-address limit let it through; when the queue is full it is refused with 503 and Retry-After, and a client that gives up while waiting
-    /// leaves the queue without an answer.
+    /// An anonymous read the per-address rate limit let through takes its address's share (429 when the address has too
+    /// many under way), then waits for a turn (<see cref="PublicCapacity"/>: an answer's, or a long transfer's for
+    /// endpoints marked <see cref="LongTransfer"/>); a full queue or a wait beyond the queue timeout is refused with 503
+    /// and Retry-After, and a client that gives up while waiting leaves the queue without an answer.
     /// </summary>
-    private static async Task TakeTurnAsync(HttpContext http, RequestDelegate next)
+    private static async Task TakeTurnAsync(HttpContext http, RequestDelegate next, PublicCapacity capacity, PublicPortalOptions options)
     {
         // Reads only: the portal and open data are GETs; an anonymous POST is a sign-in, which must not wait behind a
-        // crowd of visitors (it has the per-address limit and the sign-in lockout).
-        // The probes do not queue behind visitors either: a loaded instance is still alive and ready.
+        // crowd of visitors (it has the per-address limit and the sign-in lockout). The probes do not queue either: a
+        // loaded instance is still alive and ready.
         if (!IsLimited(http) || http.Request.Path.StartsWithSegments("/health")
             || !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
         {
             await next(http);
             return;
         }
-        var capacity = http.RequestServices.GetRequiredService<PublicCapacity>();
-        var options = http.RequestServices.GetRequiredService<IOptions<PublicPortalOptions>>().Value;
         var longTransfer = http.GetEndpoint()?.Metadata.GetMetadata<LongTransfer>() is not null;
-        using var share = capacity.AcquireForAddress(longTransfer, Supervision.Api.Identity.IdentityApi.ClientKey(http.Connection.RemoteIpAddress));
+        using var share = capacity.AcquireForAddress(longTransfer, http.ClientKey());
         if (!share.IsAcquired)
         {
             capacity.Refused(longTransfer, "address-busy");
@@ -245,8 +247,7 @@ public static class PublicPortal
             return;
         }
 
-        RateLimitLease lease;
-        var reason = "queue-full";
+        RateLimitLease? lease = null;
         using (var wait = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted))
         {
             wait.CancelAfter(options.QueueTimeout);
@@ -260,13 +261,12 @@ public static class PublicPortal
             }
             catch (OperationCanceledException) when (wait.IsCancellationRequested)
             {
-                lease = null!;
-                reason = "queue-timeout";
+                // waited too long: refused below
             }
         }
         using (lease)
         {
-            if (lease?.IsAcquired == true)
+            if (lease is { IsAcquired: true })
             {
                 if (longTransfer && http.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinResponseDataRateFeature>() is { } rate)
                     rate.MinDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(options.MinDownloadBytesPerSecond, TimeSpan.FromSeconds(10));
@@ -274,7 +274,7 @@ public static class PublicPortal
                 return;
             }
         }
-        capacity.Refused(longTransfer, reason);
+        capacity.Refused(longTransfer, lease is null ? "queue-timeout" : "queue-full");
         await RefuseAsync(http, StatusCodes.Status503ServiceUnavailable, "Busy",
             "The public portal has more visitors than it can answer now; try again in 1 s.");
     }

@@ -51,6 +51,28 @@ public sealed class IdentityApiTests(EmbeddedPlatform platform) : IClassFixture<
         await LockoutScenarioAsync(host);
     }
 
+    [Fact]
+    public async Task The_lockout_follows_its_configuration_and_a_bad_value_stops_the_start()
+    {
+        await using (var host = await ApiHost.StartAsync(settings: new Dictionary<string, string?>
+                     {
+                         ["Auth:Local:MaxFailedSignIns"] = "2",
+                         ["Auth:Local:LockoutDuration"] = "00:01:00",
+                     }))
+        {
+            using var anonymous = host.Anonymous();
+            Task<HttpResponseMessage> WrongAsync() => anonymous.PostAsJsonAsync("/api/auth/token", new { username = "admin", password = "not-the-password" });
+            Assert.Equal(HttpStatusCode.Unauthorized, (await WrongAsync()).StatusCode);
+            var locked = await WrongAsync();
+            Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+            Assert.InRange(locked.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(50), TimeSpan.FromMinutes(1));
+        }
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            ApiHost.StartAsync(settings: new Dictionary<string, string?> { ["Auth:Local:MaxFailedSignIns"] = "-1" }));
+        Assert.Contains("Auth:Local:MaxFailedSignIns", refused.Message);
+    }
+
     /// <summary>The per-address rate limit out of the way: the scenario makes some hundred anonymous requests.</summary>
     internal static readonly Dictionary<string, string?> LockoutSettings = new() { ["Supervision:Public:PermitLimit"] = "100000" };
 

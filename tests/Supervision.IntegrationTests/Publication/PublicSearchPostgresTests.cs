@@ -58,13 +58,8 @@ public sealed class PublicSearchPostgresTests(PostgresServer server)
     {
         var connectionString = await server.CreateDatabaseAsync("publication_order");
         await using var platform = await StartAsync(connectionString);
-        var steps = new PublicationSteps(platform);
         using var reviewer = await platform.As("rev-d1");
-        string entity;
-        await using (var connection = await platform.Store.OpenAsync())
-            entity = await connection.QueryFirstAsync<string>("SELECT credit_code FROM market_entities ORDER BY credit_code");
-        await platform.AssignDirectAsync("TORD", entity, "C0000", "C0001", ["I1"], new DateOnly(2026, 6, 30));
-        await steps.CompleteAsync($"TORD/{entity}", ["A"]);
+        var entity = await CompletedInspectionAsync(platform, "TORD");
 
         // Another transaction holds the publications' lock: the publication waits for it (on the advisory lock) instead
         // of taking a seq that might commit before the holder's, and goes through once the holder commits.
@@ -93,14 +88,9 @@ public sealed class PublicSearchPostgresTests(PostgresServer server)
     {
         var connectionString = await server.CreateDatabaseAsync("public_search");
         await using var platform = await StartAsync(connectionString);
-        var steps = new PublicationSteps(platform);
         using var reviewer = await platform.As("rev-d1");
         using var anonymous = platform.Host.Anonymous();
-        string entity;
-        await using (var connection = await platform.Store.OpenAsync())
-            entity = await connection.QueryFirstAsync<string>("SELECT credit_code FROM market_entities ORDER BY credit_code");
-        await platform.AssignDirectAsync("TPG", entity, "C0000", "C0001", ["I1"], new DateOnly(2026, 6, 30));
-        await steps.CompleteAsync($"TPG/{entity}", ["A"]);
+        var entity = await CompletedInspectionAsync(platform, "TPG");
         await ReadAsync(await reviewer.PostAsync($"/api/inspections/TPG/{entity}/publish", null), HttpStatusCode.OK);
 
         var name = (await ReadAsync(await anonymous.GetAsync("/api/public/v1/entities/" + entity), HttpStatusCode.OK)).GetProperty("name").GetString()!;
@@ -170,5 +160,16 @@ public sealed class PublicSearchPostgresTests(PostgresServer server)
         Assert.True(await platform.ScalarAsync("SELECT count(*) FROM published_name_grams WHERE result_seq = @seq", new { seq }) > 5);
         await platform.ScalarAsync("WITH u AS (UPDATE published_results SET superseded_by = 2 WHERE seq = @seq RETURNING 1) SELECT count(*) FROM u", new { seq });
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM published_name_grams WHERE result_seq = @seq", new { seq }));
+    }
+
+    /// <summary>The first entity's inspection in a task of its own, completed and ready for rev-d1 to publish; returns its credit code.</summary>
+    private static async Task<string> CompletedInspectionAsync(InspectionPlatform platform, string task)
+    {
+        string entity;
+        await using (var connection = await platform.Store.OpenAsync())
+            entity = await connection.QueryFirstAsync<string>("SELECT credit_code FROM market_entities ORDER BY credit_code");
+        await platform.AssignDirectAsync(task, entity, "C0000", "C0001", ["I1"], new DateOnly(2026, 6, 30));
+        await new PublicationSteps(platform).CompleteAsync($"{task}/{entity}", ["A"]);
+        return entity;
     }
 }

@@ -176,16 +176,10 @@ public sealed class PublicationWorkflowTests
             ["Supervision:Public:DownloadQueueLimit"] = "1",
         });
         var capacity = host.Services.GetRequiredService<PublicCapacity>();
-        using var admin = await host.AdminAsync(); // signing in is anonymous: before the turns are taken
         using var anonymous = host.Anonymous();
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/public/v1/results")).StatusCode);
         const string download = "/api/public/v1/downloads/2026/all.csv"; // nothing published: 404, once it has its turn
-
-        async Task QueuedAsync(bool longTransfer, long expected)
-        {
-            for (var i = 0; i < 500 && capacity.Statistics(longTransfer)!.CurrentQueuedCount != expected; i++) await Task.Delay(20);
-            Assert.Equal(expected, capacity.Statistics(longTransfer)!.CurrentQueuedCount);
-        }
+        Task QueuedAsync(bool longTransfer, long expected) => WaitUntilQueuedAsync(capacity, longTransfer, expected);
 
         // The one turn is taken: the next anonymous request waits in the queue, the one after it finds the queue full.
         var held = await capacity.AcquireAsync(longTransfer: false, default);
@@ -199,8 +193,8 @@ public sealed class PublicationWorkflowTests
         Assert.Equal(503, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
         Assert.False(waiting.IsCompleted);
 
-        // Staff, sign-ins, the health probes and long transfers (their own turns) do not wait behind the answers.
-        (await host.AdminAsync()).Dispose();
+        // Sign-ins, staff, the health probes and long transfers (their own turns) do not wait behind the answers.
+        using var admin = await host.AdminAsync();
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/public/v1/results")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
         var ready = await anonymous.GetAsync("/health/ready"); // answered by the health checks (text), not refused by the queue
@@ -254,8 +248,7 @@ public sealed class PublicationWorkflowTests
 
         // The first request from this address waits for the turn and so holds the address's one share...
         var waiting = anonymous.GetAsync("/api/public/v1/results");
-        for (var i = 0; i < 500 && capacity.Statistics(false)!.CurrentQueuedCount == 0; i++) await Task.Delay(20);
-        Assert.Equal(1, capacity.Statistics(false)!.CurrentQueuedCount);
+        await WaitUntilQueuedAsync(capacity, longTransfer: false, 1);
         // ...so the next one from the same address is refused at once, 429 with Retry-After.
         var refused = await anonymous.GetAsync("/api/public/v1/results");
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
@@ -269,5 +262,12 @@ public sealed class PublicationWorkflowTests
         Assert.Equal(TimeSpan.FromSeconds(1), late.Headers.RetryAfter?.Delta);
         Assert.Equal(0, capacity.Statistics(false)!.CurrentQueuedCount);
         Assert.Equal(["address-busy", "queue-timeout"], refusals.GetMeasurementSnapshot().Select(m => (string)m.Tags["reason"]!).Order());
+    }
+
+    /// <summary>Waits (up to 10 s) until as many requests wait for a turn as expected, then checks it.</summary>
+    private static async Task WaitUntilQueuedAsync(PublicCapacity capacity, bool longTransfer, long expected)
+    {
+        for (var i = 0; i < 500 && capacity.Statistics(longTransfer)!.CurrentQueuedCount != expected; i++) await Task.Delay(20);
+        Assert.Equal(expected, capacity.Statistics(longTransfer)!.CurrentQueuedCount);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Supervision.Api.Common;
 using Supervision.Api.Web;
 using Supervision.Infrastructure.Identity;
 
@@ -30,7 +31,7 @@ public sealed class LoginModel(UserStore users, UiText text, TimeProvider clock)
             return Page();
         }
 
-        var (user, lockedUntil) = await users.SignInAsync(Username.Trim(), Password, Supervision.Api.Identity.IdentityApi.ClientAddress(HttpContext), ct);
+        var (user, lockedUntil) = await users.SignInAsync(Username.Trim(), Password, HttpContext.ClientKey(), ct);
         if (lockedUntil is { } until)
         {
             var minutes = Math.Max(1, (int)Math.Ceiling((until - clock.GetUtcNow()).TotalMinutes));
