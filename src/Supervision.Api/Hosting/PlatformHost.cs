@@ -173,9 +173,10 @@ internal sealed class StorageHealthCheck(SqlStore store) : IHealthCheck
 }
 
 /// <summary>
-/// The working-day calendar covers a fixed range of years (reference data, updated each autumn from the State Council's
-/// notice). Degraded — still ready, but visible to monitoring — from <c>Supervision:Calendar:WarnDays</c> (60) days
-/// before its last date; unhealthy once past it, because deadlines can no longer be computed.
+/// The working-day calendar's official notices cover a range of years (reference data, added each November from the State
+/// Council's notice); other years are computed provisionally from the statutory rules, so deadlines never stop working.
+/// Degraded — still ready, but visible to monitoring — from <c>Supervision:Calendar:WarnDays</c> (60) days before the
+/// last official date and while today is in a provisional year; unhealthy only past the statutory rules' last year.
 /// </summary>
 internal sealed class CalendarHealthCheck(Supervision.Grains.Inspections.InspectionRules rules, Supervision.Grains.Inspections.WorkflowClock clock, IConfiguration configuration)
     : IHealthCheck
@@ -185,13 +186,21 @@ internal sealed class CalendarHealthCheck(Supervision.Grains.Inspections.Inspect
         var calendar = rules.Calendar;
         var today = clock.Today;
         var warnDays = int.TryParse(configuration["Supervision:Calendar:WarnDays"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : 60;
-        var data = new Dictionary<string, object> { ["firstDate"] = calendar.FirstDate.ToString("O"), ["lastDate"] = calendar.LastDate.ToString("O") };
-        var update = "Add the next year's holidays from the State Council's notice to calendar-cn.json in the reference-data directory (docs/workflow.md, \"Updating the data\").";
+        var data = new Dictionary<string, object>
+        {
+            ["officialFirstDate"] = calendar.OfficialFirstDate.ToString("O"), ["officialLastDate"] = calendar.OfficialLastDate.ToString("O"),
+            ["lastDate"] = calendar.LastDate.ToString("O"), ["version"] = calendar.Version.Version,
+        };
+        var update = $"Load the State Council's holiday notice for {calendar.OfficialLastDate.Year + 1} as calendar-cn-{calendar.OfficialLastDate.Year + 1}.json in the reference-data directory (docs/workflow.md, \"Updating the data\").";
         if (today > calendar.LastDate)
-            return Task.FromResult(HealthCheckResult.Unhealthy($"The working-day calendar ended on {calendar.LastDate:O}: deadlines cannot be computed. {update}", data: data));
-        if (calendar.LastDate.DayNumber - today.DayNumber < warnDays)
-            return Task.FromResult(HealthCheckResult.Degraded($"The working-day calendar ends on {calendar.LastDate:O}, in {calendar.LastDate.DayNumber - today.DayNumber} days. {update}", data: data));
-        return Task.FromResult(HealthCheckResult.Healthy($"calendar data {calendar.FirstDate:O} – {calendar.LastDate:O}", data));
+            return Task.FromResult(HealthCheckResult.Unhealthy($"The working-day calendar ended on {calendar.LastDate:O}: deadlines cannot be computed.", data: data));
+        if (today > calendar.OfficialLastDate)
+            return Task.FromResult(HealthCheckResult.Degraded(
+                $"The official holiday notices end on {calendar.OfficialLastDate:O}: deadlines after it are provisional (statutory rules, no make-up working days). {update}", data: data));
+        if (calendar.OfficialLastDate.DayNumber - today.DayNumber < warnDays)
+            return Task.FromResult(HealthCheckResult.Degraded(
+                $"The official holiday notices end on {calendar.OfficialLastDate:O}, in {calendar.OfficialLastDate.DayNumber - today.DayNumber} days; deadlines after it are provisional. {update}", data: data));
+        return Task.FromResult(HealthCheckResult.Healthy($"official calendar {calendar.OfficialFirstDate:O} – {calendar.OfficialLastDate:O}", data));
     }
 }
 

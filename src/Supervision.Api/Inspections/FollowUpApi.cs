@@ -14,7 +14,7 @@ public sealed record ReinspectionView(string ActionKey, string InspectionId, str
     string ItemCode, string DepartmentCode, string Status, string? Failure, IReadOnlyList<string> Team, bool? DrawVerifies, ReinspectionDrawRecord? Draw);
 
 public sealed record AbnormalListingView(string EntityCreditCode, string SourceInspectionId, string ReasonCode, DateOnly VerifiedOn, DateOnly ListBy,
-    DateOnly SeriousAlertOn, bool SeriousAlertDue, DateOnly? RemovedOn, string? RemovedByInspection);
+    DateOnly SeriousAlertOn, bool SeriousAlertDue, DateOnly? RemovedOn, string? RemovedByInspection, bool ListByProvisional);
 
 /// <summary>
 /// What follows an approved result (docs/workflow.md, "Follow-up"): correction orders, re-inspections with their drawn
@@ -42,7 +42,8 @@ public static class FollowUpApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<FollowUpRow>>, ValidationProblem, ProblemHttpResult>> FollowUps(
-        string? kind, string? status, string? department, string? entity, int? limit, HttpContext http, ReinspectionStore store, CancellationToken ct)
+        string? kind, string? status, string? department, string? entity, int? limit, HttpContext http, ReinspectionStore store, InspectionRules rules,
+        CancellationToken ct)
     {
         var errors = new List<FieldError>();
         OneOf(errors, "kind", kind, Kinds);
@@ -50,7 +51,7 @@ public static class FollowUpApi
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         if (errors.Count > 0) return Problems.Validation(errors);
         if (!DepartmentScope.TryResolve(http, department, out var scope, out var forbidden)) return forbidden!;
-        return TypedResults.Ok(await store.FollowUpsAsync(scope, kind, status, entity, take, ct));
+        return TypedResults.Ok(rules.MarkProvisional(await store.FollowUpsAsync(scope, kind, status, entity, take, ct)));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ReinspectionView>>, ValidationProblem, ProblemHttpResult>> Reinspections(
@@ -79,7 +80,7 @@ public static class FollowUpApi
 
     private static async Task<Results<Ok<IReadOnlyList<AbnormalListingView>>, ValidationProblem, ProblemHttpResult>> AbnormalListings(
         string? status, bool? alertDue, string? department, string? entity, int? limit, HttpContext http, ReinspectionStore store, WorkflowClock clock,
-        CancellationToken ct)
+        InspectionRules rules, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         OneOf(errors, "status", status, ListingStatuses);
@@ -90,7 +91,8 @@ public static class FollowUpApi
         if (!DepartmentScope.TryResolve(http, department, out var scope, out var forbidden)) return forbidden!;
         var rows = await store.AbnormalListingsAsync(scope, effective, alertDue == true ? today : null, entity, take, ct);
         return TypedResults.Ok<IReadOnlyList<AbnormalListingView>>(rows.Select(l => new AbnormalListingView(l.EntityCreditCode, l.SourceInspectionId, l.ReasonCode,
-            l.VerifiedOn, l.ListBy, l.SeriousAlertOn, l.RemovedOn is null && today >= l.SeriousAlertOn, l.RemovedOn, l.RemovedByInspection)).ToList());
+            l.VerifiedOn, l.ListBy, l.SeriousAlertOn, l.RemovedOn is null && today >= l.SeriousAlertOn, l.RemovedOn, l.RemovedByInspection,
+            rules.Calendar.IsProvisional(l.ListBy))).ToList());
     }
 
     private static ReinspectionView View(ReinspectionRow r, ReinspectionDrawRecord? record, bool? verifies) =>

@@ -190,14 +190,15 @@ public static class InspectionApi
         return await Command(taskId, entity, http, grains, store, entities, g => g.Amend(request.Items ?? [], request.Reason ?? "", http.User.ToActor()), ct);
     }
 
-    private static async Task<IResult> History(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store, CancellationToken ct)
+    private static async Task<IResult> History(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store, InspectionRules rules,
+        CancellationToken ct)
     {
         var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
         if (!reply.Succeeded) return Refusal(reply, taskId, entity);
         var insp = reply.Inspection!;
         ETags.Set(http.Response, insp.Revision);
         return TypedResults.Ok(new HistoryView(insp.InspectionId, insp.History, insp.Returns, insp.Approvals.Values.OrderBy(a => a.DepartmentCode, StringComparer.Ordinal).ToList(),
-            insp.PublishedVersion, await store.FollowUpsAsync(insp.InspectionId, ct)));
+            insp.PublishedVersion, rules.MarkProvisional(await store.FollowUpsAsync(insp.InspectionId, ct))));
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ using Supervision.Infrastructure.Publication;
 namespace Supervision.Api.Publication;
 
 public sealed record DeadlineEntry(string InspectionId, string TaskId, string EntityCreditCode, string EntityName, DateOnly? ApprovedOn,
-    DateOnly? PublicationDue, DateOnly? PublishedOn, string Status, int? WorkingDaysLeft);
+    DateOnly? PublicationDue, DateOnly? PublishedOn, string Status, int? WorkingDaysLeft, bool PublicationDueProvisional);
 
 public sealed record DepartmentDeadlines(string Department, int Pending, int DueSoon, int Overdue, int PublishedLate,
     IReadOnlyList<DeadlineEntry> Upcoming, IReadOnlyList<DeadlineEntry> Missed);
@@ -51,7 +51,8 @@ public static class PublicationApi
         var pending = await store.PendingAsync(department, ct);
         var late = await store.PublishedLateAsync(department, ct);
         DeadlineEntry Entry(PublicationDeadlineRow r, string status, int? left) =>
-            new(r.InspectionId, r.TaskId, r.EntityCreditCode, r.EntityName, r.ApprovedOn, r.PublicationDue, r.PublishedOn, status, left);
+            new(r.InspectionId, r.TaskId, r.EntityCreditCode, r.EntityName, r.ApprovedOn, r.PublicationDue, r.PublishedOn, status, left,
+                r.PublicationDue is { } d && rules.Calendar.IsProvisional(d));
         int? Left(DateOnly due)
         {
             try

@@ -38,14 +38,16 @@ public sealed record InspectionReply(
         new(status, inspection, detail, [], null, null, null);
 }
 
-/// <summary>Deadline marks kept beside the core's value: set by the deadline reminder.</summary>
+/// <summary>Deadline marks kept beside the core's value: set by the deadline reminder. <see cref="PublicationDueProvisional"/>: the
+/// publication deadline reaches into a year without an official holiday notice, so it may still move.</summary>
 [GenerateSerializer, Immutable, Alias("supervision.inspection-flags")]
 public sealed record InspectionFlags(
     [property: Id(0)] bool DueWarned,
     [property: Id(1)] bool Overdue,
     [property: Id(2)] DateOnly? ApprovedOn,
     [property: Id(3)] DateOnly? PublicationDue,
-    [property: Id(4)] bool PublicationOverdue)
+    [property: Id(4)] bool PublicationOverdue,
+    [property: Id(5)] bool PublicationDueProvisional = false)
 {
     public static readonly InspectionFlags None = new(false, false, null, null, false);
 }
@@ -98,6 +100,13 @@ public interface IInspectionGrain : IGrainWithStringKey
     /// <summary>Runs the deadline check now (the reminder does this periodically); returns the marks.</summary>
     [Alias("check-deadlines")]
     Task<InspectionFlags?> CheckDeadlines();
+
+    /// <summary>
+    /// Computes the publication deadline again with the current working-day calendar (after a year's official notice was
+    /// loaded); a moved date is committed with an audit line naming <paramref name="calendarVersion"/>. Returns the marks.
+    /// </summary>
+    [Alias("recompute-deadlines")]
+    Task<InspectionFlags?> RecomputeDeadlines(string calendarVersion);
 }
 
 [GenerateSerializer, Immutable, Alias("supervision.dispatch-reply")]

@@ -21,13 +21,15 @@ public enum DayKind
 }
 
 /// <summary>
-/// The PRC working-day calendar: weekends, public holidays and make-up working days, loaded from
-/// the versioned reference file <c>calendar-cn.json</c> (embedded, replaceable by a file of the same
-/// name in the reference-data override directory).
+/// The PRC working-day calendar: weekends, public holidays and make-up working days.
 /// <para>
-/// Coverage is explicit: the calendar knows the contiguous range of years listed in the file and
-/// throws <see cref="CalendarRangeException"/> for any date outside it. It never falls back to
-/// "weekends only", because a deadline computed that way would silently be wrong by up to a week.
+/// Two sources, in this order: the <b>official</b> years, from the State Council's yearly notices — the versioned
+/// reference file <c>calendar-cn.json</c> (embedded, replaceable by a file of that name in the reference-data override
+/// directory) plus any one-year notice files <c>calendar-cn-YYYY.json</c> in that directory; and for every other year
+/// from <see cref="StatutoryHolidays.FirstYear"/> to <see cref="StatutoryHolidays.LastYear"/> a <b>provisional</b> year
+/// computed from the statutory holiday rules (<see cref="StatutoryHolidays"/>). A date in a provisional year is marked
+/// so (<see cref="IsProvisional"/>): a deadline that reaches into one is shown as provisional and is recomputed when the
+/// year's notice is loaded. Dates outside both throw <see cref="CalendarRangeException"/>.
 /// </para>
 /// <para>Counting convention — the start day never counts:
 /// <list type="bullet">
@@ -44,6 +46,9 @@ public sealed class WorkingCalendar
 {
     public const string FileName = "calendar-cn.json";
 
+    /// <summary>A one-year notice file in the override directory: <c>calendar-cn-2027.json</c>.</summary>
+    public const string NoticeFilePattern = "calendar-cn-????.json";
+
     private static readonly Lazy<WorkingCalendar> EmbeddedDefault = new(() => Load(null));
 
     private readonly FrozenDictionary<DateOnly, string> _holidays;
@@ -55,10 +60,31 @@ public sealed class WorkingCalendar
     private WorkingCalendar(ReferenceFileVersion version, int firstYear, int lastYear, Dictionary<DateOnly, string> holidays, Dictionary<DateOnly, string> makeUp)
     {
         Version = version;
-        FirstDate = new DateOnly(firstYear, 1, 1);
-        LastDate = new DateOnly(lastYear, 12, 31);
-        _holidays = holidays.ToFrozenDictionary();
+        OfficialFirstDate = new DateOnly(firstYear, 1, 1);
+        OfficialLastDate = new DateOnly(lastYear, 12, 31);
+
+        // Provisional years fill everything the statutory rules can compute around the official ones. An official
+        // entry always wins: a notice's day off or make-up working day that spills into a neighbouring provisional
+        // year stays as the notice set it.
+        var all = new Dictionary<DateOnly, string>(holidays);
+        var provisionalYears = Enumerable.Range(StatutoryHolidays.FirstYear, StatutoryHolidays.LastYear - StatutoryHolidays.FirstYear + 1)
+            .Where(y => y < firstYear || y > lastYear)
+            .ToList();
+        foreach (var year in provisionalYears)
+        {
+            foreach (var day in StatutoryHolidays.DaysOff(year))
+            {
+                if (day.Date.Year == year && !makeUp.ContainsKey(day.Date))
+                {
+                    all.TryAdd(day.Date, day.Name);
+                }
+            }
+        }
+
+        _holidays = all.ToFrozenDictionary();
         _makeUpDays = makeUp.ToFrozenDictionary();
+        FirstDate = provisionalYears.Count > 0 && provisionalYears[0] < firstYear ? new DateOnly(provisionalYears[0], 1, 1) : OfficialFirstDate;
+        LastDate = provisionalYears.Count > 0 && provisionalYears[^1] > lastYear ? new DateOnly(provisionalYears[^1], 12, 31) : OfficialLastDate;
         var days = LastDate.DayNumber - FirstDate.DayNumber + 1;
         _workingBefore = new int[days + 1];
         for (var i = 0; i < days; i++)
@@ -70,126 +96,178 @@ public sealed class WorkingCalendar
     /// <summary>The calendar embedded in the assembly, loaded once.</summary>
     public static WorkingCalendar Default => EmbeddedDefault.Value;
 
-    /// <summary>Version stamp of the loaded file ("embedded" or the override path as source).</summary>
+    /// <summary>Version stamp of the official data ("embedded" or the override path as source; notice files named in the version).</summary>
     public ReferenceFileVersion Version { get; }
 
-    /// <summary>1 January of the first covered year.</summary>
+    /// <summary>1 January of the first year with an official notice.</summary>
+    public DateOnly OfficialFirstDate { get; }
+
+    /// <summary>31 December of the last year with an official notice. The health check warns well before this.</summary>
+    public DateOnly OfficialLastDate { get; }
+
+    /// <summary>The first date the calendar answers for (official or provisional).</summary>
     public DateOnly FirstDate { get; }
 
-    /// <summary>31 December of the last covered year. A health check should warn well before this.</summary>
+    /// <summary>The last date the calendar answers for (official or provisional).</summary>
     public DateOnly LastDate { get; }
 
     /// <summary>
-    /// Loads <c>calendar-cn.json</c> from <paramref name="overrideDirectory"/> when present there,
-    /// otherwise the embedded copy. Throws <see cref="ReferenceDataException"/> naming the file when
-    /// the data is malformed or inconsistent.
+    /// Loads <c>calendar-cn.json</c> from <paramref name="overrideDirectory"/> when present there, otherwise the
+    /// embedded copy, and adds the one-year notice files (<see cref="NoticeFilePattern"/>) found in that directory.
+    /// Throws <see cref="ReferenceDataException"/> naming the file when the data is malformed or inconsistent.
     /// </summary>
     public static WorkingCalendar Load(string? overrideDirectory)
     {
         var (bytes, source) = ReferenceData.ReadBytes(FileName, overrideDirectory);
-        return Parse(bytes, source);
+        var notices = new List<(byte[] Json, string Source)>();
+        if (overrideDirectory is not null && System.IO.Directory.Exists(overrideDirectory))
+        {
+            foreach (var path in System.IO.Directory.GetFiles(overrideDirectory, NoticeFilePattern).Order(StringComparer.Ordinal))
+            {
+                notices.Add((File.ReadAllBytes(path), Path.GetFullPath(path)));
+            }
+        }
+
+        return Parse(bytes, source, notices);
     }
 
     /// <summary>Parses calendar JSON (the format of <c>calendar-cn.json</c>).</summary>
-    public static WorkingCalendar Parse(ReadOnlySpan<byte> json, string source)
+    public static WorkingCalendar Parse(ReadOnlySpan<byte> json, string source) => Parse(json, source, []);
+
+    /// <summary>
+    /// Parses calendar JSON and one-year notices: each notice is one entry of <c>years</c> (<c>year</c>,
+    /// <c>holidays</c>, <c>workingDays</c>) as its own JSON object, and must continue the years without a gap.
+    /// </summary>
+    public static WorkingCalendar Parse(ReadOnlySpan<byte> json, string source, IReadOnlyList<(byte[] Json, string Source)> notices)
     {
-        // Operators edit this file by hand; editors on Windows like to prepend a UTF-8 byte-order mark.
+        using var doc = ParseJson(json, FileName);
+        var root = doc.RootElement;
+        var version = Str(root, "version");
+        var effective = Date(root, "effectiveDate");
+        if (!root.TryGetProperty("years", out var yearsEl) || yearsEl.ValueKind != JsonValueKind.Array || yearsEl.GetArrayLength() == 0)
+        {
+            throw Bad("missing non-empty array property 'years'");
+        }
+
+        var holidays = new Dictionary<DateOnly, string>();
+        var makeUp = new Dictionary<DateOnly, string>();
+        var years = new List<int>();
+        foreach (var y in yearsEl.EnumerateArray())
+        {
+            AddYear(y, years, holidays, makeUp, FileName);
+        }
+
+        var noticeNames = new List<string>();
+        foreach (var (noticeJson, noticeSource) in notices)
+        {
+            var file = Path.GetFileName(noticeSource);
+            using var notice = ParseJson(noticeJson, file);
+            var year = AddYear(notice.RootElement, years, holidays, makeUp, file);
+            noticeNames.Add($"{year} ({file})");
+        }
+
+        if (noticeNames.Count > 0)
+        {
+            version += " + notices " + string.Join(", ", noticeNames);
+        }
+
+        return new WorkingCalendar(new ReferenceFileVersion(FileName, version, effective, source), years[0], years[^1], holidays, makeUp);
+    }
+
+    private static JsonDocument ParseJson(ReadOnlySpan<byte> json, string file)
+    {
+        // Operators edit these files by hand; editors on Windows like to prepend a UTF-8 byte-order mark.
         if (json.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
             json = json[3..];
         }
 
-        JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            return JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {
-            throw Bad("not valid JSON: " + e.Message);
-        }
-
-        using (doc)
-        {
-            var root = doc.RootElement;
-            var version = Str(root, "version");
-            var effective = Date(root, "effectiveDate");
-            if (!root.TryGetProperty("years", out var yearsEl) || yearsEl.ValueKind != JsonValueKind.Array || yearsEl.GetArrayLength() == 0)
-            {
-                throw Bad("missing non-empty array property 'years'");
-            }
-
-            var holidays = new Dictionary<DateOnly, string>();
-            var makeUp = new Dictionary<DateOnly, string>();
-            var years = new List<int>();
-            foreach (var y in yearsEl.EnumerateArray())
-            {
-                if (!y.TryGetProperty("year", out var yv) || !yv.TryGetInt32(out var year) || year is < 1950 or > 9998)
-                {
-                    throw Bad("each entry of 'years' needs an integer 'year'");
-                }
-
-                if (years.Count > 0 && year != years[^1] + 1)
-                {
-                    throw Bad($"years must be listed in order without gaps; {year} follows {years[^1]}");
-                }
-
-                years.Add(year);
-                foreach (var h in Arr(y, "holidays", year))
-                {
-                    var name = Str(h, "name");
-                    var from = Date(h, "from");
-                    var to = Date(h, "to");
-                    if (to < from || to.DayNumber - from.DayNumber > 15)
-                    {
-                        throw Bad($"{year} holiday '{name}': range {from:yyyy-MM-dd}..{to:yyyy-MM-dd} is reversed or longer than 16 days");
-                    }
-
-                    if (Math.Abs(from.Year - year) > 1)
-                    {
-                        throw Bad($"{year} holiday '{name}' lies outside the neighbouring years");
-                    }
-
-                    for (var d = from; d <= to; d = d.AddDays(1))
-                    {
-                        if (!holidays.TryAdd(d, name))
-                        {
-                            throw Bad($"{d:yyyy-MM-dd} is listed as a holiday twice");
-                        }
-                    }
-                }
-
-                foreach (var w in Arr(y, "workingDays", year))
-                {
-                    var d = Date(w, "date");
-                    if (!IsWeekend(d))
-                    {
-                        throw Bad($"make-up working day {d:yyyy-MM-dd} is a {d.DayOfWeek}, not a weekend day");
-                    }
-
-                    if (Math.Abs(d.Year - year) > 1)
-                    {
-                        throw Bad($"{year} make-up working day {d:yyyy-MM-dd} lies outside the neighbouring years");
-                    }
-
-                    if (!makeUp.TryAdd(d, w.TryGetProperty("for", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString()! : ""))
-                    {
-                        throw Bad($"make-up working day {d:yyyy-MM-dd} is listed twice");
-                    }
-                }
-            }
-
-            foreach (var d in makeUp.Keys)
-            {
-                if (holidays.ContainsKey(d))
-                {
-                    throw Bad($"{d:yyyy-MM-dd} is listed both as a holiday and as a make-up working day");
-                }
-            }
-
-            return new WorkingCalendar(new ReferenceFileVersion(FileName, version, effective, source), years[0], years[^1], holidays, makeUp);
+            throw new ReferenceDataException(file, "not valid JSON: " + e.Message);
         }
     }
+
+    /// <summary>Adds one year's notice (days off and make-up working days) after checking it; returns the year.</summary>
+    private static int AddYear(JsonElement y, List<int> years, Dictionary<DateOnly, string> holidays, Dictionary<DateOnly, string> makeUp, string file)
+    {
+        ReferenceDataException Fail(string message) => new(file, message);
+        if (y.ValueKind != JsonValueKind.Object || !y.TryGetProperty("year", out var yv) || !yv.TryGetInt32(out var year) || year is < 1950 or > 9998)
+        {
+            throw Fail("each year needs an integer 'year'");
+        }
+
+        if (years.Contains(year))
+        {
+            throw Fail($"the year {year} is given twice (the notice files and calendar-cn.json must not overlap)");
+        }
+
+        if (years.Count > 0 && year != years[^1] + 1)
+        {
+            throw Fail($"years must be listed in order without gaps; {year} follows {years[^1]}");
+        }
+
+        years.Add(year);
+        foreach (var h in Arr(y, "holidays", year, file))
+        {
+            var name = Str(h, "name", file);
+            var from = Date(h, "from", file);
+            var to = Date(h, "to", file);
+            if (to < from || to.DayNumber - from.DayNumber > 15)
+            {
+                throw Fail($"{year} holiday '{name}': range {from:yyyy-MM-dd}..{to:yyyy-MM-dd} is reversed or longer than 16 days");
+            }
+
+            if (Math.Abs(from.Year - year) > 1)
+            {
+                throw Fail($"{year} holiday '{name}' lies outside the neighbouring years");
+            }
+
+            for (var d = from; d <= to; d = d.AddDays(1))
+            {
+                if (!holidays.TryAdd(d, name))
+                {
+                    throw Fail($"{d:yyyy-MM-dd} is listed as a holiday twice");
+                }
+            }
+        }
+
+        foreach (var w in Arr(y, "workingDays", year, file))
+        {
+            var d = Date(w, "date", file);
+            if (!IsWeekend(d))
+            {
+                throw Fail($"make-up working day {d:yyyy-MM-dd} is a {d.DayOfWeek}, not a weekend day");
+            }
+
+            if (Math.Abs(d.Year - year) > 1)
+            {
+                throw Fail($"{year} make-up working day {d:yyyy-MM-dd} lies outside the neighbouring years");
+            }
+
+            if (!makeUp.TryAdd(d, w.TryGetProperty("for", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString()! : ""))
+            {
+                throw Fail($"make-up working day {d:yyyy-MM-dd} is listed twice");
+            }
+        }
+
+        foreach (var d in makeUp.Keys)
+        {
+            if (holidays.ContainsKey(d))
+            {
+                throw Fail($"{d:yyyy-MM-dd} is listed both as a holiday and as a make-up working day");
+            }
+        }
+
+        return year;
+    }
+
+    /// <summary>True when <paramref name="date"/> lies in a year without an official notice: its day kind comes from the statutory rules.</summary>
+    public bool IsProvisional(DateOnly date) => date < OfficialFirstDate || date > OfficialLastDate;
 
     /// <summary>True when <paramref name="date"/> lies in a covered year.</summary>
     public bool Covers(DateOnly date) => date >= FirstDate && date <= LastDate;
@@ -315,23 +393,23 @@ public sealed class WorkingCalendar
     }
 
     private CalendarRangeException OutOfRange(DateOnly date, string what) => new(date, FirstDate, LastDate,
-        $"The working-day calendar ({FileName} '{Version.Version}', {Version.Source}) covers {FirstDate:yyyy-MM-dd}..{LastDate:yyyy-MM-dd}; " +
-        $"{what} falls outside it. Add the State Council holiday arrangement for the missing year to {FileName} in the reference-data override directory.");
+        $"The working-day calendar ({FileName} '{Version.Version}', {Version.Source}) covers {FirstDate:yyyy-MM-dd}..{LastDate:yyyy-MM-dd} " +
+        $"(official notices {OfficialFirstDate:yyyy-MM-dd}..{OfficialLastDate:yyyy-MM-dd}, statutory rules for the other years); {what} falls outside it.");
 
     private static ReferenceDataException Bad(string message) => new(FileName, message);
 
-    private static string Str(JsonElement e, string property) =>
+    private static string Str(JsonElement e, string property, string file = FileName) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String
             ? v.GetString()!
-            : throw Bad($"missing string property '{property}'");
+            : throw new ReferenceDataException(file, $"missing string property '{property}'");
 
-    private static DateOnly Date(JsonElement e, string property) =>
-        DateOnly.TryParseExact(Str(e, property), "yyyy-MM-dd", out var d) ? d : throw Bad($"'{property}' must be yyyy-MM-dd");
+    private static DateOnly Date(JsonElement e, string property, string file = FileName) =>
+        DateOnly.TryParseExact(Str(e, property, file), "yyyy-MM-dd", out var d) ? d : throw new ReferenceDataException(file, $"'{property}' must be yyyy-MM-dd");
 
-    private static IEnumerable<JsonElement> Arr(JsonElement e, string property, int year) =>
+    private static IEnumerable<JsonElement> Arr(JsonElement e, string property, int year, string file) =>
         e.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.Array
             ? v.EnumerateArray().ToList()
-            : throw Bad($"{year}: missing array property '{property}'");
+            : throw new ReferenceDataException(file, $"{year}: missing array property '{property}'");
 }
 
 /// <summary>A date outside the years the working-day calendar has data for.</summary>

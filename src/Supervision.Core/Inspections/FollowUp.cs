@@ -101,6 +101,16 @@ public sealed class FollowUpRules
 
     public FollowUpPolicy Policy { get; }
 
+    /// <summary>The due date of a correction order issued on <paramref name="issuedOn"/>.</summary>
+    public DateOnly CorrectionDue(DateOnly issuedOn) => Calendar.AddWorkingDays(issuedOn, Policy.CorrectionWorkingDays);
+
+    /// <summary>The re-inspection window after a correction order due on <paramref name="correctionDue"/>.</summary>
+    public (DateOnly NotBefore, DateOnly DueBy) ReinspectionWindow(DateOnly correctionDue) =>
+        (Calendar.NextWorkingDay(correctionDue), Calendar.AddWorkingDays(correctionDue, Policy.ReinspectionWindowWorkingDays));
+
+    /// <summary>The day by which an entity found unreachable on <paramref name="verifiedOn"/> must be listed.</summary>
+    public DateOnly ListBy(DateOnly verifiedOn) => Calendar.AddWorkingDays(verifiedOn, Policy.AbnormalListingWorkingDays);
+
     /// <summary>True when the codes call for a correction order.</summary>
     public bool NeedsCorrection(IReadOnlyCollection<string> codes) =>
         codes.Any(Policy.CorrectionTriggers.Contains)
@@ -117,17 +127,18 @@ public sealed class FollowUpRules
         var baseKey = $"{outcome.InspectionId}/{outcome.ItemCode}";
         if (NeedsCorrection(codes))
         {
-            var due = Calendar.AddWorkingDays(outcome.ApprovedOn, Policy.CorrectionWorkingDays);
+            var due = CorrectionDue(outcome.ApprovedOn);
             actions.Add(new CorrectionOrder(baseKey + "/correction", outcome.EntityCreditCode, outcome.TaskId, outcome.InspectionId, outcome.ItemCode,
                 outcome.DepartmentCode, codes, outcome.ApprovedOn, due));
+            var (notBefore, dueBy) = ReinspectionWindow(due);
             actions.Add(new Reinspection(baseKey + "/reinspection", outcome.EntityCreditCode, outcome.TaskId, outcome.InspectionId, outcome.ItemCode,
-                outcome.DepartmentCode, Calendar.NextWorkingDay(due), Calendar.AddWorkingDays(due, Policy.ReinspectionWindowWorkingDays)));
+                outcome.DepartmentCode, notBefore, dueBy));
         }
 
         if (codes.Contains(Policy.UnreachableCode) && !openListings.Any(l => l.EntityCreditCode == outcome.EntityCreditCode))
         {
             var listing = new AbnormalListing(outcome.EntityCreditCode, Policy.UnreachableCode, outcome.InspectedOn,
-                Calendar.AddWorkingDays(outcome.InspectedOn, Policy.AbnormalListingWorkingDays), outcome.InspectionId, outcome.Version,
+                ListBy(outcome.InspectedOn), outcome.InspectionId, outcome.Version,
                 outcome.InspectedOn.AddYears(Policy.SeriousViolationAfterYears));
             actions.Add(new ListAbnormal(baseKey + "/abnormal-listing", listing));
         }

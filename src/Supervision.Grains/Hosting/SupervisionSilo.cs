@@ -32,6 +32,10 @@ public static class SupervisionSilo
         // Durable schedules owned by one grain per cluster register their reminders at start (idempotent).
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
             .GetGrain<Contracts.Inspections.IReinspectionSchedulerGrain>(Contracts.Inspections.IReinspectionSchedulerGrain.DefaultKey).Start());
+        // A calendar file is read at start: open deadlines computed with an older calendar (a provisional year whose
+        // notice has now been loaded) are recomputed in the background.
+        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
+            .GetGrain<Contracts.Inspections.IDeadlineRecomputeGrain>(Contracts.Inspections.IDeadlineRecomputeGrain.DefaultKey).Start());
         return silo;
     }
 

@@ -137,6 +137,27 @@ public sealed class InspectionGrain(
         return ToFlags(_stored.Marks);
     }
 
+    public async Task<InspectionFlags?> RecomputeDeadlines(string calendarVersion)
+    {
+        if (_stored is null) return null;
+        var insp = _stored.Inspection;
+        var marks = _stored.Marks;
+        if (insp.State != InspectionState.Approved || marks.ApprovedOn is not { } approvedOn) return ToFlags(marks);
+        var change = DeadlineRecompute.Publication(rules.Deadlines, insp.InspectionId, insp.LeadDepartment, approvedOn, marks.PublicationDue);
+        if (change is null) return ToFlags(marks);
+
+        // The warnings follow the new date: the next deadline check warns or marks overdue again where it now applies.
+        var next = marks with { PublicationDue = change.After, PublicationWarned = false, PublicationOverdue = false };
+        var detail = new
+        {
+            before = DeadlineStore.Dates(change.Field, change.Before, null, null),
+            after = DeadlineStore.Dates(change.Field, change.After, null, calendarVersion),
+        };
+        var commit = new InspectionChange(_stored, insp, next, Actor.System("calendar"), DeadlineStore.AuditAction, detail, [], []);
+        if (!await CommitAsync(commit)) return ToFlags(_stored.Marks);
+        return await CheckDeadlines();
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != ReminderName) return;
@@ -311,9 +332,10 @@ public sealed class InspectionGrain(
     private static IEnumerable<Notification> TeamNotes(Inspection insp, string kind, string message) =>
         insp.Team.Select(m => new Notification(Notification.Inspector(m.CertificateNo), insp.InspectionId, kind, message));
 
-    private static InspectionFlags ToFlags(InspectionMarks m) => new(m.DueWarned, m.Overdue, m.ApprovedOn, m.PublicationDue, m.PublicationOverdue);
+    private InspectionFlags ToFlags(InspectionMarks m) => new(m.DueWarned, m.Overdue, m.ApprovedOn, m.PublicationDue, m.PublicationOverdue,
+        m.PublicationDue is { } due && rules.Calendar.IsProvisional(due));
 
-    private static InspectionReply Reply(InspectionReplyStatus status, StoredInspection stored, SubmitReceipt? receipt = null) =>
+    private InspectionReply Reply(InspectionReplyStatus status, StoredInspection stored, SubmitReceipt? receipt = null) =>
         new(status, stored.Inspection, null, [], null, receipt, ToFlags(stored.Marks));
 
     private InspectionReply NotFound() => InspectionReply.Refused(InspectionReplyStatus.NotFound, $"There is no inspection '{Id}'.");

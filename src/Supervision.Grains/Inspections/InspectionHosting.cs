@@ -25,8 +25,11 @@ public static class InspectionHosting
             return options;
         });
         services.AddSingleton(_ => new InspectionRules(WorkingCalendar.Load(settings.ReferenceDataDirectory)));
+        // The calendar alone, for pages and queries that show a date and whether it is still provisional.
+        services.AddSingleton(sp => sp.GetRequiredService<InspectionRules>().Calendar);
         services.AddSingleton<InspectionStore>();
         services.AddSingleton<ReinspectionStore>();
+        services.AddSingleton<DeadlineStore>();
         // Short reminder periods (tests) need Orleans' floor lowered; production keeps its one-minute floor.
         services.AddOptions<Orleans.Hosting.ReminderOptions>().Configure<InspectionOptions>((o, inspections) =>
         {

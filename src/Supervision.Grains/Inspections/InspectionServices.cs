@@ -1,5 +1,6 @@
 using Supervision.Core.Calendar;
 using Supervision.Core.Inspections;
+using Supervision.Infrastructure.Inspections;
 
 namespace Supervision.Grains.Inspections;
 
@@ -51,6 +52,10 @@ public sealed class InspectionRules(WorkingCalendar calendar)
             return DeadlineStatus.NotDue;
         }
     }
+
+    /// <summary>The rows with <see cref="FollowUpRow.Provisional"/> set where their due date lies in a provisional calendar year.</summary>
+    public IReadOnlyList<FollowUpRow> MarkProvisional(IEnumerable<FollowUpRow> rows) =>
+        [.. rows.Select(r => r with { Provisional = Calendar.IsProvisional(r.DueOn) })];
 
     /// <summary>The first day a due date counts as "due soon", or null when the calendar data does not reach it.</summary>
     public DateOnly? DueSoonHorizon(DateOnly today)

@@ -98,6 +98,9 @@ public sealed record FollowUpRow
     public DateOnly? NotBefore { get; init; }
     public DateOnly DueOn { get; init; }
     public required string Status { get; init; }
+
+    /// <summary>The due date lies in a year without an official holiday notice (set by the reader from the calendar): it may still move.</summary>
+    public bool Provisional { get; init; }
 }
 
 public sealed record AbnormalListingRow

@@ -213,15 +213,18 @@ public sealed class ReinspectionStore(SqlStore store, AuditLog audit, TimeProvid
     {
         await using var connection = await store.OpenAsync(ct);
         var departmentPattern = departmentCode is null ? null : "%," + departmentCode + ",%";
+        // The alert filter is added only when asked for: a null date parameter has no type PostgreSQL can infer
+        // ("@alertDueOn IS NULL" failed there with 500 on every unfiltered list).
+        var alertFilter = alertDueOn is null ? "" : "AND l.removed_on IS NULL AND l.serious_alert_on <= @alertDueOn";
         return (await connection.QueryAsync<AbnormalListingRow>(new CommandDefinition(
-            """
+            $"""
             SELECT l.entity_credit_code AS EntityCreditCode, l.source_inspection_id AS SourceInspectionId, l.reason_code AS ReasonCode,
                    l.verified_on AS VerifiedOn, l.list_by AS ListBy, l.serious_alert_on AS SeriousAlertOn, l.source_version AS SourceVersion,
                    l.removed_on AS RemovedOn, l.removed_by_inspection AS RemovedByInspection
             FROM abnormal_listings l JOIN inspections i ON i.inspection_id = l.source_inspection_id
             WHERE (@departmentCode IS NULL OR i.lead_department = @departmentCode OR i.departments LIKE @departmentPattern)
               AND (@status IS NULL OR (@status = 'open' AND l.removed_on IS NULL) OR (@status = 'removed' AND l.removed_on IS NOT NULL))
-              AND (@alertDueOn IS NULL OR (l.removed_on IS NULL AND l.serious_alert_on <= @alertDueOn))
+              {alertFilter}
               AND (@entity IS NULL OR l.entity_credit_code = @entity)
             ORDER BY l.verified_on DESC, l.entity_credit_code, l.source_inspection_id LIMIT @limit
             """, new { departmentCode, departmentPattern, status, alertDueOn, entity, limit }, cancellationToken: ct))).AsList();

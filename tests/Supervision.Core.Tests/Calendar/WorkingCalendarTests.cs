@@ -12,14 +12,17 @@ public class WorkingCalendarTests
     private static DateOnly D(string s) => DateOnly.ParseExact(s, "yyyy-MM-dd");
 
     [Fact]
-    public void Embedded_file_is_versioned_and_covers_2024_to_2026()
+    public void Embedded_file_is_versioned_and_its_official_notices_cover_2024_to_2026()
     {
         Assert.Equal(WorkingCalendar.FileName, Cal.Version.File);
         Assert.Equal("embedded", Cal.Version.Source);
         Assert.StartsWith("calendar-cn", Cal.Version.Version);
-        Assert.Equal(D("2024-01-01"), Cal.FirstDate);
-        Assert.Equal(D("2026-12-31"), Cal.LastDate);
-        Assert.Contains("operators must add that year", ReferenceData_EmbeddedSource(), StringComparison.Ordinal);
+        Assert.Equal(D("2024-01-01"), Cal.OfficialFirstDate);
+        Assert.Equal(D("2026-12-31"), Cal.OfficialLastDate);
+        // The statutory rules cover every other year the lunisolar calendar can compute.
+        Assert.Equal(D("2008-01-01"), Cal.FirstDate);
+        Assert.Equal(D("2100-12-31"), Cal.LastDate);
+        Assert.Contains("provisional", ReferenceData_EmbeddedSource(), StringComparison.Ordinal);
     }
 
     private static string ReferenceData_EmbeddedSource()
@@ -114,18 +117,69 @@ public class WorkingCalendarTests
     }
 
     [Fact]
-    public void Dates_outside_the_data_throw_with_a_clear_message()
+    public void Years_without_a_notice_are_provisional_and_never_refused()
     {
-        var e = Assert.Throws<CalendarRangeException>(() => Cal.IsWorkingDay(D("2027-01-04")));
-        Assert.Contains("2024-01-01..2026-12-31", e.Message, StringComparison.Ordinal);
-        Assert.Contains(WorkingCalendar.FileName, e.Message, StringComparison.Ordinal);
-        Assert.Equal(D("2026-12-31"), e.LastCovered);
-        Assert.Throws<CalendarRangeException>(() => Cal.IsWorkingDay(D("2023-12-31")));
-        // A deadline that runs past the data throws instead of guessing.
-        Assert.Throws<CalendarRangeException>(() => Cal.AddWorkingDays(D("2026-12-15"), 20));
-        Assert.Throws<CalendarRangeException>(() => Cal.AddWorkingDays(D("2024-01-10"), -20));
-        Assert.Throws<CalendarRangeException>(() => Cal.WorkingDaysBetween(D("2026-12-01"), D("2027-01-10")));
-        Assert.Equal(D("2026-12-31"), Cal.AddWorkingDays(D("2026-12-30"), 1));
+        Assert.False(Cal.IsProvisional(D("2026-12-31")));
+        Assert.True(Cal.IsProvisional(D("2027-01-01")));
+        Assert.True(Cal.IsProvisional(D("2023-12-31")));
+
+        // A deadline across the 2026/2027 turn: 20 working days after Tuesday 15 December 2026. 1 January 2027
+        // (元旦, a Friday) is a day off by statute; the weekends count as usual.
+        Assert.Equal(D("2027-01-13"), Cal.AddWorkingDays(D("2026-12-15"), 20));
+        Assert.Equal(DayKind.PublicHoliday, Cal.KindOf(D("2027-01-01")));
+        Assert.Equal("元旦", Cal.HolidayName(D("2027-01-01")));
+        Assert.Equal(19, Cal.WorkingDaysBetween(D("2026-12-15"), D("2027-01-12")));
+        // Backwards into 2023 as well (1 January 2024 is the notice's holiday; December 2023 has none).
+        Assert.Equal(D("2023-12-12"), Cal.AddWorkingDays(D("2024-01-10"), -20));
+    }
+
+    [Fact]
+    public void Dates_beyond_the_statutory_rules_throw_with_a_clear_message()
+    {
+        var e = Assert.Throws<CalendarRangeException>(() => Cal.IsWorkingDay(D("2101-01-04")));
+        Assert.Contains("2008-01-01..2100-12-31", e.Message, StringComparison.Ordinal);
+        Assert.Contains("official notices 2024-01-01..2026-12-31", e.Message, StringComparison.Ordinal);
+        Assert.Equal(D("2100-12-31"), e.LastCovered);
+        Assert.Throws<CalendarRangeException>(() => Cal.IsWorkingDay(D("2007-12-31")));
+        Assert.Throws<CalendarRangeException>(() => Cal.AddWorkingDays(D("2100-12-15"), 20));
+    }
+
+    [Fact]
+    public void A_notice_file_beside_the_calendar_turns_a_provisional_year_official()
+    {
+        var dir = System.IO.Directory.CreateTempSubdirectory("calendar-");
+        try
+        {
+            // A made-up 2027 notice: the statutory New Year's Day plus a bridging Saturday worked.
+            File.WriteAllText(Path.Combine(dir.FullName, "calendar-cn-2027.json"), """
+                { "year": 2027,
+                  "holidays": [ { "name": "元旦", "from": "2027-01-01", "to": "2027-01-03" },
+                                { "name": "春节", "from": "2027-02-05", "to": "2027-02-13" } ],
+                  "workingDays": [ { "date": "2027-02-14", "for": "春节" } ] }
+                """, Encoding.UTF8);
+            var cal = WorkingCalendar.Load(dir.FullName);
+            Assert.Equal(D("2027-12-31"), cal.OfficialLastDate);
+            Assert.False(cal.IsProvisional(D("2027-06-01")));
+            Assert.True(cal.IsProvisional(D("2028-01-01")));
+            Assert.Contains("notices 2027 (calendar-cn-2027.json)", cal.Version.Version, StringComparison.Ordinal);
+            Assert.Equal(DayKind.MakeUpWorkday, cal.KindOf(D("2027-02-14")));
+            Assert.Equal(DayKind.PublicHoliday, cal.KindOf(D("2027-02-12")));
+            // The statutory-only Qingming of 2027 (5 April) is not in this made-up notice: the notice wins.
+            Assert.Equal(DayKind.Workday, cal.KindOf(D("2027-04-05")));
+            Assert.Equal(DayKind.PublicHoliday, Cal.KindOf(D("2027-04-05")));
+
+            // A notice that leaves a gap, or repeats a year, is refused naming its file.
+            File.WriteAllText(Path.Combine(dir.FullName, "calendar-cn-2029.json"), """{ "year": 2029, "holidays": [], "workingDays": [] }""");
+            var gap = Assert.Throws<ReferenceDataException>(() => WorkingCalendar.Load(dir.FullName));
+            Assert.Equal("calendar-cn-2029.json", gap.File);
+            Assert.Contains("gaps", gap.Message, StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(dir.FullName, "calendar-cn-2029.json"), """{ "year": 2026, "holidays": [], "workingDays": [] }""");
+            Assert.Contains("twice", Assert.Throws<ReferenceDataException>(() => WorkingCalendar.Load(dir.FullName)).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
     }
 
     [Fact]
@@ -145,7 +199,8 @@ public class WorkingCalendarTests
             Assert.EndsWith(WorkingCalendar.FileName, cal.Version.Source, StringComparison.Ordinal);
             Assert.True(cal.IsWorkingDay(D("2027-01-09"))); // a Saturday
             Assert.False(cal.IsWorkingDay(D("2027-01-01")));
-            Assert.Throws<CalendarRangeException>(() => cal.IsWorkingDay(D("2026-06-01")));
+            Assert.True(cal.IsProvisional(D("2026-06-01")));
+            Assert.False(cal.IsProvisional(D("2027-06-01")));
             Assert.Equal("embedded", WorkingCalendar.Load(Path.Combine(dir.FullName, "missing")).Version.Source);
         }
         finally
