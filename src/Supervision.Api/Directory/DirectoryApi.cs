@@ -23,11 +23,12 @@ public static class DirectoryApi
 {
     public static IEndpointRouteBuilder MapDirectoryApi(this IEndpointRouteBuilder app)
     {
-        var entities = app.MapGroup("/api/entities").WithTags("Entity directory").RequireAuthorization(Policies.Staff);
+        var entities = app.MapGroup("/api/entities").WithTags("Entity directory").RequireAuthorization(Policies.EntityReaders);
         entities.MapGet("/", ListEntities).WithSummary("Search the entity directory: q matches name or credit-code prefix; division and industry match at any level.");
         entities.MapGet("/{creditCode}", GetEntity);
-        entities.MapPost("/", CreateEntity).RequireAuthorization(Policies.Scheduling).WithSummary("Add an entity; the credit code is checked strictly (both check characters).");
-        entities.MapPut("/{creditCode}", UpdateEntity).RequireAuthorization(Policies.Scheduling).WithSummary("Update an entity's profile; requires If-Match. The credit class is the credit model's.");
+        entities.MapPost("/", CreateEntity).RequireAuthorization(Policies.EntityMaintenance).WithSummary("Add an entity; the credit code is checked strictly (both check characters).");
+        entities.MapPut("/{creditCode}", UpdateEntity).RequireAuthorization(Policies.EntityMaintenance)
+            .WithSummary("Update an entity's profile; requires If-Match. The status is the registry's to change, the credit class the credit model's.");
 
         var inspectors = app.MapGroup("/api/inspectors").WithTags("Inspector directory").RequireAuthorization(Policies.Staff);
         inspectors.MapGet("/", ListInspectors).WithSummary("Inspectors; schedulers and reviewers see their own department's.");

@@ -190,6 +190,8 @@ public static class AuthSetup
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
             .AddPolicy(Policies.Staff, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer))
             .AddPolicy(Policies.Scheduling, p => p.RequireRole(Roles.Admin, Roles.Scheduler))
+            .AddPolicy(Policies.EntityReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.Registry))
+            .AddPolicy(Policies.EntityMaintenance, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Registry))
             .AddPolicy(Policies.WebSession, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser());
         return builder;
     }
@@ -299,6 +301,12 @@ public static class Policies
     public const string Admin = "admin";
     public const string Staff = "staff";
     public const string Scheduling = "scheduling";
+
+    /// <summary>Reading the entity directory: staff and the registry.</summary>
+    public const string EntityReaders = "entity-readers";
+
+    /// <summary>Writing entities: admins, schedulers and the registry (which fields each may change: DirectoryAccess).</summary>
+    public const string EntityMaintenance = "entity-maintenance";
 
     /// <summary>The web application's pages: a signed-in session cookie (anonymous visitors go to the sign-in page).</summary>
     public const string WebSession = "web-session";

@@ -8,7 +8,10 @@ public static class Roles
     public const string Reviewer = "reviewer";
     public const string Inspector = "inspector";
 
-    public static readonly IReadOnlyList<string> All = [Admin, Scheduler, Reviewer, Inspector];
+    /// <summary>The registration authority's officer: keeps entities' registered facts, their status among them (platform-wide).</summary>
+    public const string Registry = "registry";
+
+    public static readonly IReadOnlyList<string> All = [Admin, Scheduler, Reviewer, Inspector, Registry];
 
     public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
 }

@@ -11,13 +11,18 @@ public sealed class MarketEntityGrain(MarketEntityStore store, ReferenceData ref
 {
     public async Task<DirectoryWriteResult> Save(MarketEntityRecord record, long? expectedVersion, Actor actor)
     {
-        if (!actor.IsAdmin && !actor.Has(Roles.Scheduler))
+        if (!DirectoryAccess.MayMaintainEntities(actor))
         {
-            return DirectoryWriteResult.Refused(DirectoryWriteStatus.Forbidden, "Only platform admins and schedulers maintain the entity directory.");
+            return DirectoryWriteResult.Refused(DirectoryWriteStatus.Forbidden, "Only platform admins, schedulers and the registry maintain the entity directory.");
         }
 
         var creditCode = this.GetPrimaryKeyString();
         var normalized = record.Normalize() with { CreditCode = CreditCode.Normalize(creditCode) };
+        var stored = await store.GetAsync(normalized.CreditCode);
+        if (DirectoryAccess.EntityWriteRefusal(actor, stored is null ? null : (stored.Status, stored.CreditClass), normalized) is { } refusal)
+        {
+            return DirectoryWriteResult.Refused(DirectoryWriteStatus.Forbidden, $"{refusal.Field}: {refusal.Reason}");
+        }
 
         // Records entered by hand are checked strictly (both check characters); only bulk import is lenient.
         var validation = MarketEntityValidator.Validate(normalized, reference, ValidationMode.Strict);
@@ -52,15 +57,12 @@ public sealed class InspectorGrain(InspectorStore inspectors, DepartmentStore de
             return DirectoryWriteResult.Invalid(errors);
         }
 
-        // Department scoping: a scheduler keeps their own department's inspectors, and cannot move one elsewhere.
-        if (!actor.CanActFor(Roles.Scheduler, normalized.DepartmentCode))
+        // Department scoping (the same rule the bulk import applies): a scheduler keeps their own department's
+        // inspectors, and can neither move one elsewhere nor take one over.
+        var current = await inspectors.GetAsync(certificateNo);
+        if (DirectoryAccess.InspectorWriteRefusal(actor, current?.DepartmentCode, normalized.DepartmentCode) is { } refusal)
         {
-            return DirectoryWriteResult.Refused(DirectoryWriteStatus.Forbidden, $"Only schedulers of '{normalized.DepartmentCode}' (or platform admins) maintain its inspectors.");
-        }
-
-        if (expectedVersion is not null && await inspectors.GetAsync(certificateNo) is { } current && !actor.CanActFor(Roles.Scheduler, current.DepartmentCode))
-        {
-            return DirectoryWriteResult.Refused(DirectoryWriteStatus.Forbidden, $"The inspector belongs to '{current.DepartmentCode}'.");
+            return DirectoryWriteResult.Refused(DirectoryWriteStatus.Forbidden, refusal);
         }
 
         var inspector = Inspector.From(normalized);

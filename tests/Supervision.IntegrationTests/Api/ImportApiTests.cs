@@ -13,7 +13,8 @@ public sealed class ImportApiTests(EmbeddedPlatform platform) : IClassFixture<Em
     [Fact]
     public async Task An_upload_streams_in_and_its_progress_is_visible_while_it_runs()
     {
-        using var scheduler = await Host.UserAsync("import-scheduler", "scheduler", department: "IMP-1");
+        // An admin's initial load: the synthetic file gives every entity its first credit class, which only an admin may.
+        using var scheduler = await Host.AdminAsync();
         var generator = new SyntheticDirectory(11, 60_000, 0);
         var csv = new MemoryStream();
         generator.WriteEntitiesCsv(csv);
@@ -124,5 +125,85 @@ public sealed class ImportApiTests(EmbeddedPlatform platform) : IClassFixture<Em
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+    // Security review, finding 1: a scheduler took over another department's inspector by naming them in a CSV.
+    [Fact]
+    public async Task A_scheduler_cannot_take_over_another_departments_inspector_by_import()
+    {
+        using var admin = await Host.AdminAsync();
+        foreach (var code in new[] { "FEN-A", "FEN-B" })
+        {
+            await admin.PostAsJsonAsync("/api/departments", new { code, name = code });
+        }
+
+        var created = await admin.PostAsJsonAsync("/api/inspectors", new { certificateNo = "FEN-B-7", name = "孙七", departmentCode = "FEN-B", certificateExpiresOn = "2030-01-01" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        using var schedulerA = await Host.UserAsync("fence-a", "scheduler", department: "FEN-A");
+        var csv = "certificateNo,name,departmentCode,certificateExpiresOn\nFEN-B-7,stolen,FEN-A,2030-01-01\nFEN-A-1,李一,FEN-A,2030-01-01\n";
+        var job = await (await schedulerA.PostAsync("/api/imports/inspectors", new StringContent(csv))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((1L, 0L, 1L), (job.GetProperty("inserted").GetInt64(), job.GetProperty("updated").GetInt64(), job.GetProperty("rejected").GetInt64()));
+        var error = Assert.Single((await schedulerA.GetFromJsonAsync<JsonElement>($"/api/imports/{job.GetProperty("id").GetString()}/errors")).EnumerateArray());
+        Assert.Equal((2L, "certificateNo"), (error.GetProperty("line").GetInt64(), error.GetProperty("field").GetString()));
+
+        var inspector = await admin.GetFromJsonAsync<JsonElement>("/api/inspectors/FEN-B-7");
+        Assert.Equal(("孙七", "FEN-B"), (inspector.GetProperty("name").GetString(), inspector.GetProperty("departmentCode").GetString()));
+
+        // The single-record route refuses the same change with the same rule.
+        using var put = new HttpRequestMessage(HttpMethod.Put, "/api/inspectors/FEN-B-7")
+        {
+            Content = JsonContent.Create(new { certificateNo = "FEN-B-7", name = "stolen", departmentCode = "FEN-A", certificateExpiresOn = "2030-01-01" }),
+        };
+        put.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+        Assert.Equal(HttpStatusCode.Forbidden, (await schedulerA.SendAsync(put)).StatusCode);
+    }
+
+    // Finding 2: any scheduler overwrote an entity's confidential credit class and its status by import.
+    [Fact]
+    public async Task A_scheduler_cannot_set_a_credit_class_or_change_a_status_by_import_or_by_the_entity_route()
+    {
+        using var admin = await Host.AdminAsync();
+        var code = CreditCode.Complete("91210102MA0FEN01");
+        var header = string.Join(',', DirectoryCsv.EntityColumns) + "\n";
+        string Row(string status, string creditClass) => $"{code},,沈阳围栏测试有限公司,91,52,210102,,,{status},,{creditClass},\n";
+        var first = await (await admin.PostAsync("/api/imports/entities", new StringContent(header + Row("open", "C")))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1, first.GetProperty("inserted").GetInt64()); // an admin's initial load may give the first class
+
+        using var scheduler = await Host.UserAsync("fence-entities", "scheduler", department: "FEN-A");
+        foreach (var (row, field) in new[] { (Row("open", "D"), "creditClass"), (Row("revoked", ""), "status") })
+        {
+            var job = await (await scheduler.PostAsync("/api/imports/entities", new StringContent(header + row))).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal((0L, 1L), (job.GetProperty("updated").GetInt64(), job.GetProperty("rejected").GetInt64()));
+            var error = Assert.Single((await scheduler.GetFromJsonAsync<JsonElement>($"/api/imports/{job.GetProperty("id").GetString()}/errors")).EnumerateArray());
+            Assert.Equal(field, error.GetProperty("field").GetString());
+        }
+
+        // The same class again and a profile change are fine.
+        var same = await (await scheduler.PostAsync("/api/imports/entities", new StringContent(header + Row("open", "C").Replace("围栏测试", "围栏测试二", StringComparison.Ordinal))))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((1L, 0L), (same.GetProperty("updated").GetInt64(), same.GetProperty("rejected").GetInt64()));
+
+        var stored = await admin.GetFromJsonAsync<JsonElement>($"/api/entities/{code}");
+        Assert.Equal(("C", "open"), (stored.GetProperty("creditClass").GetString(), stored.GetProperty("status").GetString()));
+
+        // Each record an import changes has its own audit line with before and after, like the single-record route's.
+        var audit = await admin.GetFromJsonAsync<JsonElement>($"/api/audit?subjectType=entity&subjectKey={code}");
+        var lines = audit.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["entity.updated", "entity.created"], lines.Select(l => l.GetProperty("action").GetString()));
+        var update = lines[0];
+        Assert.Equal("fence-entities", update.GetProperty("actor").GetString());
+        Assert.Contains("沈阳围栏测试有限公司", update.GetProperty("beforeJson").GetString(), StringComparison.Ordinal);
+        Assert.Contains("沈阳围栏测试二有限公司", update.GetProperty("afterJson").GetString(), StringComparison.Ordinal);
+
+        // The entity route: a status change needs the registry role.
+        var etag = (await scheduler.GetAsync($"/api/entities/{code}")).Headers.ETag!.Tag;
+        object Put(string status) => new { creditCode = code, name = "沈阳围栏测试二有限公司", industryCode = "52", divisionCode = "210102", status };
+        using var revoke = new HttpRequestMessage(HttpMethod.Put, $"/api/entities/{code}") { Content = JsonContent.Create(Put("revoked")) };
+        revoke.Headers.TryAddWithoutValidation("If-Match", etag);
+        Assert.Equal(HttpStatusCode.Forbidden, (await scheduler.SendAsync(revoke)).StatusCode);
+        using var registry = await Host.UserAsync("fence-registry", "registry");
+        using var byRegistry = new HttpRequestMessage(HttpMethod.Put, $"/api/entities/{code}") { Content = JsonContent.Create(Put("revoked")) };
+        byRegistry.Headers.TryAddWithoutValidation("If-Match", etag);
+        Assert.Equal(HttpStatusCode.OK, (await registry.SendAsync(byRegistry)).StatusCode);
     }
 }

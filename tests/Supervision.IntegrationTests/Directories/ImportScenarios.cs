@@ -164,6 +164,22 @@ public static class ImportScenarios
         Assert.Contains(job.Sha256!, entry.AfterJson, StringComparison.Ordinal);
     }
 
+    public static async Task Every_changed_record_has_its_own_audit_line_with_before_and_after(SqlStore store)
+    {
+        var importer = ImporterFor(store);
+        await importer.ImportEntitiesAsync(Csv(Header + $"{Code(5101)},行审计公司,52,210102,旧地址,,\n{Code(5102)},不变公司,52,210102,,,\n"), "a.csv", Importer);
+        await importer.ImportEntitiesAsync(Csv(Header + $"{Code(5101)},行审计公司,52,210102,新地址,,\n{Code(5102)},不变公司,52,210102,,,\n"), "b.csv", Importer);
+        var log = new AuditLog(store, TimeProvider.System);
+        var first = await log.ListAsync("entity", Code(5101), null, null, null, 10, CancellationToken.None);
+        Assert.Equal(["entity.updated", "entity.created"], first.Select(e => e.Action));
+        Assert.Contains("旧地址", first[0].BeforeJson, StringComparison.Ordinal);
+        Assert.Contains("新地址", first[0].AfterJson, StringComparison.Ordinal);
+        Assert.Null(first[1].BeforeJson);
+        Assert.Contains("\"creditCode\"", first[1].AfterJson, StringComparison.Ordinal);
+        // The unchanged record has its created line only.
+        Assert.Equal(["entity.created"], (await log.ListAsync("entity", Code(5102), null, null, null, 10, CancellationToken.None)).Select(e => e.Action));
+    }
+
     public static async Task The_command_line_import_reports_and_applies_a_generated_directory(StorageProvider provider, string connectionString, string dataDirectory)
     {
         var folder = System.IO.Directory.CreateTempSubdirectory("supervision-cli-");

@@ -42,6 +42,9 @@ public sealed class SqliteImportTests : IAsyncLifetime
     public Task Every_import_is_one_audit_line_naming_the_file_hash() => ImportScenarios.Every_import_is_one_audit_line_naming_the_file_hash(_store);
 
     [Fact]
+    public Task Every_changed_record_has_its_own_audit_line_with_before_and_after() => ImportScenarios.Every_changed_record_has_its_own_audit_line_with_before_and_after(_store);
+
+    [Fact]
     public Task A_large_first_load_rebuilds_the_indexes_and_keeps_every_row() => ImportScenarios.A_large_first_load_rebuilds_the_indexes_and_keeps_every_row(_store);
 
     [Fact]
@@ -75,6 +78,10 @@ public sealed class PostgresImportTests(PostgresServer server)
 
     [PostgresFact]
     public async Task Every_import_is_one_audit_line_naming_the_file_hash() => await ImportScenarios.Every_import_is_one_audit_line_naming_the_file_hash(await StoreAsync("import_audit"));
+
+    [PostgresFact]
+    public async Task Every_changed_record_has_its_own_audit_line_with_before_and_after() =>
+        await ImportScenarios.Every_changed_record_has_its_own_audit_line_with_before_and_after(await StoreAsync("import_row_audit"));
 
     [PostgresFact]
     public async Task A_large_first_load_rebuilds_the_indexes_and_keeps_every_row() => await ImportScenarios.A_large_first_load_rebuilds_the_indexes_and_keeps_every_row(await StoreAsync("import_bulk"));

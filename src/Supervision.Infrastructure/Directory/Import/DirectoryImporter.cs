@@ -265,7 +265,7 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         return (await GetAsync(job.Id, ct))!;
     }
 
-    private sealed record MergeCounts(long Inserted, long Updated, long Unchanged);
+    private sealed record MergeCounts(long Inserted, long Updated, long Unchanged, long Refused = 0);
 
     /// <summary>Imports adding fewer new rows than this (or than half the table) maintain indexes row by row.</summary>
     public const long DefaultBulkThreshold = 100_000;
@@ -328,6 +328,30 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         var names = spec.Columns.Select(c => c.Name).ToList();
         var nonKey = names.Where(n => n != spec.Key).ToList();
         await using var tx = connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: false) : await connection.BeginTransactionAsync(ct);
+        errors.Holding = true;
+
+        // Rows the actor may not write, by what the directory holds now: reported and removed before anything merges.
+        var refused = 0L;
+        foreach (var guard in spec.Guards(actor))
+        {
+            var lines = (await connection.QueryAsync<long>(new CommandDefinition(
+                guard.LinesSql + " ORDER BY 1", new { department = actor.DepartmentCode ?? string.Empty }, tx, cancellationToken: ct, commandTimeout: 0))).AsList();
+            foreach (var line in lines)
+            {
+                await errors.AddAsync(line, guard.Field, guard.Reason, ct);
+            }
+
+            if (lines.Count > 0)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"DELETE FROM {stageTable} WHERE line IN ({guard.LinesSql})", new { department = actor.DepartmentCode ?? string.Empty }, tx,
+                    cancellationToken: ct, commandTimeout: 0));
+                refused += lines.Count;
+            }
+        }
+
+        rejected += refused;
+
         var staged = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             $"SELECT COUNT(*) FROM {stageTable}", transaction: tx, cancellationToken: ct, commandTimeout: 0));
         var distinct = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
@@ -370,6 +394,11 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
             await connection.ExecuteAsync(new CommandDefinition($"DROP INDEX {name}", transaction: tx, cancellationToken: ct));
         }
 
+        // One audit line per changed record, before and after, as the single-record routes write them — set-based, in the
+        // merge's transaction. New records get their own lines too, except in a bulk first load (the file's line, with
+        // its SHA-256, records those: millions of "created" lines would double the load for no extra information).
+        await AuditRowsAsync(connection, tx, spec, actor, names, nonKey, latest, includeCreated: !bulk, ct);
+
         var selectList = string.Join(", ", names.Select(n => spec.InsertExpressions.TryGetValue(n, out var e) ? e : n));
         int affected;
 
@@ -408,16 +437,52 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
 
         var inserted = distinct - existing;
         var updated = affected - inserted;
-        var counts = new MergeCounts(inserted, updated, existing - updated);
+        var counts = new MergeCounts(inserted, updated, existing - updated, refused);
 
         // One audit line per import: who, which file (by content hash) and what it changed. Row-level before/after
         // for millions of rows would dwarf the directory; the file hash identifies exactly what was applied.
         await audit.AppendAsync(connection, tx, actor, $"{spec.Kind}.imported", "import", job.Id, actor.DepartmentCode, null,
             new { fileName, sha256 = sha, rows, rejected, flagged, counts.Inserted, counts.Updated, counts.Unchanged });
         await tx.CommitAsync(ct);
+        errors.Holding = false;
         await errors.FlushAsync(ct);
         await connection.ExecuteAsync($"DROP TABLE IF EXISTS {stageTable}");
         return counts;
+    }
+
+    private async Task AuditRowsAsync<T>(DbConnection connection, DbTransaction tx, ImportSpec<T> spec, Actor actor, IReadOnlyList<string> names,
+        IReadOnlyList<string> nonKey, string latest, bool includeCreated, CancellationToken ct)
+    {
+        var json = store.IsPostgres ? "json_build_object" : "json_object";
+        var cast = store.IsPostgres ? "::text" : "";
+        string Json(string alias) => $"{json}({string.Join(", ", names.Select(n => $"'{ToCamel(n)}', {alias}.{n}"))}){cast}";
+        var department = spec.AuditDepartmentColumn is { } d ? "s." + d : "NULL";
+        var latestRows = latest.Replace("line IN", "s.line IN", StringComparison.Ordinal);
+        var changed = string.Join(" OR ", nonKey.Select(n => $"t.{n} IS DISTINCT FROM s.{n}"));
+        var p = new DynamicParameters();
+        audit.AddValues(p, "a_", actor, spec.AuditSubject + ".updated", spec.AuditSubject, "", null, null, null);
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO audit_log ({AuditLog.Columns})
+            SELECT @a_at, @a_actor, @a_action, @a_subject_type, s.{spec.Key}, {department}, {Json("t")}, {Json("s")}
+            FROM {spec.StageTable} s JOIN {spec.Table} t ON t.{spec.Key} = s.{spec.Key}
+            WHERE {latestRows} AND ({changed})
+            """, p, tx, cancellationToken: ct, commandTimeout: 0));
+        if (!includeCreated) return;
+        p.Add("a_action", spec.AuditSubject + ".created");
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO audit_log ({AuditLog.Columns})
+            SELECT @a_at, @a_actor, @a_action, @a_subject_type, s.{spec.Key}, {department}, NULL, {Json("s")}
+            FROM {spec.StageTable} s
+            WHERE {latestRows} AND NOT EXISTS (SELECT 1 FROM {spec.Table} t WHERE t.{spec.Key} = s.{spec.Key})
+            """, p, tx, cancellationToken: ct, commandTimeout: 0));
+    }
+
+    private static string ToCamel(string column)
+    {
+        var parts = column.Split('_');
+        return parts[0] + string.Concat(parts.Skip(1).Select(x => char.ToUpperInvariant(x[0]) + x[1..]));
     }
 
     private static string KeyField<T>(ImportSpec<T> spec) => spec.Key == "credit_code" ? "creditCode" : "certificateNo";
@@ -436,11 +501,11 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         await using var connection = await store.OpenAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE import_jobs SET status = @status, inserted = @Inserted, updated = @Updated, unchanged = @Unchanged, flagged = @flagged,
+            UPDATE import_jobs SET status = @status, inserted = @Inserted, updated = @Updated, unchanged = @Unchanged, flagged = @flagged, rejected = rejected + @Refused,
                 sha256 = @sha, error = @error, finished_at = @now
             WHERE id = @id
             """,
-            new { id, status, counts.Inserted, counts.Updated, counts.Unchanged, flagged, sha, error, now = clock.GetUtcNow() },
+            new { id, status, counts.Inserted, counts.Updated, counts.Unchanged, counts.Refused, flagged, sha, error, now = clock.GetUtcNow() },
             cancellationToken: ct));
     }
 
@@ -449,6 +514,12 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
     {
         private readonly List<(long Line, string Field, string Reason)> _pending = [];
         private int _stored;
+
+        /// <summary>
+        /// Set while the merge transaction is open: errors found then wait in memory (at most <see cref="MaxStoredErrors"/>)
+        /// instead of being written on a second connection, which on SQLite would wait for the merge's write lock.
+        /// </summary>
+        public bool Holding { get; set; }
 
         public async Task AddAsync(long line, string field, string reason, CancellationToken ct)
         {
@@ -468,7 +539,7 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
                 _pending.Add((line, field, reason));
             }
 
-            if (_pending.Count >= 500)
+            if (_pending.Count >= 500 && !Holding)
             {
                 await FlushAsync(ct);
             }

@@ -34,6 +34,9 @@ internal sealed record StagedColumn<T>(
         (w, s, ct) => w.WriteAsync(get(s), NpgsqlDbType.Boolean, ct));
 }
 
+/// <summary>A check of staged rows against the directory: <see cref="LinesSql"/> selects the refused lines; parameters @department.</summary>
+internal sealed record ImportGuard(string Field, string Reason, string LinesSql);
+
 /// <summary>A row on its way into the staging table: the record, whether it was flagged for review, and the target database.</summary>
 internal readonly record struct Staged<T>(T Record, bool Flagged);
 
@@ -49,7 +52,20 @@ internal sealed class ImportSpec<T>
 
     public required string Key { get; init; }
 
+    /// <summary>The audit log's subject type for one record ("entity", "inspector"), as the single-record routes write it.</summary>
+    public required string AuditSubject { get; init; }
+
+    /// <summary>The column whose value is the audit line's department (null: none).</summary>
+    public string? AuditDepartmentColumn { get; init; }
+
     public required IReadOnlyList<StagedColumn<T>> Columns { get; init; }
+
+    /// <summary>
+    /// Row checks that need the current directory, run on the staging table before anything is merged: each query
+    /// selects <c>line</c> of the staged rows that <paramref>actor</paramref> may not write, and the reason. Those rows
+    /// are reported and left out, exactly as the single-record route would refuse them (<see cref="DirectoryAccess"/>).
+    /// </summary>
+    public Func<Supervision.Core.Identity.Actor, IReadOnlyList<ImportGuard>> Guards { get; init; } = _ => [];
 
     /// <summary>Optional SQL run on the staging table before the merge (e.g. to keep values the file leaves empty).</summary>
     public string? BeforeMerge { get; init; }
@@ -69,6 +85,7 @@ internal static class ImportSpecs
         Kind = "entities",
         Table = "market_entities",
         Key = "credit_code",
+        AuditSubject = "entity",
         Columns =
         [
             StagedColumn<MarketEntityRecord>.Text("credit_code", false, r => r.CreditCode),
@@ -95,6 +112,26 @@ internal static class ImportSpecs
             WHERE credit_class IS NULL
             """,
         InsertExpressions = new Dictionary<string, string> { ["credit_class"] = "COALESCE(credit_class, 'B')" },
+        Guards = actor =>
+        {
+            var guards = new List<ImportGuard>();
+            if (!DirectoryAccess.MaySetCreditClass(actor))
+            {
+                guards.Add(new ImportGuard("creditClass", DirectoryAccess.CreditClassRefusal,
+                    """
+                    SELECT s.line FROM stage_market_entities s LEFT JOIN market_entities e ON e.credit_code = s.credit_code
+                    WHERE s.credit_class IS NOT NULL AND (e.credit_code IS NULL OR e.credit_class <> s.credit_class)
+                    """));
+            }
+
+            if (!DirectoryAccess.MayChangeEntityStatus(actor))
+            {
+                guards.Add(new ImportGuard("status", DirectoryAccess.StatusRefusal,
+                    "SELECT s.line FROM stage_market_entities s JOIN market_entities e ON e.credit_code = s.credit_code WHERE e.status <> s.status"));
+            }
+
+            return guards;
+        },
     };
 
     public static readonly ImportSpec<InspectorRecord> Inspectors = new()
@@ -102,6 +139,8 @@ internal static class ImportSpecs
         Kind = "inspectors",
         Table = "inspectors",
         Key = "certificate_no",
+        AuditSubject = "inspector",
+        AuditDepartmentColumn = "department_code",
         Columns =
         [
             StagedColumn<InspectorRecord>.Text("certificate_no", false, r => r.CertificateNo),
@@ -111,6 +150,14 @@ internal static class ImportSpecs
             StagedColumn<InspectorRecord>.Text("specialties", false, r => List(r.Specialties)),
             StagedColumn<InspectorRecord>.Text("status", false, r => r.Status),
             StagedColumn<InspectorRecord>.Text("conflicts", false, r => List(r.Conflicts)),
+        ],
+
+        // A scheduler's file may name only their own department (checked per row as it is read); here, an existing
+        // inspector of another department may not be taken over by naming them in it.
+        Guards = actor => actor.IsAdmin ? [] :
+        [
+            new ImportGuard("certificateNo", DirectoryAccess.OtherDepartmentsInspectorRefusal,
+                "SELECT s.line FROM stage_inspectors s JOIN inspectors t ON t.certificate_no = s.certificate_no WHERE t.department_code <> @department"),
         ],
     };
 }
