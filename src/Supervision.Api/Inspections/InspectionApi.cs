@@ -272,10 +272,14 @@ public static class InspectionApi
         return TypedResults.Stream(output => store.CopyEvidenceAsync(sha256, output, ct), file.MediaType);
     }
 
-    private static async Task<IResult> Outcomes(string? inspection, long? after, int? limit, InspectionStore store, CancellationToken ct)
+    private static async Task<IResult> Outcomes(string? inspection, long? after, int? limit, HttpContext http, InspectionStore store, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
-        return TypedResults.Ok(await store.OutcomesAsync(inspection, after ?? 0, take, ct));
+        // Department staff read their departments' outcomes only (the same who-sees-what as the inspection itself);
+        // admins read the whole feed.
+        var actor = http.User.ToActor();
+        if (!actor.IsAdmin && actor.DepartmentCode is null) return Problems.Forbidden("Your account has no department.");
+        return TypedResults.Ok(await store.OutcomesAsync(inspection, after ?? 0, take, actor.IsAdmin ? null : actor.DepartmentCode, ct));
     }
 
     /// <summary>Every evidence reference must name a stored file with the same size and media type.</summary>

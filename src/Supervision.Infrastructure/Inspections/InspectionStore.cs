@@ -470,12 +470,25 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             """, new { entityCreditCode, exceptInspectionId }, cancellationToken: ct))).AsList();
     }
 
-    public async Task<IReadOnlyList<InspectionOutcome>> OutcomesAsync(string? inspectionId, long afterSeq, int limit, CancellationToken ct)
+    /// <summary>
+    /// Outcome events in feed order. With <paramref name="department"/> only those a department's staff may read: outcomes
+    /// of its own items, and of inspections it leads or reviews (null: all, for admins and the credit feed).
+    /// </summary>
+    public async Task<IReadOnlyList<InspectionOutcome>> OutcomesAsync(string? inspectionId, long afterSeq, int limit, string? department, CancellationToken ct)
     {
         await using var connection = await store.OpenAsync(ct);
+        var scope = department is null ? "" :
+            """
+            AND (o.department_code = @department OR EXISTS (SELECT 1 FROM inspections i WHERE i.inspection_id = o.inspection_id
+                 AND (i.lead_department = @department OR i.departments LIKE @departmentPattern)))
+            """;
         var payloads = await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT payload_json FROM inspection_outcomes WHERE (@inspectionId IS NULL OR inspection_id = @inspectionId) AND seq > @afterSeq ORDER BY seq LIMIT @limit",
-            new { inspectionId, afterSeq, limit }, cancellationToken: ct));
+            $"""
+            SELECT o.payload_json FROM inspection_outcomes o
+            WHERE (@inspectionId IS NULL OR o.inspection_id = @inspectionId) AND o.seq > @afterSeq {scope}
+            ORDER BY o.seq LIMIT @limit
+            """,
+            new { inspectionId, afterSeq, limit, department, departmentPattern = "%," + department + ",%" }, cancellationToken: ct));
         return payloads.Select(p => JsonSerializer.Deserialize<InspectionOutcome>(p, Json)!).ToList();
     }
 

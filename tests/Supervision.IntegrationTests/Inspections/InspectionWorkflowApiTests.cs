@@ -169,6 +169,11 @@ public sealed class InspectionWorkflowApiTests(PostgresServer server)
         var outcomes = await ReadAsync(await revD1.GetAsync($"/api/inspection-outcomes?inspection={Uri.EscapeDataString(id)}"), HttpStatusCode.OK);
         var byItem = outcomes.EnumerateArray().ToDictionary(o => o.GetProperty("itemCode").GetString()!);
         Assert.Equal(2, byItem.Count);
+        // A department with no part in the task reads none of its result codes (security review, finding 4), by
+        // inspection or from the whole feed; the reviewing department D2 reads them.
+        Assert.Empty((await ReadAsync(await revD3.GetAsync($"/api/inspection-outcomes?inspection={Uri.EscapeDataString(id)}"), HttpStatusCode.OK)).EnumerateArray());
+        Assert.Empty((await ReadAsync(await revD3.GetAsync("/api/inspection-outcomes"), HttpStatusCode.OK)).EnumerateArray());
+        Assert.Equal(2, (await ReadAsync(await revD2.GetAsync($"/api/inspection-outcomes?inspection={Uri.EscapeDataString(id)}"), HttpStatusCode.OK)).GetArrayLength());
         Assert.Equal($"{id}/v1/I1", byItem["I1"].GetProperty("outcomeId").GetString());
         Assert.Equal(["A"], byItem["I1"].GetProperty("resultCodes").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal("D2", byItem["I2"].GetProperty("departmentCode").GetString());
