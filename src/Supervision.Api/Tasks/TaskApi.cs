@@ -20,11 +20,18 @@ public sealed record EntropyRequest(string? Witness, string? Value);
 
 public sealed record BeaconRequest(string? Source, string? Value);
 
+/// <summary>A participating department's answer to a joint task: decision "accept" or "decline" (with a reason).</summary>
+public sealed record ParticipationRequest(string? Department, string? Decision, string? Reason);
+
+/// <summary>Where a participating department stands: pending, accepted or declined (with when and why).</summary>
+public sealed record ParticipationView(string Department, string Decision, DateTimeOffset? At, string? Reason);
+
 /// <summary>What anyone allowed to see a task sees: the plan and the public inputs of its draws. Nothing here is secret.</summary>
 public sealed record TaskView(
     string Id, string Name, string Status, long Version, string LeadDepartment, IReadOnlyList<string> Departments,
     TaskDefinition Definition, DateTimeOffset? PublishedAt, PopulationView? Population, string? SecretCommitment,
-    IReadOnlyList<EntropyEntry> Entropy, BeaconValue? Beacon, IReadOnlyList<string> AllowedActions, DateTimeOffset UpdatedAt);
+    IReadOnlyList<EntropyEntry> Entropy, BeaconValue? Beacon, IReadOnlyList<string> AllowedActions, DateTimeOffset UpdatedAt,
+    IReadOnlyList<ParticipationView> Participation);
 
 public sealed record PopulationView(string Sha256, long MemberCount, int Partitions, int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt);
 
@@ -52,6 +59,8 @@ public static class TaskApi
         tasks.MapPost("/{id}/publish", (string id, HttpContext http, IGrainFactory g, DrawStore s) => Command(id, http, g, s, t => t.Publish(http.User.ToActor())))
             .RequireAuthorization(Policies.Scheduling);
         tasks.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Policies.Scheduling);
+        tasks.MapPost("/{id}/participation", Participate).RequireAuthorization(Policies.Scheduling)
+            .WithSummary("A participating department accepts or declines a joint task before the freeze (its schedulers); the freeze needs every acceptance.");
         tasks.MapPost("/{id}/freeze", (string id, HttpContext http, IGrainFactory g, DrawStore s) => Command(id, http, g, s, t => t.Freeze(http.User.ToActor())))
             .RequireAuthorization(Policies.Scheduling)
             .WithSummary("Freeze the population snapshot and publish its hash and the secret's commitment.");
@@ -279,6 +288,25 @@ public static class TaskApi
             ? null
             : new PopulationView(row.PopulationSha256, row.PopulationCount ?? 0, row.PartitionCount ?? 1, freeze.DrawYear, freeze.YearlyCap, freeze.Excluded, freeze.FrozenAt);
         return new TaskView(row.TaskId, row.Name, row.Status, row.Version, row.LeadDepartment, row.DepartmentList, row.Definition, row.PublishedAt,
-            population, row.SecretCommitment, row.Entropy, row.Beacon, TaskStates.AllowedActions(row.Status), row.UpdatedAt);
+            population, row.SecretCommitment, row.Entropy, row.Beacon, TaskStates.AllowedActions(row.Status), row.UpdatedAt,
+            [.. row.Definition.ParticipatingDepartments.Select(d => row.Participation.TryGetValue(d, out var a)
+                ? new ParticipationView(d, a.Decision, a.At, a.Reason)
+                : new ParticipationView(d, "pending", null, null))]);
+    }
+
+    private static async Task<IResult> Participate(string id, ParticipationRequest request, HttpContext http, IGrainFactory grains, DrawStore store)
+    {
+        var actor = http.User.ToActor();
+        var department = string.IsNullOrWhiteSpace(request.Department) ? actor.DepartmentCode : request.Department.Trim();
+        if (department is null) return Problems.Validation("department", "is required for an account without a department");
+        bool accept;
+        switch (request.Decision)
+        {
+            case "accept": accept = true; break;
+            case "decline": accept = false; break;
+            default: return Problems.Validation("decision", "must be \"accept\" or \"decline\"");
+        }
+
+        return await Respond(await grains.GetGrain<ITaskGrain>(id).Participate(department, accept, request.Reason, actor), id, http, store);
     }
 }

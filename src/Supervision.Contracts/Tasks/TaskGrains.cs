@@ -81,6 +81,13 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("cancel")]
     Task<TaskReply> Cancel(string reason, Actor actor);
 
+    /// <summary>
+    /// A participating department's answer to a joint task (its own schedulers, or admins), before the freeze:
+    /// <paramref name="accept"/> true joins it; false declines it with <paramref name="reason"/>.
+    /// </summary>
+    [Alias("participate")]
+    Task<TaskReply> Participate(string departmentCode, bool accept, string? reason, Actor actor);
+
     [Alias("freeze"), ResponseTimeout("00:15:00")]
     Task<TaskReply> Freeze(Actor actor);
 

@@ -99,11 +99,14 @@ public sealed class TaskGrain(
             return TaskReply.Invalid([new FieldError("leadDepartment", "cannot change; create a new task for another lead department")]);
         var errors = await CheckReferencesAsync(definition);
         if (errors.Count > 0) return TaskReply.Invalid(errors);
+        // The participating departments accepted the task as it was: a changed definition asks them again.
+        var definitionJson = DrawStore.ToJson(definition);
         return await MoveAsync(row, r => r with
         {
             Name = definition.Name,
             Departments = string.Join(',', definition.Departments),
-            DefinitionJson = DrawStore.ToJson(definition),
+            DefinitionJson = definitionJson,
+            ParticipationJson = definitionJson == r.DefinitionJson ? r.ParticipationJson : "{}",
         }, actor, "task.update");
     }
 
@@ -122,10 +125,33 @@ public sealed class TaskGrain(
         return await MoveAsync(row!, r => r with { Status = TaskStates.Cancelled }, actor, "task.cancel");
     }
 
+    public async Task<TaskReply> Participate(string departmentCode, bool accept, string? reason, Actor actor)
+    {
+        var row = await store.GetAsync(Id);
+        if (row is null) return TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'.");
+        var definition = row.Definition;
+        if (!definition.ParticipatingDepartments.Contains(departmentCode, StringComparer.Ordinal))
+            return TaskReply.Invalid([new FieldError("department", $"'{departmentCode}' is not a participating department of this task")]);
+        if (!actor.CanActFor(Roles.Scheduler, departmentCode))
+            return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{departmentCode}' (or platform admins) answer for it.");
+        if (row.Status is not (TaskStates.Draft or TaskStates.Published)) return TaskReply.Illegal(row.Status, "participate");
+        var trimmed = reason?.Trim();
+        if (!accept && string.IsNullOrEmpty(trimmed)) return TaskReply.Invalid([new FieldError("reason", "is required when declining")]);
+        if (trimmed is { Length: > 1000 }) return TaskReply.Invalid([new FieldError("reason", "must be at most 1000 characters")]);
+        var decisions = new Dictionary<string, ParticipationDecision>(row.Participation, StringComparer.Ordinal)
+        {
+            [departmentCode] = new(accept ? ParticipationDecision.Accepted : ParticipationDecision.Declined, actor.Username, store.Clock.GetUtcNow(), trimmed),
+        };
+        return await MoveAsync(row, r => r with { ParticipationJson = DrawStore.ToJson(decisions) }, actor, "task.participation");
+    }
+
     public async Task<TaskReply> Freeze(Actor actor)
     {
         var (row, refusal) = await LoadForAsync(actor, "freeze");
         if (refusal is not null) return refusal;
+        if (JointTaskConsent.FreezeRefusal(row!.Definition, row.Participation) is { } missing)
+            return new TaskReply(TaskReplyStatus.IllegalTransition, missing.Replace("{id}", Id, StringComparison.Ordinal), [], row.Status,
+                TaskStates.AllowedActions(row.Status), row.Version, null);
         var definition = row!.Definition;
         var department = await departments.GetAsync(definition.LeadDepartment);
         var cap = definition.YearlyCap ?? department?.YearlyCap ?? options.DefaultYearlyCap;

@@ -31,6 +31,7 @@ public sealed record TaskRow
     public string? SecretCommitment { get; init; }
     public string EntropyJson { get; init; } = "[]";
     public string? BeaconJson { get; init; }
+    public string ParticipationJson { get; init; } = "{}";
     public required string CreatedBy { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
@@ -42,6 +43,10 @@ public sealed record TaskRow
     public IReadOnlyList<EntropyEntry> Entropy => JsonSerializer.Deserialize<EntropyEntry[]>(EntropyJson, DrawStore.Json)!;
 
     public BeaconValue? Beacon => BeaconJson is null ? null : JsonSerializer.Deserialize<BeaconValue>(BeaconJson, DrawStore.Json);
+
+    /// <summary>The participating departments' answers (joint tasks by consent).</summary>
+    public IReadOnlyDictionary<string, ParticipationDecision> Participation =>
+        JsonSerializer.Deserialize<Dictionary<string, ParticipationDecision>>(ParticipationJson, DrawStore.Json)!;
 
     public FreezeSummary? Freeze => ExclusionsJson is null ? null : JsonSerializer.Deserialize<FreezeSummary>(ExclusionsJson, DrawStore.Json);
 }
@@ -95,7 +100,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         version AS Version, definition_json AS DefinitionJson, published_at AS PublishedAt, population_sha256 AS PopulationSha256,
         population_count AS PopulationCount, partition_count AS PartitionCount, exclusions_json AS ExclusionsJson,
         secret_commitment AS SecretCommitment, entropy_json AS EntropyJson, beacon_json AS BeaconJson,
-        created_by AS CreatedBy, created_at AS CreatedAt, updated_at AS UpdatedAt
+        participation_json AS ParticipationJson, created_by AS CreatedBy, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
     public SqlStore Store => store;
@@ -168,14 +173,15 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             UPDATE draw_tasks SET name = @Name, departments = @Departments, status = @Status, version = @Version,
                 definition_json = @DefinitionJson, published_at = @PublishedAt, population_sha256 = @PopulationSha256,
                 population_count = @PopulationCount, partition_count = @PartitionCount, exclusions_json = @ExclusionsJson,
-                secret_commitment = @SecretCommitment, entropy_json = @EntropyJson, beacon_json = @BeaconJson, updated_at = @UpdatedAt
+                secret_commitment = @SecretCommitment, entropy_json = @EntropyJson, beacon_json = @BeaconJson,
+                participation_json = @ParticipationJson, updated_at = @UpdatedAt
             WHERE task_id = @TaskId AND version = @ExpectedVersion
             """,
             new
             {
                 after.TaskId, after.Name, after.Departments, after.Status, after.Version, after.DefinitionJson, after.PublishedAt,
                 after.PopulationSha256, after.PopulationCount, after.PartitionCount, after.ExclusionsJson, after.SecretCommitment,
-                after.EntropyJson, after.BeaconJson, after.UpdatedAt, ExpectedVersion = before.Version,
+                after.EntropyJson, after.BeaconJson, after.ParticipationJson, after.UpdatedAt, ExpectedVersion = before.Version,
             }, tx, cancellationToken: ct));
         if (changed != 1) throw new TaskVersionConflictException(after.TaskId);
     }
@@ -184,7 +190,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     private static object AuditView(TaskRow row) => new
     {
         row.TaskId, row.Name, row.Status, row.Version, row.Departments, row.PopulationSha256, row.PopulationCount,
-        row.SecretCommitment, row.EntropyJson, row.BeaconJson, row.DefinitionJson,
+        row.SecretCommitment, row.EntropyJson, row.BeaconJson, row.DefinitionJson, row.ParticipationJson,
     };
 
     /// <summary>Members per snapshot chunk (the last chunk of a task may be shorter).</summary>

@@ -88,7 +88,26 @@ public sealed class DrawApiTests(PostgresServer server)
         Assert.Empty((await ReadAsync(await anonymous.GetAsync("/api/tasks"), HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
 
         await ReadAsync(await d1.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
+
+        // Joint tasks by consent (security review, finding 5): D1 cannot draft D2 in. Until D2's own scheduler accepts,
+        // the freeze is refused, so none of D2's inspectors can be drawn; nobody else answers for D2.
+        var pending = await ReadAsync(await d1.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.Conflict);
+        Assert.Contains("D2 (pending)", pending.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await ReadAsync(await d1.PostAsJsonAsync($"/api/tasks/{id}/participation", new { department = "D2", decision = "accept" }), HttpStatusCode.Forbidden);
+        await ReadAsync(await d3.PostAsJsonAsync($"/api/tasks/{id}/participation", new { department = "D2", decision = "accept" }), HttpStatusCode.Forbidden);
+        await ReadAsync(await d3.PostAsJsonAsync($"/api/tasks/{id}/participation", new { decision = "accept" }), HttpStatusCode.BadRequest); // D3 is not asked
+        await ReadAsync(await d2.PostAsJsonAsync($"/api/tasks/{id}/participation", new { decision = "decline" }), HttpStatusCode.BadRequest); // a reason is needed
+        await ReadAsync(await d2.PostAsJsonAsync($"/api/tasks/{id}/participation", new { decision = "decline", reason = "no staff in March" }), HttpStatusCode.OK);
+        var declined = await ReadAsync(await d1.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.Conflict);
+        Assert.Contains("D2 (declined)", declined.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var accepted = await ReadAsync(await d2.PostAsJsonAsync($"/api/tasks/{id}/participation", new { decision = "accept" }), HttpStatusCode.OK);
+        var participation = Assert.Single(accepted.GetProperty("participation").EnumerateArray());
+        Assert.Equal(("D2", "accepted"), (participation.GetProperty("department").GetString(), participation.GetProperty("decision").GetString()));
+        Assert.Equal(1, await platform.ScalarAsync($"SELECT count(*) FROM audit_log WHERE action = 'task.participation' AND subject_key = '{id}' AND actor = 'sched-d2' AND after_json LIKE '%accepted%'"));
+
         await ReadAsync(await d1.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
+        // Once frozen, the answer can no longer change.
+        await ReadAsync(await d2.PostAsJsonAsync($"/api/tasks/{id}/participation", new { decision = "decline", reason = "too late" }), HttpStatusCode.Conflict);
         var seen = await ReadAsync(await anonymous.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);
         Assert.Matches("^[0-9a-f]{64}$", seen.GetProperty("secretCommitment").GetString());
         Assert.Matches("^[0-9a-f]{64}$", seen.GetProperty("population").GetProperty("sha256").GetString());
@@ -209,8 +228,9 @@ public sealed class DrawApiTests(PostgresServer server)
     {
         await using var platform = await StartAsync(server, "draw_e2e");
         using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        using var participant = await platform.Host.UserAsync("sched-d2", "scheduler", "D2");
         using var anonymous = platform.Host.Anonymous();
-        var id = await FrozenTaskAsync(scheduler, Draft(participating: ["D2"], items: ["I1", "I2"]));
+        var id = await FrozenTaskAsync(scheduler, Draft(participating: ["D2"], items: ["I1", "I2"]), participants: participant);
         await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Journalist Li", value = "6 6 2 5" }), HttpStatusCode.OK);
         await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/beacon", new { source = "test-beacon pulse 42", value = "ab12" }), HttpStatusCode.OK);
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);

@@ -151,11 +151,17 @@ public sealed class DrawPlatform : IAsyncDisposable
     }
 
     /// <summary>Creates, publishes and freezes a task and records one witness's dice; returns its id.</summary>
-    public static async Task<string> FrozenTaskAsync(HttpClient scheduler, object draft, string dice = "3 1 4 1 5 9 2 6")
+    /// <summary>Creates, publishes and freezes a task and records one entropy entry; each of <paramref name="participants"/> (schedulers of the participating departments) accepts it first.</summary>
+    public static async Task<string> FrozenTaskAsync(HttpClient scheduler, object draft, string dice = "3 1 4 1 5 9 2 6", params HttpClient[] participants)
     {
         var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", draft), System.Net.HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), System.Net.HttpStatusCode.OK);
+        foreach (var participant in participants)
+        {
+            await ReadAsync(await participant.PostAsJsonAsync($"/api/tasks/{id}/participation", new { decision = "accept" }), System.Net.HttpStatusCode.OK);
+        }
+
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), System.Net.HttpStatusCode.OK);
         await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Deputy Wang", value = dice }), System.Net.HttpStatusCode.OK);
         return id;

@@ -13,8 +13,9 @@ public sealed class EmbeddedDrawTests
     {
         await using var platform = await StartEmbeddedAsync();
         using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        using var participant = await platform.Host.UserAsync("sched-d2", "scheduler", "D2");
         using var anonymous = platform.Host.Anonymous();
-        var id = await FrozenTaskAsync(scheduler, Draft(participating: ["D2"], items: ["I1", "I2"]));
+        var id = await FrozenTaskAsync(scheduler, Draft(participating: ["D2"], items: ["I1", "I2"]), participants: participant);
         var summary = (await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK)).ToString();
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
 

@@ -128,7 +128,7 @@ public sealed class InspectionPlatform : IAsyncDisposable
     }
 
     /// <summary>Creates, publishes, freezes and draws a task (both draws); returns its id.</summary>
-    public static async Task<string> DrawnTaskAsync(HttpClient scheduler, bool joint, bool drawInspectors = true)
+    public static async Task<string> DrawnTaskAsync(HttpClient scheduler, bool joint, bool drawInspectors = true, HttpClient? participant = null)
     {
         var draft = new
         {
@@ -151,6 +151,13 @@ public sealed class InspectionPlatform : IAsyncDisposable
         var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", draft), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
+        if (joint)
+        {
+            // D2 joins by consent: one of its own schedulers accepts before the freeze.
+            Assert.NotNull(participant);
+            await ReadAsync(await participant.PostAsJsonAsync($"/api/tasks/{id}/participation", new { decision = "accept" }), HttpStatusCode.OK);
+        }
+
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
         await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Deputy Wang", value = "2 7 1 8 2 8" }), HttpStatusCode.OK);
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);

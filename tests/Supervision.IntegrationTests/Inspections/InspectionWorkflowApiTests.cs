@@ -37,7 +37,7 @@ public sealed class InspectionWorkflowApiTests(PostgresServer server)
         var notYet = await ProblemAsync(await schedD1.PostAsync($"/api/tasks/{undrawn}/dispatch", null), HttpStatusCode.Conflict);
         Assert.Contains("inspector draw", notYet.GetProperty("detail").GetString());
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM inspections"));
-        var taskId = await DrawnTaskAsync(schedD1, joint: true);
+        var taskId = await DrawnTaskAsync(schedD1, joint: true, participant: schedD2);
 
         // Dispatch: the public, another department's scheduler and an inspector are refused; the lead's scheduler dispatches once.
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync($"/api/tasks/{taskId}/dispatch", null)).StatusCode);

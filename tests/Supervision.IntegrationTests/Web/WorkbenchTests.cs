@@ -441,4 +441,35 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await Assertions.Expect(page.Locator("[data-testid=last-return]")).ToContainTextAsync("缺少现场照片");
         Assert.False(await page.IsDisabledAsync("[data-testid=save-draft]"));
     }
+    [BrowserFact]
+    public async Task A_participating_departments_scheduler_accepts_a_joint_task_on_its_page_before_it_can_be_frozen()
+    {
+        await using var platform = await StartAsync();
+        using var lead = await platform.As("sched-d1");
+        var created = await ReadAsync(await lead.PostAsJsonAsync("/api/tasks", new
+        {
+            name = "Joint by consent",
+            leadDepartment = "D1",
+            participatingDepartments = new[] { "D2" },
+            items = new[] { "I1", "I2" },
+            sampling = new { mode = "pareto", total = 4 },
+            teamSize = 2,
+            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+        }), HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+        await ReadAsync(await lead.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
+        await ProblemAsync(await lead.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.Conflict);
+
+        await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var page = await SignInAsync(desk, "sched-d2");
+        await page.GotoAsync($"/app/tasks/{id}");
+        await Assertions.Expect(page.Locator("[data-testid=participation]")).ToContainTextAsync("D2: 待确认");
+        await page.ClickAsync("[data-testid=accept-participation]");
+        await Assertions.Expect(page.Locator("[data-testid=participation]")).ToContainTextAsync("D2: 已同意");
+        await Assertions.Expect(page.Locator("[data-testid=accept-participation]")).ToHaveCountAsync(1); // may still change its mind before the freeze
+
+        await ReadAsync(await lead.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("[data-testid=accept-participation]")).ToHaveCountAsync(0);
+    }
 }

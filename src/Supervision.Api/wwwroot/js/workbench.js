@@ -111,14 +111,23 @@
     $$("[data-action]", root).forEach((button) => button.addEventListener("click", async () => {
       const action = button.dataset.action;
       let options = {};
+      let path = action;
       if (action === "cancel") {
         const reason = prompt(t("取消理由", "Reason for cancelling"));
         if (!reason) return;
         options = { json: { reason } };
+      } else if (action === "participation-accept") {
+        path = "participation";
+        options = { json: { department: root.dataset.department, decision: "accept" } };
+      } else if (action === "participation-decline") {
+        const reason = prompt(t("拒绝理由", "Reason for declining"));
+        if (!reason) return;
+        path = "participation";
+        options = { json: { department: root.dataset.department, decision: "decline", reason } };
       }
       button.disabled = true;
       show(message, t("处理中…", "Working…"));
-      const result = await S.api("POST", "/api/tasks/" + encodeURIComponent(id) + "/" + action, options);
+      const result = await S.api("POST", "/api/tasks/" + encodeURIComponent(id) + "/" + path, options);
       if (!result.ok) { button.disabled = false; show(message, failure(result), "bad"); return; }
       location.reload();
     }));

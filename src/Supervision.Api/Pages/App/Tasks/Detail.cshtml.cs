@@ -35,6 +35,11 @@ public sealed class DetailModel(DrawStore draws, InspectionStore inspections, Wo
 
     public bool CanAct => Actor.CanActFor(Roles.Scheduler, Task.LeadDepartment);
 
+    /// <summary>The participating department this scheduler answers for, while the joint task can still be answered.</summary>
+    public string? AnswersFor =>
+        Task.Status is "draft" or "published" && Actor.Has(Roles.Scheduler) && Actor.DepartmentCode is { } d
+        && Task.Definition.ParticipatingDepartments.Contains(d, StringComparer.Ordinal) ? d : null;
+
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
         Actor = User.ToActor();
