@@ -35,14 +35,14 @@ public static class CreditApi
     /// <summary>Maps the credit and statistics routes (one line in PlatformHost).</summary>
     public static IEndpointRouteBuilder MapCreditApi(this IEndpointRouteBuilder app)
     {
-        var credit = app.MapGroup("/api/credit").WithTags("Credit").RequireAuthorization(Policies.Staff);
+        var credit = app.MapGroup("/api/credit").WithTags("Credit").RequireAuthorization(Policies.CreditReaders);
         credit.MapGet("/entities/{creditCode}", Explain)
             .WithSummary("An entity's class, score, weight and the events that moved it (with contributions); ?task= adds its probability of being drawn in that task.");
         credit.MapPost("/entities/{creditCode}/access-link", EntityAccessLinks.IssueAsync)
             .WithSummary("A time-limited link (body {days}, 1–90, default 30) to the entity's own credit page, for its representative: classes are confidential, an entity may see its own.");
         credit.MapGet("/class-changes", Changes).WithSummary("Class changes, newest first (entity filter, keyset 'before').");
         credit.MapGet("/settings", Settings).WithSummary("The credit model's parameters in force (Supervision:Credit).");
-        credit.MapPost("/external-records", Import).RequireAuthorization(Policies.Scheduling)
+        credit.MapPost("/external-records", Import).RequireAuthorization(Policies.CreditOfficers)
             .WithMetadata(new DisableRequestSizeLimitAttribute())
             .WithSummary("Upload a CSV of external records (administrative penalties, serious-violation listings); see docs/csv-formats.md.");
         credit.MapGet("/imports/{id}", ImportReport).WithSummary("The report of an external-records import with its rejected lines.");

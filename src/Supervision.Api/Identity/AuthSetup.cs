@@ -192,6 +192,8 @@ public static class AuthSetup
             .AddPolicy(Policies.Scheduling, p => p.RequireRole(Roles.Admin, Roles.Scheduler))
             .AddPolicy(Policies.EntityReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.Registry))
             .AddPolicy(Policies.EntityMaintenance, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Registry))
+            .AddPolicy(Policies.CreditOfficers, p => p.RequireRole(Roles.Admin, Roles.Credit))
+            .AddPolicy(Policies.CreditReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.Credit))
             .AddPolicy(Policies.WebSession, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser());
         return builder;
     }
@@ -307,6 +309,12 @@ public static class Policies
 
     /// <summary>Writing entities: admins, schedulers and the registry (which fields each may change: DirectoryAccess).</summary>
     public const string EntityMaintenance = "entity-maintenance";
+
+    /// <summary>Reading the credit routes: staff and credit officers.</summary>
+    public const string CreditReaders = "credit-readers";
+
+    /// <summary>Recording external credit records: credit officers and admins.</summary>
+    public const string CreditOfficers = "credit-officers";
 
     /// <summary>The web application's pages: a signed-in session cookie (anonymous visitors go to the sign-in page).</summary>
     public const string WebSession = "web-session";

@@ -158,6 +158,7 @@ public static class InspectionApi
     private static async Task<IResult> SaveDraft(string taskId, string entity, DraftRequest request, HttpContext http, IGrainFactory grains,
         InspectionStore store, MarketEntityStore entities, CancellationToken ct)
     {
+        if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
         if (await EvidenceErrors(request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
         return await Command(taskId, entity, http, grains, store, entities, g => g.SaveDraft(request.Items ?? [], expected, http.User.ToActor()), ct);
@@ -166,6 +167,7 @@ public static class InspectionApi
     private static async Task<IResult> Submit(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store,
         MarketEntityStore entities, CancellationToken ct)
     {
+        if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         if (string.IsNullOrWhiteSpace(key) || key.Length > InspectionWorkflow.IdempotencyKeyMax)
             return Problems.Validation("Idempotency-Key", $"the header is required (1–{InspectionWorkflow.IdempotencyKeyMax} characters): a retried submit with the same key returns the same result");
@@ -173,6 +175,16 @@ public static class InspectionApi
         if (!reply.Succeeded) return Refusal(reply, taskId, entity);
         ETags.Set(http.Response, reply.Inspection!.Revision);
         return TypedResults.Ok(new SubmitView(reply.Receipt!, await ViewAsync(reply, store, entities, false, ct)));
+    }
+
+    /// <summary>
+    /// 404 for a caller who may not see the inspection, before any header or body is looked at: a missing precondition
+    /// or a bad evidence reference must not answer differently for an inspection the caller cannot see.
+    /// </summary>
+    private static async Task<IResult?> HiddenAsync(string taskId, string entity, HttpContext http, IGrainFactory grains)
+    {
+        var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
+        return reply.Succeeded ? null : Refusal(reply, taskId, entity);
     }
 
     private static Task<IResult> Approve(string taskId, string entity, ReviewRequest? request, HttpContext http, IGrainFactory grains, InspectionStore store,

@@ -11,7 +11,13 @@ public static class Roles
     /// <summary>The registration authority's officer: keeps entities' registered facts, their status among them (platform-wide).</summary>
     public const string Registry = "registry";
 
-    public static readonly IReadOnlyList<string> All = [Admin, Scheduler, Reviewer, Inspector, Registry];
+    /// <summary>
+    /// The credit officer: records what other authorities decided about entities (administrative penalties, serious-violation
+    /// listings: the external credit records) — the only way besides the credit model's own rules that a class moves.
+    /// </summary>
+    public const string Credit = "credit";
+
+    public static readonly IReadOnlyList<string> All = [Admin, Scheduler, Reviewer, Inspector, Registry, Credit];
 
     public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
 }

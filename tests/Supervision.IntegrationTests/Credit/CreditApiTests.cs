@@ -33,7 +33,10 @@ public sealed class CreditApiTests
             "91210782MAQRK04DXB,Dalian AMR,DL-2026-18,penalty,minor,2026-04-01,\n" +
             $"{entity},Dalian AMR,DL-2026-19,penalty,huge,2026-04-01,\n" +
             $"{entity},,DL-2026-20,penalty,minor,2099-04-01,\n";
-        using var scheduler = await p.As("sched-d1");
+        // External records move classes, and classes weight the draw: only credit officers (and admins) record them.
+        using var scheduler = await p.Host.UserAsync("credit-1", "credit");
+        using var notAllowed = await p.As("sched-d1");
+        await ProblemAsync(await notAllowed.PostAsync("/api/credit/external-records?fileName=penalties.csv", Csv(file)), HttpStatusCode.Forbidden);
         var report = await ReadAsync(await scheduler.PostAsync("/api/credit/external-records?fileName=penalties.csv", Csv(file)), HttpStatusCode.Created);
         Assert.Equal((4, 1, 0, 3), (report.GetProperty("rowsRead").GetInt32(), report.GetProperty("accepted").GetInt32(),
             report.GetProperty("unchanged").GetInt32(), report.GetProperty("rejected").GetInt32()));

@@ -43,7 +43,8 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Actor = User.ToActor();
-        if (!Workbench.IsOffice(Actor)) return Forbid();
+        // The registry keeps the entity directory's registered facts (status among them), and sees that directory only.
+        if (!Workbench.IsOffice(Actor) && !(Kind == "entities" && Actor.Has(Roles.Registry))) return Forbid();
         if (Mode == "new") Key = null;
         else if (string.IsNullOrWhiteSpace(Key)) return NotFound();
         var key = Key;
@@ -97,7 +98,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
                 if (key is not null && e is null) return NotFound();
                 ApiUrl = "/api/entities" + (e is null ? "" : "/" + Uri.EscapeDataString(e.CreditCode));
                 KeyField = "creditCode";
-                CanWrite = Workbench.CanSchedule(Actor);
+                CanWrite = Supervision.Core.Directory.DirectoryAccess.MayMaintainEntities(Actor);
                 ETag = e is null ? null : ETags.Format(e.Version);
                 Fields =
                 [

@@ -44,7 +44,8 @@ public sealed class IndexModel(DepartmentStore departments, InspectionItemStore 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Actor = User.ToActor();
-        if (!Workbench.IsOffice(Actor)) return Forbid();
+        // The registry keeps the entity directory's registered facts (status among them), and sees that directory only.
+        if (!Workbench.IsOffice(Actor) && !(Kind == "entities" && Actor.Has(Roles.Registry))) return Forbid();
         var q = string.IsNullOrWhiteSpace(Q) ? null : Q.Trim();
         var department = string.IsNullOrWhiteSpace(Department) ? null : Department.Trim();
         switch (Kind)
@@ -68,7 +69,7 @@ public sealed class IndexModel(DepartmentStore departments, InspectionItemStore 
             case "entities":
                 Title = t["市场主体库", "Entity directory"];
                 ScopeText = t["全部市场主体（主体库不按部门划分）", "all market entities (the directory is not split by department)"];
-                CanCreate = Workbench.CanSchedule(Actor);
+                CanCreate = Supervision.Core.Directory.DirectoryAccess.MayMaintainEntities(Actor);
                 var division = string.IsNullOrWhiteSpace(Division) ? null : Division.Trim();
                 if (division is not null && (division.Length > 6 || !division.All(char.IsAsciiDigit)))
                 {
