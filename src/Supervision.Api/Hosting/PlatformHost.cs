@@ -76,7 +76,13 @@ public static class PlatformHost
         builder.Services.AddExceptionHandler<RequestExceptionHandler>();
         // Unreadable bodies surface as exceptions so RequestExceptionHandler can name the field in problem details.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            // A field the route does not know is refused (400 naming it), not silently dropped: a typo must not turn a
+            // write into a different one, and a body of unknown fields must not pass as an empty request.
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+        });
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo

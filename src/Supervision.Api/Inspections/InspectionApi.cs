@@ -160,6 +160,7 @@ public static class InspectionApi
     {
         if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
+        if (request.Items is null) return Problems.Validation("items", "is required: the results of every item (an empty list clears the draft)");
         if (await EvidenceErrors(request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
         return await Command(taskId, entity, http, grains, store, entities, g => g.SaveDraft(request.Items ?? [], expected, http.User.ToActor()), ct);
     }

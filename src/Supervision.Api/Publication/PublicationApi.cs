@@ -93,7 +93,8 @@ public static class PublicationApi
     {
         var actor = http.User.ToActor();
         if (!actor.CanActFor(Roles.Scheduler, code)) return Problems.Forbidden($"Only schedulers of '{code}' (or platform admins) change its publication settings.");
-        if (request is null) return Problems.Validation("body", "is required");
+        if (request is null || (request.PublishMode is null && request.PublishTeamNames is null))
+            return Problems.Validation("body", "give publishMode, publishTeamNames or both");
         var current = await store.SettingsAsync(code, ct);
         if (current is null) return Problems.NotFound("department", code);
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();

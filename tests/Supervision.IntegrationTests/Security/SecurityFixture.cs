@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Dapper;
+using Supervision.IntegrationTests.Infrastructure;
+using Supervision.IntegrationTests.Inspections;
+using static Supervision.IntegrationTests.Inspections.InspectionPlatform;
+
+namespace Supervision.IntegrationTests.Security;
+
+/// <summary>The data the requests point at, and one bearer client and one cookie session per persona.</summary>
+internal sealed class SecurityFixture
+{
+    private readonly Dictionary<string, HttpClient> _bearer = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HttpClient> _cookie = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+
+    public static async Task<SecurityFixture> CreateAsync(InspectionPlatform platform)
+    {
+        var f = new SecurityFixture();
+        var host = platform.Host;
+        using var admin = await host.AdminAsync();
+        using var lead = await platform.As("sched-d1");
+        using var participant = await platform.As("sched-d2");
+        await ReadAsync(await admin.PostAsJsonAsync("/api/users", new
+        {
+            username = "registry-1", displayName = "registry-1", password = Password, roles = new[] { "registry" },
+        }), HttpStatusCode.Created);
+        await ReadAsync(await admin.PostAsJsonAsync("/api/users", new
+        {
+            username = "credit-1", displayName = "credit-1", password = Password, roles = new[] { "credit" },
+        }), HttpStatusCode.Created);
+        await ReadAsync(await admin.PostAsJsonAsync("/api/users", new
+        {
+            username = "matrix-target", displayName = "matrix-target", password = Password, roles = new[] { "reviewer" }, departmentCode = "D1",
+        }), HttpStatusCode.Created);
+
+        // A joint task D1 leads and D2 joins, drawn and dispatched; one of its inspections and a member of its team.
+        var taskId = await DrawnTaskAsync(lead, joint: true, participant: participant);
+        await ReadAsync(await lead.PostAsync($"/api/tasks/{taskId}/dispatch", null), HttpStatusCode.OK);
+        await using var connection = await platform.Store.OpenAsync();
+        var (inspectionId, member) = await connection.QueryFirstAsync<(string, string)>(
+            "SELECT m.inspection_id, m.username FROM inspection_members m JOIN inspections i ON i.inspection_id = m.inspection_id WHERE i.task_id = @taskId ORDER BY m.inspection_id, m.is_lead DESC",
+            new { taskId });
+        var importJob = await ReadAsync(await lead.PostAsync("/api/imports/inspectors",
+            new StringContent("certificateNo,name,departmentCode,certificateExpiresOn\nMX-1,矩阵,D1,2030-01-01\n")), HttpStatusCode.Created);
+        using var registryClient = await host.SignInAsync("registry-1", Password);
+
+        f._values["{id}@tasks"] = taskId;
+        f._values["{taskId}/{entity}"] = inspectionId;
+        f._values["{taskId}"] = taskId;
+        f._values["{id}@imports"] = importJob.GetProperty("id").GetString()!;
+        f._values["{username}"] = "matrix-target";
+        f._values["{creditCode}"] = inspectionId[(inspectionId.IndexOf('/') + 1)..];
+        f._values["{certificateNo}"] = "C0007";
+        f._values["{code}@departments"] = "D1";
+        f._values["{code}@items"] = "I1";
+        f._values["{table}"] = "divisions";
+        f._values["{name}"] = "coverage";
+        f._values["{lang}"] = "en";
+        f._values["{file}"] = "draw-spec.md";
+        f._values["{documentName}"] = "v1";
+        f._values["{documentName?}"] = "v1";
+        f._values["{sha256}"] = new string('0', 64);
+        f._values["{year}"] = DateTime.UtcNow.Year.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        f._values["{department}"] = "D1";
+        f._values["{format}"] = "csv";
+        f._values["{id}@credit-imports"] = "0000000000000000";
+        f._values["{id}@runs"] = "0";
+
+        var users = new Dictionary<string, string?>
+        {
+            ["anonymous"] = null, ["inspector"] = member, ["scheduler"] = "sched-d1", ["scheduler, participating"] = "sched-d2",
+            ["scheduler, other"] = "sched-d3", ["reviewer"] = "rev-d1", ["reviewer, other"] = "rev-d3", ["registry"] = "registry-1", ["credit"] = "credit-1",
+            ["admin"] = "admin",
+        };
+        foreach (var (persona, user) in users)
+        {
+            var password = user == "admin" ? ApiHost.AdminPassword : Password;
+            f._bearer[persona] = user is null ? host.Anonymous() : await host.SignInAsync(user, password);
+            f._cookie[persona] = user is null ? CookieClient(host) : await CookieSessionAsync(host, user, password);
+        }
+
+        return f;
+    }
+
+    /// <summary>Sends the persona's request for the route; returns the status (redirects: 302001 to the sign-in page, 302002 to the refusal page).</summary>
+    public async Task<int> SendAsync(string route, string persona)
+    {
+        var space = route.IndexOf(' ', StringComparison.Ordinal);
+        var method = route[..space];
+        var path = Fill(route[(space + 1)..]);
+        if (method == "PAGE")
+        {
+            using var response = await _cookie[persona].GetAsync(path);
+            if (response.StatusCode == HttpStatusCode.Redirect)
+            {
+                var location = response.Headers.Location?.ToString() ?? "";
+                return location.Contains("/app/login", StringComparison.Ordinal) ? 302001
+                    : location.Contains("/app/denied", StringComparison.Ordinal) ? 302002 : 302;
+            }
+
+            return (int)response.StatusCode;
+        }
+
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method is "POST" or "PUT" or "PATCH")
+        {
+            // Writes whose fence is a department's stand behind validation and the If-Match precondition: they get a
+            // valid body and a stale version, so that an allowed caller stops at 409/412 and a refused one at the fence.
+            request.Content = new StringContent(Probes.TryGetValue(route, out var body) ? body() : "{}", Encoding.UTF8, "application/json");
+            if (method == "PUT") request.Headers.TryAddWithoutValidation("If-Match", "\"0\"");
+        }
+
+        using var answer = await _bearer[persona].SendAsync(request);
+        return (int)answer.StatusCode;
+    }
+
+    private static readonly Dictionary<string, Func<string>> Probes = new(StringComparer.Ordinal)
+    {
+        ["PUT /api/inspectors/{certificateNo}"] = () => Json(new { certificateNo = "C0007", name = "矩阵", departmentCode = "D1", certificateExpiresOn = "2030-01-01", specialties = new[] { "I1" } }),
+        ["PUT /api/tasks/{id}"] = () => Json(new
+        {
+            name = "Matrix", leadDepartment = "D1", participatingDepartments = new[] { "D2" }, items = new[] { "I1", "I2" },
+            sampling = new { mode = "pareto", total = 4 }, teamSize = 2, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+        }),
+        ["PUT /api/items/{code}"] = () => Json(new { code = "I1", name = "I1", departmentCode = "D1", legalBasis = "test", method = "on-site", resultCodes = new[] { "1", "A" } }),
+        ["POST /api/tasks/{id}/participation"] = () => Json(new { decision = "accept" }),
+        ["POST /api/tasks/{id}/cancel"] = () => Json(new { reason = "matrix" }),
+        ["POST /api/tasks/{id}/entropy"] = () => Json(new { witness = "matrix", value = "1 2 3" }),
+        ["POST /api/tasks/{id}/beacon"] = () => Json(new { source = "matrix", value = "ab" }),
+    };
+
+    private static string Json(object value) => JsonSerializer.Serialize(value, JsonSerializerOptions.Web);
+
+    public HttpClient Bearer(string persona) => _bearer[persona];
+
+    public string Fill(string pattern)
+    {
+        var context = pattern.StartsWith("/api/imports", StringComparison.Ordinal) ? "@imports"
+            : pattern.StartsWith("/api/credit/imports", StringComparison.Ordinal) ? "@credit-imports"
+            : pattern.StartsWith("/api/credit/recompute/runs", StringComparison.Ordinal) ? "@runs"
+            : pattern.Contains("/items", StringComparison.Ordinal) ? "@items"
+            : pattern.Contains("/departments/", StringComparison.Ordinal) ? "@departments"
+            : "@tasks";
+        if (pattern.Contains("{taskId}/{entity}", StringComparison.Ordinal)) pattern = pattern.Replace("{taskId}/{entity}", _values["{taskId}/{entity}"], StringComparison.Ordinal);
+        pattern = AuthorizationMatrixTests.FixedValue().Replace(pattern, "${value}");
+        pattern = pattern.Replace("{kind}", "entities", StringComparison.Ordinal).Replace("{mode}", "edit", StringComparison.Ordinal);
+        pattern = pattern.Replace("{key?}", _values["{creditCode}"], StringComparison.Ordinal);
+        return Regex.Replace(pattern, @"\{[^}]+\}", m =>
+            _values.TryGetValue(m.Value + context, out var v) || _values.TryGetValue(m.Value, out v) ? v : throw new InvalidOperationException($"no value for {m.Value} in {pattern}"));
+    }
+
+    private static HttpClient CookieClient(ApiHost host) =>
+        new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
+
+    private static async Task<HttpClient> CookieSessionAsync(ApiHost host, string username, string password)
+    {
+        var client = CookieClient(host);
+        var login = await client.GetStringAsync("/app/login");
+        var token = Regex.Match(login, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var signIn = await client.PostAsync("/app/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["username"] = username, ["password"] = password, ["__RequestVerificationToken"] = token,
+        }));
+        Assert.True(signIn.StatusCode == HttpStatusCode.Redirect, $"signing {username} in through the page: {signIn.StatusCode}");
+        return client;
+    }
+}
