@@ -112,6 +112,7 @@ public static class PlatformHost
         app.UseStatusCodePages();
         app.UseSupervisionWebAssets();
         app.UseAuthentication();
+        app.RefuseEndedTokens();
         app.UseAuthorization();
         app.RequireAntiforgeryForCookieCalls();
 

@@ -80,7 +80,7 @@ public sealed class ApiHost : IAsyncDisposable
     public async Task<HttpClient> UserAsync(string username, string role, string? department = null, string? inspector = null)
     {
         using var admin = await AdminAsync();
-        const string password = "a-long-test-password";
+        const string password = UserPassword;
         var response = await admin.PostAsJsonAsync("/api/users", new
         {
             username,
@@ -97,6 +97,9 @@ public sealed class ApiHost : IAsyncDisposable
 
         return await SignInAsync(username, password);
     }
+
+    /// <summary>The password of the accounts <see cref="UserAsync"/> creates.</summary>
+    public const string UserPassword = "a-long-test-password";
 
     public async ValueTask DisposeAsync()
     {
