@@ -118,6 +118,8 @@ public static class PlatformHost
         app.UseStatusCodePages();
         app.UseSupervisionWebAssets();
         app.UseAuthentication();
+        app.RefuseEndedTokens();
+        app.RequirePasswordChangeFirst();
         app.UseAuthorization();
         app.RequireAntiforgeryForCookieCalls();
 
@@ -250,7 +252,8 @@ internal sealed class BootstrapAdmin(UserStore users, AuthSettings settings, ILo
         {
             Console.WriteLine();
             Console.WriteLine($"  First start: created the platform admin 'admin' with the one-time password  {password}");
-            Console.WriteLine("  Sign in and change it (POST /api/auth/password). It is not shown again.");
+            Console.WriteLine("  Sign in and change it (in the browser at /app/login, or POST /api/auth/password); until then the account can do");
+            Console.WriteLine("  nothing else. It is not shown again.");
             Console.WriteLine();
         }
         else if (created)

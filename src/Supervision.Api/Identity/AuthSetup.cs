@@ -26,6 +26,12 @@ public sealed class AuthSettings
 
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(8);
 
+    /// <summary>
+    /// How long a process answers the per-request sign-in check from what it last read about an account: the longest a
+    /// token or session outlives a change made through another API instance (a change made here takes effect at once).
+    /// </summary>
+    public TimeSpan AccountCacheDuration { get; init; } = AccountCachePolicy.Default.Duration;
+
     /// <summary>Failed sign-ins from one address that lock it out of a local account, and for how long (0 failures: never locked).</summary>
     public SignInPolicy SignIn { get; init; } = SignInPolicy.Default;
 
@@ -51,6 +57,9 @@ public sealed class AuthSettings
         LocalEnabled = !string.Equals(configuration["Auth:Local:Enabled"], "false", StringComparison.OrdinalIgnoreCase),
         SigningKey = Value(configuration, "Auth:Local:SigningKey"),
         TokenLifetime = TimeSpan.TryParse(configuration["Auth:Local:TokenLifetime"], System.Globalization.CultureInfo.InvariantCulture, out var lifetime) ? lifetime : TimeSpan.FromHours(8),
+        AccountCacheDuration = configuration["Auth:Local:AccountCacheDuration"] is { Length: > 0 } cacheDuration
+            ? TimeSpan.TryParse(cacheDuration, System.Globalization.CultureInfo.InvariantCulture, out var duration) ? duration : TimeSpan.MinValue
+            : AccountCachePolicy.Default.Duration,
         SignIn = new SignInPolicy(
             int.TryParse(configuration["Auth:Local:MaxFailedSignIns"], System.Globalization.CultureInfo.InvariantCulture, out var failures) ? failures : SignInPolicy.Default.MaxFailures,
             TimeSpan.TryParse(configuration["Auth:Local:LockoutDuration"], System.Globalization.CultureInfo.InvariantCulture, out var lockout) ? lockout : SignInPolicy.Default.LockoutDuration),
@@ -71,6 +80,12 @@ public static class SupervisionClaims
     public const string Role = "role";
     public const string Department = "dept";
     public const string Inspector = "inspector";
+
+    /// <summary>The account's security stamp when the token or session was issued (see <see cref="SignIns"/>).</summary>
+    public const string Stamp = "stamp";
+
+    /// <summary>Added per request from the stored account, never read from a token: the account must change its password first.</summary>
+    public const string MustChangePassword = "must_change_password";
 
     public static Actor ToActor(this ClaimsPrincipal principal) => new(
         principal.FindFirstValue(Username) ?? principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown",
@@ -104,9 +119,17 @@ public static class AuthSetup
                 "Auth:Local:MaxFailedSignIns must be 0 (no lockout) or more, and Auth:Local:LockoutDuration a positive time span such as 00:15:00.");
         }
 
+        if (settings.AccountCacheDuration < TimeSpan.Zero || settings.AccountCacheDuration > TimeSpan.FromMinutes(5))
+        {
+            throw new InvalidOperationException(
+                "Auth:Local:AccountCacheDuration must be a time span from 00:00:00 (read the account on every request) to 00:05:00, such as 00:00:05: " +
+                "it is how long a token or session may outlive a change of its account made through another API instance.");
+        }
+
         var key = LoadSigningKey(settings, platform);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(settings.SignIn);
+        builder.Services.AddSingleton(new AccountCachePolicy(settings.AccountCacheDuration));
         builder.Services.AddSingleton(new LocalTokenKey(key));
         builder.Services.AddSingleton<TokenService>();
 
@@ -149,6 +172,12 @@ public static class AuthSetup
                 RoleClaimType = SupervisionClaims.Role,
                 ClockSkew = TimeSpan.FromSeconds(30),
             };
+            o.Events = new JwtBearerEvents
+            {
+                // The token's signature and lifetime are not enough: its account must still accept it (SignIns).
+                OnTokenValidated = SignIns.ValidateTokenAsync,
+                OnChallenge = SignIns.ChallengeAsync,
+            };
         });
         auth.AddCookie(CookieScheme, o =>
         {
@@ -166,7 +195,7 @@ public static class AuthSetup
                 // API calls get status codes, pages get the sign-in page.
                 OnRedirectToLogin = context => StatusOrRedirect(context, StatusCodes.Status401Unauthorized),
                 OnRedirectToAccessDenied = context => StatusOrRedirect(context, StatusCodes.Status403Forbidden),
-                OnValidatePrincipal = Web.StaffSession.RevalidateAsync,
+                OnValidatePrincipal = SignIns.ValidateSessionAsync,
             };
         });
         if (settings.OidcAuthority is not null)
@@ -181,6 +210,7 @@ public static class AuthSetup
                 o.Events = new JwtBearerEvents
                 {
                     OnTokenValidated = context => MapSingleSignOnAsync(context, settings),
+                    OnChallenge = SignIns.ChallengeAsync,
                 };
             });
         }
@@ -202,6 +232,11 @@ public static class AuthSetup
     {
         if (context.Request.Path.StartsWithSegments("/api"))
         {
+            if (status == StatusCodes.Status401Unauthorized && SignIns.SessionEnded(context.HttpContext))
+            {
+                return SignIns.EndedProblem().ExecuteAsync(context.HttpContext);
+            }
+
             context.Response.StatusCode = status;
         }
         else
@@ -214,36 +249,34 @@ public static class AuthSetup
 
     /// <summary>
     /// Translates a single-sign-on identity into the platform's claims: an account provisioned with that
-    /// subject wins (its roles and department are authoritative); otherwise the configured token claims are used.
+    /// subject wins (its roles and department are authoritative, read on every request, so a change or a disabled
+    /// account applies to the next one); otherwise the configured token claims are used. The account's password state
+    /// does not apply: the identity provider owns the password.
     /// </summary>
     private static async Task MapSingleSignOnAsync(TokenValidatedContext context, AuthSettings settings)
     {
         var principal = context.Principal!;
         var subject = principal.FindFirstValue("sub");
-        var identity = new ClaimsIdentity(OidcScheme, SupervisionClaims.Username, SupervisionClaims.Role);
         var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
         var account = subject is null ? null : await users.FindByExternalSubjectAsync(subject, context.HttpContext.RequestAborted);
         if (account is { Disabled: true })
         {
-            context.Fail("account disabled");
+            SignIns.MarkEnded(context.HttpContext);
+            context.Fail(new SignInEndedException());
             return;
         }
 
         if (account is not null)
         {
-            identity.AddClaim(new Claim(SupervisionClaims.Username, account.Username));
-            identity.AddClaims(account.RoleList.Select(r => new Claim(SupervisionClaims.Role, r)));
-            AddIfPresent(identity, SupervisionClaims.Department, account.DepartmentCode);
-            AddIfPresent(identity, SupervisionClaims.Inspector, account.InspectorCertificateNo);
-        }
-        else
-        {
-            identity.AddClaim(new Claim(SupervisionClaims.Username, principal.FindFirstValue("preferred_username") ?? subject ?? "unknown"));
-            identity.AddClaims(principal.FindAll(settings.RoleClaim).Select(c => c.Value).Where(Roles.IsKnown).Select(r => new Claim(SupervisionClaims.Role, r)));
-            AddIfPresent(identity, SupervisionClaims.Department, principal.FindFirstValue(settings.DepartmentClaim));
-            AddIfPresent(identity, SupervisionClaims.Inspector, principal.FindFirstValue(settings.InspectorClaim));
+            context.Principal = SignIns.PrincipalFor(account, OidcScheme, withPasswordState: false);
+            return;
         }
 
+        var identity = new ClaimsIdentity(OidcScheme, SupervisionClaims.Username, SupervisionClaims.Role);
+        identity.AddClaim(new Claim(SupervisionClaims.Username, principal.FindFirstValue("preferred_username") ?? subject ?? "unknown"));
+        identity.AddClaims(principal.FindAll(settings.RoleClaim).Select(c => c.Value).Where(Roles.IsKnown).Select(r => new Claim(SupervisionClaims.Role, r)));
+        AddIfPresent(identity, SupervisionClaims.Department, principal.FindFirstValue(settings.DepartmentClaim));
+        AddIfPresent(identity, SupervisionClaims.Inspector, principal.FindFirstValue(settings.InspectorClaim));
         context.Principal = new ClaimsPrincipal(identity);
     }
 
@@ -334,6 +367,7 @@ public sealed class TokenService(LocalTokenKey key, AuthSettings settings, TimeP
             [SupervisionClaims.Username] = user.Username,
             ["name"] = user.DisplayName,
             [SupervisionClaims.Role] = user.RoleList.ToArray(),
+            [SupervisionClaims.Stamp] = user.SecurityStamp,
         };
         if (user.DepartmentCode is not null)
         {

@@ -25,7 +25,19 @@ public sealed record UpdateUserRequest(
 
 public sealed record ResetPasswordRequest(string? NewPassword);
 
-public sealed record MeResponse(string Username, IReadOnlyList<string> Roles, string? DepartmentCode, string? InspectorCertificateNo);
+public sealed record MeResponse(string Username, IReadOnlyList<string> Roles, string? DepartmentCode, string? InspectorCertificateNo, bool MustChangePassword = false);
+
+public enum PasswordChangeOutcome
+{
+    Changed,
+    TooShort,
+    SameAsCurrent,
+    WrongCurrentPassword,
+    Locked,
+}
+
+/// <summary>What became of a change of one's own password; the account as it is after a change.</summary>
+public sealed record PasswordChangeResult(PasswordChangeOutcome Outcome, UserAccount? Account = null, DateTimeOffset? LockedUntil = null);
 
 public static partial class IdentityApi
 {
@@ -43,15 +55,18 @@ public static partial class IdentityApi
     public static IEndpointRouteBuilder MapIdentityApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Identity");
-        auth.MapPost("/token", IssueToken).AllowAnonymous().ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .WithSummary("Sign in with a local account and receive a bearer token; 429 with Retry-After while too many wrong passwords from this address lock it out of the account.");
+        // The three routes an account that must change its password can still use (PasswordChangeGate).
+        auth.MapPost("/token", IssueToken).AllowAnonymous().WithMetadata(PasswordChangeGate.Allowed).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("Sign in with a local account and receive a bearer token; 429 with Retry-After while too many wrong passwords from this address lock it out of the account. " +
+                         "With mustChangePassword true the token can only change the password (POST /api/auth/password) and read /api/auth/me; every other route answers 403.");
         auth.MapGet("/me", (HttpContext http) =>
         {
             var actor = http.User.ToActor();
-            return TypedResults.Ok(new MeResponse(actor.Username, actor.Roles, actor.DepartmentCode, actor.InspectorCertificateNo));
-        }).RequireAuthorization(Policies.Authenticated).WithSummary("Who the bearer token belongs to.");
-        auth.MapPost("/password", ChangeOwnPassword).RequireAuthorization(Policies.Authenticated)
-            .WithSummary("Change your own password (required after a one-time password).");
+            return TypedResults.Ok(new MeResponse(actor.Username, actor.Roles, actor.DepartmentCode, actor.InspectorCertificateNo, PasswordChangeGate.IsRequired(http.User)));
+        }).RequireAuthorization(Policies.Authenticated).WithMetadata(PasswordChangeGate.Allowed).WithSummary("Who the bearer token belongs to, and whether the account must change its password first.");
+        auth.MapPost("/password", ChangeOwnPassword).RequireAuthorization(Policies.Authenticated).WithMetadata(PasswordChangeGate.Allowed)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("Change your own password (required after a one-time password). Every token and session of the account ends, this one too: sign in again with the new password.");
 
         var users = app.MapGroup("/api/users").WithTags("Identity").RequireAuthorization(Policies.Admin);
         users.MapGet("/", ListUsers).WithSummary("List accounts (platform admins).");
@@ -98,25 +113,49 @@ public static partial class IdentityApi
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangeOwnPassword(
         ChangePasswordRequest request, HttpContext http, UserStore users, TimeProvider clock, CancellationToken ct)
     {
-        var actor = http.User.ToActor();
-        if (PasswordProblem("newPassword", request.NewPassword) is { } problem)
+        var result = await ChangeOwnPasswordAsync(users, http.User.ToActor(), request.CurrentPassword, request.NewPassword, http.ClientKey(), ct);
+        return result.Outcome switch
         {
-            return problem;
+            PasswordChangeOutcome.Changed => TypedResults.NoContent(),
+            PasswordChangeOutcome.TooShort => Problems.Validation("newPassword", PasswordReason(request.NewPassword)!),
+            PasswordChangeOutcome.SameAsCurrent => Problems.Validation("newPassword", "must differ from the current password"),
+            PasswordChangeOutcome.Locked => Locked(http, clock, result.LockedUntil!.Value),
+            _ => Problems.Validation("currentPassword", "does not match the current password"),
+        };
+    }
+
+    /// <summary>
+    /// Changing one's own password, for the API and the password page alike: the new one must be long enough and differ
+    /// from the current one, which is checked as a sign-in is (counted against the lockout: a stolen session must not be a
+    /// way to guess the password without limit). A change writes a new security stamp, so every token and session of
+    /// the account ends; the caller gets the account as it is now to start a new one.
+    /// </summary>
+    public static async Task<PasswordChangeResult> ChangeOwnPasswordAsync(
+        UserStore users, Core.Identity.Actor actor, string? currentPassword, string? newPassword, string client, CancellationToken ct)
+    {
+        if (PasswordReason(newPassword) is not null)
+        {
+            return new PasswordChangeResult(PasswordChangeOutcome.TooShort);
         }
 
-        // Counted as a sign-in: a stolen session must not be a way to guess the password without limit.
-        var (user, lockedUntil) = await users.SignInAsync(actor.Username, request.CurrentPassword ?? string.Empty, http.ClientKey(), ct);
+        if (string.Equals(newPassword, currentPassword, StringComparison.Ordinal))
+        {
+            return new PasswordChangeResult(PasswordChangeOutcome.SameAsCurrent);
+        }
+
+        var (user, lockedUntil) = await users.SignInAsync(actor.Username, currentPassword ?? string.Empty, client, ct);
         if (lockedUntil is { } until)
         {
-            return Locked(http, clock, until);
-        }
-        if (user is null)
-        {
-            return Problems.Validation("currentPassword", "does not match the current password");
+            return new PasswordChangeResult(PasswordChangeOutcome.Locked, LockedUntil: until);
         }
 
-        await users.SetPasswordAsync(actor.Username, request.NewPassword!, mustChange: false, actor, ct);
-        return TypedResults.NoContent();
+        if (user is null)
+        {
+            return new PasswordChangeResult(PasswordChangeOutcome.WrongCurrentPassword);
+        }
+
+        await users.SetPasswordAsync(actor.Username, newPassword!, mustChange: false, actor, ct);
+        return new PasswordChangeResult(PasswordChangeOutcome.Changed, await users.FindAsync(actor.Username, ct));
     }
 
     private static async Task<Results<Ok<Page<UserView>>, ValidationProblem>> ListUsers(

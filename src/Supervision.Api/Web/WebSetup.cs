@@ -24,6 +24,9 @@ public static class WebSetup
             o.Conventions.AuthorizeFolder("/App", Policies.WebSession);
             o.Conventions.AllowAnonymousToPage("/App/Login");
             o.Conventions.AllowAnonymousToPage("/App/Denied");
+            // An account that must change its password can still reach these two (Identity/SignIns.cs, PasswordChangeGate).
+            o.Conventions.AddPageApplicationModelConvention("/App/Password", m => m.EndpointMetadata.Add(PasswordChangeGate.Allowed));
+            o.Conventions.AddPageApplicationModelConvention("/App/Logout", m => m.EndpointMetadata.Add(PasswordChangeGate.Allowed));
         });
         services.AddAntiforgery(o =>
         {

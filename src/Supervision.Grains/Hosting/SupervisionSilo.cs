@@ -52,6 +52,7 @@ public static class SupervisionSilo
         services.AddSingleton(_ => Core.Reference.ReferenceData.Load(settings.ReferenceDataDirectory));
         services.AddSingleton(_ => SqlStore.Create(settings.Provider, settings.ConnectionString));
         services.AddSingleton<Infrastructure.Audit.AuditLog>();
+        services.AddSingleton<Infrastructure.Identity.AccountCache>();
         services.AddSingleton<Infrastructure.Identity.UserStore>();
         services.AddSingleton<VersionedWriter>();
         services.AddSingleton<Infrastructure.Directory.DepartmentStore>();

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Security.Cryptography;
 using Dapper;
 using Microsoft.AspNetCore.Identity;
 using Supervision.Core.Identity;
@@ -19,6 +20,14 @@ public sealed record UserAccount : IVersioned
     public string? ExternalSubject { get; init; }
     public bool MustChangePassword { get; init; }
     public bool Disabled { get; init; }
+
+    /// <summary>
+    /// A random value carried in every token and session issued for the account and compared on each request: a new
+    /// password, a change of roles, department, certificate number or status writes a new one, which ends them all.
+    /// Never shown by the API nor written to the audit log.
+    /// </summary>
+    public string SecurityStamp { get; init; } = string.Empty;
+
     public long Version { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
@@ -68,7 +77,7 @@ public sealed record SignInResult(UserAccount? User, DateTimeOffset? LockedUntil
 }
 
 /// <summary>Local accounts with PBKDF2 password hashes (ASP.NET Core Identity's hasher).</summary>
-public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter writer, TimeProvider clock, SignInPolicy? policy = null)
+public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter writer, TimeProvider clock, AccountCache cache, SignInPolicy? policy = null)
 {
     private readonly SignInPolicy _policy = policy ?? SignInPolicy.Default;
 
@@ -76,8 +85,8 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
         """
         username, display_name AS DisplayName, password_hash AS PasswordHash, roles,
         department_code AS DepartmentCode, inspector_certificate_no AS InspectorCertificateNo,
-        external_subject AS ExternalSubject, must_change_password AS MustChangePassword, disabled, version,
-        created_at AS CreatedAt, updated_at AS UpdatedAt
+        external_subject AS ExternalSubject, must_change_password AS MustChangePassword, disabled,
+        security_stamp AS SecurityStamp, version, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
     private readonly PasswordHasher<UserAccount> _hasher = new();
@@ -88,6 +97,17 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
         return await connection.QuerySingleOrDefaultAsync<UserAccount>(
             new CommandDefinition($"SELECT {Columns} FROM users WHERE username = @username", new { username }, cancellationToken: ct));
     }
+
+    /// <summary>
+    /// The account as the per-request sign-in check sees it (without its password hash): read at most
+    /// <see cref="AccountCache.Duration"/> ago, and read again at once after a change made through this store in
+    /// this process.
+    /// </summary>
+    public Task<UserAccount?> CurrentAsync(string username, CancellationToken ct = default) =>
+        cache.GetAsync(username, async c => await FindAsync(username, c) is { } account ? account with { PasswordHash = null } : null, ct);
+
+    /// <summary>A new security stamp: 128 random bits in hex.</summary>
+    public static string NewSecurityStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     public async Task<UserAccount?> FindByExternalSubjectAsync(string subject, CancellationToken ct = default)
     {
@@ -224,17 +244,18 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
     }
 
     /// <summary>Creates an account; returns false (and writes nothing) when the username is taken.</summary>
-    public Task<bool> CreateAsync(NewUser user, Actor actor, CancellationToken ct = default) =>
-        store.InTransactionAsync(async (connection, tx) =>
+    public async Task<bool> CreateAsync(NewUser user, Actor actor, CancellationToken ct = default)
+    {
+        var created = await store.InTransactionAsync(async (connection, tx) =>
         {
             var now = clock.GetUtcNow();
             var hash = user.Password is null ? null : _hasher.HashPassword(null!, user.Password);
             var inserted = await connection.ExecuteAsync(
                 """
                 INSERT INTO users (username, display_name, password_hash, roles, department_code, inspector_certificate_no,
-                                   external_subject, must_change_password, disabled, version, created_at, updated_at)
+                                   external_subject, must_change_password, disabled, security_stamp, version, created_at, updated_at)
                 VALUES (@Username, @DisplayName, @hash, @roles, @DepartmentCode, @InspectorCertificateNo,
-                        @ExternalSubject, @MustChangePassword, @disabled, 1, @now, @now)
+                        @ExternalSubject, @MustChangePassword, @disabled, @stamp, 1, @now, @now)
                 ON CONFLICT DO NOTHING
                 """,
                 new
@@ -248,6 +269,7 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
                     user.ExternalSubject,
                     user.MustChangePassword,
                     disabled = false,
+                    stamp = NewSecurityStamp(),
                     now,
                 },
                 tx);
@@ -260,17 +282,25 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
                 new { user.Username, user.DisplayName, user.Roles, user.DepartmentCode, user.InspectorCertificateNo, user.ExternalSubject });
             return true;
         }, ct);
+        cache.Invalidate(user.Username);
+        return created;
+    }
 
-    /// <summary>Sets a new password. With <paramref name="expectedVersion"/> the change only applies to that version.</summary>
-    public Task<bool> SetPasswordAsync(string username, string newPassword, bool mustChange, Actor actor, CancellationToken ct = default) =>
-        store.InTransactionAsync(async (connection, tx) =>
+    /// <summary>
+    /// Sets a new password and a new security stamp: every token and session of the account ends (at once in this
+    /// process, within <see cref="AccountCache.Duration"/> in others).
+    /// </summary>
+    public async Task<bool> SetPasswordAsync(string username, string newPassword, bool mustChange, Actor actor, CancellationToken ct = default)
+    {
+        var set = await store.InTransactionAsync(async (connection, tx) =>
         {
             var changed = await connection.ExecuteAsync(
                 """
-                UPDATE users SET password_hash = @hash, must_change_password = @mustChange, version = version + 1, updated_at = @now
+                UPDATE users SET password_hash = @hash, must_change_password = @mustChange, security_stamp = @stamp,
+                    version = version + 1, updated_at = @now
                 WHERE username = @username
                 """,
-                new { hash = _hasher.HashPassword(null!, newPassword), mustChange, now = clock.GetUtcNow(), username },
+                new { hash = _hasher.HashPassword(null!, newPassword), mustChange, stamp = NewSecurityStamp(), now = clock.GetUtcNow(), username },
                 tx);
             if (changed == 0)
             {
@@ -284,32 +314,49 @@ public sealed class UserStore(SqlStore store, AuditLog audit, VersionedWriter wr
             await audit.AppendAsync(connection, tx, actor, "user.password-set", "user", username, null, null, new { mustChange });
             return true;
         }, ct);
+        cache.Invalidate(username);
+        return set;
+    }
 
-    /// <summary>Updates roles, department and status against the version the caller read; the audit log sees the account without its hash.</summary>
-    public Task<WriteResult<UserAccount>> UpdateAsync(
+    /// <summary>
+    /// Updates roles, department and status against the version the caller read; the audit log sees the account without
+    /// its hash. A change of roles, department, certificate number or status writes a new security stamp, which ends the
+    /// account's tokens and sessions (a new display name alone does not).
+    /// </summary>
+    public async Task<WriteResult<UserAccount>> UpdateAsync(
         string username, string displayName, IReadOnlyList<string> roles, string? departmentCode, string? inspectorCertificateNo,
-        bool disabled, long? expectedVersion, Actor actor, CancellationToken ct = default) =>
-        writer.UpdateAsync("user", username, expectedVersion, actor,
+        bool disabled, long? expectedVersion, Actor actor, CancellationToken ct = default)
+    {
+        var joinedRoles = string.Join(',', roles);
+        var result = await writer.UpdateAsync("user", username, expectedVersion, actor,
             (connection, tx) => connection.QuerySingleOrDefaultAsync<UserAccount>($"SELECT {Columns} FROM users WHERE username = @username", new { username }, tx),
             u => u.Version,
             u => u.DepartmentCode,
             before => before with
             {
                 DisplayName = displayName,
-                Roles = string.Join(',', roles),
+                Roles = joinedRoles,
                 DepartmentCode = departmentCode,
                 InspectorCertificateNo = inspectorCertificateNo,
                 Disabled = disabled,
+                SecurityStamp = before.Roles == joinedRoles && before.DepartmentCode == departmentCode
+                    && before.InspectorCertificateNo == inspectorCertificateNo && before.Disabled == disabled
+                    ? before.SecurityStamp
+                    : NewSecurityStamp(),
                 Version = before.Version + 1,
                 UpdatedAt = clock.GetUtcNow(),
             },
             (connection, tx, u, previous) => connection.ExecuteAsync(
                 """
                 UPDATE users SET display_name = @DisplayName, roles = @Roles, department_code = @DepartmentCode,
-                    inspector_certificate_no = @InspectorCertificateNo, disabled = @Disabled, version = @Version, updated_at = @UpdatedAt
+                    inspector_certificate_no = @InspectorCertificateNo, disabled = @Disabled, security_stamp = @SecurityStamp,
+                    version = @Version, updated_at = @UpdatedAt
                 WHERE username = @Username AND version = @previous
                 """,
-                new { u.DisplayName, u.Roles, u.DepartmentCode, u.InspectorCertificateNo, u.Disabled, u.Version, u.UpdatedAt, u.Username, previous }, tx),
+                new { u.DisplayName, u.Roles, u.DepartmentCode, u.InspectorCertificateNo, u.Disabled, u.SecurityStamp, u.Version, u.UpdatedAt, u.Username, previous }, tx),
             ct,
             u => u.ToView());
+        cache.Invalidate(username);
+        return result;
+    }
 }

@@ -117,6 +117,47 @@ public sealed class SingleSignOnTests(FakeIdentityProvider sso) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/users")).StatusCode);
     }
 
+    /// <summary>
+    /// A mapped account is read on every request: changed roles apply to the very next one, a disabled account refuses the
+    /// token (401 problem details). The account's one-time password is no matter for single sign-on: the identity
+    /// provider owns the password, so "must change password" does not fence these tokens.
+    /// </summary>
+    [Fact]
+    public async Task A_mapped_account_that_is_demoted_or_disabled_changes_or_ends_the_single_sign_on_token_at_once()
+    {
+        using var admin = await sso.Platform.AdminAsync();
+        var created = await admin.PostAsJsonAsync("/api/users", new
+        {
+            username = "zhao.scheduler",
+            displayName = "赵调度员",
+            roles = new[] { "scheduler" },
+            departmentCode = "SSO-2",
+            externalSubject = "sub-mapped-scheduler",
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.True((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("mustChangePassword").GetBoolean());
+
+        using var client = sso.ClientWith(sso.Token("sub-mapped-scheduler", new Dictionary<string, object> { ["roles"] = new[] { "admin" } }));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/entities")).StatusCode);
+        Assert.Equal(["scheduler"], (await client.GetFromJsonAsync<JsonElement>("/api/auth/me")).GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+
+        async Task UpdateAsync(object change)
+        {
+            var current = await admin.GetAsync("/api/users/zhao.scheduler");
+            using var put = new HttpRequestMessage(HttpMethod.Put, "/api/users/zhao.scheduler") { Content = JsonContent.Create(change) };
+            put.Headers.TryAddWithoutValidation("If-Match", current.Headers.ETag!.Tag);
+            Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(put)).StatusCode);
+        }
+
+        await UpdateAsync(new { displayName = "赵审核员", roles = new[] { "reviewer" }, departmentCode = "SSO-3" });
+        var me = await client.GetFromJsonAsync<JsonElement>("/api/auth/me");
+        Assert.Equal(["reviewer"], me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal("SSO-3", me.GetProperty("departmentCode").GetString());
+
+        await UpdateAsync(new { displayName = "赵审核员", roles = new[] { "reviewer" }, departmentCode = "SSO-3", disabled = true });
+        await SignInRevocationTests.AssertEndedAsync(await client.GetAsync("/api/auth/me"));
+    }
+
     [Fact]
     public async Task A_token_signed_by_another_key_is_refused_and_local_tokens_still_work()
     {

@@ -76,27 +76,43 @@ public sealed class ApiHost : IAsyncDisposable
 
     public Task<HttpClient> AdminAsync() => SignInAsync("admin", AdminPassword);
 
-    /// <summary>Creates an account through the API as the admin and signs it in.</summary>
+    /// <summary>
+    /// Creates an account through the API as the admin and signs it in. The admin gives a one-time password, which the
+    /// account must replace before it can do anything else; this does so, as a new user would, and returns a client
+    /// signed in with <see cref="UserPassword"/>. An account that exists already is only signed in.
+    /// </summary>
     public async Task<HttpClient> UserAsync(string username, string role, string? department = null, string? inspector = null)
     {
         using var admin = await AdminAsync();
-        const string password = "a-long-test-password";
+        const string oneTime = "one-time-test-password";
         var response = await admin.PostAsJsonAsync("/api/users", new
         {
             username,
             displayName = username,
-            password,
+            password = oneTime,
             roles = new[] { role },
             departmentCode = department,
             inspectorCertificateNo = inspector,
         });
-        if (response.StatusCode != HttpStatusCode.Created && response.StatusCode != HttpStatusCode.Conflict)
+        if (response.StatusCode == HttpStatusCode.Created)
+        {
+            using var first = await SignInAsync(username, oneTime);
+            var changed = await first.PostAsJsonAsync("/api/auth/password", new { currentPassword = oneTime, newPassword = UserPassword });
+            if (changed.StatusCode != HttpStatusCode.NoContent)
+            {
+                throw new InvalidOperationException($"changing the one-time password of {username}: {changed.StatusCode} {await changed.Content.ReadAsStringAsync()}");
+            }
+        }
+        else if (response.StatusCode != HttpStatusCode.Conflict)
         {
             throw new InvalidOperationException($"creating {username}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
 
-        return await SignInAsync(username, password);
+        return await SignInAsync(username, UserPassword);
     }
+
+    /// <summary>The password of the accounts <see cref="UserAsync"/> creates, once they replaced their one-time password.</summary>
+    public const string UserPassword = "a-long-test-password";
 
     public async ValueTask DisposeAsync()
     {

@@ -5,14 +5,16 @@ namespace Supervision.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// The API as it is deployed — its own process (<c>dotnet Supervision.Api.dll</c>, server GC, the build's configuration)
-/// with a co-hosted silo on PostgreSQL — for load benchmarks, whose figures must not include the test runner sharing the
-/// process. Configuration goes in as environment variables, as an operator would give it; the process is killed on
-/// dispose and its console output is kept for the failure message.
+/// with a co-hosted silo on PostgreSQL, or in the embedded mode on its own SQLite file — for load benchmarks, whose
+/// figures must not include the test runner sharing the process, and for what only the console shows (the bootstrap
+/// admin's printed one-time password). Configuration goes in as environment variables, as an operator would give it;
+/// the process is killed on dispose and its console output is kept for the failure message.
 /// </summary>
 public sealed class ApiProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
     private readonly string _dataDirectory;
 
     private ApiProcess(Process process, Uri baseAddress, string dataDirectory)
@@ -32,8 +34,11 @@ public sealed class ApiProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    /// <summary>Starts the API built beside this test assembly (same configuration) and waits until it answers.</summary>
-    public static async Task<ApiProcess> StartAsync(string postgresConnectionString, IDictionary<string, string> settings)
+    /// <summary>
+    /// Starts the API built beside this test assembly (same configuration) and waits until it answers; without a
+    /// PostgreSQL connection string in the embedded mode.
+    /// </summary>
+    public static async Task<ApiProcess> StartAsync(string? postgresConnectionString, IDictionary<string, string> settings)
     {
         var dll = ApiAssemblyPath();
         var port = ApiHost.FreePort();
@@ -89,6 +94,32 @@ public sealed class ApiProcess : IAsyncDisposable
         lock (_output)
         {
             if (_output.Length < 64_000) _output.AppendLine(line);
+            foreach (var waiter in _waiters.Where(w => w.Match(line)).ToList())
+            {
+                _waiters.Remove(waiter);
+                waiter.Found.TrySetResult(line);
+            }
+        }
+    }
+
+    /// <summary>The first line of the console output (printed already or still to come) that <paramref name="match"/> accepts.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
+        {
+            var printed = _output.ToString().Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(match);
+            if (printed is not null) return printed;
+            _waiters.Add((match, found));
+        }
+
+        try
+        {
+            return await found.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"no such line within {timeout.TotalSeconds} s:\n{Output}");
         }
     }
 

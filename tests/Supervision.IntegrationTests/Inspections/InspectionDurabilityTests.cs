@@ -167,7 +167,7 @@ public sealed class InspectionDurabilityTests(PostgresServer server)
             async (i, _) => await platform.PrepareSignedAsync("TLOAD", $"E{i:D4}", $"L{i:D4}", $"L{(i + 1) % inspectors:D4}"));
 
         // Everyone submits their own inspection and, at the same moment, the one they second, with the team's shared key.
-        var clients = Enumerable.Range(0, inspectors).Select(i => platform.WithToken($"insp-L{i:D4}", Roles.Inspector, "D1", $"L{i:D4}")).ToArray();
+        var clients = await Task.WhenAll(Enumerable.Range(0, inspectors).Select(i => platform.WithTokenAsync($"insp-L{i:D4}")));
         var receipts = new ConcurrentBag<(string Id, string Receipt)>();
         var failures = new ConcurrentBag<string>();
         using var start = new SemaphoreSlim(0);

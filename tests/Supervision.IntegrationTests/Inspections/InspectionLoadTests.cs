@@ -51,7 +51,7 @@ public sealed class InspectionLoadTests(PostgresServer server, ITestOutputHelper
             async (i, _) => await platform.PrepareSignedAsync("TBENCH", $"E{i:D6}", $"L{i % clients:D4}", $"L{(i + 1) % clients:D4}"));
         output.WriteLine($"prepared {total} signed inspections in {prep.Elapsed.TotalSeconds:F1} s");
 
-        var http = Enumerable.Range(0, clients).Select(k => platform.WithToken($"insp-L{k:D4}", Roles.Inspector, "D1", $"L{k:D4}")).ToArray();
+        var http = await Task.WhenAll(Enumerable.Range(0, clients).Select(k => platform.WithTokenAsync($"insp-L{k:D4}")));
         // Warm-up: one submission per client (not counted), so connection pools and JIT are warm.
         var latencies = new ConcurrentBag<double>();
         var errors = 0;

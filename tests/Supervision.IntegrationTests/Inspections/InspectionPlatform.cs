@@ -115,13 +115,16 @@ public sealed class InspectionPlatform : IAsyncDisposable
 
     public Task<HttpClient> As(string username) => Host.SignInAsync(username, Password);
 
-    /// <summary>A client with a token minted directly (no password check): for load tests with hundreds of accounts.</summary>
-    public HttpClient WithToken(string username, string role, string? dept, string? cert)
+    /// <summary>
+    /// A client with a token minted directly (no password check) for a stored account: for load tests with hundreds of
+    /// accounts. The token carries the account's security stamp, as every token must (the roles and department that
+    /// count are the stored ones).
+    /// </summary>
+    public async Task<HttpClient> WithTokenAsync(string username)
     {
-        var token = Host.Services.GetRequiredService<TokenService>().Issue(new UserAccount
-        {
-            Username = username, DisplayName = username, Roles = role, DepartmentCode = dept, InspectorCertificateNo = cert,
-        }).Token;
+        var account = await Host.Services.GetRequiredService<UserStore>().FindAsync(username)
+            ?? throw new InvalidOperationException($"no account {username}");
+        var token = Host.Services.GetRequiredService<TokenService>().Issue(account).Token;
         var client = Host.Anonymous();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;

@@ -28,7 +28,7 @@ public sealed partial class AuthorizationMatrixTests
 
     /// <summary>The matrix's columns, in order.</summary>
     public static readonly string[] Personas =
-        ["anonymous", "inspector", "scheduler", "scheduler, participating", "scheduler, other", "reviewer", "reviewer, other", "registry", "credit", "admin"];
+        ["anonymous", "inspector", "scheduler", "scheduler, participating", "scheduler, other", "reviewer", "reviewer, other", "registry", "credit", "first sign-in", "admin"];
 
     [Fact]
     public async Task Every_route_answers_every_persona_as_the_matrix_says()
@@ -73,7 +73,7 @@ public sealed partial class AuthorizationMatrixTests
 
     /// <summary>
     /// ok: anything but 401, 403, 404 and 5xx (pages: 200) · 401, 403, 404: exactly that · deny: 403 or 404 ·
-    /// login: a redirect to the sign-in page · denied: the workbench's refusal (a redirect to /app/denied, or 403) ·
+    /// login: a redirect to the sign-in page · password: a redirect to the password page · denied: the workbench's refusal (a redirect to /app/denied, or 403) ·
     /// any: anything but 5xx.
     /// </summary>
     private static bool Matches(string expected, int status) => status is not (>= 500 and < 600) && expected switch
@@ -81,6 +81,7 @@ public sealed partial class AuthorizationMatrixTests
         "ok" => status is not (401 or 403 or 404 or 302),
         "deny" => status is 403 or 404,
         "login" => status == 302001,
+        "password" => status == 302003,
         "denied" => status is 403 or 302002,
         "any" => true,
         _ => int.TryParse(expected, out var code) && code == status,
