@@ -312,8 +312,18 @@ public static partial class IdentityApi
     private static ValidationProblem? PasswordProblem(string field, string? password) =>
         PasswordReason(password) is { } reason ? Problems.Validation(field, reason) : null;
 
+    /// <summary>
+    /// At least <see cref="MinimumPasswordLength"/> characters, at most <see cref="MaximumPasswordLength"/> (hashing an
+    /// unbounded one is work anyone could ask for), any Unicode text but control characters (a NUL or an escape
+    /// sequence cannot be typed, only injected).
+    /// </summary>
     private static string? PasswordReason(string? password) =>
-        password is null || password.Length < MinimumPasswordLength ? $"must be at least {MinimumPasswordLength} characters" : null;
+        password is null || password.Length < MinimumPasswordLength ? $"must be at least {MinimumPasswordLength} characters"
+        : password.Length > MaximumPasswordLength ? $"must be at most {MaximumPasswordLength} characters"
+        : password.Any(char.IsControl) ? "must not contain control characters"
+        : null;
+
+    public const int MaximumPasswordLength = 256;
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

