@@ -30,11 +30,11 @@ public static class DirectoryApi
         entities.MapPut("/{creditCode}", UpdateEntity).RequireAuthorization(Policies.EntityMaintenance)
             .WithSummary("Update an entity's profile; requires If-Match. The status is the registry's to change, the credit class the credit model's.");
 
-        var inspectors = app.MapGroup("/api/inspectors").WithTags("Inspector directory").RequireAuthorization(Policies.Staff);
+        var inspectors = app.MapGroup("/api/inspectors").WithTags("Inspector directory").RequireAuthorization(Policies.InspectorReaders);
         inspectors.MapGet("/", ListInspectors).WithSummary("Inspectors; schedulers and reviewers see their own department's.");
         inspectors.MapGet("/{certificateNo}", GetInspector);
-        inspectors.MapPost("/", CreateInspector).RequireAuthorization(Policies.Scheduling);
-        inspectors.MapPut("/{certificateNo}", UpdateInspector).RequireAuthorization(Policies.Scheduling).WithSummary("Requires If-Match.");
+        inspectors.MapPost("/", CreateInspector).RequireAuthorization(Policies.InspectorMaintenance);
+        inspectors.MapPut("/{certificateNo}", UpdateInspector).RequireAuthorization(Policies.InspectorMaintenance).WithSummary("Requires If-Match.");
         return app;
     }
 

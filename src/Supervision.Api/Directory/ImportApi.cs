@@ -17,11 +17,11 @@ public static class ImportApi
 {
     public static IEndpointRouteBuilder MapImportApi(this IEndpointRouteBuilder app)
     {
-        var imports = app.MapGroup("/api/imports").WithTags("Bulk import").RequireAuthorization(Policies.Scheduling);
-        imports.MapPost("/entities", ImportEntities)
+        var imports = app.MapGroup("/api/imports").WithTags("Bulk import").RequireAuthorization(Policies.InspectorMaintenance);
+        imports.MapPost("/entities", ImportEntities).RequireAuthorization(Policies.Scheduling)
             .WithMetadata(new DisableRequestSizeLimitAttribute())
             .WithSummary("Upload an entity CSV (UTF-8, header row); streamed, upserted, re-importable. See docs/csv-formats.md.");
-        imports.MapPost("/inspectors", ImportInspectors)
+        imports.MapPost("/inspectors", ImportInspectors).RequireAuthorization(Policies.InspectorMaintenance)
             .WithMetadata(new DisableRequestSizeLimitAttribute())
             .WithSummary("Upload an inspector CSV; schedulers may only import their own department's inspectors.");
         imports.MapGet("/", List).WithSummary("Import jobs, newest first; running jobs show their progress.");

@@ -223,6 +223,9 @@ public static class AuthSetup
             .AddPolicy(Policies.EntityReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.Registry))
             .AddPolicy(Policies.EntityMaintenance, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Registry))
             .AddPolicy(Policies.CreditOfficers, p => p.RequireRole(Roles.Admin, Roles.Credit))
+            .AddPolicy(Policies.AccountManagers, p => p.RequireRole(Roles.Admin, Roles.DepartmentAdmin))
+            .AddPolicy(Policies.InspectorReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.DepartmentAdmin))
+            .AddPolicy(Policies.InspectorMaintenance, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.DepartmentAdmin))
             .AddPolicy(Policies.CreditReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.Credit))
             .AddPolicy(Policies.WebSession, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser());
         return builder;
@@ -342,6 +345,15 @@ public static class Policies
 
     /// <summary>Writing entities: admins, schedulers and the registry (which fields each may change: DirectoryAccess).</summary>
     public const string EntityMaintenance = "entity-maintenance";
+
+    /// <summary>Managing accounts: platform admins and department administrators (which accounts: AccountAccess).</summary>
+    public const string AccountManagers = "account-managers";
+
+    /// <summary>Reading and maintaining inspectors: staff and department administrators (whose: DirectoryAccess).</summary>
+    public const string InspectorReaders = "inspector-readers";
+
+    /// <summary>Writing inspectors (one by one or by import): schedulers, department administrators, admins.</summary>
+    public const string InspectorMaintenance = "inspector-maintenance";
 
     /// <summary>Reading the credit routes: staff and credit officers.</summary>
     public const string CreditReaders = "credit-readers";

@@ -68,8 +68,8 @@ public static partial class IdentityApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Change your own password (required after a one-time password). Every token and session of the account ends, this one too: sign in again with the new password.");
 
-        var users = app.MapGroup("/api/users").WithTags("Identity").RequireAuthorization(Policies.Admin);
-        users.MapGet("/", ListUsers).WithSummary("List accounts (platform admins).");
+        var users = app.MapGroup("/api/users").WithTags("Identity").RequireAuthorization(Policies.AccountManagers);
+        users.MapGet("/", ListUsers).WithSummary("List accounts (platform admins: all; a department administrator: its department's scheduler, reviewer and inspector accounts).");
         users.MapPost("/", CreateUser).WithSummary("Create a local account.");
         users.MapGet("/{username}", GetUser);
         users.MapPut("/{username}", UpdateUser).WithSummary("Update roles, department or status; requires If-Match.");
@@ -158,22 +158,32 @@ public static partial class IdentityApi
         return new PasswordChangeResult(PasswordChangeOutcome.Changed, await users.FindAsync(actor.Username, ct));
     }
 
-    private static async Task<Results<Ok<Page<UserView>>, ValidationProblem>> ListUsers(
-        string? department, string? after, int? limit, UserStore users, CancellationToken ct)
+    private static async Task<Results<Ok<Page<UserView>>, ValidationProblem, ProblemHttpResult>> ListUsers(
+        string? department, string? after, int? limit, HttpContext http, UserStore users, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem))
         {
             return problem!;
         }
 
+        var actor = http.User.ToActor();
+        if (!actor.IsAdmin)
+        {
+            if (department is not null && department != actor.DepartmentCode)
+                return Problems.Forbidden($"You manage the accounts of {actor.DepartmentCode} only.");
+            department = actor.DepartmentCode;
+        }
+
         var rows = await users.ListAsync(department, after, take, ct);
-        return TypedResults.Ok(Paging.Of<UserView>(rows.Select(u => u.ToView()).ToList(), take, u => u.Username));
+        var visible = rows.Where(u => AccountAccess.MaySee(actor, u.DepartmentCode, u.RoleList)).Select(u => u.ToView()).ToList();
+        return TypedResults.Ok(Paging.Of<UserView>(visible, take, u => u.Username));
     }
 
     private static async Task<Results<Ok<UserView>, ProblemHttpResult>> GetUser(string username, HttpContext http, UserStore users, CancellationToken ct)
     {
         var user = await users.FindAsync(username, ct);
-        if (user is null)
+        // An account the caller does not manage does not exist for them.
+        if (user is null || !AccountAccess.MaySee(http.User.ToActor(), user.DepartmentCode, user.RoleList))
         {
             return Problems.NotFound("user", username);
         }
@@ -212,6 +222,11 @@ public static partial class IdentityApi
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
+        }
+
+        if (AccountAccess.WriteRefusal(http.User.ToActor(), null, Blank(request.DepartmentCode), request.Roles!) is { } refusal)
+        {
+            return Problems.Forbidden(refusal);
         }
 
         var user = new NewUser(request.Username!, request.DisplayName!.Trim(), password, request.Roles!, Blank(request.DepartmentCode), Blank(request.InspectorCertificateNo), MustChangePassword: true, Blank(request.ExternalSubject));
@@ -253,9 +268,17 @@ public static partial class IdentityApi
         }
 
         var actor = http.User.ToActor();
-        if (string.Equals(actor.Username, username, StringComparison.Ordinal) && (request.Disabled == true || !request.Roles!.Contains(Roles.Admin)))
+        if (string.Equals(actor.Username, username, StringComparison.Ordinal) && actor.IsAdmin && (request.Disabled == true || !request.Roles!.Contains(Roles.Admin)))
         {
             return Problems.Validation("roles", "you cannot remove your own admin role or disable yourself");
+        }
+
+        if (!actor.IsAdmin)
+        {
+            var current = await users.FindAsync(username, ct);
+            if (current is null || !AccountAccess.MaySee(actor, current.DepartmentCode, current.RoleList)) return Problems.NotFound("user", username);
+            if (AccountAccess.WriteRefusal(actor, (current.DepartmentCode, current.RoleList), Blank(request.DepartmentCode), request.Roles!) is { } refusal)
+                return Problems.Forbidden(refusal);
         }
 
         var result = await users.UpdateAsync(username, request.DisplayName!.Trim(), request.Roles!, Blank(request.DepartmentCode),
@@ -280,6 +303,12 @@ public static partial class IdentityApi
             return problem;
         }
 
+        var actor = http.User.ToActor();
+        if (!actor.IsAdmin && (await users.FindAsync(username, ct) is not { } current || !AccountAccess.MaySee(actor, current.DepartmentCode, current.RoleList)))
+        {
+            return Problems.NotFound("user", username);
+        }
+
         return await users.SetPasswordAsync(username, request.NewPassword!, mustChange: true, http.User.ToActor(), ct)
             ? TypedResults.NoContent()
             : Problems.NotFound("user", username);
@@ -298,9 +327,9 @@ public static partial class IdentityApi
             yield return new FieldError("roles", $"'{role}' is not a role; use {string.Join(", ", Roles.All)}");
         }
 
-        if (roles.Any(r => r is Roles.Scheduler or Roles.Reviewer or Roles.Inspector) && string.IsNullOrWhiteSpace(department))
+        if (roles.Any(r => r is Roles.Scheduler or Roles.Reviewer or Roles.Inspector or Roles.DepartmentAdmin) && string.IsNullOrWhiteSpace(department))
         {
-            yield return new FieldError("departmentCode", "is required for schedulers, reviewers and inspectors: their rights are scoped to it");
+            yield return new FieldError("departmentCode", "is required for schedulers, reviewers, inspectors and department administrators: their rights are scoped to it");
         }
 
         if (roles.Contains(Roles.Inspector) && string.IsNullOrWhiteSpace(inspector))

@@ -37,15 +37,19 @@ public static class DirectoryAccess
     /// </summary>
     public static string? InspectorWriteRefusal(Actor actor, string? currentDepartment, string newDepartment)
     {
-        if (!actor.CanActFor(Roles.Scheduler, newDepartment))
+        if (!MaintainsInspectorsOf(actor, newDepartment))
         {
-            return $"Only schedulers of '{newDepartment}' (or platform admins) maintain its inspectors.";
+            return $"Only schedulers and administrators of '{newDepartment}' (or platform admins) maintain its inspectors.";
         }
 
-        return currentDepartment is not null && !actor.CanActFor(Roles.Scheduler, currentDepartment)
+        return currentDepartment is not null && !MaintainsInspectorsOf(actor, currentDepartment)
             ? $"The inspector belongs to '{currentDepartment}'."
             : null;
     }
+
+    /// <summary>A department's schedulers and its administrator maintain its inspectors; platform admins every department's.</summary>
+    public static bool MaintainsInspectorsOf(Actor actor, string department) =>
+        actor.CanActFor(Roles.Scheduler, department) || actor.CanActFor(Roles.DepartmentAdmin, department);
 
     /// <summary>
     /// Why <paramref name="actor"/> may not write <paramref name="next"/> over the stored entity's status and class

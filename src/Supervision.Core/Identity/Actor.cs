@@ -17,7 +17,10 @@ public static class Roles
     /// </summary>
     public const string Credit = "credit";
 
-    public static readonly IReadOnlyList<string> All = [Admin, Scheduler, Reviewer, Inspector, Registry, Credit];
+    /// <summary>A department's administrator: its own department's accounts (scheduler, reviewer, inspector) and inspectors.</summary>
+    public const string DepartmentAdmin = "department-admin";
+
+    public static readonly IReadOnlyList<string> All = [Admin, Scheduler, Reviewer, Inspector, Registry, Credit, DepartmentAdmin];
 
     public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
 }

@@ -43,8 +43,9 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Actor = User.ToActor();
-        // The registry keeps the entity directory's registered facts (status among them), and sees that directory only.
-        if (!Workbench.IsOffice(Actor) && !(Kind == "entities" && Actor.Has(Roles.Registry))) return Forbid();
+        // The registry keeps the entity directory's registered facts (status among them), and sees that directory only; a
+        // department's administrator keeps its inspectors.
+        if (!Workbench.IsOffice(Actor) && !(Kind == "entities" && Actor.Has(Roles.Registry)) && !(Kind == "inspectors" && Actor.Has(Roles.DepartmentAdmin))) return Forbid();
         if (Mode == "new") Key = null;
         else if (string.IsNullOrWhiteSpace(Key)) return NotFound();
         var key = Key;
@@ -123,7 +124,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
                 if (key is not null && (i is null || (!Actor.IsAdmin && i.DepartmentCode != Actor.DepartmentCode))) return NotFound();
                 ApiUrl = "/api/inspectors" + (i is null ? "" : "/" + Uri.EscapeDataString(i.CertificateNo));
                 KeyField = "certificateNo";
-                CanWrite = Workbench.CanSchedule(Actor);
+                CanWrite = Actor.DepartmentCode is { } own ? Supervision.Core.Directory.DirectoryAccess.MaintainsInspectorsOf(Actor, i?.DepartmentCode ?? own) : Actor.IsAdmin;
                 ETag = i is null ? null : ETags.Format(i.Version);
                 Fields =
                 [

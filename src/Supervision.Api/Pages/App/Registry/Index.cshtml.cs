@@ -44,8 +44,9 @@ public sealed class IndexModel(DepartmentStore departments, InspectionItemStore 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Actor = User.ToActor();
-        // The registry keeps the entity directory's registered facts (status among them), and sees that directory only.
-        if (!Workbench.IsOffice(Actor) && !(Kind == "entities" && Actor.Has(Roles.Registry))) return Forbid();
+        // The registry keeps the entity directory's registered facts (status among them), and sees that directory only; a
+        // department's administrator keeps its inspectors.
+        if (!Workbench.IsOffice(Actor) && !(Kind == "entities" && Actor.Has(Roles.Registry)) && !(Kind == "inspectors" && Actor.Has(Roles.DepartmentAdmin))) return Forbid();
         var q = string.IsNullOrWhiteSpace(Q) ? null : Q.Trim();
         var department = string.IsNullOrWhiteSpace(Department) ? null : Department.Trim();
         switch (Kind)
@@ -85,7 +86,7 @@ public sealed class IndexModel(DepartmentStore departments, InspectionItemStore 
                 Title = t["执法人员库", "Inspector directory"];
                 if (!Actor.IsAdmin) department = Actor.DepartmentCode ?? "-";
                 ScopeText = department is null ? t["全部部门的执法人员", "inspectors of every department"] : t["部门", "department"] + " " + department;
-                CanCreate = Workbench.CanSchedule(Actor);
+                CanCreate = Actor.IsAdmin || (Actor.DepartmentCode is { } own && Supervision.Core.Directory.DirectoryAccess.MaintainsInspectorsOf(Actor, own));
                 Headers = [t["执法证号", "Certificate"], t["姓名", "Name"], t["部门", "Department"], t["有效期至", "Valid until"], t["专长", "Specialties"], t["状态", "Status"]];
                 Rows = (await inspectors.ListAsync(department, q, null, null, After, PageSize, ct))
                     .Select(i => (i.CertificateNo, (IReadOnlyList<string>)[i.CertificateNo, i.Name, i.DepartmentCode, i.CertificateExpiresOn.ToString("yyyy-MM-dd"), string.Join(" ", i.Specialties), i.Status])).ToList();
