@@ -35,7 +35,7 @@ public static class SupervisionSilo
         // A calendar file is read at start: open deadlines computed with an older calendar (a provisional year whose
         // notice has now been loaded) are recomputed in the background.
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
-            .GetGrain<Contracts.Inspections.IDeadlineRecomputeGrain>(Contracts.Inspections.IDeadlineRecomputeGrain.DefaultKey).Start());
+            .GetGrain<Contracts.Inspections.IDeadlineKeeperGrain>(Contracts.Inspections.IDeadlineKeeperGrain.DefaultKey).Start());
         return silo;
     }
 

@@ -20,6 +20,8 @@ public static class InspectionHosting
             var options = new InspectionOptions();
             if (section?["ReminderPeriod"] is { Length: > 0 } period)
                 options = options with { ReminderPeriod = TimeSpan.Parse(period, System.Globalization.CultureInfo.InvariantCulture) };
+            if (section?["CatchUpPeriod"] is { Length: > 0 } catchUp)
+                options = options with { CatchUpPeriod = TimeSpan.Parse(catchUp, System.Globalization.CultureInfo.InvariantCulture) };
             if (section?["DueWorkingDays"] is { Length: > 0 } days)
                 options = options with { DueWorkingDays = int.Parse(days, System.Globalization.CultureInfo.InvariantCulture) };
             return options;
@@ -34,6 +36,7 @@ public static class InspectionHosting
         services.AddOptions<Orleans.Hosting.ReminderOptions>().Configure<InspectionOptions>((o, inspections) =>
         {
             if (inspections.ReminderPeriod < o.MinimumReminderPeriod) o.MinimumReminderPeriod = inspections.ReminderPeriod;
+            if (inspections.CatchUpPeriod < o.MinimumReminderPeriod) o.MinimumReminderPeriod = inspections.CatchUpPeriod;
         });
         return services;
     }

@@ -10,6 +10,9 @@ public sealed record InspectionOptions
     /// <summary>How often an open inspection's deadline reminder fires (Orleans reminders; at least a minute in production).</summary>
     public TimeSpan ReminderPeriod { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>How often the deadline keeper looks for warnings and overdue marks a missed reminder tick left undone.</summary>
+    public TimeSpan CatchUpPeriod { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>When set, an inspection is due this many working days after dispatch, or at the task deadline if that is earlier.</summary>
     public int? DueWorkingDays { get; init; }
 }

@@ -74,6 +74,26 @@ public sealed class DeadlineStore(SqlStore store, AuditLog audit, TimeProvider c
     }
 
     /// <summary>
+    /// Inspections with a deadline mark due and not set: open ones not marked overdue that are either due on or before
+    /// <paramref name="horizon"/> (the last due date that counts as "due soon" on <paramref name="today"/>) and not yet
+    /// warned, or past their due date; approved ones likewise for their publication deadline. Their grains' deadline check
+    /// sets what is due.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ReadUnmarkedDueAsync(DateOnly today, DateOnly horizon, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var open = InspectionStore.OpenStates.ToList();
+        return [.. await connection.QueryAsync<string>(new CommandDefinition(
+            $"""
+            SELECT inspection_id FROM inspections
+            WHERE (state {store.In("@open")} AND overdue = @no AND ((due_warned = @no AND due_date <= @horizon) OR due_date < @today))
+               OR (state = 'Approved' AND publication_overdue = @no
+                   AND ((publication_warned = @no AND publication_due <= @horizon) OR publication_due < @today))
+            ORDER BY inspection_id
+            """, new { open, today, horizon, no = false }, cancellationToken: ct))];
+    }
+
+    /// <summary>
     /// Writes follow-up and listing changes in one transaction, each guarded by the value it was computed from (a row
     /// changed meanwhile is left alone: whoever changed it computed with the same calendar). Returns how many were written.
     /// </summary>

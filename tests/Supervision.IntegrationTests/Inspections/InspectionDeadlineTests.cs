@@ -71,15 +71,60 @@ public sealed class InspectionDeadlineTests(PostgresServer server)
         }
     }
 
-    private static async Task WaitForAsync(InspectionPlatform platform, string sql)
+    /// <summary>
+    /// A platform stopped for three hours (by its workflow clock) while warnings fell due: on restart the deadline keeper
+    /// catches them up at once, although each inspection's own reminder has an hour's period and the next real tick is up
+    /// to an hour away.
+    /// </summary>
+    [Fact]
+    public Task Embedded_warnings_missed_while_stopped_are_caught_up_within_a_minute_of_restarting() => CatchUpAsync(null);
+
+    [PostgresFact]
+    public async Task PostgreSQL_warnings_missed_while_stopped_are_caught_up_within_a_minute_of_restarting() =>
+        await CatchUpAsync(await server.CreateDatabaseAsync("insp_catch_up"));
+
+    private static async Task CatchUpAsync(string? postgres)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var directory = Path.Combine(Path.GetTempPath(), "supervision-tests", Guid.NewGuid().ToString("N"));
+        try
+        {
+            // Friday 5 June 2026, 23:00 in Beijing: nothing is due yet.
+            var friday = new DateTimeOffset(2026, 6, 5, 15, 0, 0, TimeSpan.Zero);
+            await using (var first = await StartAsync(postgres, directory, now: friday))
+            {
+                await first.AssignDirectAsync("TC", "SOON", "C0000", "C0001", ["I1"], new DateOnly(2026, 6, 10)); // due Wednesday
+                await first.AssignDirectAsync("TC", "LATE", "C0002", "C0003", ["I1"], new DateOnly(2026, 6, 5));  // due today
+                await first.AssignDirectAsync("TC", "LATER", "C0004", "C0005", ["I1"], new DateOnly(2026, 7, 31));
+                Assert.Equal(0, await first.ScalarAsync("SELECT count(*) FROM inspections WHERE due_warned = @yes OR overdue = @yes", new { yes = true }));
+            }
+
+            // Three hours later, Saturday 02:00 in Beijing: SOON is three working days away (Mon, Tue, Wed), LATE is overdue.
+            await using var second = await StartAsync(postgres, directory, now: friday.AddHours(3), seed: false);
+            await WaitForAsync(second, "SELECT count(*) FROM inspections WHERE inspection_id = 'TC/SOON' AND due_warned = @yes", TimeSpan.FromSeconds(60));
+            await WaitForAsync(second, "SELECT count(*) FROM inspections WHERE inspection_id = 'TC/LATE' AND overdue = @yes", TimeSpan.FromSeconds(60));
+            Assert.Equal(2, await second.ScalarAsync("SELECT count(*) FROM notifications WHERE kind = 'due-soon' AND inspection_id = 'TC/SOON'"));
+            Assert.Equal(0, await second.ScalarAsync("SELECT count(*) FROM inspections WHERE inspection_id = 'TC/LATER' AND (due_warned = @yes OR overdue = @yes)", new { yes = true }));
+
+            // Nothing is warned twice.
+            var again = await second.Grains.GetGrain<Supervision.Contracts.Inspections.IDeadlineKeeperGrain>(Supervision.Contracts.Inspections.IDeadlineKeeperGrain.DefaultKey).CatchUp();
+            Assert.Equal(0, again.Due);
+            Assert.Equal(2, await second.ScalarAsync("SELECT count(*) FROM notifications WHERE kind = 'due-soon' AND inspection_id = 'TC/SOON'"));
+        }
+        finally
+        {
+            ApiHost.TryDelete(directory);
+        }
+    }
+
+    private static async Task WaitForAsync(InspectionPlatform platform, string sql, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(90));
         while (DateTime.UtcNow < deadline)
         {
             await using var connection = await platform.Store.OpenAsync();
             if (await connection.ExecuteScalarAsync<long>(sql, new { yes = true }) > 0) return;
             await Task.Delay(250);
         }
-        Assert.Fail($"not within 90 s: {sql}");
+        Assert.Fail($"not within {(within ?? TimeSpan.FromSeconds(90)).TotalSeconds} s: {sql}");
     }
 }

@@ -103,7 +103,7 @@ public sealed class ProvisionalCalendarTests(PostgresServer server)
             }
 
             // A second run with the same calendar moves nothing.
-            var again = await second.Grains.GetGrain<IDeadlineRecomputeGrain>(IDeadlineRecomputeGrain.DefaultKey).Run(Actor.System("test"));
+            var again = await second.Grains.GetGrain<IDeadlineKeeperGrain>(IDeadlineKeeperGrain.DefaultKey).Recompute(Actor.System("test"));
             Assert.Equal((0, 0, 0), (again.FollowUpsMoved, again.ListingsMoved, again.PublicationsMoved));
             Assert.Equal(5, await second.ScalarAsync("SELECT count(*) FROM audit_log WHERE action = 'deadline.recomputed'"));
         }

@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Logging;
+using Supervision.Contracts.Inspections;
+using Supervision.Core.Identity;
+using Supervision.Core.Inspections;
+using Supervision.Infrastructure.Inspections;
+
+namespace Supervision.Grains.Inspections;
+
+/// <summary>
+/// <see cref="IDeadlineKeeperGrain"/>. Recompute: the pure rules in <see cref="DeadlineRecompute"/> decide,
+/// <see cref="DeadlineStore"/> writes follow-ups and listings with their audit lines, and each inspection whose
+/// publication deadline moved is told by its own grain, which owns that row. Catch-up: the store finds the inspections
+/// whose warning or overdue mark is due and not set, and each one's grain runs its deadline check (the same one its
+/// reminder runs). Both are idempotent.
+/// </summary>
+public sealed class DeadlineKeeperGrain(
+    DeadlineStore deadlines,
+    InspectionRules rules,
+    WorkflowClock clock,
+    InspectionOptions options,
+    ILogger<DeadlineKeeperGrain> logger) : Grain, IDeadlineKeeperGrain, IRemindable
+{
+    private const string ReminderName = "catch-up";
+
+    public async Task Start()
+    {
+        await this.RegisterOrUpdateReminder(ReminderName, options.CatchUpPeriod, options.CatchUpPeriod);
+        // Let the start call return at once; the work is a grain timer tick, so it still runs one at a time with the calls.
+        this.RegisterGrainTimer(async _ =>
+        {
+            try
+            {
+                var run = await Recompute(Actor.System("calendar"));
+                if (logger.IsEnabled(LogLevel.Information))
+                    logger.LogInformation("Deadlines recomputed with {Calendar}: {Examined} open, moved {FollowUps} follow-ups, {Listings} listings, {Publications} publication deadlines",
+                        run.CalendarVersion, run.Examined, run.FollowUpsMoved, run.ListingsMoved, run.PublicationsMoved);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Recomputing the open deadlines failed; the next silo start (or a call of Recompute) tries again");
+            }
+
+            await CatchUpLoggedAsync();
+        }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = false });
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == ReminderName) await CatchUpLoggedAsync();
+    }
+
+    public async Task<DeadlineRecomputeRun> Recompute(Actor actor)
+    {
+        var version = rules.Calendar.Version.Version;
+        var followUps = await deadlines.ReadOpenFollowUpsAsync();
+        var listings = await deadlines.ReadOpenListingsAsync();
+        var awaiting = await deadlines.ReadAwaitingPublicationAsync();
+
+        var followUpsMoved = await deadlines.ApplyAsync(DeadlineRecompute.FollowUps(rules.FollowUps, followUps), actor, version);
+        var listingsMoved = await deadlines.ApplyAsync(DeadlineRecompute.Listings(rules.FollowUps, listings), actor, version);
+        var publicationsMoved = 0;
+        foreach (var a in awaiting)
+        {
+            if (DeadlineRecompute.Publication(rules.Deadlines, a.InspectionId, a.LeadDepartment, a.ApprovedOn, a.PublicationDue) is null) continue;
+            var before = a.PublicationDue;
+            var flags = await GrainFactory.GetGrain<IInspectionGrain>(a.InspectionId).RecomputeDeadlines(version);
+            if (flags?.PublicationDue != before) publicationsMoved++;
+        }
+
+        return new DeadlineRecomputeRun(version, followUps.Count + listings.Count + awaiting.Count, followUpsMoved, listingsMoved, publicationsMoved);
+    }
+
+    public async Task<DeadlineCatchUp> CatchUp()
+    {
+        var today = clock.Today;
+        // Every due date on or before the horizon is due soon or overdue today; past the calendar's data, only overdue ones.
+        var horizon = rules.DueSoonHorizon(today) ?? today.AddDays(-1);
+        var due = await deadlines.ReadUnmarkedDueAsync(today, horizon);
+        var marked = 0;
+        foreach (var id in due)
+        {
+            var flags = await GrainFactory.GetGrain<IInspectionGrain>(id).CheckDeadlines();
+            if (flags is not null && (flags.DueWarned || flags.Overdue || flags.PublicationOverdue)) marked++;
+        }
+
+        return new DeadlineCatchUp(today, due.Count, marked);
+    }
+
+    private async Task CatchUpLoggedAsync()
+    {
+        try
+        {
+            var run = await CatchUp();
+            if (run.Due > 0 && logger.IsEnabled(LogLevel.Information))
+                logger.LogInformation("Deadline catch-up on {Today}: {Due} inspections had a warning or overdue mark due", run.Today, run.Due);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "The deadline catch-up failed; its reminder tries again");
+        }
+    }
+}
