@@ -117,6 +117,19 @@ public sealed partial class RequestExceptionHandler(IProblemDetailsService probl
             };
             httpContext.Response.StatusCode = bad.StatusCode;
         }
+        else if (TransientFailures.IsTransient(exception))
+        {
+            logger.LogWarning(exception, "Transient failure for {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            details = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Temporarily unavailable",
+                Detail = "The cluster or the database could not be reached in time. Retry after the Retry-After header's seconds. "
+                    + "A write may or may not have taken effect: retry it with the same Idempotency-Key where the route takes one, or read the record first.",
+            };
+            httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            httpContext.Response.Headers.RetryAfter = TransientFailures.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        }
         else
         {
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
@@ -124,7 +137,7 @@ public sealed partial class RequestExceptionHandler(IProblemDetailsService probl
             {
                 Status = StatusCodes.Status500InternalServerError,
                 Title = "Internal error",
-                Detail = "The server failed to complete the request; nothing was changed unless the response said so. The error was logged.",
+                Detail = "The server failed to complete the request and logged the error. Whether a write took effect is not known: read the record before retrying it.",
             };
             httpContext.Response.StatusCode = StatusCodes.Status500InternalServerError;
         }

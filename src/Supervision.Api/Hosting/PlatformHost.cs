@@ -83,7 +83,18 @@ public static class PlatformHost
             // write into a different one, and a body of unknown fields must not pass as an empty request.
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
         });
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(o => o.AddOperationTransformer((operation, _, _) =>
+        {
+            // Any route may meet a transient failure of the cluster or the database (docs/operations.md, "Failure modes").
+            operation.Responses ??= new OpenApiResponses();
+            operation.Responses.TryAdd("503", new OpenApiResponse
+            {
+                Description = "Temporarily unavailable (problem details): the cluster or the database could not be reached in time. "
+                    + "Retry after the Retry-After header's seconds; a write may have taken effect, so retry it with the same Idempotency-Key "
+                    + "where the route takes one, or read the record first.",
+            });
+            return Task.CompletedTask;
+        }).AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {

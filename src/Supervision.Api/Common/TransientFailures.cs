@@ -1,0 +1,44 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Supervision.Api.Common;
+
+/// <summary>
+/// Failures that say "not now" rather than "never": the cluster or the database cannot be reached, is restarting, is
+/// out of connections or busy. They answer 503 with Retry-After; everything else unexpected is a bug and answers 500.
+/// The exception chain is searched, because grain calls and stores wrap what they met.
+/// </summary>
+public static class TransientFailures
+{
+    /// <summary>Seconds a client should wait before retrying.</summary>
+    public const int RetryAfterSeconds = 2;
+
+    public static bool IsTransient(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is AggregateException aggregate && aggregate.InnerExceptions.Any(IsTransient)) return true;
+            if (IsTransientOne(e)) return true;
+        }
+
+        return false;
+    }
+
+    private static bool IsTransientOne(Exception e) => e switch
+    {
+        // The cluster: a silo died or is shutting down, a gateway is gone or busy, a call timed out.
+        Orleans.Runtime.OrleansMessageRejectionException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.GatewayTooBusyException => true,
+        Orleans.Runtime.Messaging.ConnectionFailedException => true,
+        TimeoutException => true,
+        // PostgreSQL: connection failures, a restart or shutdown, too many connections, serialization failures; Npgsql
+        // classifies them (pool exhaustion included).
+        PostgresException pg => pg.IsTransient || pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState is "57P01" or "57P02" or "57P03" or "53300",
+        NpgsqlException npgsql => npgsql.IsTransient,
+        // SQLite: the database file is locked by another writer for longer than the busy timeout.
+        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6,
+        DbException db => db.IsTransient,
+        System.Net.Sockets.SocketException => true,
+        _ => false,
+    };
+}
