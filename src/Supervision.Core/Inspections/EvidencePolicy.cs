@@ -72,7 +72,7 @@ public sealed record EvidencePolicy(IReadOnlySet<string> AllowedMediaTypes, long
             }
             else if (e.FileName is not null)
             {
-                Text.TextRules.Check(errors, p + ".fileName", e.FileName);
+                Supervision.Core.Text.TextRules.Check(errors, p + ".fileName", e.FileName);
             }
         }
     }

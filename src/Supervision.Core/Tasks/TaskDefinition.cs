@@ -94,6 +94,7 @@ public static class TaskDefinitions
         var errors = new List<FieldError>();
         var name = draft.Name?.Trim() ?? "";
         if (name.Length is 0 or > 200) errors.Add(new("name", "is required, at most 200 characters"));
+        else Supervision.Core.Text.TextRules.Check(errors, "name", name);
         var lead = draft.LeadDepartment?.Trim() ?? "";
         if (lead.Length == 0) errors.Add(new("leadDepartment", "is required"));
         var participating = (draft.ParticipatingDepartments ?? []).Select(d => (d ?? "").Trim()).ToArray();

@@ -79,3 +79,57 @@ public class TextRulesTests
     public void Spreadsheet_cells_that_look_like_formulas_get_a_quote(string cell, string written) =>
         Assert.Equal(written, SpreadsheetCells.Neutralize(cell));
 }
+
+/// <summary>Where the rule is applied in the core: directory records, results and reasons, CSV files in and out.</summary>
+public class TextRulesInUseTests
+{
+    [Fact]
+    public void The_csv_writer_neutralises_formula_cells_and_the_reader_reports_the_rows_text_problems()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new CsvUtf8Writer(stream))
+        {
+            writer.WriteRow("=1+1", "-5", "ok", "\r=x");
+        }
+
+        Assert.Equal("'=1+1,'-5,ok,\"'\r=x\"\r\n", System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+
+        var csv = "creditCode,name,industryCode,divisionCode,address\n91350100M000100Y43,abc\u202Eexe.gpj,5121,210102,\"a\nb\"\n"u8.ToArray();
+        var results = DirectoryCsv.ReadEntities(new MemoryStream(csv), Supervision.Core.Reference.ReferenceData.Default).ToList();
+        var row = Assert.Single(results);
+        Assert.Equal(CsvProblem.InvalidRow, row.Problem);
+        Assert.Equal("name", Assert.Single(row.Errors).Field);
+    }
+
+    [Fact]
+    public void The_csv_reader_refuses_utf16_and_utf32_whole_and_accepts_a_utf8_bom()
+    {
+        const string text = "code,name,divisionCode\r\n210100-SCJG,沈阳市市场监督管理局,210100\r\n";
+        foreach (var encoding in new System.Text.Encoding[] { System.Text.Encoding.Unicode, System.Text.Encoding.BigEndianUnicode, System.Text.Encoding.UTF32 })
+        {
+            var withBom = DirectoryCsv.ReadDepartments(new MemoryStream([.. encoding.GetPreamble(), .. encoding.GetBytes(text)])).Single();
+            Assert.Equal(CsvProblem.UnsupportedEncoding, withBom.Problem);
+            Assert.True(withBom.IsFatal);
+            Assert.Contains(encoding.WebName.StartsWith("utf-32", StringComparison.Ordinal) ? "UTF-32" : "UTF-16", withBom.Message);
+            var bare = DirectoryCsv.ReadDepartments(new MemoryStream(encoding.GetBytes(text))).Single();
+            Assert.Equal(CsvProblem.UnsupportedEncoding, bare.Problem);
+        }
+
+        var utf8 = DirectoryCsv.ReadDepartments(new MemoryStream([.. System.Text.Encoding.UTF8.GetPreamble(), .. System.Text.Encoding.UTF8.GetBytes(text)])).Single();
+        Assert.True(utf8.IsRecord);
+        Assert.Equal("210100-SCJG", utf8.Record!.Code);
+    }
+
+    [Fact]
+    public void Findings_and_reasons_are_multi_line_text_and_still_refuse_other_controls()
+    {
+        var rules = Supervision.Core.Inspections.ResultCodeRules.Default;
+        var validator = new Supervision.Core.Inspections.ResultValidator(Supervision.Core.Reference.ReferenceData.Default, rules, Supervision.Core.Inspections.EvidencePolicy.Default);
+        var items = new[] { new Supervision.Core.Inspections.InspectionItem("I1", "D1", Supervision.Core.Inspections.InspectionMethod.Written, ["1", "A"]) };
+        var now = DateTimeOffset.UtcNow;
+        Supervision.Core.Inspections.ItemResult Result(string findings) => new("I1", ["A"], findings, now.AddHours(-1), null, []);
+        Assert.Empty(validator.Validate(items, [Result("第一行\n第二行\t完")], Supervision.Core.Inspections.ValidationMode.Complete, now));
+        var errors = validator.Validate(items, [Result("found\u202Eit")], Supervision.Core.Inspections.ValidationMode.Complete, now);
+        Assert.Equal("items[0].findings", Assert.Single(errors).Field);
+    }
+}
