@@ -18,7 +18,7 @@ public static class WebSetup
     public static readonly CultureInfo Chinese = CultureInfo.GetCultureInfo("zh-CN");
     public static readonly CultureInfo English = CultureInfo.GetCultureInfo("en");
 
-    public static IServiceCollection AddSupervisionWeb(this IServiceCollection services)
+    public static IServiceCollection AddSupervisionWeb(this IServiceCollection services, bool secureCookies = false)
     {
         services.AddRazorPages(o =>
         {
@@ -31,6 +31,9 @@ public static class WebSetup
             o.HeaderName = "RequestVerificationToken";
             o.Cookie.Name = ".supervision.af";
             o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            // Every response says DENY itself (SecurityHeaders); the antiforgery's SAMEORIGIN would weaken it on form pages.
+            o.SuppressXFrameOptionsHeader = true;
         });
         services.AddSingleton<UiText>();
         services.Configure<RequestLocalizationOptions>(o =>
@@ -65,13 +68,17 @@ public static class WebSetup
     public static WebApplication MapSupervisionWeb(this WebApplication app)
     {
         app.MapRazorPages();
-        app.MapGet("/language/{lang}", (string lang, string? returnUrl, HttpContext http) =>
+        app.MapGet("/language/{lang}", (string lang, string? returnUrl, HttpContext http, PublicBaseUrl publicBase) =>
         {
             var culture = lang == "en" ? English : Chinese;
             http.Response.Cookies.Append(
                 LanguageCookie,
                 CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
-                new CookieOptions { MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, HttpOnly = true, IsEssential = true });
+                new CookieOptions
+                {
+                    MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, HttpOnly = true, IsEssential = true,
+                    Secure = http.Request.IsHttps || publicBase.IsHttps,
+                });
             return Results.LocalRedirect(LocalReturnUrl(returnUrl));
         }).AllowAnonymous().ExcludeFromDescription();
         return app;
