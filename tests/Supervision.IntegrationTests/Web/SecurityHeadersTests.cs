@@ -42,7 +42,8 @@ public sealed class SecurityHeadersTests(BrowserFixture browser) : IClassFixture
     }
 
     /// <summary>Signs in through the page's form, handling cookies by hand (a cookie jar would not send Secure cookies over HTTP).</summary>
-    private static async Task<(HttpResponseMessage Login, HttpResponseMessage Form, string Cookies)> SignInAsync(HttpClient client, Action<HttpRequestMessage>? decorate = null)
+    private static async Task<(HttpResponseMessage Login, HttpResponseMessage Form, string Cookies)> SignInAsync(HttpClient client,
+        Action<HttpRequestMessage>? decorate = null, string returnUrl = "/app")
     {
         using var get = new HttpRequestMessage(HttpMethod.Get, "/app/login");
         decorate?.Invoke(get);
@@ -54,7 +55,7 @@ public sealed class SecurityHeadersTests(BrowserFixture browser) : IClassFixture
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
-                ["username"] = "admin", ["password"] = ApiHost.AdminPassword, ["__RequestVerificationToken"] = token, ["returnUrl"] = "/app",
+                ["username"] = "admin", ["password"] = ApiHost.AdminPassword, ["__RequestVerificationToken"] = token, ["returnUrl"] = returnUrl,
             }),
         };
         post.Headers.Add("Cookie", cookies);
@@ -74,6 +75,13 @@ public sealed class SecurityHeadersTests(BrowserFixture browser) : IClassFixture
         using var client = Raw(host);
         var (_, form, cookies) = await SignInAsync(client);
         AssertHardened(form);
+
+        // Finding 7's return URL rule holds for the sign-in page's returnUrl too (it answered 500 like the language switch).
+        foreach (var (returnUrl, location) in new[] { ("/app\t/x", "/app"), ("/app/tasks\r\nX: y", "/app"), ("/app/entities?q=超市", "/app/entities?q=%E8%B6%85%E5%B8%82") })
+        {
+            var (login, _, _) = await SignInAsync(client, returnUrl: returnUrl);
+            Assert.Equal(location, login.Headers.Location!.OriginalString);
+        }
 
         foreach (var path in new[]
         {
