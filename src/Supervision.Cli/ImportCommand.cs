@@ -110,15 +110,16 @@ public static class ImportCommand
 
     private static async Task WriteErrorsAsync(DirectoryImporter importer, string jobId, FileInfo file, CancellationToken ct)
     {
-        await using var writer = new StreamWriter(file.FullName, false, new System.Text.UTF8Encoding(false));
-        await writer.WriteLineAsync("line,field,reason");
+        await using var output = new FileStream(file.FullName, FileMode.Create, FileAccess.Write);
+        using var writer = new Supervision.Core.Directory.CsvUtf8Writer(output);
+        ImportErrorReport.WriteHeader(writer);
         long? after = null;
         while (true)
         {
             var page = await importer.ErrorsAsync(jobId, after, 1000, ct);
             foreach (var e in page)
             {
-                await writer.WriteLineAsync($"{e.Line},{e.Field},\"{e.Reason.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+                ImportErrorReport.WriteRow(writer, e);
             }
 
             if (page.Count < 1000)

@@ -110,6 +110,8 @@ public static class CreditApi
     /// </summary>
     private static async Task<IResult> Import(string? fileName, HttpContext http, CreditStore store, CreditClock clock, IGrainFactory grains, CancellationToken ct)
     {
+        if (Supervision.Api.Directory.ImportApi.FileNameProblem(fileName) is { } badName) return badName;
+        var name = string.IsNullOrWhiteSpace(fileName) ? "upload.csv" : Path.GetFileName(fileName.Trim());
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, ct);
         if (buffer.Length > 64L * 1024 * 1024) return Problems.Validation("file", "at most 64 MiB per upload; split the file");
@@ -120,7 +122,7 @@ public static class CreditApi
         var rows = 0;
         foreach (var result in ExternalCreditCsv.Read(buffer, clock.Today))
         {
-            if (result.IsFatal) return Problems.Validation("file", string.Join("; ", result.Errors.Select(e => e.Reason)));
+            if (result.IsFatal) return Problems.Validation("file", $"{name}: {string.Join("; ", result.Errors.Select(e => e.Reason))}");
             rows++;
             if (result.IsRecord) accepted.Add((result.LineNumber, result.Record!));
             else errors.AddRange(result.Errors.Select(e => new CreditImportError(result.LineNumber, e.Field, e.Reason)));
@@ -134,7 +136,6 @@ public static class CreditApi
         }
         var rejectedLines = errors.Select(e => e.Line).Distinct().Count();
         var id = Guid.NewGuid().ToString("N")[..16];
-        var name = string.IsNullOrWhiteSpace(fileName) ? "upload.csv" : Path.GetFileName(fileName.Trim());
         var report = new CreditImportReport(id, name, sha, rows, 0, 0, rejectedLines, errors.OrderBy(e => e.Line).ToList(), "", default);
         await store.AppendExternalAsync(report, records, http.User.ToActor(), ct);
         var final = await store.ImportAsync(id, ct);

@@ -58,7 +58,7 @@ public sealed class EntityAccessLinks(LocalTokenKey key, TimeProvider clock)
 
     /// <summary>POST /api/credit/entities/{creditCode}/access-link: staff issue a link for the entity's own credit page.</summary>
     public static async Task<IResult> IssueAsync(string creditCode, EntityLinkRequest? request, HttpContext http, EntityAccessLinks links,
-        MarketEntityStore entities, SqlStore store, AuditLog audit, CancellationToken ct)
+        MarketEntityStore entities, SqlStore store, AuditLog audit, Web.PublicBaseUrl publicBase, CancellationToken ct)
     {
         var code = CreditCode.Normalize(creditCode);
         if (!CreditCode.IsValid(code)) return Problems.Validation("creditCode", "must be a valid 18-character unified social credit code");
@@ -72,7 +72,8 @@ public sealed class EntityAccessLinks(LocalTokenKey key, TimeProvider clock)
             await audit.AppendAsync(connection, tx, actor, "credit.entity-link", "entity", code, actor.DepartmentCode, null, new { expires });
             return true;
         }, ct);
-        var url = $"{http.Request.Scheme}://{http.Request.Host}/entities/{code}/credit?t={Uri.EscapeDataString(token)}";
+        // Built from the configured public address, never from the request's Host header (which the caller chooses).
+        var url = publicBase.For($"/entities/{code}/credit?t={Uri.EscapeDataString(token)}");
         return TypedResults.Ok(new EntityLinkView(code, url, expires));
     }
 }

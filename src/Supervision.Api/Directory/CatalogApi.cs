@@ -113,6 +113,10 @@ public static class CatalogApi
         {
             errors.Add(new FieldError("name", $"is required, at most {FieldLimits.NameMax} characters"));
         }
+        else
+        {
+            Core.Text.TextRules.Check(errors, "name", request.Name);
+        }
 
         if (request.DivisionCode is not null && !reference.IsValidDivision(request.DivisionCode))
         {

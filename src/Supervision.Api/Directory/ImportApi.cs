@@ -34,6 +34,7 @@ public static class ImportApi
     private static async Task<Results<Created<ImportJob>, ValidationProblem>> ImportEntities(
         string? fileName, HttpContext http, DirectoryImporter importer, CancellationToken ct)
     {
+        if (FileNameProblem(fileName) is { } problem) return problem;
         var job = await importer.ImportEntitiesAsync(http.Request.Body, Name(fileName), http.User.ToActor(), null, ct);
         return Finished(job);
     }
@@ -41,6 +42,7 @@ public static class ImportApi
     private static async Task<Results<Created<ImportJob>, ValidationProblem>> ImportInspectors(
         string? fileName, HttpContext http, DirectoryImporter importer, DepartmentStore departments, CancellationToken ct)
     {
+        if (FileNameProblem(fileName) is { } problem) return problem;
         var actor = http.User.ToActor();
         var known = (await departments.ListAsync(null, null, null, Paging.MaxLimit * 100, ct)).Select(d => d.Code).ToHashSet(StringComparer.Ordinal);
         var job = await importer.ImportInspectorsAsync(http.Request.Body, Name(fileName), actor, known.Contains, actor.IsAdmin ? null : actor.DepartmentCode ?? string.Empty, null, ct);
@@ -52,6 +54,10 @@ public static class ImportApi
         job.Status == "failed"
             ? Problems.Validation("file", job.Error ?? "the file could not be imported")
             : TypedResults.Created($"/api/imports/{job.Id}", job);
+
+    /// <summary>The file name is shown in job lists and the audit log: one line of text like any other (TextRules).</summary>
+    internal static ValidationProblem? FileNameProblem(string? fileName) =>
+        Core.Text.TextRules.Problem(fileName) is { } reason ? Problems.Validation("fileName", reason) : null;
 
     private static string Name(string? fileName) => string.IsNullOrWhiteSpace(fileName) ? "upload.csv" : Path.GetFileName(fileName.Trim());
 
@@ -99,13 +105,9 @@ public static class ImportApi
 
         // At most DirectoryImporter.MaxStoredErrors lines are kept per job, so the report fits in memory.
         var errors = await importer.ErrorsAsync(id, null, DirectoryImporter.MaxStoredErrors * 2, ct);
-        var csv = new StringBuilder("line,field,reason\r\n");
-        foreach (var e in errors)
-        {
-            csv.Append(e.Line).Append(',').Append(e.Field).Append(",\"").Append(e.Reason.Replace("\"", "\"\"", StringComparison.Ordinal)).Append("\"\r\n");
-        }
-
-        return TypedResults.File(new UTF8Encoding(true).GetBytes(csv.ToString()), "text/csv; charset=utf-8", $"import-{id}-errors.csv");
+        using var csv = new MemoryStream();
+        ImportErrorReport.Write(csv, errors);
+        return TypedResults.File(csv.ToArray(), "text/csv; charset=utf-8", $"import-{id}-errors.csv");
     }
 
     /// <summary>Admins see every import; others only their own.</summary>

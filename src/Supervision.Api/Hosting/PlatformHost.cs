@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.OpenApi;
+using NetEscapades.AspNetCore.SecurityHeaders;
 using Scalar.AspNetCore;
 using Supervision.Api.Audit;
 using Supervision.Api.Common;
@@ -70,6 +71,9 @@ public static class PlatformHost
             });
         }
 
+        var publicBaseUrl = PublicBaseUrl.Parse(builder.Configuration);
+        builder.Services.AddSingleton(sp => new PublicBaseUrl(publicBaseUrl, sp.GetRequiredService<IServer>()));
+        builder.Services.AddSupervisionSecurityHeaders();
         builder.Services.AddSupervisionServices(platform);
         builder.AddSupervisionAuth(platform);
         builder.Services.AddProblemDetails();
@@ -117,7 +121,7 @@ public static class PlatformHost
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"])
             .AddCheck<CalendarHealthCheck>("calendar", tags: ["ready"]);
-        builder.Services.AddSupervisionWeb();
+        builder.Services.AddSupervisionWeb(secureCookies: publicBaseUrl?.Scheme == Uri.UriSchemeHttps);
         builder.Services.AddSingleton<Supervision.Api.Credit.EntityAccessLinks>();
         builder.Services.AddPublicPortal();
         builder.Services.AddHostedService<BootstrapAdmin>();
@@ -125,6 +129,26 @@ public static class PlatformHost
         builder.Services.AddHostedService<DemoAccounts>();
 
         var app = builder.Build();
+        if (publicBaseUrl is null && !platform.IsEmbedded)
+        {
+            app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogWarning(
+                "{Key} is not set: links the platform sends out (an entity's credit link) use the address this process listens on, {Address}. Set it to the address people reach the platform at.",
+                PublicBaseUrl.Key, app.Services.GetRequiredService<PublicBaseUrl>().Value));
+        }
+
+        // Served over HTTPS by a proxy in front (an https public address): every request is an HTTPS request to the
+        // platform — cookies Secure, antiforgery satisfied — whether or not the proxy forwards X-Forwarded-Proto.
+        if (publicBaseUrl?.Scheme == Uri.UriSchemeHttps)
+        {
+            app.Use((context, next) =>
+            {
+                context.Request.Scheme = Uri.UriSchemeHttps;
+                return next(context);
+            });
+        }
+
+        // First, so that every response — pages, API, static files, errors — carries the security headers.
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSupervisionWebAssets();
@@ -135,7 +159,9 @@ public static class PlatformHost
         app.RequireAntiforgeryForCookieCalls();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapScalarApiReference("/reference", o => o.WithTitle("Supervision API reference")).AllowAnonymous();
+        // Scalar's page under its own policy (Web/SecurityHeaders.cs): a nonce for its inline bootstrap, and no fonts from its CDN.
+        app.MapScalarApiReference("/reference", (o, http) => o.WithTitle("Supervision API reference").DisableDefaultFonts().WithNonce(http.GetNonce()))
+            .WithSecurityHeadersPolicy(SecurityHeaders.ApiReferencePolicy).AllowAnonymous();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
         app.MapSupervisionWeb();

@@ -126,6 +126,7 @@ public static class AuthSetup
                 "it is how long a token or session may outlive a change of its account made through another API instance.");
         }
 
+        var secureCookies = Web.PublicBaseUrl.Parse(builder.Configuration)?.Scheme == Uri.UriSchemeHttps;
         var key = LoadSigningKey(settings, platform);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(settings.SignIn);
@@ -184,7 +185,10 @@ public static class AuthSetup
             o.Cookie.Name = CookieName;
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            // Secure whenever the platform is served over HTTPS: a configured https public address (a TLS-terminating proxy
+            // in front), or a request that arrived as HTTPS — directly, or per X-Forwarded-Proto with
+            // ASPNETCORE_FORWARDEDHEADERS_ENABLED=true (docs/operations.md).
+            o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             o.LoginPath = "/app/login";
             o.LogoutPath = "/app/logout";
             o.AccessDeniedPath = "/app/denied";

@@ -205,8 +205,13 @@ public static partial class IdentityApi
         {
             errors.Add(new FieldError("displayName", "is required, at most 100 characters"));
         }
+        else
+        {
+            Core.Text.TextRules.Check(errors, "displayName", request.DisplayName);
+        }
 
         errors.AddRange(RoleErrors(request.Roles, request.DepartmentCode, request.InspectorCertificateNo));
+        Core.Text.TextRules.Check(errors, "externalSubject", request.ExternalSubject);
         var password = request.Password;
         var generated = false;
         if (password is null)
@@ -259,6 +264,10 @@ public static partial class IdentityApi
         if (string.IsNullOrWhiteSpace(request.DisplayName) || request.DisplayName.Length > 100)
         {
             errors.Add(new FieldError("displayName", "is required, at most 100 characters"));
+        }
+        else
+        {
+            Core.Text.TextRules.Check(errors, "displayName", request.DisplayName);
         }
 
         errors.AddRange(RoleErrors(request.Roles, request.DepartmentCode, request.InspectorCertificateNo));

@@ -161,7 +161,7 @@ public static class InspectionApi
         if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
         if (request.Items is null) return Problems.Validation("items", "is required: the results of every item (an empty list clears the draft)");
-        if (await EvidenceErrors(request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
+        if (await EvidenceErrors($"{taskId}/{entity}", request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
         return await Command(taskId, entity, http, grains, store, entities, g => g.SaveDraft(request.Items ?? [], expected, http.User.ToActor()), ct);
     }
 
@@ -199,7 +199,7 @@ public static class InspectionApi
     private static async Task<IResult> Amend(string taskId, string entity, AmendRequest request, HttpContext http, IGrainFactory grains, InspectionStore store,
         MarketEntityStore entities, CancellationToken ct)
     {
-        if (await EvidenceErrors(request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
+        if (await EvidenceErrors($"{taskId}/{entity}", request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
         return await Command(taskId, entity, http, grains, store, entities, g => g.Amend(request.Items ?? [], request.Reason ?? "", http.User.ToActor()), ct);
     }
 
@@ -215,8 +215,10 @@ public static class InspectionApi
     }
 
     /// <summary>
-    /// Streams the body through SHA-256 into memory (bounded by the evidence policy), checks size and media type, and
-    /// stores it under its hash. Only team members upload, while the results can still change.
+    /// Streams the body through SHA-256 into a temporary file (bounded by the evidence policy), checks size, media type and
+    /// that the bytes carry that type's signature, and stores it under its hash, linked to this inspection. Only team
+    /// members upload. 201 when the file is new to this inspection, 200 when it was uploaded to it before — never telling
+    /// whether the same bytes exist elsewhere.
     /// </summary>
     private static async Task<IResult> UploadEvidence(string taskId, string entity, string? fileName, HttpContext http, IGrainFactory grains,
         InspectionStore store, CancellationToken ct)
@@ -241,14 +243,26 @@ public static class InspectionApi
         await using var spool = new FileStream(Path.Combine(Path.GetTempPath(), "supervision-evidence-" + Guid.NewGuid().ToString("N")), FileMode.CreateNew,
             FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
         var chunk = new byte[81920];
+        var head = new byte[EvidencePolicy.SniffBytes];
+        var headLength = 0;
         int read;
         while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
         {
             if (spool.Length + read > policy.MaxBytes)
                 return Problems.Validation("body", $"must be at most {policy.MaxBytes} bytes");
             hash.AppendData(chunk, 0, read);
+            if (headLength < head.Length)
+            {
+                var take = Math.Min(read, head.Length - headLength);
+                chunk.AsSpan(0, take).CopyTo(head.AsSpan(headLength));
+                headLength += take;
+            }
             await spool.WriteAsync(chunk.AsMemory(0, read), ct);
         }
+
+        // The bytes must be what the Content-Type says (an HTML page declared as image/png is refused).
+        if (spool.Length > 0 && EvidencePolicy.ContentProblem(mediaType, head.AsSpan(0, headLength)) is { } sniffed)
+            return Problems.Validation("body", sniffed);
 
         var reference = new EvidenceRef(Convert.ToHexStringLower(hash.GetHashAndReset()), spool.Length, mediaType, string.IsNullOrWhiteSpace(fileName) ? null : fileName);
         var errors = new List<FieldError>();
@@ -265,9 +279,9 @@ public static class InspectionApi
         }
 
         spool.Position = 0;
-        var created = await store.SaveEvidenceAsync(new EvidenceUpload(reference.Sha256, reference.SizeBytes, reference.MediaType), spool, insp.InspectionId, actor, ct);
+        var linked = await store.SaveEvidenceAsync(new EvidenceUpload(reference.Sha256, reference.SizeBytes, reference.MediaType), spool, insp.InspectionId, actor, ct);
         var location = $"/api/inspections/{taskId}/{entity}/evidence/{reference.Sha256}";
-        return created ? TypedResults.Created(location, reference) : TypedResults.Ok(reference);
+        return linked ? TypedResults.Created(location, reference) : TypedResults.Ok(reference);
     }
 
     private static async Task<IResult> DownloadEvidence(string taskId, string entity, string sha256, HttpContext http, IGrainFactory grains, InspectionStore store, CancellationToken ct)
@@ -275,13 +289,19 @@ public static class InspectionApi
         var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
         if (!reply.Succeeded) return Refusal(reply, taskId, entity);
         var insp = reply.Inspection!;
-        var referenced = insp.Draft.Concat(insp.History.SelectMany(v => v.Results)).SelectMany(r => r.Evidence ?? []).Any(e => e.Sha256 == sha256);
-        var info = referenced ? await store.EvidenceInfoAsync([sha256], ct) : null;
+        // Reachable only when this inspection's results name the file and it was uploaded to this inspection.
+        var reference = insp.Draft.Concat(insp.History.SelectMany(v => v.Results)).SelectMany(r => r.Evidence ?? []).LastOrDefault(e => e?.Sha256 == sha256);
+        var info = reference is not null ? await store.EvidenceInfoAsync(insp.InspectionId, [sha256], ct) : null;
         if (info is null || !info.TryGetValue(sha256, out var file)) return Problems.NotFound("evidence file", sha256);
         http.Response.ContentLength = file.Size;
         // Content-addressed: the bytes behind a hash never change.
         http.Response.Headers.ETag = $"\"{sha256}\"";
         http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
+        // Never rendered by the browser: saved as a file, under a name that cannot be a path or hide its extension.
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment");
+        disposition.SetHttpFileName(EvidenceFileNames.Safe(reference!.FileName, sha256, file.MediaType));
+        http.Response.Headers.ContentDisposition = disposition.ToString();
         return TypedResults.Stream(output => store.CopyEvidenceAsync(sha256, output, ct), file.MediaType);
     }
 
@@ -295,17 +315,20 @@ public static class InspectionApi
         return TypedResults.Ok(await store.OutcomesAsync(inspection, after ?? 0, take, actor.IsAdmin ? null : actor.DepartmentCode, ct));
     }
 
-    /// <summary>Every evidence reference must name a stored file with the same size and media type.</summary>
-    private static async Task<List<FieldError>> EvidenceErrors(IReadOnlyList<ItemResult>? items, InspectionStore store, CancellationToken ct)
+    /// <summary>
+    /// Every evidence reference must name a file uploaded to this inspection, with the same size and media type. A hash
+    /// uploaded only to another inspection gets the same answer as one never uploaded: a draft cannot probe for files.
+    /// </summary>
+    private static async Task<List<FieldError>> EvidenceErrors(string inspectionId, IReadOnlyList<ItemResult>? items, InspectionStore store, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         if (items is null) return errors;
         var refs = items.Select((r, i) => (r, i)).Where(x => x.r?.Evidence is not null)
             .SelectMany(x => x.r.Evidence.Select((e, k) => (e, path: $"items[{x.i}].evidence[{k}]"))).Where(x => x.e?.Sha256 is not null).ToList();
-        var stored = await store.EvidenceInfoAsync(refs.Select(x => x.e.Sha256).Distinct(StringComparer.Ordinal).ToArray(), ct);
+        var stored = await store.EvidenceInfoAsync(inspectionId, refs.Select(x => x.e.Sha256).Distinct(StringComparer.Ordinal).ToArray(), ct);
         foreach (var (e, path) in refs)
         {
-            if (!stored.TryGetValue(e.Sha256, out var info)) errors.Add(new FieldError(path + ".sha256", "no uploaded file has this SHA-256: upload it first"));
+            if (!stored.TryGetValue(e.Sha256, out var info)) errors.Add(new FieldError(path + ".sha256", "no file with this SHA-256 was uploaded to this inspection: upload it here first"));
             else if (info.Size != e.SizeBytes) errors.Add(new FieldError(path + ".sizeBytes", $"the stored file has {info.Size} bytes"));
             else if (info.MediaType != e.MediaType) errors.Add(new FieldError(path + ".mediaType", $"the stored file is {info.MediaType}"));
         }

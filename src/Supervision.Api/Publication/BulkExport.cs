@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Supervision.Core.Text;
 using Supervision.Infrastructure.Publication;
 
 namespace Supervision.Api.Publication;
@@ -105,8 +106,12 @@ public sealed class BulkExport(PublicationStore store, TimeProvider clock)
         r.ItemDepartment, r.ResultCodes, r.InspectedOn,
     ];
 
-    /// <summary>RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.</summary>
-    public static string CsvLine(ExportRow row) => string.Join(',', Fields(row).Select(Quote)) + "\r\n";
+    /// <summary>
+    /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A field a spreadsheet would take for a
+    /// formula (a name or reason starting with = + - @, tab or CR) gets a single quote in front (OWASP CSV injection); the
+    /// JSON file carries the text as it is.
+    /// </summary>
+    public static string CsvLine(ExportRow row) => string.Join(',', Fields(row).Select(f => Quote(SpreadsheetCells.Neutralize(f)))) + "\r\n";
 
     private static string Quote(string field) =>
         field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.Extensions.FileProviders;
 using Supervision.Api.Identity;
@@ -17,7 +18,7 @@ public static class WebSetup
     public static readonly CultureInfo Chinese = CultureInfo.GetCultureInfo("zh-CN");
     public static readonly CultureInfo English = CultureInfo.GetCultureInfo("en");
 
-    public static IServiceCollection AddSupervisionWeb(this IServiceCollection services)
+    public static IServiceCollection AddSupervisionWeb(this IServiceCollection services, bool secureCookies = false)
     {
         services.AddRazorPages(o =>
         {
@@ -33,6 +34,9 @@ public static class WebSetup
             o.HeaderName = "RequestVerificationToken";
             o.Cookie.Name = ".supervision.af";
             o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            // Every response says DENY itself (SecurityHeaders); the antiforgery's SAMEORIGIN would weaken it on form pages.
+            o.SuppressXFrameOptionsHeader = true;
         });
         services.AddSingleton<UiText>();
         services.Configure<RequestLocalizationOptions>(o =>
@@ -67,16 +71,48 @@ public static class WebSetup
     public static WebApplication MapSupervisionWeb(this WebApplication app)
     {
         app.MapRazorPages();
-        app.MapGet("/language/{lang}", (string lang, string? returnUrl, HttpContext http) =>
+        app.MapGet("/language/{lang}", (string lang, string? returnUrl, HttpContext http, PublicBaseUrl publicBase) =>
         {
             var culture = lang == "en" ? English : Chinese;
             http.Response.Cookies.Append(
                 LanguageCookie,
                 CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
-                new CookieOptions { MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, HttpOnly = true, IsEssential = true });
-            return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+                new CookieOptions
+                {
+                    MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, HttpOnly = true, IsEssential = true,
+                    Secure = http.Request.IsHttps || publicBase.IsHttps,
+                });
+            return Results.LocalRedirect(LocalReturnUrl(returnUrl));
         }).AllowAnonymous().ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>
+    /// Where the language switch goes back to: <paramref name="url"/> when it is a path on this site, with any non-ASCII
+    /// character percent-encoded (UTF-8) so that it can stand in a Location header; otherwise — absent, another site
+    /// ("//host", "/\host"), or holding a control character (tab, CR, LF, NUL, …) or a bidirectional formatting
+    /// character — the portal's home page "/". A language switch never fails: a visitor who followed a broken link
+    /// still gets the language asked for, on the home page.
+    /// </summary>
+    public static string LocalReturnUrl(string? url)
+    {
+        if (!IsLocal(url) || url!.Length > 2048) return "/";
+        var builder = new System.Text.StringBuilder(url.Length);
+        Span<byte> utf8 = stackalloc byte[4];
+        foreach (var rune in url.EnumerateRunes())
+        {
+            if (Rune.IsControl(rune) || rune == Rune.ReplacementChar || Core.Text.TextRules.IsBidiControl(rune.Value)) return "/";
+            if (rune.Value is > 0x20 and < 0x7F)
+            {
+                builder.Append((char)rune.Value);
+                continue;
+            }
+
+            var n = rune.EncodeToUtf8(utf8);
+            foreach (var b in utf8[..n]) builder.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+        }
+
+        return builder.ToString();
     }
 
     public static bool IsLocal(string? url) =>

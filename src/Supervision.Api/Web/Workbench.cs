@@ -35,7 +35,7 @@ public static class Workbench
         var height = Math.Max(1, bars.Count) * row + 4;
         var e = HtmlEncoder.Default;
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" data-testid=\"{e.Encode(testId)}\" role=\"img\" aria-label=\"{e.Encode(title)}\" viewBox=\"0 0 {labelWidth + barWidth + valueWidth} {height}\" width=\"100%\" style=\"max-width:{labelWidth + barWidth + valueWidth}px\" xmlns=\"http://www.w3.org/2000/svg\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" data-testid=\"{e.Encode(testId)}\" role=\"img\" aria-label=\"{e.Encode(title)}\" viewBox=\"0 0 {labelWidth + barWidth + valueWidth} {height}\" width=\"{labelWidth + barWidth + valueWidth}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">");
         svg.Append("<title>").Append(e.Encode(title)).Append("</title>");
         for (var i = 0; i < bars.Count; i++)
         {

@@ -92,6 +92,7 @@ public static class ExternalCreditCsv
             errors.Add(new FieldError("occurredOn", $"{dateText} is in the future (today is {today:yyyy-MM-dd})"));
         var description = f[6].Trim();
         if (description.Length > DescriptionMax) errors.Add(new FieldError("description", $"at most {DescriptionMax} characters"));
+        else Supervision.Core.Text.TextRules.Check(errors, "description", description, multiLine: true);
         if (errors.Count > 0) return (null, errors, []);
         return (new ExternalCreditRecord(code, authority, reference, kind!.Value, severity, occurred, description), errors, []);
     }
@@ -100,6 +101,6 @@ public static class ExternalCreditCsv
     {
         if (value.Length == 0) errors.Add(new FieldError(field, "is required"));
         else if (value.Length > TextMax) errors.Add(new FieldError(field, $"at most {TextMax} characters"));
-        else if (value.Any(char.IsControl)) errors.Add(new FieldError(field, "must not contain control characters"));
+        else Supervision.Core.Text.TextRules.Check(errors, field, value);
     }
 }

@@ -18,6 +18,9 @@ public enum CsvProblem
     /// <summary>The bytes are not valid UTF-8. Fatal; rows before it were reported.</summary>
     InvalidUtf8,
 
+    /// <summary>The file is in an encoding other than UTF-8 (a UTF-16 or UTF-32 byte-order mark, or NUL bytes in its first line). Fatal, the only result.</summary>
+    UnsupportedEncoding,
+
     /// <summary>The file ends inside a quoted field or in a short last line without a line end. Fatal, last result.</summary>
     Truncated,
 }
@@ -37,7 +40,7 @@ public sealed record CsvReadResult<T>(long LineNumber, T? Record, IReadOnlyList<
     public bool IsRecord => Problem == CsvProblem.None;
 
     /// <summary>Reading stopped here; no more results follow.</summary>
-    public bool IsFatal => Problem is CsvProblem.Empty or CsvProblem.WrongHeader or CsvProblem.InvalidUtf8 or CsvProblem.Truncated;
+    public bool IsFatal => Problem is CsvProblem.Empty or CsvProblem.WrongHeader or CsvProblem.InvalidUtf8 or CsvProblem.UnsupportedEncoding or CsvProblem.Truncated;
 
     /// <summary>"line 7: creditCode: check character 18 should be 'Y', found '3'".</summary>
     public string Message => Problem == CsvProblem.None

@@ -1,11 +1,14 @@
 using System.Text;
+using Supervision.Core.Text;
 
 namespace Supervision.Core.Directory;
 
 /// <summary>
 /// A small buffered RFC 4180 writer straight to UTF-8 bytes (no BOM, CRLF line ends). A field is
 /// quoted when it contains a comma, a quote, CR or LF, or starts/ends with a space; quotes inside
-/// are doubled. Faster than going through a TextWriter for the multi-million-row generator.
+/// are doubled. A field a spreadsheet would take for a formula (starting with = + - @, tab or CR) gets
+/// a single quote in front (<see cref="SpreadsheetCells"/>). Faster than going through a TextWriter for
+/// the multi-million-row generator.
 /// </summary>
 public sealed class CsvUtf8Writer : IDisposable
 {
@@ -32,6 +35,13 @@ public sealed class CsvUtf8Writer : IDisposable
         }
 
         _rowStarted = true;
+        if (SpreadsheetCells.IsFormulaLike(value))
+        {
+            _rowStarted = false;
+            WriteField(("'" + value.ToString()).AsSpan());
+            return;
+        }
+
         if (!NeedsQuotes(value))
         {
             PutChars(value);
@@ -54,7 +64,7 @@ public sealed class CsvUtf8Writer : IDisposable
         PutByte((byte)'"');
     }
 
-    /// <summary>Writes a field already known to need no quoting and to be ASCII (codes, dates, numbers).</summary>
+    /// <summary>Writes a field already known to need no quoting and to be ASCII (codes, dates, numbers), as it is.</summary>
     public void WriteAsciiField(ReadOnlySpan<char> value)
     {
         if (_rowStarted)

@@ -293,8 +293,18 @@ public static class DirectoryCsv
     private static IEnumerable<CsvReadResult<T>> Read<T>(Stream stream, IReadOnlyList<string> columns, IReadOnlyList<string> required, RowParser<T> parse)
         where T : class
     {
-        var tail = new TailTrackingStream(stream);
-        using var text = new StreamReader(tail, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+        var head = new byte[HeadBytes];
+        var headLength = 0;
+        int n;
+        while (headLength < head.Length && (n = stream.Read(head, headLength, head.Length - headLength)) > 0) headLength += n;
+        if (UnsupportedEncoding(head.AsSpan(0, headLength)) is { } encoding)
+        {
+            yield return EncodingProblem<T>(encoding);
+            yield break;
+        }
+
+        var tail = new TailTrackingStream(new PrefixedStream(head, Utf8BomLength(head.AsSpan(0, headLength)), headLength, stream));
+        using var text = new StreamReader(tail, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16, leaveOpen: true);
         SepReader reader;
         CsvReadResult<T>? fatal = null;
         try
@@ -372,8 +382,18 @@ public static class DirectoryCsv
     private static async IAsyncEnumerable<CsvReadResult<T>> ReadAsync<T>(Stream stream, IReadOnlyList<string> columns, IReadOnlyList<string> required, RowParser<T> parse, [EnumeratorCancellation] CancellationToken cancellationToken)
         where T : class
     {
-        var tail = new TailTrackingStream(stream);
-        using var text = new StreamReader(tail, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+        var head = new byte[HeadBytes];
+        var headLength = 0;
+        int n;
+        while (headLength < head.Length && (n = await stream.ReadAsync(head.AsMemory(headLength), cancellationToken).ConfigureAwait(false)) > 0) headLength += n;
+        if (UnsupportedEncoding(head.AsSpan(0, headLength)) is { } encoding)
+        {
+            yield return EncodingProblem<T>(encoding);
+            yield break;
+        }
+
+        var tail = new TailTrackingStream(new PrefixedStream(head, Utf8BomLength(head.AsSpan(0, headLength)), headLength, stream));
+        using var text = new StreamReader(tail, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16, leaveOpen: true);
         SepReader? reader = null;
         try
         {
@@ -448,7 +468,75 @@ public static class DirectoryCsv
 
     private static CsvReadResult<T> InvalidUtf8<T>(long line)
         where T : class =>
-        new(line, null, [new FieldError("", $"the file is not valid UTF-8 (invalid bytes at or after line {line}); save it as UTF-8")], [], CsvProblem.InvalidUtf8);
+        new(line, null, [new FieldError("", $"the file is not valid UTF-8 (invalid bytes at or after line {line}); save it as UTF-8 (Excel: \"CSV UTF-8\"; its plain \"CSV\" on a Chinese Windows is GB18030)")], [], CsvProblem.InvalidUtf8);
+
+    /// <summary>How much of the start the encoding check reads: byte-order marks, and NUL bytes of UTF-16 text in the header line.</summary>
+    private const int HeadBytes = 512;
+
+    private static CsvReadResult<T> EncodingProblem<T>(string encoding)
+        where T : class =>
+        new(1, null, [new FieldError("", $"the file is {encoding}: only UTF-8 is accepted (docs/csv-formats.md); save it as UTF-8")], [], CsvProblem.UnsupportedEncoding);
+
+    /// <summary>The encoding a file's first bytes show when it is not UTF-8 (which may start with its byte-order mark), or null.</summary>
+    internal static string? UnsupportedEncoding(ReadOnlySpan<byte> head)
+    {
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) return null;
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE, 0x00, 0x00])) return "UTF-32 (little-endian, byte-order mark FF FE 00 00)";
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFE, 0xFF])) return "UTF-32 (big-endian, byte-order mark 00 00 FE FF)";
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE])) return "UTF-16 (little-endian, byte-order mark FF FE)";
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])) return "UTF-16 (big-endian, byte-order mark FE FF)";
+        var firstLine = head.IndexOf((byte)'\n') is var lf and >= 0 ? head[..lf] : head;
+        return firstLine.Contains((byte)0) ? "UTF-16 or UTF-32 without a byte-order mark (its header line has NUL bytes)" : null;
+    }
+
+    private static int Utf8BomLength(ReadOnlySpan<byte> head) => head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+
+    /// <summary>The bytes read ahead (from <c>start</c> to <c>end</c> of <c>head</c>), then the rest of the stream.</summary>
+    private sealed class PrefixedStream(byte[] head, int start, int end, Stream rest) : Stream
+    {
+        private int _at = start;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_at < end)
+            {
+                var n = Math.Min(buffer.Length, end - _at);
+                head.AsSpan(_at, n).CopyTo(buffer);
+                _at += n;
+                return n;
+            }
+
+            return rest.Read(buffer);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            _at < end ? ValueTask.FromResult(Read(buffer.Span)) : rest.ReadAsync(buffer, cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 
     private sealed class ReadState<T>(IReadOnlyList<string> columns, IReadOnlyList<string> required, RowParser<T> parse)
         where T : class

@@ -66,11 +66,16 @@ internal static partial class FieldRules
             errors.Add(new FieldError(field, $"must be at most {max} characters, got {value.Length}"));
         }
 
-        foreach (var ch in value)
+        Supervision.Core.Text.TextRules.Check(errors, field, value, multiLine: allowLineBreaks);
+    }
+
+    /// <summary>Each entry of a ';'-separated list (tags, specialties) is one line of text.</summary>
+    public static void ListText(List<FieldError> errors, string field, IReadOnlyList<string> entries)
+    {
+        foreach (var entry in entries)
         {
-            if (char.IsControl(ch) && !(allowLineBreaks && ch is '\r' or '\n'))
+            if (!Supervision.Core.Text.TextRules.Check(errors, field, entry))
             {
-                errors.Add(new FieldError(field, $"must not contain control character U+{(int)ch:X4}"));
                 break;
             }
         }
@@ -197,6 +202,8 @@ public static class MarketEntityValidator
             }
         }
 
+        FieldRules.ListText(errors, "tags", record.Tags);
+
         return errors.Count == 0 && flags.Count == 0 ? RecordValidation.Ok : new RecordValidation(errors, flags);
     }
 }
@@ -243,6 +250,8 @@ public static class InspectorValidator
                 break;
             }
         }
+
+        FieldRules.ListText(errors, "specialties", record.Specialties);
 
         if (record.Conflicts.Count > FieldLimits.ConflictsMax)
         {

@@ -66,11 +66,55 @@ public sealed record EvidencePolicy(IReadOnlySet<string> AllowedMediaTypes, long
                 errors.Add(new FieldError(p + ".mediaType", $"'{e.MediaType}' is not allowed; allowed: {string.Join(", ", AllowedMediaTypes.Order(StringComparer.Ordinal))}"));
             }
 
-            if (e.FileName is not null && (e.FileName.Length is 0 or > FileNameMax || e.FileName.Any(ch => char.IsControl(ch) || ch is '/' or '\\')))
+            if (e.FileName is not null && (e.FileName.Length is 0 or > FileNameMax || e.FileName.Any(ch => ch is '/' or '\\')))
             {
                 errors.Add(new FieldError(p + ".fileName", $"must be 1–{FileNameMax} characters without path separators or control characters"));
             }
+            else if (e.FileName is not null)
+            {
+                Supervision.Core.Text.TextRules.Check(errors, p + ".fileName", e.FileName);
+            }
         }
+    }
+
+    /// <summary>How many leading bytes <see cref="ContentProblem"/> looks at (enough for an ISO BMFF "ftyp" box's brands).</summary>
+    public const int SniffBytes = 64;
+
+    /// <summary>
+    /// Why the content does not look like <paramref name="mediaType"/>, or null when its leading bytes (the first
+    /// <see cref="SniffBytes"/>, or all of a shorter file) carry that type's signature: JPEG FF D8 FF; PNG's eight-byte
+    /// signature; WebP "RIFF"…"WEBP"; PDF "%PDF-"; MP3 an ID3 tag or an MPEG audio frame sync (FF Ex/Fx); MP4 audio and video
+    /// an ISO BMFF "ftyp" box; HEIC an "ftyp" box naming a HEIF brand. An HTML page or a script declared as an image is
+    /// refused, so a stored file is always what its type says.
+    /// </summary>
+    public static string? ContentProblem(string mediaType, ReadOnlySpan<byte> head)
+    {
+        var matches = mediaType switch
+        {
+            "image/jpeg" => head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]),
+            "image/png" => head.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
+            "image/webp" => head.Length >= 12 && head.StartsWith("RIFF"u8) && head[8..12].SequenceEqual("WEBP"u8),
+            "application/pdf" => head.StartsWith("%PDF-"u8),
+            "audio/mpeg" => head.StartsWith("ID3"u8) || (head.Length >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0),
+            "video/mp4" or "audio/mp4" => FtypBrands(head) is { Count: > 0 },
+            "image/heic" => FtypBrands(head) is { } brands && brands.Overlaps(HeifBrands),
+            _ => false,
+        };
+        return matches ? null : $"the content is not {mediaType}: its first bytes do not carry that type's signature (send the file with its own type)";
+    }
+
+    private static readonly FrozenSet<string> HeifBrands =
+        new[] { "heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs", "mif1", "msf1" }.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>The major and compatible brands of a leading ISO BMFF "ftyp" box (as far as <paramref name="head"/> holds them); null without one.</summary>
+    private static HashSet<string>? FtypBrands(ReadOnlySpan<byte> head)
+    {
+        if (head.Length < 12 || !head[4..8].SequenceEqual("ftyp"u8)) return null;
+        var size = (int)Math.Min(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(head), (uint)head.Length);
+        if (size < 12) size = Math.Min(head.Length, 16);
+        var brands = new HashSet<string>(StringComparer.Ordinal) { System.Text.Encoding.ASCII.GetString(head[8..12]) };
+        for (var at = 16; at + 4 <= size; at += 4) brands.Add(System.Text.Encoding.ASCII.GetString(head[at..(at + 4)]));
+        return brands;
     }
 
     private static bool IsSha256Hex(string? s) =>

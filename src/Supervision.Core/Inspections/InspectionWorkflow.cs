@@ -456,6 +456,7 @@ public sealed class InspectionWorkflow
     private static FieldError? ReasonError(string? reason) =>
         string.IsNullOrWhiteSpace(reason) ? new FieldError("reason", "is required")
         : reason.Trim().Length > ReasonMax ? new FieldError("reason", $"must be at most {ReasonMax} characters")
+        : Supervision.Core.Text.TextRules.Problem(reason, multiLine: true) is { } problem ? new FieldError("reason", problem)
         : null;
 
     private static Transition? Refuse(Inspection insp, InspectionAction action)

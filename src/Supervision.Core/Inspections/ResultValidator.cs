@@ -166,9 +166,7 @@ public sealed class ResultValidator
             errors.Add(new FieldError(field, $"must be at most {max} characters, got {value.Length}"));
         }
 
-        if (value.Any(ch => char.IsControl(ch) && ch is not '\n' and not '\r' and not '\t'))
-        {
-            errors.Add(new FieldError(field, "must not contain control characters"));
-        }
+        // Findings and the place are multi-line text (line feeds and tabs), like an address.
+        Supervision.Core.Text.TextRules.Check(errors, field, value, multiLine: true);
     }
 }

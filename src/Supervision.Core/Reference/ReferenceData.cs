@@ -86,6 +86,16 @@ public sealed class ReferenceData
         {
             throw new ReferenceDataException(CreditClassesFile, $"default class '{defaultCreditClass}' is not in the table");
         }
+
+        // A class code is a draw stratum, written into the population snapshot that verifiers hash byte for byte (so that
+        // file is never neutralised for spreadsheets): it must be a code that no spreadsheet takes for a formula.
+        foreach (var c in creditClasses)
+        {
+            if (!Draw.DrawPrimitives.IsValidStratum(c.Code) || !char.IsAsciiLetterOrDigit(c.Code[0]))
+            {
+                throw new ReferenceDataException(CreditClassesFile, $"class code '{c.Code}' must be 1–16 characters of A–Z, a–z, 0–9, '_' or '-', starting with a letter or digit");
+            }
+        }
     }
 
     /// <summary>The tables embedded in the assembly, loaded once.</summary>

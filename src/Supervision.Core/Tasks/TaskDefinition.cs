@@ -94,14 +94,16 @@ public static class TaskDefinitions
         var errors = new List<FieldError>();
         var name = draft.Name?.Trim() ?? "";
         if (name.Length is 0 or > 200) errors.Add(new("name", "is required, at most 200 characters"));
+        else Supervision.Core.Text.TextRules.Check(errors, "name", name);
         var lead = draft.LeadDepartment?.Trim() ?? "";
         if (lead.Length == 0) errors.Add(new("leadDepartment", "is required"));
-        var participating = (draft.ParticipatingDepartments ?? []).Select(d => d.Trim()).ToArray();
+        var participating = (draft.ParticipatingDepartments ?? []).Select(d => (d ?? "").Trim()).ToArray();
         if (participating.Any(d => d.Length == 0)) errors.Add(new("participatingDepartments", "must not contain empty codes"));
         if (participating.Distinct(StringComparer.Ordinal).Count() != participating.Length || participating.Contains(lead, StringComparer.Ordinal))
             errors.Add(new("participatingDepartments", "must list each department once and not repeat the lead department"));
-        var items = (draft.Items ?? []).Select(i => i.Trim()).ToArray();
+        var items = (draft.Items ?? []).Select(i => (i ?? "").Trim()).ToArray();
         if (items.Length == 0) errors.Add(new("items", "name at least one inspection item"));
+        if (items.Any(i => i.Length == 0)) errors.Add(new("items", "must not contain empty codes"));
         if (items.Distinct(StringComparer.Ordinal).Count() != items.Length) errors.Add(new("items", "must list each item once"));
 
         var classCodes = reference.CreditClasses.Select(c => c.Code).ToArray();
@@ -109,15 +111,19 @@ public static class TaskDefinitions
         var division = string.IsNullOrWhiteSpace(filter.DivisionPrefix) ? null : filter.DivisionPrefix.Trim();
         if (division is not null && (division.Length > 6 || !division.All(char.IsAsciiDigit)))
             errors.Add(new("filter.divisionPrefix", "must be 1-6 digits of a GB/T 2260 code"));
-        var industries = (filter.IndustryPrefixes ?? []).Select(i => i.Trim().ToUpperInvariant()).Distinct(StringComparer.Ordinal).ToArray();
+        var industries = (filter.IndustryPrefixes ?? []).Select(i => (i ?? "").Trim().ToUpperInvariant()).Distinct(StringComparer.Ordinal).ToArray();
         if (industries.Any(i => i.Length is 0 or > 5 || !i.All(char.IsAsciiLetterOrDigit)))
             errors.Add(new("filter.industryPrefixes", "each must be a GB/T 4754 code prefix (letters and digits, 1-5 characters)"));
-        var types = (filter.EntityTypes ?? []).Select(t => t.Trim()).Distinct(StringComparer.Ordinal).ToArray();
+        var types = (filter.EntityTypes ?? []).Select(t => (t ?? "").Trim()).Distinct(StringComparer.Ordinal).ToArray();
         if (types.Any(t => !reference.IsValidEntityType(t))) errors.Add(new("filter.entityTypes", "contains an unknown entity type code"));
-        var classes = (filter.CreditClasses is null || filter.CreditClasses.Count == 0 ? classCodes : filter.CreditClasses.Select(c => c.Trim().ToUpperInvariant()))
+        var classes = (filter.CreditClasses is null || filter.CreditClasses.Count == 0 ? classCodes : filter.CreditClasses.Select(c => (c ?? "").Trim().ToUpperInvariant()))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        if (classes.Any(c => !classCodes.Contains(c, StringComparer.Ordinal)))
-            errors.Add(new("filter.creditClasses", $"must be credit classes among {string.Join(", ", classCodes)}"));
+        if (classes.FirstOrDefault(c => !classCodes.Contains(c, StringComparer.Ordinal)) is { } unknownClass)
+        {
+            errors.Add(new("filter.creditClasses", $"'{unknownClass}' is not a credit class: each must be one of {string.Join(", ", classCodes)}"));
+            // The sampling rule is still checked, over the known classes only (an unknown one has no default ratio or weight).
+            classes = classes.Where(c => classCodes.Contains(c, StringComparer.Ordinal)).ToArray();
+        }
 
         var sampling = draft.Sampling ?? new SamplingRuleDraft(null, null, null, null);
         var mode = string.IsNullOrWhiteSpace(sampling.Mode) ? DrawModes.Stratified : sampling.Mode.Trim();
@@ -128,6 +134,8 @@ public static class TaskDefinitions
         {
             if (sampling.Total is not null) errors.Add(new("sampling.total", "applies to mode 'pareto' only; stratified takes a count or a ratio per class"));
             var given = sampling.Classes ?? [];
+            if (given.Any(q => q is null)) errors.Add(new("sampling.classes", "must not contain null entries"));
+            given = given.Where(q => q is not null).ToArray();
             foreach (var q in given.Where(q => !classes.Contains(q.CreditClass, StringComparer.Ordinal)))
                 errors.Add(new("sampling.classes", $"class '{q.CreditClass}' is not in the population filter"));
             if (given.GroupBy(q => q.CreditClass).Any(g => g.Count() > 1)) errors.Add(new("sampling.classes", "list each class once"));
@@ -155,7 +163,7 @@ public static class TaskDefinitions
             total = sampling.Total;
             foreach (var c in classes)
             {
-                var w = sampling.Weights is not null && sampling.Weights.TryGetValue(c, out var given) ? given.Trim() : DefaultWeights.GetValueOrDefault(c, "1");
+                var w = sampling.Weights is not null && sampling.Weights.TryGetValue(c, out var given) ? (given ?? "").Trim() : DefaultWeights.GetValueOrDefault(c, "1");
                 if (!decimal.TryParse(w, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || !IsWeight(value))
                     errors.Add(new("sampling.weights", $"class {c}: weight '{w}' must be a positive decimal with at most 6 fractional digits"));
                 else weights[c] = Draw.Weights.Format(Draw.Weights.ToMicros(value));

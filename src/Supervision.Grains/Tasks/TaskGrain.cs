@@ -7,6 +7,7 @@ using Supervision.Core.Directory;
 using Supervision.Core.Draw;
 using Supervision.Core.Identity;
 using Supervision.Core.Tasks;
+using Supervision.Core.Text;
 using Supervision.Infrastructure.Directory;
 using Supervision.Infrastructure.Tasks;
 
@@ -122,6 +123,7 @@ public sealed class TaskGrain(
         if (refusal is not null) return refusal;
         if (string.IsNullOrWhiteSpace(reason) || reason.Length > 1000)
             return TaskReply.Invalid([new FieldError("reason", "is required, at most 1000 characters")]);
+        if (TextRules.Problem(reason, multiLine: true) is { } badReason) return TaskReply.Invalid([new FieldError("reason", badReason)]);
         return await MoveAsync(row!, r => r with { Status = TaskStates.Cancelled }, actor, "task.cancel");
     }
 
@@ -195,6 +197,11 @@ public sealed class TaskGrain(
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(entry.Witness) || entry.Witness.Length > 200) errors.Add(new("witness", "is required (who rolled the dice), at most 200 characters"));
         if (string.IsNullOrWhiteSpace(entry.Value) || entry.Value.Length > 1000) errors.Add(new("value", "is required, at most 1000 characters"));
+        if (errors.Count == 0)
+        {
+            TextRules.Check(errors, "witness", entry.Witness);
+            TextRules.Check(errors, "value", entry.Value);
+        }
         if (row!.Entropy.Count >= 100) errors.Add(new("value", "a task takes at most 100 entropy entries"));
         if (errors.Count > 0) return TaskReply.Invalid(errors);
         var entropy = row.Entropy.Append(new EntropyEntry(entry.Witness.Trim(), entry.Value.Trim())).ToArray();
@@ -208,6 +215,11 @@ public sealed class TaskGrain(
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(beacon.Source) || beacon.Source.Length > 200) errors.Add(new("source", "is required (the beacon's name and pulse), at most 200 characters"));
         if (string.IsNullOrWhiteSpace(beacon.Value) || beacon.Value.Length > 2000) errors.Add(new("value", "is required, at most 2000 characters"));
+        if (errors.Count == 0)
+        {
+            TextRules.Check(errors, "source", beacon.Source);
+            TextRules.Check(errors, "value", beacon.Value);
+        }
         if (errors.Count > 0) return TaskReply.Invalid(errors);
         return await MoveAsync(row!, r => r with { BeaconJson = DrawStore.ToJson(new BeaconValue(beacon.Source.Trim(), beacon.Value.Trim())) }, actor, "task.beacon");
     }

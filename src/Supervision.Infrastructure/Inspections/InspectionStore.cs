@@ -527,7 +527,10 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
     /// <summary>
     /// Stores a file under its hash, streaming <paramref name="content"/> (positioned at its start, <c>SizeBytes</c> long)
     /// into the row without holding it in memory: PostgreSQL reads the stream as the bytea parameter; SQLite reserves a
-    /// zero blob and writes into it. The same content uploaded again is stored once. Returns true when new.
+    /// zero blob and writes into it. The same content uploaded again is stored once. The file is linked to
+    /// <paramref name="inspectionId"/> (evidence_links) in the same transaction: only a linked inspection reaches it.
+    /// Returns true when the link is new — whether the bytes were new is not told, so that an upload cannot probe for
+    /// other inspections' files.
     /// </summary>
     public Task<bool> SaveEvidenceAsync(EvidenceUpload file, Stream content, string inspectionId, Actor actor, CancellationToken ct) =>
         store.InTransactionAsync(async (connection, tx) =>
@@ -565,9 +568,14 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
                 inserted = await command.ExecuteNonQueryAsync(ct) > 0;
             }
 
+            var linked = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO evidence_links (inspection_id, sha256, uploaded_by, uploaded_at)
+                VALUES (@inspectionId, @Sha256, @by, @at) ON CONFLICT (inspection_id, sha256) DO NOTHING
+                """, new { inspectionId, file.Sha256, by = actor.Username, at }, tx, cancellationToken: ct)) > 0;
             await audit.AppendAsync(connection, tx, actor, "inspection.evidence", "inspection", inspectionId, null, null,
-                new { file.Sha256, file.SizeBytes, file.MediaType, stored = inserted });
-            return inserted;
+                new { file.Sha256, file.SizeBytes, file.MediaType, stored = inserted, linked });
+            return linked;
         }, ct);
 
     /// <summary>Copies a stored file's bytes to <paramref name="destination"/> as they are read (never whole in memory). False when absent.</summary>
@@ -590,13 +598,17 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         return true;
     }
 
-    /// <summary>Size and media type of the stored files among <paramref name="hashes"/>.</summary>
-    public async Task<IReadOnlyDictionary<string, (long Size, string MediaType)>> EvidenceInfoAsync(IReadOnlyCollection<string> hashes, CancellationToken ct)
+    /// <summary>Size and media type of the files among <paramref name="hashes"/> that were uploaded to <paramref name="inspectionId"/>; others are absent.</summary>
+    public async Task<IReadOnlyDictionary<string, (long Size, string MediaType)>> EvidenceInfoAsync(string inspectionId, IReadOnlyCollection<string> hashes,
+        CancellationToken ct)
     {
         if (hashes.Count == 0) return new Dictionary<string, (long, string)>();
         await using var connection = await store.OpenAsync(ct);
         var rows = await connection.QueryAsync<(string Sha256, long SizeBytes, string MediaType)>(new CommandDefinition(
-            $"SELECT sha256, size_bytes, media_type FROM evidence_files WHERE sha256 {In("@list")}", new { list = hashes.ToList() }, cancellationToken: ct));
+            $"""
+            SELECT f.sha256, f.size_bytes, f.media_type FROM evidence_links l JOIN evidence_files f ON f.sha256 = l.sha256
+            WHERE l.inspection_id = @inspectionId AND l.sha256 {In("@list")}
+            """, new { inspectionId, list = hashes.ToList() }, cancellationToken: ct));
         return rows.ToDictionary(r => r.Sha256, r => (r.SizeBytes, r.MediaType), StringComparer.Ordinal);
     }
 

@@ -10,6 +10,10 @@ namespace Supervision.IntegrationTests.Inspections;
 [Collection(PostgresCollection.Name)]
 public sealed class EvidenceStorageTests(PostgresServer server)
 {
+    /// <summary>An ISO BMFF "ftyp" box (brand isom): how an MP4 file starts.</summary>
+    public static readonly byte[] Mp4Header = [0, 0, 0, 0x18, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'i', (byte)'s', (byte)'o', (byte)'m',
+        0, 0, 2, 0, (byte)'i', (byte)'s', (byte)'o', (byte)'m', (byte)'m', (byte)'p', (byte)'4', (byte)'1'];
+
     [Fact]
     public Task A_large_file_round_trips_on_SQLite() => RoundTripAsync(null);
 
@@ -26,6 +30,7 @@ public sealed class EvidenceStorageTests(PostgresServer server)
         // 6 MiB and a bit: larger than any buffer on the way, not a multiple of one.
         var bytes = new byte[6 * 1024 * 1024 + 12345];
         new Random(7).NextBytes(bytes);
+        Mp4Header.CopyTo(bytes, 0); // the content must carry its type's signature
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
         var upload = new ByteArrayContent(bytes);
         upload.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
@@ -48,7 +53,9 @@ public sealed class EvidenceStorageTests(PostgresServer server)
         Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData(await download.Content.ReadAsByteArrayAsync())));
 
         // Over the limit: refused, nothing stored.
-        var tooBig = new ByteArrayContent(new byte[50 * 1024 * 1024 + 1]);
+        var huge = new byte[50 * 1024 * 1024 + 1];
+        Mp4Header.CopyTo(huge, 0);
+        var tooBig = new ByteArrayContent(huge);
         tooBig.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
         await ProblemAsync(await lead.PostAsync(url + "/evidence", tooBig), HttpStatusCode.BadRequest);
         Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM evidence_files"));

@@ -51,6 +51,8 @@ public sealed class LoginModel(UserStore users, UiText text, TimeProvider clock)
             return LocalRedirect("/app/password");
         }
 
-        return LocalRedirect(WebSetup.IsLocal(ReturnUrl) && ReturnUrl!.StartsWith("/app", StringComparison.Ordinal) ? ReturnUrl : "/app");
+        // The same rule as the language switch: a return URL with a control character or another site goes to /app.
+        var target = WebSetup.LocalReturnUrl(ReturnUrl);
+        return LocalRedirect(target.StartsWith("/app", StringComparison.Ordinal) ? target : "/app");
     }
 }

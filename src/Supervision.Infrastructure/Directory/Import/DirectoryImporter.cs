@@ -183,7 +183,7 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
                 {
                     if (result.IsFatal)
                     {
-                        fatal = result.Message;
+                        fatal = $"{fileName}, {result.Message}";
                         break;
                     }
 

@@ -1,0 +1,105 @@
+using Supervision.Core.Directory;
+
+namespace Supervision.Core.Text;
+
+/// <summary>
+/// What text the platform stores and publishes: one rule for every name and free-text field, whichever way it arrives
+/// (an API write, a workbench form, a CSV import). Refused everywhere:
+/// <list type="bullet">
+/// <item>C0 and C1 control characters (U+0000–U+001F, U+007F–U+009F): NUL, BEL, ESC, CR, … — in a multi-line field
+/// (findings, reasons, addresses, descriptions) line feeds, tabs and CR LF pairs are allowed, nothing else;</item>
+/// <item>the invisible bidirectional formatting characters — embeddings and overrides U+202A–U+202E, isolates
+/// U+2066–U+2069, the marks U+200E, U+200F and U+061C: they make text display in another order than it is stored
+/// (a task named "abc\u202Eexe.gpj" shows as "abcgpj.exe"), and administrative text in Chinese or English never needs
+/// them;</item>
+/// <item>the line and paragraph separators U+2028 and U+2029 (line breaks that some readers honour and others do not),
+/// and unpaired surrogates (not Unicode text at all).</item>
+/// </list>
+/// Each refusal names the character and its position, so a problem detail or an import's row error says what to fix.
+/// </summary>
+public static class TextRules
+{
+    /// <summary>True for the bidirectional formatting characters refused in text.</summary>
+    public static bool IsBidiControl(int codePoint) =>
+        codePoint is >= 0x202A and <= 0x202E or >= 0x2066 and <= 0x2069 or 0x200E or 0x200F or 0x061C;
+
+    /// <summary>Why <paramref name="value"/> may not be stored, or null when it may. Null and empty text pass (required-ness is the caller's rule).</summary>
+    public static string? Problem(string? value, bool multiLine = false)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            var ch = value[i];
+            if (char.IsHighSurrogate(ch) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            if (char.IsSurrogate(ch))
+            {
+                return $"is not valid Unicode text (an unpaired surrogate U+{(int)ch:X4} at position {i + 1})";
+            }
+
+            if (multiLine && (ch is '\n' or '\t' || (ch == '\r' && i + 1 < value.Length && value[i + 1] == '\n')))
+            {
+                continue;
+            }
+
+            if (multiLine && ch == '\r')
+            {
+                return $"must not contain a lone carriage return U+000D (position {i + 1}): a line break is LF or CR LF";
+            }
+
+            if (char.IsControl(ch))
+            {
+                var allowed = multiLine ? "only line breaks and tabs are allowed" : "this field is a single line of text";
+                return $"must not contain the control character U+{(int)ch:X4}{Describe(ch)} (position {i + 1}): {allowed}";
+            }
+
+            if (IsBidiControl(ch))
+            {
+                return $"must not contain the invisible bidirectional formatting character U+{(int)ch:X4} (position {i + 1}): it makes text display in another order than it is stored";
+            }
+
+            if (ch is '\u2028' or '\u2029')
+            {
+                return $"must not contain the Unicode {(ch == '\u2028' ? "line" : "paragraph")} separator U+{(int)ch:X4} (position {i + 1})" +
+                    (multiLine ? ": use a line feed" : ": this field is a single line of text");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Adds an error for <paramref name="field"/> when <paramref name="value"/> breaks the rules; true when it passes.</summary>
+    public static bool Check(List<FieldError> errors, string field, string? value, bool multiLine = false)
+    {
+        if (Problem(value, multiLine) is not { } problem)
+        {
+            return true;
+        }
+
+        errors.Add(new FieldError(field, problem));
+        return false;
+    }
+
+    private static string Describe(char ch) => ch switch
+    {
+        '\0' => " (NUL)",
+        '\a' => " (BEL)",
+        '\b' => " (backspace)",
+        '\t' => " (tab)",
+        '\n' => " (line feed)",
+        '\v' => " (vertical tab)",
+        '\f' => " (form feed)",
+        '\r' => " (carriage return)",
+        '\u001B' => " (escape)",
+        '\u007F' => " (delete)",
+        _ => "",
+    };
+}
