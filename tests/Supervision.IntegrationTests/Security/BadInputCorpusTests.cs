@@ -239,9 +239,11 @@ public sealed class BadInputCorpusTests
         var creditHeader = "creditCode,authority,reference,kind,severity,occurredOn,description\n";
         foreach (var (route, header, row) in new[]
         {
-            (entities, entityHeader, "91210102MA0BADX01X,,名称,91,52,210102,,,open,,,\n"),
+            // Rows that are wrong by content (not a credit code at all, a department or entity that does not exist), each
+            // with Chinese text so that a file in another encoding is not accidentally valid UTF-8.
+            (entities, entityHeader, "NOT-A-CREDIT-CODE,,名称,91,52,210102,,,open,,,\n"),
             (inspectors, inspectorHeader, "BAD-1,名字,NO-SUCH-DEPT,2030-01-01\n"),
-            (credit, creditHeader, "91210102MA0BADX01X,Authority,REF-1,penalty,grave,2026-01-01,x\n"),
+            (credit, creditHeader, "91210102MA0BADX01X,大连市监局,REF-1,penalty,grave,2026-01-01,无证经营\n"),
         })
         {
             yield return (route, "binary", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D]);
