@@ -9,8 +9,8 @@ public static class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/audit", List).WithTags("Audit").RequireAuthorization(Policies.Staff)
-            .WithSummary("The audit log, newest first. Admins see everything; schedulers and reviewers their own department's entries.");
+        app.MapGet("/api/audit", List).WithTags("Audit").RequireAuthorization(Policies.AuditReaders)
+            .WithSummary("The audit log, newest first. Admins and auditors see everything; schedulers and reviewers their own department's entries.");
         return app;
     }
 
@@ -24,7 +24,7 @@ public static class AuditApi
         }
 
         var caller = http.User.ToActor();
-        if (!caller.IsAdmin)
+        if (!caller.IsAdmin && !caller.Has(Supervision.Core.Identity.Roles.Auditor))
         {
             if (department is not null && department != caller.DepartmentCode)
             {

@@ -228,6 +228,8 @@ public static class AuthSetup
             .AddPolicy(Policies.EntityMaintenance, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Registry))
             .AddPolicy(Policies.CreditOfficers, p => p.RequireRole(Roles.Admin, Roles.Credit))
             .AddPolicy(Policies.AccountManagers, p => p.RequireRole(Roles.Admin, Roles.DepartmentAdmin))
+            .AddPolicy(Policies.EntropyContributors, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Witness))
+            .AddPolicy(Policies.AuditReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.Auditor))
             .AddPolicy(Policies.InspectorReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.DepartmentAdmin))
             .AddPolicy(Policies.InspectorMaintenance, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.DepartmentAdmin))
             .AddPolicy(Policies.CreditReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.Credit))
@@ -358,6 +360,12 @@ public static class Policies
 
     /// <summary>Writing inspectors (one by one or by import): schedulers, department administrators, admins.</summary>
     public const string InspectorMaintenance = "inspector-maintenance";
+
+    /// <summary>Contributing a frozen task's entropy: the lead department's schedulers (in-room dice) and witnesses.</summary>
+    public const string EntropyContributors = "entropy-contributors";
+
+    /// <summary>Reading the audit log: staff (their department's lines) and auditors (every line).</summary>
+    public const string AuditReaders = "audit-readers";
 
     /// <summary>Reading the credit routes: staff and credit officers.</summary>
     public const string CreditReaders = "credit-readers";

@@ -184,7 +184,10 @@ public static class InspectionApi
     /// </summary>
     private static async Task<IResult?> HiddenAsync(string taskId, string entity, HttpContext http, IGrainFactory grains)
     {
-        var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
+        var actor = http.User.ToActor();
+        if (actor.Has(Roles.Auditor) && !actor.IsAdmin && !actor.Roles.Any(r => r is Roles.Scheduler or Roles.Reviewer or Roles.Inspector))
+            return Problems.Forbidden("An auditor reads inspections; it changes none.");
+        var reply = await Grain(grains, taskId, entity).Get(actor);
         return reply.Succeeded ? null : Refusal(reply, taskId, entity);
     }
 

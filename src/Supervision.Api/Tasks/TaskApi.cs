@@ -64,7 +64,8 @@ public static class TaskApi
         tasks.MapPost("/{id}/freeze", (string id, HttpContext http, IGrainFactory g, DrawStore s) => Command(id, http, g, s, t => t.Freeze(http.User.ToActor())))
             .RequireAuthorization(Policies.Scheduling)
             .WithSummary("Freeze the population snapshot and publish its hash and the secret's commitment.");
-        tasks.MapPost("/{id}/entropy", AddEntropy).RequireAuthorization(Policies.Scheduling).WithSummary("Record one witness's entropy (e.g. dice digits).");
+        tasks.MapPost("/{id}/entropy", AddEntropy).RequireAuthorization(Policies.EntropyContributors)
+            .WithSummary("Record one witness's entropy (e.g. dice digits): the lead's scheduler for dice rolled in the room (witness named), or a witness under their own account (once per task, named from the account).");
         tasks.MapPost("/{id}/beacon", SetBeacon).RequireAuthorization(Policies.Scheduling).WithSummary("Record a public beacon value (optional).");
         tasks.MapPost("/{id}/draw/entities", DrawEntities).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Run the entity draw once; answers the committed draw's summary (repeating returns the same). The pack is GET /draw/pack.");
@@ -81,7 +82,7 @@ public static class TaskApi
         if (user.Identity?.IsAuthenticated == true)
         {
             var actor = user.ToActor();
-            if (actor.IsAdmin) return Access.Full;
+            if (actor.IsAdmin || actor.Has(Roles.Auditor)) return Access.Full;
             if ((actor.Has(Roles.Scheduler) || actor.Has(Roles.Reviewer)) && actor.DepartmentCode is { } d && row.DepartmentList.Contains(d, StringComparer.Ordinal))
                 return Access.Full;
         }
@@ -101,7 +102,7 @@ public static class TaskApi
         if (http.User.Identity?.IsAuthenticated == true)
         {
             var actor = http.User.ToActor();
-            if (actor.IsAdmin) publicOnly = false;
+            if (actor.IsAdmin || actor.Has(Roles.Auditor)) publicOnly = false;
             else if ((actor.Has(Roles.Scheduler) || actor.Has(Roles.Reviewer)) && actor.DepartmentCode is not null)
             {
                 department = actor.DepartmentCode;
@@ -141,8 +142,22 @@ public static class TaskApi
     private static Task<IResult> Cancel(string id, CancelRequest request, HttpContext http, IGrainFactory grains, DrawStore store) =>
         Command(id, http, grains, store, t => t.Cancel(request.Reason ?? "", http.User.ToActor()));
 
-    private static Task<IResult> AddEntropy(string id, EntropyRequest request, HttpContext http, IGrainFactory grains, DrawStore store) =>
-        Command(id, http, grains, store, t => t.AddEntropy(new EntropyEntry(request.Witness ?? "", request.Value ?? ""), http.User.ToActor()));
+    private static async Task<IResult> AddEntropy(string id, EntropyRequest request, HttpContext http, IGrainFactory grains, DrawStore store,
+        Supervision.Infrastructure.Identity.UserStore users, CancellationToken ct)
+    {
+        var actor = http.User.ToActor();
+        var witness = request.Witness ?? "";
+        if (actor.Has(Roles.Witness) && !actor.IsAdmin && !actor.Has(Roles.Scheduler))
+        {
+            // A witness is who their account says: the name is not typed.
+            if (!string.IsNullOrWhiteSpace(request.Witness))
+                return Problems.Validation("witness", "is taken from your account; leave it out");
+            var account = await users.FindAsync(actor.Username, ct);
+            witness = EntropyWitness.Name(account?.DisplayName ?? actor.Username, actor.Username);
+        }
+
+        return await Command(id, http, grains, store, t => t.AddEntropy(new EntropyEntry(witness, request.Value ?? ""), actor));
+    }
 
     private static Task<IResult> SetBeacon(string id, BeaconRequest request, HttpContext http, IGrainFactory grains, DrawStore store) =>
         Command(id, http, grains, store, t => t.SetBeacon(new BeaconValue(request.Source ?? "", request.Value ?? ""), http.User.ToActor()));
@@ -159,11 +174,22 @@ public static class TaskApi
         return Refusal(reply, id) ?? await PackResult(id, http, store, ct);
     }
 
-    private static async Task<IResult> Pack(string id, HttpContext http, DrawStore store, CancellationToken ct)
+    private static async Task<IResult> Pack(string id, HttpContext http, DrawStore store, Supervision.Infrastructure.Storage.SqlStore sql,
+        Supervision.Infrastructure.Audit.AuditLog audit, CancellationToken ct)
     {
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
         if (AccessFor(http.User, row) == Access.None) return Denied(http.User, id);
+        if (http.User.Identity?.IsAuthenticated == true && http.User.ToActor() is { } actor && actor.Has(Roles.Auditor))
+        {
+            // What a supervising auditor reads is itself on the record.
+            await sql.InTransactionAsync(async (connection, tx) =>
+            {
+                await audit.AppendAsync(connection, tx, actor, "draw.pack-read", "task", id, row.LeadDepartment, null, new { row.Status });
+                return true;
+            }, ct);
+        }
+
         return await PackResult(id, http, store, ct);
     }
 

@@ -20,7 +20,19 @@ public static class Roles
     /// <summary>A department's administrator: its own department's accounts (scheduler, reviewer, inspector) and inspectors.</summary>
     public const string DepartmentAdmin = "department-admin";
 
-    public static readonly IReadOnlyList<string> All = [Admin, Scheduler, Reviewer, Inspector, Registry, Credit, DepartmentAdmin];
+    /// <summary>
+    /// A witness of draws (a journalist, a deputy, a member of the public invited): contributes entropy to a frozen task's
+    /// seed under their own account, once per task, their name taken from the account, not typed.
+    /// </summary>
+    public const string Witness = "witness";
+
+    /// <summary>
+    /// A supervising body's auditor: reads every department's tasks, draws, inspections and the whole audit log; changes
+    /// nothing; every draw pack it downloads is audited.
+    /// </summary>
+    public const string Auditor = "auditor";
+
+    public static readonly IReadOnlyList<string> All = [Admin, Scheduler, Reviewer, Inspector, Registry, Credit, DepartmentAdmin, Witness, Auditor];
 
     public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
 }

@@ -53,8 +53,9 @@ public sealed class InspectionGrain(
         return Reply(created ? InspectionReplyStatus.Created : InspectionReplyStatus.Ok, _stored!);
     }
 
+    /// <summary>Reading: whoever <see cref="CanSee"/> allows, and a supervising auditor (who can change nothing: every command checks CanSee).</summary>
     public Task<InspectionReply> Get(Actor actor) =>
-        Task.FromResult(_stored is null || !CanSee(_stored.Inspection, actor) ? NotFound() : Reply(InspectionReplyStatus.Ok, _stored));
+        Task.FromResult(_stored is null || !(CanSee(_stored.Inspection, actor) || actor.Has(Roles.Auditor)) ? NotFound() : Reply(InspectionReplyStatus.Ok, _stored));
 
     public Task<InspectionReply> SaveDraft(IReadOnlyList<ItemResult> results, long expectedRevision, Actor actor) =>
         RunAsync(actor, "inspection.save-draft", (insp, a, now) => rules.Workflow.SaveDraft(insp, a, results, now), expectedRevision);

@@ -192,7 +192,25 @@ public sealed class TaskGrain(
 
     public async Task<TaskReply> AddEntropy(EntropyEntry entry, Actor actor)
     {
-        var (row, refusal) = await LoadForAsync(actor, "entropy");
+        // A witness contributes under their own account (named from it, once per task) to a published frozen task; the
+        // lead department's schedulers record dice rolled in the room, naming the witness.
+        var asWitness = actor.Has(Roles.Witness) && !actor.IsAdmin && !actor.Has(Roles.Scheduler);
+        TaskRow? row;
+        TaskReply? refusal;
+        if (asWitness)
+        {
+            row = await store.GetAsync(Id);
+            refusal = row is null || row.PublishedAt is null ? TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'.")
+                : !TaskStates.AllowedActions(row.Status).Contains("entropy", StringComparer.Ordinal) ? TaskReply.Illegal(row.Status, "entropy")
+                : !EntropyWitness.IsAccount(entry.Witness, actor.Username) ? TaskReply.Invalid([new FieldError("witness", "must be the name of your own account")])
+                : row.Entropy.Any(e => EntropyWitness.IsAccount(e.Witness, actor.Username)) ? TaskReply.Invalid([new FieldError("value", "you have contributed to this task already; a witness contributes once")])
+                : null;
+        }
+        else
+        {
+            (row, refusal) = await LoadForAsync(actor, "entropy");
+        }
+
         if (refusal is not null) return refusal;
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(entry.Witness) || entry.Witness.Length > 200) errors.Add(new("witness", "is required (who rolled the dice), at most 200 characters"));

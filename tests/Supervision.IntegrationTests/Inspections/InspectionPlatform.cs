@@ -198,6 +198,12 @@ public sealed class InspectionPlatform : IAsyncDisposable
         return request;
     }
 
+    public async Task<string?> ScalarTextAsync(string sql, object? args = null)
+    {
+        await using var connection = await Store.OpenAsync();
+        return await connection.ExecuteScalarAsync<string>(sql, args);
+    }
+
     public async Task<long> ScalarAsync(string sql, object? args = null)
     {
         await using var connection = await Store.OpenAsync();

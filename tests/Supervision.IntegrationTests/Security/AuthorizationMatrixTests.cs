@@ -28,7 +28,7 @@ public sealed partial class AuthorizationMatrixTests
 
     /// <summary>The matrix's columns, in order.</summary>
     public static readonly string[] Personas =
-        ["anonymous", "inspector", "scheduler", "scheduler, participating", "scheduler, other", "reviewer", "reviewer, other", "registry", "credit", "department admin", "first sign-in", "admin"];
+        ["anonymous", "inspector", "scheduler", "scheduler, participating", "scheduler, other", "reviewer", "reviewer, other", "registry", "credit", "department admin", "witness", "auditor", "first sign-in", "admin"];
 
     [Fact]
     public async Task Every_route_answers_every_persona_as_the_matrix_says()

@@ -28,6 +28,8 @@ internal sealed class SecurityFixture
         (await host.UserAsync("registry-1", "registry")).Dispose();
         (await host.UserAsync("credit-1", "credit")).Dispose();
         (await host.UserAsync("d1-admin", "department-admin", "D1")).Dispose();
+        (await host.UserAsync("witness-1", "witness")).Dispose();
+        (await host.UserAsync("auditor-1", "auditor")).Dispose();
         (await host.UserAsync("matrix-target", "reviewer", "D1")).Dispose();
         // A scheduler of D1 whose account an admin just made: until the one-time password is replaced, nothing but that.
         await ReadAsync(await admin.PostAsJsonAsync("/api/users", new
@@ -72,7 +74,7 @@ internal sealed class SecurityFixture
         {
             ["anonymous"] = null, ["inspector"] = member, ["scheduler"] = "sched-d1", ["scheduler, participating"] = "sched-d2",
             ["scheduler, other"] = "sched-d3", ["reviewer"] = "rev-d1", ["reviewer, other"] = "rev-d3", ["registry"] = "registry-1", ["credit"] = "credit-1",
-            ["department admin"] = "d1-admin", ["first sign-in"] = "first-sign-in", ["admin"] = "admin",
+            ["department admin"] = "d1-admin", ["witness"] = "witness-1", ["auditor"] = "auditor-1", ["first sign-in"] = "first-sign-in", ["admin"] = "admin",
         };
         foreach (var (persona, user) in users)
         {
