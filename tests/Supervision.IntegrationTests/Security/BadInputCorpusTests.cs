@@ -66,6 +66,21 @@ public sealed class BadInputCorpusTests
             if (!refused) failures.Add($"POST {route} [{name}]: {status} {Clip(text)}");
         }
 
+        // Evidence uploads (a file body, not JSON), by the team member who may upload: every one refused whole.
+        var evidence = fixture.Fill("/api/inspections/{taskId}/{entity}/evidence");
+        foreach (var (name, body, mediaType) in EvidenceCases())
+        {
+            cases++;
+            using var request = new HttpRequestMessage(HttpMethod.Post, evidence) { Content = new ByteArrayContent(body) };
+            if (mediaType is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", mediaType);
+            // A client that announces a large body waits for the server's go-ahead; a refusal comes before the bytes.
+            request.Headers.ExpectContinue = true;
+            using var response = await fixture.Bearer("inspector").SendAsync(request);
+            var status = (int)response.StatusCode;
+            if (status is < 400 or >= 500 or 401 or 403)
+                failures.Add($"POST evidence [{name}]: {status} {Clip(await response.Content.ReadAsStringAsync())}");
+        }
+
         Assert.True(cases >= 300, $"only {cases} cases");
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases} cases were not refused:\n" + string.Join("\n", failures));
         var after = await FingerprintAsync(platform);
@@ -226,6 +241,22 @@ public sealed class BadInputCorpusTests
         }
 
         return schema;
+    }
+
+    /// <summary>Uploads the evidence route must refuse: no type, a type not allowed, bytes that are not what they claim, empty, too large.</summary>
+    private static IEnumerable<(string Name, byte[] Body, string? MediaType)> EvidenceCases()
+    {
+        var html = Encoding.UTF8.GetBytes("<html><script>alert(1)</script></html>");
+        yield return ("no content type", [0x89, 0x50, 0x4E, 0x47], null);
+        yield return ("HTML", html, "text/html");
+        yield return ("SVG with script", Encoding.UTF8.GetBytes("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"), "image/svg+xml");
+        yield return ("HTML declared as PNG", html, "image/png");
+        yield return ("HTML declared as JPEG", html, "image/jpeg");
+        yield return ("HTML declared as PDF", html, "application/pdf");
+        yield return ("executable declared as MP4", [0x4D, 0x5A, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00], "video/mp4");
+        yield return ("empty PNG", [], "image/png");
+        yield return ("a media type with parameters and injection", [0x89, 0x50, 0x4E, 0x47], "image/png; charset=\"'; DROP TABLE evidence_files; --\"");
+        yield return ("60 megabytes", [0x25, 0x50, 0x44, 0x46, .. new byte[60 * 1024 * 1024]], "application/pdf");
     }
 
     /// <summary>Files the CSV imports must refuse whole (every line rejected, or the file refused).</summary>
