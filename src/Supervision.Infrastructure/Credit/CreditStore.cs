@@ -553,6 +553,10 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
                     """,
                     new { r.Authority, r.Reference, r.CreditCode, kind, severity, r.OccurredOn, r.Description, importId = report.ImportId, by = actor.Username, now },
                     tx, cancellationToken: ct));
+                // One line per record, on the entity: a hand-made input that moves a credit class is on the entity's record.
+                await audit.AppendAsync(connection, tx, actor, "credit.external-record", "entity", r.CreditCode, null,
+                    latest is null ? null : new { latest.Kind, latest.Severity, latest.OccurredOn, latest.Description },
+                    new { r.Authority, r.Reference, kind, severity, r.OccurredOn, r.Description, importId = report.ImportId });
                 appended++;
             }
             var final = report with { Accepted = appended, Unchanged = unchanged, ImportedAt = now, ImportedBy = actor.Username };

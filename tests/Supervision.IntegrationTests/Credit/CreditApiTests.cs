@@ -38,6 +38,8 @@ public sealed class CreditApiTests
         using var notAllowed = await p.As("sched-d1");
         await ProblemAsync(await notAllowed.PostAsync("/api/credit/external-records?fileName=penalties.csv", Csv(file)), HttpStatusCode.Forbidden);
         var report = await ReadAsync(await scheduler.PostAsync("/api/credit/external-records?fileName=penalties.csv", Csv(file)), HttpStatusCode.Created);
+        // Each record is on the entity's audit record, by whom and from which import.
+        Assert.Equal(1, await p.ScalarAsync($"SELECT count(*) FROM audit_log WHERE action = 'credit.external-record' AND subject_key = '{entity}' AND actor = 'credit-1'"));
         Assert.Equal((4, 1, 0, 3), (report.GetProperty("rowsRead").GetInt32(), report.GetProperty("accepted").GetInt32(),
             report.GetProperty("unchanged").GetInt32(), report.GetProperty("rejected").GetInt32()));
         var errors = report.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt64(), e.GetProperty("field").GetString())).ToList();
