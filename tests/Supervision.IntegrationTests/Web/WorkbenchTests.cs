@@ -177,7 +177,13 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await using var reviewDesk = await browser.NewContextAsync(platform.Host.BaseAddress);
         var reviewer = await SignInAsync(reviewDesk, "rev-d1");
         await reviewer.GotoAsync("/app/review");
+        // Template text must not reach the screen (day-one finding 5): "v@r.CurrentVersion", "部门 ,D1,".
+        var queue = await reviewer.InnerTextAsync("[data-testid=review-queue]");
+        Assert.DoesNotContain("@", queue, StringComparison.Ordinal);
+        Assert.DoesNotContain(",D1,", queue, StringComparison.Ordinal);
+        Assert.Contains("v1", queue, StringComparison.Ordinal);
         await reviewer.ClickAsync($"[data-testid=review-queue] a[href='/app/inspections/{inspectionId}']");
+        Assert.DoesNotContain("@", await reviewer.InnerTextAsync("#submitted-title"), StringComparison.Ordinal);
         await Assertions.Expect(reviewer.Locator("[data-testid=submitted-results]")).ToContainTextAsync("防鼠");
         await ShotAsync(reviewer, "workbench-review");
         await reviewer.ClickAsync("[data-testid=approve]");
@@ -471,5 +477,30 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await ReadAsync(await lead.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("[data-testid=accept-participation]")).ToHaveCountAsync(0);
+    }
+    // Day-one finding 1: with a letter and a digit ticked together the draft saved, but sign and submit stayed disabled —
+    // the page kept the codes in tick order and the server in ordinal order, so the draft always looked unsaved.
+    [BrowserFact]
+    public async Task An_inspector_signs_a_finding_with_a_letter_and_a_digit_code()
+    {
+        await using var platform = await StartAsync();
+        // I1 allows "3" too (a violation found and handled on the spot), listed after the letters as on the real code table.
+        await using (var connection = await platform.Store.OpenAsync())
+            await connection.ExecuteAsync("UPDATE inspection_items SET result_codes = '1,A,B,E,3,6,F' WHERE code = 'I1'");
+        var (_, inspectionId, team) = await DispatchedAsync(platform);
+        await using var phone = await browser.NewContextAsync(platform.Host.BaseAddress, phone: true);
+        var lead = await SignInAsync(phone, team[0]);
+        await OpenFormAsync(lead, inspectionId);
+        await FillItemAsync(lead, "I1", "A", "未在经营场所公示许可证，另有超范围经营。", "注册地址");
+        await lead.CheckAsync("fieldset[data-item=I1] input[name=code][value=\"3\"]");
+        await lead.ClickAsync("[data-testid=save-draft]");
+        await ExpectMessageAsync(lead, "form-message", "已保存到服务器");
+        await Assertions.Expect(lead.Locator("[data-testid=sign]")).ToBeEnabledAsync();
+        await lead.ClickAsync("[data-testid=sign]");
+        await ExpectMessageAsync(lead, "form-message", "已签名");
+        // Reloaded, the saved codes are still not "unsaved".
+        await OpenFormAsync(lead, inspectionId);
+        await Assertions.Expect(lead.Locator("[data-testid=sign]")).ToBeDisabledAsync(); // signed already
+        Assert.Equal("", (await lead.InnerTextAsync("#form-status")).Trim());
     }
 }

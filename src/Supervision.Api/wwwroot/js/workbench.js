@@ -264,7 +264,9 @@
         const findings = $('textarea[name="findings"]', fs).value;
         return {
           itemCode: fs.dataset.item,
-          resultCodes: $$('input[name="code"]:checked', fs).map((c) => c.value),
+          // The server keeps codes in ordinal order; so does the page, or a letter and a digit ticked together (A + 3)
+          // would always look unsaved and keep sign and submit disabled.
+          resultCodes: $$('input[name="code"]:checked', fs).map((c) => c.value).sort(),
           findings: findings.trim() === "" ? null : findings,
           visitedAt: visited ? new Date(visited).toISOString() : null,
           visitPlace: place && place.value.trim() !== "" ? place.value : null,
@@ -279,7 +281,7 @@
       return view.items.map((item) => {
         const r = (results || []).find((x) => x.itemCode === item.itemCode) || {};
         return {
-          itemCode: item.itemCode, resultCodes: (r.resultCodes || []).slice(), findings: r.findings || null,
+          itemCode: item.itemCode, resultCodes: (r.resultCodes || []).slice().sort(), findings: r.findings || null,
           visitedAt: r.visitedAt ? new Date(toLocalInput(r.visitedAt)).toISOString() : null,
           visitPlace: r.visitPlace || null, evidence: r.evidence || [],
         };
