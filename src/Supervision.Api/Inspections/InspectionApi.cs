@@ -73,10 +73,11 @@ public static class InspectionApi
         one.MapPost("/sign", (string taskId, string entity, HttpContext http, IGrainFactory g, InspectionStore s, MarketEntityStore e, CancellationToken ct) =>
             Command(taskId, entity, http, g, s, e, x => x.Sign(http.User.ToActor()), ct)).WithSummary("Sign the current draft (every team member signs).");
         one.MapPost("/submit", Submit).WithSummary("Submit the signed results (Idempotency-Key header; a retry returns the same receipt).");
-        one.MapPost("/review/approve", Approve).WithSummary("Approve your department's items; complete when every owning department approved.");
-        one.MapPost("/review/return", Return).WithSummary("Return to the team with a reason.");
+        one.MapPost("/review/approve", Approve).WithSummary("Approve your department's items; complete when every owning department approved. With an Idempotency-Key header a retry answers the original result.");
+        one.MapPost("/review/return", Return).WithSummary("Return to the team with a reason. With an Idempotency-Key header a retry answers the original result.");
         one.MapPost("/publish", (string taskId, string entity, HttpContext http, IGrainFactory g, InspectionStore s, MarketEntityStore e, CancellationToken ct) =>
-            Command(taskId, entity, http, g, s, e, x => x.Publish(http.User.ToActor()), ct)).WithSummary("Publish the approved result (lead department).");
+            Command(taskId, entity, http, g, s, e, x => x.Publish(http.User.ToActor(), IdempotencyKey(http)), ct))
+            .WithSummary("Publish the approved result (lead department). With an Idempotency-Key header a retry answers the original result.");
         one.MapPost("/amend", Amend).WithSummary("Correct a submitted result: a new version with a reason; the history keeps every version.");
         one.MapGet("/history", History).WithSummary("Every submitted version, returns, approvals and follow-ups.");
         one.MapPost("/evidence", UploadEvidence).WithSummary("Upload one evidence file (raw body, Content-Type = media type); answers its content reference.");
@@ -193,11 +194,15 @@ public static class InspectionApi
 
     private static Task<IResult> Approve(string taskId, string entity, ReviewRequest? request, HttpContext http, IGrainFactory grains, InspectionStore store,
         MarketEntityStore entities, CancellationToken ct) =>
-        Command(taskId, entity, http, grains, store, entities, g => g.Approve(Blank(request?.DepartmentCode), http.User.ToActor()), ct);
+        Command(taskId, entity, http, grains, store, entities, g => g.Approve(Blank(request?.DepartmentCode), http.User.ToActor(), IdempotencyKey(http)), ct);
 
     private static Task<IResult> Return(string taskId, string entity, ReviewRequest? request, HttpContext http, IGrainFactory grains, InspectionStore store,
         MarketEntityStore entities, CancellationToken ct) =>
-        Command(taskId, entity, http, grains, store, entities, g => g.Return(Blank(request?.DepartmentCode), request?.Reason ?? "", http.User.ToActor()), ct);
+        Command(taskId, entity, http, grains, store, entities, g => g.Return(Blank(request?.DepartmentCode), request?.Reason ?? "", http.User.ToActor(), IdempotencyKey(http)), ct);
+
+    /// <summary>The optional Idempotency-Key header of a review action (approve, return, publish); the workflow checks its length.</summary>
+    private static string? IdempotencyKey(HttpContext http) =>
+        http.Request.Headers.TryGetValue("Idempotency-Key", out var key) ? key.ToString() : null;
 
     private static async Task<IResult> Amend(string taskId, string entity, AmendRequest request, HttpContext http, IGrainFactory grains, InspectionStore store,
         MarketEntityStore entities, CancellationToken ct)

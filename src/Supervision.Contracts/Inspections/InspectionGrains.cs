@@ -85,14 +85,15 @@ public interface IInspectionGrain : IGrainWithStringKey
     Task<InspectionReply> Submit(string idempotencyKey, Actor actor);
 
     /// <summary>Approves the items of <paramref name="departmentCode"/> (null: the reviewer's own department), opening the review if needed.</summary>
+    /// <remarks>With <paramref name="idempotencyKey"/>, a retry by the same person answers the original result (approve, return and publish alike).</remarks>
     [Alias("approve")]
-    Task<InspectionReply> Approve(string? departmentCode, Actor actor);
+    Task<InspectionReply> Approve(string? departmentCode, Actor actor, string? idempotencyKey);
 
     [Alias("return")]
-    Task<InspectionReply> Return(string? departmentCode, string reason, Actor actor);
+    Task<InspectionReply> Return(string? departmentCode, string reason, Actor actor, string? idempotencyKey);
 
     [Alias("publish")]
-    Task<InspectionReply> Publish(Actor actor);
+    Task<InspectionReply> Publish(Actor actor, string? idempotencyKey);
 
     [Alias("amend")]
     Task<InspectionReply> Amend(IReadOnlyList<ItemResult> results, string reason, Actor actor);

@@ -79,6 +79,9 @@ public sealed record ReturnNote(string DepartmentCode, string Reviewer, int Vers
 /// <summary>What a successful submit produced; a retry with the same key gets the same receipt back.</summary>
 public sealed record SubmitReceipt(string IdempotencyKey, int Version, string SubmittedBy, DateTimeOffset At);
 
+/// <summary>A review action (approve, return, publish) done under an idempotency key: a retry with the key answers it again.</summary>
+public sealed record ActionReceipt(string IdempotencyKey, InspectionAction Action, string By, int? Version, DateTimeOffset At);
+
 /// <summary>
 /// One inspection of one entity within one task: an immutable value. Every command of
 /// <see cref="InspectionWorkflow"/> returns a new value (or the same one and an error); nothing is
@@ -124,6 +127,9 @@ public sealed record Inspection
 
     /// <summary>Successful submits by idempotency key.</summary>
     public ImmutableDictionary<string, SubmitReceipt> SubmitReceipts { get; init; } = ImmutableDictionary<string, SubmitReceipt>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>Review actions done under an idempotency key, by key (see <see cref="InspectionWorkflow.Replay"/>).</summary>
+    public ImmutableDictionary<string, ActionReceipt> ActionReceipts { get; init; } = ImmutableDictionary<string, ActionReceipt>.Empty.WithComparers(StringComparer.Ordinal);
 
     /// <summary>The version the public sees, if any. An amendment under review does not replace it until published.</summary>
     public int? PublishedVersion { get; init; }

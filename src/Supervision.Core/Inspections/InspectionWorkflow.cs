@@ -246,6 +246,48 @@ public sealed class InspectionWorkflow
         return Changed(next) with { Receipt = receipt };
     }
 
+    /// <summary>
+    /// The answer to a review action retried with an idempotency key: null when the key is new (run the action, then
+    /// <see cref="Remember"/> it); an unchanged transition when the same person already did this action under it (the
+    /// original result stands, whatever the state now is); an error when the key was used for something else.
+    /// </summary>
+    public static Transition? Replay(Inspection insp, Actor actor, InspectionAction action, string? idempotencyKey)
+    {
+        if (idempotencyKey is null)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > IdempotencyKeyMax)
+        {
+            return Invalid(insp, action, "the idempotency key is malformed",
+                [new FieldError("idempotencyKey", $"must be 1–{IdempotencyKeyMax} characters")]);
+        }
+
+        if (!insp.ActionReceipts.TryGetValue(idempotencyKey, out var receipt))
+        {
+            return null;
+        }
+
+        return receipt.Action == action && receipt.By == actor.Username
+            ? new Transition(insp, false, null, [], null)
+            : Invalid(insp, action, $"the idempotency key was used for {receipt.Action} by {receipt.By}; use a new key for a new action",
+                [new FieldError("idempotencyKey", "was used for another action")]);
+    }
+
+    /// <summary>Records a review action that changed the inspection under its idempotency key (none: unchanged).</summary>
+    public static Transition Remember(Transition done, Actor actor, InspectionAction action, string? idempotencyKey, DateTimeOffset now) =>
+        idempotencyKey is null || !done.Ok || !done.Changed
+            ? done
+            : done with
+            {
+                Inspection = done.Inspection with
+                {
+                    ActionReceipts = done.Inspection.ActionReceipts.SetItem(idempotencyKey,
+                        new ActionReceipt(idempotencyKey, action, actor.Username, done.Inspection.CurrentVersion?.Number, now)),
+                },
+            };
+
     /// <summary>A reviewer of any department that owns items opens the review.</summary>
     public Transition StartReview(Inspection insp, Actor actor, DateTimeOffset now)
     {

@@ -66,18 +66,25 @@ public sealed class InspectionGrain(
     public Task<InspectionReply> Submit(string idempotencyKey, Actor actor) =>
         RunAsync(actor, "inspection.submit", (insp, a, now) => rules.Workflow.Submit(insp, a, idempotencyKey, now), detail: new { idempotencyKey });
 
-    public Task<InspectionReply> Approve(string? departmentCode, Actor actor) =>
-        RunAsync(actor, "inspection.approve", (insp, a, now) =>
-            Review(insp, a, departmentCode, now, InspectionAction.Approve, (i, d) => rules.Workflow.Approve(i, a, d, now)),
-            detail: new { departmentCode = departmentCode ?? actor.DepartmentCode });
+    public Task<InspectionReply> Approve(string? departmentCode, Actor actor, string? idempotencyKey) =>
+        RunAsync(actor, "inspection.approve", Idempotent(InspectionAction.Approve, idempotencyKey, (insp, a, now) =>
+            Review(insp, a, departmentCode, now, InspectionAction.Approve, (i, d) => rules.Workflow.Approve(i, a, d, now))),
+            detail: new { departmentCode = departmentCode ?? actor.DepartmentCode, idempotencyKey });
 
-    public Task<InspectionReply> Return(string? departmentCode, string reason, Actor actor) =>
-        RunAsync(actor, "inspection.return", (insp, a, now) =>
-            Review(insp, a, departmentCode, now, InspectionAction.Return, (i, d) => rules.Workflow.Return(i, a, d, reason, now)),
-            detail: new { departmentCode = departmentCode ?? actor.DepartmentCode, reason });
+    public Task<InspectionReply> Return(string? departmentCode, string reason, Actor actor, string? idempotencyKey) =>
+        RunAsync(actor, "inspection.return", Idempotent(InspectionAction.Return, idempotencyKey, (insp, a, now) =>
+            Review(insp, a, departmentCode, now, InspectionAction.Return, (i, d) => rules.Workflow.Return(i, a, d, reason, now))),
+            detail: new { departmentCode = departmentCode ?? actor.DepartmentCode, reason, idempotencyKey });
 
-    public Task<InspectionReply> Publish(Actor actor) =>
-        RunAsync(actor, "inspection.publish", (insp, a, now) => rules.Workflow.Publish(insp, a, now));
+    public Task<InspectionReply> Publish(Actor actor, string? idempotencyKey) =>
+        RunAsync(actor, "inspection.publish", Idempotent(InspectionAction.Publish, idempotencyKey, (insp, a, now) => rules.Workflow.Publish(insp, a, now)),
+            detail: new { idempotencyKey });
+
+    /// <summary>A review action under an idempotency key: a retry answers the original result instead of running again.</summary>
+    private static Func<Inspection, Actor, DateTimeOffset, Transition> Idempotent(InspectionAction action, string? key,
+        Func<Inspection, Actor, DateTimeOffset, Transition> command) =>
+        (insp, actor, now) => InspectionWorkflow.Replay(insp, actor, action, key)
+            ?? InspectionWorkflow.Remember(command(insp, actor, now), actor, action, key, now);
 
     public Task<InspectionReply> Amend(IReadOnlyList<ItemResult> results, string reason, Actor actor) =>
         RunAsync(actor, "inspection.amend", (insp, a, now) => rules.Workflow.Amend(insp, a, results, reason, now), detail: new { reason });

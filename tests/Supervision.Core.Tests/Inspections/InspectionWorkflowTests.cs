@@ -101,6 +101,27 @@ public class InspectionWorkflowTests
     }
 
     [Fact]
+    public void A_review_action_under_an_idempotency_key_is_remembered_and_replayed_only_for_the_same_action_and_person()
+    {
+        var i = Must(Wf.StartReview(Submitted(Joint()), HealthReviewer, Now)).Inspection;
+        Assert.Null(InspectionWorkflow.Replay(i, HealthReviewer, InspectionAction.Approve, "k1"));
+        var done = InspectionWorkflow.Remember(Must(Wf.Approve(i, HealthReviewer, "HEALTH-210102", Now)), HealthReviewer, InspectionAction.Approve, "k1", Now);
+        var receipt = done.Inspection.ActionReceipts["k1"];
+        Assert.Equal((InspectionAction.Approve, HealthReviewer.Username), (receipt.Action, receipt.By));
+
+        var replay = InspectionWorkflow.Replay(done.Inspection, HealthReviewer, InspectionAction.Approve, "k1")!;
+        Assert.True(replay.Ok);
+        Assert.False(replay.Changed);
+        Assert.Same(done.Inspection, replay.Inspection);
+        Assert.Equal(InspectionErrorKind.Invalid, InspectionWorkflow.Replay(done.Inspection, MarketReviewer, InspectionAction.Approve, "k1")!.Error!.Kind);
+        Assert.Equal(InspectionErrorKind.Invalid, InspectionWorkflow.Replay(done.Inspection, HealthReviewer, InspectionAction.Return, "k1")!.Error!.Kind);
+        Assert.Equal(InspectionErrorKind.Invalid, InspectionWorkflow.Replay(i, HealthReviewer, InspectionAction.Approve, " ")!.Error!.Kind);
+        // Refused or unchanged actions are not remembered: the key may be used again.
+        var refused = InspectionWorkflow.Remember(Wf.Approve(i, HealthReviewer, "POLICE-1", Now), HealthReviewer, InspectionAction.Approve, "k2", Now);
+        Assert.Empty(refused.Inspection.ActionReceipts);
+    }
+
+    [Fact]
     public void Joint_inspection_is_approved_only_when_every_department_approved_its_own_items()
     {
         var i = Must(Wf.StartReview(Submitted(Joint()), HealthReviewer, Now)).Inspection;
