@@ -491,11 +491,9 @@ public static class DirectoryCsv
 
     private static int Utf8BomLength(ReadOnlySpan<byte> head) => head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
 
-    /// <summary>The bytes read ahead (from <c>start</c> to <c>end</c> of <c>head</c>), then the rest of the stream.</summary>
-    private sealed class PrefixedStream(byte[] head, int start, int end, Stream rest) : Stream
+    /// <summary>A stream that is only read forward: what the two wrappers below share.</summary>
+    private abstract class ForwardReadStream : Stream
     {
-        private int _at = start;
-
         public override bool CanRead => true;
 
         public override bool CanSeek => false;
@@ -507,6 +505,24 @@ public static class DirectoryCsv
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public abstract override int Read(Span<byte> buffer);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>The bytes read ahead (from <c>start</c> to <c>end</c> of <c>head</c>), then the rest of the stream.</summary>
+    private sealed class PrefixedStream(byte[] head, int start, int end, Stream rest) : ForwardReadStream
+    {
+        private int _at = start;
 
         public override int Read(Span<byte> buffer)
         {
@@ -526,16 +542,6 @@ public static class DirectoryCsv
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             _at < end ? ValueTask.FromResult(Read(buffer.Span)) : rest.ReadAsync(buffer, cancellationToken);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private sealed class ReadState<T>(IReadOnlyList<string> columns, IReadOnlyList<string> required, RowParser<T> parse)
@@ -642,21 +648,9 @@ public static class DirectoryCsv
     }
 
     /// <summary>Pass-through read-only stream that remembers the last byte read (to tell a truncated last line).</summary>
-    private sealed class TailTrackingStream(Stream inner) : Stream
+    private sealed class TailTrackingStream(Stream inner) : ForwardReadStream
     {
         public int LastByte { get; private set; } = -1;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -683,15 +677,6 @@ public static class DirectoryCsv
             return n;
         }
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
 

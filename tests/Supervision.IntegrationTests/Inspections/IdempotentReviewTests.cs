@@ -14,16 +14,8 @@ public sealed class IdempotentReviewTests
     public async Task Approve_and_publish_with_an_idempotency_key_answer_the_original_result_on_retry()
     {
         await using var platform = await StartAsync();
-        await platform.AssignDirectAsync("TI", "E1", "C0000", "C0001", ["I1"], new DateOnly(2026, 7, 1));
-        using var lead = await platform.As("insp-C0000");
-        using var mate = await platform.As("insp-C0001");
+        var url = await platform.SubmittedAsync("TI", "E1", ["1"], new DateOnly(2026, 7, 1));
         using var reviewer = await platform.As("rev-d1");
-        const string url = "/api/inspections/TI/E1";
-        var etag = (await lead.GetAsync(url)).Headers.ETag!.Tag;
-        await ReadAsync(await lead.SendAsync(Put(url + "/draft", platform.Results([("I1", ["1"])]), etag)), HttpStatusCode.OK);
-        await ReadAsync(await lead.PostAsync(url + "/sign", null), HttpStatusCode.OK);
-        await ReadAsync(await mate.PostAsync(url + "/sign", null), HttpStatusCode.OK);
-        await ReadAsync(await lead.SendAsync(Submit(url, "s-1")), HttpStatusCode.OK);
 
         var approved = await ReadAsync(await reviewer.SendAsync(Keyed(url + "/review/approve", "approve-1")), HttpStatusCode.OK);
         Assert.Equal("Approved", approved.GetProperty("state").GetString());

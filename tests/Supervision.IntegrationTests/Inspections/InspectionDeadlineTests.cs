@@ -31,16 +31,8 @@ public sealed class InspectionDeadlineTests(PostgresServer server)
             await using (var first = await StartAsync(postgres, directory, reminderPeriod: Period))
             {
                 await first.AssignDirectAsync("TD", "OPEN", "C0000", "C0001", ["I1"], new DateOnly(2026, 6, 10));
-                await first.AssignDirectAsync("TD", "DONE", "C0000", "C0001", ["I1"], new DateOnly(2026, 6, 10));
-                using var lead = await first.As("insp-C0000");
-                using var mate = await first.As("insp-C0001");
+                var url = await first.SubmittedAsync("TD", "DONE", ["1"], new DateOnly(2026, 6, 10));
                 using var reviewer = await first.As("rev-d1");
-                const string url = "/api/inspections/TD/DONE";
-                var etag = (await lead.GetAsync(url)).Headers.ETag!.Tag;
-                await ReadAsync(await lead.SendAsync(Put(url + "/draft", first.Results([("I1", ["1"])]), etag)), HttpStatusCode.OK);
-                await ReadAsync(await lead.PostAsync(url + "/sign", null), HttpStatusCode.OK);
-                await ReadAsync(await mate.PostAsync(url + "/sign", null), HttpStatusCode.OK);
-                await ReadAsync(await lead.SendAsync(Submit(url, "k")), HttpStatusCode.OK);
                 var approved = await ReadAsync(await reviewer.PostAsJsonAsync(url + "/review/approve", new { }), HttpStatusCode.OK);
                 // Approved Monday 1 June 2026; 20 working days later (Dragon Boat Festival, 19 June, is a holiday).
                 Assert.Equal("2026-06-30", approved.GetProperty("deadlines").GetProperty("publicationDue").GetString());

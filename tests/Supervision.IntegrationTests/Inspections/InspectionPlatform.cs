@@ -224,6 +224,24 @@ public sealed class InspectionPlatform : IAsyncDisposable
         return reply.Inspection!;
     }
 
+    /// <summary>
+    /// An inspection of D1's item I1 assigned directly (team C0000 lead, C0001), its result recorded with
+    /// <paramref name="codes"/>, signed by both and submitted, all through the API; returns its URL.
+    /// </summary>
+    public async Task<string> SubmittedAsync(string taskId, string entity, string[] codes, DateOnly due)
+    {
+        await AssignDirectAsync(taskId, entity, "C0000", "C0001", ["I1"], due);
+        using var lead = await As("insp-C0000");
+        using var mate = await As("insp-C0001");
+        var url = $"/api/inspections/{taskId}/{entity}";
+        var etag = (await lead.GetAsync(url)).Headers.ETag!.Tag;
+        await ReadAsync(await lead.SendAsync(Put(url + "/draft", Results([("I1", codes)]), etag)), HttpStatusCode.OK);
+        await ReadAsync(await lead.PostAsync(url + "/sign", null), HttpStatusCode.OK);
+        await ReadAsync(await mate.PostAsync(url + "/sign", null), HttpStatusCode.OK);
+        await ReadAsync(await lead.SendAsync(Submit(url, "submit-" + entity)), HttpStatusCode.OK);
+        return url;
+    }
+
     /// <summary>A complete result for the items: the given code per item, findings when not "1", a visit yesterday.</summary>
     public object Results(IEnumerable<(string Item, string[] Codes)> items, object? evidence = null) => new
     {

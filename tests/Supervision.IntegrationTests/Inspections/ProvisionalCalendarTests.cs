@@ -116,16 +116,8 @@ public sealed class ProvisionalCalendarTests(PostgresServer server)
     /// <summary>Records, signs, submits and approves a one-item result with <paramref name="code"/>; returns the approval.</summary>
     private static async Task<JsonElement> ApproveAsync(InspectionPlatform platform, string entity, string code)
     {
-        await platform.AssignDirectAsync("TC", entity, "C0000", "C0001", ["I1"], new DateOnly(2027, 3, 1));
-        using var lead = await platform.As("insp-C0000");
-        using var mate = await platform.As("insp-C0001");
+        var url = await platform.SubmittedAsync("TC", entity, [code], new DateOnly(2027, 3, 1));
         using var reviewer = await platform.As("rev-d1");
-        var url = $"/api/inspections/TC/{entity}";
-        var etag = (await lead.GetAsync(url)).Headers.ETag!.Tag;
-        await ReadAsync(await lead.SendAsync(Put(url + "/draft", platform.Results([("I1", [code])]), etag)), HttpStatusCode.OK);
-        await ReadAsync(await lead.PostAsync(url + "/sign", null), HttpStatusCode.OK);
-        await ReadAsync(await mate.PostAsync(url + "/sign", null), HttpStatusCode.OK);
-        await ReadAsync(await lead.SendAsync(Submit(url, "k-" + entity)), HttpStatusCode.OK);
         return await ReadAsync(await reviewer.PostAsJsonAsync(url + "/review/approve", new { }), HttpStatusCode.OK);
     }
 
