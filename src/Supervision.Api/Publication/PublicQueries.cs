@@ -109,6 +109,8 @@ public sealed class PublicQueries(PublicationStore publications, DrawStore draws
             if (value is not null && value.Trim().Length > max) errors.Add(new FieldError(field, $"must be at most {max} characters"));
         }
 
+        // A credit code as people type it: lower case, spaces, full-width digits and letters (CreditCode.Normalize).
+        creditCode = string.IsNullOrWhiteSpace(creditCode) ? creditCode : CreditCode.Normalize(creditCode);
         Length(name, "name", 100);
         Length(creditCode, "creditCode", 18);
         Length(division, "division", 6);
@@ -156,7 +158,7 @@ public sealed class PublicQueries(PublicationStore publications, DrawStore draws
 
     public async Task<PublicEntity?> EntityAsync(string creditCode, CancellationToken ct)
     {
-        var code = creditCode.Trim().ToUpperInvariant();
+        var code = CreditCode.Normalize(creditCode);
         var history = await publications.EntityHistoryAsync(code, ct);
         await using var connection = await publications.Sql.OpenAsync(ct);
         var entity = await connection.QuerySingleOrDefaultAsync<(string Name, string EntityType, string DivisionCode, string IndustryCode, string Status)>(

@@ -20,6 +20,10 @@ public static class WebSetup
 
     public static IServiceCollection AddSupervisionWeb(this IServiceCollection services, bool secureCookies = false)
     {
+        // Chinese text is written as text, not as numeric character references (pages three times larger and a source
+        // nobody can read); HTML's special characters are still encoded.
+        services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
+            o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.AddRazorPages(o =>
         {
             o.Conventions.AuthorizeFolder("/App", Policies.WebSession);

@@ -126,7 +126,17 @@ public static class CreditCode
     public static bool IsValid(string? code) => Validate(code).IsValid;
 
     /// <summary>Trims and upper-cases (ASCII) a credit code typed or imported by a person.</summary>
-    public static string Normalize(string code) => code.Trim().ToUpperInvariant();
+    /// <summary>
+    /// The code as typed or pasted, made comparable: full-width characters folded to ASCII (NFKC: "９１２１…" and
+    /// "ＭＡ" as typed with a Chinese input method), whitespace anywhere removed ("9121 0102 …"), upper-cased.
+    /// </summary>
+    public static string Normalize(string code)
+    {
+        var folded = code.IsNormalized(System.Text.NormalizationForm.FormKC) ? code : code.Normalize(System.Text.NormalizationForm.FormKC);
+        return folded.Any(char.IsWhiteSpace)
+            ? string.Concat(folded.Where(c => !char.IsWhiteSpace(c))).ToUpperInvariant()
+            : folded.ToUpperInvariant();
+    }
 
     /// <summary>Position-18 check character for the first 17 characters (all must be in <see cref="Charset"/>).</summary>
     public static char ComputeCheckCharacter(ReadOnlySpan<char> first17)

@@ -147,4 +147,11 @@ public class CreditCodeTests
     [InlineData("11000000000000A", false)]
     public void Legacy_registration_numbers_must_be_15_digits(string number, bool valid) =>
         Assert.Equal(valid, LegacyRegistrationNumber.Validate(number) is null);
+    [Theory]
+    [InlineData("91110000600037341l")]
+    [InlineData(" 9111 0000 6000 3734 1L ")]
+    [InlineData("９１１１００００６０００３７３４１Ｌ")]
+    [InlineData("9111\u30000000600037341L")]
+    public void Codes_as_people_type_them_are_normalised(string typed) =>
+        Assert.Equal("91110000600037341L", CreditCode.Normalize(typed));
 }

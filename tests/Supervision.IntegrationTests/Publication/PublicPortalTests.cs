@@ -49,6 +49,16 @@ public sealed partial class PublicPortalTests(PortalScenario scenario) : IClassF
 
         // The search lists current versions only.
         var search = await ReadAsync(await http.GetAsync("/api/public/v1/results?creditCode=" + PortalScenario.Entity(scenario.Amended)), HttpStatusCode.OK);
+        // As people type it: lower case, with spaces, in full-width characters (day-one finding 7).
+        var code = PortalScenario.Entity(scenario.Amended);
+        var fullWidth = string.Concat(code.Select(c => (char)(c + 0xFEE0)));
+        foreach (var typed in new[] { code.ToLowerInvariant(), code[..4] + " " + code[4..10] + " " + code[10..], fullWidth })
+        {
+            var found = await ReadAsync(await http.GetAsync("/api/public/v1/results?creditCode=" + Uri.EscapeDataString(typed)), HttpStatusCode.OK);
+            Assert.Equal(search.GetProperty("items").GetArrayLength(), found.GetProperty("items").GetArrayLength());
+            Assert.Equal(code, found.GetProperty("items")[0].GetProperty("entityCreditCode").GetString());
+        }
+
         Assert.Equal(2, Assert.Single(search.GetProperty("items").EnumerateArray()).GetProperty("version").GetInt32());
 
         // The public rows are written once: the old version's content is exactly as first published.

@@ -81,6 +81,17 @@ public sealed class WebShellTests(BrowserFixture browser) : IClassFixture<Browse
         var css = await context.APIRequest.GetAsync("/css/site.css");
         Assert.Equal(200, css.Status);
         Assert.StartsWith("text/css", css.Headers["content-type"]);
+
+        // The icon every browser asks for exists (it was a 404 on every page), and the page is linked to it.
+        var icon = await context.APIRequest.GetAsync("/favicon.ico");
+        Assert.Equal(200, icon.Status);
+        Assert.Equal(0x0001_0000, BitConverter.ToInt32((await icon.BodyAsync()).AsSpan(0, 4)));
+        Assert.Equal("/favicon.ico", await page.GetAttributeAsync("link[rel=icon]", "href"));
+
+        // Chinese is written as text, not as numeric character references.
+        var source = await (await context.APIRequest.GetAsync("/")).TextAsync();
+        Assert.DoesNotContain("&#x", source, StringComparison.Ordinal);
+        Assert.Matches("[\u4e00-\u9fff]", source);
     }
 
     [Fact]
