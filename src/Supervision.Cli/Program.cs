@@ -7,5 +7,6 @@ var root = new RootCommand("supervision: command-line tools for the Supervision 
     ImportCommand.Create(),
     MigrateCommand.Create(),
     VerifyDrawCommand.Create(),
+    VerifyAuditCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

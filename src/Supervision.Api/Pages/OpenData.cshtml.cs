@@ -5,8 +5,11 @@ using Supervision.Infrastructure.Publication;
 namespace Supervision.Api.Pages;
 
 /// <summary>/open-data: the API, the bulk downloads with their checksums, and the data dictionary.</summary>
-public sealed class OpenDataModel(PublicationStore store) : PageModel
+public sealed class OpenDataModel(PublicationStore store, Supervision.Infrastructure.Audit.AuditChainStore chain) : PageModel
 {
+    /// <summary>The audit chain's latest published heads (newest first).</summary>
+    public IReadOnlyList<Supervision.Infrastructure.Audit.AuditAnchor> Anchors { get; private set; } = [];
+
     public IReadOnlyList<(int Year, string Department, string Format, ExportInfo? Known, long LastSeq)> Files { get; private set; } = [];
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -22,5 +25,6 @@ public sealed class OpenDataModel(PublicationStore store) : PageModel
             }
         }
         Files = files;
+        Anchors = await chain.AnchorsAsync(null, 7, ct);
     }
 }

@@ -37,7 +37,23 @@ public static class OpenDataApi
         v1.MapGet("/downloads/{year:int}/{department}.{format}", Download).WithMetadata(LongTransfer.Instance)
             .WithSummary("One bulk download, streamed; X-Checksum-SHA256 and the ETag give its SHA-256. department = 'all' or a department code.");
         v1.MapGet("/checksums/{year:int}/{department}.{format}", Checksum).WithMetadata(LongTransfer.Instance).WithSummary("The checksum line (sha256sum format) of one bulk download.");
+        v1.MapGet("/audit-anchors", AuditAnchors)
+            .WithSummary("The audit chain's head at the end of each Beijing day (newest first; before = a date for the next page): keep a copy, and `supervision verify-audit --anchors` proves the log was not rewritten since.");
         return app;
+    }
+
+    private static async Task<IResult> AuditAnchors(string? before, int? limit, Supervision.Infrastructure.Audit.AuditChainStore chain, CancellationToken ct)
+    {
+        if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
+        DateOnly? until = null;
+        if (before is not null)
+        {
+            if (!DateOnly.TryParseExact(before, "yyyy-MM-dd", out var d)) return Problems.Validation("before", "must be a date, yyyy-MM-dd");
+            until = d;
+        }
+
+        var anchors = await chain.AnchorsAsync(until, take, ct);
+        return TypedResults.Ok(anchors.Select(a => new { day = a.Day, lastId = a.LastId, hash = a.Hash, lines = a.Lines }));
     }
 
     private static async Task<IResult> Search(HttpContext http, PublicQueries queries, string? name, string? creditCode, string? division,

@@ -10,4 +10,7 @@ public static class ChinaTime
     public static readonly TimeSpan Offset = TimeSpan.FromHours(8);
 
     public static DateOnly DateOf(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(Offset).DateTime);
+
+    /// <summary>The instant (UTC) at which <paramref name="date"/> begins in Beijing.</summary>
+    public static DateTimeOffset StartOf(DateOnly date) => new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), Offset).ToUniversalTime();
 }

@@ -36,6 +36,8 @@ public static class SupervisionSilo
         // notice has now been loaded) are recomputed in the background.
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
             .GetGrain<Contracts.Inspections.IDeadlineKeeperGrain>(Contracts.Inspections.IDeadlineKeeperGrain.DefaultKey).Start());
+        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
+            .GetGrain<Contracts.Audit.IAuditChainGrain>(Contracts.Audit.IAuditChainGrain.DefaultKey).Start());
         return silo;
     }
 
@@ -52,6 +54,7 @@ public static class SupervisionSilo
         services.AddSingleton(_ => Core.Reference.ReferenceData.Load(settings.ReferenceDataDirectory));
         services.AddSingleton(_ => SqlStore.Create(settings.Provider, settings.ConnectionString));
         services.AddSingleton<Infrastructure.Audit.AuditLog>();
+        services.AddSingleton<Infrastructure.Audit.AuditChainStore>();
         services.AddSingleton<Infrastructure.Identity.AccountCache>();
         services.AddSingleton<Infrastructure.Identity.UserStore>();
         services.AddSingleton<VersionedWriter>();
