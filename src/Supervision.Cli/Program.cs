@@ -8,5 +8,7 @@ var root = new RootCommand("supervision: command-line tools for the Supervision 
     MigrateCommand.Create(),
     VerifyDrawCommand.Create(),
     VerifyAuditCommand.Create(),
+    BackupCommand.CreateBackup(),
+    BackupCommand.CreateRestore(),
 };
 return await root.Parse(args).InvokeAsync();

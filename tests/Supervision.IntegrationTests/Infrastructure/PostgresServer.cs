@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
@@ -139,6 +140,11 @@ public sealed partial class PostgresServer : IAsyncLifetime
         {
             if (_started && _binDirectory is not null && _root is not null)
             {
+                foreach (var copy in _copies)
+                {
+                    await RunAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", copy, "-m", "immediate", "-w", "stop"], asPostgres: true);
+                }
+
                 await RunAsync(Path.Combine(_binDirectory, "pg_ctl"),
                     ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"], asPostgres: true);
             }
@@ -151,6 +157,27 @@ public sealed partial class PostgresServer : IAsyncLifetime
             }
         }
     }
+
+    /// <summary>
+    /// A base backup of the whole cluster (pg_basebackup, WAL streamed with it) into a new directory; then a second server
+    /// started on that copy, on its own loopback port — the documented PostgreSQL backup and restore (docs/operations.md).
+    /// Returns the copy's port; the copy is stopped and deleted with this server.
+    /// </summary>
+    public async Task<int> BackUpAndStartCopyAsync()
+    {
+        if (_binDirectory is null || _root is null) throw new InvalidOperationException($"PostgreSQL is unavailable: {UnavailableReason}");
+        var copy = Path.Combine(_root, $"copy-{Guid.NewGuid():N}");
+        await RunAsync(Path.Combine(_binDirectory, "pg_basebackup"),
+            ["-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", SuperUser, "-D", copy, "-X", "stream", "-c", "fast", "--no-sync"], asPostgres: true);
+        var port = FreeLoopbackPort();
+        var options = $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={_root} -c fsync=off -c max_connections=50";
+        await RunAsync(Path.Combine(_binDirectory, "pg_ctl"),
+            ["-D", copy, "-l", copy + ".log", "-o", options, "-w", "-t", "60", "start"], asPostgres: true);
+        _copies.Add(copy);
+        return port;
+    }
+
+    private readonly List<string> _copies = [];
 
     private string Build(string database) => new NpgsqlConnectionStringBuilder
     {
