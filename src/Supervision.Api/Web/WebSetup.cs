@@ -63,6 +63,18 @@ public static class WebSetup
     public static WebApplication UseSupervisionWebAssets(this WebApplication app)
     {
         app.UseRequestLocalization();
+        // A page opened with ?lang=en (a shared link, the language switch's target) keeps that language for the next
+        // clicks too: the choice is remembered as the switch remembers it.
+        app.Use((http, next) =>
+        {
+            if (HttpMethods.IsGet(http.Request.Method) && !http.Request.Path.StartsWithSegments("/api")
+                && http.Request.Query["lang"].ToString() is "en" or "zh-CN" or "zh")
+            {
+                RememberLanguage(http, http.Request.Query["lang"] == "en" ? English : Chinese);
+            }
+
+            return next(http);
+        });
         app.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = new EmbeddedFileProvider(typeof(WebSetup).Assembly, "Supervision.Api.wwwroot"),
@@ -75,21 +87,24 @@ public static class WebSetup
     public static WebApplication MapSupervisionWeb(this WebApplication app)
     {
         app.MapRazorPages();
-        app.MapGet("/language/{lang}", (string lang, string? returnUrl, HttpContext http, PublicBaseUrl publicBase) =>
+        app.MapGet("/language/{lang}", (string lang, string? returnUrl, HttpContext http) =>
         {
-            var culture = lang == "en" ? English : Chinese;
-            http.Response.Cookies.Append(
-                LanguageCookie,
-                CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
-                new CookieOptions
-                {
-                    MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, HttpOnly = true, IsEssential = true,
-                    Secure = http.Request.IsHttps || publicBase.IsHttps,
-                });
+            RememberLanguage(http, lang == "en" ? English : Chinese);
             return Results.LocalRedirect(LocalReturnUrl(returnUrl));
         }).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
+
+    /// <summary>The language cookie, for a year: what the next requests are answered in.</summary>
+    private static void RememberLanguage(HttpContext http, CultureInfo culture) =>
+        http.Response.Cookies.Append(
+            LanguageCookie,
+            CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+            new CookieOptions
+            {
+                MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, HttpOnly = true, IsEssential = true,
+                Secure = http.Request.IsHttps || http.RequestServices.GetRequiredService<PublicBaseUrl>().IsHttps,
+            });
 
     /// <summary>
     /// Where the language switch goes back to: <paramref name="url"/> when it is a path on this site, with any non-ASCII

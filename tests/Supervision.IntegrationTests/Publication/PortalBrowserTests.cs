@@ -31,10 +31,16 @@ public sealed class PortalBrowserTests(BrowserFixture browser, PortalScenario sc
         Assert.Contains("未发现问题", await page.InnerTextAsync("[data-testid=published-result][data-version='2']"));
         await Screenshots.SaveAsync(page, "portal-entity");
 
-        // English on request, with the same records.
+        // English on request, with the same records — and still English after the next click (day-one finding 7: the
+        // choice was forgotten after one click).
         await page.GotoAsync($"/entities/{code}?lang=en");
         Assert.Equal("en", await page.GetAttributeAsync("html", "lang"));
         Assert.Contains("no problem found", await page.InnerTextAsync("[data-testid=published-result][data-version='2']"));
+        await page.GotoAsync("/tasks");
+        Assert.Equal("en", await page.GetAttributeAsync("html", "lang"));
+        await page.GotoAsync("/?lang=zh-CN");
+        await page.GotoAsync("/tasks");
+        Assert.Equal("zh-CN", await page.GetAttributeAsync("html", "lang"));
     }
 
     [BrowserFact]

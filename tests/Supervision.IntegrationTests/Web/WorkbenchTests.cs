@@ -17,9 +17,20 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
 {
     private static Task<InspectionPlatform> StartAsync() => InspectionPlatform.StartAsync(now: DateTimeOffset.UtcNow);
 
+    /// <summary>The confirmations a page asked for, by page: every irreversible step asks, naming what will happen.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPage, List<string>> Confirmations = new();
+
     private static async Task<IPage> SignInAsync(IBrowserContext context, string username)
     {
         var page = await context.NewPageAsync();
+        // The person at the keyboard agrees to each confirmation; what they were asked is kept for the test to read.
+        var asked = Confirmations.GetOrCreateValue(page);
+        page.Dialog += async (_, dialog) =>
+        {
+            if (dialog.Type != "confirm") return;
+            lock (asked) asked.Add(dialog.Message);
+            await dialog.AcceptAsync();
+        };
         // Signing in is the set-up of these tests, not what they check. Once in CI the first submit never left the sign-in
         // page within 30 s (cause not found); a second attempt is made, and a second failure names the page it stayed on.
         for (var attempt = 1; ; attempt++)
@@ -139,6 +150,10 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await page.GotoAsync($"/app/tasks/{taskId}");
         await page.ClickAsync("[data-testid=dispatch]");
         await Assertions.Expect(page.Locator("[data-testid=dispatched]")).ToBeVisibleAsync();
+        // Each irreversible step asked first, naming what would happen (day-one finding 9).
+        var asked = Confirmations.GetOrCreateValue(page);
+        foreach (var words in new[] { "发布后任务将向社会公开", "冻结后抽取名单不再改变", "抽取检查对象", "抽取检查组", "派发后各检查组将收到通知" })
+            Assert.Contains(asked, m => m.Contains(words, StringComparison.Ordinal));
         await Assertions.Expect(page.Locator("[data-testid=chart-states]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=task-inspections] tbody tr")).ToHaveCountAsync(4);
 
@@ -190,6 +205,7 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await Assertions.Expect(reviewer.Locator("[data-testid=inspection-state]")).ToHaveTextAsync("已审核");
         await reviewer.ClickAsync("[data-testid=publish-result]");
         await Assertions.Expect(reviewer.Locator("[data-testid=published]")).ToBeVisibleAsync();
+        Assert.Contains(Confirmations.GetOrCreateValue(reviewer), m => m.Contains("公示后检查结果将向社会公开", StringComparison.Ordinal));
 
         // The dashboard counts it as completed.
         await page.GotoAsync($"/app/tasks/{taskId}");

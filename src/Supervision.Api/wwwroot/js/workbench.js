@@ -105,6 +105,15 @@
   }
 
   // ---- Task actions and the ceremony -----------------------------------------------------------------------------
+  // Steps that cannot be taken back ask first, naming what will happen.
+  const Irreversible = {
+    publish: () => t("发布后任务将向社会公开，且不能撤回。确定发布？", "Publishing makes the task public; it cannot be withdrawn. Publish it?"),
+    freeze: () => t("冻结后抽取名单不再改变，其哈希值和承诺值将公开。确定冻结？", "Freezing fixes the population for good and publishes its hash and the commitment. Freeze it?"),
+    "draw/entities": () => t("抽取检查对象：结果一经提交即公开，不能重抽。确定开始抽取？", "Draw the entities: the result is committed and public at once, and cannot be drawn again. Run the draw?"),
+    "draw/inspectors": () => t("抽取检查组：结果一经提交即公开，不能重抽。确定抽取？", "Draw the teams: the result is committed and public at once, and cannot be drawn again. Draw the teams?"),
+    dispatch: () => t("派发后各检查组将收到通知并开始检查。确定派发？", "Dispatching notifies every team, who then start their inspections. Dispatch?"),
+  };
+
   function taskActions(root) {
     const id = root.dataset.task;
     const message = $("#task-message");
@@ -116,6 +125,8 @@
         const reason = prompt(t("取消理由", "Reason for cancelling"));
         if (!reason) return;
         options = { json: { reason } };
+      } else if (Irreversible[action] && !confirm(Irreversible[action]())) {
+        return;
       } else if (action === "participation-accept") {
         path = "participation";
         options = { json: { department: root.dataset.department, decision: "accept" } };
@@ -444,13 +455,17 @@
   // ---- Review: approve, return, publish --------------------------------------------------------------------------
   function review(root) {
     const message = $("#review-message", root);
+    // One idempotency key per action and page: clicking again after a lost answer gets the original result, not a 409.
+    const keys = {};
     $$("[data-review]", root).forEach((button) => button.addEventListener("click", async () => {
       const what = button.dataset.review;
+      if (what === "publish" && !confirm(t("公示后检查结果将向社会公开。确定公示？", "Publishing makes the result public. Publish it?"))) return;
       const department = $("#review-department", root);
       let path = what === "publish" ? "/publish" : "/review/" + what;
       const json = what === "publish" ? undefined : { departmentCode: department ? department.value : null, reason: what === "return" ? $("#return-reason", root).value : null };
+      keys[what] = keys[what] || (what + "-" + crypto.randomUUID());
       button.disabled = true;
-      const result = await S.api("POST", root.dataset.url + path, json ? { json } : {});
+      const result = await S.api("POST", root.dataset.url + path, Object.assign(json ? { json } : {}, { idempotencyKey: keys[what] }));
       if (!result.ok) { button.disabled = false; show(message, failure(result), "bad"); return; }
       location.reload();
     }));
