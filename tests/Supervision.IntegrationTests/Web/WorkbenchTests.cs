@@ -163,6 +163,9 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         var lead = await SignInAsync(phone1, team[0]);
         await lead.GotoAsync("/app/my");
         await Assertions.Expect(lead.Locator("[data-testid=my-inspections] li")).Not.ToHaveCountAsync(0);
+        // Each card says where and what (day-one finding 10): the address and the items by name.
+        Assert.Contains("I1", await lead.InnerTextAsync("[data-testid=my-inspections] li >> nth=0 >> [data-testid=assignment-items]"));
+        Assert.True((await lead.InnerTextAsync("[data-testid=my-inspections] li >> nth=0 >> [data-testid=assignment-address]")).Length > "地址: ".Length);
         await ShotAsync(lead, "workbench-my-inspections-phone");
         await OpenFormAsync(lead, inspectionId);
         await FillItemAsync(lead, "I1", "E", "后厨未按规定设置防鼠设施，已当场整改。", "注册地址");

@@ -8,8 +8,14 @@ using Supervision.Infrastructure.Inspections;
 namespace Supervision.Api.Pages.App.Inspections;
 
 /// <summary>The inspector's assignments, with the filters of GET /api/my/inspections (same store, same rules).</summary>
-public sealed class MineModel(InspectionStore store, InspectionRules rules, WorkflowClock clock, Web.UiText t) : PageModel
+public sealed class MineModel(InspectionStore store, InspectionRules rules, WorkflowClock clock, Web.UiText t,
+    Infrastructure.Directory.MarketEntityStore entities, Infrastructure.Directory.InspectionItemStore items, Core.Reference.ReferenceData reference) : PageModel
 {
+    /// <summary>What an inspector needs on a card to plan the day: where, what is checked, the place in words.</summary>
+    public sealed record Assignment(string Address, IReadOnlyList<string> Items, string DivisionName);
+
+    public IReadOnlyDictionary<string, Assignment> Details { get; private set; } = new Dictionary<string, Assignment>();
+
     public const int PageSize = 50;
 
     [BindProperty(SupportsGet = true)] public bool DueSoon { get; set; }
@@ -46,6 +52,29 @@ public sealed class MineModel(InspectionStore store, InspectionRules rules, Work
 
         DateOnly? dueBy = DueSoon ? rules.DueSoonHorizon(Today) ?? Today.AddDays(7) : null;
         Rows = await store.ListMineAsync(cert, new MyInspectionFilter(string.IsNullOrWhiteSpace(Task) ? null : Task.Trim(), division, dueBy, Overdue, Today), After, PageSize, ct);
+
+        // One page of cards (at most PageSize): the entity's address, the items by name, the division in words.
+        var itemNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        var details = new Dictionary<string, Assignment>(StringComparer.Ordinal);
+        foreach (var r in Rows)
+        {
+            var entity = await entities.GetAsync(r.EntityCreditCode, ct);
+            var names = new List<string>();
+            if (await store.LoadAsync(r.InspectionId, ct) is { } stored)
+            {
+                foreach (var item in stored.Inspection.Items)
+                {
+                    if (!itemNames.TryGetValue(item.ItemCode, out var name))
+                        itemNames[item.ItemCode] = name = (await items.GetAsync(item.ItemCode, ct))?.Name ?? item.ItemCode;
+                    names.Add(name);
+                }
+            }
+
+            details[r.InspectionId] = new Assignment(entity?.Address ?? "", names,
+                reference.IsValidDivision(r.DivisionCode) ? reference.DivisionFullName(r.DivisionCode) : r.DivisionCode);
+        }
+
+        Details = details;
         return Page();
     }
 }
