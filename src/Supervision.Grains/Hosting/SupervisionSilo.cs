@@ -23,7 +23,10 @@ public static class SupervisionSilo
         }
         else
         {
-            silo.ConfigureEndpoints(settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            if (settings.AdvertisedAddress is { } address)
+                silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
+            else
+                silo.ConfigureEndpoints(settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
         }
 
         silo.UseSupervisionStorage(settings.Provider, settings.ConnectionString, applyMigrations && settings.ApplySchemaOnStart);

@@ -12,7 +12,8 @@ public sealed record PlatformSettings(
     int SiloPort,
     int GatewayPort,
     bool ApplySchemaOnStart,
-    string? ReferenceDataDirectory)
+    string? ReferenceDataDirectory,
+    System.Net.IPAddress? AdvertisedAddress = null)
 {
     public bool IsEmbedded => Provider == StorageProvider.Sqlite;
 
@@ -41,6 +42,16 @@ public sealed record PlatformSettings(
             int.TryParse(configuration["Orleans:SiloPort"], out var siloPort) ? siloPort : 11111,
             int.TryParse(configuration["Orleans:GatewayPort"], out var gatewayPort) ? gatewayPort : 30000,
             !string.Equals(configuration["Supervision:ApplySchemaOnStart"], "false", StringComparison.OrdinalIgnoreCase),
-            string.IsNullOrWhiteSpace(configuration["Supervision:ReferenceDataDirectory"]) ? null : configuration["Supervision:ReferenceDataDirectory"]);
+            string.IsNullOrWhiteSpace(configuration["Supervision:ReferenceDataDirectory"]) ? null : configuration["Supervision:ReferenceDataDirectory"],
+            Advertised(configuration["Orleans:AdvertisedAddress"]));
     }
+
+    /// <summary>
+    /// <c>Orleans:AdvertisedAddress</c>: the address a silo binds and tells the cluster (e.g. 127.0.0.1 for processes that
+    /// must stay on loopback); unset, a silo listens on every address and advertises the host's own.
+    /// </summary>
+    private static System.Net.IPAddress? Advertised(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? null
+        : System.Net.IPAddress.TryParse(value.Trim(), out var address) ? address
+        : throw new InvalidOperationException($"Orleans:AdvertisedAddress '{value}' is not an IP address (IPv4 or IPv6, such as 127.0.0.1).");
 }
