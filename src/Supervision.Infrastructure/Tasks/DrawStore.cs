@@ -796,10 +796,17 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                 FROM inspectors WHERE department_code IN ({deps}) ORDER BY certificate_no
                 """, p, cancellationToken: ct))).AsList();
         rows.Sort((a, b) => string.CompareOrdinal(a.CertificateNo, b.CertificateNo));
+        // Workload = teams whose work is still to do: drawn for a task not cancelled, and either not dispatched yet or
+        // dispatched to an inspection the team has not submitted (Assigned, Draft, Signed, Returned). Counting every
+        // row ever drawn (as before) kept an inspector out of every draw for good after WorkloadCap teams in a lifetime.
+        var busy = InList(p, "busy", Inspections.InspectionStore.OpenStates);
         var workload = (await connection.QueryAsync<(string CertificateNo, long Open)>(new CommandDefinition(
             $"""
             SELECT t.certificate_no, count(*) FROM drawn_teams t
-            WHERE t.status = 'open' AND t.department_code IN ({deps}) GROUP BY t.certificate_no
+            JOIN draw_tasks k ON k.task_id = t.task_id AND k.status <> 'cancelled'
+            LEFT JOIN inspections i ON i.inspection_id = t.task_id || '/' || t.member_id
+            WHERE t.status = 'open' AND t.department_code IN ({deps}) AND (i.inspection_id IS NULL OR i.state IN ({busy}))
+            GROUP BY t.certificate_no
             """, p, cancellationToken: ct))).ToDictionary(x => x.CertificateNo, x => (int)x.Open, StringComparer.Ordinal);
         return rows.Select(i => (new Inspector(
             i.CertificateNo, "", i.Department, i.Status == "active", DateOnly.MinValue, i.ExpiresOn ?? DateOnly.MaxValue,
