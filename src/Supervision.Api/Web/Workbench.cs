@@ -63,6 +63,22 @@ public static class Workbench
         _ => status,
     };
 
+    /// <summary>A sampling mode in the reader's language (the public and the workbench never read the internal value).</summary>
+    public static string SamplingMode(string mode, UiText t) => mode switch
+    {
+        Core.Draw.DrawModes.Stratified => t["按信用风险分类分层抽取", "stratified by credit-risk class"],
+        Core.Draw.DrawModes.Pareto => t["按信用风险加权抽取", "weighted by credit risk"],
+        _ => mode,
+    };
+
+    /// <summary>Why members were left out of a draw at freeze, in the reader's language.</summary>
+    public static string ExclusionReason(string reason, UiText t) => reason switch
+    {
+        Infrastructure.Tasks.DrawStore.YearlyCapReason => t["本事项年度抽查次数已满", "already inspected for this item as often as the year allows"],
+        Infrastructure.Tasks.DrawStore.DepartmentCapReason => t["本部门年度抽查次数已满", "already inspected by this department as often as the year allows"],
+        _ => reason,
+    };
+
     /// <summary>Inspection state in the reader's language.</summary>
     public static string InspectionState(string state, UiText t) => state switch
     {

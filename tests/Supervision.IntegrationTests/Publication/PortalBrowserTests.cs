@@ -54,6 +54,9 @@ public sealed class PortalBrowserTests(BrowserFixture browser, PortalScenario sc
         Assert.Matches("^[0-9a-f]{64}$", (await page.InnerTextAsync("[data-testid=commitment]")).Trim());
         Assert.Matches("^[0-9a-f]{64}$", (await page.InnerTextAsync("[data-testid=population-hash]")).Trim());
         Assert.Contains("Deputy Wang", await page.InnerTextAsync("[data-testid=ceremony]"));
+        // Internal values do not reach the public (day-one finding 6): the state and the sampling mode in words.
+        Assert.DoesNotMatch("^[a-z_]+$", (await page.InnerTextAsync("[data-testid=task-status]")).Trim());
+        Assert.DoesNotMatch("stratified|pareto", await page.InnerTextAsync("[data-testid=sampling]"));
         Assert.Equal(5, await page.Locator("[data-testid=drawn-entity]").CountAsync());
         Assert.Contains("dotnet run --project src/Supervision.Cli -- verify-draw", await page.InnerTextAsync("[data-testid=verify-command-dotnet]"));
         Assert.Contains("python3 tools/verify_draw.py", await page.InnerTextAsync("[data-testid=verify-command-python]"));
