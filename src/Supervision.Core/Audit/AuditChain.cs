@@ -42,27 +42,50 @@ public static class AuditChain
     }
 
     /// <summary>
-    /// Recomputes the chain over <paramref name="lines"/> (in id order, each with the hash stored for it, or null when it
-    /// was never chained) and reports the first line whose stored hash differs — a changed line, or the first line after
-    /// a deleted or inserted one.
+    /// Recomputes the chain over <paramref name="lines"/> (in id order, each with the hashes stored for it, or null when
+    /// it was never chained) and reports the first line whose stored hash differs.
     /// </summary>
     public static AuditChainReport Verify(IEnumerable<(AuditLine Line, string? StoredPrevious, string? StoredHash)> lines)
     {
-        var head = Genesis;
-        long count = 0;
-        foreach (var (line, storedPrevious, storedHash) in lines)
+        var verifier = new Verifier();
+        foreach (var (line, previous, hash) in lines)
         {
-            if (storedHash is null) break; // not chained yet: the verified part ends here
-            if (storedPrevious != head)
-                return new AuditChainReport(count, head, line.Id, $"line {line.Id}: the chain before it does not match (a line before it was changed, deleted or inserted)");
-            var expected = Next(head, line);
-            if (expected != storedHash)
-                return new AuditChainReport(count, head, line.Id, $"line {line.Id}: its content does not match its hash (it was changed)");
-            head = expected;
-            count++;
+            if (!verifier.Add(line, previous, hash)) break;
         }
 
-        return new AuditChainReport(count, head, null, null);
+        return verifier.Report;
+    }
+
+    /// <summary>
+    /// The chain recomputed one line at a time (for logs read in batches): <see cref="Add"/> answers false once the
+    /// verified part ends — at a line not chained yet, or at the first line that does not match (a changed line, or the
+    /// first line after a deleted or inserted one).
+    /// </summary>
+    public sealed class Verifier
+    {
+        private string _head = Genesis;
+        private long _count;
+        private long? _brokenAt;
+        private string? _problem;
+
+        public AuditChainReport Report => new(_count, _head, _brokenAt, _problem);
+
+        public bool Add(AuditLine line, string? storedPrevious, string? storedHash)
+        {
+            if (_brokenAt is not null || storedHash is null) return false;
+            if (storedPrevious != _head) return Broken(line.Id, $"line {line.Id}: the chain before it does not match (a line before it was changed, deleted or inserted)");
+            var expected = Next(_head, line);
+            if (expected != storedHash) return Broken(line.Id, $"line {line.Id}: its content does not match its hash (it was changed)");
+            _head = expected;
+            _count++;
+            return true;
+        }
+
+        private bool Broken(long id, string problem)
+        {
+            (_brokenAt, _problem) = (id, problem);
+            return false;
+        }
     }
 
     private static string Escape(string? value) =>

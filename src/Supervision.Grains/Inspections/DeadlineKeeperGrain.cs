@@ -13,7 +13,15 @@ namespace Supervision.Grains.Inspections;
 /// whose warning or overdue mark is due and not set, and each one's grain runs its deadline check (the same one its
 /// reminder runs). Both are idempotent.
 /// </summary>
+/// <summary>What the keeper keeps: the calendar version the open deadlines were last recomputed with.</summary>
+[GenerateSerializer, Alias("supervision.deadline-keeper-state")]
+public sealed class DeadlineKeeperState
+{
+    [Id(0)] public string? RecomputedWith { get; set; }
+}
+
 public sealed class DeadlineKeeperGrain(
+    [PersistentState("deadline-keeper", "state")] IPersistentState<DeadlineKeeperState> state,
     DeadlineStore deadlines,
     InspectionRules rules,
     WorkflowClock clock,
@@ -26,27 +34,39 @@ public sealed class DeadlineKeeperGrain(
     {
         await this.RegisterOrUpdateReminder(ReminderName, options.CatchUpPeriod, options.CatchUpPeriod);
         // Let the start call return at once; the work is a grain timer tick, so it still runs one at a time with the calls.
-        this.RegisterGrainTimer(async _ =>
+        this.RegisterGrainTimer(_ => TickAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = false });
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == ReminderName) await TickAsync();
+    }
+
+    /// <summary>
+    /// Recomputes only when this silo's calendar is not the one the deadlines were last recomputed with (a notice file
+    /// added, then the silos restarted — the keeper may live on any of them, so the reminder checks too), then catches up.
+    /// </summary>
+    private async Task TickAsync()
+    {
+        var version = rules.Calendar.Version.Version;
+        if (state.State.RecomputedWith != version)
         {
             try
             {
                 var run = await Recompute(Actor.System("calendar"));
+                state.State.RecomputedWith = version;
+                await state.WriteStateAsync();
                 if (logger.IsEnabled(LogLevel.Information))
                     logger.LogInformation("Deadlines recomputed with {Calendar}: {Examined} open, moved {FollowUps} follow-ups, {Listings} listings, {Publications} publication deadlines",
                         run.CalendarVersion, run.Examined, run.FollowUpsMoved, run.ListingsMoved, run.PublicationsMoved);
             }
             catch (Exception e)
             {
-                logger.LogError(e, "Recomputing the open deadlines failed; the next silo start (or a call of Recompute) tries again");
+                logger.LogError(e, "Recomputing the open deadlines failed; the next tick tries again");
             }
+        }
 
-            await CatchUpLoggedAsync();
-        }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = false });
-    }
-
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (reminderName == ReminderName) await CatchUpLoggedAsync();
+        await CatchUpLoggedAsync();
     }
 
     public async Task<DeadlineRecomputeRun> Recompute(Actor actor)
@@ -96,7 +116,7 @@ public sealed class DeadlineKeeperGrain(
         }
         catch (Exception e)
         {
-            logger.LogError(e, "The deadline catch-up failed; its reminder tries again");
+            logger.LogError(e, "The deadline catch-up failed; the next tick tries again");
         }
     }
 }

@@ -140,6 +140,7 @@ public sealed class TaskGrain(
         var trimmed = reason?.Trim();
         if (!accept && string.IsNullOrEmpty(trimmed)) return TaskReply.Invalid([new FieldError("reason", "is required when declining")]);
         if (trimmed is { Length: > 1000 }) return TaskReply.Invalid([new FieldError("reason", "must be at most 1000 characters")]);
+        if (trimmed is not null && TextRules.Problem(trimmed, multiLine: true) is { } badReason) return TaskReply.Invalid([new FieldError("reason", badReason)]);
         var decisions = new Dictionary<string, ParticipationDecision>(row.Participation, StringComparer.Ordinal)
         {
             [departmentCode] = new(accept ? ParticipationDecision.Accepted : ParticipationDecision.Declined, actor.Username, store.Clock.GetUtcNow(), trimmed),

@@ -96,6 +96,9 @@ public sealed class AuditChainStore(SqlStore store, TimeProvider clock)
 
             var chainedThrough = await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
                 "SELECT max(id) FROM audit_chain", transaction: tx, cancellationToken: ct)) ?? 0;
+            // Lines are counted from the last anchor on (a key range of the chain), not from the start each day.
+            var (counted, countedThrough) = await connection.QueryFirstOrDefaultAsync<(long Lines, long LastId)?>(new CommandDefinition(
+                "SELECT lines, last_id FROM audit_anchors ORDER BY day DESC LIMIT 1", transaction: tx, cancellationToken: ct)) ?? (0L, 0L);
             for (; day < today; day = day.AddDays(1))
             {
                 var end = ChinaTime.StartOf(day.AddDays(1));
@@ -104,8 +107,9 @@ public sealed class AuditChainStore(SqlStore store, TimeProvider clock)
                 if (lastOfDay is not { } id || id > chainedThrough) break; // nothing yet, or not all chained: the next run anchors it
                 var hash = await connection.QuerySingleAsync<string>(new CommandDefinition(
                     "SELECT hash FROM audit_chain WHERE id = @id", new { id }, tx, cancellationToken: ct));
-                var lines = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                    "SELECT count(*) FROM audit_chain WHERE id <= @id", new { id }, tx, cancellationToken: ct));
+                var lines = counted + await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "SELECT count(*) FROM audit_chain WHERE id > @countedThrough AND id <= @id", new { countedThrough, id }, tx, cancellationToken: ct));
+                (counted, countedThrough) = (lines, id);
                 await connection.ExecuteAsync(new CommandDefinition(
                     "INSERT INTO audit_anchors (day, last_id, hash, lines, created_at) VALUES (@day, @id, @hash, @lines, @now)",
                     new { day, id, hash, lines, now = clock.GetUtcNow() }, tx, cancellationToken: ct));
@@ -136,12 +140,14 @@ public sealed class AuditChainStore(SqlStore store, TimeProvider clock)
         anchors.AddRange(published ?? []);
         var expectedAt = anchors.GroupBy(a => a.LastId).ToDictionary(g => g.Key, g => g.Select(a => a.Hash).ToHashSet(StringComparer.Ordinal));
         var seen = new Dictionary<long, string>();
-        var rows = ReadChainedAsync(ct).ToBlockingEnumerable(ct);
-        var report = AuditChain.Verify(rows.Select(r =>
+        var verifier = new AuditChain.Verifier();
+        await foreach (var r in ReadChainedAsync(ct))
         {
             if (r.StoredHash is not null && expectedAt.ContainsKey(r.Id)) seen[r.Id] = r.StoredHash;
-            return (r.ToLine(), r.StoredPrevious, r.StoredHash);
-        }));
+            if (!verifier.Add(r.ToLine(), r.StoredPrevious, r.StoredHash)) break;
+        }
+
+        var report = verifier.Report;
         if (!report.Intact) return report;
         foreach (var (id, hashes) in expectedAt.OrderBy(e => e.Key))
         {

@@ -101,59 +101,60 @@ public sealed class DeadlineStore(SqlStore store, AuditLog audit, TimeProvider c
     {
         if (changes.Count == 0) return 0;
         var now = clock.GetUtcNow();
-        await using var connection = await store.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var written = 0;
-        foreach (var c in changes)
+        // The store's transaction: on SQLite an immediate one, so it never waits to upgrade a read lock under a writer.
+        return await store.InTransactionAsync(async (connection, tx) =>
         {
-            int rows;
-            switch (c.SubjectType)
+            var written = 0;
+            foreach (var c in changes)
             {
-                case "follow-up":
-                    var payload = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-                        "SELECT payload_json FROM follow_ups WHERE action_key = @key AND status = 'open'", new { key = c.SubjectKey }, tx, cancellationToken: ct));
-                    if (payload is null) continue;
-                    var node = JsonNode.Parse(payload)!.AsObject();
-                    if (c.NotBeforeAfter is { } nb)
-                    {
-                        node["notBefore"] = nb.ToString("yyyy-MM-dd");
-                        node["dueBy"] = c.After.ToString("yyyy-MM-dd");
-                    }
-                    else
-                    {
-                        node["dueOn"] = c.After.ToString("yyyy-MM-dd");
-                    }
+                int rows;
+                switch (c.SubjectType)
+                {
+                    case "follow-up":
+                        var payload = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                            "SELECT payload_json FROM follow_ups WHERE action_key = @key AND status = 'open'", new { key = c.SubjectKey }, tx, cancellationToken: ct));
+                        if (payload is null) continue;
+                        var node = JsonNode.Parse(payload)!.AsObject();
+                        if (c.NotBeforeAfter is { } nb)
+                        {
+                            node["notBefore"] = nb.ToString("yyyy-MM-dd");
+                            node["dueBy"] = c.After.ToString("yyyy-MM-dd");
+                        }
+                        else
+                        {
+                            node["dueOn"] = c.After.ToString("yyyy-MM-dd");
+                        }
 
-                    rows = await connection.ExecuteAsync(new CommandDefinition(
-                        """
-                        UPDATE follow_ups SET due_on = @after, not_before = @notBefore, payload_json = @payload, updated_at = @now
-                        WHERE action_key = @key AND status = 'open' AND due_on = @before
-                        """,
-                        new { after = c.After, notBefore = c.NotBeforeAfter ?? c.NotBeforeBefore, payload = node.ToJsonString(), now, key = c.SubjectKey, before = c.Before },
-                        tx, cancellationToken: ct));
-                    break;
-                case "abnormal-listing":
-                    var (entity, source) = SplitListingKey(c.SubjectKey);
-                    rows = await connection.ExecuteAsync(new CommandDefinition(
-                        """
-                        UPDATE abnormal_listings SET list_by = @after, updated_at = @now
-                        WHERE entity_credit_code = @entity AND source_inspection_id = @source AND removed_on IS NULL AND list_by = @before
-                        """, new { after = c.After, now, entity, source, before = c.Before }, tx, cancellationToken: ct));
-                    break;
-                default:
-                    throw new ArgumentException($"{c.SubjectType} deadlines are written by their owner, not here", nameof(changes));
+                        rows = await connection.ExecuteAsync(new CommandDefinition(
+                            """
+                            UPDATE follow_ups SET due_on = @after, not_before = @notBefore, payload_json = @payload, updated_at = @now
+                            WHERE action_key = @key AND status = 'open' AND due_on = @before
+                            """,
+                            new { after = c.After, notBefore = c.NotBeforeAfter ?? c.NotBeforeBefore, payload = node.ToJsonString(), now, key = c.SubjectKey, before = c.Before },
+                            tx, cancellationToken: ct));
+                        break;
+                    case "abnormal-listing":
+                        var (entity, source) = SplitListingKey(c.SubjectKey);
+                        rows = await connection.ExecuteAsync(new CommandDefinition(
+                            """
+                            UPDATE abnormal_listings SET list_by = @after, updated_at = @now
+                            WHERE entity_credit_code = @entity AND source_inspection_id = @source AND removed_on IS NULL AND list_by = @before
+                            """, new { after = c.After, now, entity, source, before = c.Before }, tx, cancellationToken: ct));
+                        break;
+                    default:
+                        throw new ArgumentException($"{c.SubjectType} deadlines are written by their owner, not here", nameof(changes));
+                }
+
+                if (rows == 1)
+                {
+                    written++;
+                    await audit.AppendAsync(connection, tx, actor, AuditAction, c.SubjectType, c.SubjectKey, c.DepartmentCode,
+                        Dates(c.Field, c.Before, c.NotBeforeBefore, null), Dates(c.Field, c.After, c.NotBeforeAfter, calendarVersion));
+                }
             }
 
-            if (rows == 1)
-            {
-                written++;
-                await audit.AppendAsync(connection, tx, actor, AuditAction, c.SubjectType, c.SubjectKey, c.DepartmentCode,
-                    Dates(c.Field, c.Before, c.NotBeforeBefore, null), Dates(c.Field, c.After, c.NotBeforeAfter, calendarVersion));
-            }
-        }
-
-        await tx.CommitAsync(ct);
-        return written;
+            return written;
+        }, ct);
     }
 
     /// <summary>The audit line's before/after: the moved dates, and after it the calendar that moved them.</summary>

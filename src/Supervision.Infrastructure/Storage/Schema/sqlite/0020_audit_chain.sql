@@ -6,6 +6,9 @@ CREATE TABLE audit_chain (
     chained_at  TEXT        NOT NULL
 );
 
+-- The anchor of a day is the last line written before its end: found through this index, not by reading the log.
+CREATE INDEX audit_log_at ON audit_log (at);
+
 CREATE TABLE audit_anchors (
     day         TEXT        PRIMARY KEY,
     last_id     INTEGER     NOT NULL,
