@@ -682,6 +682,22 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             return inserted > 0;
         }, ct);
 
+    /// <summary>For a page of assignment cards, in one statement: each inspection's entity address and item codes.</summary>
+    public async Task<IReadOnlyDictionary<string, (string Address, IReadOnlyList<string> Items)>> CardDetailsAsync(
+        IReadOnlyList<string> inspectionIds, CancellationToken ct = default)
+    {
+        if (inspectionIds.Count == 0) return new Dictionary<string, (string, IReadOnlyList<string>)>();
+        await using var connection = await store.OpenAsync(ct);
+        var ids = inspectionIds.ToList();
+        var rows = await connection.QueryAsync<(string Id, string? Address, string Json)>(new CommandDefinition(
+            $"""
+            SELECT i.inspection_id, e.address, i.state_json FROM inspections i
+            LEFT JOIN market_entities e ON e.credit_code = i.entity_credit_code
+            WHERE i.inspection_id {In("@ids")}
+            """, new { ids }, cancellationToken: ct));
+        return rows.ToDictionary(r => r.Id, r => (r.Address ?? "", (IReadOnlyList<string>)[.. FromJson(r.Json).Items.Select(item => item.ItemCode)]), StringComparer.Ordinal);
+    }
+
     private string In(string parameter) => store.In(parameter);
 
     private static string InList(DbConnection connection, string parameter) =>

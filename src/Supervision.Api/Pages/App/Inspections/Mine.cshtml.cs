@@ -9,7 +9,7 @@ namespace Supervision.Api.Pages.App.Inspections;
 
 /// <summary>The inspector's assignments, with the filters of GET /api/my/inspections (same store, same rules).</summary>
 public sealed class MineModel(InspectionStore store, InspectionRules rules, WorkflowClock clock, Web.UiText t,
-    Infrastructure.Directory.MarketEntityStore entities, Infrastructure.Directory.InspectionItemStore items, Core.Reference.ReferenceData reference) : PageModel
+    Infrastructure.Directory.InspectionItemStore items, Core.Reference.ReferenceData reference) : PageModel
 {
     /// <summary>What an inspector needs on a card to plan the day: where, what is checked, the place in words.</summary>
     public sealed record Assignment(string Address, IReadOnlyList<string> Items, string DivisionName);
@@ -53,27 +53,17 @@ public sealed class MineModel(InspectionStore store, InspectionRules rules, Work
         DateOnly? dueBy = DueSoon ? rules.DueSoonHorizon(Today) ?? Today.AddDays(7) : null;
         Rows = await store.ListMineAsync(cert, new MyInspectionFilter(string.IsNullOrWhiteSpace(Task) ? null : Task.Trim(), division, dueBy, Overdue, Today), After, PageSize, ct);
 
-        // One page of cards (at most PageSize): the entity's address, the items by name, the division in words.
+        // One page of cards (at most PageSize): the entity's address and the items in one statement, item names once each.
+        var cards = await store.CardDetailsAsync([.. Rows.Select(r => r.InspectionId)], ct);
         var itemNames = new Dictionary<string, string>(StringComparer.Ordinal);
-        var details = new Dictionary<string, Assignment>(StringComparer.Ordinal);
-        foreach (var r in Rows)
+        foreach (var code in cards.Values.SelectMany(c => c.Items).Distinct(StringComparer.Ordinal))
+            itemNames[code] = (await items.GetAsync(code, ct))?.Name ?? code;
+        var details = Rows.ToDictionary(r => r.InspectionId, r =>
         {
-            var entity = await entities.GetAsync(r.EntityCreditCode, ct);
-            var names = new List<string>();
-            if (await store.LoadAsync(r.InspectionId, ct) is { } stored)
-            {
-                foreach (var item in stored.Inspection.Items)
-                {
-                    if (!itemNames.TryGetValue(item.ItemCode, out var name))
-                        itemNames[item.ItemCode] = name = (await items.GetAsync(item.ItemCode, ct))?.Name ?? item.ItemCode;
-                    names.Add(name);
-                }
-            }
-
-            details[r.InspectionId] = new Assignment(entity?.Address ?? "", names,
+            var card = cards.GetValueOrDefault(r.InspectionId);
+            return new Assignment(card.Address ?? "", [.. (card.Items ?? []).Select(c => itemNames[c])],
                 reference.IsValidDivision(r.DivisionCode) ? reference.DivisionFullName(r.DivisionCode) : r.DivisionCode);
-        }
-
+        }, StringComparer.Ordinal);
         Details = details;
         return Page();
     }
