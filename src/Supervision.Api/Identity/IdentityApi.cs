@@ -176,7 +176,9 @@ public static partial class IdentityApi
 
         var rows = await users.ListAsync(department, after, take, ct);
         var visible = rows.Where(u => AccountAccess.MaySee(actor, u.DepartmentCode, u.RoleList)).Select(u => u.ToView()).ToList();
-        return TypedResults.Ok(Paging.Of<UserView>(visible, take, u => u.Username));
+        // The cursor follows the rows read, not the rows shown: a page with an account the caller does not manage is
+        // shorter, not the last one.
+        return TypedResults.Ok(new Page<UserView>(visible, rows.Count == take && rows.Count > 0 ? rows[^1].Username : null, take));
     }
 
     private static async Task<Results<Ok<UserView>, ProblemHttpResult>> GetUser(string username, HttpContext http, UserStore users, CancellationToken ct)
@@ -193,7 +195,7 @@ public static partial class IdentityApi
     }
 
     private static async Task<Results<Created<UserView>, ValidationProblem, ProblemHttpResult>> CreateUser(
-        CreateUserRequest request, HttpContext http, UserStore users, CancellationToken ct)
+        CreateUserRequest request, HttpContext http, UserStore users, Infrastructure.Directory.InspectorStore inspectors, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         if (request.Username is null || !UsernamePattern().IsMatch(request.Username))
@@ -229,7 +231,9 @@ public static partial class IdentityApi
             return Problems.Validation(errors);
         }
 
-        if (AccountAccess.WriteRefusal(http.User.ToActor(), null, Blank(request.DepartmentCode), request.Roles!) is { } refusal)
+        var refusal = AccountAccess.WriteRefusal(http.User.ToActor(), null, Blank(request.DepartmentCode), request.Roles!)
+            ?? await LinkRefusalAsync(http.User.ToActor(), Blank(request.InspectorCertificateNo), Blank(request.ExternalSubject), inspectors, ct);
+        if (refusal is not null)
         {
             return Problems.Forbidden(refusal);
         }
@@ -252,7 +256,7 @@ public static partial class IdentityApi
     }
 
     private static async Task<Results<Ok<UserView>, ValidationProblem, ProblemHttpResult>> UpdateUser(
-        string username, UpdateUserRequest request, HttpContext http, UserStore users, CancellationToken ct)
+        string username, UpdateUserRequest request, HttpContext http, UserStore users, Infrastructure.Directory.InspectorStore inspectors, CancellationToken ct)
     {
         var expected = ETags.IfMatch(http.Request);
         if (expected is null)
@@ -288,6 +292,7 @@ public static partial class IdentityApi
             if (current is null || !AccountAccess.MaySee(actor, current.DepartmentCode, current.RoleList)) return Problems.NotFound("user", username);
             if (AccountAccess.WriteRefusal(actor, (current.DepartmentCode, current.RoleList), Blank(request.DepartmentCode), request.Roles!) is { } refusal)
                 return Problems.Forbidden(refusal);
+            if (await LinkRefusalAsync(actor, Blank(request.InspectorCertificateNo), null, inspectors, ct) is { } link) return Problems.Forbidden(link);
         }
 
         var result = await users.UpdateAsync(username, request.DisplayName!.Trim(), request.Roles!, Blank(request.DepartmentCode),
@@ -321,6 +326,22 @@ public static partial class IdentityApi
         return await users.SetPasswordAsync(username, request.NewPassword!, mustChange: true, http.User.ToActor(), ct)
             ? TypedResults.NoContent()
             : Problems.NotFound("user", username);
+    }
+
+    /// <summary>
+    /// What an account is linked to decides what it may do: a certificate makes it act as that inspector on that
+    /// inspector's teams, an external subject makes a single sign-on identity sign in as it. A department administrator
+    /// links only its own department's inspectors, and no single sign-on identity (platform admins do).
+    /// </summary>
+    private static async Task<string?> LinkRefusalAsync(Core.Identity.Actor actor, string? certificate, string? externalSubject,
+        Infrastructure.Directory.InspectorStore inspectors, CancellationToken ct)
+    {
+        if (actor.IsAdmin) return null;
+        if (externalSubject is not null) return "Only platform admins link an account to a single sign-on identity.";
+        if (certificate is null) return null;
+        var inspector = await inspectors.GetAsync(certificate, ct);
+        return inspector is null ? $"There is no inspector with certificate '{certificate}' in your department."
+            : Core.Directory.DirectoryAccess.InspectorWriteRefusal(actor, inspector.DepartmentCode, inspector.DepartmentCode);
     }
 
     private static IEnumerable<FieldError> RoleErrors(IReadOnlyList<string>? roles, string? department, string? inspector)

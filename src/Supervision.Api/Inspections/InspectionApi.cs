@@ -163,7 +163,7 @@ public static class InspectionApi
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
         if (request.Items is null) return Problems.Validation("items", "is required: the results of every item (an empty list clears the draft)");
         if (await EvidenceErrors($"{taskId}/{entity}", request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
-        return await Command(taskId, entity, http, grains, store, entities, g => g.SaveDraft(request.Items ?? [], expected, http.User.ToActor()), ct);
+        return await Command(taskId, entity, http, grains, store, entities, g => g.SaveDraft(request.Items, expected, http.User.ToActor()), ct);
     }
 
     private static async Task<IResult> Submit(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store,
@@ -207,8 +207,11 @@ public static class InspectionApi
     private static async Task<IResult> Amend(string taskId, string entity, AmendRequest request, HttpContext http, IGrainFactory grains, InspectionStore store,
         MarketEntityStore entities, CancellationToken ct)
     {
+        // As for a draft: who may not see the inspection learns nothing from the evidence check (finding 6, on the amend path too).
+        if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
+        if (request.Items is null) return Problems.Validation("items", "is required: the corrected results of every item");
         if (await EvidenceErrors($"{taskId}/{entity}", request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
-        return await Command(taskId, entity, http, grains, store, entities, g => g.Amend(request.Items ?? [], request.Reason ?? "", http.User.ToActor()), ct);
+        return await Command(taskId, entity, http, grains, store, entities, g => g.Amend(request.Items, request.Reason ?? "", http.User.ToActor()), ct);
     }
 
     private static async Task<IResult> History(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store, InspectionRules rules,

@@ -19,12 +19,23 @@ public sealed class DepartmentAdminTests
         {
             username = "d1-new-reviewer", displayName = "新审核员", roles = new[] { "reviewer" }, departmentCode = "D1",
         }), HttpStatusCode.Created);
+        // Paged two at a time, the listing still reaches every account it manages (a page may hold one it does not).
+        var paged = new List<string?>();
+        for (string? next = null; ;)
+        {
+            var page = await ReadAsync(await deptAdmin.GetAsync("/api/users?limit=2" + (next is null ? "" : "&after=" + next)), HttpStatusCode.OK);
+            paged.AddRange(page.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("username").GetString()));
+            if (page.GetProperty("next").ValueKind == System.Text.Json.JsonValueKind.Null) break;
+            next = page.GetProperty("next").GetString();
+        }
+
         var listed = await ReadAsync(await deptAdmin.GetAsync("/api/users"), HttpStatusCode.OK);
         var names = listed.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("username").GetString()).ToList();
         Assert.Contains("d1-new-reviewer", names);
         Assert.Contains("sched-d1", names);
         Assert.DoesNotContain("sched-d2", names);
         Assert.DoesNotContain("d1-admin", names); // another administrator's account is not its to manage
+        Assert.Equal(names.Order(StringComparer.Ordinal), paged.Order(StringComparer.Ordinal));
         await ReadAsync(await deptAdmin.PostAsJsonAsync("/api/users/rev-d1/password", new { newPassword = "a-new-one-time-pass" }), HttpStatusCode.NoContent);
 
         // Not another department's, not a platform role, not the admin's.
@@ -32,6 +43,12 @@ public sealed class DepartmentAdminTests
         await ProblemAsync(await deptAdmin.PostAsJsonAsync("/api/users", new { username = "d1-boss", displayName = "x", roles = new[] { "admin" }, departmentCode = "D1" }), HttpStatusCode.Forbidden);
         await ProblemAsync(await deptAdmin.PostAsJsonAsync("/api/users", new { username = "d1-reg", displayName = "x", roles = new[] { "registry" }, departmentCode = "D1" }), HttpStatusCode.Forbidden);
         await ProblemAsync(await deptAdmin.GetAsync("/api/users?department=D2"), HttpStatusCode.Forbidden);
+        // An account acts as the inspector whose certificate it holds: only its own department's inspectors, and no single
+        // sign-on identity (review: D1's admin could otherwise make an account acting as D2's C0100).
+        await ProblemAsync(await deptAdmin.PostAsJsonAsync("/api/users", new { username = "d1-fake", displayName = "x", roles = new[] { "inspector" }, departmentCode = "D1", inspectorCertificateNo = "C0100" }), HttpStatusCode.Forbidden);
+        await ProblemAsync(await deptAdmin.PostAsJsonAsync("/api/users", new { username = "d1-none", displayName = "x", roles = new[] { "inspector" }, departmentCode = "D1", inspectorCertificateNo = "NO-SUCH" }), HttpStatusCode.Forbidden);
+        await ProblemAsync(await deptAdmin.PostAsJsonAsync("/api/users", new { username = "d1-sso", displayName = "x", roles = new[] { "scheduler" }, departmentCode = "D1", externalSubject = "admin-subject" }), HttpStatusCode.Forbidden);
+        await ReadAsync(await deptAdmin.PostAsJsonAsync("/api/users", new { username = "d1-insp", displayName = "x", roles = new[] { "inspector" }, departmentCode = "D1", inspectorCertificateNo = "C0007" }), HttpStatusCode.Created);
         await ProblemAsync(await deptAdmin.GetAsync("/api/users/sched-d2"), HttpStatusCode.NotFound);
         await ProblemAsync(await deptAdmin.PostAsJsonAsync("/api/users/admin/password", new { newPassword = "a-new-one-time-pass" }), HttpStatusCode.NotFound);
         await ProblemAsync(await deptAdmin.PostAsJsonAsync("/api/users/sched-d2/password", new { newPassword = "a-new-one-time-pass" }), HttpStatusCode.NotFound);
