@@ -12,8 +12,9 @@ public sealed record AuditAnchor(DateOnly Day, long LastId, string Hash, long Li
 /// <summary>
 /// Keeps <c>audit_chain</c> and <c>audit_anchors</c> (schema 0020) in step with <c>audit_log</c>, and verifies them.
 /// Lines are chained in id order by one writer at a time (an advisory lock on PostgreSQL, the write lock on SQLite), a
-/// little after they are written: an id gap younger than <see cref="GapGrace"/> may be a transaction still committing,
-/// so chaining stops there; an older gap was rolled back and is passed.
+/// little after they are written: an id gap may be a transaction still committing, so chaining stops there while the gap
+/// is younger than <see cref="GapGrace"/> or (PostgreSQL) a transaction that was writing before the line after it still
+/// runs; otherwise the gap was rolled back and is passed.
 /// </summary>
 public sealed class AuditChainStore(SqlStore store, TimeProvider clock)
 {
@@ -46,11 +47,19 @@ public sealed class AuditChainStore(SqlStore store, TimeProvider clock)
                     $"SELECT {LineColumns} FROM audit_log l WHERE l.id > @lastId ORDER BY l.id LIMIT {Batch}", new { lastId }, tx, cancellationToken: ct)))
                     .Select(r => r.ToLine()).ToList();
                 var now = clock.GetUtcNow();
+                // On PostgreSQL a gap may be a line of a transaction still open (an import writes its row audit lines
+                // early and commits minutes later): a gap is passed only when no transaction that was writing before the
+                // line after it is still running. The grace period covers the rest (and SQLite, which has one writer).
+                var oldestWriter = store.IsPostgres
+                    ? await connection.ExecuteScalarAsync<DateTimeOffset?>(new CommandDefinition(
+                        "SELECT min(xact_start) FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()",
+                        transaction: tx, cancellationToken: ct))
+                    : null;
                 long count = 0;
                 var expected = lastId + 1;
                 foreach (var line in lines)
                 {
-                    if (line.Id != expected && lastId > 0 && now - line.At < GapGrace) break;
+                    if (line.Id != expected && (now - line.At < GapGrace || oldestWriter <= line.At)) break;
                     var hash = AuditChain.Next(head, line);
                     await connection.ExecuteAsync(new CommandDefinition(
                         "INSERT INTO audit_chain (id, prev_hash, hash, chained_at) VALUES (@Id, @head, @hash, @now)",

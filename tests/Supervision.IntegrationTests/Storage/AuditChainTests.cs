@@ -35,10 +35,27 @@ public sealed class AuditChainTests(PostgresServer server)
 
             // The chainer as it runs tomorrow: every line of today chained, today anchored.
             var tomorrow = new AuditChainStore(platform.Store, new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(1)));
-            Assert.True(await tomorrow.ExtendAsync() >= 5);
+            if (postgres is not null)
+            {
+                // A long transaction (an import writing its row audit lines early) holds a lower id while later lines commit:
+                // the chain waits for it instead of passing the gap, and chains it once it commits.
+                await using var longTransaction = new Npgsql.NpgsqlConnection(postgres);
+                await longTransaction.OpenAsync();
+                await using var held = await longTransaction.BeginTransactionAsync();
+                await longTransaction.ExecuteAsync(
+                    "INSERT INTO audit_log (at, actor, action, subject_type, subject_key) VALUES (now(), 'importer', 'entity.updated', 'entity', 'held')", transaction: held);
+                await InspectionPlatform.ReadAsync(await admin.PostAsJsonAsync("/api/departments", new { code = "AC9", name = "审计链后" }), HttpStatusCode.Created);
+                await tomorrow.ExtendAsync();
+                Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM audit_chain c JOIN audit_log l ON l.id = c.id WHERE l.after_json LIKE '%AC9%'"));
+                await held.CommitAsync(); // chained by the next run, below
+            }
+
+            await tomorrow.ExtendAsync();
             var intact = await tomorrow.VerifyAsync();
             Assert.True(intact.Intact, intact.Problem);
             var lines = await platform.ScalarAsync("SELECT count(*) FROM audit_log");
+            Assert.True(lines >= 5);
+            Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM audit_log l WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.id = l.id)"));
             Assert.Equal(lines, intact.Lines);
 
             // The public's copy of the anchors, and the command-line check.
