@@ -6,9 +6,10 @@ namespace Supervision.Core.Directory;
 /// <summary>
 /// A small buffered RFC 4180 writer straight to UTF-8 bytes (no BOM, CRLF line ends). A field is
 /// quoted when it contains a comma, a quote, CR or LF, or starts/ends with a space; quotes inside
-/// are doubled. A field a spreadsheet would take for a formula (starting with = + - @, tab or CR) gets
-/// a single quote in front (<see cref="SpreadsheetCells"/>). Faster than going through a TextWriter for
-/// the multi-million-row generator.
+/// are doubled. For files people open (error reports), <c>neutralizeFormulas</c> puts a single quote in front of
+/// a field a spreadsheet would take for a formula (starting with = + - @, tab or CR; <see cref="SpreadsheetCells"/>);
+/// files the importer reads back (the directory formats, the generator) are written as they are, so that what
+/// is exported imports unchanged. Faster than going through a TextWriter for the multi-million-row generator.
 /// </summary>
 public sealed class CsvUtf8Writer : IDisposable
 {
@@ -16,10 +17,12 @@ public sealed class CsvUtf8Writer : IDisposable
     private readonly bool _leaveOpen;
     private byte[] _buffer;
     private int _pos;
+    private readonly bool _neutralizeFormulas;
     private bool _rowStarted;
 
-    public CsvUtf8Writer(Stream stream, int bufferSize = 1 << 16, bool leaveOpen = true)
+    public CsvUtf8Writer(Stream stream, int bufferSize = 1 << 16, bool leaveOpen = true, bool neutralizeFormulas = false)
     {
+        _neutralizeFormulas = neutralizeFormulas;
         _stream = stream;
         _leaveOpen = leaveOpen;
         _buffer = new byte[Math.Max(bufferSize, 1024)];
@@ -35,20 +38,16 @@ public sealed class CsvUtf8Writer : IDisposable
         }
 
         _rowStarted = true;
-        if (SpreadsheetCells.IsFormulaLike(value))
-        {
-            _rowStarted = false;
-            WriteField(("'" + value.ToString()).AsSpan());
-            return;
-        }
-
+        var prefix = _neutralizeFormulas && SpreadsheetCells.IsFormulaLike(value);
         if (!NeedsQuotes(value))
         {
+            if (prefix) PutByte((byte)'\'');
             PutChars(value);
             return;
         }
 
         PutByte((byte)'"');
+        if (prefix) PutByte((byte)'\'');
         var start = 0;
         for (var i = 0; i < value.Length; i++)
         {

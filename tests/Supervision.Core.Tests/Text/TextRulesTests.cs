@@ -84,10 +84,10 @@ public class TextRulesTests
 public class TextRulesInUseTests
 {
     [Fact]
-    public void The_csv_writer_neutralises_formula_cells_and_the_reader_reports_the_rows_text_problems()
+    public void The_csv_writer_neutralises_formula_cells_for_people_and_the_reader_reports_the_rows_text_problems()
     {
         using var stream = new MemoryStream();
-        using (var writer = new CsvUtf8Writer(stream))
+        using (var writer = new CsvUtf8Writer(stream, neutralizeFormulas: true))
         {
             writer.WriteRow("=1+1", "-5", "ok", "\r=x");
         }
@@ -99,6 +99,22 @@ public class TextRulesInUseTests
         var row = Assert.Single(results);
         Assert.Equal(CsvProblem.InvalidRow, row.Problem);
         Assert.Equal("name", Assert.Single(row.Errors).Field);
+    }
+
+    [Fact]
+    public void A_directory_file_written_by_the_platform_imports_back_unchanged_even_when_a_name_looks_like_a_formula()
+    {
+        var reference = Supervision.Core.Reference.ReferenceData.Default;
+        var entity = new MarketEntityRecord
+        {
+            CreditCode = CreditCode.Complete("91210102MA0RT001"), Name = "-号楼餐饮有限公司", EntityType = "91", IndustryCode = "5121",
+            DivisionCode = "210102", Address = "=大街1号",
+        };
+        using var stream = new MemoryStream();
+        DirectoryCsv.WriteEntities(stream, [entity]);
+        stream.Position = 0;
+        var read = Assert.Single(DirectoryCsv.ReadEntities(stream, reference).ToList()).Record!;
+        Assert.Equal((entity.Name, entity.Address), (read.Name, read.Address));
     }
 
     [Fact]

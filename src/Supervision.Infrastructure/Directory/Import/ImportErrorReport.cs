@@ -23,7 +23,7 @@ public static class ImportErrorReport
 
     public static void Write(Stream stream, IEnumerable<ImportError> errors)
     {
-        using var writer = new CsvUtf8Writer(stream);
+        using var writer = new CsvUtf8Writer(stream, neutralizeFormulas: true); // a file people open in a spreadsheet
         WriteHeader(writer);
         foreach (var e in errors) WriteRow(writer, e);
     }
