@@ -39,6 +39,8 @@ public static class PlatformHost
             Args = args,
             ApplicationName = typeof(PlatformHost).Assembly.GetName().Name,
         });
+        // No "Server: Kestrel" header: it tells a scanner what to try and a client nothing it needs.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         configure?.Invoke(builder);
         var platform = PlatformSettings.From(builder.Configuration);
 

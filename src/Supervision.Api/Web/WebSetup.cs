@@ -134,6 +134,16 @@ public static class WebSetup
         return builder.ToString();
     }
 
+    /// <summary>
+    /// Where a staff page goes back to after a sign-in or a password change: <see cref="LocalReturnUrl"/>'s rule, and
+    /// only within the workbench (/app…); anything else goes to /app.
+    /// </summary>
+    public static string StaffReturnUrl(string? url)
+    {
+        var target = LocalReturnUrl(url);
+        return target.StartsWith("/app", StringComparison.Ordinal) ? target : "/app";
+    }
+
     public static bool IsLocal(string? url) =>
         !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
 }

@@ -15,11 +15,12 @@ public sealed class PasswordPageTests(BrowserFixture browser) : IClassFixture<Br
         await using var context = await browser.NewContextAsync(api.BaseAddress);
         var page = await context.NewPageAsync();
 
-        await page.GotoAsync("/app/login");
+        // Sent to sign in from a link to the imports page: the forced password change keeps where they were going.
+        await page.GotoAsync("/app/login?returnUrl=%2Fapp%2Fimports");
         await page.FillAsync("#username", "admin");
         await page.FillAsync("#password", password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/app/password");
+        await page.WaitForURLAsync("**/app/password?returnUrl=%2Fapp%2Fimports");
         Assert.Equal("zh-CN", await page.GetAttributeAsync("html", "lang"));
         Assert.Contains("一次性密码", await page.InnerTextAsync("[data-testid=password-required]"));
         // Nothing else opens until the password is set: the workbench sends the admin back here.

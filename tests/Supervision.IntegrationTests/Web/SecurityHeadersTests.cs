@@ -39,6 +39,7 @@ public sealed class SecurityHeadersTests(BrowserFixture browser) : IClassFixture
         Assert.Equal("nosniff", Header(response, "X-Content-Type-Options"));
         Assert.Equal("strict-origin-when-cross-origin", Header(response, "Referrer-Policy"));
         Assert.Equal("DENY", Header(response, "X-Frame-Options"));
+        Assert.False(response.Headers.Contains("Server"), $"{what}: Server: {string.Join(", ", response.Headers.Server)}");
     }
 
     /// <summary>Signs in through the page's form, handling cookies by hand (a cookie jar would not send Secure cookies over HTTP).</summary>

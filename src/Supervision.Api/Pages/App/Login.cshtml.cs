@@ -46,13 +46,14 @@ public sealed class LoginModel(UserStore users, UiText text, TimeProvider clock)
         }
 
         await StaffSession.SignInAsync(HttpContext, user);
+        // The same rule as the language switch: a return URL with a control character or another site goes to /app.
+        var target = WebSetup.StaffReturnUrl(ReturnUrl);
         if (user.MustChangePassword)
         {
-            return LocalRedirect("/app/password");
+            // The page asked for is kept across the forced password change.
+            return LocalRedirect(target == "/app" ? "/app/password" : "/app/password?returnUrl=" + Uri.EscapeDataString(target));
         }
 
-        // The same rule as the language switch: a return URL with a control character or another site goes to /app.
-        var target = WebSetup.LocalReturnUrl(ReturnUrl);
-        return LocalRedirect(target.StartsWith("/app", StringComparison.Ordinal) ? target : "/app");
+        return LocalRedirect(target);
     }
 }

@@ -75,7 +75,7 @@ public sealed class PasswordModel(UserStore users, UiText text, TimeProvider clo
             case PasswordChangeOutcome.Changed when result.Account is { } account:
                 // The change ended every sign-in of the account, this session too: start a new one on the new stamp.
                 await StaffSession.SignInAsync(HttpContext, account);
-                return LocalRedirect(WebSetup.IsLocal(ReturnUrl) && ReturnUrl!.StartsWith("/app", StringComparison.Ordinal) ? ReturnUrl : "/app");
+                return LocalRedirect(WebSetup.StaffReturnUrl(ReturnUrl));
             case PasswordChangeOutcome.SameAsCurrent:
                 Errors.Add(new FieldProblem("newPassword", NewLabel, text["不能与当前密码相同。", "must differ from the current password."]));
                 break;
