@@ -439,8 +439,8 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         var updated = affected - inserted;
         var counts = new MergeCounts(inserted, updated, existing - updated, refused);
 
-        // One audit line per import: who, which file (by content hash) and what it changed. Row-level before/after
-        // for millions of rows would dwarf the directory; the file hash identifies exactly what was applied.
+        // The file's own audit line: who, which file (by content hash) and its counts. The lines for the records it
+        // changed were written above, one per record, before and after (docs/architecture.md, "Security").
         await audit.AppendAsync(connection, tx, actor, $"{spec.Kind}.imported", "import", job.Id, actor.DepartmentCode, null,
             new { fileName, sha256 = sha, rows, rejected, flagged, counts.Inserted, counts.Updated, counts.Unchanged });
         await tx.CommitAsync(ct);
