@@ -7,6 +7,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.OpenApi;
 using NetEscapades.AspNetCore.SecurityHeaders;
 using Scalar.AspNetCore;
+using Supervision.Api.Operations;
 using Supervision.Api.Audit;
 using Supervision.Api.Common;
 using Supervision.Api.Credit;
@@ -175,6 +176,7 @@ public static class PlatformHost
         app.MapImportApi();
         app.MapReferenceApi();
         app.MapTaskApi();
+        app.MapOperationApi();
         app.MapTaskPreviewApi();
         app.MapInspectionApi();
         app.MapFollowUpApi();

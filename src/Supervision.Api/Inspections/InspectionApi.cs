@@ -3,6 +3,10 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.Features;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
+using Supervision.Api.Operations;
+using System.Text.Json;
+using Supervision.Core.Operations;
+using Supervision.Infrastructure.Operations;
 using Supervision.Contracts.Inspections;
 using Supervision.Core.Directory;
 using Supervision.Core.Identity;
@@ -57,6 +61,7 @@ public static class InspectionApi
 
     public static IEndpointRouteBuilder MapInspectionApi(this IEndpointRouteBuilder app)
     {
+        OperationApi.Answer(OperationKinds.Dispatch, Dispatched);
         var tasks = app.MapGroup("/api/tasks").WithTags("Inspections");
         tasks.MapPost("/{id}/dispatch", Dispatch).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Create one inspection per drawn entity with its drawn team and notify the teams; repeating creates nothing new.");
@@ -90,18 +95,27 @@ public static class InspectionApi
 
     private static IInspectionGrain Grain(IGrainFactory grains, string taskId, string entity) => grains.GetGrain<IInspectionGrain>($"{taskId}/{entity}");
 
-    private static async Task<IResult> Dispatch(string id, HttpContext http, IGrainFactory grains)
+    /// <summary>Dispatch as a long operation (<see cref="OperationApi.RunAsync"/>): its answer is the task's dispatched inspections.</summary>
+    private static async Task<IResult> Dispatch(string id, HttpContext http, IGrainFactory grains, DrawStore draws,
+        OperationStore operations, ILogger<OperationStore> logger)
     {
-        var reply = await grains.GetGrain<IDispatchGrain>(id).Dispatch(http.User.ToActor());
-        return reply.Status switch
-        {
-            InspectionReplyStatus.Ok => TypedResults.Ok(new DispatchView(id, reply.Created, reply.Existing, reply.InspectionIds.Count, reply.InspectionIds)),
-            InspectionReplyStatus.NotFound => Problems.NotFound("task", id),
-            InspectionReplyStatus.Forbidden => Problems.Forbidden(reply.Detail ?? "Not allowed."),
-            InspectionReplyStatus.IllegalTransition => Problems.Conflict(reply.Detail ?? "The task cannot be dispatched now."),
-            _ => Unprocessable(reply.Detail),
-        };
+        var task = await draws.GetAsync(id, http.RequestAborted);
+        if (task is null) return Problems.NotFound("task", id);
+        if (!http.User.ToActor().CanActFor(Roles.Scheduler, task.LeadDepartment))
+            return Problems.Forbidden($"Only schedulers of '{task.LeadDepartment}' (or platform admins) dispatch its inspections.");
+        return await OperationApi.RunAsync(http, OperationKinds.Dispatch, id, task.LeadDepartment, grains, operations, logger);
     }
+
+    /// <summary>A succeeded dispatch: the counts it recorded and every inspection of the task.</summary>
+    private static async Task<IResult> Dispatched(HttpContext http, Operation operation)
+    {
+        var store = http.RequestServices.GetRequiredService<InspectionStore>();
+        var counts = operation.ResultJson is { } json ? JsonSerializer.Deserialize<DispatchCounts>(json, JsonSerializerOptions.Web) : null;
+        var ids = (await store.ListTaskAsync(operation.Target, http.RequestAborted)).Select(r => r.InspectionId).ToList();
+        return TypedResults.Ok(new DispatchView(operation.Target, counts?.Created ?? 0, counts?.Existing ?? ids.Count, ids.Count, ids));
+    }
+
+    private sealed record DispatchCounts(int Created, int Existing);
 
     private static async Task<IResult> Progress(string id, HttpContext http, DrawStore draws, InspectionStore store, WorkflowClock clock, CancellationToken ct)
     {

@@ -4,6 +4,10 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
+using Supervision.Api.Operations;
+using Supervision.Contracts.Operations;
+using Supervision.Core.Operations;
+using Supervision.Infrastructure.Operations;
 using Supervision.Api.Publication;
 using Supervision.Contracts.Tasks;
 using Supervision.Core.Draw;
@@ -51,6 +55,10 @@ public static class TaskApi
 
     public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder app)
     {
+        // What the long routes answer once their operation succeeded (also GET /api/operations/{id}/result).
+        OperationApi.Answer(OperationKinds.Freeze, (http, o) => Respond(o.Target, http, Store(http)));
+        OperationApi.Answer(OperationKinds.DrawEntities, (http, o) => SummaryResult(o.Target, Store(http), http.RequestAborted));
+        OperationApi.Answer(OperationKinds.DrawInspectors, (http, o) => PackResult(o.Target, http, Store(http), http.RequestAborted));
         var tasks = app.MapGroup("/api/tasks").WithTags("Tasks and draws");
         tasks.MapGet("/", List).AllowAnonymous().WithSummary("Tasks: your departments' tasks for staff, published tasks for everyone.");
         tasks.MapGet("/{id}", Get).AllowAnonymous();
@@ -61,21 +69,26 @@ public static class TaskApi
         tasks.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Policies.Scheduling);
         tasks.MapPost("/{id}/participation", Participate).RequireAuthorization(Policies.Scheduling)
             .WithSummary("A participating department accepts or declines a joint task before the freeze (its schedulers); the freeze needs every acceptance.");
-        tasks.MapPost("/{id}/freeze", (string id, HttpContext http, IGrainFactory g, DrawStore s) => Command(id, http, g, s, t => t.Freeze(http.User.ToActor())))
+        tasks.MapPost("/{id}/freeze", Freeze)
             .RequireAuthorization(Policies.Scheduling)
-            .WithSummary("Freeze the population snapshot and publish its hash and the secret's commitment.");
+            .WithSummary("Freeze the population snapshot and publish its hash and the secret's commitment. A long operation: 202 with its Location when it takes longer than the wait (Prefer: wait=N, respond-async).");
         tasks.MapPost("/{id}/entropy", AddEntropy).RequireAuthorization(Policies.EntropyContributors)
             .WithSummary("Record one witness's entropy (e.g. dice digits): the lead's scheduler for dice rolled in the room (witness named), or a witness under their own account (once per task, named from the account).");
         tasks.MapPost("/{id}/beacon", SetBeacon).RequireAuthorization(Policies.Scheduling).WithSummary("Record a public beacon value (optional).");
         tasks.MapPost("/{id}/draw/entities", DrawEntities).RequireAuthorization(Policies.Scheduling)
-            .WithSummary("Run the entity draw once; answers the committed draw's summary (repeating returns the same). The pack is GET /draw/pack.");
+            .WithSummary("Run the entity draw once; answers the committed draw's summary (repeating returns the same). The pack is GET /draw/pack. A long operation: 202 with its Location when it takes longer than the wait (Prefer: wait=N, respond-async).");
         tasks.MapPost("/{id}/draw/inspectors", DrawInspectors).RequireAuthorization(Policies.Scheduling)
-            .WithSummary("Run the inspector draw once; 422 names the entity that cannot be staffed.");
+            .WithSummary("Run the inspector draw once; 422 names the entity that cannot be staffed. A long operation: 202 with its Location when it takes longer than the wait.");
         tasks.MapGet("/{id}/draw/pack", Pack).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The verification pack (JSON) of the committed draws.");
         tasks.MapGet("/{id}/draw/population.csv", Population).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The canonical population snapshot, streamed.");
         tasks.MapGet("/{id}/draw/inspectors.json", InspectorPool).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The inspector pool file of the inspector draw.");
         return app;
     }
+
+    private static DrawStore Store(HttpContext http) => http.RequestServices.GetRequiredService<DrawStore>();
+
+    /// <summary>Staff who see all of the task: its departments' schedulers and reviewers, admins and auditors.</summary>
+    internal static bool HasFullAccess(ClaimsPrincipal user, TaskRow row) => AccessFor(user, row) == Access.Full;
 
     private static Access AccessFor(ClaimsPrincipal user, TaskRow row)
     {
@@ -162,16 +175,31 @@ public static class TaskApi
     private static Task<IResult> SetBeacon(string id, BeaconRequest request, HttpContext http, IGrainFactory grains, DrawStore store) =>
         Command(id, http, grains, store, t => t.SetBeacon(new BeaconValue(request.Source ?? "", request.Value ?? ""), http.User.ToActor()));
 
-    private static async Task<IResult> DrawEntities(string id, HttpContext http, IGrainFactory grains, DrawStore store, CancellationToken ct)
-    {
-        var reply = await grains.GetGrain<ITaskGrain>(id).DrawEntities(http.User.ToActor());
-        return Refusal(reply, id) ?? await SummaryResult(id, store, ct);
-    }
+    private static Task<IResult> Freeze(string id, HttpContext http, IGrainFactory grains, DrawStore store, OperationStore operations, ILogger<OperationStore> logger) =>
+        LongAsync(id, OperationKinds.Freeze, http, grains, store, operations, logger);
 
-    private static async Task<IResult> DrawInspectors(string id, HttpContext http, IGrainFactory grains, DrawStore store, CancellationToken ct)
+    private static Task<IResult> DrawEntities(string id, HttpContext http, IGrainFactory grains, DrawStore store, OperationStore operations, ILogger<OperationStore> logger) =>
+        LongAsync(id, OperationKinds.DrawEntities, http, grains, store, operations, logger);
+
+    private static Task<IResult> DrawInspectors(string id, HttpContext http, IGrainFactory grains, DrawStore store, OperationStore operations, ILogger<OperationStore> logger) =>
+        LongAsync(id, OperationKinds.DrawInspectors, http, grains, store, operations, logger);
+
+    /// <summary>
+    /// A command that may run long, as an operation (<see cref="OperationApi.RunAsync"/>). Who may ask is checked first,
+    /// with the rule the task's grain applies again when it runs, so no operation is recorded for a caller who may not.
+    /// </summary>
+    private static async Task<IResult> LongAsync(string id, string kind, HttpContext http, IGrainFactory grains, DrawStore store,
+        OperationStore operations, ILogger logger)
     {
-        var reply = await grains.GetGrain<ITaskGrain>(id).DrawInspectors(http.User.ToActor());
-        return Refusal(reply, id) ?? await PackResult(id, http, store, ct);
+        var row = await store.GetAsync(id, http.RequestAborted);
+        if (row is null) return Problems.NotFound("task", id);
+        if (!http.User.ToActor().CanActFor(Roles.Scheduler, row.LeadDepartment))
+        {
+            return AccessFor(http.User, row) == Access.None ? Denied(http.User, id)
+                : Problems.Forbidden($"Only schedulers of '{row.LeadDepartment}' (or platform admins) manage this task.");
+        }
+
+        return await OperationApi.RunAsync(http, kind, id, row.LeadDepartment, grains, operations, logger);
     }
 
     private static async Task<IResult> Pack(string id, HttpContext http, DrawStore store, Supervision.Infrastructure.Storage.SqlStore sql,
@@ -276,36 +304,21 @@ public static class TaskApi
     private static async Task<IResult> Command(string id, HttpContext http, IGrainFactory grains, DrawStore store, Func<ITaskGrain, Task<TaskReply>> command) =>
         await Respond(await command(grains.GetGrain<ITaskGrain>(id)), id, http, store);
 
-    private static async Task<IResult> Respond(TaskReply reply, string id, HttpContext http, DrawStore store, bool created = false)
+    private static async Task<IResult> Respond(TaskReply reply, string id, HttpContext http, DrawStore store, bool created = false) =>
+        Refusal(reply, id) ?? await Respond(id, http, store, created);
+
+    private static async Task<IResult> Respond(string id, HttpContext http, DrawStore store, bool created = false)
     {
-        if (Refusal(reply, id) is { } refusal) return refusal;
         var row = await store.GetAsync(id) ?? throw new InvalidOperationException($"task {id} vanished after a successful command");
         ETags.Set(http.Response, row.Version);
         return created ? TypedResults.Created($"/api/tasks/{id}", ToView(row)) : TypedResults.Ok(ToView(row));
     }
 
-    /// <summary>Every refusal as RFC 9457 problem details; null when the command succeeded.</summary>
-    private static IResult? Refusal(TaskReply reply, string id) => reply.Status switch
-    {
-        TaskReplyStatus.Ok or TaskReplyStatus.Created => null,
-        TaskReplyStatus.Invalid => Problems.Validation(reply.Errors),
-        TaskReplyStatus.Forbidden => Problems.Forbidden(reply.Detail ?? "Not allowed."),
-        TaskReplyStatus.NotFound => Problems.NotFound("task", id),
-        TaskReplyStatus.VersionMismatch => TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed,
-            title: "The task changed since you read it", detail: reply.Detail,
-            extensions: new Dictionary<string, object?> { ["currentState"] = reply.CurrentState, ["currentVersion"] = reply.Version }),
-        TaskReplyStatus.IllegalTransition => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
-            title: "Not allowed in the task's current state",
-            detail: reply.Detail + (reply.CurrentState is null ? "" : $" Current state: {reply.CurrentState}; allowed actions: {(reply.AllowedActions.Count == 0 ? "none" : string.Join(", ", reply.AllowedActions))}."),
-            extensions: new Dictionary<string, object?> { ["currentState"] = reply.CurrentState, ["allowedActions"] = reply.AllowedActions }),
-        TaskReplyStatus.Unprocessable => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity,
-            title: reply.Failure is null ? "The draw cannot run" : $"Entity {reply.Failure.MemberId} cannot be staffed",
-            detail: reply.Detail,
-            extensions: reply.Failure is { } f
-                ? new Dictionary<string, object?> { ["memberId"] = f.MemberId, ["rank"] = f.Rank, ["missingConditions"] = f.MissingConditions }
-                : null),
-        _ => throw new InvalidOperationException($"unknown reply status {reply.Status}"),
-    };
+    /// <summary>Every refusal as RFC 9457 problem details (<see cref="OperationProblems"/>); null when the command succeeded.</summary>
+    private static IResult? Refusal(TaskReply reply, string id) =>
+        OperationProblems.For(reply, id) is { } problem
+            ? problem.Status == StatusCodes.Status400BadRequest ? Problems.Validation(reply.Errors) : OperationApi.ToResult(problem)
+            : null;
 
     private static TaskView ToView(TaskRow row)
     {

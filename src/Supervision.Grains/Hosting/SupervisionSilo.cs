@@ -39,6 +39,8 @@ public static class SupervisionSilo
         // notice has now been loaded) are recomputed in the background.
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
             .GetGrain<Contracts.Inspections.IDeadlineKeeperGrain>(Contracts.Inspections.IDeadlineKeeperGrain.DefaultKey).Start());
+        // Long operations (freeze, draws, dispatch) whose runner died are taken over by any silo (docs/operations.md).
+        silo.Services.AddHostedService<Operations.OperationSweeper>();
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
             .GetGrain<Contracts.Audit.IAuditChainGrain>(Contracts.Audit.IAuditChainGrain.DefaultKey).Start());
         return silo;
@@ -67,6 +69,8 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Directory.InspectorStore>();
         services.AddSingleton<Infrastructure.Directory.Import.DirectoryImporter>();
         services.AddSingleton<Infrastructure.Tasks.DrawStore>();
+        services.AddSingleton<Infrastructure.Operations.OperationStore>();
+        services.AddOptions<Operations.OperationOptions>().BindConfiguration("Supervision:Operations");
         services.TryAddSingleton(new Tasks.DrawServiceOptions());
         services.TryAddSingleton<Tasks.IDrawFaults, Tasks.NoDrawFaults>();
         services.AddSupervisionInspections(settings);

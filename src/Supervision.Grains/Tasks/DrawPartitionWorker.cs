@@ -11,7 +11,7 @@ namespace Supervision.Grains.Tasks;
 /// population never crosses a grain call: only the best candidates do.
 /// </summary>
 [StatelessWorker]
-public sealed class DrawPartitionWorker(DrawStore store) : Grain, IDrawPartitionWorker
+public sealed class DrawPartitionWorker(DrawStore store, IDrawFaults faults) : Grain, IDrawPartitionWorker
 {
     public async Task<PartitionCandidates> Scan(PartitionWork work, PartitionCensus merged)
     {
@@ -19,6 +19,7 @@ public sealed class DrawPartitionWorker(DrawStore store) : Grain, IDrawPartition
         var plan = EntityDraw.Plan(setup, DrawExchange.Import(setup, merged.ToColumns()));
         // The chunks are scanned as stored: ids are hashed from the chunk bytes, not parsed into member strings first.
         var chunks = await store.ReadChunkBytesAsync(work.TaskId, work.FirstChunk, work.ChunkCount);
+        await faults.DuringScanAsync(work.TaskId, work.FirstChunk);
         return PartitionCandidates.From(DrawExchange.Export(EntityDraw.PartitionScan(plan, chunks, work.FirstChunk)));
     }
 

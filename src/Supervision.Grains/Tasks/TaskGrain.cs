@@ -8,7 +8,9 @@ using Supervision.Core.Draw;
 using Supervision.Core.Identity;
 using Supervision.Core.Tasks;
 using Supervision.Core.Text;
+using Supervision.Core.Operations;
 using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Operations;
 using Supervision.Infrastructure.Tasks;
 
 namespace Supervision.Grains.Tasks;
@@ -31,6 +33,9 @@ public interface IDrawFaults
 {
     /// <summary>Called with the record about to be committed (its JSON as UTF-8); throwing aborts the draw before anything is written.</summary>
     ValueTask BeforeCommitAsync(string taskId, string kind, ReadOnlyMemory<byte> recordUtf8);
+
+    /// <summary>Called by a partition worker after it read its chunks and before it scans them (a crash there is a silo dying mid-scan).</summary>
+    ValueTask DuringScanAsync(string taskId, int firstChunk) => ValueTask.CompletedTask;
 }
 
 public sealed class NoDrawFaults : IDrawFaults
@@ -59,9 +64,23 @@ public sealed class TaskGrain(
     InspectionItemStore items,
     DrawServiceOptions options,
     IDrawFaults faults,
+    OperationStore operations,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain
 {
     private string Id => this.GetPrimaryKeyString();
+
+    /// <summary>Tells the operation running this command, if one does, where it is. Best effort: progress is information.</summary>
+    private async Task ReportAsync(string kind, string phase, long done = 0, long total = 0)
+    {
+        try
+        {
+            await operations.ReportAsync(kind, Id, new OperationProgress(phase, done, total));
+        }
+        catch (Exception e)
+        {
+            if (logger.IsEnabled(LogLevel.Debug)) logger.LogDebug(e, "Task {Task}: progress of {Kind} not recorded", Id, kind);
+        }
+    }
 
     public async Task<TaskReply> Create(TaskDefinition definition, Actor actor)
     {
@@ -162,6 +181,7 @@ public sealed class TaskGrain(
 
         // The secret is stored before its commitment can be published: if the freeze then fails, the unpublished
         // secret is simply replaced by the next attempt; if it succeeds, the secret it commits to is durable.
+        await ReportAsync(OperationKinds.Freeze, "snapshot");
         var fresh = SeedCeremony.NewSecret();
         secret.State.Secret = fresh;
         secret.State.Commitment = DrawPrimitives.Hex(SeedCeremony.Commit(fresh));
@@ -280,12 +300,20 @@ public sealed class TaskGrain(
 
         // Pass 1 (the census) ran over the snapshot at freeze; the plan needs only it.
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        await ReportAsync(OperationKinds.DrawEntities, "census");
         var censusColumns = await store.CensusAsync(Id);
         var merged = DrawExchange.Import(setup, censusColumns);
         var plan = EntityDraw.Plan(setup, merged);
         var censusTime = clock.Elapsed;
         var mergedWire = PartitionCensus.From(censusColumns);
-        var partials = await Task.WhenAll(work.Select(w => worker.Scan(w, mergedWire)));
+        await ReportAsync(OperationKinds.DrawEntities, "scan", 0, work.Length);
+        var scanned = 0;
+        var partials = await Task.WhenAll(work.Select(async w =>
+        {
+            var partial = await worker.Scan(w, mergedWire);
+            await ReportAsync(OperationKinds.DrawEntities, "scan", Interlocked.Increment(ref scanned), work.Length);
+            return partial;
+        }));
         var scanTime = clock.Elapsed;
         var result = EntityDraw.Merge(plan, partials.Select(p => DrawExchange.Import(plan, p.ToColumns())));
         var mergeTime = clock.Elapsed;
@@ -297,6 +325,7 @@ public sealed class TaskGrain(
         var packGzip = DrawStore.Gzip(packUtf8);
         var summaryJson = JsonSerializer.Serialize(EntityDrawSummary.Of(pack), DrawPacks.JsonOptions);
         var packTime = clock.Elapsed;
+        await ReportAsync(OperationKinds.DrawEntities, "commit");
         await faults.BeforeCommitAsync(Id, DrawStore.EntityKind, packUtf8);
         var next = current with { Status = TaskStates.EntitiesDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
         var committed = await store.CommitEntityDrawAsync(current, next, packGzip, summaryJson, result, definition.Items,
@@ -336,6 +365,7 @@ public sealed class TaskGrain(
             .Select(d => new DepartmentRequirement(d, definition.Items.Where(i => itemDepartments.GetValueOrDefault(i) == d).ToArray()))
             .ToArray();
         var parameters = new InspectorDrawParameters(DateOnly.FromDateTime(store.Clock.GetUtcNow().UtcDateTime), definition.TeamSize, definition.WorkloadCap, requirements);
+        await ReportAsync(OperationKinds.DrawInspectors, "pool");
         var pool = await store.LoadInspectorPoolAsync(Id, definition.Departments);
         var poolBytes = DrawPacks.ToJson(pool);
         InspectorDrawResult result;

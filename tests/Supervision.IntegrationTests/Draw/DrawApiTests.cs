@@ -41,7 +41,10 @@ public sealed class DrawApiTests(PostgresServer server)
         var after = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.Conflict);
         Assert.Equal("cancelled", after.GetProperty("currentState").GetString());
         Assert.Empty(after.GetProperty("allowedActions").EnumerateArray());
-        Assert.Equal(3, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE subject_type = 'task' AND subject_key = @id", new { id }));
+        Assert.Equal(3, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE subject_type = 'task' AND subject_key = @id AND action LIKE 'task.%'", new { id }));
+        // The refused freeze and draw are on the record too: who asked, and why it was refused.
+        Assert.Equal(2, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE subject_key = @id AND action = 'operation.accepted'", new { id }));
+        Assert.Equal(2, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE subject_key = @id AND action = 'operation.failed' AND after_json LIKE '%409%'", new { id }));
     }
 
     [PostgresFact]
@@ -367,30 +370,52 @@ public sealed class DrawApiTests(PostgresServer server)
     }
 
     [PostgresFact]
-    public async Task A_fault_between_the_scan_and_the_commit_leaves_no_record_and_the_rerun_is_identical()
+    public async Task A_fault_between_the_scan_and_the_commit_leaves_no_record_and_the_operation_retries_to_the_identical_commit()
     {
         await using var platform = await StartAsync(server, "draw_fault");
         using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
         var id = await FrozenTaskAsync(scheduler, Draft());
 
+        // The fault aborts the first attempt before anything is written; the operation runs the draw again and commits
+        // exactly the record the aborted attempt had computed. The caller sees one answer: the committed draw.
         platform.Faults.FailNext = true;
+        var drawn = await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null);
+        Assert.Equal(HttpStatusCode.OK, drawn.StatusCode);
+        Assert.Equal(Assert.Single(platform.Faults.Aborted), await scheduler.GetStringAsync($"/api/tasks/{id}/draw/pack"));
+        var operation = await ReadAsync(await scheduler.GetAsync(drawn.Headers.GetValues("Operation-Location").Single()), HttpStatusCode.OK);
+        Assert.Equal("succeeded", operation.GetProperty("state").GetString());
+        Assert.Equal(2, operation.GetProperty("attempts").GetInt32());
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records"));
+
+        platform.Faults.FailNext = true;
+        var teams = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
+        Assert.Equal(platform.Faults.Aborted[1], JsonSerializer.Serialize(teams.GetProperty("inspectorDraw"), DrawPacks.JsonOptions));
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE kind = 'inspector'"));
+    }
+
+    [PostgresFact]
+    public async Task A_draw_that_keeps_failing_ends_its_operation_with_a_500_problem_after_five_attempts_and_nothing_committed()
+    {
+        await using var platform = await StartAsync(server, "draw_fault_always");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var id = await FrozenTaskAsync(scheduler, Draft());
+
+        platform.Faults.FailAlways = true;
         var failed = await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null);
         Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
         Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("commits once or not at all", await failed.Content.ReadAsStringAsync());
+        var operation = await ReadAsync(await scheduler.GetAsync(failed.Headers.GetValues("Operation-Location").Single()), HttpStatusCode.OK);
+        Assert.Equal("failed", operation.GetProperty("state").GetString());
+        Assert.Equal(5, operation.GetProperty("attempts").GetInt32());
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_records"));
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM drawn_entities"));
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_burden"));
         Assert.Equal("frozen", (await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE subject_key = @id AND action = 'operation.failed'", new { id }));
 
-        var rerun = await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null);
-        Assert.Equal(HttpStatusCode.OK, rerun.StatusCode);
-        Assert.Equal(Assert.Single(platform.Faults.Aborted), await scheduler.GetStringAsync($"/api/tasks/{id}/draw/pack"));
-
-        platform.Faults.FailNext = true;
-        Assert.Equal(HttpStatusCode.InternalServerError, (await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null)).StatusCode);
-        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM drawn_teams"));
-        var teams = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
-        Assert.Equal(platform.Faults.Aborted[1], JsonSerializer.Serialize(teams.GetProperty("inspectorDraw"), DrawPacks.JsonOptions));
+        platform.Faults.FailAlways = false;
+        Assert.Equal(HttpStatusCode.OK, (await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null)).StatusCode);
     }
 
     [PostgresFact]

@@ -2,7 +2,10 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.TestingHost;
+using Supervision.Contracts.Operations;
 using Supervision.Contracts.Tasks;
+using Supervision.Core.Operations;
+using Supervision.Infrastructure.Operations;
 using Supervision.Core.Directory;
 using Supervision.Core.Draw;
 using Supervision.Core.Identity;
@@ -15,6 +18,7 @@ using Supervision.Infrastructure.Storage;
 using Supervision.Infrastructure.Tasks;
 using Supervision.IntegrationTests.Infrastructure;
 using Supervision.IntegrationTests.Storage;
+using Xunit.Abstractions;
 
 namespace Supervision.IntegrationTests.Draw;
 
@@ -51,8 +55,41 @@ public sealed class HoldBeforeCommit(ILocalSiloDetails silo) : IDrawFaults
     }
 }
 
+/// <summary>
+/// Holds the first partition scan of an entity draw on whichever silo runs it, and says which silo that is — so the test
+/// can kill that silo mid-scan. Every silo here also sweeps for long operations, as production silos do.
+/// </summary>
+public sealed class HoldDuringScan(ILocalSiloDetails silo, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime) : IDrawFaults
+{
+    public static volatile bool Hold;
+    public static TaskCompletionSource<SiloAddress> Reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets held scans go on (those on the killed silo died with it; those on survivors finish).</summary>
+    public static TaskCompletionSource Release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ValueTask BeforeCommitAsync(string taskId, string kind, ReadOnlyMemory<byte> recordUtf8) => ValueTask.CompletedTask;
+
+    public async ValueTask DuringScanAsync(string taskId, int firstChunk)
+    {
+        if (!Hold) return;
+        Reached.TrySetResult(silo.SiloAddress);
+        // A held scan on the silo being killed ends with it (an in-process silo's stop would otherwise wait for it).
+        await Release.Task.WaitAsync(lifetime.ApplicationStopping);
+    }
+
+    public sealed class Configurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.Services.AddSingleton<IDrawFaults, HoldDuringScan>();
+            siloBuilder.Services.AddHostedService<Supervision.Grains.Operations.OperationSweeper>();
+            new QuickDeathDeclaration().Configure(siloBuilder);
+        }
+    }
+}
+
 [Collection(PostgresCollection.Name)]
-public sealed class DrawCrashTests(PostgresServer server)
+public sealed class DrawCrashTests(PostgresServer server, ITestOutputHelper output)
 {
     private static readonly Actor Scheduler = new("crash-scheduler", [Roles.Scheduler], "D1", null);
 
@@ -107,6 +144,75 @@ public sealed class DrawCrashTests(PostgresServer server)
         var committed = new DrawRecordRow { TaskId = "crash-task-1", Kind = "entity", RecordJson = stored.Json, RecordGzip = stored.Gzip, CommittedBy = "" }.RecordText();
         Assert.Equal(HoldBeforeCommit.HeldRecord, committed);
         Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM draw_records"));
+    }
+
+    [PostgresFact]
+    public async Task A_draw_operation_whose_silo_is_killed_mid_scan_completes_on_a_survivor_with_the_commit_its_inputs_determine()
+    {
+        var database = await server.CreateDatabaseAsync("draw_midscan");
+        await SchemaMigrator.MigrateAsync(StorageProvider.PostgreSql, database);
+        await SeedAsync(database);
+        HoldDuringScan.Hold = false;
+        HoldDuringScan.Reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        HoldDuringScan.Release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        await using var cluster = await StorageTestClusters.StartAsync(StorageProvider.PostgreSql, database,
+            "draw-midscan-" + Guid.NewGuid().ToString("N")[..6], silos: 3, customize: b => b.AddSiloBuilderConfigurator<HoldDuringScan.Configurator>());
+        const string id = "midscan-task-1";
+        var task = cluster.GrainFactory.GetGrain<ITaskGrain>(id);
+        var (definition, errors) = TaskDefinitions.Normalize(
+            new TaskDraft("Mid-scan crash", "D1", [], ["I1"], null,
+                new SamplingRuleDraft("stratified", [new ClassQuota("A", 2, null), new ClassQuota("B", 5, null), new ClassQuota("C", 3, null), new ClassQuota("D", 2, null)], null, null),
+                2, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60), null, null),
+            ReferenceData.Default, DateOnly.FromDateTime(DateTime.UtcNow));
+        Assert.Empty(errors);
+        Assert.Equal(TaskReplyStatus.Created, (await task.Create(definition!, Scheduler)).Status);
+        Assert.Equal(TaskReplyStatus.Ok, (await task.Publish(Scheduler)).Status);
+        Assert.Equal(TaskReplyStatus.Ok, (await task.Freeze(Scheduler)).Status);
+        Assert.Equal(TaskReplyStatus.Ok, (await task.AddEntropy(new EntropyEntry("Witness Qian", "6 6 1 2 5"), Scheduler)).Status);
+
+        // What the API does for POST /draw/entities: record the operation, then nudge its grain. The operation runs as
+        // the scheduler's account, which must exist and be enabled.
+        await using var store = SqlStore.Create(StorageProvider.PostgreSql, database);
+        await using (var connection = await store.OpenAsync())
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO users (username, display_name, roles, department_code, created_at, updated_at) VALUES (@Username, 'Crash scheduler', 'scheduler', 'D1', now(), now())",
+                new { Scheduler.Username });
+        }
+        var operations = new OperationStore(store, new AuditLog(store, TimeProvider.System), TimeProvider.System);
+        var (operation, accepted) = await operations.AcceptAsync(
+            OperationWorkflow.Accept("op-midscan", OperationKinds.DrawEntities, id, "D1", Scheduler.Username, DateTimeOffset.UtcNow), Scheduler);
+        Assert.True(accepted);
+        HoldDuringScan.Hold = true;
+        await cluster.GrainFactory.GetGrain<IOperationGrain>(operation.Id).Resume();
+        var scanning = await HoldDuringScan.Reached.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        var running = await operations.GetAsync(operation.Id);
+        Assert.Equal(OperationStates.Running, running!.State);
+        Assert.Equal("scan", running.Progress?.Phase);
+
+        var victim = cluster.Silos.Single(s => s.SiloAddress.Equals(scanning));
+        HoldDuringScan.Hold = false;
+        var killed = System.Diagnostics.Stopwatch.StartNew();
+        await cluster.KillSiloAsync(victim);
+        HoldDuringScan.Release.SetResult();
+
+        // Nobody calls again: the survivors' sweepers find the operation once its lease runs out and finish it.
+        var done = await StorageTestClusters.EventuallyAsync(async () =>
+            await operations.GetAsync(operation.Id) is { IsFinal: true } o ? o : throw new InvalidOperationException("still running"), TimeSpan.FromMinutes(2));
+        output.WriteLine($"operation {done.State} {killed.Elapsed.TotalSeconds:F1} s after the kill, in {done.Attempts} attempts");
+        Assert.Equal(OperationStates.Succeeded, done.State);
+        Assert.True(done.Attempts >= 2);
+        Assert.Equal(1, await CountAsync(database, "SELECT count(*) FROM draw_records"));
+
+        // The commit is the one the published inputs determine: the independent verifier recomputes it from the pack and
+        // the frozen population and finds every drawn member where the pack says.
+        var draws = new DrawStore(store, new AuditLog(store, TimeProvider.System), TimeProvider.System);
+        var record = await draws.GetRecordAsync(id, DrawStore.EntityKind);
+        var population = new MemoryStream();
+        await draws.StreamSnapshotAsync(id, bytes => population.WriteAsync(bytes), default);
+        var verdict = DrawVerifier.Verify(record!.RecordText(), population.ToArray());
+        Assert.True(verdict.Passed, verdict.ToString());
     }
 
     private static async Task<long> CountAsync(string database, string sql)

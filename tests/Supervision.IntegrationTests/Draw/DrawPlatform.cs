@@ -18,12 +18,25 @@ public sealed class FaultBeforeCommit : IDrawFaults
 {
     public volatile bool FailNext;
 
+    /// <summary>Every attempt fails (a bug that does not go away), until set back.</summary>
+    public volatile bool FailAlways;
+
+    /// <summary>When set, a draw waits before its commit until this completes (to see an operation while it runs).</summary>
+    public volatile TaskCompletionSource? Gate;
+
     public List<string> Aborted { get; } = [];
 
-    public ValueTask BeforeCommitAsync(string taskId, string kind, ReadOnlyMemory<byte> recordUtf8)
+    public async ValueTask BeforeCommitAsync(string taskId, string kind, ReadOnlyMemory<byte> recordUtf8)
+    {
+        if (Gate is { } gate) await gate.Task;
+        Fail(taskId, kind, recordUtf8);
+    }
+
+    private void Fail(string taskId, string kind, ReadOnlyMemory<byte> recordUtf8)
     {
         var recordJson = Encoding.UTF8.GetString(recordUtf8.Span);
-        if (!FailNext) return ValueTask.CompletedTask;
+        if (FailAlways) throw new InvalidOperationException($"injected lasting fault before committing the {kind} draw of {taskId}");
+        if (!FailNext) return;
         FailNext = false;
         lock (Aborted) Aborted.Add(recordJson);
         throw new InvalidOperationException($"injected fault before committing the {kind} draw of {taskId}");

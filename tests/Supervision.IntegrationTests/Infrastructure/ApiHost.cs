@@ -62,7 +62,7 @@ public sealed class ApiHost : IAsyncDisposable
         return new ApiHost(app, dataDirectory, owns);
     }
 
-    public HttpClient Anonymous() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
+    public HttpClient Anonymous() => new(new OperationFollower(new HttpClientHandler())) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
 
     public async Task<HttpClient> SignInAsync(string username, string password)
     {

@@ -39,7 +39,9 @@ internal sealed class SecurityFixture
 
         // A joint task D1 leads and D2 joins, drawn and dispatched; one of its inspections and a member of its team.
         var taskId = await DrawnTaskAsync(lead, joint: true, participant: participant);
-        await ReadAsync(await lead.PostAsync($"/api/tasks/{taskId}/dispatch", null), HttpStatusCode.OK);
+        var dispatched = await lead.PostAsync($"/api/tasks/{taskId}/dispatch", null);
+        var dispatchOperation = dispatched.Headers.GetValues("Operation-Location").Single().Split('/')[^1];
+        await ReadAsync(dispatched, HttpStatusCode.OK);
         await using var connection = await platform.Store.OpenAsync();
         var (inspectionId, member) = await connection.QueryFirstAsync<(string, string)>(
             "SELECT m.inspection_id, m.username FROM inspection_members m JOIN inspections i ON i.inspection_id = m.inspection_id WHERE i.task_id = @taskId ORDER BY m.inspection_id, m.is_lead DESC",
@@ -49,6 +51,7 @@ internal sealed class SecurityFixture
         using var registryClient = await host.SignInAsync("registry-1", Password);
 
         f._values["{id}@tasks"] = taskId;
+        f._values["{id}@operations"] = dispatchOperation;
         f._values["{taskId}/{entity}"] = inspectionId;
         f._values["{taskId}"] = taskId;
         f._values["{id}@imports"] = importJob.GetProperty("id").GetString()!;
@@ -141,6 +144,7 @@ internal sealed class SecurityFixture
     public string Fill(string pattern)
     {
         var context = pattern.StartsWith("/api/imports", StringComparison.Ordinal) ? "@imports"
+            : pattern.StartsWith("/api/operations", StringComparison.Ordinal) ? "@operations"
             : pattern.StartsWith("/api/credit/imports", StringComparison.Ordinal) ? "@credit-imports"
             : pattern.StartsWith("/api/credit/recompute/runs", StringComparison.Ordinal) ? "@runs"
             : pattern.Contains("/items", StringComparison.Ordinal) ? "@items"

@@ -26,7 +26,7 @@
     }
     const type = response.headers.get("Content-Type") || "";
     const data = type.includes("json") ? await response.json().catch(() => null) : null;
-    return { ok: response.ok, status: response.status, body: data, etag: response.headers.get("ETag") };
+    return { ok: response.ok, status: response.status, body: data, etag: response.headers.get("ETag"), location: response.headers.get("Location") };
   }
 
   // A problem details body as one readable line: its title, then each field and reason.
@@ -38,5 +38,23 @@
     return parts.join(" — ");
   }
 
-  window.Supervision = { api, describeProblem };
+  // A long operation (freeze, draw, dispatch) answered 202: follow it until it ends, telling onProgress where it is.
+  // Resolves to the operation's end as an api() result: ok with the operation, or not ok with its problem.
+  async function follow(accepted, onProgress) {
+    let view = accepted.body;
+    const url = (view && view.links && view.links.self) || accepted.location;
+    let misses = 0;
+    while (view && view.state === "running") {
+      if (onProgress) onProgress(view);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const next = await api("GET", url);
+      if (next.ok) { view = next.body; misses = 0; }
+      else if (next.status === 0 || next.status === 503) { if (++misses > 120) return next; }
+      else return next;
+    }
+    if (view && view.state === "failed") return { ok: false, status: (view.problem && view.problem.status) || 500, body: view.problem, etag: null };
+    return { ok: true, status: 200, body: view, etag: null };
+  }
+
+  window.Supervision = { api, describeProblem, follow };
 })();

@@ -114,6 +114,21 @@
     dispatch: () => t("派发后各检查组将收到通知并开始检查。确定派发？", "Dispatching notifies every team, who then start their inspections. Dispatch?"),
   };
 
+  const Phases = {
+    queued: ["排队中", "queued"], started: ["已开始", "started"], snapshot: ["生成名单快照", "taking the population snapshot"],
+    census: ["读取分层统计", "reading the census"], scan: ["扫描分区", "scanning partitions"], commit: ["提交结果", "committing"],
+    pool: ["读取检查人员名录", "reading the inspector pool"], retrying: ["暂时不可用，正在重试", "temporarily unavailable, retrying"],
+  };
+
+  // "Working… scanning partitions 3/8 (attempt 2)": where a running operation is.
+  function progressText(op) {
+    const p = op.progress || {};
+    const phase = Phases[p.phase] ? t(Phases[p.phase][0], Phases[p.phase][1]) : (p.phase || "");
+    const count = p.total > 0 ? " " + p.done + "/" + p.total : "";
+    const attempt = op.attempts > 1 ? t("（第 " + op.attempts + " 次尝试）", " (attempt " + op.attempts + ")") : "";
+    return t("处理中：", "Working: ") + phase + count + attempt;
+  }
+
   function taskActions(root) {
     const id = root.dataset.task;
     const message = $("#task-message");
@@ -138,7 +153,9 @@
       }
       button.disabled = true;
       show(message, t("处理中…", "Working…"));
-      const result = await S.api("POST", "/api/tasks/" + encodeURIComponent(id) + "/" + path, options);
+      let result = await S.api("POST", "/api/tasks/" + encodeURIComponent(id) + "/" + path, options);
+      // Freeze, the draws and dispatch run as operations: still running after a few seconds, they answer 202 and are followed here.
+      if (result.status === 202) result = await S.follow(result, (op) => show(message, progressText(op)));
       if (!result.ok) { button.disabled = false; show(message, failure(result), "bad"); return; }
       location.reload();
     }));

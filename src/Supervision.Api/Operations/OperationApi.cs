@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text.Json;
+using Supervision.Api.Common;
+using Supervision.Api.Identity;
+using Supervision.Api.Tasks;
+using Supervision.Contracts.Operations;
+using Supervision.Core.Identity;
+using Supervision.Core.Operations;
+using Supervision.Grains.Hosting;
+using Supervision.Infrastructure.Operations;
+using Supervision.Infrastructure.Tasks;
+
+namespace Supervision.Api.Operations;
+
+/// <summary>
+/// A long operation as the API shows it: where it is, and how it ended. <see cref="Result"/> is the operation's own record
+/// of success (for a task: its state and version after the command); <see cref="Problem"/> the RFC 9457 problem the
+/// route would have answered at once. <see cref="Links"/> lead to what it produced.
+/// </summary>
+public sealed record OperationView(
+    string Id, string Kind, string Target, string State, OperationProgress? Progress, int Attempts, string RequestedBy,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt, JsonElement? Result, JsonElement? Problem,
+    IReadOnlyDictionary<string, string> Links);
+
+/// <summary>
+/// Long operations (docs/operations.md, "Long operations"): freeze, the two draws and dispatch are accepted as operations
+/// that run on a silo under a lease and are taken over by another silo if theirs dies. The route waits a little for the
+/// outcome — five seconds, or what the client's <c>Prefer: wait=N</c> asks (at most ten), none with
+/// <c>Prefer: respond-async</c> — and answers it as it always did; an operation still running by then is answered with
+/// <c>202 Accepted</c>, its <c>Location</c> to follow and a <c>Retry-After</c>.
+/// </summary>
+public static class OperationApi
+{
+    /// <summary>How long a route waits for its operation unless the client says otherwise.</summary>
+    public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest wait a client may ask for: no request is held longer.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How each kind's route answers a succeeded operation (registered by the route's module).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<HttpContext, Operation, Task<IResult>>> Answers = new(StringComparer.Ordinal);
+
+    /// <summary>Registers what the route of <paramref name="kind"/> answers once its operation succeeded; read from the request's services.</summary>
+    public static void Answer(string kind, Func<HttpContext, Operation, Task<IResult>> answer) => Answers[kind] = answer;
+
+    public static IEndpointRouteBuilder MapOperationApi(this IEndpointRouteBuilder app)
+    {
+        // Signed-in users; who sees which operation is decided per operation (MaySeeAsync): others get 404.
+        var group = app.MapGroup("/api/operations").WithTags("Operations").RequireAuthorization(Policies.Authenticated);
+        group.MapGet("/{id}", Get).WithSummary("A long operation (freeze, draw, dispatch): its state, progress, and result or problem.");
+        group.MapGet("/{id}/result", Result)
+            .WithSummary("What the operation's route answers once it ended: its answer on success (e.g. the draw summary), its problem on failure; 202 while it runs.");
+        app.MapGet("/api/tasks/{id}/operations", ListForTask).WithTags("Operations").RequireAuthorization(Policies.Authenticated)
+            .WithSummary("The long operations of a task, newest first.");
+        return app;
+    }
+
+    private static async Task<IResult> Get(string id, HttpContext http, OperationStore operations, DrawStore tasks, CancellationToken ct)
+    {
+        var operation = await operations.GetAsync(id, ct);
+        if (operation is null || !await MaySeeAsync(http, operation, tasks, ct)) return Problems.NotFound("operation", id);
+        if (!operation.IsFinal) http.Response.Headers.RetryAfter = "1";
+        return TypedResults.Ok(ToView(operation));
+    }
+
+    private static async Task<IResult> Result(string id, HttpContext http, OperationStore operations, DrawStore tasks, CancellationToken ct)
+    {
+        var operation = await operations.GetAsync(id, ct);
+        if (operation is null || !await MaySeeAsync(http, operation, tasks, ct)) return Problems.NotFound("operation", id);
+        return await AnswerAsync(http, operation);
+    }
+
+    /// <summary>The route's answer for an ended operation; 202 with the operation while it runs.</summary>
+    private static async Task<IResult> AnswerAsync(HttpContext http, Operation operation)
+    {
+        http.Response.Headers["Operation-Location"] = $"/api/operations/{operation.Id}";
+        if (operation.State == OperationStates.Succeeded) return await Answers[operation.Kind](http, operation);
+        if (operation.State == OperationStates.Failed && operation.Problem is { } problem) return ToResult(problem);
+        http.Response.Headers.RetryAfter = "1";
+        return TypedResults.Accepted($"/api/operations/{operation.Id}", ToView(operation));
+    }
+
+    private static async Task<IResult> ListForTask(string id, HttpContext http, OperationStore operations, DrawStore tasks, CancellationToken ct)
+    {
+        var task = await tasks.GetAsync(id, ct);
+        if (task is null || !TaskApi.HasFullAccess(http.User, task)) return Problems.NotFound("task", id);
+        var list = await operations.ListForTargetAsync(id, 50, ct);
+        return TypedResults.Ok(list.Select(ToView).ToArray());
+    }
+
+    /// <summary>The one who asked, and staff with full access to the task (its departments' schedulers and reviewers, admins, auditors).</summary>
+    private static async Task<bool> MaySeeAsync(HttpContext http, Operation operation, DrawStore tasks, CancellationToken ct)
+    {
+        if (string.Equals(operation.RequestedBy, http.User.ToActor().Username, StringComparison.Ordinal)) return true;
+        var task = await tasks.GetAsync(operation.Target, ct);
+        return task is not null && TaskApi.HasFullAccess(http.User, task);
+    }
+
+    /// <summary>
+    /// Accepts an operation of <paramref name="kind"/> on <paramref name="taskId"/> (or joins the one of that kind already
+    /// running there), starts it, and answers its outcome if it comes within the wait — the route's own answer, registered
+    /// with <see cref="Answer"/> — or else 202 with the operation.
+    /// </summary>
+    public static async Task<IResult> RunAsync(HttpContext http, string kind, string taskId, string department, IGrainFactory grains,
+        OperationStore operations, ILogger logger)
+    {
+        var actor = http.User.ToActor();
+        var wait = RequestedWait(http.Request, out var applied);
+        Operation operation;
+        try
+        {
+            (operation, _) = await operations.AcceptAsync(
+                OperationWorkflow.Accept(NewId(), kind, taskId, department, actor.Username, operations.Clock.GetUtcNow()), actor, http.RequestAborted);
+        }
+        catch (OperationRaceException)
+        {
+            (operation, _) = await operations.AcceptAsync(
+                OperationWorkflow.Accept(NewId(), kind, taskId, department, actor.Username, operations.Clock.GetUtcNow()), actor, http.RequestAborted);
+        }
+
+        try
+        {
+            await grains.GetGrain<IOperationGrain>(operation.Id).Resume();
+        }
+        catch (Exception e) when (TransientFailures.IsTransient(e))
+        {
+            // Accepted is accepted: the silos' sweepers start it within a second or two.
+            logger.LogWarning(e, "Operation {Operation} accepted but not started at once; the sweeper will start it", operation.Id);
+        }
+
+        if (applied is not null) http.Response.Headers["Preference-Applied"] = applied;
+        var until = DateTimeOffset.UtcNow + wait;
+        while (!operation.IsFinal && DateTimeOffset.UtcNow < until)
+        {
+            await Task.Delay(Poll, http.RequestAborted);
+            operation = await operations.GetAsync(operation.Id, http.RequestAborted) ?? operation;
+        }
+
+        return await AnswerAsync(http, operation);
+    }
+
+    /// <summary>RFC 7240: <c>respond-async</c> waits for nothing, <c>wait=N</c> up to N seconds (at most <see cref="MaxWait"/>).</summary>
+    internal static TimeSpan RequestedWait(HttpRequest request, out string? applied)
+    {
+        applied = null;
+        var wait = DefaultWait;
+        foreach (var header in request.Headers["Prefer"])
+        {
+            foreach (var token in (header ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (token.Equals("respond-async", StringComparison.OrdinalIgnoreCase))
+                {
+                    applied = "respond-async";
+                    return TimeSpan.Zero;
+                }
+
+                if (token.StartsWith("wait=", StringComparison.OrdinalIgnoreCase)
+                    && int.TryParse(token.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+                {
+                    wait = TimeSpan.FromSeconds(Math.Min(seconds, MaxWait.TotalSeconds));
+                    applied = $"wait={(int)wait.TotalSeconds}";
+                }
+            }
+        }
+
+        return wait;
+    }
+
+    /// <summary>An operation's problem as the response the route answers.</summary>
+    public static IResult ToResult(OperationProblem problem)
+    {
+        Dictionary<string, object?>? extensions = null;
+        if (problem.ExtensionsJson is { } json)
+        {
+            using var document = JsonDocument.Parse(json);
+            extensions = document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal);
+        }
+
+        return TypedResults.Problem(statusCode: problem.Status, title: problem.Title, detail: problem.Detail, extensions: extensions);
+    }
+
+    public static OperationView ToView(Operation o)
+    {
+        var links = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["self"] = $"/api/operations/{o.Id}",
+            ["task"] = $"/api/tasks/{o.Target}",
+        };
+        if (o.State == OperationStates.Succeeded)
+        {
+            switch (o.Kind)
+            {
+                case OperationKinds.DrawEntities:
+                case OperationKinds.DrawInspectors:
+                    links["pack"] = $"/api/tasks/{o.Target}/draw/pack";
+                    break;
+                case OperationKinds.Dispatch:
+                    links["progress"] = $"/api/tasks/{o.Target}/progress";
+                    break;
+            }
+        }
+
+        JsonElement? problem = null;
+        if (o.Problem is { } p)
+        {
+            var members = new Dictionary<string, object?>(StringComparer.Ordinal) { ["status"] = p.Status, ["title"] = p.Title, ["detail"] = p.Detail };
+            if (p.ExtensionsJson is { } json)
+            {
+                using var document = JsonDocument.Parse(json);
+                foreach (var member in document.RootElement.EnumerateObject()) members[member.Name] = member.Value.Clone();
+            }
+            problem = JsonSerializer.SerializeToElement(members);
+        }
+
+        JsonElement? result = null;
+        if (o.ResultJson is { } r)
+        {
+            using var document = JsonDocument.Parse(r);
+            result = document.RootElement.Clone();
+        }
+
+        return new OperationView(o.Id, o.Kind, o.Target, o.State, o.Progress, o.Attempts, o.RequestedBy, o.CreatedAt, o.UpdatedAt, o.CompletedAt,
+            result, problem, links);
+    }
+
+    private static string NewId() => "op-" + Guid.CreateVersion7().ToString("N");
+}

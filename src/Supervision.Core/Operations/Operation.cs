@@ -1,0 +1,182 @@
+namespace Supervision.Core.Operations;
+
+/// <summary>The long operations the platform runs in the background (docs/operations.md, "Long operations").</summary>
+public static class OperationKinds
+{
+    public const string Freeze = "freeze";
+    public const string DrawEntities = "draw-entities";
+    public const string DrawInspectors = "draw-inspectors";
+    public const string Dispatch = "dispatch";
+
+    public static readonly IReadOnlyList<string> All = [Freeze, DrawEntities, DrawInspectors, Dispatch];
+}
+
+public static class OperationStates
+{
+    /// <summary>Accepted and not finished: queued, running, or waiting to be taken over after its silo died.</summary>
+    public const string Running = "running";
+
+    public const string Succeeded = "succeeded";
+
+    public const string Failed = "failed";
+
+    public static bool IsFinal(string state) => state is Succeeded or Failed;
+}
+
+/// <summary>Where a running operation is: a phase name and, where it is countable, how much of it is done.</summary>
+[GenerateSerializer, Immutable, Alias("supervision.operation-progress")]
+public sealed record OperationProgress(
+    [property: Id(0)] string Phase,
+    [property: Id(1)] long Done,
+    [property: Id(2)] long Total,
+    [property: Id(3)] string? Note = null);
+
+/// <summary>
+/// How an operation ended when it did not succeed, as the RFC 9457 problem the synchronous route would have answered:
+/// <see cref="Status"/> is that route's HTTP status; <see cref="Extensions"/> its extension members (JSON text).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("supervision.operation-problem")]
+public sealed record OperationProblem(
+    [property: Id(0)] int Status,
+    [property: Id(1)] string Title,
+    [property: Id(2)] string? Detail,
+    [property: Id(3)] string? ExtensionsJson = null);
+
+/// <summary>
+/// One long operation (a freeze, a draw, a dispatch) on one target, as it is stored: who asked for it, where it is, and
+/// how it ended. The lease names the silo running it and until when; a lease that runs out while the operation is
+/// <see cref="OperationStates.Running"/> means that silo died, and any other silo takes the operation over. The commands
+/// behind every kind are idempotent (a draw commits once; a dispatch creates nothing twice), so running one again after a
+/// crash gives the same result.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("supervision.operation")]
+public sealed record Operation(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] string Target,
+    [property: Id(3)] string Department,
+    [property: Id(4)] string State,
+    [property: Id(5)] string RequestedBy,
+    [property: Id(6)] DateTimeOffset CreatedAt,
+    [property: Id(7)] DateTimeOffset UpdatedAt,
+    [property: Id(8)] DateTimeOffset? CompletedAt,
+    [property: Id(9)] int Attempts,
+    [property: Id(10)] string? LeaseOwner,
+    [property: Id(11)] DateTimeOffset? LeaseUntil,
+    [property: Id(12)] OperationProgress? Progress,
+    [property: Id(13)] string? ResultJson,
+    [property: Id(14)] OperationProblem? Problem,
+    [property: Id(15)] long Version)
+{
+    public bool IsFinal => OperationStates.IsFinal(State);
+}
+
+/// <summary>Why the workflow refused a step.</summary>
+public enum OperationRefusal
+{
+    /// <summary>The operation has ended; nothing more happens to it.</summary>
+    Finished,
+
+    /// <summary>Another runner holds a lease that has not run out.</summary>
+    Leased,
+
+    /// <summary>The caller's lease is not the current one (it ran out and someone else took over).</summary>
+    LeaseLost,
+}
+
+/// <summary>The result of a step: the operation after it, or why it was refused (the operation then unchanged).</summary>
+public sealed record OperationStep(Operation Operation, OperationRefusal? Refusal)
+{
+    public bool Ok => Refusal is null;
+}
+
+/// <summary>
+/// The life of a long operation as a pure state machine: accepted → (claimed, attempt n)* → succeeded | failed.
+/// Time comes in as an argument. A runner claims the operation for a lease, renews it while it works, and ends it; a
+/// lease that ran out can be claimed by another runner. Every step past the end is refused, so a late runner whose lease
+/// was lost cannot overwrite the outcome another runner recorded.
+/// </summary>
+public static class OperationWorkflow
+{
+    /// <summary>After this many attempts that ended in an unexpected error (not a transient one), the operation fails.</summary>
+    public const int MaxAttempts = 5;
+
+    public static Operation Accept(string id, string kind, string target, string department, string requestedBy, DateTimeOffset now)
+    {
+        if (!OperationKinds.All.Contains(kind, StringComparer.Ordinal)) throw new ArgumentException($"unknown operation kind '{kind}'", nameof(kind));
+        return new Operation(id, kind, target, department, OperationStates.Running, requestedBy, now, now, null, 0, null, null,
+            new OperationProgress("queued", 0, 0), null, null, 1);
+    }
+
+    /// <summary>Whether a runner may take the operation now: it is running and nobody holds an unexpired lease.</summary>
+    public static bool IsClaimable(Operation operation, DateTimeOffset now) =>
+        !operation.IsFinal && (operation.LeaseUntil is not { } until || until <= now);
+
+    /// <summary>Takes the operation for <paramref name="owner"/> until <paramref name="now"/> + <paramref name="lease"/>; a new attempt.</summary>
+    public static OperationStep Claim(Operation operation, string owner, DateTimeOffset now, TimeSpan lease)
+    {
+        if (operation.IsFinal) return new(operation, OperationRefusal.Finished);
+        if (!IsClaimable(operation, now)) return new(operation, OperationRefusal.Leased);
+        return new(operation with
+        {
+            LeaseOwner = owner,
+            LeaseUntil = now + lease,
+            Attempts = operation.Attempts + 1,
+            UpdatedAt = now,
+            Progress = new OperationProgress("started", 0, 0, operation.Attempts == 0 ? null : $"attempt {operation.Attempts + 1}"),
+            Version = operation.Version + 1,
+        }, null);
+    }
+
+    /// <summary>Extends the lease of its current owner.</summary>
+    public static OperationStep Renew(Operation operation, string owner, DateTimeOffset now, TimeSpan lease) =>
+        Held(operation, owner) is { } refused ? refused
+            : new(operation with { LeaseUntil = now + lease, UpdatedAt = now, Version = operation.Version + 1 }, null);
+
+    /// <summary>Records where the work is (only while it runs).</summary>
+    public static OperationStep Report(Operation operation, OperationProgress progress, DateTimeOffset now) =>
+        operation.IsFinal ? new(operation, OperationRefusal.Finished)
+            : new(operation with { Progress = progress, UpdatedAt = now, Version = operation.Version + 1 }, null);
+
+    public static OperationStep Succeed(Operation operation, string owner, string resultJson, DateTimeOffset now) =>
+        Held(operation, owner) is { } refused ? refused
+            : new(Finish(operation, OperationStates.Succeeded, now) with { ResultJson = resultJson, Progress = new OperationProgress("done", 1, 1) }, null);
+
+    public static OperationStep Fail(Operation operation, string owner, OperationProblem problem, DateTimeOffset now) =>
+        Held(operation, owner) is { } refused ? refused
+            : new(Finish(operation, OperationStates.Failed, now) with { Problem = problem }, null);
+
+    /// <summary>
+    /// An attempt ended in an error that was not a refusal. A transient failure (the cluster or the database) leaves the
+    /// operation running for the next attempt; any other error does too until <see cref="MaxAttempts"/>, then it fails
+    /// with <paramref name="problem"/>. The lease is released either way, so the next attempt may start at once.
+    /// </summary>
+    public static OperationStep Stumble(Operation operation, string owner, bool transient, OperationProblem problem, DateTimeOffset now)
+    {
+        if (Held(operation, owner) is { } refused) return refused;
+        if (!transient && operation.Attempts >= MaxAttempts) return Fail(operation, owner, problem, now);
+        return new(operation with
+        {
+            LeaseOwner = null,
+            LeaseUntil = null,
+            UpdatedAt = now,
+            Progress = new OperationProgress("retrying", 0, 0, problem.Detail ?? problem.Title),
+            Version = operation.Version + 1,
+        }, null);
+    }
+
+    private static OperationStep? Held(Operation operation, string owner) =>
+        operation.IsFinal ? new(operation, OperationRefusal.Finished)
+        : operation.LeaseOwner != owner ? new(operation, OperationRefusal.LeaseLost)
+        : null;
+
+    private static Operation Finish(Operation operation, string state, DateTimeOffset now) => operation with
+    {
+        State = state,
+        CompletedAt = now,
+        UpdatedAt = now,
+        LeaseOwner = null,
+        LeaseUntil = null,
+        Version = operation.Version + 1,
+    };
+}

@@ -1,0 +1,175 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Supervision.Contracts.Inspections;
+using Supervision.Contracts.Operations;
+using Supervision.Contracts.Tasks;
+using Supervision.Core.Identity;
+using Supervision.Core.Operations;
+using Supervision.Grains.Hosting;
+using Supervision.Infrastructure.Identity;
+using Supervision.Infrastructure.Operations;
+
+namespace Supervision.Grains.Operations;
+
+/// <summary>Tunables of long operations (configuration section "Supervision:Operations").</summary>
+public sealed class OperationOptions
+{
+    /// <summary>How long a claim on an operation lasts without renewal; a silo that dies is replaced after at most this.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>How often every silo looks for operations nobody holds a live lease on.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The wait before an attempt that met an error is tried again (doubled each time, at most 8 times this).</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+}
+
+/// <summary>
+/// <see cref="IOperationGrain"/>: applies <see cref="OperationWorkflow"/> to one stored operation and runs its command —
+/// the task's or the dispatcher's grain — as the actor who asked for it, under a lease it renews on a timer. A refusal
+/// ends the operation with the problem the route would have answered; a transient failure (the cluster, the database)
+/// is retried while the lease is held; a lease lost (this silo was presumed dead) stops this runner from recording anything.
+/// </summary>
+public sealed class OperationGrain(
+    OperationStore operations,
+    UserStore users,
+    Microsoft.Extensions.Options.IOptions<OperationOptions> configured,
+    ILocalSiloDetails silo,
+    ILogger<OperationGrain> logger) : Grain, IOperationGrain
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly OperationOptions options = configured.Value;
+    private readonly string _owner = $"{silo.SiloAddress.ToParsableString()}#{Guid.NewGuid():N}";
+    private Task? _running;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public Task Resume()
+    {
+        if (_running is null || _running.IsCompleted) _running = RunLoggedAsync();
+        return Task.CompletedTask;
+    }
+
+    private async Task RunLoggedAsync()
+    {
+        try
+        {
+            await RunAsync();
+        }
+        catch (Exception e)
+        {
+            // The lease runs out and the sweeper resumes the operation; nothing is lost by stopping here.
+            logger.LogWarning(e, "Operation {Operation}: the runner stopped; the lease will run out and the operation be taken over", Id);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var delay = options.RetryDelay;
+        while (true)
+        {
+            var claimed = (await StepAsync(o => OperationWorkflow.Claim(o, _owner, operations.Clock.GetUtcNow(), options.Lease)))?.Operation;
+            if (claimed is null) return;
+            using var renewal = this.RegisterGrainTimer(RenewAsync, new GrainTimerCreationOptions(options.Lease / 3, options.Lease / 3) { Interleave = true, KeepAlive = true });
+
+            OperationStep? end;
+            try
+            {
+                var (problem, result) = await ExecuteAsync(claimed);
+                end = await StepAsync(o => problem is null
+                    ? OperationWorkflow.Succeed(o, _owner, result ?? "{}", operations.Clock.GetUtcNow())
+                    : OperationWorkflow.Fail(o, _owner, problem, operations.Clock.GetUtcNow()));
+            }
+            catch (Exception e)
+            {
+                var transient = TransientFailures.IsTransient(e);
+                var level = transient ? LogLevel.Warning : LogLevel.Error;
+                if (logger.IsEnabled(level))
+                    logger.Log(level, e, "Operation {Operation} ({Kind} {Target}), attempt {Attempt}: {Nature} failure",
+                        Id, claimed.Kind, claimed.Target, claimed.Attempts, transient ? "transient" : "unexpected");
+                var problem = transient
+                    ? new OperationProblem(503, "Temporarily unavailable", "The cluster or the database could not be reached; the operation is retried.")
+                    : new OperationProblem(500, "Internal error",
+                        $"The {claimed.Kind} failed {claimed.Attempts} times with an unexpected error, which is logged. A draw commits once or not at all and a dispatch creates each inspection once: read the task to see what it holds, then ask again.");
+                end = await StepAsync(o => OperationWorkflow.Stumble(o, _owner, transient, problem, operations.Clock.GetUtcNow()));
+            }
+
+            if (end is null || end.Operation.IsFinal) return;
+            await Task.Delay(delay);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.RetryDelay.Ticks * 8));
+        }
+    }
+
+    private async Task RenewAsync(CancellationToken ct)
+    {
+        try
+        {
+            await StepAsync(o => OperationWorkflow.Renew(o, _owner, operations.Clock.GetUtcNow(), options.Lease));
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Operation {Operation}: renewing the lease failed; trying again at the next tick", Id);
+        }
+    }
+
+    /// <summary>
+    /// Reads the operation, applies <paramref name="step"/> and writes it if nobody wrote in between (else again). Answers
+    /// the successful step, or null when the step was refused (ended, leased elsewhere, lease lost).
+    /// </summary>
+    private async Task<OperationStep?> StepAsync(Func<Operation, OperationStep> step)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var current = await operations.GetAsync(Id);
+            if (current is null) return null;
+            var next = step(current);
+            if (!next.Ok) return null;
+            if (await operations.WriteAsync(next.Operation, current.Version)) return next;
+        }
+
+        throw new InvalidOperationException($"operation {Id}: the row kept changing under the runner");
+    }
+
+    /// <summary>Runs the command once: the problem that ended it, or null and the result to record.</summary>
+    private async Task<(OperationProblem? Problem, string? Result)> ExecuteAsync(Operation operation)
+    {
+        var actor = await operations.ActorAsync(Id) ?? throw new InvalidOperationException($"operation {Id} has no actor");
+        if (await RightsChangedAsync(actor) is { } refused) return (refused, null);
+        var target = operation.Target;
+        switch (operation.Kind)
+        {
+            case OperationKinds.Dispatch:
+                var dispatched = await GrainFactory.GetGrain<IDispatchGrain>(target).Dispatch(actor);
+                return (OperationProblems.For(dispatched, target),
+                    JsonSerializer.Serialize(new { task = target, created = dispatched.Created, existing = dispatched.Existing, inspections = dispatched.InspectionIds.Count }, Json));
+            default:
+                var task = GrainFactory.GetGrain<ITaskGrain>(target);
+                var reply = operation.Kind switch
+                {
+                    OperationKinds.Freeze => await task.Freeze(actor),
+                    OperationKinds.DrawEntities => await task.DrawEntities(actor),
+                    OperationKinds.DrawInspectors => await task.DrawInspectors(actor),
+                    _ => throw new InvalidOperationException($"unknown operation kind '{operation.Kind}'"),
+                };
+                return (OperationProblems.For(reply, target),
+                    JsonSerializer.Serialize(new { task = target, status = reply.CurrentState, version = reply.Version }, Json));
+        }
+    }
+
+    /// <summary>
+    /// An operation runs with the rights its requester had when it was accepted — unless they lost them since (disabled,
+    /// or no longer holding those roles in that department): then it is refused as the route would now refuse it.
+    /// </summary>
+    private async Task<OperationProblem?> RightsChangedAsync(Actor actor)
+    {
+        if (actor.Username.StartsWith("system:", StringComparison.Ordinal)) return null;
+        var account = await users.FindAsync(actor.Username);
+        if (account is null || account.Disabled)
+            return new OperationProblem(403, "Forbidden", $"The account '{actor.Username}' that asked for this operation is disabled or gone.");
+        var roles = account.Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (!actor.Roles.All(r => roles.Contains(r, StringComparer.Ordinal)) || account.DepartmentCode != actor.DepartmentCode)
+            return new OperationProblem(403, "Forbidden", $"The rights of '{actor.Username}' changed after the operation was accepted; ask again.");
+        return null;
+    }
+}
