@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Supervision.Core.Directory;
+using Supervision.Grains.Hosting;
 
 namespace Supervision.Api.Common;
 

@@ -2,7 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace Supervision.Api.Common;
+namespace Supervision.Grains.Hosting;
 
 /// <summary>
 /// Failures that say "not now" rather than "never": the cluster or the database cannot be reached, is restarting, is
