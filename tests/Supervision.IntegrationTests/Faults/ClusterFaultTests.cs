@@ -116,6 +116,9 @@ public sealed class ClusterFaultTests(PostgresServer server, ITestOutputHelper o
                 {
                     ["Supervision:CoHostSilo"] = "false",
                     ["Orleans:ClusterId"] = clusterId,
+                    // 503s are expected here and their warnings would crowd the kept output; a 500's error stays.
+                    ["Logging:LogLevel:Supervision.Api.Common.RequestExceptionHandler"] = "Error",
+                    ["Logging:LogLevel:Supervision.Grains.Hosting.SafeRetryFilter"] = "Error",
                 });
                 var cluster = new FaultCluster { ConnectionString = db, ClusterId = clusterId, Silos = [.. silos], Api = api, Tokens = tokens };
                 cluster._owned.AddRange(silos);
