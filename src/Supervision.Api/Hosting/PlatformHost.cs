@@ -66,6 +66,7 @@ public static class PlatformHost
                     o.ServiceId = platform.ServiceId;
                 });
                 client.Services.AddSupervisionSerialization();
+                client.UseClusterTuning();
                 client.UseAdoNetClustering(o =>
                 {
                     o.Invariant = "Npgsql";

@@ -9,10 +9,10 @@ public interface IAuditChainGrain : IGrainWithStringKey
 {
     public const string DefaultKey = "audit";
 
-    [Alias("start")]
+    [Alias("start"), SafeToRetry]
     Task Start();
 
     /// <summary>Chains what is there now; returns how many lines it chained.</summary>
-    [Alias("extend")]
+    [Alias("extend"), ResponseTimeout("00:10:00"), SafeToRetry]
     Task<long> Extend();
 }

@@ -27,11 +27,11 @@ public interface ICreditScoreGrain : IGrainWithStringKey
     /// external records with seq in (<paramref name="externalAfter"/>, <paramref name="externalTo"/>], re-derives its follow-up
     /// and listing events, and recomputes. Idempotent: a repeated call changes nothing but the evaluation instant.
     /// </summary>
-    [Alias("apply")]
+    [Alias("apply"), SafeToRetry]
     Task<CreditScoreReply> Apply(long outcomesAfter, long outcomesTo, long externalAfter, long externalTo, Actor actor);
 
     /// <summary>Re-derives the time-dependent events and recomputes at the current instant.</summary>
-    [Alias("refresh")]
+    [Alias("refresh"), SafeToRetry]
     Task<CreditScoreReply> Refresh(Actor actor);
 }
 
@@ -55,10 +55,10 @@ public sealed record CreditFeedReport(
 [Alias("supervision.credit-feed")]
 public interface ICreditFeedGrain : IGrainWithStringKey
 {
-    [Alias("run-once")]
+    [Alias("run-once"), ResponseTimeout("00:10:00"), SafeToRetry]
     Task<CreditFeedReport> RunOnce();
 
-    [Alias("ensure-scheduled")]
+    [Alias("ensure-scheduled"), SafeToRetry]
     Task EnsureScheduled();
 }
 
@@ -73,6 +73,6 @@ public interface ICreditNightlyGrain : IGrainWithStringKey
     [Alias("start")]
     Task<string> Start(string cause, Actor actor);
 
-    [Alias("ensure-scheduled")]
+    [Alias("ensure-scheduled"), SafeToRetry]
     Task EnsureScheduled();
 }

@@ -36,12 +36,12 @@ public interface IDeadlineKeeperGrain : IGrainWithStringKey
     public const string DefaultKey = "deadlines";
 
     /// <summary>Registers the catch-up reminder and starts a recompute and a catch-up in the background (silo start).</summary>
-    [Alias("start")]
+    [Alias("start"), SafeToRetry]
     Task Start();
 
-    [Alias("run")]
+    [Alias("run"), ResponseTimeout("00:10:00")]
     Task<DeadlineRecomputeRun> Recompute(Actor actor);
 
-    [Alias("catch-up")]
+    [Alias("catch-up"), ResponseTimeout("00:10:00"), SafeToRetry]
     Task<DeadlineCatchUp> CatchUp();
 }

@@ -68,11 +68,11 @@ public sealed record InspectionAssignment(
 public interface IInspectionGrain : IGrainWithStringKey
 {
     /// <summary>Creates the inspection if it does not exist; an existing one is returned unchanged (status Ok, not Created).</summary>
-    [Alias("assign")]
+    [Alias("assign"), SafeToRetry]
     Task<InspectionReply> Assign(InspectionAssignment assignment, Actor actor);
 
     /// <summary>The inspection for anyone allowed to see it: team, reviewers/schedulers of its departments, admins (others: NotFound).</summary>
-    [Alias("get")]
+    [Alias("get"), SafeToRetry]
     Task<InspectionReply> Get(Actor actor);
 
     [Alias("save-draft")]
@@ -81,7 +81,8 @@ public interface IInspectionGrain : IGrainWithStringKey
     [Alias("sign")]
     Task<InspectionReply> Sign(Actor actor);
 
-    [Alias("submit")]
+    /// <summary>Submits the signed result; a repeat with the same <paramref name="idempotencyKey"/> answers the first receipt again.</summary>
+    [Alias("submit"), SafeToRetry]
     Task<InspectionReply> Submit(string idempotencyKey, Actor actor);
 
     /// <summary>Approves the items of <paramref name="departmentCode"/> (null: the reviewer's own department), opening the review if needed.</summary>
@@ -99,14 +100,14 @@ public interface IInspectionGrain : IGrainWithStringKey
     Task<InspectionReply> Amend(IReadOnlyList<ItemResult> results, string reason, Actor actor);
 
     /// <summary>Runs the deadline check now (the reminder does this periodically); returns the marks.</summary>
-    [Alias("check-deadlines")]
+    [Alias("check-deadlines"), SafeToRetry]
     Task<InspectionFlags?> CheckDeadlines();
 
     /// <summary>
     /// Computes the publication deadline again with the current working-day calendar (after a year's official notice was
     /// loaded); a moved date is committed with an audit line naming <paramref name="calendarVersion"/>. Returns the marks.
     /// </summary>
-    [Alias("recompute-deadlines")]
+    [Alias("recompute-deadlines"), SafeToRetry]
     Task<InspectionFlags?> RecomputeDeadlines(string calendarVersion);
 }
 

@@ -40,7 +40,7 @@ public sealed record ReinspectionRun(
 [Alias("supervision.reinspection")]
 public interface IReinspectionGrain : IGrainWithStringKey
 {
-    [Alias("create")]
+    [Alias("create"), SafeToRetry]
     Task<ReinspectionReply> Create(Actor actor);
 }
 
@@ -54,9 +54,9 @@ public interface IReinspectionSchedulerGrain : IGrainWithStringKey
     public const string DefaultKey = "reinspections";
 
     /// <summary>Registers the reminder (idempotent); called at silo start.</summary>
-    [Alias("start")]
+    [Alias("start"), SafeToRetry]
     Task Start();
 
-    [Alias("run-due")]
+    [Alias("run-due"), ResponseTimeout("00:10:00"), SafeToRetry]
     Task<ReinspectionRun> RunDue(Actor actor);
 }

@@ -10,6 +10,6 @@ namespace Supervision.Contracts.Operations;
 public interface IOperationGrain : IGrainWithStringKey
 {
     /// <summary>Starts or resumes the operation unless it is running here already, has ended, or another runner's lease is live.</summary>
-    [Alias("resume")]
+    [Alias("resume"), SafeToRetry]
     Task Resume();
 }

@@ -29,6 +29,7 @@ public static class SupervisionSilo
                 silo.ConfigureEndpoints(settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
         }
 
+        silo.UseClusterTuning();
         silo.UseSupervisionStorage(settings.Provider, settings.ConnectionString, applyMigrations && settings.ApplySchemaOnStart);
         silo.Services.AddSupervisionServices(settings);
         silo.Services.AddSupervisionSerialization();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Supervision.IntegrationTests.Infrastructure;
 
@@ -12,12 +11,10 @@ namespace Supervision.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class ApiProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
+    private readonly DotnetProcess _process;
     private readonly string _dataDirectory;
 
-    private ApiProcess(Process process, Uri baseAddress, string dataDirectory)
+    private ApiProcess(DotnetProcess process, Uri baseAddress, string dataDirectory)
     {
         _process = process;
         BaseAddress = baseAddress;
@@ -26,13 +23,10 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => _process.ProcessId;
 
     /// <summary>What the process printed so far (for a failure message).</summary>
-    public string Output
-    {
-        get { lock (_output) return _output.ToString(); }
-    }
+    public string Output => _process.Output;
 
     /// <summary>
     /// Starts the API built beside this test assembly (same configuration) and waits until it answers; without a
@@ -40,29 +34,14 @@ public sealed class ApiProcess : IAsyncDisposable
     /// </summary>
     public static async Task<ApiProcess> StartAsync(string? postgresConnectionString, IDictionary<string, string> settings)
     {
-        var dll = ApiAssemblyPath();
         var port = ApiHost.FreePort();
         var dataDirectory = Path.Combine(Path.GetTempPath(), "supervision-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { dll, "--urls", $"http://127.0.0.1:{port}" },
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
         var configuration = ApiHost.Settings(dataDirectory, postgresConnectionString);
         foreach (var (key, value) in settings) configuration[key] = value;
-        foreach (var (key, value) in configuration) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var process = DotnetProcess.Start("Supervision.Api", ["--urls", $"http://127.0.0.1:{port}"], configuration);
         var api = new ApiProcess(process, new Uri($"http://127.0.0.1:{port}"), dataDirectory);
-        process.OutputDataReceived += (_, e) => api.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => api.Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
         using var client = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -88,64 +67,17 @@ public sealed class ApiProcess : IAsyncDisposable
         }
     }
 
-    private void Keep(string? line)
-    {
-        if (line is null) return;
-        lock (_output)
-        {
-            if (_output.Length < 64_000) _output.AppendLine(line);
-            foreach (var waiter in _waiters.Where(w => w.Match(line)).ToList())
-            {
-                _waiters.Remove(waiter);
-                waiter.Found.TrySetResult(line);
-            }
-        }
-    }
-
     /// <summary>The first line of the console output (printed already or still to come) that <paramref name="match"/> accepts.</summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
-    {
-        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_output)
-        {
-            var printed = _output.ToString().Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(match);
-            if (printed is not null) return printed;
-            _waiters.Add((match, found));
-        }
-
-        try
-        {
-            return await found.Task.WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"no such line within {timeout.TotalSeconds} s:\n{Output}");
-        }
-    }
-
-    /// <summary>src/Supervision.Api/bin/{configuration}/{framework}/Supervision.Api.dll: the build of this test run.</summary>
-    private static string ApiAssemblyPath()
-    {
-        var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = baseDirectory.Name;
-        var configuration = baseDirectory.Parent!.Name;
-        var dll = Path.Combine(Repository.Root, "src", "Supervision.Api", "bin", configuration, framework, "Supervision.Api.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"the API is not built for {configuration} ({dll})", dll);
-    }
+    public Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout) => _process.WaitForLineAsync(match, timeout);
 
     public async ValueTask DisposeAsync()
     {
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
+            await _process.DisposeAsync();
         }
         finally
         {
-            _process.Dispose();
             try
             {
                 Directory.Delete(_dataDirectory, recursive: true);

@@ -108,9 +108,28 @@ public sealed partial class PostgresServer : IAsyncLifetime
                 ? "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
                 : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             "-c max_connections=300 -c timezone=UTC");
-        await RunAsync(Path.Combine(_binDirectory, "pg_ctl"),
-            ["-D", dataDirectory, "-l", Path.Combine(_root, "server.log"), "-o", serverOptions, "-w", "-t", "60", "start"], asPostgres: true);
+        _serverOptions = serverOptions;
+        await StartServerAsync();
         _started = true;
+    }
+
+    private string? _serverOptions;
+
+    private Task StartServerAsync() => RunAsync(Path.Combine(_binDirectory!, "pg_ctl"),
+        ["-D", Path.Combine(_root!, "data"), "-l", Path.Combine(_root!, "server.log"), "-o", _serverOptions!, "-w", "-t", "60", "start"], asPostgres: true);
+
+    /// <summary>
+    /// Stops the server at once (<c>pg_ctl stop -m immediate</c>: every connection cut, as a crash would) and starts it
+    /// again on the same port and data after <paramref name="downFor"/>; every database survives. Pools of this process
+    /// are cleared, so no test meets a connection of the old server.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan downFor)
+    {
+        if (_binDirectory is null || _root is null) throw new InvalidOperationException($"PostgreSQL is unavailable: {UnavailableReason}");
+        await RunAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"], asPostgres: true);
+        NpgsqlConnection.ClearAllPools();
+        await Task.Delay(downFor);
+        await StartServerAsync();
     }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
