@@ -51,6 +51,8 @@ public static class ClusterTuning
             .Validate(o => o.ResponseTimeout > TimeSpan.Zero, $"{MessagingSection}:ResponseTimeout must be positive.").ValidateOnStart();
         AddRetries(silo.Services);
         silo.AddOutgoingGrainCallFilter<SafeRetryFilter>();
+        // Transient database failures leave grains as a contract exception that crosses to the caller whole.
+        silo.AddIncomingGrainCallFilter<TransientBoundaryFilter>();
         return silo;
     }
 

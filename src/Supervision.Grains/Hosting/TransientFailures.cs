@@ -25,15 +25,39 @@ public static class TransientFailures
         return false;
     }
 
+    /// <summary>
+    /// The failure as it may cross the grain boundary: a transient failure of the database (or the network under it)
+    /// becomes a <see cref="Contracts.TransientFailureException"/>, which arrives whole; anything else is left as it is.
+    /// </summary>
+    public static Exception ForCaller(Exception exception)
+    {
+        if (!IsTransient(exception)) return exception;
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException pg:
+                    return new Contracts.TransientFailureException(nameof(PostgresException), pg.SqlState, pg.Message);
+                case SqliteException sqlite:
+                    return new Contracts.TransientFailureException(nameof(SqliteException), sqlite.SqliteErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture), sqlite.Message);
+                case DbException or System.Net.Sockets.SocketException or IOException:
+                    return new Contracts.TransientFailureException(e.GetType().Name, null, e.Message);
+            }
+        }
+
+        return exception;
+    }
+
     private static bool IsTransientOne(Exception e) => e switch
     {
+        Contracts.TransientFailureException => true,
         // The cluster: a silo died or is shutting down, a gateway is gone or busy, a call timed out.
         Orleans.Runtime.OrleansMessageRejectionException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.GatewayTooBusyException => true,
         Orleans.Runtime.Messaging.ConnectionFailedException => true,
         TimeoutException => true,
         // PostgreSQL: connection failures, a restart or shutdown, too many connections, serialization failures; Npgsql
         // classifies them (pool exhaustion included).
-        PostgresException pg => pg.IsTransient || pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState is "57P01" or "57P02" or "57P03" or "53300",
+        PostgresException pg => pg.IsTransient || IsTransientSqlState(string.IsNullOrEmpty(pg.SqlState) ? StateFromMessage(pg.Message) : pg.SqlState),
         NpgsqlException npgsql => npgsql.IsTransient,
         // SQLite: the database file is locked by another writer for longer than the busy timeout.
         SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6,
@@ -41,4 +65,11 @@ public static class TransientFailures
         System.Net.Sockets.SocketException => true,
         _ => false,
     };
+
+    /// <summary>SQLSTATEs that mean "not now": connection exceptions (08), shutdown and restart (57P01–57P03), too many connections.</summary>
+    private static bool IsTransientSqlState(string state) =>
+        state.StartsWith("08", StringComparison.Ordinal) || state is "57P01" or "57P02" or "57P03" or "53300";
+
+    /// <summary>A PostgreSQL error that lost its fields on the way (Npgsql's message reads "SQLSTATE: text").</summary>
+    private static string StateFromMessage(string message) => message.Length > 6 && message[5] == ':' ? message[..5] : "";
 }
