@@ -497,6 +497,32 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("[data-testid=accept-participation]")).ToHaveCountAsync(0);
     }
+    // Day-one finding 3: a failed team draw left the task stuck with nothing on screen to say why or what to do.
+    [BrowserFact]
+    public async Task A_failed_team_draw_is_shown_on_the_ceremony_with_the_way_out_and_drawing_again_succeeds()
+    {
+        await using var platform = await StartAsync();
+        using var lead = await platform.As("sched-d1");
+        var id = await DrawnTaskAsync(lead, joint: false, drawInspectors: false);
+        await using (var connection = await platform.Store.OpenAsync())
+            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE inspectors SET status = 'inactive' WHERE department_code = 'D1'");
+        await ProblemAsync(await lead.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.UnprocessableEntity);
+
+        await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var page = await SignInAsync(desk, "sched-d1");
+        await page.GotoAsync($"/app/tasks/{id}/ceremony");
+        var failed = page.Locator("[data-testid=operation-failed]");
+        await Assertions.Expect(failed).ToContainTextAsync("抽取检查组");
+        await Assertions.Expect(failed).ToContainTextAsync("出路");
+        await ShotAsync(page, "workbench-ceremony-team-draw-failed", "[data-testid=operation-failed]");
+
+        await using (var connection = await platform.Store.OpenAsync())
+            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE inspectors SET status = 'active' WHERE department_code = 'D1'");
+        await page.ClickAsync("[data-testid=draw-inspectors]");
+        await Assertions.Expect(page.Locator("[data-testid=inspectors-drawn]")).ToBeVisibleAsync();
+        await Assertions.Expect(failed).ToHaveCountAsync(0);
+    }
+
     // Day-one finding 1: with a letter and a digit ticked together the draft saved, but sign and submit stayed disabled —
     // the page kept the codes in tick order and the server in ordinal order, so the draft always looked unsaved.
     [BrowserFact]

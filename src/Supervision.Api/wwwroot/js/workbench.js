@@ -163,6 +163,12 @@
 
   function ceremony(root) {
     taskActions(root);
+    // An operation already running when the page opened (started here or elsewhere): follow it, then show its outcome.
+    if (root.dataset.operation) {
+      const message = $("#task-message");
+      S.follow({ body: { state: "running", links: { self: root.dataset.operation } } }, (op) => show(message, progressText(op)))
+        .then((result) => { if (result.ok) location.reload(); else show(message, failure(result), "bad"); });
+    }
     const toggle = $("#present-toggle", root);
     const apply = (on) => {
       document.body.classList.toggle("present", on);

@@ -16,7 +16,7 @@ namespace Supervision.Api.Pages.App.Tasks;
 /// witnesses' entropy, then the revealed secret (checked against the commitment), the seed and the result. The
 /// buttons call the task API; the page shows what is committed.
 /// </summary>
-public sealed class CeremonyModel(DrawStore draws, InspectionStore inspections) : PageModel
+public sealed class CeremonyModel(DrawStore draws, InspectionStore inspections, Supervision.Infrastructure.Operations.OperationStore operations) : PageModel
 {
     /// <summary>Above this many drawn entities the list is not read from the pack (use the downloads).</summary>
     public const int ListLimit = 2000;
@@ -35,6 +35,9 @@ public sealed class CeremonyModel(DrawStore draws, InspectionStore inspections) 
 
     public bool CanAct => Actor.CanActFor(Roles.Scheduler, Task.LeadDepartment);
 
+    /// <summary>The task's latest long operation (freeze, draw, dispatch): followed on the screen while it runs, shown if it failed.</summary>
+    public Supervision.Core.Operations.Operation? LatestOperation { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
         Actor = User.ToActor();
@@ -44,6 +47,7 @@ public sealed class CeremonyModel(DrawStore draws, InspectionStore inspections) 
         if (!Actor.IsAdmin && !(Actor.DepartmentCode is { } d && task.DepartmentList.Contains(d, StringComparer.Ordinal))) return Forbid();
         Task = task;
         Summary = (await draws.EntityDrawSummaryAsync(id, ct))?.Summary;
+        LatestOperation = (await operations.ListForTargetAsync(id, 1, ct)).FirstOrDefault();
 
         if (Summary is not null)
         {
