@@ -30,14 +30,24 @@ public sealed record MeResponse(string Username, IReadOnlyList<string> Roles, st
 public enum PasswordChangeOutcome
 {
     Changed,
-    TooShort,
+
+    /// <summary>The new password breaks a rule (<see cref="PasswordChangeResult.Rule"/> says which).</summary>
+    Unacceptable,
     SameAsCurrent,
     WrongCurrentPassword,
     Locked,
 }
 
 /// <summary>What became of a change of one's own password; the account as it is after a change.</summary>
-public sealed record PasswordChangeResult(PasswordChangeOutcome Outcome, UserAccount? Account = null, DateTimeOffset? LockedUntil = null);
+public sealed record PasswordChangeResult(PasswordChangeOutcome Outcome, UserAccount? Account = null, DateTimeOffset? LockedUntil = null, PasswordRule? Rule = null);
+
+/// <summary>The rules a new password must keep (<see cref="IdentityApi.PasswordCheck"/>).</summary>
+public enum PasswordRule
+{
+    TooShort,
+    TooLong,
+    ControlCharacters,
+}
 
 public static partial class IdentityApi
 {
@@ -117,7 +127,7 @@ public static partial class IdentityApi
         return result.Outcome switch
         {
             PasswordChangeOutcome.Changed => TypedResults.NoContent(),
-            PasswordChangeOutcome.TooShort => Problems.Validation("newPassword", PasswordReason(request.NewPassword)!),
+            PasswordChangeOutcome.Unacceptable => Problems.Validation("newPassword", PasswordReason(request.NewPassword)!),
             PasswordChangeOutcome.SameAsCurrent => Problems.Validation("newPassword", "must differ from the current password"),
             PasswordChangeOutcome.Locked => Locked(http, clock, result.LockedUntil!.Value),
             _ => Problems.Validation("currentPassword", "does not match the current password"),
@@ -133,9 +143,9 @@ public static partial class IdentityApi
     public static async Task<PasswordChangeResult> ChangeOwnPasswordAsync(
         UserStore users, Core.Identity.Actor actor, string? currentPassword, string? newPassword, string client, CancellationToken ct)
     {
-        if (PasswordReason(newPassword) is not null)
+        if (PasswordCheck(newPassword) is { } broken)
         {
-            return new PasswordChangeResult(PasswordChangeOutcome.TooShort);
+            return new PasswordChangeResult(PasswordChangeOutcome.Unacceptable, Rule: broken);
         }
 
         if (string.Equals(newPassword, currentPassword, StringComparison.Ordinal))
@@ -376,11 +386,19 @@ public static partial class IdentityApi
     /// unbounded one is work anyone could ask for), any Unicode text but control characters (a NUL or an escape
     /// sequence cannot be typed, only injected).
     /// </summary>
-    private static string? PasswordReason(string? password) =>
-        password is null || password.Length < MinimumPasswordLength ? $"must be at least {MinimumPasswordLength} characters"
-        : password.Length > MaximumPasswordLength ? $"must be at most {MaximumPasswordLength} characters"
-        : password.Any(char.IsControl) ? "must not contain control characters"
+    public static PasswordRule? PasswordCheck(string? password) =>
+        password is null || password.Length < MinimumPasswordLength ? PasswordRule.TooShort
+        : password.Length > MaximumPasswordLength ? PasswordRule.TooLong
+        : password.Any(char.IsControl) ? PasswordRule.ControlCharacters
         : null;
+
+    private static string? PasswordReason(string? password) => PasswordCheck(password) switch
+    {
+        PasswordRule.TooShort => $"must be at least {MinimumPasswordLength} characters",
+        PasswordRule.TooLong => $"must be at most {MaximumPasswordLength} characters",
+        PasswordRule.ControlCharacters => "must not contain control characters",
+        _ => null,
+    };
 
     public const int MaximumPasswordLength = 256;
 

@@ -37,7 +37,17 @@ public sealed class PasswordPageTests(BrowserFixture browser) : IClassFixture<Br
         Assert.Contains("新密码", await summary.InnerTextAsync());
         Assert.Equal("#newPassword", await summary.Locator("a").First.GetAttributeAsync("href"));
         Assert.Equal("true", await page.GetAttributeAsync("#newPassword", "aria-invalid"));
+        Assert.Contains("至少需要 10 个字符", await summary.InnerTextAsync());
         await Screenshots.SaveAsync(page, "web-password-required");
+
+        // Each rule says what it is: a password that is too long is not reported as too short.
+        var tooLong = new string('长', 300);
+        await page.FillAsync("#currentPassword", password);
+        await page.FillAsync("#newPassword", tooLong);
+        await page.FillAsync("#confirmPassword", tooLong);
+        await page.ClickAsync("[data-testid=set-password]");
+        Assert.Contains("最多 256 个字符", await page.Locator("[data-testid=error-summary]").InnerTextAsync());
+        Assert.DoesNotContain("至少", await page.Locator("[data-testid=error-summary]").InnerTextAsync());
 
         await page.FillAsync("#currentPassword", password);
         await page.FillAsync("#newPassword", "the-admins-own-password");

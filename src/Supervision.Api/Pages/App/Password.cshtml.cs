@@ -43,6 +43,14 @@ public sealed class PasswordModel(UserStore users, UiText text, TimeProvider clo
 
     public string ConfirmLabel => text["再次输入新密码", "New password again"];
 
+    /// <summary>What a broken password rule says, in the page's language.</summary>
+    private string RuleText(PasswordRule rule) => rule switch
+    {
+        PasswordRule.TooLong => text[$"最多 {IdentityApi.MaximumPasswordLength} 个字符。", $"must be at most {IdentityApi.MaximumPasswordLength} characters long."],
+        PasswordRule.ControlCharacters => text["不能包含控制字符（如制表符或换行）。", "must not contain control characters (such as a tab or a line break)."],
+        _ => text[$"至少需要 {IdentityApi.MinimumPasswordLength} 个字符。", $"must be at least {IdentityApi.MinimumPasswordLength} characters long."],
+    };
+
     public void OnGet()
     {
     }
@@ -54,10 +62,9 @@ public sealed class PasswordModel(UserStore users, UiText text, TimeProvider clo
             Errors.Add(new FieldProblem("currentPassword", CurrentLabel, text["请输入当前密码（首次登录时即一次性密码）。", "is required (at your first sign-in: the one-time password)."]));
         }
 
-        if (string.IsNullOrEmpty(NewPassword) || NewPassword.Length < IdentityApi.MinimumPasswordLength)
+        if (IdentityApi.PasswordCheck(NewPassword) is { } broken)
         {
-            Errors.Add(new FieldProblem("newPassword", NewLabel,
-                text[$"至少需要 {IdentityApi.MinimumPasswordLength} 个字符。", $"must be at least {IdentityApi.MinimumPasswordLength} characters long."]));
+            Errors.Add(new FieldProblem("newPassword", NewLabel, RuleText(broken)));
         }
         else if (!string.Equals(NewPassword, ConfirmPassword, StringComparison.Ordinal))
         {
@@ -85,9 +92,8 @@ public sealed class PasswordModel(UserStore users, UiText text, TimeProvider clo
                     text[$"从此地址输错密码次数过多，请 {minutes} 分钟后再试，或请管理员重置密码。",
                         $"Too many wrong passwords from this address: try again in {minutes} min, or ask an administrator to set a new password."]));
                 break;
-            case PasswordChangeOutcome.TooShort:
-                Errors.Add(new FieldProblem("newPassword", NewLabel,
-                    text[$"至少需要 {IdentityApi.MinimumPasswordLength} 个字符。", $"must be at least {IdentityApi.MinimumPasswordLength} characters long."]));
+            case PasswordChangeOutcome.Unacceptable:
+                Errors.Add(new FieldProblem("newPassword", NewLabel, RuleText(result.Rule ?? PasswordRule.TooShort)));
                 break;
             default:
                 Errors.Add(new FieldProblem("currentPassword", CurrentLabel, text["与当前密码不符。", "does not match your current password."]));
