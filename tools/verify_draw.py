@@ -350,6 +350,15 @@ def compare(path, pack, recomputed, diffs):
             diffs.append(f"{path}: pack {show(pack)}, recomputed {show(recomputed)}")
 
 
+
+def inspectors_sha256(inspectors):
+    """Draw spec 9.2: one tab-separated line per inspector, in the pool's order, LF-terminated, UTF-8, SHA-256."""
+    lines = "".join(
+        "\t".join([i["certificateNo"], i["department"], "1" if i["active"] else "0", i["certificateValidFrom"],
+                   i["certificateValidUntil"], ",".join(i["qualifications"]), str(i["currentWorkload"])]) + "\n"
+        for i in inspectors)
+    return sha256(lines.encode("utf-8")).hex()
+
 def verify(pack_bytes, population_bytes, pool_bytes=None):
     diffs, notes = [], []
     try:
@@ -392,7 +401,13 @@ def verify(pack_bytes, population_bytes, pool_bytes=None):
             if pool_hash != section["poolSha256"]:
                 diffs.append(f"inspectorDraw.poolSha256: pack {section['poolSha256']}, pool file {pool_hash}")
             try:
-                teams = inspector_draw(seed, pack["taskId"], pack["algorithm"], section["parameters"], json.loads(pool_bytes), result["drawn"])
+                pool = json.loads(pool_bytes)
+                frozen = section.get("frozenInspectorsSha256")
+                if frozen is None:
+                    notes.append("inspector pool not checked against a freeze: the pack has no frozenInspectorsSha256")
+                elif inspectors_sha256(pool["inspectors"]) != frozen:
+                    diffs.append(f"inspectorDraw.frozenInspectorsSha256: pack {frozen}, the pool's inspectors {inspectors_sha256(pool['inspectors'])}")
+                teams = inspector_draw(seed, pack["taskId"], pack["algorithm"], section["parameters"], pool, result["drawn"])
                 compare("inspectorDraw.result", section["result"], teams, diffs)
             except SpecError as e:
                 diffs.append(f"inspectorDraw: cannot recompute ({e})")

@@ -37,7 +37,12 @@ public sealed record TaskView(
     IReadOnlyList<EntropyEntry> Entropy, BeaconValue? Beacon, IReadOnlyList<string> AllowedActions, DateTimeOffset UpdatedAt,
     IReadOnlyList<ParticipationView> Participation);
 
-public sealed record PopulationView(string Sha256, long MemberCount, int Partitions, int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt);
+/// <summary>
+/// What the freeze fixed and published, before any entropy: the population's hash and, from schema 0022 on, the hash of the
+/// inspectors list the team draw will use (<c>frozenInspectorsSha256</c> in the pack; null for tasks frozen before).
+/// </summary>
+public sealed record PopulationView(string Sha256, long MemberCount, int Partitions, int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt,
+    string? InspectorsSha256);
 
 /// <summary>
 /// Random-inspection tasks and their two draws. Writes go through the task's grain (schedulers of the lead department,
@@ -325,7 +330,8 @@ public static class TaskApi
         var freeze = row.Freeze;
         var population = row.PopulationSha256 is null || freeze is null
             ? null
-            : new PopulationView(row.PopulationSha256, row.PopulationCount ?? 0, row.PartitionCount ?? 1, freeze.DrawYear, freeze.YearlyCap, freeze.Excluded, freeze.FrozenAt);
+            : new PopulationView(row.PopulationSha256, row.PopulationCount ?? 0, row.PartitionCount ?? 1, freeze.DrawYear, freeze.YearlyCap, freeze.Excluded, freeze.FrozenAt,
+                row.InspectorsSha256);
         return new TaskView(row.TaskId, row.Name, row.Status, row.Version, row.LeadDepartment, row.DepartmentList, row.Definition, row.PublishedAt,
             population, row.SecretCommitment, row.Entropy, row.Beacon, TaskStates.AllowedActions(row.Status), row.UpdatedAt,
             [.. row.Definition.ParticipatingDepartments.Select(d => row.Participation.TryGetValue(d, out var a)

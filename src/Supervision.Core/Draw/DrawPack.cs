@@ -15,7 +15,38 @@ public sealed record EntityDrawSection(
 public sealed record InspectorDrawSection(
     [property: JsonPropertyName("poolSha256")] string PoolSha256,
     [property: JsonPropertyName("parameters")] InspectorDrawParameters Parameters,
-    [property: JsonPropertyName("result")] InspectorDrawResult Result);
+    [property: JsonPropertyName("result")] InspectorDrawResult Result)
+{
+    /// <summary>
+    /// The SHA-256 of the inspectors list frozen with the population — published with the task at its freeze, before any
+    /// entropy existed (docs/draw-spec.md §9). The pool's inspectors must hash to it: the inspector side of the draw was
+    /// fixed before the seed. Absent in packs of tasks frozen before the inspector side was frozen.
+    /// </summary>
+    [JsonPropertyName("frozenInspectorsSha256")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FrozenInspectorsSha256 { get; init; }
+
+    /// <summary>
+    /// The hash <see cref="FrozenInspectorsSha256"/> is taken of (docs/draw-spec.md §9.2): SHA-256 over the UTF-8 text with
+    /// one line per inspector, in the pool's order — certificate number, department, 1 or 0 for active, valid from, valid
+    /// until (yyyy-MM-dd), qualifications joined by commas, current workload — separated by tabs, each line ending in LF.
+    /// Plain text rather than JSON, so any verifier reproduces it without imitating a JSON writer.
+    /// </summary>
+    public static string InspectorsSha256(IReadOnlyList<Inspector> inspectors)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var i in inspectors)
+        {
+            text.Append(i.CertificateNo).Append('\t').Append(i.Department).Append('\t').Append(i.Active ? '1' : '0').Append('\t')
+                .Append(i.CertificateValidFrom.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).Append('\t')
+                .Append(i.CertificateValidUntil.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).Append('\t')
+                .Append(string.Join(',', i.Qualifications)).Append('\t')
+                .Append(i.CurrentWorkload.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return DrawPrimitives.Hex(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+    }
+}
 
 /// <summary>
 /// The verification pack (docs/draw-spec.md §9): everything needed, together with the population

@@ -87,6 +87,17 @@ public static class DrawVerifier
                 try
                 {
                     var pool = JsonSerializer.Deserialize<InspectorPool>(inspectorPoolJson, DrawPacks.JsonOptions)!;
+                    if (section.FrozenInspectorsSha256 is { } frozen)
+                    {
+                        var inspectorsHash = InspectorDrawSection.InspectorsSha256(pool.Inspectors);
+                        if (inspectorsHash != frozen)
+                            diffs.Add($"inspectorDraw.frozenInspectorsSha256: pack {frozen}, the pool's inspectors {inspectorsHash} (not the inspectors frozen before the seed)");
+                    }
+                    else
+                    {
+                        notes.Add("inspector pool not checked against a freeze: the pack has no frozenInspectorsSha256 (a task frozen before the inspector side was frozen)");
+                    }
+
                     var teams = InspectorDraw.Run(seed, pack.TaskId, pack.Algorithm, section.Parameters, pool, entityResult.Drawn);
                     Compare("inspectorDraw.result", packNode["inspectorDraw"]?["result"], JsonSerializer.SerializeToNode(teams, DrawPacks.JsonOptions), diffs);
                 }

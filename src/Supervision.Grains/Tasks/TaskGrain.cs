@@ -182,6 +182,8 @@ public sealed class TaskGrain(
         // The secret is stored before its commitment can be published: if the freeze then fails, the unpublished
         // secret is simply replaced by the next attempt; if it succeeds, the secret it commits to is durable.
         await ReportAsync(OperationKinds.Freeze, "snapshot");
+        // The inspector side first (a retried freeze replaces it): it is committed with the population, before any entropy.
+        var inspectorsSha = await store.SaveInspectorSnapshotAsync(Id, definition.Departments, store.Clock.GetUtcNow());
         var fresh = SeedCeremony.NewSecret();
         secret.State.Secret = fresh;
         secret.State.Commitment = DrawPrimitives.Hex(SeedCeremony.Commit(fresh));
@@ -194,6 +196,7 @@ public sealed class TaskGrain(
             Status = TaskStates.Frozen,
             Version = row.Version + 1,
             PopulationSha256 = sha,
+            InspectorsSha256 = inspectorsSha,
             PopulationCount = count,
             ExclusionsJson = DrawStore.ToJson(summary),
             SecretCommitment = secret.State.Commitment,
@@ -364,7 +367,9 @@ public sealed class TaskGrain(
         var requirements = definition.Departments
             .Select(d => new DepartmentRequirement(d, definition.Items.Where(i => itemDepartments.GetValueOrDefault(i) == d).ToArray()))
             .ToArray();
-        var parameters = new InspectorDrawParameters(DateOnly.FromDateTime(store.Clock.GetUtcNow().UtcDateTime), definition.TeamSize, definition.WorkloadCap, requirements);
+        // A frozen inspector side is judged as of the freeze (certificate validity), like the rest of it.
+        var asOf = current.InspectorsSha256 is not null && current.Freeze is { } frozenAt ? frozenAt.FrozenAt : store.Clock.GetUtcNow();
+        var parameters = new InspectorDrawParameters(DateOnly.FromDateTime(asOf.UtcDateTime), definition.TeamSize, definition.WorkloadCap, requirements);
         await ReportAsync(OperationKinds.DrawInspectors, "pool");
         var pool = await store.LoadInspectorPoolAsync(Id, definition.Departments);
         var poolBytes = DrawPacks.ToJson(pool);
@@ -381,7 +386,9 @@ public sealed class TaskGrain(
         if (result.Failure is { } failure)
             return new TaskReply(TaskReplyStatus.Unprocessable, failure.Message, [], current.Status, TaskStates.AllowedActions(current.Status), current.Version, failure);
 
-        var section = new InspectorDrawSection(DrawPrimitives.Hex(SHA256.HashData(poolBytes)), parameters, result);
+        if (current.InspectorsSha256 is { } frozen && InspectorDrawSection.InspectorsSha256(pool.Inspectors) != frozen)
+            throw new InvalidOperationException($"task {Id}: the frozen inspector snapshot does not match the hash published at freeze");
+        var section = new InspectorDrawSection(DrawPrimitives.Hex(SHA256.HashData(poolBytes)), parameters, result) { FrozenInspectorsSha256 = current.InspectorsSha256 };
         var sectionJson = JsonSerializer.Serialize(section, DrawPacks.JsonOptions);
         await faults.BeforeCommitAsync(Id, DrawStore.InspectorKind, Encoding.UTF8.GetBytes(sectionJson));
         var next = current with { Status = TaskStates.InspectorsDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };

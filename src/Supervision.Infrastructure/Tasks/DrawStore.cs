@@ -25,6 +25,9 @@ public sealed record TaskRow
     public required string DefinitionJson { get; init; }
     public DateTimeOffset? PublishedAt { get; init; }
     public string? PopulationSha256 { get; init; }
+
+    /// <summary>The SHA-256 of the inspectors list frozen with the population (schema 0022); null for tasks frozen before.</summary>
+    public string? InspectorsSha256 { get; init; }
     public long? PopulationCount { get; init; }
     public int? PartitionCount { get; init; }
     public string? ExclusionsJson { get; init; }
@@ -98,7 +101,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         """
         task_id AS TaskId, name AS Name, lead_department AS LeadDepartment, departments AS Departments, status AS Status,
         version AS Version, definition_json AS DefinitionJson, published_at AS PublishedAt, population_sha256 AS PopulationSha256,
-        population_count AS PopulationCount, partition_count AS PartitionCount, exclusions_json AS ExclusionsJson,
+        inspectors_sha256 AS InspectorsSha256, population_count AS PopulationCount, partition_count AS PartitionCount, exclusions_json AS ExclusionsJson,
         secret_commitment AS SecretCommitment, entropy_json AS EntropyJson, beacon_json AS BeaconJson,
         participation_json AS ParticipationJson, created_by AS CreatedBy, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
@@ -172,7 +175,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             """
             UPDATE draw_tasks SET name = @Name, departments = @Departments, status = @Status, version = @Version,
                 definition_json = @DefinitionJson, published_at = @PublishedAt, population_sha256 = @PopulationSha256,
-                population_count = @PopulationCount, partition_count = @PartitionCount, exclusions_json = @ExclusionsJson,
+                inspectors_sha256 = @InspectorsSha256, population_count = @PopulationCount, partition_count = @PartitionCount, exclusions_json = @ExclusionsJson,
                 secret_commitment = @SecretCommitment, entropy_json = @EntropyJson, beacon_json = @BeaconJson,
                 participation_json = @ParticipationJson, updated_at = @UpdatedAt
             WHERE task_id = @TaskId AND version = @ExpectedVersion
@@ -180,7 +183,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             new
             {
                 after.TaskId, after.Name, after.Departments, after.Status, after.Version, after.DefinitionJson, after.PublishedAt,
-                after.PopulationSha256, after.PopulationCount, after.PartitionCount, after.ExclusionsJson, after.SecretCommitment,
+                after.PopulationSha256, after.InspectorsSha256, after.PopulationCount, after.PartitionCount, after.ExclusionsJson, after.SecretCommitment,
                 after.EntropyJson, after.BeaconJson, after.ParticipationJson, after.UpdatedAt, ExpectedVersion = before.Version,
             }, tx, cancellationToken: ct));
         if (changed != 1) throw new TaskVersionConflictException(after.TaskId);
@@ -189,7 +192,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     /// <summary>The audit view of a task: never the definition's internals twice, never anything secret (the row holds no secret).</summary>
     private static object AuditView(TaskRow row) => new
     {
-        row.TaskId, row.Name, row.Status, row.Version, row.Departments, row.PopulationSha256, row.PopulationCount,
+        row.TaskId, row.Name, row.Status, row.Version, row.Departments, row.PopulationSha256, row.InspectorsSha256, row.PopulationCount,
         row.SecretCommitment, row.EntropyJson, row.BeaconJson, row.DefinitionJson, row.ParticipationJson,
     };
 
@@ -814,23 +817,64 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     }
 
     /// <summary>
-    /// The inspector pool for the second draw: the task's departments' inspectors (certificate validity, specialties as
-    /// qualifications, open assignments as workload), their declared conflicts with the drawn entities, and each drawn
-    /// entity's previous random-inspection team (rotation). Names are left out: the pool is published.
+    /// Freezes the inspector side of the task (schema 0022) as it stands now: its departments' inspectors (status,
+    /// certificate validity, specialties as qualifications, open assignments as workload) and every conflict they declared.
+    /// Written before the freeze commits and replaced by a retried freeze; answers the SHA-256 of the inspectors list,
+    /// which the freeze publishes.
+    /// </summary>
+    public async Task<string> SaveInspectorSnapshotAsync(string taskId, IReadOnlyList<string> departments, DateTimeOffset at, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var loaded = await LoadDepartmentInspectorsAsync(connection, departments, ct);
+        var inspectorsJson = JsonSerializer.SerializeToUtf8Bytes(loaded.Select(i => i.Inspector).ToArray(), DrawPacks.JsonOptions);
+        var conflicts = loaded.SelectMany(i => i.Conflicts.Select(m => new InspectorConflict(i.Inspector.CertificateNo, m))).Distinct()
+            .OrderBy(c => c.CertificateNo, StringComparer.Ordinal).ThenBy(c => c.MemberId, StringComparer.Ordinal).ToArray();
+        var sha = InspectorDrawSection.InspectorsSha256(loaded.Select(i => i.Inspector).ToArray());
+        var row = new { taskId, inspectors = Encoding.UTF8.GetString(inspectorsJson), conflicts = JsonSerializer.Serialize(conflicts, DrawPacks.JsonOptions), sha, at };
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO task_inspector_snapshots (task_id, inspectors_json, conflicts_json, inspectors_sha256, frozen_at)
+            VALUES (@taskId, @inspectors, @conflicts, @sha, @at)
+            ON CONFLICT (task_id) DO UPDATE SET inspectors_json = excluded.inspectors_json, conflicts_json = excluded.conflicts_json,
+                inspectors_sha256 = excluded.inspectors_sha256, frozen_at = excluded.frozen_at
+            """, row, cancellationToken: ct));
+        return sha;
+    }
+
+    /// <summary>
+    /// The inspector pool for the second draw, published with it: the inspectors frozen with the task (or, for a task
+    /// frozen before schema 0022, the live directory), their conflicts with the drawn entities, and each drawn entity's
+    /// previous random-inspection team (rotation) among teams drawn before the freeze. Names are left out.
     /// </summary>
     public async Task<InspectorPool> LoadInspectorPoolAsync(string taskId, IReadOnlyList<string> departments, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
         var p = new DynamicParameters();
         p.Add("task", taskId);
-        var inspectors = await LoadDepartmentInspectorsAsync(connection, departments, ct);
+        var snapshot = await connection.QueryFirstOrDefaultAsync<(string Inspectors, string Conflicts, DateTimeOffset FrozenAt)?>(new CommandDefinition(
+            "SELECT inspectors_json, conflicts_json, frozen_at FROM task_inspector_snapshots WHERE task_id = @task", p, cancellationToken: ct));
+        IReadOnlyList<Inspector> pool;
+        IEnumerable<InspectorConflict> declared;
+        if (snapshot is { } frozen)
+        {
+            pool = JsonSerializer.Deserialize<Inspector[]>(frozen.Inspectors, DrawPacks.JsonOptions)!;
+            declared = JsonSerializer.Deserialize<InspectorConflict[]>(frozen.Conflicts, DrawPacks.JsonOptions)!;
+        }
+        else
+        {
+            var live = await LoadDepartmentInspectorsAsync(connection, departments, ct);
+            pool = [.. live.Select(i => i.Inspector)];
+            declared = live.SelectMany(i => i.Conflicts.Select(m => new InspectorConflict(i.Inspector.CertificateNo, m)));
+        }
+
+        if (snapshot is { } at) p.Add("before", at.FrozenAt);
         var drawn = (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT member_id FROM drawn_entities WHERE task_id = @task", p, cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
         var previousRows = await connection.QueryAsync<(string MemberId, string TaskId, string CertificateNo, DateTimeOffset DrawnAt)>(new CommandDefinition(
-            """
+            $"""
             SELECT t.member_id, t.task_id, t.certificate_no, t.drawn_at FROM drawn_teams t
             JOIN drawn_entities d ON d.member_id = t.member_id AND d.task_id = @task
-            WHERE t.task_id <> @task
+            WHERE t.task_id <> @task {(snapshot is null ? "" : "AND t.drawn_at <= @before")}
             """, p, cancellationToken: ct));
         var previous = previousRows
             .GroupBy(r => r.MemberId, StringComparer.Ordinal)
@@ -841,12 +885,11 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             })
             .OrderBy(x => x.MemberId, StringComparer.Ordinal)
             .ToArray();
-        var conflicts = inspectors
-            .SelectMany(i => i.Conflicts.Where(drawn.Contains).Select(m => new InspectorConflict(i.Inspector.CertificateNo, m)))
+        var conflicts = declared
+            .Where(c => drawn.Contains(c.MemberId))
             .Distinct()
             .OrderBy(c => c.CertificateNo, StringComparer.Ordinal).ThenBy(c => c.MemberId, StringComparer.Ordinal)
             .ToArray();
-        var pool = inspectors.Select(i => i.Inspector).ToArray();
         return new InspectorPool(pool, conflicts, previous);
     }
 }

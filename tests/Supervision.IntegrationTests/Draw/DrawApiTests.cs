@@ -369,6 +369,76 @@ public sealed class DrawApiTests(PostgresServer server)
         Assert.Equal("entities_drawn", task.GetProperty("status").GetString());
     }
 
+    // Draw integrity II, finding 1: with the pool read from the live directory when the team draw ran, a scheduler who
+    // predicted the teams from the public seed declared a conflict for the predicted lead and got the team they wanted.
+    [PostgresFact]
+    public async Task The_inspector_side_is_frozen_before_the_seed_so_changes_to_the_directory_after_it_cannot_steer_the_team_draw()
+    {
+        await using var platform = await StartAsync(server, "draw_frozen_inspectors");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        using var anonymous = platform.Host.Anonymous();
+        var id = await FrozenTaskAsync(scheduler, Draft());
+        var published = (await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK))
+            .GetProperty("population").GetProperty("inspectorsSha256").GetString()!;
+        Assert.Matches("^[0-9a-f]{64}$", published);
+
+        var summary = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        var pack = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}/draw/pack"), HttpStatusCode.OK);
+        var first = pack.GetProperty("entityDraw").GetProperty("result").GetProperty("drawn")[0].GetProperty("memberId").GetString()!;
+
+        // The seed is public now. Every D1 inspector "declares a conflict" with the first drawn entity, and one is
+        // suspended: with the live directory the team draw would now fail or change; with the frozen side it cannot.
+        await using (var connection = await platform.Store.OpenAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE inspectors SET conflicts = @first WHERE department_code = 'D1'", new { first });
+            await Dapper.SqlMapper.ExecuteAsync(connection,
+                "UPDATE inspectors SET status = 'inactive' WHERE certificate_no = (SELECT min(certificate_no) FROM inspectors WHERE department_code = 'D1')");
+        }
+
+        var teams = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
+        var section = teams.GetProperty("inspectorDraw");
+        Assert.Equal(published, section.GetProperty("frozenInspectorsSha256").GetString());
+        var pool = await anonymous.GetByteArrayAsync($"/api/tasks/{id}/draw/inspectors.json");
+        using (var poolDoc = JsonDocument.Parse(pool))
+        {
+            Assert.Empty(poolDoc.RootElement.GetProperty("conflicts").EnumerateArray());
+            Assert.All(poolDoc.RootElement.GetProperty("inspectors").EnumerateArray(), i => Assert.True(i.GetProperty("active").GetBoolean()));
+        }
+
+        // Both verifiers check the pool's inspectors against the hash published at freeze.
+        var packText = await anonymous.GetStringAsync($"/api/tasks/{id}/draw/pack");
+        var csv = await anonymous.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
+        var report = DrawVerifier.Verify(packText, csv, pool);
+        Assert.True(report.Passed, report.ToString());
+        Assert.DoesNotContain(report.Notes, n => n.Contains("not checked against a freeze", StringComparison.Ordinal));
+        var swapped = System.Text.Encoding.UTF8.GetString(pool).Replace("\"currentWorkload\": 0", "\"currentWorkload\": 1", StringComparison.Ordinal);
+        Assert.NotEqual(System.Text.Encoding.UTF8.GetString(pool), swapped);
+        var doctored = DrawVerifier.Verify(packText, csv, System.Text.Encoding.UTF8.GetBytes(swapped));
+        Assert.Contains(doctored.Differences, d => d.StartsWith("inspectorDraw.frozenInspectorsSha256", StringComparison.Ordinal));
+
+        var dir = Directory.CreateTempSubdirectory("draw-frozen-");
+        try
+        {
+            var packFile = Path.Combine(dir.FullName, "pack.json");
+            var csvFile = Path.Combine(dir.FullName, "population.csv");
+            var poolFile = Path.Combine(dir.FullName, "inspectors.json");
+            await File.WriteAllTextAsync(packFile, packText);
+            await File.WriteAllBytesAsync(csvFile, csv);
+            await File.WriteAllBytesAsync(poolFile, pool);
+            var (exit, output) = await PythonVerifyAsync(packFile, csvFile, poolFile);
+            Assert.True(exit == 0, output);
+            Assert.DoesNotContain("not checked against a freeze", output, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(poolFile, swapped);
+            var (doctoredExit, doctoredOutput) = await PythonVerifyAsync(packFile, csvFile, poolFile);
+            Assert.Equal(1, doctoredExit);
+            Assert.Contains("frozenInspectorsSha256", doctoredOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [PostgresFact]
     public async Task A_fault_between_the_scan_and_the_commit_leaves_no_record_and_the_operation_retries_to_the_identical_commit()
     {
