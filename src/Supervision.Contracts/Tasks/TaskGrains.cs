@@ -21,7 +21,8 @@ public static class TaskStates
         Draft => ["edit", "publish", "cancel"],
         Published => ["freeze", "cancel"],
         Frozen => ["entropy", "beacon", "draw-entities"],
-        EntitiesDrawn => ["draw-inspectors"],
+        // A task whose teams cannot be staffed is cancelled with a reason (the committed entity draw stays public).
+        EntitiesDrawn => ["draw-inspectors", "cancel"],
         _ => [],
     };
 }

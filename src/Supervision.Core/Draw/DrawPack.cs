@@ -94,7 +94,11 @@ public static class DrawPacks
             var pool = JsonSerializer.Deserialize<InspectorPool>(inspectorPoolJson, JsonOptions)
                 ?? throw new ArgumentException("Empty inspector pool.", nameof(inspectorPoolJson));
             var teams = InspectorDraw.Run(seed, taskId, algorithm, inspectorParameters, pool, result.Drawn);
-            inspectorSection = new InspectorDrawSection(DrawPrimitives.Hex(SHA256.HashData(inspectorPoolJson)), inspectorParameters, teams);
+            // The pool given is the one frozen before the seed: its inspectors' hash is the freeze's (§9.2).
+            inspectorSection = new InspectorDrawSection(DrawPrimitives.Hex(SHA256.HashData(inspectorPoolJson)), inspectorParameters, teams)
+            {
+                FrozenInspectorsSha256 = InspectorDrawSection.InspectorsSha256(pool.Inspectors),
+            };
         }
         return new DrawPack(DrawPack.FormatVersion, algorithm, taskId,
             DrawPrimitives.Hex(SeedCeremony.Commit(secret)), DrawPrimitives.Hex(secret), entropy, beacon,

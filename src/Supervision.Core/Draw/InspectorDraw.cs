@@ -139,6 +139,43 @@ public static class InspectorDraw
         return new InspectorDrawResult(teams, null);
     }
 
+    /// <summary>
+    /// Whether any team could be staffed from <paramref name="inspectors"/> before knowing which entities are drawn: the
+    /// conditions that do not depend on the entity (active, certificate valid, qualified for the department's items, below
+    /// the workload cap) must leave at least <c>TeamSize</c> inspectors and one in every department. Conflicts and
+    /// rotation can still rule out a team later; this catches a task that could never be staffed (empty when it could).
+    /// </summary>
+    public static IReadOnlyList<string> StaffingProblems(InspectorDrawParameters parameters, IReadOnlyList<Inspector> inspectors)
+    {
+        var problems = new List<string>();
+        var none = new HashSet<(string, string)>();
+        var noPrevious = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var noneAssigned = new Dictionary<string, int>(StringComparer.Ordinal);
+        var total = 0;
+        foreach (var department in parameters.Departments)
+        {
+            var tally = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            var eligible = 0;
+            foreach (var inspector in inspectors.Where(i => i.Department == department.Department))
+            {
+                var reason = Screen(inspector, department.Items, "", parameters, none, noPrevious, noneAssigned);
+                if (reason is null) eligible++;
+                else tally[reason] = tally.GetValueOrDefault(reason) + 1;
+            }
+
+            total += eligible;
+            if (eligible == 0)
+            {
+                var excluded = tally.Count == 0 ? "it has no inspectors" : string.Join("; ", tally.Select(kv => $"{kv.Value} excluded: {kv.Key}"));
+                problems.Add($"department {department.Department}: no inspector qualified for items [{string.Join(" ", department.Items)}] can serve ({excluded})");
+            }
+        }
+
+        if (total < parameters.TeamSize)
+            problems.Add($"team size {parameters.TeamSize} needs {parameters.TeamSize} inspectors who can serve; only {total} can");
+        return problems;
+    }
+
     /// <summary>The first condition an inspector fails for this entity, or null when eligible.</summary>
     private static string? Screen(Inspector inspector, IReadOnlyList<string> items, string memberId, InspectorDrawParameters parameters,
         HashSet<(string, string)> conflicts, Dictionary<string, HashSet<string>> previous, Dictionary<string, int> assigned)

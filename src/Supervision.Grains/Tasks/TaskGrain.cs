@@ -143,7 +143,8 @@ public sealed class TaskGrain(
         if (string.IsNullOrWhiteSpace(reason) || reason.Length > 1000)
             return TaskReply.Invalid([new FieldError("reason", "is required, at most 1000 characters")]);
         if (TextRules.Problem(reason, multiLine: true) is { } badReason) return TaskReply.Invalid([new FieldError("reason", badReason)]);
-        return await MoveAsync(row!, r => r with { Status = TaskStates.Cancelled }, actor, "task.cancel");
+        return await MoveAsync(row!, r => r with { Status = TaskStates.Cancelled }, actor, "task.cancel", reason.Trim(),
+            release: row!.Status == TaskStates.EntitiesDrawn);
     }
 
     public async Task<TaskReply> Participate(string departmentCode, bool accept, string? reason, Actor actor)
@@ -183,7 +184,16 @@ public sealed class TaskGrain(
         // secret is simply replaced by the next attempt; if it succeeds, the secret it commits to is durable.
         await ReportAsync(OperationKinds.Freeze, "snapshot");
         // The inspector side first (a retried freeze replaces it): it is committed with the population, before any entropy.
-        var inspectorsSha = await store.SaveInspectorSnapshotAsync(Id, definition.Departments, store.Clock.GetUtcNow());
+        var (inspectorsSha, inspectors) = await store.SaveInspectorSnapshotAsync(Id, definition.Departments, store.Clock.GetUtcNow());
+        // A task whose teams could never be staffed is not frozen: after the entity draw there would be no way on.
+        var staffing = InspectorDraw.StaffingProblems(
+            new InspectorDrawParameters(DateOnly.FromDateTime(store.Clock.GetUtcNow().UtcDateTime), definition.TeamSize, definition.WorkloadCap,
+                await RequirementsAsync(definition)), inspectors);
+        if (staffing.Count > 0)
+            return new TaskReply(TaskReplyStatus.Unprocessable,
+                "The teams could not be staffed from the inspectors of the task's departments: " + string.Join("; ", staffing)
+                + ". Add or qualify inspectors, or change the team size or items, then freeze.",
+                [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
         var fresh = SeedCeremony.NewSecret();
         secret.State.Secret = fresh;
         secret.State.Commitment = DrawPrimitives.Hex(SeedCeremony.Commit(fresh));
@@ -359,14 +369,7 @@ public sealed class TaskGrain(
         var pack = JsonSerializer.Deserialize<DrawPack>(entityRecord.RecordUtf8(), DrawPacks.JsonOptions)!;
         var definition = current.Definition;
 
-        var itemDepartments = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var code in definition.Items)
-        {
-            if (await items.GetAsync(code) is { } item) itemDepartments[code] = item.DepartmentCode;
-        }
-        var requirements = definition.Departments
-            .Select(d => new DepartmentRequirement(d, definition.Items.Where(i => itemDepartments.GetValueOrDefault(i) == d).ToArray()))
-            .ToArray();
+        var requirements = await RequirementsAsync(definition);
         // A frozen inspector side is judged as of the freeze (certificate validity), like the rest of it.
         var asOf = current.InspectorsSha256 is not null && current.Freeze is { } frozenAt ? frozenAt.FrozenAt : store.Clock.GetUtcNow();
         var parameters = new InspectorDrawParameters(DateOnly.FromDateTime(asOf.UtcDateTime), definition.TeamSize, definition.WorkloadCap, requirements);
@@ -398,6 +401,19 @@ public sealed class TaskGrain(
         return TaskReply.Ok(now.Status, now.Version);
     }
 
+    /// <summary>Each department of the task and the task's items that belong to it: what its inspectors must hold.</summary>
+    private async Task<DepartmentRequirement[]> RequirementsAsync(TaskDefinition definition)
+    {
+        var itemDepartments = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var code in definition.Items)
+        {
+            if (await items.GetAsync(code) is { } item) itemDepartments[code] = item.DepartmentCode;
+        }
+
+        return [.. definition.Departments
+            .Select(d => new DepartmentRequirement(d, definition.Items.Where(i => itemDepartments.GetValueOrDefault(i) == d).ToArray()))];
+    }
+
     /// <summary>Reads the committed row and checks that <paramref name="actor"/> may do <paramref name="action"/> in its current state.</summary>
     private async Task<(TaskRow? Row, TaskReply? Refusal)> LoadForAsync(Actor actor, string action)
     {
@@ -409,12 +425,13 @@ public sealed class TaskGrain(
         return (row, null);
     }
 
-    private async Task<TaskReply> MoveAsync(TaskRow row, Func<TaskRow, TaskRow> change, Actor actor, string action)
+    private async Task<TaskReply> MoveAsync(TaskRow row, Func<TaskRow, TaskRow> change, Actor actor, string action, string? reason = null, bool release = false)
     {
         var next = change(row) with { Version = row.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
         try
         {
-            await store.TransitionAsync(row, next, actor, action);
+            if (release) await store.CancelDrawnAsync(row, next, actor, reason!);
+            else await store.TransitionAsync(row, next, actor, action, reason: reason);
         }
         catch (TaskVersionConflictException)
         {

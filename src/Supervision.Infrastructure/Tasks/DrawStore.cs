@@ -159,15 +159,26 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     }
 
     /// <summary>Moves the row from <paramref name="before"/> to <paramref name="after"/> (version-checked), runs <paramref name="extra"/>, audits; all or nothing.</summary>
+    /// <remarks><paramref name="reason"/>, when given (a cancellation's), is kept with the audit line's after view.</remarks>
     public Task TransitionAsync(TaskRow before, TaskRow after, Actor actor, string action,
-        Func<DbConnection, DbTransaction, Task>? extra = null, CancellationToken ct = default) =>
+        Func<DbConnection, DbTransaction, Task>? extra = null, string? reason = null, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
             await UpdateRowAsync(connection, tx, before, after, ct);
             if (extra is not null) await extra(connection, tx);
-            await audit.AppendAsync(connection, tx, actor, action, "task", after.TaskId, after.LeadDepartment, AuditView(before), AuditView(after));
+            await audit.AppendAsync(connection, tx, actor, action, "task", after.TaskId, after.LeadDepartment, AuditView(before),
+                reason is null ? AuditView(after) : new { task = AuditView(after), reason });
             return 0;
         }, ct);
+
+    /// <summary>
+    /// Cancels a task whose entity draw is committed (its teams could not be staffed): the draw stays on the record and
+    /// public, and its entities no longer count against the yearly caps (their burden rows are released).
+    /// </summary>
+    public Task CancelDrawnAsync(TaskRow before, TaskRow after, Actor actor, string reason, CancellationToken ct = default) =>
+        TransitionAsync(before, after, actor, "task.cancel", (connection, tx) =>
+            connection.ExecuteAsync(new CommandDefinition("DELETE FROM draw_burden WHERE task_id = @TaskId", new { after.TaskId }, tx, cancellationToken: ct)),
+            reason, ct);
 
     private static async Task UpdateRowAsync(DbConnection connection, DbTransaction tx, TaskRow before, TaskRow after, CancellationToken ct)
     {
@@ -822,7 +833,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     /// Written before the freeze commits and replaced by a retried freeze; answers the SHA-256 of the inspectors list,
     /// which the freeze publishes.
     /// </summary>
-    public async Task<string> SaveInspectorSnapshotAsync(string taskId, IReadOnlyList<string> departments, DateTimeOffset at, CancellationToken ct = default)
+    public async Task<(string Sha256, IReadOnlyList<Inspector> Inspectors)> SaveInspectorSnapshotAsync(string taskId, IReadOnlyList<string> departments, DateTimeOffset at, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
         var loaded = await LoadDepartmentInspectorsAsync(connection, departments, ct);
@@ -838,7 +849,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             ON CONFLICT (task_id) DO UPDATE SET inspectors_json = excluded.inspectors_json, conflicts_json = excluded.conflicts_json,
                 inspectors_sha256 = excluded.inspectors_sha256, frozen_at = excluded.frozen_at
             """, row, cancellationToken: ct));
-        return sha;
+        return (sha, [.. loaded.Select(i => i.Inspector)]);
     }
 
     /// <summary>

@@ -348,25 +348,54 @@ public sealed class DrawApiTests(PostgresServer server)
         }
     }
 
+    // Draw integrity II, finding 6: a task whose teams could never be staffed was frozen and drawn, then stuck for good.
     [PostgresFact]
-    public async Task An_infeasible_inspector_draw_is_422_naming_the_entity_and_commits_nothing()
+    public async Task A_task_whose_teams_could_never_be_staffed_is_not_frozen_and_the_refusal_names_the_department()
+    {
+        await using var platform = await StartAsync(server, "draw_unstaffable");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", Draft(items: ["NOBODY"])), HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
+
+        var refused = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("department D1: no inspector qualified for items [NOBODY] can serve", refused.GetProperty("detail").GetString());
+        var task = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);
+        Assert.Equal("published", task.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, task.GetProperty("population").ValueKind);
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE subject_key = @id AND action = 'operation.failed'", new { id }));
+    }
+
+    [PostgresFact]
+    public async Task A_team_draw_that_runs_out_of_capacity_is_422_naming_the_entity_commits_nothing_and_the_task_can_be_cancelled()
     {
         await using var platform = await StartAsync(server, "draw_infeasible");
         using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
-        var id = await FrozenTaskAsync(scheduler, Draft(items: ["NOBODY"]));
+        // Twelve D1 inspectors, teams of two, one open team each: six teams, and the draw takes twelve entities.
+        var id = await FrozenTaskAsync(scheduler, Draft(workloadCap: 1));
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         var pack = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}/draw/pack"), HttpStatusCode.OK);
-        var first = pack.GetProperty("entityDraw").GetProperty("result").GetProperty("drawn")[0].GetProperty("memberId").GetString()!;
+        var seventh = pack.GetProperty("entityDraw").GetProperty("result").GetProperty("drawn")[6].GetProperty("memberId").GetString()!;
 
         var problem = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.UnprocessableEntity);
-        Assert.Equal(first, problem.GetProperty("memberId").GetString());
-        Assert.Equal(1, problem.GetProperty("rank").GetInt32());
-        Assert.Contains(first, problem.GetProperty("detail").GetString());
-        Assert.Contains(problem.GetProperty("missingConditions").EnumerateArray(), c => c.GetString()!.Contains("not qualified for item NOBODY", StringComparison.Ordinal));
+        Assert.Equal(seventh, problem.GetProperty("memberId").GetString());
+        Assert.Equal(7, problem.GetProperty("rank").GetInt32());
+        Assert.Contains(seventh, problem.GetProperty("detail").GetString());
+        Assert.Contains(problem.GetProperty("missingConditions").EnumerateArray(), c => c.GetString()!.Contains("at workload cap", StringComparison.Ordinal));
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM drawn_teams"));
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE kind = 'inspector'"));
         var task = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);
         Assert.Equal("entities_drawn", task.GetProperty("status").GetString());
+        Assert.Contains("cancel", task.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()));
+
+        // The way out: cancel with a reason. The entity draw stays on the record; its entities no longer count against the caps.
+        Assert.True(await platform.ScalarAsync("SELECT count(*) FROM draw_burden WHERE task_id = @id", new { id }) > 0);
+        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/cancel", new { reason = "teams cannot be staffed: workload cap" }), HttpStatusCode.OK);
+        Assert.Equal("cancelled", (await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_burden WHERE task_id = @id", new { id }));
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE task_id = @id", new { id }));
+        Assert.Equal(1, await platform.ScalarAsync(
+            "SELECT count(*) FROM audit_log WHERE subject_key = @id AND action = 'task.cancel' AND after_json LIKE '%teams cannot be staffed%'", new { id }));
     }
 
     // Draw integrity II, finding 1: with the pool read from the live directory when the team draw ran, a scheduler who

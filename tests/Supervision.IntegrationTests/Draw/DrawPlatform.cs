@@ -137,7 +137,7 @@ public sealed class DrawPlatform : IAsyncDisposable
     }
 
     /// <summary>A small stratified draft: counts A 2, B 5, C 3, D 2 over the open entities.</summary>
-    public static object Draft(string lead = "D1", string[]? participating = null, string[]? items = null, int teamSize = 2) => new
+    public static object Draft(string lead = "D1", string[]? participating = null, string[]? items = null, int teamSize = 2, int? workloadCap = null) => new
     {
         name = "Food safety spot checks",
         leadDepartment = lead,
@@ -153,6 +153,7 @@ public sealed class DrawPlatform : IAsyncDisposable
             },
         },
         teamSize,
+        workloadCap,
         deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
     };
 

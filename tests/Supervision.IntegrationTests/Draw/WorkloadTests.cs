@@ -26,9 +26,12 @@ public sealed class WorkloadTests(PostgresServer server)
         await using var platform = await StartAsync(postgres);
         using var scheduler = await platform.As("sched-d1");
 
-        // D1 has eight inspectors; with teams of two and a cap of one open team each, four entities take all of them.
-        var first = await DrawnAsync(scheduler, HttpStatusCode.OK);
-        var second = await DrawnAsync(scheduler, HttpStatusCode.UnprocessableEntity);
+        // D1 has eight inspectors; with teams of two and a cap of one open team each, four entities take all of them. A
+        // second task cannot be frozen then: its teams could not be staffed (the inspector side is frozen with it).
+        var first = await DrawnAsync(scheduler);
+        var second = await PublishedAsync(scheduler);
+        var refused = await ProblemAsync(await scheduler.PostAsync($"/api/tasks/{second}/freeze", null), HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("at workload cap", refused.GetProperty("detail").GetString());
 
         // The first task's teams do their work and submit it: they are free again, and the second task's teams can be drawn.
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{first}/dispatch", null), HttpStatusCode.OK);
@@ -46,11 +49,26 @@ public sealed class WorkloadTests(PostgresServer server)
             }
         }
 
-        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{second}/draw/inspectors", null), HttpStatusCode.OK);
+        await DrawAsync(scheduler, second);
     }
 
     /// <summary>A task of four entities, teams of two, at most one open team per inspector, drawn (entities, then teams).</summary>
-    private static async Task<string> DrawnAsync(HttpClient scheduler, HttpStatusCode inspectorDraw)
+    private static async Task<string> DrawnAsync(HttpClient scheduler)
+    {
+        var id = await PublishedAsync(scheduler);
+        await DrawAsync(scheduler, id);
+        return id;
+    }
+
+    private static async Task DrawAsync(HttpClient scheduler, string id)
+    {
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
+        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Deputy Wang", value = "2 7 1 8" }), HttpStatusCode.OK);
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
+    }
+
+    private static async Task<string> PublishedAsync(HttpClient scheduler)
     {
         var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", new
         {
@@ -59,10 +77,6 @@ public sealed class WorkloadTests(PostgresServer server)
         }), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
-        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
-        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Deputy Wang", value = "2 7 1 8" }), HttpStatusCode.OK);
-        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
-        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), inspectorDraw);
         return id;
     }
 }

@@ -499,28 +499,38 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
     }
     // Day-one finding 3: a failed team draw left the task stuck with nothing on screen to say why or what to do.
     [BrowserFact]
-    public async Task A_failed_team_draw_is_shown_on_the_ceremony_with_the_way_out_and_drawing_again_succeeds()
+    public async Task A_failed_team_draw_is_shown_on_the_ceremony_with_the_way_out_and_the_task_is_cancelled_with_a_reason()
     {
         await using var platform = await StartAsync();
         using var lead = await platform.As("sched-d1");
-        var id = await DrawnTaskAsync(lead, joint: false, drawInspectors: false);
-        await using (var connection = await platform.Store.OpenAsync())
-            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE inspectors SET status = 'inactive' WHERE department_code = 'D1'");
+        // Eight D1 inspectors, teams of two, one open team each: four teams, and the draw takes five entities.
+        var created = await ReadAsync(await lead.PostAsJsonAsync("/api/tasks", new
+        {
+            name = "Too many for the inspectors", leadDepartment = "D1", items = new[] { "I1" }, sampling = new { mode = "pareto", total = 5 },
+            teamSize = 2, workloadCap = 1, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+        }), HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+        await ReadAsync(await lead.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
+        await ReadAsync(await lead.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
+        await ReadAsync(await lead.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Deputy Wang", value = "2 7 1 8" }), HttpStatusCode.OK);
+        await ReadAsync(await lead.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         await ProblemAsync(await lead.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.UnprocessableEntity);
 
         await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
         var page = await SignInAsync(desk, "sched-d1");
+        page.Dialog += async (_, dialog) =>
+        {
+            if (dialog.Type == "prompt") await dialog.AcceptAsync("检查人员不足，改期重新组织");
+        };
         await page.GotoAsync($"/app/tasks/{id}/ceremony");
         var failed = page.Locator("[data-testid=operation-failed]");
         await Assertions.Expect(failed).ToContainTextAsync("抽取检查组");
-        await Assertions.Expect(failed).ToContainTextAsync("出路");
+        await Assertions.Expect(failed).ToContainTextAsync("取消本任务");
         await ShotAsync(page, "workbench-ceremony-team-draw-failed", "[data-testid=operation-failed]");
 
-        await using (var connection = await platform.Store.OpenAsync())
-            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE inspectors SET status = 'active' WHERE department_code = 'D1'");
-        await page.ClickAsync("[data-testid=draw-inspectors]");
-        await Assertions.Expect(page.Locator("[data-testid=inspectors-drawn]")).ToBeVisibleAsync();
-        await Assertions.Expect(failed).ToHaveCountAsync(0);
+        await page.ClickAsync("[data-testid=way-out]");
+        await page.ClickAsync("[data-action=cancel]");
+        await Assertions.Expect(page.Locator("[data-testid=task-status]")).ToHaveTextAsync("已取消");
     }
 
     // Day-one finding 1: with a letter and a digit ticked together the draft saved, but sign and submit stayed disabled —
