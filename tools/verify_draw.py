@@ -351,6 +351,12 @@ def compare(path, pack, recomputed, diffs):
 
 
 
+def exclusions_sha256(exclusions):
+    """Draw spec 9.3: lines "memberId TAB reason LF", sorted by member id, UTF-8, SHA-256."""
+    lines = "".join(e["memberId"] + "\t" + e["reason"] + "\n" for e in sorted(exclusions, key=lambda e: e["memberId"]))
+    return sha256(lines.encode("utf-8")).hex()
+
+
 def inspectors_sha256(inspectors):
     """Draw spec 9.2: one tab-separated line per inspector, in the pool's order, LF-terminated, UTF-8, SHA-256."""
     lines = "".join(
@@ -391,6 +397,12 @@ def verify(pack_bytes, population_bytes, pool_bytes=None):
         result = entity_draw(seed, pack["taskId"], pack["algorithm"], pack["entityDraw"]["parameters"], members)
     except SpecError as e:
         return diffs + [f"entityDraw: cannot recompute ({e})"], notes
+    # The commitments first: many result differences must not crowd them out of the printed list.
+    committed = pack["population"].get("exclusionsSha256")
+    if committed is None:
+        notes.append("exclusions not checked against a freeze: the pack has no population.exclusionsSha256")
+    elif exclusions_sha256(pack["entityDraw"]["parameters"]["exclusions"]) != committed:
+        diffs.append(f"population.exclusionsSha256: pack {committed}, the parameters' exclusions {exclusions_sha256(pack['entityDraw']['parameters']['exclusions'])}")
     compare("entityDraw.result", pack["entityDraw"]["result"], result, diffs)
     section = pack.get("inspectorDraw")
     if section is not None:

@@ -54,7 +54,10 @@ public sealed record PublicTaskSummary(string Id, string Name, string Status, st
 
 public sealed record PublicTaskItem(string Code, string Name);
 
-public sealed record PublicPopulation(string Sha256, long MemberCount, int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt);
+/// <summary>What the freeze fixed, published before any entropy: the snapshot's hash, and (from 2026-12) the hashes of the
+/// excluded members and of the inspectors the teams will be drawn from (docs/draw-spec.md §9.2–9.3).</summary>
+public sealed record PublicPopulation(string Sha256, long MemberCount, int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt,
+    string? ExclusionsSha256, string? InspectorsSha256);
 
 public sealed record PublicDrawRecord(string Algorithm, string RevealedSecret, string Seed, string Mode, IReadOnlyList<StratumOutcome> Strata, int DrawnCount, DateTimeOffset CommittedAt);
 
@@ -220,7 +223,8 @@ public sealed class PublicQueries(PublicationStore publications, DrawStore draws
         var freeze = row.Freeze;
         var population = row.PopulationSha256 is null || freeze is null
             ? null
-            : new PublicPopulation(row.PopulationSha256, row.PopulationCount ?? 0, freeze.DrawYear, freeze.YearlyCap, freeze.Excluded, freeze.FrozenAt);
+            : new PublicPopulation(row.PopulationSha256, row.PopulationCount ?? 0, freeze.DrawYear, freeze.YearlyCap, freeze.Excluded, freeze.FrozenAt,
+                freeze.ExclusionsSha256, row.InspectorsSha256);
         PublicDrawRecord? draw = null;
         PublicVerification? verification = null;
         if (await draws.EntityDrawSummaryAsync(id, ct) is var (summary, committedAt))

@@ -6,7 +6,28 @@ namespace Supervision.Core.Draw;
 
 public sealed record PopulationReference(
     [property: JsonPropertyName("sha256")] string Sha256,
-    [property: JsonPropertyName("memberCount")] long MemberCount);
+    [property: JsonPropertyName("memberCount")] long MemberCount)
+{
+    /// <summary>
+    /// The SHA-256 of the exclusions fixed at freeze (draw-spec §9.3) — published with the task then, before any entropy
+    /// existed. The entity draw's <c>parameters.exclusions</c> must hash to it, so no member can be excluded after the
+    /// seed is known. Absent in packs of tasks frozen before exclusions were committed.
+    /// </summary>
+    [JsonPropertyName("exclusionsSha256")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ExclusionsSha256 { get; init; }
+
+    /// <summary>
+    /// §9.3: SHA-256 over UTF-8 lines "memberId TAB reason LF", sorted ordinally by member id (each member once). An empty
+    /// list hashes the empty text.
+    /// </summary>
+    public static string ExclusionsHash(IEnumerable<MemberExclusion> exclusions)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var e in exclusions.OrderBy(e => e.MemberId, StringComparer.Ordinal)) text.Append(e.MemberId).Append('\t').Append(e.Reason).Append('\n');
+        return DrawPrimitives.Hex(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+    }
+}
 
 public sealed record EntityDrawSection(
     [property: JsonPropertyName("parameters")] EntityDrawParameters Parameters,
@@ -102,7 +123,10 @@ public static class DrawPacks
         }
         return new DrawPack(DrawPack.FormatVersion, algorithm, taskId,
             DrawPrimitives.Hex(SeedCeremony.Commit(secret)), DrawPrimitives.Hex(secret), entropy, beacon,
-            DrawPrimitives.Hex(seed), new PopulationReference(PopulationSnapshot.ContentHash(populationCsv), members.LongLength),
+            DrawPrimitives.Hex(seed), new PopulationReference(PopulationSnapshot.ContentHash(populationCsv), members.LongLength)
+            {
+                ExclusionsSha256 = PopulationReference.ExclusionsHash(entityParameters.Exclusions),
+            },
             new EntityDrawSection(entityParameters, result), inspectorSection);
     }
 

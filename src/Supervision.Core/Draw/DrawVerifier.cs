@@ -72,8 +72,19 @@ public static class DrawVerifier
             diffs.Add($"entityDraw: cannot recompute ({e.Message})");
             return new VerificationReport(false, diffs, notes);
         }
-        Compare("entityDraw.result", packNode["entityDraw"]?["result"], JsonSerializer.SerializeToNode(entityResult, DrawPacks.JsonOptions), diffs);
+        // The commitments first: a long list of result differences must not crowd them out.
+        if (pack.Population.ExclusionsSha256 is { } committed)
+        {
+            var exclusionsHash = PopulationReference.ExclusionsHash(pack.EntityDraw.Parameters.Exclusions);
+            if (exclusionsHash != committed)
+                diffs.Add($"population.exclusionsSha256: pack {committed}, the parameters' exclusions {exclusionsHash} (not the exclusions fixed at freeze)");
+        }
+        else
+        {
+            notes.Add("exclusions not checked against a freeze: the pack has no population.exclusionsSha256 (a task frozen before exclusions were committed)");
+        }
 
+        Compare("entityDraw.result", packNode["entityDraw"]?["result"], JsonSerializer.SerializeToNode(entityResult, DrawPacks.JsonOptions), diffs);
         if (pack.InspectorDraw is { } section)
         {
             if (inspectorPoolJson is null)

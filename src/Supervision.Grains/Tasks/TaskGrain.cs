@@ -299,6 +299,8 @@ public sealed class TaskGrain(
         var definition = current.Definition;
         var seed = SeedCeremony.DeriveSeed(key, Id, algorithm, entropy, current.Beacon);
         var parameters = definition.ToDrawParameters(await store.ExclusionsAsync(Id));
+        if (current.Freeze?.ExclusionsSha256 is { } frozenExclusions && PopulationReference.ExclusionsHash(parameters.Exclusions) != frozenExclusions)
+            throw new InvalidOperationException($"task {Id}: the stored exclusions do not match the hash published at freeze");
         var setup = new EntityDrawSetup(seed, Id, algorithm, parameters);
         var parametersJson = JsonSerializer.Serialize(parameters, DrawPacks.JsonOptions);
         var count = current.PopulationCount ?? 0;
@@ -332,7 +334,8 @@ public sealed class TaskGrain(
         var mergeTime = clock.Elapsed;
 
         var pack = new DrawPack(DrawPack.FormatVersion, algorithm, Id, current.SecretCommitment!, DrawPrimitives.Hex(key), entropy, current.Beacon,
-            DrawPrimitives.Hex(seed), new PopulationReference(current.PopulationSha256!, count), new EntityDrawSection(parameters, result), null);
+            DrawPrimitives.Hex(seed), new PopulationReference(current.PopulationSha256!, count) { ExclusionsSha256 = current.Freeze?.ExclusionsSha256 },
+            new EntityDrawSection(parameters, result), null);
         // The pack's text is the same bytes as before (UTF-8 of DrawPacks.ToJson), kept as one gzip member.
         var packUtf8 = DrawPacks.ToJsonUtf8(pack);
         var packGzip = DrawStore.Gzip(packUtf8);

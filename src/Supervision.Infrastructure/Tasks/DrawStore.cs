@@ -55,7 +55,8 @@ public sealed record TaskRow
 }
 
 /// <summary>What the freeze fixed besides the snapshot: the burden-cap year and cap, and the members excluded per reason.</summary>
-public sealed record FreezeSummary(int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt);
+/// <summary>What a freeze fixed besides the snapshot; <see cref="ExclusionsSha256"/> commits to the excluded members (draw-spec §9.3), null for older freezes.</summary>
+public sealed record FreezeSummary(int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt, string? ExclusionsSha256 = null);
 
 public sealed record DrawRecordRow
 {
@@ -329,7 +330,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                 new { task = before.TaskId, json = ToJson(DrawExchange.Export(census)) }, tx, cancellationToken: ct));
 
             var excluded = census.ExcludedByReason.Select(x => new ExclusionCount(x.Key, x.Value)).ToArray();
-            var summary = new FreezeSummary(drawYear, yearlyCap, excluded, clock.GetUtcNow());
+            var summary = new FreezeSummary(drawYear, yearlyCap, excluded, clock.GetUtcNow(), PopulationReference.ExclusionsHash(exclusions));
             var chunksPerCall = Math.Max(1, partitionSize / ChunkSize);
             var next = after(sha, ids.Length, summary) with
             {

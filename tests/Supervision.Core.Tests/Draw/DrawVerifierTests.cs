@@ -72,6 +72,16 @@ public class DrawVerifierTests
         Assert.Contains(csvReport.Differences, d => d.StartsWith("population.sha256:", StringComparison.Ordinal));
 
         Assert.Contains("inspector draw not checked", DrawVerifier.Verify(pack, csv).ToString(), StringComparison.Ordinal);
+
+        // Draw integrity II: an exclusion added after the freeze, or an inspector's record changed, no longer matches
+        // the hashes committed before the seed.
+        var excluded = Tamper(pack, n => n["entityDraw"]!["parameters"]!["exclusions"]!.AsArray().Add(new JsonObject { ["memberId"] = Id(700), ["reason"] = "yearly-cap" }));
+        Assert.Contains(DrawVerifier.Verify(excluded, csv, pool).Differences, d => d.StartsWith("population.exclusionsSha256:", StringComparison.Ordinal));
+        var poolNode = JsonNode.Parse(pool)!;
+        poolNode["inspectors"]![0]!["currentWorkload"] = 11;
+        var doctoredPool = Encoding.UTF8.GetBytes(poolNode.ToJsonString(DrawPacks.JsonOptions));
+        var withPool = Tamper(pack, n => n["inspectorDraw"]!["poolSha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(doctoredPool)));
+        Assert.Contains(DrawVerifier.Verify(withPool, csv, doctoredPool).Differences, d => d.StartsWith("inspectorDraw.frozenInspectorsSha256:", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -113,5 +123,26 @@ public class DrawVerifierTests
         var stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, stdout.Result + stderr);
+    }
+}
+
+public class DrawCommitmentTests
+{
+    [Fact]
+    public void The_exclusions_hash_is_the_sorted_lines_and_an_empty_list_hashes_the_empty_text()
+    {
+        Assert.Equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", PopulationReference.ExclusionsHash([]));
+        var a = PopulationReference.ExclusionsHash([new MemberExclusion("B", "yearly-cap"), new MemberExclusion("A", "department-yearly-cap")]);
+        var b = PopulationReference.ExclusionsHash([new MemberExclusion("A", "department-yearly-cap"), new MemberExclusion("B", "yearly-cap")]);
+        Assert.Equal(a, b);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("A\tdepartment-yearly-cap\nB\tyearly-cap\n"u8)), a);
+    }
+
+    [Fact]
+    public void The_inspectors_hash_is_one_tab_separated_line_per_inspector()
+    {
+        var inspector = new Inspector("C0001", "", "D1", true, DateOnly.MinValue, new DateOnly(2030, 1, 1), ["I1", "I2"], 0);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("C0001\tD1\t1\t0001-01-01\t2030-01-01\tI1,I2\t0\n"u8)),
+            InspectorDrawSection.InspectorsSha256([inspector]));
     }
 }

@@ -200,6 +200,44 @@ public sealed class DrawApiTests(PostgresServer server)
         var excluded = Assert.Single(population.GetProperty("excluded").EnumerateArray());
         Assert.Equal("department-yearly-cap", excluded.GetProperty("reason").GetString());
         Assert.Equal(3, excluded.GetProperty("count").GetInt64());
+
+        // Draw integrity II, finding 4: the excluded members are committed at freeze, not only counted. The pack repeats
+        // the hash published then, and a pack that excludes one more member afterwards no longer matches it.
+        var committed = population.GetProperty("exclusionsSha256").GetString()!;
+        Assert.Matches("^[0-9a-f]{64}$", committed);
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+        var pack = await scheduler.GetStringAsync($"/api/tasks/{id}/draw/pack");
+        var csv = await scheduler.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(pack)!;
+        Assert.Equal(committed, node["population"]!["exclusionsSha256"]!.GetValue<string>());
+        Assert.Equal(3, node["entityDraw"]!["parameters"]!["exclusions"]!.AsArray().Count);
+        var report = DrawVerifier.Verify(pack, csv);
+        Assert.True(report.Passed, report.ToString());
+        Assert.DoesNotContain(report.Notes, n => n.StartsWith("exclusions not checked", StringComparison.Ordinal));
+
+        var drawnFirst = node["entityDraw"]!["result"]!["drawn"]![0]!["memberId"]!.GetValue<string>();
+        node["entityDraw"]!["parameters"]!["exclusions"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject { ["memberId"] = drawnFirst, ["reason"] = "department-yearly-cap" });
+        var doctored = DrawVerifier.Verify(node.ToJsonString(DrawPacks.JsonOptions), csv);
+        Assert.Contains(doctored.Differences, d => d.StartsWith("population.exclusionsSha256", StringComparison.Ordinal));
+        var dir = Directory.CreateTempSubdirectory("draw-exclusions-");
+        try
+        {
+            var packFile = Path.Combine(dir.FullName, "pack.json");
+            var csvFile = Path.Combine(dir.FullName, "population.csv");
+            await File.WriteAllBytesAsync(csvFile, csv);
+            await File.WriteAllTextAsync(packFile, pack);
+            var (exit, output) = await PythonVerifyAsync(packFile, csvFile);
+            Assert.True(exit == 0, output);
+            Assert.DoesNotContain("exclusions not checked", output, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(packFile, node.ToJsonString(DrawPacks.JsonOptions));
+            var (doctoredExit, doctoredOutput) = await PythonVerifyAsync(packFile, csvFile);
+            Assert.Equal(1, doctoredExit);
+            Assert.Contains("population.exclusionsSha256", doctoredOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     [PostgresFact]

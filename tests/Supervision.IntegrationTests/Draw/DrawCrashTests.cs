@@ -232,6 +232,15 @@ public sealed class DrawCrashTests(PostgresServer server, ITestOutputHelper outp
             await connection.ExecuteAsync(
                 "INSERT INTO inspection_items (code, name, department_code, legal_basis, method, result_codes, created_at, updated_at) VALUES ('I1', 'I1', 'D1', 'test', 'on_site', '1,A', @now, @now)",
                 new { now });
+            // Inspectors who can serve: a task whose teams could never be staffed is not frozen.
+            foreach (var cert in new[] { "CRASH01", "CRASH02", "CRASH03" })
+            {
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO inspectors (certificate_no, name, department_code, certificate_expires_on, specialties, status, conflicts, updated_at)
+                    VALUES (@cert, @cert, 'D1', NULL, 'I1', 'active', '', @now)
+                    """, new { cert, now });
+            }
         }
 
         var synthetic = new SyntheticDirectory(17, 2_000, 0);

@@ -42,6 +42,12 @@ public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
                 INSERT INTO inspection_items (code, name, department_code, legal_basis, method, result_codes, created_at, updated_at)
                 VALUES ('I1', 'Load test item', 'D1', 'test', 'on_site', 'PASS,FAIL', @now, @now)
                 """, new { now });
+            // Inspectors who can serve: a task whose teams could never be staffed is not frozen.
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO inspectors (certificate_no, name, department_code, certificate_expires_on, specialties, status, conflicts, updated_at)
+                VALUES ('LOAD01', 'LOAD01', 'D1', NULL, 'I1', 'active', '', @now), ('LOAD02', 'LOAD02', 'D1', NULL, 'I1', 'active', '', @now)
+                """, new { now });
         }
 
         var clock = Stopwatch.StartNew();
