@@ -160,8 +160,10 @@ public static class DirectoryCsv
     {
         var errors = new List<FieldError>();
         var status = f[8].Trim();
-        if (status.Length == 0)
+        var keepStatus = status.Length == 0;
+        if (keepStatus)
         {
+            // Validated as "open"; the import keeps the stored status (open for a new entity): MarketEntityRecord.KeepStatus.
             status = EntityStatusCodes.Open;
         }
         else if (reference.ResolveStatus(status) is { } s)
@@ -187,6 +189,7 @@ public static class DirectoryCsv
             Address = f[6],
             LegalRepresentative = f[7],
             Status = status,
+            KeepStatus = keepStatus,
             RegisteredOn = ParseDate(f[9], "registeredOn", errors),
             CreditClass = f[10],
             Tags = SplitList(f[11]),

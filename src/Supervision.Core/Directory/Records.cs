@@ -27,6 +27,13 @@ public sealed record MarketEntityRecord
     /// <summary>Stable status code: open, deregistered, revoked, cancelled, moved_out.</summary>
     public string Status { get; init; } = EntityStatusCodes.Open;
 
+    /// <summary>
+    /// Read from a directory file whose status cell was empty: the import keeps the stored status (open for a new
+    /// entity) instead of writing <see cref="Status"/>. An empty cell must not reopen a revoked entity. Never from the API.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool KeepStatus { get; init; }
+
     public DateOnly? RegisteredOn { get; init; }
 
     /// <summary>Credit-risk class A–D (confidential); null means the default class (B).</summary>

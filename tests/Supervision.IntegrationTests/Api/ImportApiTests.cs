@@ -205,5 +205,22 @@ public sealed class ImportApiTests(EmbeddedPlatform platform) : IClassFixture<Em
         using var byRegistry = new HttpRequestMessage(HttpMethod.Put, $"/api/entities/{code}") { Content = JsonContent.Create(Put("revoked")) };
         byRegistry.Headers.TryAddWithoutValidation("If-Match", etag);
         Assert.Equal(HttpStatusCode.OK, (await registry.SendAsync(byRegistry)).StatusCode);
+
+        // An empty status cell keeps the stored status, whoever imports: it used to read as "open" and reopen the
+        // revoked entity for an admin (and refuse the scheduler's harmless profile change).
+        foreach (var client in new[] { scheduler, admin })
+        {
+            var kept = await (await client.PostAsync("/api/imports/entities", new StringContent(header + Row("", "").Replace("围栏测试", "围栏测试三", StringComparison.Ordinal))))
+                .Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(0L, kept.GetProperty("rejected").GetInt64());
+            Assert.Equal("revoked", (await admin.GetFromJsonAsync<JsonElement>($"/api/entities/{code}")).GetProperty("status").GetString());
+        }
+
+        // A new entity with an empty status cell is open.
+        var fresh = CreditCode.Complete("91210102MA0FEN02");
+        var created = await (await admin.PostAsync("/api/imports/entities", new StringContent(header + $"{fresh},,沈阳围栏新设有限公司,91,52,210102,,,,,,\n")))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1L, created.GetProperty("inserted").GetInt64());
+        Assert.Equal("open", (await admin.GetFromJsonAsync<JsonElement>($"/api/entities/{fresh}")).GetProperty("status").GetString());
     }
 }

@@ -96,7 +96,8 @@ internal static class ImportSpecs
             StagedColumn<MarketEntityRecord>.Text("division_code", false, r => r.DivisionCode),
             StagedColumn<MarketEntityRecord>.Text("address", false, r => r.Address),
             StagedColumn<MarketEntityRecord>.Text("legal_representative", false, r => r.LegalRepresentative),
-            StagedColumn<MarketEntityRecord>.Text("status", false, r => r.Status),
+            // NULL: the file's cell was empty, and the stored status stays (filled in before the merge).
+            StagedColumn<MarketEntityRecord>.Text("status", true, r => r.KeepStatus ? null : r.Status),
             StagedColumn<MarketEntityRecord>.Date("registered_on", r => r.RegisteredOn),
             StagedColumn<MarketEntityRecord>.Text("credit_class", true, r => r.CreditClass),
             StagedColumn<MarketEntityRecord>.Text("tags", false, r => List(r.Tags)),
@@ -104,12 +105,16 @@ internal static class ImportSpecs
         ],
 
         // The credit class is the credit model's to change: a file that leaves it empty keeps the current class
-        // (or the default class B for a new entity).
+        // (or the default class B for a new entity). An empty status likewise keeps the stored one (open for a new
+        // entity): a file without the column, or with a blank cell, must not reopen a revoked entity.
         BeforeMerge =
             """
             UPDATE stage_market_entities SET credit_class = (
                 SELECT e.credit_class FROM market_entities e WHERE e.credit_code = stage_market_entities.credit_code)
-            WHERE credit_class IS NULL
+            WHERE credit_class IS NULL;
+            UPDATE stage_market_entities SET status = COALESCE((
+                SELECT e.status FROM market_entities e WHERE e.credit_code = stage_market_entities.credit_code), 'open')
+            WHERE status IS NULL
             """,
         InsertExpressions = new Dictionary<string, string> { ["credit_class"] = "COALESCE(credit_class, 'B')" },
         Guards = actor =>
