@@ -264,6 +264,11 @@ public sealed class TaskGrain(
     {
         var (row, refusal) = await LoadForAsync(actor, "beacon");
         if (refusal is not null) return refusal;
+        // Recorded once: a beacon that could be replaced until the draw would let whoever sets it try values.
+        if (row!.Beacon is { } recorded)
+            return new TaskReply(TaskReplyStatus.IllegalTransition,
+                $"The beacon is recorded once and already is ({recorded.Source}): it cannot be replaced.", [], row.Status,
+                TaskStates.AllowedActions(row.Status), row.Version, null);
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(beacon.Source) || beacon.Source.Length > 200) errors.Add(new("source", "is required (the beacon's name and pulse), at most 200 characters"));
         if (string.IsNullOrWhiteSpace(beacon.Value) || beacon.Value.Length > 2000) errors.Add(new("value", "is required, at most 2000 characters"));

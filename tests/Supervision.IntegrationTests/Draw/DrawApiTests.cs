@@ -274,6 +274,9 @@ public sealed class DrawApiTests(PostgresServer server)
         var id = await FrozenTaskAsync(scheduler, Draft(participating: ["D2"], items: ["I1", "I2"]), participants: participant);
         await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Journalist Li", value = "6 6 2 5" }), HttpStatusCode.OK);
         await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/beacon", new { source = "test-beacon pulse 42", value = "ab12" }), HttpStatusCode.OK);
+        // Draw integrity II, finding 3 (in part): the beacon cannot be replaced until a convenient value turns up.
+        var again = await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/beacon", new { source = "test-beacon pulse 43", value = "cd34" }), HttpStatusCode.Conflict);
+        Assert.Contains("recorded once", again.GetProperty("detail").GetString());
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         var drawn = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
         foreach (var team in drawn.GetProperty("inspectorDraw").GetProperty("result").GetProperty("teams").EnumerateArray())
