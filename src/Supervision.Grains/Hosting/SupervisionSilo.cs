@@ -73,6 +73,7 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Operations.OperationStore>();
         services.AddOptions<Operations.OperationOptions>().BindConfiguration("Supervision:Operations");
         services.TryAddSingleton(new Tasks.DrawServiceOptions());
+        services.TryAddSingleton<Tasks.DrawSecretProtector>();
         services.TryAddSingleton<Tasks.IDrawFaults, Tasks.NoDrawFaults>();
         services.AddSupervisionInspections(settings);
         Credit.CreditHosting.AddSupervisionCredit(services);

@@ -50,6 +50,9 @@ public sealed class TaskSecretState
     [Id(0)] public byte[]? Secret { get; set; }
 
     [Id(1)] public string? Commitment { get; set; }
+
+    /// <summary>The secret sealed with the silos' key (<see cref="DrawSecretProtector"/>); then <see cref="Secret"/> is null.</summary>
+    [Id(2)] public byte[]? Sealed { get; set; }
 }
 
 /// <summary>
@@ -65,6 +68,7 @@ public sealed class TaskGrain(
     DrawServiceOptions options,
     IDrawFaults faults,
     OperationStore operations,
+    DrawSecretProtector protector,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain
 {
     private string Id => this.GetPrimaryKeyString();
@@ -195,7 +199,8 @@ public sealed class TaskGrain(
                 + ". Add or qualify inspectors, or change the team size or items, then freeze.",
                 [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
         var fresh = SeedCeremony.NewSecret();
-        secret.State.Secret = fresh;
+        secret.State.Secret = protector.Enabled ? null : fresh;
+        secret.State.Sealed = protector.Enabled ? protector.Seal(fresh, Id) : null;
         secret.State.Commitment = DrawPrimitives.Hex(SeedCeremony.Commit(fresh));
         await secret.WriteStateAsync();
         var now = store.Clock.GetUtcNow();
@@ -294,9 +299,11 @@ public sealed class TaskGrain(
         if (entropy.Count == 0)
             return new TaskReply(TaskReplyStatus.IllegalTransition, "The seed needs at least one witness entropy entry: POST /api/tasks/{id}/entropy first.",
                 [], current.Status, TaskStates.AllowedActions(current.Status), current.Version, null);
-        if (secret.State.Secret is not { } key || secret.State.Commitment != current.SecretCommitment)
+        var key = secret.State.Sealed is { } sealedSecret ? protector.Open(sealedSecret, Id) : secret.State.Secret;
+        if (key is null || secret.State.Commitment != current.SecretCommitment || DrawPrimitives.Hex(SeedCeremony.Commit(key)) != current.SecretCommitment)
         {
-            logger.LogError("Task {Task}: the stored secret does not match the published commitment", Id);
+            logger.LogError("Task {Task}: the stored secret cannot be opened (no key, or not the key it was sealed with: {Setting}) or does not match the published commitment",
+                Id, DrawSecretProtector.KeyFileSetting);
             return TaskReply.Refused(TaskReplyStatus.IllegalTransition, "The server secret for the published commitment is not available; the draw cannot run. See the logs.");
         }
 

@@ -583,4 +583,49 @@ public sealed class DrawApiTests(PostgresServer server)
         var csv = await again.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
         Assert.True(DrawVerifier.Verify(pack.GetRawText(), csv).Passed);
     }
+
+    // Draw integrity II, finding 3 (in part): the draw secret sat in grain storage as it is, so whoever read the database
+    // could compute the seed ahead and grind witness entropy. With a key file it is sealed there (AES-256-GCM).
+    [PostgresFact]
+    public async Task With_a_key_file_the_secret_is_sealed_in_storage_and_a_silo_without_the_key_cannot_draw()
+    {
+        var connectionString = await server.CreateDatabaseAsync("draw_sealed");
+        var keyFile = Path.GetTempFileName();
+        await File.WriteAllBytesAsync(keyFile, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var withKey = new Dictionary<string, string?> { [Supervision.Grains.Tasks.DrawSecretProtector.KeyFileSetting] = keyFile };
+        try
+        {
+            string id;
+            await using (var first = await DrawPlatform.StartAsync(connectionString, settings: withKey))
+            {
+                using var scheduler = await first.Host.UserAsync("sched-d1", "scheduler", "D1");
+                id = await FrozenTaskAsync(scheduler, Draft());
+            }
+
+            // Without the key the secret cannot be opened: the draw is refused and nothing is committed.
+            await using (var keyless = await DrawPlatform.StartAsync(connectionString, seed: false))
+            {
+                using var scheduler = await keyless.Host.UserAsync("sched-d1", "scheduler", "D1");
+                var refused = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.Conflict);
+                Assert.Contains("secret", refused.GetProperty("detail").GetString());
+                Assert.Equal(0, await keyless.ScalarAsync("SELECT count(*) FROM draw_records"));
+            }
+
+            await using var second = await DrawPlatform.StartAsync(connectionString, seed: false, settings: withKey);
+            using var again = await second.Host.UserAsync("sched-d1", "scheduler", "D1");
+            var summary = await ReadAsync(await again.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
+            var secret = Convert.FromHexString(summary.GetProperty("revealedSecret").GetString()!);
+            Assert.Equal(summary.GetProperty("secretCommitment").GetString(), DrawPrimitives.Hex(SeedCeremony.Commit(secret)));
+            // The stored state holds the sealed secret, never the secret itself.
+            await using var connection = await second.Store.OpenAsync();
+            var payloads = (await Dapper.SqlMapper.QueryAsync<byte[]>(connection, "SELECT payload FROM orleans_storage WHERE payload IS NOT NULL")).ToList();
+            Assert.NotEmpty(payloads);
+            Assert.DoesNotContain(payloads, p => p.AsSpan().IndexOf(secret) >= 0);
+            Assert.DoesNotContain(payloads, p => System.Text.Encoding.UTF8.GetString(p).Contains(Convert.ToBase64String(secret), StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(keyFile);
+        }
+    }
 }

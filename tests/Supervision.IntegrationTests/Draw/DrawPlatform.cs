@@ -68,12 +68,14 @@ public sealed class DrawPlatform : IAsyncDisposable
         await StartAsync(await server.CreateDatabaseAsync(name));
 
     /// <summary>Starts on an existing database; <paramref name="seed"/> false restarts on data seeded before.</summary>
-    public static async Task<DrawPlatform> StartAsync(string connectionString, bool seed = true)
+    public static async Task<DrawPlatform> StartAsync(string connectionString, bool seed = true, IDictionary<string, string?>? settings = null)
     {
         var faults = new FaultBeforeCommit();
+        var configuration = new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Error" };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) configuration[k] = v;
         var host = await ApiHost.StartAsync(
             postgresConnectionString: connectionString,
-            settings: new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Error" },
+            settings: configuration,
             services: s => s.AddSingleton<IDrawFaults>(faults));
         var platform = new DrawPlatform(host, faults);
         if (seed) await platform.SeedAsync();
