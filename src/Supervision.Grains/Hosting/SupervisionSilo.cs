@@ -72,7 +72,13 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Tasks.DrawStore>();
         services.AddSingleton<Infrastructure.Operations.OperationStore>();
         services.AddOptions<Operations.OperationOptions>().BindConfiguration("Supervision:Operations");
-        services.TryAddSingleton(new Tasks.DrawServiceOptions());
+        // Supervision:Draw was documented but never read (registered as new()): bound now, and checked at start.
+        services.AddOptions<Tasks.DrawServiceOptions>().BindConfiguration(Tasks.DrawServiceOptions.Section)
+            .Validate(o => o.PartitionSize >= Infrastructure.Tasks.DrawStore.ChunkSize,
+                $"{Tasks.DrawServiceOptions.Section}:PartitionSize must be at least one snapshot chunk ({Infrastructure.Tasks.DrawStore.ChunkSize} members).")
+            .Validate(o => o.DefaultYearlyCap >= 1, $"{Tasks.DrawServiceOptions.Section}:DefaultYearlyCap must be at least 1.")
+            .ValidateOnStart();
+        services.TryAddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Tasks.DrawServiceOptions>>().Value);
         services.TryAddSingleton<Tasks.DrawSecretProtector>();
         services.TryAddSingleton<Tasks.IDrawFaults, Tasks.NoDrawFaults>();
         services.AddSupervisionInspections(settings);

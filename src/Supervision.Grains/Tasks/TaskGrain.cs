@@ -15,14 +15,16 @@ using Supervision.Infrastructure.Tasks;
 
 namespace Supervision.Grains.Tasks;
 
-/// <summary>Tunables of the draw service (configuration section "Supervision:Draw").</summary>
-public sealed record DrawServiceOptions
+/// <summary>Tunables of the draw service, bound from the configuration section "Supervision:Draw" (docs/operations.md).</summary>
+public sealed class DrawServiceOptions
 {
+    public const string Section = "Supervision:Draw";
+
     /// <summary>Members per partition worker call (rounded down to whole snapshot chunks of <see cref="DrawStore.ChunkSize"/>).</summary>
-    public int PartitionSize { get; init; } = 524_288;
+    public int PartitionSize { get; set; } = 524_288;
 
     /// <summary>The yearly cap per entity per item when neither the task nor its lead department sets one.</summary>
-    public int DefaultYearlyCap { get; init; } = 1;
+    public int DefaultYearlyCap { get; set; } = 1;
 }
 
 /// <summary>

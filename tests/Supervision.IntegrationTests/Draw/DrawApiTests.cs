@@ -628,4 +628,16 @@ public sealed class DrawApiTests(PostgresServer server)
             File.Delete(keyFile);
         }
     }
+
+    // Issue 17's finding: Supervision:Draw was documented but registered as new(), so its settings were never read.
+    [PostgresFact]
+    public async Task The_draw_settings_are_read_from_configuration()
+    {
+        await using var platform = await DrawPlatform.StartAsync(await server.CreateDatabaseAsync("draw_settings"),
+            settings: new Dictionary<string, string?> { ["Supervision:Draw:DefaultYearlyCap"] = "3" });
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var id = await FrozenTaskAsync(scheduler, Draft());
+        var population = (await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK)).GetProperty("population");
+        Assert.Equal(3, population.GetProperty("yearlyCap").GetInt32());
+    }
 }
