@@ -66,7 +66,8 @@ public sealed record Operation(
     [property: Id(12)] OperationProgress? Progress,
     [property: Id(13)] string? ResultJson,
     [property: Id(14)] OperationProblem? Problem,
-    [property: Id(15)] long Version)
+    [property: Id(15)] long Version,
+    [property: Id(16)] int Failures = 0)
 {
     public bool IsFinal => OperationStates.IsFinal(State);
 }
@@ -98,7 +99,7 @@ public sealed record OperationStep(Operation Operation, OperationRefusal? Refusa
 /// </summary>
 public static class OperationWorkflow
 {
-    /// <summary>After this many attempts that ended in an unexpected error (not a transient one), the operation fails.</summary>
+    /// <summary>After this many attempts that ended in an unexpected error (transient failures do not count), the operation fails.</summary>
     public const int MaxAttempts = 5;
 
     public static Operation Accept(string id, string kind, string target, string department, string requestedBy, DateTimeOffset now)
@@ -148,15 +149,18 @@ public static class OperationWorkflow
 
     /// <summary>
     /// An attempt ended in an error that was not a refusal. A transient failure (the cluster or the database) leaves the
-    /// operation running for the next attempt; any other error does too until <see cref="MaxAttempts"/>, then it fails
-    /// with <paramref name="problem"/>. The lease is released either way, so the next attempt may start at once.
+    /// operation running for the next attempt, however many there are; any other error counts, and the
+    /// <see cref="MaxAttempts"/>th ends the operation with <paramref name="problem"/>. The lease is released either way,
+    /// so the next attempt may start at once.
     /// </summary>
     public static OperationStep Stumble(Operation operation, string owner, bool transient, OperationProblem problem, DateTimeOffset now)
     {
         if (Held(operation, owner) is { } refused) return refused;
-        if (!transient && operation.Attempts >= MaxAttempts) return Fail(operation, owner, problem, now);
+        var failures = operation.Failures + (transient ? 0 : 1);
+        if (failures >= MaxAttempts) return Fail(operation with { Failures = failures }, owner, problem, now);
         return new(operation with
         {
+            Failures = failures,
             LeaseOwner = null,
             LeaseUntil = null,
             UpdatedAt = now,

@@ -22,7 +22,7 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
         operation_id AS Id, kind AS Kind, target AS Target, department_code AS Department, state AS State, requested_by AS RequestedBy,
         actor_json AS ActorJson, created_at AS CreatedAt, updated_at AS UpdatedAt, completed_at AS CompletedAt, attempts AS Attempts,
         lease_owner AS LeaseOwner, lease_until AS LeaseUntil, progress_json AS ProgressJson, result_json AS ResultJson,
-        problem_json AS ProblemJson, version AS Version
+        problem_json AS ProblemJson, version AS Version, failures AS Failures
         """;
 
     public TimeProvider Clock => clock;
@@ -38,9 +38,9 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
             var inserted = await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO operations (operation_id, kind, target, department_code, state, requested_by, actor_json, created_at, updated_at,
-                                        completed_at, attempts, lease_owner, lease_until, progress_json, result_json, problem_json, version)
+                                        completed_at, attempts, lease_owner, lease_until, progress_json, result_json, problem_json, version, failures)
                 VALUES (@Id, @Kind, @Target, @Department, @State, @RequestedBy, @ActorJson, @CreatedAt, @UpdatedAt,
-                        @CompletedAt, @Attempts, @LeaseOwner, @LeaseUntil, @ProgressJson, @ResultJson, @ProblemJson, @Version)
+                        @CompletedAt, @Attempts, @LeaseOwner, @LeaseUntil, @ProgressJson, @ResultJson, @ProblemJson, @Version, @Failures)
                 ON CONFLICT DO NOTHING
                 """, Row.From(operation, JsonSerializer.Serialize(actor, Json)), tx, cancellationToken: ct));
             if (inserted == 0)
@@ -112,7 +112,7 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
                 """
                 UPDATE operations SET state = @State, updated_at = @UpdatedAt, completed_at = @CompletedAt, attempts = @Attempts,
                        lease_owner = @LeaseOwner, lease_until = @LeaseUntil, progress_json = @ProgressJson, result_json = @ResultJson,
-                       problem_json = @ProblemJson, version = @Version
+                       problem_json = @ProblemJson, version = @Version, failures = @Failures
                 WHERE operation_id = @Id AND version = @expectedVersion
                 """, new DynamicParameters(row).Also(p => p.Add("expectedVersion", expectedVersion)), tx, cancellationToken: ct));
             if (changed == 1 && next.State == OperationStates.Failed && next.Problem is { } problem)
@@ -167,6 +167,7 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
         public string? ResultJson { get; init; }
         public string? ProblemJson { get; init; }
         public long Version { get; init; }
+        public int Failures { get; init; }
 
         public static Row From(Operation o, string? actorJson) => new()
         {
@@ -187,11 +188,12 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
             ResultJson = o.ResultJson,
             ProblemJson = o.Problem is null ? null : JsonSerializer.Serialize(o.Problem, Json),
             Version = o.Version,
+            Failures = o.Failures,
         };
 
         public Operation ToOperation() => new(Id, Kind, Target, Department, State, RequestedBy, CreatedAt, UpdatedAt, CompletedAt, Attempts,
             LeaseOwner, LeaseUntil, ProgressJson is null ? null : JsonSerializer.Deserialize<OperationProgress>(ProgressJson, Json),
-            ResultJson, ProblemJson is null ? null : JsonSerializer.Deserialize<OperationProblem>(ProblemJson, Json), Version);
+            ResultJson, ProblemJson is null ? null : JsonSerializer.Deserialize<OperationProblem>(ProblemJson, Json), Version, Failures);
     }
 }
 

@@ -109,6 +109,29 @@ public sealed class OperationWorkflowTests
     }
 
     [Fact]
+    public void Transient_failures_do_not_use_up_the_unexpected_errors_an_operation_may_meet()
+    {
+        var a = Accepted();
+        for (var i = 0; i < 10; i++)
+        {
+            a = OperationWorkflow.Claim(a, "silo-a", T0, Lease).Operation;
+            a = OperationWorkflow.Stumble(a, "silo-a", transient: true, new(503, "t", null), T0).Operation;
+        }
+
+        for (var i = 1; i < OperationWorkflow.MaxAttempts; i++)
+        {
+            a = OperationWorkflow.Claim(a, "silo-a", T0, Lease).Operation;
+            a = OperationWorkflow.Stumble(a, "silo-a", transient: false, new(500, "Internal error", "boom"), T0).Operation;
+            Assert.Equal(OperationStates.Running, a.State);
+        }
+
+        a = OperationWorkflow.Claim(a, "silo-a", T0, Lease).Operation;
+        a = OperationWorkflow.Stumble(a, "silo-a", transient: false, new(500, "Internal error", "boom"), T0).Operation;
+        Assert.Equal(OperationStates.Failed, a.State);
+        Assert.Equal((10 + OperationWorkflow.MaxAttempts, OperationWorkflow.MaxAttempts), (a.Attempts, a.Failures));
+    }
+
+    [Fact]
     public void Every_step_that_changes_the_operation_raises_its_version()
     {
         var steps = Gen.Int[0, 3].Array[1, 20];
