@@ -22,6 +22,9 @@ public sealed class OperationOptions
 
     /// <summary>The wait before an attempt that met an error is tried again (doubled each time, at most 8 times this).</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long an ended operation stays readable (GET /api/operations/{id}) before the sweeper deletes it.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
 }
 
 /// <summary>

@@ -19,10 +19,19 @@ public sealed class OperationSweeper(IGrainFactory grains, OperationStore operat
     {
         using var timer = new PeriodicTimer(options.SweepInterval);
         var failures = 0;
+        var nextPurge = DateTimeOffset.MinValue;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
+                // Once an hour: ended operations past their retention go (every silo may; the delete is idempotent).
+                var now = operations.Clock.GetUtcNow();
+                if (now >= nextPurge)
+                {
+                    nextPurge = now + TimeSpan.FromHours(1);
+                    await operations.PurgeAsync(now - options.Retention, stoppingToken);
+                }
+
                 foreach (var id in await operations.ClaimableAsync(20, stoppingToken))
                 {
                     // Bounded: a call towards a silo that just died must not hold up the next sweep.

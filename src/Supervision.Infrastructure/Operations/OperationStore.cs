@@ -130,6 +130,17 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
     }
 
     /// <summary>
+    /// Deletes operations that ended before <paramref name="cutoff"/>; answers how many. Running ones are never touched.
+    /// The record of what they did stays: the commands' own audit lines, and <c>operation.accepted</c> / <c>.failed</c>.
+    /// </summary>
+    public async Task<int> PurgeAsync(DateTimeOffset cutoff, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM operations WHERE state <> 'running' AND completed_at < @cutoff", new { cutoff }, cancellationToken: ct));
+    }
+
+    /// <summary>
     /// Records where the running operation of <paramref name="kind"/> on <paramref name="target"/> is, if one runs. Best
     /// effort: progress is information, and losing a race with the runner's own write just drops this report.
     /// </summary>
