@@ -1,12 +1,11 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Api.Operations;
-using System.Text.Json;
 using Supervision.Core.Operations;
-using Supervision.Infrastructure.Operations;
 using Supervision.Contracts.Inspections;
 using Supervision.Core.Directory;
 using Supervision.Core.Identity;
@@ -96,15 +95,8 @@ public static class InspectionApi
     private static IInspectionGrain Grain(IGrainFactory grains, string taskId, string entity) => grains.GetGrain<IInspectionGrain>($"{taskId}/{entity}");
 
     /// <summary>Dispatch as a long operation (<see cref="OperationApi.RunAsync"/>): its answer is the task's dispatched inspections.</summary>
-    private static async Task<IResult> Dispatch(string id, HttpContext http, IGrainFactory grains, DrawStore draws,
-        OperationStore operations, ILogger<OperationStore> logger)
-    {
-        var task = await draws.GetAsync(id, http.RequestAborted);
-        if (task is null) return Problems.NotFound("task", id);
-        if (!http.User.ToActor().CanActFor(Roles.Scheduler, task.LeadDepartment))
-            return Problems.Forbidden($"Only schedulers of '{task.LeadDepartment}' (or platform admins) dispatch its inspections.");
-        return await OperationApi.RunAsync(http, OperationKinds.Dispatch, id, task.LeadDepartment, grains, operations, logger);
-    }
+    /// <summary>Dispatch as a long operation (<see cref="OperationApi.RunForTaskAsync"/>): its answer is the task's dispatched inspections.</summary>
+    private static Task<IResult> Dispatch(string id, HttpContext http) => OperationApi.RunForTaskAsync(http, OperationKinds.Dispatch, id);
 
     /// <summary>A succeeded dispatch: the counts it recorded and every inspection of the task.</summary>
     private static async Task<IResult> Dispatched(HttpContext http, Operation operation)

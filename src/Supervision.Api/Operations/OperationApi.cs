@@ -8,6 +8,8 @@ using Supervision.Core.Identity;
 using Supervision.Core.Operations;
 using Supervision.Grains.Hosting;
 using Supervision.Infrastructure.Operations;
+using Microsoft.Extensions.Options;
+using Supervision.Grains.Operations;
 using Supervision.Infrastructure.Tasks;
 
 namespace Supervision.Api.Operations;
@@ -31,9 +33,6 @@ public sealed record OperationView(
 /// </summary>
 public static class OperationApi
 {
-    /// <summary>How long a route waits for its operation unless the client says otherwise.</summary>
-    public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(5);
-
     /// <summary>The longest wait a client may ask for: no request is held longer.</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
 
@@ -99,15 +98,33 @@ public static class OperationApi
     }
 
     /// <summary>
+    /// A long command on a task, as an operation: who may ask is checked first — the lead department's schedulers (or
+    /// admins), the rule the command's grain applies again when it runs — so nothing is recorded for a caller who may
+    /// not (the routes require the scheduling policy, so the caller is signed in: 403).
+    /// </summary>
+    public static async Task<IResult> RunForTaskAsync(HttpContext http, string kind, string taskId)
+    {
+        var tasks = http.RequestServices.GetRequiredService<DrawStore>();
+        var row = await tasks.GetAsync(taskId, http.RequestAborted);
+        if (row is null) return Problems.NotFound("task", taskId);
+        if (!http.User.ToActor().CanActFor(Roles.Scheduler, row.LeadDepartment))
+            return Problems.Forbidden($"Only schedulers of '{row.LeadDepartment}' (or platform admins) manage this task.");
+
+        return await RunAsync(http, kind, taskId, row.LeadDepartment);
+    }
+
+    /// <summary>
     /// Accepts an operation of <paramref name="kind"/> on <paramref name="taskId"/> (or joins the one of that kind already
     /// running there), starts it, and answers its outcome if it comes within the wait — the route's own answer, registered
     /// with <see cref="Answer"/> — or else 202 with the operation.
     /// </summary>
-    public static async Task<IResult> RunAsync(HttpContext http, string kind, string taskId, string department, IGrainFactory grains,
-        OperationStore operations, ILogger logger)
+    private static async Task<IResult> RunAsync(HttpContext http, string kind, string taskId, string department)
     {
+        var services = http.RequestServices;
+        var operations = services.GetRequiredService<OperationStore>();
+        var grains = services.GetRequiredService<IGrainFactory>();
         var actor = http.User.ToActor();
-        var wait = RequestedWait(http.Request, out var applied);
+        var wait = RequestedWait(http.Request, services.GetRequiredService<IOptions<OperationOptions>>().Value.DefaultWait, out var applied);
         Operation operation;
         try
         {
@@ -127,7 +144,8 @@ public static class OperationApi
         catch (Exception e) when (TransientFailures.IsTransient(e))
         {
             // Accepted is accepted: the silos' sweepers start it within a second or two.
-            logger.LogWarning(e, "Operation {Operation} accepted but not started at once; the sweeper will start it", operation.Id);
+            services.GetRequiredService<ILogger<OperationStore>>()
+                .LogWarning(e, "Operation {Operation} accepted but not started at once; the sweeper will start it", operation.Id);
         }
 
         if (applied is not null) http.Response.Headers["Preference-Applied"] = applied;
@@ -141,11 +159,14 @@ public static class OperationApi
         return await AnswerAsync(http, operation);
     }
 
-    /// <summary>RFC 7240: <c>respond-async</c> waits for nothing, <c>wait=N</c> up to N seconds (at most <see cref="MaxWait"/>).</summary>
-    internal static TimeSpan RequestedWait(HttpRequest request, out string? applied)
+    /// <summary>
+    /// RFC 7240: <c>respond-async</c> waits for nothing, <c>wait=N</c> up to N seconds; otherwise
+    /// <paramref name="configured"/> (<c>Supervision:Operations:DefaultWait</c>). Never more than <see cref="MaxWait"/>.
+    /// </summary>
+    internal static TimeSpan RequestedWait(HttpRequest request, TimeSpan configured, out string? applied)
     {
         applied = null;
-        var wait = DefaultWait;
+        var wait = configured < MaxWait ? configured : MaxWait;
         foreach (var header in request.Headers["Prefer"])
         {
             foreach (var token in (header ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
@@ -169,16 +190,15 @@ public static class OperationApi
     }
 
     /// <summary>An operation's problem as the response the route answers.</summary>
-    public static IResult ToResult(OperationProblem problem)
-    {
-        Dictionary<string, object?>? extensions = null;
-        if (problem.ExtensionsJson is { } json)
-        {
-            using var document = JsonDocument.Parse(json);
-            extensions = document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal);
-        }
+    public static IResult ToResult(OperationProblem problem) =>
+        TypedResults.Problem(statusCode: problem.Status, title: problem.Title, detail: problem.Detail, extensions: Extensions(problem));
 
-        return TypedResults.Problem(statusCode: problem.Status, title: problem.Title, detail: problem.Detail, extensions: extensions);
+    /// <summary>The problem's extension members (memberId, allowedActions, errors…) as values to serialise.</summary>
+    private static Dictionary<string, object?> Extensions(OperationProblem problem)
+    {
+        if (problem.ExtensionsJson is not { } json) return new(StringComparer.Ordinal);
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal);
     }
 
     public static OperationView ToView(Operation o)
@@ -205,12 +225,10 @@ public static class OperationApi
         JsonElement? problem = null;
         if (o.Problem is { } p)
         {
-            var members = new Dictionary<string, object?>(StringComparer.Ordinal) { ["status"] = p.Status, ["title"] = p.Title, ["detail"] = p.Detail };
-            if (p.ExtensionsJson is { } json)
-            {
-                using var document = JsonDocument.Parse(json);
-                foreach (var member in document.RootElement.EnumerateObject()) members[member.Name] = member.Value.Clone();
-            }
+            var members = Extensions(p);
+            members["status"] = p.Status;
+            members["title"] = p.Title;
+            members["detail"] = p.Detail;
             problem = JsonSerializer.SerializeToElement(members);
         }
 

@@ -7,7 +7,6 @@ using Supervision.Api.Identity;
 using Supervision.Api.Operations;
 using Supervision.Contracts.Operations;
 using Supervision.Core.Operations;
-using Supervision.Infrastructure.Operations;
 using Supervision.Api.Publication;
 using Supervision.Contracts.Tasks;
 using Supervision.Core.Draw;
@@ -180,32 +179,11 @@ public static class TaskApi
     private static Task<IResult> SetBeacon(string id, BeaconRequest request, HttpContext http, IGrainFactory grains, DrawStore store) =>
         Command(id, http, grains, store, t => t.SetBeacon(new BeaconValue(request.Source ?? "", request.Value ?? ""), http.User.ToActor()));
 
-    private static Task<IResult> Freeze(string id, HttpContext http, IGrainFactory grains, DrawStore store, OperationStore operations, ILogger<OperationStore> logger) =>
-        LongAsync(id, OperationKinds.Freeze, http, grains, store, operations, logger);
+    private static Task<IResult> Freeze(string id, HttpContext http) => OperationApi.RunForTaskAsync(http, OperationKinds.Freeze, id);
 
-    private static Task<IResult> DrawEntities(string id, HttpContext http, IGrainFactory grains, DrawStore store, OperationStore operations, ILogger<OperationStore> logger) =>
-        LongAsync(id, OperationKinds.DrawEntities, http, grains, store, operations, logger);
+    private static Task<IResult> DrawEntities(string id, HttpContext http) => OperationApi.RunForTaskAsync(http, OperationKinds.DrawEntities, id);
 
-    private static Task<IResult> DrawInspectors(string id, HttpContext http, IGrainFactory grains, DrawStore store, OperationStore operations, ILogger<OperationStore> logger) =>
-        LongAsync(id, OperationKinds.DrawInspectors, http, grains, store, operations, logger);
-
-    /// <summary>
-    /// A command that may run long, as an operation (<see cref="OperationApi.RunAsync"/>). Who may ask is checked first,
-    /// with the rule the task's grain applies again when it runs, so no operation is recorded for a caller who may not.
-    /// </summary>
-    private static async Task<IResult> LongAsync(string id, string kind, HttpContext http, IGrainFactory grains, DrawStore store,
-        OperationStore operations, ILogger logger)
-    {
-        var row = await store.GetAsync(id, http.RequestAborted);
-        if (row is null) return Problems.NotFound("task", id);
-        if (!http.User.ToActor().CanActFor(Roles.Scheduler, row.LeadDepartment))
-        {
-            return AccessFor(http.User, row) == Access.None ? Denied(http.User, id)
-                : Problems.Forbidden($"Only schedulers of '{row.LeadDepartment}' (or platform admins) manage this task.");
-        }
-
-        return await OperationApi.RunAsync(http, kind, id, row.LeadDepartment, grains, operations, logger);
-    }
+    private static Task<IResult> DrawInspectors(string id, HttpContext http) => OperationApi.RunForTaskAsync(http, OperationKinds.DrawInspectors, id);
 
     private static async Task<IResult> Pack(string id, HttpContext http, DrawStore store, Supervision.Infrastructure.Storage.SqlStore sql,
         Supervision.Infrastructure.Audit.AuditLog audit, CancellationToken ct)

@@ -23,6 +23,12 @@ public sealed class OperationOptions
     /// <summary>The wait before an attempt that met an error is tried again (doubled each time, at most 8 times this).</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long a route waits for its operation's outcome before answering 202, unless the client asks otherwise
+    /// (<c>Prefer</c>); at most 10 s. 0 answers every long command with 202 at once.
+    /// </summary>
+    public TimeSpan DefaultWait { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long an ended operation stays readable (GET /api/operations/{id}) before the sweeper deletes it.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
 }

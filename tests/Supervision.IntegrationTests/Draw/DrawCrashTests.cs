@@ -104,18 +104,7 @@ public sealed class DrawCrashTests(PostgresServer server, ITestOutputHelper outp
 
         await using var cluster = await StorageTestClusters.StartAsync(StorageProvider.PostgreSql, database,
             "draw-crash-" + Guid.NewGuid().ToString("N")[..6], silos: 3, customize: b => b.AddSiloBuilderConfigurator<HoldBeforeCommit.Configurator>());
-        var task = cluster.GrainFactory.GetGrain<ITaskGrain>("crash-task-1");
-        // Normalised exactly as the API does it (defaults applied, every class listed).
-        var (definition, errors) = TaskDefinitions.Normalize(
-            new TaskDraft("Crash test", "D1", [], ["I1"], null,
-                new SamplingRuleDraft("stratified", [new ClassQuota("A", 2, null), new ClassQuota("B", 5, null), new ClassQuota("C", 3, null), new ClassQuota("D", 2, null)], null, null),
-                2, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60), null, null),
-            ReferenceData.Default, DateOnly.FromDateTime(DateTime.UtcNow));
-        Assert.Empty(errors);
-        Assert.Equal(TaskReplyStatus.Created, (await task.Create(definition!, Scheduler)).Status);
-        Assert.Equal(TaskReplyStatus.Ok, (await task.Publish(Scheduler)).Status);
-        Assert.Equal(TaskReplyStatus.Ok, (await task.Freeze(Scheduler)).Status);
-        Assert.Equal(TaskReplyStatus.Ok, (await task.AddEntropy(new EntropyEntry("Witness Zhao", "2 7 1 8 2 8"), Scheduler)).Status);
+        var task = await FrozenTaskAsync(cluster, "crash-task-1", "Crash test", new EntropyEntry("Witness Zhao", "2 7 1 8 2 8"));
 
         HoldBeforeCommit.Hold = true;
         var inFlight = task.DrawEntities(Scheduler);
@@ -159,17 +148,7 @@ public sealed class DrawCrashTests(PostgresServer server, ITestOutputHelper outp
         await using var cluster = await StorageTestClusters.StartAsync(StorageProvider.PostgreSql, database,
             "draw-midscan-" + Guid.NewGuid().ToString("N")[..6], silos: 3, customize: b => b.AddSiloBuilderConfigurator<HoldDuringScan.Configurator>());
         const string id = "midscan-task-1";
-        var task = cluster.GrainFactory.GetGrain<ITaskGrain>(id);
-        var (definition, errors) = TaskDefinitions.Normalize(
-            new TaskDraft("Mid-scan crash", "D1", [], ["I1"], null,
-                new SamplingRuleDraft("stratified", [new ClassQuota("A", 2, null), new ClassQuota("B", 5, null), new ClassQuota("C", 3, null), new ClassQuota("D", 2, null)], null, null),
-                2, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60), null, null),
-            ReferenceData.Default, DateOnly.FromDateTime(DateTime.UtcNow));
-        Assert.Empty(errors);
-        Assert.Equal(TaskReplyStatus.Created, (await task.Create(definition!, Scheduler)).Status);
-        Assert.Equal(TaskReplyStatus.Ok, (await task.Publish(Scheduler)).Status);
-        Assert.Equal(TaskReplyStatus.Ok, (await task.Freeze(Scheduler)).Status);
-        Assert.Equal(TaskReplyStatus.Ok, (await task.AddEntropy(new EntropyEntry("Witness Qian", "6 6 1 2 5"), Scheduler)).Status);
+        await FrozenTaskAsync(cluster, id, "Mid-scan crash", new EntropyEntry("Witness Qian", "6 6 1 2 5"));
 
         // What the API does for POST /draw/entities: record the operation, then nudge its grain. The operation runs as
         // the scheduler's account, which must exist and be enabled.
@@ -213,6 +192,23 @@ public sealed class DrawCrashTests(PostgresServer server, ITestOutputHelper outp
         await draws.StreamSnapshotAsync(id, bytes => population.WriteAsync(bytes), default);
         var verdict = DrawVerifier.Verify(record!.RecordText(), population.ToArray());
         Assert.True(verdict.Passed, verdict.ToString());
+    }
+
+    /// <summary>A stratified task of D1 (item I1) created, published, frozen and witnessed through its grain; normalised as the API does it.</summary>
+    private static async Task<ITaskGrain> FrozenTaskAsync(TestCluster cluster, string id, string name, EntropyEntry entropy)
+    {
+        var task = cluster.GrainFactory.GetGrain<ITaskGrain>(id);
+        var (definition, errors) = TaskDefinitions.Normalize(
+            new TaskDraft(name, "D1", [], ["I1"], null,
+                new SamplingRuleDraft("stratified", [new ClassQuota("A", 2, null), new ClassQuota("B", 5, null), new ClassQuota("C", 3, null), new ClassQuota("D", 2, null)], null, null),
+                2, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60), null, null),
+            ReferenceData.Default, DateOnly.FromDateTime(DateTime.UtcNow));
+        Assert.Empty(errors);
+        Assert.Equal(TaskReplyStatus.Created, (await task.Create(definition!, Scheduler)).Status);
+        Assert.Equal(TaskReplyStatus.Ok, (await task.Publish(Scheduler)).Status);
+        Assert.Equal(TaskReplyStatus.Ok, (await task.Freeze(Scheduler)).Status);
+        Assert.Equal(TaskReplyStatus.Ok, (await task.AddEntropy(entropy, Scheduler)).Status);
+        return task;
     }
 
     private static async Task<long> CountAsync(string database, string sql)

@@ -103,6 +103,25 @@ public sealed class OperationApiTests(PostgresServer server)
         Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE subject_key = @id AND action = 'operation.failed'", new { id }));
     }
 
+    [PostgresFact]
+    public async Task With_no_default_wait_a_long_command_answers_202_at_once()
+    {
+        await using var platform = await DrawPlatform.StartAsync(await server.CreateDatabaseAsync("draw_operations_nowait"),
+            settings: new Dictionary<string, string?> { ["Supervision:Operations:DefaultWait"] = "00:00:00" });
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", Draft()), HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
+
+        // A client that does not follow operations (the test clients do, as the pages do).
+        using var raw = new HttpClient { BaseAddress = platform.Host.BaseAddress };
+        raw.DefaultRequestHeaders.Authorization = scheduler.DefaultRequestHeaders.Authorization;
+        var accepted = await raw.PostAsync($"/api/tasks/{id}/freeze", null);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.False(accepted.Headers.Contains("Preference-Applied"));
+        Assert.StartsWith("/api/operations/", accepted.Headers.Location!.OriginalString);
+    }
+
     private static Task<HttpResponseMessage> PostAsync(HttpClient client, string url, string prefer)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, url);

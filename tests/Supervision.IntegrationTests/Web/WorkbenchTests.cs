@@ -103,7 +103,10 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
     [BrowserFact]
     public async Task A_scheduler_draws_and_dispatches_two_inspectors_record_sign_and_submit_on_phones_a_reviewer_approves_and_publishes()
     {
-        await using var platform = await StartAsync();
+        // Every long command answers 202 at once here, so the pages follow freeze, draws and dispatch as operations —
+        // as they do on a provincial population, where each takes longer than the wait.
+        await using var platform = await InspectionPlatform.StartAsync(now: DateTimeOffset.UtcNow,
+            settings: new Dictionary<string, string?> { ["Supervision:Operations:DefaultWait"] = "00:00:00" });
 
         // The scheduler: a task with a preview, published, frozen, witnessed, drawn, dispatched.
         await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
@@ -527,6 +530,10 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await Assertions.Expect(failed).ToContainTextAsync("抽取检查组");
         await Assertions.Expect(failed).ToContainTextAsync("取消本任务");
         await ShotAsync(page, "workbench-ceremony-team-draw-failed", "[data-testid=operation-failed]");
+        await page.GotoAsync($"/app/tasks/{id}/ceremony?lang=en");
+        await Assertions.Expect(failed).ToContainTextAsync("The team draw did not complete");
+        await Assertions.Expect(failed).ToContainTextAsync("Cancel the task with a reason");
+        await page.GotoAsync($"/app/tasks/{id}/ceremony?lang=zh");
 
         await page.ClickAsync("[data-testid=way-out]");
         await page.ClickAsync("[data-action=cancel]");
