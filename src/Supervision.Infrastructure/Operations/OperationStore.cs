@@ -114,7 +114,7 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
                        lease_owner = @LeaseOwner, lease_until = @LeaseUntil, progress_json = @ProgressJson, result_json = @ResultJson,
                        problem_json = @ProblemJson, version = @Version, failures = @Failures
                 WHERE operation_id = @Id AND version = @expectedVersion
-                """, new DynamicParameters(row).Also(p => p.Add("expectedVersion", expectedVersion)), tx, cancellationToken: ct));
+                """, Parameters(row, expectedVersion), tx, cancellationToken: ct));
             if (changed == 1 && next.State == OperationStates.Failed && next.Problem is { } problem)
             {
                 var actorJson = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
@@ -157,6 +157,13 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
             "UPDATE operations SET progress_json = @ProgressJson, updated_at = @UpdatedAt, version = @Version WHERE operation_id = @Id AND version = @expected",
             new { ProgressJson = JsonSerializer.Serialize(progress, Json), step.Operation.UpdatedAt, step.Operation.Version, current.Id, expected = current.Version },
             cancellationToken: ct));
+    }
+
+    private static DynamicParameters Parameters(Row row, long expectedVersion)
+    {
+        var parameters = new DynamicParameters(row);
+        parameters.Add("expectedVersion", expectedVersion);
+        return parameters;
     }
 
     private sealed class Row
@@ -210,12 +217,3 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
 
 /// <summary>An operation of the same kind ended between the check and the insert: asking again succeeds.</summary>
 public sealed class OperationRaceException() : Exception("an operation of the same kind on the same target ended concurrently; ask again");
-
-internal static class DynamicParametersExtensions
-{
-    public static DynamicParameters Also(this DynamicParameters parameters, Action<DynamicParameters> add)
-    {
-        add(parameters);
-        return parameters;
-    }
-}
