@@ -34,10 +34,9 @@ public sealed class TransientBoundaryTests
     }
 
     [Fact]
-    public void A_PostgreSQL_error_that_arrived_without_fields_is_not_taken_for_transient_nor_crashes_the_classification()
+    public void A_PostgreSQL_error_that_arrived_without_fields_is_still_read_from_its_message()
     {
-        // What the boundary translation exists for: untranslated, a shutdown error reads as any other error.
-        Assert.False(TransientFailures.IsTransient(RoundTrip(new PostgresException("terminating connection", "FATAL", "FATAL", "57P01"))));
+        Assert.True(TransientFailures.IsTransient(RoundTrip(new PostgresException("the database system is starting up", "FATAL", "FATAL", "57P03"))));
         Assert.False(TransientFailures.IsTransient(RoundTrip(new PostgresException("duplicate key value", "ERROR", "ERROR", "23505"))));
     }
 
