@@ -4,10 +4,11 @@ using System.Text.Json.Nodes;
 
 namespace Supervision.Core.Draw;
 
-public sealed record VerificationReport(bool Passed, IReadOnlyList<string> Differences, IReadOnlyList<string> Notes)
+/// <summary>A verifier's answer; <see cref="Fate"/> is an entity's own outcome when a receipt was checked (draw-spec §11.4).</summary>
+public sealed record VerificationReport(bool Passed, IReadOnlyList<string> Differences, IReadOnlyList<string> Notes, string? Fate = null)
 {
     public override string ToString() => Passed
-        ? "PASS" + string.Concat(Notes.Select(n => "\nnote: " + n))
+        ? "PASS" + (Fate is null ? "" : ": " + Fate) + string.Concat(Notes.Select(n => "\nnote: " + n))
         : "FAIL\n" + string.Join("\n", Differences) + string.Concat(Notes.Select(n => "\nnote: " + n));
 }
 
@@ -89,7 +90,8 @@ public static class DrawVerifier
         {
             if (inspectorPoolJson is null)
             {
-                notes.Add("inspector draw not checked: no inspector pool file was given");
+                // A pack this verifier cannot fully check does not pass (draw-spec §9).
+                diffs.Add("inspectorDraw: cannot be checked without the inspector pool file (inspectors.json); give it as the third file");
             }
             else
             {

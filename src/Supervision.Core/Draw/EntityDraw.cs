@@ -167,6 +167,9 @@ public sealed class PartialDrawResult
 
 internal readonly record struct Candidate(ulong M, string MemberId, int Stratum, long W, double Approx);
 
+/// <summary>A remaining member just after the drawn ones in the draw's order (draw-spec §11.2): its id, m and weight.</summary>
+public sealed record DrawBoundary(string MemberId, ulong M, long WeightMicros);
+
 /// <summary>Ascending order of (u, member id): u is determined by m, so compare m.</summary>
 internal readonly struct SrsOrder : IComparer<Candidate>
 {
@@ -352,7 +355,7 @@ public static class EntityDraw
         var hasExclusions = setup.HasExclusions;
         var strataBytes = SnapshotChunks.LineReader.Strata(setup.StrataNames);
         var heaps = new BoundedBest<SrsOrder>[plan.Quota.Length];
-        for (var i = 0; i < heaps.Length; i++) heaps[i] = new BoundedBest<SrsOrder>(plan.Quota[i], default);
+        for (var i = 0; i < heaps.Length; i++) heaps[i] = new BoundedBest<SrsOrder>(Kept(plan.Quota[i]), default);
         var ids = new byte[ScanBatch * SnapshotChunks.IdLength];
         Span<int> stratum = stackalloc int[ScanBatch];
         Span<long> weight = stackalloc long[ScanBatch];
@@ -497,7 +500,7 @@ public static class EntityDraw
         if (!setup.IsPareto)
         {
             var heaps = new BoundedBest<SrsOrder>[plan.Quota.Length];
-            for (var i = 0; i < heaps.Length; i++) heaps[i] = new BoundedBest<SrsOrder>(plan.Quota[i], default);
+            for (var i = 0; i < heaps.Length; i++) heaps[i] = new BoundedBest<SrsOrder>(Kept(plan.Quota[i]), default);
             for (var i = 0; i < partition.Length; i++)
             {
                 ref readonly var member = ref partition[i];
@@ -518,7 +521,7 @@ public static class EntityDraw
         }
 
         var order = new ParetoOrder(plan.A, plan.D);
-        var best = new BoundedBest<ParetoOrder>(plan.A, order);
+        var best = new BoundedBest<ParetoOrder>(Kept(plan.A), order);
         var certain = new List<Candidate>();
         for (var i = 0; i < partition.Length; i++)
         {
@@ -605,6 +608,40 @@ public static class EntityDraw
         return digests;
     }
 
+    /// <summary>
+    /// How many candidates a scan keeps for a quota of <paramref name="quota"/>: one more than drawn, so that the merge
+    /// also knows the first member after the drawn ones — the boundary the class-free seals need (draw-spec §11.2).
+    /// </summary>
+    private static int Kept(int quota) => quota == 0 ? 0 : quota + 1;
+
+    /// <summary>
+    /// The first remaining member after the drawn ones, per stratum (stratified) or once (Pareto, among the non-certain
+    /// members), or null where every remaining member was drawn or none was (draw-spec §11.2). The same partials as
+    /// <see cref="Merge"/>: each partition keeps one candidate more than its quota.
+    /// </summary>
+    public static DrawBoundary?[] Boundaries(EntityDrawPlan plan, IEnumerable<PartialDrawResult> partials)
+    {
+        var parts = partials.ToArray();
+        if (plan.Setup.IsPareto)
+        {
+            if (plan.A == 0) return [null];
+            var rest = parts.SelectMany(p => p.Groups[0]).ToArray();
+            Array.Sort(rest, new ParetoOrder(plan.A, plan.D));
+            return [rest.Length > plan.A ? Boundary(rest[plan.A]) : null];
+        }
+        var result = new DrawBoundary?[plan.Quota.Length];
+        for (var s = 0; s < result.Length; s++)
+        {
+            var quota = plan.Quota[s];
+            if (quota == 0 || quota >= plan.Census.Counts[s]) continue;
+            var best = MergeSorted(parts.Select(p => p.Groups[s]).ToArray(), quota + 1);
+            result[s] = best.Length > quota ? Boundary(best[quota]) : null;
+        }
+        return result;
+    }
+
+    private static DrawBoundary Boundary(Candidate c) => new(c.MemberId, c.M, c.W);
+
     /// <summary>Combines any number of partial results into exactly the single-pass result.</summary>
     public static EntityDrawResult Merge(EntityDrawPlan plan, IEnumerable<PartialDrawResult> partials)
     {
@@ -687,7 +724,12 @@ public static class EntityDraw
     }
 
     /// <summary>Both passes over the given partitions, using up to <paramref name="maxDegreeOfParallelism"/> threads.</summary>
-    public static EntityDrawResult Run(EntityDrawSetup setup, IReadOnlyList<ReadOnlyMemory<PopulationMember>> partitions, int maxDegreeOfParallelism = -1)
+    public static EntityDrawResult Run(EntityDrawSetup setup, IReadOnlyList<ReadOnlyMemory<PopulationMember>> partitions, int maxDegreeOfParallelism = -1) =>
+        RunWithBoundaries(setup, partitions, maxDegreeOfParallelism).Result;
+
+    /// <summary><see cref="Run"/>, also giving the plan and the members just after the drawn ones (<see cref="Boundaries"/>).</summary>
+    public static (EntityDrawResult Result, EntityDrawPlan Plan, DrawBoundary?[] Boundaries) RunWithBoundaries(EntityDrawSetup setup,
+        IReadOnlyList<ReadOnlyMemory<PopulationMember>> partitions, int maxDegreeOfParallelism = -1)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
         // At least one work item per core: a caller passing one big partition must still get every core. Splitting
@@ -714,7 +756,7 @@ public static class EntityDraw
         var plan = Plan(setup, MergeCensus(setup, censuses));
         var partials = new PartialDrawResult[work.Count];
         Parallel.For(0, work.Count, options, i => partials[i] = PartitionScan(plan, work[i].Span));
-        return Merge(plan, partials);
+        return (Merge(plan, partials), plan, Boundaries(plan, partials));
     }
 
     /// <summary>Splits a member array into <paramref name="count"/> contiguous partitions.</summary>

@@ -71,7 +71,10 @@ public class DrawVerifierTests
         var csvReport = DrawVerifier.Verify(pack, Encoding.UTF8.GetBytes(string.Join('\n', row)), pool);
         Assert.Contains(csvReport.Differences, d => d.StartsWith("population.sha256:", StringComparison.Ordinal));
 
-        Assert.Contains("inspector draw not checked", DrawVerifier.Verify(pack, csv).ToString(), StringComparison.Ordinal);
+        // A pack the verifier cannot fully check does not pass: an inspector section without its pool file fails.
+        var withoutPool = DrawVerifier.Verify(pack, csv);
+        Assert.False(withoutPool.Passed);
+        Assert.Contains(withoutPool.Differences, d => d.StartsWith("inspectorDraw: cannot be checked without the inspector pool file", StringComparison.Ordinal));
 
         // Draw integrity II: an exclusion added after the freeze, or an inspector's record changed, no longer matches
         // the hashes committed before the seed.

@@ -35,7 +35,8 @@ public class EntityDrawPropertyTests
             var whole = EntityDraw.Merge(plan, [EntityDraw.PartitionScan(plan, members)]);
             var parts = EntityDraw.Split(Shuffle(members, c.Shuffle), c.Partitions)
                 .Select(part => EntityDraw.PartitionScan(plan, part.Span)).Reverse().ToArray();
-            Assert.All(parts, part => Assert.True(part.CandidateCount <= plan.Quota.Sum() + plan.ParetoTotal));
+            // Memory O(quota): each partition keeps at most one candidate more than each quota (the boundary, draw-spec §11.2).
+            Assert.All(parts, part => Assert.True(part.CandidateCount <= plan.Quota.Sum() + plan.Quota.Length + plan.ParetoTotal + 1));
             Assert.Equal(Json(whole), Json(EntityDraw.Merge(plan, parts)));
         }, iter: 100);
     }
