@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
 """Independent verifier for Supervision draw packs (docs/draw-spec.md), standard library only.
 
-usage: verify_draw.py PACK.json POPULATION.csv [INSPECTORS.json]
-Prints PASS, or FAIL followed by one line per difference ("path: pack X, recomputed Y").
-Exit code 0 on PASS, 1 otherwise. Written from the spec, not from the C# code.
+usage:
+  verify_draw.py PACK.json POPULATION.csv [INSPECTORS.json]
+      the full pack (spec 9); a pack with an inspector draw needs the pool file
+  verify_draw.py public PUBLIC-PACK.json MEMBERS.csv [RECEIPT.json]
+      the class-free public pack (spec 11.3), with an entity's receipt also spec 11.4
+  verify_draw.py audit PACK.json POPULATION.csv MEMBERS-KEY.txt PUBLIC-PACK.json MEMBERS.csv [INSPECTORS.json]
+      the auditor (spec 11.5): spec 9 on the full pack, then the members file, every seal and the public pack
+Prints PASS (with a receipt: "PASS: drawn" or "PASS: not drawn (why)"), or FAIL followed by one line per difference.
+Exit code 0 on PASS, 1 on differences, 2 on bad usage or unreadable files. Written from the spec, not from the C# code.
 """
 import datetime
 import hashlib
@@ -78,7 +84,10 @@ def format_weight(micros):
 
 
 def parse_population(data):
-    text = data.decode("utf-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SpecError(f"the snapshot is not UTF-8 ({e})")
     header = "member_id,stratum,weight\n"
     if not text.startswith(header):
         raise SpecError("the snapshot must start with the header line 'member_id,stratum,weight'")
@@ -407,7 +416,8 @@ def verify(pack_bytes, population_bytes, pool_bytes=None):
     section = pack.get("inspectorDraw")
     if section is not None:
         if pool_bytes is None:
-            notes.append("inspector draw not checked: no inspector pool file was given")
+            diffs.append("inspectorDraw: the inspector draw cannot be checked without the inspector pool file "
+                         "(give inspectors.json as the third argument)")
         else:
             pool_hash = sha256(pool_bytes).hex()
             if pool_hash != section["poolSha256"]:
@@ -428,22 +438,799 @@ def verify(pack_bytes, population_bytes, pool_bytes=None):
     return diffs, notes
 
 
-def main(argv):
-    if len(argv) not in (3, 4):
-        print(__doc__.strip(), file=sys.stderr)
-        return 1
-    with open(argv[1], "rb") as f:
-        pack_bytes = f.read()
-    with open(argv[2], "rb") as f:
-        population_bytes = f.read()
-    pool_bytes = None
-    if len(argv) == 4:
-        with open(argv[3], "rb") as f:
-            pool_bytes = f.read()
+# ---------------------------------------------------------------------------------------------------------------
+# Draw spec 11: verifying without classes (class-free public pack, members file, receipts, auditor).
+# ---------------------------------------------------------------------------------------------------------------
+
+PUBLIC_FORMAT = "supervision-draw-pack/public-1"
+RECEIPT_FORMAT = "supervision-draw-receipt/1"
+MEMBERS_HEADER = "member_id,commitment\n"
+NL = b"\n"
+HEX_DIGITS = set("0123456789abcdef")
+
+
+def is_hex(value, nbytes):
+    """Lowercase hex of exactly nbytes bytes (spec 2: hex is lowercase)."""
+    return isinstance(value, str) and len(value) == 2 * nbytes and set(value) <= HEX_DIGITS
+
+
+def is_member_id(value):
+    return isinstance(value, str) and len(value) == 18 and set(value) <= ID_CHARS
+
+
+def is_stratum(value):
+    return isinstance(value, str) and 1 <= len(value) <= 16 and set(value) <= STRATUM_CHARS
+
+
+def is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def canonical_int(text):
+    """Spec 11.2: integers in openings are decimal text without sign or leading zeros. Returns the int or None."""
+    if not isinstance(text, str) or not text or not text.isascii() or not text.isdigit():
+        return None
+    if len(text) > 1 and text[0] == "0":
+        return None
+    return int(text)
+
+
+def member_salt(members_key, member_id):
+    """Spec 11.1: salt(id) = first 16 bytes of SHA256(LP("supervision/member-salt/v1") || LP(membersKey) || LP(id))."""
+    return sha256(lp("supervision/member-salt/v1") + lp(members_key) + lp(member_id))[:16]
+
+
+def member_commitment(salt, member_id, stratum, weight_text):
+    """Spec 11.1: SHA256(LP("supervision/member/v1") || LP(salt) || LP(id) || LP(stratum) || LP(weight))."""
+    return sha256(lp("supervision/member/v1") + lp(salt) + lp(member_id) + lp(stratum) + lp(weight_text))
+
+
+def members_file(population_bytes, members_key):
+    """Spec 11.1: the members file's bytes, one commitment line per snapshot row in the snapshot's order."""
+    lines = [MEMBERS_HEADER]
+    for mid, stratum, w in parse_population(population_bytes):
+        commitment = member_commitment(member_salt(members_key, mid), mid, stratum, format_weight(w))
+        lines.append(f"{mid},{commitment.hex()}\n")
+    return "".join(lines).encode("utf-8")
+
+
+def parse_members_file(data):
+    """Spec 11.3 check 2 (format part): returns [(memberId, commitment hex)]; raises SpecError on any deviation."""
     try:
-        diffs, notes = verify(pack_bytes, population_bytes, pool_bytes)
-    except (KeyError, TypeError) as e:
-        diffs, notes = [f"pack: missing or malformed field ({e!r})"], []
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SpecError(f"not UTF-8 ({e})")
+    if not text.startswith(MEMBERS_HEADER):
+        raise SpecError("must start with the header line 'member_id,commitment'")
+    if not text.endswith("\n"):
+        raise SpecError("must end with a line feed")
+    rows, previous = [], None
+    for n, line in enumerate(text.split("\n")[1:-1], start=2):
+        parts = line.split(",")
+        if len(parts) != 2:
+            raise SpecError(f"line {n}: expected 'member_id,commitment'")
+        mid, commitment = parts
+        if not is_member_id(mid):
+            raise SpecError(f"line {n}: member id '{mid}' is not 18 characters of [0-9A-Z]")
+        if not is_hex(commitment, 32):
+            raise SpecError(f"line {n}: commitment is not 64 lowercase hex digits")
+        if previous is not None and previous >= mid:
+            raise SpecError(f"line {n}: member ids must be strictly increasing (sorted, unique)")
+        previous = mid
+        rows.append((mid, commitment))
+    return rows
+
+
+def seal_salt(members_key, name):
+    """Spec 11.2: sealSalt(name) = first 16 bytes of SHA256(LP("supervision/seal-salt/v1") || LP(membersKey) || LP(name))."""
+    return sha256(lp("supervision/seal-salt/v1") + lp(members_key) + lp(name))[:16]
+
+
+def seal_value(salt, name, opening):
+    """Spec 11.2: SHA256(LP("supervision/seal/v1") || LP(salt) || LP(name) || LP(opening[0]) || ...)."""
+    buf = lp("supervision/seal/v1") + lp(salt) + lp(name)
+    for text in opening:
+        buf += lp(text)
+    return sha256(buf)
+
+
+def seal_names(params):
+    """Spec 11.2 / 11.3 check 5: 'stratum/<h>' per stratum rule in parameter order, or 'pareto'."""
+    if params["mode"] == "pareto":
+        return ["pareto"]
+    return ["stratum/" + rule["stratum"] for rule in params["strata"]]
+
+
+def stratum_quota(rule, population_count):
+    """Spec 6.1: n_h from N_h and a stratified rule (count or ratio, minimum); exact integers."""
+    if population_count == 0:
+        return 0
+    if rule.get("count") is not None:
+        return min(rule["count"], population_count)
+    r = parse_ratio(rule["ratio"])
+    minimum = 1 if rule.get("minimum") is None else rule["minimum"]
+    return min(population_count, max(minimum, -(-(r * population_count) // SCALE)))
+
+
+def stratified_threshold(ordered, n):
+    """Spec 11.2: threshold text from the remaining members of one stratum in (m, memberId) order and n_h."""
+    if n == 0:
+        return "none"
+    if n == len(ordered):
+        return "all"
+    (x, xid), (y, _) = ordered[n - 1], ordered[n]
+    if x != y:
+        lo, hi = 2 * x + 1, 2 * y + 1
+        for k in range(63, -1, -1):
+            t = (lo // (1 << k) + 1) * (1 << k)
+            if t <= hi:
+                return f"{t}/{TWO53}"
+    return f"{2 * x + 1}/{TWO53};{xid}"
+
+
+def pareto_key(m, w, a, d):
+    """Spec 6.2: the exact key (p, q) = ((2m+1)(D - a w), (2^53 - 2m - 1) a w), unreduced."""
+    return (2 * m + 1) * (d - a * w), (TWO53 - 2 * m - 1) * a * w
+
+
+def pareto_threshold(ordered, a):
+    """Spec 11.2: threshold text from the non-certain remaining members as [(p, q, memberId)] in (key, memberId) order."""
+    if a == 0:
+        return "none"
+    if len(ordered) <= a:
+        return "all"
+    (p1, q1, id1), (p2, q2, _) = ordered[a - 1], ordered[a]
+    if p1 * q2 != p2 * q1:
+        e = 0
+        while True:
+            j = p1 * (1 << e) // q1 + 1
+            if j * q2 <= p2 * (1 << e):
+                return f"{j}/{1 << e}"
+            e += 1
+    return f"{p1}/{q1};{id1}"
+
+
+def seal_openings(seed, task_id, algorithm, params, members):
+    """Spec 11.2: [(name, opening texts)] for a draw, computed from the whole population (the auditor's side)."""
+    result = entity_draw(seed, task_id, algorithm, params, members)   # validates the parameters, gives N_h, n_h, a, D, c
+    key = draw_key("supervision/draw/entity/v1", seed, task_id, algorithm)
+    strata = [rule["stratum"] for rule in params["strata"]]
+    if len(set(strata)) != len(strata):
+        raise SpecError("a stratum is listed twice in the parameters")
+    excluded = {e["memberId"] for e in params["exclusions"]}
+    remaining = [(mid, stratum, w) for mid, stratum, w in members if stratum in strata and mid not in excluded]
+    if params["mode"] == "stratified":
+        openings = []
+        for rule, census in zip(params["strata"], result["strata"]):
+            h = rule["stratum"]
+            ordered = sorted((top52(sha256(key + lp(mid))), mid) for mid, s, _ in remaining if s == h)
+            big_n, n = census["populationCount"], census["drawnCount"]
+            if big_n != len(ordered) or n != stratum_quota(rule, big_n):
+                raise SpecError(f"stratum {h}: census disagrees with the scan")
+            openings.append(("stratum/" + h, [str(big_n), str(n), stratified_threshold(ordered, n)]))
+        return openings
+    pareto = result["pareto"]
+    a, d, c = pareto["a"], int(pareto["uncappedWeightSumMicros"]), pareto["certainCount"]
+    certain_from = sorted((w for _, _, w in remaining), reverse=True)[c - 1] if c > 0 else None
+    others = []
+    for mid, _, w in remaining:
+        if certain_from is not None and w >= certain_from:
+            continue
+        p, q = pareto_key(top52(sha256(key + lp(mid))), w, a, d) if a > 0 else (0, 1)
+        others.append((Fraction(p, q), mid, p, q))
+    others.sort(key=lambda o: (o[0], o[1]))
+    threshold = pareto_threshold([(p, q, mid) for _, mid, p, q in others], a)
+    return [("pareto", [str(a), str(d), "" if certain_from is None else str(certain_from), threshold])]
+
+
+def hash_order(drawn):
+    """Spec 11.3: public 'drawn' entries sorted by (m, memberId), m taken from each entry's hash."""
+    return sorted(({"memberId": d["memberId"], "hash": d["hash"], "uniform": d["uniform"]} for d in drawn),
+                  key=lambda d: (top52(bytes.fromhex(d["hash"])), d["memberId"]))
+
+
+def public_pack(full_pack, population_bytes, members_key):
+    """Spec 11.3: the class-free public pack of a full pack (dict), built with the members key (None: no seals)."""
+    population = full_pack["population"]
+    params = full_pack["entityDraw"]["parameters"]
+    seed = bytes.fromhex(full_pack["seed"])
+    seals = []
+    members_hash = None
+    if members_key is not None:
+        members_hash = sha256(members_file(population_bytes, members_key)).hex()
+        openings = seal_openings(seed, full_pack["taskId"], full_pack["algorithm"], params, parse_population(population_bytes))
+        seals = [{"name": name, "seal": seal_value(seal_salt(members_key, name), name, opening).hex()}
+                 for name, opening in openings]
+    drawn = full_pack["entityDraw"]["result"]["drawn"]
+    return {
+        "format": PUBLIC_FORMAT, "algorithm": full_pack["algorithm"], "taskId": full_pack["taskId"],
+        "secretCommitment": full_pack["secretCommitment"], "revealedSecret": full_pack["revealedSecret"],
+        "entropy": full_pack["entropy"], "beacon": full_pack["beacon"], "seed": full_pack["seed"],
+        "population": {"sha256": population["sha256"], "membersSha256": members_hash,
+                       "memberCount": population["memberCount"], "exclusionsSha256": population.get("exclusionsSha256")},
+        "entityDraw": {"parameters": params, "drawnCount": len(drawn), "drawn": hash_order(drawn), "seals": seals},
+    }
+
+
+def receipt(full_pack, population_bytes, members_key, member_id):
+    """Spec 11.4: one entity's receipt (what its signed link serves)."""
+    rows = {mid: (stratum, w) for mid, stratum, w in parse_population(population_bytes)}
+    params = full_pack["entityDraw"]["parameters"]
+    excluded = {e["memberId"]: e["reason"] for e in params["exclusions"]}
+    out = {"format": RECEIPT_FORMAT, "taskId": full_pack["taskId"], "memberId": member_id,
+           "member": None, "excluded": excluded.get(member_id), "seal": None}
+    if member_id not in rows:
+        return out
+    stratum, w = rows[member_id]
+    out["member"] = {"stratum": stratum, "weight": format_weight(w), "salt": member_salt(members_key, member_id).hex()}
+    openings = dict(seal_openings(bytes.fromhex(full_pack["seed"]), full_pack["taskId"], full_pack["algorithm"],
+                                  params, parse_population(population_bytes)))
+    name = "pareto" if params["mode"] == "pareto" else "stratum/" + stratum
+    if stratum in {rule["stratum"] for rule in params["strata"]}:   # spec 11.4 check 3: out of scope, no seal
+        out["seal"] = {"name": name, "salt": seal_salt(members_key, name).hex(), "opening": openings[name]}
+    return out
+
+
+def parse_stratified_threshold(text):
+    """('none',) | ('all',) | ('lt', t, None) | ('lt', t, tieId); None when malformed. Denominator must be 2^53."""
+    if text in ("none", "all"):
+        return (text,)
+    if not isinstance(text, str):
+        return None
+    body, semi, tie = text.partition(";")
+    num, slash, den = body.partition("/")
+    t = canonical_int(num)
+    if not slash or den != str(TWO53) or t is None or not (1 <= t < TWO53):
+        return None
+    if semi:
+        if not is_member_id(tie) or t % 2 == 0:
+            return None
+        return ("lt", t, tie)
+    return ("lt", t, None)
+
+
+def parse_pareto_threshold(text):
+    """('none',) | ('all',) | ('lt', num, den, tieId or None); None when malformed."""
+    if text in ("none", "all"):
+        return (text,)
+    if not isinstance(text, str):
+        return None
+    body, semi, tie = text.partition(";")
+    num, slash, den = body.partition("/")
+    p, q = canonical_int(num), canonical_int(den)
+    if not slash or p is None or q is None or p == 0 or q == 0:
+        return None
+    if semi and not is_member_id(tie):
+        return None
+    return ("lt", p, q, tie if semi else None)
+
+
+def stratified_fate(m, member_id, threshold):
+    """Spec 11.2: drawn iff 2m+1 < t, or (tie form) 2m+1 = t and id <= the tie id."""
+    if threshold[0] in ("none", "all"):
+        return threshold[0] == "all"
+    _, t, tie = threshold
+    return 2 * m + 1 < t or (tie is not None and 2 * m + 1 == t and member_id <= tie)
+
+
+def pareto_fate(p, q, member_id, threshold):
+    """Spec 11.2 for a non-certain member with key p/q: drawn iff p/q < T, or (tie form) p/q = T and id <= tie id."""
+    if threshold[0] in ("none", "all"):
+        return threshold[0] == "all"
+    _, t_num, t_den, tie = threshold
+    return p * t_den < t_num * q or (tie is not None and p * t_den == t_num * q and member_id <= tie)
+
+
+class Malformed(Exception):
+    """A file whose structure is not the spec's: reported as one difference, the checks that need it are skipped."""
+
+
+def expect_object(value, path, required, optional=()):
+    if not isinstance(value, dict):
+        raise Malformed(f"{path}: expected an object")
+    missing = [k for k in required if k not in value]
+    extra = sorted(k for k in value if k not in required and k not in optional)
+    if missing:
+        raise Malformed(f"{path}: missing field(s) {', '.join(missing)}")
+    if extra:
+        raise Malformed(f"{path}: unexpected field(s) {', '.join(extra)} (a class-free file carries only the spec's fields)")
+    return value
+
+
+def check_parameters(params, path):
+    """Validates the entity parameters (spec 6, 9) as far as the public checks need them."""
+    expect_object(params, path, ("mode", "strata", "totalCount", "exclusions"))
+    mode = params["mode"]
+    if mode not in ("stratified", "pareto"):
+        raise Malformed(f"{path}.mode: unknown mode {json.dumps(mode)}")
+    strata = params["strata"]
+    if not isinstance(strata, list) or not strata:
+        raise Malformed(f"{path}.strata: expected a non-empty list")
+    names = set()
+    for i, rule in enumerate(strata):
+        rp = f"{path}.strata[{i}]"
+        expect_object(rule, rp, ("stratum",), ("count", "ratio", "minimum"))
+        if not is_stratum(rule["stratum"]):
+            raise Malformed(f"{rp}.stratum: not 1-16 characters of [0-9A-Za-z_-]")
+        if rule["stratum"] in names:
+            raise Malformed(f"{rp}.stratum: '{rule['stratum']}' is listed twice")
+        names.add(rule["stratum"])
+        count, ratio, minimum = rule.get("count"), rule.get("ratio"), rule.get("minimum")
+        if minimum is not None and (not is_int(minimum) or minimum < 1):
+            raise Malformed(f"{rp}.minimum: must be an integer >= 1 (or null)")
+        if mode == "stratified":
+            if (count is None) == (ratio is None):
+                raise Malformed(f"{rp}: give exactly one of count or ratio")
+            if count is not None and (not is_int(count) or count < 1):
+                raise Malformed(f"{rp}.count: must be an integer >= 1")
+            if ratio is not None and (not isinstance(ratio, str) or parse_ratio(ratio) is None):
+                raise Malformed(f"{rp}.ratio: not a ratio in (0, 1] with at most 6 fractional digits")
+        elif count is not None or ratio is not None:
+            raise Malformed(f"{rp}: a pareto draw's stratum rules have null count and ratio")
+    total = params["totalCount"]
+    if mode == "stratified" and total is not None:
+        raise Malformed(f"{path}.totalCount: must be null in stratified mode")
+    if mode == "pareto" and (not is_int(total) or total < 1):
+        raise Malformed(f"{path}.totalCount: must be an integer >= 1 in pareto mode")
+    if not isinstance(params["exclusions"], list):
+        raise Malformed(f"{path}.exclusions: expected a list")
+    for i, e in enumerate(params["exclusions"]):
+        ep = f"{path}.exclusions[{i}]"
+        expect_object(e, ep, ("memberId", "reason"))
+        if not is_member_id(e["memberId"]):
+            raise Malformed(f"{ep}.memberId: not 18 characters of [0-9A-Z]")
+        if not isinstance(e["reason"], str) or not e["reason"] or set(e["reason"]) & set("\t\r\n"):
+            raise Malformed(f"{ep}.reason: must be non-empty text without tab or line breaks (spec 9.3 hashes it as a line)")
+
+
+def check_public(pack, members_bytes, diffs, notes):
+    """Spec 11.3's public checks. Appends differences; returns a context for the receipt checks, or None when the pack
+    is too malformed to go on."""
+    try:
+        expect_object(pack, "pack", ("format", "algorithm", "taskId", "secretCommitment", "revealedSecret", "entropy",
+                                     "beacon", "seed", "population", "entityDraw"))
+        population = expect_object(pack["population"], "population", ("sha256", "membersSha256", "memberCount", "exclusionsSha256"))
+        section = expect_object(pack["entityDraw"], "entityDraw", ("parameters", "drawnCount", "drawn", "seals"))
+        params = section["parameters"]
+        check_parameters(params, "entityDraw.parameters")
+        if not isinstance(pack["taskId"], str) or not pack["taskId"]:
+            raise Malformed("taskId: expected non-empty text")
+        entropy = pack["entropy"]
+        if not isinstance(entropy, list) or not entropy:
+            raise Malformed("entropy: at least one entropy entry is required (spec 3.2)")
+        for i, e in enumerate(entropy):
+            expect_object(e, f"entropy[{i}]", ("witness", "value"))
+            if not isinstance(e["witness"], str) or not isinstance(e["value"], str):
+                raise Malformed(f"entropy[{i}]: witness and value must be text")
+        if pack["beacon"] is not None:
+            expect_object(pack["beacon"], "beacon", ("source", "value"))
+            if not isinstance(pack["beacon"]["source"], str) or not isinstance(pack["beacon"]["value"], str):
+                raise Malformed("beacon: source and value must be text")
+        for path, value, nullable in (("secretCommitment", pack["secretCommitment"], False),
+                                      ("revealedSecret", pack["revealedSecret"], False), ("seed", pack["seed"], False),
+                                      ("population.sha256", population["sha256"], False),
+                                      ("population.membersSha256", population["membersSha256"], True),
+                                      ("population.exclusionsSha256", population["exclusionsSha256"], True)):
+            if not (nullable and value is None) and not is_hex(value, 32):
+                raise Malformed(f"{path}: not 64 lowercase hex digits")
+        if not is_int(population["memberCount"]) or population["memberCount"] < 0:
+            raise Malformed("population.memberCount: expected a non-negative integer")
+        if not is_int(section["drawnCount"]) or section["drawnCount"] < 0:
+            raise Malformed("entityDraw.drawnCount: expected a non-negative integer")
+        if not isinstance(section["drawn"], list) or not isinstance(section["seals"], list):
+            raise Malformed("entityDraw.drawn and entityDraw.seals must be lists")
+        for i, d in enumerate(section["drawn"]):
+            expect_object(d, f"entityDraw.drawn[{i}]", ("memberId", "hash", "uniform"))
+            if not is_member_id(d["memberId"]) or not is_hex(d["hash"], 32):
+                raise Malformed(f"entityDraw.drawn[{i}]: memberId must be a member id and hash 64 lowercase hex digits")
+            if not isinstance(d["uniform"], (int, float)) or isinstance(d["uniform"], bool):
+                raise Malformed(f"entityDraw.drawn[{i}].uniform: expected a number")
+        for i, s in enumerate(section["seals"]):
+            expect_object(s, f"entityDraw.seals[{i}]", ("name", "seal"))
+    except Malformed as e:
+        diffs.append(str(e))
+        return None
+
+    # 1. format, algorithm, commitment, seed
+    if pack["format"] != PUBLIC_FORMAT:
+        diffs.append(f"format: pack says {json.dumps(pack['format'])}, this verifier reads '{PUBLIC_FORMAT}'")
+    if pack["algorithm"] != ALGORITHM:
+        diffs.append(f"algorithm: pack says {json.dumps(pack['algorithm'])}, this verifier implements '{ALGORITHM}'")
+    secret = bytes.fromhex(pack["revealedSecret"])
+    if sha256(secret).hex() != pack["secretCommitment"]:
+        diffs.append(f"secretCommitment: pack {pack['secretCommitment']}, SHA-256(revealedSecret) = {sha256(secret).hex()}")
+    seed = derive_seed(secret, pack["taskId"], pack["algorithm"], pack["entropy"], pack["beacon"])
+    if seed.hex() != pack["seed"]:
+        diffs.append(f"seed: pack {pack['seed']}, recomputed {seed.hex()}")
+
+    # 2. the members file
+    committed = population["membersSha256"]
+    members = None
+    if committed is None:
+        notes.append("members not checked: the pack has no population.membersSha256 (a task frozen before members were "
+                     "committed); no receipt or seal check exists for it")
+    else:
+        try:
+            rows = parse_members_file(members_bytes)
+        except SpecError as e:
+            diffs.append(f"members.csv: {e}")
+        else:
+            members = dict(rows)
+            if len(rows) != population["memberCount"]:
+                diffs.append(f"population.memberCount: pack {population['memberCount']}, members file {len(rows)}")
+        actual = sha256(members_bytes).hex()
+        if actual != committed:
+            diffs.append(f"population.membersSha256: pack {committed}, members file {actual}")
+
+    # 3. the exclusions
+    exclusions = {}
+    for i, e in enumerate(params["exclusions"]):
+        if e["memberId"] in exclusions:
+            diffs.append(f"entityDraw.parameters.exclusions[{i}]: member {e['memberId']} is excluded twice")
+        elif members is not None and e["memberId"] not in members:
+            diffs.append(f"entityDraw.parameters.exclusions[{i}]: {e['memberId']} is not in the members file")
+        exclusions.setdefault(e["memberId"], e["reason"])
+    if population["exclusionsSha256"] is None:
+        notes.append("exclusions not checked against a freeze: the pack has no population.exclusionsSha256")
+    elif exclusions_sha256(params["exclusions"]) != population["exclusionsSha256"]:
+        diffs.append(f"population.exclusionsSha256: pack {population['exclusionsSha256']}, "
+                     f"the parameters' exclusions {exclusions_sha256(params['exclusions'])}")
+
+    # 4. drawn
+    key = draw_key("supervision/draw/entity/v1", seed, pack["taskId"], pack["algorithm"])
+    drawn = section["drawn"]
+    if len(drawn) != section["drawnCount"]:
+        diffs.append(f"entityDraw.drawnCount: pack {section['drawnCount']}, drawn lists {len(drawn)}")
+    if params["mode"] == "pareto" and len(drawn) > params["totalCount"]:
+        diffs.append(f"entityDraw.drawn: {len(drawn)} entries, more than the pareto totalCount {params['totalCount']}")
+    seen, previous = {}, None
+    for i, d in enumerate(drawn):
+        mid, path = d["memberId"], f"entityDraw.drawn[{i}]"
+        if mid in seen:
+            diffs.append(f"{path}.memberId: {mid} is listed twice")
+        if members is not None and mid not in members:
+            diffs.append(f"{path}.memberId: {mid} is not in the members file")
+        if mid in exclusions:
+            diffs.append(f"{path}.memberId: {mid} is excluded ({exclusions[mid]}) but drawn")
+        h = sha256(key + lp(mid))
+        m = top52(h)
+        seen[mid] = m
+        if d["hash"] != h.hex():
+            diffs.append(f"{path}.hash: pack {d['hash']}, recomputed {h.hex()}")
+        u = uniform(m)
+        if not abs(d["uniform"] - u) <= 1e-12 * max(abs(d["uniform"]), u):
+            diffs.append(f"{path}.uniform: pack {d['uniform']!r}, recomputed {u!r}")
+        if previous is not None and previous >= (m, mid):
+            diffs.append(f"{path}: not in (m, memberId) order after {previous[1]}")
+        previous = (m, mid)
+
+    # 5. seals
+    expected = seal_names(params) if committed is not None else []
+    names = [s["name"] for s in section["seals"]]
+    if names != expected:
+        diffs.append(f"entityDraw.seals: names {json.dumps(names)}, the parameters give {json.dumps(expected)}")
+    for i, s in enumerate(section["seals"]):
+        if not is_hex(s["seal"], 32):
+            diffs.append(f"entityDraw.seals[{i}].seal: not 64 lowercase hex digits")
+    return {"seed": seed, "key": key, "params": params, "members": members, "exclusions": exclusions,
+            "drawn": seen, "seals": {s["name"]: s["seal"] for s in section["seals"]}, "taskId": pack["taskId"],
+            "committed": committed}
+
+
+def check_receipt(ctx, rec, diffs):
+    """Spec 11.4 checks 1-6 after the public checks. Returns the verdict text ('drawn' / 'not drawn (...)') or None."""
+    try:
+        expect_object(rec, "receipt", ("format", "taskId", "memberId", "member", "excluded", "seal"))
+        if rec["member"] is not None:
+            expect_object(rec["member"], "receipt.member", ("stratum", "weight", "salt"))
+        if rec["seal"] is not None:
+            expect_object(rec["seal"], "receipt.seal", ("name", "salt", "opening"))
+    except Malformed as e:
+        diffs.append(str(e))
+        return None
+    before = len(diffs)
+    if rec["format"] != RECEIPT_FORMAT:
+        diffs.append(f"receipt.format: receipt says {json.dumps(rec['format'])}, this verifier reads '{RECEIPT_FORMAT}'")
+    if rec["taskId"] != ctx["taskId"]:
+        diffs.append(f"receipt.taskId: receipt {json.dumps(rec['taskId'])}, pack {json.dumps(ctx['taskId'])}")
+    mid = rec["memberId"]
+    if not is_member_id(mid):
+        diffs.append("receipt.memberId: not 18 characters of [0-9A-Z]")
+        return None
+    if ctx["committed"] is None:
+        diffs.append("receipt: cannot be checked, the pack has no population.membersSha256 (members not committed at freeze)")
+        return None
+    members = ctx["members"]
+    if members is None:
+        diffs.append("receipt: cannot be checked without a well-formed members file")
+        return None
+    excluded = ctx["exclusions"].get(mid)
+    drawn = mid in ctx["drawn"]
+    if rec["excluded"] is not None and not isinstance(rec["excluded"], str):
+        diffs.append("receipt.excluded: expected null or a reason")
+    elif rec["excluded"] != excluded:  # 3
+        diffs.append(f"receipt.excluded: receipt {json.dumps(rec['excluded'], ensure_ascii=False)}, "
+                     f"the parameters' exclusions {json.dumps(excluded, ensure_ascii=False)}")
+
+    # 1. not in the population
+    if rec["member"] is None:
+        if mid in members:
+            diffs.append(f"receipt.member: null (not in the population), but {mid} is in the members file")
+        if rec["seal"] is not None:
+            diffs.append("receipt.seal: must be null for a member outside the population")
+        return "not drawn (not in the frozen population)" if len(diffs) == before else None
+
+    # 2. the commitment
+    member = rec["member"]
+    stratum, weight_text, salt_hex = member["stratum"], member["weight"], member["salt"]
+    weight = parse_weight(weight_text) if isinstance(weight_text, str) else None
+    if not is_stratum(stratum) or weight is None or weight > MAX_MICROS or not is_hex(salt_hex, 16):
+        diffs.append("receipt.member: stratum, weight (canonical decimal) or salt (32 lowercase hex digits) malformed")
+        return None
+    if mid not in members:
+        diffs.append(f"receipt.member: {mid} is not in the members file")
+        return None
+    commitment = member_commitment(bytes.fromhex(salt_hex), mid, stratum, weight_text).hex()
+    if commitment != members[mid]:
+        diffs.append(f"members.csv {mid}: file {members[mid]}, recomputed from the receipt's salt, stratum and weight "
+                     f"{commitment} (the class or weight differs from the one committed at freeze)")
+
+    # 3. exclusion and drawn
+    if excluded is not None and drawn:
+        diffs.append(f"entityDraw.drawn: {mid} is excluded ({excluded}) but drawn")
+
+    # 4. the seal
+    params = ctx["params"]
+    rules = {rule["stratum"]: rule for rule in params["strata"]}
+    seal = rec["seal"]
+    if stratum not in rules:
+        # Spec 11.4 check 3: a member outside the parameters' strata takes no part in the draw (spec 6): no seal, not drawn.
+        # (Spec 11.1 says a task's filter cannot leave a class out; the verifier follows 11.4's explicit rule.)
+        if seal is not None:
+            diffs.append(f"receipt.seal: must be null, stratum '{stratum}' is not among the parameters' strata")
+        if drawn:
+            diffs.append(f"entityDraw.drawn: {mid} is drawn, but its stratum '{stratum}' takes no part in the draw")
+        if len(diffs) != before:
+            return None
+        return f"not drawn (stratum {stratum} is not among the task's strata: it takes no part in the draw)"
+    name = "pareto" if params["mode"] == "pareto" else "stratum/" + stratum
+    if seal is None:
+        diffs.append(f"receipt.seal: null, expected the seal '{name}'")
+        return None
+    opening = seal["opening"]
+    if seal["name"] != name:
+        diffs.append(f"receipt.seal.name: receipt {json.dumps(seal['name'])}, expected '{name}'")
+        return None
+    if not is_hex(seal["salt"], 16) or not isinstance(opening, list) or not all(isinstance(t, str) for t in opening):
+        diffs.append("receipt.seal: salt must be 32 lowercase hex digits and opening a list of texts")
+        return None
+    recomputed = seal_value(bytes.fromhex(seal["salt"]), name, opening).hex()
+    if name not in ctx["seals"]:
+        diffs.append(f"receipt.seal.name: the public pack has no seal '{name}'")
+    elif recomputed != ctx["seals"][name]:
+        diffs.append(f"entityDraw.seals '{name}': pack {ctx['seals'][name]}, recomputed from the receipt's opening {recomputed}")
+
+    # 5. the opening's shape, 6. the fate
+    m = top52(sha256(ctx["key"] + lp(mid)))
+    if params["mode"] == "stratified":
+        if len(opening) != 3:
+            diffs.append(f"receipt.seal.opening: expected [N_h, n_h, threshold], got {len(opening)} texts")
+            return None
+        big_n, n, threshold = canonical_int(opening[0]), canonical_int(opening[1]), parse_stratified_threshold(opening[2])
+        if big_n is None or n is None or threshold is None:
+            diffs.append(f"receipt.seal.opening: malformed {json.dumps(opening)}")
+            return None
+        if n != stratum_quota(rules[stratum], big_n):
+            diffs.append(f"receipt.seal.opening: n_h {n} does not follow from N_h {big_n} and the rule of stratum {stratum} "
+                         f"({stratum_quota(rules[stratum], big_n)})")
+        if excluded is None and big_n < 1:
+            diffs.append(f"receipt.seal.opening: N_h {big_n}, but the member itself is a remaining member of stratum {stratum}")
+        shape = "none" if n == 0 else "all" if n == big_n else "lt"
+        if threshold[0] != shape:
+            diffs.append(f"receipt.seal.opening: threshold '{opening[2]}' with n_h {n} of N_h {big_n} (expected {shape})")
+        fate = excluded is None and stratified_fate(m, mid, threshold)
+        if excluded is None and not fate:
+            _, t, tie = threshold if threshold[0] == "lt" else ("lt", 0, None)
+            if threshold[0] == "none":
+                why = f"stratum {stratum}: none of {big_n} drawn"
+            elif tie is not None and 2 * m + 1 == t:
+                why = f"stratum {stratum}: {n} of {big_n} drawn by smallest u; your u ties the sealed threshold and your id sorts after {tie}"
+            else:
+                why = (f"stratum {stratum}: {n} of {big_n} drawn by smallest u; your u = {uniform(m)!r} is above the sealed "
+                       f"threshold {t}/{TWO53} = {t / TWO53!r}")
+    else:
+        if len(opening) != 4:
+            diffs.append(f"receipt.seal.opening: expected [a, D, certainFrom, threshold], got {len(opening)} texts")
+            return None
+        a, d, threshold = canonical_int(opening[0]), canonical_int(opening[1]), parse_pareto_threshold(opening[3])
+        certain_from = None if opening[2] == "" else canonical_int(opening[2])
+        if a is None or d is None or threshold is None or (opening[2] != "" and not certain_from):
+            diffs.append(f"receipt.seal.opening: malformed {json.dumps(opening)}")
+            return None
+        total = params["totalCount"]
+        if a > total:
+            diffs.append(f"receipt.seal.opening: a {a} exceeds totalCount {total}")
+        if (certain_from is None) != (a == total):
+            diffs.append(f"receipt.seal.opening: a {a} with totalCount {total} and certainFrom '{opening[2]}' "
+                         "(no certain member iff a = totalCount, spec 6.2)")
+        if (threshold[0] == "none") != (a == 0):
+            diffs.append(f"receipt.seal.opening: threshold '{opening[3]}' with a {a} (none iff a = 0)")
+        certain = certain_from is not None and weight >= certain_from
+        if excluded is not None:
+            fate = False
+        elif certain:
+            fate = True
+        elif a == 0:
+            fate, why = False, f"pareto: your weight {weight_text} is below the certain threshold and only certain members are drawn (a = 0)"
+        elif d - a * weight <= 0:
+            diffs.append(f"receipt.seal.opening: D {d} - a {a} x w {weight} is not positive for a non-certain member")
+            return None
+        else:
+            p, q = pareto_key(m, weight, a, d)
+            fate = pareto_fate(p, q, mid, threshold)
+            if not fate:
+                below = "" if certain_from is None else f"your weight {weight_text} is below the certain threshold {format_weight(certain_from)}; "
+                if threshold[0] != "lt":
+                    where = f"not drawn by the sealed threshold '{opening[3]}'"
+                elif p * threshold[2] == threshold[1] * q:
+                    where = "equal to the sealed threshold and your id sorts after it"
+                else:
+                    where = f"above the sealed threshold {threshold[1] / threshold[2]!r}"
+                why = f"pareto: {below}{a} of the others drawn by smallest key; your key {p}/{q} = {p / q!r} is {where}"
+    if fate != drawn:
+        diffs.append(f"entityDraw.drawn: {mid} is {'' if drawn else 'not '}drawn, but its seal's opening says "
+                     f"{'drawn' if fate else 'not drawn'}")
+    if len(diffs) != before:
+        return None
+    if fate:
+        return "drawn"
+    return f"not drawn (excluded: {excluded})" if excluded is not None else f"not drawn ({why})"
+
+
+def _unique_keys(pairs):
+    obj = {}
+    for k, v in pairs:
+        if k in obj:
+            raise ValueError(f"duplicate field '{k}'")
+        obj[k] = v
+    return obj
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def load_json(data, what, diffs):
+    """Strict JSON: UTF-8, no duplicate field names (parsers disagree on which wins), no NaN/Infinity."""
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError) as e:
+        diffs.append(f"{what}: not readable JSON ({e})")
+        return None
+
+
+def verify_public(public_bytes, members_bytes, receipt_bytes=None):
+    """Spec 11.3 (+ 11.4 with a receipt). Returns (differences, notes, verdict) with verdict 'drawn' / 'not drawn (...)'
+    when a receipt passed."""
+    diffs, notes = [], []
+    pack = load_json(public_bytes, "public pack", diffs)
+    rec = load_json(receipt_bytes, "receipt", diffs) if receipt_bytes is not None else None
+    if diffs:
+        return diffs, notes, None
+    ctx = check_public(pack, members_bytes, diffs, notes)
+    verdict = None
+    if ctx is not None and receipt_bytes is not None:
+        verdict = check_receipt(ctx, rec, diffs)
+    return diffs, notes, verdict
+
+
+def parse_members_key(text_bytes):
+    """The members key file: 64 lowercase hex digits, surrounding whitespace trimmed. Raises SpecError."""
+    try:
+        text = text_bytes.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise SpecError("the members key file is not 64 hex digits")
+    if not is_hex(text, 32):
+        raise SpecError("the members key file is not 64 lowercase hex digits")
+    return bytes.fromhex(text)
+
+
+def json_equal(a, b):
+    """Exact JSON equality: same types (true is not 1, 1 is not 1.0), same values."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def verify_audit(pack_bytes, population_bytes, members_key, public_bytes, members_bytes, pool_bytes=None):
+    """Spec 11.5: the full pack's checks (9), the public checks (11.3), the members file and every seal recomputed from
+    the population and the key, and the public pack compared with the full pack with the classes taken out."""
+    diffs, notes = verify(pack_bytes, population_bytes, pool_bytes)
+    public_diffs, public_notes = [], []
+    public = load_json(public_bytes, "public pack", public_diffs)
+    ctx = check_public(public, members_bytes, public_diffs, public_notes) if public is not None else None
+    diffs += ["public pack: " + d for d in public_diffs]
+    notes += ["public pack: " + n for n in public_notes]
+    try:
+        full = json.loads(pack_bytes)
+        members = parse_population(population_bytes)
+        params = full["entityDraw"]["parameters"]
+        secret = bytes.fromhex(full["revealedSecret"])
+        seed = derive_seed(secret, full["taskId"], full["algorithm"], full["entropy"], full["beacon"])
+        openings = seal_openings(seed, full["taskId"], full["algorithm"], params, members)
+        drawn = hash_order(full["entityDraw"]["result"]["drawn"])
+    except (SpecError, ValueError, KeyError, TypeError, AttributeError) as e:
+        diffs.append(f"audit: cannot recompute the members file and seals from the full pack and population ({e!r})")
+        return diffs, notes
+    listed = sorted({s for _, s, _ in members} - {rule["stratum"] for rule in params["strata"]})
+    if listed:
+        notes.append(f"the population has strata {listed} that the parameters leave out: their members take no part "
+                     "in the draw (spec 11.4 check 3), although spec 11.1 says a task cannot leave a class out")
+
+    # the members file
+    recomputed_file = members_file(population_bytes, members_key)
+    recomputed_hash = sha256(recomputed_file).hex()
+    if recomputed_file != members_bytes:
+        published = members_bytes.split(b"\n")
+        for n, line in enumerate(recomputed_file.split(b"\n"), start=1):
+            other = published[n - 1] if n - 1 < len(published) else b"<missing>"
+            if line != other:
+                diffs.append(f"members.csv line {n}: file {other.decode('utf-8', 'replace')}, recomputed {line.decode()}")
+                break
+        else:
+            diffs.append(f"members.csv: file has {members_bytes.count(NL)} lines, recomputed {recomputed_file.count(NL)}")
+    full_members_hash = full["population"].get("membersSha256")
+    if full_members_hash is not None and full_members_hash != recomputed_hash:
+        diffs.append(f"full pack population.membersSha256: pack {full_members_hash}, recomputed {recomputed_hash}")
+    if public is None or ctx is None:
+        diffs.append("audit: the public pack is not well-formed; it was not compared with the full pack")
+        return diffs, notes
+    if public["population"]["membersSha256"] != recomputed_hash:
+        diffs.append(f"public pack population.membersSha256: pack {public['population']['membersSha256']}, "
+                     f"recomputed from population.csv and the key {recomputed_hash}")
+
+    # every seal
+    expected = [{"name": name, "seal": seal_value(seal_salt(members_key, name), name, opening).hex()} for name, opening in openings]
+    got = public["entityDraw"]["seals"]
+    for i in range(max(len(expected), len(got))):
+        e = expected[i] if i < len(expected) else None
+        g = got[i] if i < len(got) else None
+        if not json_equal(e, g):
+            diffs.append(f"public pack entityDraw.seals[{i}]: pack {json.dumps(g)}, recomputed {json.dumps(e)}")
+
+    # the public pack is the full pack with the classes taken out
+    full_population = full["population"]
+    pairs = [("algorithm", full.get("algorithm"), public["algorithm"]), ("taskId", full.get("taskId"), public["taskId"]),
+             ("secretCommitment", full.get("secretCommitment"), public["secretCommitment"]),
+             ("revealedSecret", full.get("revealedSecret"), public["revealedSecret"]),
+             ("entropy", full.get("entropy"), public["entropy"]), ("beacon", full.get("beacon"), public["beacon"]),
+             ("seed", full.get("seed"), public["seed"]),
+             ("population.sha256", full_population.get("sha256"), public["population"]["sha256"]),
+             ("population.memberCount", full_population.get("memberCount"), public["population"]["memberCount"]),
+             ("population.exclusionsSha256", full_population.get("exclusionsSha256"), public["population"]["exclusionsSha256"]),
+             ("entityDraw.parameters", params, public["entityDraw"]["parameters"]),
+             ("entityDraw.drawnCount", len(full["entityDraw"]["result"]["drawn"]), public["entityDraw"]["drawnCount"])]
+    for path, f, p in pairs:
+        if not json_equal(f, p):
+            diffs.append(f"public pack {path}: public {json.dumps(p, ensure_ascii=False)}, full pack {json.dumps(f, ensure_ascii=False)}")
+    public_drawn = public["entityDraw"]["drawn"]
+    full_ids, public_ids = [d["memberId"] for d in drawn], [d["memberId"] for d in public_drawn]
+    if sorted(full_ids) != sorted(public_ids):
+        missing = sorted(set(full_ids) - set(public_ids))
+        extra = sorted(set(public_ids) - set(full_ids))
+        diffs.append(f"public pack entityDraw.drawn: not the full pack's drawn set (missing {missing}, extra {extra})")
+    else:
+        for i, (f, p) in enumerate(zip(drawn, public_drawn)):
+            if f["memberId"] != p["memberId"] or f["hash"] != p["hash"] or not json_equal(f["uniform"], p["uniform"]):
+                diffs.append(f"public pack entityDraw.drawn[{i}]: public {json.dumps(p)}, full pack in hash order {json.dumps(f)}")
+    return diffs, notes
+
+
+def report(diffs, notes, verdict=None):
     if diffs:
         print("FAIL")
         for d in diffs[:50]:
@@ -451,10 +1238,44 @@ def main(argv):
         if len(diffs) > 50:
             print(f"... and {len(diffs) - 50} more differences")
     else:
-        print("PASS")
+        print("PASS" if verdict is None else "PASS: " + verdict)
     for n in notes:
         print("note: " + n)
     return 0 if not diffs else 1
+
+
+def main(argv):
+    args = argv[1:]
+    mode = args[0] if args and args[0] in ("public", "audit") else "pack"
+    if not ((mode == "pack" and len(args) in (2, 3)) or (mode == "public" and len(args) in (3, 4))
+            or (mode == "audit" and len(args) in (6, 7))):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    files = args if mode == "pack" else args[1:]
+    try:
+        contents = []
+        for name in files:
+            with open(name, "rb") as f:
+                contents.append(f.read())
+    except OSError as e:
+        print(f"cannot read {e.filename}: {e.strerror}", file=sys.stderr)
+        return 2
+    try:
+        if mode == "pack":
+            diffs, notes = verify(*contents)
+            return report(diffs, notes)
+        if mode == "public":
+            return report(*verify_public(*contents))
+        try:
+            key = parse_members_key(contents[2])
+        except SpecError as e:
+            print(f"{files[2]}: {e}", file=sys.stderr)
+            return 2
+        pack_bytes, population_bytes, _, public_bytes, members_bytes = contents[:5]
+        pool_bytes = contents[5] if len(contents) == 6 else None
+        return report(*verify_audit(pack_bytes, population_bytes, key, public_bytes, members_bytes, pool_bytes))
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
+        return report([f"pack: missing or malformed field ({e!r})"], [])
 
 
 if __name__ == "__main__":

@@ -233,6 +233,7 @@ public static class AuthSetup
             .AddPolicy(Policies.InspectorReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.DepartmentAdmin))
             .AddPolicy(Policies.InspectorMaintenance, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.DepartmentAdmin))
             .AddPolicy(Policies.CreditReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.Credit))
+            .AddPolicy(Policies.DrawAuditors, p => p.RequireRole(Roles.Admin, Roles.Auditor))
             .AddPolicy(Policies.WebSession, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser());
         return builder;
     }
@@ -366,6 +367,9 @@ public static class Policies
 
     /// <summary>Reading the audit log: staff (their department's lines) and auditors (every line).</summary>
     public const string AuditReaders = "audit-readers";
+
+    /// <summary>What only a supervising auditor (or a platform admin) may download: a draw's members key (draw-spec §11.5).</summary>
+    public const string DrawAuditors = "draw-auditors";
 
     /// <summary>Reading the credit routes: staff and credit officers.</summary>
     public const string CreditReaders = "credit-readers";

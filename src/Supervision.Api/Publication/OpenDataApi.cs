@@ -1,5 +1,6 @@
 using System.Globalization;
 using Supervision.Api.Common;
+using Supervision.Core.Draw;
 using Supervision.Infrastructure.Publication;
 using Supervision.Infrastructure.Tasks;
 
@@ -30,9 +31,13 @@ public static class OpenDataApi
         v1.MapGet("/tasks", Tasks).WithSummary("Published random-inspection tasks, by task id (keyset paging with after/limit).");
         v1.MapGet("/tasks/{id}", TaskRecord)
             .WithSummary("A published task: plan (items, population filter, sampling rule), commitment and population hash, seed ceremony, draw record, verification links.");
-        v1.MapGet("/tasks/{id}/drawn", Drawn).WithSummary("The entities a task drew, by rank, with their inclusion probabilities (after = last rank read).");
-        v1.MapGet("/tasks/{id}/pack", Pack).WithMetadata(LongTransfer.Instance).WithSummary("The entity draw's verification pack (JSON) for verify-draw / tools/verify_draw.py.");
-        v1.MapGet("/tasks/{id}/population.csv", Population).WithMetadata(LongTransfer.Instance).WithSummary("The frozen population snapshot of a drawn task (CSV, streamed), for verify-draw.");
+        v1.MapGet("/tasks/{id}/drawn", Drawn).WithSummary("The entities a task drew, by credit code (after = the last credit code read); no class, rank or probability (they would reveal classes).");
+        v1.MapGet("/tasks/{id}/pack", Pack).WithMetadata(LongTransfer.Instance)
+            .WithSummary("The entity draw's class-free public pack (docs/draw-spec.md §11.3), for verify-draw --public / tools/verify_draw.py public.");
+        v1.MapGet("/tasks/{id}/members.csv", Members).WithMetadata(LongTransfer.Instance)
+            .WithSummary("The frozen population as salted member commitments (CSV, streamed; draw-spec §11.1): no credit class. Its SHA-256 was published at freeze.");
+        v1.MapGet("/entities/{creditCode}/receipts/{taskId}", Receipt)
+            .WithSummary("An entity's draw receipt (draw-spec §11.4), through its signed link (t = the link's token): its own class and the seal opening with which it checks its own fate.");
         v1.MapGet("/downloads", Manifest).WithSummary("The bulk downloads (per year, all departments and per lead department, CSV and JSON) with SHA-256 checksums where generated.");
         v1.MapGet("/downloads/{year:int}/{department}.{format}", Download).WithMetadata(LongTransfer.Instance)
             .WithSummary("One bulk download, streamed; X-Checksum-SHA256 and the ETag give its SHA-256. department = 'all' or a department code.");
@@ -90,52 +95,91 @@ public static class OpenDataApi
         return PublicPortal.Cached(http, found.Value.Task, row?.UpdatedAt);
     }
 
-    private static async Task<IResult> Drawn(string id, HttpContext http, PublicQueries queries, int? after, int? limit, CancellationToken ct)
+    private static async Task<IResult> Drawn(string id, HttpContext http, PublicQueries queries, string? after, int? limit, CancellationToken ct)
     {
         var take = limit ?? 100;
         if (take is < 1 or > 1000) return Problems.Validation("limit", "must be between 1 and 1000");
-        if (after is < 0) return Problems.Validation("after", "must be a rank (0 or more)");
+        if (after is not null && (after.Length > 18 || !after.All(char.IsAsciiLetterOrDigit)))
+            return Problems.Validation("after", "must be the last credit code read (up to 18 letters and digits)");
         var found = await queries.TaskAsync(id, ct);
         if (found is null) return Problems.NotFound("task", id);
         if (found.Value.Task.Draw is null) return NoDraw(id);
-        return PublicPortal.Cached(http, await queries.DrawnAsync(id, after ?? 0, take, ct), found.Value.Task.Draw.CommittedAt);
+        return PublicPortal.Cached(http, await queries.DrawnAsync(id, after, take, ct), found.Value.Task.Draw.CommittedAt);
     }
 
-    /// <summary>The entity draw's pack as committed: everything verify-draw needs with the population snapshot. It has no
-    /// inspector section — the inspector draw names inspectors by certificate number, which is not public.</summary>
-    private static async Task<IResult> Pack(string id, HttpContext http, PublicQueries queries, DrawStore draws, CancellationToken ct)
+    /// <summary>
+    /// The entity draw's class-free public pack (draw-spec §11.3): everything anyone can check without a credit class.
+    /// The full pack, with each member's stratum, is for the task's staff and auditors (GET /api/tasks/{id}/draw/pack).
+    /// </summary>
+    private static async Task<IResult> Pack(string id, HttpContext http, PublicQueries queries, DrawStore draws, DrawDisclosure disclosure, CancellationToken ct)
     {
         if (await queries.TaskAsync(id, ct) is null) return Problems.NotFound("task", id);
+        var row = await draws.GetAsync(id, ct);
         var record = await draws.GetRecordAsync(id, DrawStore.EntityKind, ct);
-        if (record is null) return NoDraw(id);
-        // The record is written once and never changes, so its identity and commit time make a strong validator without
-        // reading (or decompressing) tens of megabytes.
+        if (row is null || record is null) return NoDraw(id);
+        // The record is written once and never changes, so its identity and commit time make a strong validator.
         var etag = "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
-            System.Text.Encoding.UTF8.GetBytes($"{id}/{record.CommittedAt.UtcTicks}")))[..32] + "\"";
+            System.Text.Encoding.UTF8.GetBytes($"{id}/{record.CommittedAt.UtcTicks}/public-1")))[..32] + "\"";
         if (PublicPortal.NotModifiedOr(http, etag, record.CommittedAt) is { } notModified) return notModified;
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-pack.json\"";
-        http.Response.Headers.Vary = "Accept-Encoding";
-        // Stored as one gzip member (0012): sent as it is to clients that accept gzip, decoded for the others.
-        if (record.RecordGzip is { } gzip && Supervision.Api.Tasks.TaskApi.AcceptsGzip(http.Request))
-        {
-            http.Response.Headers.ContentEncoding = "gzip";
-            return Results.Bytes(gzip, "application/json; charset=utf-8");
-        }
-        return Results.Bytes(record.RecordUtf8(), "application/json; charset=utf-8");
+        var pack = await disclosure.PublicPackAsync(row, ct);
+        if (pack is null) return NoDraw(id);
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-public-pack.json\"";
+        return Results.Bytes(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(pack, Supervision.Core.Draw.DrawPacks.JsonOptions), "application/json; charset=utf-8");
     }
 
-    private static async Task<IResult> Population(string id, HttpContext http, PublicQueries queries, DrawStore draws, CancellationToken ct)
+    private static async Task<IResult> Members(string id, HttpContext http, PublicQueries queries, DrawStore draws, DrawDisclosure disclosure, CancellationToken ct)
     {
         var found = await queries.TaskAsync(id, ct);
         if (found is null) return Problems.NotFound("task", id);
-        if (found.Value.Task.Draw is null || found.Value.Task.Population is null) return NoDraw(id);
-        var etag = "\"" + found.Value.Task.Population.Sha256 + "\"";
-        if (PublicPortal.NotModifiedOr(http, etag, found.Value.Task.Population.FrozenAt) is { } notModified) return notModified;
+        if (found.Value.Task.Population is not { } population) return NoDraw(id);
+        if (population.MembersSha256 is null)
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No members file",
+                detail: $"Task '{id}' was frozen before members were committed; its public pack can be checked without a members file.");
+        var etag = "\"" + population.MembersSha256 + "\"";
+        if (PublicPortal.NotModifiedOr(http, etag, population.FrozenAt) is { } notModified) return notModified;
+        var row = await draws.GetAsync(id, ct);
         http.Response.ContentType = "text/csv; charset=utf-8";
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-population.csv\"";
-        http.Response.Headers["X-Population-Sha256"] = found.Value.Task.Population.Sha256;
-        await draws.StreamSnapshotAsync(id, bytes => http.Response.Body.WriteAsync(bytes, ct), ct);
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-members.csv\"";
+        http.Response.Headers["X-Members-Sha256"] = population.MembersSha256;
+        try
+        {
+            await disclosure.StreamMembersAsync(row!, bytes => http.Response.Body.WriteAsync(bytes, ct), ct);
+        }
+        catch (MembersKeyUnavailableException e) when (!http.Response.HasStarted)
+        {
+            http.Response.ContentType = null;
+            http.Response.Headers.ContentDisposition = default;
+            return DrawDisclosure.Unavailable(http, e);
+        }
         return Results.Empty;
+    }
+
+    /// <summary>
+    /// An entity's receipt for a task, through the signed link that shows the entity its own class; without a valid link
+    /// the answer is the same 404 as for an unknown entity (a receipt names the entity's class).
+    /// </summary>
+    private static async Task<IResult> Receipt(string creditCode, string taskId, string? t, HttpContext http, Supervision.Api.Credit.EntityAccessLinks links,
+        PublicQueries queries, DrawStore draws, DrawDisclosure disclosure, CancellationToken ct)
+    {
+        var code = Supervision.Core.Directory.CreditCode.Normalize(creditCode);
+        if (!links.IsValid(code, t)) return Problems.NotFound("entity", creditCode);
+        if (await queries.TaskAsync(taskId, ct) is null) return Problems.NotFound("task", taskId);
+        var row = await draws.GetAsync(taskId, ct);
+        DrawReceipt? receipt;
+        try
+        {
+            receipt = row is null ? null : await disclosure.ReceiptAsync(row, code, ct);
+        }
+        catch (MembersKeyUnavailableException e)
+        {
+            return DrawDisclosure.Unavailable(http, e);
+        }
+        if (receipt is null)
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No receipt",
+                detail: $"Task '{taskId}' has no committed entity draw with sealed members yet.");
+        http.Response.Headers.CacheControl = "private, no-store";
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{taskId}-{code}-receipt.json\"";
+        return Results.Bytes(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(receipt, Supervision.Core.Draw.DrawPacks.JsonOptions), "application/json; charset=utf-8");
     }
 
     private static IResult NoDraw(string id) =>

@@ -158,6 +158,7 @@ public static class PublicPortal
         services.AddOptions<PublicPortalOptions>().BindConfiguration("Supervision:Public").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PublicationStore>();
         services.AddSingleton<PublicQueries>();
+        services.AddSingleton<DrawDisclosure>();
         services.AddSingleton<BulkExport>();
         services.AddSingleton<IPublicCreditDisclosure, NoPublicCreditDisclosure>();
         services.AddSingleton<PublicCapacity>();

@@ -56,12 +56,15 @@ public sealed record PublicTaskItem(string Code, string Name);
 
 /// <summary>What the freeze fixed, published before any entropy: the snapshot's hash, and (from 2026-12) the hashes of the
 /// excluded members and of the inspectors the teams will be drawn from (docs/draw-spec.md §9.2–9.3).</summary>
+/// <summary>A frozen population as the public sees it: its hashes and counts, never a count per credit class.</summary>
 public sealed record PublicPopulation(string Sha256, long MemberCount, int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt,
-    string? ExclusionsSha256, string? InspectorsSha256);
+    string? ExclusionsSha256, string? InspectorsSha256, string? MembersSha256);
 
-public sealed record PublicDrawRecord(string Algorithm, string RevealedSecret, string Seed, string Mode, IReadOnlyList<StratumOutcome> Strata, int DrawnCount, DateTimeOffset CommittedAt);
+/// <summary>The committed entity draw as the public sees it: no per-class counts (class sizes are confidential, draw-spec §11).</summary>
+public sealed record PublicDrawRecord(string Algorithm, string RevealedSecret, string Seed, string Mode, int DrawnCount, DateTimeOffset CommittedAt);
 
-public sealed record PublicVerification(string PackUrl, string PopulationUrl, string SpecUrl, string DotnetCommand, string PythonCommand);
+/// <summary>How anyone checks the draw: the class-free pack and the members file (draw-spec §11.3).</summary>
+public sealed record PublicVerification(string PackUrl, string MembersUrl, string SpecUrl, string DotnetCommand, string PythonCommand);
 
 /// <summary>A task's public record: its plan, the ceremony inputs, the draw and how to check it.</summary>
 public sealed record PublicTask(
@@ -70,7 +73,8 @@ public sealed record PublicTask(
     string? SecretCommitment, PublicPopulation? Population, IReadOnlyList<EntropyEntry> Entropy, BeaconValue? Beacon,
     PublicDrawRecord? Draw, PublicVerification? Verification);
 
-public sealed record PublicDrawnEntity(int Rank, string CreditCode, string? Name, string? DivisionCode, string InclusionProbability);
+/// <summary>A drawn entity, public: no rank, class or probability (in a risk-weighted draw each would point at a class).</summary>
+public sealed record PublicDrawnEntity(string CreditCode, string? Name, string? DivisionCode);
 
 /// <summary>
 /// The queries behind the portal's pages and the open-data API: one place decides what the public sees, so a page and
@@ -224,12 +228,12 @@ public sealed class PublicQueries(PublicationStore publications, DrawStore draws
         var population = row.PopulationSha256 is null || freeze is null
             ? null
             : new PublicPopulation(row.PopulationSha256, row.PopulationCount ?? 0, freeze.DrawYear, freeze.YearlyCap, freeze.Excluded, freeze.FrozenAt,
-                freeze.ExclusionsSha256, row.InspectorsSha256);
+                freeze.ExclusionsSha256, row.InspectorsSha256, freeze.MembersSha256);
         PublicDrawRecord? draw = null;
         PublicVerification? verification = null;
         if (await draws.EntityDrawSummaryAsync(id, ct) is var (summary, committedAt))
         {
-            draw = new PublicDrawRecord(summary.Algorithm, summary.RevealedSecret, summary.Seed, summary.Mode, summary.Strata, summary.DrawnCount, committedAt);
+            draw = new PublicDrawRecord(summary.Algorithm, summary.RevealedSecret, summary.Seed, summary.Mode, summary.DrawnCount, committedAt);
             verification = Verification(id);
         }
         var task = new PublicTask(row.TaskId, row.Name, row.Status, row.LeadDepartment, row.DepartmentList, row.PublishedAt,
@@ -240,32 +244,31 @@ public sealed class PublicQueries(PublicationStore publications, DrawStore draws
 
     public static PublicVerification Verification(string id) => new(
         $"/api/public/v1/tasks/{id}/pack",
-        $"/api/public/v1/tasks/{id}/population.csv",
+        $"/api/public/v1/tasks/{id}/members.csv",
         "/verify/draw-spec.md",
-        $"dotnet run --project src/Supervision.Cli -- verify-draw {id}-pack.json {id}-population.csv",
-        $"python3 tools/verify_draw.py {id}-pack.json {id}-population.csv");
+        $"dotnet run --project src/Supervision.Cli -- verify-draw --public {id}-public-pack.json {id}-members.csv",
+        $"python3 tools/verify_draw.py public {id}-public-pack.json {id}-members.csv");
 
-    public async Task<PublicPage<PublicDrawnEntity>> DrawnAsync(string id, int afterRank, int limit, CancellationToken ct)
+    /// <summary>A page of a task's drawn entities in credit-code order (the draw's own order would single out a risk-weighted draw's certain members).</summary>
+    public async Task<PublicPage<PublicDrawnEntity>> DrawnAsync(string id, string? after, int limit, CancellationToken ct)
     {
         await using var connection = await publications.Sql.OpenAsync(ct);
         var rows = (await connection.QueryAsync<DrawnRecord>(new CommandDefinition(
             """
-            SELECT d.rank, d.member_id AS CreditCode, e.name, e.division_code AS DivisionCode, d.probability AS InclusionProbability
+            SELECT d.member_id AS CreditCode, e.name, e.division_code AS DivisionCode
             FROM drawn_entities d LEFT JOIN market_entities e ON e.credit_code = d.member_id
-            WHERE d.task_id = @id AND d.rank > @afterRank ORDER BY d.rank LIMIT @limit
-            """, new { id, afterRank, limit }, cancellationToken: ct)))
-            .Select(r => new PublicDrawnEntity((int)r.Rank, r.CreditCode, r.Name, r.DivisionCode, r.InclusionProbability)).ToList();
-        return new PublicPage<PublicDrawnEntity>(rows, rows.Count == limit && rows.Count > 0 ? rows[^1].Rank.ToString(CultureInfo.InvariantCulture) : null, limit);
+            WHERE d.task_id = @id AND d.member_id > @after ORDER BY d.member_id LIMIT @limit
+            """, new { id, after = after ?? "", limit }, cancellationToken: ct)))
+            .Select(r => new PublicDrawnEntity(r.CreditCode, r.Name, r.DivisionCode)).ToList();
+        return new PublicPage<PublicDrawnEntity>(rows, rows.Count == limit && rows.Count > 0 ? rows[^1].CreditCode : null, limit);
     }
 }
 
 internal sealed class DrawnRecord
 {
-    public long Rank { get; set; }
     public string CreditCode { get; set; } = "";
     public string? Name { get; set; }
     public string? DivisionCode { get; set; }
-    public string InclusionProbability { get; set; } = "";
 }
 
 /// <summary>Opaque keyset cursors: base64url of the sort value and the seq of the last row read.</summary>

@@ -85,6 +85,8 @@ public static class TaskApi
             .WithSummary("Run the inspector draw once; 422 names the entity that cannot be staffed. A long operation: 202 with its Location when it takes longer than the wait.");
         tasks.MapGet("/{id}/draw/pack", Pack).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The verification pack (JSON) of the committed draws.");
         tasks.MapGet("/{id}/draw/population.csv", Population).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The canonical population snapshot, streamed.");
+        tasks.MapGet("/{id}/draw/members-key", MembersKey).RequireAuthorization(Policies.DrawAuditors)
+            .WithSummary("The task's members key (64 hex digits, draw-spec §11.5) for a supervising auditor: with the full pack and the snapshot it checks the public pack's members file and seals. Every download is audited.");
         tasks.MapGet("/{id}/draw/inspectors.json", InspectorPool).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The inspector pool file of the inspector draw.");
         return app;
     }
@@ -185,22 +187,23 @@ public static class TaskApi
 
     private static Task<IResult> DrawInspectors(string id, HttpContext http) => OperationApi.RunForTaskAsync(http, OperationKinds.DrawInspectors, id);
 
-    private static async Task<IResult> Pack(string id, HttpContext http, DrawStore store, Supervision.Infrastructure.Storage.SqlStore sql,
-        Supervision.Infrastructure.Audit.AuditLog audit, CancellationToken ct)
+    /// <summary>
+    /// The task's staff and auditors get the full pack, with each member's class (draw-spec §9), and the download is on
+    /// the record; everyone else the class-free public pack (§11.3).
+    /// </summary>
+    private static async Task<IResult> Pack(string id, HttpContext http, DrawStore store, Supervision.Api.Publication.DrawDisclosure disclosure, CancellationToken ct)
     {
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
-        if (AccessFor(http.User, row) == Access.None) return Denied(http.User, id);
-        if (http.User.Identity?.IsAuthenticated == true && http.User.ToActor() is { } actor && actor.Has(Roles.Auditor))
+        var access = AccessFor(http.User, row);
+        if (access == Access.None) return Denied(http.User, id);
+        if (access == Access.Public)
         {
-            // What a supervising auditor reads is itself on the record.
-            await sql.InTransactionAsync(async (connection, tx) =>
-            {
-                await audit.AppendAsync(connection, tx, actor, "draw.pack-read", "task", id, row.LeadDepartment, null, new { row.Status });
-                return true;
-            }, ct);
+            var pack = await disclosure.PublicPackAsync(row, ct);
+            return pack is null ? NoDrawYet(id, "entity draw")
+                : TypedResults.Bytes(JsonSerializer.SerializeToUtf8Bytes(pack, DrawPacks.JsonOptions), "application/json; charset=utf-8");
         }
-
+        if (await store.RecordExistsAsync(id, DrawStore.EntityKind, ct)) await disclosure.AuditedAsync(row, http.User.ToActor(), "draw.pack-read", ct);
         return await PackResult(id, http, store, ct);
     }
 
@@ -256,20 +259,43 @@ public static class TaskApi
         return false;
     }
 
-    private static async Task<IResult> Population(string id, HttpContext http, DrawStore store, CancellationToken ct)
+    private static async Task<IResult> Population(string id, HttpContext http, DrawStore store, Supervision.Api.Publication.DrawDisclosure disclosure, CancellationToken ct)
     {
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
         var access = AccessFor(http.User, row);
         if (access == Access.None) return Denied(http.User, id);
+        // The snapshot names every member's credit class: the task's staff and auditors only, each download on the record.
+        // The public checks the draw with the class-free pack and members file (draw-spec §11).
+        if (access == Access.Public)
+            return Problems.Forbidden($"The population snapshot of task '{id}' names each member's credit class, which is confidential. "
+                + $"Check the draw with /api/public/v1/tasks/{id}/pack and /api/public/v1/tasks/{id}/members.csv.");
         if (row.PopulationSha256 is null) return NoDrawYet(id, "frozen population");
-        // Staff of the task can check the snapshot as soon as it is frozen; the public once the entity draw is committed.
-        if (access == Access.Public && !await store.RecordExistsAsync(id, DrawStore.EntityKind, ct)) return NoDrawYet(id, "entity draw");
+        await disclosure.AuditedAsync(row, http.User.ToActor(), "draw.population-read", ct);
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-population.csv\"";
         http.Response.Headers["X-Population-Sha256"] = row.PopulationSha256;
         await store.StreamSnapshotAsync(id, bytes => http.Response.Body.WriteAsync(bytes, ct), ct);
         return Results.Empty;
+    }
+
+    private static async Task<IResult> MembersKey(string id, HttpContext http, DrawStore store, Supervision.Api.Publication.DrawDisclosure disclosure, CancellationToken ct)
+    {
+        var row = await store.GetAsync(id, ct);
+        if (row is null) return Problems.NotFound("task", id);
+        if (!await store.RecordExistsAsync(id, DrawStore.EntityKind, ct)) return NoDrawYet(id, "entity draw");
+        string? key;
+        try
+        {
+            key = await disclosure.MembersKeyForAuditorAsync(row, http.User.ToActor(), ct);
+        }
+        catch (Supervision.Api.Publication.MembersKeyUnavailableException e)
+        {
+            return Supervision.Api.Publication.DrawDisclosure.Unavailable(http, e);
+        }
+        return key is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No members key", detail: $"Task '{id}' was frozen before members were committed.")
+            : TypedResults.Text(key + "\n", "text/plain");
     }
 
     private static async Task<IResult> InspectorPool(string id, HttpContext http, DrawStore store, CancellationToken ct)

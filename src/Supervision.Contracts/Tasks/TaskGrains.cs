@@ -103,6 +103,13 @@ public interface ITaskGrain : IGrainWithStringKey
 
     [Alias("draw-inspectors"), ResponseTimeout("00:15:00")]
     Task<TaskReply> DrawInspectors(Actor actor);
+
+    /// <summary>
+    /// The task's members key (draw-spec §11.1), drawn at freeze; null for tasks frozen before members were committed.
+    /// For the API only: it builds the class-free members file and entities' receipts with it, and gives it to auditors.
+    /// </summary>
+    [Alias("members-key")]
+    Task<byte[]?> MembersKey();
 }
 
 /// <summary>What a partition worker is asked to do: the draw inputs and its chunks [first, first + count) of the frozen snapshot.</summary>

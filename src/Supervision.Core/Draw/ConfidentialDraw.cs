@@ -242,7 +242,7 @@ public static class ConfidentialDraw
                 var last = result.Drawn.Last(x => !x.Certain);
                 var (p1, q1) = ParseRational(last.Key);
                 var (p2, q2) = ParetoKey(next.M, next.WeightMicros, a, d);
-                threshold = p1 * q2 != p2 * q1 ? Dec(p1 * q2 + p2 * q1) + "/" + Dec(2 * q1 * q2) : Dec(p1) + "/" + Dec(q1) + ";" + last.MemberId;
+                threshold = p1 * q2 != p2 * q1 ? SimplestBinaryFraction(p1, q1, p2, q2) : Dec(p1) + "/" + Dec(q1) + ";" + last.MemberId;
             }
             var certainFrom = plan.CertainCount > 0 ? Dec(plan.CapThresholdMicros) : "";
             seals.Add(Seal(key, ParetoSealName, [Dec(a), Dec(d), certainFrom, threshold]));
@@ -263,12 +263,43 @@ public static class ConfidentialDraw
                 var last = result.Drawn.Last(x => x.Stratum == name);
                 var x = DrawPrimitives.Top52(Convert.FromHexString(last.HashHex));
                 threshold = x != next.M
-                    ? Dec((BigInteger)x + next.M + 1) + "/" + TwoPow53Text
+                    ? Dec(SimplestBetween(2 * x + 1, 2 * next.M + 1)) + "/" + TwoPow53Text
                     : Dec((BigInteger)(2 * x + 1)) + "/" + TwoPow53Text + ";" + last.MemberId;
             }
             seals.Add(Seal(key, StratumSealName(name), [Dec(population), Dec(quota), threshold]));
         }
         return seals;
+    }
+
+    /// <summary>
+    /// The integer in (<paramref name="below"/>, <paramref name="atMost"/>] with the most trailing zero bits (§11.2): a
+    /// stratified threshold that says where the gap between the last drawn and the first not drawn lies, but not which
+    /// two members bound it (a midpoint would: m_x + m_y + 1 singles out the pair).
+    /// </summary>
+    public static ulong SimplestBetween(ulong below, ulong atMost)
+    {
+        for (var k = 63; k >= 0; k--)
+        {
+            var step = 1UL << k;
+            var t = (below / step + 1) * step;
+            if (t > below && t <= atMost) return t;
+        }
+        throw new ArgumentException("the interval is empty", nameof(atMost));
+    }
+
+    /// <summary>
+    /// The binary fraction j/2^e with the smallest e ≥ 0 in (p1/q1, p2/q2] (§11.2), as "j/2^e": a Pareto threshold that
+    /// lies in the gap between the a-th and the next key without being built from either (their product would reveal the
+    /// two members' weights).
+    /// </summary>
+    public static string SimplestBinaryFraction(BigInteger p1, BigInteger q1, BigInteger p2, BigInteger q2)
+    {
+        for (var e = 0; ; e++)
+        {
+            var scale = BigInteger.One << e;
+            var j = BigInteger.Divide(p1 * scale, q1) + 1;
+            if (j * q2 <= p2 * scale) return Dec(j) + "/" + Dec(scale);
+        }
     }
 
     /// <summary>The exact Pareto key of §6.2 as (p, q): (2m+1)(D − a·w) / ((2^53 − 2m − 1)·a·w).</summary>

@@ -124,6 +124,13 @@ public static class TaskDefinitions
             // The sampling rule is still checked, over the known classes only (an unknown one has no default ratio or weight).
             classes = classes.Where(c => classCodes.Contains(c, StringComparer.Ordinal)).ToArray();
         }
+        else if (classes.Length < classCodes.Length)
+        {
+            // No class is exempt from a random draw (domain: 不免抽), and a population restricted by class would tell the
+            // public each member's confidential class through the published member list (draw-spec §11.1).
+            errors.Add(new("filter.creditClasses", $"must list every credit class ({string.Join(", ", classCodes)}) or be left out: no class is exempt from a random draw, "
+                + $"and a population limited to some classes would make its members' classes public (missing: {string.Join(", ", classCodes.Except(classes, StringComparer.Ordinal))})"));
+        }
 
         var sampling = draft.Sampling ?? new SamplingRuleDraft(null, null, null, null);
         var mode = string.IsNullOrWhiteSpace(sampling.Mode) ? DrawModes.Stratified : sampling.Mode.Trim();

@@ -55,6 +55,11 @@ public sealed class TaskSecretState
 
     /// <summary>The secret sealed with the silos' key (<see cref="DrawSecretProtector"/>); then <see cref="Secret"/> is null.</summary>
     [Id(2)] public byte[]? Sealed { get; set; }
+
+    /// <summary>The members key of draw-spec §11.1 (never revealed: it hides each member's class), or sealed in <see cref="SealedMembersKey"/>.</summary>
+    [Id(3)] public byte[]? MembersKey { get; set; }
+
+    [Id(4)] public byte[]? SealedMembersKey { get; set; }
 }
 
 /// <summary>
@@ -204,6 +209,9 @@ public sealed class TaskGrain(
         secret.State.Secret = protector.Enabled ? null : fresh;
         secret.State.Sealed = protector.Enabled ? protector.Seal(fresh, Id) : null;
         secret.State.Commitment = DrawPrimitives.Hex(SeedCeremony.Commit(fresh));
+        var membersKey = ConfidentialDraw.NewKey();
+        secret.State.MembersKey = protector.Enabled ? null : membersKey;
+        secret.State.SealedMembersKey = protector.Enabled ? protector.Seal(membersKey, MembersKeyContext) : null;
         await secret.WriteStateAsync();
         var now = store.Clock.GetUtcNow();
         var phases = new List<(string Phase, TimeSpan At)>();
@@ -218,7 +226,7 @@ public sealed class TaskGrain(
             ExclusionsJson = DrawStore.ToJson(summary),
             SecretCommitment = secret.State.Commitment,
             UpdatedAt = now,
-        }, year, cap, options.PartitionSize, actor, phases: phases);
+        }, year, cap, options.PartitionSize, actor, membersKey, phases: phases);
         var committedAt = watch.Elapsed;
         var members = next.PopulationCount;
         var hash = next.PopulationSha256;
@@ -230,6 +238,14 @@ public sealed class TaskGrain(
         }
         return TaskReply.Ok(next.Status, next.Version);
     }
+
+    /// <summary>The associated data the members key is sealed under: this task, and not its draw secret.</summary>
+    private string MembersKeyContext => Id + "/members-key";
+
+    public Task<byte[]?> MembersKey() => Task.FromResult(OpenMembersKey());
+
+    private byte[]? OpenMembersKey() =>
+        secret.State.SealedMembersKey is { } sealedKey ? protector.Open(sealedKey, MembersKeyContext) : secret.State.MembersKey;
 
     public async Task<TaskReply> AddEntropy(EntropyEntry entry, Actor actor)
     {
@@ -344,7 +360,17 @@ public sealed class TaskGrain(
             return partial;
         }));
         var scanTime = clock.Elapsed;
-        var result = EntityDraw.Merge(plan, partials.Select(p => DrawExchange.Import(plan, p.ToColumns())));
+        var imported = partials.Select(p => DrawExchange.Import(plan, p.ToColumns())).ToArray();
+        var result = EntityDraw.Merge(plan, imported);
+        // The class-free seals (draw-spec §11.2), for tasks frozen with a members key.
+        var membersKey = current.Freeze?.MembersSha256 is null ? null : OpenMembersKey();
+        if (current.Freeze?.MembersSha256 is not null && membersKey is null)
+        {
+            logger.LogError("Task {Task}: the members key cannot be opened (no key, or not the key it was sealed with: {Setting})", Id, DrawSecretProtector.KeyFileSetting);
+            return TaskReply.Refused(TaskReplyStatus.IllegalTransition, "The task's members key is not available; the draw cannot run. See the logs.");
+        }
+        var sealsJson = membersKey is null ? null
+            : JsonSerializer.Serialize(ConfidentialDraw.Seals(plan, result, EntityDraw.Boundaries(plan, imported), membersKey), DrawPacks.JsonOptions);
         var mergeTime = clock.Elapsed;
 
         var pack = new DrawPack(DrawPack.FormatVersion, algorithm, Id, current.SecretCommitment!, DrawPrimitives.Hex(key), entropy, current.Beacon,
@@ -358,7 +384,7 @@ public sealed class TaskGrain(
         await ReportAsync(OperationKinds.DrawEntities, "commit");
         await faults.BeforeCommitAsync(Id, DrawStore.EntityKind, packUtf8);
         var next = current with { Status = TaskStates.EntitiesDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
-        var committed = await store.CommitEntityDrawAsync(current, next, packGzip, summaryJson, result, definition.Items,
+        var committed = await store.CommitEntityDrawAsync(current, next, packGzip, summaryJson, sealsJson, result, definition.Items,
             current.Freeze?.DrawYear ?? store.Clock.GetUtcNow().Year, actor);
         var commitTime = clock.Elapsed;
         var now = await store.GetAsync(Id) ?? next;

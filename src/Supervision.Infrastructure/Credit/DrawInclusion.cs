@@ -73,6 +73,10 @@ public sealed class DrawInclusion(SqlStore store, DrawStore draws)
             string.Create(CultureInfo.InvariantCulture, $"{n}/{big}"), mode, null, basis + " (stratified n_h/N_h)");
     }
 
+    /// <summary>The entity's row of the task's frozen snapshot (its stratum and weight), or null when it was not in the population.</summary>
+    public Task<PopulationMember?> MemberAsync(TaskRow task, string entity, CancellationToken ct = default) =>
+        FindMemberAsync(task, entity, task.Definition.Filter.CreditClasses, ct);
+
     private async Task<PopulationMember?> FindMemberAsync(TaskRow task, string entity, IReadOnlyList<string> strata, CancellationToken ct)
     {
         int? chunk;

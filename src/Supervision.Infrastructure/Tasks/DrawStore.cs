@@ -55,8 +55,12 @@ public sealed record TaskRow
 }
 
 /// <summary>What the freeze fixed besides the snapshot: the burden-cap year and cap, and the members excluded per reason.</summary>
-/// <summary>What a freeze fixed besides the snapshot; <see cref="ExclusionsSha256"/> commits to the excluded members (draw-spec §9.3), null for older freezes.</summary>
-public sealed record FreezeSummary(int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt, string? ExclusionsSha256 = null);
+/// <summary>
+/// What a freeze fixed besides the snapshot; <see cref="ExclusionsSha256"/> commits to the excluded members (draw-spec §9.3),
+/// <see cref="MembersSha256"/> to the class-free members file (§11.1); each null for freezes older than it.
+/// </summary>
+public sealed record FreezeSummary(int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt, string? ExclusionsSha256 = null,
+    string? MembersSha256 = null);
 
 public sealed record DrawRecordRow
 {
@@ -91,6 +95,26 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
 {
     public const string EntityKind = "entity";
     public const string InspectorKind = "inspector";
+
+    /// <summary>The class-free seals of the entity draw with their openings (draw-spec §11.2): not public; opened one entity at a time.</summary>
+    public const string SealsKind = "seals";
+
+    /// <summary>The newest published tasks whose entity draw is sealed (draw-spec §11), for an entity's list of receipts.</summary>
+    public async Task<IReadOnlyList<(string TaskId, string Name, DateTimeOffset CommittedAt)>> RecentSealedDrawsAsync(int limit, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<(string TaskId, string Name, DateTimeOffset CommittedAt)>(new CommandDefinition(
+            """
+            SELECT t.task_id, t.name, r.committed_at FROM draw_records r JOIN draw_tasks t ON t.task_id = r.task_id
+            WHERE r.kind = @kind AND t.published_at IS NOT NULL ORDER BY r.committed_at DESC, t.task_id LIMIT @limit
+            """, new { kind = SealsKind, limit }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>The seals of a committed entity draw, or null (no draw yet, or a task frozen before members were committed).</summary>
+    public async Task<IReadOnlyList<SealOpening>?> SealsAsync(string taskId, CancellationToken ct = default) =>
+        await GetRecordAsync(taskId, SealsKind, ct) is { } record
+            ? JsonSerializer.Deserialize<SealOpening[]>(record.RecordText(), DrawPacks.JsonOptions)
+            : null;
     public const string YearlyCapReason = "yearly-cap";
 
     /// <summary>The department's published yearly cap on inspections per entity (across all its items) is reached.</summary>
@@ -218,8 +242,12 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     /// the census, and moves the task to frozen with the hash. Returns the new row.
     /// </summary>
     /// <remarks><paramref name="phases"/>, when given, receives the cumulative time at the end of each phase (for the logs).</remarks>
+    /// <remarks>
+    /// <paramref name="membersKey"/> (draw-spec §11.1) turns each chunk into its lines of the class-free members file too,
+    /// in the same parallel pass, hashed in order: the summary's <see cref="FreezeSummary.MembersSha256"/>.
+    /// </remarks>
     public Task<TaskRow> FreezeAsync(TaskRow before, Func<string, long, FreezeSummary, TaskRow> after, int drawYear, int yearlyCap,
-        int partitionSize, Actor actor, List<(string Phase, TimeSpan At)>? phases = null, CancellationToken ct = default) =>
+        int partitionSize, Actor actor, byte[] membersKey, List<(string Phase, TimeSpan At)>? phases = null, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -279,6 +307,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             var weights = classes.Select(definition.WeightMicros).ToArray();
             var chunkCount = Math.Max(1, (ids.Length + ChunkSize - 1) / ChunkSize);
             var chunks = new byte[chunkCount][];
+            var memberLines = new byte[chunkCount][];
             var censuses = new DrawCensus[chunkCount];
             foreach (var table in new[] { "draw_snapshot_chunks", "draw_exclusions", "draw_censuses" })
                 await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE task_id = @task", p, tx, cancellationToken: ct));
@@ -296,6 +325,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                         var length = Math.Min(ChunkSize, ids.Length - from);
                         chunks[c] = SnapshotChunks.Build(c, ids.AsSpan(from, length), classOf.AsSpan(from, length), classes, weights, []);
                         censuses[c] = EntityDraw.Census(censusSetup, chunks[c], c == 0);
+                        memberLines[c] = ConfidentialDraw.MembersLines(chunks[c], c == 0, membersKey);
                         ready[c].TrySetResult();
                     });
                 }
@@ -306,12 +336,15 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                 }
             }, ct);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var membersHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             async IAsyncEnumerable<object?[]> ChunkRows()
             {
                 for (var c = 0; c < chunkCount; c++)
                 {
                     await ready[c].Task;
                     hash.AppendData(chunks[c]);
+                    membersHash.AppendData(memberLines[c]);
+                    memberLines[c] = [];
                     yield return
                     [
                         before.TaskId, c, ids.Length == 0 ? "" : SnapshotChunks.DecodeToString(ids[c * ChunkSize]),
@@ -330,7 +363,8 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                 new { task = before.TaskId, json = ToJson(DrawExchange.Export(census)) }, tx, cancellationToken: ct));
 
             var excluded = census.ExcludedByReason.Select(x => new ExclusionCount(x.Key, x.Value)).ToArray();
-            var summary = new FreezeSummary(drawYear, yearlyCap, excluded, clock.GetUtcNow(), PopulationReference.ExclusionsHash(exclusions));
+            var summary = new FreezeSummary(drawYear, yearlyCap, excluded, clock.GetUtcNow(), PopulationReference.ExclusionsHash(exclusions),
+                DrawPrimitives.Hex(membersHash.GetHashAndReset()));
             var chunksPerCall = Math.Max(1, partitionSize / ChunkSize);
             var next = after(sha, ids.Length, summary) with
             {
@@ -668,11 +702,13 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     /// Commits the entity draw once: the record (the pack), the drawn entities, the burden ledger and the task's move
     /// to entities_drawn, with the audit line, in one transaction. False when a record exists already (nothing written).
     /// </summary>
-    public Task<bool> CommitEntityDrawAsync(TaskRow before, TaskRow after, byte[] packGzip, string summaryJson, EntityDrawResult result,
+    /// <remarks><paramref name="sealsJson"/>: the seals with their openings (draw-spec §11.2), a record of kind <see cref="SealsKind"/>.</remarks>
+    public Task<bool> CommitEntityDrawAsync(TaskRow before, TaskRow after, byte[] packGzip, string summaryJson, string? sealsJson, EntityDrawResult result,
         IReadOnlyList<string> items, int drawYear, Actor actor, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
             if (!await InsertRecordAsync(connection, tx, after.TaskId, EntityKind, "", packGzip, null, summaryJson, actor, ct)) return false;
+            if (sealsJson is not null) await InsertRecordAsync(connection, tx, after.TaskId, SealsKind, sealsJson, null, null, null, actor, ct);
             await BulkInsertAsync(connection, tx, "drawn_entities", ["task_id", "rank", "member_id", "stratum", "draw_key", "probability"],
                 result.Drawn.Select(d => new object?[] { after.TaskId, d.Rank, d.MemberId, d.Stratum, d.Key, d.InclusionProbability }), ct);
             await BulkInsertAsync(connection, tx, "draw_burden", ["member_id", "item_code", "draw_year", "task_id"],

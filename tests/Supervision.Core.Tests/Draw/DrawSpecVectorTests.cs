@@ -70,4 +70,34 @@ public class DrawSpecVectorTests
         Assert.Equal("38634036859110421000000/108653160017098214000000", p.Drawn[2].Key);
         Assert.Equal(["1/1", "10000000/45000000", "14000000/45000000"], p.Drawn.Select(d => d.InclusionProbability));
     }
+
+    /// <summary>§11's vectors: the members key is the bytes 0x20 … 0x3f (also printed by tools/verify_draw.py's functions).</summary>
+    [Fact]
+    public void The_class_free_commitments_and_seals_match_the_spec_vectors()
+    {
+        var key = Enumerable.Range(0x20, 32).Select(i => (byte)i).ToArray();
+        var salt = ConfidentialDraw.MemberSalt(key, "91330100MA0000000X"u8);
+        Assert.Equal("40eb306442c75d350f77b986e1620bc1", DrawPrimitives.Hex(salt));
+        Assert.Equal("5bcf179d7ce784ded497b89048d17c946930f408781fdaa96cfa482ef28acfa1", ConfidentialDraw.MemberCommitmentHex(salt, "91330100MA0000000X", "A", "1"));
+        var csv = PopulationSnapshot.ToCanonicalCsv(Members);
+        Assert.Equal("731f14dc23b87c82138f145e925008128b62b9212028f4d05748a828de58cf61",
+            DrawPrimitives.Hex(System.Security.Cryptography.SHA256.HashData(ConfidentialDraw.MembersFile(csv, key))));
+        Assert.Equal("bf9d5687df8362b4504104acd55d71ef", DrawPrimitives.Hex(ConfidentialDraw.SealSalt(key, "stratum/A")));
+        Assert.Equal("ca5536a1f5fa6b12ee397836e920dd91", DrawPrimitives.Hex(ConfidentialDraw.SealSalt(key, "pareto")));
+
+        var stratified = new EntityDrawParameters(DrawModes.Stratified,
+            [new StratumRule("A", Ratio: "0.3"), new StratumRule("B", Count: 2)], null, [new MemberExclusion("91330100MA0000001X", "yearly-cap")]);
+        var (s, sPlan, sBoundaries) = EntityDraw.RunWithBoundaries(new EntityDrawSetup(Seed, Task, DrawPrimitives.AlgorithmVersion, stratified), [Members]);
+        var seals = ConfidentialDraw.Seals(sPlan, s, sBoundaries, key);
+        Assert.Equal(["5", "2", "1671257674219520/9007199254740992"], seals[0].Opening);
+        Assert.Equal("dd7728f4d0c75707dd2a7bae6d7f9495f3c1c72a8e7312bbbf5f4ded61c60f55", seals[0].Seal);
+        Assert.Equal(["4", "2", "4503599627370496/9007199254740992"], seals[1].Opening);
+        Assert.Equal("832b2f1fcf9ed7e3eab2889f3acdf9c6733400c0ca59e601b4244458b36c7db8", seals[1].Seal);
+
+        var pareto = new EntityDrawParameters(DrawModes.Pareto, [new StratumRule("A"), new StratumRule("B")], 3, []);
+        var (p, pPlan, pBoundaries) = EntityDraw.RunWithBoundaries(new EntityDrawSetup(Seed, Task, DrawPrimitives.AlgorithmVersion, pareto), [Members]);
+        var paretoSeal = ConfidentialDraw.Seals(pPlan, p, pBoundaries, key).Single();
+        Assert.Equal(["2", "45000000", "40000000", "1/1"], paretoSeal.Opening);
+        Assert.Equal("aacb24e8dba7ab31c486b821561e399baaf18072bcab43c61aaca1eaf7a0cd0a", paretoSeal.Seal);
+    }
 }

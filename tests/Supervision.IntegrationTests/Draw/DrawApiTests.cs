@@ -116,8 +116,8 @@ public sealed class DrawApiTests(PostgresServer server)
         Assert.Matches("^[0-9a-f]{64}$", seen.GetProperty("population").GetProperty("sha256").GetString());
         Assert.DoesNotContain("secret\"", seen.GetRawText().Replace("secretCommitment\"", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
         Assert.Single((await ReadAsync(await anonymous.GetAsync("/api/tasks"), HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
-        // Before the draw the public cannot download the snapshot or a pack; nothing reveals the secret.
-        await ReadAsync(await anonymous.GetAsync($"/api/tasks/{id}/draw/population.csv"), HttpStatusCode.NotFound);
+        // Before the draw the public cannot download a pack, and never the snapshot (it names classes); nothing reveals the secret.
+        await ReadAsync(await anonymous.GetAsync($"/api/tasks/{id}/draw/population.csv"), HttpStatusCode.Forbidden);
         await ReadAsync(await anonymous.GetAsync($"/api/tasks/{id}/draw/pack"), HttpStatusCode.NotFound);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "x", value = "1" })).StatusCode);
     }
@@ -251,7 +251,7 @@ public sealed class DrawApiTests(PostgresServer server)
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
-        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE task_id = @id", new { id }));
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE task_id = @id AND kind = 'entity'", new { id }));
         Assert.Equal(12, await platform.ScalarAsync("SELECT count(*) FROM drawn_entities WHERE task_id = @id", new { id }));
         Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE action = 'task.draw-entities' AND subject_key = @id", new { id }));
 
@@ -285,45 +285,112 @@ public sealed class DrawApiTests(PostgresServer server)
             Assert.Equal(["D1", "D2"], departments.Order());
         }
 
-        // Everything below is what anyone can download.
-        var pack = await anonymous.GetStringAsync($"/api/tasks/{id}/draw/pack");
-        var csv = await anonymous.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
-        var pool = await anonymous.GetByteArrayAsync($"/api/tasks/{id}/draw/inspectors.json");
+        // The full pack names each member's class: a supervising auditor downloads it, and the members key, each on the record.
+        using var auditor = await platform.Host.UserAsync("auditor-1", "auditor");
+        var pack = await auditor.GetStringAsync($"/api/tasks/{id}/draw/pack");
+        var csv = await auditor.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
+        var pool = await auditor.GetByteArrayAsync($"/api/tasks/{id}/draw/inspectors.json");
+        var key = await auditor.GetStringAsync($"/api/tasks/{id}/draw/members-key");
+        foreach (var action in new[] { "draw.pack-read", "draw.population-read", "draw.members-key" })
+            Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE actor = 'auditor-1' AND action = @action AND subject_key = @id", new { action, id }));
+        Assert.Equal(HttpStatusCode.Forbidden, (await scheduler.GetAsync($"/api/tasks/{id}/draw/members-key")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/api/tasks/{id}/draw/members-key")).StatusCode);
+
+        // What anyone downloads: the task record, the class-free pack and the members file.
         var task = await ReadAsync(await anonymous.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);
+        var publicPack = await anonymous.GetStringAsync($"/api/public/v1/tasks/{id}/pack");
+        Assert.Equal(publicPack, await anonymous.GetStringAsync($"/api/tasks/{id}/draw/pack"));
+        var members = await anonymous.GetByteArrayAsync($"/api/public/v1/tasks/{id}/members.csv");
+        var publicTask = await ReadAsync(await anonymous.GetAsync($"/api/public/v1/tasks/{id}"), HttpStatusCode.OK);
         using (var doc = JsonDocument.Parse(pack))
+        using (var publicDoc = JsonDocument.Parse(publicPack))
         {
             Assert.Equal(task.GetProperty("secretCommitment").GetString(), doc.RootElement.GetProperty("secretCommitment").GetString());
             Assert.Equal(task.GetProperty("population").GetProperty("sha256").GetString(), doc.RootElement.GetProperty("population").GetProperty("sha256").GetString());
             Assert.Equal(2, doc.RootElement.GetProperty("entropy").GetArrayLength());
+            // The members hash was published with the task at its freeze, and the members file is what it hashes.
+            var membersSha = publicTask.GetProperty("population").GetProperty("membersSha256").GetString();
+            Assert.Matches("^[0-9a-f]{64}$", membersSha);
+            Assert.Equal(membersSha, publicDoc.RootElement.GetProperty("population").GetProperty("membersSha256").GetString());
+            Assert.Equal(membersSha, Convert.ToHexStringLower(SHA256.HashData(members)));
         }
 
-        var report = DrawVerifier.Verify(pack, csv, pool);
-        Assert.True(report.Passed, report.ToString());
+        Assert.True(DrawVerifier.Verify(pack, csv, pool).Passed);
+        Assert.True(PublicPackVerifier.Verify(publicPack, members).Passed);
+        var audit = PublicPackVerifier.Audit(pack, csv, key, publicPack, members, pool);
+        Assert.True(audit.Passed, audit.ToString());
+
+        // An entity checks its own fate with the receipt its signed link gives: one drawn, one not.
+        var drawnId = JsonDocument.Parse(publicPack).RootElement.GetProperty("entityDraw").GetProperty("drawn")[0].GetProperty("memberId").GetString()!;
+        var drawnSet = JsonDocument.Parse(publicPack).RootElement.GetProperty("entityDraw").GetProperty("drawn").EnumerateArray()
+            .Select(d => d.GetProperty("memberId").GetString()).ToHashSet();
+        var notDrawnId = System.Text.Encoding.ASCII.GetString(csv).Split('\n').Skip(1).Select(l => l.Split(',')[0]).First(m => m.Length == 18 && !drawnSet.Contains(m));
+        var receipts = new Dictionary<string, string>();
+        foreach (var entity in new[] { drawnId, notDrawnId })
+        {
+            var link = (await ReadAsync(await scheduler.PostAsJsonAsync($"/api/credit/entities/{entity}/access-link", new { days = 7 }), HttpStatusCode.OK))
+                .GetProperty("url").GetString()!;
+            var token = Uri.UnescapeDataString(link[(link.IndexOf("?t=", StringComparison.Ordinal) + 3)..]);
+            Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/api/public/v1/entities/{entity}/receipts/{id}")).StatusCode);
+            var other = entity == drawnId ? notDrawnId : drawnId;
+            Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/api/public/v1/entities/{other}/receipts/{id}?t={Uri.EscapeDataString(token)}")).StatusCode);
+            // The entity's own credit page lists the draw with its receipt link.
+            var creditPage = await anonymous.GetStringAsync(new Uri(link).PathAndQuery);
+            Assert.Contains($"/api/public/v1/entities/{entity}/receipts/{id}?t=", System.Net.WebUtility.HtmlDecode(creditPage), StringComparison.Ordinal);
+            receipts[entity] = await anonymous.GetStringAsync($"/api/public/v1/entities/{entity}/receipts/{id}?t={Uri.EscapeDataString(token)}");
+            var own = PublicPackVerifier.Verify(publicPack, members, receipts[entity]);
+            Assert.True(own.Passed, own.ToString());
+            Assert.StartsWith(entity == drawnId ? "drawn" : "not drawn", own.Fate, StringComparison.Ordinal);
+        }
 
         var dir = Directory.CreateTempSubdirectory("draw-pack-");
         try
         {
-            var packFile = Path.Combine(dir.FullName, "pack.json");
-            var csvFile = Path.Combine(dir.FullName, "population.csv");
-            var poolFile = Path.Combine(dir.FullName, "inspectors.json");
-            await File.WriteAllTextAsync(packFile, pack);
-            await File.WriteAllBytesAsync(csvFile, csv);
-            await File.WriteAllBytesAsync(poolFile, pool);
+            string F(string name) => Path.Combine(dir.FullName, name);
+            await File.WriteAllTextAsync(F("pack.json"), pack);
+            await File.WriteAllBytesAsync(F("population.csv"), csv);
+            await File.WriteAllBytesAsync(F("inspectors.json"), pool);
+            await File.WriteAllTextAsync(F("public-pack.json"), publicPack);
+            await File.WriteAllBytesAsync(F("members.csv"), members);
+            await File.WriteAllTextAsync(F("members-key.txt"), key);
+            await File.WriteAllTextAsync(F("drawn-receipt.json"), receipts[drawnId]);
+            await File.WriteAllTextAsync(F("other-receipt.json"), receipts[notDrawnId]);
 
-            var (exit, output) = await PythonVerifyAsync(packFile, csvFile, poolFile);
+            var (exit, output) = await PythonVerifyAsync(F("pack.json"), F("population.csv"), F("inspectors.json"));
             Assert.True(exit == 0, output);
             Assert.StartsWith("PASS", output.Trim(), StringComparison.Ordinal);
+            (exit, output) = await PythonVerifyAsync("public", F("public-pack.json"), F("members.csv"), F("drawn-receipt.json"));
+            Assert.True(exit == 0, output);
+            Assert.StartsWith("PASS: drawn", output.Trim(), StringComparison.Ordinal);
+            (exit, output) = await PythonVerifyAsync("public", F("public-pack.json"), F("members.csv"), F("other-receipt.json"));
+            Assert.True(exit == 0, output);
+            Assert.StartsWith("PASS: not drawn", output.Trim(), StringComparison.Ordinal);
+            (exit, output) = await PythonVerifyAsync("audit", F("pack.json"), F("population.csv"), F("members-key.txt"), F("public-pack.json"), F("members.csv"), F("inspectors.json"));
+            Assert.True(exit == 0, output);
 
             var cli = new RootCommand { VerifyDrawCommand.Create() };
-            Assert.Equal(0, await cli.Parse(["verify-draw", packFile, csvFile, "--inspectors", poolFile]).InvokeAsync());
+            Assert.Equal(0, await cli.Parse(["verify-draw", F("pack.json"), F("population.csv"), "--inspectors", F("inspectors.json")]).InvokeAsync());
+            Assert.Equal(0, await cli.Parse(["verify-draw", "--public", F("public-pack.json"), F("members.csv"), "--receipt", F("drawn-receipt.json")]).InvokeAsync());
+            Assert.Equal(0, await cli.Parse(["verify-draw", F("pack.json"), F("population.csv"), "--inspectors", F("inspectors.json"),
+                "--members-key", F("members-key.txt"), "--public-pack", F("public-pack.json"), "--members", F("members.csv")]).InvokeAsync());
+            // A pack with an inspector draw is not passed without its pool file.
+            Assert.Equal(1, await cli.Parse(["verify-draw", F("pack.json"), F("population.csv")]).InvokeAsync());
+            Assert.Equal(1, (await PythonVerifyAsync(F("pack.json"), F("population.csv"))).ExitCode);
 
-            // A tampered result is caught by both verifiers.
+            // A tampered result is caught by both verifiers; a public pack that dropped the drawn entity by its receipt too.
             var tampered = pack.Replace("\"rank\": 1,", "\"rank\": 99,", StringComparison.Ordinal);
             Assert.NotEqual(pack, tampered);
-            await File.WriteAllTextAsync(packFile, tampered);
+            await File.WriteAllTextAsync(F("pack.json"), tampered);
             Assert.False(DrawVerifier.Verify(tampered, csv, pool).Passed);
-            Assert.Equal(1, (await PythonVerifyAsync(packFile, csvFile, poolFile)).ExitCode);
-            Assert.Equal(1, await cli.Parse(["verify-draw", packFile, csvFile]).InvokeAsync());
+            Assert.Equal(1, (await PythonVerifyAsync(F("pack.json"), F("population.csv"), F("inspectors.json"))).ExitCode);
+            Assert.Equal(1, await cli.Parse(["verify-draw", F("pack.json"), F("population.csv"), "--inspectors", F("inspectors.json")]).InvokeAsync());
+            var node = System.Text.Json.Nodes.JsonNode.Parse(publicPack)!;
+            var drawnList = node["entityDraw"]!["drawn"]!.AsArray();
+            drawnList.RemoveAt(0);
+            node["entityDraw"]!["drawnCount"] = drawnList.Count;
+            await File.WriteAllTextAsync(F("public-pack.json"), node.ToJsonString());
+            Assert.Equal(1, (await PythonVerifyAsync("public", F("public-pack.json"), F("members.csv"), F("drawn-receipt.json"))).ExitCode);
+            Assert.Equal(1, await cli.Parse(["verify-draw", "--public", F("public-pack.json"), F("members.csv"), "--receipt", F("drawn-receipt.json")]).InvokeAsync());
         }
         finally
         {
@@ -348,13 +415,15 @@ public sealed class DrawApiTests(PostgresServer server)
             Assert.Equal(new byte[] { 0x1f, 0x8b }, row.Gzip[..2]);
         }
 
-        using var plain = platform.Host.Anonymous();
+        // The full pack names each member's class: the task's staff download it (the public gets the class-free pack).
+        var plain = scheduler;
         var plainResponse = await plain.GetAsync($"/api/tasks/{id}/draw/pack");
         Assert.Empty(plainResponse.Content.Headers.ContentEncoding);
         var plainBytes = await plainResponse.Content.ReadAsByteArrayAsync();
 
         // A client that accepts gzip gets the stored bytes with Content-Encoding: gzip; decoded, they are the same JSON.
         using var raw = new HttpClient(new HttpClientHandler { AutomaticDecompression = System.Net.DecompressionMethods.None }) { BaseAddress = platform.Host.BaseAddress };
+        raw.DefaultRequestHeaders.Authorization = scheduler.DefaultRequestHeaders.Authorization;
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/tasks/{id}/draw/pack");
         request.Headers.AcceptEncoding.ParseAdd("gzip");
         var gzResponse = await raw.SendAsync(request);
@@ -367,6 +436,7 @@ public sealed class DrawApiTests(PostgresServer server)
             Assert.Equal(plainBytes, decoded.ToArray());
         }
         using var auto = new HttpClient(new HttpClientHandler { AutomaticDecompression = System.Net.DecompressionMethods.GZip }) { BaseAddress = platform.Host.BaseAddress };
+        auto.DefaultRequestHeaders.Authorization = scheduler.DefaultRequestHeaders.Authorization;
         Assert.Equal(plainBytes, await auto.GetByteArrayAsync($"/api/tasks/{id}/draw/pack"));
 
         var csv = await plain.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
@@ -434,7 +504,7 @@ public sealed class DrawApiTests(PostgresServer server)
         await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/cancel", new { reason = "teams cannot be staffed: workload cap" }), HttpStatusCode.OK);
         Assert.Equal("cancelled", (await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_burden WHERE task_id = @id", new { id }));
-        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE task_id = @id", new { id }));
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE task_id = @id AND kind = 'entity'", new { id }));
         Assert.Equal(1, await platform.ScalarAsync(
             "SELECT count(*) FROM audit_log WHERE subject_key = @id AND action = 'task.cancel' AND after_json LIKE '%teams cannot be staffed%'", new { id }));
     }
@@ -476,8 +546,8 @@ public sealed class DrawApiTests(PostgresServer server)
         }
 
         // Both verifiers check the pool's inspectors against the hash published at freeze.
-        var packText = await anonymous.GetStringAsync($"/api/tasks/{id}/draw/pack");
-        var csv = await anonymous.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
+        var packText = await scheduler.GetStringAsync($"/api/tasks/{id}/draw/pack");
+        var csv = await scheduler.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
         var report = DrawVerifier.Verify(packText, csv, pool);
         Assert.True(report.Passed, report.ToString());
         Assert.DoesNotContain(report.Notes, n => n.Contains("not checked against a freeze", StringComparison.Ordinal));
@@ -525,7 +595,7 @@ public sealed class DrawApiTests(PostgresServer server)
         var operation = await ReadAsync(await scheduler.GetAsync(drawn.Headers.GetValues("Operation-Location").Single()), HttpStatusCode.OK);
         Assert.Equal("succeeded", operation.GetProperty("state").GetString());
         Assert.Equal(2, operation.GetProperty("attempts").GetInt32());
-        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records"));
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE kind = 'entity'"));
 
         platform.Faults.FailNext = true;
         var teams = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
@@ -609,6 +679,12 @@ public sealed class DrawApiTests(PostgresServer server)
                 var refused = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.Conflict);
                 Assert.Contains("secret", refused.GetProperty("detail").GetString());
                 Assert.Equal(0, await keyless.ScalarAsync("SELECT count(*) FROM draw_records"));
+                // Nor can the members key, sealed with the same key file: the members file is unavailable, not a 500.
+                using var anonymous = keyless.Host.Anonymous();
+                var members = await anonymous.GetAsync($"/api/public/v1/tasks/{id}/members.csv");
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, members.StatusCode);
+                Assert.NotNull(members.Headers.RetryAfter);
+                Assert.Contains("SecretKeyFile", await members.Content.ReadAsStringAsync());
             }
 
             await using var second = await DrawPlatform.StartAsync(connectionString, seed: false, settings: withKey);
@@ -616,12 +692,17 @@ public sealed class DrawApiTests(PostgresServer server)
             var summary = await ReadAsync(await again.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
             var secret = Convert.FromHexString(summary.GetProperty("revealedSecret").GetString()!);
             Assert.Equal(summary.GetProperty("secretCommitment").GetString(), DrawPrimitives.Hex(SeedCeremony.Commit(secret)));
-            // The stored state holds the sealed secret, never the secret itself.
+            // The stored state holds the sealed secret and members key, never either itself.
+            using var auditor = await second.Host.UserAsync("auditor-1", "auditor");
+            var membersKey = Convert.FromHexString((await auditor.GetStringAsync($"/api/tasks/{id}/draw/members-key")).Trim());
             await using var connection = await second.Store.OpenAsync();
             var payloads = (await Dapper.SqlMapper.QueryAsync<byte[]>(connection, "SELECT payload FROM orleans_storage WHERE payload IS NOT NULL")).ToList();
             Assert.NotEmpty(payloads);
-            Assert.DoesNotContain(payloads, p => p.AsSpan().IndexOf(secret) >= 0);
-            Assert.DoesNotContain(payloads, p => System.Text.Encoding.UTF8.GetString(p).Contains(Convert.ToBase64String(secret), StringComparison.Ordinal));
+            foreach (var hidden in new[] { secret, membersKey })
+            {
+                Assert.DoesNotContain(payloads, p => p.AsSpan().IndexOf(hidden) >= 0);
+                Assert.DoesNotContain(payloads, p => System.Text.Encoding.UTF8.GetString(p).Contains(Convert.ToBase64String(hidden), StringComparison.Ordinal));
+            }
         }
         finally
         {

@@ -120,9 +120,21 @@ public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
         var verify = step.Elapsed;
         Assert.True(report.Passed, report.ToString());
 
+        // The class-free side (draw-spec §11): the members file is rebuilt from the chunks and the key on each download.
+        using var anonymous = host.Anonymous();
+        step.Restart();
+        var publicPack = await anonymous.GetStringAsync($"/api/public/v1/tasks/{id}/pack");
+        var membersFile = await anonymous.GetByteArrayAsync($"/api/public/v1/tasks/{id}/members.csv");
+        var publicDownloads = step.Elapsed;
+        step.Restart();
+        var publicReport = PublicPackVerifier.Verify(publicPack, membersFile);
+        var publicVerify = step.Elapsed;
+        Assert.True(publicReport.Passed, publicReport.ToString());
+
         output.WriteLine($"population {members:N0} open members (of {entities:N0}), {partitions} partitions, k = {drawn:N0} ({(classes is null ? "default ratios A 1% B 2% C 10% D 30%" : "counts " + counts)})");
         output.WriteLine($"create+publish {createPublish.TotalSeconds:F2} s | freeze {freeze.TotalSeconds:F2} s | entropy {entropy.TotalSeconds:F2} s | entity draw {draw.TotalSeconds:F2} s");
         output.WriteLine($"whole draw through the API (create → draw committed): {whole.TotalSeconds:F2} s");
         output.WriteLine($"downloads: pack {packText.Length / 1e6:F1} MB + population.csv {csv.Length / 1e6:F1} MB in {downloads.TotalSeconds:F2} s; DrawVerifier {verify.TotalSeconds:F2} s: PASS");
+        output.WriteLine($"public downloads: pack {publicPack.Length / 1e6:F1} MB + members.csv {membersFile.Length / 1e6:F1} MB in {publicDownloads.TotalSeconds:F2} s; PublicPackVerifier {publicVerify.TotalSeconds:F2} s: PASS");
     }
 }

@@ -19,11 +19,19 @@ public sealed class EmbeddedDrawTests
         var summary = (await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK)).ToString();
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
 
-        var pack = await anonymous.GetStringAsync($"/api/tasks/{id}/draw/pack");
-        var csv = await anonymous.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
-        var pool = await anonymous.GetByteArrayAsync($"/api/tasks/{id}/draw/inspectors.json");
+        // The full pack (with classes) for a supervising auditor; the class-free pack and members file for everyone.
+        using var auditor = await platform.Host.UserAsync("auditor-1", "auditor");
+        var pack = await auditor.GetStringAsync($"/api/tasks/{id}/draw/pack");
+        var csv = await auditor.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
+        var pool = await auditor.GetByteArrayAsync($"/api/tasks/{id}/draw/inspectors.json");
+        var key = await auditor.GetStringAsync($"/api/tasks/{id}/draw/members-key");
         var report = DrawVerifier.Verify(pack, csv, pool);
         Assert.True(report.Passed, report.ToString());
+        var publicPack = await anonymous.GetStringAsync($"/api/public/v1/tasks/{id}/pack");
+        var members = await anonymous.GetByteArrayAsync($"/api/public/v1/tasks/{id}/members.csv");
+        Assert.True(PublicPackVerifier.Verify(publicPack, members).Passed);
+        var audit = PublicPackVerifier.Audit(pack, csv, key, publicPack, members, pool);
+        Assert.True(audit.Passed, audit.ToString());
 
         var folder = System.IO.Directory.CreateTempSubdirectory("embedded-pack-");
         try
@@ -34,6 +42,16 @@ public sealed class EmbeddedDrawTests
             await File.WriteAllBytesAsync(files[2], pool);
             var (exit, output) = await PythonVerifyAsync(files);
             Assert.True(exit == 0, output);
+            var publicFile = Path.Combine(folder.FullName, "public-pack.json");
+            var membersFile = Path.Combine(folder.FullName, "members.csv");
+            var keyFile = Path.Combine(folder.FullName, "members-key.txt");
+            await File.WriteAllTextAsync(publicFile, publicPack);
+            await File.WriteAllBytesAsync(membersFile, members);
+            await File.WriteAllTextAsync(keyFile, key);
+            (exit, output) = await PythonVerifyAsync("public", publicFile, membersFile);
+            Assert.True(exit == 0, output);
+            (exit, output) = await PythonVerifyAsync("audit", files[0], files[1], keyFile, publicFile, membersFile, files[2]);
+            Assert.True(exit == 0, output);
         }
         finally
         {
@@ -42,6 +60,6 @@ public sealed class EmbeddedDrawTests
 
         // Repeating a committed draw returns the committed result unchanged.
         Assert.Equal(summary, (await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK)).ToString());
-        Assert.Equal(pack, await anonymous.GetStringAsync($"/api/tasks/{id}/draw/pack"));
+        Assert.Equal(pack, await auditor.GetStringAsync($"/api/tasks/{id}/draw/pack"));
     }
 }

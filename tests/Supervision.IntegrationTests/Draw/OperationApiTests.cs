@@ -75,7 +75,7 @@ public sealed class OperationApiTests(PostgresServer server)
         var repeated = await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null);
         Assert.Equal(HttpStatusCode.OK, repeated.StatusCode);
         Assert.Equal(summary, await repeated.Content.ReadAsStringAsync());
-        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records"));
+        Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE kind = 'entity'"));
 
         var listed = await scheduler.GetFromJsonAsync<JsonElement>($"/api/tasks/{id}/operations");
         Assert.Equal(["draw-entities", "draw-entities", "freeze"], listed.EnumerateArray().Select(o => o.GetProperty("kind").GetString()));

@@ -284,6 +284,18 @@ public sealed class PostgresFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory that needs PostgreSQL, skipped or failed as <see cref="PostgresFactAttribute"/>.</summary>
+public sealed class PostgresTheoryAttribute : TheoryAttribute
+{
+    public PostgresTheoryAttribute()
+    {
+        if (!PostgresServer.IsCi && PostgresServer.FindBinaries(out var reason) is null)
+        {
+            Skip = $"{reason} Set SUPERVISION_PG_BIN or install PostgreSQL server binaries; CI=true turns this skip into a failure.";
+        }
+    }
+}
+
 /// <summary>
 /// A load benchmark (compiled only with -p:LoadTests=true): runs only when <paramref name="variable"/> is set — its
 /// script sets it to the size to measure — and PostgreSQL can be started.

@@ -53,6 +53,10 @@ public sealed class PortalBrowserTests(BrowserFixture browser, PortalScenario sc
         await page.WaitForURLAsync("**/tasks/" + scenario.TaskId);
         Assert.Matches("^[0-9a-f]{64}$", (await page.InnerTextAsync("[data-testid=commitment]")).Trim());
         Assert.Matches("^[0-9a-f]{64}$", (await page.InnerTextAsync("[data-testid=population-hash]")).Trim());
+        Assert.Matches("^[0-9a-f]{64}$", (await page.InnerTextAsync("[data-testid=members-hash]")).Trim());
+        // No member's class, rank or probability on the page (credit classes are confidential).
+        Assert.DoesNotContain("Inclusion probability", await page.InnerTextAsync("main"));
+        Assert.DoesNotContain("入样概率", await page.InnerTextAsync("main"));
         Assert.Contains("Deputy Wang", await page.InnerTextAsync("[data-testid=ceremony]"));
         // Internal values do not reach the public (day-one finding 6): the state and the sampling mode in words.
         Assert.DoesNotMatch("^[a-z_]+$", (await page.InnerTextAsync("[data-testid=task-status]")).Trim());
@@ -68,11 +72,12 @@ public sealed class PortalBrowserTests(BrowserFixture browser, PortalScenario sc
             var pack = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=pack-download]"));
             var packFile = Path.Combine(folder.FullName, pack.SuggestedFilename);
             await pack.SaveAsAsync(packFile);
-            var population = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=population-download]"));
-            var populationFile = Path.Combine(folder.FullName, population.SuggestedFilename);
-            await population.SaveAsAsync(populationFile);
-            Assert.Equal($"{scenario.TaskId}-pack.json", pack.SuggestedFilename);
-            var report = DrawVerifier.Verify(await File.ReadAllTextAsync(packFile), await File.ReadAllBytesAsync(populationFile), null);
+            var members = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=members-download]"));
+            var membersFile = Path.Combine(folder.FullName, members.SuggestedFilename);
+            await members.SaveAsAsync(membersFile);
+            Assert.Equal($"{scenario.TaskId}-public-pack.json", pack.SuggestedFilename);
+            Assert.Equal($"{scenario.TaskId}-members.csv", members.SuggestedFilename);
+            var report = PublicPackVerifier.Verify(await File.ReadAllTextAsync(packFile), await File.ReadAllBytesAsync(membersFile));
             Assert.True(report.Passed, report.ToString());
         }
         finally

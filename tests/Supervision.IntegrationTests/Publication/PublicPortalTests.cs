@@ -101,14 +101,19 @@ public sealed partial class PublicPortalTests(PortalScenario scenario) : IClassF
             "/open-data", "/verify",
             "/api/public/v1/results", "/api/public/v1/results?limit=200&sort=name", "/api/public/v1/results?name=" + Uri.EscapeDataString(name[..2]),
             "/api/public/v1/tasks", "/api/public/v1/tasks/" + scenario.TaskId, $"/api/public/v1/tasks/{scenario.TaskId}/drawn",
-            $"/api/public/v1/tasks/{scenario.TaskId}/pack", $"/api/public/v1/tasks/{scenario.TaskId}/population.csv", "/api/public/v1/downloads",
+            $"/api/public/v1/tasks/{scenario.TaskId}/pack", $"/api/public/v1/tasks/{scenario.TaskId}/members.csv", "/api/public/v1/downloads",
             $"/api/public/v1/downloads/{year}/all.csv", $"/api/public/v1/downloads/{year}/all.json", $"/api/public/v1/downloads/{year}/D1.csv",
             $"/api/public/v1/checksums/{year}/all.csv",
         };
         urls.AddRange(entities.SelectMany(e => new[] { "/entities/" + e, "/api/public/v1/entities/" + e }));
         urls.AddRange(urls.Where(u => !u.StartsWith("/api/", StringComparison.Ordinal)).Select(u => u + (u.Contains('?') ? "&" : "?") + "lang=en").ToList());
 
-        var forbidden = new[] { PortalScenario.DraftMarker, PortalScenario.UnpublishedMarker, "Findings for", scenario.EvidenceSha256, "door.png", "certificateNo" };
+        // Credit classes are confidential (draw-spec §11): no member's class, rank, key or probability, and no class size.
+        var forbidden = new[]
+        {
+            PortalScenario.DraftMarker, PortalScenario.UnpublishedMarker, "Findings for", scenario.EvidenceSha256, "door.png", "certificateNo",
+            "inclusionProbability", "populationCount", "rankInStratum", "keyApprox", "\"certain\"", "member_id,stratum", "入样概率", "Inclusion probability",
+        };
         var certificates = D1Inspectors.Concat(D2Inspectors).ToArray();
         foreach (var url in urls)
         {
@@ -266,16 +271,22 @@ public sealed partial class PublicPortalTests(PortalScenario scenario) : IClassF
 
         var drawn = await ReadAsync(await http.GetAsync($"/api/public/v1/tasks/{scenario.TaskId}/drawn?limit=2"), HttpStatusCode.OK);
         Assert.Equal(2, drawn.GetProperty("items").GetArrayLength());
-        Assert.All(drawn.GetProperty("items").EnumerateArray(), d => Assert.False(string.IsNullOrEmpty(d.GetProperty("inclusionProbability").GetString())));
+        // By credit code, with no class, rank or probability (draw-spec §11).
+        Assert.All(drawn.GetProperty("items").EnumerateArray(), d => Assert.Equal(["creditCode", "divisionCode", "name"],
+            d.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)));
+        var codes = drawn.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("creditCode").GetString()!).ToArray();
+        Assert.Equal(codes.Order(StringComparer.Ordinal), codes);
         var rest = await ReadAsync(await http.GetAsync($"/api/public/v1/tasks/{scenario.TaskId}/drawn?after={drawn.GetProperty("next").GetString()}"), HttpStatusCode.OK);
         Assert.Equal(3, rest.GetProperty("items").GetArrayLength());
 
-        // The pack and the snapshot the page links to verify with the platform's own verifier.
+        // The class-free pack and the members file the page links to verify with the platform's own verifier.
         var pack = await http.GetStringAsync(verification.GetProperty("packUrl").GetString());
-        var population = await http.GetByteArrayAsync(verification.GetProperty("populationUrl").GetString());
-        var report = Supervision.Core.Draw.DrawVerifier.Verify(pack, population, null);
+        var members = await http.GetByteArrayAsync(verification.GetProperty("membersUrl").GetString());
+        var report = Supervision.Core.Draw.PublicPackVerifier.Verify(pack, members);
         Assert.True(report.Passed, report.ToString());
-        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(pack).RootElement.GetProperty("inspectorDraw").ValueKind);
+        Assert.Equal("supervision-draw-pack/public-1", JsonDocument.Parse(pack).RootElement.GetProperty("format").GetString());
+        Assert.False(JsonDocument.Parse(pack).RootElement.TryGetProperty("inspectorDraw", out _));
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/public/v1/tasks/{scenario.TaskId}/population.csv")).StatusCode);
 
         // A draft task is not public: the same 404 as a task that does not exist.
         using var sched = await scenario.Platform.As("sched-d1");

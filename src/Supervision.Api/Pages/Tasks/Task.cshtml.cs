@@ -13,12 +13,12 @@ public sealed class TaskModel(PublicQueries queries) : PageModel
 
     public PublicPage<PublicDrawnEntity>? Drawn { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string taskId, int? after, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(string taskId, string? after, CancellationToken ct)
     {
         var found = await queries.TaskAsync(taskId, ct);
         if (found is null) return NotFound();
         Task = found.Value.Task;
-        if (Task.Draw is not null) Drawn = await queries.DrawnAsync(taskId, Math.Max(0, after ?? 0), PageSize, ct);
+        if (Task.Draw is not null) Drawn = await queries.DrawnAsync(taskId, after is { Length: <= 18 } a && a.All(char.IsAsciiLetterOrDigit) ? a : null, PageSize, ct);
         return Page();
     }
 }

@@ -43,7 +43,7 @@
     function draft() {
       const value = (name) => { const el = form.elements[name]; return el && el.value.trim() !== "" ? el.value.trim() : null; };
       const number = (name) => (value(name) === null ? null : Number(value(name)));
-      const classes = $$('input[name="class"]:checked', form).map((c) => c.value);
+      const classes = $$('input[name="class"]', form).map((c) => c.value);
       const sampling = { mode: mode.value };
       if (mode.value === "pareto") {
         sampling.total = number("total");
