@@ -20,7 +20,8 @@ public static class TaskPreviewApi
         return app;
     }
 
-    private static async Task<IResult> Preview(TaskDraft? draft, DrawStore draws, ReferenceData reference, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Preview(TaskDraft? draft, DrawStore draws, Supervision.Infrastructure.Directory.InspectionItemStore items,
+        ReferenceData reference, TimeProvider clock, CancellationToken ct)
     {
         if (draft is null) return Problems.Validation("body", "is required: the task as you would create it");
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
@@ -32,6 +33,21 @@ public static class TaskPreviewApi
         var (definition, errors) = TaskDefinitions.Normalize(lenient, reference, today);
         if (definition is null) return Problems.Validation(errors);
         var census = await TaskPreviewQuery.CountByClassAsync(draws.Store, definition, ct);
-        return TypedResults.Ok(SamplePreview.Of(definition, census));
+        var preview = SamplePreview.Of(definition, census);
+        // The freeze's staffing check, with the expected sample: a task whose teams could never be staffed is named now.
+        var itemDepartments = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var code in definition.Items)
+        {
+            if (await items.GetAsync(code, ct) is { } item) itemDepartments[code] = item.DepartmentCode;
+        }
+        var requirements = definition.Departments
+            .Select(d => new Supervision.Core.Draw.DepartmentRequirement(d, definition.Items.Where(i => itemDepartments.GetValueOrDefault(i) == d).ToArray())).ToArray();
+        IReadOnlyList<(Supervision.Core.Draw.Inspector Inspector, string[] Conflicts)> inspectors;
+        await using (var connection = await draws.Store.OpenAsync(ct))
+            inspectors = await DrawStore.LoadDepartmentInspectorsAsync(connection, definition.Departments, ct);
+        var staffing = Supervision.Core.Draw.InspectorDraw.StaffingProblems(
+            new Supervision.Core.Draw.InspectorDrawParameters(today, definition.TeamSize, definition.WorkloadCap, requirements),
+            inspectors.Select(i => i.Inspector).ToArray(), (long)Math.Ceiling(preview.ExpectedSample));
+        return TypedResults.Ok(preview with { Staffing = staffing });
     }
 }

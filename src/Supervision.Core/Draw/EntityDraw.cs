@@ -154,6 +154,11 @@ public sealed class EntityDrawPlan
     public Int128 D { get; internal set; }
     /// <summary>Members with weight ≥ this are capped at λ = 1 (long.MaxValue when none).</summary>
     public long CapThresholdMicros { get; internal set; } = long.MaxValue;
+
+    /// <summary>How many members the draw will take: Σ n_h (stratified), or the certain ones and a of the rest (Pareto).</summary>
+    public long SampleSize => Setup.IsPareto
+        ? CertainCount + Math.Min(A, Census.Counts.Sum() - CertainCount)
+        : Quota.Sum(q => (long)q);
 }
 
 /// <summary>A partition's best candidates (pass 2); memory O(quota), independent of the partition size.</summary>

@@ -145,34 +145,55 @@ public static class InspectorDraw
     /// the workload cap) must leave at least <c>TeamSize</c> inspectors and one in every department. Conflicts and
     /// rotation can still rule out a team later; this catches a task that could never be staffed (empty when it could).
     /// </summary>
-    public static IReadOnlyList<string> StaffingProblems(InspectorDrawParameters parameters, IReadOnlyList<Inspector> inspectors)
+    /// <remarks>
+    /// With <paramref name="teams"/> (the sample size, known from the census at freeze or estimated by the preview) it also
+    /// weighs capacity: an inspector serves at most min(workload cap − current workload, teams) teams (never twice in
+    /// one), every team needs one member of each department and <c>TeamSize</c> members in all. Both are necessary for
+    /// the team draw to succeed; conflicts and rotation, which depend on the drawn entities, can still stop it.
+    /// </remarks>
+    public static IReadOnlyList<string> StaffingProblems(InspectorDrawParameters parameters, IReadOnlyList<Inspector> inspectors, long teams = 0)
     {
         var problems = new List<string>();
         var none = new HashSet<(string, string)>();
         var noPrevious = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var noneAssigned = new Dictionary<string, int>(StringComparer.Ordinal);
         var total = 0;
+        long places = 0;
         foreach (var department in parameters.Departments)
         {
             var tally = new SortedDictionary<string, int>(StringComparer.Ordinal);
             var eligible = 0;
+            long room = 0;
             foreach (var inspector in inspectors.Where(i => i.Department == department.Department))
             {
                 var reason = Screen(inspector, department.Items, "", parameters, none, noPrevious, noneAssigned);
-                if (reason is null) eligible++;
+                if (reason is null)
+                {
+                    eligible++;
+                    room += Math.Min(Math.Max(0, parameters.WorkloadCap - inspector.CurrentWorkload), teams);
+                }
                 else tally[reason] = tally.GetValueOrDefault(reason) + 1;
             }
 
             total += eligible;
+            places += room;
             if (eligible == 0)
             {
                 var excluded = tally.Count == 0 ? "it has no inspectors" : string.Join("; ", tally.Select(kv => $"{kv.Value} excluded: {kv.Key}"));
                 problems.Add($"department {department.Department}: no inspector qualified for items [{string.Join(" ", department.Items)}] can serve ({excluded})");
             }
+            else if (teams > 0 && room < teams)
+            {
+                problems.Add($"department {department.Department}: the sample's {teams} teams each need one of its inspectors, and under the workload cap of "
+                    + $"{parameters.WorkloadCap} its {eligible} who can serve have room for {room}");
+            }
         }
 
         if (total < parameters.TeamSize)
             problems.Add($"team size {parameters.TeamSize} needs {parameters.TeamSize} inspectors who can serve; only {total} can");
+        else if (teams > 0 && places < teams * parameters.TeamSize)
+            problems.Add($"the sample's {teams} teams of {parameters.TeamSize} need {teams * parameters.TeamSize} places, and under the workload cap of "
+                + $"{parameters.WorkloadCap} the inspectors who can serve have room for {places}");
         return problems;
     }
 

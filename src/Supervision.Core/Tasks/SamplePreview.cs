@@ -6,8 +6,15 @@ namespace Supervision.Core.Tasks;
 /// <summary>One credit class of a preview: how many entities match the filter and how many the rule is expected to draw.</summary>
 public sealed record ClassPreview(string CreditClass, long Population, decimal ExpectedSample, string Rule);
 
-/// <summary>A task's population and expected sample before it is frozen (no exclusions for yearly caps yet).</summary>
-public sealed record TaskPreview(string Mode, long Population, decimal ExpectedSample, IReadOnlyList<ClassPreview> Classes);
+/// <summary>
+/// A task's population and expected sample before it is frozen (no exclusions for yearly caps yet), and what would stop
+/// the teams from being staffed (<see cref="Staffing"/>, empty when nothing is known to: the freeze checks the same with
+/// the exact sample).
+/// </summary>
+public sealed record TaskPreview(string Mode, long Population, decimal ExpectedSample, IReadOnlyList<ClassPreview> Classes)
+{
+    public IReadOnlyList<string> Staffing { get; init; } = [];
+}
 
 /// <summary>
 /// What a sampling rule will draw from a census per credit class, computed the way the draw plans it

@@ -197,14 +197,14 @@ public sealed class TaskGrain(
         // The inspector side first (a retried freeze replaces it): it is committed with the population, before any entropy.
         var (inspectorsSha, inspectors) = await store.SaveInspectorSnapshotAsync(Id, definition.Departments, store.Clock.GetUtcNow());
         // A task whose teams could never be staffed is not frozen: after the entity draw there would be no way on.
-        var staffing = InspectorDraw.StaffingProblems(
-            new InspectorDrawParameters(DateOnly.FromDateTime(store.Clock.GetUtcNow().UtcDateTime), definition.TeamSize, definition.WorkloadCap,
-                await RequirementsAsync(definition)), inspectors);
-        if (staffing.Count > 0)
-            return new TaskReply(TaskReplyStatus.Unprocessable,
-                "The teams could not be staffed from the inspectors of the task's departments: " + string.Join("; ", staffing)
-                + ". Add or qualify inspectors, or change the team size or items, then freeze.",
-                [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
+        var staffingParameters = new InspectorDrawParameters(DateOnly.FromDateTime(store.Clock.GetUtcNow().UtcDateTime), definition.TeamSize,
+            definition.WorkloadCap, await RequirementsAsync(definition));
+        TaskReply Unstaffable(IReadOnlyList<string> problems) => new(TaskReplyStatus.Unprocessable,
+            "The teams could not be staffed from the inspectors of the task's departments: " + string.Join("; ", problems)
+            + ". Add or qualify inspectors, or change the team size, the workload cap, the items or the sample, then freeze.",
+            [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
+        var staffing = InspectorDraw.StaffingProblems(staffingParameters, inspectors);
+        if (staffing.Count > 0) return Unstaffable(staffing);
         var fresh = SeedCeremony.NewSecret();
         secret.State.Secret = protector.Enabled ? null : fresh;
         secret.State.Sealed = protector.Enabled ? protector.Seal(fresh, Id) : null;
@@ -216,17 +216,32 @@ public sealed class TaskGrain(
         var now = store.Clock.GetUtcNow();
         var phases = new List<(string Phase, TimeSpan At)>();
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var next = await store.FreezeAsync(row, (sha, count, summary) => row with
+        // Capacity needs the sample size, which the census gives: the freeze is refused before it commits (Draw integrity II,
+        // finding 6: a sample larger than the inspectors could ever staff left the task stuck after its entity draw).
+        IReadOnlyList<string> shortfall = [];
+        TaskRow next;
+        try
         {
-            Status = TaskStates.Frozen,
-            Version = row.Version + 1,
-            PopulationSha256 = sha,
-            InspectorsSha256 = inspectorsSha,
-            PopulationCount = count,
-            ExclusionsJson = DrawStore.ToJson(summary),
-            SecretCommitment = secret.State.Commitment,
-            UpdatedAt = now,
-        }, year, cap, options.PartitionSize, actor, membersKey, phases: phases);
+            next = await store.FreezeAsync(row, (sha, count, summary) => row with
+            {
+                Status = TaskStates.Frozen,
+                Version = row.Version + 1,
+                PopulationSha256 = sha,
+                InspectorsSha256 = inspectorsSha,
+                PopulationCount = count,
+                ExclusionsJson = DrawStore.ToJson(summary),
+                SecretCommitment = secret.State.Commitment,
+                UpdatedAt = now,
+            }, year, cap, options.PartitionSize, actor, membersKey, phases: phases, refuse: plan =>
+            {
+                shortfall = InspectorDraw.StaffingProblems(staffingParameters, inspectors, plan.SampleSize);
+                return shortfall.Count > 0 ? string.Join("; ", shortfall) : null;
+            });
+        }
+        catch (FreezeRefusedException)
+        {
+            return Unstaffable(shortfall);
+        }
         var committedAt = watch.Elapsed;
         var members = next.PopulationCount;
         var hash = next.PopulationSha256;

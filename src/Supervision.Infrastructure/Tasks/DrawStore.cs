@@ -55,6 +55,9 @@ public sealed record TaskRow
 }
 
 /// <summary>What the freeze fixed besides the snapshot: the burden-cap year and cap, and the members excluded per reason.</summary>
+/// <summary>A freeze refused after its census (e.g. a sample the inspectors cannot staff): nothing was committed.</summary>
+public sealed class FreezeRefusedException(string reason) : Exception(reason);
+
 /// <summary>
 /// What a freeze fixed besides the snapshot; <see cref="ExclusionsSha256"/> commits to the excluded members (draw-spec §9.3),
 /// <see cref="MembersSha256"/> to the class-free members file (§11.1); each null for freezes older than it.
@@ -246,8 +249,13 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     /// <paramref name="membersKey"/> (draw-spec §11.1) turns each chunk into its lines of the class-free members file too,
     /// in the same parallel pass, hashed in order: the summary's <see cref="FreezeSummary.MembersSha256"/>.
     /// </remarks>
+    /// <remarks>
+    /// <paramref name="refuse"/>, when given, sees the draw's plan from the census (so the exact sample size) before
+    /// anything is committed; a reason it returns rolls the freeze back as a <see cref="FreezeRefusedException"/>.
+    /// </remarks>
     public Task<TaskRow> FreezeAsync(TaskRow before, Func<string, long, FreezeSummary, TaskRow> after, int drawYear, int yearlyCap,
-        int partitionSize, Actor actor, byte[] membersKey, List<(string Phase, TimeSpan At)>? phases = null, CancellationToken ct = default) =>
+        int partitionSize, Actor actor, byte[] membersKey, List<(string Phase, TimeSpan At)>? phases = null, Func<EntityDrawPlan, string?>? refuse = null,
+        CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -357,6 +365,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             var sha = DrawPrimitives.Hex(hash.GetHashAndReset());
             var census = EntityDraw.MergeCensus(censusSetup, censuses);
             Mark("chunks+census+hash+write");
+            if (refuse?.Invoke(EntityDraw.Plan(censusSetup, census)) is { } refusal) throw new FreezeRefusedException(refusal);
             await BulkInsertAsync(connection, tx, "draw_exclusions", ["task_id", "member_id", "reason"],
                 exclusions.Select(e => new object?[] { before.TaskId, e.MemberId, e.Reason }), ct);
             await connection.ExecuteAsync(new CommandDefinition("INSERT INTO draw_censuses (task_id, census_json) VALUES (@task, @json)",

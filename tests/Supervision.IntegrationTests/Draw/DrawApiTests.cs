@@ -477,22 +477,70 @@ public sealed class DrawApiTests(PostgresServer server)
         Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE subject_key = @id AND action = 'operation.failed'", new { id }));
     }
 
+    // Draw integrity II, finding 6: with default ratios a province-wide draw took 202 entities, more than the inspectors
+    // could ever staff under their workload cap, and the task was stuck after its entity draw.
+    [PostgresFact]
+    public async Task A_sample_larger_than_the_inspectors_can_staff_is_named_by_the_preview_and_refused_by_the_freeze_before_anything_is_committed()
+    {
+        await using var platform = await StartAsync(server, "draw_capacity");
+        using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
+        // 12 D1 inspectors under a cap of 5 have room for 60 places; 40 teams of 2 need 80.
+        var draft = new
+        {
+            name = "Too many for the inspectors", leadDepartment = "D1", items = new[] { "I1" }, teamSize = 2, workloadCap = 5,
+            sampling = new { mode = "stratified", classes = new object[] { new { creditClass = "A", count = 10 }, new { creditClass = "B", count = 10 },
+                new { creditClass = "C", count = 10 }, new { creditClass = "D", count = 10 } } },
+            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+        };
+        var preview = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks/preview", draft), HttpStatusCode.OK);
+        Assert.Contains(preview.GetProperty("staffing").EnumerateArray(), p => p.GetString()!.Contains("need 80 places", StringComparison.Ordinal));
+
+        var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", draft), HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
+        var refused = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("the sample's 40 teams of 2 need 80 places, and under the workload cap of 5 the inspectors who can serve have room for 60",
+            refused.GetProperty("detail").GetString());
+        var task = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);
+        Assert.Equal("published", task.GetProperty("status").GetString());
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_snapshot_chunks WHERE task_id = @id", new { id }));
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE subject_key = @id AND action = 'task.freeze'", new { id }));
+
+        // A sample the inspectors can staff freezes; the preview names nothing.
+        var fitting = new
+        {
+            name = "Fits", leadDepartment = "D1", items = new[] { "I1" }, teamSize = 2, workloadCap = 5,
+            sampling = new { mode = "stratified", classes = new object[] { new { creditClass = "A", count = 5 }, new { creditClass = "B", count = 5 },
+                new { creditClass = "C", count = 5 }, new { creditClass = "D", count = 5 } } },
+            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+        };
+        Assert.Empty((await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks/preview", fitting), HttpStatusCode.OK)).GetProperty("staffing").EnumerateArray());
+        await FrozenTaskAsync(scheduler, fitting);
+    }
+
     [PostgresFact]
     public async Task A_team_draw_that_runs_out_of_capacity_is_422_naming_the_entity_commits_nothing_and_the_task_can_be_cancelled()
     {
         await using var platform = await StartAsync(server, "draw_infeasible");
         using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
-        // Twelve D1 inspectors, teams of two, one open team each: six teams, and the draw takes twelve entities.
-        var id = await FrozenTaskAsync(scheduler, Draft(workloadCap: 1));
+        // Capacity is checked at the freeze now; what can still stop the team draw depends on the drawn entities. Eleven
+        // of the twelve D1 inspectors declared a conflict with every entity: each entity has one eligible inspector, and
+        // teams are of two.
+        await using (var connection = await platform.Store.OpenAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection,
+                "UPDATE inspectors SET conflicts = (SELECT string_agg(credit_code, ',') FROM market_entities) WHERE department_code = 'D1' AND certificate_no <> 'C0000'");
+        }
+        var id = await FrozenTaskAsync(scheduler, Draft());
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         var pack = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}/draw/pack"), HttpStatusCode.OK);
-        var seventh = pack.GetProperty("entityDraw").GetProperty("result").GetProperty("drawn")[6].GetProperty("memberId").GetString()!;
+        var first = pack.GetProperty("entityDraw").GetProperty("result").GetProperty("drawn")[0].GetProperty("memberId").GetString()!;
 
         var problem = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.UnprocessableEntity);
-        Assert.Equal(seventh, problem.GetProperty("memberId").GetString());
-        Assert.Equal(7, problem.GetProperty("rank").GetInt32());
-        Assert.Contains(seventh, problem.GetProperty("detail").GetString());
-        Assert.Contains(problem.GetProperty("missingConditions").EnumerateArray(), c => c.GetString()!.Contains("at workload cap", StringComparison.Ordinal));
+        Assert.Equal(first, problem.GetProperty("memberId").GetString());
+        Assert.Equal(1, problem.GetProperty("rank").GetInt32());
+        Assert.Contains(first, problem.GetProperty("detail").GetString());
+        Assert.Contains(problem.GetProperty("missingConditions").EnumerateArray(), c => c.GetString()!.Contains("only 1 eligible", StringComparison.Ordinal));
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM drawn_teams"));
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE kind = 'inspector'"));
         var task = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);

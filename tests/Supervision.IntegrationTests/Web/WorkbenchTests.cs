@@ -143,6 +143,8 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await page.ClickAsync("[data-testid=draw-entities]");
         await Assertions.Expect(page.Locator("[data-testid=drawn-count]")).ToHaveTextAsync("4");
         await Assertions.Expect(page.Locator("[data-testid=commitment-check] .badge.ok")).ToBeVisibleAsync();
+        // Class sizes are confidential: the projector never shows the strata table (draw-spec §11).
+        await Assertions.Expect(page.Locator("[data-testid=strata]")).ToBeHiddenAsync();
         Assert.Equal(commitment, await page.Locator("[data-testid=commitment]").InnerTextAsync());
         await page.ClickAsync("[data-testid=draw-inspectors]");
         await Assertions.Expect(page.Locator("[data-testid=inspectors-drawn]")).ToBeVisibleAsync();
@@ -506,11 +508,19 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
     {
         await using var platform = await StartAsync();
         using var lead = await platform.As("sched-d1");
-        // Eight D1 inspectors, teams of two, one open team each: four teams, and the draw takes five entities.
+        // Capacity is checked at the freeze; what still stops a team draw depends on the drawn entities: all D1 inspectors
+        // but one declared a conflict with every entity, and teams are of two.
+        await using (var connection = await platform.Store.OpenAsync())
+        {
+            var first = await connection.ExecuteScalarAsync<string>("SELECT min(certificate_no) FROM inspectors WHERE department_code = 'D1'");
+            await connection.ExecuteAsync(
+                "UPDATE inspectors SET conflicts = (SELECT group_concat(credit_code, ',') FROM market_entities) WHERE department_code = 'D1' AND certificate_no <> @first",
+                new { first });
+        }
         var created = await ReadAsync(await lead.PostAsJsonAsync("/api/tasks", new
         {
             name = "Too many for the inspectors", leadDepartment = "D1", items = new[] { "I1" }, sampling = new { mode = "pareto", total = 5 },
-            teamSize = 2, workloadCap = 1, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+            teamSize = 2, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
         }), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
         await ReadAsync(await lead.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);

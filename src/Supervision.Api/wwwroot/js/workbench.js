@@ -90,6 +90,14 @@
       const total = document.createElement("tr");
       [t("合计", "Total"), "", result.body.population, result.body.expectedSample].forEach((v) => { const th = document.createElement("th"); th.textContent = v; total.appendChild(th); });
       body.appendChild(total);
+      const staffing = $("#preview-staffing", box);
+      staffing.textContent = "";
+      for (const problem of result.body.staffing || []) {
+        const li = document.createElement("li");
+        li.textContent = problem;
+        staffing.appendChild(li);
+      }
+      $("#preview-staffing-box", box).hidden = !(result.body.staffing || []).length;
       box.hidden = false;
     });
 
