@@ -71,7 +71,17 @@ public sealed record PublicTask(
     string Id, string Name, string Status, string LeadDepartment, IReadOnlyList<string> Departments, DateTimeOffset? PublishedAt,
     IReadOnlyList<PublicTaskItem> Items, PopulationFilter Filter, SamplingRule Sampling, DateOnly? Deadline,
     string? SecretCommitment, PublicPopulation? Population, IReadOnlyList<EntropyEntry> Entropy, BeaconValue? Beacon,
-    PublicDrawRecord? Draw, PublicVerification? Verification);
+    PublicDrawRecord? Draw, PublicVerification? Verification)
+{
+    /// <summary>Every step the task's draw went through, and every attempt that failed, in order (from the audit log).</summary>
+    public IReadOnlyList<PublicAttempt> Attempts { get; init; } = [];
+}
+
+/// <summary>
+/// One step of a task's draw as the public sees it (draw integrity II: every attempt is public): the step, when, whether
+/// it was done or failed, and why — never who, never a figure per credit class.
+/// </summary>
+public sealed record PublicAttempt(DateTimeOffset At, string Step, string Outcome, string? Title, string? Detail);
 
 /// <summary>A drawn entity, public: no rank, class or probability (in a risk-weighted draw each would point at a class).</summary>
 public sealed record PublicDrawnEntity(string CreditCode, string? Name, string? DivisionCode);
@@ -80,7 +90,7 @@ public sealed record PublicDrawnEntity(string CreditCode, string? Name, string? 
 /// The queries behind the portal's pages and the open-data API: one place decides what the public sees, so a page and
 /// its JSON twin cannot disagree. Only published records are read; see docs/public-portal.md for the privacy rules.
 /// </summary>
-public sealed class PublicQueries(PublicationStore publications, DrawStore draws, ReferenceData reference, IPublicCreditDisclosure credit)
+public sealed partial class PublicQueries(PublicationStore publications, DrawStore draws, ReferenceData reference, IPublicCreditDisclosure credit)
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 200;
@@ -238,9 +248,47 @@ public sealed class PublicQueries(PublicationStore publications, DrawStore draws
         }
         var task = new PublicTask(row.TaskId, row.Name, row.Status, row.LeadDepartment, row.DepartmentList, row.PublishedAt,
             definition.Items.Select(c => new PublicTaskItem(c, itemNames.GetValueOrDefault(c, c))).ToList(), definition.Filter, definition.Sampling,
-            definition.Deadline, row.SecretCommitment, population, row.Entropy, row.Beacon, draw, verification);
+            definition.Deadline, row.SecretCommitment, population, row.Entropy, row.Beacon, draw, verification)
+        {
+            Attempts = await AttemptsAsync(connection, id, ct),
+        };
         return (task, row.Version);
     }
+
+    private static readonly string[] AttemptActions = ["task.freeze", "task.draw-entities", "task.draw-inspectors", "task.dispatch", "task.cancel", "operation.failed"];
+
+    /// <summary>
+    /// The task's draw steps and failed attempts from its audit lines, each reduced to what is public: the step, the time,
+    /// the outcome, a failure's title and detail (without a draw rank, which in a risk-weighted draw points at a class),
+    /// a cancellation's reason. The audit log keeps them for good, so earlier attempts stay public.
+    /// </summary>
+    private static async Task<IReadOnlyList<PublicAttempt>> AttemptsAsync(System.Data.Common.DbConnection connection, string id, CancellationToken ct)
+    {
+        var p = new DynamicParameters();
+        p.Add("id", id);
+        var names = string.Join(", ", AttemptActions.Select((a, i) => { p.Add("a" + i.ToString(CultureInfo.InvariantCulture), a); return "@a" + i.ToString(CultureInfo.InvariantCulture); }));
+        var rows = await connection.QueryAsync<(DateTimeOffset At, string Action, string? After)>(new CommandDefinition(
+            $"SELECT at, action, after_json FROM audit_log WHERE subject_type = 'task' AND subject_key = @id AND action IN ({names}) ORDER BY id",
+            p, cancellationToken: ct));
+        var attempts = new List<PublicAttempt>();
+        foreach (var (at, action, after) in rows)
+        {
+            using var doc = after is null ? null : JsonDocument.Parse(after);
+            var root = doc?.RootElement;
+            string? Text(string name) => root is { ValueKind: JsonValueKind.Object } r && r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            attempts.Add(action switch
+            {
+                "operation.failed" => new PublicAttempt(at, Text("kind") ?? "", "failed", Text("title"),
+                    Text("detail") is { } detail ? DrawRank().Replace(detail, "") : null),
+                "task.cancel" => new PublicAttempt(at, "cancel", "done", null, Text("reason")),
+                _ => new PublicAttempt(at, action["task.".Length..], "done", null, null),
+            });
+        }
+        return attempts;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@" \(draw rank [0-9]+\)")]
+    private static partial System.Text.RegularExpressions.Regex DrawRank();
 
     public static PublicVerification Verification(string id) => new(
         $"/api/public/v1/tasks/{id}/pack",

@@ -505,6 +505,16 @@ public sealed class DrawApiTests(PostgresServer server)
         Assert.Equal("published", task.GetProperty("status").GetString());
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_snapshot_chunks WHERE task_id = @id", new { id }));
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE subject_key = @id AND action = 'task.freeze'", new { id }));
+        // Every attempt is public: the refused freeze is on the task's public record and page, with why (and never who).
+        using var anonymous = platform.Host.Anonymous();
+        var record = await ReadAsync(await anonymous.GetAsync($"/api/public/v1/tasks/{id}"), HttpStatusCode.OK);
+        var attempt = Assert.Single(record.GetProperty("attempts").EnumerateArray());
+        Assert.Equal(("freeze", "failed"), (attempt.GetProperty("step").GetString(), attempt.GetProperty("outcome").GetString()));
+        Assert.Contains("need 80 places", attempt.GetProperty("detail").GetString());
+        Assert.DoesNotContain("sched-d1", record.GetRawText());
+        var page = await anonymous.GetStringAsync($"/tasks/{id}?lang=en");
+        Assert.Contains("Did not complete", page);
+        Assert.Contains("need 80 places", System.Net.WebUtility.HtmlDecode(page));
 
         // A sample the inspectors can staff freezes; the preview names nothing.
         var fitting = new
@@ -526,11 +536,7 @@ public sealed class DrawApiTests(PostgresServer server)
         // Capacity is checked at the freeze now; what can still stop the team draw depends on the drawn entities. Eleven
         // of the twelve D1 inspectors declared a conflict with every entity: each entity has one eligible inspector, and
         // teams are of two.
-        await using (var connection = await platform.Store.OpenAsync())
-        {
-            await Dapper.SqlMapper.ExecuteAsync(connection,
-                "UPDATE inspectors SET conflicts = (SELECT string_agg(credit_code, ',') FROM market_entities) WHERE department_code = 'D1' AND certificate_no <> 'C0000'");
-        }
+        await platform.ConflictAllButOneAsync();
         var id = await FrozenTaskAsync(scheduler, Draft());
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         var pack = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}/draw/pack"), HttpStatusCode.OK);
@@ -551,6 +557,15 @@ public sealed class DrawApiTests(PostgresServer server)
         Assert.True(await platform.ScalarAsync("SELECT count(*) FROM draw_burden WHERE task_id = @id", new { id }) > 0);
         await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/cancel", new { reason = "teams cannot be staffed: workload cap" }), HttpStatusCode.OK);
         Assert.Equal("cancelled", (await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
+        // The public record keeps every step: freeze, entity draw, the failed team draw (without its draw rank, which in a
+        // risk-weighted draw would point at a class) and the cancellation with its reason.
+        using var anonymous = platform.Host.Anonymous();
+        var attempts = (await ReadAsync(await anonymous.GetAsync($"/api/public/v1/tasks/{id}"), HttpStatusCode.OK)).GetProperty("attempts").EnumerateArray()
+            .Select(a => (Step: a.GetProperty("step").GetString(), Outcome: a.GetProperty("outcome").GetString(), Detail: a.GetProperty("detail").GetString())).ToArray();
+        Assert.Equal([("freeze", "done"), ("draw-entities", "done"), ("draw-inspectors", "failed"), ("cancel", "done")], attempts.Select(a => (a.Step, a.Outcome)));
+        Assert.Contains(first, attempts[2].Detail);
+        Assert.DoesNotContain("draw rank", attempts[2].Detail);
+        Assert.Equal("teams cannot be staffed: workload cap", attempts[3].Detail);
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_burden WHERE task_id = @id", new { id }));
         Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE task_id = @id AND kind = 'entity'", new { id }));
         Assert.Equal(1, await platform.ScalarAsync(

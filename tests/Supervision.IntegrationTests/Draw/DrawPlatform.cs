@@ -132,6 +132,17 @@ public sealed class DrawPlatform : IAsyncDisposable
         Assert.Equal("completed", job.Status);
     }
 
+    /// <summary>
+    /// Makes every team draw fail whichever entities are drawn, in a way the freeze's staffing check cannot see: all D1
+    /// inspectors but C0000 declare a conflict with every entity, so each entity has one eligible D1 inspector.
+    /// </summary>
+    public async Task ConflictAllButOneAsync()
+    {
+        await using var connection = await Store.OpenAsync();
+        await connection.ExecuteAsync(
+            "UPDATE inspectors SET conflicts = (SELECT string_agg(credit_code, ',') FROM market_entities) WHERE department_code = 'D1' AND certificate_no <> 'C0000'");
+    }
+
     public async Task<long> ScalarAsync(string sql, object? args = null)
     {
         await using var connection = await Store.OpenAsync();

@@ -88,7 +88,8 @@ public sealed class OperationApiTests(PostgresServer server)
     {
         await using var platform = await StartAsync(server, "draw_operations_refused");
         using var scheduler = await platform.Host.UserAsync("sched-d1", "scheduler", "D1");
-        var id = await FrozenTaskAsync(scheduler, Draft(workloadCap: 1));
+        await platform.ConflictAllButOneAsync();
+        var id = await FrozenTaskAsync(scheduler, Draft());
         Assert.Equal(HttpStatusCode.OK, (await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null)).StatusCode);
 
         var refused = await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null);
