@@ -58,7 +58,11 @@ public sealed record PublicTaskItem(string Code, string Name);
 /// excluded members and of the inspectors the teams will be drawn from (docs/draw-spec.md §9.2–9.3).</summary>
 /// <summary>A frozen population as the public sees it: its hashes and counts, never a count per credit class.</summary>
 public sealed record PublicPopulation(string Sha256, long MemberCount, int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt,
-    string? ExclusionsSha256, string? InspectorsSha256, string? MembersSha256);
+    string? ExclusionsSha256, string? InspectorsSha256, string? MembersSha256)
+{
+    /// <summary>The items whose object scope limited the population: entity types and industries, no entity named.</summary>
+    public IReadOnlyList<ItemScope> Scope { get; init; } = [];
+}
 
 /// <summary>The committed entity draw as the public sees it: no per-class counts (class sizes are confidential, draw-spec §11).</summary>
 public sealed record PublicDrawRecord(string Algorithm, string RevealedSecret, string Seed, string Mode, int DrawnCount, DateTimeOffset CommittedAt);
@@ -238,7 +242,7 @@ public sealed partial class PublicQueries(PublicationStore publications, DrawSto
         var population = row.PopulationSha256 is null || freeze is null
             ? null
             : new PublicPopulation(row.PopulationSha256, row.PopulationCount ?? 0, freeze.DrawYear, freeze.YearlyCap, freeze.Excluded, freeze.FrozenAt,
-                freeze.ExclusionsSha256, row.InspectorsSha256, freeze.MembersSha256);
+                freeze.ExclusionsSha256, row.InspectorsSha256, freeze.MembersSha256) { Scope = freeze.Scope ?? [] };
         PublicDrawRecord? draw = null;
         PublicVerification? verification = null;
         if (await draws.EntityDrawSummaryAsync(id, ct) is var (summary, committedAt))

@@ -41,7 +41,11 @@ public sealed record TaskView(
 /// inspectors list the team draw will use (<c>frozenInspectorsSha256</c> in the pack; null for tasks frozen before).
 /// </summary>
 public sealed record PopulationView(string Sha256, long MemberCount, int Partitions, int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt,
-    string? InspectorsSha256, string? ExclusionsSha256);
+    string? InspectorsSha256, string? ExclusionsSha256)
+{
+    /// <summary>The items whose object scope limited the population (empty: every item applies to every entity).</summary>
+    public IReadOnlyList<ItemScope> Scope { get; init; } = [];
+}
 
 /// <summary>
 /// Random-inspection tasks and their two draws. Writes go through the task's grain (schedulers of the lead department,
@@ -335,7 +339,7 @@ public static class TaskApi
         var population = row.PopulationSha256 is null || freeze is null
             ? null
             : new PopulationView(row.PopulationSha256, row.PopulationCount ?? 0, row.PartitionCount ?? 1, freeze.DrawYear, freeze.YearlyCap, freeze.Excluded, freeze.FrozenAt,
-                row.InspectorsSha256, freeze.ExclusionsSha256);
+                row.InspectorsSha256, freeze.ExclusionsSha256) { Scope = freeze.Scope ?? [] };
         return new TaskView(row.TaskId, row.Name, row.Status, row.Version, row.LeadDepartment, row.DepartmentList, row.Definition, row.PublishedAt,
             population, row.SecretCommitment, row.Entropy, row.Beacon, TaskStates.AllowedActions(row.Status), row.UpdatedAt,
             [.. row.Definition.ParticipatingDepartments.Select(d => row.Participation.TryGetValue(d, out var a)

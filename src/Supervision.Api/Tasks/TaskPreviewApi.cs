@@ -32,7 +32,9 @@ public static class TaskPreviewApi
         };
         var (definition, errors) = TaskDefinitions.Normalize(lenient, reference, today);
         if (definition is null) return Problems.Validation(errors);
-        var census = await TaskPreviewQuery.CountByClassAsync(draws.Store, definition, ct);
+        // The items' object scope limits the population as the freeze will (an item for food businesses draws no mine).
+        var scope = ItemScopes.Restricting(await items.ScopesAsync(definition.Items, reference, ct));
+        var census = await TaskPreviewQuery.CountByClassAsync(draws.Store, definition, scope, ct);
         var preview = SamplePreview.Of(definition, census);
         // The freeze's staffing check, with the expected sample: a task whose teams could never be staffed is named now.
         var itemDepartments = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -48,6 +50,6 @@ public static class TaskPreviewApi
         var staffing = Supervision.Core.Draw.InspectorDraw.StaffingProblems(
             new Supervision.Core.Draw.InspectorDrawParameters(today, definition.TeamSize, definition.WorkloadCap, requirements),
             inspectors.Select(i => i.Inspector).ToArray(), (long)Math.Ceiling(preview.ExpectedSample));
-        return TypedResults.Ok(preview with { Staffing = staffing });
+        return TypedResults.Ok(preview with { Staffing = staffing, Scope = scope });
     }
 }

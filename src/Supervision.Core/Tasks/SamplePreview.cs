@@ -14,6 +14,9 @@ public sealed record ClassPreview(string CreditClass, long Population, decimal E
 public sealed record TaskPreview(string Mode, long Population, decimal ExpectedSample, IReadOnlyList<ClassPreview> Classes)
 {
     public IReadOnlyList<string> Staffing { get; init; } = [];
+
+    /// <summary>The items whose object scope limits the population (the others apply to every entity).</summary>
+    public IReadOnlyList<ItemScope> Scope { get; init; } = [];
 }
 
 /// <summary>

@@ -72,6 +72,7 @@ public sealed class TaskGrain(
     DrawStore store,
     DepartmentStore departments,
     InspectionItemStore items,
+    Core.Reference.ReferenceData reference,
     DrawServiceOptions options,
     IDrawFaults faults,
     OperationStore operations,
@@ -232,7 +233,7 @@ public sealed class TaskGrain(
                 ExclusionsJson = DrawStore.ToJson(summary),
                 SecretCommitment = secret.State.Commitment,
                 UpdatedAt = now,
-            }, year, cap, options.PartitionSize, actor, membersKey, phases: phases, refuse: plan =>
+            }, year, cap, options.PartitionSize, actor, membersKey, await items.ScopesAsync(definition.Items, reference), phases: phases, refuse: plan =>
             {
                 shortfall = InspectorDraw.StaffingProblems(staffingParameters, inspectors, plan.SampleSize);
                 return shortfall.Count > 0 ? string.Join("; ", shortfall) : null;

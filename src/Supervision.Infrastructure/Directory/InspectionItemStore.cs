@@ -47,6 +47,21 @@ public sealed class InspectionItemStore(VersionedWriter writer, TimeProvider clo
             new CommandDefinition($"SELECT {Columns} FROM inspection_items WHERE code = @code", new { code }, cancellationToken: ct));
     }
 
+    /// <summary>
+    /// The object scope of each of <paramref name="codes"/> (in that order) as the freeze and the preview apply it; an
+    /// unknown code restricts nothing (a task's items were checked when it was written).
+    /// </summary>
+    public async Task<IReadOnlyList<Core.Tasks.ItemScope>> ScopesAsync(IReadOnlyList<string> codes, Core.Reference.ReferenceData reference, CancellationToken ct = default)
+    {
+        var scopes = new List<Core.Tasks.ItemScope>(codes.Count);
+        foreach (var code in codes)
+        {
+            var item = await GetAsync(code, ct);
+            scopes.Add(Core.Tasks.ItemScopes.Of(code, item?.EntityTypes ?? [], item?.Industries ?? [], reference));
+        }
+        return scopes;
+    }
+
     public async Task<IReadOnlyList<InspectionItem>> ListAsync(string? departmentCode, string? query, bool? active, string? after, int limit, CancellationToken ct)
     {
         await using var connection = await writer.Store.OpenAsync(ct);

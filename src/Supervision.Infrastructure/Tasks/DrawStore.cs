@@ -54,16 +54,17 @@ public sealed record TaskRow
     public FreezeSummary? Freeze => ExclusionsJson is null ? null : JsonSerializer.Deserialize<FreezeSummary>(ExclusionsJson, DrawStore.Json);
 }
 
-/// <summary>What the freeze fixed besides the snapshot: the burden-cap year and cap, and the members excluded per reason.</summary>
 /// <summary>A freeze refused after its census (e.g. a sample the inspectors cannot staff): nothing was committed.</summary>
 public sealed class FreezeRefusedException(string reason) : Exception(reason);
 
 /// <summary>
 /// What a freeze fixed besides the snapshot; <see cref="ExclusionsSha256"/> commits to the excluded members (draw-spec §9.3),
-/// <see cref="MembersSha256"/> to the class-free members file (§11.1); each null for freezes older than it.
+/// <see cref="MembersSha256"/> to the class-free members file (§11.1); <see cref="Scope"/> is the items' object scope the
+/// population was limited to (the restricting items only; empty when every item applies to every entity). Each is null
+/// for freezes older than it.
 /// </summary>
 public sealed record FreezeSummary(int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt, string? ExclusionsSha256 = null,
-    string? MembersSha256 = null);
+    string? MembersSha256 = null, IReadOnlyList<ItemScope>? Scope = null);
 
 public sealed record DrawRecordRow
 {
@@ -254,7 +255,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     /// anything is committed; a reason it returns rolls the freeze back as a <see cref="FreezeRefusedException"/>.
     /// </remarks>
     public Task<TaskRow> FreezeAsync(TaskRow before, Func<string, long, FreezeSummary, TaskRow> after, int drawYear, int yearlyCap,
-        int partitionSize, Actor actor, byte[] membersKey, List<(string Phase, TimeSpan At)>? phases = null, Func<EntityDrawPlan, string?>? refuse = null,
+        int partitionSize, Actor actor, byte[] membersKey, IReadOnlyList<ItemScope> scopes, List<(string Phase, TimeSpan At)>? phases = null, Func<EntityDrawPlan, string?>? refuse = null,
         CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
@@ -298,8 +299,9 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
 
             Mark("caps");
             var collected = new CollectedPopulation(classes);
-            if (connection is NpgsqlConnection npgsql) await ReadPopulationCopyAsync(npgsql, definition, collected, ct);
-            else await ReadPopulationSqliteAsync(connection, tx, definition, collected, ct);
+            var restricting = ItemScopes.Restricting(scopes);
+            if (connection is NpgsqlConnection npgsql) await ReadPopulationCopyAsync(npgsql, definition, restricting, collected, ct);
+            else await ReadPopulationSqliteAsync(connection, tx, definition, restricting, collected, ct);
             Mark("read");
             var (ids, classOf) = collected.Sorted();
             Mark("sort");
@@ -373,7 +375,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
 
             var excluded = census.ExcludedByReason.Select(x => new ExclusionCount(x.Key, x.Value)).ToArray();
             var summary = new FreezeSummary(drawYear, yearlyCap, excluded, clock.GetUtcNow(), PopulationReference.ExclusionsHash(exclusions),
-                DrawPrimitives.Hex(membersHash.GetHashAndReset()));
+                DrawPrimitives.Hex(membersHash.GetHashAndReset()), restricting);
             var chunksPerCall = Math.Max(1, partitionSize / ChunkSize);
             var next = after(sha, ids.Length, summary) with
             {
@@ -385,8 +387,12 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             return next;
         }, ct);
 
-    /// <summary>The filter of the freeze (docs/draw-service.md), with values as parameters (SQLite) or quoted literals (COPY takes no parameters).</summary>
-    internal static string PopulationWhere(TaskDefinition definition, Func<string, string> value)
+    /// <summary>
+    /// The filter of the freeze (docs/draw-service.md), with values as parameters (SQLite) or quoted literals (COPY takes no
+    /// parameters): open entities of the task's classes, division, industries and types, to which every one of the task's
+    /// items applies (<paramref name="scopes"/>: each restricting item's entity types and industry prefixes).
+    /// </summary>
+    internal static string PopulationWhere(TaskDefinition definition, IReadOnlyList<ItemScope> scopes, Func<string, string> value)
     {
         var filter = definition.Filter;
         var where = new StringBuilder("e.status = 'open'");
@@ -396,6 +402,13 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             where.Append(" AND (").Append(string.Join(" OR ", filter.IndustryPrefixes.Select(x => "e.industry_code LIKE " + value(x + "%")))).Append(')');
         if (filter.EntityTypes.Count > 0)
             where.Append(" AND e.entity_type IN (").Append(string.Join(", ", filter.EntityTypes.Select(value))).Append(')');
+        foreach (var scope in scopes)
+        {
+            if (scope.EntityTypes.Count > 0)
+                where.Append(" AND e.entity_type IN (").Append(string.Join(", ", scope.EntityTypes.Select(value))).Append(')');
+            if (scope.IndustryPrefixes.Count > 0)
+                where.Append(" AND (").Append(string.Join(" OR ", scope.IndustryPrefixes.Select(x => "e.industry_code LIKE " + value(x + "%")))).Append(')');
+        }
         return where.ToString();
     }
 
@@ -405,10 +418,10 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         : "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>Streams (credit code, class) of the matching entities by binary COPY and parses the wire format directly.</summary>
-    private static async Task ReadPopulationCopyAsync(NpgsqlConnection connection, TaskDefinition definition, CollectedPopulation into, CancellationToken ct)
+    private static async Task ReadPopulationCopyAsync(NpgsqlConnection connection, TaskDefinition definition, IReadOnlyList<ItemScope> scopes, CollectedPopulation into, CancellationToken ct)
     {
         await using (var set = new NpgsqlCommand("SET LOCAL standard_conforming_strings = on", connection)) await set.ExecuteNonQueryAsync(ct);
-        var sql = $"COPY (SELECT e.credit_code, e.credit_class FROM market_entities e WHERE {PopulationWhere(definition, Literal)}) TO STDOUT (FORMAT BINARY)";
+        var sql = $"COPY (SELECT e.credit_code, e.credit_class FROM market_entities e WHERE {PopulationWhere(definition, scopes, Literal)}) TO STDOUT (FORMAT BINARY)";
         await using var stream = await connection.BeginRawBinaryCopyAsync(sql, ct);
         var buffer = new byte[1 << 20];
         int filled = 0, at = 0;
@@ -436,13 +449,13 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         }
     }
 
-    private static async Task ReadPopulationSqliteAsync(DbConnection connection, DbTransaction tx, TaskDefinition definition, CollectedPopulation into, CancellationToken ct)
+    private static async Task ReadPopulationSqliteAsync(DbConnection connection, DbTransaction tx, TaskDefinition definition, IReadOnlyList<ItemScope> scopes, CollectedPopulation into, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = tx;
         command.CommandTimeout = 3600;
         var n = 0;
-        var where = PopulationWhere(definition, v =>
+        var where = PopulationWhere(definition, scopes, v =>
         {
             var name = "@f" + (n++).ToString(CultureInfo.InvariantCulture);
             AddParameter(command, name, v);

@@ -11,11 +11,11 @@ namespace Supervision.Infrastructure.Tasks;
 /// </summary>
 public static class TaskPreviewQuery
 {
-    public static async Task<IReadOnlyDictionary<string, long>> CountByClassAsync(SqlStore store, TaskDefinition definition, CancellationToken ct)
+    public static async Task<IReadOnlyDictionary<string, long>> CountByClassAsync(SqlStore store, TaskDefinition definition, IReadOnlyList<ItemScope> scopes, CancellationToken ct)
     {
         var parameters = new DynamicParameters();
         var n = 0;
-        var where = DrawStore.PopulationWhere(definition, v =>
+        var where = DrawStore.PopulationWhere(definition, ItemScopes.Restricting(scopes), v =>
         {
             var name = "@f" + (n++).ToString(CultureInfo.InvariantCulture);
             parameters.Add(name, v);

@@ -90,6 +90,17 @@
       const total = document.createElement("tr");
       [t("合计", "Total"), "", result.body.population, result.body.expectedSample].forEach((v) => { const th = document.createElement("th"); th.textContent = v; total.appendChild(th); });
       body.appendChild(total);
+      const scope = $("#preview-scope", box);
+      scope.textContent = "";
+      for (const s of result.body.scope || []) {
+        const li = document.createElement("li");
+        const parts = [];
+        if (s.entityTypes.length) parts.push(t("主体类型 ", "entity types ") + s.entityTypes.join(", "));
+        if (s.industryPrefixes.length) parts.push(t("行业 ", "industries ") + s.industryPrefixes.join(", "));
+        li.textContent = s.item + ": " + parts.join("; ");
+        scope.appendChild(li);
+      }
+      $("#preview-scope-box", box).hidden = !(result.body.scope || []).length;
       const staffing = $("#preview-staffing", box);
       staffing.textContent = "";
       for (const problem of result.body.staffing || []) {
