@@ -105,3 +105,19 @@ public static class Screenshots
         return System.IO.Directory.CreateDirectory(Path.Combine(root, "artifacts", "screenshots")).FullName;
     }
 }
+
+/// <summary>
+/// A fact that needs both Chromium and PostgreSQL: skipped with a reason when either is missing, except under CI=true,
+/// where the test runs and the missing one fails it.
+/// </summary>
+public sealed class BrowserPostgresFactAttribute : FactAttribute
+{
+    public BrowserPostgresFactAttribute()
+    {
+        if (PostgresServer.IsCi) return;
+        if (BrowserFixture.FindChromium(out var reason) is null)
+            Skip = $"{reason} Set SUPERVISION_CHROMIUM or install Chromium; CI=true turns this skip into a failure.";
+        else if (PostgresServer.FindBinaries(out reason) is null)
+            Skip = $"{reason} Set SUPERVISION_PG_BIN or install PostgreSQL server binaries; CI=true turns this skip into a failure.";
+    }
+}
