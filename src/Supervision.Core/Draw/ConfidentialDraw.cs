@@ -46,7 +46,13 @@ public sealed record PublicDrawPack(
     [property: JsonPropertyName("beacon")] BeaconValue? Beacon,
     [property: JsonPropertyName("seed")] string Seed,
     [property: JsonPropertyName("population")] PublicPackPopulation Population,
-    [property: JsonPropertyName("entityDraw")] PublicEntityDraw EntityDraw);
+    [property: JsonPropertyName("entityDraw")] PublicEntityDraw EntityDraw)
+{
+    /// <summary>The witnessed ceremony (draw-spec §3.3), as in the full pack; absent for a v1 seed.</summary>
+    [JsonPropertyName("ceremony")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Ceremony? Ceremony { get; init; }
+}
 
 public sealed record ReceiptMember(
     [property: JsonPropertyName("stratum")] string Stratum,
@@ -344,7 +350,10 @@ public static class ConfidentialDraw
             .Select(x => new PublicDrawnMember(x.d.MemberId, x.d.HashHex, x.d.Uniform)).ToArray();
         return new PublicDrawPack(PublicFormat, full.Algorithm, full.TaskId, full.SecretCommitment, full.RevealedSecret, full.Entropy, full.Beacon,
             full.Seed, new PublicPackPopulation(full.Population.Sha256, membersSha256, full.Population.MemberCount, full.Population.ExclusionsSha256),
-            new PublicEntityDraw(full.EntityDraw.Parameters, drawn.Length, drawn, seals.Select(s => new PublicSeal(s.Name, s.Seal)).ToArray()));
+            new PublicEntityDraw(full.EntityDraw.Parameters, drawn.Length, drawn, seals.Select(s => new PublicSeal(s.Name, s.Seal)).ToArray()))
+        {
+            Ceremony = full.Ceremony,
+        };
     }
 
     /// <summary>

@@ -87,6 +87,14 @@ public sealed record DrawPack(
     [property: JsonPropertyName("inspectorDraw")] InspectorDrawSection? InspectorDraw)
 {
     public const string FormatVersion = "supervision-draw-pack/1";
+
+    /// <summary>
+    /// The witnessed ceremony the seed came from (draw-spec §3.3, seed v2); then <see cref="Entropy"/> is empty and
+    /// <see cref="Beacon"/> null. Absent in packs whose seed is v1 (§3.2).
+    /// </summary>
+    [JsonPropertyName("ceremony")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Ceremony? Ceremony { get; init; }
 }
 
 public static class DrawPacks
@@ -101,10 +109,10 @@ public static class DrawPacks
     /// <summary>Runs both draws from the ceremony inputs and assembles the pack (no I/O; the caller stores the files).</summary>
     public static DrawPack Create(ReadOnlySpan<byte> secret, string taskId, IReadOnlyList<EntropyEntry> entropy, BeaconValue? beacon,
         byte[] populationCsv, EntityDrawParameters entityParameters,
-        InspectorDrawParameters? inspectorParameters = null, byte[]? inspectorPoolJson = null, int partitions = 1)
+        InspectorDrawParameters? inspectorParameters = null, byte[]? inspectorPoolJson = null, int partitions = 1, Ceremony? ceremony = null)
     {
         const string algorithm = DrawPrimitives.AlgorithmVersion;
-        var seed = SeedCeremony.DeriveSeed(secret, taskId, algorithm, entropy, beacon);
+        var seed = ceremony is null ? SeedCeremony.DeriveSeed(secret, taskId, algorithm, entropy, beacon) : WitnessCeremony.DeriveSeed(secret, taskId, algorithm, ceremony);
         var members = PopulationSnapshot.ParseCanonicalCsv(populationCsv);
         var setup = new EntityDrawSetup(seed, taskId, algorithm, entityParameters);
         var result = EntityDraw.Run(setup, EntityDraw.Split(members, Math.Max(1, partitions)));
@@ -127,7 +135,7 @@ public static class DrawPacks
             {
                 ExclusionsSha256 = PopulationReference.ExclusionsHash(entityParameters.Exclusions),
             },
-            new EntityDrawSection(entityParameters, result), inspectorSection);
+            new EntityDrawSection(entityParameters, result), inspectorSection) { Ceremony = ceremony };
     }
 
     public static string ToJson(DrawPack pack) => JsonSerializer.Serialize(pack, JsonOptions);

@@ -40,21 +40,9 @@ public static class DrawVerifier
         if (pack.Format != DrawPack.FormatVersion) diffs.Add($"format: pack says '{pack.Format}', this verifier reads '{DrawPack.FormatVersion}'");
         if (pack.Algorithm != DrawPrimitives.AlgorithmVersion) diffs.Add($"algorithm: pack says '{pack.Algorithm}', this verifier implements '{DrawPrimitives.AlgorithmVersion}'");
 
-        byte[] secret;
-        try { secret = Convert.FromHexString(pack.RevealedSecret); }
-        catch (FormatException) { secret = []; }
-        if (secret.Length != 32)
-        {
-            diffs.Add("revealedSecret: not 64 hex digits");
+        if (PublicPackVerifier.CheckSeed(pack.RevealedSecret, pack.SecretCommitment, pack.TaskId, pack.Algorithm, pack.Entropy, pack.Beacon, pack.Ceremony,
+                pack.Seed, diffs) is not { } seed)
             return new VerificationReport(false, diffs, notes);
-        }
-        var commitment = DrawPrimitives.Hex(SeedCeremony.Commit(secret));
-        if (!string.Equals(commitment, pack.SecretCommitment, StringComparison.OrdinalIgnoreCase))
-            diffs.Add($"secretCommitment: pack {pack.SecretCommitment}, SHA-256(revealedSecret) = {commitment}");
-
-        var seed = SeedCeremony.DeriveSeed(secret, pack.TaskId, pack.Algorithm, pack.Entropy, pack.Beacon);
-        if (!string.Equals(DrawPrimitives.Hex(seed), pack.Seed, StringComparison.OrdinalIgnoreCase))
-            diffs.Add($"seed: pack {pack.Seed}, recomputed {DrawPrimitives.Hex(seed)}");
 
         var populationHash = PopulationSnapshot.ContentHash(populationCsv);
         if (populationHash != pack.Population.Sha256) diffs.Add($"population.sha256: pack {pack.Population.Sha256}, snapshot file {populationHash}");

@@ -33,7 +33,7 @@ public static class PublicPackVerifier
 
         if (pack.Format != ConfidentialDraw.PublicFormat) diffs.Add($"format: pack says '{pack.Format}', this verifier reads '{ConfidentialDraw.PublicFormat}'");
         if (pack.Algorithm != DrawPrimitives.AlgorithmVersion) diffs.Add($"algorithm: pack says '{pack.Algorithm}', this verifier implements '{DrawPrimitives.AlgorithmVersion}'");
-        var seed = CheckSeed(pack.RevealedSecret, pack.SecretCommitment, pack.TaskId, pack.Algorithm, pack.Entropy, pack.Beacon, pack.Seed, diffs);
+        var seed = CheckSeed(pack.RevealedSecret, pack.SecretCommitment, pack.TaskId, pack.Algorithm, pack.Entropy, pack.Beacon, pack.Ceremony, pack.Seed, diffs);
         if (seed is null) return Report(diffs, notes);
 
         // 2. The members file.
@@ -301,8 +301,12 @@ public static class PublicPackVerifier
         return Report(diffs, notes);
     }
 
+    /// <summary>
+    /// The commitment to the secret and the seed (§3.2 for a v1 seed; §3.3 with its ceremony checks when the pack carries
+    /// a ceremony); answers the recomputed seed, or null when the secret is not readable.
+    /// </summary>
     internal static byte[]? CheckSeed(string revealedSecret, string secretCommitment, string taskId, string algorithm, IReadOnlyList<EntropyEntry> entropy,
-        BeaconValue? beacon, string packSeed, List<string> diffs)
+        BeaconValue? beacon, Ceremony? ceremony, string packSeed, List<string> diffs)
     {
         byte[] secret;
         try { secret = Convert.FromHexString(revealedSecret); }
@@ -315,7 +319,23 @@ public static class PublicPackVerifier
         var commitment = DrawPrimitives.Hex(SeedCeremony.Commit(secret));
         if (!string.Equals(commitment, secretCommitment, StringComparison.OrdinalIgnoreCase))
             diffs.Add($"secretCommitment: pack {secretCommitment}, SHA-256(revealedSecret) = {commitment}");
-        var seed = SeedCeremony.DeriveSeed(secret, taskId, algorithm, entropy, beacon);
+        byte[] seed;
+        if (ceremony is null)
+        {
+            if (entropy.Count == 0)
+            {
+                diffs.Add("entropy: a pack without a ceremony needs at least one entropy entry (§3.2)");
+                return null;
+            }
+            seed = SeedCeremony.DeriveSeed(secret, taskId, algorithm, entropy, beacon);
+        }
+        else
+        {
+            if (entropy.Count > 0 || beacon is not null) diffs.Add("entropy/beacon: a pack with a ceremony carries its contributions there only (§3.3)");
+            diffs.AddRange(WitnessCeremony.Problems(taskId, ceremony));
+            if (ceremony.BeaconValue is null) return null;
+            seed = WitnessCeremony.DeriveSeed(secret, taskId, algorithm, ceremony);
+        }
         if (!string.Equals(DrawPrimitives.Hex(seed), packSeed, StringComparison.OrdinalIgnoreCase))
             diffs.Add($"seed: pack {packSeed}, recomputed {DrawPrimitives.Hex(seed)}");
         return seed;

@@ -42,6 +42,14 @@ public sealed record TaskDefinition(
     [property: JsonPropertyName("yearlyCap")] int? YearlyCap,
     [property: JsonPropertyName("workloadCap")] int WorkloadCap)
 {
+    /// <summary>
+    /// The public randomness the seed will wait for (draw-spec §3.3), named in the plan and fixed at the freeze. Null only
+    /// in tasks planned before the witnessed ceremony (their seed is v1).
+    /// </summary>
+    [JsonPropertyName("beacon")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NamedBeacon? Beacon { get; init; }
+
     /// <summary>Lead first, then the participating departments in the order given.</summary>
     [JsonIgnore]
     public IReadOnlyList<string> Departments => [LeadDepartment, .. ParticipatingDepartments];
@@ -73,7 +81,8 @@ public sealed record TaskDraft(
     int? TeamSize,
     DateOnly? Deadline,
     int? YearlyCap,
-    int? WorkloadCap);
+    int? WorkloadCap,
+    NamedBeacon? Beacon = null);
 
 public sealed record PopulationFilterDraft(string? DivisionPrefix, IReadOnlyList<string>? IndustryPrefixes, IReadOnlyList<string>? EntityTypes, IReadOnlyList<string>? CreditClasses);
 
@@ -89,9 +98,15 @@ public static class TaskDefinitions
         new Dictionary<string, string>(StringComparer.Ordinal) { ["A"] = "1", ["B"] = "2", ["C"] = "10", ["D"] = "30" };
 
     /// <summary>Normalises a draft and applies defaults; every problem is reported with the field it concerns.</summary>
-    public static (TaskDefinition? Definition, IReadOnlyList<FieldError> Errors) Normalize(TaskDraft draft, ReferenceData reference, DateOnly today)
+    /// <summary>
+    /// Checks and normalises a draft. With <paramref name="now"/> (creating or changing a task) the beacon is required and
+    /// must name a round not yet due; without it (a preview) a beacon is optional and its time is not judged.
+    /// </summary>
+    public static (TaskDefinition? Definition, IReadOnlyList<FieldError> Errors) Normalize(TaskDraft draft, ReferenceData reference, DateOnly today, DateTimeOffset? now = null)
     {
         var errors = new List<FieldError>();
+        if (now is { } instant) errors.AddRange(WitnessCeremony.NameProblems(draft.Beacon, instant));
+        else if (draft.Beacon is { } previewed) errors.AddRange(WitnessCeremony.NameProblems(previewed, DateTimeOffset.MinValue));
         var name = draft.Name?.Trim() ?? "";
         if (name.Length is 0 or > 200) errors.Add(new("name", "is required, at most 200 characters"));
         else Supervision.Core.Text.TextRules.Check(errors, "name", name);
@@ -198,7 +213,10 @@ public static class TaskDefinitions
 
         if (errors.Count > 0) return (null, errors);
         return (new TaskDefinition(name, lead, participating, items, new PopulationFilter(division, industries, types, classes),
-            new SamplingRule(mode, quotas, total, weights), teamSize, deadline, draft.YearlyCap, workload), errors);
+            new SamplingRule(mode, quotas, total, weights), teamSize, deadline, draft.YearlyCap, workload)
+        {
+            Beacon = draft.Beacon is { } beacon ? WitnessCeremony.Normalize(beacon) : null,
+        }, errors);
     }
 
     private static bool IsRatio(string text)
