@@ -193,10 +193,12 @@ public sealed class PhoneTests(BrowserFixture browser) : IClassFixture<BrowserFi
         Assert.Equal("断网后重新打开页面输入的情况", Findings(saved));
         Assert.Equal(0, await page.EvaluateAsync<int>("Object.keys(localStorage).filter(k => /^supervision\\.(draft|outbox):/.test(k)).length"));
 
-        // Signing out empties the caches and the copies on this device.
+        // Signing out empties the caches and the copies on this device: no page of the inspector's is left (the sign-in
+        // page may fetch the shared stylesheet and icon again, which hold nobody's data).
         await page.ClickAsync("form[action='/app/logout'] button");
         await page.WaitForURLAsync("**/app/login**");
-        Assert.Empty(await CachedUrlsAsync(page));
+        var left = await CachedUrlsAsync(page);
+        Assert.DoesNotContain(left, u => u.Contains("/app", StringComparison.Ordinal) || u.Contains("/api/", StringComparison.Ordinal) || u.EndsWith("/js/workbench.js", StringComparison.Ordinal));
         Assert.Equal(0, await page.EvaluateAsync<int>("Object.keys(localStorage).filter(k => k.startsWith('supervision.')).length"));
     }
 
