@@ -79,6 +79,17 @@ public static class Workbench
         _ => reason,
     };
 
+    /// <summary>
+    /// The response header with which a page tells the service worker (wwwroot/sw.js) to keep a copy for offline use:
+    /// only pages holding the signed-in inspector's own work (their home, their assignments, the form of an inspection
+    /// they are on). The layout marks such a page's body too (<c>data-offline="keep"</c>).
+    /// </summary>
+    public const string OfflineHeader = "Supervision-Offline";
+
+    public static void KeepOffline(HttpResponse response) => response.Headers[OfflineHeader] = "keep";
+
+    public static bool IsKeptOffline(HttpResponse response) => response.Headers[OfflineHeader] == "keep";
+
     /// <summary>Inspection state in the reader's language.</summary>
     public static string InspectionState(string state, UiText t) => state switch
     {

@@ -56,5 +56,55 @@
     return { ok: true, status: 200, body: view, etag: null };
   }
 
-  window.Supervision = { api, describeProblem, follow };
+  // ---- Offline: the service worker (wwwroot/sw.js) and signing out -----------------------------------------------
+  // Pages the server marks as the inspector's own (body data-offline="keep") ask the worker to keep a copy; once it
+  // is written the body says data-offline="ready". Scope /app: the public portal is never controlled.
+  const offlineReady = (async function registerWorker() {
+    if (!("serviceWorker" in navigator) || !window.isSecureContext) return false;
+    try {
+      await navigator.serviceWorker.register("/sw.js", { scope: "/app" });
+    } catch (e) {
+      return false;
+    }
+    if (document.body.dataset.offline !== "keep") return false;
+    const registration = await navigator.serviceWorker.ready;
+    const worker = navigator.serviceWorker.controller || registration.active;
+    if (!worker) return false;
+    const answer = await new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (e) => resolve(e.data || {});
+      worker.postMessage({ type: "keep", url: location.href }, [channel.port2]);
+    });
+    if (answer.kept) document.body.dataset.offline = "ready";
+    return !!answer.kept;
+  })();
+
+  // Work typed or queued on this device and not yet on the server: drafts, queued saves, signatures and submits.
+  const unsentKeys = () => Object.keys(localStorage).filter((k) => /^supervision\.(draft|outbox|submit):/.test(k));
+
+  // Everything this device kept for the signed-in user: the worker's caches and the local copies of inspections.
+  async function forgetDevice() {
+    Object.keys(localStorage).filter((k) => k.startsWith("supervision.")).forEach((k) => localStorage.removeItem(k));
+    if (window.caches) {
+      for (const name of await caches.keys()) if (name.startsWith("supervision-")) await caches.delete(name);
+    }
+  }
+
+  const signOut = document.querySelector("form[action='/app/logout']");
+  if (signOut) {
+    signOut.addEventListener("submit", async (e) => {
+      if (signOut.dataset.cleared === "true") return;
+      e.preventDefault();
+      const unsent = unsentKeys().length;
+      const en = document.documentElement.lang === "en";
+      if (unsent > 0 && !confirm(en
+        ? "This device holds " + unsent + " change(s) not yet sent to the server. Signing out deletes them. Sign out anyway?"
+        : "本设备上有 " + unsent + " 项尚未发送到服务器的内容，退出登录会将其删除。仍要退出吗？")) return;
+      await forgetDevice().catch(() => {});
+      signOut.dataset.cleared = "true";
+      signOut.submit();
+    });
+  }
+
+  window.Supervision = { api, describeProblem, follow, offlineReady, forgetDevice };
 })();

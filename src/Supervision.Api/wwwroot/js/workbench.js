@@ -211,7 +211,12 @@
   // ---- The inspection form -------------------------------------------------------------------------------------
   // Local copies: "supervision.draft:{id}@{revision}" holds what was typed on top of that server revision, until the
   // server accepts it; "supervision.view:{id}" the last server view, so the form opens without a network;
-  // "supervision.submit:{id}" the idempotency key of the submit attempt in progress, reused by every retry.
+  // "supervision.submit:{id}" the idempotency key of the submit attempt in progress, reused by every retry;
+  // "supervision.outbox:{id}" a save or a signature asked for while the network was down ({save, sign, at}).
+  // Queued work (the outbox and a kept submit key) is sent by sendQueued(): when the page opens, when the browser says
+  // it is online again, from the Retry button and every few seconds while anything waits. Every send is safe to
+  // repeat: a save carries If-Match (the revision it was typed on), a submit its kept Idempotency-Key, signing twice
+  // changes nothing.
   function inspectionForm(root) {
     const id = root.dataset.id;
     const url = root.dataset.url;
@@ -224,9 +229,43 @@
     const draftPrefix = "supervision.draft:" + id + "@";
     const viewKey = "supervision.view:" + id;
     const submitKey = "supervision.submit:" + id;
+    const outboxKey = "supervision.outbox:" + id;
+    const sentNote = "supervision.sent:" + id;
+    const sync = $("#sync-state", root);
     let view = null;
     let revision = null;
     let lastRetry = null;
+    let sending = false;
+
+    const readOutbox = () => { try { return JSON.parse(localStorage.getItem(outboxKey) || "null") || {}; } catch (e) { return {}; } };
+    function enqueue(what) {
+      const o = readOutbox();
+      o[what] = true;
+      o.at = new Date().toISOString();
+      localStorage.setItem(outboxKey, JSON.stringify(o));
+    }
+    function dequeue(what) {
+      const o = readOutbox();
+      delete o[what];
+      if (o.save || o.sign) localStorage.setItem(outboxKey, JSON.stringify(o)); else localStorage.removeItem(outboxKey);
+    }
+    const queued = () => { const o = readOutbox(); return !!(o.save || o.sign || localStorage.getItem(submitKey)); };
+
+    // The line that says where the inspector's last action is: kept on this device, being sent, sent, or not sent.
+    function setSync(state, detail) {
+      const time = new Date().toLocaleTimeString();
+      const texts = {
+        queued: t("已保存在本设备，联网后将自动发送。", "Saved on this device, will be sent when the network is back."),
+        sending: t("正在发送本设备上保存的内容…", "Sending what was saved on this device…"),
+        sent: t("已发送到服务器（", "Sent to the server (") + time + t("）。", ")."),
+        conflict: t("未发送：服务器上的记录已被修改（", "Not sent: the record changed on the server (") + (detail || "") + t("），请看上方的说明。", "); see the message above."),
+        refused: t("未发送：服务器拒绝了此操作，请看上方的说明。", "Not sent: the server refused it; see the message above."),
+      };
+      sync.dataset.state = state || "";
+      sync.textContent = state ? texts[state] : "";
+      sync.className = state ? "notice sync " + ({ queued: "warn", sending: "", sent: "ok", conflict: "bad", refused: "bad" })[state] : "sync";
+      sync.hidden = !state;
+    }
 
     const localDrafts = () => Object.keys(localStorage).filter((k) => k.startsWith(draftPrefix))
       .map((k) => ({ key: k, revision: Number(k.slice(draftPrefix.length)), value: JSON.parse(localStorage.getItem(k)) }))
@@ -330,8 +369,9 @@
 
     const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
     const dirty = () => view && !same(collect(), normalise(view.draft));
-    function normalise(results) {
-      return view.items.map((item) => {
+    const normalise = (results) => normaliseOn(view.items, results);
+    function normaliseOn(items, results) {
+      return items.map((item) => {
         const r = (results || []).find((x) => x.itemCode === item.itemCode) || {};
         return {
           itemCode: item.itemCode, resultCodes: (r.resultCodes || []).slice().sort(), findings: r.findings || null,
@@ -371,6 +411,16 @@
       $("[data-testid=revision]") && ($("[data-testid=revision]").textContent = view.revision);
     }
 
+    // A send that got no answer: what was asked stays queued on this device and goes out by itself later.
+    function offline(what) {
+      if (what) enqueue(what);
+      retry.hidden = false;
+      lastRetry = sendQueued;
+      setSync("queued");
+      show(message, t("网络连接失败：已保存在本设备上，恢复网络后会自动发送（也可点击“重试”）。",
+        "The network failed: it is saved on this device and will be sent by itself when the network is back (or press Retry)."), "warn");
+    }
+
     function failed(result, again) {
       if (result.networkError) {
         lastRetry = again;
@@ -380,21 +430,34 @@
         show(message, failure(result), "bad");
       }
     }
+
+    // A refusal of a queued send: a 409 (the inspection moved on: submitted by a team mate, returned, …) is a conflict
+    // the inspector must see; anything else is shown as the server's problem. Either way it leaves the queue.
+    function refused(result) {
+      show(message, failure(result) + (result.body && result.body.currentState ? " — " + t("当前状态：", "current state: ") + stateName(result.body.currentState) : ""), "bad");
+      setSync(result.status === 409 ? "conflict" : "refused", String(result.status));
+    }
     retry.addEventListener("click", () => { retry.hidden = true; if (lastRetry) lastRetry(); });
 
+    // Resolves true once the server has this content. A network failure queues the save; a 412 whose current draft
+    // is exactly this content is an earlier send of ours whose answer was lost, so it counts as sent.
     async function save(force) {
       const items = collect();
       const result = await S.api("PUT", url + "/draft", { json: { items }, ifMatch: '"' + revision + '"' });
       if (result.ok) {
         clearDrafts();
+        dequeue("save");
         accept(result);
         show(message, t("已保存到服务器。", "Saved on the server."), "ok");
         status.textContent = "";
         updateButtons();
         return true;
       }
-      if (result.status === 412 && !force) { await conflict(items); return false; }
+      if (result.networkError) { offline("save"); return false; }
+      dequeue("save");
+      if (result.status === 412 && !force) return await conflict(items);
       failed(result, () => save(force));
+      setSync("refused");
       return false;
     }
 
@@ -404,8 +467,21 @@
 
     async function conflict(mine) {
       const current = await S.api("GET", url);
-      if (!current.ok) { failed(current, () => save(false)); return; }
+      if (!current.ok) {
+        if (current.networkError) offline("save"); else failed(current, () => save(false));
+        return false;
+      }
       const theirs = current.body;
+      if (same(normaliseOn(theirs.items, theirs.draft), mine)) {
+        // Our own earlier send reached the server; its answer did not reach us. Nothing to resolve.
+        clearDrafts();
+        accept(current);
+        show(message, t("已保存到服务器。", "Saved on the server."), "ok");
+        status.textContent = "";
+        updateButtons();
+        return true;
+      }
+      setSync("conflict", "412");
       $("#conflict-theirs", root).textContent = describe(theirs.draft);
       $("#conflict-mine", root).textContent = describe(mine);
       $("#conflict", root).hidden = false;
@@ -426,18 +502,23 @@
         clearDrafts();
         updateButtons();
       };
+      return false;
     }
 
-    async function sign() {
+    // fromQueue: sent by sendQueued, which reloads once at the end instead.
+    async function sign(fromQueue) {
       const result = await S.api("POST", url + "/sign");
-      if (!result.ok) { failed(result, sign); return; }
+      if (result.networkError) { offline("sign"); return false; }
+      dequeue("sign");
+      if (!result.ok) { if (fromQueue === true) refused(result); else failed(result, sign); return false; }
       accept(result);
       show(message, t("已签名。", "Signed."), "ok");
       updateButtons();
-      setTimeout(() => location.reload(), 400);
+      if (fromQueue !== true) setTimeout(() => location.reload(), 400);
+      return true;
     }
 
-    async function submit() {
+    async function submit(fromQueue) {
       let key = localStorage.getItem(submitKey);
       if (!key) {
         key = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
@@ -450,13 +531,40 @@
         accept(result);
         show(message, t("已提交，版本 ", "Submitted, version ") + result.body.receipt.version, "ok");
         updateButtons();
-        setTimeout(() => location.reload(), 600);
-        return;
+        if (fromQueue !== true) setTimeout(() => location.reload(), 600);
+        return true;
       }
-      // A refused submit is not remembered by the server; a network failure is retried with the same key.
-      if (!result.networkError) localStorage.removeItem(submitKey);
-      failed(result, submit);
+      // A network failure keeps the key: the queued retry sends the same key, so the server answers the first
+      // submit's receipt and never makes a second version. A refused submit is not remembered by the server.
+      if (result.networkError) { offline(null); return false; }
+      localStorage.removeItem(submitKey);
+      if (fromQueue === true) refused(result); else { failed(result, submit); setSync(result.status === 409 ? "conflict" : "refused", String(result.status)); }
+      return false;
     }
+
+    // Sends what waits on this device, in the order it was asked: the save, then a signature, then the submit.
+    async function sendQueued() {
+      if (sending || !view || !queued()) return;
+      sending = true;
+      retry.hidden = true;
+      setSync("sending");
+      let changedState = false;
+      try {
+        if (readOutbox().save && !(await save(false))) return;
+        if (readOutbox().sign) { if (!(await sign(true))) return; changedState = true; }
+        if (localStorage.getItem(submitKey)) { if (!(await submit(true))) return; changedState = true; }
+        setSync("sent");
+        if (changedState) {
+          // The signatures and the submitted version are drawn by the server: show them, and say again that it was sent.
+          sessionStorage.setItem(sentNote, new Date().toISOString());
+          setTimeout(() => location.reload(), 400);
+        }
+      } finally {
+        sending = false;
+      }
+    }
+    window.addEventListener("online", () => sendQueued());
+    setInterval(() => { if (navigator.onLine !== false && queued()) sendQueued(); }, 8000);
 
     $("#save", root).addEventListener("click", () => save(false));
     $("#sign", root).addEventListener("click", sign);
@@ -490,7 +598,14 @@
         render(view.items, view.draft);
       }
       updateButtons();
+      if (sessionStorage.getItem(sentNote)) { sessionStorage.removeItem(sentNote); setSync("sent"); }
+      if (queued()) {
+        setSync("queued");
+        retry.hidden = false;
+        lastRetry = sendQueued;
+      }
       root.dataset.ready = "true";
+      if (result.ok) sendQueued();
     })();
   }
 

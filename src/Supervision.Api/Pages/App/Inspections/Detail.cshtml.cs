@@ -53,6 +53,8 @@ public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, M
             EntityAddress = e.Address;
         }
 
+        // The team's form is the inspector's own work: the service worker may keep it for a reload without a network.
+        if (IsTeam) Web.Workbench.KeepOffline(Response);
         var english = Web.UiText.IsEnglish;
         CodeNamesJson = JsonSerializer.Serialize(reference.ResultCodes.ToDictionary(c => c.Code, c => english ? c.English : c.Name));
         return Page();

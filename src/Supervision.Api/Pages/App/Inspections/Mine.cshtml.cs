@@ -11,10 +11,8 @@ namespace Supervision.Api.Pages.App.Inspections;
 public sealed class MineModel(InspectionStore store, InspectionRules rules, WorkflowClock clock, Web.UiText t,
     Infrastructure.Directory.InspectionItemStore items, Core.Reference.ReferenceData reference) : PageModel
 {
-    /// <summary>What an inspector needs on a card to plan the day: where, what is checked, the place in words.</summary>
-    public sealed record Assignment(string Address, IReadOnlyList<string> Items, string DivisionName);
-
-    public IReadOnlyDictionary<string, Assignment> Details { get; private set; } = new Dictionary<string, Assignment>();
+    /// <summary>The cards of this page: where, what is checked, the due date and state (shared with the home page).</summary>
+    public IReadOnlyList<AssignmentCard> Cards { get; private set; } = [];
 
     public const int PageSize = 50;
 
@@ -36,8 +34,6 @@ public sealed class MineModel(InspectionStore store, InspectionRules rules, Work
 
     public IReadOnlyList<InspectionRow> Rows { get; private set; } = [];
 
-    public bool IsOverdue(InspectionRow r) => InspectionStore.OpenStates.Contains(r.State, StringComparer.Ordinal) && (r.Overdue || r.DueDate < Today);
-
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Actor = User.ToActor();
@@ -53,18 +49,8 @@ public sealed class MineModel(InspectionStore store, InspectionRules rules, Work
         DateOnly? dueBy = DueSoon ? rules.DueSoonHorizon(Today) ?? Today.AddDays(7) : null;
         Rows = await store.ListMineAsync(cert, new MyInspectionFilter(string.IsNullOrWhiteSpace(Task) ? null : Task.Trim(), division, dueBy, Overdue, Today), After, PageSize, ct);
 
-        // One page of cards (at most PageSize): the entity's address and the items in one statement, item names once each.
-        var cards = await store.CardDetailsAsync([.. Rows.Select(r => r.InspectionId)], ct);
-        var itemNames = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var code in cards.Values.SelectMany(c => c.Items).Distinct(StringComparer.Ordinal))
-            itemNames[code] = (await items.GetAsync(code, ct))?.Name ?? code;
-        var details = Rows.ToDictionary(r => r.InspectionId, r =>
-        {
-            var card = cards.GetValueOrDefault(r.InspectionId);
-            return new Assignment(card.Address ?? "", [.. (card.Items ?? []).Select(c => itemNames[c])],
-                reference.IsValidDivision(r.DivisionCode) ? reference.DivisionFullName(r.DivisionCode) : r.DivisionCode);
-        }, StringComparer.Ordinal);
-        Details = details;
+        Cards = await AssignmentCards.LoadAsync(Rows, Today, store, items, reference, ct);
+        Web.Workbench.KeepOffline(Response);
         return Page();
     }
 }
