@@ -8,6 +8,7 @@ usage:
       the class-free public pack (spec 11.3), with an entity's receipt also spec 11.4
   verify_draw.py audit PACK.json POPULATION.csv MEMBERS-KEY.txt PUBLIC-PACK.json MEMBERS.csv [INSPECTORS.json]
       the auditor (spec 11.5): spec 9 on the full pack, then the members file, every seal and the public pack
+Every mode checks the seed: spec 3.2 (v1), or spec 3.3 (v2) and its ceremony checks when the pack has a `ceremony`.
 Prints PASS (with a receipt: "PASS: drawn" or "PASS: not drawn (why)"), or FAIL followed by one line per difference.
 Exit code 0 on PASS, 1 on differences, 2 on bad usage or unreadable files. Written from the spec, not from the C# code.
 """
