@@ -8,12 +8,14 @@ usage:
       the class-free public pack (spec 11.3), with an entity's receipt also spec 11.4
   verify_draw.py audit PACK.json POPULATION.csv MEMBERS-KEY.txt PUBLIC-PACK.json MEMBERS.csv [INSPECTORS.json]
       the auditor (spec 11.5): spec 9 on the full pack, then the members file, every seal and the public pack
+Every mode checks the seed: spec 3.2 (v1), or spec 3.3 (v2) and its ceremony checks when the pack has a `ceremony`.
 Prints PASS (with a receipt: "PASS: drawn" or "PASS: not drawn (why)"), or FAIL followed by one line per difference.
 Exit code 0 on PASS, 1 on differences, 2 on bad usage or unreadable files. Written from the spec, not from the C# code.
 """
 import datetime
 import hashlib
 import json
+import re
 import struct
 import sys
 from fractions import Fraction
@@ -29,6 +31,10 @@ STRATUM_CHARS = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 
 class SpecError(Exception):
     pass
+
+
+class Malformed(Exception):
+    """A file whose structure is not the spec's: reported as one difference, the checks that need it are skipped."""
 
 
 def lp(data):
@@ -52,6 +58,179 @@ def derive_seed(secret, task_id, algorithm, entropy, beacon):
     else:
         buf += b"\x01" + lp(beacon["source"]) + lp(beacon["value"])
     return sha256(buf)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Draw spec 3.3: the witnessed ceremony (seed v2).
+# ---------------------------------------------------------------------------------------------------------------
+
+CEREMONY_VERSION = 2
+TIME_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})")
+
+
+def parse_time(value, path):
+    """A ceremony time: ISO 8601 with an offset, whole seconds (spec 3.3), e.g. 2027-01-04T02:00:00+00:00.
+    Answers an aware datetime; raises Malformed otherwise (no offset, fractions, an impossible date)."""
+    if not isinstance(value, str) or not TIME_FORMAT.fullmatch(value):
+        raise Malformed(f"{path}: {json.dumps(value, ensure_ascii=False)} is not an ISO 8601 time with an offset and "
+                        "whole seconds (e.g. 2027-01-04T02:00:00+00:00)")
+    try:
+        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as e:
+        raise Malformed(f"{path}: {json.dumps(value)} is not a valid time ({e})")
+
+
+def utc_text(t):
+    """The time as hashed into seed v2: UTC, yyyy-MM-ddTHH:mm:ssZ."""
+    u = t.astimezone(datetime.timezone.utc)
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
+
+
+def witness_commitment(task_id, value, nonce):
+    """commitment = SHA256(LP("supervision/witness/v1") || LP(taskId) || LP(value) || LP(nonce)), hex."""
+    return sha256(lp("supervision/witness/v1") + lp(task_id) + lp(value) + lp(nonce)).hex()
+
+
+def _fields(value, path, required):
+    """An object with exactly these fields (their types are checked by the caller). Raises Malformed."""
+    if not isinstance(value, dict):
+        raise Malformed(f"{path}: expected an object")
+    missing = [k for k in required if k not in value]
+    extra = sorted(k for k in value if k not in required)
+    if missing:
+        raise Malformed(f"{path}: missing field(s) {', '.join(missing)}")
+    if extra:
+        raise Malformed(f"{path}: unexpected field(s) {', '.join(extra)} (spec 3.3 lists the ceremony's fields)")
+    return value
+
+
+def _text(obj, name, path, nullable=False):
+    value = obj[name]
+    if not (isinstance(value, str) or (nullable and value is None)):
+        raise Malformed(f"{path}.{name}: expected text{' or null' if nullable else ''}")
+    return value
+
+
+def read_ceremony(c):
+    """Validates a pack's `ceremony` (spec 3.3) as a structure and parses its times. Raises Malformed. A missing
+    `closedAt` or `beaconValue` (null) is read, and reported by ceremony_problems."""
+    _fields(c, "ceremony", ("version", "beacon", "minimumWitnesses", "commitments", "closedAt", "reveals", "beaconValue"))
+    if not is_int(c["version"]):
+        raise Malformed("ceremony.version: expected an integer")
+    if not is_int(c["minimumWitnesses"]):
+        raise Malformed("ceremony.minimumWitnesses: expected an integer")
+    beacon = _fields(c["beacon"], "ceremony.beacon", ("source", "round", "expectedAt"))
+    _text(beacon, "source", "ceremony.beacon")
+    _text(beacon, "round", "ceremony.beacon")
+    times = {"expectedAt": parse_time(beacon["expectedAt"], "ceremony.beacon.expectedAt"), "commitments": [], "reveals": []}
+    if not isinstance(c["commitments"], list):
+        raise Malformed("ceremony.commitments: expected a list")
+    for i, x in enumerate(c["commitments"]):
+        path = f"ceremony.commitments[{i}]"
+        _fields(x, path, ("witness", "department", "commitment", "at"))
+        _text(x, "witness", path)
+        _text(x, "department", path, nullable=True)
+        _text(x, "commitment", path)
+        times["commitments"].append(parse_time(x["at"], path + ".at"))
+    times["closedAt"] = None if c["closedAt"] is None else parse_time(c["closedAt"], "ceremony.closedAt")
+    if not isinstance(c["reveals"], list):
+        raise Malformed("ceremony.reveals: expected a list")
+    for i, r in enumerate(c["reveals"]):
+        path = f"ceremony.reveals[{i}]"
+        _fields(r, path, ("witness", "value", "nonce", "at"))
+        for name in ("witness", "value", "nonce"):
+            _text(r, name, path)
+        times["reveals"].append(parse_time(r["at"], path + ".at"))
+    times["beaconValue"] = None
+    if c["beaconValue"] is not None:
+        bv = _fields(c["beaconValue"], "ceremony.beaconValue", ("value", "at"))
+        _text(bv, "value", "ceremony.beaconValue")
+        times["beaconValue"] = parse_time(bv["at"], "ceremony.beaconValue.at")
+    return times
+
+
+def ceremony_problems(task_id, c, times):
+    """Spec 3.3's checks of a ceremony besides the seed, one named difference each."""
+    problems = []
+    if c["version"] != CEREMONY_VERSION:
+        problems.append(f"ceremony.version: {c['version']}, this verifier reads version {CEREMONY_VERSION}")
+    witnesses = [x["witness"] for x in c["commitments"]]
+    for w in sorted(set(w for w in witnesses if witnesses.count(w) > 1)):
+        problems.append(f"ceremony.commitments: witness {json.dumps(w, ensure_ascii=False)} committed {witnesses.count(w)} times (a witness commits once)")
+    distinct = len(set(witnesses))
+    if distinct < c["minimumWitnesses"]:
+        problems.append(f"ceremony.commitments: {distinct} distinct witness(es), fewer than minimumWitnesses {c['minimumWitnesses']}")
+    expected_at, closed = times["expectedAt"], times["closedAt"]
+    if closed is None:
+        problems.append("ceremony.closedAt: null, the commitments never closed")
+    else:
+        if not closed < expected_at:
+            problems.append(f"ceremony.closedAt: {c['closedAt']} is not before the beacon round's expectedAt "
+                            f"{c['beacon']['expectedAt']} (the commitments must close before the round is due)")
+        for i, at in enumerate(times["commitments"]):
+            if at > closed:
+                problems.append(f"ceremony.commitments[{i}].at: {c['commitments'][i]['at']} is after closedAt {c['closedAt']} "
+                                "(no commitment after the close)")
+    if times["beaconValue"] is None:
+        problems.append("ceremony.beaconValue: null, the beacon value was never recorded (the seed waits for it)")
+    elif times["beaconValue"] < expected_at:
+        problems.append(f"ceremony.beaconValue.at: {c['beaconValue']['at']} is before the round's expectedAt "
+                        f"{c['beacon']['expectedAt']} (its value cannot be known before it is due)")
+    committed = {}
+    for x in c["commitments"]:
+        committed.setdefault(x["witness"], x["commitment"])
+    seen = set()
+    for i, r in enumerate(c["reveals"]):
+        who = json.dumps(r["witness"], ensure_ascii=False)
+        if r["witness"] in seen:
+            problems.append(f"ceremony.reveals[{i}]: {who} revealed more than once")
+        seen.add(r["witness"])
+        if r["witness"] not in committed:
+            problems.append(f"ceremony.reveals[{i}]: {who} revealed without a commitment")
+        elif witness_commitment(task_id, r["value"], r["nonce"]) != committed[r["witness"]]:
+            problems.append(f"ceremony.reveals[{i}]: the value and nonce of {who} do not open its commitment "
+                            f"{committed[r['witness']]}")
+    return problems
+
+
+def derive_seed_v2(secret, task_id, algorithm, c, times):
+    """Spec 3.3: seed v2 over the named beacon, every commitment in recorded order (with its witness's reveal, or
+    unopened) and the beacon value."""
+    beacon = c["beacon"]
+    buf = (lp("supervision/seed/v2") + lp(secret) + lp(task_id) + lp(algorithm)
+           + lp(beacon["source"]) + lp(beacon["round"]) + lp(utc_text(times["expectedAt"])))
+    buf += struct.pack(">I", len(c["commitments"]))
+    reveals = {}
+    for r in c["reveals"]:
+        reveals.setdefault(r["witness"], r)
+    for x in c["commitments"]:
+        buf += lp(x["witness"]) + lp(x["commitment"])
+        r = reveals.get(x["witness"])
+        buf += b"\x00" if r is None else b"\x01" + lp(r["value"]) + lp(r["nonce"])
+    buf += lp(c["beaconValue"]["value"])
+    return sha256(buf)
+
+
+def pack_seed(pack, secret, diffs):
+    """The seed a pack's inputs give: spec 3.2 (v1) without a `ceremony`, spec 3.3 (v2) with one, appending the
+    ceremony's differences. Answers the seed bytes, or None when it cannot be computed (the reason appended)."""
+    c = pack.get("ceremony")
+    if c is None:
+        return derive_seed(secret, pack["taskId"], pack["algorithm"], pack["entropy"], pack["beacon"])
+    if pack.get("entropy") != []:
+        diffs.append("entropy: a pack with a ceremony must have entropy [] (spec 3.3: the witnesses' contributions are "
+                     "in the ceremony only)")
+    if pack.get("beacon") is not None:
+        diffs.append("beacon: a pack with a ceremony must have beacon null (spec 3.3: the beacon is the ceremony's)")
+    try:
+        times = read_ceremony(c)
+    except Malformed as e:
+        diffs.append(str(e))
+        return None
+    diffs.extend(ceremony_problems(pack["taskId"], c, times))
+    if c["beaconValue"] is None:
+        return None
+    return derive_seed_v2(secret, pack["taskId"], pack["algorithm"], c, times)
 
 
 def draw_key(domain, seed, task_id, algorithm):
@@ -393,7 +572,9 @@ def verify(pack_bytes, population_bytes, pool_bytes=None):
     commitment = sha256(secret).hex()
     if commitment != pack["secretCommitment"].lower():
         diffs.append(f"secretCommitment: pack {pack['secretCommitment']}, SHA-256(revealedSecret) = {commitment}")
-    seed = derive_seed(secret, pack["taskId"], pack["algorithm"], pack["entropy"], pack["beacon"])
+    seed = pack_seed(pack, secret, diffs)
+    if seed is None:
+        return diffs, notes
     if seed.hex() != pack["seed"].lower():
         diffs.append(f"seed: pack {pack['seed']}, recomputed {seed.hex()}")
     population_hash = sha256(population_bytes).hex()
@@ -721,10 +902,6 @@ def pareto_fate(p, q, member_id, threshold):
     return p * t_den < t_num * q or (tie is not None and p * t_den == t_num * q and member_id <= tie)
 
 
-class Malformed(Exception):
-    """A file whose structure is not the spec's: reported as one difference, the checks that need it are skipped."""
-
-
 def expect_object(value, path, required, optional=()):
     if not isinstance(value, dict):
         raise Malformed(f"{path}: expected an object")
@@ -788,7 +965,7 @@ def check_public(pack, members_bytes, diffs, notes):
     is too malformed to go on."""
     try:
         expect_object(pack, "pack", ("format", "algorithm", "taskId", "secretCommitment", "revealedSecret", "entropy",
-                                     "beacon", "seed", "population", "entityDraw"))
+                                     "beacon", "seed", "population", "entityDraw"), ("ceremony",))
         population = expect_object(pack["population"], "population", ("sha256", "membersSha256", "memberCount", "exclusionsSha256"))
         section = expect_object(pack["entityDraw"], "entityDraw", ("parameters", "drawnCount", "drawn", "seals"))
         params = section["parameters"]
@@ -796,7 +973,9 @@ def check_public(pack, members_bytes, diffs, notes):
         if not isinstance(pack["taskId"], str) or not pack["taskId"]:
             raise Malformed("taskId: expected non-empty text")
         entropy = pack["entropy"]
-        if not isinstance(entropy, list) or not entropy:
+        if not isinstance(entropy, list):
+            raise Malformed("entropy: expected a list")
+        if not entropy and pack.get("ceremony") is None:
             raise Malformed("entropy: at least one entropy entry is required (spec 3.2)")
         for i, e in enumerate(entropy):
             expect_object(e, f"entropy[{i}]", ("witness", "value"))
@@ -839,7 +1018,9 @@ def check_public(pack, members_bytes, diffs, notes):
     secret = bytes.fromhex(pack["revealedSecret"])
     if sha256(secret).hex() != pack["secretCommitment"]:
         diffs.append(f"secretCommitment: pack {pack['secretCommitment']}, SHA-256(revealedSecret) = {sha256(secret).hex()}")
-    seed = derive_seed(secret, pack["taskId"], pack["algorithm"], pack["entropy"], pack["beacon"])
+    seed = pack_seed(pack, secret, diffs)
+    if seed is None:
+        return None
     if seed.hex() != pack["seed"]:
         diffs.append(f"seed: pack {pack['seed']}, recomputed {seed.hex()}")
 
@@ -1160,7 +1341,9 @@ def verify_audit(pack_bytes, population_bytes, members_key, public_bytes, member
         members = parse_population(population_bytes)
         params = full["entityDraw"]["parameters"]
         secret = bytes.fromhex(full["revealedSecret"])
-        seed = derive_seed(secret, full["taskId"], full["algorithm"], full["entropy"], full["beacon"])
+        seed = pack_seed(full, secret, [])
+        if seed is None:
+            raise SpecError("the full pack's seed cannot be computed")
         openings = seal_openings(seed, full["taskId"], full["algorithm"], params, members)
         drawn = hash_order(full["entityDraw"]["result"]["drawn"])
     except (SpecError, ValueError, KeyError, TypeError, AttributeError) as e:
@@ -1187,7 +1370,7 @@ def verify_audit(pack_bytes, population_bytes, members_key, public_bytes, member
     if full_members_hash is not None and full_members_hash != recomputed_hash:
         diffs.append(f"full pack population.membersSha256: pack {full_members_hash}, recomputed {recomputed_hash}")
     if public is None or ctx is None:
-        diffs.append("audit: the public pack is not well-formed; it was not compared with the full pack")
+        diffs.append("audit: the public pack is not well-formed (or its seed cannot be computed); it was not compared with the full pack")
         return diffs, notes
     if public["population"]["membersSha256"] != recomputed_hash:
         diffs.append(f"public pack population.membersSha256: pack {public['population']['membersSha256']}, "
@@ -1208,6 +1391,7 @@ def verify_audit(pack_bytes, population_bytes, members_key, public_bytes, member
              ("secretCommitment", full.get("secretCommitment"), public["secretCommitment"]),
              ("revealedSecret", full.get("revealedSecret"), public["revealedSecret"]),
              ("entropy", full.get("entropy"), public["entropy"]), ("beacon", full.get("beacon"), public["beacon"]),
+             ("ceremony", full.get("ceremony"), public.get("ceremony")),
              ("seed", full.get("seed"), public["seed"]),
              ("population.sha256", full_population.get("sha256"), public["population"]["sha256"]),
              ("population.memberCount", full_population.get("memberCount"), public["population"]["memberCount"]),

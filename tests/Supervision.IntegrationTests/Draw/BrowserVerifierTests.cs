@@ -303,18 +303,21 @@ public sealed class BrowserVerifierTests(PostgresServer server, BrowserFixture b
         }
     }
 
-    /// <summary>The spec's small population (§10, §11.6) drawn by the C# core: the public pack, the members file and every member's receipt.</summary>
-    private static (string Pack, string Members, Dictionary<string, string> Receipts) SmallPopulation(EntityDrawParameters parameters)
+    /// <summary>
+    /// The spec's small population (§10, §11.6) drawn by the C# core: the public pack, the members file and every member's
+    /// receipt; with a <paramref name="ceremony"/> the seed is v2 (§3.3) and the pack has no entropy.
+    /// </summary>
+    private static (string Pack, string Members, Dictionary<string, string> Receipts) SmallPopulation(EntityDrawParameters parameters, Ceremony? ceremony = null)
     {
         var secret = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
         var key = Enumerable.Range(0x20, 32).Select(i => (byte)i).ToArray();
-        EntropyEntry[] entropy = [new("Li Wei", "31415"), new("王芳", "92653")];
+        EntropyEntry[] entropy = ceremony is null ? [new("Li Wei", "31415"), new("王芳", "92653")] : [];
         var population = Enumerable.Range(0, 10)
             .Select(i => new PopulationMember($"91330100MA{i:D7}X", i < 6 ? "A" : "B", i == 9 ? 40_000_000 : (i + 1) * 1_000_000)).ToArray();
         var csv = PopulationSnapshot.ToCanonicalCsv(population);
         var membersFile = ConfidentialDraw.MembersFile(csv, key);
-        var full = DrawPacks.Create(secret, SpecTask, entropy, null, csv, parameters);
-        var seed = SeedCeremony.DeriveSeed(secret, SpecTask, DrawPrimitives.AlgorithmVersion, entropy, null);
+        var full = DrawPacks.Create(secret, SpecTask, entropy, null, csv, parameters, ceremony: ceremony);
+        var seed = Convert.FromHexString(full.Seed);
         var (result, plan, boundaries) = EntityDraw.RunWithBoundaries(new EntityDrawSetup(seed, SpecTask, DrawPrimitives.AlgorithmVersion, parameters), [population]);
         var seals = ConfidentialDraw.Seals(plan, result, boundaries, key);
         var pack = ConfidentialDraw.PublicPack(full, Convert.ToHexStringLower(SHA256.HashData(membersFile)), seals);
@@ -322,6 +325,143 @@ public sealed class BrowserVerifierTests(PostgresServer server, BrowserFixture b
             ConfidentialDraw.Receipt(SpecTask, m.MemberId, m, parameters.Exclusions.FirstOrDefault(e => e.MemberId == m.MemberId)?.Reason, seals, key, parameters),
             DrawPacks.JsonOptions));
         return (JsonSerializer.Serialize(pack, DrawPacks.JsonOptions), Encoding.ASCII.GetString(membersFile), receipts);
+    }
+
+    private static readonly (string Witness, string? Department, string Value, string NonceByte)[] SpecWitnesses =
+    [
+        ("Li Wei (liwei)", null, "31415", "01"),
+        ("王芳 (wangfang)", "D2", "92653", "02"),
+        ("Zhao Min (zhaomin)", "D1", "27182", "03"),
+    ];
+
+    /// <summary>§10.1's ceremony run through the core's own steps: three witnesses commit, the lead department D1 closes,
+    /// <paramref name="reveals"/> of them reveal, and the beacon value is recorded when due.</summary>
+    private static Ceremony SpecCeremony(int reveals)
+    {
+        var due = new DateTimeOffset(2027, 1, 4, 2, 0, 0, TimeSpan.Zero);
+        var before = due.AddHours(-20);
+        static Ceremony Ok((Ceremony Ceremony, CeremonyRefusal? Refusal) step) => step.Refusal is null ? step.Ceremony : throw new InvalidOperationException(step.Refusal.Reason);
+        var c = WitnessCeremony.Start(new NamedBeacon("drand quicknet", "12345678", due), 2);
+        foreach (var (w, d, v, n) in SpecWitnesses)
+            c = Ok(WitnessCeremony.Commit(c, w, d, WitnessCeremony.Commitment(SpecTask, v, string.Concat(Enumerable.Repeat(n, 32))), before));
+        c = Ok(WitnessCeremony.Close(c, "D1", before.AddMinutes(30)));
+        foreach (var (w, _, v, n) in SpecWitnesses.Take(reveals))
+            c = Ok(WitnessCeremony.Reveal(c, SpecTask, w, v, string.Concat(Enumerable.Repeat(n, 32)), before.AddHours(1)));
+        return Ok(WitnessCeremony.RecordBeacon(c, "a1b2c3d4", due.AddMinutes(5)));
+    }
+
+    [BrowserPostgresFact]
+    public async Task The_witnessed_ceremony_seed_v2_checks_in_the_pages_own_javascript()
+    {
+        var page = await OpenAsync("/verify");
+
+        // §10.1's vectors, by the page's functions.
+        var v = await page.EvaluateAsync<JsonElement>("""
+            async () => {
+              const V = window.SupervisionVerify;
+              const task = "TASK-2026-0001", secret = Uint8Array.from({ length: 32 }, (_, i) => i);
+              const ws = [["Li Wei (liwei)", null, "31415", "01"], ["王芳 (wangfang)", "D2", "92653", "02"], ["Zhao Min (zhaomin)", "D1", "27182", "03"]];
+              const c = { version: 2, beacon: { source: "drand quicknet", round: "12345678", expectedAt: "2027-01-04T02:00:00+00:00" },
+                          minimumWitnesses: 2, commitments: [], closedAt: "2027-01-03T06:30:00+00:00", reveals: [],
+                          beaconValue: { value: "a1b2c3d4", at: "2027-01-04T02:05:00+00:00" } };
+              for (const [w, d, x, n] of ws) {
+                c.commitments.push({ witness: w, department: d, commitment: await V.witnessCommitment(task, x, n.repeat(32)), at: "2027-01-03T06:00:00+00:00" });
+                c.reveals.push({ witness: w, value: x, nonce: n.repeat(32), at: "2027-01-03T07:00:00+00:00" });
+              }
+              const all = V.hex(await V.seedV2Of(secret, task, "srs-pareto-v1", c));
+              const problems = await V.ceremonyProblems(task, c);
+              c.reveals.pop();
+              const two = V.hex(await V.seedV2Of(secret, task, "srs-pareto-v1", c));
+              // The due time is hashed in UTC whatever offset the pack writes it with.
+              c.beacon.expectedAt = "2027-01-04T10:00:00+08:00";
+              const offset = V.hex(await V.seedV2Of(secret, task, "srs-pareto-v1", c));
+              return { commitments: c.commitments.map(x => x.commitment), all, two, offset, problems,
+                       badTimes: ["2027-01-04T02:00:00", "2027-01-04T02:00:00.5Z", "2027-02-29T00:00:00Z", "2027-01-04 02:00:00Z"].filter(t => V.parseTime(t) !== null) };
+            }
+            """);
+        Assert.Equal(
+            ["f108af40a1363b76194f0795ec8706a39420cd48ba49160ab9e12155f0e12c17", "c84474a5eed7dc3479235143e766f0456fe9ee5eb299ad5b03a8cc8c870427d3",
+             "6a4cabf638b181e93ddc7cf607adaefbde5587877505c940cc77441fabd07d47"],
+            v.GetProperty("commitments").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal("c9e72a90dcbed65a6b01765988f13c0ebc53a66d3faad5607037f93cd13abce1", v.GetProperty("all").GetString());
+        Assert.Equal("81ba9588fac13cf9c87eac0d03c7d9e473bd386902fac241184739ba280dfa9d", v.GetProperty("two").GetString());
+        Assert.Equal(v.GetProperty("two").GetString(), v.GetProperty("offset").GetString());
+        Assert.Equal(0, v.GetProperty("problems").GetArrayLength());
+        Assert.Equal(0, v.GetProperty("badTimes").GetArrayLength());
+
+        // A v2 public pack of the spec's small population, built by the C# core from §10.1's ceremony, with every receipt.
+        var parameters = new EntityDrawParameters(DrawModes.Stratified, [new StratumRule("A", Ratio: "0.3"), new StratumRule("B", Count: 2)], null,
+            [new MemberExclusion("91330100MA0000001X", "yearly-cap")]);
+        var (pack, membersFile, receipts) = SmallPopulation(parameters, SpecCeremony(reveals: 3));
+        Assert.Equal("c9e72a90dcbed65a6b01765988f13c0ebc53a66d3faad5607037f93cd13abce1", JsonNode.Parse(pack)!["seed"]!.GetValue<string>());
+        Assert.True(PublicPackVerifier.Verify(pack, Encoding.ASCII.GetBytes(membersFile)).Passed);
+        const string run = """
+            async ([packs, members, receipts]) => {
+              const out = [];
+              for (const pack of packs)
+                for (const receipt of [null, ...receipts]) {
+                  const r = await window.SupervisionVerify.verify({ pack, members, receipt });
+                  out.push({ passed: r.passed, failures: r.failures.map(f => f.check + ": " + f.message), steps: r.steps.map(s => s.id), fate: r.fate && r.fate.reason });
+                }
+              return out;
+            }
+            """;
+        var good = (await page.EvaluateAsync<JsonElement>(run, new object[] { new[] { pack }, membersFile, receipts.Values.ToArray() })).EnumerateArray().ToArray();
+        Assert.True(good.All(r => r.GetProperty("passed").GetBoolean()), string.Join("\n", good.Select(r => r.ToString())));
+        Assert.Equal(["format", "commitment", "ceremony", "seed", "members", "exclusions", "drawn", "seals"],
+            good[0].GetProperty("steps").EnumerateArray().Select(s => s.GetString()));
+        var drawnIds = JsonNode.Parse(pack)!["entityDraw"]!["drawn"]!.AsArray().Select(d => d!["memberId"]!.GetValue<string>()).ToHashSet();
+        Assert.Equal(4, drawnIds.Count);
+        Assert.Equal(receipts.Keys.Select(id => drawnIds.Contains(id) ? "drawn" : id == "91330100MA0000001X" ? "excluded" : "not-drawn"),
+            good.Skip(1).Select(r => r.GetProperty("fate").GetString()));
+
+        // One witness stayed away: still a pass (its commitment counts as unopened).
+        var (unopened, unopenedMembers, _) = SmallPopulation(parameters, SpecCeremony(reveals: 2));
+        Assert.Equal("81ba9588fac13cf9c87eac0d03c7d9e473bd386902fac241184739ba280dfa9d", JsonNode.Parse(unopened)!["seed"]!.GetValue<string>());
+        var stayedAway = (await page.EvaluateAsync<JsonElement>(run, new object[] { new[] { unopened }, unopenedMembers, Array.Empty<string>() })).EnumerateArray().Single();
+        Assert.True(stayedAway.GetProperty("passed").GetBoolean(), stayedAway.ToString());
+
+        // Each tampering fails, under the check it belongs to.
+        (string Name, Action<JsonNode> Change, string Check, string Text)[] tamperings =
+        [
+            ("a changed reveal value", n => n["ceremony"]!["reveals"]![0]!["value"] = "31416", "ceremony", "揭示的不是当初承诺的数"),
+            ("a reveal without a commitment", n => n["ceremony"]!["reveals"]!.AsArray().Add(new JsonObject
+                { ["witness"] = "Nobody (nobody)", ["value"] = "1", ["nonce"] = new string('4', 64), ["at"] = "2027-01-03T07:00:00+00:00" }), "ceremony", "没有提交过承诺"),
+            ("a commitment after the close", n => n["ceremony"]!["commitments"]!.AsArray().Add(new JsonObject
+                { ["witness"] = "Late (late)", ["department"] = "D3", ["commitment"] = new string('5', 64), ["at"] = "2027-01-03T07:00:00+00:00" }), "ceremony", "截止之后不能再提交承诺"),
+            ("the beacon value recorded early", n => n["ceremony"]!["beaconValue"]!["at"] = "2027-01-04T01:59:59+00:00", "ceremony", "那时这个值还不可能知道"),
+            ("a changed beacon value", n => n["ceremony"]!["beaconValue"]!["value"] = "a1b2c3d5", "seed", "由密钥、见证仪式和信标的值算出的种子"),
+            ("entropy beside the ceremony", n => n["entropy"]!.AsArray().Add(new JsonObject { ["witness"] = "Deputy Wang", ["value"] = "7" }), "ceremony", "entropy 应为空列表"),
+            ("a v1 beacon beside the ceremony", n => n["beacon"] = new JsonObject { ["source"] = "example-beacon", ["value"] = "pulse-123" }, "ceremony", "beacon 应为 null"),
+            ("a time without an offset", n => n["ceremony"]!["closedAt"] = "2027-01-03T06:30:00", "ceremony", "不是带时区偏移"),
+        ];
+        var tampered = tamperings.Select(t => { var node = JsonNode.Parse(pack)!; t.Change(node); return node.ToJsonString(); }).ToArray();
+        var bad = (await page.EvaluateAsync<JsonElement>(run, new object[] { tampered, membersFile, Array.Empty<string>() })).EnumerateArray().ToArray();
+        for (var i = 0; i < tamperings.Length; i++)
+        {
+            var failures = bad[i].GetProperty("failures").EnumerateArray().Select(f => f.GetString()!).ToArray();
+            Assert.False(bad[i].GetProperty("passed").GetBoolean(), tamperings[i].Name);
+            Assert.True(failures.Any(f => f.StartsWith(tamperings[i].Check + ": ", StringComparison.Ordinal) && f.Contains(tamperings[i].Text, StringComparison.Ordinal)),
+                $"{tamperings[i].Name}: {string.Join("\n", failures)}");
+        }
+        // The C# verifier agrees that each of them fails, but the last: System.Text.Json reads a time without an offset as
+        // the verifying machine's local time, where §3.3 (and this page, and verify_draw.py) require the offset.
+        Assert.All(tampered[..^1], t => Assert.False(PublicPackVerifier.Verify(t, Encoding.ASCII.GetBytes(membersFile)).Passed));
+
+        // Through the page's file inputs, explained step by step, in Chinese and in English.
+        var (verdict, shown) = await VerifyFilesAsync(page, pack, Encoding.ASCII.GetBytes(membersFile));
+        Assert.True(verdict == "PASS", string.Join("\n", shown));
+        Assert.Equal("pass", await page.GetAttributeAsync("[data-testid=verify-steps] li[data-step=ceremony]", "data-status"));
+        Assert.Contains("见证仪式", await page.InnerTextAsync("[data-testid=verify-steps] li[data-step=ceremony]"));
+        (verdict, shown) = await VerifyFilesAsync(page, tampered[0], Encoding.ASCII.GetBytes(membersFile));
+        Assert.Equal("FAIL", verdict);
+        Assert.Contains(shown, f => f.Check == "ceremony" && f.Text.Contains("Li Wei (liwei)"));
+        await page.GotoAsync("/verify?lang=en");
+        await page.WaitForSelectorAsync("[data-testid=browser-verifier][data-ready=true]");
+        (verdict, shown) = await VerifyFilesAsync(page, tampered[3], Encoding.ASCII.GetBytes(membersFile));
+        Assert.Equal("FAIL", verdict);
+        Assert.Contains(shown, f => f.Check == "ceremony" && f.Text.Contains("before the round was due"));
+        Assert.Contains("witnessed ceremony", await page.InnerTextAsync("[data-testid=verify-steps] li[data-step=ceremony]"));
     }
 
     [BrowserPostgresFact]

@@ -1,4 +1,5 @@
-// Supervision — the public draw check, run in the visitor's browser (docs/draw-spec.md §11.3, and §11.4 with a receipt).
+// Supervision — the public draw check, run in the visitor's browser (docs/draw-spec.md §11.3, and §11.4 with a receipt;
+// the seed of §3.2, or of §3.3 with its ceremony checks when the pack carries a witnessed ceremony).
 // A third implementation beside the C# verifier and tools/verify_draw.py, written from the specification. Nothing is
 // uploaded: the files are read here, the platform's own public routes are only read from.
 //
@@ -166,6 +167,133 @@
     if (beacon == null) parts.push(new Uint8Array([0]));
     else parts.push(new Uint8Array([1]), lp(beacon.source), lp(beacon.value));
     return sha256(concat(parts));
+  }
+
+  // ---------------------------------------------------------------- the witnessed ceremony, seed v2 (§3.3)
+  const CEREMONY_VERSION = 2;
+
+  // A ceremony time: ISO 8601 with an offset and whole seconds (2027-01-04T02:00:00+00:00, or …Z). Answers
+  // { at: seconds since 1970 UTC, utc: "yyyy-MM-ddTHH:mm:ssZ" } or null when the text is not of that form or not a real time.
+  function parseTime(text) {
+    if (typeof text !== "string") return null;
+    const t = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:Z|([+-])(\d{2}):(\d{2}))$/.exec(text);
+    if (!t) return null;
+    const [year, month, day, hour, minute, second] = t.slice(1, 7).map(Number);
+    const offsetHours = t[7] ? Number(t[8]) : 0, offsetMinutes = t[7] ? Number(t[9]) : 0;
+    if (year < 1 || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return null;
+    // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999.
+    const local = new Date(0);
+    local.setUTCFullYear(year, month - 1, day);
+    if (local.getUTCFullYear() !== year || local.getUTCMonth() !== month - 1 || local.getUTCDate() !== day) return null;
+    const offset = (t[7] === "-" ? -1 : 1) * (offsetHours * 3600 + offsetMinutes * 60);
+    const at = local.getTime() / 1000 + hour * 3600 + minute * 60 + second - offset;
+    const utc = new Date(at * 1000);
+    const pad = (n, w) => String(n).padStart(w, "0");
+    return {
+      at,
+      utc: `${pad(utc.getUTCFullYear(), 4)}-${pad(utc.getUTCMonth() + 1, 2)}-${pad(utc.getUTCDate(), 2)}T${pad(utc.getUTCHours(), 2)}:${pad(utc.getUTCMinutes(), 2)}:${pad(utc.getUTCSeconds(), 2)}Z`,
+    };
+  }
+
+  // A witness's commitment: SHA256(LP("supervision/witness/v1") || LP(taskId) || LP(value) || LP(nonce)), hex.
+  async function witnessCommitment(taskId, value, nonce) {
+    return hex(await sha256(concat([lp("supervision/witness/v1"), lp(taskId), lp(value), lp(nonce)])));
+  }
+
+  // Seed v2 from a well-formed ceremony with its beacon value: the named beacon, each commitment in recorded order with
+  // its witness's reveal (U8(1), value, nonce) or unopened (U8(0)), then the beacon value.
+  async function seedV2Of(secret, taskId, algorithm, ceremony) {
+    const beacon = ceremony.beacon;
+    const parts = [lp("supervision/seed/v2"), lp(secret), lp(taskId), lp(algorithm), lp(beacon.source), lp(beacon.round),
+      lp(parseTime(beacon.expectedAt).utc), u32be(ceremony.commitments.length)];
+    for (const c of ceremony.commitments) {
+      parts.push(lp(c.witness), lp(c.commitment));
+      const reveal = ceremony.reveals.find(r => r.witness === c.witness);
+      if (reveal) parts.push(new Uint8Array([1]), lp(reveal.value), lp(reveal.nonce));
+      else parts.push(new Uint8Array([0]));
+    }
+    parts.push(lp(ceremony.beaconValue.value));
+    return sha256(concat(parts));
+  }
+
+  // The ceremony's shape (§3.3): answers null when it is well formed, else what is wrong, in the reader's language.
+  function ceremonyShape(c) {
+    const text = v => typeof v === "string";
+    if (!isObject(c)) return L("ceremony 应为对象", "ceremony must be an object");
+    if (!Number.isInteger(c.version) || !Number.isInteger(c.minimumWitnesses))
+      return L("version 和 minimumWitnesses 应为整数", "version and minimumWitnesses must be integers");
+    const b = c.beacon;
+    if (!isObject(b) || !text(b.source) || !text(b.round)) return L("beacon 应为 {source, round, expectedAt}", "beacon must be {source, round, expectedAt}");
+    const badTime = (value, where) => parseTime(value) === null
+      ? L(`${where} 的时间 “${value}” 不是带时区偏移、精确到秒的 ISO 8601 时间（如 2027-01-04T02:00:00+00:00）`,
+        `${where}: "${value}" is not an ISO 8601 time with an offset and whole seconds (e.g. 2027-01-04T02:00:00+00:00)`)
+      : null;
+    let problem = badTime(b.expectedAt, "beacon.expectedAt");
+    if (problem) return problem;
+    if (!Array.isArray(c.commitments) || !Array.isArray(c.reveals)) return L("commitments 和 reveals 应为列表", "commitments and reveals must be lists");
+    for (let i = 0; i < c.commitments.length; i++) {
+      const x = c.commitments[i];
+      if (!isObject(x) || !text(x.witness) || !text(x.commitment) || !(x.department === null || text(x.department)))
+        return L(`第 ${i + 1} 份承诺应为 {witness, department, commitment, at}`, `commitment ${i + 1} must be {witness, department, commitment, at}`);
+      if ((problem = badTime(x.at, `commitments[${i}].at`))) return problem;
+    }
+    if (c.closedAt !== null && (problem = badTime(c.closedAt, "closedAt"))) return problem;
+    for (let i = 0; i < c.reveals.length; i++) {
+      const r = c.reveals[i];
+      if (!isObject(r) || !text(r.witness) || !text(r.value) || !text(r.nonce))
+        return L(`第 ${i + 1} 次揭示应为 {witness, value, nonce, at}`, `reveal ${i + 1} must be {witness, value, nonce, at}`);
+      if ((problem = badTime(r.at, `reveals[${i}].at`))) return problem;
+    }
+    if (c.beaconValue !== null) {
+      if (!isObject(c.beaconValue) || !text(c.beaconValue.value)) return L("beaconValue 应为 {value, at} 或 null", "beaconValue must be {value, at} or null");
+      if ((problem = badTime(c.beaconValue.at, "beaconValue.at"))) return problem;
+    }
+    return null;
+  }
+
+  // §3.3's checks of a well-formed ceremony besides the seed: each failure in plain words.
+  async function ceremonyProblems(taskId, c) {
+    const out = [];
+    const q = w => "“" + w + "”";
+    if (c.version !== CEREMONY_VERSION)
+      out.push(L(`见证仪式的版本是 ${c.version}，本程序核验版本 ${CEREMONY_VERSION}`, `The ceremony's version is ${c.version}; this checks version ${CEREMONY_VERSION}`));
+    const count = new Map();
+    for (const x of c.commitments) count.set(x.witness, (count.get(x.witness) || 0) + 1);
+    for (const [w, n] of count) if (n > 1)
+      out.push(L(`见证人 ${q(w)} 提交了 ${n} 份承诺：每位见证人只能提交一次`, `The witness "${w}" committed ${n} times: a witness commits once`));
+    if (count.size < c.minimumWitnesses)
+      out.push(L(`只有 ${count.size} 位见证人提交了承诺，少于要求的 ${c.minimumWitnesses} 位`, `Only ${count.size} witness(es) committed, fewer than the ${c.minimumWitnesses} required`));
+    const expected = parseTime(c.beacon.expectedAt);
+    if (c.closedAt === null) out.push(L("承诺从未截止（closedAt 为空）", "The commitments never closed (closedAt is null)"));
+    else {
+      const closed = parseTime(c.closedAt);
+      if (!(closed.at < expected.at))
+        out.push(L(`承诺截止于 ${c.closedAt}，不早于信标这一期的公布时间 ${c.beacon.expectedAt}：截止时这一期的值可能已经公开，见证人可以据此选择自己的数`,
+          `The commitments closed at ${c.closedAt}, not before the beacon round was due at ${c.beacon.expectedAt}: its value could already have been known when the witnesses chose theirs`));
+      for (const x of c.commitments) if (parseTime(x.at).at > closed.at)
+        out.push(L(`见证人 ${q(x.witness)} 的承诺提交于 ${x.at}，晚于截止时间 ${c.closedAt}：截止之后不能再提交承诺`,
+          `The witness "${x.witness}" committed at ${x.at}, after the close at ${c.closedAt}: no commitment may come after the close`));
+    }
+    if (c.beaconValue === null) out.push(L("没有记录信标的值，种子还不能算出", "No beacon value is recorded, so there is no seed yet"));
+    else if (parseTime(c.beaconValue.at).at < expected.at)
+      out.push(L(`信标的值记录于 ${c.beaconValue.at}，早于这一期的公布时间 ${c.beacon.expectedAt}：那时这个值还不可能知道`,
+        `The beacon value was recorded at ${c.beaconValue.at}, before the round was due at ${c.beacon.expectedAt}: nobody could have known it then`));
+    const committed = new Map();
+    for (const x of c.commitments) if (!committed.has(x.witness)) committed.set(x.witness, x.commitment);
+    const revealed = new Set();
+    for (const r of c.reveals) {
+      if (revealed.has(r.witness)) out.push(L(`见证人 ${q(r.witness)} 揭示了不止一次`, `The witness "${r.witness}" revealed more than once`));
+      revealed.add(r.witness);
+      if (!committed.has(r.witness)) {
+        out.push(L(`${q(r.witness)} 揭示了数值，却没有提交过承诺`, `"${r.witness}" revealed a value without having committed to one`));
+        continue;
+      }
+      const opened = await witnessCommitment(taskId, r.value, r.nonce);
+      if (opened !== committed.get(r.witness))
+        out.push(L(`见证人 ${q(r.witness)} 揭示的数值和随机盐算出的承诺是 ${opened}，与其事先提交的 ${committed.get(r.witness)} 不符：揭示的不是当初承诺的数`,
+          `The witness "${r.witness}"'s revealed value and nonce give ${opened}, not the commitment ${committed.get(r.witness)} made before: what was revealed is not what was committed`));
+    }
+    return out;
   }
 
   function entityKey(seed, taskId, algorithm) {
@@ -383,6 +511,7 @@
   const STEPS = {
     format: () => L("格式与算法", "Format and algorithm"),
     commitment: () => L("密钥与承诺", "Secret and commitment"),
+    ceremony: () => L("见证仪式", "Witnessed ceremony"),
     seed: () => L("种子", "Seed"),
     members: () => L("主体承诺名录", "Members file"),
     exclusions: () => L("排除名单", "Exclusions"),
@@ -462,20 +591,57 @@
           `SHA-256(revealed secret) = ${commitment}, but the published commitment is ${pack.secretCommitment}`));
     }
 
-    report.step("seed", L("种子由密钥、任务编号、算法和每位见证人的随机数（按记录顺序）以及公共信标算出；任何一项改动都会得到不同的种子。",
-      "The seed is computed from the secret, the task id, the algorithm, every witness's entropy in the order recorded and the public beacon; changing any of them gives another seed."));
     let seed = null;
-    const entropy = pack.entropy;
-    const entropyOk = Array.isArray(entropy) && entropy.length > 0 && entropy.every(e => isObject(e) && str(e.witness) && str(e.value));
-    const beaconOk = pack.beacon === null || (isObject(pack.beacon) && str(pack.beacon.source) && str(pack.beacon.value));
-    if (!entropyOk) report.fail("seed", L("见证人随机数应为至少一条 {witness, value} 文本", "entropy must be at least one {witness, value} pair of texts"));
-    if (!beaconOk) report.fail("seed", L("公共信标应为 null 或 {source, value}", "beacon must be null or {source, value}"));
-    if (!isHex(pack.seed, 64)) report.fail("seed", L("种子不是 64 位小写十六进制", "The seed is not 64 lowercase hex digits"));
-    if (secret && entropyOk && beaconOk) {
-      const recomputed = await seedOf(secret, taskId, pack.algorithm, entropy, pack.beacon);
-      if (hex(recomputed) !== pack.seed)
-        report.fail("seed", L(`由公开输入算出的种子是 ${hex(recomputed)}，核验包记载的是 ${pack.seed}`,
-          `The public inputs give the seed ${hex(recomputed)}; the pack records ${pack.seed}`));
+    const ceremony = pack.ceremony;
+    if (ceremony === undefined || ceremony === null) {
+      report.step("seed", L("种子由密钥、任务编号、算法和每位见证人的随机数（按记录顺序）以及公共信标算出；任何一项改动都会得到不同的种子。",
+        "The seed is computed from the secret, the task id, the algorithm, every witness's entropy in the order recorded and the public beacon; changing any of them gives another seed."));
+      const entropy = pack.entropy;
+      const entropyOk = Array.isArray(entropy) && entropy.length > 0 && entropy.every(e => isObject(e) && str(e.witness) && str(e.value));
+      const beaconOk = pack.beacon === null || (isObject(pack.beacon) && str(pack.beacon.source) && str(pack.beacon.value));
+      if (!entropyOk) report.fail("seed", L("见证人随机数应为至少一条 {witness, value} 文本", "entropy must be at least one {witness, value} pair of texts"));
+      if (!beaconOk) report.fail("seed", L("公共信标应为 null 或 {source, value}", "beacon must be null or {source, value}"));
+      if (!isHex(pack.seed, 64)) report.fail("seed", L("种子不是 64 位小写十六进制", "The seed is not 64 lowercase hex digits"));
+      if (secret && entropyOk && beaconOk) {
+        const recomputed = await seedOf(secret, taskId, pack.algorithm, entropy, pack.beacon);
+        if (hex(recomputed) !== pack.seed)
+          report.fail("seed", L(`由公开输入算出的种子是 ${hex(recomputed)}，核验包记载的是 ${pack.seed}`,
+            `The public inputs give the seed ${hex(recomputed)}; the pack records ${pack.seed}`));
+      }
+    } else {
+      // Seed v2 (§3.3): the witnesses' contributions and the beacon are in the ceremony, and nowhere else.
+      report.step("ceremony", L("本任务的种子来自见证仪式。任务计划中预先指定了一个公共随机信标的某一期及其公布时间。每位见证人先只提交自己所选数的承诺（数和随机盐的哈希，看不出数本身）；承诺必须在这一期信标公布之前截止，截止后不能再提交；截止后见证人揭示数和随机盐，必须与各自的承诺吻合；信标这一期的值只能在公布时间之后记录。这样，谁都无法在知道其他人的数或信标的值之后再选择自己的数。这里逐项检查这些时间和承诺。",
+        "This task's seed comes from a witnessed ceremony. The task's plan named in advance a round of a public randomness beacon and when its value is due. Each witness first sent only a commitment to the number they chose (a hash of it and a random nonce, which shows nothing of the number); the commitments had to close before the beacon round was due, with none after the close; then the witnesses revealed their numbers and nonces, which must open their commitments; the round's value can only be recorded once it is due. So nobody could choose a number knowing the others' or the beacon's. Each of these times and commitments is checked here."));
+      report.step("seed", L("种子由密钥、任务编号、算法、预先指定的信标（来源、期号、公布时间）、按记录顺序的每份见证人承诺（连同揭示的数；没有揭示的按“未揭示”计入）以及信标这一期的值算出；任何一项改动都会得到不同的种子。",
+        "The seed is computed from the secret, the task id, the algorithm, the beacon named in advance (source, round, due time), every witness's commitment in the order recorded (with the number revealed, or counted as not revealed) and the beacon round's value; changing any of them gives another seed."));
+      if (!Array.isArray(pack.entropy) || pack.entropy.length > 0)
+        report.fail("ceremony", L("有见证仪式的核验包，entropy 应为空列表 []：见证人的数只记在仪式中", "A pack with a ceremony must have an empty entropy list []: the witnesses' numbers are in the ceremony only"));
+      if (pack.beacon !== null)
+        report.fail("ceremony", L("有见证仪式的核验包，beacon 应为 null：信标记在仪式中", "A pack with a ceremony must have beacon null: the beacon is the ceremony's"));
+      if (!isHex(pack.seed, 64)) report.fail("seed", L("种子不是 64 位小写十六进制", "The seed is not 64 lowercase hex digits"));
+      const shape = ceremonyShape(ceremony);
+      if (shape !== null) {
+        report.fail("ceremony", L(`见证仪式的记录不完整或格式不对：${shape}`, `The ceremony record is incomplete or malformed: ${shape}`));
+        report.fail("seed", L("见证仪式的记录无法读取，种子无法重算", "The ceremony record cannot be read, so the seed cannot be recomputed"));
+      } else {
+        for (const problem of await ceremonyProblems(taskId, ceremony)) report.fail("ceremony", problem);
+        const unopened = ceremony.commitments.filter(x => !ceremony.reveals.some(r => r.witness === x.witness)).map(x => x.witness);
+        if (unopened.length > 0)
+          report.note("ceremony", L(`未揭示的见证人：${unopened.join("、")}。其承诺按“未揭示”计入种子：缺席不会让抽取停下，也无法借缺席挑选结果（截止时信标的值还不存在，见证人也不知道服务器密钥）。`,
+            `Not revealed: ${unopened.join(", ")}. Their commitments enter the seed as not revealed: staying away does not stop the draw, nor can it be used to choose (the beacon value did not exist at the close, and no witness knows the server secret).`));
+        if (ceremony.beaconValue !== null) {
+          report.note("ceremony", L(`请自行到 ${ceremony.beacon.source} 核对第 ${ceremony.beacon.round} 期的值是否为 “${ceremony.beaconValue.value}”。`,
+            `Check for yourself that round ${ceremony.beacon.round} of ${ceremony.beacon.source} is "${ceremony.beaconValue.value}".`));
+          if (secret) {
+            const recomputed = await seedV2Of(secret, taskId, pack.algorithm, ceremony);
+            if (hex(recomputed) !== pack.seed)
+              report.fail("seed", L(`由密钥、见证仪式和信标的值算出的种子是 ${hex(recomputed)}，核验包记载的是 ${pack.seed}`,
+                `The secret, the ceremony and the beacon value give the seed ${hex(recomputed)}; the pack records ${pack.seed}`));
+          }
+        } else {
+          report.fail("seed", L("没有信标的值，种子无法重算", "Without the beacon value the seed cannot be recomputed"));
+        }
+      }
     }
     // The drawn members are checked against the seed the pack records, so that a wrong seed is reported once, here,
     // and not again as every drawn member's hash; the verdict fails either way.
@@ -825,6 +991,7 @@
 
   window.SupervisionVerify = {
     Sha256, sha256, sha256Sync, hex, fromHex, utf8, lp, top52, uniformOf, commitmentOf, seedOf, entityKey, memberHash,
+    parseTime, witnessCommitment, seedV2Of, ceremonyShape, ceremonyProblems,
     memberSalt, memberCommitment, sealSalt, sealOf, exclusionsHash, weightMicros, ratioMicros, stratumSample, drawnUnder,
     membersScanner, scanMembers, verify,
   };
