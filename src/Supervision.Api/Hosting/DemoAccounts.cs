@@ -27,8 +27,20 @@ internal sealed class DemoAccounts(
         var enabled = configuration["Supervision:Demo:Enabled"] is { Length: > 0 } flag
             ? string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase)
             : platform.IsEmbedded;
-        if (!enabled || (await importer.ListAsync("system:demo-data", null, 1, cancellationToken)).Count == 0
-            || await users.FindAsync("demo-scheduler", cancellationToken) is not null)
+        if (!enabled || (await importer.ListAsync("system:demo-data", null, 1, cancellationToken)).Count == 0)
+        {
+            return;
+        }
+
+        // Two witnesses from outside every department, so a demo draw's seed ceremony can be held (draw-spec §3.3);
+        // added to demo data made before the ceremony, too.
+        foreach (var (name, display) in new[] { ("demo-witness1", "演示见证人一 Demo witness 1"), ("demo-witness2", "演示见证人二 Demo witness 2") })
+        {
+            if (await users.FindAsync(name, cancellationToken) is null)
+                await users.CreateAsync(new NewUser(name, display, Password, [Roles.Witness], null, null, MustChangePassword: false), Actor.System("demo-data"), cancellationToken);
+        }
+
+        if (await users.FindAsync("demo-scheduler", cancellationToken) is not null)
         {
             return;
         }
@@ -61,7 +73,7 @@ internal sealed class DemoAccounts(
 
         Console.WriteLine($"  Demo accounts (password '{Password}', demo data only): demo-scheduler and demo-reviewer of {d}, " +
             $"demo-inspector1/2 ({team[0].CertificateNo}, {team[1].CertificateNo}), demo-reviewer-other of {other}; " +
-            $"items {string.Join(", ", demoItems)} belong to {d} so its scheduler can run a whole task.");
+            $"demo-witness1/2 for the draw's seed ceremony; items {string.Join(", ", demoItems)} belong to {d} so its scheduler can run a whole task.");
     }
 
     /// <summary>

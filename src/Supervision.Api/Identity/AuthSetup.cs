@@ -229,6 +229,7 @@ public static class AuthSetup
             .AddPolicy(Policies.CreditOfficers, p => p.RequireRole(Roles.Admin, Roles.Credit))
             .AddPolicy(Policies.AccountManagers, p => p.RequireRole(Roles.Admin, Roles.DepartmentAdmin))
             .AddPolicy(Policies.EntropyContributors, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Witness))
+            .AddPolicy(Policies.Witnesses, p => p.RequireRole(Roles.Witness))
             .AddPolicy(Policies.AuditReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.Auditor))
             .AddPolicy(Policies.InspectorReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.DepartmentAdmin))
             .AddPolicy(Policies.InspectorMaintenance, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.DepartmentAdmin))
@@ -364,6 +365,9 @@ public static class Policies
 
     /// <summary>Contributing a frozen task's entropy: the lead department's schedulers (in-room dice) and witnesses.</summary>
     public const string EntropyContributors = "entropy-contributors";
+
+    /// <summary>Committing to and revealing a seed contribution (draw-spec §3.3): witness accounts only (the grain also refuses schedulers and admins).</summary>
+    public const string Witnesses = "witnesses";
 
     /// <summary>Reading the audit log: staff (their department's lines) and auditors (every line).</summary>
     public const string AuditReaders = "audit-readers";

@@ -79,6 +79,12 @@ public sealed record PublicTask(
 {
     /// <summary>Every step the task's draw went through, and every attempt that failed, in order (from the audit log).</summary>
     public IReadOnlyList<PublicAttempt> Attempts { get; init; } = [];
+
+    /// <summary>The public randomness named in the plan, which the seed will wait for (draw-spec §3.3); null for tasks planned before.</summary>
+    public NamedBeacon? NamedBeacon { get; init; }
+
+    /// <summary>The witnessed seed ceremony as recorded (commitments, close, reveals, beacon value), from the freeze on.</summary>
+    public Ceremony? Ceremony { get; init; }
 }
 
 /// <summary>
@@ -255,11 +261,14 @@ public sealed partial class PublicQueries(PublicationStore publications, DrawSto
             definition.Deadline, row.SecretCommitment, population, row.Entropy, row.Beacon, draw, verification)
         {
             Attempts = await AttemptsAsync(connection, id, ct),
+            NamedBeacon = definition.Beacon,
+            Ceremony = row.Ceremony,
         };
         return (task, row.Version);
     }
 
-    private static readonly string[] AttemptActions = ["task.freeze", "task.draw-entities", "task.draw-inspectors", "task.dispatch", "task.cancel", "operation.failed"];
+    private static readonly string[] AttemptActions =
+        ["task.freeze", "task.ceremony-close", "task.beacon", "task.draw-entities", "task.draw-inspectors", "task.dispatch", "task.cancel", "operation.failed"];
 
     /// <summary>
     /// The task's draw steps and failed attempts from its audit lines, each reduced to what is public: the step, the time,

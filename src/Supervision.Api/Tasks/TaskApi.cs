@@ -23,6 +23,12 @@ public sealed record EntropyRequest(string? Witness, string? Value);
 
 public sealed record BeaconRequest(string? Source, string? Value);
 
+/// <summary>A witness's commitment: SHA-256 hex of their contribution and a nonce (draw-spec §3.3), made in their browser.</summary>
+public sealed record CommitmentRequest(string? Commitment);
+
+/// <summary>A witness opens their commitment: the value and the nonce it was made with.</summary>
+public sealed record RevealRequest(string? Value, string? Nonce);
+
 /// <summary>A participating department's answer to a joint task: decision "accept" or "decline" (with a reason).</summary>
 public sealed record ParticipationRequest(string? Department, string? Decision, string? Reason);
 
@@ -34,7 +40,14 @@ public sealed record TaskView(
     string Id, string Name, string Status, long Version, string LeadDepartment, IReadOnlyList<string> Departments,
     TaskDefinition Definition, DateTimeOffset? PublishedAt, PopulationView? Population, string? SecretCommitment,
     IReadOnlyList<EntropyEntry> Entropy, BeaconValue? Beacon, IReadOnlyList<string> AllowedActions, DateTimeOffset UpdatedAt,
-    IReadOnlyList<ParticipationView> Participation);
+    IReadOnlyList<ParticipationView> Participation)
+{
+    /// <summary>The witnessed seed ceremony (draw-spec §3.3) from the freeze on, with its phase; null for a v1 seed.</summary>
+    public CeremonyView? Ceremony { get; init; }
+}
+
+/// <summary>A task's seed ceremony as shown: the phase (committing, revealing, ready) and the ceremony as recorded.</summary>
+public sealed record CeremonyView(string Phase, Ceremony Record);
 
 /// <summary>
 /// What the freeze fixed and published, before any entropy: the population's hash and, from schema 0022 on, the hash of the
@@ -82,7 +95,15 @@ public static class TaskApi
             .WithSummary("Freeze the population snapshot and publish its hash and the secret's commitment. A long operation: 202 with its Location when it takes longer than the wait (Prefer: wait=N, respond-async).");
         tasks.MapPost("/{id}/entropy", AddEntropy).RequireAuthorization(Policies.EntropyContributors)
             .WithSummary("Record one witness's entropy (e.g. dice digits): the lead's scheduler for dice rolled in the room (witness named), or a witness under their own account (once per task, named from the account).");
-        tasks.MapPost("/{id}/beacon", SetBeacon).RequireAuthorization(Policies.Scheduling).WithSummary("Record a public beacon value (optional).");
+        tasks.MapPost("/{id}/beacon", SetBeacon).RequireAuthorization(Policies.Scheduling)
+            .WithSummary("Record the value of the beacon round named in the task's plan (once, after the commitments closed, not before the round is due); for tasks planned before the witnessed ceremony, an optional beacon (source and value).");
+        tasks.MapPost("/{id}/ceremony/commitments", Commit).RequireAuthorization(Policies.Witnesses)
+            .WithSummary("A witness commits to a contribution under their own account: SHA-256 of the task, the value and a nonce (draw-spec §3.3), before anything is revealed.");
+        tasks.MapPost("/{id}/ceremony/close", (string id, HttpContext http, IGrainFactory g, DrawStore s) => Command(id, http, g, s, t => t.CloseCommitments(http.User.ToActor())))
+            .RequireAuthorization(Policies.Scheduling)
+            .WithSummary("Close the commitments (the lead's scheduler): enough witnesses, one from outside the lead department, before the beacon round is due.");
+        tasks.MapPost("/{id}/ceremony/reveals", Reveal).RequireAuthorization(Policies.Witnesses)
+            .WithSummary("A witness reveals the value and nonce of their commitment, after the close and before the beacon value is recorded.");
         tasks.MapPost("/{id}/draw/entities", DrawEntities).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Run the entity draw once; answers the committed draw's summary (repeating returns the same). The pack is GET /draw/pack. A long operation: 202 with its Location when it takes longer than the wait (Prefer: wait=N, respond-async).");
         tasks.MapPost("/{id}/draw/inspectors", DrawInspectors).RequireAuthorization(Policies.Scheduling)
@@ -147,7 +168,7 @@ public static class TaskApi
 
     private static async Task<IResult> Create(TaskDraft draft, HttpContext http, IGrainFactory grains, DrawStore store, ReferenceData reference, TimeProvider clock)
     {
-        var (definition, errors) = TaskDefinitions.Normalize(draft, reference, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+        var (definition, errors) = TaskDefinitions.Normalize(draft, reference, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), clock.GetUtcNow());
         if (definition is null) return Problems.Validation(errors);
         var id = "T" + clock.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture) + RandomNumberGenerator.GetHexString(8);
         var reply = await grains.GetGrain<ITaskGrain>(id).Create(definition, http.User.ToActor());
@@ -157,7 +178,7 @@ public static class TaskApi
     private static async Task<IResult> Update(string id, TaskDraft draft, HttpContext http, IGrainFactory grains, DrawStore store, ReferenceData reference, TimeProvider clock)
     {
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
-        var (definition, errors) = TaskDefinitions.Normalize(draft, reference, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+        var (definition, errors) = TaskDefinitions.Normalize(draft, reference, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), clock.GetUtcNow());
         if (definition is null) return Problems.Validation(errors);
         return await Respond(await grains.GetGrain<ITaskGrain>(id).Update(definition, expected, http.User.ToActor()), id, http, store);
     }
@@ -175,11 +196,33 @@ public static class TaskApi
             // A witness is who their account says: the name is not typed.
             if (!string.IsNullOrWhiteSpace(request.Witness))
                 return Problems.Validation("witness", "is taken from your account; leave it out");
-            var account = await users.FindAsync(actor.Username, ct);
-            witness = EntropyWitness.Name(account?.DisplayName ?? actor.Username, actor.Username);
+            witness = await WitnessNameAsync(actor, users, ct);
         }
 
         return await Command(id, http, grains, store, t => t.AddEntropy(new EntropyEntry(witness, request.Value ?? ""), actor));
+    }
+
+    private static async Task<IResult> Commit(string id, CommitmentRequest request, HttpContext http, IGrainFactory grains, DrawStore store,
+        Supervision.Infrastructure.Identity.UserStore users, CancellationToken ct)
+    {
+        var actor = http.User.ToActor();
+        var witness = await WitnessNameAsync(actor, users, ct);
+        return await Command(id, http, grains, store, t => t.CommitEntropy(witness, request.Commitment ?? "", actor));
+    }
+
+    private static async Task<IResult> Reveal(string id, RevealRequest request, HttpContext http, IGrainFactory grains, DrawStore store,
+        Supervision.Infrastructure.Identity.UserStore users, CancellationToken ct)
+    {
+        var actor = http.User.ToActor();
+        var witness = await WitnessNameAsync(actor, users, ct);
+        return await Command(id, http, grains, store, t => t.RevealEntropy(witness, request.Value ?? "", request.Nonce ?? "", actor));
+    }
+
+    /// <summary>A witness is who their account says ("display name (username)"); the name is never typed.</summary>
+    private static async Task<string> WitnessNameAsync(Actor actor, Supervision.Infrastructure.Identity.UserStore users, CancellationToken ct)
+    {
+        var account = await users.FindAsync(actor.Username, ct);
+        return EntropyWitness.Name(account?.DisplayName ?? actor.Username, actor.Username);
     }
 
     private static Task<IResult> SetBeacon(string id, BeaconRequest request, HttpContext http, IGrainFactory grains, DrawStore store) =>
@@ -344,7 +387,10 @@ public static class TaskApi
             population, row.SecretCommitment, row.Entropy, row.Beacon, TaskStates.AllowedActions(row.Status), row.UpdatedAt,
             [.. row.Definition.ParticipatingDepartments.Select(d => row.Participation.TryGetValue(d, out var a)
                 ? new ParticipationView(d, a.Decision, a.At, a.Reason)
-                : new ParticipationView(d, "pending", null, null))]);
+                : new ParticipationView(d, "pending", null, null))])
+        {
+            Ceremony = row.Ceremony is { } ceremony ? new CeremonyView(ceremony.Phase, ceremony) : null,
+        };
     }
 
     private static async Task<IResult> Participate(string id, ParticipationRequest request, HttpContext http, IGrainFactory grains, DrawStore store)

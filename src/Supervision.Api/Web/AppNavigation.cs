@@ -8,7 +8,7 @@ public sealed record AppLink(string Href, string Chinese, string English, IReadO
 /// <summary>The staff application's navigation in one place; pages add their entry here.</summary>
 public static class AppNavigation
 {
-    private static readonly string[] Everyone = [Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.Inspector];
+    private static readonly string[] Everyone = [Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.Inspector, Roles.Witness];
 
     public static readonly IReadOnlyList<AppLink> Links =
     [
@@ -22,6 +22,7 @@ public static class AppNavigation
         new("/app/items", "检查事项", "Items", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
         new("/app/departments", "部门", "Departments", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
         new("/app/imports", "批量导入", "Import", [Roles.Admin, Roles.Scheduler]),
+        new("/app/witness", "见证抽取", "Witness draws", [Roles.Witness]),
     ];
 
     public static IEnumerable<AppLink> For(Actor actor) => Links.Where(l => l.Roles.Any(actor.Has));

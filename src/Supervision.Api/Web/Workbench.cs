@@ -63,6 +63,15 @@ public static class Workbench
         _ => status,
     };
 
+    /// <summary>Where a task's seed ceremony is (draw-spec §3.3), in the reader's language.</summary>
+    public static string CeremonyPhase(string phase, UiText t) => phase switch
+    {
+        Core.Draw.WitnessCeremony.Committing => t["见证人提交承诺中", "witnesses are committing"],
+        Core.Draw.WitnessCeremony.Revealing => t["承诺已截止，见证人揭示中", "commitments closed, witnesses revealing"],
+        Core.Draw.WitnessCeremony.Ready => t["种子已确定，可以抽取", "the seed is fixed, ready to draw"],
+        _ => phase,
+    };
+
     /// <summary>A sampling mode in the reader's language (the public and the workbench never read the internal value).</summary>
     public static string SamplingMode(string mode, UiText t) => mode switch
     {

@@ -20,7 +20,9 @@ public static class TaskStates
     {
         Draft => ["edit", "publish", "cancel"],
         Published => ["freeze", "cancel"],
-        Frozen => ["entropy", "beacon", "draw-entities"],
+        // commit, close, reveal and beacon are the witnessed ceremony (draw-spec §3.3); entropy only for tasks planned before it.
+        // A frozen task can be cancelled with a reason (e.g. its beacon round fell due before the commitments closed).
+        Frozen => ["commit", "close", "reveal", "beacon", "entropy", "draw-entities", "cancel"],
         // A task whose teams cannot be staffed is cancelled with a reason (the committed entity draw stays public).
         EntitiesDrawn => ["draw-inspectors", "cancel"],
         _ => [],
@@ -95,8 +97,25 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("entropy")]
     Task<TaskReply> AddEntropy(EntropyEntry entry, Actor actor);
 
+    /// <summary>
+    /// For a task with a witnessed ceremony: the value of the beacon round named in its plan (<see cref="BeaconValue.Source"/>
+    /// blank or the named source), once, after the commitments closed and not before the round was due. For a task planned
+    /// before it: the optional v1 beacon (source and value).
+    /// </summary>
     [Alias("beacon")]
     Task<TaskReply> SetBeacon(BeaconValue beacon, Actor actor);
+
+    /// <summary>A witness, under their own account (<paramref name="witness"/> is the account's name), commits to a contribution (draw-spec §3.3).</summary>
+    [Alias("ceremony-commit")]
+    Task<TaskReply> CommitEntropy(string witness, string commitment, Actor actor);
+
+    /// <summary>The lead's scheduler closes the commitments: enough witnesses, one from outside the lead department, before the beacon round is due.</summary>
+    [Alias("ceremony-close")]
+    Task<TaskReply> CloseCommitments(Actor actor);
+
+    /// <summary>A witness opens their commitment with its value and nonce, after the close and before the beacon value.</summary>
+    [Alias("ceremony-reveal")]
+    Task<TaskReply> RevealEntropy(string witness, string value, string nonce, Actor actor);
 
     [Alias("draw-entities"), ResponseTimeout("00:15:00")]
     Task<TaskReply> DrawEntities(Actor actor);

@@ -77,10 +77,13 @@ public static class SupervisionSilo
             .Validate(o => o.PartitionSize >= Infrastructure.Tasks.DrawStore.ChunkSize,
                 $"{Tasks.DrawServiceOptions.Section}:PartitionSize must be at least one snapshot chunk ({Infrastructure.Tasks.DrawStore.ChunkSize} members).")
             .Validate(o => o.DefaultYearlyCap >= 1, $"{Tasks.DrawServiceOptions.Section}:DefaultYearlyCap must be at least 1.")
+            .Validate(o => o.MinimumWitnesses is >= 1 and <= Core.Draw.WitnessCeremony.MaxWitnesses,
+                $"{Tasks.DrawServiceOptions.Section}:MinimumWitnesses must be between 1 and {Core.Draw.WitnessCeremony.MaxWitnesses}.")
             .ValidateOnStart();
         services.TryAddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Tasks.DrawServiceOptions>>().Value);
         services.TryAddSingleton<Tasks.DrawSecretProtector>();
         services.TryAddSingleton<Tasks.IDrawFaults, Tasks.NoDrawFaults>();
+        services.TryAddSingleton(sp => new Tasks.CeremonyClock(sp.GetRequiredService<TimeProvider>()));
         services.AddSupervisionInspections(settings);
         Credit.CreditHosting.AddSupervisionCredit(services);
         return services;

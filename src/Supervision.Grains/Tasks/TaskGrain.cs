@@ -25,6 +25,18 @@ public sealed class DrawServiceOptions
 
     /// <summary>The yearly cap per entity per item when neither the task nor its lead department sets one.</summary>
     public int DefaultYearlyCap { get; set; } = 1;
+
+    /// <summary>Witnesses who must commit before a task's commitments can close (draw-spec §3.3); one of them from outside the lead department.</summary>
+    public int MinimumWitnesses { get; set; } = 2;
+}
+
+/// <summary>
+/// The time the seed ceremony is judged by (the close before the beacon round is due, the beacon value not before it):
+/// the platform's clock, a seam of its own so that tests can let a round fall due without waiting for it.
+/// </summary>
+public sealed class CeremonyClock(TimeProvider time)
+{
+    public DateTimeOffset Now => time.GetUtcNow();
 }
 
 /// <summary>
@@ -75,6 +87,7 @@ public sealed class TaskGrain(
     Core.Reference.ReferenceData reference,
     DrawServiceOptions options,
     IDrawFaults faults,
+    CeremonyClock ceremonyClock,
     OperationStore operations,
     DrawSecretProtector protector,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain
@@ -188,6 +201,11 @@ public sealed class TaskGrain(
             return new TaskReply(TaskReplyStatus.IllegalTransition, missing.Replace("{id}", Id, StringComparison.Ordinal), [], row.Status,
                 TaskStates.AllowedActions(row.Status), row.Version, null);
         var definition = row!.Definition;
+        // The seed waits for a beacon round that does not exist yet: a round already due could be known to whoever freezes.
+        if (definition.Beacon is { } named && ceremonyClock.Now >= named.ExpectedAt)
+            return new TaskReply(TaskReplyStatus.IllegalTransition,
+                $"The beacon round '{named.Round}' of '{named.Source}' named in the plan was due at {named.ExpectedAtText}: a seed waiting for it could be known in advance. Cancel the task with this reason and plan it again with a later round.",
+                [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
         var department = await departments.GetAsync(definition.LeadDepartment);
         var cap = definition.YearlyCap ?? department?.YearlyCap ?? options.DefaultYearlyCap;
         var year = store.Clock.GetUtcNow().Year;
@@ -232,6 +250,7 @@ public sealed class TaskGrain(
                 PopulationCount = count,
                 ExclusionsJson = DrawStore.ToJson(summary),
                 SecretCommitment = secret.State.Commitment,
+                CeremonyJson = definition.Beacon is { } beacon ? DrawStore.ToJson(WitnessCeremony.Start(beacon, options.MinimumWitnesses)) : null,
                 UpdatedAt = now,
             }, year, cap, options.PartitionSize, actor, membersKey, await items.ScopesAsync(definition.Items, reference), phases: phases, refuse: plan =>
             {
@@ -285,6 +304,10 @@ public sealed class TaskGrain(
         }
 
         if (refusal is not null) return refusal;
+        if (row!.Ceremony is not null)
+            return new TaskReply(TaskReplyStatus.IllegalTransition,
+                "This task's seed comes from its witnesses' commitments (draw-spec §3.3): witnesses commit with POST /api/tasks/{id}/ceremony/commitments and reveal after the close.".Replace("{id}", Id, StringComparison.Ordinal),
+                [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(entry.Witness) || entry.Witness.Length > 200) errors.Add(new("witness", "is required (who rolled the dice), at most 200 characters"));
         if (string.IsNullOrWhiteSpace(entry.Value) || entry.Value.Length > 1000) errors.Add(new("value", "is required, at most 1000 characters"));
@@ -303,6 +326,12 @@ public sealed class TaskGrain(
     {
         var (row, refusal) = await LoadForAsync(actor, "beacon");
         if (refusal is not null) return refusal;
+        if (row!.Ceremony is { } ceremony)
+        {
+            if (!string.IsNullOrWhiteSpace(beacon.Source) && beacon.Source.Trim() != ceremony.Beacon.Source)
+                return TaskReply.Invalid([new FieldError("source", $"must be left out or be the source named in the plan, '{ceremony.Beacon.Source}'")]);
+            return await CeremonyStepAsync(row, WitnessCeremony.RecordBeacon(ceremony, beacon.Value ?? "", ceremonyClock.Now), actor, "task.beacon");
+        }
         // Recorded once: a beacon that could be replaced until the draw would let whoever sets it try values.
         if (row!.Beacon is { } recorded)
             return new TaskReply(TaskReplyStatus.IllegalTransition,
@@ -320,6 +349,59 @@ public sealed class TaskGrain(
         return await MoveAsync(row!, r => r with { BeaconJson = DrawStore.ToJson(new BeaconValue(beacon.Source.Trim(), beacon.Value.Trim())) }, actor, "task.beacon");
     }
 
+    public async Task<TaskReply> CommitEntropy(string witness, string commitment, Actor actor)
+    {
+        var (row, refusal) = await LoadForWitnessAsync(actor, witness, "commit");
+        if (refusal is not null) return refusal;
+        return await CeremonyStepAsync(row!, WitnessCeremony.Commit(row!.Ceremony!, witness, actor.DepartmentCode, commitment?.Trim() ?? "", ceremonyClock.Now),
+            actor, "task.ceremony-commit");
+    }
+
+    public async Task<TaskReply> CloseCommitments(Actor actor)
+    {
+        var (row, refusal) = await LoadForAsync(actor, "close");
+        if (refusal is not null) return refusal;
+        if (row!.Ceremony is not { } ceremony) return NoCeremony(row);
+        return await CeremonyStepAsync(row, WitnessCeremony.Close(ceremony, row.LeadDepartment, ceremonyClock.Now), actor, "task.ceremony-close");
+    }
+
+    public async Task<TaskReply> RevealEntropy(string witness, string value, string nonce, Actor actor)
+    {
+        var (row, refusal) = await LoadForWitnessAsync(actor, witness, "reveal");
+        if (refusal is not null) return refusal;
+        return await CeremonyStepAsync(row!, WitnessCeremony.Reveal(row!.Ceremony!, Id, witness, value ?? "", nonce?.Trim() ?? "", ceremonyClock.Now),
+            actor, "task.ceremony-reveal");
+    }
+
+    /// <summary>
+    /// A witness acts on a published frozen task with a witnessed ceremony, under their own account: a witness account
+    /// that is neither a scheduler nor an admin (who run the task), named as the account is.
+    /// </summary>
+    private async Task<(TaskRow? Row, TaskReply? Refusal)> LoadForWitnessAsync(Actor actor, string witness, string action)
+    {
+        var row = await store.GetAsync(Id);
+        if (row is null || row.PublishedAt is null) return (null, TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'."));
+        if (!actor.Has(Roles.Witness) || actor.IsAdmin || actor.Has(Roles.Scheduler))
+            return (null, TaskReply.Refused(TaskReplyStatus.Forbidden, "Only witnesses contribute to a seed, each under their own account; schedulers and admins run the task and cannot."));
+        if (!EntropyWitness.IsAccount(witness, actor.Username)) return (null, TaskReply.Invalid([new FieldError("witness", "must be the name of your own account")]));
+        if (!TaskStates.AllowedActions(row.Status).Contains(action, StringComparer.Ordinal)) return (null, TaskReply.Illegal(row.Status, action));
+        if (row.Ceremony is null) return (null, NoCeremony(row));
+        return (row, null);
+    }
+
+    private static TaskReply NoCeremony(TaskRow row) => new(TaskReplyStatus.IllegalTransition,
+        "This task was planned before the witnessed ceremony: its seed takes entropy entries (POST /api/tasks/{id}/entropy).", [], row.Status,
+        TaskStates.AllowedActions(row.Status), row.Version, null);
+
+    /// <summary>Applies a ceremony step that Core decided: its refusal as 400 (a field) or 409 (the phase), else the new ceremony, audited.</summary>
+    private Task<TaskReply> CeremonyStepAsync(TaskRow row, (Ceremony Ceremony, CeremonyRefusal? Refusal) step, Actor actor, string action)
+    {
+        if (step.Refusal is { } refused)
+            return Task.FromResult(refused.IsInvalid ? TaskReply.Invalid(refused.Errors)
+                : new TaskReply(TaskReplyStatus.IllegalTransition, refused.Reason, [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null));
+        return MoveAsync(row, r => r with { CeremonyJson = DrawStore.ToJson(step.Ceremony) }, actor, action);
+    }
+
     public async Task<TaskReply> DrawEntities(Actor actor)
     {
         var current = await store.GetAsync(Id);
@@ -330,7 +412,14 @@ public sealed class TaskGrain(
         if (await store.RecordExistsAsync(Id, DrawStore.EntityKind)) return TaskReply.Ok(current.Status, current.Version);
         if (current.Status != TaskStates.Frozen) return TaskReply.Illegal(current.Status, "draw-entities");
         var entropy = current.Entropy;
-        if (entropy.Count == 0)
+        var ceremony = current.Ceremony;
+        if (ceremony is { BeaconValue: null })
+            return new TaskReply(TaskReplyStatus.IllegalTransition,
+                ceremony.ClosedAt is null
+                    ? $"The seed waits for the witnesses: {ceremony.Commitments.Count} of {ceremony.MinimumWitnesses} have committed; then the commitments close, the witnesses reveal and the beacon value is recorded."
+                    : $"The seed waits for the value of round '{ceremony.Beacon.Round}' of '{ceremony.Beacon.Source}' (due {ceremony.Beacon.ExpectedAtText}): POST /api/tasks/{Id}/beacon once it is published.",
+                [], current.Status, TaskStates.AllowedActions(current.Status), current.Version, null);
+        if (ceremony is null && entropy.Count == 0)
             return new TaskReply(TaskReplyStatus.IllegalTransition, "The seed needs at least one witness entropy entry: POST /api/tasks/{id}/entropy first.",
                 [], current.Status, TaskStates.AllowedActions(current.Status), current.Version, null);
         var key = secret.State.Sealed is { } sealedSecret ? protector.Open(sealedSecret, Id) : secret.State.Secret;
@@ -343,7 +432,7 @@ public sealed class TaskGrain(
 
         const string algorithm = DrawPrimitives.AlgorithmVersion;
         var definition = current.Definition;
-        var seed = SeedCeremony.DeriveSeed(key, Id, algorithm, entropy, current.Beacon);
+        var seed = ceremony is null ? SeedCeremony.DeriveSeed(key, Id, algorithm, entropy, current.Beacon) : WitnessCeremony.DeriveSeed(key, Id, algorithm, ceremony);
         var parameters = definition.ToDrawParameters(await store.ExclusionsAsync(Id));
         if (current.Freeze?.ExclusionsSha256 is { } frozenExclusions && PopulationReference.ExclusionsHash(parameters.Exclusions) != frozenExclusions)
             throw new InvalidOperationException($"task {Id}: the stored exclusions do not match the hash published at freeze");
@@ -391,7 +480,7 @@ public sealed class TaskGrain(
 
         var pack = new DrawPack(DrawPack.FormatVersion, algorithm, Id, current.SecretCommitment!, DrawPrimitives.Hex(key), entropy, current.Beacon,
             DrawPrimitives.Hex(seed), new PopulationReference(current.PopulationSha256!, count) { ExclusionsSha256 = current.Freeze?.ExclusionsSha256 },
-            new EntityDrawSection(parameters, result), null);
+            new EntityDrawSection(parameters, result), null) { Ceremony = ceremony };
         // The pack's text is the same bytes as before (UTF-8 of DrawPacks.ToJson), kept as one gzip member.
         var packUtf8 = DrawPacks.ToJsonUtf8(pack);
         var packGzip = DrawStore.Gzip(packUtf8);

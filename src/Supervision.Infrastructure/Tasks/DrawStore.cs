@@ -33,6 +33,11 @@ public sealed record TaskRow
     public string? ExclusionsJson { get; init; }
     public string? SecretCommitment { get; init; }
     public string EntropyJson { get; init; } = "[]";
+
+    /// <summary>The witnessed seed ceremony (schema 0024, draw-spec §3.3), from the freeze on; null for a v1 seed.</summary>
+    public string? CeremonyJson { get; init; }
+
+    public Ceremony? Ceremony => CeremonyJson is null ? null : JsonSerializer.Deserialize<Ceremony>(CeremonyJson, DrawStore.Json);
     public string? BeaconJson { get; init; }
     public string ParticipationJson { get; init; } = "{}";
     public required string CreatedBy { get; init; }
@@ -131,7 +136,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         task_id AS TaskId, name AS Name, lead_department AS LeadDepartment, departments AS Departments, status AS Status,
         version AS Version, definition_json AS DefinitionJson, published_at AS PublishedAt, population_sha256 AS PopulationSha256,
         inspectors_sha256 AS InspectorsSha256, population_count AS PopulationCount, partition_count AS PartitionCount, exclusions_json AS ExclusionsJson,
-        secret_commitment AS SecretCommitment, entropy_json AS EntropyJson, beacon_json AS BeaconJson,
+        secret_commitment AS SecretCommitment, entropy_json AS EntropyJson, beacon_json AS BeaconJson, ceremony_json AS CeremonyJson,
         participation_json AS ParticipationJson, created_by AS CreatedBy, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
@@ -216,7 +221,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             UPDATE draw_tasks SET name = @Name, departments = @Departments, status = @Status, version = @Version,
                 definition_json = @DefinitionJson, published_at = @PublishedAt, population_sha256 = @PopulationSha256,
                 inspectors_sha256 = @InspectorsSha256, population_count = @PopulationCount, partition_count = @PartitionCount, exclusions_json = @ExclusionsJson,
-                secret_commitment = @SecretCommitment, entropy_json = @EntropyJson, beacon_json = @BeaconJson,
+                secret_commitment = @SecretCommitment, entropy_json = @EntropyJson, beacon_json = @BeaconJson, ceremony_json = @CeremonyJson,
                 participation_json = @ParticipationJson, updated_at = @UpdatedAt
             WHERE task_id = @TaskId AND version = @ExpectedVersion
             """,
@@ -224,7 +229,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             {
                 after.TaskId, after.Name, after.Departments, after.Status, after.Version, after.DefinitionJson, after.PublishedAt,
                 after.PopulationSha256, after.InspectorsSha256, after.PopulationCount, after.PartitionCount, after.ExclusionsJson, after.SecretCommitment,
-                after.EntropyJson, after.BeaconJson, after.ParticipationJson, after.UpdatedAt, ExpectedVersion = before.Version,
+                after.EntropyJson, after.BeaconJson, after.CeremonyJson, after.ParticipationJson, after.UpdatedAt, ExpectedVersion = before.Version,
             }, tx, cancellationToken: ct));
         if (changed != 1) throw new TaskVersionConflictException(after.TaskId);
     }
@@ -233,7 +238,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     private static object AuditView(TaskRow row) => new
     {
         row.TaskId, row.Name, row.Status, row.Version, row.Departments, row.PopulationSha256, row.InspectorsSha256, row.PopulationCount,
-        row.SecretCommitment, row.EntropyJson, row.BeaconJson, row.DefinitionJson, row.ParticipationJson,
+        row.SecretCommitment, row.EntropyJson, row.BeaconJson, row.CeremonyJson, row.DefinitionJson, row.ParticipationJson,
     };
 
     /// <summary>Members per snapshot chunk (the last chunk of a task may be shorter).</summary>

@@ -121,4 +121,24 @@ public sealed class WitnessCeremonyTests
         var late = ready with { ClosedAt = Due };
         Assert.Contains(WitnessCeremony.Problems(Task, late), p => p.Contains("already due", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Everything_stored_before_the_beacon_value_exists_predicts_no_seed()
+    {
+        // A database reader who also holds the secret and every commitment and reveal has no seed until the beacon value
+        // exists, and each possible beacon value gives another seed: nothing stored before it fixes the draw.
+        var c = Ok(WitnessCeremony.Close(Committed(), "D1", Now));
+        foreach (var (w, _, v, n) in Witnesses) c = Ok(WitnessCeremony.Reveal(c, Task, w, v, n, Now));
+        Assert.Throws<ArgumentException>(() => WitnessCeremony.DeriveSeed(Secret, Task, DrawPrimitives.AlgorithmVersion, c));
+        var seeds = Enumerable.Range(0, 64)
+            .Select(i => DrawPrimitives.Hex(WitnessCeremony.DeriveSeed(Secret, Task, DrawPrimitives.AlgorithmVersion, Ok(WitnessCeremony.RecordBeacon(c, $"round-value-{i}", Due)))))
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(64, seeds.Count);
+        // And a witness who stays away changes the seed only as the rule says (unopened), not to a value of their choosing.
+        var withoutThird = Ok(WitnessCeremony.Close(Committed(), "D1", Now));
+        foreach (var (w, _, v, n) in Witnesses.Take(2)) withoutThird = Ok(WitnessCeremony.Reveal(withoutThird, Task, w, v, n, Now));
+        Assert.NotEqual(
+            WitnessCeremony.DeriveSeed(Secret, Task, DrawPrimitives.AlgorithmVersion, Ok(WitnessCeremony.RecordBeacon(c, "x", Due))),
+            WitnessCeremony.DeriveSeed(Secret, Task, DrawPrimitives.AlgorithmVersion, Ok(WitnessCeremony.RecordBeacon(withoutThird, "x", Due))));
+    }
 }

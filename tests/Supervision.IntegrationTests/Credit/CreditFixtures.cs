@@ -1,3 +1,4 @@
+using Supervision.IntegrationTests.Infrastructure;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -107,6 +108,7 @@ internal static class CreditFixtures
             },
             teamSize = 2,
             deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+            beacon = Ceremonies.Beacon(),
         };
         var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", draft), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;

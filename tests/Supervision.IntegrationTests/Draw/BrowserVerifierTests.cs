@@ -505,12 +505,20 @@ public sealed class BrowserVerifierTests(PostgresServer server, BrowserFixture b
         Assert.Contains(failures, f => f.Check == "drawn" && f.Text.Contains(scenario.NotDrawnId) && f.Text.Contains("哈希"));
         Assert.DoesNotContain(failures, f => f.Check is "seed" or "members" or "commitment");
 
-        // A witness's entropy changed after the fact.
+        // A witness's revealed contribution changed after the fact: it no longer opens the commitment, and the seed differs.
         pack = JsonNode.Parse(scenario.Pack)!;
-        pack["entropy"]![0]!["value"] = "3 1 4 1 5 9 2 7";
+        pack["ceremony"]!["reveals"]![0]!["value"] = "3 1 4 1 5 9 2 7";
         (verdict, failures) = await VerifyFilesAsync(page, pack.ToJsonString(), scenario.Members);
         Assert.Equal("FAIL", verdict);
+        Assert.Contains(failures, f => f.Check == "ceremony");
         Assert.Contains(failures, f => f.Check == "seed" && f.Text.Contains("种子"));
+
+        // The beacon value changed after the fact: the seed differs.
+        pack = JsonNode.Parse(scenario.Pack)!;
+        pack["ceremony"]!["beaconValue"]!["value"] = "ffff";
+        (verdict, failures) = await VerifyFilesAsync(page, pack.ToJsonString(), scenario.Members);
+        Assert.Equal("FAIL", verdict);
+        Assert.Contains(failures, f => f.Check == "seed");
 
         // One line of the members file changed (another commitment for one member).
         var members = (byte[])scenario.Members.Clone();

@@ -31,7 +31,7 @@ public sealed class ConfidentialClassTests(PostgresServer server)
             : new
             {
                 name = "Risk-weighted checks", leadDepartment = "D1", items = new[] { "I1" }, sampling = new { mode = "pareto", total = 12 },
-                teamSize = 2, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+                teamSize = 2, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60), beacon = Ceremonies.Beacon(),
             };
         var id = await FrozenTaskAsync(scheduler, draft);
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
@@ -115,7 +115,7 @@ public sealed class ConfidentialClassTests(PostgresServer server)
         await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", new
         {
             name = "Everyone", leadDepartment = "D1", items = new[] { "I1" }, filter = new { creditClasses = new[] { "A", "B", "C", "D" } },
-            teamSize = 2, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+            teamSize = 2, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60), beacon = Ceremonies.Beacon(),
         }), HttpStatusCode.Created);
     }
 }

@@ -272,11 +272,11 @@ public sealed class DrawApiTests(PostgresServer server)
         using var participant = await platform.Host.UserAsync("sched-d2", "scheduler", "D2");
         using var anonymous = platform.Host.Anonymous();
         var id = await FrozenTaskAsync(scheduler, Draft(participating: ["D2"], items: ["I1", "I2"]), participants: participant);
-        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Journalist Li", value = "6 6 2 5" }), HttpStatusCode.OK);
-        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/beacon", new { source = "test-beacon pulse 42", value = "ab12" }), HttpStatusCode.OK);
-        // Draw integrity II, finding 3 (in part): the beacon cannot be replaced until a convenient value turns up.
-        var again = await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/beacon", new { source = "test-beacon pulse 43", value = "cd34" }), HttpStatusCode.Conflict);
+        // Draw integrity II, finding 3: the beacon value cannot be replaced until a convenient one turns up, and a scheduler
+        // cannot type entropy into a task whose seed comes from its witnesses.
+        var again = await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/beacon", new { value = "cd34" }), HttpStatusCode.Conflict);
         Assert.Contains("recorded once", again.GetProperty("detail").GetString());
+        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Journalist Li", value = "6 6 2 5" }), HttpStatusCode.Conflict);
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         var drawn = await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
         foreach (var team in drawn.GetProperty("inspectorDraw").GetProperty("result").GetProperty("teams").EnumerateArray())
@@ -307,7 +307,9 @@ public sealed class DrawApiTests(PostgresServer server)
         {
             Assert.Equal(task.GetProperty("secretCommitment").GetString(), doc.RootElement.GetProperty("secretCommitment").GetString());
             Assert.Equal(task.GetProperty("population").GetProperty("sha256").GetString(), doc.RootElement.GetProperty("population").GetProperty("sha256").GetString());
-            Assert.Equal(2, doc.RootElement.GetProperty("entropy").GetArrayLength());
+            Assert.Equal(0, doc.RootElement.GetProperty("entropy").GetArrayLength());
+            Assert.Equal(2, doc.RootElement.GetProperty("ceremony").GetProperty("reveals").GetArrayLength());
+            Assert.Equal(2, publicDoc.RootElement.GetProperty("ceremony").GetProperty("commitments").GetArrayLength());
             // The members hash was published with the task at its freeze, and the members file is what it hashes.
             var membersSha = publicTask.GetProperty("population").GetProperty("membersSha256").GetString();
             Assert.Matches("^[0-9a-f]{64}$", membersSha);
@@ -490,7 +492,7 @@ public sealed class DrawApiTests(PostgresServer server)
             name = "Too many for the inspectors", leadDepartment = "D1", items = new[] { "I1" }, teamSize = 2, workloadCap = 5,
             sampling = new { mode = "stratified", classes = new object[] { new { creditClass = "A", count = 10 }, new { creditClass = "B", count = 10 },
                 new { creditClass = "C", count = 10 }, new { creditClass = "D", count = 10 } } },
-            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60), beacon = Ceremonies.Beacon(),
         };
         var preview = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks/preview", draft), HttpStatusCode.OK);
         Assert.Contains(preview.GetProperty("staffing").EnumerateArray(), p => p.GetString()!.Contains("need 80 places", StringComparison.Ordinal));
@@ -522,7 +524,7 @@ public sealed class DrawApiTests(PostgresServer server)
             name = "Fits", leadDepartment = "D1", items = new[] { "I1" }, teamSize = 2, workloadCap = 5,
             sampling = new { mode = "stratified", classes = new object[] { new { creditClass = "A", count = 5 }, new { creditClass = "B", count = 5 },
                 new { creditClass = "C", count = 5 }, new { creditClass = "D", count = 5 } } },
-            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60), beacon = Ceremonies.Beacon(),
         };
         Assert.Empty((await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks/preview", fitting), HttpStatusCode.OK)).GetProperty("staffing").EnumerateArray());
         await FrozenTaskAsync(scheduler, fitting);
@@ -562,10 +564,11 @@ public sealed class DrawApiTests(PostgresServer server)
         using var anonymous = platform.Host.Anonymous();
         var attempts = (await ReadAsync(await anonymous.GetAsync($"/api/public/v1/tasks/{id}"), HttpStatusCode.OK)).GetProperty("attempts").EnumerateArray()
             .Select(a => (Step: a.GetProperty("step").GetString(), Outcome: a.GetProperty("outcome").GetString(), Detail: a.GetProperty("detail").GetString())).ToArray();
-        Assert.Equal([("freeze", "done"), ("draw-entities", "done"), ("draw-inspectors", "failed"), ("cancel", "done")], attempts.Select(a => (a.Step, a.Outcome)));
-        Assert.Contains(first, attempts[2].Detail);
-        Assert.DoesNotContain("draw rank", attempts[2].Detail);
-        Assert.Equal("teams cannot be staffed: workload cap", attempts[3].Detail);
+        Assert.Equal([("freeze", "done"), ("ceremony-close", "done"), ("beacon", "done"), ("draw-entities", "done"), ("draw-inspectors", "failed"), ("cancel", "done")],
+            attempts.Select(a => (a.Step, a.Outcome)));
+        Assert.Contains(first, attempts[4].Detail);
+        Assert.DoesNotContain("draw rank", attempts[4].Detail);
+        Assert.Equal("teams cannot be staffed: workload cap", attempts[5].Detail);
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_burden WHERE task_id = @id", new { id }));
         Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE task_id = @id AND kind = 'entity'", new { id }));
         Assert.Equal(1, await platform.ScalarAsync(

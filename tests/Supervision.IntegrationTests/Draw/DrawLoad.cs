@@ -16,7 +16,7 @@ namespace Supervision.IntegrationTests.Draw;
 
 /// <summary>
 /// The whole draw through the HTTP API over a large synthetic population on PostgreSQL: import (not timed as part of
-/// the draw), then create → publish → freeze → entropy → entity draw, each timed from the client, and the downloads.
+/// the draw), then create → publish → freeze → seed ceremony → entity draw, each timed from the client, and the downloads.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
@@ -88,6 +88,7 @@ public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
         {
             name = "Load test", leadDepartment = "D1", items = new[] { "I1" }, teamSize = 2,
             deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+            beacon = Ceremonies.Beacon(),
             sampling = new { mode = "stratified", classes },
         }), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
@@ -101,7 +102,7 @@ public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
         var partitions = frozen.GetProperty("population").GetProperty("partitions").GetInt32();
 
         step.Restart();
-        await DrawPlatform.ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Load witness", value = "1 2 3 4 5 6" }), HttpStatusCode.OK);
+        await Ceremonies.RunAsync(scheduler, id, "1 2 3 4 5 6");
         var entropy = step.Elapsed;
 
         step.Restart();
@@ -132,7 +133,7 @@ public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
         Assert.True(publicReport.Passed, publicReport.ToString());
 
         output.WriteLine($"population {members:N0} open members (of {entities:N0}), {partitions} partitions, k = {drawn:N0} ({(classes is null ? "default ratios A 1% B 2% C 10% D 30%" : "counts " + counts)})");
-        output.WriteLine($"create+publish {createPublish.TotalSeconds:F2} s | freeze {freeze.TotalSeconds:F2} s | entropy {entropy.TotalSeconds:F2} s | entity draw {draw.TotalSeconds:F2} s");
+        output.WriteLine($"create+publish {createPublish.TotalSeconds:F2} s | freeze {freeze.TotalSeconds:F2} s | ceremony {entropy.TotalSeconds:F2} s | entity draw {draw.TotalSeconds:F2} s");
         output.WriteLine($"whole draw through the API (create → draw committed): {whole.TotalSeconds:F2} s");
         output.WriteLine($"downloads: pack {packText.Length / 1e6:F1} MB + population.csv {csv.Length / 1e6:F1} MB in {downloads.TotalSeconds:F2} s; DrawVerifier {verify.TotalSeconds:F2} s: PASS");
         output.WriteLine($"public downloads: pack {publicPack.Length / 1e6:F1} MB + members.csv {membersFile.Length / 1e6:F1} MB in {publicDownloads.TotalSeconds:F2} s; PublicPackVerifier {publicVerify.TotalSeconds:F2} s: PASS");

@@ -168,6 +168,7 @@ public sealed class DrawPlatform : IAsyncDisposable
         teamSize,
         workloadCap,
         deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+        beacon = Ceremonies.Beacon(),
     };
 
     public static async Task<JsonElement> ReadAsync(HttpResponseMessage response, System.Net.HttpStatusCode expected)
@@ -177,8 +178,11 @@ public sealed class DrawPlatform : IAsyncDisposable
         return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    /// <summary>Creates, publishes and freezes a task and records one witness's dice; returns its id.</summary>
-    /// <summary>Creates, publishes and freezes a task and records one entropy entry; each of <paramref name="participants"/> (schedulers of the participating departments) accepts it first.</summary>
+    /// <summary>
+    /// Creates, publishes and freezes a task and runs its seed ceremony (two witnesses commit and reveal <paramref name="dice"/>,
+    /// the beacon value is recorded), so the entity draw can run; each of <paramref name="participants"/> (schedulers of the
+    /// participating departments) accepts it first. Returns its id.
+    /// </summary>
     public static async Task<string> FrozenTaskAsync(HttpClient scheduler, object draft, string dice = "3 1 4 1 5 9 2 6", params HttpClient[] participants)
     {
         var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", draft), System.Net.HttpStatusCode.Created);
@@ -190,7 +194,7 @@ public sealed class DrawPlatform : IAsyncDisposable
         }
 
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), System.Net.HttpStatusCode.OK);
-        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Deputy Wang", value = dice }), System.Net.HttpStatusCode.OK);
+        await Ceremonies.RunAsync(scheduler, id, dice);
         return id;
     }
 

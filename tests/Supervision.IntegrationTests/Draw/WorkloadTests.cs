@@ -63,7 +63,7 @@ public sealed class WorkloadTests(PostgresServer server)
     private static async Task DrawAsync(HttpClient scheduler, string id)
     {
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
-        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Deputy Wang", value = "2 7 1 8" }), HttpStatusCode.OK);
+        await Ceremonies.RunAsync(scheduler, id, "2 7 1 8");
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
     }
@@ -73,7 +73,7 @@ public sealed class WorkloadTests(PostgresServer server)
         var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", new
         {
             name = "Workload", leadDepartment = "D1", items = new[] { "I1" }, sampling = new { mode = "pareto", total = 4 },
-            teamSize = 2, workloadCap = 1, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+            teamSize = 2, workloadCap = 1, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30), beacon = Ceremonies.Beacon(),
         }), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);

@@ -22,8 +22,9 @@ public sealed class ApiHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly bool _ownsDirectory;
 
-    private ApiHost(WebApplication app, string dataDirectory, bool ownsDirectory)
+    private ApiHost(WebApplication app, string dataDirectory, bool ownsDirectory, OffsetTimeProvider ceremonyTime)
     {
+        CeremonyTime = ceremonyTime;
         _app = app;
         DataDirectory = dataDirectory;
         _ownsDirectory = ownsDirectory;
@@ -32,6 +33,9 @@ public sealed class ApiHost : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The clock the draw ceremony is judged by (Grains' CeremonyClock): the real time, moved on when a test lets a beacon round fall due.</summary>
+    public OffsetTimeProvider CeremonyTime { get; }
 
     public string DataDirectory { get; }
 
@@ -53,13 +57,17 @@ public sealed class ApiHost : IAsyncDisposable
             configuration[key] = value;
         }
 
+        var ceremonyTime = new OffsetTimeProvider();
         var app = PlatformHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(configuration);
+            builder.Services.AddSingleton(new Supervision.Grains.Tasks.CeremonyClock(ceremonyTime));
             services?.Invoke(builder.Services);
         });
         await app.StartAsync();
-        return new ApiHost(app, dataDirectory, owns);
+        var host = new ApiHost(app, dataDirectory, owns, ceremonyTime);
+        Running[host.BaseAddress.Authority] = host;
+        return host;
     }
 
     public HttpClient Anonymous() => new(new OperationFollower(new HttpClientHandler())) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
@@ -114,8 +122,17 @@ public sealed class ApiHost : IAsyncDisposable
     /// <summary>The password of the accounts <see cref="UserAsync"/> creates, once they replaced their one-time password.</summary>
     public const string UserPassword = "a-long-test-password";
 
+    /// <summary>The hosts running now, by "host:port", so that a helper given only a signed-in client finds its platform.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ApiHost> Running = new(StringComparer.Ordinal);
+
+    /// <summary>The platform <paramref name="client"/> talks to.</summary>
+    public static ApiHost Of(HttpClient client) =>
+        client.BaseAddress is { } address && Running.TryGetValue(address.Authority, out var host) ? host
+            : throw new InvalidOperationException($"no test platform runs at {client.BaseAddress}");
+
     public async ValueTask DisposeAsync()
     {
+        Running.TryRemove(BaseAddress.Authority, out _);
         await _app.StopAsync();
         await _app.DisposeAsync();
         if (_ownsDirectory)

@@ -150,6 +150,7 @@ public sealed class InspectionPlatform : IAsyncDisposable
             },
             teamSize = 2,
             deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+            beacon = Ceremonies.Beacon(),
         };
         var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", draft), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
@@ -162,7 +163,7 @@ public sealed class InspectionPlatform : IAsyncDisposable
         }
 
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
-        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Deputy Wang", value = "2 7 1 8 2 8" }), HttpStatusCode.OK);
+        await Ceremonies.RunAsync(scheduler, id, "2 7 1 8 2 8");
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         if (drawInspectors) await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
         return id;

@@ -57,7 +57,8 @@ public sealed class PortalBrowserTests(BrowserFixture browser, PortalScenario sc
         // No member's class, rank or probability on the page (credit classes are confidential).
         Assert.DoesNotContain("Inclusion probability", await page.InnerTextAsync("main"));
         Assert.DoesNotContain("入样概率", await page.InnerTextAsync("main"));
-        Assert.Contains("Deputy Wang", await page.InnerTextAsync("[data-testid=ceremony]"));
+        Assert.Contains("witness-a (witness-a)", await page.InnerTextAsync("[data-testid=ceremony]"));
+        Assert.Contains("test beacon", await page.InnerTextAsync("[data-testid=named-beacon]"));
         // Internal values do not reach the public (day-one finding 6): the state and the sampling mode in words.
         Assert.DoesNotMatch("^[a-z_]+$", (await page.InnerTextAsync("[data-testid=task-status]")).Trim());
         Assert.DoesNotMatch("stratified|pareto", await page.InnerTextAsync("[data-testid=sampling]"));

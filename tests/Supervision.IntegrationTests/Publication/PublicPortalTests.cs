@@ -1,3 +1,4 @@
+using Supervision.IntegrationTests.Infrastructure;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -264,7 +265,13 @@ public sealed partial class PublicPortalTests(PortalScenario scenario) : IClassF
         Assert.Equal("stratified", task.GetProperty("sampling").GetProperty("mode").GetString());
         Assert.Matches("^[0-9a-f]{64}$", task.GetProperty("secretCommitment").GetString()!);
         Assert.Matches("^[0-9a-f]{64}$", task.GetProperty("population").GetProperty("sha256").GetString()!);
-        Assert.Equal("Deputy Wang", task.GetProperty("entropy")[0].GetProperty("witness").GetString());
+        // The seed's ceremony (draw-spec §3.3): the witnesses by account, their commitments and reveals, the beacon named and its value.
+        var ceremony = task.GetProperty("ceremony");
+        Assert.Equal(["witness-a (witness-a)", "witness-b (witness-b)"], ceremony.GetProperty("commitments").EnumerateArray().Select(c => c.GetProperty("witness").GetString()));
+        Assert.Equal(2, ceremony.GetProperty("reveals").GetArrayLength());
+        Assert.Equal("test beacon", task.GetProperty("namedBeacon").GetProperty("source").GetString());
+        Assert.Equal("a1b2c3d4e5f6", ceremony.GetProperty("beaconValue").GetProperty("value").GetString());
+        Assert.Empty(task.GetProperty("entropy").EnumerateArray());
         Assert.Equal(5, task.GetProperty("draw").GetProperty("drawnCount").GetInt32());
         var verification = task.GetProperty("verification");
         Assert.Contains("verify-draw", verification.GetProperty("dotnetCommand").GetString());
@@ -293,7 +300,7 @@ public sealed partial class PublicPortalTests(PortalScenario scenario) : IClassF
         var draft = await ReadAsync(await sched.PostAsJsonAsync("/api/tasks", new
         {
             name = "未发布的任务", leadDepartment = "D1", items = new[] { "I1" }, sampling = new { mode = "stratified", classes = new[] { new { creditClass = "A", count = 1 } } },
-            teamSize = 2, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+            teamSize = 2, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60), beacon = Ceremonies.Beacon(),
         }), HttpStatusCode.Created);
         var draftId = draft.GetProperty("id").GetString()!;
         await ProblemAsync(await http.GetAsync("/api/public/v1/tasks/" + draftId), HttpStatusCode.NotFound);

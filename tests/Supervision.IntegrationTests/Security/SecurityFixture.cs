@@ -129,12 +129,15 @@ internal sealed class SecurityFixture
         {
             name = "Matrix", leadDepartment = "D1", participatingDepartments = new[] { "D2" }, items = new[] { "I1", "I2" },
             sampling = new { mode = "pareto", total = 4 }, teamSize = 2, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+            beacon = Ceremonies.Beacon(),
         }),
         ["PUT /api/items/{code}"] = () => Json(new { code = "I1", name = "I1", departmentCode = "D1", legalBasis = "test", method = "on-site", resultCodes = new[] { "1", "A" } }),
         ["POST /api/tasks/{id}/participation"] = () => Json(new { decision = "accept" }),
         ["POST /api/tasks/{id}/cancel"] = () => Json(new { reason = "matrix" }),
         ["POST /api/tasks/{id}/entropy"] = () => Json(new { witness = "matrix", value = "1 2 3" }),
         ["POST /api/tasks/{id}/beacon"] = () => Json(new { source = "matrix", value = "ab" }),
+        ["POST /api/tasks/{id}/ceremony/commitments"] = () => Json(new { commitment = new string('a', 64) }),
+        ["POST /api/tasks/{id}/ceremony/reveals"] = () => Json(new { value = "1 2 3", nonce = new string('b', 64) }),
     };
 
     private static string Json(object value) => JsonSerializer.Serialize(value, JsonSerializerOptions.Web);

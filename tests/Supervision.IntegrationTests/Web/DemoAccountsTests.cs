@@ -33,19 +33,36 @@ public sealed class DemoAccountsTests
                 sampling = new { mode = "stratified", classes = new[] { "A", "B", "C", "D" }.Select(c => new { creditClass = c, ratio = "0.02" }).ToArray() },
                 teamSize = 2,
                 deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+                beacon = Ceremonies.Beacon(),
             };
             var created = await scheduler.PostAsJsonAsync("/api/tasks", draft);
             Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
             var id = (await created.Content.ReadFromJsonAsync<Dictionary<string, object>>())!["id"].ToString();
-            foreach (var (path, body) in new (string, object?)[]
+            async Task Step(HttpClient client, string path, object? body)
             {
-                ("publish", null), ("freeze", null), ("entropy", new { witness = "演示见证人", value = "3 1 4 1 5 9" }),
-                ("draw/entities", null), ("draw/inspectors", null), ("dispatch", null),
-            })
-            {
-                var response = body is null ? await scheduler.PostAsync($"/api/tasks/{id}/{path}", null) : await scheduler.PostAsJsonAsync($"/api/tasks/{id}/{path}", body);
+                var response = body is null ? await client.PostAsync($"/api/tasks/{id}/{path}", null) : await client.PostAsJsonAsync($"/api/tasks/{id}/{path}", body);
                 Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }
+
+            await Step(scheduler, "publish", null);
+            await Step(scheduler, "freeze", null);
+            // The demo witnesses hold the seed ceremony with the demo scheduler.
+            var witnesses = new List<(HttpClient Client, (string Value, string Nonce, string Commitment) Contribution)>();
+            foreach (var name in new[] { "demo-witness1", "demo-witness2" })
+            {
+                var client = await demo.SignInAsync(name, "demo-password");
+                var contribution = Ceremonies.Contribution(id!, name + " 3 1 4");
+                await Step(client, "ceremony/commitments", new { commitment = contribution.Commitment });
+                witnesses.Add((client, contribution));
+            }
+            await Step(scheduler, "ceremony/close", null);
+            foreach (var (client, c) in witnesses)
+            {
+                await Step(client, "ceremony/reveals", new { value = c.Value, nonce = c.Nonce });
+                client.Dispose();
+            }
+            await Ceremonies.RecordBeaconAsync(demo, scheduler, id!);
+            foreach (var path in new[] { "draw/entities", "draw/inspectors", "dispatch" }) await Step(scheduler, path, null);
 
             var progress = await scheduler.GetFromJsonAsync<Dictionary<string, object>>($"/api/tasks/{id}/progress");
             Assert.True(int.Parse(progress!["total"].ToString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);

@@ -118,6 +118,10 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await page.CheckAsync("input[name=items][value=I1]");
         await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(20).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
         foreach (var c in new[] { "A", "B", "C", "D" }) await page.FillAsync($"input[name=count-{c}]", "1");
+        // The public randomness the seed will wait for: a future round, named in the plan (draw-spec §3.3).
+        await page.FillAsync("#beaconSource", "drand quicknet");
+        await page.FillAsync("#beaconRound", "9999999");
+        await page.FillAsync("#beaconAt", DateTime.Now.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
         await page.ClickAsync("#preview");
         var preview = page.Locator("[data-testid=preview-table] tbody");
         await Assertions.Expect(preview).ToContainTextAsync("A");
@@ -135,10 +139,44 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await page.ClickAsync("[data-testid=freeze]");
         var commitment = await page.Locator("[data-testid=commitment]").InnerTextAsync();
         Assert.Matches("^[0-9a-f]{64}$", commitment.Trim());
-        await page.FillAsync("#witness", "王副局长");
-        await page.FillAsync("#entropy", "3 1 4 1 5 9");
-        await page.ClickAsync("[data-testid=add-entropy]");
-        await Assertions.Expect(page.Locator("[data-testid=entropy-list]")).ToContainTextAsync("王副局长");
+        // Two witnesses, each in their own browser, commit: the contribution and its nonce never leave their browser.
+        var witnesses = new List<(IBrowserContext Context, IPage Page)>();
+        foreach (var (name, dice) in new[] { ("witness-a", "3 1 4 1 5 9"), ("witness-b", "2 7 1 8 2 8") })
+        {
+            (await platform.Host.UserAsync(name, "witness")).Dispose();
+            var context = await browser.NewContextAsync(platform.Host.BaseAddress, phone: true);
+            var w = await SignInAsync(context, name);
+            await w.GotoAsync("/app/witness");
+            await w.ClickAsync($"a[href='/app/witness/{taskId}']");
+            await w.FillAsync("#contribution", dice);
+            await w.ClickAsync("[data-testid=commit]");
+            await Assertions.Expect(w.Locator("[data-testid=witness-note]")).ToBeVisibleAsync();
+            Assert.Equal(dice, await w.InnerTextAsync("#note-value"));
+            Assert.Matches("^[0-9a-f]{64}$", await w.InnerTextAsync("#note-nonce"));
+            witnesses.Add((context, w));
+        }
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("[data-testid=commitment-count]")).ToContainTextAsync("2");
+        await page.ClickAsync("[data-testid=close-commitments]");
+        await Assertions.Expect(page.Locator("[data-testid=record-beacon]")).ToBeVisibleAsync();
+        foreach (var (context, w) in witnesses)
+        {
+            await w.ReloadAsync();
+            await w.ClickAsync("[data-testid=reveal]");
+            await Assertions.Expect(w.Locator("[data-testid=revealed]")).ToBeVisibleAsync();
+            await context.DisposeAsync();
+        }
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("[data-testid=witnesses]")).ToContainTextAsync("3 1 4 1 5 9");
+        // The round falls due; its value is recorded once, and the seed is fixed.
+        var due = (await ReadAsync(await (await platform.As("sched-d1")).GetAsync($"/api/tasks/{taskId}"), HttpStatusCode.OK))
+            .GetProperty("ceremony").GetProperty("record").GetProperty("beacon").GetProperty("expectedAt").GetDateTimeOffset();
+        await Ceremonies.LetDueAsync(platform.Host, due, async () =>
+        {
+            await page.FillAsync("#beacon-value", "8f3a9c");
+            await page.ClickAsync("[data-testid=record-beacon]");
+            await Assertions.Expect(page.Locator("[data-testid=beacon-value]")).ToHaveTextAsync("8f3a9c");
+        });
         await ShotAsync(page, "workbench-ceremony-commitment");
         await page.ClickAsync("[data-testid=draw-entities]");
         await Assertions.Expect(page.Locator("[data-testid=drawn-count]")).ToHaveTextAsync("4");
@@ -157,7 +195,7 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await Assertions.Expect(page.Locator("[data-testid=dispatched]")).ToBeVisibleAsync();
         // Each irreversible step asked first, naming what would happen (day-one finding 9).
         var asked = Confirmations.GetOrCreateValue(page);
-        foreach (var words in new[] { "发布后任务将向社会公开", "冻结后抽取名单不再改变", "抽取检查对象", "抽取检查组", "派发后各检查组将收到通知" })
+        foreach (var words in new[] { "发布后任务将向社会公开", "冻结后抽取名单不再改变", "截止后不再接受新的承诺", "公开随机数只能记录一次", "抽取检查对象", "抽取检查组", "派发后各检查组将收到通知" })
             Assert.Contains(asked, m => m.Contains(words, StringComparison.Ordinal));
         await Assertions.Expect(page.Locator("[data-testid=chart-states]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=task-inspections] tbody tr")).ToHaveCountAsync(4);
@@ -485,6 +523,7 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
             sampling = new { mode = "pareto", total = 4 },
             teamSize = 2,
             deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+            beacon = Ceremonies.Beacon(),
         }), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
         await ReadAsync(await lead.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
@@ -520,12 +559,12 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         var created = await ReadAsync(await lead.PostAsJsonAsync("/api/tasks", new
         {
             name = "Too many for the inspectors", leadDepartment = "D1", items = new[] { "I1" }, sampling = new { mode = "pareto", total = 5 },
-            teamSize = 2, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
+            teamSize = 2, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30), beacon = Ceremonies.Beacon(),
         }), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
         await ReadAsync(await lead.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
         await ReadAsync(await lead.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
-        await ReadAsync(await lead.PostAsJsonAsync($"/api/tasks/{id}/entropy", new { witness = "Deputy Wang", value = "2 7 1 8" }), HttpStatusCode.OK);
+        await Ceremonies.RunAsync(platform.Host, lead, id, "2 7 1 8");
         await ReadAsync(await lead.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         await ProblemAsync(await lead.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.UnprocessableEntity);
 

@@ -71,6 +71,9 @@
         deadline: value("deadline"),
         yearlyCap: number("yearlyCap"),
         workloadCap: number("workloadCap"),
+        beacon: value("beaconSource") || value("beaconRound") || value("beaconAt")
+          ? { source: value("beaconSource") || "", round: value("beaconRound") || "", expectedAt: value("beaconAt") ? new Date(value("beaconAt")).toISOString() : undefined }
+          : null,
       };
     }
 
@@ -131,6 +134,7 @@
     "draw/entities": () => t("抽取检查对象：结果一经提交即公开，不能重抽。确定开始抽取？", "Draw the entities: the result is committed and public at once, and cannot be drawn again. Run the draw?"),
     "draw/inspectors": () => t("抽取检查组：结果一经提交即公开，不能重抽。确定抽取？", "Draw the teams: the result is committed and public at once, and cannot be drawn again. Draw the teams?"),
     dispatch: () => t("派发后各检查组将收到通知并开始检查。确定派发？", "Dispatching notifies every team, who then start their inspections. Dispatch?"),
+    "ceremony/close": () => t("截止后不再接受新的承诺，见证人开始揭示。确定截止？", "After the close no commitment is taken and the witnesses reveal. Close the commitments?"),
   };
 
   const Phases = {
@@ -196,6 +200,16 @@
     };
     apply(sessionStorage.getItem("supervision.present") === "1");
     toggle.addEventListener("click", () => apply(!document.body.classList.contains("present")));
+    const beacon = $("#beacon-form", root);
+    if (beacon) {
+      beacon.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        if (!confirm(t("公开随机数只能记录一次，记录后揭示结束、种子确定。确定记录？", "The beacon value is recorded once; it ends the reveals and fixes the seed. Record it?"))) return;
+        const result = await S.api("POST", "/api/tasks/" + encodeURIComponent(root.dataset.task) + "/beacon", { json: { value: $("#beacon-value", beacon).value } });
+        if (!result.ok) { show($("#task-message"), failure(result), "bad"); return; }
+        location.reload();
+      });
+    }
     const form = $("#entropy-form", root);
     if (form) {
       form.addEventListener("submit", async (e) => {
@@ -205,6 +219,60 @@
         if (!result.ok) { show($("#task-message"), failure(result), "bad"); return; }
         location.reload();
       });
+    }
+  }
+
+  // ---- A witness's part of the seed ceremony (draw-spec §3.3) -----------------------------------------------------
+  // The contribution and a nonce made here stay in this browser ("supervision.witness:{task}") and on the witness's
+  // note until the reveal; the platform gets only SHA256(LP("supervision/witness/v1") || LP(task) || LP(value) || LP(nonce)).
+  function witness(root) {
+    const V = window.SupervisionVerify;
+    const task = root.dataset.task;
+    const key = "supervision.witness:" + task;
+    const message = $("#task-message");
+    const kept = () => { try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; } };
+    function note(saved) {
+      if (!saved) return;
+      $("#note-value").textContent = saved.value;
+      $("#note-nonce").textContent = saved.nonce;
+      $("#witness-note").hidden = false;
+    }
+    const commitForm = $("#commit-form", root);
+    if (commitForm) {
+      commitForm.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const value = $("#contribution", commitForm).value;
+        const nonce = V.hex(crypto.getRandomValues(new Uint8Array(32)));
+        const parts = [V.lp("supervision/witness/v1"), V.lp(task), V.lp(value), V.lp(nonce)];
+        const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        parts.reduce((at, p) => { bytes.set(p, at); return at + p.length; }, 0);
+        const commitment = V.hex(await V.sha256(bytes));
+        const saved = { value, nonce, commitment };
+        localStorage.setItem(key, JSON.stringify(saved));
+        note(saved);
+        const result = await S.api("POST", "/api/tasks/" + encodeURIComponent(task) + "/ceremony/commitments", { json: { commitment } });
+        if (!result.ok) { show(message, failure(result), "bad"); return; }
+        show(message, t("承诺已提交。请记下上面的随机数和随机串，截止后用它们揭示。", "Committed. Note down the contribution and the nonce above: you reveal with them after the close."), "ok");
+        commitForm.hidden = true;
+      });
+    }
+    const revealForm = $("#reveal-form", root);
+    if (revealForm) {
+      const saved = kept();
+      if (saved && saved.commitment === revealForm.dataset.commitment) {
+        $("#reveal-value", revealForm).value = saved.value;
+        $("#reveal-nonce", revealForm).value = saved.nonce;
+      }
+      revealForm.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const result = await S.api("POST", "/api/tasks/" + encodeURIComponent(task) + "/ceremony/reveals",
+          { json: { value: $("#reveal-value", revealForm).value, nonce: $("#reveal-nonce", revealForm).value.trim().toLowerCase() } });
+        if (!result.ok) { show(message, failure(result), "bad"); return; }
+        localStorage.removeItem(key);
+        location.reload();
+      });
+    } else if (!commitForm) {
+      note(kept());
     }
   }
 
@@ -726,6 +794,6 @@
     });
   }
 
-  const pages = { "task-form": taskForm, "task-actions": taskActions, ceremony, "inspection-form": inspectionForm, review, "record-editor": recordEditor, importer };
+  const pages = { "task-form": taskForm, "task-actions": taskActions, ceremony, witness, "inspection-form": inspectionForm, review, "record-editor": recordEditor, importer };
   $$("[data-page]").forEach((el) => { const init = pages[el.dataset.page]; if (init) init(el); });
 })();
