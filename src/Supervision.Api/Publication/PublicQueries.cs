@@ -85,6 +85,11 @@ public sealed record PublicTask(
 
     /// <summary>The witnessed seed ceremony as recorded (commitments, close, reveals, beacon value), from the freeze on.</summary>
     public Ceremony? Ceremony { get; init; }
+
+    /// <summary>The cancelled task this one redraws, and the task that redraws this one (each cancelled with approval, public).</summary>
+    public string? Replaces { get; init; }
+
+    public string? ReplacedBy { get; init; }
 }
 
 /// <summary>
@@ -263,12 +268,15 @@ public sealed partial class PublicQueries(PublicationStore publications, DrawSto
             Attempts = await AttemptsAsync(connection, id, ct),
             NamedBeacon = definition.Beacon,
             Ceremony = row.Ceremony,
+            Replaces = row.Replaces,
+            ReplacedBy = row.ReplacedBy,
         };
         return (task, row.Version);
     }
 
     private static readonly string[] AttemptActions =
-        ["task.freeze", "task.ceremony-close", "task.beacon", "task.draw-entities", "task.draw-inspectors", "task.dispatch", "task.cancel", "operation.failed"];
+        ["task.freeze", "task.ceremony-close", "task.beacon", "task.draw-entities", "task.draw-inspectors", "task.dispatch",
+         "task.cancel-requested", "task.cancel-rejected", "task.cancel", "operation.failed"];
 
     /// <summary>
     /// The task's draw steps and failed attempts from its audit lines, each reduced to what is public: the step, the time,
@@ -294,6 +302,8 @@ public sealed partial class PublicQueries(PublicationStore publications, DrawSto
                 "operation.failed" => new PublicAttempt(at, Text("kind") ?? "", "failed", Text("title"),
                     Text("detail") is { } detail ? DrawRank().Replace(detail, "") : null),
                 "task.cancel" => new PublicAttempt(at, "cancel", "done", null, Text("reason")),
+                "task.cancel-requested" => new PublicAttempt(at, "cancel-requested", "done", null, Text("reason")),
+                "task.cancel-rejected" => new PublicAttempt(at, "cancel-requested", "rejected", null, Text("reason")),
                 _ => new PublicAttempt(at, action["task.".Length..], "done", null, null),
             });
         }

@@ -17,11 +17,17 @@ using Supervision.Infrastructure.Tasks;
 
 namespace Supervision.Api.Tasks;
 
-public sealed record CancelRequest(string? Reason);
+public sealed record CancelBody(string? Reason);
 
 public sealed record EntropyRequest(string? Witness, string? Value);
 
 public sealed record BeaconRequest(string? Source, string? Value);
+
+/// <summary>Asking to end a task whose draw has begun: why, and for a redraw the new beacon round.</summary>
+public sealed record CancelRequestBody(string? Reason, bool? Redraw, NamedBeacon? Beacon);
+
+/// <summary>A platform administrator's decision on a pending cancellation: "approve" or "reject" (with a note).</summary>
+public sealed record CancelDecisionBody(string? Decision, string? Note);
 
 /// <summary>A witness's commitment: SHA-256 hex of their contribution and a nonce (draw-spec §3.3), made in their browser.</summary>
 public sealed record CommitmentRequest(string? Commitment);
@@ -44,6 +50,17 @@ public sealed record TaskView(
 {
     /// <summary>The witnessed seed ceremony (draw-spec §3.3) from the freeze on, with its phase; null for a v1 seed.</summary>
     public CeremonyView? Ceremony { get; init; }
+
+    /// <summary>A request to end the task that waits for a platform administrator's approval.</summary>
+    public CancelRequest? PendingCancel { get; init; }
+
+    /// <summary>The last decided request to end the task (approved or rejected).</summary>
+    public CancelDecision? CancelDecision { get; init; }
+
+    /// <summary>The cancelled task this one redraws, and the task that redraws this one.</summary>
+    public string? Replaces { get; init; }
+
+    public string? ReplacedBy { get; init; }
 }
 
 /// <summary>A task's seed ceremony as shown: the phase (committing, revealing, ready) and the ceremony as recorded.</summary>
@@ -87,7 +104,12 @@ public static class TaskApi
         tasks.MapPut("/{id}", Update).RequireAuthorization(Policies.Scheduling).WithSummary("Edit a draft; requires If-Match.");
         tasks.MapPost("/{id}/publish", (string id, HttpContext http, IGrainFactory g, DrawStore s) => Command(id, http, g, s, t => t.Publish(http.User.ToActor())))
             .RequireAuthorization(Policies.Scheduling);
-        tasks.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Policies.Scheduling);
+        tasks.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Policies.Scheduling)
+            .WithSummary("Cancel a draft or published task with a reason. Once its draw has begun, a task ends only through /cancel-requests.");
+        tasks.MapPost("/{id}/cancel-requests", RequestCancel).RequireAuthorization(Policies.Scheduling)
+            .WithSummary("Ask to end a frozen or drawn task (lead's scheduler), with a reason; redraw: true with a new beacon round also plans it again once approved.");
+        tasks.MapPost("/{id}/cancel-requests/decision", DecideCancel).RequireAuthorization(Policies.Admin)
+            .WithSummary("A platform administrator other than the one who asked approves (decision: approve) or rejects (decision: reject, with a note) the pending request; an approved redraw answers the new draft's id in replacedBy.");
         tasks.MapPost("/{id}/participation", Participate).RequireAuthorization(Policies.Scheduling)
             .WithSummary("A participating department accepts or declines a joint task before the freeze (its schedulers); the freeze needs every acceptance.");
         tasks.MapPost("/{id}/freeze", Freeze)
@@ -183,7 +205,7 @@ public static class TaskApi
         return await Respond(await grains.GetGrain<ITaskGrain>(id).Update(definition, expected, http.User.ToActor()), id, http, store);
     }
 
-    private static Task<IResult> Cancel(string id, CancelRequest request, HttpContext http, IGrainFactory grains, DrawStore store) =>
+    private static Task<IResult> Cancel(string id, CancelBody request, HttpContext http, IGrainFactory grains, DrawStore store) =>
         Command(id, http, grains, store, t => t.Cancel(request.Reason ?? "", http.User.ToActor()));
 
     private static async Task<IResult> AddEntropy(string id, EntropyRequest request, HttpContext http, IGrainFactory grains, DrawStore store,
@@ -201,6 +223,14 @@ public static class TaskApi
 
         return await Command(id, http, grains, store, t => t.AddEntropy(new EntropyEntry(witness, request.Value ?? ""), actor));
     }
+
+    private static Task<IResult> RequestCancel(string id, CancelRequestBody body, HttpContext http, IGrainFactory grains, DrawStore store) =>
+        Command(id, http, grains, store, t => t.RequestCancel(body.Reason ?? "", body.Redraw ?? false, body.Beacon, http.User.ToActor()));
+
+    private static Task<IResult> DecideCancel(string id, CancelDecisionBody body, HttpContext http, IGrainFactory grains, DrawStore store) =>
+        body.Decision is not ("approve" or "reject")
+            ? Task.FromResult<IResult>(Problems.Validation("decision", "must be 'approve' or 'reject'"))
+            : Command(id, http, grains, store, t => t.DecideCancel(body.Decision == "approve", body.Note, http.User.ToActor()));
 
     private static async Task<IResult> Commit(string id, CommitmentRequest request, HttpContext http, IGrainFactory grains, DrawStore store,
         Supervision.Infrastructure.Identity.UserStore users, CancellationToken ct)
@@ -390,6 +420,10 @@ public static class TaskApi
                 : new ParticipationView(d, "pending", null, null))])
         {
             Ceremony = row.Ceremony is { } ceremony ? new CeremonyView(ceremony.Phase, ceremony) : null,
+            PendingCancel = row.PendingCancel,
+            CancelDecision = row.CancelDecision,
+            Replaces = row.Replaces,
+            ReplacedBy = row.ReplacedBy,
         };
     }
 

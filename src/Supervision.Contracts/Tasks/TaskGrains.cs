@@ -21,10 +21,11 @@ public static class TaskStates
         Draft => ["edit", "publish", "cancel"],
         Published => ["freeze", "cancel"],
         // commit, close, reveal and beacon are the witnessed ceremony (draw-spec §3.3); entropy only for tasks planned before it.
-        // A frozen task can be cancelled with a reason (e.g. its beacon round fell due before the commitments closed).
-        Frozen => ["commit", "close", "reveal", "beacon", "entropy", "draw-entities", "cancel"],
-        // A task whose teams cannot be staffed is cancelled with a reason (the committed entity draw stays public).
-        EntitiesDrawn => ["draw-inspectors", "cancel"],
+        // Once the draw has begun a task ends only by a request with a reason that a second person approves (a redraw
+        // is such a cancellation that also plans the task again): e.g. its beacon round fell due before the close, or
+        // its teams cannot be staffed. The committed entity draw and every attempt stay public.
+        Frozen => ["commit", "close", "reveal", "beacon", "entropy", "draw-entities", "request-cancel"],
+        EntitiesDrawn => ["draw-inspectors", "request-cancel"],
         _ => [],
     };
 }
@@ -85,6 +86,21 @@ public interface ITaskGrain : IGrainWithStringKey
     Task<TaskReply> Cancel(string reason, Actor actor);
 
     /// <summary>
+    /// The lead's scheduler asks to end a task whose draw has begun (frozen, or entities drawn), with a reason; with
+    /// <paramref name="redraw"/> and a new <paramref name="beacon"/> round, the approval also plans it again.
+    /// </summary>
+    [Alias("request-cancel")]
+    Task<TaskReply> RequestCancel(string reason, bool redraw, NamedBeacon? beacon, Actor actor);
+
+    /// <summary>A platform administrator other than the one who asked approves or rejects (with a note) the pending request.</summary>
+    [Alias("decide-cancel")]
+    Task<TaskReply> DecideCancel(bool approve, string? note, Actor actor);
+
+    /// <summary>Creates the draft that redraws <paramref name="replaces"/> (called by that task's approved redraw); idempotent.</summary>
+    [Alias("create-redraw")]
+    Task<TaskReply> CreateRedraw(TaskDefinition definition, string replaces, Actor actor);
+
+    /// <summary>
     /// A participating department's answer to a joint task (its own schedulers, or admins), before the freeze:
     /// <paramref name="accept"/> true joins it; false declines it with <paramref name="reason"/>.
     /// </summary>
@@ -102,19 +118,19 @@ public interface ITaskGrain : IGrainWithStringKey
     /// blank or the named source), once, after the commitments closed and not before the round was due. For a task planned
     /// before it: the optional v1 beacon (source and value).
     /// </summary>
-    [Alias("beacon")]
+    [Alias("beacon"), SafeToRetry]
     Task<TaskReply> SetBeacon(BeaconValue beacon, Actor actor);
 
     /// <summary>A witness, under their own account (<paramref name="witness"/> is the account's name), commits to a contribution (draw-spec §3.3).</summary>
-    [Alias("ceremony-commit")]
+    [Alias("ceremony-commit"), SafeToRetry]
     Task<TaskReply> CommitEntropy(string witness, string commitment, Actor actor);
 
     /// <summary>The lead's scheduler closes the commitments: enough witnesses, one from outside the lead department, before the beacon round is due.</summary>
-    [Alias("ceremony-close")]
+    [Alias("ceremony-close"), SafeToRetry]
     Task<TaskReply> CloseCommitments(Actor actor);
 
     /// <summary>A witness opens their commitment with its value and nonce, after the close and before the beacon value.</summary>
-    [Alias("ceremony-reveal")]
+    [Alias("ceremony-reveal"), SafeToRetry]
     Task<TaskReply> RevealEntropy(string witness, string value, string nonce, Actor actor);
 
     [Alias("draw-entities"), ResponseTimeout("00:15:00")]

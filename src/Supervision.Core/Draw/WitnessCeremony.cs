@@ -131,6 +131,8 @@ public static class WitnessCeremony
 
     public static (Ceremony Ceremony, CeremonyRefusal? Refusal) Commit(Ceremony c, string witness, string? department, string commitment, DateTimeOffset now)
     {
+        // A repeated request (an answer lost, a retry) changes nothing and is not an error: the same instance comes back.
+        if (c.Commitments.Any(x => x.Witness == witness && x.Commitment == commitment)) return (c, null);
         if (c.ClosedAt is not null) return (c, Illegal("The commitments are closed: a witness commits before any contribution is revealed."));
         if (c.Commitments.Any(x => x.Witness == witness)) return (c, Invalid("commitment", "you have committed to this task already; a witness commits once"));
         if (!IsHex(commitment, 64)) return (c, Invalid("commitment", "must be a SHA-256 as 64 lowercase hex characters (draw-spec §3.3)"));
@@ -145,7 +147,7 @@ public static class WitnessCeremony
     /// </summary>
     public static (Ceremony Ceremony, CeremonyRefusal? Refusal) Close(Ceremony c, string leadDepartment, DateTimeOffset now)
     {
-        if (c.ClosedAt is not null) return (c, Illegal("The commitments are closed already."));
+        if (c.ClosedAt is not null) return (c, null); // closed already: a repeated close changes nothing
         if (now >= c.Beacon.ExpectedAt)
             return (c, Illegal($"The beacon round '{c.Beacon.Round}' of '{c.Beacon.Source}' was due at {c.Beacon.ExpectedAtText}: commitments closed after it could be made knowing it. Cancel the task with this reason and plan it again with a later round."));
         if (c.Commitments.Count < c.MinimumWitnesses)
@@ -159,6 +161,7 @@ public static class WitnessCeremony
     {
         if (c.ClosedAt is null) return (c, Illegal("Contributions are revealed after the commitments close."));
         if (c.BeaconValue is not null) return (c, Illegal("The beacon value is recorded: the reveals are closed."));
+        if (c.RevealOf(witness) is { } earlier && earlier.Value == value && earlier.Nonce == nonce) return (c, null);
         var committed = c.Commitments.FirstOrDefault(x => x.Witness == witness);
         if (committed is null) return (c, Invalid("value", "you have not committed to this task"));
         if (c.RevealOf(witness) is not null) return (c, Invalid("value", "you have revealed your contribution already"));
@@ -175,7 +178,8 @@ public static class WitnessCeremony
     /// <summary>Records the named round's value, once, after the commitments closed and not before the round was due.</summary>
     public static (Ceremony Ceremony, CeremonyRefusal? Refusal) RecordBeacon(Ceremony c, string value, DateTimeOffset now)
     {
-        if (c.BeaconValue is not null) return (c, Illegal("The beacon value is recorded once and already is: it cannot be replaced."));
+        if (c.BeaconValue is { } recorded)
+            return recorded.Value == value.Trim() ? (c, null) : (c, Illegal("The beacon value is recorded once and already is: it cannot be replaced."));
         if (c.ClosedAt is null) return (c, Illegal("The beacon value is recorded after the witnesses' commitments close."));
         if (now < c.Beacon.ExpectedAt)
             return (c, Illegal($"The round '{c.Beacon.Round}' of '{c.Beacon.Source}' is due at {c.Beacon.ExpectedAtText}; its value cannot be known before."));

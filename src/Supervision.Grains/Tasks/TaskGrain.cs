@@ -107,7 +107,16 @@ public sealed class TaskGrain(
         }
     }
 
-    public async Task<TaskReply> Create(TaskDefinition definition, Actor actor)
+    public Task<TaskReply> Create(TaskDefinition definition, Actor actor) => CreateAsync(definition, null, actor);
+
+    public async Task<TaskReply> CreateRedraw(TaskDefinition definition, string replaces, Actor actor)
+    {
+        // Idempotent: an approval retried after a crash finds the redraw it created.
+        if (await store.GetAsync(Id) is { } existing && existing.Replaces == replaces) return TaskReply.Ok(existing.Status, existing.Version);
+        return await CreateAsync(definition, replaces, actor);
+    }
+
+    private async Task<TaskReply> CreateAsync(TaskDefinition definition, string? replaces, Actor actor)
     {
         if (!actor.CanActFor(Roles.Scheduler, definition.LeadDepartment))
             return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{definition.LeadDepartment}' (or platform admins) create its tasks.");
@@ -125,6 +134,7 @@ public sealed class TaskGrain(
             Status = TaskStates.Draft,
             Version = 1,
             DefinitionJson = DrawStore.ToJson(definition),
+            Replaces = replaces,
             CreatedBy = actor.Username,
             CreatedAt = now,
             UpdatedAt = now,
@@ -164,12 +174,57 @@ public sealed class TaskGrain(
     public async Task<TaskReply> Cancel(string reason, Actor actor)
     {
         var (row, refusal) = await LoadForAsync(actor, "cancel");
-        if (refusal is not null) return refusal;
+        if (refusal is not null)
+        {
+            // After the draw began, one person alone cannot end it: say how it is done.
+            return refusal.CurrentState is TaskStates.Frozen or TaskStates.EntitiesDrawn
+                ? refusal with { Detail = $"The draw of this task has begun ({refusal.CurrentState}): it ends only by a request with a reason that a platform administrator other than you approves — POST /api/tasks/{Id}/cancel-requests." }
+                : refusal;
+        }
         if (string.IsNullOrWhiteSpace(reason) || reason.Length > 1000)
             return TaskReply.Invalid([new FieldError("reason", "is required, at most 1000 characters")]);
         if (TextRules.Problem(reason, multiLine: true) is { } badReason) return TaskReply.Invalid([new FieldError("reason", badReason)]);
         return await MoveAsync(row!, r => r with { Status = TaskStates.Cancelled }, actor, "task.cancel", reason.Trim(),
             release: row!.Status == TaskStates.EntitiesDrawn);
+    }
+
+    public async Task<TaskReply> RequestCancel(string reason, bool redraw, NamedBeacon? beacon, Actor actor)
+    {
+        var (row, refusal) = await LoadForAsync(actor, "request-cancel");
+        if (refusal is not null) return refusal;
+        if (row!.PendingCancel is { } pending)
+            return new TaskReply(TaskReplyStatus.IllegalTransition, $"A request to cancel this task ({pending.RequestedAt:yyyy-MM-dd HH:mm} UTC) waits for approval already.",
+                [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
+        var (request, errors) = TaskCancellation.Request(reason, redraw, beacon, actor, store.Clock.GetUtcNow());
+        if (request is null) return TaskReply.Invalid(errors);
+        return await MoveAsync(row, r => r with { CancelRequestJson = DrawStore.ToJson(request) }, actor, "task.cancel-requested",
+            request.Reason + (request.Redraw ? " (redraw asked)" : ""));
+    }
+
+    public async Task<TaskReply> DecideCancel(bool approve, string? note, Actor actor)
+    {
+        var row = await store.GetAsync(Id);
+        if (row is null) return TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'.");
+        if (row.PendingCancel is not { } request)
+            return new TaskReply(TaskReplyStatus.IllegalTransition, "No request to cancel this task waits for a decision.", [], row.Status,
+                TaskStates.AllowedActions(row.Status), row.Version, null);
+        if (TaskCancellation.DeciderRefusal(request, actor) is { } refused) return TaskReply.Refused(TaskReplyStatus.Forbidden, refused);
+        var (decision, errors) = TaskCancellation.Decide(request, approve, note, actor, store.Clock.GetUtcNow());
+        if (decision is null) return TaskReply.Invalid(errors);
+        if (!approve) return await MoveAsync(row, r => r with { CancelRequestJson = DrawStore.ToJson(decision) }, actor, "task.cancel-rejected", decision.Note);
+
+        string? successor = null;
+        if (request.Redraw)
+        {
+            // The redraw first (idempotent), then the cancellation that links to it: a crash between them is finished by
+            // approving again, which finds the redraw already there.
+            successor = TaskCancellation.SuccessorId(Id);
+            var created = await GrainFactory.GetGrain<ITaskGrain>(successor).CreateRedraw(TaskCancellation.Successor(row.Definition, Id, request), Id, actor);
+            if (created.Status is not (TaskReplyStatus.Ok or TaskReplyStatus.Created)) return created;
+        }
+        var reason = request.Reason + (successor is null ? "" : $" (redrawn as {successor})");
+        return await MoveAsync(row, r => r with { Status = TaskStates.Cancelled, CancelRequestJson = DrawStore.ToJson(decision), ReplacedBy = successor },
+            actor, "task.cancel", reason, release: row.Status == TaskStates.EntitiesDrawn);
     }
 
     public async Task<TaskReply> Participate(string departmentCode, bool accept, string? reason, Actor actor)
@@ -332,7 +387,9 @@ public sealed class TaskGrain(
                 return TaskReply.Invalid([new FieldError("source", $"must be left out or be the source named in the plan, '{ceremony.Beacon.Source}'")]);
             return await CeremonyStepAsync(row, WitnessCeremony.RecordBeacon(ceremony, beacon.Value ?? "", ceremonyClock.Now), actor, "task.beacon");
         }
-        // Recorded once: a beacon that could be replaced until the draw would let whoever sets it try values.
+        // Recorded once: a beacon that could be replaced until the draw would let whoever sets it try values. The same
+        // value again (a retry after a lost answer) is answered as the first time.
+        if (row!.Beacon is { } same && same == new BeaconValue(beacon.Source.Trim(), beacon.Value.Trim())) return TaskReply.Ok(row.Status, row.Version);
         if (row!.Beacon is { } recorded)
             return new TaskReply(TaskReplyStatus.IllegalTransition,
                 $"The beacon is recorded once and already is ({recorded.Source}): it cannot be replaced.", [], row.Status,
@@ -399,6 +456,8 @@ public sealed class TaskGrain(
         if (step.Refusal is { } refused)
             return Task.FromResult(refused.IsInvalid ? TaskReply.Invalid(refused.Errors)
                 : new TaskReply(TaskReplyStatus.IllegalTransition, refused.Reason, [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null));
+        // The step was taken already (a retry): nothing to write, the same answer.
+        if (row.CeremonyJson is { } stored && stored == DrawStore.ToJson(step.Ceremony)) return Task.FromResult(TaskReply.Ok(row.Status, row.Version));
         return MoveAsync(row, r => r with { CeremonyJson = DrawStore.ToJson(step.Ceremony) }, actor, action);
     }
 

@@ -38,6 +38,31 @@ public sealed record TaskRow
     public string? CeremonyJson { get; init; }
 
     public Ceremony? Ceremony => CeremonyJson is null ? null : JsonSerializer.Deserialize<Ceremony>(CeremonyJson, DrawStore.Json);
+
+    /// <summary>
+    /// Schema 0025: a cancellation after the draw began, waiting for approval (<see cref="CancelRequest"/>) or decided
+    /// (<see cref="CancelDecision"/>, the last one); null when none was asked.
+    /// </summary>
+    public string? CancelRequestJson { get; init; }
+
+    /// <summary>The pending cancellation request, if one waits for approval.</summary>
+    public CancelRequest? PendingCancel => CancelRequestJson is { } json && !IsDecided(json)
+        ? JsonSerializer.Deserialize<CancelRequest>(json, DrawStore.Json) : null;
+
+    /// <summary>The last decided cancellation request, if any.</summary>
+    public CancelDecision? CancelDecision => CancelRequestJson is { } json && IsDecided(json)
+        ? JsonSerializer.Deserialize<CancelDecision>(json, DrawStore.Json) : null;
+
+    private static bool IsDecided(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty("decision", out _);
+    }
+
+    /// <summary>The cancelled task this one redraws, and the task that redraws this one (schema 0025).</summary>
+    public string? Replaces { get; init; }
+
+    public string? ReplacedBy { get; init; }
     public string? BeaconJson { get; init; }
     public string ParticipationJson { get; init; } = "{}";
     public required string CreatedBy { get; init; }
@@ -137,6 +162,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         version AS Version, definition_json AS DefinitionJson, published_at AS PublishedAt, population_sha256 AS PopulationSha256,
         inspectors_sha256 AS InspectorsSha256, population_count AS PopulationCount, partition_count AS PartitionCount, exclusions_json AS ExclusionsJson,
         secret_commitment AS SecretCommitment, entropy_json AS EntropyJson, beacon_json AS BeaconJson, ceremony_json AS CeremonyJson,
+        cancel_request_json AS CancelRequestJson, replaces AS Replaces, replaced_by AS ReplacedBy,
         participation_json AS ParticipationJson, created_by AS CreatedBy, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
@@ -182,10 +208,10 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                 """
                 INSERT INTO draw_tasks (task_id, name, lead_department, departments, status, version, definition_json, published_at,
                     population_sha256, population_count, partition_count, exclusions_json, secret_commitment, entropy_json, beacon_json,
-                    created_by, created_at, updated_at)
+                    replaces, created_by, created_at, updated_at)
                 VALUES (@TaskId, @Name, @LeadDepartment, @Departments, @Status, @Version, @DefinitionJson, @PublishedAt,
                     @PopulationSha256, @PopulationCount, @PartitionCount, @ExclusionsJson, @SecretCommitment, @EntropyJson, @BeaconJson,
-                    @CreatedBy, @CreatedAt, @UpdatedAt)
+                    @Replaces, @CreatedBy, @CreatedAt, @UpdatedAt)
                 """, row, tx, cancellationToken: ct));
             await audit.AppendAsync(connection, tx, actor, "task.create", "task", row.TaskId, row.LeadDepartment, null, AuditView(row));
             return true;
@@ -222,6 +248,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                 definition_json = @DefinitionJson, published_at = @PublishedAt, population_sha256 = @PopulationSha256,
                 inspectors_sha256 = @InspectorsSha256, population_count = @PopulationCount, partition_count = @PartitionCount, exclusions_json = @ExclusionsJson,
                 secret_commitment = @SecretCommitment, entropy_json = @EntropyJson, beacon_json = @BeaconJson, ceremony_json = @CeremonyJson,
+                cancel_request_json = @CancelRequestJson, replaced_by = @ReplacedBy,
                 participation_json = @ParticipationJson, updated_at = @UpdatedAt
             WHERE task_id = @TaskId AND version = @ExpectedVersion
             """,
@@ -229,7 +256,8 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             {
                 after.TaskId, after.Name, after.Departments, after.Status, after.Version, after.DefinitionJson, after.PublishedAt,
                 after.PopulationSha256, after.InspectorsSha256, after.PopulationCount, after.PartitionCount, after.ExclusionsJson, after.SecretCommitment,
-                after.EntropyJson, after.BeaconJson, after.CeremonyJson, after.ParticipationJson, after.UpdatedAt, ExpectedVersion = before.Version,
+                after.EntropyJson, after.BeaconJson, after.CeremonyJson, after.CancelRequestJson, after.ReplacedBy, after.ParticipationJson, after.UpdatedAt,
+                ExpectedVersion = before.Version,
             }, tx, cancellationToken: ct));
         if (changed != 1) throw new TaskVersionConflictException(after.TaskId);
     }
@@ -239,6 +267,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     {
         row.TaskId, row.Name, row.Status, row.Version, row.Departments, row.PopulationSha256, row.InspectorsSha256, row.PopulationCount,
         row.SecretCommitment, row.EntropyJson, row.BeaconJson, row.CeremonyJson, row.DefinitionJson, row.ParticipationJson,
+        row.CancelRequestJson, row.Replaces, row.ReplacedBy,
     };
 
     /// <summary>Members per snapshot chunk (the last chunk of a task may be shorter).</summary>

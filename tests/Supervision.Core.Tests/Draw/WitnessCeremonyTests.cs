@@ -67,12 +67,16 @@ public sealed class WitnessCeremonyTests
         Assert.Equal("value", Assert.Single(Refused(WitnessCeremony.Reveal(closed, Task, Witnesses[0].Witness, "31416", Witnesses[0].Nonce, Now)).Errors).Field);
         Assert.Equal("value", Assert.Single(Refused(WitnessCeremony.Reveal(closed, Task, "Nobody (nobody)", "1", Witnesses[0].Nonce, Now)).Errors).Field);
         var revealed = Ok(WitnessCeremony.Reveal(closed, Task, Witnesses[0].Witness, "31415", Witnesses[0].Nonce, Now));
-        Refused(WitnessCeremony.Reveal(revealed, Task, Witnesses[0].Witness, "31415", Witnesses[0].Nonce, Now));
+        // The same reveal again (a retry after a lost answer) changes nothing; another one is refused.
+        Assert.Same(revealed, Ok(WitnessCeremony.Reveal(revealed, Task, Witnesses[0].Witness, "31415", Witnesses[0].Nonce, Now.AddMinutes(1))));
+        Refused(WitnessCeremony.Reveal(revealed, Task, Witnesses[0].Witness, "31416", Witnesses[0].Nonce, Now));
+        Assert.Same(closed, Ok(WitnessCeremony.Close(closed, "D1", Now.AddMinutes(1))));
         // The beacon value: not before its round is due, once, and it closes the reveals.
         Refused(WitnessCeremony.RecordBeacon(revealed, "a1b2c3d4", Due.AddSeconds(-1)));
         var ready = Ok(WitnessCeremony.RecordBeacon(revealed, " a1b2c3d4 ", Due));
         Assert.Equal(("a1b2c3d4", WitnessCeremony.Ready), (ready.BeaconValue!.Value, ready.Phase));
         Refused(WitnessCeremony.RecordBeacon(ready, "ffff", Due));
+        Assert.Same(ready, Ok(WitnessCeremony.RecordBeacon(ready, "a1b2c3d4", Due.AddHours(1))));
         Refused(WitnessCeremony.Reveal(ready, Task, Witnesses[1].Witness, "92653", Witnesses[1].Nonce, Due));
         Assert.Empty(WitnessCeremony.Problems(Task, ready));
     }
@@ -94,6 +98,7 @@ public sealed class WitnessCeremonyTests
     public void A_witness_commits_once_with_a_well_formed_commitment_of_their_own()
     {
         var c = Committed();
+        Assert.Same(c, Ok(WitnessCeremony.Commit(c, Witnesses[0].Witness, null, c.Commitments[0].Commitment, Now.AddMinutes(1))));
         Assert.Equal("commitment", Assert.Single(Refused(WitnessCeremony.Commit(c, Witnesses[0].Witness, null, new string('b', 64), Now)).Errors).Field);
         Assert.Equal("commitment", Assert.Single(Refused(WitnessCeremony.Commit(c, "New (new)", null, "ABC", Now)).Errors).Field);
         Assert.Equal("commitment", Assert.Single(Refused(WitnessCeremony.Commit(c, "New (new)", null, c.Commitments[0].Commitment, Now)).Errors).Field);

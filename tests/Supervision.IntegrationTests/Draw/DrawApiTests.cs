@@ -553,22 +553,25 @@ public sealed class DrawApiTests(PostgresServer server)
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE kind = 'inspector'"));
         var task = await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK);
         Assert.Equal("entities_drawn", task.GetProperty("status").GetString());
-        Assert.Contains("cancel", task.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()));
+        Assert.Contains("request-cancel", task.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()));
 
-        // The way out: cancel with a reason. The entity draw stays on the record; its entities no longer count against the caps.
+        // The way out: a cancellation asked with a reason and approved by a second person (a platform administrator). The
+        // entity draw stays on the record; its entities no longer count against the caps.
         Assert.True(await platform.ScalarAsync("SELECT count(*) FROM draw_burden WHERE task_id = @id", new { id }) > 0);
-        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/cancel", new { reason = "teams cannot be staffed: workload cap" }), HttpStatusCode.OK);
+        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/cancel-requests", new { reason = "teams cannot be staffed: workload cap" }), HttpStatusCode.OK);
+        using (var admin = await platform.Host.AdminAsync())
+            await ReadAsync(await admin.PostAsJsonAsync($"/api/tasks/{id}/cancel-requests/decision", new { decision = "approve" }), HttpStatusCode.OK);
         Assert.Equal("cancelled", (await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
         // The public record keeps every step: freeze, entity draw, the failed team draw (without its draw rank, which in a
         // risk-weighted draw would point at a class) and the cancellation with its reason.
         using var anonymous = platform.Host.Anonymous();
         var attempts = (await ReadAsync(await anonymous.GetAsync($"/api/public/v1/tasks/{id}"), HttpStatusCode.OK)).GetProperty("attempts").EnumerateArray()
             .Select(a => (Step: a.GetProperty("step").GetString(), Outcome: a.GetProperty("outcome").GetString(), Detail: a.GetProperty("detail").GetString())).ToArray();
-        Assert.Equal([("freeze", "done"), ("ceremony-close", "done"), ("beacon", "done"), ("draw-entities", "done"), ("draw-inspectors", "failed"), ("cancel", "done")],
-            attempts.Select(a => (a.Step, a.Outcome)));
+        Assert.Equal([("freeze", "done"), ("ceremony-close", "done"), ("beacon", "done"), ("draw-entities", "done"), ("draw-inspectors", "failed"),
+            ("cancel-requested", "done"), ("cancel", "done")], attempts.Select(a => (a.Step, a.Outcome)));
         Assert.Contains(first, attempts[4].Detail);
         Assert.DoesNotContain("draw rank", attempts[4].Detail);
-        Assert.Equal("teams cannot be staffed: workload cap", attempts[5].Detail);
+        Assert.Equal("teams cannot be staffed: workload cap", attempts[6].Detail);
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM draw_burden WHERE task_id = @id", new { id }));
         Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM draw_records WHERE task_id = @id AND kind = 'entity'", new { id }));
         Assert.Equal(1, await platform.ScalarAsync(

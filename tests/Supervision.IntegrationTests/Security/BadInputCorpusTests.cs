@@ -98,6 +98,7 @@ public sealed class BadInputCorpusTests
         path.StartsWith("/api/inspections/", StringComparison.Ordinal)
             ? path.EndsWith("/approve", StringComparison.Ordinal) || path.EndsWith("/return", StringComparison.Ordinal) || path.EndsWith("/amend", StringComparison.Ordinal) ? "reviewer" : "inspector"
             : path.StartsWith("/api/credit/", StringComparison.Ordinal) ? "credit"
+            : path.EndsWith("/cancel-requests/decision", StringComparison.Ordinal) ? "admin"
             : path.EndsWith("/ceremony/commitments", StringComparison.Ordinal) || path.EndsWith("/ceremony/reveals", StringComparison.Ordinal) ? "witness"
             : path.StartsWith("/api/tasks", StringComparison.Ordinal) ? "scheduler"
             : "admin";

@@ -57,7 +57,10 @@ public sealed class WitnessAndAuditorTests
         await ProblemAsync(await witness.PostAsJsonAsync($"/api/tasks/{id}/ceremony/reveals", new { value = "4 4 1 8", nonce = mine.Nonce }), HttpStatusCode.BadRequest);
         await ProblemAsync(await witness.PostAsJsonAsync($"/api/tasks/{id}/ceremony/reveals", new { value = theirs.Value, nonce = theirs.Nonce }), HttpStatusCode.BadRequest);
         await ReadAsync(await witness.PostAsJsonAsync($"/api/tasks/{id}/ceremony/reveals", new { value = mine.Value, nonce = mine.Nonce }), HttpStatusCode.OK);
-        await ProblemAsync(await witness.PostAsJsonAsync($"/api/tasks/{id}/ceremony/reveals", new { value = mine.Value, nonce = mine.Nonce }), HttpStatusCode.BadRequest);
+        // The same reveal again (an answer lost) is answered as the first time and records nothing more.
+        var again = await ReadAsync(await witness.PostAsJsonAsync($"/api/tasks/{id}/ceremony/reveals", new { value = mine.Value, nonce = mine.Nonce }), HttpStatusCode.OK);
+        Assert.Single(again.GetProperty("ceremony").GetProperty("record").GetProperty("reveals").EnumerateArray());
+        Assert.Equal(1, await platform.ScalarAsync($"SELECT count(*) FROM audit_log WHERE action = 'task.ceremony-reveal' AND subject_key = '{id}'"));
 
         // The beacon value not before its round is due; then the draw runs, with the insider's commitment unopened.
         await ProblemAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.Conflict);
@@ -108,7 +111,11 @@ public sealed class WitnessAndAuditorTests
         await Ceremonies.LetDueAsync(platform.Host, due, async () =>
             Assert.Contains("was due", (await ProblemAsync(await scheduler.PostAsync($"/api/tasks/{id}/ceremony/close", null), HttpStatusCode.Conflict)).GetProperty("detail").GetString()));
         Assert.Equal("committing", (await ReadAsync(await scheduler.GetAsync($"/api/tasks/{id}"), HttpStatusCode.OK)).GetProperty("ceremony").GetProperty("phase").GetString());
-        var cancelled = await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/cancel", new { reason = "the beacon round fell due before the commitments closed" }), HttpStatusCode.OK);
+        // One person alone cannot end a task whose draw has begun: the lead's scheduler asks, another administrator approves.
+        Assert.Contains("cancel-requests", (await ProblemAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/cancel", new { reason = "x" }), HttpStatusCode.Conflict)).GetProperty("detail").GetString());
+        await ReadAsync(await scheduler.PostAsJsonAsync($"/api/tasks/{id}/cancel-requests", new { reason = "the beacon round fell due before the commitments closed" }), HttpStatusCode.OK);
+        using var approver = await platform.Host.AdminAsync();
+        var cancelled = await ReadAsync(await approver.PostAsJsonAsync($"/api/tasks/{id}/cancel-requests/decision", new { decision = "approve" }), HttpStatusCode.OK);
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
         using var anonymous = platform.Host.Anonymous();
         var attempts = (await ReadAsync(await anonymous.GetAsync($"/api/public/v1/tasks/{id}"), HttpStatusCode.OK)).GetProperty("attempts");

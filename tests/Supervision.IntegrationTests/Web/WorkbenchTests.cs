@@ -581,12 +581,32 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await ShotAsync(page, "workbench-ceremony-team-draw-failed", "[data-testid=operation-failed]");
         await page.GotoAsync($"/app/tasks/{id}/ceremony?lang=en");
         await Assertions.Expect(failed).ToContainTextAsync("The team draw did not complete");
-        await Assertions.Expect(failed).ToContainTextAsync("Cancel the task with a reason");
+        await Assertions.Expect(failed).ToContainTextAsync("Ask on its page to cancel the task with a reason");
         await page.GotoAsync($"/app/tasks/{id}/ceremony?lang=zh");
 
+        // The way out: the scheduler asks for a redraw with a reason and a new beacon round; another person approves.
         await page.ClickAsync("[data-testid=way-out]");
-        await page.ClickAsync("[data-action=cancel]");
-        await Assertions.Expect(page.Locator("[data-testid=task-status]")).ToHaveTextAsync("已取消");
+        await page.ClickAsync("[data-testid=request-cancel] summary");
+        await page.FillAsync("#cancel-reason", "检查人员不足，补充后重新抽取");
+        await page.CheckAsync("#cancel-redraw");
+        await page.FillAsync("#redraw-source", "drand quicknet");
+        await page.FillAsync("#redraw-round", "7777777");
+        await page.FillAsync("#redraw-at", DateTime.Now.AddHours(3).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("[data-testid=submit-cancel-request]");
+        await Assertions.Expect(page.Locator("[data-testid=pending-cancel]")).ToContainTextAsync("检查人员不足");
+        await Assertions.Expect(page.Locator("[data-testid=task-status]")).ToHaveTextAsync("已抽取主体");
+        await Assertions.Expect(page.Locator("[data-testid=approve-cancel]")).ToHaveCountAsync(0);
+
+        (await platform.Host.UserAsync("admin-2", "admin")).Dispose();
+        await using var office = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var approver = await SignInAsync(office, "admin-2");
+        await approver.GotoAsync($"/app/tasks/{id}");
+        await approver.ClickAsync("[data-testid=approve-cancel]");
+        await Assertions.Expect(approver.Locator("[data-testid=task-status]")).ToHaveTextAsync("已取消");
+        Assert.Contains(Confirmations.GetOrCreateValue(approver), m => m.Contains("批准后任务即取消", StringComparison.Ordinal));
+        await approver.ClickAsync("[data-testid=replaced-by] a");
+        await Assertions.Expect(approver.Locator("[data-testid=replaces]")).ToContainTextAsync(id);
+        await Assertions.Expect(approver.Locator("[data-testid=task-status]")).ToHaveTextAsync("草稿");
     }
 
     // Day-one finding 1: with a letter and a digit ticked together the draft saved, but sign and submit stayed disabled —

@@ -163,6 +163,15 @@
         const reason = prompt(t("取消理由", "Reason for cancelling"));
         if (!reason) return;
         options = { json: { reason } };
+      } else if (action === "cancel-approve") {
+        if (!confirm(t("批准后任务即取消（如申请重新抽取，将按同一计划新建草稿），不能撤回。确定批准？", "Approving cancels the task (and, for a redraw, plans it again as a new draft); it cannot be undone. Approve?"))) return;
+        path = "cancel-requests/decision";
+        options = { json: { decision: "approve" } };
+      } else if (action === "cancel-reject") {
+        const note = prompt(t("驳回理由", "Why the draw goes on"));
+        if (!note) return;
+        path = "cancel-requests/decision";
+        options = { json: { decision: "reject", note } };
       } else if (Irreversible[action] && !confirm(Irreversible[action]())) {
         return;
       } else if (action === "participation-accept") {
@@ -220,6 +229,22 @@
         location.reload();
       });
     }
+  }
+
+  // ---- Asking to end a task whose draw has begun (approved by a second person) ------------------------------------
+  function cancelRequest(form) {
+    const redraw = $("#cancel-redraw", form);
+    const beacon = $("#redraw-beacon", form);
+    redraw.addEventListener("change", () => { beacon.hidden = !redraw.checked; });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const at = $("#redraw-at", form).value;
+      const body = { reason: $("#cancel-reason", form).value, redraw: redraw.checked };
+      if (redraw.checked) body.beacon = { source: $("#redraw-source", form).value, round: $("#redraw-round", form).value, expectedAt: at ? new Date(at).toISOString() : undefined };
+      const result = await S.api("POST", "/api/tasks/" + encodeURIComponent(form.dataset.task) + "/cancel-requests", { json: body });
+      if (!result.ok) { show($("#task-message"), failure(result), "bad"); return; }
+      location.reload();
+    });
   }
 
   // ---- A witness's part of the seed ceremony (draw-spec §3.3) -----------------------------------------------------
@@ -794,6 +819,8 @@
     });
   }
 
+  const cancelForm = document.getElementById("cancel-request-form");
+  if (cancelForm) cancelRequest(cancelForm);
   const pages = { "task-form": taskForm, "task-actions": taskActions, ceremony, witness, "inspection-form": inspectionForm, review, "record-editor": recordEditor, importer };
   $$("[data-page]").forEach((el) => { const init = pages[el.dataset.page]; if (init) init(el); });
 })();
