@@ -1,6 +1,7 @@
 using System.Globalization;
 using Supervision.Api.Common;
 using Supervision.Core.Draw;
+using Supervision.Core.Reference;
 using Supervision.Infrastructure.Publication;
 using Supervision.Infrastructure.Tasks;
 
@@ -25,7 +26,7 @@ public static class OpenDataApi
         var v1 = app.MapGroup(Prefix).WithTags("Open data v1").AllowAnonymous()
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         v1.MapGet("/results", Search)
-            .WithSummary("Search published inspection results (current versions): name (partial), creditCode, division, industry, department, task, from/to (inspection date); sort; keyset paging with after/limit.");
+            .WithSummary("Search published inspection results (current versions): name (partial), creditCode (as typed: case, spaces, hyphens, full-width), place in words (a division name such as 大连, 中山区 or Dalian; the answer's place lists the divisions it resolved to), industryName in words, division and industry code prefixes, department, task, from/to (inspection date); sort; keyset paging with after/limit.");
         v1.MapGet("/entities/{creditCode}", Entity)
             .WithSummary("An entity's published inspection history: every published version (superseded ones marked), results per item with code names, follow-ups.");
         v1.MapGet("/tasks", Tasks).WithSummary("Published random-inspection tasks, by task id (keyset paging with after/limit).");
@@ -61,18 +62,20 @@ public static class OpenDataApi
         return TypedResults.Ok(anchors.Select(a => new { day = a.Day, lastId = a.LastId, hash = a.Hash, lines = a.Lines }));
     }
 
-    private static async Task<IResult> Search(HttpContext http, PublicQueries queries, string? name, string? creditCode, string? division,
-        string? industry, string? department, string? task, string? from, string? to, string? sort, string? after, int? limit, CancellationToken ct)
+    private static async Task<IResult> Search(HttpContext http, PublicQueries queries, ReferenceData reference, string? name, string? creditCode,
+        string? place, string? industryName, string? division, string? industry, string? department, string? task, string? from, string? to,
+        string? sort, string? after, int? limit, CancellationToken ct)
     {
-        var (query, errors) = PublicQueries.Parse(name, creditCode, division, industry, department, task, from, to, sort, after, limit);
+        var (query, errors, words) = PublicQueries.Parse(reference, name, creditCode, place, industryName, division, industry, department, task, from, to, sort, after, limit);
         if (query is null) return Problems.Validation(errors);
         var (page, latestAt) = await queries.SearchWithLatestAsync(query, ct);
-        return PublicPortal.Cached(http, page, latestAt);
+        return PublicPortal.Cached(http, new PublicSearchPage(page.Items, page.Next, page.Limit, words.Place, words.Industry), latestAt);
     }
 
     private static async Task<IResult> Entity(string creditCode, HttpContext http, PublicQueries queries, CancellationToken ct)
     {
-        if (creditCode.Length > 18) return Problems.Validation("creditCode", "must be at most 18 characters");
+        // As typed: lower case, spaces, hyphens, full-width (CreditCode.Normalize); only the normalised code must fit 18 characters.
+        if (Supervision.Core.Directory.CreditCode.Normalize(creditCode).Length > 18) return Problems.Validation("creditCode", "must be at most 18 characters");
         var entity = await queries.EntityAsync(creditCode, ct);
         if (entity is null) return Problems.NotFound("entity", creditCode);
         var latest = await queries.Store.LatestAsync(entity.CreditCode, ct);

@@ -25,6 +25,27 @@ public sealed record PublicResult(
 
 public sealed record PublicPage<T>(IReadOnlyList<T> Items, string? Next, int Limit);
 
+/// <summary>A division a place in words resolved to: its code, the prefix searched, its full name and English name (when known).</summary>
+public sealed record PublicDivision(string Code, string Prefix, string Name, string? English);
+
+/// <summary>The place a search was given in words and the divisions it resolved to.</summary>
+public sealed record PublicPlace(string Input, IReadOnlyList<PublicDivision> Divisions);
+
+/// <summary>The industry a search was given in words and the GB/T 4754 sections or divisions it resolved to.</summary>
+public sealed record PublicIndustry(string Input, IReadOnlyList<PublicIndustryName> Industries);
+
+/// <summary>A GB/T 4754 section (letter) or division (two digits) with its name.</summary>
+public sealed record PublicIndustryName(string Code, string Name);
+
+/// <summary>What the words of a search resolved to (null when not given), to be shown with the results.</summary>
+public sealed record SearchWords(PublicPlace? Place, PublicIndustry? Industry)
+{
+    public static readonly SearchWords None = new(null, null);
+}
+
+/// <summary>A page of the search, with the place and industry in words it was resolved from.</summary>
+public sealed record PublicSearchPage(IReadOnlyList<PublicResult> Items, string? Next, int Limit, PublicPlace? Place, PublicIndustry? Industry);
+
 public sealed record PublicFollowUp(string InspectionId, string ItemCode, string Kind, DateOnly? NotBefore, DateOnly DueOn, string Status);
 
 /// <summary>
@@ -122,9 +143,14 @@ public sealed partial class PublicQueries(PublicationStore publications, DrawSto
         ["inspected"] = ResultSort.InspectedAsc,
     };
 
-    /// <summary>Reads and checks the search parameters; field errors name the query parameter.</summary>
-    public static (ResultQuery? Query, IReadOnlyList<FieldError> Errors) Parse(
-        string? name, string? creditCode, string? division, string? industry, string? department, string? task,
+    /// <summary>
+    /// Reads and checks the search parameters; field errors name the query parameter. A credit code is normalised
+    /// (<see cref="CreditCode.Normalize"/>); a place (<paramref name="place"/>) and an industry (<paramref name="industryName"/>)
+    /// typed in words are resolved against the reference data to code prefixes (<see cref="ReferenceData.ResolvePlace"/>),
+    /// and a place or industry that names nothing is a field error with suggestions.
+    /// </summary>
+    public static (ResultQuery? Query, IReadOnlyList<FieldError> Errors, SearchWords Words) Parse(ReferenceData reference,
+        string? name, string? creditCode, string? place, string? industryName, string? division, string? industry, string? department, string? task,
         string? from, string? to, string? sort, string? after, int? limit)
     {
         var errors = new List<FieldError>();
@@ -141,15 +167,37 @@ public sealed partial class PublicQueries(PublicationStore publications, DrawSto
             if (value is not null && value.Trim().Length > max) errors.Add(new FieldError(field, $"must be at most {max} characters"));
         }
 
-        // A credit code as people type it: lower case, spaces, full-width digits and letters (CreditCode.Normalize).
+        // A credit code as people type it: lower case, spaces, hyphens, full-width digits and letters (CreditCode.Normalize).
         creditCode = string.IsNullOrWhiteSpace(creditCode) ? creditCode : CreditCode.Normalize(creditCode);
         Length(name, "name", 100);
         Length(creditCode, "creditCode", 18);
+        Length(place, "place", 50);
+        Length(industryName, "industryName", 50);
         Length(division, "division", 6);
         Length(industry, "industry", 5);
         Length(department, "department", 64);
         Length(task, "task", 64);
         if (!string.IsNullOrWhiteSpace(division) && !division.Trim().All(char.IsAsciiDigit)) errors.Add(new FieldError("division", "must be digits (a GB/T 2260 code or its prefix)"));
+        PlaceMatch? placeMatch = null;
+        if (!string.IsNullOrWhiteSpace(place) && place.Trim().Length <= 50)
+        {
+            placeMatch = reference.ResolvePlace(place);
+            if (!placeMatch.Found)
+                errors.Add(new FieldError("place", "names no division in the reference data: type a province, city or district name, such as 大连, 中山区 or Dalian"
+                    + (placeMatch.Suggestions.Count > 0 ? "; did you mean " + string.Join(", ", placeMatch.Suggestions.Select(d => reference.DivisionFullName(d.Code))) + "?" : "")));
+        }
+        IndustryMatch? industryMatch = null;
+        if (!string.IsNullOrWhiteSpace(industryName) && industryName.Trim().Length <= 50)
+        {
+            industryMatch = reference.ResolveIndustry(industryName);
+            if (!industryMatch.Found)
+                errors.Add(new FieldError("industryName", "names no GB/T 4754 industry in the reference data: type an industry name or part of it, such as 餐饮 or 零售业"));
+        }
+        var words = new SearchWords(
+            placeMatch is { Found: true }
+                ? new PublicPlace(placeMatch.Input, placeMatch.Divisions.Select(d => new PublicDivision(d.Code, d.Prefix, reference.DivisionFullName(d.Code), reference.DivisionEnglishName(d.Code))).ToList())
+                : null,
+            industryMatch is { Found: true } ? new PublicIndustry(industryMatch.Input, industryMatch.Industries.Select(i => new PublicIndustryName(i.Code, i.Name)).ToList()) : null);
         var fromDate = Date(from, "from");
         var toDate = Date(to, "to");
         if (fromDate is { } f && toDate is { } t && f > t) errors.Add(new FieldError("to", "must not be before 'from'"));
@@ -167,12 +215,13 @@ public sealed partial class PublicQueries(PublicationStore publications, DrawSto
                      && !DateOnly.TryParseExact(position.Value.Item1, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
                 errors.Add(new FieldError("after", "belongs to another sort order"));
         }
-        if (errors.Count > 0) return (null, errors);
+        if (errors.Count > 0) return (null, errors, words);
         return (new ResultQuery
         {
             Name = Blank(name), CreditCode = Blank(creditCode), Division = Blank(division), Industry = Blank(industry),
+            DivisionPrefixes = placeMatch?.Prefixes ?? [], IndustryPrefixes = industryMatch?.Prefixes ?? [],
             Department = Blank(department), Task = Blank(task), From = fromDate, To = toDate, Sort = order, After = position, Limit = take,
-        }, errors);
+        }, errors, words);
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

@@ -125,17 +125,36 @@ public static class CreditCode
     /// <summary>True when the code passes every rule.</summary>
     public static bool IsValid(string? code) => Validate(code).IsValid;
 
-    /// <summary>Trims and upper-cases (ASCII) a credit code typed or imported by a person.</summary>
     /// <summary>
-    /// The code as typed or pasted, made comparable: full-width characters folded to ASCII (NFKC: "９１２１…" and
-    /// "ＭＡ" as typed with a Chinese input method), whitespace anywhere removed ("9121 0102 …"), upper-cased.
+    /// The code as a person types or pastes it, made comparable — the one normalisation every lookup by credit code uses
+    /// (portal search, entity and credit pages, receipts, the open-data and staff APIs, imports). Pure and total:
+    /// full-width ASCII (U+FF01–U+FF5E, as a Chinese input method types "９１２１…ｍａ") becomes half-width; spaces of any
+    /// kind (including the ideographic space U+3000) and hyphens or dashes (ASCII '-', U+2010–U+2015, U+2212; the
+    /// full-width '－' folds to '-') are removed wherever they are, which also trims; ASCII letters are upper-cased.
+    /// Nothing else changes, so a result that is still not a valid code fails <see cref="Validate"/> (or finds nothing)
+    /// as the raw text would have.
     /// </summary>
-    public static string Normalize(string code)
+    public static string Normalize(string? code)
     {
-        var folded = code.IsNormalized(System.Text.NormalizationForm.FormKC) ? code : code.Normalize(System.Text.NormalizationForm.FormKC);
-        return folded.Any(char.IsWhiteSpace)
-            ? string.Concat(folded.Where(c => !char.IsWhiteSpace(c))).ToUpperInvariant()
-            : folded.ToUpperInvariant();
+        if (string.IsNullOrEmpty(code))
+        {
+            return "";
+        }
+
+        Span<char> buffer = code.Length <= 64 ? stackalloc char[code.Length] : new char[code.Length];
+        var n = 0;
+        foreach (var raw in code)
+        {
+            var c = raw is >= '\uFF01' and <= '\uFF5E' ? (char)(raw - 0xFEE0) : raw;
+            if (char.IsWhiteSpace(c) || c is '-' or (>= '\u2010' and <= '\u2015') or '\u2212')
+            {
+                continue;
+            }
+
+            buffer[n++] = c is >= 'a' and <= 'z' ? (char)(c - ('a' - 'A')) : c;
+        }
+
+        return new string(buffer[..n]);
     }
 
     /// <summary>Position-18 check character for the first 17 characters (all must be in <see cref="Charset"/>).</summary>

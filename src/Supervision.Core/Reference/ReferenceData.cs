@@ -32,6 +32,7 @@ public sealed class ReferenceData
     private readonly FrozenDictionary<string, EntityStatusEntry> _statusByAlias;
     private readonly FrozenDictionary<string, ResultCodeEntry> _resultCodes;
     private readonly FrozenDictionary<string, CreditClassEntry> _creditClasses;
+    private readonly Lazy<PlaceNames> _placeNames;
 
     private ReferenceData(
         IReadOnlyList<ReferenceFileVersion> versions,
@@ -74,6 +75,7 @@ public sealed class ReferenceData
         _statusByAlias = byAlias.ToFrozenDictionary(StringComparer.Ordinal);
         _resultCodes = Unique(resultCodes, r => r.Code, ResultCodesFile);
         _creditClasses = Unique(creditClasses, c => c.Code, CreditClassesFile);
+        _placeNames = new Lazy<PlaceNames>(() => new PlaceNames(this));
         foreach (var d in industryDivisions)
         {
             if (!_sections.ContainsKey(d.Section))
@@ -152,7 +154,10 @@ public sealed class ReferenceData
         }
 
         var div = Read(DivisionsFile);
-        var divisions = Arr(div, "divisions", DivisionsFile).Select(e => new DivisionEntry(Str(e, "code", DivisionsFile), Str(e, "name", DivisionsFile))).ToList();
+        var divisions = Arr(div, "divisions", DivisionsFile).Select(e => new DivisionEntry(Str(e, "code", DivisionsFile), Str(e, "name", DivisionsFile))
+        {
+            English = e.TryGetProperty("english", out var english) && english.ValueKind == JsonValueKind.String ? english.GetString() : null,
+        }).ToList();
         foreach (var d in divisions)
         {
             if (!IsSixDigits(d.Code))
@@ -244,6 +249,35 @@ public sealed class ReferenceData
         }
 
         return string.Concat(parts);
+    }
+
+    /// <summary>
+    /// A place as a person types it ("大连", "中山区", "大连市中山区", "Dalian") resolved to the listed divisions it names, with
+    /// suggestions when it names none (<see cref="PlaceNames"/>).
+    /// </summary>
+    public PlaceMatch ResolvePlace(string? text) => _placeNames.Value.Resolve(text);
+
+    /// <summary>An industry typed in words ("餐饮业", "零售") resolved to GB/T 4754 divisions (<see cref="PlaceNames.ResolveIndustry"/>).</summary>
+    public IndustryMatch ResolveIndustry(string? text) => _placeNames.Value.ResolveIndustry(text);
+
+    /// <summary>"Dalian, Liaoning" for a code under Dalian: the English names of the listed ancestors that have one, most specific first.</summary>
+    public string? DivisionEnglishName(string code)
+    {
+        if (code.Length != 6)
+        {
+            return null;
+        }
+
+        var parts = new List<string>(3);
+        foreach (var c in new[] { code, string.Concat(code.AsSpan(0, 4), "00"), string.Concat(code.AsSpan(0, 2), "0000") })
+        {
+            if (_divisions.TryGetValue(c, out var d) && d.English is { } e && (parts.Count == 0 || parts[^1] != e))
+            {
+                parts.Add(e);
+            }
+        }
+
+        return parts.Count == 0 ? null : string.Join(", ", parts);
     }
 
     /// <summary>Listed county-level divisions (level 3) under a province or prefecture code prefix.</summary>

@@ -3,6 +3,12 @@ namespace Supervision.Core.Reference;
 /// <summary>A GB/T 2260 administrative division.</summary>
 public sealed record DivisionEntry(string Code, string Name)
 {
+    /// <summary>The common English name ("Dalian"), where divisions.json gives one; null otherwise.</summary>
+    public string? English { get; init; }
+
+    /// <summary>The code prefix that selects this division and everything under it: 2, 4 or 6 digits by level.</summary>
+    public string Prefix => Level switch { 1 => Code[..2], 2 => Code[..4], _ => Code };
+
     /// <summary>1 = province, 2 = prefecture, 3 = county.</summary>
     public int Level => Code.EndsWith("0000", StringComparison.Ordinal) ? 1 : Code.EndsWith("00", StringComparison.Ordinal) ? 2 : 3;
 

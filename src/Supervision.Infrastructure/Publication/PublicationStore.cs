@@ -71,6 +71,13 @@ public sealed record ResultQuery
     public string? CreditCode { get; init; }
     public string? Division { get; init; }
     public string? Industry { get; init; }
+
+    /// <summary>Division-code prefixes of a place typed in words (any of them matches; ANDed with <see cref="Division"/>).</summary>
+    public IReadOnlyList<string> DivisionPrefixes { get; init; } = [];
+
+    /// <summary>Industry-code prefixes of an industry typed in words (any of them matches; ANDed with <see cref="Industry"/>).</summary>
+    public IReadOnlyList<string> IndustryPrefixes { get; init; } = [];
+
     public string? Department { get; init; }
     public string? Task { get; init; }
     public DateOnly? From { get; init; }
@@ -178,6 +185,19 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
         {
             where.Add("industry_code LIKE @industry" + LikePatterns.Escape);
             p.Add("industry", LikePatterns.Prefix(q.Industry));
+        }
+        // A place or an industry in words: prefix LIKEs ORed (the division index, text_pattern_ops, serves each as a range).
+        AnyPrefix("division_code", "dp", q.DivisionPrefixes);
+        AnyPrefix("industry_code", "ip", q.IndustryPrefixes);
+        void AnyPrefix(string column, string name, IReadOnlyList<string> prefixes)
+        {
+            if (prefixes.Count == 0) return;
+            where.Add("(" + string.Join(" OR ", prefixes.Select((prefix, i) =>
+            {
+                var parameter = name + i.ToString(CultureInfo.InvariantCulture);
+                p.Add(parameter, LikePatterns.Prefix(prefix));
+                return $"{column} LIKE @{parameter}{LikePatterns.Escape}";
+            })) + ")");
         }
         if (!string.IsNullOrWhiteSpace(q.Department))
         {

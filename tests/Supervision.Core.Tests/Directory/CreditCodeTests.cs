@@ -148,10 +148,55 @@ public class CreditCodeTests
     public void Legacy_registration_numbers_must_be_15_digits(string number, bool valid) =>
         Assert.Equal(valid, LegacyRegistrationNumber.Validate(number) is null);
     [Theory]
+    [InlineData("91110000600037341L")]
     [InlineData("91110000600037341l")]
     [InlineData(" 9111 0000 6000 3734 1L ")]
+    [InlineData("\t91110000600037341L\r\n")]
+    [InlineData("9111-0000-6000-3734-1l")]
+    [InlineData("9111\u20140000\u2010600037341L")]
     [InlineData("９１１１００００６０００３７３４１Ｌ")]
+    [InlineData("９１１１００００６０００３７３４１ｌ")]
+    [InlineData("\u3000９１１１\u3000００００－６０００３７３４１ｌ\u3000")]
     [InlineData("9111\u30000000600037341L")]
-    public void Codes_as_people_type_them_are_normalised(string typed) =>
+    [InlineData("9111\u00a00000600037341L")]
+    public void Codes_as_people_type_them_are_normalised(string typed)
+    {
         Assert.Equal("91110000600037341L", CreditCode.Normalize(typed));
+        Assert.True(CreditCode.IsValid(CreditCode.Normalize(typed)));
+    }
+
+    [Theory]
+    [InlineData(null, "")]
+    [InlineData("", "")]
+    [InlineData("   \u3000 ", "")]
+    [InlineData("abc", "ABC")]
+    [InlineData("９１ｉｏ", "91IO")] // folded and upper-cased, still not a valid code: Validate says why
+    [InlineData("91110000600037341L0", "91110000600037341L0")]
+    [InlineData("北京９１", "北京91")] // other characters are left as they are, never dropped into a valid-looking code
+    [InlineData("ä_ß", "ä_ß")] // only ASCII letters change case
+    public void Normalisation_changes_nothing_else(string? typed, string expected) =>
+        Assert.Equal(expected, CreditCode.Normalize(typed));
+
+    [Fact]
+    public void Every_full_width_ascii_character_folds_to_its_half_width_twin()
+    {
+        for (var c = '\uFF01'; c <= '\uFF5E'; c++)
+        {
+            var half = (char)(c - 0xFEE0);
+            var expected = half == '-' ? "" : char.IsAsciiLetterLower(half) ? char.ToUpperInvariant(half).ToString() : half.ToString();
+            Assert.Equal(expected, CreditCode.Normalize(c.ToString()));
+        }
+
+        Assert.Equal("\uFF00\uFF5F", CreditCode.Normalize("\uFF00\uFF5F")); // just outside the block: unchanged
+    }
+
+    [Fact]
+    public void A_normalised_code_that_is_still_invalid_fails_validation_with_its_reason()
+    {
+        var v = CreditCode.Validate(CreditCode.Normalize("９１１１ ００００ ６０００ ３７３４ １Ｏ"));
+        Assert.Equal(CreditCodeFailure.InvalidCharacter, v.Failure);
+        Assert.Equal(18, v.Position);
+        Assert.Equal(CreditCodeFailure.WrongLength, CreditCode.Validate(CreditCode.Normalize("9111 0000 6000")).Failure);
+        Assert.Equal(CreditCodeFailure.Missing, CreditCode.Validate(CreditCode.Normalize(" \u3000 ")).Failure);
+    }
 }

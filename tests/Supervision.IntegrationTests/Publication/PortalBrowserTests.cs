@@ -44,6 +44,50 @@ public sealed class PortalBrowserTests(BrowserFixture browser, PortalScenario sc
     }
 
     [BrowserFact]
+    public async Task A_visitor_types_a_full_width_lower_case_code_and_then_a_place_name_and_finds_the_entity()
+    {
+        await using var context = await browser.NewContextAsync(scenario.Platform.Host.BaseAddress);
+        var page = await context.NewPageAsync();
+        var code = PortalScenario.Entity(scenario.Clean);
+        // As a Chinese input method types it: full-width, lower case, an ideographic space in the middle.
+        var typed = string.Concat(code.ToLowerInvariant().Select(c => (char)(c + 0xFEE0))).Insert(6, "\u3000");
+        await page.GotoAsync("/");
+        await page.FillAsync("#creditCode", typed);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("[data-testid=result-row]");
+        Assert.Equal(1, await page.Locator("[data-testid=result-row]").CountAsync());
+        Assert.Contains(code, await page.InnerTextAsync("[data-testid=results]"));
+        Assert.Equal(typed, await page.InputValueAsync("#creditCode"));
+        var division = (await page.InnerTextAsync("[data-testid=result-row] td:nth-child(2)")).Trim();
+
+        // The entity page opens from the typed code too.
+        await page.GotoAsync("/entities/" + Uri.EscapeDataString(typed));
+        Assert.Equal(code, (await page.InnerTextAsync("[data-testid=credit-code]")).Trim());
+
+        // Then by place in words: the county's name as the results show it, no codes anywhere in the form.
+        await page.GotoAsync("/");
+        Assert.False(await page.IsVisibleAsync("#division"), "division codes are an advanced option, folded away");
+        await page.FillAsync("#place", division);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("[data-testid=resolved-place]");
+        Assert.Equal(division, (await page.InnerTextAsync("[data-testid=place-name]")).Trim());
+        Assert.StartsWith("在 " + division + " 找到", (await page.InnerTextAsync("[data-testid=resolved-place]")).Trim());
+        Assert.Contains(code, await page.InnerTextAsync("[data-testid=results]"));
+        foreach (var cell in await page.Locator("[data-testid=result-row] td:nth-child(2)").AllInnerTextsAsync())
+            Assert.Equal(division, cell.Trim());
+        await Screenshots.SaveAsync(page, "portal-search-place");
+
+        // A place that is not one: the page explains and suggests, in the page's language.
+        await page.FillAsync("#place", "大连市西湖区");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("[data-testid=unknown-place]");
+        Assert.Contains("辽宁省大连市", await page.InnerTextAsync("[data-testid=unknown-place]"));
+        await page.ClickAsync("[data-testid=place-suggestion]:has-text('辽宁省大连市')");
+        await page.WaitForSelectorAsync("[data-testid=resolved-place]");
+        Assert.Equal("辽宁省大连市", (await page.InnerTextAsync("[data-testid=place-name]")).Trim());
+    }
+
+    [BrowserFact]
     public async Task A_visitor_opens_the_task_downloads_the_pack_and_it_verifies()
     {
         await using var context = await browser.NewContextAsync(scenario.Platform.Host.BaseAddress);

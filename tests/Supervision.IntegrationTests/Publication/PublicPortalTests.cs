@@ -129,6 +129,144 @@ public sealed partial class PublicPortalTests(PortalScenario scenario) : IClassF
         }
     }
 
+    /// <summary>A code as people type it (issue 16, finding 7): lower case, spaced, hyphenated, full-width with ideographic spaces.</summary>
+    public static IEnumerable<string> AsTyped(string code)
+    {
+        yield return code.ToLowerInvariant();
+        yield return " " + code[..4] + " " + code[4..10] + " " + code[10..] + " ";
+        yield return code[..6].ToLowerInvariant() + "-" + code[6..];
+        yield return "\u3000" + string.Concat(code.ToLowerInvariant().Select(c => (char)(c + 0xFEE0))).Insert(8, "\u3000") + "\u3000";
+    }
+
+    [Fact]
+    public async Task A_credit_code_typed_in_lower_case_with_spaces_or_full_width_finds_the_entity_on_every_public_route()
+    {
+        using var http = Anonymous();
+        var code = PortalScenario.Entity(scenario.Clean);
+        foreach (var typed in AsTyped(code))
+        {
+            var escaped = Uri.EscapeDataString(typed);
+            var entity = await ReadAsync(await http.GetAsync("/api/public/v1/entities/" + escaped), HttpStatusCode.OK);
+            Assert.Equal(code, entity.GetProperty("creditCode").GetString());
+            Assert.Single(entity.GetProperty("results").EnumerateArray());
+
+            var page = await http.GetAsync("/entities/" + escaped);
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            var html = await page.Content.ReadAsStringAsync();
+            Assert.Contains($"data-testid=\"credit-code\">{code}<", html);
+            Assert.Contains("data-testid=\"published-result\"", html);
+
+            var search = await http.GetStringAsync("/?creditCode=" + escaped);
+            Assert.Single(RowCodes(search));
+            Assert.Equal(code, RowCodes(search)[0]);
+            var api = await ReadAsync(await http.GetAsync("/api/public/v1/results?creditCode=" + escaped), HttpStatusCode.OK);
+            Assert.Equal(code, Assert.Single(api.GetProperty("items").EnumerateArray()).GetProperty("entityCreditCode").GetString());
+
+            // The entity's own credit page and receipt need the regulator's signed link: a typed code without one is the same 404.
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/entities/{escaped}/credit?t=1.abc")).StatusCode);
+            await ProblemAsync(await http.GetAsync($"/api/public/v1/entities/{escaped}/receipts/{scenario.TaskId}?t=1.abc"), HttpStatusCode.NotFound);
+        }
+
+        // Normalised but still not a code: the existing answers (404, or a field error), never a 500.
+        foreach (var bad in new[] { "９１ｉｏ", code + "-Z", "  -  ", "\u3000", code + code })
+        {
+            var escaped = Uri.EscapeDataString(bad);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/entities/" + escaped)).StatusCode);
+            var api = await http.GetAsync("/api/public/v1/entities/" + escaped);
+            Assert.True(api.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{bad}: {(int)api.StatusCode}");
+            // Nothing left after normalising ("  -  ") is no code at all, as an empty box is: the search is unfiltered.
+            if (Supervision.Core.Directory.CreditCode.Normalize(bad).Length == 0) continue;
+            var search = await http.GetAsync("/api/public/v1/results?creditCode=" + escaped);
+            Assert.True(search.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"{bad}: {(int)search.StatusCode}");
+            if (search.StatusCode == HttpStatusCode.OK) Assert.Empty((await ReadAsync(search, HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
+            var form = await http.GetAsync("/?creditCode=" + escaped);
+            Assert.Equal(HttpStatusCode.OK, form.StatusCode);
+            Assert.Empty(RowCodes(await form.Content.ReadAsStringAsync()));
+        }
+    }
+
+    [Fact]
+    public async Task A_place_in_words_finds_the_entities_of_that_division_and_not_others_and_the_page_names_it()
+    {
+        using var http = Anonymous();
+        var reference = Supervision.Core.Reference.ReferenceData.Default;
+        var published = new Dictionary<string, string>(); // credit code → division code
+        foreach (var id in new[] { scenario.Amended, scenario.Clean })
+        {
+            var e = await ReadAsync(await http.GetAsync("/api/public/v1/entities/" + PortalScenario.Entity(id)), HttpStatusCode.OK);
+            published[e.GetProperty("creditCode").GetString()!] = e.GetProperty("divisionCode").GetString()!;
+        }
+
+        foreach (var (code, division) in published)
+        {
+            // The county by its full name in words, and its city by its short name ("大连") and its English name ("Dalian").
+            var county = reference.DivisionFullName(division);
+            var city = reference.Division(division[..4] + "00")!;
+            foreach (var (place, prefix) in new[] { (county, division), (city.Name[..^1], city.Code[..4]), (city.English!, city.Code[..4]) })
+            {
+                var api = await ReadAsync(await http.GetAsync("/api/public/v1/results?place=" + Uri.EscapeDataString(place)), HttpStatusCode.OK);
+                var rows = api.GetProperty("items").EnumerateArray().ToList();
+                Assert.Contains(rows, r => r.GetProperty("entityCreditCode").GetString() == code);
+                Assert.All(rows, r => Assert.StartsWith(prefix, r.GetProperty("divisionCode").GetString()));
+                // Not the others: every published entity outside the place is absent.
+                Assert.Equal(published.Where(p => p.Value.StartsWith(prefix, StringComparison.Ordinal)).Select(p => p.Key).Order(StringComparer.Ordinal),
+                    rows.Select(r => r.GetProperty("entityCreditCode").GetString()!).Order(StringComparer.Ordinal));
+                Assert.Equal(prefix, Assert.Single(api.GetProperty("place").GetProperty("divisions").EnumerateArray()).GetProperty("prefix").GetString());
+
+                var html = await http.GetStringAsync("/?place=" + Uri.EscapeDataString(place));
+                Assert.Contains(code, RowCodes(html));
+                Assert.Equal(rows.Count, RowCodes(html).Count);
+                Assert.Contains($"<strong data-testid=\"place-name\">{reference.DivisionFullName(prefix.PadRight(6, '0'))}</strong>", html);
+                Assert.Contains("在 ", html);
+            }
+        }
+
+        // A listed county where neither entity is: found as a place, with nothing in it.
+        var elsewhere = reference.Divisions.First(d => d.Level == 3 && d.Code.StartsWith("21", StringComparison.Ordinal) && !published.ContainsValue(d.Code)
+            && reference.ResolvePlace(reference.DivisionFullName(d.Code)).Found);
+        var empty = await ReadAsync(await http.GetAsync("/api/public/v1/results?place=" + Uri.EscapeDataString(reference.DivisionFullName(elsewhere.Code))), HttpStatusCode.OK);
+        Assert.Empty(empty.GetProperty("items").EnumerateArray());
+
+        // The page in English names the place too.
+        var (firstCode, firstDivision) = published.First();
+        var english = await http.GetStringAsync("/?lang=en&place=Dalian");
+        Assert.Contains("data-testid=\"resolved-place\"", english);
+        Assert.Contains("(Dalian, Liaoning)", english);
+
+        // An unknown place: a helpful message and suggestions on the page, a field error in the API — never a 500.
+        var unknown = await http.GetAsync("/?lang=zh-CN&place=" + Uri.EscapeDataString("大连市西湖区"));
+        Assert.Equal(HttpStatusCode.OK, unknown.StatusCode);
+        var unknownHtml = await unknown.Content.ReadAsStringAsync();
+        Assert.Contains("data-testid=\"unknown-place\"", unknownHtml);
+        Assert.Contains("没有找到名为“大连市西湖区”的地区", unknownHtml);
+        Assert.Contains("data-testid=\"place-suggestion\">辽宁省大连市</a>", unknownHtml);
+        Assert.Empty(RowCodes(unknownHtml));
+        Assert.Contains("No place called", await http.GetStringAsync("/?lang=en&place=Atlantis"));
+        foreach (var place in new[] { "Atlantis", "大", "%", "_", new string('区', 51) })
+        {
+            var problem = await ProblemAsync(await http.GetAsync("/api/public/v1/results?place=" + Uri.EscapeDataString(place)), HttpStatusCode.BadRequest);
+            Assert.True(problem.GetProperty("errors").TryGetProperty("place", out _), $"{place}: {problem}");
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/?place=" + Uri.EscapeDataString(place))).StatusCode);
+        }
+        var industry = await ProblemAsync(await http.GetAsync("/api/public/v1/results?industryName=" + Uri.EscapeDataString("太空旅游")), HttpStatusCode.BadRequest);
+        Assert.True(industry.GetProperty("errors").TryGetProperty("industryName", out _));
+        Assert.Contains("data-testid=\"unknown-industry\"", await http.GetStringAsync("/?industryName=" + Uri.EscapeDataString("太空旅游")));
+
+        // Industry in words: the entity's own industry division by name finds it.
+        var clean = await ReadAsync(await http.GetAsync("/api/public/v1/entities/" + firstCode), HttpStatusCode.OK);
+        var industryName = clean.GetProperty("industryName").GetString()!;
+        var byIndustry = await ReadAsync(await http.GetAsync($"/api/public/v1/results?industryName={Uri.EscapeDataString(industryName)}&place={firstDivision}"), HttpStatusCode.OK);
+        Assert.Contains(byIndustry.GetProperty("items").EnumerateArray(), r => r.GetProperty("entityCreditCode").GetString() == firstCode);
+        Assert.All(byIndustry.GetProperty("items").EnumerateArray(), r => Assert.Equal(industryName, r.GetProperty("industryName").GetString()));
+    }
+
+    /// <summary>The credit codes of a search page's result rows.</summary>
+    private static List<string> RowCodes(string html) =>
+        ResultRow().Matches(html).Select(m => m.Groups[1].Value).ToList();
+
+    [GeneratedRegex("<tr data-testid=\"result-row\">\\s*<td[^>]*><a href=\"/entities/([0-9A-Z]{18})\"")]
+    private static partial Regex ResultRow();
+
     private static Regex Token(string value) => new($"(?<![0-9A-Za-z]){Regex.Escape(value)}(?![0-9A-Za-z])");
 
     [GeneratedRegex("(?<![0-9A-Za-z.])1[3-9][0-9]{9}(?![0-9A-Za-z])")]

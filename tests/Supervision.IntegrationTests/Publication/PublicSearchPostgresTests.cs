@@ -162,6 +162,55 @@ public sealed class PublicSearchPostgresTests(PostgresServer server)
         Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM published_name_grams WHERE result_seq = @seq", new { seq }));
     }
 
+    [PostgresFact]
+    public async Task A_place_in_words_searches_its_division_prefixes_and_finds_that_division_only()
+    {
+        var connectionString = await server.CreateDatabaseAsync("place_search");
+        await SchemaMigrator.MigrateAsync(StorageProvider.PostgreSql, connectionString);
+        await PublishedSeed.SeedAsync(connectionString, 1, 30_000);
+        await using var host = await ApiHost.StartAsync(postgresConnectionString: connectionString);
+        using var anonymous = host.Anonymous();
+        async Task<long> CountAsync(string where, object? parameters = null)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+            return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM published_results WHERE superseded_by IS NULL AND " + where, parameters);
+        }
+
+        // (place, the divisions it must find) — the seed spreads rows over 2101xx … 2114xx.
+        foreach (var (place, divisions) in new[]
+                 {
+                     ("大连", new[] { "2102" }), ("Dalian", ["2102"]), ("中山区", ["210202"]), ("大连市 中山区", ["210202"]), ("铁西区", ["210106", "210303"]),
+                 })
+        {
+            var found = await ReadAsync(await anonymous.GetAsync("/api/public/v1/results?limit=200&place=" + Uri.EscapeDataString(place)), HttpStatusCode.OK);
+            var rows = found.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("divisionCode").GetString()!).ToList();
+            var where = "(" + string.Join(" OR ", divisions.Select(d => $"division_code LIKE '{d}%'")) + ")";
+            var expected = await CountAsync(where);
+            Assert.InRange(expected, 1, 29_000); // something in the place, and rows outside it
+            Assert.Equal(Math.Min(200, expected), rows.Count);
+            Assert.All(rows, d => Assert.Contains(divisions, prefix => d.StartsWith(prefix, StringComparison.Ordinal)));
+            Assert.Equal(divisions, found.GetProperty("place").GetProperty("divisions").EnumerateArray().Select(d => d.GetProperty("prefix").GetString()!));
+        }
+
+        // With a name: both filters hold, every match found (the name's gram walk goes on chunk after chunk).
+        var both = await ReadAsync(await anonymous.GetAsync("/api/public/v1/results?limit=200&place=" + Uri.EscapeDataString("中山区") + "&name=" + Uri.EscapeDataString("超市")), HttpStatusCode.OK);
+        var bothRows = both.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(Math.Min(200, await CountAsync("division_code LIKE '210202%' AND entity_name LIKE '%超市%'")), bothRows.Count);
+        Assert.All(bothRows, r => Assert.Equal("210202", r.GetProperty("divisionCode").GetString()));
+
+        // An unknown place is a field error, not a 500.
+        var problem = await ProblemAsync(await anonymous.GetAsync("/api/public/v1/results?place=" + Uri.EscapeDataString("火星")), HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("place", out _));
+
+        // The plan: index scans only (the division index serves each prefix as a range, or the newest-first walk stops early).
+        var store = host.Services.GetRequiredService<PublicationStore>();
+        var (sql, parameters) = store.SearchCommand(new ResultQuery { DivisionPrefixes = ["210106", "210303"] });
+        await using var db = new Npgsql.NpgsqlConnection(connectionString);
+        var plan = string.Join('\n', await db.QueryAsync<string>("EXPLAIN " + sql, parameters));
+        Assert.DoesNotContain("Seq Scan on published_results", plan);
+        Assert.Contains("published_results", plan);
+    }
+
     /// <summary>The first entity's inspection in a task of its own, completed and ready for rev-d1 to publish; returns its credit code.</summary>
     private static async Task<string> CompletedInspectionAsync(InspectionPlatform platform, string task)
     {

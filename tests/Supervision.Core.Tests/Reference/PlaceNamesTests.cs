@@ -1,0 +1,92 @@
+using Supervision.Core.Reference;
+
+namespace Supervision.Core.Tests.Reference;
+
+public sealed class PlaceNamesTests
+{
+    private static readonly ReferenceData Reference = ReferenceData.Default;
+
+    [Theory]
+    [InlineData("大连", "2102")]
+    [InlineData("大连市", "2102")]
+    [InlineData(" 大连 ", "2102")]
+    [InlineData("Dalian", "2102")]
+    [InlineData("dalian city", "2102")]
+    [InlineData("ＤＡＬＩＡＮ", "2102")]
+    [InlineData("Dalian, Liaoning", "2102")]
+    [InlineData("Liaoning Dalian", "2102")]
+    [InlineData("中山区", "210202")]
+    [InlineData("大连市中山区", "210202")]
+    [InlineData("大连 中山区", "210202")]
+    [InlineData("辽宁省大连市中山区", "210202")]
+    [InlineData("辽宁中山区", "210202")]
+    [InlineData("辽宁", "21")]
+    [InlineData("Liaoning Province", "21")]
+    [InlineData("内蒙古", "15")]
+    [InlineData("Inner Mongolia Autonomous Region", "15")]
+    [InlineData("北京", "11")]
+    [InlineData("沙河口", "210204")]
+    [InlineData("抚顺", "2104")] // 抚顺市, which holds 抚顺县
+    [InlineData("抚顺县", "210421")]
+    [InlineData("210202", "210202")]
+    public void A_place_in_words_names_its_division_prefix(string typed, string prefix)
+    {
+        var match = Reference.ResolvePlace(typed);
+        Assert.True(match.Found, typed);
+        Assert.Equal([prefix], match.Prefixes);
+    }
+
+    [Fact]
+    public void A_name_two_divisions_share_names_both()
+    {
+        var match = Reference.ResolvePlace("铁西区");
+        Assert.Equal(["210106", "210303"], match.Prefixes);
+        Assert.Equal(["210303"], Reference.ResolvePlace("鞍山铁西区").Prefixes);
+    }
+
+    [Theory]
+    [InlineData("大")]
+    [InlineData("区")]
+    [InlineData("火星")]
+    [InlineData("Atlantis")]
+    [InlineData("大连市西湖区")]
+    [InlineData("2102")]
+    [InlineData("%")]
+    public void Text_that_names_no_division_is_not_found(string typed)
+    {
+        var match = Reference.ResolvePlace(typed);
+        Assert.False(match.Found);
+        Assert.Empty(match.Prefixes);
+    }
+
+    [Fact]
+    public void Close_names_are_suggested_when_nothing_matches()
+    {
+        Assert.Contains(Reference.ResolvePlace("大连市西湖区").Suggestions, d => d.Code == "210200");
+        Assert.Contains(Reference.ResolvePlace("沙河").Suggestions, d => d.Code == "210204");
+        Assert.Contains(Reference.ResolvePlace("Dalia").Suggestions, d => d.Code == "210200");
+        Assert.Empty(Reference.ResolvePlace("火星").Suggestions);
+        Assert.True(Reference.ResolvePlace("区").Suggestions.Count <= 6);
+    }
+
+    [Fact]
+    public void English_names_read_most_specific_first()
+    {
+        Assert.Equal("Dalian, Liaoning", Reference.DivisionEnglishName("210202"));
+        Assert.Equal("Liaoning", Reference.DivisionEnglishName("210000"));
+        Assert.Null(Reference.DivisionEnglishName("999999"));
+        Assert.Equal("辽宁省大连市中山区", Reference.DivisionFullName("210202"));
+    }
+
+    [Fact]
+    public void An_industry_in_words_names_its_divisions()
+    {
+        Assert.Equal(["62"], Reference.ResolveIndustry("餐饮业").Prefixes);
+        Assert.Equal(["62"], Reference.ResolveIndustry("餐饮").Prefixes);
+        var retail = Reference.ResolveIndustry("批发和零售业");
+        Assert.Equal("F", Assert.Single(retail.Industries).Code);
+        Assert.Equal(Reference.IndustryDivisions.Where(d => d.Section == "F").Select(d => d.Code).Order(StringComparer.Ordinal), retail.Prefixes);
+        Assert.False(Reference.ResolveIndustry("太空旅游").Found);
+        Assert.False(Reference.ResolveIndustry("业").Found);
+    }
+}
