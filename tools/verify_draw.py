@@ -216,6 +216,9 @@ def pack_seed(pack, secret, diffs):
     ceremony's differences. Answers the seed bytes, or None when it cannot be computed (the reason appended)."""
     c = pack.get("ceremony")
     if c is None:
+        if not pack.get("entropy"):
+            diffs.append("entropy: a pack without a ceremony needs at least one entropy entry (spec 3.2)")
+            return None
         return derive_seed(secret, pack["taskId"], pack["algorithm"], pack["entropy"], pack["beacon"])
     if pack.get("entropy") != []:
         diffs.append("entropy: a pack with a ceremony must have entropy [] (spec 3.3: the witnesses' contributions are "

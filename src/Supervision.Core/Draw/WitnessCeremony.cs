@@ -13,7 +13,7 @@ namespace Supervision.Core.Draw;
 public sealed record NamedBeacon(
     [property: JsonPropertyName("source")] string Source,
     [property: JsonPropertyName("round")] string Round,
-    [property: JsonPropertyName("expectedAt")] DateTimeOffset ExpectedAt)
+    [property: JsonPropertyName("expectedAt"), JsonConverter(typeof(OffsetTimeConverter))] DateTimeOffset ExpectedAt)
 {
     /// <summary>The due time as hashed into the seed: UTC, <c>yyyy-MM-ddTHH:mm:ssZ</c>.</summary>
     [JsonIgnore]
@@ -25,19 +25,19 @@ public sealed record WitnessCommitment(
     [property: JsonPropertyName("witness")] string Witness,
     [property: JsonPropertyName("department")] string? Department,
     [property: JsonPropertyName("commitment")] string Commitment,
-    [property: JsonPropertyName("at")] DateTimeOffset At);
+    [property: JsonPropertyName("at"), JsonConverter(typeof(OffsetTimeConverter))] DateTimeOffset At);
 
 /// <summary>A witness's opening of their commitment: the value they chose and the random nonce that hid it.</summary>
 public sealed record WitnessReveal(
     [property: JsonPropertyName("witness")] string Witness,
     [property: JsonPropertyName("value")] string Value,
     [property: JsonPropertyName("nonce")] string Nonce,
-    [property: JsonPropertyName("at")] DateTimeOffset At);
+    [property: JsonPropertyName("at"), JsonConverter(typeof(OffsetTimeConverter))] DateTimeOffset At);
 
 /// <summary>The value of the named beacon round, recorded once after the commitments closed.</summary>
 public sealed record RecordedBeacon(
     [property: JsonPropertyName("value")] string Value,
-    [property: JsonPropertyName("at")] DateTimeOffset At);
+    [property: JsonPropertyName("at"), JsonConverter(typeof(OffsetTimeConverter))] DateTimeOffset At);
 
 /// <summary>
 /// A task's seed ceremony (draw-spec §3.3, seed v2): witnesses commit, the commitments close before the named beacon
@@ -49,7 +49,7 @@ public sealed record Ceremony(
     [property: JsonPropertyName("beacon")] NamedBeacon Beacon,
     [property: JsonPropertyName("minimumWitnesses")] int MinimumWitnesses,
     [property: JsonPropertyName("commitments")] IReadOnlyList<WitnessCommitment> Commitments,
-    [property: JsonPropertyName("closedAt")] DateTimeOffset? ClosedAt,
+    [property: JsonPropertyName("closedAt"), JsonConverter(typeof(OptionalOffsetTimeConverter))] DateTimeOffset? ClosedAt,
     [property: JsonPropertyName("reveals")] IReadOnlyList<WitnessReveal> Reveals,
     [property: JsonPropertyName("beaconValue")] RecordedBeacon? BeaconValue)
 {
@@ -59,6 +59,43 @@ public sealed record Ceremony(
     public string Phase => BeaconValue is not null ? WitnessCeremony.Ready : ClosedAt is not null ? WitnessCeremony.Revealing : WitnessCeremony.Committing;
 
     public WitnessReveal? RevealOf(string witness) => Reveals.FirstOrDefault(r => r.Witness == witness);
+}
+
+/// <summary>
+/// A ceremony time as JSON: ISO 8601 with an explicit offset (<c>Z</c> or <c>±hh:mm</c>). A time without one would be
+/// read in whatever zone the reading machine is in, so two verifiers could disagree; it is refused as unreadable.
+/// </summary>
+public sealed class OffsetTimeConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        var text = reader.GetString() ?? throw new System.Text.Json.JsonException("a time is required");
+        var hasOffset = text.EndsWith('Z') || text.EndsWith('z')
+            || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':' && char.IsAsciiDigit(text[^5]) && char.IsAsciiDigit(text[^4]) && char.IsAsciiDigit(text[^2]) && char.IsAsciiDigit(text[^1]));
+        if (!hasOffset || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+            throw new System.Text.Json.JsonException($"'{text}' is not an ISO 8601 time with a UTC offset");
+        return value;
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, DateTimeOffset value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteStringValue(value);
+}
+
+/// <summary><see cref="OffsetTimeConverter"/> for a time that may be null.</summary>
+public sealed class OptionalOffsetTimeConverter : JsonConverter<DateTimeOffset?>
+{
+    private static readonly OffsetTimeConverter Inner = new();
+
+    public override bool HandleNull => true;
+
+    public override DateTimeOffset? Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        reader.TokenType == System.Text.Json.JsonTokenType.Null ? null : Inner.Read(ref reader, typeof(DateTimeOffset), options);
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, DateTimeOffset? value, System.Text.Json.JsonSerializerOptions options)
+    {
+        if (value is { } v) writer.WriteStringValue(v);
+        else writer.WriteNullValue();
+    }
 }
 
 /// <summary>Why a ceremony step was refused: a field error (400) or a step the phase does not allow (409).</summary>
@@ -255,6 +292,9 @@ public static class WitnessCeremony
             else if (Commitment(taskId, r.Value, r.Nonce) != committed.Commitment) problems.Add($"ceremony: the reveal of '{r.Witness}' does not open the commitment");
         }
         if (c.Reveals.Select(r => r.Witness).Distinct(StringComparer.Ordinal).Count() != c.Reveals.Count) problems.Add("ceremony: a witness revealed twice");
+        var times = new[] { c.Beacon.ExpectedAt }.Concat(c.Commitments.Select(x => x.At)).Concat(c.Reveals.Select(r => r.At))
+            .Concat(c.ClosedAt is { } t1 ? [t1] : []).Concat(c.BeaconValue is { } b ? [b.At] : []);
+        if (times.Any(t => t.Ticks % TimeSpan.TicksPerSecond != 0)) problems.Add("ceremony: its times are recorded to the second (§3.3); one has a fraction");
         return problems;
     }
 

@@ -126,6 +126,18 @@ public sealed class WitnessCeremonyPackTests
     }
 
     [Fact]
+    public void A_ceremony_time_without_an_offset_or_with_a_fraction_fails_the_csharp_verifiers_whatever_the_machines_zone()
+    {
+        var p = Make();
+        var noOffset = DrawVerifier.Verify(Tamper(p.Full, n => n["ceremony"]!["closedAt"] = "2027-01-03T06:30:00"), p.Csv);
+        Assert.False(noOffset.Passed);
+        Assert.Contains(noOffset.Differences, d => d.Contains("not an ISO 8601 time with a UTC offset", StringComparison.Ordinal));
+        var fraction = PublicPackVerifier.Verify(Tamper(p.Public, n => n["ceremony"]!["closedAt"] = "2027-01-03T06:30:00.5+00:00"), p.Members);
+        Assert.False(fraction.Passed);
+        Assert.Contains(fraction.Differences, d => d.Contains("recorded to the second", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_tampered_ceremony_fails_the_csharp_verifiers_naming_the_check()
     {
         var p = Make();
