@@ -57,6 +57,8 @@ public static class StatisticsApi
             .WithSummary("Estimated share of non-compliant entities (Hájek/Horvitz–Thompson from the draws' inclusion probabilities) with 95% intervals, by department, industry, division or class.");
         stats.MapGet("/coverage", Coverage).WithSummary("Coverage (entities inspected at least once in the year), burden (visits per entity) and coverage by month.");
         stats.MapGet("/discovery", Discovery).WithSummary("Discovery rate per credit class with Wilson and Clopper–Pearson intervals, and the class calibration report.");
+        stats.MapGet("/indicators", RegimeIndicators)
+            .WithSummary("The regime's own indicators for a year: results published within their deadline (20 working days after approval) among those first published, approved results past it and unpublished, and the joint-inspection share.");
         stats.MapGet("/charts/{name}.svg", Chart)
             .WithSummary("Charts as SVG: noncompliance-by-class, discovery-by-class, class-distribution, coverage (same query parameters as the data routes).");
         return app;
@@ -157,6 +159,16 @@ public static class StatisticsApi
         var note = "Population: open entities in the directory now. Visits: inspections with an approved result whose visit fell in the year" +
             (scope is null ? "." : $", in tasks of {scope}.") + " A census count: no sampling, so no interval.";
         return (new CoverageView(y, scope, burden, byMonth, note), null);
+    }
+
+    private static async Task<IResult> RegimeIndicators(int? year, string? department, HttpContext http, Supervision.Infrastructure.Storage.SqlStore sql,
+        TimeProvider time, CancellationToken ct)
+    {
+        if (!TryYear(year, time, out var y, out var yp)) return yp!;
+        if (!TryScope(http, department, out var scope, out var sp)) return sp!;
+        var today = DateOnly.FromDateTime(time.GetUtcNow().ToOffset(TimeSpan.FromHours(8)).DateTime);
+        return Ok(await Supervision.Infrastructure.Publication.RegimeIndicatorsQuery.ReadAsync(sql, y, CreditStatisticsStore.YearStart(y),
+            CreditStatisticsStore.YearStart(y + 1), today, scope, ct));
     }
 
     private static async Task<IResult> Coverage(int? year, string? department, HttpContext http, CreditStatisticsStore store, TimeProvider time, CancellationToken ct)

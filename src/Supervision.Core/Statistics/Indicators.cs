@@ -18,9 +18,35 @@ public sealed record BurdenSummary(
     IReadOnlyList<long> EntitiesByVisitCount,
     long EntitiesOverCap);
 
-/// <summary>Indicators regulators track (domain.md): discovery rate, coverage, burden.</summary>
+/// <summary>
+/// Two indicators of the regime itself for a year: publication on time (results published within their statutory
+/// deadline — 20 working days after approval — among the results first published that year, and the approved results
+/// still unpublished past it) and the joint-inspection share (inspections of joint tasks among the inspections
+/// dispatched that year). Census figures: every publication and inspection is recorded, so no sampling interval.
+/// </summary>
+public sealed record RegimeIndicators(
+    int Year,
+    long Published,
+    long PublishedOnTime,
+    double? OnTimeRate,
+    long ApprovedOverdue,
+    long Inspections,
+    long JointInspections,
+    double? JointShare);
+
+/// <summary>Indicators regulators track (domain.md): discovery rate, coverage, burden, on-time publication, joint share.</summary>
 public static class Indicators
 {
+    /// <summary>The regime indicators from their counts; a rate over nothing is null (not zero, not 100 %).</summary>
+    public static RegimeIndicators Regime(int year, long published, long publishedOnTime, long approvedOverdue, long inspections, long jointInspections)
+    {
+        if (published < 0 || publishedOnTime < 0 || publishedOnTime > published) throw new ArgumentOutOfRangeException(nameof(publishedOnTime), "on time must be between 0 and published");
+        if (inspections < 0 || jointInspections < 0 || jointInspections > inspections) throw new ArgumentOutOfRangeException(nameof(jointInspections), "joint must be between 0 and inspections");
+        if (approvedOverdue < 0) throw new ArgumentOutOfRangeException(nameof(approvedOverdue));
+        return new RegimeIndicators(year, published, publishedOnTime, published == 0 ? null : publishedOnTime / (double)published,
+            approvedOverdue, inspections, jointInspections, inspections == 0 ? null : jointInspections / (double)inspections);
+    }
+
     /// <summary>
     /// Discovery rate per group = problems found / inspected, with Wilson (1927) and Clopper–Pearson (1934) intervals.
     /// Within a stratum drawn by simple random sampling this is an unbiased estimate of the group's violation rate;

@@ -69,6 +69,24 @@ public sealed partial class PublicPortalTests(PortalScenario scenario) : IClassF
     }
 
     [Fact]
+    public async Task The_regime_indicators_count_first_publications_on_time_the_overdue_approval_and_the_joint_share()
+    {
+        // The scenario (2026): two results first published within their deadline (the amendment is a later version, not
+        // counted again), one approved and left unpublished past its deadline, and a task of D1 alone.
+        using var sched = await scenario.Platform.As("sched-d1");
+        var year = DefaultNow.Year;
+        var indicators = await ReadAsync(await sched.GetAsync($"/api/statistics/indicators?year={year}"), HttpStatusCode.OK);
+        Assert.Equal((2, 2, 1.0, 1), (indicators.GetProperty("published").GetInt64(), indicators.GetProperty("publishedOnTime").GetInt64(),
+            indicators.GetProperty("onTimeRate").GetDouble(), indicators.GetProperty("approvedOverdue").GetInt64()));
+        Assert.Equal(0, indicators.GetProperty("jointInspections").GetInt64());
+        // Another department leads none of it; a year without publications has no rate rather than 0 % or 100 %.
+        using var other = await scenario.Platform.As("sched-d2");
+        Assert.Equal(0, (await ReadAsync(await other.GetAsync($"/api/statistics/indicators?year={year}"), HttpStatusCode.OK)).GetProperty("published").GetInt64());
+        var empty = await ReadAsync(await sched.GetAsync($"/api/statistics/indicators?year={year - 5}"), HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, empty.GetProperty("onTimeRate").ValueKind);
+    }
+
+    [Fact]
     public async Task Unpublished_results_and_drafts_are_not_public()
     {
         using var http = Anonymous();

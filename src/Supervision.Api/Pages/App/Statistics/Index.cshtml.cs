@@ -8,7 +8,7 @@ using Supervision.Core.Identity;
 namespace Supervision.Api.Pages.App.Statistics;
 
 /// <summary>The regulator's charts: the statistics API's SVG charts for the user's department (admins: any or all).</summary>
-public sealed class IndexModel(TimeProvider clock) : PageModel
+public sealed class IndexModel(TimeProvider clock, Supervision.Infrastructure.Storage.SqlStore sql) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public int? Year { get; set; }
@@ -18,13 +18,20 @@ public sealed class IndexModel(TimeProvider clock) : PageModel
 
     public Actor Actor { get; private set; } = null!;
 
-    public IActionResult OnGet()
+    /// <summary>On-time publication and the joint-inspection share for the year and scope shown.</summary>
+    public Supervision.Core.Statistics.RegimeIndicators Regime { get; private set; } = null!;
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Actor = User.ToActor();
         if (!Workbench.IsOffice(Actor)) return Forbid();
         Year = Year is >= 2000 and <= 2100 ? Year : ChinaTime.DateOf(clock.GetUtcNow()).Year;
         // Non-admins always see their own department, whatever the address says.
         Department = Actor.IsAdmin ? (string.IsNullOrWhiteSpace(Department) ? null : Department.Trim()) : null;
+        var year = Year!.Value;
+        Regime = await Supervision.Infrastructure.Publication.RegimeIndicatorsQuery.ReadAsync(sql, year,
+            Supervision.Infrastructure.Credit.CreditStatisticsStore.YearStart(year), Supervision.Infrastructure.Credit.CreditStatisticsStore.YearStart(year + 1),
+            ChinaTime.DateOf(clock.GetUtcNow()), Actor.IsAdmin ? Department : Actor.DepartmentCode ?? "", ct);
         return Page();
     }
 }
