@@ -173,6 +173,17 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
                 row.EntityName, row.DivisionCode);
     }
 
+    /// <summary>The stored values of several inspections in one statement (the review queue's summaries); missing ids are left out.</summary>
+    public async Task<IReadOnlyDictionary<string, Inspection>> LoadManyAsync(IReadOnlyList<string> inspectionIds, CancellationToken ct = default)
+    {
+        if (inspectionIds.Count == 0) return new Dictionary<string, Inspection>(StringComparer.Ordinal);
+        await using var connection = await store.OpenAsync(ct);
+        var ids = inspectionIds.Distinct(StringComparer.Ordinal).ToList();
+        var rows = await connection.QueryAsync<(string Id, string Json)>(new CommandDefinition(
+            $"SELECT inspection_id, state_json FROM inspections WHERE inspection_id {In("@ids")}", new { ids }, cancellationToken: ct));
+        return rows.ToDictionary(r => r.Id, r => FromJson(r.Json), StringComparer.Ordinal);
+    }
+
     /// <summary>Inserts a new inspection with its team rows, audit line and notifications. False (nothing written) when it exists.</summary>
     public Task<bool> CreateAsync(StoredInspection created, Actor actor, IReadOnlyList<Notification> notifications, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>

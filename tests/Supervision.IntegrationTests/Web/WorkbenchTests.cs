@@ -97,6 +97,17 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await page.WaitForSelectorAsync("#inspection-form[data-ready=true]");
     }
 
+    /// <summary>
+    /// Clicks a control whose action ends with the page reloading itself, and returns once the reloaded page is there: a
+    /// mark left on the old page's window is gone (no timer).
+    /// </summary>
+    private static async Task ClickThenReloadedAsync(IPage page, string selector)
+    {
+        await page.EvaluateAsync("() => { window.supervisionBeforeReload = true; }");
+        await page.ClickAsync(selector);
+        await page.WaitForFunctionAsync("() => window.supervisionBeforeReload === undefined && document.readyState === 'complete'");
+    }
+
     private static async Task ExpectMessageAsync(IPage page, string testId, string text) =>
         await Assertions.Expect(page.Locator($"[data-testid={testId}]")).ToContainTextAsync(text);
 
@@ -136,6 +147,10 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await page.ClickAsync("[data-testid=open-ceremony]");
         await page.ClickAsync("#present-toggle");
         Assert.Contains("present", await page.GetAttributeAsync("body", "class") ?? "");
+        // Presentation mode shows the ceremony only: no header and no staff navigation, the toggle still there to leave it.
+        await Assertions.Expect(page.Locator("header nav")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#present-toggle")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#present-toggle")).ToHaveAttributeAsync("aria-pressed", "true");
         await page.ClickAsync("[data-testid=freeze]");
         var commitment = await page.Locator("[data-testid=commitment]").InnerTextAsync();
         Assert.Matches("^[0-9a-f]{64}$", commitment.Trim());
@@ -188,7 +203,12 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await Assertions.Expect(page.Locator("[data-testid=inspectors-drawn]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=drawn-list] tbody tr")).ToHaveCountAsync(4);
         await ShotAsync(page, "workbench-ceremony-result", "[data-testid=revealed-secret]");
-        await page.ClickAsync("#present-toggle");
+        // Still in presentation mode after the reloads; Escape leaves it and the navigation comes back.
+        await Assertions.Expect(page.Locator("header nav")).ToBeHiddenAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(page.Locator("header nav")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#present-toggle")).ToHaveAttributeAsync("aria-pressed", "false");
+        Assert.DoesNotContain("present", await page.GetAttributeAsync("body", "class") ?? "");
 
         await page.GotoAsync($"/app/tasks/{taskId}");
         await page.ClickAsync("[data-testid=dispatch]");
@@ -229,9 +249,19 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await ExpectMessageAsync(mate, "form-message", "已签名");
 
         await OpenFormAsync(lead, inspectionId);
-        await lead.ClickAsync("[data-testid=submit]");
-        await ExpectMessageAsync(lead, "form-message", "已提交");
+        await ClickThenReloadedAsync(lead, "[data-testid=submit]");
+        // The receipt outlasts the page's reload: what was done, the version, when and the submit's key (finding 9).
+        var receipt = lead.Locator("[data-testid=receipt]");
+        await Assertions.Expect(receipt).ToBeVisibleAsync();
+        await Assertions.Expect(receipt).ToContainTextAsync("已提交");
+        await Assertions.Expect(receipt.Locator("[data-testid=receipt-version]")).ToHaveTextAsync("v1");
+        Assert.NotEmpty((await receipt.Locator("[data-testid=receipt-at]").InnerTextAsync()).Trim());
+        Assert.NotEmpty((await receipt.Locator("[data-testid=receipt-key]").InnerTextAsync()).Trim());
         await lead.WaitForSelectorAsync("[data-testid=submitted-results]");
+        // Shown once: it left the session storage as it was shown; dismissing it takes it off the screen.
+        Assert.Null(await lead.EvaluateAsync<string?>($"sessionStorage.getItem('supervision.receipt:{inspectionId}')"));
+        await lead.ClickAsync("[data-testid=receipt-dismiss]");
+        await Assertions.Expect(receipt).ToBeHiddenAsync();
         Assert.Null(await lead.EvaluateAsync<string?>($"localStorage.getItem('supervision.submit:{inspectionId}')"));
 
         // The reviewer finds it in the queue, approves, publishes.
@@ -247,10 +277,12 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         Assert.DoesNotContain("@", await reviewer.InnerTextAsync("#submitted-title"), StringComparison.Ordinal);
         await Assertions.Expect(reviewer.Locator("[data-testid=submitted-results]")).ToContainTextAsync("防鼠");
         await ShotAsync(reviewer, "workbench-review");
-        await reviewer.ClickAsync("[data-testid=approve]");
+        await ClickThenReloadedAsync(reviewer, "[data-testid=approve]");
         await Assertions.Expect(reviewer.Locator("[data-testid=inspection-state]")).ToHaveTextAsync("已审核");
-        await reviewer.ClickAsync("[data-testid=publish-result]");
+        await Assertions.Expect(reviewer.Locator("[data-testid=receipt]")).ToContainTextAsync("已审核通过");
+        await ClickThenReloadedAsync(reviewer, "[data-testid=publish-result]");
         await Assertions.Expect(reviewer.Locator("[data-testid=published]")).ToBeVisibleAsync();
+        await Assertions.Expect(reviewer.Locator("[data-testid=receipt]")).ToContainTextAsync("已公示");
         Assert.Contains(Confirmations.GetOrCreateValue(reviewer), m => m.Contains("公示后检查结果将向社会公开", StringComparison.Ordinal));
 
         // The dashboard counts it as completed.
@@ -478,6 +510,75 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
 
         using var inspector = await platform.As("insp-C0000");
         Assert.Equal(HttpStatusCode.Forbidden, (await inspector.PostAsJsonAsync("/api/tasks/preview", new { leadDepartment = "D1" })).StatusCode);
+    }
+
+    /// <summary>Submits the inspection's result through the API, as its team would: saved, signed by both, submitted.</summary>
+    private static async Task SubmitThroughApiAsync(InspectionPlatform platform, string inspectionId, string[] team, string[] codes)
+    {
+        using var lead = await platform.As(team[0]);
+        using var mate = await platform.As(team[1]);
+        var url = $"/api/inspections/{inspectionId}";
+        var etag = (await lead.GetAsync(url)).Headers.ETag!.Tag;
+        await ReadAsync(await lead.SendAsync(Put(url + "/draft", platform.Results([("I1", codes)]), etag)), HttpStatusCode.OK);
+        await ReadAsync(await lead.PostAsync(url + "/sign", null), HttpStatusCode.OK);
+        await ReadAsync(await mate.PostAsync(url + "/sign", null), HttpStatusCode.OK);
+        await ReadAsync(await lead.SendAsync(Submit(url, "web-queue-" + inspectionId)), HttpStatusCode.OK);
+    }
+
+    // Finding 9: the queue had no result summary and no "next"; an approval flashed before a reload.
+    [BrowserFact]
+    public async Task A_reviewer_reads_the_summaries_in_the_queue_and_goes_from_one_result_to_the_next_with_a_lasting_receipt()
+    {
+        await using var platform = await StartAsync();
+        var (taskId, _, _) = await DispatchedAsync(platform);
+        List<(string InspectionId, string Team)> rows;
+        await using (var connection = await platform.Store.OpenAsync())
+            rows = (await connection.QueryAsync<(string, string)>(
+                "SELECT inspection_id, team FROM inspections WHERE task_id = @taskId ORDER BY inspection_id", new { taskId })).AsList();
+        string[] TeamOf(int i) => rows[i].Team.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => "insp-" + c).ToArray();
+        var (first, second) = (rows[0].InspectionId, rows[1].InspectionId);
+        await SubmitThroughApiAsync(platform, first, TeamOf(0), ["E"]);
+        await SubmitThroughApiAsync(platform, second, TeamOf(1), ["1"]);
+
+        await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var reviewer = await SignInAsync(desk, "rev-d1");
+        await reviewer.GotoAsync("/app/review");
+        // Each result says what was found, in words, with the entity and the team.
+        var one = reviewer.Locator($"[data-testid=review-queue] [data-inspection='{first}']");
+        await Assertions.Expect(one.Locator("[data-testid=queue-results]")).ToContainTextAsync("I1");
+        await Assertions.Expect(one.Locator("[data-testid=queue-results]")).ToContainTextAsync("E 发现问题经责令已改正");
+        await Assertions.Expect(one.Locator("[data-testid=queue-outcome]")).ToHaveTextAsync("发现违法违规问题");
+        foreach (var member in TeamOf(0)) await Assertions.Expect(one.Locator("[data-testid=queue-team]")).ToContainTextAsync(member["insp-".Length..]);
+        Assert.Contains(first.Split('/')[1], await one.InnerTextAsync());
+        var two = reviewer.Locator($"[data-testid=review-queue] [data-inspection='{second}']");
+        await Assertions.Expect(two.Locator("[data-testid=queue-results]")).ToContainTextAsync("1 未发现问题");
+        await Assertions.Expect(two.Locator("[data-testid=queue-outcome]")).ToHaveTextAsync("未发现违法违规问题");
+        await ShotAsync(reviewer, "workbench-review-queue");
+
+        // The first: approved; the receipt outlasts the reload and leads on to the next in the queue.
+        await reviewer.ClickAsync($"[data-testid=review-queue] a[href='/app/inspections/{first}']");
+        await Assertions.Expect(reviewer.Locator("[data-testid=next-in-queue]")).ToHaveAttributeAsync("href", $"/app/inspections/{second}");
+        await ClickThenReloadedAsync(reviewer, "[data-testid=approve]");
+        var receipt = reviewer.Locator("[data-testid=receipt]");
+        await Assertions.Expect(receipt).ToBeVisibleAsync();
+        await Assertions.Expect(receipt).ToContainTextAsync("已审核通过");
+        await Assertions.Expect(receipt).ToContainTextAsync("D1");
+        await Assertions.Expect(receipt.Locator("[data-testid=receipt-version]")).ToHaveTextAsync("v1");
+        await Assertions.Expect(receipt.Locator("[data-testid=receipt-state]")).ToHaveTextAsync("已审核");
+        await ShotAsync(reviewer, "workbench-review-receipt");
+        await reviewer.ClickAsync("[data-testid=receipt-next]");
+        await reviewer.WaitForURLAsync($"**/app/inspections/{second}");
+
+        // The second: returned with a reason; nothing else waits, so the page says so.
+        await reviewer.FillAsync("#return-reason", "请补充现场照片。");
+        await ClickThenReloadedAsync(reviewer, "[data-testid=return]");
+        await Assertions.Expect(receipt).ToContainTextAsync("已退回检查组");
+        await Assertions.Expect(receipt).ToContainTextAsync("请补充现场照片。");
+        // The approved first one waits to be published: "next" leads there.
+        await Assertions.Expect(reviewer.Locator("[data-testid=next-in-queue]")).ToHaveAttributeAsync("href", $"/app/inspections/{first}");
+        await reviewer.GotoAsync("/app/review");
+        await Assertions.Expect(reviewer.Locator("[data-testid=review-queue] li")).ToHaveCountAsync(0);
+        await Assertions.Expect(reviewer.Locator($"[data-testid=publish-queue] [data-inspection='{first}']")).ToBeVisibleAsync();
     }
 
     [BrowserFact]

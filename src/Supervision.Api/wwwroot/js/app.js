@@ -85,6 +85,8 @@
   // Everything this device kept for the signed-in user: the worker's caches and the local copies of inspections.
   async function forgetDevice() {
     Object.keys(localStorage).filter((k) => k.startsWith("supervision.")).forEach((k) => localStorage.removeItem(k));
+    // The receipts of the last actions (workbench.js) name the user and their keys: they go too.
+    Object.keys(sessionStorage).filter((k) => k.startsWith("supervision.receipt:")).forEach((k) => sessionStorage.removeItem(k));
     if (window.caches) {
       for (const name of await caches.keys()) if (name.startsWith("supervision-")) await caches.delete(name);
     }

@@ -26,6 +26,69 @@
   };
   const stateName = (s) => (stateNames[s] ? t(stateNames[s][0], stateNames[s][1]) : s);
 
+  // ---- Receipts: what was just done to an inspection, kept over the page's reload --------------------------------
+  // Submit, approve, return and publish write "supervision.receipt:{inspectionId}" in sessionStorage and reload; the
+  // reloaded page shows it (#receipt, once: it leaves the storage as it is shown) until it is dismissed or the user
+  // moves on. A submit's receipt carries the Idempotency-Key the server answered with, which names that submission.
+  const receiptKey = (id) => "supervision.receipt:" + id;
+  const ReceiptTitles = {
+    submit: ["已提交", "Submitted"], approve: ["已审核通过", "Approved"], return: ["已退回检查组", "Returned to the team"], publish: ["已公示", "Published"],
+  };
+
+  function renderReceipt(box, r) {
+    const title = ReceiptTitles[r.action] ? t(ReceiptTitles[r.action][0], ReceiptTitles[r.action][1]) : r.action;
+    $("#receipt-title", box).textContent = title + (r.version ? t("：第 " + r.version + " 版", ": version " + r.version) : "");
+    const dl = $("dl", box);
+    dl.textContent = "";
+    const row = (label, value, testid, mono) => {
+      if (value === undefined || value === null || value === "") return;
+      const dt = document.createElement("dt");
+      dt.textContent = label;
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      if (testid) dd.dataset.testid = testid;
+      if (mono) dd.className = "mono";
+      dl.append(dt, dd);
+    };
+    row(t("版本", "Version"), r.version ? "v" + r.version : "", "receipt-version");
+    row(t("时间", "When"), r.at ? new Date(r.at).toLocaleString(en ? "en-GB" : "zh-CN") : "", "receipt-at");
+    row(t("操作人", "By"), r.by);
+    row(t("审核部门", "For department"), r.department);
+    row(t("退回理由", "Reason"), r.reason);
+    row(t("当前状态", "State now"), r.state ? stateName(r.state) : "", "receipt-state");
+    row(r.action === "submit" ? t("回执编号（幂等键）", "Receipt (Idempotency-Key)") : t("操作编号（幂等键）", "Action key (Idempotency-Key)"), r.key, "receipt-key", true);
+    const actions = $(".actions", box);
+    $$("[data-testid=receipt-next]", actions).forEach((a) => a.remove());
+    const next = r.action !== "submit" && $("#next-in-queue");
+    if (next) {
+      const a = document.createElement("a");
+      a.href = next.href;
+      a.className = "button primary";
+      a.dataset.testid = "receipt-next";
+      a.textContent = next.textContent;
+      actions.prepend(a);
+    }
+    box.hidden = false;
+  }
+
+  // Called by an action that succeeded, just before the page reloads: shown at once and again by the reloaded page.
+  function keepReceipt(id, r) {
+    try { sessionStorage.setItem(receiptKey(id), JSON.stringify(r)); } catch (e) { /* storage refused: shown until the reload only */ }
+    const box = $("#receipt");
+    if (box) renderReceipt(box, r);
+  }
+
+  function receipt(box) {
+    const key = receiptKey(box.dataset.receiptFor);
+    let kept = null;
+    try { kept = JSON.parse(sessionStorage.getItem(key) || "null"); } catch (e) { kept = null; }
+    sessionStorage.removeItem(key);
+    $("#receipt-dismiss", box).addEventListener("click", () => { box.hidden = true; sessionStorage.removeItem(key); });
+    if (!kept) return;
+    renderReceipt(box, kept);
+    box.focus();
+  }
+
   const splitList = (value) => (value || "").split(/[,，\s]+/).map((s) => s.trim()).filter(Boolean);
 
   // ---- New task: preview and create ------------------------------------------------------------------------------
@@ -201,14 +264,20 @@
       S.follow({ body: { state: "running", links: { self: root.dataset.operation } } }, (op) => show(message, progressText(op)))
         .then((result) => { if (result.ok) location.reload(); else show(message, failure(result), "bad"); });
     }
+    // Presentation mode: only the ceremony, in large type (site.css hides the header and its navigation). The toggle stays
+    // on screen to leave it, and so does the Escape key.
     const toggle = $("#present-toggle", root);
     const apply = (on) => {
       document.body.classList.toggle("present", on);
       toggle.setAttribute("aria-pressed", on ? "true" : "false");
+      toggle.textContent = on ? t("退出投影模式（Esc）", "Leave presentation mode (Esc)") : t("投影模式", "Presentation mode");
       sessionStorage.setItem("supervision.present", on ? "1" : "0");
     };
     apply(sessionStorage.getItem("supervision.present") === "1");
     toggle.addEventListener("click", () => apply(!document.body.classList.contains("present")));
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && document.body.classList.contains("present")) { apply(false); toggle.focus(); }
+    });
     const beacon = $("#beacon-form", root);
     if (beacon) {
       beacon.addEventListener("submit", async (e) => {
@@ -622,9 +691,12 @@
         localStorage.removeItem(submitKey);
         clearDrafts();
         accept(result);
-        show(message, t("已提交，版本 ", "Submitted, version ") + result.body.receipt.version, "ok");
+        const r = result.body.receipt;
+        show(message, t("已提交，版本 ", "Submitted, version ") + r.version, "ok");
+        keepReceipt(id, { action: "submit", version: r.version, at: r.at, by: r.submittedBy, key: r.idempotencyKey, state: view.state });
         updateButtons();
-        if (fromQueue !== true) setTimeout(() => location.reload(), 600);
+        // The submitted version is drawn by the server; the receipt above is shown again after the reload.
+        if (fromQueue !== true) location.reload();
         return true;
       }
       // A network failure keeps the key: the queued retry sends the same key, so the server answers the first
@@ -717,6 +789,15 @@
       button.disabled = true;
       const result = await S.api("POST", root.dataset.url + path, Object.assign(json ? { json } : {}, { idempotencyKey: keys[what] }));
       if (!result.ok) { button.disabled = false; show(message, failure(result), "bad"); return; }
+      const v = result.body || {};
+      const r = { action: what, version: what === "publish" ? v.publishedVersion : v.currentVersion, at: new Date().toISOString(),
+        by: root.dataset.user, department: json ? json.departmentCode : null, key: keys[what], state: v.state };
+      const approval = what === "approve" && (v.approvals || []).find((a) => a.departmentCode === r.department);
+      if (approval) Object.assign(r, { at: approval.at, by: approval.reviewer, version: approval.version });
+      if (what === "return" && v.lastReturn) {
+        Object.assign(r, { at: v.lastReturn.at, by: v.lastReturn.reviewer, version: v.lastReturn.version, department: v.lastReturn.departmentCode, reason: v.lastReturn.reason });
+      }
+      keepReceipt(root.dataset.id, r);
       location.reload();
     }));
   }
@@ -819,6 +900,8 @@
     });
   }
 
+  const receiptBox = document.querySelector("[data-receipt-for]");
+  if (receiptBox) receipt(receiptBox);
   const cancelForm = document.getElementById("cancel-request-form");
   if (cancelForm) cancelRequest(cancelForm);
   const pages = { "task-form": taskForm, "task-actions": taskActions, ceremony, witness, "inspection-form": inspectionForm, review, "record-editor": recordEditor, importer };

@@ -15,7 +15,8 @@ namespace Supervision.Api.Pages.App.Inspections;
 /// autosave); reviewers and schedulers of its departments get the submitted results and the review buttons. Who may see
 /// it is the inspection grain's decision, exactly as for the API (anyone else: 404).
 /// </summary>
-public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, MarketEntityStore entities) : PageModel
+public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, MarketEntityStore entities, Infrastructure.Tasks.DrawStore draws,
+    Infrastructure.Inspections.InspectionStore inspections, InspectionItemStore items, InspectorStore inspectors) : PageModel
 {
     public Inspection Inspection { get; private set; } = null!;
 
@@ -31,6 +32,12 @@ public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, M
     public IReadOnlyList<string> ReviewFor { get; private set; } = [];
 
     public bool CanPublish { get; private set; }
+
+    /// <summary>For reviewers and publishers: the next result of their queue (<see cref="ReviewQueue.Next"/>), if any.</summary>
+    public QueueEntry? Next { get; private set; }
+
+    /// <summary>How many other results the user's queue holds.</summary>
+    public int QueueOthers { get; private set; }
 
     public string CodeNamesJson { get; private set; } = "{}";
 
@@ -51,6 +58,13 @@ public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, M
         {
             EntityName = e.Name;
             EntityAddress = e.Address;
+        }
+
+        if (ReviewFor.Count > 0 || CanPublish)
+        {
+            var queue = await ReviewQueue.LoadAsync(Actor, draws, inspections, items, inspectors, reference, summaries: false, ct);
+            Next = queue.Next(Inspection.InspectionId);
+            QueueOthers = queue.OthersThan(Inspection.InspectionId);
         }
 
         // The team's form is the inspector's own work: the service worker may keep it for a reload without a network.
