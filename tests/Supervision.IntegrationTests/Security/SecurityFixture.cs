@@ -16,6 +16,7 @@ internal sealed class SecurityFixture
     private readonly Dictionary<string, HttpClient> _bearer = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HttpClient> _cookie = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string User, string Password)> _accounts = new(StringComparer.Ordinal);
 
     public static async Task<SecurityFixture> CreateAsync(InspectionPlatform platform)
     {
@@ -82,6 +83,7 @@ internal sealed class SecurityFixture
         foreach (var (persona, user) in users)
         {
             var password = user == "admin" ? ApiHost.AdminPassword : user == "first-sign-in" ? "one-time-password-1" : Password;
+            if (user is not null) f._accounts[persona] = (user, password);
             f._bearer[persona] = user is null ? host.Anonymous() : await host.SignInAsync(user, password);
             f._cookie[persona] = user is null ? CookieClient(host) : await CookieSessionAsync(host, user, password);
         }
@@ -145,6 +147,9 @@ internal sealed class SecurityFixture
     private static string Json(object value) => JsonSerializer.Serialize(value, JsonSerializerOptions.Web);
 
     public HttpClient Bearer(string persona) => _bearer[persona];
+
+    /// <summary>The persona's account and password (for signing in through the page); none for the anonymous public.</summary>
+    public (string User, string Password) Account(string persona) => _accounts[persona];
 
     public string Fill(string pattern)
     {

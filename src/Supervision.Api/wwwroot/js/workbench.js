@@ -154,7 +154,13 @@
         body.appendChild(tr);
       }
       const total = document.createElement("tr");
-      [t("合计", "Total"), "", result.body.population, result.body.expectedSample].forEach((v) => { const th = document.createElement("th"); th.textContent = v; total.appendChild(th); });
+      // The total row is headed by its first cell only; the others are data (an empty header cell names nothing).
+      [t("合计", "Total"), "", result.body.population, result.body.expectedSample].forEach((v, i) => {
+        const cell = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) cell.scope = "row";
+        cell.textContent = v;
+        total.appendChild(cell);
+      });
       body.appendChild(total);
       const scope = $("#preview-scope", box);
       scope.textContent = "";
