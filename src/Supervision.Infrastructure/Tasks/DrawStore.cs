@@ -836,8 +836,8 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             await audit.AppendAsync(connection, tx, actor, "task.replace-inspector", "task", after.TaskId, after.LeadDepartment, AuditView(before),
                 new
                 {
-                    after.Status, after.Version, replacement.MemberId, replacement.Replaced, replacement.Replacement, replacement.Reason,
-                    position = member.Position, lead = member.Lead, replacements = all.Count,
+                    after.Status, after.Version, memberId = replacement.MemberId, replaced = replacement.Replaced, replacement = replacement.Replacement,
+                    reason = replacement.Reason, position = member.Position, lead = member.Lead, replacements = all.Count,
                 });
             return true;
         }, ct);

@@ -89,6 +89,14 @@ public sealed class ReplacementTests(PostgresServer server)
         Assert.Equal([expected1.Replacement!, expected2.Replacement!], pack.InspectorDraw!.Replacements!);
         Assert.True(DrawVerifier.Verify(packJson, csv, poolBytes).Passed);
         Assert.Equal(2, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE action = 'task.replace-inspector' AND subject_key = @id", new { id }));
+        // The reasons are public with the task's steps.
+        using (var anonymous = platform.Host.Anonymous())
+        {
+            var record = await ReadAsync(await anonymous.GetAsync($"/api/public/v1/tasks/{id}"), HttpStatusCode.OK);
+            var reasons = record.GetProperty("attempts").EnumerateArray().Where(a => a.GetProperty("step").GetString() == "replace-inspector")
+                .Select(a => a.GetProperty("detail").GetString() ?? "").ToArray();
+            Assert.Equal(new[] { "recusal: related to the manager", "illness" }, reasons);
+        }
 
         // Dispatch assigns the team as it stands; then replacements are refused.
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/dispatch", null), HttpStatusCode.OK);
