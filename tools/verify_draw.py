@@ -513,6 +513,94 @@ def inspector_draw(seed, task_id, algorithm, params, pool, drawn):
     return {"teams": teams, "failure": None}
 
 
+def _screen(insp, items, mid, date, cap, conflicts, previous, assigned):
+    """Draw spec 8, conditions 1-6: the first one an inspector fails for entity mid, or None."""
+    cert = insp["certificateNo"]
+    if not insp["active"]:
+        return "inactive"
+    if not (datetime.date.fromisoformat(insp["certificateValidFrom"]) <= date <= datetime.date.fromisoformat(insp["certificateValidUntil"])):
+        return "certificate not valid on draw date"
+    for item in items:
+        if item not in insp["qualifications"]:
+            return f"not qualified for item {item}"
+    if (cert, mid) in conflicts:
+        return "declared conflict"
+    if cert in previous.get(mid, ()):
+        return "on previous inspection (rotation)"
+    if insp["currentWorkload"] + assigned.get(cert, 0) >= cap:
+        return "at workload cap"
+    return None
+
+
+def replace_member(seed, task_id, algorithm, params, pool, teams, earlier_replaced, member_id, certificate_no, reason):
+    """Draw spec 8.1: (record, new teams) for one request over the current teams, or (refusal text, None)."""
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not 1 <= len(reason) <= 500:
+        return "not a valid request: reason must be 1-500 characters", None
+    index = next((i for i, t in enumerate(teams) if t["memberId"] == member_id), None)
+    if index is None:
+        return f"not a valid request: memberId {member_id} has no team", None
+    team = teams[index]
+    leaving = next((m for m in team["members"] if m["certificateNo"] == certificate_no), None)
+    if leaving is None:
+        return f"not a valid request: certificateNo {certificate_no} is not on the team of {member_id}", None
+    key = draw_key("supervision/draw/inspector/v1", seed, task_id, algorithm)
+    requirements = {d["department"]: d["items"] for d in params["departments"]}
+    date = datetime.date.fromisoformat(params["drawDate"])
+    conflicts = {(c["certificateNo"], c["memberId"]) for c in pool["conflicts"]}
+    previous = {}
+    for p in pool["previousInspections"]:
+        previous.setdefault(p["memberId"], set()).update(p["certificateNos"])
+    assigned = {}
+    for t in teams:
+        for m in t["members"]:
+            assigned[m["certificateNo"]] = assigned.get(m["certificateNo"], 0) + 1
+    assigned[certificate_no] -= 1
+    out = set(earlier_replaced) | {certificate_no}
+    others = {m["certificateNo"] for m in team["members"] if m["certificateNo"] != certificate_no}
+    eligible = []
+    for insp in pool["inspectors"]:
+        dep = insp["department"]
+        if dep not in requirements:
+            continue
+        if _screen(insp, requirements[dep], member_id, date, params["workloadCap"], conflicts, previous, assigned) is not None:
+            continue
+        cert = insp["certificateNo"]
+        if cert in out or cert in others:
+            continue
+        h = sha256(key + lp(member_id) + lp(cert))
+        eligible.append((top52(h), cert, dep, h))
+    eligible.sort(key=lambda e: (e[0], e[1]))
+    covered = {m["department"] for m in team["members"] if m["certificateNo"] != certificate_no}
+    for m, cert, dep, h in eligible:
+        if not all(d in covered or d == dep for d in requirements):
+            continue
+        member = {"position": leaving["position"], "certificateNo": cert, "department": dep, "lead": leaving["lead"],
+                  "hash": h.hex(), "uniform": uniform(m)}
+        changed = dict(team, members=[member if x["certificateNo"] == certificate_no else x for x in team["members"]])
+        record = {"memberId": member_id, "replaced": certificate_no, "replacement": cert, "reason": reason,
+                  "hash": h.hex(), "uniform": uniform(m)}
+        return record, [changed if i == index else t for i, t in enumerate(teams)]
+    return f"no inspector qualifies ({len(eligible)} eligible)", None
+
+
+def check_replacements(seed, pack, section, pool, teams, diffs):
+    """Replays inspectorDraw.replacements (draw spec 8.1), applying each recomputed one; names each that differs."""
+    replaced = []
+    for i, r in enumerate(section.get("replacements") or []):
+        path = f"inspectorDraw.replacements[{i}]"
+        rule, new_teams = replace_member(seed, pack["taskId"], pack["algorithm"], section["parameters"], pool, teams, replaced,
+                                         r.get("memberId"), r.get("replaced"), r.get("reason"))
+        if new_teams is None:
+            diffs.append(f"{path}: pack replaces {r.get('replaced')} by {r.get('replacement')}, recomputed refused ({rule})")
+            continue
+        for name in ("replacement", "hash", "uniform", "reason"):
+            if r.get(name) != rule[name]:
+                diffs.append(f"{path}.{name}: pack {json.dumps(r.get(name), ensure_ascii=False)}, recomputed {json.dumps(rule[name], ensure_ascii=False)}")
+        replaced.append(rule["replaced"])
+        teams = new_teams
+
+
 def compare(path, pack, recomputed, diffs):
     show = lambda v: json.dumps(v, ensure_ascii=False)
     if isinstance(pack, dict) and isinstance(recomputed, dict):
@@ -615,6 +703,11 @@ def verify(pack_bytes, population_bytes, pool_bytes=None):
                     diffs.append(f"inspectorDraw.frozenInspectorsSha256: pack {frozen}, the pool's inspectors {inspectors_sha256(pool['inspectors'])}")
                 teams = inspector_draw(seed, pack["taskId"], pack["algorithm"], section["parameters"], pool, result["drawn"])
                 compare("inspectorDraw.result", section["result"], teams, diffs)
+                if section.get("replacements"):
+                    if teams["failure"] is not None:
+                        diffs.append("inspectorDraw.replacements: the draw recomputes as failed, so it has no teams to replace members of")
+                    else:
+                        check_replacements(seed, pack, section, pool, teams["teams"], diffs)
             except SpecError as e:
                 diffs.append(f"inspectorDraw: cannot recompute ({e})")
     elif pool_bytes is not None:

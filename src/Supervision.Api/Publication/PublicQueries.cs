@@ -324,7 +324,7 @@ public sealed partial class PublicQueries(PublicationStore publications, DrawSto
     }
 
     private static readonly string[] AttemptActions =
-        ["task.freeze", "task.ceremony-close", "task.beacon", "task.draw-entities", "task.draw-inspectors", "task.dispatch",
+        ["task.freeze", "task.ceremony-close", "task.beacon", "task.draw-entities", "task.draw-inspectors", "task.replace-inspector", "task.dispatch",
          "task.cancel-requested", "task.cancel-rejected", "task.cancel", "operation.failed"];
 
     /// <summary>
@@ -353,6 +353,8 @@ public sealed partial class PublicQueries(PublicationStore publications, DrawSto
                 "task.cancel" => new PublicAttempt(at, "cancel", "done", null, Text("reason")),
                 "task.cancel-requested" => new PublicAttempt(at, "cancel-requested", "done", null, Text("reason")),
                 "task.cancel-rejected" => new PublicAttempt(at, "cancel-requested", "rejected", null, Text("reason")),
+                // A replacement's reason is published (draw-spec §8.1); who left and who came is in the pack.
+                "task.replace-inspector" => new PublicAttempt(at, "replace-inspector", "done", null, Text("reason")),
                 _ => new PublicAttempt(at, action["task.".Length..], "done", null, null),
             });
         }

@@ -19,6 +19,9 @@ namespace Supervision.Api.Tasks;
 
 public sealed record CancelBody(string? Reason);
 
+/// <summary>A replacement request (draw-spec §8.1): the entity, the certificate of the member leaving its team, and the published reason.</summary>
+public sealed record ReplacementBody(string? MemberId, string? CertificateNo, string? Reason);
+
 public sealed record EntropyRequest(string? Witness, string? Value);
 
 public sealed record BeaconRequest(string? Source, string? Value);
@@ -130,6 +133,8 @@ public static class TaskApi
             .WithSummary("Run the entity draw once; answers the committed draw's summary (repeating returns the same). The pack is GET /draw/pack. A long operation: 202 with its Location when it takes longer than the wait (Prefer: wait=N, respond-async).");
         tasks.MapPost("/{id}/draw/inspectors", DrawInspectors).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Run the inspector draw once; 422 names the entity that cannot be staffed. A long operation: 202 with its Location when it takes longer than the wait.");
+        tasks.MapPost("/{id}/teams/replacements", ReplaceInspector).RequireAuthorization(Policies.Scheduling)
+            .WithSummary("Replace a member of a drawn team before dispatch (lead's scheduler or admin), with a published reason: the rule of draw-spec §8.1 names the replacement; 409 unless inspectors_drawn and not dispatched, 422 when no one qualifies.");
         tasks.MapGet("/{id}/draw/pack", Pack).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The verification pack (JSON) of the committed draws.");
         tasks.MapGet("/{id}/draw/population.csv", Population).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The canonical population snapshot, streamed.");
         tasks.MapGet("/{id}/draw/members-key", MembersKey).RequireAuthorization(Policies.DrawAuditors)
@@ -227,6 +232,9 @@ public static class TaskApi
     private static Task<IResult> RequestCancel(string id, CancelRequestBody body, HttpContext http, IGrainFactory grains, DrawStore store) =>
         Command(id, http, grains, store, t => t.RequestCancel(body.Reason ?? "", body.Redraw ?? false, body.Beacon, http.User.ToActor()));
 
+    private static Task<IResult> ReplaceInspector(string id, ReplacementBody body, HttpContext http, IGrainFactory grains, DrawStore store) =>
+        Command(id, http, grains, store, t => t.ReplaceInspector(body.MemberId ?? "", body.CertificateNo ?? "", body.Reason ?? "", http.User.ToActor()));
+
     private static Task<IResult> DecideCancel(string id, CancelDecisionBody body, HttpContext http, IGrainFactory grains, DrawStore store) =>
         body.Decision is not ("approve" or "reject")
             ? Task.FromResult<IResult>(Problems.Validation("decision", "must be 'approve' or 'reject'"))
@@ -309,6 +317,8 @@ public static class TaskApi
         {
             var pack = JsonSerializer.Deserialize<DrawPack>(entity.RecordUtf8(), DrawPacks.JsonOptions)!;
             var section = JsonSerializer.Deserialize<InspectorDrawSection>(inspector.RecordText(), DrawPacks.JsonOptions)!;
+            var replacements = await store.ReplacementsAsync(id, ct);
+            if (replacements.Count > 0) section = section with { Replacements = replacements };
             return TypedResults.Bytes(DrawPacks.ToJsonUtf8(pack with { InspectorDraw = section }), "application/json; charset=utf-8");
         }
         http.Response.Headers.Vary = "Accept-Encoding";

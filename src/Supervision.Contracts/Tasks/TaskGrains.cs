@@ -140,6 +140,14 @@ public interface ITaskGrain : IGrainWithStringKey
     Task<TaskReply> DrawInspectors(Actor actor);
 
     /// <summary>
+    /// Replaces one member of a drawn team before dispatch, by the rule of draw-spec §8.1 (no choice: the frozen pool,
+    /// the seed and the earlier replacements decide), with a published reason. The lead's scheduler or an admin; only
+    /// while the task is inspectors_drawn and none of its inspections exists.
+    /// </summary>
+    [Alias("replace-inspector")]
+    Task<TaskReply> ReplaceInspector(string memberId, string certificateNo, string reason, Actor actor);
+
+    /// <summary>
     /// The task's members key (draw-spec §11.1), drawn at freeze; null for tasks frozen before members were committed.
     /// For the API only: it builds the class-free members file and entities' receipts with it, and gives it to auditors.
     /// </summary>

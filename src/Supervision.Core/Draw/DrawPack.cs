@@ -48,6 +48,14 @@ public sealed record InspectorDrawSection(
     public string? FrozenInspectorsSha256 { get; init; }
 
     /// <summary>
+    /// The replacements made after the draw, in order (draw-spec §8.1); <see cref="Result"/> stays the draw as committed.
+    /// Absent (null) when there are none.
+    /// </summary>
+    [JsonPropertyName("replacements")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<InspectorReplacement>? Replacements { get; init; }
+
+    /// <summary>
     /// The hash <see cref="FrozenInspectorsSha256"/> is taken of (docs/draw-spec.md §9.2): SHA-256 over the UTF-8 text with
     /// one line per inspector, in the pool's order — certificate number, department, 1 or 0 for active, valid from, valid
     /// until (yyyy-MM-dd), qualifications joined by commas, current workload — separated by tabs, each line ending in LF.

@@ -101,6 +101,13 @@ public static class DrawVerifier
 
                     var teams = InspectorDraw.Run(seed, pack.TaskId, pack.Algorithm, section.Parameters, pool, entityResult.Drawn);
                     Compare("inspectorDraw.result", packNode["inspectorDraw"]?["result"], JsonSerializer.SerializeToNode(teams, DrawPacks.JsonOptions), diffs);
+                    if (section.Replacements is { Count: > 0 } recorded)
+                    {
+                        if (!teams.Succeeded)
+                            diffs.Add("inspectorDraw.replacements: the draw recomputes as failed, so it has no teams to replace members of");
+                        else
+                            CheckReplacements(seed, pack, section, pool, teams.Teams, recorded, diffs);
+                    }
                 }
                 catch (Exception e) when (e is JsonException or ArgumentException)
                 {
@@ -120,6 +127,27 @@ public static class DrawVerifier
             diffs.Add($"... and {more} more differences");
         }
         return new VerificationReport(diffs.Count == 0, diffs, notes);
+    }
+
+    /// <summary>Replays the recorded replacements by the rule of draw-spec §8.1 and names each one that is not the rule's.</summary>
+    private static void CheckReplacements(byte[] seed, DrawPack pack, InspectorDrawSection section, InspectorPool pool, IReadOnlyList<EntityTeam> teams,
+        IReadOnlyList<InspectorReplacement> recorded, List<string> diffs)
+    {
+        var (replayed, _) = InspectorDraw.Replay(seed, pack.TaskId, pack.Algorithm, section.Parameters, pool, teams, recorded);
+        for (var i = 0; i < replayed.Count; i++)
+        {
+            var (r, outcome) = (replayed[i].Recorded, replayed[i].Recomputed);
+            var path = $"inspectorDraw.replacements[{i}]";
+            if (outcome.Replacement is not { } rule)
+            {
+                diffs.Add($"{path}: pack replaces {r.Replaced} by {r.Replacement}, recomputed refused ({outcome.Refusal})");
+                continue;
+            }
+            if (r.Replacement != rule.Replacement) diffs.Add($"{path}.replacement: pack {r.Replacement}, recomputed {rule.Replacement}");
+            if (r.HashHex != rule.HashHex) diffs.Add($"{path}.hash: pack {r.HashHex}, recomputed {rule.HashHex}");
+            if (!r.Uniform.Equals(rule.Uniform)) diffs.Add($"{path}.uniform: pack {r.Uniform.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, recomputed {rule.Uniform.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
+            if (r.Reason != rule.Reason) diffs.Add($"{path}.reason: pack \"{r.Reason}\", recomputed \"{rule.Reason}\" (a reason is 1-500 characters, trimmed)");
+        }
     }
 
     /// <summary>Structural comparison; reports "path: pack X, recomputed Y".</summary>

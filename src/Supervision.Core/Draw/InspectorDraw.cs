@@ -67,6 +67,30 @@ public sealed record InspectorDrawResult(
     [JsonIgnore] public bool Succeeded => Failure is null;
 }
 
+/// <summary>A request to replace one member of a committed team (docs/draw-spec.md §8.1).</summary>
+public sealed record ReplacementRequest(string MemberId, string CertificateNo, string Reason);
+
+/// <summary>A replacement as recorded and published in the pack (<c>inspectorDraw.replacements</c>, draw-spec §8.1).</summary>
+public sealed record InspectorReplacement(
+    [property: JsonPropertyName("memberId")] string MemberId,
+    [property: JsonPropertyName("replaced")] string Replaced,
+    [property: JsonPropertyName("replacement")] string Replacement,
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("hash")] string HashHex,
+    [property: JsonPropertyName("uniform")] double Uniform);
+
+/// <summary>
+/// What <see cref="InspectorDraw.Replace"/> decided: the replacement and the teams with it in place, or (Replacement null)
+/// a refusal, the teams unchanged.
+/// </summary>
+public sealed record ReplacementOutcome(InspectorReplacement? Replacement, IReadOnlyList<EntityTeam> Teams, string? Refusal)
+{
+    public bool Succeeded => Replacement is not null;
+}
+
+/// <summary>One recorded replacement replayed: the rule's own outcome for the recorded request.</summary>
+public sealed record ReplayedReplacement(InspectorReplacement Recorded, ReplacementOutcome Recomputed);
+
 /// <summary>
 /// The second random draw (docs/draw-spec.md §8). For each drawn entity in draw order, inspectors
 /// are screened in a fixed order of conditions (department participates → active → certificate
@@ -137,6 +161,110 @@ public static class InspectorDraw
                 team.Select((m, i) => new TeamMember(i + 1, m.Cert, m.Inspector.Department, i == 0, DrawPrimitives.Hex(m.Hash), m.U)).ToArray()));
         }
         return new InspectorDrawResult(teams, null);
+    }
+
+    /// <summary>Trims a replacement reason; null when it is not 1-500 characters after trimming (draw-spec §8.1).</summary>
+    public static string? NormalizeReason(string? reason) =>
+        reason?.Trim() is { Length: >= 1 and <= 500 } trimmed ? trimmed : null;
+
+    /// <summary>
+    /// Replaces one member of a committed team by the rule of draw-spec §8.1. <paramref name="teams"/> are the teams as
+    /// they stand (the committed draw with <paramref name="earlier"/> applied), <paramref name="earlier"/> the replacements
+    /// already recorded for the task. Pure. Throws <see cref="ArgumentException"/> whose ParamName is the request's field
+    /// ("memberId", "certificateNo", "reason") for a request that does not name a current member or has no valid reason.
+    /// </summary>
+    public static ReplacementOutcome Replace(ReadOnlySpan<byte> seed, string taskId, string algorithm, InspectorDrawParameters parameters,
+        InspectorPool pool, IReadOnlyList<EntityTeam> teams, IReadOnlyList<InspectorReplacement> earlier, ReplacementRequest request)
+    {
+        Validate(parameters, pool);
+        var reason = NormalizeReason(request.Reason) ?? throw new ArgumentException("must be 1-500 characters", "reason");
+        var teamIndex = -1;
+        for (var i = 0; i < teams.Count; i++)
+        {
+            if (teams[i].MemberId == request.MemberId) { teamIndex = i; break; }
+        }
+        if (teamIndex < 0) throw new ArgumentException($"entity '{request.MemberId}' has no team in this draw", "memberId");
+        var team = teams[teamIndex];
+        var leaving = team.Members.FirstOrDefault(m => m.CertificateNo == request.CertificateNo)
+            ?? throw new ArgumentException($"'{request.CertificateNo}' is not a member of the team of entity '{request.MemberId}'", "certificateNo");
+
+        var inspectorKey = DrawPrimitives.DrawKey(DrawPrimitives.InspectorKeyDomain, seed, taskId, algorithm);
+        var requirements = parameters.Departments.ToDictionary(d => d.Department, d => d.Items, StringComparer.Ordinal);
+        var conflicts = pool.Conflicts.Select(c => (c.CertificateNo, c.MemberId)).ToHashSet();
+        var previous = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var p in pool.PreviousInspections)
+        {
+            if (!previous.TryGetValue(p.MemberId, out var set)) previous[p.MemberId] = set = new HashSet<string>(StringComparer.Ordinal);
+            set.UnionWith(p.CertificateNos);
+        }
+        // Memberships in every team as it stands, without the leaving member's place in this one.
+        var assigned = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var t in teams)
+        {
+            foreach (var m in t.Members) assigned[m.CertificateNo] = assigned.GetValueOrDefault(m.CertificateNo) + 1;
+        }
+        assigned[leaving.CertificateNo]--;
+        var replacedOut = earlier.Select(r => r.Replaced).Append(leaving.CertificateNo).ToHashSet(StringComparer.Ordinal);
+        var others = team.Members.Where(m => m.CertificateNo != leaving.CertificateNo).Select(m => m.CertificateNo).ToHashSet(StringComparer.Ordinal);
+
+        var eligible = new List<(double U, string Cert, Inspector Inspector, byte[] Hash)>();
+        foreach (var inspector in pool.Inspectors)
+        {
+            if (!requirements.TryGetValue(inspector.Department, out var items)) continue;
+            if (Screen(inspector, items, request.MemberId, parameters, conflicts, previous, assigned) is not null) continue;
+            if (replacedOut.Contains(inspector.CertificateNo) || others.Contains(inspector.CertificateNo)) continue;
+            var hash = DrawPrimitives.InspectorHash(inspectorKey, request.MemberId, inspector.CertificateNo);
+            eligible.Add((DrawPrimitives.Uniform(DrawPrimitives.Top52(hash)), inspector.CertificateNo, inspector, hash));
+        }
+        eligible.Sort((x, y) => x.U != y.U ? x.U.CompareTo(y.U) : string.CompareOrdinal(x.Cert, y.Cert));
+
+        var covered = team.Members.Where(m => m.CertificateNo != leaving.CertificateNo).Select(m => m.Department).ToHashSet(StringComparer.Ordinal);
+        foreach (var candidate in eligible)
+        {
+            if (!requirements.Keys.All(d => covered.Contains(d) || d == candidate.Inspector.Department)) continue;
+            var member = new TeamMember(leaving.Position, candidate.Cert, candidate.Inspector.Department, leaving.Lead, DrawPrimitives.Hex(candidate.Hash), candidate.U);
+            var changed = team with { Members = [.. team.Members.Select(m => m.CertificateNo == leaving.CertificateNo ? member : m)] };
+            var next = teams.Select((t, i) => i == teamIndex ? changed : t).ToArray();
+            return new ReplacementOutcome(new InspectorReplacement(request.MemberId, leaving.CertificateNo, candidate.Cert, reason, member.HashHex, member.Uniform), next, null);
+        }
+
+        var refusal = eligible.Count == 0
+            ? $"No inspector can replace {leaving.CertificateNo} on the team of entity {request.MemberId}: none of the pool is eligible (screened as in the draw, without those replaced earlier and the team's other members)."
+            : $"No inspector can replace {leaving.CertificateNo} on the team of entity {request.MemberId}: {eligible.Count} eligible, none of whom keeps every participating department on the team.";
+        return new ReplacementOutcome(null, teams, refusal);
+    }
+
+    /// <summary>
+    /// Replays recorded replacements over the committed teams (draw-spec §8.1): each recorded request is decided again by
+    /// <see cref="Replace"/> over the teams the earlier recomputed outcomes left, and the recomputed outcome is applied.
+    /// Answers each recorded entry with its recomputation and the teams at the end. A recorded request that does not
+    /// name a current member is answered with a refusal naming why.
+    /// </summary>
+    public static (IReadOnlyList<ReplayedReplacement> Replayed, IReadOnlyList<EntityTeam> Teams) Replay(ReadOnlySpan<byte> seed, string taskId, string algorithm,
+        InspectorDrawParameters parameters, InspectorPool pool, IReadOnlyList<EntityTeam> committed, IReadOnlyList<InspectorReplacement> recorded)
+    {
+        var teams = committed;
+        var applied = new List<InspectorReplacement>();
+        var replayed = new List<ReplayedReplacement>();
+        foreach (var r in recorded)
+        {
+            ReplacementOutcome outcome;
+            try
+            {
+                outcome = Replace(seed, taskId, algorithm, parameters, pool, teams, applied, new ReplacementRequest(r.MemberId, r.Replaced, r.Reason));
+            }
+            catch (ArgumentException e) when (e.ParamName is "memberId" or "certificateNo" or "reason")
+            {
+                outcome = new ReplacementOutcome(null, teams, $"not a valid request: {e.ParamName} {e.Message.Split(" (Parameter")[0]}");
+            }
+            replayed.Add(new ReplayedReplacement(r, outcome));
+            if (outcome.Replacement is { } done)
+            {
+                applied.Add(done);
+                teams = outcome.Teams;
+            }
+        }
+        return (replayed, teams);
     }
 
     /// <summary>

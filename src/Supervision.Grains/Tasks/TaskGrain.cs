@@ -608,6 +608,69 @@ public sealed class TaskGrain(
         return TaskReply.Ok(now.Status, now.Version);
     }
 
+    public async Task<TaskReply> ReplaceInspector(string memberId, string certificateNo, string reason, Actor actor)
+    {
+        const string action = "replace-inspector";
+        var current = await store.GetAsync(Id);
+        if (current is null) return TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'.");
+        if (!actor.CanActFor(Roles.Scheduler, current.LeadDepartment))
+            return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{current.LeadDepartment}' (or platform admins) replace its inspectors.");
+        if (current.Status != TaskStates.InspectorsDrawn) return TaskReply.Illegal(current.Status, action);
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(memberId)) errors.Add(new("memberId", "is required: the entity whose team changes"));
+        if (string.IsNullOrWhiteSpace(certificateNo)) errors.Add(new("certificateNo", "is required: the certificate of the member leaving"));
+        var trimmed = InspectorDraw.NormalizeReason(reason);
+        if (trimmed is null) errors.Add(new("reason", "is required, 1-500 characters: it is published with the replacement"));
+        if (errors.Count > 0) return TaskReply.Invalid(errors);
+        if (await store.IsDispatchedAsync(Id)) return Dispatched(current);
+
+        var entityRecord = await store.GetRecordAsync(Id, DrawStore.EntityKind)
+            ?? throw new InvalidOperationException($"task {Id} is inspectors_drawn without an entity draw record");
+        var inspectorRecord = await store.GetRecordAsync(Id, DrawStore.InspectorKind)
+            ?? throw new InvalidOperationException($"task {Id} is inspectors_drawn without an inspector draw record");
+        var pack = JsonSerializer.Deserialize<DrawPack>(entityRecord.RecordUtf8(), DrawPacks.JsonOptions)!;
+        var section = JsonSerializer.Deserialize<InspectorDrawSection>(inspectorRecord.RecordText(), DrawPacks.JsonOptions)!;
+        var pool = JsonSerializer.Deserialize<InspectorPool>(inspectorRecord.PoolJson!, DrawPacks.JsonOptions)!;
+        var recorded = await store.ReplacementsAsync(Id);
+        var seed = Convert.FromHexString(pack.Seed);
+        // The teams as they stand: the committed draw with the recorded replacements, each as the rule decides it again.
+        var (replayed, teams) = InspectorDraw.Replay(seed, Id, pack.Algorithm, section.Parameters, pool, section.Result.Teams, recorded);
+        if (replayed.Any(r => r.Recomputed.Replacement != r.Recorded))
+            throw new InvalidOperationException($"task {Id}: the recorded replacements are not the rule's (draw-spec §8.1)");
+
+        ReplacementOutcome outcome;
+        try
+        {
+            outcome = InspectorDraw.Replace(seed, Id, pack.Algorithm, section.Parameters, pool, teams, recorded,
+                new ReplacementRequest(memberId.Trim(), certificateNo.Trim(), trimmed!));
+        }
+        catch (ArgumentException e) when (e.ParamName is "memberId" or "certificateNo" or "reason")
+        {
+            return TaskReply.Invalid([new FieldError(e.ParamName, e.Message.Split(" (Parameter")[0])]);
+        }
+        if (outcome.Replacement is not { } replacement)
+            return new TaskReply(TaskReplyStatus.Unprocessable, outcome.Refusal, [], current.Status, TaskStates.AllowedActions(current.Status), current.Version, null);
+
+        var team = outcome.Teams.Single(t => t.MemberId == replacement.MemberId);
+        var member = team.Members.Single(m => m.CertificateNo == replacement.Replacement);
+        var next = current with { Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
+        try
+        {
+            if (!await store.CommitReplacementAsync(current, next, [.. recorded, replacement], team.Rank, member, replacement, actor))
+                return Dispatched(current);
+        }
+        catch (TaskVersionConflictException)
+        {
+            var now = await store.GetAsync(Id);
+            return new TaskReply(TaskReplyStatus.VersionMismatch, "The task changed concurrently; try again.", [], now?.Status, TaskStates.AllowedActions(now?.Status ?? ""), now?.Version ?? 0, null);
+        }
+        return TaskReply.Ok(next.Status, next.Version);
+    }
+
+    private TaskReply Dispatched(TaskRow row) => new(TaskReplyStatus.IllegalTransition,
+        $"Task '{Id}' is dispatched: its inspections exist, so its teams no longer change by replacement.", [], row.Status,
+        TaskStates.AllowedActions(row.Status), row.Version, null);
+
     /// <summary>Each department of the task and the task's items that belong to it: what its inspectors must hold.</summary>
     private async Task<DepartmentRequirement[]> RequirementsAsync(TaskDefinition definition)
     {

@@ -130,6 +130,9 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     public const string EntityKind = "entity";
     public const string InspectorKind = "inspector";
 
+    /// <summary>The replacements of team members after the inspector draw (draw-spec §8.1), the whole list, rewritten with each one.</summary>
+    public const string ReplacementsKind = "replacements";
+
     /// <summary>The class-free seals of the entity draw with their openings (draw-spec §11.2): not public; opened one entity at a time.</summary>
     public const string SealsKind = "seals";
 
@@ -791,6 +794,51 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             await UpdateRowAsync(connection, tx, before, after, ct);
             await audit.AppendAsync(connection, tx, actor, "task.draw-inspectors", "task", after.TaskId, after.LeadDepartment, AuditView(before),
                 new { after.Status, after.Version, teams = teams.Count });
+            return true;
+        }, ct);
+
+    /// <summary>The replacements recorded for the task, in order (draw-spec §8.1); empty when none.</summary>
+    public async Task<IReadOnlyList<InspectorReplacement>> ReplacementsAsync(string taskId, CancellationToken ct = default) =>
+        await GetRecordAsync(taskId, ReplacementsKind, ct) is { } record
+            ? JsonSerializer.Deserialize<InspectorReplacement[]>(record.RecordText(), DrawPacks.JsonOptions)!
+            : [];
+
+    /// <summary>Whether the task has been dispatched: any of its inspections exists.</summary>
+    public async Task<bool> IsDispatchedAsync(string taskId, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM inspections WHERE task_id = @taskId", new { taskId }, cancellationToken: ct)) > 0;
+    }
+
+    /// <summary>
+    /// Commits one replacement (draw-spec §8.1) in one transaction: the whole list of replacements rewritten (a record of
+    /// kind <see cref="ReplacementsKind"/>), the drawn team's row changed to the new member, the task's version moved and
+    /// an audit line with the reason. False (nothing written) when an inspection of the task exists: dispatched teams stay.
+    /// </summary>
+    public Task<bool> CommitReplacementAsync(TaskRow before, TaskRow after, IReadOnlyList<InspectorReplacement> all, int rank, TeamMember member,
+        InspectorReplacement replacement, Actor actor, CancellationToken ct = default) =>
+        store.InTransactionAsync(async (connection, tx) =>
+        {
+            var dispatched = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT count(*) FROM inspections WHERE task_id = @TaskId", new { after.TaskId }, tx, cancellationToken: ct));
+            if (dispatched > 0) return false;
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM draw_records WHERE task_id = @TaskId AND kind = @kind", new { after.TaskId, kind = ReplacementsKind }, tx, cancellationToken: ct));
+            await InsertRecordAsync(connection, tx, after.TaskId, ReplacementsKind, JsonSerializer.Serialize(all, DrawPacks.JsonOptions), null, null, null, actor, ct);
+            var changed = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE drawn_teams SET certificate_no = @Replacement, department_code = @Department
+                WHERE task_id = @TaskId AND rank = @rank AND position = @Position AND certificate_no = @Replaced
+                """, new { replacement.Replacement, member.Department, after.TaskId, rank, member.Position, replacement.Replaced }, tx, cancellationToken: ct));
+            if (changed != 1) throw new InvalidOperationException($"task {after.TaskId}: no drawn team row of rank {rank} position {member.Position} holds {replacement.Replaced}");
+            await UpdateRowAsync(connection, tx, before, after, ct);
+            await audit.AppendAsync(connection, tx, actor, "task.replace-inspector", "task", after.TaskId, after.LeadDepartment, AuditView(before),
+                new
+                {
+                    after.Status, after.Version, memberId = replacement.MemberId, replaced = replacement.Replaced, replacement = replacement.Replacement,
+                    reason = replacement.Reason, position = member.Position, lead = member.Lead, replacements = all.Count,
+                });
             return true;
         }, ct);
 

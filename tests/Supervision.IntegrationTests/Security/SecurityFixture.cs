@@ -140,6 +140,7 @@ internal sealed class SecurityFixture
         ["POST /api/tasks/{id}/beacon"] = () => Json(new { source = "matrix", value = "ab" }),
         ["POST /api/tasks/{id}/cancel-requests"] = () => Json(new { reason = "matrix" }),
         ["POST /api/tasks/{id}/cancel-requests/decision"] = () => Json(new { decision = "approve" }),
+        ["POST /api/tasks/{id}/teams/replacements"] = () => Json(new { memberId = "91330100MA0000000X", certificateNo = "C0001", reason = "matrix" }),
         ["POST /api/tasks/{id}/ceremony/commitments"] = () => Json(new { commitment = new string('a', 64) }),
         ["POST /api/tasks/{id}/ceremony/reveals"] = () => Json(new { value = "1 2 3", nonce = new string('b', 64) }),
     };
