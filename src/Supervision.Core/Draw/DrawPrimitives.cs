@@ -97,6 +97,14 @@ public static class DrawPrimitives
     /// <summary>Unified Social Credit Code shape: exactly 18 chars of [0-9A-Z].</summary>
     public static bool IsValidMemberId(string? id) => id is { Length: 18 } && IsValidCode(id, 18);
 
+    /// <summary>
+    /// A certificate number as the directory accepts it (draw-spec §2): 1–64 ASCII letters (either case), digits and '-',
+    /// starting with a letter or digit. (The spec said [0-9A-Z] while the directory took '-' and lower case, so a pool
+    /// holding such a number made every team draw fail.)
+    /// </summary>
+    public static bool IsValidCertificateNo(string? code) =>
+        code is { Length: >= 1 and <= 64 } && char.IsAsciiLetterOrDigit(code[0]) && code.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+
     /// <summary>Stratum labels: 1..16 chars of [0-9A-Za-z_-].</summary>
     public static bool IsValidStratum(string? s)
     {

@@ -375,7 +375,8 @@ public static class InspectorDraw
             throw new ArgumentException("Certificate numbers must be unique.", nameof(pool));
         foreach (var i in pool.Inspectors)
         {
-            if (!DrawPrimitives.IsValidCode(i.CertificateNo)) throw new ArgumentException($"Certificate number '{i.CertificateNo}' must be 1-64 characters of [0-9A-Z].", nameof(pool));
+            if (!DrawPrimitives.IsValidCertificateNo(i.CertificateNo))
+                throw new ArgumentException($"Certificate number '{i.CertificateNo}' must be 1-64 characters of [0-9A-Za-z-], starting with a letter or digit.", nameof(pool));
         }
     }
 }

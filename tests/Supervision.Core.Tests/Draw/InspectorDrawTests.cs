@@ -102,6 +102,22 @@ public class InspectorDrawTests
     }
 
     [Fact]
+    public void Certificate_numbers_as_the_directory_accepts_them_can_be_drawn_and_others_are_refused()
+    {
+        // The directory takes letters of either case, digits and '-' (e.g. ZF-A-0001); the draw refused them all.
+        var pool = Pool(3, "SAMR", ["FOOD"]);
+        pool = pool with { Inspectors = [pool.Inspectors[0] with { CertificateNo = "ZF-A-0001" }, pool.Inspectors[1] with { CertificateNo = "mx-1" }, pool.Inspectors[2]] };
+        var parameters = new InspectorDrawParameters(Date, 3, 10, [new DepartmentRequirement("SAMR", ["FOOD"])]);
+        var result = InspectorDraw.Run(Seed(1), "TASK-1", Alg, parameters, pool, [Entity(Id(1), 1)]);
+        Assert.Contains("ZF-A-0001", result.Teams[0].Members.Select(m => m.CertificateNo));
+        foreach (var bad in new[] { "-A1", "A 1", "A_1", "甲1", new string('A', 65), "" })
+        {
+            var broken = pool with { Inspectors = [pool.Inspectors[0] with { CertificateNo = bad }, pool.Inspectors[1], pool.Inspectors[2]] };
+            Assert.Throws<ArgumentException>(() => InspectorDraw.Run(Seed(1), "TASK-1", Alg, parameters, broken, [Entity(Id(1), 1)]));
+        }
+    }
+
+    [Fact]
     public void Workload_assigned_earlier_in_the_same_draw_counts_against_the_cap()
     {
         var pool = Pool(4, "SAMR", ["FOOD"]);

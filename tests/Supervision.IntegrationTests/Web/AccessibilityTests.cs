@@ -140,8 +140,7 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         Assert.True(stale.Count == 0, $"visits naming no PAGE row of {MatrixFile}: {string.Join(", ", stale)}");
 
         await using var platform = await StartAsync(now: DateTimeOffset.UtcNow, settings: new Dictionary<string, string?> { ["Supervision:Public:PermitLimit"] = "1000000" });
-        // The published task is drawn before the security fixture imports its inspector MX-1, whose certificate number
-        // the inspector draw refuses.
+        // The published task is drawn before the security fixture adds its own accounts and records.
         var names = await ScenarioAsync(platform);
         var fixture = await SecurityFixture.CreateAsync(platform);
         names["{credit}"] = await CreditLinkAsync(fixture);
