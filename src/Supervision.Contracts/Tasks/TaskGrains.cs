@@ -5,29 +5,18 @@ using Supervision.Core.Tasks;
 
 namespace Supervision.Contracts.Tasks;
 
-/// <summary>The life of a task (docs/draw-service.md).</summary>
+/// <summary>The life of a task (docs/draw-service.md): the states and allowed actions of Core's <see cref="TaskWorkflow"/>.</summary>
 public static class TaskStates
 {
-    public const string Draft = "draft";
-    public const string Published = "published";
-    public const string Frozen = "frozen";
-    public const string EntitiesDrawn = "entities_drawn";
-    public const string InspectorsDrawn = "inspectors_drawn";
-    public const string Cancelled = "cancelled";
+    public const string Draft = TaskWorkflow.Draft;
+    public const string Published = TaskWorkflow.Published;
+    public const string Frozen = TaskWorkflow.Frozen;
+    public const string EntitiesDrawn = TaskWorkflow.EntitiesDrawn;
+    public const string InspectorsDrawn = TaskWorkflow.InspectorsDrawn;
+    public const string Cancelled = TaskWorkflow.Cancelled;
 
     /// <summary>The actions allowed in each state; anything else is an illegal transition (409).</summary>
-    public static IReadOnlyList<string> AllowedActions(string state) => state switch
-    {
-        Draft => ["edit", "publish", "cancel"],
-        Published => ["freeze", "cancel"],
-        // commit, close, reveal and beacon are the witnessed ceremony (draw-spec §3.3); entropy only for tasks planned before it.
-        // Once the draw has begun a task ends only by a request with a reason that a second person approves (a redraw
-        // is such a cancellation that also plans the task again): e.g. its beacon round fell due before the close, or
-        // its teams cannot be staffed. The committed entity draw and every attempt stay public.
-        Frozen => ["commit", "close", "reveal", "beacon", "entropy", "draw-entities", "request-cancel"],
-        EntitiesDrawn => ["draw-inspectors", "request-cancel"],
-        _ => [],
-    };
+    public static IReadOnlyList<string> AllowedActions(string state) => TaskWorkflow.AllowedActions(state);
 }
 
 [GenerateSerializer]

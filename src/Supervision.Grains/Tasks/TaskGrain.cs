@@ -168,7 +168,7 @@ public sealed class TaskGrain(
     public async Task<TaskReply> Publish(Actor actor)
     {
         var (row, refusal) = await LoadForAsync(actor, "publish");
-        return refusal ?? await MoveAsync(row!, r => r with { Status = TaskStates.Published, PublishedAt = store.Clock.GetUtcNow() }, actor, "task.publish");
+        return refusal ?? await MoveAsync(row!, r => r with { Status = TaskWorkflow.After(r.Status, "publish"), PublishedAt = store.Clock.GetUtcNow() }, actor, "task.publish");
     }
 
     public async Task<TaskReply> Cancel(string reason, Actor actor)
@@ -184,7 +184,7 @@ public sealed class TaskGrain(
         if (string.IsNullOrWhiteSpace(reason) || reason.Length > 1000)
             return TaskReply.Invalid([new FieldError("reason", "is required, at most 1000 characters")]);
         if (TextRules.Problem(reason, multiLine: true) is { } badReason) return TaskReply.Invalid([new FieldError("reason", badReason)]);
-        return await MoveAsync(row!, r => r with { Status = TaskStates.Cancelled }, actor, "task.cancel", reason.Trim(),
+        return await MoveAsync(row!, r => r with { Status = TaskWorkflow.After(r.Status, "cancel") }, actor, "task.cancel", reason.Trim(),
             release: row!.Status == TaskStates.EntitiesDrawn);
     }
 
@@ -209,6 +209,10 @@ public sealed class TaskGrain(
             return new TaskReply(TaskReplyStatus.IllegalTransition, "No request to cancel this task waits for a decision.", [], row.Status,
                 TaskStates.AllowedActions(row.Status), row.Version, null);
         if (TaskCancellation.DeciderRefusal(request, actor) is { } refused) return TaskReply.Refused(TaskReplyStatus.Forbidden, refused);
+        if (approve && !TaskWorkflow.Allows(row.Status, "approve-cancel"))
+            return new TaskReply(TaskReplyStatus.IllegalTransition,
+                $"The task is {row.Status} now: a cancellation asked while it was frozen or drawn can no longer be approved; reject it with a note.",
+                [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
         var (decision, errors) = TaskCancellation.Decide(request, approve, note, actor, store.Clock.GetUtcNow());
         if (decision is null) return TaskReply.Invalid(errors);
         if (!approve) return await MoveAsync(row, r => r with { CancelRequestJson = DrawStore.ToJson(decision) }, actor, "task.cancel-rejected", decision.Note);
@@ -223,7 +227,7 @@ public sealed class TaskGrain(
             if (created.Status is not (TaskReplyStatus.Ok or TaskReplyStatus.Created)) return created;
         }
         var reason = request.Reason + (successor is null ? "" : $" (redrawn as {successor})");
-        return await MoveAsync(row, r => r with { Status = TaskStates.Cancelled, CancelRequestJson = DrawStore.ToJson(decision), ReplacedBy = successor },
+        return await MoveAsync(row, r => r with { Status = TaskWorkflow.After(r.Status, "approve-cancel"), CancelRequestJson = DrawStore.ToJson(decision), ReplacedBy = successor },
             actor, "task.cancel", reason, release: row.Status == TaskStates.EntitiesDrawn);
     }
 
@@ -298,7 +302,7 @@ public sealed class TaskGrain(
         {
             next = await store.FreezeAsync(row, (sha, count, summary) => row with
             {
-                Status = TaskStates.Frozen,
+                Status = TaskWorkflow.After(row.Status, "freeze"),
                 Version = row.Version + 1,
                 PopulationSha256 = sha,
                 InspectorsSha256 = inspectorsSha,
@@ -547,7 +551,7 @@ public sealed class TaskGrain(
         var packTime = clock.Elapsed;
         await ReportAsync(OperationKinds.DrawEntities, "commit");
         await faults.BeforeCommitAsync(Id, DrawStore.EntityKind, packUtf8);
-        var next = current with { Status = TaskStates.EntitiesDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
+        var next = current with { Status = TaskWorkflow.After(current.Status, "draw-entities"), Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
         var committed = await store.CommitEntityDrawAsync(current, next, packGzip, summaryJson, sealsJson, result, definition.Items,
             current.Freeze?.DrawYear ?? store.Clock.GetUtcNow().Year, actor);
         var commitTime = clock.Elapsed;
@@ -601,7 +605,7 @@ public sealed class TaskGrain(
         var section = new InspectorDrawSection(DrawPrimitives.Hex(SHA256.HashData(poolBytes)), parameters, result) { FrozenInspectorsSha256 = current.InspectorsSha256 };
         var sectionJson = JsonSerializer.Serialize(section, DrawPacks.JsonOptions);
         await faults.BeforeCommitAsync(Id, DrawStore.InspectorKind, Encoding.UTF8.GetBytes(sectionJson));
-        var next = current with { Status = TaskStates.InspectorsDrawn, Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
+        var next = current with { Status = TaskWorkflow.After(current.Status, "draw-inspectors"), Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
         await store.CommitInspectorDrawAsync(current, next, sectionJson, Encoding.UTF8.GetString(poolBytes),
             result.Teams, actor);
         var now = await store.GetAsync(Id) ?? next;
