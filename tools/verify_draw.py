@@ -430,18 +430,25 @@ def entity_draw(seed, task_id, algorithm, params, members):
     }
 
 
-def inspector_draw(seed, task_id, algorithm, params, pool, drawn):
+def pool_index(seed, task_id, algorithm, params, pool):
+    """What the draw and a replacement both read (spec 8): the inspector key, each department's items, the draw date,
+    the declared conflicts and each entity's previous team."""
     key = draw_key("supervision/draw/inspector/v1", seed, task_id, algorithm)
-    departments = params["departments"]
-    requirements = {d["department"]: d["items"] for d in departments}
-    team_size, cap = params["teamSize"], params["workloadCap"]
-    if team_size < 2 or team_size < len(departments) or cap < 1:
-        raise SpecError("invalid team size or workload cap")
+    requirements = {d["department"]: d["items"] for d in params["departments"]}
     date = datetime.date.fromisoformat(params["drawDate"])
     conflicts = {(c["certificateNo"], c["memberId"]) for c in pool["conflicts"]}
     previous = {}
     for p in pool["previousInspections"]:
         previous.setdefault(p["memberId"], set()).update(p["certificateNos"])
+    return key, requirements, date, conflicts, previous
+
+
+def inspector_draw(seed, task_id, algorithm, params, pool, drawn):
+    departments = params["departments"]
+    team_size, cap = params["teamSize"], params["workloadCap"]
+    if team_size < 2 or team_size < len(departments) or cap < 1:
+        raise SpecError("invalid team size or workload cap")
+    key, requirements, date, conflicts, previous = pool_index(seed, task_id, algorithm, params, pool)
     assigned = {}
     teams = []
     for entity in sorted(drawn, key=lambda e: e["rank"]):
@@ -544,13 +551,7 @@ def replace_member(seed, task_id, algorithm, params, pool, teams, earlier_replac
     leaving = next((m for m in team["members"] if m["certificateNo"] == certificate_no), None)
     if leaving is None:
         return f"not a valid request: certificateNo {certificate_no} is not on the team of {member_id}", None
-    key = draw_key("supervision/draw/inspector/v1", seed, task_id, algorithm)
-    requirements = {d["department"]: d["items"] for d in params["departments"]}
-    date = datetime.date.fromisoformat(params["drawDate"])
-    conflicts = {(c["certificateNo"], c["memberId"]) for c in pool["conflicts"]}
-    previous = {}
-    for p in pool["previousInspections"]:
-        previous.setdefault(p["memberId"], set()).update(p["certificateNos"])
+    key, requirements, date, conflicts, previous = pool_index(seed, task_id, algorithm, params, pool)
     assigned = {}
     for t in teams:
         for m in t["members"]:

@@ -106,15 +106,8 @@ public static class InspectorDraw
         InspectorDrawParameters parameters, InspectorPool pool, IReadOnlyList<DrawnEntity> drawnEntities)
     {
         Validate(parameters, pool);
-        var inspectorKey = DrawPrimitives.DrawKey(DrawPrimitives.InspectorKeyDomain, seed, taskId, algorithm);
-        var requirements = parameters.Departments.ToDictionary(d => d.Department, d => d.Items, StringComparer.Ordinal);
-        var conflicts = pool.Conflicts.Select(c => (c.CertificateNo, c.MemberId)).ToHashSet();
-        var previous = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var p in pool.PreviousInspections)
-        {
-            if (!previous.TryGetValue(p.MemberId, out var set)) previous[p.MemberId] = set = new HashSet<string>(StringComparer.Ordinal);
-            set.UnionWith(p.CertificateNos);
-        }
+        var index = new PoolIndex(seed, taskId, algorithm, parameters, pool);
+        var requirements = index.Requirements;
         var assigned = new Dictionary<string, int>(StringComparer.Ordinal);
         var teams = new List<EntityTeam>();
 
@@ -126,18 +119,17 @@ public static class InspectorDraw
             foreach (var inspector in pool.Inspectors)
             {
                 if (!requirements.TryGetValue(inspector.Department, out var items)) continue;
-                var reason = Screen(inspector, items, entity.MemberId, parameters, conflicts, previous, assigned);
+                var reason = Screen(inspector, items, entity.MemberId, parameters, index.Conflicts, index.Previous, assigned);
                 if (reason is not null)
                 {
                     var t = tally[inspector.Department];
                     t[reason] = t.GetValueOrDefault(reason) + 1;
                     continue;
                 }
-                var hash = DrawPrimitives.InspectorHash(inspectorKey, entity.MemberId, inspector.CertificateNo);
-                eligible.Add((DrawPrimitives.Uniform(DrawPrimitives.Top52(hash)), inspector.CertificateNo, inspector, hash));
+                eligible.Add(index.Candidate(entity.MemberId, inspector));
                 eligiblePerDepartment[inspector.Department]++;
             }
-            eligible.Sort((x, y) => x.U != y.U ? x.U.CompareTo(y.U) : string.CompareOrdinal(x.Cert, y.Cert));
+            eligible.Sort(PoolIndex.ByRank);
 
             // Greedy walk in rank order: take an inspector when, after taking them, the free places
             // still suffice for the departments not yet covered. This yields the lexicographically
@@ -188,15 +180,8 @@ public static class InspectorDraw
         var leaving = team.Members.FirstOrDefault(m => m.CertificateNo == request.CertificateNo)
             ?? throw new ArgumentException($"'{request.CertificateNo}' is not a member of the team of entity '{request.MemberId}'", "certificateNo");
 
-        var inspectorKey = DrawPrimitives.DrawKey(DrawPrimitives.InspectorKeyDomain, seed, taskId, algorithm);
-        var requirements = parameters.Departments.ToDictionary(d => d.Department, d => d.Items, StringComparer.Ordinal);
-        var conflicts = pool.Conflicts.Select(c => (c.CertificateNo, c.MemberId)).ToHashSet();
-        var previous = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var p in pool.PreviousInspections)
-        {
-            if (!previous.TryGetValue(p.MemberId, out var set)) previous[p.MemberId] = set = new HashSet<string>(StringComparer.Ordinal);
-            set.UnionWith(p.CertificateNos);
-        }
+        var index = new PoolIndex(seed, taskId, algorithm, parameters, pool);
+        var requirements = index.Requirements;
         // Memberships in every team as it stands, without the leaving member's place in this one.
         var assigned = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var t in teams)
@@ -211,12 +196,11 @@ public static class InspectorDraw
         foreach (var inspector in pool.Inspectors)
         {
             if (!requirements.TryGetValue(inspector.Department, out var items)) continue;
-            if (Screen(inspector, items, request.MemberId, parameters, conflicts, previous, assigned) is not null) continue;
+            if (Screen(inspector, items, request.MemberId, parameters, index.Conflicts, index.Previous, assigned) is not null) continue;
             if (replacedOut.Contains(inspector.CertificateNo) || others.Contains(inspector.CertificateNo)) continue;
-            var hash = DrawPrimitives.InspectorHash(inspectorKey, request.MemberId, inspector.CertificateNo);
-            eligible.Add((DrawPrimitives.Uniform(DrawPrimitives.Top52(hash)), inspector.CertificateNo, inspector, hash));
+            eligible.Add(index.Candidate(request.MemberId, inspector));
         }
-        eligible.Sort((x, y) => x.U != y.U ? x.U.CompareTo(y.U) : string.CompareOrdinal(x.Cert, y.Cert));
+        eligible.Sort(PoolIndex.ByRank);
 
         var covered = team.Members.Where(m => m.CertificateNo != leaving.CertificateNo).Select(m => m.Department).ToHashSet(StringComparer.Ordinal);
         foreach (var candidate in eligible)
@@ -326,6 +310,44 @@ public static class InspectorDraw
     }
 
     /// <summary>The first condition an inspector fails for this entity, or null when eligible.</summary>
+    /// <summary>
+    /// What the draw and a replacement both read from the pool (§8): the inspector key, each department's items, the
+    /// declared conflicts and each entity's previous team, and how an eligible inspector is ranked for an entity.
+    /// </summary>
+    private sealed class PoolIndex
+    {
+        private readonly byte[] _key;
+
+        public PoolIndex(ReadOnlySpan<byte> seed, string taskId, string algorithm, InspectorDrawParameters parameters, InspectorPool pool)
+        {
+            _key = DrawPrimitives.DrawKey(DrawPrimitives.InspectorKeyDomain, seed, taskId, algorithm);
+            Requirements = parameters.Departments.ToDictionary(d => d.Department, d => d.Items, StringComparer.Ordinal);
+            Conflicts = pool.Conflicts.Select(c => (c.CertificateNo, c.MemberId)).ToHashSet();
+            foreach (var p in pool.PreviousInspections)
+            {
+                if (!Previous.TryGetValue(p.MemberId, out var set)) Previous[p.MemberId] = set = new HashSet<string>(StringComparer.Ordinal);
+                set.UnionWith(p.CertificateNos);
+            }
+        }
+
+        public Dictionary<string, IReadOnlyList<string>> Requirements { get; }
+
+        public HashSet<(string CertificateNo, string MemberId)> Conflicts { get; }
+
+        public Dictionary<string, HashSet<string>> Previous { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>An eligible inspector with its hash and u for the entity (§8).</summary>
+        public (double U, string Cert, Inspector Inspector, byte[] Hash) Candidate(string memberId, Inspector inspector)
+        {
+            var hash = DrawPrimitives.InspectorHash(_key, memberId, inspector.CertificateNo);
+            return (DrawPrimitives.Uniform(DrawPrimitives.Top52(hash)), inspector.CertificateNo, inspector, hash);
+        }
+
+        /// <summary>Rank order: u, then certificate number.</summary>
+        public static int ByRank((double U, string Cert, Inspector Inspector, byte[] Hash) x, (double U, string Cert, Inspector Inspector, byte[] Hash) y) =>
+            x.U != y.U ? x.U.CompareTo(y.U) : string.CompareOrdinal(x.Cert, y.Cert);
+    }
+
     private static string? Screen(Inspector inspector, IReadOnlyList<string> items, string memberId, InspectorDrawParameters parameters,
         HashSet<(string, string)> conflicts, Dictionary<string, HashSet<string>> previous, Dictionary<string, int> assigned)
     {
