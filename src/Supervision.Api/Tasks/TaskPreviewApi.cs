@@ -33,17 +33,12 @@ public static class TaskPreviewApi
         var (definition, errors) = TaskDefinitions.Normalize(lenient, reference, today);
         if (definition is null) return Problems.Validation(errors);
         // The items' object scope limits the population as the freeze will (an item for food businesses draws no mine).
-        var scope = ItemScopes.Restricting(await items.ScopesAsync(definition.Items, reference, ct));
+        var taskItems = await items.GetManyAsync(definition.Items, ct);
+        var scope = ItemScopes.Restricting(Supervision.Infrastructure.Directory.InspectionItemStore.Scopes(definition.Items, taskItems, reference));
         var census = await TaskPreviewQuery.CountByClassAsync(draws.Store, definition, scope, ct);
         var preview = SamplePreview.Of(definition, census);
         // The freeze's staffing check, with the expected sample: a task whose teams could never be staffed is named now.
-        var itemDepartments = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var code in definition.Items)
-        {
-            if (await items.GetAsync(code, ct) is { } item) itemDepartments[code] = item.DepartmentCode;
-        }
-        var requirements = definition.Departments
-            .Select(d => new Supervision.Core.Draw.DepartmentRequirement(d, definition.Items.Where(i => itemDepartments.GetValueOrDefault(i) == d).ToArray())).ToArray();
+        var requirements = definition.Requirements(code => taskItems.TryGetValue(code, out var item) ? item.DepartmentCode : null);
         IReadOnlyList<(Supervision.Core.Draw.Inspector Inspector, string[] Conflicts)> inspectors;
         await using (var connection = await draws.Store.OpenAsync(ct))
             inspectors = await DrawStore.LoadDepartmentInspectorsAsync(connection, definition.Departments, ct);

@@ -50,6 +50,13 @@ public sealed record TaskDefinition(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public NamedBeacon? Beacon { get; init; }
 
+    /// <summary>
+    /// Each department of the task and the task's items that belong to it — what its inspectors must all hold — given
+    /// each item's department.
+    /// </summary>
+    public IReadOnlyList<DepartmentRequirement> Requirements(Func<string, string?> departmentOfItem) =>
+        [.. Departments.Select(d => new DepartmentRequirement(d, Items.Where(i => departmentOfItem(i) == d).ToArray()))];
+
     /// <summary>Lead first, then the participating departments in the order given.</summary>
     [JsonIgnore]
     public IReadOnlyList<string> Departments => [LeadDepartment, .. ParticipatingDepartments];

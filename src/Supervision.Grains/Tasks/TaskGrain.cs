@@ -274,9 +274,11 @@ public sealed class TaskGrain(
         await ReportAsync(OperationKinds.Freeze, "snapshot");
         // The inspector side first (a retried freeze replaces it): it is committed with the population, before any entropy.
         var (inspectorsSha, inspectors) = await store.SaveInspectorSnapshotAsync(Id, definition.Departments, store.Clock.GetUtcNow());
+        // The task's items, read once: what each department's inspectors must hold, and the population's object scope.
+        var taskItems = await items.GetManyAsync(definition.Items);
         // A task whose teams could never be staffed is not frozen: after the entity draw there would be no way on.
         var staffingParameters = new InspectorDrawParameters(DateOnly.FromDateTime(store.Clock.GetUtcNow().UtcDateTime), definition.TeamSize,
-            definition.WorkloadCap, await RequirementsAsync(definition));
+            definition.WorkloadCap, Requirements(definition, taskItems));
         TaskReply Unstaffable(IReadOnlyList<string> problems) => new(TaskReplyStatus.Unprocessable,
             "The teams could not be staffed from the inspectors of the task's departments: " + string.Join("; ", problems)
             + ". Add or qualify inspectors, or change the team size, the workload cap, the items or the sample, then freeze.",
@@ -311,7 +313,7 @@ public sealed class TaskGrain(
                 SecretCommitment = secret.State.Commitment,
                 CeremonyJson = definition.Beacon is { } beacon ? DrawStore.ToJson(WitnessCeremony.Start(beacon, options.MinimumWitnesses)) : null,
                 UpdatedAt = now,
-            }, year, cap, options.PartitionSize, actor, membersKey, await items.ScopesAsync(definition.Items, reference), phases: phases, refuse: plan =>
+            }, year, cap, options.PartitionSize, actor, membersKey, InspectionItemStore.Scopes(definition.Items, taskItems, reference), phases: phases, refuse: plan =>
             {
                 shortfall = InspectorDraw.StaffingProblems(staffingParameters, inspectors, plan.SampleSize);
                 return shortfall.Count > 0 ? string.Join("; ", shortfall) : null;
@@ -389,7 +391,7 @@ public sealed class TaskGrain(
         {
             if (!string.IsNullOrWhiteSpace(beacon.Source) && beacon.Source.Trim() != ceremony.Beacon.Source)
                 return TaskReply.Invalid([new FieldError("source", $"must be left out or be the source named in the plan, '{ceremony.Beacon.Source}'")]);
-            return await CeremonyStepAsync(row, WitnessCeremony.RecordBeacon(ceremony, beacon.Value ?? "", ceremonyClock.Now), actor, "task.beacon");
+            return await CeremonyStepAsync(row, ceremony, c => WitnessCeremony.RecordBeacon(c, beacon.Value ?? "", ceremonyClock.Now), actor, "task.beacon");
         }
         // Recorded once: a beacon that could be replaced until the draw would let whoever sets it try values. The same
         // value again (a retry after a lost answer) is answered as the first time.
@@ -414,7 +416,7 @@ public sealed class TaskGrain(
     {
         var (row, refusal) = await LoadForWitnessAsync(actor, witness, "commit");
         if (refusal is not null) return refusal;
-        return await CeremonyStepAsync(row!, WitnessCeremony.Commit(row!.Ceremony!, witness, actor.DepartmentCode, commitment?.Trim() ?? "", ceremonyClock.Now),
+        return await CeremonyStepAsync(row!, row!.Ceremony!, c => WitnessCeremony.Commit(c, witness, actor.DepartmentCode, commitment?.Trim() ?? "", ceremonyClock.Now),
             actor, "task.ceremony-commit");
     }
 
@@ -423,14 +425,14 @@ public sealed class TaskGrain(
         var (row, refusal) = await LoadForAsync(actor, "close");
         if (refusal is not null) return refusal;
         if (row!.Ceremony is not { } ceremony) return NoCeremony(row);
-        return await CeremonyStepAsync(row, WitnessCeremony.Close(ceremony, row.LeadDepartment, ceremonyClock.Now), actor, "task.ceremony-close");
+        return await CeremonyStepAsync(row, ceremony, c => WitnessCeremony.Close(c, row.LeadDepartment, ceremonyClock.Now), actor, "task.ceremony-close");
     }
 
     public async Task<TaskReply> RevealEntropy(string witness, string value, string nonce, Actor actor)
     {
         var (row, refusal) = await LoadForWitnessAsync(actor, witness, "reveal");
         if (refusal is not null) return refusal;
-        return await CeremonyStepAsync(row!, WitnessCeremony.Reveal(row!.Ceremony!, Id, witness, value ?? "", nonce?.Trim() ?? "", ceremonyClock.Now),
+        return await CeremonyStepAsync(row!, row!.Ceremony!, c => WitnessCeremony.Reveal(c, Id, witness, value ?? "", nonce?.Trim() ?? "", ceremonyClock.Now),
             actor, "task.ceremony-reveal");
     }
 
@@ -455,13 +457,14 @@ public sealed class TaskGrain(
         TaskStates.AllowedActions(row.Status), row.Version, null);
 
     /// <summary>Applies a ceremony step that Core decided: its refusal as 400 (a field) or 409 (the phase), else the new ceremony, audited.</summary>
-    private Task<TaskReply> CeremonyStepAsync(TaskRow row, (Ceremony Ceremony, CeremonyRefusal? Refusal) step, Actor actor, string action)
+    private Task<TaskReply> CeremonyStepAsync(TaskRow row, Ceremony current, Func<Ceremony, (Ceremony Ceremony, CeremonyRefusal? Refusal)> decide, Actor actor, string action)
     {
+        var step = decide(current);
         if (step.Refusal is { } refused)
             return Task.FromResult(refused.IsInvalid ? TaskReply.Invalid(refused.Errors)
                 : new TaskReply(TaskReplyStatus.IllegalTransition, refused.Reason, [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null));
-        // The step was taken already (a retry): nothing to write, the same answer.
-        if (row.CeremonyJson is { } stored && stored == DrawStore.ToJson(step.Ceremony)) return Task.FromResult(TaskReply.Ok(row.Status, row.Version));
+        // Core answers the very ceremony it was given when the step was taken already (a retry): nothing to write.
+        if (ReferenceEquals(step.Ceremony, current)) return Task.FromResult(TaskReply.Ok(row.Status, row.Version));
         return MoveAsync(row, r => r with { CeremonyJson = DrawStore.ToJson(step.Ceremony) }, actor, action);
     }
 
@@ -676,17 +679,11 @@ public sealed class TaskGrain(
         TaskStates.AllowedActions(row.Status), row.Version, null);
 
     /// <summary>Each department of the task and the task's items that belong to it: what its inspectors must hold.</summary>
-    private async Task<DepartmentRequirement[]> RequirementsAsync(TaskDefinition definition)
-    {
-        var itemDepartments = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var code in definition.Items)
-        {
-            if (await items.GetAsync(code) is { } item) itemDepartments[code] = item.DepartmentCode;
-        }
+    private async Task<IReadOnlyList<DepartmentRequirement>> RequirementsAsync(TaskDefinition definition) =>
+        Requirements(definition, await items.GetManyAsync(definition.Items));
 
-        return [.. definition.Departments
-            .Select(d => new DepartmentRequirement(d, definition.Items.Where(i => itemDepartments.GetValueOrDefault(i) == d).ToArray()))];
-    }
+    private static IReadOnlyList<DepartmentRequirement> Requirements(TaskDefinition definition, IReadOnlyDictionary<string, InspectionItem> loaded) =>
+        definition.Requirements(code => loaded.TryGetValue(code, out var item) ? item.DepartmentCode : null);
 
     /// <summary>Reads the committed row and checks that <paramref name="actor"/> may do <paramref name="action"/> in its current state.</summary>
     private async Task<(TaskRow? Row, TaskReply? Refusal)> LoadForAsync(Actor actor, string action)

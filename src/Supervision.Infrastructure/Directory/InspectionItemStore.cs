@@ -47,20 +47,25 @@ public sealed class InspectionItemStore(VersionedWriter writer, TimeProvider clo
             new CommandDefinition($"SELECT {Columns} FROM inspection_items WHERE code = @code", new { code }, cancellationToken: ct));
     }
 
-    /// <summary>
-    /// The object scope of each of <paramref name="codes"/> (in that order) as the freeze and the preview apply it; an
-    /// unknown code restricts nothing (a task's items were checked when it was written).
-    /// </summary>
-    public async Task<IReadOnlyList<Core.Tasks.ItemScope>> ScopesAsync(IReadOnlyList<string> codes, Core.Reference.ReferenceData reference, CancellationToken ct = default)
+    /// <summary>The items among <paramref name="codes"/> that exist, by code, in one query (a task's items, for its freeze or preview).</summary>
+    public async Task<IReadOnlyDictionary<string, InspectionItem>> GetManyAsync(IReadOnlyList<string> codes, CancellationToken ct = default)
     {
-        var scopes = new List<Core.Tasks.ItemScope>(codes.Count);
-        foreach (var code in codes)
-        {
-            var item = await GetAsync(code, ct);
-            scopes.Add(Core.Tasks.ItemScopes.Of(code, item?.EntityTypes ?? [], item?.Industries ?? [], reference));
-        }
-        return scopes;
+        if (codes.Count == 0) return new Dictionary<string, InspectionItem>(StringComparer.Ordinal);
+        await using var connection = await writer.Store.OpenAsync(ct);
+        var codeList = codes.Distinct(StringComparer.Ordinal).ToList();
+        var rows = await connection.QueryAsync<InspectionItem>(new CommandDefinition(
+            $"SELECT {Columns} FROM inspection_items WHERE code {writer.Store.In("@codeList")}", new { codeList }, cancellationToken: ct));
+        return rows.ToDictionary(i => i.Code, StringComparer.Ordinal);
     }
+
+    /// <summary>
+    /// The object scope of each of <paramref name="codes"/> (in that order) as the freeze and the preview apply it, from
+    /// the loaded <paramref name="items"/>; an unknown code restricts nothing (a task's items were checked when it was written).
+    /// </summary>
+    public static IReadOnlyList<Core.Tasks.ItemScope> Scopes(IReadOnlyList<string> codes, IReadOnlyDictionary<string, InspectionItem> items, Core.Reference.ReferenceData reference) =>
+        [.. codes.Select(code => items.TryGetValue(code, out var item)
+            ? Core.Tasks.ItemScopes.Of(code, item.EntityTypes, item.Industries, reference)
+            : Core.Tasks.ItemScopes.Of(code, [], [], reference))];
 
     public async Task<IReadOnlyList<InspectionItem>> ListAsync(string? departmentCode, string? query, bool? active, string? after, int limit, CancellationToken ct)
     {
