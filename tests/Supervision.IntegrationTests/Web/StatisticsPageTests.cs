@@ -34,6 +34,9 @@ public sealed class StatisticsPageTests(BrowserFixture browser) : IClassFixture<
             Assert.False(string.IsNullOrEmpty(await image.GetAttributeAsync("alt")));
         }
         Assert.Contains("D1", await page.InnerTextAsync("[data-testid=scope]"));
+        // The regime indicators: nothing published yet, so no rate rather than 0 % or 100 %.
+        Assert.Contains("按期公示率", await page.InnerTextAsync("[data-testid=regime-indicators]"));
+        Assert.Contains("无数据 (0 / 0)", await page.InnerTextAsync("[data-testid=on-time-rate]"));
         await Screenshots.SaveAsync(page, "workbench-statistics", fullPage: false);
 
         await using var inspectorContext = await browser.NewContextAsync(platform.Host.BaseAddress);
