@@ -622,12 +622,13 @@ public sealed class TaskGrain(
         if (current is null) return TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'.");
         if (!actor.CanActFor(Roles.Scheduler, current.LeadDepartment))
             return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{current.LeadDepartment}' (or platform admins) replace its inspectors.");
-        if (current.Status != TaskStates.InspectorsDrawn) return TaskReply.Illegal(current.Status, action);
+        if (!TaskWorkflow.Allows(current.Status, action)) return TaskReply.Illegal(current.Status, action);
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(memberId)) errors.Add(new("memberId", "is required: the entity whose team changes"));
         if (string.IsNullOrWhiteSpace(certificateNo)) errors.Add(new("certificateNo", "is required: the certificate of the member leaving"));
         var trimmed = InspectorDraw.NormalizeReason(reason);
         if (trimmed is null) errors.Add(new("reason", "is required, 1-500 characters: it is published with the replacement"));
+        else TextRules.Check(errors, "reason", reason, multiLine: true); // published, like every other public text
         if (errors.Count > 0) return TaskReply.Invalid(errors);
         if (await store.IsDispatchedAsync(Id)) return Dispatched(current);
 

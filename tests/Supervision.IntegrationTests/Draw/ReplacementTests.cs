@@ -37,6 +37,9 @@ public sealed class ReplacementTests(PostgresServer server)
         // Bad input names the field.
         var bad = await ReadAsync(await scheduler.PostAsJsonAsync(url, new { memberId = team.MemberId, certificateNo = lead.CertificateNo, reason = "  " }), HttpStatusCode.BadRequest);
         Assert.True(bad.GetProperty("errors").TryGetProperty("reason", out _), bad.ToString());
+        // The reason is published: a bidirectional control character is refused as everywhere else.
+        bad = await ReadAsync(await scheduler.PostAsJsonAsync(url, new { memberId = team.MemberId, certificateNo = lead.CertificateNo, reason = "ill\u202Eness" }), HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("reason", out _));
         bad = await ReadAsync(await scheduler.PostAsJsonAsync(url, new { memberId = team.MemberId, certificateNo = "NOT0NE", reason = "illness" }), HttpStatusCode.BadRequest);
         Assert.True(bad.GetProperty("errors").TryGetProperty("certificateNo", out _), bad.ToString());
         bad = await ReadAsync(await scheduler.PostAsJsonAsync(url, new { certificateNo = lead.CertificateNo, reason = "illness" }), HttpStatusCode.BadRequest);
