@@ -134,7 +134,7 @@ public static class TaskApi
         tasks.MapPost("/{id}/draw/inspectors", DrawInspectors).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Run the inspector draw once; 422 names the entity that cannot be staffed. A long operation: 202 with its Location when it takes longer than the wait.");
         tasks.MapPost("/{id}/teams/replacements", ReplaceInspector).RequireAuthorization(Policies.Scheduling)
-            .WithSummary("Replace a member of a drawn team before dispatch (lead's scheduler or admin), with a published reason: the rule of draw-spec §8.1 names the replacement; 409 unless inspectors_drawn and not dispatched, 422 when no one qualifies.");
+            .WithSummary("Replace a member of a drawn team (lead's scheduler or admin), with a published reason: the rule of draw-spec §8.1 names the replacement. Before dispatch it changes the drawn team; after dispatch the inspection's team with it, in one transaction, while its results are not handed in. 409 otherwise, 422 when no one qualifies.");
         tasks.MapGet("/{id}/draw/pack", Pack).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The verification pack (JSON) of the committed draws.");
         tasks.MapGet("/{id}/draw/population.csv", Population).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The canonical population snapshot, streamed.");
         tasks.MapGet("/{id}/draw/members-key", MembersKey).RequireAuthorization(Policies.DrawAuditors)

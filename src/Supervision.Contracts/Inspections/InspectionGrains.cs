@@ -52,6 +52,18 @@ public sealed record InspectionFlags(
     public static readonly InspectionFlags None = new(false, false, null, null, false);
 }
 
+/// <summary>
+/// A replacement after dispatch as the task decided it (draw-spec §8.1): the task version it was decided at, the team's
+/// rank, the member joining as the draw names them, the replacement, and every replacement of the task with it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("supervision.team-replacement")]
+public sealed record TeamReplacement(
+    [property: Id(0)] long TaskVersion,
+    [property: Id(1)] int Rank,
+    [property: Id(2)] Supervision.Core.Draw.TeamMember Joining,
+    [property: Id(3)] Supervision.Core.Draw.InspectorReplacement Replacement,
+    [property: Id(4)] IReadOnlyList<Supervision.Core.Draw.InspectorReplacement> All);
+
 /// <summary>What the dispatcher tells a new inspection besides the core value: the entity's name and division for lists.</summary>
 [GenerateSerializer, Immutable, Alias("supervision.inspection-assignment")]
 public sealed record InspectionAssignment(
@@ -100,6 +112,14 @@ public interface IInspectionGrain : IGrainWithStringKey
     Task<InspectionReply> Amend(IReadOnlyList<ItemResult> results, string reason, Actor actor);
 
     /// <summary>Runs the deadline check now (the reminder does this periodically); returns the marks.</summary>
+    /// <summary>
+    /// A member leaves the team after dispatch and the draw's replacement rule names who joins; the task's record of the
+    /// replacement (draw record, drawn team, task version <see cref="TeamReplacement.TaskVersion"/>) commits in the same
+    /// transaction as the team's change, or neither does. Called by the task grain, which applied the rule.
+    /// </summary>
+    [Alias("replace-member"), SafeToRetry]
+    Task<InspectionReply> ReplaceMember(TeamReplacement replacement, Actor actor);
+
     [Alias("check-deadlines"), SafeToRetry]
     Task<InspectionFlags?> CheckDeadlines();
 

@@ -129,12 +129,21 @@ public interface ITaskGrain : IGrainWithStringKey
     Task<TaskReply> DrawInspectors(Actor actor);
 
     /// <summary>
-    /// Replaces one member of a drawn team before dispatch, by the rule of draw-spec §8.1 (no choice: the frozen pool,
-    /// the seed and the earlier replacements decide), with a published reason. The lead's scheduler or an admin; only
-    /// while the task is inspectors_drawn and none of its inspections exists.
+    /// Replaces one member of a drawn team by the rule of draw-spec §8.1 (no choice: the frozen pool, the seed and the
+    /// earlier replacements decide), with a published reason. The lead's scheduler or an admin, while the task is
+    /// inspectors_drawn. Before dispatch it changes the drawn team; after dispatch it changes the inspection's team too,
+    /// in the same transaction, while that inspection's results are not handed in. Repeating a replacement already made
+    /// (same entity, leaving member and reason) answers as the first time.
     /// </summary>
-    [Alias("replace-inspector")]
+    [Alias("replace-inspector"), SafeToRetry]
     Task<TaskReply> ReplaceInspector(string memberId, string certificateNo, string reason, Actor actor);
+
+    /// <summary>
+    /// Marks the start of dispatch (once; a repeat answers as the first): from then on the teams are what dispatch reads,
+    /// so a replacement after it goes through the inspection. Called by the dispatcher before it reads the teams.
+    /// </summary>
+    [Alias("begin-dispatch"), SafeToRetry]
+    Task<TaskReply> BeginDispatch(Actor actor);
 
     /// <summary>
     /// The task's members key (draw-spec §11.1), drawn at freeze; null for tasks frozen before members were committed.

@@ -41,6 +41,9 @@ public enum InspectionAction
     Return,
     Publish,
     Amend,
+
+    /// <summary>A team member leaves and the draw's replacement rule names who joins (a scheduler's command, not the team's).</summary>
+    ReplaceMember,
 }
 
 /// <summary>How a version came to be.</summary>

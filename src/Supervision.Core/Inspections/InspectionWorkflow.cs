@@ -482,6 +482,59 @@ public sealed class InspectionWorkflow
         }).ToList();
     }
 
+    /// <summary>
+    /// The states in which the team may still change: the team has not handed in its results (Assigned, Draft, Signed),
+    /// or a reviewer sent them back (Returned). Once submitted, the results are the team's and stay so.
+    /// </summary>
+    public static readonly ImmutableArray<InspectionState> TeamChangeStates =
+        [InspectionState.Assigned, InspectionState.Draft, InspectionState.Signed, InspectionState.Returned];
+
+    /// <summary>
+    /// A member leaves the team and <paramref name="joining"/> takes their place (draw-spec §8.1 names who: the task
+    /// applies the rule, this applies its outcome). Only a scheduler of the lead department (or an admin) replaces, and only
+    /// while the team may change (<see cref="TeamChangeStates"/>). The leaving member's signature goes with them; as the
+    /// newcomer has not signed, a Signed inspection is a Draft again. The lead's place passes to the newcomer when the
+    /// leaving member led. Repeating a replacement already applied (the newcomer on the team, the leaver gone) is a no-op.
+    /// </summary>
+    public static Transition ReplaceMember(Inspection insp, Actor actor, string leavingCertificateNo, TeamMember joining)
+    {
+        const InspectionAction action = InspectionAction.ReplaceMember;
+        if (!actor.CanActFor(Roles.Scheduler, insp.LeadDepartment))
+        {
+            return Forbidden(insp, action, $"only schedulers of {insp.LeadDepartment} (or platform admins) change the team of inspection {insp.InspectionId}");
+        }
+
+        var leaving = insp.Team.FirstOrDefault(m => m.CertificateNo == leavingCertificateNo);
+        var joined = insp.Team.FirstOrDefault(m => m.CertificateNo == joining.CertificateNo);
+        if (leaving is null && joined is not null)
+        {
+            return NoChange(insp);
+        }
+
+        if (!TeamChangeStates.Contains(insp.State))
+        {
+            return Error(insp, InspectionErrorKind.IllegalTransition, action,
+                $"the team of an inspection that is {insp.State} no longer changes: its results were handed in (the team changes while {string.Join(", ", TeamChangeStates)})", []);
+        }
+
+        if (leaving is null)
+        {
+            return Invalid(insp, action, $"{leavingCertificateNo} is not on the team of inspection {insp.InspectionId}",
+                [new FieldError("certificateNo", "is not a member of this team")]);
+        }
+
+        if (joined is not null || insp.Team.Any(m => m.Username == joining.Username))
+        {
+            return Invalid(insp, action, $"{joining.CertificateNo} is already on the team of inspection {insp.InspectionId}",
+                [new FieldError("certificateNo", "the replacement is already a member of this team")]);
+        }
+
+        var team = insp.Team.Replace(leaving, joining with { IsLead = leaving.IsLead });
+        var signatures = insp.Signatures.Where(s => s.Username != leaving.Username).ToImmutableArray();
+        var state = insp.State == InspectionState.Signed ? InspectionState.Draft : insp.State;
+        return Changed(insp with { Team = team, Signatures = signatures, State = state });
+    }
+
     private static Transition? ReviewerCheck(Inspection insp, InspectionAction action, Actor actor, string departmentCode)
     {
         if (!insp.ReviewingDepartments.Contains(departmentCode, StringComparer.Ordinal))

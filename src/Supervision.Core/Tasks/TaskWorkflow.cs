@@ -30,7 +30,7 @@ public static class TaskWorkflow
             ("draw-entities", EntitiesDrawn), ("request-cancel", Frozen), ("approve-cancel", Cancelled),
         ],
         [EntitiesDrawn] = [("draw-inspectors", InspectorsDrawn), ("request-cancel", EntitiesDrawn), ("approve-cancel", Cancelled)],
-        [InspectorsDrawn] = [("replace-inspector", InspectorsDrawn)],
+        [InspectorsDrawn] = [("replace-inspector", InspectorsDrawn), ("dispatch", InspectorsDrawn)],
         [Cancelled] = [],
     };
 

@@ -36,6 +36,13 @@ public sealed class DispatchGrain(
         if (await draws.GetRecordAsync(Id, DrawStore.InspectorKind) is null)
             return Refused(InspectionReplyStatus.IllegalTransition, $"Task '{Id}' is {task.Status}: dispatch needs its committed inspector draw.");
 
+        // The task marks that dispatch began before the teams are read: a replacement decided after the mark changes the
+        // inspection, one before it is in the teams read below (the task grain serialises the two).
+        var begun = await GrainFactory.GetGrain<Contracts.Tasks.ITaskGrain>(Id).BeginDispatch(actor);
+        if (begun.Status != Contracts.Tasks.TaskReplyStatus.Ok)
+            return Refused(begun.Status == Contracts.Tasks.TaskReplyStatus.Forbidden ? InspectionReplyStatus.Forbidden : InspectionReplyStatus.IllegalTransition,
+                begun.Detail ?? $"Task '{Id}' cannot be dispatched now.");
+
         var definition = task.Definition;
         var items = new List<InspectionItem>();
         foreach (var code in definition.Items)

@@ -21,6 +21,7 @@ public sealed class InspectionGrain(
     WorkflowClock clock,
     InspectionOptions options,
     Infrastructure.Directory.DepartmentStore departments,
+    Infrastructure.Tasks.DrawStore draws,
     ILogger<InspectionGrain> logger) : Grain, IInspectionGrain, IRemindable
 {
     public const string ReminderName = "deadline";
@@ -88,6 +89,48 @@ public sealed class InspectionGrain(
 
     public Task<InspectionReply> Amend(IReadOnlyList<ItemResult> results, string reason, Actor actor) =>
         RunAsync(actor, "inspection.amend", (insp, a, now) => rules.Workflow.Amend(insp, a, results, reason, now), detail: new { reason });
+
+    public async Task<InspectionReply> ReplaceMember(TeamReplacement replacement, Actor actor)
+    {
+        if (_stored is null) return NotFound();
+        var before = _stored;
+        var task = await draws.GetAsync(before.Inspection.TaskId);
+        if (task is null || replacement.Replacement.MemberId != before.Inspection.EntityCreditCode)
+            return InspectionReply.Refused(InspectionReplyStatus.Invalid, $"the replacement is not for inspection {Id}", before.Inspection);
+
+        var joining = replacement.Joining.CertificateNo;
+        var account = await store.AccountOfCertificateAsync(joining) ?? joining;
+        var t = InspectionWorkflow.ReplaceMember(before.Inspection, actor, replacement.Replacement.Replaced, new TeamMember(account, joining, false));
+        if (t.Error is { } error) return Refusal(before, error);
+        if (!t.Changed) return Reply(InspectionReplyStatus.Ok, before);
+        if (task.Version != replacement.TaskVersion)
+            return InspectionReply.Refused(InspectionReplyStatus.Conflict, "The task changed since the replacement was decided; try again.", before.Inspection);
+
+        var now = clock.Now;
+        var next = t.Inspection;
+        var reason = replacement.Replacement.Reason;
+        var notifications = new List<Notification>
+        {
+            new(Notification.Inspector(joining), Id, "assigned",
+                $"You join the team inspecting {before.EntityName} ({next.EntityCreditCode}) for task {next.TaskId}, due {next.DueDate:yyyy-MM-dd}, replacing {replacement.Replacement.Replaced}: {reason}"),
+            new(Notification.Inspector(replacement.Replacement.Replaced), Id, "removed",
+                $"You are no longer on the team of inspection {Id}; {joining} replaces you: {reason}"),
+        };
+        var detail = new { replaced = replacement.Replacement.Replaced, replacement = joining, reason, signedDraftReopened = before.Inspection.State != next.State };
+        var change = new InspectionChange(before, next, before.Marks, actor, "inspection.replace-member", detail, [], notifications, now);
+        var taskAfter = task with { Version = task.Version + 1, UpdatedAt = now };
+        try
+        {
+            if (!await CommitAsync(change, (connection, tx) => draws.WriteReplacementAsync(connection, tx, task, taskAfter, replacement.All,
+                    replacement.Rank, replacement.Joining, replacement.Replacement, actor)))
+                return InspectionReply.Refused(InspectionReplyStatus.Conflict, "The inspection changed concurrently; read it again.", _stored?.Inspection);
+        }
+        catch (Infrastructure.Tasks.TaskVersionConflictException)
+        {
+            return InspectionReply.Refused(InspectionReplyStatus.Conflict, "The task changed since the replacement was decided; try again.", _stored?.Inspection);
+        }
+        return Reply(InspectionReplyStatus.Ok, _stored!);
+    }
 
     public async Task<InspectionFlags?> CheckDeadlines()
     {
@@ -224,16 +267,7 @@ public sealed class InspectionGrain(
             return InspectionReply.Refused(InspectionReplyStatus.Unprocessable, e.Message, before.Inspection);
         }
 
-        if (t.Error is { } error)
-        {
-            var status = error.Kind switch
-            {
-                InspectionErrorKind.Forbidden => InspectionReplyStatus.Forbidden,
-                InspectionErrorKind.Invalid => InspectionReplyStatus.Invalid,
-                _ => InspectionReplyStatus.IllegalTransition,
-            };
-            return new InspectionReply(status, before.Inspection, error.Message, error.FieldErrors, error, null, ToFlags(before.Marks));
-        }
+        if (t.Error is { } error) return Refusal(before, error);
 
         if (!t.Changed) return Reply(InspectionReplyStatus.Ok, before, t.Receipt);
 
@@ -282,12 +316,23 @@ public sealed class InspectionGrain(
         return Reply(InspectionReplyStatus.Ok, _stored!, t.Receipt);
     }
 
+    private InspectionReply Refusal(StoredInspection before, InspectionError error)
+    {
+        var status = error.Kind switch
+        {
+            InspectionErrorKind.Forbidden => InspectionReplyStatus.Forbidden,
+            InspectionErrorKind.Invalid => InspectionReplyStatus.Invalid,
+            _ => InspectionReplyStatus.IllegalTransition,
+        };
+        return new InspectionReply(status, before.Inspection, error.Message, error.FieldErrors, error, null, ToFlags(before.Marks));
+    }
+
     /// <summary>Commits and adopts the change; false after a revision conflict (the grain then holds what is stored).</summary>
-    private async Task<bool> CommitAsync(InspectionChange change)
+    private async Task<bool> CommitAsync(InspectionChange change, Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, Task>? alongside = null)
     {
         try
         {
-            await store.CommitAsync(change, rules.FollowUps);
+            await store.CommitAsync(change, rules.FollowUps, alongside: alongside);
             _stored = change.Before with { Inspection = change.After, Marks = change.Marks };
             return true;
         }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Supervision.Contracts.Inspections;
 using Supervision.Contracts.Tasks;
 using Supervision.Core.Directory;
 using Supervision.Core.Draw;
@@ -630,7 +631,6 @@ public sealed class TaskGrain(
         if (trimmed is null) errors.Add(new("reason", "is required, 1-500 characters: it is published with the replacement"));
         else TextRules.Check(errors, "reason", reason, multiLine: true); // published, like every other public text
         if (errors.Count > 0) return TaskReply.Invalid(errors);
-        if (await store.IsDispatchedAsync(Id)) return Dispatched(current);
 
         var entityRecord = await store.GetRecordAsync(Id, DrawStore.EntityKind)
             ?? throw new InvalidOperationException($"task {Id} is inspectors_drawn without an entity draw record");
@@ -645,6 +645,13 @@ public sealed class TaskGrain(
         var (replayed, teams) = InspectorDraw.Replay(seed, Id, pack.Algorithm, section.Parameters, pool, section.Result.Teams, recorded);
         if (replayed.Any(r => r.Recomputed.Replacement != r.Recorded))
             throw new InvalidOperationException($"task {Id}: the recorded replacements are not the rule's (draw-spec §8.1)");
+
+        // A repeat (the answer was lost): the same entity, leaving member and reason already recorded, and the member gone.
+        // Each replacement commits whole (after dispatch with the inspection's change), so there is nothing left to do.
+        if (recorded.Any(r => r.MemberId == memberId.Trim() && r.Replaced == certificateNo.Trim() && r.Reason == trimmed)
+            && teams.FirstOrDefault(t => t.MemberId == memberId.Trim()) is { } standing
+            && standing.Members.All(m => m.CertificateNo != certificateNo.Trim()))
+            return TaskReply.Ok(current.Status, current.Version);
 
         ReplacementOutcome outcome;
         try
@@ -661,6 +668,11 @@ public sealed class TaskGrain(
 
         var team = outcome.Teams.Single(t => t.MemberId == replacement.MemberId);
         var member = team.Members.Single(m => m.CertificateNo == replacement.Replacement);
+        // Dispatch marks its start through this grain before it reads the teams, so a replacement is on one side of it.
+        // (Tasks dispatched before the mark existed are known by their inspections.)
+        if (current.DispatchStartedAt is not null || await store.IsDispatchedAsync(Id))
+            return await ReplaceInInspectionAsync(current, new TeamReplacement(current.Version, team.Rank, member, replacement, [.. recorded, replacement]), actor);
+
         var next = current with { Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
         try
         {
@@ -673,6 +685,36 @@ public sealed class TaskGrain(
             return new TaskReply(TaskReplyStatus.VersionMismatch, "The task changed concurrently; try again.", [], now?.Status, TaskStates.AllowedActions(now?.Status ?? ""), now?.Version ?? 0, null);
         }
         return TaskReply.Ok(next.Status, next.Version);
+    }
+
+    /// <summary>
+    /// After dispatch a replacement changes the inspection's team: the inspection grain applies it and commits it with
+    /// the task's record of it, in one transaction. Its refusals are the task's (the inspection's results handed in: 409).
+    /// </summary>
+    private async Task<TaskReply> ReplaceInInspectionAsync(TaskRow current, TeamReplacement order, Actor actor)
+    {
+        var reply = await GrainFactory.GetGrain<IInspectionGrain>($"{Id}/{order.Replacement.MemberId}").ReplaceMember(order, actor);
+        var now = reply.Succeeded ? await store.GetAsync(Id) ?? current : current;
+        TaskReply Refusal(TaskReplyStatus status, string detail) =>
+            new(status, detail, [], now.Status, TaskStates.AllowedActions(now.Status), now.Version, null);
+        return reply.Status switch
+        {
+            InspectionReplyStatus.Ok or InspectionReplyStatus.Created => TaskReply.Ok(now.Status, now.Version),
+            InspectionReplyStatus.NotFound => Refusal(TaskReplyStatus.IllegalTransition,
+                $"Task '{Id}' is being dispatched and the inspection of {order.Replacement.MemberId} does not exist yet: replace once dispatch has completed."),
+            InspectionReplyStatus.Forbidden => Refusal(TaskReplyStatus.Forbidden, reply.Detail ?? "Forbidden."),
+            InspectionReplyStatus.Invalid => TaskReply.Invalid(reply.Errors),
+            InspectionReplyStatus.Conflict or InspectionReplyStatus.PreconditionFailed => Refusal(TaskReplyStatus.VersionMismatch, "The task or its inspection changed concurrently; try again."),
+            _ => Refusal(TaskReplyStatus.IllegalTransition, $"The team of inspection {Id}/{order.Replacement.MemberId} no longer changes: {reply.Detail}"),
+        };
+    }
+
+    public async Task<TaskReply> BeginDispatch(Actor actor)
+    {
+        var (row, refusal) = await LoadForAsync(actor, "dispatch");
+        if (row is null) return refusal!;
+        if (row.DispatchStartedAt is not null) return TaskReply.Ok(row.Status, row.Version);
+        return await MoveAsync(row, r => r with { DispatchStartedAt = store.Clock.GetUtcNow() }, actor, "task.dispatch-start");
     }
 
     private TaskReply Dispatched(TaskRow row) => new(TaskReplyStatus.IllegalTransition,

@@ -184,6 +184,36 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         return rows.ToDictionary(r => r.Id, r => FromJson(r.Json), StringComparer.Ordinal);
     }
 
+    /// <summary>The team as the lists read it (<c>inspections.team</c>, lead first, and one <c>inspection_members</c> row per member), rewritten after a change of team.</summary>
+    private static async Task WriteTeamAsync(DbConnection connection, DbTransaction tx, Inspection insp, CancellationToken ct)
+    {
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE inspections SET team = @team WHERE inspection_id = @InspectionId",
+            new { team = TeamColumn(insp), insp.InspectionId }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM inspection_members WHERE inspection_id = @InspectionId",
+            new { insp.InspectionId }, tx, cancellationToken: ct));
+        await InsertMembersAsync(connection, tx, insp, ct);
+    }
+
+    private static async Task InsertMembersAsync(DbConnection connection, DbTransaction tx, Inspection insp, CancellationToken ct)
+    {
+        foreach (var m in insp.Team)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO inspection_members (certificate_no, inspection_id, username, is_lead) VALUES (@CertificateNo, @id, @Username, @IsLead)",
+                new { m.CertificateNo, id = insp.InspectionId, m.Username, m.IsLead }, tx, cancellationToken: ct));
+        }
+    }
+
+    private static string TeamColumn(Inspection insp) => Wrap(insp.Team.OrderByDescending(m => m.IsLead).Select(m => m.CertificateNo));
+
+    /// <summary>The account that holds <paramref name="certificateNo"/> (the first by name when several do), or null when none does.</summary>
+    public async Task<string?> AccountOfCertificateAsync(string certificateNo, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT min(username) FROM users WHERE inspector_certificate_no = @certificateNo", new { certificateNo }, cancellationToken: ct));
+    }
+
     /// <summary>Inserts a new inspection with its team rows, audit line and notifications. False (nothing written) when it exists.</summary>
     public Task<bool> CreateAsync(StoredInspection created, Actor actor, IReadOnlyList<Notification> notifications, CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
@@ -201,16 +231,11 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
                 new
                 {
                     insp.InspectionId, insp.TaskId, insp.EntityCreditCode, entityName = created.EntityName, divisionCode = created.DivisionCode,
-                    insp.LeadDepartment, departments = Wrap(insp.ReviewingDepartments), team = Wrap(insp.Team.OrderByDescending(m => m.IsLead).Select(m => m.CertificateNo)),
+                    insp.LeadDepartment, departments = Wrap(insp.ReviewingDepartments), team = TeamColumn(insp),
                     state = insp.State.ToString(), insp.DueDate, insp.Revision, json = ToJson(insp), now,
                 }, tx, cancellationToken: ct));
             if (inserted == 0) return false;
-            foreach (var m in insp.Team)
-            {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO inspection_members (certificate_no, inspection_id, username, is_lead) VALUES (@CertificateNo, @id, @Username, @IsLead)",
-                    new { m.CertificateNo, id = insp.InspectionId, m.Username, m.IsLead }, tx, cancellationToken: ct));
-            }
+            await InsertMembersAsync(connection, tx, insp, ct);
             await audit.AppendAsync(connection, tx, actor, "inspection.assign", "inspection", insp.InspectionId, insp.LeadDepartment, null,
                 new { insp.State, insp.Revision, insp.DueDate, team = insp.Team.Select(m => m.CertificateNo), items = insp.Items.Select(i => i.ItemCode) });
             await notifier.NotifyAsync(connection, tx, notifications, now, ct);
@@ -223,8 +248,12 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
     /// Throws <see cref="InspectionRevisionConflictException"/> (nothing written) when the row moved on, and whatever
     /// <paramref name="rules"/> throws (e.g. a deadline past the calendar data), also with nothing written.
     /// </summary>
-    public Task CommitAsync(InspectionChange change, FollowUpRules rules, CancellationToken ct = default) =>
-        IsSingleStatement(change) ? CommitOneStatementAsync(change, ct) : CommitInTransactionAsync(change, rules, ct);
+    /// <remarks>
+    /// <paramref name="alongside"/>, when given, writes in the same transaction what must be committed with this change or
+    /// not at all (a replacement after dispatch: the task's draw record with the team's change).
+    /// </remarks>
+    public Task CommitAsync(InspectionChange change, FollowUpRules rules, Func<DbConnection, DbTransaction, Task>? alongside = null, CancellationToken ct = default) =>
+        alongside is null && IsSingleStatement(change) ? CommitOneStatementAsync(change, ct) : CommitInTransactionAsync(change, rules, alongside, ct);
 
     /// <summary>
     /// On PostgreSQL a change that causes no outcome events and no notifications (save draft, sign, submit — the
@@ -235,7 +264,9 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
     /// </summary>
     public bool IsSingleStatement(InspectionChange change) =>
         store.IsPostgres && change.Outcomes.Count == 0 && change.Notifications.Count == 0
-        && change.After.PublishedVersion == change.Before.Inspection.PublishedVersion;
+        && change.After.PublishedVersion == change.Before.Inspection.PublishedVersion && !TeamChanged(change);
+
+    private static bool TeamChanged(InspectionChange change) => !change.After.Team.SequenceEqual(change.Before.Inspection.Team);
 
     private const string UpdateRow =
         """
@@ -279,7 +310,7 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         if (inserted == 0) throw new InspectionRevisionConflictException(change.After.InspectionId, change.Before.Inspection.Revision);
     }
 
-    private Task CommitInTransactionAsync(InspectionChange change, FollowUpRules rules, CancellationToken ct) =>
+    private Task CommitInTransactionAsync(InspectionChange change, FollowUpRules rules, Func<DbConnection, DbTransaction, Task>? alongside, CancellationToken ct) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
             var after = change.After;
@@ -291,6 +322,8 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             var updated = await connection.ExecuteAsync(new CommandDefinition(
                 $"{UpdateRow};\nINSERT INTO audit_log ({AuditLog.Columns}) VALUES ({AuditLog.Values("audit_")})", p, tx, cancellationToken: ct));
             if (updated != 2) throw new InspectionRevisionConflictException(after.InspectionId, before.Revision);
+            if (TeamChanged(change)) await WriteTeamAsync(connection, tx, after, ct);
+            if (alongside is not null) await alongside(connection, tx);
 
             foreach (var outcome in change.Outcomes)
             {
@@ -634,6 +667,11 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         public required string DepartmentCode { get; init; }
         public bool IsLead { get; init; }
         public string? Username { get; init; }
+
+        /// <summary>The inspector's name in the directory (pages show names, not only certificates).</summary>
+        public string? InspectorName { get; init; }
+
+        public string? EntityName { get; init; }
     }
 
     public sealed record EntitySummary
@@ -650,7 +688,9 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         return (await connection.QueryAsync<DrawnMember>(new CommandDefinition(
             """
             SELECT t.rank, t.member_id AS MemberId, t.position, t.certificate_no AS CertificateNo, t.department_code AS DepartmentCode, t.is_lead AS IsLead,
-                   (SELECT min(u.username) FROM users u WHERE u.inspector_certificate_no = t.certificate_no) AS Username
+                   (SELECT min(u.username) FROM users u WHERE u.inspector_certificate_no = t.certificate_no) AS Username,
+                   (SELECT n.name FROM inspectors n WHERE n.certificate_no = t.certificate_no) AS InspectorName,
+                   (SELECT e.name FROM market_entities e WHERE e.credit_code = t.member_id) AS EntityName
             FROM drawn_teams t WHERE t.task_id = @taskId ORDER BY t.rank, t.position
             """, new { taskId }, cancellationToken: ct))).AsList();
     }

@@ -64,6 +64,9 @@ public sealed record TaskRow
 
     public string? ReplacedBy { get; init; }
     public string? BeaconJson { get; init; }
+
+    /// <summary>When dispatch began (schema 0028): from then on the teams dispatch reads are fixed, and a replacement changes an inspection.</summary>
+    public DateTimeOffset? DispatchStartedAt { get; init; }
     public string ParticipationJson { get; init; } = "{}";
     public required string CreatedBy { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
@@ -165,7 +168,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         version AS Version, definition_json AS DefinitionJson, published_at AS PublishedAt, population_sha256 AS PopulationSha256,
         inspectors_sha256 AS InspectorsSha256, population_count AS PopulationCount, partition_count AS PartitionCount, exclusions_json AS ExclusionsJson,
         secret_commitment AS SecretCommitment, entropy_json AS EntropyJson, beacon_json AS BeaconJson, ceremony_json AS CeremonyJson,
-        cancel_request_json AS CancelRequestJson, replaces AS Replaces, replaced_by AS ReplacedBy,
+        cancel_request_json AS CancelRequestJson, replaces AS Replaces, replaced_by AS ReplacedBy, dispatch_started_at AS DispatchStartedAt,
         participation_json AS ParticipationJson, created_by AS CreatedBy, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
@@ -251,7 +254,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                 definition_json = @DefinitionJson, published_at = @PublishedAt, population_sha256 = @PopulationSha256,
                 inspectors_sha256 = @InspectorsSha256, population_count = @PopulationCount, partition_count = @PartitionCount, exclusions_json = @ExclusionsJson,
                 secret_commitment = @SecretCommitment, entropy_json = @EntropyJson, beacon_json = @BeaconJson, ceremony_json = @CeremonyJson,
-                cancel_request_json = @CancelRequestJson, replaced_by = @ReplacedBy,
+                cancel_request_json = @CancelRequestJson, replaced_by = @ReplacedBy, dispatch_started_at = @DispatchStartedAt,
                 participation_json = @ParticipationJson, updated_at = @UpdatedAt
             WHERE task_id = @TaskId AND version = @ExpectedVersion
             """,
@@ -259,7 +262,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             {
                 after.TaskId, after.Name, after.Departments, after.Status, after.Version, after.DefinitionJson, after.PublishedAt,
                 after.PopulationSha256, after.InspectorsSha256, after.PopulationCount, after.PartitionCount, after.ExclusionsJson, after.SecretCommitment,
-                after.EntropyJson, after.BeaconJson, after.CeremonyJson, after.CancelRequestJson, after.ReplacedBy, after.ParticipationJson, after.UpdatedAt,
+                after.EntropyJson, after.BeaconJson, after.CeremonyJson, after.CancelRequestJson, after.ReplacedBy, after.DispatchStartedAt, after.ParticipationJson, after.UpdatedAt,
                 ExpectedVersion = before.Version,
             }, tx, cancellationToken: ct));
         if (changed != 1) throw new TaskVersionConflictException(after.TaskId);
@@ -812,9 +815,8 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
     }
 
     /// <summary>
-    /// Commits one replacement (draw-spec §8.1) in one transaction: the whole list of replacements rewritten (a record of
-    /// kind <see cref="ReplacementsKind"/>), the drawn team's row changed to the new member, the task's version moved and
-    /// an audit line with the reason. False (nothing written) when an inspection of the task exists: dispatched teams stay.
+    /// Commits one replacement before dispatch (draw-spec §8.1) in one transaction (<see cref="WriteReplacementAsync"/>).
+    /// False (nothing written) when an inspection of the task exists: those teams change through their inspections.
     /// </summary>
     public Task<bool> CommitReplacementAsync(TaskRow before, TaskRow after, IReadOnlyList<InspectorReplacement> all, int rank, TeamMember member,
         InspectorReplacement replacement, Actor actor, CancellationToken ct = default) =>
@@ -823,6 +825,19 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             var dispatched = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "SELECT count(*) FROM inspections WHERE task_id = @TaskId", new { after.TaskId }, tx, cancellationToken: ct));
             if (dispatched > 0) return false;
+            await WriteReplacementAsync(connection, tx, before, after, all, rank, member, replacement, actor, ct);
+            return true;
+        }, ct);
+
+    /// <summary>
+    /// The task's side of one replacement, inside the caller's transaction: the whole list of replacements rewritten (a
+    /// record of kind <see cref="ReplacementsKind"/>), the drawn team's row changed to the new member, the task's version
+    /// moved (checked: <see cref="TaskVersionConflictException"/>) and an audit line with the reason. After dispatch the
+    /// inspection's change of team commits in the same transaction.
+    /// </summary>
+    public async Task WriteReplacementAsync(DbConnection connection, DbTransaction tx, TaskRow before, TaskRow after, IReadOnlyList<InspectorReplacement> all,
+        int rank, TeamMember member, InspectorReplacement replacement, Actor actor, CancellationToken ct = default)
+    {
             await connection.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM draw_records WHERE task_id = @TaskId AND kind = @kind", new { after.TaskId, kind = ReplacementsKind }, tx, cancellationToken: ct));
             await InsertRecordAsync(connection, tx, after.TaskId, ReplacementsKind, JsonSerializer.Serialize(all, DrawPacks.JsonOptions), null, null, null, actor, ct);
@@ -838,9 +853,9 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
                 {
                     after.Status, after.Version, memberId = replacement.MemberId, replaced = replacement.Replaced, replacement = replacement.Replacement,
                     reason = replacement.Reason, position = member.Position, lead = member.Lead, replacements = all.Count,
+                    afterDispatch = after.DispatchStartedAt is not null,
                 });
-            return true;
-        }, ct);
+    }
 
     private async Task<bool> InsertRecordAsync(DbConnection connection, DbTransaction tx, string taskId, string kind, string recordJson,
         byte[]? recordGzip, string? poolJson, string? summaryJson, Actor actor, CancellationToken ct)

@@ -109,7 +109,7 @@ public sealed class DrawPlatform : IAsyncDisposable
                 await connection.ExecuteAsync(
                     """
                     INSERT INTO inspection_items (code, name, department_code, legal_basis, method, result_codes, created_at, updated_at)
-                    VALUES (@code, @code, @dept, 'test', 'on_site', 'PASS,FAIL', @now, @now)
+                    VALUES (@code, @code, @dept, 'test', 'on_site', '1,A,B,E,6,F', @now, @now)
                     """, new { code, dept, now });
             }
             for (var i = 0; i < 20; i++)

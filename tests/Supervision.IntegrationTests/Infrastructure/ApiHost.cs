@@ -21,6 +21,7 @@ public sealed class ApiHost : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly bool _ownsDirectory;
+    private readonly bool _postgres;
 
     private ApiHost(WebApplication app, string dataDirectory, bool ownsDirectory, OffsetTimeProvider ceremonyTime)
     {
@@ -28,6 +29,7 @@ public sealed class ApiHost : IAsyncDisposable
         _app = app;
         DataDirectory = dataDirectory;
         _ownsDirectory = ownsDirectory;
+        _postgres = app.Services.GetService<Supervision.Infrastructure.Storage.SqlStore>()?.IsPostgres == true;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
     }
@@ -135,6 +137,9 @@ public sealed class ApiHost : IAsyncDisposable
         Running.TryRemove(BaseAddress.Authority, out _);
         await _app.StopAsync();
         await _app.DisposeAsync();
+        // Orleans' ADO.NET providers open their connections through Npgsql's global pools, which keep idle connections for
+        // minutes: closed here, so the PostgreSQL tests of one run do not add up to the server's connection limit.
+        if (_postgres) Npgsql.NpgsqlConnection.ClearAllPools();
         if (_ownsDirectory)
         {
             TryDelete(DataDirectory);

@@ -710,6 +710,42 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await Assertions.Expect(approver.Locator("[data-testid=task-status]")).ToHaveTextAsync("草稿");
     }
 
+    // A member who cannot serve after dispatch is replaced from the task page: the scheduler names who leaves and why,
+    // the draw's rule names who joins, and the inspection's team changes with the public record.
+    [BrowserFact]
+    public async Task A_scheduler_replaces_a_team_member_after_dispatch_from_the_task_page()
+    {
+        await using var platform = await StartAsync();
+        var (taskId, inspectionId, team) = await DispatchedAsync(platform);
+        var entity = inspectionId[(taskId.Length + 1)..];
+        var leaving = team[1]["insp-".Length..];
+
+        await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var page = await SignInAsync(desk, "sched-d1");
+        await page.GotoAsync($"/app/tasks/{taskId}");
+        await page.ClickAsync("[data-testid=replace-member] summary");
+        await page.SelectOptionAsync("#replace-member", $"{entity}|{leaving}");
+        await page.FillAsync("#replace-reason", "事后发现与该主体负责人存在亲属关系，申请回避");
+        await ClickThenReloadedAsync(page, "[data-testid=submit-replacement]");
+        Assert.Contains(Confirmations.GetOrCreateValue(page), m => m.Contains("更换记录将公开", StringComparison.Ordinal));
+
+        await using (var connection = await platform.Store.OpenAsync())
+        {
+            Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM inspection_members WHERE inspection_id = @inspectionId AND certificate_no = @leaving", new { inspectionId, leaving }));
+            Assert.Equal(2, await connection.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM inspection_members WHERE inspection_id = @inspectionId", new { inspectionId }));
+            Assert.Equal(1, await connection.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM audit_log WHERE action = 'task.replace-inspector' AND subject_key = @taskId", new { taskId }));
+        }
+        // The leaver is no longer offered for that entity; the public task record lists the step with its reason.
+        await Assertions.Expect(page.Locator($"#replace-member option[value='{entity}|{leaving}']")).ToHaveCountAsync(0);
+        using var anonymous = platform.Host.Anonymous();
+        var record = await ReadAsync(await anonymous.GetAsync($"/api/public/v1/tasks/{taskId}"), HttpStatusCode.OK);
+        Assert.Contains(record.GetProperty("attempts").EnumerateArray(), a => a.GetProperty("step").GetString() == "replace-inspector"
+            && a.GetProperty("detail").GetString() == "事后发现与该主体负责人存在亲属关系，申请回避");
+    }
+
     // Day-one finding 1: with a letter and a digit ticked together the draft saved, but sign and submit stayed disabled —
     // the page kept the codes in tick order and the server in ordinal order, so the draft always looked unsaved.
     [BrowserFact]

@@ -322,6 +322,19 @@
     });
   }
 
+  // ---- Replacing a team member by the draw's rule (draw-spec §8.1): nobody picks the newcomer ---------------------------
+  function replaceMember(form) {
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const [memberId, certificateNo] = $("#replace-member", form).value.split("|");
+      if (!confirm(t("更换记录将公开，不能撤回。确定更换？", "The replacement is published and cannot be undone. Replace?"))) return;
+      const result = await S.api("POST", "/api/tasks/" + encodeURIComponent(form.dataset.task) + "/teams/replacements",
+        { json: { memberId, certificateNo, reason: $("#replace-reason", form).value } });
+      if (!result.ok) { show($("#task-message"), failure(result), "bad"); return; }
+      location.reload();
+    });
+  }
+
   // ---- A witness's part of the seed ceremony (draw-spec §3.3) -----------------------------------------------------
   // The contribution and a nonce made here stay in this browser ("supervision.witness:{task}") and on the witness's
   // note until the reveal; the platform gets only SHA256(LP("supervision/witness/v1") || LP(task) || LP(value) || LP(nonce)).
@@ -910,6 +923,8 @@
   if (receiptBox) receipt(receiptBox);
   const cancelForm = document.getElementById("cancel-request-form");
   if (cancelForm) cancelRequest(cancelForm);
+  const replaceForm = document.getElementById("replace-form");
+  if (replaceForm) replaceMember(replaceForm);
   const pages = { "task-form": taskForm, "task-actions": taskActions, ceremony, witness, "inspection-form": inspectionForm, review, "record-editor": recordEditor, importer };
   $$("[data-page]").forEach((el) => { const init = pages[el.dataset.page]; if (init) init(el); });
 })();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Identity;
 using Supervision.Api.Web;
+using Supervision.Contracts.Tasks;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Grains.Inspections;
@@ -23,6 +24,9 @@ public sealed class DetailModel(DrawStore draws, InspectionStore inspections, Wo
     public IReadOnlyList<InspectionRow> Inspections { get; private set; } = [];
 
     public bool Dispatched { get; private set; }
+
+    /// <summary>The drawn members a scheduler of the lead may replace now (draw-spec §8.1); empty when the task allows no replacement.</summary>
+    public IReadOnlyList<InspectionStore.DrawnMember> Replaceable { get; private set; } = [];
 
     public DateOnly Today { get; private set; }
 
@@ -51,6 +55,15 @@ public sealed class DetailModel(DrawStore draws, InspectionStore inspections, Wo
         Today = clock.Today;
         Inspections = await inspections.ListTaskAsync(id, ct);
         Dispatched = Inspections.Count > 0 || await inspections.IsDispatchedAsync(id, ct);
+        if (CanAct && TaskStates.AllowedActions(task.Status).Contains("replace-inspector", StringComparer.Ordinal))
+        {
+            // Members who may still leave: every drawn member, after dispatch only where the team has not handed its results in.
+            var states = Inspections.ToDictionary(r => r.InspectionId, r => r.State, StringComparer.Ordinal);
+            Replaceable = (await inspections.DrawnTeamsAsync(id, ct))
+                .Where(m => !states.TryGetValue($"{id}/{m.MemberId}", out var state)
+                    || InspectionWorkflow.TeamChangeStates.Any(s => s.ToString() == state))
+                .ToList();
+        }
         return Page();
     }
 
