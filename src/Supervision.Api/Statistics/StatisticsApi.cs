@@ -166,7 +166,7 @@ public static class StatisticsApi
     {
         if (!TryYear(year, time, out var y, out var yp)) return yp!;
         if (!TryScope(http, department, out var scope, out var sp)) return sp!;
-        var today = DateOnly.FromDateTime(time.GetUtcNow().ToOffset(TimeSpan.FromHours(8)).DateTime);
+        var today = Supervision.Core.Calendar.ChinaTime.DateOf(time.GetUtcNow()); // the regulator's day, as every deadline counts it
         return Ok(await Supervision.Infrastructure.Publication.RegimeIndicatorsQuery.ReadAsync(sql, y, CreditStatisticsStore.YearStart(y),
             CreditStatisticsStore.YearStart(y + 1), today, scope, ct));
     }

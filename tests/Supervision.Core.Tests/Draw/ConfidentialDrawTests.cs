@@ -42,13 +42,6 @@ public class ConfidentialDrawTests
             DrawPacks.JsonOptions);
     }
 
-    private static string Tamper(string json, Action<JsonNode> change)
-    {
-        var node = JsonNode.Parse(json)!;
-        change(node);
-        return node.ToJsonString();
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -150,7 +143,7 @@ public class ConfidentialDrawTests
         Assert.True(report.Passed, report.ToString());
 
         // A public pack that dropped a drawn member (and fixed its count), or a seal opened to other figures, is caught.
-        var dropped = Tamper(f.PublicJson, n =>
+        var dropped = PackJson.Tamper(f.PublicJson, n =>
         {
             n["entityDraw"]!["drawn"]!.AsArray().RemoveAt(0);
             n["entityDraw"]!["drawnCount"] = n["entityDraw"]!["drawn"]!.AsArray().Count;
@@ -167,7 +160,7 @@ public class ConfidentialDrawTests
     {
         var f = Make(false);
         var victim = f.Full.EntityDraw.Result.Drawn[0].MemberId;
-        var dropped = Tamper(f.PublicJson, n =>
+        var dropped = PackJson.Tamper(f.PublicJson, n =>
         {
             var drawn = n["entityDraw"]!["drawn"]!.AsArray();
             drawn.Remove(drawn.First(d => d!["memberId"]!.GetValue<string>() == victim));
@@ -195,15 +188,15 @@ public class ConfidentialDrawTests
 
         // A changed seal.
         var sealName = JsonNode.Parse(receipt)!["seal"]!["name"]!.GetValue<string>();
-        var changedSeal = Tamper(f.PublicJson, n => n["entityDraw"]!["seals"]!.AsArray().Single(x => x!["name"]!.GetValue<string>() == sealName)!["seal"] = new string('a', 64));
+        var changedSeal = PackJson.Tamper(f.PublicJson, n => n["entityDraw"]!["seals"]!.AsArray().Single(x => x!["name"]!.GetValue<string>() == sealName)!["seal"] = new string('a', 64));
         Assert.Contains(PublicPackVerifier.Verify(changedSeal, f.MembersCsv, receipt).Differences, d => d.StartsWith("receipt.seal:", StringComparison.Ordinal));
 
         // A receipt claiming another class (the commitment binds the class used at freeze).
-        var otherClass = Tamper(receipt, n => n["member"]!["stratum"] = n["member"]!["stratum"]!.GetValue<string>() == "A" ? "B" : "A");
+        var otherClass = PackJson.Tamper(receipt, n => n["member"]!["stratum"] = n["member"]!["stratum"]!.GetValue<string>() == "A" ? "B" : "A");
         Assert.Contains(PublicPackVerifier.Verify(f.PublicJson, f.MembersCsv, otherClass).Differences, d => d.StartsWith("receipt.member:", StringComparison.Ordinal));
 
         // A threshold changed in the opening no longer opens the published seal.
-        var otherThreshold = Tamper(receipt, n =>
+        var otherThreshold = PackJson.Tamper(receipt, n =>
         {
             var opening = n["seal"]!["opening"]!.AsArray();
             opening[opening.Count - 1] = ConfidentialDraw.None;
@@ -211,13 +204,13 @@ public class ConfidentialDrawTests
         Assert.Contains(PublicPackVerifier.Verify(f.PublicJson, f.MembersCsv, otherThreshold).Differences, d => d.StartsWith("receipt.seal:", StringComparison.Ordinal));
 
         // A drawn member that is excluded, or not a member at all.
-        var excludedDrawn = Tamper(f.PublicJson, n => n["entityDraw"]!["drawn"]![0]!["memberId"] = f.Full.EntityDraw.Parameters.Exclusions[0].MemberId);
+        var excludedDrawn = PackJson.Tamper(f.PublicJson, n => n["entityDraw"]!["drawn"]![0]!["memberId"] = f.Full.EntityDraw.Parameters.Exclusions[0].MemberId);
         Assert.Contains(PublicPackVerifier.Verify(excludedDrawn, f.MembersCsv).Differences, d => d.Contains("is excluded", StringComparison.Ordinal));
-        var stranger = Tamper(f.PublicJson, n => n["entityDraw"]!["drawn"]![0]!["memberId"] = Id(5));
+        var stranger = PackJson.Tamper(f.PublicJson, n => n["entityDraw"]!["drawn"]![0]!["memberId"] = Id(5));
         Assert.Contains(PublicPackVerifier.Verify(stranger, f.MembersCsv).Differences, d => d.Contains("is not a member", StringComparison.Ordinal));
 
         // A seed that does not follow from the entropy.
-        var entropy = Tamper(f.PublicJson, n => n["entropy"]![0]!["value"] = "31416");
+        var entropy = PackJson.Tamper(f.PublicJson, n => n["entropy"]![0]!["value"] = "31416");
         Assert.Contains(PublicPackVerifier.Verify(entropy, f.MembersCsv).Differences, d => d.StartsWith("seed:", StringComparison.Ordinal));
     }
 

@@ -29,13 +29,6 @@ public class DrawVerifierTests
         return (DrawPacks.ToJson(pack), csv, poolJson);
     }
 
-    private static string Tamper(string packJson, Action<JsonNode> change)
-    {
-        var node = JsonNode.Parse(packJson)!;
-        change(node);
-        return node.ToJsonString();
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -52,18 +45,18 @@ public class DrawVerifierTests
     public void The_csharp_verifier_names_each_tampered_field()
     {
         var (pack, csv, pool) = MakePack(false);
-        var swapped = Tamper(pack, n => n["entityDraw"]!["result"]!["drawn"]![0]!["memberId"] = Id(1));
+        var swapped = PackJson.Tamper(pack, n => n["entityDraw"]!["result"]!["drawn"]![0]!["memberId"] = Id(1));
         Assert.Contains("entityDraw.result.drawn[0].memberId: pack \"" + Id(1) + "\"", DrawVerifier.Verify(swapped, csv, pool).ToString(), StringComparison.Ordinal);
 
-        var entropy = Tamper(pack, n => n["entropy"]![1]!["value"] = "92654");
+        var entropy = PackJson.Tamper(pack, n => n["entropy"]![1]!["value"] = "92654");
         var report = DrawVerifier.Verify(entropy, csv, pool);
         Assert.False(report.Passed);
         Assert.StartsWith("seed: pack", report.Differences[0], StringComparison.Ordinal);
 
-        var commitment = Tamper(pack, n => n["secretCommitment"] = new string('0', 64));
+        var commitment = PackJson.Tamper(pack, n => n["secretCommitment"] = new string('0', 64));
         Assert.Contains(DrawVerifier.Verify(commitment, csv, pool).Differences, d => d.StartsWith("secretCommitment:", StringComparison.Ordinal));
 
-        var lead = Tamper(pack, n => n["inspectorDraw"]!["result"]!["teams"]![0]!["members"]![0]!["certificateNo"] = "CSAMR9999");
+        var lead = PackJson.Tamper(pack, n => n["inspectorDraw"]!["result"]!["teams"]![0]!["members"]![0]!["certificateNo"] = "CSAMR9999");
         Assert.Contains(DrawVerifier.Verify(lead, csv, pool).Differences, d => d.StartsWith("inspectorDraw.result.teams[0].members[0].certificateNo:", StringComparison.Ordinal));
 
         var row = Encoding.UTF8.GetString(csv).Split('\n');
@@ -78,12 +71,12 @@ public class DrawVerifierTests
 
         // Draw integrity II: an exclusion added after the freeze, or an inspector's record changed, no longer matches
         // the hashes committed before the seed.
-        var excluded = Tamper(pack, n => n["entityDraw"]!["parameters"]!["exclusions"]!.AsArray().Add(new JsonObject { ["memberId"] = Id(700), ["reason"] = "yearly-cap" }));
+        var excluded = PackJson.Tamper(pack, n => n["entityDraw"]!["parameters"]!["exclusions"]!.AsArray().Add(new JsonObject { ["memberId"] = Id(700), ["reason"] = "yearly-cap" }));
         Assert.Contains(DrawVerifier.Verify(excluded, csv, pool).Differences, d => d.StartsWith("population.exclusionsSha256:", StringComparison.Ordinal));
         var poolNode = JsonNode.Parse(pool)!;
         poolNode["inspectors"]![0]!["currentWorkload"] = 11;
         var doctoredPool = Encoding.UTF8.GetBytes(poolNode.ToJsonString(DrawPacks.JsonOptions));
-        var withPool = Tamper(pack, n => n["inspectorDraw"]!["poolSha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(doctoredPool)));
+        var withPool = PackJson.Tamper(pack, n => n["inspectorDraw"]!["poolSha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(doctoredPool)));
         Assert.Contains(DrawVerifier.Verify(withPool, csv, doctoredPool).Differences, d => d.StartsWith("inspectorDraw.frozenInspectorsSha256:", StringComparison.Ordinal));
     }
 
@@ -103,7 +96,7 @@ public class DrawVerifierTests
             Assert.True(code == 0, output);
             Assert.StartsWith("PASS", output, StringComparison.Ordinal);
 
-            var tampered = Tamper(pack, n => n["entityDraw"]!["result"]!["drawn"]![3]!["inclusionProbability"] = "1/2");
+            var tampered = PackJson.Tamper(pack, n => n["entityDraw"]!["result"]!["drawn"]![3]!["inclusionProbability"] = "1/2");
             File.WriteAllText(Path.Combine(dir.FullName, "tampered.json"), tampered);
             (code, output) = RunPython(dir.FullName, "tampered.json");
             Assert.Equal(1, code);

@@ -66,13 +66,6 @@ public sealed class WitnessCeremonyPackTests
             JsonSerializer.Serialize(receipt, DrawPacks.JsonOptions), drawn);
     }
 
-    private static string Tamper(string json, Action<JsonNode> change)
-    {
-        var node = JsonNode.Parse(json)!;
-        change(node);
-        return node.ToJsonString();
-    }
-
     private static JsonObject Entry(params (string Name, JsonNode? Value)[] fields)
     {
         var o = new JsonObject();
@@ -129,10 +122,10 @@ public sealed class WitnessCeremonyPackTests
     public void A_ceremony_time_without_an_offset_or_with_a_fraction_fails_the_csharp_verifiers_whatever_the_machines_zone()
     {
         var p = Make();
-        var noOffset = DrawVerifier.Verify(Tamper(p.Full, n => n["ceremony"]!["closedAt"] = "2027-01-03T06:30:00"), p.Csv);
+        var noOffset = DrawVerifier.Verify(PackJson.Tamper(p.Full, n => n["ceremony"]!["closedAt"] = "2027-01-03T06:30:00"), p.Csv);
         Assert.False(noOffset.Passed);
         Assert.Contains(noOffset.Differences, d => d.Contains("not an ISO 8601 time with a UTC offset", StringComparison.Ordinal));
-        var fraction = PublicPackVerifier.Verify(Tamper(p.Public, n => n["ceremony"]!["closedAt"] = "2027-01-03T06:30:00.5+00:00"), p.Members);
+        var fraction = PublicPackVerifier.Verify(PackJson.Tamper(p.Public, n => n["ceremony"]!["closedAt"] = "2027-01-03T06:30:00.5+00:00"), p.Members);
         Assert.False(fraction.Passed);
         Assert.Contains(fraction.Differences, d => d.Contains("recorded to the second", StringComparison.Ordinal));
     }
@@ -143,10 +136,10 @@ public sealed class WitnessCeremonyPackTests
         var p = Make();
         foreach (var (name, change, expected, _) in Tamperings)
         {
-            var full = DrawVerifier.Verify(Tamper(p.Full, change), p.Csv);
+            var full = DrawVerifier.Verify(PackJson.Tamper(p.Full, change), p.Csv);
             Assert.False(full.Passed, name);
             Assert.True(full.Differences.Any(d => d.StartsWith(expected, StringComparison.Ordinal)), $"{name} (full pack): {full}");
-            var pub = PublicPackVerifier.Verify(Tamper(p.Public, change), p.Members);
+            var pub = PublicPackVerifier.Verify(PackJson.Tamper(p.Public, change), p.Members);
             Assert.False(pub.Passed, name);
             Assert.True(pub.Differences.Any(d => d.StartsWith(expected, StringComparison.Ordinal)), $"{name} (public pack): {pub}");
         }
@@ -178,12 +171,12 @@ public sealed class WitnessCeremonyPackTests
 
             foreach (var (name, change, _, expected) in Tamperings)
             {
-                Write("tampered.json", Tamper(p.Full, change));
+                Write("tampered.json", PackJson.Tamper(p.Full, change));
                 (code, output) = RunPython(dir.FullName, "tampered.json", "population.csv");
                 Assert.True(code == 1 && output.StartsWith("FAIL", StringComparison.Ordinal), $"{name} (full pack): {output}");
                 Assert.True(output.Split('\n').Any(l => l.StartsWith(expected, StringComparison.Ordinal)), $"{name} (full pack): {output}");
 
-                Write("tampered-public.json", Tamper(p.Public, change));
+                Write("tampered-public.json", PackJson.Tamper(p.Public, change));
                 (code, output) = RunPython(dir.FullName, "public", "tampered-public.json", "members.csv");
                 Assert.True(code == 1 && output.StartsWith("FAIL", StringComparison.Ordinal), $"{name} (public pack): {output}");
                 Assert.True(output.Split('\n').Any(l => l.StartsWith(expected, StringComparison.Ordinal)), $"{name} (public pack): {output}");
@@ -196,12 +189,12 @@ public sealed class WitnessCeremonyPackTests
             }
 
             // The auditor also finds a public pack whose ceremony is not the full pack's.
-            Write("tampered-public.json", Tamper(p.Public, n => n["ceremony"]!["minimumWitnesses"] = 1));
+            Write("tampered-public.json", PackJson.Tamper(p.Public, n => n["ceremony"]!["minimumWitnesses"] = 1));
             (code, output) = RunPython(dir.FullName, "audit", "pack.json", "population.csv", "members-key.txt", "tampered-public.json", "members.csv");
             Assert.True(code == 1 && output.Contains("public pack ceremony:", StringComparison.Ordinal), output);
 
             // A time without an offset is not the spec's form.
-            Write("tampered.json", Tamper(p.Full, n => n["ceremony"]!["closedAt"] = "2027-01-03T06:30:00"));
+            Write("tampered.json", PackJson.Tamper(p.Full, n => n["ceremony"]!["closedAt"] = "2027-01-03T06:30:00"));
             (code, output) = RunPython(dir.FullName, "tampered.json", "population.csv");
             Assert.True(code == 1 && output.Contains("ceremony.closedAt: \"2027-01-03T06:30:00\" is not an ISO 8601 time with an offset", StringComparison.Ordinal), output);
         }
