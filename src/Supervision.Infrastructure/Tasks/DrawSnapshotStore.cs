@@ -10,268 +10,22 @@ using Supervision.Core.Identity;
 using Supervision.Core.Tasks;
 using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Storage;
+using static Supervision.Infrastructure.Tasks.TaskSql;
 
 namespace Supervision.Infrastructure.Tasks;
 
-/// <summary>A row of the draw_tasks read model: the task's public face and its current state.</summary>
-public sealed record TaskRow
-{
-    public required string TaskId { get; init; }
-    public required string Name { get; init; }
-    public required string LeadDepartment { get; init; }
-    public required string Departments { get; init; }
-    public required string Status { get; init; }
-    public long Version { get; init; }
-    public required string DefinitionJson { get; init; }
-    public DateTimeOffset? PublishedAt { get; init; }
-    public string? PopulationSha256 { get; init; }
-
-    /// <summary>The SHA-256 of the inspectors list frozen with the population (schema 0022); null for tasks frozen before.</summary>
-    public string? InspectorsSha256 { get; init; }
-    public long? PopulationCount { get; init; }
-    public int? PartitionCount { get; init; }
-    public string? ExclusionsJson { get; init; }
-    public string? SecretCommitment { get; init; }
-    public string EntropyJson { get; init; } = "[]";
-
-    /// <summary>The witnessed seed ceremony (schema 0024, draw-spec §3.3), from the freeze on; null for a v1 seed.</summary>
-    public string? CeremonyJson { get; init; }
-
-    public Ceremony? Ceremony => CeremonyJson is null ? null : JsonSerializer.Deserialize<Ceremony>(CeremonyJson, DrawStore.Json);
-
-    /// <summary>
-    /// Schema 0025: a cancellation after the draw began, waiting for approval (<see cref="CancelRequest"/>) or decided
-    /// (<see cref="CancelDecision"/>, the last one); null when none was asked.
-    /// </summary>
-    public string? CancelRequestJson { get; init; }
-
-    /// <summary>The pending cancellation request, if one waits for approval.</summary>
-    public CancelRequest? PendingCancel => CancelRequestJson is { } json && !IsDecided(json)
-        ? JsonSerializer.Deserialize<CancelRequest>(json, DrawStore.Json) : null;
-
-    /// <summary>The last decided cancellation request, if any.</summary>
-    public CancelDecision? CancelDecision => CancelRequestJson is { } json && IsDecided(json)
-        ? JsonSerializer.Deserialize<CancelDecision>(json, DrawStore.Json) : null;
-
-    private static bool IsDecided(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.TryGetProperty("decision", out _);
-    }
-
-    /// <summary>The cancelled task this one redraws, and the task that redraws this one (schema 0025).</summary>
-    public string? Replaces { get; init; }
-
-    public string? ReplacedBy { get; init; }
-    public string? BeaconJson { get; init; }
-    public string ParticipationJson { get; init; } = "{}";
-    public required string CreatedBy { get; init; }
-    public DateTimeOffset CreatedAt { get; init; }
-    public DateTimeOffset UpdatedAt { get; init; }
-
-    public IReadOnlyList<string> DepartmentList => Departments.Split(',', StringSplitOptions.RemoveEmptyEntries);
-
-    public TaskDefinition Definition => JsonSerializer.Deserialize<TaskDefinition>(DefinitionJson, DrawStore.Json)!;
-
-    public IReadOnlyList<EntropyEntry> Entropy => JsonSerializer.Deserialize<EntropyEntry[]>(EntropyJson, DrawStore.Json)!;
-
-    public BeaconValue? Beacon => BeaconJson is null ? null : JsonSerializer.Deserialize<BeaconValue>(BeaconJson, DrawStore.Json);
-
-    /// <summary>The participating departments' answers (joint tasks by consent).</summary>
-    public IReadOnlyDictionary<string, ParticipationDecision> Participation =>
-        JsonSerializer.Deserialize<Dictionary<string, ParticipationDecision>>(ParticipationJson, DrawStore.Json)!;
-
-    public FreezeSummary? Freeze => ExclusionsJson is null ? null : JsonSerializer.Deserialize<FreezeSummary>(ExclusionsJson, DrawStore.Json);
-}
-
-/// <summary>A freeze refused after its census (e.g. a sample the inspectors cannot staff): nothing was committed.</summary>
-public sealed class FreezeRefusedException(string reason) : Exception(reason);
-
 /// <summary>
-/// What a freeze fixed besides the snapshot; <see cref="ExclusionsSha256"/> commits to the excluded members (draw-spec §9.3),
-/// <see cref="MembersSha256"/> to the class-free members file (§11.1); <see cref="Scope"/> is the items' object scope the
-/// population was limited to (the restricting items only; empty when every item applies to every entity). Each is null
-/// for freezes older than it.
+/// A task's frozen inputs: the freeze (the population read once, sorted, written as chunks of its canonical snapshot with
+/// its hash, census and cap exclusions, and the task's move to frozen, in one transaction), the frozen inspector side, and
+/// the reads of both for the draws and their verification downloads (docs/draw-service.md).
 /// </summary>
-public sealed record FreezeSummary(int DrawYear, int YearlyCap, IReadOnlyList<ExclusionCount> Excluded, DateTimeOffset FrozenAt, string? ExclusionsSha256 = null,
-    string? MembersSha256 = null, IReadOnlyList<ItemScope>? Scope = null);
-
-public sealed record DrawRecordRow
+public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvider clock)
 {
-    public required string TaskId { get; init; }
-    public required string Kind { get; init; }
-
-    /// <summary>The record as text; '' when it is stored compressed in <see cref="RecordGzip"/> (0012).</summary>
-    public required string RecordJson { get; init; }
-
-    /// <summary>The record's UTF-8 JSON as one gzip member (entity packs since 0012), else null.</summary>
-    public byte[]? RecordGzip { get; init; }
-
-    /// <summary>The record's JSON text as UTF-8 bytes, whichever way it is stored.</summary>
-    public byte[] RecordUtf8() => RecordGzip is { } gz ? DrawStore.Gunzip(gz) : Encoding.UTF8.GetBytes(RecordJson);
-
-    /// <summary>The record's JSON text, whichever way it is stored.</summary>
-    public string RecordText() => RecordGzip is null ? RecordJson : Encoding.UTF8.GetString(RecordUtf8());
-
-    public string? PoolJson { get; init; }
-    public required string CommittedBy { get; init; }
-    public DateTimeOffset CommittedAt { get; init; }
-}
-
-/// <summary>Thrown inside a transaction when the task row moved under us: the whole transaction rolls back.</summary>
-public sealed class TaskVersionConflictException(string taskId) : Exception($"Task {taskId} changed concurrently.");
-
-/// <summary>
-/// SQL for tasks and draws. Every method that writes does so in one transaction together with its audit line;
-/// the frozen population is kept as chunks of its canonical snapshot (docs/draw-service.md).
-/// </summary>
-public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock)
-{
-    public const string EntityKind = "entity";
-    public const string InspectorKind = "inspector";
-
-    /// <summary>The replacements of team members after the inspector draw (draw-spec §8.1), the whole list, rewritten with each one.</summary>
-    public const string ReplacementsKind = "replacements";
-
-    /// <summary>The class-free seals of the entity draw with their openings (draw-spec §11.2): not public; opened one entity at a time.</summary>
-    public const string SealsKind = "seals";
-
-    /// <summary>The newest published tasks whose entity draw is sealed (draw-spec §11), for an entity's list of receipts.</summary>
-    public async Task<IReadOnlyList<(string TaskId, string Name, DateTimeOffset CommittedAt)>> RecentSealedDrawsAsync(int limit, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<(string TaskId, string Name, DateTimeOffset CommittedAt)>(new CommandDefinition(
-            """
-            SELECT t.task_id, t.name, r.committed_at FROM draw_records r JOIN draw_tasks t ON t.task_id = r.task_id
-            WHERE r.kind = @kind AND t.published_at IS NOT NULL ORDER BY r.committed_at DESC, t.task_id LIMIT @limit
-            """, new { kind = SealsKind, limit }, cancellationToken: ct))).AsList();
-    }
-
-    /// <summary>The seals of a committed entity draw, or null (no draw yet, or a task frozen before members were committed).</summary>
-    public async Task<IReadOnlyList<SealOpening>?> SealsAsync(string taskId, CancellationToken ct = default) =>
-        await GetRecordAsync(taskId, SealsKind, ct) is { } record
-            ? JsonSerializer.Deserialize<SealOpening[]>(record.RecordText(), DrawPacks.JsonOptions)
-            : null;
+    /// <summary>The item's yearly cap on inspections per entity is reached.</summary>
     public const string YearlyCapReason = "yearly-cap";
 
     /// <summary>The department's published yearly cap on inspections per entity (across all its items) is reached.</summary>
     public const string DepartmentCapReason = "department-yearly-cap";
-
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    private const string Columns =
-        """
-        task_id AS TaskId, name AS Name, lead_department AS LeadDepartment, departments AS Departments, status AS Status,
-        version AS Version, definition_json AS DefinitionJson, published_at AS PublishedAt, population_sha256 AS PopulationSha256,
-        inspectors_sha256 AS InspectorsSha256, population_count AS PopulationCount, partition_count AS PartitionCount, exclusions_json AS ExclusionsJson,
-        secret_commitment AS SecretCommitment, entropy_json AS EntropyJson, beacon_json AS BeaconJson, ceremony_json AS CeremonyJson,
-        cancel_request_json AS CancelRequestJson, replaces AS Replaces, replaced_by AS ReplacedBy,
-        participation_json AS ParticipationJson, created_by AS CreatedBy, created_at AS CreatedAt, updated_at AS UpdatedAt
-        """;
-
-    public SqlStore Store => store;
-
-    public TimeProvider Clock => clock;
-
-    public static string ToJson<T>(T value) => JsonSerializer.Serialize(value, Json);
-
-    public async Task<TaskRow?> GetAsync(string taskId, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<TaskRow>(
-            new CommandDefinition($"SELECT {Columns} FROM draw_tasks WHERE task_id = @taskId", new { taskId }, cancellationToken: ct));
-    }
-
-    /// <summary>Keyset page by task id. <paramref name="department"/>: tasks that department leads or joins; <paramref name="publicOnly"/>: published ones only.</summary>
-    public async Task<IReadOnlyList<TaskRow>> ListAsync(string? department, bool publicOnly, string? status, string? after, int limit, CancellationToken ct)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<TaskRow>(new CommandDefinition(
-            $"""
-            SELECT {Columns} FROM draw_tasks
-            WHERE (@department IS NULL OR ',' || departments || ',' LIKE @departmentPattern)
-              AND (@publicOnly = 0 OR published_at IS NOT NULL)
-              AND (@status IS NULL OR status = @status)
-              AND (@after IS NULL OR task_id > @after)
-            ORDER BY task_id LIMIT @limit
-            """,
-            new { department, departmentPattern = "%," + department + ",%", publicOnly = publicOnly ? 1 : 0, status, after, limit },
-            cancellationToken: ct));
-        return rows.AsList();
-    }
-
-    public async Task<bool> InsertAsync(TaskRow row, Actor actor, CancellationToken ct = default)
-    {
-        return await store.InTransactionAsync(async (connection, tx) =>
-        {
-            var exists = await connection.ExecuteScalarAsync<long>(
-                new CommandDefinition("SELECT count(*) FROM draw_tasks WHERE task_id = @TaskId", row, tx, cancellationToken: ct));
-            if (exists > 0) return false;
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO draw_tasks (task_id, name, lead_department, departments, status, version, definition_json, published_at,
-                    population_sha256, population_count, partition_count, exclusions_json, secret_commitment, entropy_json, beacon_json,
-                    replaces, created_by, created_at, updated_at)
-                VALUES (@TaskId, @Name, @LeadDepartment, @Departments, @Status, @Version, @DefinitionJson, @PublishedAt,
-                    @PopulationSha256, @PopulationCount, @PartitionCount, @ExclusionsJson, @SecretCommitment, @EntropyJson, @BeaconJson,
-                    @Replaces, @CreatedBy, @CreatedAt, @UpdatedAt)
-                """, row, tx, cancellationToken: ct));
-            await audit.AppendAsync(connection, tx, actor, "task.create", "task", row.TaskId, row.LeadDepartment, null, AuditView(row));
-            return true;
-        }, ct);
-    }
-
-    /// <summary>Moves the row from <paramref name="before"/> to <paramref name="after"/> (version-checked), runs <paramref name="extra"/>, audits; all or nothing.</summary>
-    /// <remarks><paramref name="reason"/>, when given (a cancellation's), is kept with the audit line's after view.</remarks>
-    public Task TransitionAsync(TaskRow before, TaskRow after, Actor actor, string action,
-        Func<DbConnection, DbTransaction, Task>? extra = null, string? reason = null, CancellationToken ct = default) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            await UpdateRowAsync(connection, tx, before, after, ct);
-            if (extra is not null) await extra(connection, tx);
-            await audit.AppendAsync(connection, tx, actor, action, "task", after.TaskId, after.LeadDepartment, AuditView(before),
-                reason is null ? AuditView(after) : new { task = AuditView(after), reason });
-            return 0;
-        }, ct);
-
-    /// <summary>
-    /// Cancels a task whose entity draw is committed (its teams could not be staffed): the draw stays on the record and
-    /// public, and its entities no longer count against the yearly caps (their burden rows are released).
-    /// </summary>
-    public Task CancelDrawnAsync(TaskRow before, TaskRow after, Actor actor, string reason, CancellationToken ct = default) =>
-        TransitionAsync(before, after, actor, "task.cancel", (connection, tx) =>
-            connection.ExecuteAsync(new CommandDefinition("DELETE FROM draw_burden WHERE task_id = @TaskId", new { after.TaskId }, tx, cancellationToken: ct)),
-            reason, ct);
-
-    private static async Task UpdateRowAsync(DbConnection connection, DbTransaction tx, TaskRow before, TaskRow after, CancellationToken ct)
-    {
-        var changed = await connection.ExecuteAsync(new CommandDefinition(
-            """
-            UPDATE draw_tasks SET name = @Name, departments = @Departments, status = @Status, version = @Version,
-                definition_json = @DefinitionJson, published_at = @PublishedAt, population_sha256 = @PopulationSha256,
-                inspectors_sha256 = @InspectorsSha256, population_count = @PopulationCount, partition_count = @PartitionCount, exclusions_json = @ExclusionsJson,
-                secret_commitment = @SecretCommitment, entropy_json = @EntropyJson, beacon_json = @BeaconJson, ceremony_json = @CeremonyJson,
-                cancel_request_json = @CancelRequestJson, replaced_by = @ReplacedBy,
-                participation_json = @ParticipationJson, updated_at = @UpdatedAt
-            WHERE task_id = @TaskId AND version = @ExpectedVersion
-            """,
-            new
-            {
-                after.TaskId, after.Name, after.Departments, after.Status, after.Version, after.DefinitionJson, after.PublishedAt,
-                after.PopulationSha256, after.InspectorsSha256, after.PopulationCount, after.PartitionCount, after.ExclusionsJson, after.SecretCommitment,
-                after.EntropyJson, after.BeaconJson, after.CeremonyJson, after.CancelRequestJson, after.ReplacedBy, after.ParticipationJson, after.UpdatedAt,
-                ExpectedVersion = before.Version,
-            }, tx, cancellationToken: ct));
-        if (changed != 1) throw new TaskVersionConflictException(after.TaskId);
-    }
-
-    /// <summary>The audit view of a task: never the definition's internals twice, never anything secret (the row holds no secret).</summary>
-    private static object AuditView(TaskRow row) => new
-    {
-        row.TaskId, row.Name, row.Status, row.Version, row.Departments, row.PopulationSha256, row.InspectorsSha256, row.PopulationCount,
-        row.SecretCommitment, row.EntropyJson, row.BeaconJson, row.CeremonyJson, row.DefinitionJson, row.ParticipationJson,
-        row.CancelRequestJson, row.Replaces, row.ReplacedBy,
-    };
 
     /// <summary>Members per snapshot chunk (the last chunk of a task may be shorter).</summary>
     public const int ChunkSize = 65_536;
@@ -408,7 +162,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             await BulkInsertAsync(connection, tx, "draw_exclusions", ["task_id", "member_id", "reason"],
                 exclusions.Select(e => new object?[] { before.TaskId, e.MemberId, e.Reason }), ct);
             await connection.ExecuteAsync(new CommandDefinition("INSERT INTO draw_censuses (task_id, census_json) VALUES (@task, @json)",
-                new { task = before.TaskId, json = ToJson(DrawExchange.Export(census)) }, tx, cancellationToken: ct));
+                new { task = before.TaskId, json = TaskRow.ToJson(DrawExchange.Export(census)) }, tx, cancellationToken: ct));
 
             var excluded = census.ExcludedByReason.Select(x => new ExclusionCount(x.Key, x.Value)).ToArray();
             var summary = new FreezeSummary(drawYear, yearlyCap, excluded, clock.GetUtcNow(), PopulationReference.ExclusionsHash(exclusions),
@@ -418,8 +172,8 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
             {
                 PartitionCount = Math.Max(1, (chunkCount + chunksPerCall - 1) / chunksPerCall),
             };
-            await UpdateRowAsync(connection, tx, before, next, ct);
-            await audit.AppendAsync(connection, tx, actor, "task.freeze", "task", next.TaskId, next.LeadDepartment, AuditView(before), AuditView(next));
+            await TaskRepository.UpdateRowAsync(connection, tx, before, next, ct);
+            await audit.AppendAsync(connection, tx, actor, "task.freeze", "task", next.TaskId, next.LeadDepartment, TaskRepository.AuditView(before), TaskRepository.AuditView(next));
             Mark("rest");
             return next;
         }, ct);
@@ -581,12 +335,6 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         }
     }
 
-    private static string InList(DynamicParameters p, string prefix, IReadOnlyList<string> values)
-    {
-        for (var i = 0; i < values.Count; i++) p.Add($"{prefix}{i}", values[i]);
-        return values.Count == 0 ? "NULL" : string.Join(", ", values.Select((_, i) => $"@{prefix}{i}"));
-    }
-
     /// <summary>
     /// Streams the canonical snapshot CSV (docs/draw-spec.md §4) of a frozen population to <paramref name="sink"/>: the
     /// concatenation of its chunks in order. Returns the number of bytes written.
@@ -666,7 +414,7 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         var json = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
             "SELECT census_json FROM draw_censuses WHERE task_id = @taskId", new { taskId }, cancellationToken: ct))
             ?? throw new InvalidOperationException($"task {taskId} has no census: it was frozen before snapshot chunks existed (0006) and must be frozen again");
-        return JsonSerializer.Deserialize<CensusColumns>(json, Json)!;
+        return JsonSerializer.Deserialize<CensusColumns>(json, TaskRow.Json)!;
     }
 
     public async Task<int> ChunkCountAsync(string taskId, CancellationToken ct = default)
@@ -706,232 +454,6 @@ public sealed class DrawStore(SqlStore store, AuditLog audit, TimeProvider clock
         if (chunks.Count != count)
             throw new InvalidOperationException($"snapshot of {taskId}: expected chunks {firstChunk}..{firstChunk + count - 1}, found {chunks.Count}");
         return chunks;
-    }
-
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
-
-    /// <summary>Whether a draw of <paramref name="kind"/> is committed (without reading the record itself).</summary>
-    public async Task<bool> RecordExistsAsync(string taskId, string kind, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM draw_records WHERE task_id = @taskId AND kind = @kind", new { taskId, kind }, cancellationToken: ct)) > 0;
-    }
-
-    /// <summary>
-    /// The committed entity draw in short, and when it was committed; null before the draw. Reads the small summary
-    /// written with the record, and only for records older than summaries the (possibly tens of megabytes) pack.
-    /// </summary>
-    public async Task<(EntityDrawSummary Summary, DateTimeOffset CommittedAt)?> EntityDrawSummaryAsync(string taskId, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        var found = await connection.QuerySingleOrDefaultAsync<SummaryRow>(new CommandDefinition(
-            "SELECT summary_json AS SummaryJson, committed_at AS CommittedAt FROM draw_records WHERE task_id = @taskId AND kind = @kind",
-            new { taskId, kind = EntityKind }, cancellationToken: ct));
-        if (found is null) return null;
-        if (found.SummaryJson is { } json) return (JsonSerializer.Deserialize<EntityDrawSummary>(json, DrawPacks.JsonOptions)!, found.CommittedAt);
-        var record = await GetRecordAsync(taskId, EntityKind, ct);
-        return (EntityDrawSummary.Of(JsonSerializer.Deserialize<DrawPack>(record!.RecordUtf8(), DrawPacks.JsonOptions)!), found.CommittedAt);
-    }
-
-    private sealed record SummaryRow
-    {
-        public string? SummaryJson { get; init; }
-        public DateTimeOffset CommittedAt { get; init; }
-    }
-
-    public async Task<DrawRecordRow?> GetRecordAsync(string taskId, string kind, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<DrawRecordRow>(new CommandDefinition(
-            """
-            SELECT task_id AS TaskId, kind AS Kind, record_json AS RecordJson, record_gzip AS RecordGzip, pool_json AS PoolJson,
-                   committed_by AS CommittedBy, committed_at AS CommittedAt
-            FROM draw_records WHERE task_id = @taskId AND kind = @kind
-            """, new { taskId, kind }, cancellationToken: ct));
-    }
-
-    /// <summary>
-    /// Commits the entity draw once: the record (the pack), the drawn entities, the burden ledger and the task's move
-    /// to entities_drawn, with the audit line, in one transaction. False when a record exists already (nothing written).
-    /// </summary>
-    /// <remarks><paramref name="sealsJson"/>: the seals with their openings (draw-spec §11.2), a record of kind <see cref="SealsKind"/>.</remarks>
-    public Task<bool> CommitEntityDrawAsync(TaskRow before, TaskRow after, byte[] packGzip, string summaryJson, string? sealsJson, EntityDrawResult result,
-        IReadOnlyList<string> items, int drawYear, Actor actor, CancellationToken ct = default) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            if (!await InsertRecordAsync(connection, tx, after.TaskId, EntityKind, "", packGzip, null, summaryJson, actor, ct)) return false;
-            if (sealsJson is not null) await InsertRecordAsync(connection, tx, after.TaskId, SealsKind, sealsJson, null, null, null, actor, ct);
-            await BulkInsertAsync(connection, tx, "drawn_entities", ["task_id", "rank", "member_id", "stratum", "draw_key", "probability"],
-                result.Drawn.Select(d => new object?[] { after.TaskId, d.Rank, d.MemberId, d.Stratum, d.Key, d.InclusionProbability }), ct);
-            await BulkInsertAsync(connection, tx, "draw_burden", ["member_id", "item_code", "draw_year", "task_id"],
-                result.Drawn.SelectMany(d => items.Select(i => new object?[] { d.MemberId, i, drawYear, after.TaskId })), ct);
-            await UpdateRowAsync(connection, tx, before, after, ct);
-            await audit.AppendAsync(connection, tx, actor, "task.draw-entities", "task", after.TaskId, after.LeadDepartment, AuditView(before),
-                new { after.Status, after.Version, drawn = result.Drawn.Count, strata = result.Strata, exclusions = result.Exclusions });
-            return true;
-        }, ct);
-
-    /// <summary>Commits the inspector draw once: record + pool file, the teams, the task's move, the audit line.</summary>
-    public Task<bool> CommitInspectorDrawAsync(TaskRow before, TaskRow after, string sectionJson, string poolJson, IReadOnlyList<EntityTeam> teams,
-        Actor actor, CancellationToken ct = default) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            if (!await InsertRecordAsync(connection, tx, after.TaskId, InspectorKind, sectionJson, null, poolJson, null, actor, ct)) return false;
-            var now = clock.GetUtcNow();
-            await BulkInsertAsync(connection, tx, "drawn_teams",
-                ["task_id", "rank", "member_id", "position", "certificate_no", "department_code", "is_lead", "status", "drawn_at"],
-                teams.SelectMany(t => t.Members.Select(m => new object?[]
-                {
-                    after.TaskId, t.Rank, t.MemberId, m.Position, m.CertificateNo, m.Department, m.Lead, "open", now,
-                })), ct);
-            await UpdateRowAsync(connection, tx, before, after, ct);
-            await audit.AppendAsync(connection, tx, actor, "task.draw-inspectors", "task", after.TaskId, after.LeadDepartment, AuditView(before),
-                new { after.Status, after.Version, teams = teams.Count });
-            return true;
-        }, ct);
-
-    /// <summary>The replacements recorded for the task, in order (draw-spec §8.1); empty when none.</summary>
-    public async Task<IReadOnlyList<InspectorReplacement>> ReplacementsAsync(string taskId, CancellationToken ct = default) =>
-        await GetRecordAsync(taskId, ReplacementsKind, ct) is { } record
-            ? JsonSerializer.Deserialize<InspectorReplacement[]>(record.RecordText(), DrawPacks.JsonOptions)!
-            : [];
-
-    /// <summary>Whether the task has been dispatched: any of its inspections exists.</summary>
-    public async Task<bool> IsDispatchedAsync(string taskId, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM inspections WHERE task_id = @taskId", new { taskId }, cancellationToken: ct)) > 0;
-    }
-
-    /// <summary>
-    /// Commits one replacement (draw-spec §8.1) in one transaction: the whole list of replacements rewritten (a record of
-    /// kind <see cref="ReplacementsKind"/>), the drawn team's row changed to the new member, the task's version moved and
-    /// an audit line with the reason. False (nothing written) when an inspection of the task exists: dispatched teams stay.
-    /// </summary>
-    public Task<bool> CommitReplacementAsync(TaskRow before, TaskRow after, IReadOnlyList<InspectorReplacement> all, int rank, TeamMember member,
-        InspectorReplacement replacement, Actor actor, CancellationToken ct = default) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            var dispatched = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM inspections WHERE task_id = @TaskId", new { after.TaskId }, tx, cancellationToken: ct));
-            if (dispatched > 0) return false;
-            await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM draw_records WHERE task_id = @TaskId AND kind = @kind", new { after.TaskId, kind = ReplacementsKind }, tx, cancellationToken: ct));
-            await InsertRecordAsync(connection, tx, after.TaskId, ReplacementsKind, JsonSerializer.Serialize(all, DrawPacks.JsonOptions), null, null, null, actor, ct);
-            var changed = await connection.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE drawn_teams SET certificate_no = @Replacement, department_code = @Department
-                WHERE task_id = @TaskId AND rank = @rank AND position = @Position AND certificate_no = @Replaced
-                """, new { replacement.Replacement, member.Department, after.TaskId, rank, member.Position, replacement.Replaced }, tx, cancellationToken: ct));
-            if (changed != 1) throw new InvalidOperationException($"task {after.TaskId}: no drawn team row of rank {rank} position {member.Position} holds {replacement.Replaced}");
-            await UpdateRowAsync(connection, tx, before, after, ct);
-            await audit.AppendAsync(connection, tx, actor, "task.replace-inspector", "task", after.TaskId, after.LeadDepartment, AuditView(before),
-                new
-                {
-                    after.Status, after.Version, memberId = replacement.MemberId, replaced = replacement.Replaced, replacement = replacement.Replacement,
-                    reason = replacement.Reason, position = member.Position, lead = member.Lead, replacements = all.Count,
-                });
-            return true;
-        }, ct);
-
-    private async Task<bool> InsertRecordAsync(DbConnection connection, DbTransaction tx, string taskId, string kind, string recordJson,
-        byte[]? recordGzip, string? poolJson, string? summaryJson, Actor actor, CancellationToken ct)
-    {
-        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM draw_records WHERE task_id = @taskId AND kind = @kind", new { taskId, kind }, tx, cancellationToken: ct));
-        if (exists > 0) return false;
-        // The primary key makes a concurrent second commit fail and roll back whole, never write twice.
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO draw_records (task_id, kind, record_json, record_gzip, pool_json, summary_json, committed_by, committed_at)
-            VALUES (@taskId, @kind, @recordJson, @recordGzip, @poolJson, @summaryJson, @by, @at)
-            """, new { taskId, kind, recordJson, recordGzip, poolJson, summaryJson, by = actor.Username, at = clock.GetUtcNow() }, tx, cancellationToken: ct));
-        return true;
-    }
-
-    /// <summary>
-    /// <paramref name="utf8"/> as one gzip member at the fastest level: a pack compresses several-fold in a fraction of
-    /// the time PostgreSQL's pglz took inside the commit, and is served as it is to clients that accept gzip.
-    /// </summary>
-    public static byte[] Gzip(ReadOnlySpan<byte> utf8)
-    {
-        using var output = new MemoryStream(utf8.Length / 3 + 64);
-        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
-            gzip.Write(utf8);
-        return output.ToArray();
-    }
-
-    public static byte[] Gunzip(byte[] gzip)
-    {
-        using var input = new System.IO.Compression.GZipStream(new MemoryStream(gzip), System.IO.Compression.CompressionMode.Decompress);
-        using var output = new MemoryStream(gzip.Length * 4);
-        input.CopyTo(output);
-        return output.ToArray();
-    }
-
-    /// <summary>Many rows in one statement stream: COPY on PostgreSQL, one prepared INSERT on SQLite.</summary>
-    private Task BulkInsertAsync(DbConnection connection, DbTransaction tx, string table, string[] columns, IEnumerable<object?[]> rows, CancellationToken ct) =>
-        BulkInsertAsync(connection, tx, table, columns, rows.ToAsyncEnumerable(), ct);
-
-    private async Task BulkInsertAsync(DbConnection connection, DbTransaction tx, string table, string[] columns, IAsyncEnumerable<object?[]> rows, CancellationToken ct)
-    {
-        if (connection is NpgsqlConnection npgsql)
-        {
-            await using var writer = await npgsql.BeginBinaryImportAsync($"COPY {table} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)", ct);
-            await foreach (var row in rows.WithCancellation(ct))
-            {
-                await writer.StartRowAsync(ct);
-                foreach (var value in row)
-                {
-                    switch (value)
-                    {
-                        case string s: await writer.WriteAsync(s, NpgsqlTypes.NpgsqlDbType.Text, ct); break;
-                        case int i: await writer.WriteAsync(i, NpgsqlTypes.NpgsqlDbType.Integer, ct); break;
-                        case long l: await writer.WriteAsync(l, NpgsqlTypes.NpgsqlDbType.Bigint, ct); break;
-                        case bool b: await writer.WriteAsync(b, NpgsqlTypes.NpgsqlDbType.Boolean, ct); break;
-                        case DateTimeOffset d: await writer.WriteAsync(d.ToUniversalTime(), NpgsqlTypes.NpgsqlDbType.TimestampTz, ct); break;
-                        case byte[] bytes: await writer.WriteAsync(bytes, NpgsqlTypes.NpgsqlDbType.Bytea, ct); break;
-                        case null: await writer.WriteNullAsync(ct); break;
-                        default: throw new ArgumentException($"cannot COPY a {value.GetType()}", nameof(rows));
-                    }
-                }
-            }
-            await writer.CompleteAsync(ct);
-            return;
-        }
-
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => "@p" + i.ToString(CultureInfo.InvariantCulture)))})";
-        var parameters = columns.Select((_, i) =>
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = "p" + i.ToString(CultureInfo.InvariantCulture);
-            command.Parameters.Add(p);
-            return p;
-        }).ToArray();
-        await foreach (var row in rows.WithCancellation(ct))
-        {
-            for (var i = 0; i < row.Length; i++)
-            {
-                parameters[i].Value = row[i] switch
-                {
-                    null => DBNull.Value,
-                    bool b => b ? 1 : 0,
-                    DateTimeOffset d => d.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture),
-                    var v => v,
-                };
-            }
-            await command.ExecuteNonQueryAsync(ct);
-        }
     }
 
     /// <summary>
