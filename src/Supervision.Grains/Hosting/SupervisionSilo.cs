@@ -76,8 +76,8 @@ public static class SupervisionSilo
         services.AddOptions<Operations.OperationOptions>().BindConfiguration("Supervision:Operations");
         // Supervision:Draw was documented but never read (registered as new()): bound now, and checked at start.
         services.AddOptions<Tasks.DrawServiceOptions>().BindConfiguration(Tasks.DrawServiceOptions.Section)
-            .Validate(o => o.PartitionSize >= Infrastructure.Tasks.DrawSnapshotStore.ChunkSize,
-                $"{Tasks.DrawServiceOptions.Section}:PartitionSize must be at least one snapshot chunk ({Infrastructure.Tasks.DrawSnapshotStore.ChunkSize} members).")
+            .Validate(o => o.PartitionSize >= Core.Tasks.FreezeRules.ChunkSize,
+                $"{Tasks.DrawServiceOptions.Section}:PartitionSize must be at least one snapshot chunk ({Core.Tasks.FreezeRules.ChunkSize} members).")
             .Validate(o => o.DefaultYearlyCap >= 1, $"{Tasks.DrawServiceOptions.Section}:DefaultYearlyCap must be at least 1.")
             .Validate(o => o.MinimumWitnesses is >= 1 and <= Core.Draw.WitnessCeremony.MaxWitnesses,
                 $"{Tasks.DrawServiceOptions.Section}:MinimumWitnesses must be between 1 and {Core.Draw.WitnessCeremony.MaxWitnesses}.")

@@ -20,7 +20,7 @@ public sealed class DrawServiceOptions
 {
     public const string Section = "Supervision:Draw";
 
-    /// <summary>Members per partition worker call (rounded down to whole snapshot chunks of <see cref="DrawSnapshotStore.ChunkSize"/>).</summary>
+    /// <summary>Members per partition worker call (rounded down to whole snapshot chunks of <see cref="FreezeRules.ChunkSize"/>).</summary>
     public int PartitionSize { get; set; } = 524_288;
 
     /// <summary>The yearly cap per entity per item when neither the task nor its lead department sets one.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapper;
 using Supervision.Core.Draw;
+using Supervision.Core.Tasks;
 using Supervision.Infrastructure.Storage;
 using Supervision.Infrastructure.Tasks;
 
@@ -53,7 +54,7 @@ public sealed class DrawInclusion(SqlStore store, DrawSnapshotStore snapshots)
             return new InclusionView(task.TaskId, task.Status, false, null, null, false, 0, "0", mode, null, "not in the frozen population (filter or status at freeze)");
         var exclusions = await snapshots.ExclusionsAsync(task.TaskId, ct);
         var census = await snapshots.CensusAsync(task.TaskId, ct);
-        var setup = new EntityDrawSetup(new byte[32], task.TaskId, DrawPrimitives.AlgorithmVersion, definition.ToDrawParameters(exclusions));
+        var setup = FreezeRules.CensusSetup(task.TaskId, definition, exclusions);
         var plan = EntityDraw.Plan(setup, DrawExchange.Import(setup, census));
         var drawnAlready = task.Status != "frozen";
         var basis = drawnAlready ? "not drawn; the probability it had under the draw design" : "the draw has not run; the probability under the frozen design";

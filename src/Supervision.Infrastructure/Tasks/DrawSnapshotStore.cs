@@ -21,15 +21,6 @@ namespace Supervision.Infrastructure.Tasks;
 /// </summary>
 public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvider clock)
 {
-    /// <summary>The item's yearly cap on inspections per entity is reached.</summary>
-    public const string YearlyCapReason = "yearly-cap";
-
-    /// <summary>The department's published yearly cap on inspections per entity (across all its items) is reached.</summary>
-    public const string DepartmentCapReason = "department-yearly-cap";
-
-    /// <summary>Members per snapshot chunk (the last chunk of a task may be shorter).</summary>
-    public const int ChunkSize = 65_536;
-
     /// <summary>
     /// Freezes the population in one transaction: reads the matching entities once (unordered; PostgreSQL streams them
     /// by binary COPY), sorts them by member id in byte order, writes the canonical snapshot as chunks while hashing it
@@ -97,16 +88,10 @@ public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvid
             var (ids, classOf) = collected.Sorted();
             Mark("sort");
 
-            var exclusions = new List<MemberExclusion>();
-            for (var i = 0; i < ids.Length; i++)
-            {
-                if (overCap.Count > 0 && overCap.Contains(ids[i])) exclusions.Add(new MemberExclusion(SnapshotChunks.DecodeToString(ids[i]), YearlyCapReason));
-                else if (overDepartmentCap.Count > 0 && overDepartmentCap.Contains(ids[i])) exclusions.Add(new MemberExclusion(SnapshotChunks.DecodeToString(ids[i]), DepartmentCapReason));
-            }
-            // The census needs the strata, mode and exclusions only; the seed (unknown before the ceremony) plays no part.
-            var censusSetup = new EntityDrawSetup(new byte[32], before.TaskId, DrawPrimitives.AlgorithmVersion, definition.ToDrawParameters(exclusions));
+            var exclusions = FreezeRules.CapExclusions(ids, overCap, overDepartmentCap);
+            var censusSetup = FreezeRules.CensusSetup(before.TaskId, definition, exclusions);
             var weights = classes.Select(definition.WeightMicros).ToArray();
-            var chunkCount = Math.Max(1, (ids.Length + ChunkSize - 1) / ChunkSize);
+            var chunkCount = FreezeRules.ChunkCount(ids.Length);
             var chunks = new byte[chunkCount][];
             var memberLines = new byte[chunkCount][];
             var censuses = new DrawCensus[chunkCount];
@@ -122,8 +107,8 @@ public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvid
                 {
                     Parallel.For(0, chunkCount, c =>
                     {
-                        var from = c * ChunkSize;
-                        var length = Math.Min(ChunkSize, ids.Length - from);
+                        var from = c * FreezeRules.ChunkSize;
+                        var length = Math.Min(FreezeRules.ChunkSize, ids.Length - from);
                         chunks[c] = SnapshotChunks.Build(c, ids.AsSpan(from, length), classOf.AsSpan(from, length), classes, weights, []);
                         censuses[c] = EntityDraw.Census(censusSetup, chunks[c], c == 0);
                         memberLines[c] = ConfidentialDraw.MembersLines(chunks[c], c == 0, membersKey);
@@ -148,8 +133,8 @@ public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvid
                     memberLines[c] = [];
                     yield return
                     [
-                        before.TaskId, c, ids.Length == 0 ? "" : SnapshotChunks.DecodeToString(ids[c * ChunkSize]),
-                        Math.Min(ChunkSize, ids.Length - c * ChunkSize), chunks[c],
+                        before.TaskId, c, ids.Length == 0 ? "" : SnapshotChunks.DecodeToString(ids[c * FreezeRules.ChunkSize]),
+                        Math.Min(FreezeRules.ChunkSize, ids.Length - c * FreezeRules.ChunkSize), chunks[c],
                     ];
                 }
             }
@@ -164,13 +149,12 @@ public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvid
             await connection.ExecuteAsync(new CommandDefinition("INSERT INTO draw_censuses (task_id, census_json) VALUES (@task, @json)",
                 new { task = before.TaskId, json = TaskRow.ToJson(DrawExchange.Export(census)) }, tx, cancellationToken: ct));
 
-            var excluded = census.ExcludedByReason.Select(x => new ExclusionCount(x.Key, x.Value)).ToArray();
+            var excluded = FreezeRules.ExcludedCounts(census);
             var summary = new FreezeSummary(drawYear, yearlyCap, excluded, clock.GetUtcNow(), PopulationReference.ExclusionsHash(exclusions),
                 DrawPrimitives.Hex(membersHash.GetHashAndReset()), restricting);
-            var chunksPerCall = Math.Max(1, partitionSize / ChunkSize);
             var next = after(sha, ids.Length, summary) with
             {
-                PartitionCount = Math.Max(1, (chunkCount + chunksPerCall - 1) / chunksPerCall),
+                PartitionCount = FreezeRules.PartitionCount(chunkCount, partitionSize),
             };
             await TaskRepository.UpdateRowAsync(connection, tx, before, next, ct);
             await audit.AppendAsync(connection, tx, actor, "task.freeze", "task", next.TaskId, next.LeadDepartment, TaskRepository.AuditView(before), TaskRepository.AuditView(next));
@@ -303,36 +287,8 @@ public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvid
             }
         }
 
-        public (UInt128[] Ids, byte[] ClassOf) Sorted()
-        {
-            var n = _count;
-            var ids = _ids[..n];
-            var classOf = _classOf[..n];
-            if (n < 1 << 16 || Environment.ProcessorCount < 2) Array.Sort(ids, classOf);
-            else
-            {
-                // Both halves sorted at once on two cores, then one linear merge.
-                var half = n / 2;
-                Parallel.Invoke(() => Array.Sort(ids, classOf, 0, half), () => Array.Sort(ids, classOf, half, n - half));
-                var mergedIds = new UInt128[n];
-                var mergedClass = new byte[n];
-                int a = 0, b = half, o = 0;
-                while (a < half && b < n)
-                {
-                    if (ids[a] <= ids[b]) { mergedIds[o] = ids[a]; mergedClass[o++] = classOf[a++]; }
-                    else { mergedIds[o] = ids[b]; mergedClass[o++] = classOf[b++]; }
-                }
-                for (; a < half; a++, o++) { mergedIds[o] = ids[a]; mergedClass[o] = classOf[a]; }
-                for (; b < n; b++, o++) { mergedIds[o] = ids[b]; mergedClass[o] = classOf[b]; }
-                ids = mergedIds;
-                classOf = mergedClass;
-            }
-            for (var i = 1; i < ids.Length; i++)
-            {
-                if (ids[i] == ids[i - 1]) throw new InvalidOperationException($"member {SnapshotChunks.DecodeToString(ids[i])} appears twice in the population");
-            }
-            return (ids, classOf);
-        }
+        /// <summary>The members read, in the snapshot's order (<see cref="FreezeRules.SortMembers"/>).</summary>
+        public (UInt128[] Ids, byte[] ClassOf) Sorted() => FreezeRules.SortMembers(_ids[.._count], _classOf[.._count]);
     }
 
     /// <summary>
