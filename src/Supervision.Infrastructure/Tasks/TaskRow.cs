@@ -37,17 +37,20 @@ public sealed record TaskRow
     public string? CancelRequestJson { get; init; }
 
     /// <summary>The pending cancellation request, if one waits for approval.</summary>
-    public CancelRequest? PendingCancel => CancelRequestJson is { } json && !IsDecided(json)
-        ? JsonSerializer.Deserialize<CancelRequest>(json, Json) : null;
+    public CancelRequest? PendingCancel => Cancellation().Pending;
 
     /// <summary>The last decided cancellation request, if any.</summary>
-    public CancelDecision? CancelDecision => CancelRequestJson is { } json && IsDecided(json)
-        ? JsonSerializer.Deserialize<CancelDecision>(json, Json) : null;
+    public CancelDecision? CancelDecision => Cancellation().Decided;
 
-    private static bool IsDecided(string json)
+    /// <summary>The cancellation column read once: a decision (it has a "decision") or a request still waiting.</summary>
+    private (CancelRequest? Pending, CancelDecision? Decided) Cancellation()
     {
+        if (CancelRequestJson is not { } json) return (null, null);
         using var document = JsonDocument.Parse(json);
-        return document.RootElement.TryGetProperty("decision", out _);
+        var root = document.RootElement;
+        return root.TryGetProperty("decision", out _)
+            ? (null, root.Deserialize<CancelDecision>(Json))
+            : (root.Deserialize<CancelRequest>(Json), null);
     }
 
     /// <summary>The cancelled task this one redraws, and the task that redraws this one (schema 0025).</summary>
