@@ -12,6 +12,7 @@ namespace Supervision.Infrastructure.Tasks;
 /// </summary>
 public sealed class TaskQueries(SqlStore store)
 {
+    /// <summary>The draw_tasks columns under <see cref="TaskRow"/>'s names (the repository's load reads them too).</summary>
     internal const string Columns =
         """
         task_id AS TaskId, name AS Name, lead_department AS LeadDepartment, departments AS Departments, status AS Status,
@@ -22,6 +23,7 @@ public sealed class TaskQueries(SqlStore store)
         participation_json AS ParticipationJson, created_by AS CreatedBy, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
+    /// <summary>The task's row, or null when there is no such task.</summary>
     public async Task<TaskRow?> GetAsync(string taskId, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
