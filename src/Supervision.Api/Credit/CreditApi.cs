@@ -56,7 +56,7 @@ public static class CreditApi
         return app;
     }
 
-    private static async Task<IResult> Explain(string creditCode, string? task, string? at, HttpContext http, CreditStore store, DrawStore draws,
+    private static async Task<IResult> Explain(string creditCode, string? task, string? at, HttpContext http, CreditStore store, TaskQueries draws,
         DrawInclusion inclusion, CreditClock clock, CancellationToken ct)
     {
         var code = CreditCode.Normalize(creditCode);

@@ -109,7 +109,7 @@ public static class InspectionApi
 
     private sealed record DispatchCounts(int Created, int Existing);
 
-    private static async Task<IResult> Progress(string id, HttpContext http, DrawStore draws, InspectionStore store, WorkflowClock clock, CancellationToken ct)
+    private static async Task<IResult> Progress(string id, HttpContext http, TaskQueries draws, InspectionStore store, WorkflowClock clock, CancellationToken ct)
     {
         var task = await draws.GetAsync(id, ct);
         if (task is null) return Problems.NotFound("task", id);

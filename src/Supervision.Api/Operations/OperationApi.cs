@@ -56,7 +56,7 @@ public static class OperationApi
         return app;
     }
 
-    private static async Task<IResult> Get(string id, HttpContext http, OperationStore operations, DrawStore tasks, CancellationToken ct)
+    private static async Task<IResult> Get(string id, HttpContext http, OperationStore operations, TaskQueries tasks, CancellationToken ct)
     {
         var operation = await operations.GetAsync(id, ct);
         if (operation is null || !await MaySeeAsync(http, operation, tasks, ct)) return Problems.NotFound("operation", id);
@@ -64,7 +64,7 @@ public static class OperationApi
         return TypedResults.Ok(ToView(operation));
     }
 
-    private static async Task<IResult> Result(string id, HttpContext http, OperationStore operations, DrawStore tasks, CancellationToken ct)
+    private static async Task<IResult> Result(string id, HttpContext http, OperationStore operations, TaskQueries tasks, CancellationToken ct)
     {
         var operation = await operations.GetAsync(id, ct);
         if (operation is null || !await MaySeeAsync(http, operation, tasks, ct)) return Problems.NotFound("operation", id);
@@ -81,7 +81,7 @@ public static class OperationApi
         return TypedResults.Accepted($"/api/operations/{operation.Id}", ToView(operation));
     }
 
-    private static async Task<IResult> ListForTask(string id, HttpContext http, OperationStore operations, DrawStore tasks, CancellationToken ct)
+    private static async Task<IResult> ListForTask(string id, HttpContext http, OperationStore operations, TaskQueries tasks, CancellationToken ct)
     {
         var task = await tasks.GetAsync(id, ct);
         if (task is null || !TaskApi.HasFullAccess(http.User, task)) return Problems.NotFound("task", id);
@@ -90,7 +90,7 @@ public static class OperationApi
     }
 
     /// <summary>The one who asked, and staff with full access to the task (its departments' schedulers and reviewers, admins, auditors).</summary>
-    private static async Task<bool> MaySeeAsync(HttpContext http, Operation operation, DrawStore tasks, CancellationToken ct)
+    private static async Task<bool> MaySeeAsync(HttpContext http, Operation operation, TaskQueries tasks, CancellationToken ct)
     {
         if (string.Equals(operation.RequestedBy, http.User.ToActor().Username, StringComparison.Ordinal)) return true;
         var task = await tasks.GetAsync(operation.Target, ct);
@@ -104,7 +104,7 @@ public static class OperationApi
     /// </summary>
     public static async Task<IResult> RunForTaskAsync(HttpContext http, string kind, string taskId)
     {
-        var tasks = http.RequestServices.GetRequiredService<DrawStore>();
+        var tasks = http.RequestServices.GetRequiredService<TaskQueries>();
         var row = await tasks.GetAsync(taskId, http.RequestAborted);
         if (row is null) return Problems.NotFound("task", taskId);
         if (!http.User.ToActor().CanActFor(Roles.Scheduler, row.LeadDepartment))

@@ -14,7 +14,7 @@ namespace Supervision.Api.Publication;
 /// file, an entity its own receipt, the task's staff and auditors the full pack with classes — every full download
 /// and every members key given out written to the audit log.
 /// </summary>
-public sealed class DrawDisclosure(DrawStore draws, DrawInclusion inclusion, IGrainFactory grains, SqlStore store, AuditLog audit)
+public sealed class DrawDisclosure(TaskQueries draws, DrawSnapshotStore snapshots, DrawInclusion inclusion, IGrainFactory grains, SqlStore store, AuditLog audit)
 {
     /// <summary>The class-free public pack (§11.3), or null before the entity draw.</summary>
     public async Task<PublicDrawPack?> PublicPackAsync(TaskRow row, CancellationToken ct)
@@ -25,7 +25,7 @@ public sealed class DrawDisclosure(DrawStore draws, DrawInclusion inclusion, IGr
     }
 
     private async Task<DrawPack?> FullPackAsync(string taskId, CancellationToken ct) =>
-        await draws.GetRecordAsync(taskId, DrawStore.EntityKind, ct) is { } record
+        await draws.GetRecordAsync(taskId, DrawRecordRow.EntityKind, ct) is { } record
             ? JsonSerializer.Deserialize<DrawPack>(record.RecordUtf8(), DrawPacks.JsonOptions)
             : null;
 
@@ -38,7 +38,7 @@ public sealed class DrawDisclosure(DrawStore draws, DrawInclusion inclusion, IGr
         if (row.Freeze?.MembersSha256 is null) return false;
         var key = await KeyAsync(row);
         var first = true;
-        await draws.StreamSnapshotAsync(row.TaskId, chunk =>
+        await snapshots.StreamSnapshotAsync(row.TaskId, chunk =>
         {
             var lines = ConfidentialDraw.MembersLines(chunk.Span, first, key);
             first = false;
@@ -55,7 +55,7 @@ public sealed class DrawDisclosure(DrawStore draws, DrawInclusion inclusion, IGr
         if (seals is null) return null;
         var key = await KeyAsync(row);
         var member = await inclusion.MemberAsync(row, memberId, ct);
-        var excluded = (await draws.ExclusionsAsync(row.TaskId, ct)).FirstOrDefault(e => e.MemberId == memberId)?.Reason;
+        var excluded = (await snapshots.ExclusionsAsync(row.TaskId, ct)).FirstOrDefault(e => e.MemberId == memberId)?.Reason;
         return ConfidentialDraw.Receipt(row.TaskId, memberId, member, excluded, seals, key, row.Definition.ToDrawParameters([]));
     }
 

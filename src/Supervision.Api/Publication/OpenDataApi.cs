@@ -90,7 +90,7 @@ public static class OpenDataApi
         return PublicPortal.Cached(http, page, page.Items.Select(t => t.PublishedAt).Max());
     }
 
-    private static async Task<IResult> TaskRecord(string id, HttpContext http, PublicQueries queries, DrawStore draws, CancellationToken ct)
+    private static async Task<IResult> TaskRecord(string id, HttpContext http, PublicQueries queries, TaskQueries draws, CancellationToken ct)
     {
         var found = await queries.TaskAsync(id, ct);
         if (found is null) return Problems.NotFound("task", id);
@@ -114,11 +114,11 @@ public static class OpenDataApi
     /// The entity draw's class-free public pack (draw-spec §11.3): everything anyone can check without a credit class.
     /// The full pack, with each member's stratum, is for the task's staff and auditors (GET /api/tasks/{id}/draw/pack).
     /// </summary>
-    private static async Task<IResult> Pack(string id, HttpContext http, PublicQueries queries, DrawStore draws, DrawDisclosure disclosure, CancellationToken ct)
+    private static async Task<IResult> Pack(string id, HttpContext http, PublicQueries queries, TaskQueries draws, DrawDisclosure disclosure, CancellationToken ct)
     {
         if (await queries.TaskAsync(id, ct) is null) return Problems.NotFound("task", id);
         var row = await draws.GetAsync(id, ct);
-        var record = await draws.GetRecordAsync(id, DrawStore.EntityKind, ct);
+        var record = await draws.GetRecordAsync(id, DrawRecordRow.EntityKind, ct);
         if (row is null || record is null) return NoDraw(id);
         // The record is written once and never changes, so its identity and commit time make a strong validator.
         var etag = "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
@@ -130,7 +130,7 @@ public static class OpenDataApi
         return Results.Bytes(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(pack, Supervision.Core.Draw.DrawPacks.JsonOptions), "application/json; charset=utf-8");
     }
 
-    private static async Task<IResult> Members(string id, HttpContext http, PublicQueries queries, DrawStore draws, DrawDisclosure disclosure, CancellationToken ct)
+    private static async Task<IResult> Members(string id, HttpContext http, PublicQueries queries, TaskQueries draws, DrawDisclosure disclosure, CancellationToken ct)
     {
         var found = await queries.TaskAsync(id, ct);
         if (found is null) return Problems.NotFound("task", id);
@@ -162,7 +162,7 @@ public static class OpenDataApi
     /// the answer is the same 404 as for an unknown entity (a receipt names the entity's class).
     /// </summary>
     private static async Task<IResult> Receipt(string creditCode, string taskId, string? t, HttpContext http, Supervision.Api.Credit.EntityAccessLinks links,
-        PublicQueries queries, DrawStore draws, DrawDisclosure disclosure, CancellationToken ct)
+        PublicQueries queries, TaskQueries draws, DrawDisclosure disclosure, CancellationToken ct)
     {
         var code = Supervision.Core.Directory.CreditCode.Normalize(creditCode);
         if (!links.IsValid(code, t)) return Problems.NotFound("entity", creditCode);

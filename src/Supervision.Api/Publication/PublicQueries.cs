@@ -126,7 +126,7 @@ public sealed record PublicDrawnEntity(string CreditCode, string? Name, string? 
 /// The queries behind the portal's pages and the open-data API: one place decides what the public sees, so a page and
 /// its JSON twin cannot disagree. Only published records are read; see docs/public-portal.md for the privacy rules.
 /// </summary>
-public sealed partial class PublicQueries(PublicationStore publications, DrawStore draws, ReferenceData reference, IPublicCreditDisclosure credit)
+public sealed partial class PublicQueries(PublicationStore publications, TaskQueries draws, ReferenceData reference, IPublicCreditDisclosure credit)
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 200;

@@ -105,7 +105,7 @@ public static class TaskApi
         tasks.MapGet("/{id}", Get).AllowAnonymous();
         tasks.MapPost("/", Create).RequireAuthorization(Policies.Scheduling).WithSummary("Create a draft task (scheduler of the lead department).");
         tasks.MapPut("/{id}", Update).RequireAuthorization(Policies.Scheduling).WithSummary("Edit a draft; requires If-Match.");
-        tasks.MapPost("/{id}/publish", (string id, HttpContext http, IGrainFactory g, DrawStore s) => Command(id, http, g, s, t => t.Publish(http.User.ToActor())))
+        tasks.MapPost("/{id}/publish", (string id, HttpContext http, IGrainFactory g, TaskQueries s) => Command(id, http, g, s, t => t.Publish(http.User.ToActor())))
             .RequireAuthorization(Policies.Scheduling);
         tasks.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Cancel a draft or published task with a reason. Once its draw has begun, a task ends only through /cancel-requests.");
@@ -124,7 +124,7 @@ public static class TaskApi
             .WithSummary("Record the value of the beacon round named in the task's plan (once, after the commitments closed, not before the round is due); for tasks planned before the witnessed ceremony, an optional beacon (source and value).");
         tasks.MapPost("/{id}/ceremony/commitments", Commit).RequireAuthorization(Policies.Witnesses)
             .WithSummary("A witness commits to a contribution under their own account: SHA-256 of the task, the value and a nonce (draw-spec §3.3), before anything is revealed.");
-        tasks.MapPost("/{id}/ceremony/close", (string id, HttpContext http, IGrainFactory g, DrawStore s) => Command(id, http, g, s, t => t.CloseCommitments(http.User.ToActor())))
+        tasks.MapPost("/{id}/ceremony/close", (string id, HttpContext http, IGrainFactory g, TaskQueries s) => Command(id, http, g, s, t => t.CloseCommitments(http.User.ToActor())))
             .RequireAuthorization(Policies.Scheduling)
             .WithSummary("Close the commitments (the lead's scheduler): enough witnesses, one from outside the lead department, before the beacon round is due.");
         tasks.MapPost("/{id}/ceremony/reveals", Reveal).RequireAuthorization(Policies.Witnesses)
@@ -143,7 +143,7 @@ public static class TaskApi
         return app;
     }
 
-    private static DrawStore Store(HttpContext http) => http.RequestServices.GetRequiredService<DrawStore>();
+    private static TaskQueries Store(HttpContext http) => http.RequestServices.GetRequiredService<TaskQueries>();
 
     /// <summary>Staff who see all of the task: its departments' schedulers and reviewers, admins and auditors.</summary>
     internal static bool HasFullAccess(ClaimsPrincipal user, TaskRow row) => AccessFor(user, row) == Access.Full;
@@ -165,7 +165,7 @@ public static class TaskApi
         ? Problems.Forbidden($"Task '{id}' belongs to other departments and is not published.")
         : Problems.NotFound("task", id);
 
-    private static async Task<IResult> List(string? status, string? after, int? limit, HttpContext http, DrawStore store, CancellationToken ct)
+    private static async Task<IResult> List(string? status, string? after, int? limit, HttpContext http, TaskQueries store, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         string? department = null;
@@ -184,7 +184,7 @@ public static class TaskApi
         return TypedResults.Ok(Paging.Of(rows.Select(ToView).ToArray(), take, v => v.Id));
     }
 
-    private static async Task<IResult> Get(string id, HttpContext http, DrawStore store, CancellationToken ct)
+    private static async Task<IResult> Get(string id, HttpContext http, TaskQueries store, CancellationToken ct)
     {
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
@@ -193,7 +193,7 @@ public static class TaskApi
         return TypedResults.Ok(ToView(row));
     }
 
-    private static async Task<IResult> Create(TaskDraft draft, HttpContext http, IGrainFactory grains, DrawStore store, ReferenceData reference, TimeProvider clock)
+    private static async Task<IResult> Create(TaskDraft draft, HttpContext http, IGrainFactory grains, TaskQueries store, ReferenceData reference, TimeProvider clock)
     {
         var (definition, errors) = TaskDefinitions.Normalize(draft, reference, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), clock.GetUtcNow());
         if (definition is null) return Problems.Validation(errors);
@@ -202,7 +202,7 @@ public static class TaskApi
         return await Respond(reply, id, http, store, created: true);
     }
 
-    private static async Task<IResult> Update(string id, TaskDraft draft, HttpContext http, IGrainFactory grains, DrawStore store, ReferenceData reference, TimeProvider clock)
+    private static async Task<IResult> Update(string id, TaskDraft draft, HttpContext http, IGrainFactory grains, TaskQueries store, ReferenceData reference, TimeProvider clock)
     {
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
         var (definition, errors) = TaskDefinitions.Normalize(draft, reference, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), clock.GetUtcNow());
@@ -210,10 +210,10 @@ public static class TaskApi
         return await Respond(await grains.GetGrain<ITaskGrain>(id).Update(definition, expected, http.User.ToActor()), id, http, store);
     }
 
-    private static Task<IResult> Cancel(string id, CancelBody request, HttpContext http, IGrainFactory grains, DrawStore store) =>
+    private static Task<IResult> Cancel(string id, CancelBody request, HttpContext http, IGrainFactory grains, TaskQueries store) =>
         Command(id, http, grains, store, t => t.Cancel(request.Reason ?? "", http.User.ToActor()));
 
-    private static async Task<IResult> AddEntropy(string id, EntropyRequest request, HttpContext http, IGrainFactory grains, DrawStore store,
+    private static async Task<IResult> AddEntropy(string id, EntropyRequest request, HttpContext http, IGrainFactory grains, TaskQueries store,
         Supervision.Infrastructure.Identity.UserStore users, CancellationToken ct)
     {
         var actor = http.User.ToActor();
@@ -229,18 +229,18 @@ public static class TaskApi
         return await Command(id, http, grains, store, t => t.AddEntropy(new EntropyEntry(witness, request.Value ?? ""), actor));
     }
 
-    private static Task<IResult> RequestCancel(string id, CancelRequestBody body, HttpContext http, IGrainFactory grains, DrawStore store) =>
+    private static Task<IResult> RequestCancel(string id, CancelRequestBody body, HttpContext http, IGrainFactory grains, TaskQueries store) =>
         Command(id, http, grains, store, t => t.RequestCancel(body.Reason ?? "", body.Redraw ?? false, body.Beacon, http.User.ToActor()));
 
-    private static Task<IResult> ReplaceInspector(string id, ReplacementBody body, HttpContext http, IGrainFactory grains, DrawStore store) =>
+    private static Task<IResult> ReplaceInspector(string id, ReplacementBody body, HttpContext http, IGrainFactory grains, TaskQueries store) =>
         Command(id, http, grains, store, t => t.ReplaceInspector(body.MemberId ?? "", body.CertificateNo ?? "", body.Reason ?? "", http.User.ToActor()));
 
-    private static Task<IResult> DecideCancel(string id, CancelDecisionBody body, HttpContext http, IGrainFactory grains, DrawStore store) =>
+    private static Task<IResult> DecideCancel(string id, CancelDecisionBody body, HttpContext http, IGrainFactory grains, TaskQueries store) =>
         body.Decision is not ("approve" or "reject")
             ? Task.FromResult<IResult>(Problems.Validation("decision", "must be 'approve' or 'reject'"))
             : Command(id, http, grains, store, t => t.DecideCancel(body.Decision == "approve", body.Note, http.User.ToActor()));
 
-    private static async Task<IResult> Commit(string id, CommitmentRequest request, HttpContext http, IGrainFactory grains, DrawStore store,
+    private static async Task<IResult> Commit(string id, CommitmentRequest request, HttpContext http, IGrainFactory grains, TaskQueries store,
         Supervision.Infrastructure.Identity.UserStore users, CancellationToken ct)
     {
         var actor = http.User.ToActor();
@@ -248,7 +248,7 @@ public static class TaskApi
         return await Command(id, http, grains, store, t => t.CommitEntropy(witness, request.Commitment ?? "", actor));
     }
 
-    private static async Task<IResult> Reveal(string id, RevealRequest request, HttpContext http, IGrainFactory grains, DrawStore store,
+    private static async Task<IResult> Reveal(string id, RevealRequest request, HttpContext http, IGrainFactory grains, TaskQueries store,
         Supervision.Infrastructure.Identity.UserStore users, CancellationToken ct)
     {
         var actor = http.User.ToActor();
@@ -263,7 +263,7 @@ public static class TaskApi
         return EntropyWitness.Name(account?.DisplayName ?? actor.Username, actor.Username);
     }
 
-    private static Task<IResult> SetBeacon(string id, BeaconRequest request, HttpContext http, IGrainFactory grains, DrawStore store) =>
+    private static Task<IResult> SetBeacon(string id, BeaconRequest request, HttpContext http, IGrainFactory grains, TaskQueries store) =>
         Command(id, http, grains, store, t => t.SetBeacon(new BeaconValue(request.Source ?? "", request.Value ?? ""), http.User.ToActor()));
 
     private static Task<IResult> Freeze(string id, HttpContext http) => OperationApi.RunForTaskAsync(http, OperationKinds.Freeze, id);
@@ -276,7 +276,7 @@ public static class TaskApi
     /// The task's staff and auditors get the full pack, with each member's class (draw-spec §9), and the download is on
     /// the record; everyone else the class-free public pack (§11.3).
     /// </summary>
-    private static async Task<IResult> Pack(string id, HttpContext http, DrawStore store, Supervision.Api.Publication.DrawDisclosure disclosure, CancellationToken ct)
+    private static async Task<IResult> Pack(string id, HttpContext http, TaskQueries store, Supervision.Api.Publication.DrawDisclosure disclosure, CancellationToken ct)
     {
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
@@ -288,7 +288,7 @@ public static class TaskApi
             return pack is null ? NoDrawYet(id, "entity draw")
                 : TypedResults.Bytes(JsonSerializer.SerializeToUtf8Bytes(pack, DrawPacks.JsonOptions), "application/json; charset=utf-8");
         }
-        if (await store.RecordExistsAsync(id, DrawStore.EntityKind, ct)) await disclosure.AuditedAsync(row, http.User.ToActor(), "draw.pack-read", ct);
+        if (await store.RecordExistsAsync(id, DrawRecordRow.EntityKind, ct)) await disclosure.AuditedAsync(row, http.User.ToActor(), "draw.pack-read", ct);
         return await PackResult(id, http, store, ct);
     }
 
@@ -296,7 +296,7 @@ public static class TaskApi
     /// The committed entity draw in short (counts, hashes, the revealed secret, links to the pack and the snapshot): the
     /// pack itself can be tens of megabytes and is fetched with GET /draw/pack.
     /// </summary>
-    private static async Task<IResult> SummaryResult(string id, DrawStore store, CancellationToken ct)
+    private static async Task<IResult> SummaryResult(string id, TaskQueries store, CancellationToken ct)
     {
         var found = await store.EntityDrawSummaryAsync(id, ct);
         return found is { } f ? TypedResults.Text(JsonSerializer.Serialize(f.Summary, DrawPacks.JsonOptions), "application/json") : NoDrawYet(id, "entity draw");
@@ -308,11 +308,11 @@ public static class TaskApi
     /// those stored bytes as they are, with <c>Content-Encoding: gzip</c> (its HTTP stack decodes them to the same JSON
     /// text); any other client gets the decoded text. The JSON bytes, and so what a verifier reads, do not change.
     /// </remarks>
-    private static async Task<IResult> PackResult(string id, HttpContext http, DrawStore store, CancellationToken ct)
+    private static async Task<IResult> PackResult(string id, HttpContext http, TaskQueries store, CancellationToken ct)
     {
-        var entity = await store.GetRecordAsync(id, DrawStore.EntityKind, ct);
+        var entity = await store.GetRecordAsync(id, DrawRecordRow.EntityKind, ct);
         if (entity is null) return NoDrawYet(id, "entity draw");
-        var inspector = await store.GetRecordAsync(id, DrawStore.InspectorKind, ct);
+        var inspector = await store.GetRecordAsync(id, DrawRecordRow.InspectorKind, ct);
         if (inspector is not null)
         {
             var pack = JsonSerializer.Deserialize<DrawPack>(entity.RecordUtf8(), DrawPacks.JsonOptions)!;
@@ -346,7 +346,7 @@ public static class TaskApi
         return false;
     }
 
-    private static async Task<IResult> Population(string id, HttpContext http, DrawStore store, Supervision.Api.Publication.DrawDisclosure disclosure, CancellationToken ct)
+    private static async Task<IResult> Population(string id, HttpContext http, TaskQueries store, DrawSnapshotStore snapshots, Supervision.Api.Publication.DrawDisclosure disclosure, CancellationToken ct)
     {
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
@@ -362,15 +362,15 @@ public static class TaskApi
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-population.csv\"";
         http.Response.Headers["X-Population-Sha256"] = row.PopulationSha256;
-        await store.StreamSnapshotAsync(id, bytes => http.Response.Body.WriteAsync(bytes, ct), ct);
+        await snapshots.StreamSnapshotAsync(id, bytes => http.Response.Body.WriteAsync(bytes, ct), ct);
         return Results.Empty;
     }
 
-    private static async Task<IResult> MembersKey(string id, HttpContext http, DrawStore store, Supervision.Api.Publication.DrawDisclosure disclosure, CancellationToken ct)
+    private static async Task<IResult> MembersKey(string id, HttpContext http, TaskQueries store, Supervision.Api.Publication.DrawDisclosure disclosure, CancellationToken ct)
     {
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
-        if (!await store.RecordExistsAsync(id, DrawStore.EntityKind, ct)) return NoDrawYet(id, "entity draw");
+        if (!await store.RecordExistsAsync(id, DrawRecordRow.EntityKind, ct)) return NoDrawYet(id, "entity draw");
         string? key;
         try
         {
@@ -385,25 +385,25 @@ public static class TaskApi
             : TypedResults.Text(key + "\n", "text/plain");
     }
 
-    private static async Task<IResult> InspectorPool(string id, HttpContext http, DrawStore store, CancellationToken ct)
+    private static async Task<IResult> InspectorPool(string id, HttpContext http, TaskQueries store, CancellationToken ct)
     {
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
         if (AccessFor(http.User, row) == Access.None) return Denied(http.User, id);
-        var record = await store.GetRecordAsync(id, DrawStore.InspectorKind, ct);
+        var record = await store.GetRecordAsync(id, DrawRecordRow.InspectorKind, ct);
         return record?.PoolJson is { } pool ? TypedResults.Text(pool, "application/json") : NoDrawYet(id, "inspector draw");
     }
 
     private static IResult NoDrawYet(string id, string what) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No {what} yet", detail: $"Task '{id}' has no committed {what}.");
 
-    private static async Task<IResult> Command(string id, HttpContext http, IGrainFactory grains, DrawStore store, Func<ITaskGrain, Task<TaskReply>> command) =>
+    private static async Task<IResult> Command(string id, HttpContext http, IGrainFactory grains, TaskQueries store, Func<ITaskGrain, Task<TaskReply>> command) =>
         await Respond(await command(grains.GetGrain<ITaskGrain>(id)), id, http, store);
 
-    private static async Task<IResult> Respond(TaskReply reply, string id, HttpContext http, DrawStore store, bool created = false) =>
+    private static async Task<IResult> Respond(TaskReply reply, string id, HttpContext http, TaskQueries store, bool created = false) =>
         Refusal(reply, id) ?? await Respond(id, http, store, created);
 
-    private static async Task<IResult> Respond(string id, HttpContext http, DrawStore store, bool created = false)
+    private static async Task<IResult> Respond(string id, HttpContext http, TaskQueries store, bool created = false)
     {
         var row = await store.GetAsync(id) ?? throw new InvalidOperationException($"task {id} vanished after a successful command");
         ETags.Set(http.Response, row.Version);
@@ -437,7 +437,7 @@ public static class TaskApi
         };
     }
 
-    private static async Task<IResult> Participate(string id, ParticipationRequest request, HttpContext http, IGrainFactory grains, DrawStore store)
+    private static async Task<IResult> Participate(string id, ParticipationRequest request, HttpContext http, IGrainFactory grains, TaskQueries store)
     {
         var actor = http.User.ToActor();
         var department = string.IsNullOrWhiteSpace(request.Department) ? actor.DepartmentCode : request.Department.Trim();

@@ -20,7 +20,7 @@ public static class TaskPreviewApi
         return app;
     }
 
-    private static async Task<IResult> Preview(TaskDraft? draft, DrawStore draws, Supervision.Infrastructure.Directory.InspectionItemStore items,
+    private static async Task<IResult> Preview(TaskDraft? draft, Supervision.Infrastructure.Storage.SqlStore store, Supervision.Infrastructure.Directory.InspectionItemStore items,
         ReferenceData reference, TimeProvider clock, CancellationToken ct)
     {
         if (draft is null) return Problems.Validation("body", "is required: the task as you would create it");
@@ -35,13 +35,13 @@ public static class TaskPreviewApi
         // The items' object scope limits the population as the freeze will (an item for food businesses draws no mine).
         var taskItems = await items.GetManyAsync(definition.Items, ct);
         var scope = ItemScopes.Restricting(Supervision.Infrastructure.Directory.InspectionItemStore.Scopes(definition.Items, taskItems, reference));
-        var census = await TaskPreviewQuery.CountByClassAsync(draws.Store, definition, scope, ct);
+        var census = await TaskPreviewQuery.CountByClassAsync(store, definition, scope, ct);
         var preview = SamplePreview.Of(definition, census);
         // The freeze's staffing check, with the expected sample: a task whose teams could never be staffed is named now.
         var requirements = definition.Requirements(code => taskItems.TryGetValue(code, out var item) ? item.DepartmentCode : null);
         IReadOnlyList<(Supervision.Core.Draw.Inspector Inspector, string[] Conflicts)> inspectors;
-        await using (var connection = await draws.Store.OpenAsync(ct))
-            inspectors = await DrawStore.LoadDepartmentInspectorsAsync(connection, definition.Departments, ct);
+        await using (var connection = await store.OpenAsync(ct))
+            inspectors = await DrawSnapshotStore.LoadDepartmentInspectorsAsync(connection, definition.Departments, ct);
         var staffing = Supervision.Core.Draw.InspectorDraw.StaffingProblems(
             new Supervision.Core.Draw.InspectorDrawParameters(today, definition.TeamSize, definition.WorkloadCap, requirements),
             inspectors.Select(i => i.Inspector).ToArray(), (long)Math.Ceiling(preview.ExpectedSample));

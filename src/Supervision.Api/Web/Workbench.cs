@@ -83,8 +83,8 @@ public static class Workbench
     /// <summary>Why members were left out of a draw at freeze, in the reader's language.</summary>
     public static string ExclusionReason(string reason, UiText t) => reason switch
     {
-        Infrastructure.Tasks.DrawStore.YearlyCapReason => t["本事项年度抽查次数已满", "already inspected for this item as often as the year allows"],
-        Infrastructure.Tasks.DrawStore.DepartmentCapReason => t["本部门年度抽查次数已满", "already inspected by this department as often as the year allows"],
+        Core.Tasks.FreezeRules.YearlyCapReason => t["本事项年度抽查次数已满", "already inspected for this item as often as the year allows"],
+        Core.Tasks.FreezeRules.DepartmentCapReason => t["本部门年度抽查次数已满", "already inspected by this department as often as the year allows"],
         _ => reason,
     };
 

@@ -69,13 +69,15 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Directory.MarketEntityStore>();
         services.AddSingleton<Infrastructure.Directory.InspectorStore>();
         services.AddSingleton<Infrastructure.Directory.Import.DirectoryImporter>();
-        services.AddSingleton<Infrastructure.Tasks.DrawStore>();
+        services.AddSingleton<Infrastructure.Tasks.TaskRepository>();
+        services.AddSingleton<Infrastructure.Tasks.DrawSnapshotStore>();
+        services.AddSingleton<Infrastructure.Tasks.TaskQueries>();
         services.AddSingleton<Infrastructure.Operations.OperationStore>();
         services.AddOptions<Operations.OperationOptions>().BindConfiguration("Supervision:Operations");
         // Supervision:Draw was documented but never read (registered as new()): bound now, and checked at start.
         services.AddOptions<Tasks.DrawServiceOptions>().BindConfiguration(Tasks.DrawServiceOptions.Section)
-            .Validate(o => o.PartitionSize >= Infrastructure.Tasks.DrawStore.ChunkSize,
-                $"{Tasks.DrawServiceOptions.Section}:PartitionSize must be at least one snapshot chunk ({Infrastructure.Tasks.DrawStore.ChunkSize} members).")
+            .Validate(o => o.PartitionSize >= Core.Tasks.FreezeRules.ChunkSize,
+                $"{Tasks.DrawServiceOptions.Section}:PartitionSize must be at least one snapshot chunk ({Core.Tasks.FreezeRules.ChunkSize} members).")
             .Validate(o => o.DefaultYearlyCap >= 1, $"{Tasks.DrawServiceOptions.Section}:DefaultYearlyCap must be at least 1.")
             .Validate(o => o.MinimumWitnesses is >= 1 and <= Core.Draw.WitnessCeremony.MaxWitnesses,
                 $"{Tasks.DrawServiceOptions.Section}:MinimumWitnesses must be between 1 and {Core.Draw.WitnessCeremony.MaxWitnesses}.")

@@ -17,7 +17,7 @@ namespace Supervision.Grains.Inspections;
 /// retried) dispatch completes what is missing and creates nothing twice.
 /// </summary>
 public sealed class DispatchGrain(
-    DrawStore draws,
+    TaskQueries draws,
     InspectionStore store,
     InspectionItemStore itemStore,
     InspectionRules rules,
@@ -33,7 +33,7 @@ public sealed class DispatchGrain(
         if (task is null) return Refused(InspectionReplyStatus.NotFound, $"There is no task '{Id}'.");
         if (!actor.CanActFor(Roles.Scheduler, task.LeadDepartment))
             return Refused(InspectionReplyStatus.Forbidden, $"Only schedulers of '{task.LeadDepartment}' (or platform admins) dispatch its inspections.");
-        if (await draws.GetRecordAsync(Id, DrawStore.InspectorKind) is null)
+        if (await draws.GetRecordAsync(Id, DrawRecordRow.InspectorKind) is null)
             return Refused(InspectionReplyStatus.IllegalTransition, $"Task '{Id}' is {task.Status}: dispatch needs its committed inspector draw.");
 
         // The task marks that dispatch began before the teams are read: a replacement decided after the mark changes the

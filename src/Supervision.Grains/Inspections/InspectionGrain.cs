@@ -21,7 +21,7 @@ public sealed class InspectionGrain(
     WorkflowClock clock,
     InspectionOptions options,
     Infrastructure.Directory.DepartmentStore departments,
-    Infrastructure.Tasks.DrawStore draws,
+    Infrastructure.Tasks.TaskRepository draws,
     ILogger<InspectionGrain> logger) : Grain, IInspectionGrain, IRemindable
 {
     public const string ReminderName = "deadline";

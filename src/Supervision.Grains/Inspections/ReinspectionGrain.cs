@@ -14,7 +14,7 @@ namespace Supervision.Grains.Inspections;
 public sealed class ReinspectionGrain(
     ReinspectionStore reinspections,
     InspectionStore inspections,
-    DrawStore draws,
+    TaskQueries draws,
     WorkflowClock clock,
     ILogger<ReinspectionGrain> logger) : Grain, IReinspectionGrain
 {

@@ -11,7 +11,7 @@ namespace Supervision.Grains.Tasks;
 /// population never crosses a grain call: only the best candidates do.
 /// </summary>
 [StatelessWorker]
-public sealed class DrawPartitionWorker(DrawStore store, IDrawFaults faults) : Grain, IDrawPartitionWorker
+public sealed class DrawPartitionWorker(DrawSnapshotStore store, IDrawFaults faults) : Grain, IDrawPartitionWorker
 {
     public async Task<PartitionCandidates> Scan(PartitionWork work, PartitionCensus merged)
     {

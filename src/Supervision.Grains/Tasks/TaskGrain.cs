@@ -21,7 +21,7 @@ public sealed class DrawServiceOptions
 {
     public const string Section = "Supervision:Draw";
 
-    /// <summary>Members per partition worker call (rounded down to whole snapshot chunks of <see cref="DrawStore.ChunkSize"/>).</summary>
+    /// <summary>Members per partition worker call (rounded down to whole snapshot chunks of <see cref="FreezeRules.ChunkSize"/>).</summary>
     public int PartitionSize { get; set; } = 524_288;
 
     /// <summary>The yearly cap per entity per item when neither the task nor its lead department sets one.</summary>
@@ -82,7 +82,9 @@ public sealed class TaskSecretState
 /// </summary>
 public sealed class TaskGrain(
     [PersistentState("task", "state")] IPersistentState<TaskSecretState> secret,
-    DrawStore store,
+    TaskRepository store,
+    DrawSnapshotStore snapshots,
+    TaskQueries queries,
     DepartmentStore departments,
     InspectionItemStore items,
     Core.Reference.ReferenceData reference,
@@ -134,7 +136,7 @@ public sealed class TaskGrain(
             Departments = string.Join(',', definition.Departments),
             Status = TaskStates.Draft,
             Version = 1,
-            DefinitionJson = DrawStore.ToJson(definition),
+            DefinitionJson = TaskRow.ToJson(definition),
             Replaces = replaces,
             CreatedBy = actor.Username,
             CreatedAt = now,
@@ -156,7 +158,7 @@ public sealed class TaskGrain(
         var errors = await CheckReferencesAsync(definition);
         if (errors.Count > 0) return TaskReply.Invalid(errors);
         // The participating departments accepted the task as it was: a changed definition asks them again.
-        var definitionJson = DrawStore.ToJson(definition);
+        var definitionJson = TaskRow.ToJson(definition);
         return await MoveAsync(row, r => r with
         {
             Name = definition.Name,
@@ -198,7 +200,7 @@ public sealed class TaskGrain(
                 [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
         var (request, errors) = TaskCancellation.Request(reason, redraw, beacon, actor, store.Clock.GetUtcNow());
         if (request is null) return TaskReply.Invalid(errors);
-        return await MoveAsync(row, r => r with { CancelRequestJson = DrawStore.ToJson(request) }, actor, "task.cancel-requested",
+        return await MoveAsync(row, r => r with { CancelRequestJson = TaskRow.ToJson(request) }, actor, "task.cancel-requested",
             request.Reason + (request.Redraw ? " (redraw asked)" : ""));
     }
 
@@ -216,7 +218,7 @@ public sealed class TaskGrain(
                 [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
         var (decision, errors) = TaskCancellation.Decide(request, approve, note, actor, store.Clock.GetUtcNow());
         if (decision is null) return TaskReply.Invalid(errors);
-        if (!approve) return await MoveAsync(row, r => r with { CancelRequestJson = DrawStore.ToJson(decision) }, actor, "task.cancel-rejected", decision.Note);
+        if (!approve) return await MoveAsync(row, r => r with { CancelRequestJson = TaskRow.ToJson(decision) }, actor, "task.cancel-rejected", decision.Note);
 
         string? successor = null;
         if (request.Redraw)
@@ -228,7 +230,7 @@ public sealed class TaskGrain(
             if (created.Status is not (TaskReplyStatus.Ok or TaskReplyStatus.Created)) return created;
         }
         var reason = request.Reason + (successor is null ? "" : $" (redrawn as {successor})");
-        return await MoveAsync(row, r => r with { Status = TaskWorkflow.After(r.Status, "approve-cancel"), CancelRequestJson = DrawStore.ToJson(decision), ReplacedBy = successor },
+        return await MoveAsync(row, r => r with { Status = TaskWorkflow.After(r.Status, "approve-cancel"), CancelRequestJson = TaskRow.ToJson(decision), ReplacedBy = successor },
             actor, "task.cancel", reason, release: row.Status == TaskStates.EntitiesDrawn);
     }
 
@@ -250,7 +252,7 @@ public sealed class TaskGrain(
         {
             [departmentCode] = new(accept ? ParticipationDecision.Accepted : ParticipationDecision.Declined, actor.Username, store.Clock.GetUtcNow(), trimmed),
         };
-        return await MoveAsync(row, r => r with { ParticipationJson = DrawStore.ToJson(decisions) }, actor, "task.participation");
+        return await MoveAsync(row, r => r with { ParticipationJson = TaskRow.ToJson(decisions) }, actor, "task.participation");
     }
 
     public async Task<TaskReply> Freeze(Actor actor)
@@ -274,7 +276,7 @@ public sealed class TaskGrain(
         // secret is simply replaced by the next attempt; if it succeeds, the secret it commits to is durable.
         await ReportAsync(OperationKinds.Freeze, "snapshot");
         // The inspector side first (a retried freeze replaces it): it is committed with the population, before any entropy.
-        var (inspectorsSha, inspectors) = await store.SaveInspectorSnapshotAsync(Id, definition.Departments, store.Clock.GetUtcNow());
+        var (inspectorsSha, inspectors) = await snapshots.SaveInspectorSnapshotAsync(Id, definition.Departments, store.Clock.GetUtcNow());
         // The task's items, read once: what each department's inspectors must hold, and the population's object scope.
         var taskItems = await items.GetManyAsync(definition.Items);
         // A task whose teams could never be staffed is not frozen: after the entity draw there would be no way on.
@@ -303,16 +305,16 @@ public sealed class TaskGrain(
         TaskRow next;
         try
         {
-            next = await store.FreezeAsync(row, (sha, count, summary) => row with
+            next = await snapshots.FreezeAsync(row, (sha, count, summary) => row with
             {
                 Status = TaskWorkflow.After(row.Status, "freeze"),
                 Version = row.Version + 1,
                 PopulationSha256 = sha,
                 InspectorsSha256 = inspectorsSha,
                 PopulationCount = count,
-                ExclusionsJson = DrawStore.ToJson(summary),
+                ExclusionsJson = TaskRow.ToJson(summary),
                 SecretCommitment = secret.State.Commitment,
-                CeremonyJson = definition.Beacon is { } beacon ? DrawStore.ToJson(WitnessCeremony.Start(beacon, options.MinimumWitnesses)) : null,
+                CeremonyJson = definition.Beacon is { } beacon ? TaskRow.ToJson(WitnessCeremony.Start(beacon, options.MinimumWitnesses)) : null,
                 UpdatedAt = now,
             }, year, cap, options.PartitionSize, actor, membersKey, InspectionItemStore.Scopes(definition.Items, taskItems, reference), phases: phases, refuse: plan =>
             {
@@ -381,7 +383,7 @@ public sealed class TaskGrain(
         if (row!.Entropy.Count >= 100) errors.Add(new("value", "a task takes at most 100 entropy entries"));
         if (errors.Count > 0) return TaskReply.Invalid(errors);
         var entropy = row.Entropy.Append(new EntropyEntry(entry.Witness.Trim(), entry.Value.Trim())).ToArray();
-        return await MoveAsync(row, r => r with { EntropyJson = DrawStore.ToJson(entropy) }, actor, "task.entropy");
+        return await MoveAsync(row, r => r with { EntropyJson = TaskRow.ToJson(entropy) }, actor, "task.entropy");
     }
 
     public async Task<TaskReply> SetBeacon(BeaconValue beacon, Actor actor)
@@ -410,7 +412,7 @@ public sealed class TaskGrain(
             TextRules.Check(errors, "value", beacon.Value);
         }
         if (errors.Count > 0) return TaskReply.Invalid(errors);
-        return await MoveAsync(row!, r => r with { BeaconJson = DrawStore.ToJson(new BeaconValue(beacon.Source.Trim(), beacon.Value.Trim())) }, actor, "task.beacon");
+        return await MoveAsync(row!, r => r with { BeaconJson = TaskRow.ToJson(new BeaconValue(beacon.Source.Trim(), beacon.Value.Trim())) }, actor, "task.beacon");
     }
 
     public async Task<TaskReply> CommitEntropy(string witness, string commitment, Actor actor)
@@ -466,7 +468,7 @@ public sealed class TaskGrain(
                 : new TaskReply(TaskReplyStatus.IllegalTransition, refused.Reason, [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null));
         // Core answers the very ceremony it was given when the step was taken already (a retry): nothing to write.
         if (ReferenceEquals(step.Ceremony, current)) return Task.FromResult(TaskReply.Ok(row.Status, row.Version));
-        return MoveAsync(row, r => r with { CeremonyJson = DrawStore.ToJson(step.Ceremony) }, actor, action);
+        return MoveAsync(row, r => r with { CeremonyJson = TaskRow.ToJson(step.Ceremony) }, actor, action);
     }
 
     public async Task<TaskReply> DrawEntities(Actor actor)
@@ -476,7 +478,7 @@ public sealed class TaskGrain(
         if (!actor.CanActFor(Roles.Scheduler, current.LeadDepartment))
             return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{current.LeadDepartment}' (or platform admins) run its draws.");
         // Commit once: a committed record answers every repetition, whatever the state says.
-        if (await store.RecordExistsAsync(Id, DrawStore.EntityKind)) return TaskReply.Ok(current.Status, current.Version);
+        if (await queries.RecordExistsAsync(Id, DrawRecordRow.EntityKind)) return TaskReply.Ok(current.Status, current.Version);
         if (current.Status != TaskStates.Frozen) return TaskReply.Illegal(current.Status, "draw-entities");
         var entropy = current.Entropy;
         var ceremony = current.Ceremony;
@@ -500,14 +502,14 @@ public sealed class TaskGrain(
         const string algorithm = DrawPrimitives.AlgorithmVersion;
         var definition = current.Definition;
         var seed = ceremony is null ? SeedCeremony.DeriveSeed(key, Id, algorithm, entropy, current.Beacon) : WitnessCeremony.DeriveSeed(key, Id, algorithm, ceremony);
-        var parameters = definition.ToDrawParameters(await store.ExclusionsAsync(Id));
+        var parameters = definition.ToDrawParameters(await snapshots.ExclusionsAsync(Id));
         if (current.Freeze?.ExclusionsSha256 is { } frozenExclusions && PopulationReference.ExclusionsHash(parameters.Exclusions) != frozenExclusions)
             throw new InvalidOperationException($"task {Id}: the stored exclusions do not match the hash published at freeze");
         var setup = new EntityDrawSetup(seed, Id, algorithm, parameters);
         var parametersJson = JsonSerializer.Serialize(parameters, DrawPacks.JsonOptions);
         var count = current.PopulationCount ?? 0;
         var partitions = current.PartitionCount ?? 1;
-        var chunks = await store.ChunkCountAsync(Id);
+        var chunks = await snapshots.ChunkCountAsync(Id);
         partitions = Math.Clamp(partitions, 1, Math.Max(1, chunks));
         var work = Enumerable.Range(0, partitions)
             .Select(i => (From: chunks * i / partitions, To: chunks * (i + 1) / partitions))
@@ -518,7 +520,7 @@ public sealed class TaskGrain(
         // Pass 1 (the census) ran over the snapshot at freeze; the plan needs only it.
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await ReportAsync(OperationKinds.DrawEntities, "census");
-        var censusColumns = await store.CensusAsync(Id);
+        var censusColumns = await snapshots.CensusAsync(Id);
         var merged = DrawExchange.Import(setup, censusColumns);
         var plan = EntityDraw.Plan(setup, merged);
         var censusTime = clock.Elapsed;
@@ -550,11 +552,11 @@ public sealed class TaskGrain(
             new EntityDrawSection(parameters, result), null) { Ceremony = ceremony };
         // The pack's text is the same bytes as before (UTF-8 of DrawPacks.ToJson), kept as one gzip member.
         var packUtf8 = DrawPacks.ToJsonUtf8(pack);
-        var packGzip = DrawStore.Gzip(packUtf8);
+        var packGzip = DrawRecordRow.Gzip(packUtf8);
         var summaryJson = JsonSerializer.Serialize(EntityDrawSummary.Of(pack), DrawPacks.JsonOptions);
         var packTime = clock.Elapsed;
         await ReportAsync(OperationKinds.DrawEntities, "commit");
-        await faults.BeforeCommitAsync(Id, DrawStore.EntityKind, packUtf8);
+        await faults.BeforeCommitAsync(Id, DrawRecordRow.EntityKind, packUtf8);
         var next = current with { Status = TaskWorkflow.After(current.Status, "draw-entities"), Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
         var committed = await store.CommitEntityDrawAsync(current, next, packGzip, summaryJson, sealsJson, result, definition.Items,
             current.Freeze?.DrawYear ?? store.Clock.GetUtcNow().Year, actor);
@@ -577,9 +579,9 @@ public sealed class TaskGrain(
         if (current is null) return TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'.");
         if (!actor.CanActFor(Roles.Scheduler, current.LeadDepartment))
             return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{current.LeadDepartment}' (or platform admins) run its draws.");
-        if (await store.RecordExistsAsync(Id, DrawStore.InspectorKind)) return TaskReply.Ok(current.Status, current.Version);
+        if (await queries.RecordExistsAsync(Id, DrawRecordRow.InspectorKind)) return TaskReply.Ok(current.Status, current.Version);
         if (current.Status != TaskStates.EntitiesDrawn) return TaskReply.Illegal(current.Status, "draw-inspectors");
-        var entityRecord = await store.GetRecordAsync(Id, DrawStore.EntityKind)
+        var entityRecord = await queries.GetRecordAsync(Id, DrawRecordRow.EntityKind)
             ?? throw new InvalidOperationException($"task {Id} is entities_drawn without an entity draw record");
         var pack = JsonSerializer.Deserialize<DrawPack>(entityRecord.RecordUtf8(), DrawPacks.JsonOptions)!;
         var definition = current.Definition;
@@ -589,7 +591,7 @@ public sealed class TaskGrain(
         var asOf = current.InspectorsSha256 is not null && current.Freeze is { } frozenAt ? frozenAt.FrozenAt : store.Clock.GetUtcNow();
         var parameters = new InspectorDrawParameters(DateOnly.FromDateTime(asOf.UtcDateTime), definition.TeamSize, definition.WorkloadCap, requirements);
         await ReportAsync(OperationKinds.DrawInspectors, "pool");
-        var pool = await store.LoadInspectorPoolAsync(Id, definition.Departments);
+        var pool = await snapshots.LoadInspectorPoolAsync(Id, definition.Departments);
         var poolBytes = DrawPacks.ToJson(pool);
         InspectorDrawResult result;
         try
@@ -608,7 +610,7 @@ public sealed class TaskGrain(
             throw new InvalidOperationException($"task {Id}: the frozen inspector snapshot does not match the hash published at freeze");
         var section = new InspectorDrawSection(DrawPrimitives.Hex(SHA256.HashData(poolBytes)), parameters, result) { FrozenInspectorsSha256 = current.InspectorsSha256 };
         var sectionJson = JsonSerializer.Serialize(section, DrawPacks.JsonOptions);
-        await faults.BeforeCommitAsync(Id, DrawStore.InspectorKind, Encoding.UTF8.GetBytes(sectionJson));
+        await faults.BeforeCommitAsync(Id, DrawRecordRow.InspectorKind, Encoding.UTF8.GetBytes(sectionJson));
         var next = current with { Status = TaskWorkflow.After(current.Status, "draw-inspectors"), Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };
         await store.CommitInspectorDrawAsync(current, next, sectionJson, Encoding.UTF8.GetString(poolBytes),
             result.Teams, actor);
@@ -632,14 +634,14 @@ public sealed class TaskGrain(
         else TextRules.Check(errors, "reason", reason, multiLine: true); // published, like every other public text
         if (errors.Count > 0) return TaskReply.Invalid(errors);
 
-        var entityRecord = await store.GetRecordAsync(Id, DrawStore.EntityKind)
+        var entityRecord = await queries.GetRecordAsync(Id, DrawRecordRow.EntityKind)
             ?? throw new InvalidOperationException($"task {Id} is inspectors_drawn without an entity draw record");
-        var inspectorRecord = await store.GetRecordAsync(Id, DrawStore.InspectorKind)
+        var inspectorRecord = await queries.GetRecordAsync(Id, DrawRecordRow.InspectorKind)
             ?? throw new InvalidOperationException($"task {Id} is inspectors_drawn without an inspector draw record");
         var pack = JsonSerializer.Deserialize<DrawPack>(entityRecord.RecordUtf8(), DrawPacks.JsonOptions)!;
         var section = JsonSerializer.Deserialize<InspectorDrawSection>(inspectorRecord.RecordText(), DrawPacks.JsonOptions)!;
         var pool = JsonSerializer.Deserialize<InspectorPool>(inspectorRecord.PoolJson!, DrawPacks.JsonOptions)!;
-        var recorded = await store.ReplacementsAsync(Id);
+        var recorded = await queries.ReplacementsAsync(Id);
         var seed = Convert.FromHexString(pack.Seed);
         // The teams as they stand: the committed draw with the recorded replacements, each as the rule decides it again.
         var (replayed, teams) = InspectorDraw.Replay(seed, Id, pack.Algorithm, section.Parameters, pool, section.Result.Teams, recorded);
@@ -670,7 +672,7 @@ public sealed class TaskGrain(
         var member = team.Members.Single(m => m.CertificateNo == replacement.Replacement);
         // Dispatch marks its start through this grain before it reads the teams, so a replacement is on one side of it.
         // (Tasks dispatched before the mark existed are known by their inspections.)
-        if (current.DispatchStartedAt is not null || await store.IsDispatchedAsync(Id))
+        if (current.DispatchStartedAt is not null || await queries.IsDispatchedAsync(Id))
             return await ReplaceInInspectionAsync(current, new TeamReplacement(current.Version, team.Rank, member, replacement, [.. recorded, replacement]), actor);
 
         var next = current with { Version = current.Version + 1, UpdatedAt = store.Clock.GetUtcNow() };

@@ -53,7 +53,7 @@ public sealed class CreditStatisticsStore(SqlStore store)
         {
             var departments = r.Departments.Split(',', StringSplitOptions.RemoveEmptyEntries);
             if (department is not null && !departments.Contains(department, StringComparer.Ordinal)) continue;
-            var definition = JsonSerializer.Deserialize<TaskDefinition>(r.DefinitionJson, DrawStore.Json)!;
+            var definition = JsonSerializer.Deserialize<TaskDefinition>(r.DefinitionJson, TaskRow.Json)!;
             tasks.Add(new SampledTask(r.TaskId, r.LeadDepartment, departments, definition.Sampling.Mode, r.PopulationCount ?? 0, r.CommittedAt));
         }
         return tasks;

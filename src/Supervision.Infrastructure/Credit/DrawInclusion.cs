@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapper;
 using Supervision.Core.Draw;
+using Supervision.Core.Tasks;
 using Supervision.Infrastructure.Storage;
 using Supervision.Infrastructure.Tasks;
 
@@ -24,7 +25,7 @@ public sealed record InclusionView(
     string? ExcludedReason,
     string Basis);
 
-public sealed class DrawInclusion(SqlStore store, DrawStore draws)
+public sealed class DrawInclusion(SqlStore store, DrawSnapshotStore snapshots)
 {
     private static readonly string[] FrozenStates = ["frozen", "entities_drawn", "inspectors_drawn", "dispatched"];
 
@@ -51,9 +52,9 @@ public sealed class DrawInclusion(SqlStore store, DrawStore draws)
         var member = await FindMemberAsync(task, entity, definition.Filter.CreditClasses, ct);
         if (member is not { } m)
             return new InclusionView(task.TaskId, task.Status, false, null, null, false, 0, "0", mode, null, "not in the frozen population (filter or status at freeze)");
-        var exclusions = await draws.ExclusionsAsync(task.TaskId, ct);
-        var census = await draws.CensusAsync(task.TaskId, ct);
-        var setup = new EntityDrawSetup(new byte[32], task.TaskId, DrawPrimitives.AlgorithmVersion, definition.ToDrawParameters(exclusions));
+        var exclusions = await snapshots.ExclusionsAsync(task.TaskId, ct);
+        var census = await snapshots.CensusAsync(task.TaskId, ct);
+        var setup = FreezeRules.CensusSetup(task.TaskId, definition, exclusions);
         var plan = EntityDraw.Plan(setup, DrawExchange.Import(setup, census));
         var drawnAlready = task.Status != "frozen";
         var basis = drawnAlready ? "not drawn; the probability it had under the draw design" : "the draw has not run; the probability under the frozen design";
@@ -87,7 +88,7 @@ public sealed class DrawInclusion(SqlStore store, DrawStore draws)
                 new { task = task.TaskId, entity }, cancellationToken: ct));
         }
         if (chunk is null) return null;
-        foreach (var m in await draws.ReadChunksAsync(task.TaskId, chunk.Value, 1, strata, ct))
+        foreach (var m in await snapshots.ReadChunksAsync(task.TaskId, chunk.Value, 1, strata, ct))
             if (m.MemberId == entity) return m;
         return null;
     }

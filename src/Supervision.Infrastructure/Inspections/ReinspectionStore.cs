@@ -89,14 +89,14 @@ public sealed class ReinspectionStore(SqlStore store, AuditLog audit, TimeProvid
     }
 
     /// <summary>
-    /// The pool a re-inspection team is drawn from, built like a task's (<see cref="Tasks.DrawStore.LoadInspectorPoolAsync"/>):
+    /// The pool a re-inspection team is drawn from, built like a task's (<see cref="Tasks.DrawSnapshotStore.LoadInspectorPoolAsync"/>):
     /// the department's inspectors with their specialties and open assignments, their declared conflicts with this
     /// entity, and the previous team of the entity (the inspection under the correction order) for the rotation rule.
     /// </summary>
     public async Task<InspectorPool> LoadPoolAsync(string departmentCode, string entityCreditCode, IReadOnlyList<string> previousTeam, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
-        var inspectors = await Tasks.DrawStore.LoadDepartmentInspectorsAsync(connection, [departmentCode], ct);
+        var inspectors = await Tasks.DrawSnapshotStore.LoadDepartmentInspectorsAsync(connection, [departmentCode], ct);
         var pool = inspectors.Select(i => i.Inspector).ToArray();
         var conflicts = inspectors.Where(i => i.Conflicts.Contains(entityCreditCode, StringComparer.Ordinal))
             .Select(i => new InspectorConflict(i.Inspector.CertificateNo, entityCreditCode)).ToArray();

@@ -7,7 +7,7 @@ namespace Supervision.Infrastructure.Tasks;
 
 /// <summary>
 /// The census behind a task preview: entities per credit class under the task's filter, with the same WHERE clause the
-/// freeze uses (<see cref="DrawStore.PopulationWhere"/>), parameterised. A count, not a snapshot: nothing is written.
+/// freeze uses (<see cref="PopulationReader.PopulationWhere"/>), parameterised. A count, not a snapshot: nothing is written.
 /// </summary>
 public static class TaskPreviewQuery
 {
@@ -15,7 +15,7 @@ public static class TaskPreviewQuery
     {
         var parameters = new DynamicParameters();
         var n = 0;
-        var where = DrawStore.PopulationWhere(definition, ItemScopes.Restricting(scopes), v =>
+        var where = PopulationReader.PopulationWhere(definition, ItemScopes.Restricting(scopes), v =>
         {
             var name = "@f" + (n++).ToString(CultureInfo.InvariantCulture);
             parameters.Add(name, v);

@@ -186,10 +186,11 @@ public sealed class DrawCrashTests(PostgresServer server, ITestOutputHelper outp
 
         // The commit is the one the published inputs determine: the independent verifier recomputes it from the pack and
         // the frozen population and finds every drawn member where the pack says.
-        var draws = new DrawStore(store, new AuditLog(store, TimeProvider.System), TimeProvider.System);
-        var record = await draws.GetRecordAsync(id, DrawStore.EntityKind);
+        var draws = new TaskQueries(store);
+        var snapshots = new DrawSnapshotStore(store, new AuditLog(store, TimeProvider.System), TimeProvider.System);
+        var record = await draws.GetRecordAsync(id, DrawRecordRow.EntityKind);
         var population = new MemoryStream();
-        await draws.StreamSnapshotAsync(id, bytes => population.WriteAsync(bytes), default);
+        await snapshots.StreamSnapshotAsync(id, bytes => population.WriteAsync(bytes), default);
         var verdict = DrawVerifier.Verify(record!.RecordText(), population.ToArray());
         Assert.True(verdict.Passed, verdict.ToString());
     }

@@ -15,7 +15,7 @@ namespace Supervision.Api.Pages.App.Inspections;
 /// autosave); reviewers and schedulers of its departments get the submitted results and the review buttons. Who may see
 /// it is the inspection grain's decision, exactly as for the API (anyone else: 404).
 /// </summary>
-public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, MarketEntityStore entities, Infrastructure.Tasks.DrawStore draws,
+public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, MarketEntityStore entities, Infrastructure.Tasks.TaskQueries draws,
     Infrastructure.Inspections.InspectionStore inspections, InspectionItemStore items, InspectorStore inspectors) : PageModel
 {
     public Inspection Inspection { get; private set; } = null!;

@@ -16,7 +16,7 @@ namespace Supervision.Api.Pages.App.Tasks;
 /// witnesses' entropy, then the revealed secret (checked against the commitment), the seed and the result. The
 /// buttons call the task API; the page shows what is committed.
 /// </summary>
-public sealed class CeremonyModel(DrawStore draws, InspectionStore inspections, Supervision.Infrastructure.Operations.OperationStore operations) : PageModel
+public sealed class CeremonyModel(TaskQueries draws, InspectionStore inspections, Supervision.Infrastructure.Operations.OperationStore operations) : PageModel
 {
     /// <summary>Above this many drawn entities the list is not read from the pack (use the downloads).</summary>
     public const int ListLimit = 2000;
@@ -52,8 +52,8 @@ public sealed class CeremonyModel(DrawStore draws, InspectionStore inspections, 
         if (Summary is not null)
         {
             CommitmentHolds = Holds(Summary.RevealedSecret, Summary.SecretCommitment);
-            InspectorsDrawn = await draws.RecordExistsAsync(id, DrawStore.InspectorKind, ct);
-            if (Summary.DrawnCount <= ListLimit && await draws.GetRecordAsync(id, DrawStore.EntityKind, ct) is { } record)
+            InspectorsDrawn = await draws.RecordExistsAsync(id, DrawRecordRow.InspectorKind, ct);
+            if (Summary.DrawnCount <= ListLimit && await draws.GetRecordAsync(id, DrawRecordRow.EntityKind, ct) is { } record)
             {
                 var pack = JsonSerializer.Deserialize<DrawPack>(record.RecordUtf8(), DrawPacks.JsonOptions)!;
                 var drawn = pack.EntityDraw.Result.Drawn;

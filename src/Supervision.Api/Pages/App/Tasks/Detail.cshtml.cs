@@ -15,7 +15,7 @@ namespace Supervision.Api.Pages.App.Tasks;
 /// One task: its plan, the actions its state allows (through the task API), and once dispatched the dashboard — the
 /// figures of GET /api/tasks/{id}/progress (counts by state, overdue, per team) drawn as inline SVG bars.
 /// </summary>
-public sealed class DetailModel(DrawStore draws, InspectionStore inspections, WorkflowClock clock) : PageModel
+public sealed class DetailModel(TaskQueries draws, InspectionStore inspections, WorkflowClock clock) : PageModel
 {
     public TaskRow Task { get; private set; } = null!;
 

@@ -8,7 +8,7 @@ using Supervision.Infrastructure.Tasks;
 namespace Supervision.Api.Pages.App.Tasks;
 
 /// <summary>The tasks the user's department leads or joins (all for admins): the same rule as GET /api/tasks.</summary>
-public sealed class IndexModel(DrawStore draws) : PageModel
+public sealed class IndexModel(TaskQueries draws) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? Status { get; set; }

@@ -8,7 +8,7 @@ using Supervision.Infrastructure.Tasks;
 namespace Supervision.Api.Pages.App.Witness;
 
 /// <summary>A witness's list: the published, frozen tasks whose seed ceremony is open (draw-spec §3.3).</summary>
-public sealed class IndexModel(DrawStore draws) : PageModel
+public sealed class IndexModel(TaskQueries draws) : PageModel
 {
     public IReadOnlyList<TaskRow> Tasks { get; private set; } = [];
 

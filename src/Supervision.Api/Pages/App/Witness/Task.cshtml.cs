@@ -10,7 +10,7 @@ namespace Supervision.Api.Pages.App.Witness;
 /// One task's seed ceremony for a witness: commit (the contribution and its nonce stay in the witness's browser until
 /// the reveal), then reveal. The page shows the ceremony as recorded; the forms call the task API.
 /// </summary>
-public sealed class TaskModel(DrawStore draws) : PageModel
+public sealed class TaskModel(TaskQueries draws) : PageModel
 {
     public TaskRow Task { get; private set; } = null!;
 
