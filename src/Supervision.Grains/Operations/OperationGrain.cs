@@ -106,8 +106,14 @@ public sealed class OperationGrain(
                 var problem = transient
                     ? new OperationProblem(503, "Temporarily unavailable", "The cluster or the database could not be reached; the operation is retried.")
                     : new OperationProblem(500, "Internal error",
-                        $"The {claimed.Kind} failed {claimed.Attempts} times with an unexpected error, which is logged. A draw commits once or not at all and a dispatch creates each inspection once: read the task to see what it holds, then ask again.");
+                        OperationKinds.OnTask(claimed.Kind)
+                            ? $"The {claimed.Kind} failed {claimed.Attempts} times with an unexpected error, which is logged. A draw commits once or not at all and a dispatch creates each inspection once: read the task to see what it holds, then ask again."
+                            : $"The {claimed.Kind} failed {claimed.Attempts} times with an unexpected error, which is logged. An import commits its file whole or not at all: read its job or report to see whether it did, then upload again.");
                 end = await StepAsync(o => OperationWorkflow.Stumble(o, _owner, transient, problem, operations.Clock.GetUtcNow()));
+
+                // An import that gave up: its job says so (until then it stays running, and each attempt starts it afresh).
+                if (end is { Operation.IsFinal: true } && claimed.Kind is OperationKinds.ImportEntities or OperationKinds.ImportInspectors)
+                    await ServiceProvider.GetRequiredService<DirectoryImporter>().StoppedAsync(claimed.Target, problem.Detail ?? problem.Title);
             }
 
             if (end is null || end.Operation.IsFinal) return;
@@ -196,26 +202,17 @@ public sealed class OperationGrain(
         var input = JsonSerializer.Deserialize<UploadInput>(operation.InputJson ?? "{}", Json) ?? throw new InvalidOperationException($"operation {Id} has no input");
         var progress = new ImportReporter(operations, operation.Kind, operation.Target, input.Bytes);
         ImportJob job;
-        try
+        await using var upload = operations.OpenUpload(operation.Id);
+        if (operation.Kind == OperationKinds.ImportEntities)
         {
-            await using var upload = operations.OpenUpload(operation.Id);
-            if (operation.Kind == OperationKinds.ImportEntities)
-            {
-                job = await Task.Run(() => importer.ImportEntitiesAsync(operation.Target, upload, input.FileName, actor, progress, CancellationToken.None));
-            }
-            else
-            {
-                var departments = ServiceProvider.GetRequiredService<DepartmentStore>();
-                var known = (await departments.ListAsync(null, null, null, 100_000, CancellationToken.None)).Select(d => d.Code).ToHashSet(StringComparer.Ordinal);
-                job = await Task.Run(() => importer.ImportInspectorsAsync(operation.Target, upload, input.FileName, actor, known.Contains,
-                    actor.IsAdmin ? null : actor.DepartmentCode ?? string.Empty, progress, CancellationToken.None));
-            }
+            job = await Task.Run(() => importer.ImportEntitiesAsync(operation.Target, upload, input.FileName, actor, progress, CancellationToken.None));
         }
-        catch (Exception e) when (!TransientFailures.IsTransient(e))
+        else
         {
-            // The job shows it stopped; an attempt that follows starts it afresh.
-            await importer.StoppedAsync(operation.Target, $"the import stopped on an unexpected error (attempt {operation.Attempts}); nothing was imported by this attempt.");
-            throw;
+            var departments = ServiceProvider.GetRequiredService<DepartmentStore>();
+            var known = (await departments.ListAsync(null, null, null, 100_000, CancellationToken.None)).Select(d => d.Code).ToHashSet(StringComparer.Ordinal);
+            job = await Task.Run(() => importer.ImportInspectorsAsync(operation.Target, upload, input.FileName, actor, known.Contains,
+                actor.IsAdmin ? null : actor.DepartmentCode ?? string.Empty, progress, CancellationToken.None));
         }
 
         return (job.Status == "failed" ? OperationProblems.Validation([new("file", job.Error ?? "the file could not be imported")]) : null,

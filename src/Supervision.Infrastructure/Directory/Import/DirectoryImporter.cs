@@ -158,17 +158,24 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         };
         await using (var connection = await store.OpenAsync(ct))
         {
-            if (jobId is not null)
+            // An operation's import run again: a merged job is its own outcome; otherwise its counters start afresh (the
+            // staging table of the earlier attempt died with its session). Its error lines stay: the same file gives the
+            // same lines, each stored once (line, field), so an attempt that ran beside this one cannot make them differ.
+            if (jobId is not null && await GetAsync(jobId, ct) is { } earlier)
             {
-                // An operation's import run again: a merged job is its own outcome; otherwise its counters and errors start
-                // afresh (the staging table of the earlier attempt died with its session).
-                if (await GetAsync(jobId, ct) is { Status: "completed" } merged) return merged;
-                await connection.ExecuteAsync(new CommandDefinition("DELETE FROM import_errors WHERE job_id = @Id", new { job.Id }, cancellationToken: ct));
-                await connection.ExecuteAsync(new CommandDefinition("DELETE FROM import_jobs WHERE id = @Id", new { job.Id }, cancellationToken: ct));
+                if (earlier.Status == "completed") return earlier;
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    UPDATE import_jobs SET status = 'running', rows_read = 0, inserted = 0, updated = 0, unchanged = 0, rejected = 0, flagged = 0,
+                        bytes_read = 0, sha256 = NULL, error = NULL, finished_at = NULL
+                    WHERE id = @Id AND status <> 'completed'
+                    """, new { job.Id }, cancellationToken: ct));
             }
-
-            await connection.ExecuteAsync(
-                "INSERT INTO import_jobs (id, kind, file_name, status, actor, started_at) VALUES (@Id, @Kind, @FileName, @Status, @Actor, @StartedAt)", job);
+            else
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO import_jobs (id, kind, file_name, status, actor, started_at) VALUES (@Id, @Kind, @FileName, @Status, @Actor, @StartedAt)", job);
+            }
         }
 
         await using var counting = new CountingStream(csv);
