@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Mvc;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
+using Supervision.Api.Operations;
+using Supervision.Core.Operations;
 using Supervision.Api.Statistics;
 using Supervision.Contracts.Credit;
 using Supervision.Core.Credit;
@@ -21,7 +23,7 @@ public sealed record CreditSettingsView(double Baseline, CreditThresholdsView Th
     IReadOnlyDictionary<string, double> PenaltyImpacts, double InspectionImpactFloor, string Fingerprint, string NightlyAtBeijing, int NightlyBatchSize,
     TimeSpan FeedPeriod);
 
-public sealed record RunStarted(string RunId, string Status);
+public sealed record RunStarted(string RunId, string Status, string Operation);
 
 /// <summary>
 /// The credit service over HTTP (docs/credit-model.md, "The service"). Credit classes are confidential to the regulator:
@@ -52,6 +54,8 @@ public static class CreditApi
             .WithSummary("Start the nightly class recomputation now; answers 202 with the run id.");
         credit.MapGet("/recompute/runs", Runs).RequireAuthorization(Policies.Admin).WithSummary("Recomputation runs, newest first.");
         credit.MapGet("/recompute/runs/{id}", Run).RequireAuthorization(Policies.Admin).WithSummary("One recomputation run: status and counts.");
+        OperationApi.Answer(OperationKinds.CreditImport, Imported);
+        OperationApi.Answer(OperationKinds.CreditRecompute, Recomputed);
         app.MapStatisticsApi();
         return app;
     }
@@ -104,43 +108,30 @@ public static class CreditApi
     }
 
     /// <summary>
-    /// Reads the whole upload (hashing it), validates every line, checks that each entity is in the directory, then appends the
-    /// accepted records in one transaction. Rejected lines are reported with line, field and reason and never stored; a file that
-    /// is not such a CSV at all is a 400 naming "file". The feed picks the records up on its next pass (started right away).
+    /// An external-records import, as a long operation: the upload is stored, then <see cref="CreditImporter"/> runs it on a
+    /// silo (validating every line, checking each entity is in the directory, appending the accepted records in one
+    /// transaction). Rejected lines are reported with line, field and reason and never stored; a file that is not such a
+    /// CSV at all is a 400 naming "file". The feed picks the records up on its next pass (woken right away).
     /// </summary>
-    private static async Task<IResult> Import(string? fileName, HttpContext http, CreditStore store, CreditClock clock, IGrainFactory grains, CancellationToken ct)
+    private static async Task<IResult> Import(string? fileName, HttpContext http)
     {
         if (Supervision.Api.Directory.ImportApi.FileNameProblem(fileName) is { } badName) return badName;
         var name = string.IsNullOrWhiteSpace(fileName) ? "upload.csv" : Path.GetFileName(fileName.Trim());
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, ct);
-        if (buffer.Length > 64L * 1024 * 1024) return Problems.Validation("file", "at most 64 MiB per upload; split the file");
-        var sha = Convert.ToHexStringLower(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
-        buffer.Position = 0;
-        var accepted = new List<(long Line, ExternalCreditRecord Record)>();
-        var errors = new List<CreditImportError>();
-        var rows = 0;
-        foreach (var result in ExternalCreditCsv.Read(buffer, clock.Today))
-        {
-            if (result.IsFatal) return Problems.Validation("file", $"{name}: {string.Join("; ", result.Errors.Select(e => e.Reason))}");
-            rows++;
-            if (result.IsRecord) accepted.Add((result.LineNumber, result.Record!));
-            else errors.AddRange(result.Errors.Select(e => new CreditImportError(result.LineNumber, e.Field, e.Reason)));
-        }
-        var known = await store.KnownEntitiesAsync(accepted.Select(a => a.Record.CreditCode).ToList(), ct);
-        var records = new List<ExternalCreditRecord>();
-        foreach (var (line, record) in accepted)
-        {
-            if (known.Contains(record.CreditCode)) records.Add(record);
-            else errors.Add(new CreditImportError(line, "creditCode", $"no market entity {record.CreditCode} in the directory"));
-        }
-        var rejectedLines = errors.Select(e => e.Line).Distinct().Count();
-        var id = Guid.NewGuid().ToString("N")[..16];
-        var report = new CreditImportReport(id, name, sha, rows, 0, 0, rejectedLines, errors.OrderBy(e => e.Line).ToList(), "", default);
-        await store.AppendExternalAsync(report, records, http.User.ToActor(), ct);
-        var final = await store.ImportAsync(id, ct);
-        StartFeed(grains);
-        return TypedResults.Created($"/api/credit/imports/{id}", final);
+        return await OperationApi.RunUploadAsync(http, OperationKinds.CreditImport, Guid.NewGuid().ToString("N")[..16], name, CreditImporter.MaxBytes);
+    }
+
+    private static async Task<IResult> Imported(HttpContext http, Operation operation) =>
+        await http.RequestServices.GetRequiredService<CreditStore>().ImportAsync(operation.Target, http.RequestAborted) is { } report
+            ? TypedResults.Created($"/api/credit/imports/{report.ImportId}", report)
+            : Problems.NotFound("credit import", operation.Target);
+
+    /// <summary>A recomputation that ended answers its run (GET /api/operations/{id}/result).</summary>
+    private static async Task<IResult> Recomputed(HttpContext http, Operation operation)
+    {
+        var input = System.Text.Json.JsonSerializer.Deserialize<CreditNightlyGrain.RecomputeInput>(operation.InputJson!, System.Text.Json.JsonSerializerOptions.Web)!;
+        return await http.RequestServices.GetRequiredService<CreditStore>().RunAsync(input.RunId, http.RequestAborted) is { } run
+            ? TypedResults.Ok(run)
+            : Problems.NotFound("recomputation run", input.RunId);
     }
 
     private static async Task<IResult> ImportReport(string id, CreditStore store, CancellationToken ct) =>
@@ -149,10 +140,15 @@ public static class CreditApi
     private static async Task<IResult> RunFeed(IGrainFactory grains) =>
         TypedResults.Ok(await grains.GetGrain<ICreditFeedGrain>(CreditFeedGrain.Key).RunOnce());
 
+    /// <summary>
+    /// Always 202, as before it was an operation: the run to follow (<c>Location</c>), and the operation that runs it
+    /// (<c>Operation-Location</c>, and in the body). A run already under way is answered instead of starting another.
+    /// </summary>
     private static async Task<IResult> StartRecompute(HttpContext http, IGrainFactory grains)
     {
-        var runId = await grains.GetGrain<ICreditNightlyGrain>(CreditNightlyGrain.Key).Start("manual", http.User.ToActor());
-        return TypedResults.Accepted($"/api/credit/recompute/runs/{runId}", new RunStarted(runId, "running"));
+        var started = await grains.GetGrain<ICreditNightlyGrain>(CreditNightlyGrain.Key).Start("manual", http.User.ToActor());
+        http.Response.Headers["Operation-Location"] = $"/api/operations/{started.OperationId}";
+        return TypedResults.Accepted($"/api/credit/recompute/runs/{started.RunId}", new RunStarted(started.RunId, "running", started.OperationId));
     }
 
     private static async Task<IResult> Runs(int? limit, CreditStore store, CancellationToken ct)
@@ -163,8 +159,4 @@ public static class CreditApi
 
     private static async Task<IResult> Run(string id, CreditStore store, CancellationToken ct) =>
         await store.RunAsync(id, ct) is { } run ? TypedResults.Ok(run) : Problems.NotFound("recomputation run", id);
-
-    /// <summary>Wakes the feed without waiting for it: the import is already stored, the feed would find it on its next tick anyway.</summary>
-    private static void StartFeed(IGrainFactory grains) =>
-        _ = grains.GetGrain<ICreditFeedGrain>(CreditFeedGrain.Key).RunOnce().ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
 }

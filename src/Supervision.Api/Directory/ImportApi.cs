@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
+using Supervision.Api.Operations;
+using Supervision.Core.Operations;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Directory;
 using Supervision.Infrastructure.Directory.Import;
@@ -10,8 +12,11 @@ using Supervision.Infrastructure.Directory.Import;
 namespace Supervision.Api.Directory;
 
 /// <summary>
-/// Bulk import of the two directories. The request body (the CSV) is streamed straight into the importer; while
-/// it runs, its job is listed with growing counters (GET /api/imports/{id}), and the response is the final report.
+/// Bulk import of the two directories, as long operations (docs/operations.md, "Long operations"): the request body (the
+/// CSV) is stored in the database, then the operation runs the importer from it on a silo, under a lease, taken over by
+/// another silo if that one dies. The route waits for the outcome like the other long commands and answers the final
+/// report (201) or the file's problem (400); an import still running by then is answered 202 with the operation. While
+/// it runs, its job is listed with growing counters (GET /api/imports/{id}).
 /// </summary>
 public static class ImportApi
 {
@@ -20,40 +25,38 @@ public static class ImportApi
         var imports = app.MapGroup("/api/imports").WithTags("Bulk import").RequireAuthorization(Policies.InspectorMaintenance);
         imports.MapPost("/entities", ImportEntities).RequireAuthorization(Policies.Scheduling)
             .WithMetadata(new DisableRequestSizeLimitAttribute())
-            .WithSummary("Upload an entity CSV (UTF-8, header row); streamed, upserted, re-importable. See docs/csv-formats.md.");
+            .WithSummary("Upload an entity CSV (UTF-8, header row); upserted, re-importable; 201 with the report, or 202 with the operation if it takes longer. See docs/csv-formats.md.");
         imports.MapPost("/inspectors", ImportInspectors).RequireAuthorization(Policies.InspectorMaintenance)
             .WithMetadata(new DisableRequestSizeLimitAttribute())
-            .WithSummary("Upload an inspector CSV; schedulers may only import their own department's inspectors.");
+            .WithSummary("Upload an inspector CSV; schedulers may only import their own department's inspectors. 201, or 202 with the operation.");
         imports.MapGet("/", List).WithSummary("Import jobs, newest first; running jobs show their progress.");
         imports.MapGet("/{id}", Get);
         imports.MapGet("/{id}/errors", Errors).WithSummary("Rejected lines with field and reason, ordered by line.");
         imports.MapGet("/{id}/errors.csv", ErrorsCsv).WithSummary("The error report as a CSV download.");
+        OperationApi.Answer(OperationKinds.ImportEntities, Imported);
+        OperationApi.Answer(OperationKinds.ImportInspectors, Imported);
         return app;
     }
 
-    private static async Task<Results<Created<ImportJob>, ValidationProblem>> ImportEntities(
-        string? fileName, HttpContext http, DirectoryImporter importer, CancellationToken ct)
+    private static Task<IResult> ImportEntities(string? fileName, HttpContext http, DirectoryImporter importer) =>
+        StartAsync(OperationKinds.ImportEntities, fileName, http, importer);
+
+    /// <summary>Rows of other departments than a non-admin's own are rejected when the operation runs (the rule is the importer's).</summary>
+    private static Task<IResult> ImportInspectors(string? fileName, HttpContext http, DirectoryImporter importer) =>
+        StartAsync(OperationKinds.ImportInspectors, fileName, http, importer);
+
+    private static async Task<IResult> StartAsync(string kind, string? fileName, HttpContext http, DirectoryImporter importer)
     {
         if (FileNameProblem(fileName) is { } problem) return problem;
-        var job = await importer.ImportEntitiesAsync(http.Request.Body, Name(fileName), http.User.ToActor(), null, ct);
-        return Finished(job);
+        return await OperationApi.RunUploadAsync(http, kind, importer.NewJobId(), Name(fileName), long.MaxValue);
     }
 
-    private static async Task<Results<Created<ImportJob>, ValidationProblem>> ImportInspectors(
-        string? fileName, HttpContext http, DirectoryImporter importer, DepartmentStore departments, CancellationToken ct)
+    /// <summary>A succeeded import operation answers its job; a file that was not a directory CSV failed it with a 400 naming "file".</summary>
+    private static async Task<IResult> Imported(HttpContext http, Operation operation)
     {
-        if (FileNameProblem(fileName) is { } problem) return problem;
-        var actor = http.User.ToActor();
-        var known = (await departments.ListAsync(null, null, null, Paging.MaxLimit * 100, ct)).Select(d => d.Code).ToHashSet(StringComparer.Ordinal);
-        var job = await importer.ImportInspectorsAsync(http.Request.Body, Name(fileName), actor, known.Contains, actor.IsAdmin ? null : actor.DepartmentCode ?? string.Empty, null, ct);
-        return Finished(job);
+        var job = await http.RequestServices.GetRequiredService<DirectoryImporter>().GetAsync(operation.Target, http.RequestAborted);
+        return job is null ? Problems.NotFound("import", operation.Target) : TypedResults.Created($"/api/imports/{job.Id}", job);
     }
-
-    /// <summary>A file that is not a directory CSV (or is cut short) is the caller's error: 400 naming the file.</summary>
-    private static Results<Created<ImportJob>, ValidationProblem> Finished(ImportJob job) =>
-        job.Status == "failed"
-            ? Problems.Validation("file", job.Error ?? "the file could not be imported")
-            : TypedResults.Created($"/api/imports/{job.Id}", job);
 
     /// <summary>The file name is shown in job lists and the audit log: one line of text like any other (TextRules).</summary>
     internal static ValidationProblem? FileNameProblem(string? fileName) =>

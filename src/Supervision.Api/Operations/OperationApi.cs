@@ -11,6 +11,7 @@ using Supervision.Infrastructure.Operations;
 using Microsoft.Extensions.Options;
 using Supervision.Grains.Operations;
 using Supervision.Infrastructure.Tasks;
+using Supervision.Grains.Credit;
 
 namespace Supervision.Api.Operations;
 
@@ -89,10 +90,15 @@ public static class OperationApi
         return TypedResults.Ok(list.Select(ToView).ToArray());
     }
 
-    /// <summary>The one who asked, and staff with full access to the task (its departments' schedulers and reviewers, admins, auditors).</summary>
+    /// <summary>
+    /// The one who asked; for a task's operation, staff with full access to the task (its departments' schedulers and
+    /// reviewers, admins, auditors); for an import or a recomputation, admins (as the import jobs and runs themselves).
+    /// </summary>
     private static async Task<bool> MaySeeAsync(HttpContext http, Operation operation, TaskQueries tasks, CancellationToken ct)
     {
-        if (string.Equals(operation.RequestedBy, http.User.ToActor().Username, StringComparison.Ordinal)) return true;
+        var actor = http.User.ToActor();
+        if (string.Equals(operation.RequestedBy, actor.Username, StringComparison.Ordinal)) return true;
+        if (!OperationKinds.OnTask(operation.Kind)) return actor.IsAdmin;
         var task = await tasks.GetAsync(operation.Target, ct);
         return task is not null && TaskApi.HasFullAccess(http.User, task);
     }
@@ -118,7 +124,49 @@ public static class OperationApi
     /// running there), starts it, and answers its outcome if it comes within the wait — the route's own answer, registered
     /// with <see cref="Answer"/> — or else 202 with the operation.
     /// </summary>
-    private static async Task<IResult> RunAsync(HttpContext http, string kind, string taskId, string department)
+    private static Task<IResult> RunAsync(HttpContext http, string kind, string taskId, string department) =>
+        RunAsync(http, NewId(), kind, taskId, department, null);
+
+    /// <summary>
+    /// An upload as an operation of <paramref name="kind"/> on <paramref name="target"/>: the request body is stored in the
+    /// database (<see cref="OperationStore.StageUploadAsync"/>) before the operation is recorded, so that once accepted it
+    /// depends on no process; then as <see cref="RunAsync(HttpContext, string, string, string, string, string?)"/>. A body
+    /// longer than <paramref name="maxBytes"/> is a 400 naming "file". Who may ask is the caller's check, made before.
+    /// </summary>
+    public static async Task<IResult> RunUploadAsync(HttpContext http, string kind, string target, string fileName, long maxBytes)
+    {
+        var operations = http.RequestServices.GetRequiredService<OperationStore>();
+        var id = NewId();
+        var bytes = await operations.StageUploadAsync(id, http.Request.Body, maxBytes, http.RequestAborted);
+        if (bytes is null)
+            return Problems.Validation("file", $"at most {maxBytes / (1024 * 1024)} MiB per upload; split the file");
+        try
+        {
+            return await RunAsync(http, id, kind, target, http.User.ToActor().DepartmentCode ?? "",
+                JsonSerializer.Serialize(new OperationGrain.UploadInput(fileName, bytes.Value), Json));
+        }
+        catch (Exception)
+        {
+            // Never accepted: the staged file is nobody's (if the database is away, the sweepers delete it after a day).
+            try
+            {
+                if (await operations.GetAsync(id, CancellationToken.None) is null) await operations.DeleteUploadAsync(id, CancellationToken.None);
+            }
+            catch (Exception)
+            {
+            }
+
+            throw;
+        }
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// Accepts an operation (id <paramref name="id"/>, unless one of that kind is running on the target: then that one),
+    /// starts it, waits for its outcome as the client prefers, and answers it (see <see cref="Answer"/>) or 202.
+    /// </summary>
+    private static async Task<IResult> RunAsync(HttpContext http, string id, string kind, string target, string department, string? inputJson)
     {
         var services = http.RequestServices;
         var operations = services.GetRequiredService<OperationStore>();
@@ -129,12 +177,12 @@ public static class OperationApi
         try
         {
             (operation, _) = await operations.AcceptAsync(
-                OperationWorkflow.Accept(NewId(), kind, taskId, department, actor.Username, operations.Clock.GetUtcNow()), actor, http.RequestAborted);
+                OperationWorkflow.Accept(id, kind, target, department, actor.Username, operations.Clock.GetUtcNow(), inputJson), actor, http.RequestAborted);
         }
         catch (OperationRaceException)
         {
             (operation, _) = await operations.AcceptAsync(
-                OperationWorkflow.Accept(NewId(), kind, taskId, department, actor.Username, operations.Clock.GetUtcNow()), actor, http.RequestAborted);
+                OperationWorkflow.Accept(NewId(), kind, target, department, actor.Username, operations.Clock.GetUtcNow(), inputJson), actor, http.RequestAborted);
         }
 
         try
@@ -203,11 +251,26 @@ public static class OperationApi
 
     public static OperationView ToView(Operation o)
     {
-        var links = new Dictionary<string, string>(StringComparer.Ordinal)
+        var links = new Dictionary<string, string>(StringComparer.Ordinal) { ["self"] = $"/api/operations/{o.Id}" };
+        switch (o.Kind)
         {
-            ["self"] = $"/api/operations/{o.Id}",
-            ["task"] = $"/api/tasks/{o.Target}",
-        };
+            case OperationKinds.ImportEntities:
+            case OperationKinds.ImportInspectors:
+                links["job"] = $"/api/imports/{o.Target}";
+                links["errors"] = $"/api/imports/{o.Target}/errors";
+                break;
+            case OperationKinds.CreditImport:
+                links["report"] = $"/api/credit/imports/{o.Target}";
+                break;
+            case OperationKinds.CreditRecompute:
+                if (o.InputJson is { } input && JsonSerializer.Deserialize<CreditNightlyGrain.RecomputeInput>(input, Json) is { } run)
+                    links["run"] = $"/api/credit/recompute/runs/{run.RunId}";
+                break;
+            default:
+                links["task"] = $"/api/tasks/{o.Target}";
+                break;
+        }
+
         if (o.State == OperationStates.Succeeded)
         {
             switch (o.Kind)

@@ -62,16 +62,21 @@ public interface ICreditFeedGrain : IGrainWithStringKey
     Task EnsureScheduled();
 }
 
+/// <summary>A recomputation accepted as a long operation: the run it produces, and the operation that runs it.</summary>
+[GenerateSerializer, Immutable, Alias("supervision.recompute-started")]
+public sealed record RecomputeStarted([property: Id(0)] string RunId, [property: Id(1)] string OperationId);
+
 /// <summary>
 /// The nightly recomputation (a singleton, key "nightly"): a reminder at the configured Beijing time starts a set-based
-/// run over <c>credit_scores</c> in key-ordered batches; admins can start one by hand. One run at a time per silo.
+/// run over <c>credit_scores</c> in key-ordered batches; admins can start one by hand. Each run is a long operation
+/// (kind credit-recompute), so a run whose silo dies is taken over by another; one runs at a time in the cluster.
 /// </summary>
 [Alias("supervision.credit-nightly")]
 public interface ICreditNightlyGrain : IGrainWithStringKey
 {
-    /// <summary>Starts a run in the background (or returns the one in progress); answers its run id.</summary>
+    /// <summary>Accepts a run as an operation and starts it (or answers the one in progress).</summary>
     [Alias("start")]
-    Task<string> Start(string cause, Actor actor);
+    Task<RecomputeStarted> Start(string cause, Actor actor);
 
     [Alias("ensure-scheduled"), SafeToRetry]
     Task EnsureScheduled();

@@ -1,3 +1,5 @@
+using Supervision.Core.Identity;
+
 namespace Supervision.Core.Operations;
 
 /// <summary>The long operations the platform runs in the background (docs/operations.md, "Long operations").</summary>
@@ -8,7 +10,49 @@ public static class OperationKinds
     public const string DrawInspectors = "draw-inspectors";
     public const string Dispatch = "dispatch";
 
-    public static readonly IReadOnlyList<string> All = [Freeze, DrawEntities, DrawInspectors, Dispatch];
+    /// <summary>A directory import (target: the import job it fills); the file is staged with the operation.</summary>
+    public const string ImportEntities = "import-entities";
+
+    public const string ImportInspectors = "import-inspectors";
+
+    /// <summary>An external credit records import (target: the credit import's id); the file is staged with the operation.</summary>
+    public const string CreditImport = "credit-import";
+
+    /// <summary>The credit class recomputation (target: <see cref="CreditTarget"/>, so one runs at a time); it produces a recomputation run.</summary>
+    public const string CreditRecompute = "credit-recompute";
+
+    /// <summary>The target of platform-wide credit operations.</summary>
+    public const string CreditTarget = "credit";
+
+    public static readonly IReadOnlyList<string> All = [Freeze, DrawEntities, DrawInspectors, Dispatch, ImportEntities, ImportInspectors, CreditImport, CreditRecompute];
+
+    /// <summary>Whether the kind works on a task (its target is a task id): visible to the task's staff.</summary>
+    public static bool OnTask(string kind) => kind is Freeze or DrawEntities or DrawInspectors or Dispatch;
+
+    /// <summary>Whether the kind reads an uploaded file staged with the operation.</summary>
+    public static bool HasUpload(string kind) => kind is ImportEntities or ImportInspectors or CreditImport;
+
+    /// <summary>What the target names, for the audit log's subject type.</summary>
+    public static string SubjectType(string kind) => kind switch
+    {
+        ImportEntities or ImportInspectors => "import",
+        CreditImport => "credit-import",
+        CreditRecompute => "credit",
+        _ => "task",
+    };
+
+    /// <summary>
+    /// The roles one of which the kind's route requires (its authorization policy), checked again when the operation runs;
+    /// empty for task kinds, whose grains check the task's own rule (the lead department's schedulers, admins).
+    /// </summary>
+    public static IReadOnlyList<string> RequiredRoles(string kind) => kind switch
+    {
+        ImportEntities => [Roles.Admin, Roles.Scheduler],
+        ImportInspectors => [Roles.Admin, Roles.Scheduler, Roles.DepartmentAdmin],
+        CreditImport => [Roles.Admin, Roles.Credit],
+        CreditRecompute => [Roles.Admin],
+        _ => [],
+    };
 }
 
 public static class OperationStates
@@ -67,7 +111,8 @@ public sealed record Operation(
     [property: Id(13)] string? ResultJson,
     [property: Id(14)] OperationProblem? Problem,
     [property: Id(15)] long Version,
-    [property: Id(16)] int Failures = 0)
+    [property: Id(16)] int Failures = 0,
+    [property: Id(17)] string? InputJson = null)
 {
     public bool IsFinal => OperationStates.IsFinal(State);
 }
@@ -102,11 +147,12 @@ public static class OperationWorkflow
     /// <summary>After this many attempts that ended in an unexpected error (transient failures do not count), the operation fails.</summary>
     public const int MaxAttempts = 5;
 
-    public static Operation Accept(string id, string kind, string target, string department, string requestedBy, DateTimeOffset now)
+    /// <summary>A new operation; <paramref name="inputJson"/> is what its command needs besides the target (an import's file name).</summary>
+    public static Operation Accept(string id, string kind, string target, string department, string requestedBy, DateTimeOffset now, string? inputJson = null)
     {
         if (!OperationKinds.All.Contains(kind, StringComparer.Ordinal)) throw new ArgumentException($"unknown operation kind '{kind}'", nameof(kind));
         return new Operation(id, kind, target, department, OperationStates.Running, requestedBy, now, now, null, 0, null, null,
-            new OperationProgress("queued", 0, 0), null, null, 1);
+            new OperationProgress("queued", 0, 0), null, null, 1, 0, inputJson);
     }
 
     /// <summary>Whether a runner may take the operation now: it is running and nobody holds an unexpired lease.</summary>

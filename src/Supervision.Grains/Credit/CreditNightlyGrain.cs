@@ -6,16 +6,63 @@ using Supervision.Core.Calendar;
 using Supervision.Core.Credit;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Credit;
+using Supervision.Infrastructure.Operations;
+using Supervision.Contracts.Operations;
+using Supervision.Core.Operations;
+using Supervision.Grains.Hosting;
+using System.Text.Json;
 
 namespace Supervision.Grains.Credit;
 
-/// <summary>Schedules the nightly recomputation with a reminder and starts runs (the work itself is <see cref="CreditNightlyJob"/>).</summary>
-public sealed class CreditNightlyGrain(CreditNightlyJob job, CreditSettings settings, CreditClock clock) : Grain, ICreditNightlyGrain, IRemindable
+/// <summary>
+/// Schedules the nightly recomputation with a reminder and starts runs, each as a long operation (kind credit-recompute)
+/// that <see cref="Operations.OperationGrain"/> runs with <see cref="CreditNightlyJob.RunOperationAsync"/> under a lease.
+/// </summary>
+public sealed class CreditNightlyGrain(CreditStore store, OperationStore operations, CreditSettings settings, CreditClock clock,
+    ILogger<CreditNightlyGrain> logger) : Grain, ICreditNightlyGrain, IRemindable
 {
     public const string Key = "nightly";
     public const string ReminderName = "nightly";
 
-    public Task<string> Start(string cause, Actor actor) => job.StartAsync(cause, actor);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>What a recomputation operation needs: its run and the instant it evaluates classes at (the same on every attempt).</summary>
+    public sealed record RecomputeInput(string RunId, DateTimeOffset At, string Cause);
+
+    public async Task<RecomputeStarted> Start(string cause, Actor actor)
+    {
+        var at = clock.Now;
+        var runId = string.Create(CultureInfo.InvariantCulture, $"{at:yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}")[..24];
+        var input = JsonSerializer.Serialize(new RecomputeInput(runId, at, cause), Json);
+        Operation operation;
+        bool accepted;
+        try
+        {
+            (operation, accepted) = await Accept();
+        }
+        catch (OperationRaceException)
+        {
+            (operation, accepted) = await Accept();
+        }
+
+        // A run already under way is joined: its own run id.
+        if (!accepted) return new RecomputeStarted(JsonSerializer.Deserialize<RecomputeInput>(operation.InputJson!, Json)!.RunId, operation.Id);
+        await store.StartRunAsync(runId, cause, actor);
+        try
+        {
+            await GrainFactory.GetGrain<IOperationGrain>(operation.Id).Resume();
+        }
+        catch (Exception e) when (TransientFailures.IsTransient(e))
+        {
+            logger.LogWarning(e, "Recomputation {Operation} accepted but not started at once; the sweeper will start it", operation.Id);
+        }
+
+        return new RecomputeStarted(runId, operation.Id);
+
+        Task<(Operation, bool)> Accept() => operations.AcceptAsync(
+            OperationWorkflow.Accept("op-" + Guid.CreateVersion7().ToString("N"), OperationKinds.CreditRecompute, OperationKinds.CreditTarget,
+                actor.DepartmentCode ?? "", actor.Username, operations.Clock.GetUtcNow(), input), actor);
+    }
 
     public async Task EnsureScheduled()
     {
@@ -30,7 +77,7 @@ public sealed class CreditNightlyGrain(CreditNightlyJob job, CreditSettings sett
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName == ReminderName) await job.StartAsync("reminder", Actor.System("credit-nightly"));
+        if (reminderName == ReminderName) await Start("reminder", Actor.System("credit-nightly"));
     }
 }
 
@@ -95,6 +142,21 @@ public sealed partial class CreditNightlyJob(CreditStore store, CreditModel mode
             await store.FinishRunAsync(runId, new CreditRunTotals(0, 0, 0, 0, 0, [0, 0, 0, 0]), e.Message, CancellationToken.None);
             return new CreditRunTotals(0, 0, 0, 0, 0, [0, 0, 0, 0]);
         }
+    }
+
+    /// <summary>
+    /// The run <paramref name="runId"/> of a recomputation operation, at <paramref name="at"/>, recorded when it ends. Run
+    /// again after its silo died, it evaluates at the same instant, so it leaves every class where the first attempt would
+    /// have; the run's counters are the last attempt's (classes an earlier attempt already changed count as unchanged).
+    /// Errors are the caller's: it retries transient ones and records the others with <see cref="CreditStore.FinishRunAsync"/>.
+    /// </summary>
+    public async Task<CreditRunTotals> RunOperationAsync(string runId, string cause, DateTimeOffset at, Actor actor, CancellationToken ct = default)
+    {
+        await store.StartRunAsync(runId, cause, actor, ct);
+        var totals = await RunAsync(runId, at, actor, ct);
+        await store.FinishRunAsync(runId, totals, null, ct);
+        LogRun(logger, runId, totals.Entities, totals.Batches, totals.Changed, totals.Stale);
+        return totals;
     }
 
     /// <summary>One full pass at <paramref name="at"/>.</summary>

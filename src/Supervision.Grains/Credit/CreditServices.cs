@@ -66,6 +66,7 @@ public static class CreditHosting
         services.TryAddSingleton<CreditStatisticsStore>();
         services.TryAddSingleton<DrawInclusion>();
         services.TryAddSingleton<CreditNightlyJob>();
+        services.TryAddSingleton<CreditImporter>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CreditScheduling>();
         services.AddOptions<Orleans.Hosting.ReminderOptions>().Configure<CreditSettings>((o, credit) =>
         {

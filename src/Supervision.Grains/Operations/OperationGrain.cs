@@ -8,6 +8,12 @@ using Supervision.Core.Operations;
 using Supervision.Grains.Hosting;
 using Supervision.Infrastructure.Identity;
 using Supervision.Infrastructure.Operations;
+using Microsoft.Extensions.DependencyInjection;
+using Supervision.Contracts.Credit;
+using Supervision.Grains.Credit;
+using Supervision.Infrastructure.Credit;
+using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Directory.Import;
 
 namespace Supervision.Grains.Operations;
 
@@ -100,8 +106,14 @@ public sealed class OperationGrain(
                 var problem = transient
                     ? new OperationProblem(503, "Temporarily unavailable", "The cluster or the database could not be reached; the operation is retried.")
                     : new OperationProblem(500, "Internal error",
-                        $"The {claimed.Kind} failed {claimed.Attempts} times with an unexpected error, which is logged. A draw commits once or not at all and a dispatch creates each inspection once: read the task to see what it holds, then ask again.");
+                        OperationKinds.OnTask(claimed.Kind)
+                            ? $"The {claimed.Kind} failed {claimed.Attempts} times with an unexpected error, which is logged. A draw commits once or not at all and a dispatch creates each inspection once: read the task to see what it holds, then ask again."
+                            : $"The {claimed.Kind} failed {claimed.Attempts} times with an unexpected error, which is logged. An import commits its file whole or not at all: read its job or report to see whether it did, then upload again.");
                 end = await StepAsync(o => OperationWorkflow.Stumble(o, _owner, transient, problem, operations.Clock.GetUtcNow()));
+
+                // An import that gave up: its job says so (until then it stays running, and each attempt starts it afresh).
+                if (end is { Operation.IsFinal: true } && claimed.Kind is OperationKinds.ImportEntities or OperationKinds.ImportInspectors)
+                    await ServiceProvider.GetRequiredService<DirectoryImporter>().StoppedAsync(claimed.Target, problem.Detail ?? problem.Title);
             }
 
             if (end is null || end.Operation.IsFinal) return;
@@ -145,9 +157,19 @@ public sealed class OperationGrain(
     {
         var actor = await operations.ActorAsync(Id) ?? throw new InvalidOperationException($"operation {Id} has no actor");
         if (await RightsChangedAsync(actor) is { } refused) return (refused, null);
+        var required = OperationKinds.RequiredRoles(operation.Kind);
+        if (required.Count > 0 && !required.Any(actor.Has))
+            return (new OperationProblem(403, "Forbidden", $"'{actor.Username}' may not run a {operation.Kind} operation."), null);
         var target = operation.Target;
         switch (operation.Kind)
         {
+            case OperationKinds.ImportEntities:
+            case OperationKinds.ImportInspectors:
+                return await ImportAsync(operation, actor);
+            case OperationKinds.CreditImport:
+                return await CreditImportAsync(operation, actor);
+            case OperationKinds.CreditRecompute:
+                return await RecomputeAsync(operation, actor);
             case OperationKinds.Dispatch:
                 var dispatched = await GrainFactory.GetGrain<IDispatchGrain>(target).Dispatch(actor);
                 return (OperationProblems.For(dispatched, target),
@@ -164,6 +186,76 @@ public sealed class OperationGrain(
                 return (OperationProblems.For(reply, target),
                     JsonSerializer.Serialize(new { task = target, status = reply.CurrentState, version = reply.Version }, Json));
         }
+    }
+
+    /// <summary>What an upload operation was given besides its file: the file's name and size.</summary>
+    public sealed record UploadInput(string FileName, long Bytes);
+
+    /// <summary>
+    /// A directory import from the staged upload, as the job the operation targets. The rules are the route's: inspectors
+    /// of another department than a non-admin's own are rejected row by row, and the importer's guards apply the actor's
+    /// rights to every row. A file that is not a directory CSV ends the operation with the route's 400 naming "file".
+    /// </summary>
+    private async Task<(OperationProblem?, string?)> ImportAsync(Operation operation, Actor actor)
+    {
+        var importer = ServiceProvider.GetRequiredService<DirectoryImporter>();
+        var input = JsonSerializer.Deserialize<UploadInput>(operation.InputJson ?? "{}", Json) ?? throw new InvalidOperationException($"operation {Id} has no input");
+        var progress = new ImportReporter(operations, operation.Kind, operation.Target, input.Bytes);
+        ImportJob job;
+        await using var upload = operations.OpenUpload(operation.Id);
+        if (operation.Kind == OperationKinds.ImportEntities)
+        {
+            job = await Task.Run(() => importer.ImportEntitiesAsync(operation.Target, upload, input.FileName, actor, progress, CancellationToken.None));
+        }
+        else
+        {
+            var departments = ServiceProvider.GetRequiredService<DepartmentStore>();
+            var known = (await departments.ListAsync(null, null, null, 100_000, CancellationToken.None)).Select(d => d.Code).ToHashSet(StringComparer.Ordinal);
+            job = await Task.Run(() => importer.ImportInspectorsAsync(operation.Target, upload, input.FileName, actor, known.Contains,
+                actor.IsAdmin ? null : actor.DepartmentCode ?? string.Empty, progress, CancellationToken.None));
+        }
+
+        return (job.Status == "failed" ? OperationProblems.Validation([new("file", job.Error ?? "the file could not be imported")]) : null,
+            JsonSerializer.Serialize(job, Json));
+    }
+
+    private async Task<(OperationProblem?, string?)> CreditImportAsync(Operation operation, Actor actor)
+    {
+        var input = JsonSerializer.Deserialize<UploadInput>(operation.InputJson ?? "{}", Json) ?? throw new InvalidOperationException($"operation {Id} has no input");
+        await using var upload = operations.OpenUpload(operation.Id);
+        var (report, problem) = await ServiceProvider.GetRequiredService<CreditImporter>().ImportAsync(operation.Target, upload, input.FileName, actor);
+        if (problem is not null) return (problem, null);
+
+        // The feed would find the records on its next tick anyway; it is woken without waiting for it.
+        _ = GrainFactory.GetGrain<ICreditFeedGrain>(CreditFeedGrain.Key).RunOnce().ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        return (null, JsonSerializer.Serialize(new { importId = report!.ImportId, report.RowsRead, report.Accepted, report.Unchanged, report.Rejected }, Json));
+    }
+
+    /// <summary>The recomputation run the operation produces; a failure that is not transient ends the run (and the operation) failed.</summary>
+    private async Task<(OperationProblem?, string?)> RecomputeAsync(Operation operation, Actor actor)
+    {
+        var input = JsonSerializer.Deserialize<CreditNightlyGrain.RecomputeInput>(operation.InputJson ?? "{}", Json)
+            ?? throw new InvalidOperationException($"operation {Id} has no input");
+        var job = ServiceProvider.GetRequiredService<CreditNightlyJob>();
+        try
+        {
+            var totals = await Task.Run(() => job.RunOperationAsync(input.RunId, input.Cause, input.At, actor));
+            return (null, JsonSerializer.Serialize(new { runId = input.RunId, totals.Entities, totals.Changed, totals.Stale }, Json));
+        }
+        catch (Exception e) when (!TransientFailures.IsTransient(e))
+        {
+            logger.LogError(e, "Credit recomputation {RunId} failed", input.RunId);
+            await ServiceProvider.GetRequiredService<CreditStore>().FinishRunAsync(input.RunId, new CreditRunTotals(0, 0, 0, 0, 0, [0, 0, 0, 0]), e.Message);
+            return (new OperationProblem(500, "The recomputation failed", $"Run {input.RunId} stopped on an unexpected error, which is logged; classes it changed before stay changed. Start another run."), null);
+        }
+    }
+
+    /// <summary>An import's progress as the operation's: bytes of the file read (of its size), and rows in the note. Best effort.</summary>
+    private sealed class ImportReporter(OperationStore operations, string kind, string target, long bytes) : IProgress<ImportProgress>
+    {
+        public void Report(ImportProgress value) =>
+            _ = operations.ReportAsync(kind, target, new OperationProgress("import", value.BytesRead, bytes, $"{value.RowsRead} rows read, {value.Rejected} rejected"))
+                .ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
     }
 
     /// <summary>

@@ -531,6 +531,10 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
         CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
+            // An import run again as the same operation (its silo died after this committed) appends nothing twice.
+            if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "SELECT COUNT(*) FROM credit_imports WHERE import_id = @ImportId", new { report.ImportId }, tx, cancellationToken: ct)) > 0)
+                return (0, 0);
             var now = clock.GetUtcNow();
             int appended = 0, unchanged = 0;
             foreach (var r in records)
@@ -610,9 +614,11 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
         var row = new CreditRunRow { RunId = runId, Cause = cause, RequestedBy = actor.Username, StartedAt = clock.GetUtcNow(), Status = "running" };
         await store.InTransactionAsync(async (connection, tx) =>
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO credit_recompute_runs (run_id, cause, requested_by, started_at, status) VALUES (@RunId, @Cause, @RequestedBy, @StartedAt, @Status)",
+            // Once per run: the operation that runs it records it too, in case its acceptance did not get that far.
+            var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO credit_recompute_runs (run_id, cause, requested_by, started_at, status) VALUES (@RunId, @Cause, @RequestedBy, @StartedAt, @Status) ON CONFLICT DO NOTHING",
                 row, tx, cancellationToken: ct));
+            if (inserted == 0) return false;
             await audit.AppendAsync(connection, tx, actor, "credit.recompute-start", "credit-run", runId, null, null, new { cause });
             return true;
         }, ct);

@@ -22,7 +22,7 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
         operation_id AS Id, kind AS Kind, target AS Target, department_code AS Department, state AS State, requested_by AS RequestedBy,
         actor_json AS ActorJson, created_at AS CreatedAt, updated_at AS UpdatedAt, completed_at AS CompletedAt, attempts AS Attempts,
         lease_owner AS LeaseOwner, lease_until AS LeaseUntil, progress_json AS ProgressJson, result_json AS ResultJson,
-        problem_json AS ProblemJson, version AS Version, failures AS Failures
+        problem_json AS ProblemJson, version AS Version, failures AS Failures, input_json AS InputJson
         """;
 
     public TimeProvider Clock => clock;
@@ -38,9 +38,9 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
             var inserted = await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO operations (operation_id, kind, target, department_code, state, requested_by, actor_json, created_at, updated_at,
-                                        completed_at, attempts, lease_owner, lease_until, progress_json, result_json, problem_json, version, failures)
+                                        completed_at, attempts, lease_owner, lease_until, progress_json, result_json, problem_json, version, failures, input_json)
                 VALUES (@Id, @Kind, @Target, @Department, @State, @RequestedBy, @ActorJson, @CreatedAt, @UpdatedAt,
-                        @CompletedAt, @Attempts, @LeaseOwner, @LeaseUntil, @ProgressJson, @ResultJson, @ProblemJson, @Version, @Failures)
+                        @CompletedAt, @Attempts, @LeaseOwner, @LeaseUntil, @ProgressJson, @ResultJson, @ProblemJson, @Version, @Failures, @InputJson)
                 ON CONFLICT DO NOTHING
                 """, Row.From(operation, JsonSerializer.Serialize(actor, Json)), tx, cancellationToken: ct));
             if (inserted == 0)
@@ -52,8 +52,8 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
                 return running is null ? throw new OperationRaceException() : (running.ToOperation(), false);
             }
 
-            await audit.AppendAsync(connection, tx, actor, "operation.accepted", "task", operation.Target, operation.Department, null,
-                new { operation = operation.Id, operation.Kind });
+            await audit.AppendAsync(connection, tx, actor, "operation.accepted", OperationKinds.SubjectType(operation.Kind), operation.Target,
+                NullIfEmpty(operation.Department), null, new { operation = operation.Id, operation.Kind });
             return (operation, true);
         }, ct);
     }
@@ -121,8 +121,15 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
                     "SELECT actor_json FROM operations WHERE operation_id = @Id", new { next.Id }, tx, cancellationToken: ct));
                 var actor = JsonSerializer.Deserialize<Actor>(actorJson!, Json)!;
                 // A refused or failed draw is on the record as much as a committed one (who asked, when, and why it failed).
-                await audit.AppendAsync(connection, tx, actor, "operation.failed", "task", next.Target, next.Department, null,
+                await audit.AppendAsync(connection, tx, actor, "operation.failed", OperationKinds.SubjectType(next.Kind), next.Target, NullIfEmpty(next.Department), null,
                     new { operation = next.Id, next.Kind, problem.Status, problem.Title, problem.Detail, next.Attempts });
+            }
+
+            // An ended operation needs its uploaded file no more (an import reads it again only while it runs).
+            if (changed == 1 && next.IsFinal && OperationKinds.HasUpload(next.Kind))
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM operation_uploads WHERE upload_id = @Id", new { next.Id }, tx, cancellationToken: ct));
             }
 
             return changed == 1;
@@ -136,8 +143,144 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
     public async Task<int> PurgeAsync(DateTimeOffset cutoff, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        var deleted = await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM operations WHERE state <> 'running' AND completed_at < @cutoff", new { cutoff }, cancellationToken: ct));
+
+        // Uploads that never became an operation (the client or the API went away mid-upload), a day on.
+        var abandoned = clock.GetUtcNow() - TimeSpan.FromDays(1);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            DELETE FROM operation_uploads WHERE created_at < @abandoned
+              AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.operation_id = operation_uploads.upload_id AND o.state = 'running')
+            """, new { abandoned }, cancellationToken: ct));
+        return deleted;
+    }
+
+    /// <summary>The size of an upload chunk: one row of <c>operation_uploads</c>.</summary>
+    public const int UploadChunkBytes = 1 << 20;
+
+    /// <summary>
+    /// Stores <paramref name="body"/> under <paramref name="uploadId"/> (the id the operation will have), one chunk per
+    /// statement, so that nothing of it lives only in this process once the operation is accepted. Answers the number of
+    /// bytes, or null when the body is longer than <paramref name="maxBytes"/> (what was stored is deleted). A failure
+    /// (the client went away) deletes what was stored too.
+    /// </summary>
+    public async Task<long?> StageUploadAsync(string uploadId, Stream body, long maxBytes, CancellationToken ct = default)
+    {
+        var buffer = new byte[UploadChunkBytes];
+        long total = 0;
+        var seq = 0;
+        try
+        {
+            while (true)
+            {
+                var filled = 0;
+                while (filled < buffer.Length)
+                {
+                    var n = await body.ReadAsync(buffer.AsMemory(filled), ct);
+                    if (n == 0) break;
+                    filled += n;
+                }
+
+                if (filled == 0) break;
+                total += filled;
+                if (total > maxBytes)
+                {
+                    await DeleteUploadAsync(uploadId, CancellationToken.None);
+                    return null;
+                }
+
+                var data = filled == buffer.Length ? buffer : buffer[..filled];
+                await using (var connection = await store.OpenAsync(ct))
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "INSERT INTO operation_uploads (upload_id, seq, data, created_at) VALUES (@uploadId, @seq, @data, @now)",
+                        new { uploadId, seq, data, now = clock.GetUtcNow() }, cancellationToken: ct));
+                }
+
+                seq++;
+                if (filled < buffer.Length) break;
+            }
+
+            return total;
+        }
+        catch
+        {
+            await DeleteUploadAsync(uploadId, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>The staged upload of <paramref name="uploadId"/>, read back chunk by chunk (memory: one chunk).</summary>
+    public Stream OpenUpload(string uploadId) => new UploadStream(store, uploadId);
+
+    public async Task DeleteUploadAsync(string uploadId, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM operation_uploads WHERE upload_id = @uploadId", new { uploadId }, cancellationToken: ct));
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    /// <summary>A read-only stream over the chunks of one staged upload, in order.</summary>
+    private sealed class UploadStream(SqlStore store, string uploadId) : Stream
+    {
+        private byte[] _chunk = [];
+        private int _offset;
+        private int _next;
+        private bool _end;
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            while (_offset == _chunk.Length)
+            {
+                if (_end) return 0;
+                await using var connection = await store.OpenAsync(cancellationToken);
+                var data = await connection.ExecuteScalarAsync<byte[]?>(new CommandDefinition(
+                    "SELECT data FROM operation_uploads WHERE upload_id = @uploadId AND seq = @seq", new { uploadId, seq = _next }, cancellationToken: cancellationToken));
+                if (data is null)
+                {
+                    _end = true;
+                    return 0;
+                }
+
+                _chunk = data;
+                _offset = 0;
+                _next++;
+            }
+
+            var n = Math.Min(buffer.Length, _chunk.Length - _offset);
+            _chunk.AsMemory(_offset, n).CopyTo(buffer);
+            _offset += n;
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>
@@ -186,6 +329,7 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
         public string? ProblemJson { get; init; }
         public long Version { get; init; }
         public int Failures { get; init; }
+        public string? InputJson { get; init; }
 
         public static Row From(Operation o, string? actorJson) => new()
         {
@@ -207,11 +351,12 @@ public sealed class OperationStore(SqlStore store, AuditLog audit, TimeProvider 
             ProblemJson = o.Problem is null ? null : JsonSerializer.Serialize(o.Problem, Json),
             Version = o.Version,
             Failures = o.Failures,
+            InputJson = o.InputJson,
         };
 
         public Operation ToOperation() => new(Id, Kind, Target, Department, State, RequestedBy, CreatedAt, UpdatedAt, CompletedAt, Attempts,
             LeaseOwner, LeaseUntil, ProgressJson is null ? null : JsonSerializer.Deserialize<OperationProgress>(ProgressJson, Json),
-            ResultJson, ProblemJson is null ? null : JsonSerializer.Deserialize<OperationProblem>(ProblemJson, Json), Version, Failures);
+            ResultJson, ProblemJson is null ? null : JsonSerializer.Deserialize<OperationProblem>(ProblemJson, Json), Version, Failures, InputJson);
     }
 }
 

@@ -59,7 +59,7 @@ public sealed record TaskRow
     public string? ReplacedBy { get; init; }
     public string? BeaconJson { get; init; }
 
-    /// <summary>When dispatch began (schema 0028): from then on the teams dispatch reads are fixed, and a replacement changes an inspection.</summary>
+    /// <summary>When dispatch began (schema 0027): from then on the teams dispatch reads are fixed, and a replacement changes an inspection.</summary>
     public DateTimeOffset? DispatchStartedAt { get; init; }
     public string ParticipationJson { get; init; } = "{}";
     public required string CreatedBy { get; init; }

@@ -412,6 +412,48 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
     }
 
     [BrowserFact]
+    public async Task An_import_answered_202_is_followed_on_the_page_through_its_operation_to_its_report()
+    {
+        // Every long command answers 202 at once here, as a provincial file does after the wait.
+        await using var platform = await InspectionPlatform.StartAsync(now: DateTimeOffset.UtcNow,
+            settings: new Dictionary<string, string?> { ["Supervision:Operations:DefaultWait"] = "00:00:00" });
+        await using var context = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var page = await SignInAsync(context, "sched-d1");
+        var accepted = new List<int>();
+        var followed = new List<string>();
+        page.Response += (_, r) =>
+        {
+            if (r.Request.Method == "POST" && r.Url.Contains("/api/imports/inspectors", StringComparison.Ordinal)) accepted.Add(r.Status);
+            if (r.Request.Method == "GET" && r.Url.Contains("/api/operations/op-", StringComparison.Ordinal)) followed.Add(r.Url);
+        };
+
+        // Inspectors of the scheduler's department and one of another's, which the rule of the route rejects when the operation runs.
+        var csv = "certificateNo,name,departmentCode,certificateExpiresOn\nPAGE-D1-1,赵一,D1,2030-01-01\nPAGE-D1-2,孙二,D1,2030-01-01\nPAGE-D2-1,钱三,D2,2030-01-01\n";
+        await page.GotoAsync("/app/imports");
+        await page.SelectOptionAsync("#kind", "inspectors");
+        await page.SetInputFilesAsync("#file", new FilePayload { Name = "team.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
+        await page.ClickAsync("[data-testid=start-import]");
+        var counters = page.Locator("[data-testid=import-counters]");
+        await Assertions.Expect(counters).ToContainTextAsync("完成", new() { Timeout = 60_000 });
+        await Assertions.Expect(counters).ToContainTextAsync("新增 2");
+        await Assertions.Expect(counters).ToContainTextAsync("拒绝 1");
+        await Assertions.Expect(page.Locator("[data-testid=form-message]")).ToContainTextAsync("导入完成");
+        Assert.Equal([202], accepted);
+        Assert.NotEmpty(followed);
+        Assert.All(followed, url => Assert.Equal(followed[0], url));
+        Assert.Equal(await page.EvalOnSelectorAsync<double>("#import-progress", "p => p.max"), await page.EvalOnSelectorAsync<double>("#import-progress", "p => p.value"));
+        await Assertions.Expect(page.Locator("[data-testid=error-report]")).ToBeVisibleAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=error-report]"));
+        Assert.Contains("4,departmentCode,", await File.ReadAllTextAsync(await download.PathAsync()), StringComparison.Ordinal);
+
+        // What the page showed is what was stored: two inspectors of D1, none of D2.
+        Assert.Equal(2, await platform.ScalarAsync("SELECT count(*) FROM inspectors WHERE certificate_no LIKE 'PAGE-D1-%'"));
+        Assert.Equal(0, await platform.ScalarAsync("SELECT count(*) FROM inspectors WHERE certificate_no = 'PAGE-D2-1'"));
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("[data-testid=import-jobs]")).ToContainTextAsync("team.csv");
+    }
+
+    [BrowserFact]
     public async Task Directories_are_searched_edited_with_a_412_view_and_bulk_imported_with_progress_and_an_error_report()
     {
         await using var platform = await StartAsync();

@@ -902,7 +902,19 @@
         }
       };
       const polling = poll();
-      const result = await S.api("POST", "/api/imports/" + kind + "?fileName=" + encodeURIComponent(file.name), { raw: file, contentType: "text/csv" });
+      let result = await S.api("POST", "/api/imports/" + kind + "?fileName=" + encodeURIComponent(file.name), { raw: file, contentType: "text/csv" });
+      // An import still running after a few seconds answers 202 with its operation: followed here until it ends (it goes on
+      // on the server whatever this page does), then its job is read.
+      if (result.status === 202) {
+        show(message, t("文件已上传，正在后台导入…", "File uploaded; importing in the background…"));
+        result = await S.follow(result, (op) => {
+          const p = op.progress || {};
+          if (p.phase === "import" && p.total > 0) { bar.max = p.total; bar.value = Math.min(p.done, p.total); }
+          const attempt = op.attempts > 1 ? t("（第 " + op.attempts + " 次尝试）", " (attempt " + op.attempts + ")") : "";
+          show(message, t("正在后台导入…", "Importing in the background…") + (p.note ? " " + p.note : "") + attempt);
+        });
+        if (result.ok) result = await S.api("GET", result.body.links.job);
+      }
       done = true;
       await polling;
       if (!result.ok) { show(message, failure(result), "bad"); return; }

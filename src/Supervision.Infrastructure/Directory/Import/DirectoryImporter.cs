@@ -43,6 +43,12 @@ public sealed record ImportError
     public required string Reason { get; init; }
 }
 
+/// <summary>A test's hook into an import run as an operation: called once the file is staged, before the merge.</summary>
+public interface IImportFaults
+{
+    ValueTask BeforeMergeAsync(string jobId);
+}
+
 /// <summary>Progress as the file streams in (for a progress bar).</summary>
 public readonly record struct ImportProgress(long RowsRead, long Rejected, long BytesRead);
 
@@ -54,7 +60,8 @@ public readonly record struct ImportProgress(long RowsRead, long Rejected, long 
 /// (an upsert that leaves identical rows untouched), so a truncated or non-CSV file changes nothing and
 /// re-importing the same file changes nothing.
 /// </summary>
-public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceData reference, TimeProvider clock, long bulkThreshold = DirectoryImporter.DefaultBulkThreshold)
+public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceData reference, TimeProvider clock, long bulkThreshold = DirectoryImporter.DefaultBulkThreshold,
+    IImportFaults? faults = null)
 {
     /// <summary>At most this many error lines are stored per job; the count is always exact.</summary>
     public const int MaxStoredErrors = 10_000;
@@ -64,19 +71,33 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
     private const int StagingBatch = 1_024;
 
     public Task<ImportJob> ImportEntitiesAsync(Stream csv, string fileName, Actor actor, IProgress<ImportProgress>? progress = null, CancellationToken ct = default) =>
-        RunAsync(ImportSpecs.Entities, csv, fileName, actor, s => DirectoryCsv.ReadEntitiesAsync(s, reference, ValidationMode.Lenient, ct), _ => null, progress, ct);
+        RunAsync(ImportSpecs.Entities, csv, fileName, actor, s => DirectoryCsv.ReadEntitiesAsync(s, reference, ValidationMode.Lenient, ct), _ => null, progress, null, ct);
+
+    /// <summary>
+    /// Imports entities as the job <paramref name="jobId"/> (an import run as a long operation). Running it again — after
+    /// its silo died — starts the job's counters afresh, or answers the job as it is if its merge already committed; a
+    /// failure of the database is thrown (the operation retries it) rather than recorded as the file's.
+    /// </summary>
+    public Task<ImportJob> ImportEntitiesAsync(string jobId, Stream csv, string fileName, Actor actor, IProgress<ImportProgress>? progress, CancellationToken ct) =>
+        RunAsync(ImportSpecs.Entities, csv, fileName, actor, s => DirectoryCsv.ReadEntitiesAsync(s, reference, ValidationMode.Lenient, ct), _ => null, progress, jobId, ct);
 
     /// <summary>Imports inspectors; <paramref name="allowedDepartment"/> (a scheduler's own) rejects rows of other departments.</summary>
     public Task<ImportJob> ImportInspectorsAsync(
         Stream csv, string fileName, Actor actor, Func<string, bool> knownDepartment, string? allowedDepartment,
         IProgress<ImportProgress>? progress = null, CancellationToken ct = default) =>
+        ImportInspectorsAsync(null, csv, fileName, actor, knownDepartment, allowedDepartment, progress, ct);
+
+    /// <summary>Imports inspectors as the job <paramref name="jobId"/> of a long operation (see the entities' overload).</summary>
+    public Task<ImportJob> ImportInspectorsAsync(
+        string? jobId, Stream csv, string fileName, Actor actor, Func<string, bool> knownDepartment, string? allowedDepartment,
+        IProgress<ImportProgress>? progress, CancellationToken ct) =>
         RunAsync(
             ImportSpecs.Inspectors, csv, fileName, actor,
             s => DirectoryCsv.ReadInspectorsAsync(s, ValidationMode.Lenient, knownDepartment, ct),
             r => allowedDepartment is not null && r.DepartmentCode != allowedDepartment
                 ? new FieldError("departmentCode", $"you may only import inspectors of your department '{allowedDepartment}'")
                 : null,
-            progress, ct);
+            progress, jobId, ct);
 
     public async Task<ImportJob?> GetAsync(string id, CancellationToken ct = default)
     {
@@ -122,13 +143,13 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         Func<Stream, IAsyncEnumerable<CsvReadResult<T>>> read,
         Func<T, FieldError?> authorize,
         IProgress<ImportProgress>? progress,
+        string? jobId,
         CancellationToken ct)
         where T : class
     {
-        // Ids sort by start time so the newest job lists first.
         var job = new ImportJob
         {
-            Id = $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid().ToString("N")[..8]}",
+            Id = jobId ?? NewJobId(),
             Kind = spec.Kind,
             FileName = fileName,
             Status = "running",
@@ -137,8 +158,24 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         };
         await using (var connection = await store.OpenAsync(ct))
         {
-            await connection.ExecuteAsync(
-                "INSERT INTO import_jobs (id, kind, file_name, status, actor, started_at) VALUES (@Id, @Kind, @FileName, @Status, @Actor, @StartedAt)", job);
+            // An operation's import run again: a merged job is its own outcome; otherwise its counters start afresh (the
+            // staging table of the earlier attempt died with its session). Its error lines stay: the same file gives the
+            // same lines, each stored once (line, field), so an attempt that ran beside this one cannot make them differ.
+            if (jobId is not null && await GetAsync(jobId, ct) is { } earlier)
+            {
+                if (earlier.Status == "completed") return earlier;
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    UPDATE import_jobs SET status = 'running', rows_read = 0, inserted = 0, updated = 0, unchanged = 0, rejected = 0, flagged = 0,
+                        bytes_read = 0, sha256 = NULL, error = NULL, finished_at = NULL
+                    WHERE id = @Id AND status <> 'completed'
+                    """, new { job.Id }, cancellationToken: ct));
+            }
+            else
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO import_jobs (id, kind, file_name, status, actor, started_at) VALUES (@Id, @Kind, @FileName, @Status, @Actor, @StartedAt)", job);
+            }
         }
 
         await using var counting = new CountingStream(csv);
@@ -231,6 +268,10 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         }
         catch (Exception e) when (e is not OperationCanceledException || (stagingFailed.IsCancellationRequested && !ct.IsCancellationRequested))
         {
+            // Run as an operation, a failure of the database (reading the staged file, staging rows) is not the file's:
+            // the operation tries again, and the job starts afresh.
+            if (jobId is not null && (e is DbException || staging?.Exception?.GetBaseException() is DbException)) throw;
+
             // A failure of the staging task surfaces here (directly, or as the cancellation it caused).
             var cause = e;
             if (staging is not null && !ReferenceEquals(e, staging.Exception?.GetBaseException()))
@@ -260,9 +301,21 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
             return (await GetAsync(job.Id, ct))!;
         }
 
-        var counts = await MergeAsync(stage, spec, job, actor, fileName, sha, rows, rejected, flagged, errors, ct);
-        await FinishAsync(job.Id, "completed", counts, flagged, sha, null, ct);
+        if (faults is not null) await faults.BeforeMergeAsync(job.Id);
+        await MergeAsync(stage, spec, job, actor, fileName, sha, rows, rejected, flagged, errors, ct);
         return (await GetAsync(job.Id, ct))!;
+    }
+
+    /// <summary>A new job id: they sort by start time, so the newest job lists first.</summary>
+    public string NewJobId() => $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>Records that an import run as an operation stopped on an error that was not the file's (the operation may run it again).</summary>
+    public async Task StoppedAsync(string jobId, string reason, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE import_jobs SET status = 'failed', error = @reason, finished_at = @now WHERE id = @jobId AND status = 'running'",
+            new { jobId, reason, now = clock.GetUtcNow() }, cancellationToken: ct));
     }
 
     private sealed record MergeCounts(long Inserted, long Updated, long Unchanged, long Refused = 0);
@@ -329,6 +382,17 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         var nonKey = names.Where(n => n != spec.Key).ToList();
         await using var tx = connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: false) : await connection.BeginTransactionAsync(ct);
         errors.Holding = true;
+
+        // One merge per job: a second runner of the same operation (its first silo presumed dead but still going) finds the
+        // job merged and changes nothing. SQLite's immediate transaction already serialises writers.
+        var status = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT status FROM import_jobs WHERE id = @Id" + (store.IsPostgres ? " FOR UPDATE" : ""), new { job.Id }, tx, cancellationToken: ct));
+        if (status != "running")
+        {
+            await tx.RollbackAsync(ct);
+            errors.Discard();
+            return new MergeCounts(0, 0, 0);
+        }
 
         // Rows the actor may not write, by what the directory holds now: reported and removed before anything merges.
         var refused = 0L;
@@ -443,9 +507,12 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         // changed were written above, one per record, before and after (docs/architecture.md, "Security").
         await audit.AppendAsync(connection, tx, actor, $"{spec.Kind}.imported", "import", job.Id, actor.DepartmentCode, null,
             new { fileName, sha256 = sha, rows, rejected, flagged, counts.Inserted, counts.Updated, counts.Unchanged });
+
+        // The errors found while merging and the job's end commit with the merge: a job is completed exactly when its rows are in.
+        await errors.FlushAsync(connection, tx, ct);
+        await FinishAsync(connection, tx, job.Id, "completed", counts, flagged, sha, null, ct);
         await tx.CommitAsync(ct);
         errors.Holding = false;
-        await errors.FlushAsync(ct);
         await connection.ExecuteAsync($"DROP TABLE IF EXISTS {stageTable}");
         return counts;
     }
@@ -499,6 +566,12 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
     private async Task FinishAsync(string id, string status, MergeCounts counts, long flagged, string sha, string? error, CancellationToken ct)
     {
         await using var connection = await store.OpenAsync(ct);
+        await FinishAsync(connection, null, id, status, counts, flagged, sha, error, ct);
+    }
+
+    private async Task FinishAsync(DbConnection connection, DbTransaction? tx, string id, string status, MergeCounts counts, long flagged, string sha, string? error,
+        CancellationToken ct)
+    {
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE import_jobs SET status = @status, inserted = @Inserted, updated = @Updated, unchanged = @Unchanged, flagged = @flagged, rejected = rejected + @Refused,
@@ -506,7 +579,7 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
             WHERE id = @id
             """,
             new { id, status, counts.Inserted, counts.Updated, counts.Unchanged, counts.Refused, flagged, sha, error, now = clock.GetUtcNow() },
-            cancellationToken: ct));
+            tx, cancellationToken: ct));
     }
 
     /// <summary>Collects error lines and writes them in batches; beyond <see cref="MaxStoredErrors"/> only counts.</summary>
@@ -554,17 +627,33 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
 
             await store.InTransactionAsync(async (connection, tx) =>
             {
-                foreach (var (line, field, reason) in _pending)
-                {
-                    await connection.ExecuteAsync(
-                        "INSERT INTO import_errors (job_id, line, field, reason) VALUES (@jobId, @line, @field, @reason) ON CONFLICT DO NOTHING",
-                        new { jobId, line, field, reason }, tx);
-                }
-
+                await WriteAsync(connection, tx);
                 return 0;
             }, ct);
             _stored += _pending.Count;
             _pending.Clear();
+        }
+
+        /// <summary>Writes the pending errors in the caller's transaction (the merge's).</summary>
+        public async Task FlushAsync(DbConnection connection, DbTransaction tx, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            await WriteAsync(connection, tx);
+            _stored += _pending.Count;
+            _pending.Clear();
+        }
+
+        /// <summary>Forgets the pending errors (a merge that did not happen).</summary>
+        public void Discard() => _pending.Clear();
+
+        private async Task WriteAsync(DbConnection connection, DbTransaction tx)
+        {
+            foreach (var (line, field, reason) in _pending)
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO import_errors (job_id, line, field, reason) VALUES (@jobId, @line, @field, @reason) ON CONFLICT DO NOTHING",
+                    new { jobId, line, field, reason }, tx);
+            }
         }
     }
 
