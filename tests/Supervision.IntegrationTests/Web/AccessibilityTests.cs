@@ -83,6 +83,12 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
             await page.ClickAsync("#preview");
             await page.WaitForSelectorAsync("[data-testid=preview-table] tbody tr");
         }),
+        new("PAGE /app/tasks/new", "scheduler", Act: async page =>
+        {
+            // A refusal marks its fields: the reasons beside them and the linked list above must be accessible too.
+            await page.ClickAsync("#preview");
+            await page.WaitForSelectorAsync(".field-error");
+        }),
         new("PAGE /app/tasks/{id}", "scheduler"),
         new("PAGE /app/tasks/{id}/ceremony", "scheduler"),
         new("PAGE /app/tasks/{id}/ceremony", "scheduler", Path: "/app/tasks/{open}/ceremony"),

@@ -788,6 +788,69 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
             && a.GetProperty("detail").GetString() == "事后发现与该主体负责人存在亲属关系，申请回避");
     }
 
+    // Day-one finding 4: a refusal was the API's English text in one box away from the field, and stayed after the fix.
+    // Now each reason sits beside its field, in the page's language, is listed above (linked) and goes once the field changes.
+    [BrowserFact]
+    public async Task A_refused_form_says_each_reason_beside_its_field_in_the_pages_language_until_it_is_corrected()
+    {
+        await using var platform = await StartAsync();
+        await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var page = await SignInAsync(desk, "sched-d1");
+        await page.GotoAsync("/app/tasks/new");
+        await page.FillAsync("#name", "字段错误演示");
+        await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(-3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#beaconSource", "drand quicknet");
+        await page.FillAsync("#beaconRound", "9999999");
+        await page.FillAsync("#beaconAt", DateTime.Now.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("#create");
+
+        var itemsNote = page.Locator("#items + .field-error");
+        var deadlineNote = page.Locator("#deadline + .field-error");
+        await Assertions.Expect(itemsNote).ToHaveTextAsync("请至少选择一个检查事项");
+        await Assertions.Expect(deadlineNote).ToHaveTextAsync("不能早于今天");
+        await Assertions.Expect(page.Locator("#deadline")).ToHaveAttributeAsync("aria-invalid", "true");
+        var summary = page.Locator("#form-message");
+        await Assertions.Expect(summary).ToContainTextAsync("请更正标出的内容（2 处）");
+        await Assertions.Expect(summary.Locator("a")).ToHaveCountAsync(2);
+        Assert.DoesNotContain("The request is invalid", await summary.InnerTextAsync(), StringComparison.Ordinal);
+
+        // Corrected one by one: each reason goes with its fix; the list goes with the last.
+        await page.CheckAsync("input[name=items][value=I1]");
+        await Assertions.Expect(itemsNote).ToHaveCountAsync(0);
+        await Assertions.Expect(summary).ToContainTextAsync("（1 处）");
+        await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(20).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(deadlineNote).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#deadline")).Not.ToHaveAttributeAsync("aria-invalid", "true");
+        await Assertions.Expect(summary).ToHaveTextAsync("");
+
+        // In English the same refusal reads in English.
+        await page.GotoAsync("/app/tasks/new?lang=en");
+        await page.FillAsync("#name", "Field errors");
+        await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(20).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#beaconSource", "drand quicknet");
+        await page.FillAsync("#beaconRound", "9999999");
+        await page.FillAsync("#beaconAt", DateTime.Now.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("#create");
+        await Assertions.Expect(itemsNote).ToHaveTextAsync("name at least one inspection item");
+        await Assertions.Expect(summary).ToContainTextAsync("Please correct what is marked (1)");
+        await page.GotoAsync("/app/tasks/new?lang=zh");
+
+        // The inspection form: a visit in the future is refused beside the item's time, and goes when it is changed.
+        var (_, inspectionId, team) = await DispatchedAsync(platform);
+        await using var phone = await browser.NewContextAsync(platform.Host.BaseAddress, phone: true);
+        var lead = await SignInAsync(phone, team[0]);
+        await OpenFormAsync(lead, inspectionId);
+        await FillItemAsync(lead, "I1", "1", null, "注册地址");
+        var visited = lead.Locator("fieldset[data-item=I1] input[name=visitedAt]");
+        await visited.FillAsync(DateTime.Now.AddDays(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await lead.ClickAsync("[data-testid=save-draft]");
+        var visitedNote = lead.Locator("fieldset[data-item=I1] input[name=visitedAt] + .field-error");
+        await Assertions.Expect(visitedNote).ToHaveTextAsync("不能晚于现在");
+        await Assertions.Expect(lead.Locator("[data-testid=form-message]")).ToContainTextAsync("检查时间");
+        await visited.FillAsync(Yesterday);
+        await Assertions.Expect(visitedNote).ToHaveCountAsync(0);
+    }
+
     // Day-one finding 1: with a letter and a digit ticked together the draft saved, but sign and submit stayed disabled —
     // the page kept the codes in tick order and the server in ordinal order, so the draft always looked unsaved.
     [BrowserFact]

@@ -102,6 +102,8 @@
     }
     mode.addEventListener("change", syncMode);
     syncMode();
+    // A refusal names its fields: each reason beside its field, the list above the buttons.
+    const problem = (result) => (result.networkError ? show(message, failure(result), "bad") : S.showProblem(form, message, result));
 
     function draft() {
       const value = (name) => { const el = form.elements[name]; return el && el.value.trim() !== "" ? el.value.trim() : null; };
@@ -143,7 +145,8 @@
     $("#preview", form).addEventListener("click", async () => {
       show(message, t("正在计算…", "Counting…"));
       const result = await S.api("POST", "/api/tasks/preview", { json: draft() });
-      if (!result.ok) { show(message, failure(result), "bad"); return; }
+      if (!result.ok) { problem(result); return; }
+      S.clearProblems(form);
       show(message, "");
       const box = $("#preview-result", form);
       const body = $("tbody", box);
@@ -190,7 +193,7 @@
       button.disabled = true;
       const result = await S.api("POST", "/api/tasks", { json: draft() });
       button.disabled = false;
-      if (!result.ok) { show(message, failure(result), "bad"); return; }
+      if (!result.ok) { problem(result); return; }
       location.href = "/app/tasks/" + encodeURIComponent(result.body.id);
     });
   }
@@ -467,6 +470,7 @@
         const fs = document.createElement("fieldset");
         fs.className = "card";
         fs.dataset.item = item.itemCode;
+        fs.dataset.field = "items[" + index + "]";
         fs.innerHTML =
           '<legend><span class="mono"></span> <span class="muted"></span></legend>' +
           '<div class="codes" role="group"></div>' +
@@ -478,6 +482,11 @@
         $("legend .mono", fs).textContent = item.itemCode;
         $("legend .muted", fs).textContent = item.departmentCode + " · " + item.method;
         const codes = $(".codes", fs);
+        codes.dataset.field = "items[" + index + "].resultCodes";
+        $('textarea[name="findings"]', fs).dataset.field = "items[" + index + "].findings";
+        $('input[name="visitedAt"]', fs).dataset.field = "items[" + index + "].visitedAt";
+        if (item.method === "OnSite") $('input[name="visitPlace"]', fs).dataset.field = "items[" + index + "].visitPlace";
+        $('input[name="evidence"]', fs).dataset.field = "items[" + index + "].evidence";
         codes.setAttribute("aria-label", t("检查结果代码", "Result codes") + " " + item.itemCode);
         item.allowedResultCodes.forEach((code) => {
           const label = document.createElement("label");
@@ -497,7 +506,6 @@
         renderEvidence(fs);
         $('input[name="evidence"]', fs).addEventListener("change", (e) => upload(fs, e.target));
         itemsBox.appendChild(fs);
-        void index;
       });
     }
 
@@ -608,14 +616,15 @@
         retry.hidden = false;
         show(message, t("网络连接失败：您输入的内容都保存在本设备上。恢复网络后请点击“重试”。", "The network failed: everything you typed is kept on this device. Retry when you are back online."), "bad");
       } else {
-        show(message, failure(result), "bad");
+        S.showProblem(itemsBox, message, result);
       }
     }
 
     // A refusal of a queued send: a 409 (the inspection moved on: submitted by a team mate, returned, …) is a conflict
     // the inspector must see; anything else is shown as the server's problem. Either way it leaves the queue.
     function refused(result) {
-      show(message, failure(result) + (result.body && result.body.currentState ? " — " + t("当前状态：", "current state: ") + stateName(result.body.currentState) : ""), "bad");
+      if (result.status === 400) S.showProblem(itemsBox, message, result);
+      else show(message, failure(result) + (result.body && result.body.currentState ? " — " + t("当前状态：", "current state: ") + stateName(result.body.currentState) : ""), "bad");
       setSync(result.status === 409 ? "conflict" : "refused", String(result.status));
     }
     retry.addEventListener("click", () => { retry.hidden = true; if (lastRetry) lastRetry(); });
@@ -629,6 +638,7 @@
         clearDrafts();
         dequeue("save");
         accept(result);
+        S.clearProblems(itemsBox);
         show(message, t("已保存到服务器。", "Saved on the server."), "ok");
         status.textContent = "";
         updateButtons();
