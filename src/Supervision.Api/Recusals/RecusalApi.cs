@@ -67,14 +67,15 @@ public static class RecusalApi
     /// <summary>What the entity's link shows of recusals: its open inspections with their teams, and its requests.</summary>
     public static async Task<EntityRecusalsView> EntityViewAsync(string code, RecusalServices s, CancellationToken ct)
     {
-        var today = s.Clock.Today;
         var requests = await s.Queries.ForEntityAsync(code, ct);
-        return new EntityRecusalsView(code, await s.Queries.OpenInspectionsAsync(code, ct), [.. requests.Select(i =>
-        {
-            var r = i.Request;
-            return new EntityRecusalView(r.Id, r.InspectionId, r.TaskId, i.TaskName, r.CertificateNo, i.InspectorName, r.Grounds, r.Reason, r.State, r.RequestedAt,
-                r.DueOn, s.Calendar.IsProvisional(r.DueOn), r.IsOverdueOn(today), r.DecidedAt, r.DecisionReason, r.Replacement, i.ReplacementName);
-        })], RecusalGrounds.All);
+        return new EntityRecusalsView(code, await s.Queries.OpenInspectionsAsync(code, ct), [.. requests.Select(i => EntityView(i, s))], RecusalGrounds.All);
+    }
+
+    private static EntityRecusalView EntityView(RecusalListItem i, RecusalServices s)
+    {
+        var r = i.Request;
+        return new EntityRecusalView(r.Id, r.InspectionId, r.TaskId, i.TaskName, r.CertificateNo, i.InspectorName, r.Grounds, r.Reason, r.State, r.RequestedAt,
+            r.DueOn, s.Calendar.IsProvisional(r.DueOn), r.IsOverdueOn(s.Clock.Today), r.DecidedAt, r.DecisionReason, r.Replacement, i.ReplacementName);
     }
 
     private static async Task<IResult> File(string creditCode, string? t, RecusalFilingBody? body, [AsParameters] RecusalServices s, CancellationToken ct)
@@ -83,9 +84,8 @@ public static class RecusalApi
         if (!s.Links.IsValid(code, t)) return Problems.NotFound("entity", creditCode);
         var reply = await FileAsync(code, body ?? new(null, null, null, null), s.Grains);
         if (!reply.Succeeded) return Refusal(reply);
-        var r = reply.Request!;
-        return TypedResults.Created($"/api/public/v1/entities/{code}/recusals",
-            (await EntityViewAsync(code, s, ct)).Requests.Single(x => x.Id == r.Id));
+        var item = (await s.Queries.GetAsync(reply.Request!.Id, ct))!;
+        return TypedResults.Created($"/api/public/v1/entities/{code}/recusals", EntityView(item, s));
     }
 
     /// <summary>Files a request for an entity whose link was checked (the API and the entity's page share it).</summary>
@@ -128,8 +128,7 @@ public static class RecusalApi
         if (body?.Decision is not ("accept" or "reject")) return Problems.Validation("decision", "must be 'accept' or 'reject'");
         var reply = await s.Grains.GetGrain<IRecusalGrain>(request.InspectionId).Decide(id, body.Decision == "accept", body.Reason, actor);
         if (!reply.Succeeded) return Refusal(reply);
-        var item = (await s.Queries.ForDepartmentAsync(reply.Request!.LeadDepartment, openOnly: false, ct)).FirstOrDefault(x => x.Request.Id == id);
-        return TypedResults.Ok(item is null ? null : View(item, s));
+        return TypedResults.Ok(View((await s.Queries.GetAsync(id, ct))!, s));
     }
 
     private static IResult Refusal(RecusalReply reply) => reply.Status switch

@@ -38,6 +38,14 @@ public sealed class RecusalQueries(SqlStore store)
         LEFT JOIN inspections i ON i.inspection_id = r.inspection_id
         """;
 
+    /// <summary>One request with its names, or null.</summary>
+    public async Task<RecusalListItem?> GetAsync(string id, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<ListRow>(new CommandDefinition($"{ListSelect} WHERE r.request_id = @id", new { id }, cancellationToken: ct));
+        return row?.ToItem();
+    }
+
     /// <summary>The entity's own requests, newest first.</summary>
     public async Task<IReadOnlyList<RecusalListItem>> ForEntityAsync(string creditCode, CancellationToken ct = default)
     {
