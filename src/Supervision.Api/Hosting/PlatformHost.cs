@@ -15,6 +15,7 @@ using Supervision.Api.Directory;
 using Supervision.Api.Identity;
 using Supervision.Api.Inspections;
 using Supervision.Api.Publication;
+using Supervision.Api.Recusals;
 using Supervision.Api.Tasks;
 using Supervision.Api.Web;
 using Supervision.Contracts;
@@ -127,6 +128,7 @@ public static class PlatformHost
             .AddCheck<CalendarHealthCheck>("calendar", tags: ["ready"]);
         builder.Services.AddSupervisionWeb(secureCookies: publicBaseUrl?.Scheme == Uri.UriSchemeHttps);
         builder.Services.AddSingleton<Supervision.Api.Credit.EntityAccessLinks>();
+        builder.Services.AddSingleton<RecusalServices>();
         builder.Services.AddPublicPortal();
         builder.Services.AddHostedService<BootstrapAdmin>();
         builder.Services.AddHostedService<DemoData>();
@@ -182,6 +184,7 @@ public static class PlatformHost
         app.MapInspectionApi();
         app.MapFollowUpApi();
         app.MapCreditApi();
+        app.MapRecusalApi();
         app.MapPublicPortal();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));

@@ -22,6 +22,7 @@ public static class AppNavigation
         new("/app/items", "检查事项", "Items", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
         new("/app/departments", "部门", "Departments", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
         new("/app/imports", "批量导入", "Import", [Roles.Admin, Roles.Scheduler]),
+        new("/app/recusals", "回避申请", "Recusals", [Roles.Admin, Roles.Scheduler]),
         new("/app/witness", "见证抽取", "Witness draws", [Roles.Witness]),
     ];
 

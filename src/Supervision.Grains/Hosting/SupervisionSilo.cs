@@ -87,6 +87,9 @@ public static class SupervisionSilo
         services.TryAddSingleton<Tasks.IDrawFaults, Tasks.NoDrawFaults>();
         services.TryAddSingleton(sp => new Tasks.CeremonyClock(sp.GetRequiredService<TimeProvider>()));
         services.AddSupervisionInspections(settings);
+        services.AddSingleton<Infrastructure.Recusals.RecusalStore>();
+        services.AddSingleton<Infrastructure.Recusals.RecusalQueries>();
+        services.AddOptions<Recusals.RecusalOptions>().BindConfiguration(Recusals.RecusalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         Credit.CreditHosting.AddSupervisionCredit(services);
         return services;
     }

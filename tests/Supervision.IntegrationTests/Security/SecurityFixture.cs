@@ -50,6 +50,15 @@ internal sealed class SecurityFixture
         var importJob = await ReadAsync(await lead.PostAsync("/api/imports/inspectors",
             new StringContent("certificateNo,name,departmentCode,certificateExpiresOn\nMX-1,矩阵,D1,2030-01-01\n")), HttpStatusCode.Created);
         using var registryClient = await host.SignInAsync("registry-1", Password);
+        // An open recusal request on that inspection, filed through the entity's link, for the decision route.
+        var entity = inspectionId[(inspectionId.IndexOf('/') + 1)..];
+        var link = await ReadAsync(await lead.PostAsJsonAsync($"/api/credit/entities/{entity}/access-link", new { }), HttpStatusCode.OK);
+        var linkPath = new Uri(link.GetProperty("url").GetString()!).PathAndQuery;
+        var certificate = await connection.QueryFirstAsync<string>(
+            "SELECT certificate_no FROM inspection_members WHERE inspection_id = @inspectionId ORDER BY certificate_no", new { inspectionId });
+        using var visitor = host.Anonymous();
+        var recusal = await ReadAsync(await visitor.PostAsJsonAsync($"/api/public/v1/entities/{entity}/recusals{linkPath[linkPath.IndexOf('?')..]}",
+            new { inspectionId, certificateNo = certificate, reason = "matrix" }), HttpStatusCode.Created);
 
         f._values["{id}@tasks"] = taskId;
         f._values["{id}@operations"] = dispatchOperation;
@@ -73,6 +82,7 @@ internal sealed class SecurityFixture
         f._values["{format}"] = "csv";
         f._values["{id}@credit-imports"] = "0000000000000000";
         f._values["{id}@runs"] = "0";
+        f._values["{id}@recusals"] = recusal.GetProperty("id").GetString()!;
 
         var users = new Dictionary<string, string?>
         {
@@ -158,6 +168,7 @@ internal sealed class SecurityFixture
             : pattern.StartsWith("/api/operations", StringComparison.Ordinal) ? "@operations"
             : pattern.StartsWith("/api/credit/imports", StringComparison.Ordinal) ? "@credit-imports"
             : pattern.StartsWith("/api/credit/recompute/runs", StringComparison.Ordinal) ? "@runs"
+            : pattern.StartsWith("/api/recusals", StringComparison.Ordinal) ? "@recusals"
             : pattern.Contains("/items", StringComparison.Ordinal) ? "@items"
             : pattern.Contains("/departments/", StringComparison.Ordinal) ? "@departments"
             : "@tasks";

@@ -103,6 +103,8 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         new("PAGE /app/{kind=departments}/{mode=edit}/{key?=D1}", "scheduler"),
         new("PAGE /app/imports", "scheduler"),
         new("PAGE /app/statistics", "scheduler"),
+        new("PAGE /app/recusals", "scheduler", Ready: "[data-testid=recusal-open] li"),
+        new("PAGE /app/recusals", "scheduler", Phone: true),
 
         // A reviewer: the review queue and an inspection's page as a reviewer sees it.
         new("PAGE /app/review", "reviewer", Ready: "[data-testid=review-queue] li"),

@@ -10,7 +10,8 @@ namespace Supervision.Api.Pages.Entities;
 /// The entity's own credit page, opened only through a valid link the regulator issued (<see cref="EntityAccessLinks"/>);
 /// without one it does not exist (404), so it reveals nothing about anyone's class.
 /// </summary>
-public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Supervision.Infrastructure.Tasks.TaskQueries draws, TimeProvider clock) : PageModel
+public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Supervision.Infrastructure.Tasks.TaskQueries draws, TimeProvider clock,
+    Supervision.Api.Recusals.RecusalServices recusals) : PageModel
 {
     /// <summary>How many recent draws the page offers receipts for.</summary>
     public const int RecentDraws = 20;
@@ -25,6 +26,30 @@ public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Sup
 
     public DateTimeOffset ExpiresAt { get; private set; }
 
+    /// <summary>The entity's inspections whose team may still change and its recusal requests (docs/public-portal.md).</summary>
+    public Supervision.Api.Recusals.EntityRecusalsView? Recusals { get; private set; }
+
+    /// <summary>Why the recusal request just sent was refused, by field ("" for the whole request).</summary>
+    public IReadOnlyList<FieldError> RecusalErrors { get; private set; } = [];
+
+    /// <summary>The request just filed (after the redirect), to confirm it.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Filed { get; set; }
+
+    /// <summary>The entity files a recusal request from its page (a plain form: the page needs no script).</summary>
+    public async Task<IActionResult> OnPostRecusalAsync(string creditCode, string? t, string? target, string? grounds, string? reason, CancellationToken ct)
+    {
+        var code = CreditCode.Normalize(creditCode);
+        if (!links.IsValid(code, t)) return NotFound();
+        var (inspectionId, certificateNo) = target?.Split('|') is [var i, var c] ? (i, c) : (null, null);
+        var reply = await Supervision.Api.Recusals.RecusalApi.FileAsync(code, new(inspectionId, certificateNo, grounds, reason), recusals.Grains);
+        if (reply.Succeeded) return Redirect($"/entities/{code}/credit?t={Uri.EscapeDataString(t!)}&filed={Uri.EscapeDataString(reply.Request!.Id)}#recusals");
+        RecusalErrors = reply.Errors.Count > 0 ? reply.Errors : [new FieldError("", reply.Detail ?? "")];
+        Response.StatusCode = reply.Status == Contracts.Recusals.RecusalReplyStatus.Invalid ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict;
+        var page = await OnGetAsync(creditCode, t, ct);
+        return page;
+    }
+
     public async Task<IActionResult> OnGetAsync(string creditCode, string? t, CancellationToken ct)
     {
         Response.Headers.CacheControl = "no-store";
@@ -35,6 +60,7 @@ public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Sup
         ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(long.Parse(t!.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture));
         Token = t;
         Draws = await draws.RecentSealedDrawsAsync(RecentDraws, ct);
+        Recusals = await Supervision.Api.Recusals.RecusalApi.EntityViewAsync(code, recusals, ct);
         return Page();
     }
 }

@@ -338,6 +338,20 @@
     });
   }
 
+  // ---- Recusal requests: the lead department accepts (the draw's rule replaces the inspector) or rejects with a reason --
+  function recusalDecision(form) {
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const decision = e.submitter ? e.submitter.dataset.decision : "reject";
+      if (decision === "accept" && !confirm(t("同意后将按规则更换该检查人员，更换记录公开，不能撤回。确定同意？",
+        "Accepting replaces the inspector by the rule; the replacement is published and cannot be undone. Accept?"))) return;
+      const result = await S.api("POST", "/api/recusals/" + encodeURIComponent(form.dataset.id) + "/decision",
+        { json: { decision, reason: $("textarea[name=reason]", form).value } });
+      if (!result.ok) { show($("#recusal-message"), failure(result), "bad"); return; }
+      location.reload();
+    });
+  }
+
   // ---- A witness's part of the seed ceremony (draw-spec §3.3) -----------------------------------------------------
   // The contribution and a nonce made here stay in this browser ("supervision.witness:{task}") and on the witness's
   // note until the reveal; the platform gets only SHA256(LP("supervision/witness/v1") || LP(task) || LP(value) || LP(nonce)).
@@ -947,6 +961,7 @@
   if (cancelForm) cancelRequest(cancelForm);
   const replaceForm = document.getElementById("replace-form");
   if (replaceForm) replaceMember(replaceForm);
+  $$("form.recusal-decision").forEach(recusalDecision);
   const pages = { "task-form": taskForm, "task-actions": taskActions, ceremony, witness, "inspection-form": inspectionForm, review, "record-editor": recordEditor, importer };
   $$("[data-page]").forEach((el) => { const init = pages[el.dataset.page]; if (init) init(el); });
 })();

@@ -1,0 +1,51 @@
+using Supervision.Core.Directory;
+using Supervision.Core.Identity;
+using Supervision.Core.Recusals;
+
+namespace Supervision.Contracts.Recusals;
+
+[GenerateSerializer]
+public enum RecusalReplyStatus
+{
+    Ok,
+    Created,
+    Invalid,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Unprocessable,
+}
+
+/// <summary>What a recusal command did: the request after it, or why not (with the fields at fault).</summary>
+[GenerateSerializer, Immutable, Alias("supervision.recusal-reply")]
+public sealed record RecusalReply(
+    [property: Id(0)] RecusalReplyStatus Status,
+    [property: Id(1)] string? Detail,
+    [property: Id(2)] IReadOnlyList<FieldError> Errors,
+    [property: Id(3)] RecusalRequest? Request)
+{
+    public bool Succeeded => Status is RecusalReplyStatus.Ok or RecusalReplyStatus.Created;
+
+    public static RecusalReply Refused(RecusalReplyStatus status, string detail, IReadOnlyList<FieldError>? errors = null, RecusalRequest? request = null) =>
+        new(status, detail, errors ?? [], request);
+}
+
+/// <summary>
+/// The recusal requests of one inspection, keyed by the inspection id ("{taskId}/{creditCode}"): filing and deciding are
+/// serialised per inspection, so the one-open-request-per-member rule holds and a decision is applied once. An accepted
+/// request has the task replace the member by the draw's rule (<c>ITaskGrain.ReplaceInspector</c>) before it is recorded.
+/// </summary>
+[Alias("supervision.recusal")]
+public interface IRecusalGrain : IGrainWithStringKey
+{
+    /// <summary>The entity (already proven by its signed link) asks that <paramref name="certificateNo"/> step aside.</summary>
+    [Alias("file")]
+    Task<RecusalReply> File(string entityCreditCode, string? certificateNo, string? grounds, string? reason);
+
+    /// <summary>
+    /// The lead department's scheduler (or an admin) accepts (<paramref name="accept"/>; <paramref name="reason"/> an optional
+    /// note) or rejects (with <paramref name="reason"/>, shown to the entity). A repeat answers as the first time.
+    /// </summary>
+    [Alias("decide"), SafeToRetry]
+    Task<RecusalReply> Decide(string requestId, bool accept, string? reason, Actor actor);
+}
