@@ -102,11 +102,12 @@ public static class TaskApi
         OperationApi.Answer(OperationKinds.DrawInspectors, (http, o) => PackResult(o.Target, http, Store(http), http.RequestAborted));
         var tasks = app.MapGroup("/api/tasks").WithTags("Tasks and draws");
         tasks.MapGet("/", List).AllowAnonymous().WithSummary("Tasks: your departments' tasks for staff, published tasks for everyone.");
-        tasks.MapGet("/{id}", Get).AllowAnonymous();
+        tasks.MapGet("/{id}", Get).AllowAnonymous()
+            .WithSummary("One task: its plan and the public inputs of its draws. Published tasks for everyone; a draft for its departments' schedulers and reviewers, auditors and admins.");
         tasks.MapPost("/", Create).RequireAuthorization(Policies.Scheduling).WithSummary("Create a draft task (scheduler of the lead department).");
         tasks.MapPut("/{id}", Update).RequireAuthorization(Policies.Scheduling).WithSummary("Edit a draft; requires If-Match.");
         tasks.MapPost("/{id}/publish", (string id, HttpContext http, IGrainFactory g, TaskQueries s) => Command(id, http, g, s, t => t.Publish(http.User.ToActor())))
-            .RequireAuthorization(Policies.Scheduling);
+            .RequireAuthorization(Policies.Scheduling).WithSummary("Publish a draft (scheduler of the lead department): the public sees its plan from now on; the freeze comes next.");
         tasks.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Cancel a draft or published task with a reason. Once its draw has begun, a task ends only through /cancel-requests.");
         tasks.MapPost("/{id}/cancel-requests", RequestCancel).RequireAuthorization(Policies.Scheduling)
