@@ -24,13 +24,13 @@ public static class CatalogApi
     {
         var departments = app.MapGroup("/api/departments").WithTags("Departments");
         departments.MapGet("/", ListDepartments).AllowAnonymous().WithSummary("Departments, ordered by code; filter by name or code (q) and parent.");
-        departments.MapGet("/{code}", GetDepartment).AllowAnonymous();
-        departments.MapPost("/", CreateDepartment).RequireAuthorization(Policies.Admin);
+        departments.MapGet("/{code}", GetDepartment).AllowAnonymous().WithSummary("One department, with its version as the ETag.");
+        departments.MapPost("/", CreateDepartment).RequireAuthorization(Policies.Admin).WithSummary("Add a department (platform admins); 409 when the code exists.");
         departments.MapPut("/{code}", UpdateDepartment).RequireAuthorization(Policies.Admin).WithSummary("Requires If-Match.");
 
         var items = app.MapGroup("/api/items").WithTags("Inspection items");
         items.MapGet("/", ListItems).AllowAnonymous().WithSummary("The random-inspection item list; filter by department, text (q) and active.");
-        items.MapGet("/{code}", GetItem).AllowAnonymous();
+        items.MapGet("/{code}", GetItem).AllowAnonymous().WithSummary("One inspection item, with its version as the ETag.");
         items.MapPost("/", CreateItem).RequireAuthorization(Policies.Scheduling).WithSummary("Schedulers create items for their own department.");
         items.MapPut("/{code}", UpdateItem).RequireAuthorization(Policies.Scheduling).WithSummary("Requires If-Match; the department cannot change.");
         return app;

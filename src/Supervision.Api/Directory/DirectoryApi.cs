@@ -25,15 +25,15 @@ public static class DirectoryApi
     {
         var entities = app.MapGroup("/api/entities").WithTags("Entity directory").RequireAuthorization(Policies.EntityReaders);
         entities.MapGet("/", ListEntities).WithSummary("Search the entity directory: q matches name or credit-code prefix; division and industry match at any level.");
-        entities.MapGet("/{creditCode}", GetEntity);
+        entities.MapGet("/{creditCode}", GetEntity).WithSummary("One entity's profile, with its version as the ETag.");
         entities.MapPost("/", CreateEntity).RequireAuthorization(Policies.EntityMaintenance).WithSummary("Add an entity; the credit code is checked strictly (both check characters).");
         entities.MapPut("/{creditCode}", UpdateEntity).RequireAuthorization(Policies.EntityMaintenance)
             .WithSummary("Update an entity's profile; requires If-Match. The status is the registry's to change, the credit class the credit model's.");
 
         var inspectors = app.MapGroup("/api/inspectors").WithTags("Inspector directory").RequireAuthorization(Policies.InspectorReaders);
         inspectors.MapGet("/", ListInspectors).WithSummary("Inspectors; schedulers and reviewers see their own department's.");
-        inspectors.MapGet("/{certificateNo}", GetInspector);
-        inspectors.MapPost("/", CreateInspector).RequireAuthorization(Policies.InspectorMaintenance);
+        inspectors.MapGet("/{certificateNo}", GetInspector).WithSummary("One inspector, with its version as the ETag; another department's inspector answers 404.");
+        inspectors.MapPost("/", CreateInspector).RequireAuthorization(Policies.InspectorMaintenance).WithSummary("Add an inspector to a department the caller maintains.");
         inspectors.MapPut("/{certificateNo}", UpdateInspector).RequireAuthorization(Policies.InspectorMaintenance).WithSummary("Requires If-Match.");
         return app;
     }

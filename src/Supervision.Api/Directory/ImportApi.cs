@@ -30,7 +30,7 @@ public static class ImportApi
             .WithMetadata(new DisableRequestSizeLimitAttribute())
             .WithSummary("Upload an inspector CSV; schedulers may only import their own department's inspectors. 201, or 202 with the operation.");
         imports.MapGet("/", List).WithSummary("Import jobs, newest first; running jobs show their progress.");
-        imports.MapGet("/{id}", Get);
+        imports.MapGet("/{id}", Get).WithSummary("One import job: its state, progress and counts; another department's job answers 404.");
         imports.MapGet("/{id}/errors", Errors).WithSummary("Rejected lines with field and reason, ordered by line.");
         imports.MapGet("/{id}/errors.csv", ErrorsCsv).WithSummary("The error report as a CSV download.");
         OperationApi.Answer(OperationKinds.ImportEntities, Imported);

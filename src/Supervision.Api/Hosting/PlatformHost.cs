@@ -92,18 +92,7 @@ public static class PlatformHost
             // write into a different one, and a body of unknown fields must not pass as an empty request.
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
         });
-        builder.Services.AddOpenApi(o => o.AddOperationTransformer((operation, _, _) =>
-        {
-            // Any route may meet a transient failure of the cluster or the database (docs/operations.md, "Failure modes").
-            operation.Responses ??= new OpenApiResponses();
-            operation.Responses.TryAdd("503", new OpenApiResponse
-            {
-                Description = "Temporarily unavailable (problem details): the cluster or the database could not be reached in time. "
-                    + "Retry after the Retry-After header's seconds; a write may have taken effect, so retry it with the same Idempotency-Key "
-                    + "where the route takes one, or read the record first.",
-            });
-            return Task.CompletedTask;
-        }).AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {
@@ -113,7 +102,7 @@ public static class PlatformHost
             };
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes["Bearer"] = new OpenApiSecurityScheme
+            document.Components.SecuritySchemes[OpenApiCompleteness.BearerScheme] = new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.Http,
                 Scheme = "bearer",
@@ -121,7 +110,9 @@ public static class PlatformHost
                 Description = "A token from POST /api/auth/token, or from the configured single sign-on.",
             };
             return Task.CompletedTask;
-        }));
+        })
+            // Operation ids, security, 2xx and problem answers (503 on every route among them), no trailing slash on the server.
+            .AddCompleteness());
         builder.Services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"])

@@ -81,7 +81,7 @@ public static partial class IdentityApi
         var users = app.MapGroup("/api/users").WithTags("Identity").RequireAuthorization(Policies.AccountManagers);
         users.MapGet("/", ListUsers).WithSummary("List accounts (platform admins: all; a department administrator: its department's scheduler, reviewer and inspector accounts).");
         users.MapPost("/", CreateUser).WithSummary("Create a local account.");
-        users.MapGet("/{username}", GetUser);
+        users.MapGet("/{username}", GetUser).WithSummary("One account the caller manages, with its version as the ETag; any other answers 404.");
         users.MapPut("/{username}", UpdateUser).WithSummary("Update roles, department or status; requires If-Match.");
         users.MapPost("/{username}/password", ResetPassword).WithSummary("Set a one-time password the user must change.");
         return app;

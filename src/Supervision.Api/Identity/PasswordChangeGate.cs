@@ -21,6 +21,14 @@ public static class PasswordChangeGate
     public static bool IsRequired(ClaimsPrincipal user) =>
         user.Identity?.IsAuthenticated == true && user.HasClaim(SupervisionClaims.MustChangePassword, "true");
 
+    /// <summary>
+    /// Whether the gate answers 403 on this API route to an account that must change its password: every route under
+    /// <c>/api</c> but the open-data API and the routes marked <see cref="Allowed"/>. The OpenAPI document declares that 403
+    /// from here (Hosting/OpenApiCompleteness.cs).
+    /// </summary>
+    public static bool Guards(PathString path, IEnumerable<object> metadata) =>
+        path.StartsWithSegments("/api") && !path.StartsWithSegments("/api/public") && !metadata.OfType<AllowedBeforePasswordChange>().Any();
+
     /// <summary>After authentication, before authorization.</summary>
     public static IApplicationBuilder RequirePasswordChangeFirst(this IApplicationBuilder app) =>
         app.Use(async (http, next) =>
@@ -35,7 +43,7 @@ public static class PasswordChangeGate
             var path = http.Request.Path;
             if (path.StartsWithSegments("/api"))
             {
-                if (path.StartsWithSegments("/api/public"))
+                if (!Guards(path, endpoint.Metadata))
                 {
                     await next(http);
                     return;

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Supervision.Api.Common;
+using Supervision.Api.Hosting;
 using Supervision.Api.Identity;
 using Supervision.Api.Operations;
 using Supervision.Contracts.Operations;
@@ -101,12 +102,13 @@ public static class TaskApi
         OperationApi.Answer(OperationKinds.DrawEntities, (http, o) => SummaryResult(o.Target, Store(http), http.RequestAborted));
         OperationApi.Answer(OperationKinds.DrawInspectors, (http, o) => PackResult(o.Target, http, Store(http), http.RequestAborted));
         var tasks = app.MapGroup("/api/tasks").WithTags("Tasks and draws");
-        tasks.MapGet("/", List).AllowAnonymous().WithSummary("Tasks: your departments' tasks for staff, published tasks for everyone.");
-        tasks.MapGet("/{id}", Get).AllowAnonymous();
+        tasks.MapGet("/", List).AllowAnonymous().WithMetadata(TokenOptional.Instance).WithSummary("Tasks: your departments' tasks for staff, published tasks for everyone.");
+        tasks.MapGet("/{id}", Get).AllowAnonymous().WithMetadata(TokenOptional.Instance)
+            .WithSummary("One task: its plan and the public inputs of its draws. Published tasks for everyone; a draft for its departments' schedulers and reviewers, auditors and admins.");
         tasks.MapPost("/", Create).RequireAuthorization(Policies.Scheduling).WithSummary("Create a draft task (scheduler of the lead department).");
         tasks.MapPut("/{id}", Update).RequireAuthorization(Policies.Scheduling).WithSummary("Edit a draft; requires If-Match.");
         tasks.MapPost("/{id}/publish", (string id, HttpContext http, IGrainFactory g, TaskQueries s) => Command(id, http, g, s, t => t.Publish(http.User.ToActor())))
-            .RequireAuthorization(Policies.Scheduling);
+            .RequireAuthorization(Policies.Scheduling).WithSummary("Publish a draft (scheduler of the lead department): the public sees its plan from now on; the freeze comes next.");
         tasks.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Cancel a draft or published task with a reason. Once its draw has begun, a task ends only through /cancel-requests.");
         tasks.MapPost("/{id}/cancel-requests", RequestCancel).RequireAuthorization(Policies.Scheduling)
@@ -135,11 +137,11 @@ public static class TaskApi
             .WithSummary("Run the inspector draw once; 422 names the entity that cannot be staffed. A long operation: 202 with its Location when it takes longer than the wait.");
         tasks.MapPost("/{id}/teams/replacements", ReplaceInspector).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Replace a member of a drawn team (lead's scheduler or admin), with a published reason: the rule of draw-spec §8.1 names the replacement. Before dispatch it changes the drawn team; after dispatch the inspection's team with it, in one transaction, while its results are not handed in. 409 otherwise, 422 when no one qualifies.");
-        tasks.MapGet("/{id}/draw/pack", Pack).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The verification pack (JSON) of the committed draws.");
-        tasks.MapGet("/{id}/draw/population.csv", Population).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The canonical population snapshot, streamed.");
+        tasks.MapGet("/{id}/draw/pack", Pack).WithMetadata(LongTransfer.Instance, TokenOptional.Instance).AllowAnonymous().WithSummary("The verification pack (JSON) of the committed draws.");
+        tasks.MapGet("/{id}/draw/population.csv", Population).WithMetadata(LongTransfer.Instance, TokenOptional.Instance).AllowAnonymous().WithSummary("The canonical population snapshot, streamed.");
         tasks.MapGet("/{id}/draw/members-key", MembersKey).RequireAuthorization(Policies.DrawAuditors)
             .WithSummary("The task's members key (64 hex digits, draw-spec §11.5) for a supervising auditor: with the full pack and the snapshot it checks the public pack's members file and seals. Every download is audited.");
-        tasks.MapGet("/{id}/draw/inspectors.json", InspectorPool).WithMetadata(LongTransfer.Instance).AllowAnonymous().WithSummary("The inspector pool file of the inspector draw.");
+        tasks.MapGet("/{id}/draw/inspectors.json", InspectorPool).WithMetadata(LongTransfer.Instance, TokenOptional.Instance).AllowAnonymous().WithSummary("The inspector pool file of the inspector draw.");
         return app;
     }
 

@@ -87,7 +87,7 @@ public sealed partial class AuthorizationMatrixTests
         _ => int.TryParse(expected, out var code) && code == status,
     };
 
-    private static Dictionary<string, string[]> ReadMatrix()
+    internal static Dictionary<string, string[]> ReadMatrix()
     {
         var rows = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (var line in File.ReadLines(Path.Combine(Repository.Root, MatrixFile)))

@@ -1,0 +1,230 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+using Supervision.Api.Identity;
+
+namespace Supervision.Api.Hosting;
+
+/// <summary>
+/// Makes every operation of <c>/openapi/v1.json</c> complete enough for client generators and linters (issue 17): a
+/// stable <c>operationId</c>, the security it really needs, a 2xx answer and the problem-details answers it can give.
+/// Everything is read from the endpoint's own metadata — <c>RequireAuthorization</c>/<c>AllowAnonymous</c>,
+/// <c>WithName</c>, route parameters, produces metadata — so a route mapped tomorrow is described by the same rules.
+/// Summaries cannot be invented: each route states its own with <c>WithSummary</c>, and
+/// <c>OpenApiDocumentTests</c> fails naming a route without one. Paths and schemas are left exactly as generated.
+/// </summary>
+/// <remarks>
+/// Security, per operation (there is no document-wide requirement, so nothing is inherited):
+/// <list type="bullet">
+/// <item>a route that requires authorization (a policy, and no <see cref="IAllowAnonymous"/>): <c>[{"Bearer": []}]</c>;</item>
+/// <item>an anonymous route that answers more to a signed-in caller (<see cref="TokenOptional"/>, e.g. a task's staff
+/// see its draft): <c>[{}, {"Bearer": []}]</c>, the OpenAPI way of saying "no token, or a bearer token";</item>
+/// <item>every other anonymous route: <c>[]</c>, stated rather than left out, so that a reader (and the linter's
+/// "security-defined" rule) knows the route is public on purpose and not forgotten.</item>
+/// </list>
+/// </remarks>
+public static partial class OpenApiCompleteness
+{
+    public const string BearerScheme = "Bearer";
+    public const string ProblemContentType = "application/problem+json";
+    public const string ProblemSchema = "ProblemDetails";
+    public const string ValidationProblemSchema = "HttpValidationProblemDetails";
+
+    public const string UnavailableDescription =
+        "Temporarily unavailable (problem details): the cluster or the database could not be reached in time. "
+        + "Retry after the Retry-After header's seconds; a write may have taken effect, so retry it with the same Idempotency-Key "
+        + "where the route takes one, or read the record first.";
+
+    /// <summary>Registers the operation and document transformers (after any the caller added before).</summary>
+    public static OpenApiOptions AddCompleteness(this OpenApiOptions options) =>
+        options.AddOperationTransformer(new CompleteOperation()).AddDocumentTransformer(new CompleteDocument());
+
+    /// <summary>
+    /// The operation id of a route without an endpoint name: the HTTP method, then the route's literal words in camel case
+    /// without the leading <c>api</c>; parameters between literals are left out, parameters at the end become
+    /// <c>By…And…</c>. <c>GET /api/tasks/{id}/draw/pack</c> → <c>getTasksDrawPack</c>, <c>GET /api/tasks/{id}</c> →
+    /// <c>getTasksById</c>, <c>GET /api/imports/{id}/errors.csv</c> → <c>getImportsErrorsCsv</c>,
+    /// <c>GET /api/public/v1/downloads/{year}/{department}.{format}</c> → <c>getPublicV1DownloadsByYearAndDepartmentAndFormat</c>. The same route always
+    /// gives the same id; two routes that would meet (OpenApiDocumentTests checks) take a <c>WithName</c>.
+    /// </summary>
+    public static string OperationIdFor(string method, string route)
+    {
+        var id = new StringBuilder(method.ToLowerInvariant());
+        var trailing = new List<string>();
+        var segments = route.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var first = segments.Length > 0 && string.Equals(segments[0], "api", StringComparison.OrdinalIgnoreCase) ? 1 : 0;
+        foreach (var segment in segments.Skip(first))
+        {
+            foreach (Match token in SegmentToken().Matches(segment))
+            {
+                if (token.Groups["parameter"].Success)
+                {
+                    trailing.Add(token.Groups["parameter"].Value);
+                    continue;
+                }
+
+                // A word after parameters: they were in the middle of the route and are left out. Punctuation between
+                // parameters ("{department}.{format}") is not a word.
+                var words = token.Value.Split(NonWord, StringSplitOptions.RemoveEmptyEntries);
+                if (words.Length == 0)
+                {
+                    continue;
+                }
+
+                trailing.Clear();
+                foreach (var word in words)
+                {
+                    id.Append(Capitalized(word));
+                }
+            }
+        }
+
+        if (trailing.Count > 0)
+        {
+            id.Append("By").Append(string.Join("And", trailing.Select(Capitalized)));
+        }
+
+        return id.ToString();
+    }
+
+    private static readonly char[] NonWord = [.. Enumerable.Range(32, 95).Select(c => (char)c).Where(c => !char.IsAsciiLetterOrDigit(c))];
+
+    private static string Capitalized(string word) => word.Length == 0 ? word : char.ToUpperInvariant(word[0]) + word[1..];
+
+    /// <summary>A route segment's parts: <c>{name}</c>, <c>{name:int}</c>, <c>{name?}</c>, <c>{*rest}</c> or literal text.</summary>
+    [GeneratedRegex(@"\{\**(?<parameter>[A-Za-z0-9_]+)[^}]*\}|[^{]+")]
+    private static partial Regex SegmentToken();
+
+    /// <summary>What the route's metadata says about tokens.</summary>
+    internal enum Access
+    {
+        Public,
+        TokenOptional,
+        TokenRequired,
+    }
+
+    internal static Access AccessOf(IEnumerable<object> metadata)
+    {
+        var list = metadata as IList<object> ?? metadata.ToList();
+        if (list.OfType<IAllowAnonymous>().Any())
+        {
+            return list.OfType<TokenOptional>().Any() ? Access.TokenOptional : Access.Public;
+        }
+
+        return list.OfType<IAuthorizeData>().Any() || list.OfType<AuthorizationPolicy>().Any() ? Access.TokenRequired
+            : list.OfType<TokenOptional>().Any() ? Access.TokenOptional : Access.Public;
+    }
+
+    private sealed class CompleteOperation : IOpenApiOperationTransformer
+    {
+        public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+        {
+            var description = context.Description;
+            var metadata = description.ActionDescriptor.EndpointMetadata;
+            var method = description.HttpMethod ?? HttpMethods.Get;
+            var route = "/" + (description.RelativePath ?? "").TrimStart('/');
+            var document = context.Document;
+
+            // A WithName on the route is its id already (the generator takes endpoint names as operation ids).
+            operation.OperationId ??= metadata.OfType<IEndpointNameMetadata>().LastOrDefault()?.EndpointName ?? OperationIdFor(method, route);
+
+            var access = AccessOf(metadata);
+            operation.Security = access switch
+            {
+                Access.TokenRequired => [Bearer(document)],
+                Access.TokenOptional => [new OpenApiSecurityRequirement(), Bearer(document)],
+                _ => [],
+            };
+
+            var responses = operation.Responses ??= new OpenApiResponses();
+            if (!responses.Keys.Any(code => code.StartsWith('2')))
+            {
+                // Routes answering IResult declare nothing; what they answer on success is the plain 200 (a stream, a
+                // cached JSON answer, a file).
+                responses["200"] = new OpenApiResponse { Description = "OK" };
+            }
+
+            var hasInput = operation.Parameters is { Count: > 0 } || operation.RequestBody is not null;
+            if (hasInput)
+            {
+                responses.TryAdd("400", Problem("Bad Request: a parameter or the body is invalid (validation problem details naming each field).", ValidationProblemSchema, document));
+            }
+
+            if (access == Access.TokenRequired)
+            {
+                responses.TryAdd("401", Problem("Unauthorized: no token, or one that expired or was revoked.", ProblemSchema, document));
+            }
+
+            if (access != Access.Public || PasswordChangeGate.Guards(route, metadata))
+            {
+                responses.TryAdd("403", Problem(
+                    "Forbidden: the caller's role or department does not allow it, or the account must set a new password first (POST /api/auth/password).",
+                    ProblemSchema, document));
+            }
+
+            if (route.Contains('{', StringComparison.Ordinal))
+            {
+                responses.TryAdd("404", Problem("Not Found: no such record, or one the caller may not know exists.", ProblemSchema, document));
+            }
+
+            // Any route may meet a transient failure of the cluster or the database (docs/operations.md, "Failure modes").
+            responses.TryAdd("503", Problem(UnavailableDescription, ProblemSchema, document));
+            return Task.CompletedTask;
+        }
+
+        private static OpenApiSecurityRequirement Bearer(OpenApiDocument? document) =>
+            new() { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] };
+
+        private static OpenApiResponse Problem(string description, string schema, OpenApiDocument? document) => new()
+        {
+            Description = description,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                [ProblemContentType] = new() { Schema = new OpenApiSchemaReference(schema, document) },
+            },
+        };
+    }
+
+    private sealed class CompleteDocument : IOpenApiDocumentTransformer
+    {
+        public async Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+        {
+            // The generator writes the request's base address with a trailing slash ("http://host/"); paths start with
+            // one, so a client joining the two would ask for "//api/…".
+            foreach (var server in document.Servers ?? [])
+            {
+                if (server.Url is { Length: > 1 } url && url.EndsWith('/'))
+                {
+                    server.Url = url.TrimEnd('/');
+                }
+            }
+
+            // The problem answers above refer to these two; routes with typed problem results bring them today, and a
+            // document without such a route still gets them.
+            document.Components ??= new OpenApiComponents();
+            document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+            foreach (var (id, type) in new[] { (ProblemSchema, typeof(Microsoft.AspNetCore.Mvc.ProblemDetails)), (ValidationProblemSchema, typeof(HttpValidationProblemDetails)) })
+            {
+                if (!document.Components.Schemas.ContainsKey(id))
+                {
+                    document.Components.Schemas[id] = await context.GetOrCreateSchemaAsync(type, null, cancellationToken);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Endpoint metadata: an anonymous route that answers more to a signed-in caller (a task's staff see its draft and the
+/// full pack), so its OpenAPI security says "no token, or a bearer token".
+/// </summary>
+public sealed class TokenOptional
+{
+    public static readonly TokenOptional Instance = new();
+
+    private TokenOptional()
+    {
+    }
+}
