@@ -42,11 +42,12 @@ public sealed class DrawLoad(PostgresServer server, ITestOutputHelper output)
                 INSERT INTO inspection_items (code, name, department_code, legal_basis, method, result_codes, created_at, updated_at)
                 VALUES ('I1', 'Load test item', 'D1', 'test', 'on_site', 'PASS,FAIL', @now, @now)
                 """, new { now });
-            // Inspectors who can serve: a task whose teams could never be staffed is not frozen.
+            // Inspectors who can serve: the freeze refuses a task whose teams could not be staffed. k = 50 000 teams of two
+            // need 100 000 places; 5 000 inspectors under the default workload cap of 20 have exactly that room.
             await connection.ExecuteAsync(
                 """
                 INSERT INTO inspectors (certificate_no, name, department_code, certificate_expires_on, specialties, status, conflicts, updated_at)
-                VALUES ('LOAD01', 'LOAD01', 'D1', NULL, 'I1', 'active', '', @now), ('LOAD02', 'LOAD02', 'D1', NULL, 'I1', 'active', '', @now)
+                SELECT 'LOAD' || lpad(i::text, 5, '0'), 'Load inspector ' || i, 'D1', NULL, 'I1', 'active', '', @now FROM generate_series(1, 5000) AS i
                 """, new { now });
         }
 
