@@ -3,7 +3,7 @@
 # usage: benchmarks/draw-api.sh [ENTITIES] [COUNTS]   (default 1000000; 5000000 for the provincial target)
 #   COUNTS e.g. "A=5000,B=15000,C=15000,D=15000" (k = 50 000); without it the default ratios A 1% B 2% C 10% D 30%
 # Starts a throw-away PostgreSQL (as the integration tests do), generates and imports the entities, then times
-# create → publish → freeze → entropy → entity draw from an HTTP client, and verifies the downloaded pack.
+# create → publish → freeze → the witnessed seed ceremony → entity draw from an HTTP client, and verifies the downloaded packs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SUPERVISION_DRAW_LOAD="${1:-1000000}"
