@@ -44,14 +44,14 @@ public static class CreditApi
             .WithSummary("A time-limited link (body {days}, 1–90, default 30) to the entity's own credit page, for its representative: classes are confidential, an entity may see its own.");
         credit.MapGet("/class-changes", Changes).WithSummary("Class changes, newest first (entity filter, keyset 'before').");
         credit.MapGet("/settings", Settings).WithSummary("The credit model's parameters in force (Supervision:Credit).");
-        credit.MapPost("/external-records", Import).RequireAuthorization(Policies.CreditOfficers)
+        credit.MapPost("/external-records", Import).WithMetadata(Hosting.LongOperationRoute.Instance).RequireAuthorization(Policies.CreditOfficers)
             .WithMetadata(new DisableRequestSizeLimitAttribute())
             .WithSummary("Upload a CSV of external records (administrative penalties, serious-violation listings); see docs/csv-formats.md.");
         credit.MapGet("/imports/{id}", ImportReport).WithSummary("The report of an external-records import with its rejected lines.");
         credit.MapPost("/feed/run", RunFeed).RequireAuthorization(Policies.Admin)
             .WithSummary("Run the credit feed now (normally a reminder does): new outcome events and external records, time-due entities.");
-        credit.MapPost("/recompute", StartRecompute).RequireAuthorization(Policies.Admin)
-            .WithSummary("Start the nightly class recomputation now; answers 202 with the run id.");
+        credit.MapPost("/recompute", StartRecompute).RequireAuthorization(Policies.Admin).Produces(StatusCodes.Status202Accepted)
+            .WithSummary("Start the nightly class recomputation now; answers 202 with the run id (Location: the run; Operation-Location: the operation running it).");
         credit.MapGet("/recompute/runs", Runs).RequireAuthorization(Policies.Admin).WithSummary("Recomputation runs, newest first.");
         credit.MapGet("/recompute/runs/{id}", Run).RequireAuthorization(Policies.Admin).WithSummary("One recomputation run: status and counts.");
         OperationApi.Answer(OperationKinds.CreditImport, Imported);

@@ -23,10 +23,10 @@ public static class ImportApi
     public static IEndpointRouteBuilder MapImportApi(this IEndpointRouteBuilder app)
     {
         var imports = app.MapGroup("/api/imports").WithTags("Bulk import").RequireAuthorization(Policies.InspectorMaintenance);
-        imports.MapPost("/entities", ImportEntities).RequireAuthorization(Policies.Scheduling)
+        imports.MapPost("/entities", ImportEntities).WithMetadata(Hosting.LongOperationRoute.Instance).RequireAuthorization(Policies.Scheduling)
             .WithMetadata(new DisableRequestSizeLimitAttribute())
             .WithSummary("Upload an entity CSV (UTF-8, header row); upserted, re-importable; 201 with the report, or 202 with the operation if it takes longer. See docs/csv-formats.md.");
-        imports.MapPost("/inspectors", ImportInspectors).RequireAuthorization(Policies.InspectorMaintenance)
+        imports.MapPost("/inspectors", ImportInspectors).WithMetadata(Hosting.LongOperationRoute.Instance).RequireAuthorization(Policies.InspectorMaintenance)
             .WithMetadata(new DisableRequestSizeLimitAttribute())
             .WithSummary("Upload an inspector CSV; schedulers may only import their own department's inspectors. 201, or 202 with the operation.");
         imports.MapGet("/", List).WithSummary("Import jobs, newest first; running jobs show their progress.");

@@ -146,6 +146,23 @@ public static partial class OpenApiCompleteness
                 responses["200"] = new OpenApiResponse { Description = "OK" };
             }
 
+            // A long operation (docs/operations.md, "Long operations") answers 202 when it is still running after the
+            // route's wait: the client follows the operation it names.
+            if (metadata.OfType<LongOperationRoute>().Any())
+            {
+                responses.TryAdd("202", new OpenApiResponse
+                {
+                    Description = "Accepted: still running after the route's wait (Prefer: wait=N, at most 10 s; respond-async for none). "
+                        + "The body is the operation; follow Location (GET /api/operations/{id}) until it ends, then GET /api/operations/{id}/result "
+                        + "answers what this route would have.",
+                    Headers = new Dictionary<string, IOpenApiHeader>
+                    {
+                        ["Location"] = new OpenApiHeader { Description = "The operation: /api/operations/{id}.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                        ["Retry-After"] = new OpenApiHeader { Description = "Seconds before asking again.", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer } },
+                    },
+                });
+            }
+
             var hasInput = operation.Parameters is { Count: > 0 } || operation.RequestBody is not null;
             if (hasInput)
             {
@@ -225,6 +242,19 @@ public sealed class TokenOptional
     public static readonly TokenOptional Instance = new();
 
     private TokenOptional()
+    {
+    }
+}
+
+/// <summary>
+/// Endpoint metadata: the route starts a long operation (freeze, a draw, dispatch, an import), so besides its own answer
+/// it may answer 202 with the operation to follow; the OpenAPI document says so.
+/// </summary>
+public sealed class LongOperationRoute
+{
+    public static readonly LongOperationRoute Instance = new();
+
+    private LongOperationRoute()
     {
     }
 }

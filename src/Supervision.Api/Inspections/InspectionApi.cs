@@ -62,8 +62,8 @@ public static class InspectionApi
     {
         OperationApi.Answer(OperationKinds.Dispatch, Dispatched);
         var tasks = app.MapGroup("/api/tasks").WithTags("Inspections");
-        tasks.MapPost("/{id}/dispatch", Dispatch).RequireAuthorization(Policies.Scheduling)
-            .WithSummary("Create one inspection per drawn entity with its drawn team and notify the teams; repeating creates nothing new.");
+        tasks.MapPost("/{id}/dispatch", Dispatch).WithMetadata(Hosting.LongOperationRoute.Instance).RequireAuthorization(Policies.Scheduling)
+            .WithSummary("Create one inspection per drawn entity with its drawn team and notify the teams; repeating creates nothing new. A long operation: 202 with its Location when it takes longer than the wait.");
         tasks.MapGet("/{id}/progress", Progress).RequireAuthorization(Policies.Staff)
             .WithSummary("Counts by state, overdue inspections and per-team progress of a dispatched task.");
 

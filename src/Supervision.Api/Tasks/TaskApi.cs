@@ -117,7 +117,7 @@ public static class TaskApi
             .WithSummary("A platform administrator other than the one who asked approves (decision: approve) or rejects (decision: reject, with a note) the pending request; an approved redraw answers the new draft's id in replacedBy.");
         tasks.MapPost("/{id}/participation", Participate).RequireAuthorization(Policies.Scheduling)
             .WithSummary("A participating department accepts or declines a joint task before the freeze (its schedulers); the freeze needs every acceptance.");
-        tasks.MapPost("/{id}/freeze", Freeze)
+        tasks.MapPost("/{id}/freeze", Freeze).WithMetadata(LongOperationRoute.Instance)
             .RequireAuthorization(Policies.Scheduling)
             .WithSummary("Freeze the population snapshot and publish its hash and the secret's commitment. A long operation: 202 with its Location when it takes longer than the wait (Prefer: wait=N, respond-async).");
         tasks.MapPost("/{id}/entropy", AddEntropy).RequireAuthorization(Policies.EntropyContributors)
@@ -131,9 +131,9 @@ public static class TaskApi
             .WithSummary("Close the commitments (the lead's scheduler): enough witnesses, one from outside the lead department, before the beacon round is due.");
         tasks.MapPost("/{id}/ceremony/reveals", Reveal).RequireAuthorization(Policies.Witnesses)
             .WithSummary("A witness reveals the value and nonce of their commitment, after the close and before the beacon value is recorded.");
-        tasks.MapPost("/{id}/draw/entities", DrawEntities).RequireAuthorization(Policies.Scheduling)
+        tasks.MapPost("/{id}/draw/entities", DrawEntities).WithMetadata(LongOperationRoute.Instance).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Run the entity draw once; answers the committed draw's summary (repeating returns the same). The pack is GET /draw/pack. A long operation: 202 with its Location when it takes longer than the wait (Prefer: wait=N, respond-async).");
-        tasks.MapPost("/{id}/draw/inspectors", DrawInspectors).RequireAuthorization(Policies.Scheduling)
+        tasks.MapPost("/{id}/draw/inspectors", DrawInspectors).WithMetadata(LongOperationRoute.Instance).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Run the inspector draw once; 422 names the entity that cannot be staffed. A long operation: 202 with its Location when it takes longer than the wait.");
         tasks.MapPost("/{id}/teams/replacements", ReplaceInspector).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Replace a member of a drawn team (lead's scheduler or admin), with a published reason: the rule of draw-spec §8.1 names the replacement. Before dispatch it changes the drawn team; after dispatch the inspection's team with it, in one transaction, while its results are not handed in. 409 otherwise, 422 when no one qualifies.");

@@ -39,6 +39,30 @@ public sealed class OpenApiDocumentTests(EmbeddedPlatform platform) : IClassFixt
     }
 
     [Fact]
+    public async Task The_routes_that_start_long_operations_declare_the_202_to_follow_beside_their_own_answer()
+    {
+        var document = await DocumentAsync();
+        var byName = Operations(document).ToDictionary(o => o.Name, o => o.Operation, StringComparer.Ordinal);
+        string[] longOperations =
+        [
+            "POST /api/tasks/{id}/freeze", "POST /api/tasks/{id}/draw/entities", "POST /api/tasks/{id}/draw/inspectors", "POST /api/tasks/{id}/dispatch",
+            "POST /api/imports/entities", "POST /api/imports/inspectors", "POST /api/credit/external-records",
+        ];
+        foreach (var name in longOperations)
+        {
+            var responses = byName[name].GetProperty("responses");
+            Assert.True(responses.TryGetProperty("202", out var accepted), $"{name}: no 202");
+            Assert.Contains("/api/operations/{id}", accepted.GetProperty("description").GetString(), StringComparison.Ordinal);
+            Assert.True(accepted.GetProperty("headers").TryGetProperty("Location", out _), $"{name}: the 202 names no Location");
+            Assert.Contains(responses.EnumerateObject(), r => r.Name is "200" or "201");
+        }
+        // The recomputation always answers 202 (its run is the resource), so it declares no 200.
+        var recompute = byName["POST /api/credit/recompute"].GetProperty("responses");
+        Assert.True(recompute.TryGetProperty("202", out _));
+        Assert.False(recompute.TryGetProperty("200", out _));
+    }
+
+    [Fact]
     public async Task Every_operation_has_an_id_a_summary_its_answers_and_its_security()
     {
         var document = await DocumentAsync();
