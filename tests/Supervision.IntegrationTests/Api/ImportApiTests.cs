@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Supervision.Core.Directory;
+using Microsoft.Extensions.DependencyInjection;
+using Supervision.Infrastructure.Directory.Import;
 using Supervision.IntegrationTests.Infrastructure;
 
 namespace Supervision.IntegrationTests.Api;
@@ -13,38 +15,49 @@ public sealed class ImportApiTests(EmbeddedPlatform platform) : IClassFixture<Em
     [Fact]
     public async Task An_upload_streams_in_and_its_progress_is_visible_while_it_runs()
     {
+        // The import is held right after it wrote its first progress (20,000 rows read), so the running job is observed
+        // in the list with that progress — a condition, not a race between the import and a polling interval.
+        var hold = new HoldAtFirstProgress();
+        await using var host = await ApiHost.StartAsync(services: s => s.AddSingleton<IImportFaults>(hold));
         // An admin's initial load: the synthetic file gives every entity its first credit class, which only an admin may.
-        using var scheduler = await Host.AdminAsync();
-        var generator = new SyntheticDirectory(11, 60_000, 0);
+        using var admin = await host.AdminAsync();
         var csv = new MemoryStream();
-        generator.WriteEntitiesCsv(csv);
+        new SyntheticDirectory(11, 60_000, 0).WriteEntitiesCsv(csv);
         csv.Position = 0;
-
-        // A deliberately slow upload, so the job is observed while it is still reading.
-        using var content = new StreamContent(new SlowStream(csv, bytesPerRead: 64 * 1024, delay: TimeSpan.FromMilliseconds(40)));
+        using var content = new StreamContent(csv);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
-        var upload = scheduler.PostAsync("/api/imports/entities?fileName=big.csv", content);
+        var upload = admin.PostAsync("/api/imports/entities?fileName=big.csv", content);
 
-        var seenWhileRunning = new List<long>();
-        while (!upload.IsCompleted)
-        {
-            var page = await scheduler.GetFromJsonAsync<JsonElement>("/api/imports");
-            foreach (var job in page.GetProperty("items").EnumerateArray())
-            {
-                if (job.GetProperty("status").GetString() == "running" && job.GetProperty("fileName").GetString() == "big.csv")
-                {
-                    seenWhileRunning.Add(job.GetProperty("rowsRead").GetInt64());
-                }
-            }
-
-            await Task.Delay(100);
-        }
+        var (jobId, rowsRead) = await hold.Reached.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(20_000, rowsRead);
+        var page = await admin.GetFromJsonAsync<JsonElement>("/api/imports");
+        var running = page.GetProperty("items").EnumerateArray().Single(j => j.GetProperty("id").GetString() == jobId);
+        Assert.Equal("running", running.GetProperty("status").GetString());
+        Assert.Equal("big.csv", running.GetProperty("fileName").GetString());
+        Assert.Equal(20_000, running.GetProperty("rowsRead").GetInt64());
+        Assert.True(running.GetProperty("bytesRead").GetInt64() > 0);
+        hold.Release.SetResult();
 
         var response = await upload;
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var finished = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(60_000, finished.GetProperty("inserted").GetInt64());
-        Assert.Contains(seenWhileRunning, rows => rows is > 0 and < 60_000);
+        Assert.Equal(60_000, finished.GetProperty("rowsRead").GetInt64());
+    }
+
+    /// <summary>Holds an import after its first progress write until the test releases it.</summary>
+    private sealed class HoldAtFirstProgress : IImportFaults
+    {
+        public TaskCompletionSource<(string JobId, long Rows)> Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask BeforeMergeAsync(string jobId) => ValueTask.CompletedTask;
+
+        public async ValueTask AfterProgressAsync(string jobId, long rowsRead)
+        {
+            if (Reached.TrySetResult((jobId, rowsRead))) await Release.Task;
+        }
     }
 
     [Fact]
@@ -90,41 +103,6 @@ public sealed class ImportApiTests(EmbeddedPlatform platform) : IClassFixture<Em
         Assert.Equal(HttpStatusCode.Forbidden, (await reviewer.PostAsync("/api/imports/entities", new StringContent("creditCode\n"))).StatusCode);
         using var anonymous = Host.Anonymous();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/api/imports/entities", new StringContent("creditCode\n"))).StatusCode);
-    }
-
-    private sealed class SlowStream(Stream inner, int bytesPerRead, TimeSpan delay) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => inner.Length;
-
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            Thread.Sleep(delay);
-            return inner.Read(buffer, offset, Math.Min(count, bytesPerRead));
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await Task.Delay(delay, cancellationToken);
-            return await inner.ReadAsync(buffer[..Math.Min(buffer.Length, bytesPerRead)], cancellationToken);
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
     // Security review, finding 1: a scheduler took over another department's inspector by naming them in a CSV.
     [Fact]

@@ -43,10 +43,14 @@ public sealed record ImportError
     public required string Reason { get; init; }
 }
 
-/// <summary>A test's hook into an import run as an operation: called once the file is staged, before the merge.</summary>
+/// <summary>A test's hook into an import: where it may hold the import to observe or interrupt it.</summary>
 public interface IImportFaults
 {
+    /// <summary>Called once the file is read and staged, before the merge (an import run as an operation).</summary>
     ValueTask BeforeMergeAsync(string jobId);
+
+    /// <summary>Called after the job's progress (rows read so far) is written, every 20,000 rows, while the file is read.</summary>
+    ValueTask AfterProgressAsync(string jobId, long rowsRead) => ValueTask.CompletedTask;
 }
 
 /// <summary>Progress as the file streams in (for a progress bar).</summary>
@@ -561,6 +565,7 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE import_jobs SET rows_read = @rows, rejected = @rejected, bytes_read = @bytes WHERE id = @id",
             new { id, rows, rejected, bytes }, cancellationToken: ct));
+        if (faults is not null) await faults.AfterProgressAsync(id, rows);
     }
 
     private async Task FinishAsync(string id, string status, MergeCounts counts, long flagged, string sha, string? error, CancellationToken ct)
