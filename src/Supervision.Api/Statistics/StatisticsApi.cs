@@ -84,7 +84,7 @@ public static class StatisticsApi
         return true;
     }
 
-    private static async Task<(NonComplianceView? View, IResult? Problem)> ComputeNonCompliance(int? year, string? department, string? by, HttpContext http,
+    internal static async Task<(NonComplianceView? View, IResult? Problem)> ComputeNonCompliance(int? year, string? department, string? by, HttpContext http,
         CreditStatisticsStore store, TimeProvider time, CancellationToken ct)
     {
         var grouping = by ?? "class";
@@ -134,7 +134,7 @@ public static class StatisticsApi
         return problem ?? Ok(view);
     }
 
-    private static async Task<(CoverageView? View, IResult? Problem)> ComputeCoverage(int? year, string? department, HttpContext http, CreditStatisticsStore store,
+    internal static async Task<(CoverageView? View, IResult? Problem)> ComputeCoverage(int? year, string? department, HttpContext http, CreditStatisticsStore store,
         TimeProvider time, CancellationToken ct)
     {
         if (!TryYear(year, time, out var y, out var yp)) return (null, yp);
@@ -148,7 +148,9 @@ public static class StatisticsApi
         var visits = await store.VisitsAsync(new DateOnly(y, 1, 1), new DateOnly(y + 1, 1, 1), taskIds, ct);
         var population = await store.OpenEntitiesAsync(ct);
         var perEntity = visits.GroupBy(v => v.Entity, StringComparer.Ordinal).Select(g => g.Count()).ToList();
-        var burden = Indicators.Burden(Math.Max(population, perEntity.Count), perEntity);
+        // An empty directory (a new installation without the demo) has no coverage to speak of: zeros, as the months say, not a 500.
+        var burden = Math.Max(population, perEntity.Count) == 0 ? new BurdenSummary(0, 0, 0, 0, 0, 0, 0, [0, 0, 0, 0], 0)
+            : Indicators.Burden(Math.Max(population, perEntity.Count), perEntity);
         var firstVisit = visits.GroupBy(v => v.Entity, StringComparer.Ordinal).Select(g => g.Min(v => v.InspectedOn)).ToList();
         var byMonth = Enumerable.Range(1, 12).Select(m =>
         {
@@ -177,7 +179,7 @@ public static class StatisticsApi
         return problem ?? Ok(view);
     }
 
-    private static async Task<(DiscoveryView? View, IResult? Problem)> ComputeDiscovery(int? year, string? department, HttpContext http, CreditStatisticsStore store,
+    internal static async Task<(DiscoveryView? View, IResult? Problem)> ComputeDiscovery(int? year, string? department, HttpContext http, CreditStatisticsStore store,
         TimeProvider time, CancellationToken ct)
     {
         if (!TryYear(year, time, out var y, out var yp)) return (null, yp);
