@@ -62,6 +62,8 @@ public static class StatisticsCharts
         return text;
     }
 
+    private static string Plural(long n, string one, string many) => n == 1 ? one : many;
+
     private static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
     private static ChartView NonCompliance(NonComplianceView view, UiText t)
@@ -79,15 +81,15 @@ public static class StatisticsCharts
         }).ToList();
         var summary = rows.Any(r => r.Value is not null)
             ? HighestLowest(rows, "估计违规比例", "estimated non-compliant share", t) +
-              t[$"。基于 {Count(view.Inspected)} 个被检查主体。", $". From {Count(view.Inspected)} inspected entities."]
+              t[$"。基于 {Count(view.Inspected)} 个被检查主体。", $". From {Count(view.Inspected)} inspected {Plural(view.Inspected, "entity", "entities")}."]
             : t["尚无已审核的检查结果，暂无违规比例估计。", "No approved inspection results yet, so no estimate of the non-compliant share."];
         return Make("noncompliance-by-class", "interval",
             t["按信用等级估计的违规比例（95% 置信区间）", "Estimated non-compliant share by credit class (95% intervals)"],
             t[$"Hájek 估计：{Count(view.Tasks)} 个任务中 {Count(view.Inspected)} 个被检查主体（另有 {Count(view.Pending)} 个抽中主体尚无已审核结果），按入样概率加权，附 95% Wilson 区间。",
-                $"Hájek estimates from {Count(view.Inspected)} inspected entities of {Count(view.Tasks)} tasks ({Count(view.Pending)} drawn entities have no approved result yet), weighted by their inclusion probabilities, with 95% Wilson intervals."],
+                $"Hájek estimates from {Count(view.Inspected)} inspected {Plural(view.Inspected, "entity", "entities")} of {Count(view.Tasks)} {Plural(view.Tasks, "task", "tasks")} ({Count(view.Pending)} drawn {Plural(view.Pending, "entity has", "entities have")} no approved result yet), weighted by their inclusion probabilities, with 95% Wilson intervals."],
             summary, t["信用等级", "Credit class"], t["估计违规比例", "Estimated non-compliant share"], percent: true,
-            [t["信用等级", "Credit class"], t["估计违规比例", "Estimated non-compliant share"], t["95% 区间", "95% interval"], t["被检查主体数", "Entities inspected"],
-                t["发现违规数", "Found non-compliant"]],
+            [t["信用等级", "Credit class"], t["估计违规比例", "Estimate"], t["95% 区间", "95% interval"], t["被检查主体数", "Inspected"],
+                t["发现违规数", "Non-compliant"]],
             rows, t);
     }
 
@@ -97,14 +99,14 @@ public static class StatisticsCharts
             [Share(r.Rate), Range(r.Wilson.Lower, r.Wilson.Upper), Count(r.Inspected), Count(r.ProblemsFound)])).ToList();
         var total = view.ByClass.Sum(r => r.Inspected);
         var summary = rows.Count > 0
-            ? HighestLowest(rows, "问题发现率", "discovery rate", t) + t[$"。基于 {Count(total)} 个被检查主体。", $". From {Count(total)} inspected entities."]
+            ? HighestLowest(rows, "问题发现率", "discovery rate", t) + t[$"。基于 {Count(total)} 个被检查主体。", $". From {Count(total)} inspected {Plural(total, "entity", "entities")}."]
             : t["尚无已审核的检查结果，暂无问题发现率。", "No approved inspection results yet, so no discovery rate."];
         return Make("discovery-by-class", "interval",
             t["按信用等级的问题发现率（95% 置信区间）", "Discovery rate by credit class (95% intervals)"],
             t["各信用等级被检查主体中发现问题的比例（未加权），附 95% Wilson 区间。", "The share of inspected entities of each class in which a problem was found (unweighted), with 95% Wilson intervals."],
             summary, t["信用等级", "Credit class"], t["问题发现率", "Discovery rate"], percent: true,
-            [t["信用等级", "Credit class"], t["问题发现率", "Discovery rate"], t["95% 区间", "95% interval"], t["被检查主体数", "Entities inspected"],
-                t["发现问题数", "Problems found"]],
+            [t["信用等级", "Credit class"], t["问题发现率", "Rate"], t["95% 区间", "95% interval"], t["被检查主体数", "Inspected"],
+                t["发现问题数", "With problems"]],
             rows, t);
     }
 

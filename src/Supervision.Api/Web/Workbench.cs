@@ -46,7 +46,7 @@ public static class Workbench
             var text = of is { } total ? $"{value} / {total}" : value.ToString(CultureInfo.InvariantCulture);
             html.Append(CultureInfo.InvariantCulture, $"<tr><th scope=\"row\">{e.Encode(label)}</th><td><span class=\"bar-cell\"><span class=\"bar-value\">{e.Encode(text)}</span>");
             html.Append(CultureInfo.InvariantCulture,
-                $"<svg class=\"bar\" aria-hidden=\"true\" focusable=\"false\" viewBox=\"0 0 100 10\" preserveAspectRatio=\"none\" width=\"100%\" height=\"14\"><rect width=\"100\" height=\"10\" fill=\"#e6e9ee\"/><rect width=\"{width:0.#}\" height=\"10\" fill=\"#0b4f9c\"/></svg></span></td></tr>");
+                $"<svg class=\"bar-graphic\" aria-hidden=\"true\" focusable=\"false\" viewBox=\"0 0 100 10\" preserveAspectRatio=\"none\" width=\"100%\" height=\"14\"><rect width=\"100\" height=\"10\" fill=\"#e6e9ee\"/><rect width=\"{width:0.#}\" height=\"10\" fill=\"#0b4f9c\"/></svg></span></td></tr>");
         }
         html.Append("</tbody></table>");
         return new HtmlString(html.ToString());
