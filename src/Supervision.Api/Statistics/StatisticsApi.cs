@@ -60,7 +60,7 @@ public static class StatisticsApi
         stats.MapGet("/indicators", RegimeIndicators)
             .WithSummary("The regime's own indicators for a year: results published within their deadline (20 working days after approval) among those first published, approved results past it and unpublished, and the joint-inspection share.");
         stats.MapGet("/charts/{name}.svg", Chart)
-            .WithSummary("Charts as SVG: noncompliance-by-class, discovery-by-class, class-distribution, coverage (same query parameters as the data routes).");
+            .WithSummary("Charts as SVG: noncompliance-by-class, discovery-by-class, class-distribution, coverage (same query parameters as the data routes; lang=zh for Chinese titles and axis names, English otherwise).");
         return app;
     }
 
@@ -84,7 +84,7 @@ public static class StatisticsApi
         return true;
     }
 
-    private static async Task<(NonComplianceView? View, IResult? Problem)> ComputeNonCompliance(int? year, string? department, string? by, HttpContext http,
+    internal static async Task<(NonComplianceView? View, IResult? Problem)> ComputeNonCompliance(int? year, string? department, string? by, HttpContext http,
         CreditStatisticsStore store, TimeProvider time, CancellationToken ct)
     {
         var grouping = by ?? "class";
@@ -134,7 +134,7 @@ public static class StatisticsApi
         return problem ?? Ok(view);
     }
 
-    private static async Task<(CoverageView? View, IResult? Problem)> ComputeCoverage(int? year, string? department, HttpContext http, CreditStatisticsStore store,
+    internal static async Task<(CoverageView? View, IResult? Problem)> ComputeCoverage(int? year, string? department, HttpContext http, CreditStatisticsStore store,
         TimeProvider time, CancellationToken ct)
     {
         if (!TryYear(year, time, out var y, out var yp)) return (null, yp);
@@ -148,7 +148,9 @@ public static class StatisticsApi
         var visits = await store.VisitsAsync(new DateOnly(y, 1, 1), new DateOnly(y + 1, 1, 1), taskIds, ct);
         var population = await store.OpenEntitiesAsync(ct);
         var perEntity = visits.GroupBy(v => v.Entity, StringComparer.Ordinal).Select(g => g.Count()).ToList();
-        var burden = Indicators.Burden(Math.Max(population, perEntity.Count), perEntity);
+        // An empty directory (a new installation without the demo) has no coverage to speak of: zeros, as the months say, not a 500.
+        var burden = Math.Max(population, perEntity.Count) == 0 ? new BurdenSummary(0, 0, 0, 0, 0, 0, 0, [0, 0, 0, 0], 0)
+            : Indicators.Burden(Math.Max(population, perEntity.Count), perEntity);
         var firstVisit = visits.GroupBy(v => v.Entity, StringComparer.Ordinal).Select(g => g.Min(v => v.InspectedOn)).ToList();
         var byMonth = Enumerable.Range(1, 12).Select(m =>
         {
@@ -177,7 +179,7 @@ public static class StatisticsApi
         return problem ?? Ok(view);
     }
 
-    private static async Task<(DiscoveryView? View, IResult? Problem)> ComputeDiscovery(int? year, string? department, HttpContext http, CreditStatisticsStore store,
+    internal static async Task<(DiscoveryView? View, IResult? Problem)> ComputeDiscovery(int? year, string? department, HttpContext http, CreditStatisticsStore store,
         TimeProvider time, CancellationToken ct)
     {
         if (!TryYear(year, time, out var y, out var yp)) return (null, yp);
@@ -212,9 +214,13 @@ public static class StatisticsApi
         return problem ?? Ok(view);
     }
 
-    private static async Task<IResult> Chart(string name, int? year, string? department, HttpContext http, CreditStatisticsStore store, TimeProvider time,
-        CancellationToken ct)
+    private static async Task<IResult> Chart(string name, int? year, string? department, string? lang, HttpContext http, CreditStatisticsStore store,
+        TimeProvider time, CancellationToken ct)
     {
+        // Titles, descriptions and axis names in English unless lang=zh asks for Chinese (the picture's words only; the figures are the same).
+        var zh = lang is "zh" or "zh-CN";
+        string L(string chinese, string english) => zh ? chinese : english;
+        var words = zh ? ChartWords.Chinese : ChartWords.English;
         string svg;
         switch (name)
         {
@@ -222,37 +228,43 @@ public static class StatisticsApi
             {
                 var (view, problem) = await ComputeNonCompliance(year, department, "class", http, store, time, ct);
                 if (problem is not null) return problem;
-                svg = SvgCharts.Bars($"Estimated non-compliant share by credit class, {view!.Year}",
-                    $"Hájek estimates from {view.Inspected} inspected entities of {view.Tasks} tasks{Scope(view.Department)}, with 95% Wilson intervals.",
+                svg = SvgCharts.Bars(L($"{view!.Year} 年按信用等级估计的违规比例", $"Estimated non-compliant share by credit class, {view!.Year}"),
+                    L($"基于 {view.Tasks} 个任务中 {view.Inspected} 个被检查主体的 Hájek 估计{Scope(view.Department, zh)}，附 95% Wilson 区间。",
+                        $"Hájek estimates from {view.Inspected} inspected entities of {view.Tasks} tasks{Scope(view.Department, zh)}, with 95% Wilson intervals."),
                     view.Domains.Select(d => new ChartBar(d.Domain, Finite(d.Estimate.Estimate), d.Estimate.Wilson.Lower, d.Estimate.Wilson.Upper)).ToList(),
-                    "non-compliant share", percent: true);
+                    L("违规比例", "non-compliant share"), percent: true, words: words);
                 break;
             }
             case "discovery-by-class":
             {
                 var (view, problem) = await ComputeDiscovery(year, department, http, store, time, ct);
                 if (problem is not null) return problem;
-                svg = SvgCharts.Bars($"Discovery rate by credit class, {view!.Year}",
-                    $"Problems found among inspected entities per class{Scope(view.Department)}, with 95% Wilson intervals.",
-                    view.ByClass.Select(r => new ChartBar(r.Group, r.Rate, r.Wilson.Lower, r.Wilson.Upper)).ToList(), "discovery rate", percent: true);
+                svg = SvgCharts.Bars(L($"{view!.Year} 年按信用等级的问题发现率", $"Discovery rate by credit class, {view!.Year}"),
+                    L($"各信用等级被检查主体中发现问题的比例{Scope(view.Department, zh)}，附 95% Wilson 区间。",
+                        $"Problems found among inspected entities per class{Scope(view.Department, zh)}, with 95% Wilson intervals."),
+                    view.ByClass.Select(r => new ChartBar(r.Group, r.Rate, r.Wilson.Lower, r.Wilson.Upper)).ToList(), L("发现率", "discovery rate"), percent: true,
+                    words: words);
                 break;
             }
             case "class-distribution":
             {
                 if (!TryScope(http, department, out _, out var problem)) return problem!;
                 var counts = await store.ClassDistributionAsync(ct);
-                svg = SvgCharts.Bars("Open market entities by credit class",
-                    "Number of open entities in the directory per credit class (confidential: regulator only).",
-                    new[] { "A", "B", "C", "D" }.Select(c => new ChartBar(c, counts.GetValueOrDefault(c))).ToList(), "entities", percent: false);
+                svg = SvgCharts.Bars(L("在业主体的信用等级分布", "Open market entities by credit class"),
+                    L("名录中各信用等级的在业主体数（保密：仅限监管部门）。", "Number of open entities in the directory per credit class (confidential: regulator only)."),
+                    new[] { "A", "B", "C", "D" }.Select(c => new ChartBar(c, counts.GetValueOrDefault(c))).ToList(), L("主体数", "entities"), percent: false,
+                    words: words);
                 break;
             }
             case "coverage":
             {
                 var (view, problem) = await ComputeCoverage(year, department, http, store, time, ct);
                 if (problem is not null) return problem;
-                svg = SvgCharts.Line($"Coverage over {view!.Year}",
-                    $"Share of open entities inspected at least once since 1 January, by month end{Scope(view.Department)}.",
-                    view.ByMonth.Select(p => new ChartPoint(p.Month[5..], p.Coverage)).ToList(), "entities inspected", percent: true);
+                svg = SvgCharts.Line(L($"{view!.Year} 年覆盖率", $"Coverage over {view!.Year}"),
+                    L($"自 1 月 1 日起至各月末至少被检查一次的在业主体比例{Scope(view.Department, zh)}。",
+                        $"Share of open entities inspected at least once since 1 January, by month end{Scope(view.Department, zh)}."),
+                    view.ByMonth.Select(p => new ChartPoint(p.Month[5..], p.Coverage)).ToList(), L("已检查主体比例", "entities inspected"), percent: true,
+                    words: words);
                 break;
             }
             default:
@@ -263,5 +275,6 @@ public static class StatisticsApi
 
     private static double Finite(double v) => double.IsFinite(v) ? v : 0;
 
-    private static string Scope(string? department) => department is null ? "" : string.Create(CultureInfo.InvariantCulture, $", department {department}");
+    private static string Scope(string? department, bool zh) =>
+        department is null ? "" : zh ? $"（部门 {department}）" : string.Create(CultureInfo.InvariantCulture, $", department {department}");
 }

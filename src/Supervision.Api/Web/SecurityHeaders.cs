@@ -7,7 +7,8 @@ namespace Supervision.Api.Web;
 /// Security headers on every response — pages, the JSON API, static files, errors — set by NetEscapades' middleware:
 /// <list type="bullet">
 /// <item><c>Content-Security-Policy</c>: everything from this origin only, no inline script and no inline style (the
-/// pages' scripts and styles are files under wwwroot; the charts' SVG carries no style attribute), no plugins, no
+/// pages' scripts and styles are files under wwwroot, ECharts included; the charts' SVG carries no style attribute and
+/// ECharts' SVG renderer styles through the CSSOM, which the policy does not restrict), no plugins, no
 /// framing (<c>frame-ancestors 'none'</c> — no page, the ceremony page included, is meant to be shown inside another
 /// site), forms post only here, no &lt;base&gt; elsewhere;</item>
 /// <item><c>X-Content-Type-Options: nosniff</c>, <c>X-Frame-Options: DENY</c> (older browsers),

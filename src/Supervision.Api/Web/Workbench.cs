@@ -6,7 +6,7 @@ using Supervision.Core.Identity;
 
 namespace Supervision.Api.Web;
 
-/// <summary>Small helpers the workbench pages share: who may open which page, the scope line, and inline SVG charts.</summary>
+/// <summary>Small helpers the workbench pages share: who may open which page, the scope line, and small bar tables.</summary>
 public static class Workbench
 {
     /// <summary>Task pages, review and the directories: the roles the task and directory APIs serve.</summary>
@@ -25,30 +25,31 @@ public static class Workbench
     }
 
     /// <summary>
-    /// A horizontal bar chart as inline SVG (no script, no external file): one bar per label, scaled to the largest
-    /// value, the number written after each bar. Accessible name = <paramref name="title"/>; the data is also in the text.
+    /// A small bar chart that is its own data table: one row per label with its number written out and a bar beside it
+    /// (scaled to <c>Of</c> when given — "3 / 5" — else to the largest value). The words and numbers are the table's, in
+    /// the page's font at the page's size, so they stay legible on a phone and under zoom (the former inline SVG carried
+    /// its text inside and shrank it with the picture); the bar is an inline SVG of rectangles only, hidden from screen
+    /// readers, which read the table. No script and no style attribute (the policy allows none).
     /// </summary>
-    public static IHtmlContent Bars(string title, IReadOnlyList<(string Label, long Value)> bars, string testId)
+    public static IHtmlContent Bars(string caption, string labelHeader, string valueHeader, IReadOnlyList<(string Label, long Value, long? Of)> bars,
+        string testId)
     {
-        const int labelWidth = 150, barWidth = 220, row = 26, valueWidth = 60;
         var max = Math.Max(1, bars.Count == 0 ? 1 : bars.Max(b => b.Value));
-        var height = Math.Max(1, bars.Count) * row + 4;
         var e = HtmlEncoder.Default;
-        var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg class=\"chart\" data-testid=\"{e.Encode(testId)}\" role=\"img\" aria-label=\"{e.Encode(title)}\" viewBox=\"0 0 {labelWidth + barWidth + valueWidth} {height}\" width=\"{labelWidth + barWidth + valueWidth}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">");
-        svg.Append("<title>").Append(e.Encode(title)).Append("</title>");
-        for (var i = 0; i < bars.Count; i++)
+        var html = new StringBuilder();
+        html.Append(CultureInfo.InvariantCulture, $"<table class=\"bar-table\" data-testid=\"{e.Encode(testId)}\"><caption class=\"visually-hidden\">{e.Encode(caption)}</caption>");
+        html.Append(CultureInfo.InvariantCulture, $"<thead><tr><th scope=\"col\">{e.Encode(labelHeader)}</th><th scope=\"col\">{e.Encode(valueHeader)}</th></tr></thead><tbody>");
+        foreach (var (label, value, of) in bars)
         {
-            var (label, value) = bars[i];
-            var y = i * row + 2;
-            var w = value == 0 ? 0 : Math.Max(2, (int)Math.Round((double)value / max * barWidth));
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{labelWidth - 6}\" y=\"{y + 17}\" text-anchor=\"end\" font-size=\"13\" fill=\"#1a1a1a\">{e.Encode(label)}</text>");
-            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{labelWidth}\" y=\"{y + 3}\" width=\"{w}\" height=\"{row - 8}\" fill=\"#0b4f9c\"><title>{e.Encode(label)}: {value}</title></rect>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{labelWidth + w + 6}\" y=\"{y + 17}\" font-size=\"13\" fill=\"#1a1a1a\">{value}</text>");
+            var scale = of is > 0 ? of.Value : max;
+            var width = value <= 0 ? 0 : Math.Max(1, Math.Round(100.0 * Math.Min(value, scale) / scale, 1));
+            var text = of is { } total ? $"{value} / {total}" : value.ToString(CultureInfo.InvariantCulture);
+            html.Append(CultureInfo.InvariantCulture, $"<tr><th scope=\"row\">{e.Encode(label)}</th><td><span class=\"bar-cell\"><span class=\"bar-value\">{e.Encode(text)}</span>");
+            html.Append(CultureInfo.InvariantCulture,
+                $"<svg class=\"bar-graphic\" aria-hidden=\"true\" focusable=\"false\" viewBox=\"0 0 100 10\" preserveAspectRatio=\"none\" width=\"100%\" height=\"14\"><rect width=\"100\" height=\"10\" fill=\"#e6e9ee\"/><rect width=\"{width:0.#}\" height=\"10\" fill=\"#0b4f9c\"/></svg></span></td></tr>");
         }
-
-        svg.Append("</svg>");
-        return new HtmlString(svg.ToString());
+        html.Append("</tbody></table>");
+        return new HtmlString(html.ToString());
     }
 
     /// <summary>Task status in the reader's language.</summary>

@@ -160,7 +160,14 @@ public sealed class CreditApiTests
             XNamespace ns = "http://www.w3.org/2000/svg";
             Assert.False(string.IsNullOrWhiteSpace(svg.Root!.Element(ns + "title")?.Value));
             Assert.False(string.IsNullOrWhiteSpace(svg.Root.Element(ns + "desc")?.Value));
+            // lang=zh: the same chart with Chinese words.
+            var chinese = XDocument.Parse(await (await scheduler.GetAsync($"/api/statistics/charts/{chart}.svg?year=2026&lang=zh")).Content.ReadAsStringAsync());
+            Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", chinese.Root!.Element(ns + "title")!.Value);
         }
+        // The coverage axis: 5 of the directory's open entities, ticks that are not all "0%".
+        var coverageSvg = XDocument.Parse(await (await scheduler.GetAsync("/api/statistics/charts/coverage.svg?year=2026")).Content.ReadAsStringAsync());
+        var ticks = coverageSvg.Root!.Descendants("{http://www.w3.org/2000/svg}text").Where(t => t.Attribute("text-anchor")?.Value == "end").Select(t => t.Value).ToList();
+        Assert.Equal(5, ticks.Distinct().Count());
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
 
     private const string Verifier = "[data-browser-verifier][data-ready=true]";
     private const string InspectionForm = "#inspection-form[data-ready=true]";
+    private const string Charts = "[data-testid=charts][data-ready=true]"; // the statistics page's ECharts, drawn
 
     private static readonly Visit[] Visits =
     [
@@ -102,7 +103,7 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         new("PAGE /app/{kind=items}/{mode=edit}/{key?=I1}", "scheduler"),
         new("PAGE /app/{kind=departments}/{mode=edit}/{key?=D1}", "scheduler"),
         new("PAGE /app/imports", "scheduler"),
-        new("PAGE /app/statistics", "scheduler"),
+        new("PAGE /app/statistics", "scheduler", Ready: Charts),
         new("PAGE /app/recusals", "scheduler", Ready: "[data-testid=recusal-open] li"),
         new("PAGE /app/recusals", "scheduler", Phone: true),
 
@@ -119,7 +120,7 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
 
         // An admin (every department) and an account that must first replace its one-time password.
         new("PAGE /app", "admin"),
-        new("PAGE /app/statistics", "admin"),
+        new("PAGE /app/statistics", "admin", Ready: Charts),
         new("PAGE /app/{kind=inspectors}", "admin"),
         new("PAGE /app/password", "first sign-in"),
 

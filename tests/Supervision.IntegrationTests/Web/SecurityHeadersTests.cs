@@ -202,6 +202,11 @@ public sealed class SecurityHeadersTests(BrowserFixture browser) : IClassFixture
             await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         }
 
+        // The statistics page draws its charts with the vendored ECharts (SVG renderer) under the same policy.
+        await page.GotoAsync("/app/statistics");
+        await page.WaitForSelectorAsync("[data-testid=charts][data-ready=true]", new() { State = WaitForSelectorState.Attached });
+        Assert.True(await page.Locator("[data-testid=charts] .echart svg").CountAsync() > 0);
+
         // The workbench's script ran: the task form's preview answers (a JSON call made by wwwroot/js/workbench.js).
         await page.GotoAsync("/app/tasks/new");
         await Assertions.Expect(page.Locator("script[src='/js/workbench.js']")).ToHaveCountAsync(1);

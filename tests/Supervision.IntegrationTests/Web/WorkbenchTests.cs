@@ -288,6 +288,23 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         // The dashboard counts it as completed.
         await page.GotoAsync($"/app/tasks/{taskId}");
         await Assertions.Expect(page.Locator("[data-testid=team-progress]")).ToContainTextAsync("1");
+        // The two small charts are tables (issue 16, point 8): a caption, headers, a row per state or team with its number
+        // in the page's text, and a bar beside it that screen readers skip; no text smaller than 12 px.
+        foreach (var chart in new[] { "chart-states", "chart-teams" })
+        {
+            var table = page.Locator($"table[data-testid={chart}]");
+            Assert.False(string.IsNullOrWhiteSpace(await table.Locator("caption").TextContentAsync()));
+            Assert.Equal(2, await table.Locator("thead th[scope=col]").CountAsync());
+            Assert.True(await table.Locator("tbody th[scope=row]").CountAsync() > 0);
+            Assert.Equal(await table.Locator("tbody tr").CountAsync(), await table.Locator("tbody svg[aria-hidden=true]").CountAsync());
+            var sizes = await table.Locator("th, td").EvaluateAllAsync<double[]>("cells => cells.map(c => parseFloat(getComputedStyle(c).fontSize))");
+            Assert.All(sizes, size => Assert.True(size >= 12, $"{chart}: {size}px"));
+        }
+        var byState = await page.Locator("table[data-testid=chart-states] tbody td").AllTextContentsAsync();
+        Assert.Equal(4, byState.Sum(int.Parse));
+        var byTeam = await page.Locator("table[data-testid=chart-teams] tbody td").AllTextContentsAsync();
+        Assert.All(byTeam, cell => Assert.Matches(@"^\d+ / \d+$", cell));
+        Assert.Contains(byTeam, cell => cell.StartsWith("1 / ", StringComparison.Ordinal));
         await ShotAsync(page, "workbench-task-dashboard", "[data-testid=dashboard]");
 
         await AssertPublishedAsync(platform, inspectionId);

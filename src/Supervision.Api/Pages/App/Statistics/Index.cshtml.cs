@@ -1,14 +1,20 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Identity;
+using Supervision.Api.Statistics;
 using Supervision.Api.Web;
 using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
+using Supervision.Infrastructure.Credit;
 
 namespace Supervision.Api.Pages.App.Statistics;
 
-/// <summary>The regulator's charts: the statistics API's SVG charts for the user's department (admins: any or all).</summary>
-public sealed class IndexModel(TimeProvider clock, Supervision.Infrastructure.Storage.SqlStore sql) : PageModel
+/// <summary>
+/// The regulator's charts for the user's department (admins: any or all): each drawn in the browser by Apache ECharts
+/// (wwwroot/js/statistics.js) from figures the server writes into the page, beside a data table with the same figures,
+/// which is all a reader without scripts gets.
+/// </summary>
+public sealed class IndexModel(TimeProvider clock, Supervision.Infrastructure.Storage.SqlStore sql, CreditStatisticsStore store, UiText text) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public int? Year { get; set; }
@@ -21,6 +27,9 @@ public sealed class IndexModel(TimeProvider clock, Supervision.Infrastructure.St
     /// <summary>On-time publication and the joint-inspection share for the year and scope shown.</summary>
     public Supervision.Core.Statistics.RegimeIndicators Regime { get; private set; } = null!;
 
+    /// <summary>The four charts with their tables, in the page's language.</summary>
+    public IReadOnlyList<ChartView> Charts { get; private set; } = [];
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Actor = User.ToActor();
@@ -30,8 +39,9 @@ public sealed class IndexModel(TimeProvider clock, Supervision.Infrastructure.St
         Department = Actor.IsAdmin ? (string.IsNullOrWhiteSpace(Department) ? null : Department.Trim()) : null;
         var year = Year!.Value;
         Regime = await Supervision.Infrastructure.Publication.RegimeIndicatorsQuery.ReadAsync(sql, year,
-            Supervision.Infrastructure.Credit.CreditStatisticsStore.YearStart(year), Supervision.Infrastructure.Credit.CreditStatisticsStore.YearStart(year + 1),
+            CreditStatisticsStore.YearStart(year), CreditStatisticsStore.YearStart(year + 1),
             ChinaTime.DateOf(clock.GetUtcNow()), Actor.IsAdmin ? Department : Actor.DepartmentCode ?? "", ct);
+        Charts = await StatisticsCharts.BuildAsync(year, Department, HttpContext, store, clock, text, ct) ?? [];
         return Page();
     }
 }
