@@ -681,16 +681,25 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         public required string DivisionCode { get; init; }
     }
 
-    /// <summary>The committed inspector draw of a task: each drawn entity's team, with the account holding each certificate.</summary>
-    public async Task<IReadOnlyList<DrawnMember>> DrawnTeamsAsync(string taskId, CancellationToken ct)
+    /// <summary>
+    /// The committed inspector draw of a task: each drawn entity's team, with the account holding each certificate. With
+    /// <paramref name="names"/> (a page that shows people) also the inspector's and the entity's names; dispatch, which
+    /// reads every team of a provincial draw, does without those two lookups per member.
+    /// </summary>
+    public async Task<IReadOnlyList<DrawnMember>> DrawnTeamsAsync(string taskId, CancellationToken ct, bool names = false)
     {
+        var nameColumns = names
+            ? """
+              ,
+                     (SELECT n.name FROM inspectors n WHERE n.certificate_no = t.certificate_no) AS InspectorName,
+                     (SELECT e.name FROM market_entities e WHERE e.credit_code = t.member_id) AS EntityName
+              """
+            : "";
         await using var connection = await store.OpenAsync(ct);
         return (await connection.QueryAsync<DrawnMember>(new CommandDefinition(
-            """
+            $"""
             SELECT t.rank, t.member_id AS MemberId, t.position, t.certificate_no AS CertificateNo, t.department_code AS DepartmentCode, t.is_lead AS IsLead,
-                   (SELECT min(u.username) FROM users u WHERE u.inspector_certificate_no = t.certificate_no) AS Username,
-                   (SELECT n.name FROM inspectors n WHERE n.certificate_no = t.certificate_no) AS InspectorName,
-                   (SELECT e.name FROM market_entities e WHERE e.credit_code = t.member_id) AS EntityName
+                   (SELECT min(u.username) FROM users u WHERE u.inspector_certificate_no = t.certificate_no) AS Username{nameColumns}
             FROM drawn_teams t WHERE t.task_id = @taskId ORDER BY t.rank, t.position
             """, new { taskId }, cancellationToken: ct))).AsList();
     }

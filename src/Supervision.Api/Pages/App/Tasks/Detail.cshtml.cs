@@ -59,7 +59,7 @@ public sealed class DetailModel(TaskQueries draws, InspectionStore inspections, 
         {
             // Members who may still leave: every drawn member, after dispatch only where the team has not handed its results in.
             var states = Inspections.ToDictionary(r => r.InspectionId, r => r.State, StringComparer.Ordinal);
-            Replaceable = (await inspections.DrawnTeamsAsync(id, ct))
+            Replaceable = (await inspections.DrawnTeamsAsync(id, ct, names: true))
                 .Where(m => !states.TryGetValue($"{id}/{m.MemberId}", out var state)
                     || InspectionWorkflow.TeamChangeStates.Any(s => s.ToString() == state))
                 .ToList();
