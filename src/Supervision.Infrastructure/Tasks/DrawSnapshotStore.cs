@@ -206,22 +206,7 @@ public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvid
     /// </summary>
     public async Task<PopulationMember[]> ReadChunksAsync(string taskId, int firstChunk, int count, IReadOnlyList<string> strata, CancellationToken ct = default)
     {
-        var chunks = new List<(int ChunkNo, int Members, byte[] Data)>(count);
-        await using (var connection = await store.OpenAsync(ct))
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandTimeout = 3600;
-            command.CommandText =
-                "SELECT chunk_no, member_count, data FROM draw_snapshot_chunks WHERE task_id = @task AND chunk_no >= @lo AND chunk_no < @hi ORDER BY chunk_no";
-            AddParameter(command, "task", taskId);
-            AddParameter(command, "lo", firstChunk);
-            AddParameter(command, "hi", firstChunk + count);
-            await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
-            while (await reader.ReadAsync(ct))
-                chunks.Add((Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture), (byte[])reader.GetValue(2)));
-        }
-        if (chunks.Count != count || chunks.Select((c, i) => c.ChunkNo != firstChunk + i).Any(x => x))
-            throw new InvalidOperationException($"snapshot of {taskId}: expected chunks {firstChunk}..{firstChunk + count - 1}, found {chunks.Count}");
+        var chunks = await ReadChunkRowsAsync(taskId, firstChunk, count, ct);
         var members = new PopulationMember[chunks.Sum(c => c.Members)];
         var offsets = new int[chunks.Count];
         for (var i = 1; i < chunks.Count; i++) offsets[i] = offsets[i - 1] + chunks[i - 1].Members;
@@ -258,27 +243,33 @@ public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvid
     public async Task<IReadOnlyList<ReadOnlyMemory<byte>>> ReadChunkBytesAsync(string taskId, int firstChunk, int count, CancellationToken ct = default)
     {
         var chunks = new List<ReadOnlyMemory<byte>>(count);
-        await using var connection = await store.OpenAsync(ct);
-        await using var command = connection.CreateCommand();
-        command.CommandTimeout = 3600;
-        command.CommandText =
-            "SELECT chunk_no, member_count, data FROM draw_snapshot_chunks WHERE task_id = @task AND chunk_no >= @lo AND chunk_no < @hi ORDER BY chunk_no";
-        AddParameter(command, "task", taskId);
-        AddParameter(command, "lo", firstChunk);
-        AddParameter(command, "hi", firstChunk + count);
-        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
-        while (await reader.ReadAsync(ct))
+        foreach (var (chunkNo, expected, data) in await ReadChunkRowsAsync(taskId, firstChunk, count, ct))
         {
-            var chunkNo = Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture);
-            var expected = Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture);
-            var data = (byte[])reader.GetValue(2);
-            if (chunkNo != firstChunk + chunks.Count)
-                throw new InvalidOperationException($"snapshot of {taskId}: expected chunk {firstChunk + chunks.Count}, found {chunkNo}");
             var lines = data.AsSpan().Count((byte)'\n') - (chunkNo == 0 ? 1 : 0);
             if (lines != expected) throw new InvalidOperationException($"snapshot of {taskId}: chunk {chunkNo} holds {lines} members, recorded {expected}");
             chunks.Add(data);
         }
-        if (chunks.Count != count)
+        return chunks;
+    }
+
+    /// <summary>Chunk rows [first, first + count) of a snapshot as stored, checked to be exactly those, in order.</summary>
+    private async Task<List<(int ChunkNo, int Members, byte[] Data)>> ReadChunkRowsAsync(string taskId, int firstChunk, int count, CancellationToken ct)
+    {
+        var chunks = new List<(int ChunkNo, int Members, byte[] Data)>(count);
+        await using (var connection = await store.OpenAsync(ct))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandTimeout = 3600;
+            command.CommandText =
+                "SELECT chunk_no, member_count, data FROM draw_snapshot_chunks WHERE task_id = @task AND chunk_no >= @lo AND chunk_no < @hi ORDER BY chunk_no";
+            AddParameter(command, "task", taskId);
+            AddParameter(command, "lo", firstChunk);
+            AddParameter(command, "hi", firstChunk + count);
+            await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+            while (await reader.ReadAsync(ct))
+                chunks.Add((Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture), (byte[])reader.GetValue(2)));
+        }
+        if (chunks.Count != count || chunks.Select((c, i) => c.ChunkNo != firstChunk + i).Any(x => x))
             throw new InvalidOperationException($"snapshot of {taskId}: expected chunks {firstChunk}..{firstChunk + count - 1}, found {chunks.Count}");
         return chunks;
     }
