@@ -56,6 +56,23 @@ internal static class DrawFixtures
         return copy;
     }
 
+    /// <summary>Runs tools/verify_draw.py in <paramref name="dir"/> with <paramref name="args"/>: its exit code and everything it printed.</summary>
+    public static (int Code, string Output) RunPythonVerifier(string dir, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("python3")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir, StandardOutputEncoding = System.Text.Encoding.UTF8,
+        };
+        psi.Environment["PYTHONIOENCODING"] = "utf-8";
+        psi.ArgumentList.Add(Path.Combine(RepoRoot(), "tools", "verify_draw.py"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr);
+    }
+
     public static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -92,13 +92,13 @@ public class DrawVerifierTests
             File.WriteAllText(Path.Combine(dir.FullName, "pack.json"), pack);
             File.WriteAllBytes(Path.Combine(dir.FullName, "population.csv"), csv);
             File.WriteAllBytes(Path.Combine(dir.FullName, "inspectors.json"), pool);
-            var (code, output) = RunPython(dir.FullName, "pack.json");
+            var (code, output) = RunPythonVerifier(dir.FullName, "pack.json", "population.csv", "inspectors.json");
             Assert.True(code == 0, output);
             Assert.StartsWith("PASS", output, StringComparison.Ordinal);
 
             var tampered = PackJson.Tamper(pack, n => n["entityDraw"]!["result"]!["drawn"]![3]!["inclusionProbability"] = "1/2");
             File.WriteAllText(Path.Combine(dir.FullName, "tampered.json"), tampered);
-            (code, output) = RunPython(dir.FullName, "tampered.json");
+            (code, output) = RunPythonVerifier(dir.FullName, "tampered.json", "population.csv", "inspectors.json");
             Assert.Equal(1, code);
             Assert.Contains("FAIL", output, StringComparison.Ordinal);
             Assert.Contains("entityDraw.result.drawn[3].inclusionProbability: pack \"1/2\"", output, StringComparison.Ordinal);
@@ -107,18 +107,6 @@ public class DrawVerifierTests
         {
             dir.Delete(true);
         }
-    }
-
-    private static (int Code, string Output) RunPython(string dir, string packFile)
-    {
-        var script = Path.Combine(RepoRoot(), "tools", "verify_draw.py");
-        var psi = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        foreach (var a in new[] { script, packFile, "population.csv", "inspectors.json" }) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr);
     }
 }
 

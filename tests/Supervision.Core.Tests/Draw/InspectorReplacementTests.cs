@@ -254,9 +254,9 @@ public class InspectorReplacementTests
             File.WriteAllText(Path.Combine(dir.FullName, "tampered.json"), bad);
             File.WriteAllBytes(Path.Combine(dir.FullName, "population.csv"), csv);
             File.WriteAllBytes(Path.Combine(dir.FullName, "inspectors.json"), pool);
-            var (code, output) = RunPython(dir.FullName, "pack.json");
+            var (code, output) = RunPythonVerifier(dir.FullName, "pack.json", "population.csv", "inspectors.json");
             Assert.True(code == 0, output);
-            (code, output) = RunPython(dir.FullName, "tampered.json");
+            (code, output) = RunPythonVerifier(dir.FullName, "tampered.json", "population.csv", "inspectors.json");
             Assert.Equal(1, code);
             Assert.Contains($"inspectorDraw.replacements[1].replacement: pack \"{someoneElse}\", recomputed \"{list[1].Replacement}\"", output, StringComparison.Ordinal);
         }
@@ -264,17 +264,5 @@ public class InspectorReplacementTests
         {
             dir.Delete(true);
         }
-    }
-
-    private static (int Code, string Output) RunPython(string dir, string packFile)
-    {
-        var script = Path.Combine(RepoRoot(), "tools", "verify_draw.py");
-        var psi = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        foreach (var a in new[] { script, packFile, "population.csv", "inspectors.json" }) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr);
     }
 }

@@ -160,42 +160,42 @@ public sealed class WitnessCeremonyPackTests
             File.WriteAllBytes(Path.Combine(dir.FullName, "population.csv"), p.Csv);
             File.WriteAllBytes(Path.Combine(dir.FullName, "members.csv"), p.Members);
 
-            var (code, output) = RunPython(dir.FullName, "pack.json", "population.csv");
+            var (code, output) = RunPythonVerifier(dir.FullName, "pack.json", "population.csv");
             Assert.True(code == 0 && output.StartsWith("PASS", StringComparison.Ordinal), output);
-            (code, output) = RunPython(dir.FullName, "public", "public.json", "members.csv");
+            (code, output) = RunPythonVerifier(dir.FullName, "public", "public.json", "members.csv");
             Assert.True(code == 0 && output.StartsWith("PASS", StringComparison.Ordinal), output);
-            (code, output) = RunPython(dir.FullName, "public", "public.json", "members.csv", "receipt.json");
+            (code, output) = RunPythonVerifier(dir.FullName, "public", "public.json", "members.csv", "receipt.json");
             Assert.True(code == 0 && output.StartsWith("PASS: drawn", StringComparison.Ordinal), output);
-            (code, output) = RunPython(dir.FullName, "audit", "pack.json", "population.csv", "members-key.txt", "public.json", "members.csv");
+            (code, output) = RunPythonVerifier(dir.FullName, "audit", "pack.json", "population.csv", "members-key.txt", "public.json", "members.csv");
             Assert.True(code == 0 && output.StartsWith("PASS", StringComparison.Ordinal), output);
 
             foreach (var (name, change, _, expected) in Tamperings)
             {
                 Write("tampered.json", PackJson.Tamper(p.Full, change));
-                (code, output) = RunPython(dir.FullName, "tampered.json", "population.csv");
+                (code, output) = RunPythonVerifier(dir.FullName, "tampered.json", "population.csv");
                 Assert.True(code == 1 && output.StartsWith("FAIL", StringComparison.Ordinal), $"{name} (full pack): {output}");
                 Assert.True(output.Split('\n').Any(l => l.StartsWith(expected, StringComparison.Ordinal)), $"{name} (full pack): {output}");
 
                 Write("tampered-public.json", PackJson.Tamper(p.Public, change));
-                (code, output) = RunPython(dir.FullName, "public", "tampered-public.json", "members.csv");
+                (code, output) = RunPythonVerifier(dir.FullName, "public", "tampered-public.json", "members.csv");
                 Assert.True(code == 1 && output.StartsWith("FAIL", StringComparison.Ordinal), $"{name} (public pack): {output}");
                 Assert.True(output.Split('\n').Any(l => l.StartsWith(expected, StringComparison.Ordinal)), $"{name} (public pack): {output}");
 
                 // The receipt and the auditor rest on the same seed check.
-                (code, output) = RunPython(dir.FullName, "public", "tampered-public.json", "members.csv", "receipt.json");
+                (code, output) = RunPythonVerifier(dir.FullName, "public", "tampered-public.json", "members.csv", "receipt.json");
                 Assert.True(code == 1 && output.Split('\n').Any(l => l.StartsWith(expected, StringComparison.Ordinal)), $"{name} (receipt): {output}");
-                (code, output) = RunPython(dir.FullName, "audit", "tampered.json", "population.csv", "members-key.txt", "tampered-public.json", "members.csv");
+                (code, output) = RunPythonVerifier(dir.FullName, "audit", "tampered.json", "population.csv", "members-key.txt", "tampered-public.json", "members.csv");
                 Assert.True(code == 1 && output.Contains(expected, StringComparison.Ordinal), $"{name} (audit): {output}");
             }
 
             // The auditor also finds a public pack whose ceremony is not the full pack's.
             Write("tampered-public.json", PackJson.Tamper(p.Public, n => n["ceremony"]!["minimumWitnesses"] = 1));
-            (code, output) = RunPython(dir.FullName, "audit", "pack.json", "population.csv", "members-key.txt", "tampered-public.json", "members.csv");
+            (code, output) = RunPythonVerifier(dir.FullName, "audit", "pack.json", "population.csv", "members-key.txt", "tampered-public.json", "members.csv");
             Assert.True(code == 1 && output.Contains("public pack ceremony:", StringComparison.Ordinal), output);
 
             // A time without an offset is not the spec's form.
             Write("tampered.json", PackJson.Tamper(p.Full, n => n["ceremony"]!["closedAt"] = "2027-01-03T06:30:00"));
-            (code, output) = RunPython(dir.FullName, "tampered.json", "population.csv");
+            (code, output) = RunPythonVerifier(dir.FullName, "tampered.json", "population.csv");
             Assert.True(code == 1 && output.Contains("ceremony.closedAt: \"2027-01-03T06:30:00\" is not an ISO 8601 time with an offset", StringComparison.Ordinal), output);
         }
         finally
@@ -241,21 +241,5 @@ public sealed class WitnessCeremonyPackTests
                 "0",
             ],
             stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-    }
-
-    private static (int Code, string Output) RunPython(string dir, params string[] args)
-    {
-        var psi = new ProcessStartInfo("python3")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir, StandardOutputEncoding = Encoding.UTF8,
-        };
-        psi.Environment["PYTHONIOENCODING"] = "utf-8";
-        psi.ArgumentList.Add(Path.Combine(RepoRoot(), "tools", "verify_draw.py"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr);
     }
 }

@@ -28,7 +28,7 @@ public sealed class ReplacementTests(PostgresServer server)
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
 
-        var committed = JsonSerializer.Deserialize<DrawPack>(await scheduler.GetStringAsync($"/api/tasks/{id}/draw/pack"), DrawPacks.JsonOptions)!;
+        var committed = (await PackAsync(scheduler, id));
         var poolBytes = await scheduler.GetByteArrayAsync($"/api/tasks/{id}/draw/inspectors.json");
         var pool = JsonSerializer.Deserialize<InspectorPool>(poolBytes, DrawPacks.JsonOptions)!;
         var section = committed.InspectorDraw!;
@@ -124,7 +124,7 @@ public sealed class ReplacementTests(PostgresServer server)
         var url = $"/api/tasks/{id}/teams/replacements";
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
-        var committed = JsonSerializer.Deserialize<DrawPack>(await scheduler.GetStringAsync($"/api/tasks/{id}/draw/pack"), DrawPacks.JsonOptions)!;
+        var committed = (await PackAsync(scheduler, id));
         var poolBytes = await scheduler.GetByteArrayAsync($"/api/tasks/{id}/draw/inspectors.json");
         var pool = JsonSerializer.Deserialize<InspectorPool>(poolBytes, DrawPacks.JsonOptions)!;
         var section = committed.InspectorDraw!;
@@ -173,7 +173,7 @@ public sealed class ReplacementTests(PostgresServer server)
         // A repeat (a lost answer retried) answers as the first time and records nothing twice.
         await ReadAsync(await scheduler.PostAsJsonAsync(url, new { memberId = a.MemberId, certificateNo = aMate.CertificateNo, reason }), HttpStatusCode.OK);
         Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM audit_log WHERE action = 'task.replace-inspector' AND subject_key = @id", new { id }));
-        Assert.Single(JsonSerializer.Deserialize<DrawPack>(await scheduler.GetStringAsync($"/api/tasks/{id}/draw/pack"), DrawPacks.JsonOptions)!.InspectorDraw!.Replacements!);
+        Assert.Single((await PackAsync(scheduler, id)).InspectorDraw!.Replacements!);
 
         // Team B handed its results in: its team no longer changes, and nothing is recorded.
         var bLead = b.Members.Single(m => m.Lead);
@@ -186,7 +186,7 @@ public sealed class ReplacementTests(PostgresServer server)
         await ReadAsync(await leadB.SendAsync(submit), HttpStatusCode.OK);
         var late = await ReadAsync(await scheduler.PostAsJsonAsync(url, new { memberId = b.MemberId, certificateNo = bLead.CertificateNo, reason = "illness" }), HttpStatusCode.Conflict);
         Assert.Contains("Submitted", late.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Single(JsonSerializer.Deserialize<DrawPack>(await scheduler.GetStringAsync($"/api/tasks/{id}/draw/pack"), DrawPacks.JsonOptions)!.InspectorDraw!.Replacements!);
+        Assert.Single((await PackAsync(scheduler, id)).InspectorDraw!.Replacements!);
         Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM inspection_members WHERE inspection_id = @key AND certificate_no = @cert AND is_lead",
             new { key = $"{id}/{b.MemberId}", cert = bLead.CertificateNo }));
 
@@ -204,7 +204,7 @@ public sealed class ReplacementTests(PostgresServer server)
         var url = $"/api/tasks/{id}/teams/replacements";
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
-        var section = JsonSerializer.Deserialize<DrawPack>(await scheduler.GetStringAsync($"/api/tasks/{id}/draw/pack"), DrawPacks.JsonOptions)!.InspectorDraw!;
+        var section = (await PackAsync(scheduler, id)).InspectorDraw!;
         var team = section.Result.Teams[0];
         var leaving = team.Members.Single(m => m.Lead).CertificateNo;
 
@@ -227,6 +227,10 @@ public sealed class ReplacementTests(PostgresServer server)
             new { key = $"{id}/{team.MemberId}", leaving }));
         Assert.Equal(1, await platform.ScalarAsync("SELECT count(*) FROM inspection_members WHERE inspection_id = @key AND is_lead", new { key = $"{id}/{team.MemberId}" }));
     }
+
+    /// <summary>The task's full pack as its staff download it.</summary>
+    private static async Task<DrawPack> PackAsync(HttpClient client, string id) =>
+        JsonSerializer.Deserialize<DrawPack>(await client.GetStringAsync($"/api/tasks/{id}/draw/pack"), DrawPacks.JsonOptions)!;
 
     /// <summary>The first signer saves a complete result; every signer signs it.</summary>
     private static async Task SaveAndSignAsync(HttpClient saver, string inspection, params HttpClient[] signers)
