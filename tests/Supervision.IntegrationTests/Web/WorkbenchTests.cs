@@ -799,6 +799,11 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         }
         // The leaver is no longer offered for that entity; the public task record lists the step with its reason.
         await Assertions.Expect(page.Locator($"#replace-member option[value='{entity}|{leaving}']")).ToHaveCountAsync(0);
+        // In English the form says the same; the newcomer is offered for that entity, by name and certificate.
+        await page.GotoAsync($"/app/tasks/{taskId}?lang=en");
+        await Assertions.Expect(page.Locator("[data-testid=replace-member] summary")).ToHaveTextAsync("Replace a team member");
+        await Assertions.Expect(page.Locator($"#replace-member option[value^='{entity}|']")).ToHaveCountAsync(2);
+        await page.GotoAsync($"/app/tasks/{taskId}?lang=zh");
         using var anonymous = platform.Host.Anonymous();
         var record = await ReadAsync(await anonymous.GetAsync($"/api/public/v1/tasks/{taskId}"), HttpStatusCode.OK);
         Assert.Contains(record.GetProperty("attempts").EnumerateArray(), a => a.GetProperty("step").GetString() == "replace-inspector"
