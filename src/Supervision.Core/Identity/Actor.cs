@@ -41,12 +41,11 @@ public static class Roles
 /// Who is acting: the authenticated user as the domain sees them. Every write carries one, so that
 /// authorization (role and department) and the audit log speak about the same person.
 /// </summary>
-[GenerateSerializer, Immutable, Alias("supervision.actor")]
 public sealed record Actor(
-    [property: Id(0)] string Username,
-    [property: Id(1)] IReadOnlyList<string> Roles,
-    [property: Id(2)] string? DepartmentCode,
-    [property: Id(3)] string? InspectorCertificateNo)
+    string Username,
+    IReadOnlyList<string> Roles,
+    string? DepartmentCode,
+    string? InspectorCertificateNo)
 {
     public bool IsAdmin => Has(Identity.Roles.Admin);
 

@@ -68,23 +68,21 @@ public static class OperationStates
 }
 
 /// <summary>Where a running operation is: a phase name and, where it is countable, how much of it is done.</summary>
-[GenerateSerializer, Immutable, Alias("supervision.operation-progress")]
 public sealed record OperationProgress(
-    [property: Id(0)] string Phase,
-    [property: Id(1)] long Done,
-    [property: Id(2)] long Total,
-    [property: Id(3)] string? Note = null);
+    string Phase,
+    long Done,
+    long Total,
+    string? Note = null);
 
 /// <summary>
 /// How an operation ended when it did not succeed, as the RFC 9457 problem the synchronous route would have answered:
 /// <see cref="Status"/> is that route's HTTP status; <see cref="Extensions"/> its extension members (JSON text).
 /// </summary>
-[GenerateSerializer, Immutable, Alias("supervision.operation-problem")]
 public sealed record OperationProblem(
-    [property: Id(0)] int Status,
-    [property: Id(1)] string Title,
-    [property: Id(2)] string? Detail,
-    [property: Id(3)] string? ExtensionsJson = null);
+    int Status,
+    string Title,
+    string? Detail,
+    string? ExtensionsJson = null);
 
 /// <summary>
 /// One long operation (a freeze, a draw, a dispatch) on one target, as it is stored: who asked for it, where it is, and
@@ -93,26 +91,25 @@ public sealed record OperationProblem(
 /// behind every kind are idempotent (a draw commits once; a dispatch creates nothing twice), so running one again after a
 /// crash gives the same result.
 /// </summary>
-[GenerateSerializer, Immutable, Alias("supervision.operation")]
 public sealed record Operation(
-    [property: Id(0)] string Id,
-    [property: Id(1)] string Kind,
-    [property: Id(2)] string Target,
-    [property: Id(3)] string Department,
-    [property: Id(4)] string State,
-    [property: Id(5)] string RequestedBy,
-    [property: Id(6)] DateTimeOffset CreatedAt,
-    [property: Id(7)] DateTimeOffset UpdatedAt,
-    [property: Id(8)] DateTimeOffset? CompletedAt,
-    [property: Id(9)] int Attempts,
-    [property: Id(10)] string? LeaseOwner,
-    [property: Id(11)] DateTimeOffset? LeaseUntil,
-    [property: Id(12)] OperationProgress? Progress,
-    [property: Id(13)] string? ResultJson,
-    [property: Id(14)] OperationProblem? Problem,
-    [property: Id(15)] long Version,
-    [property: Id(16)] int Failures = 0,
-    [property: Id(17)] string? InputJson = null)
+    string Id,
+    string Kind,
+    string Target,
+    string Department,
+    string State,
+    string RequestedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? CompletedAt,
+    int Attempts,
+    string? LeaseOwner,
+    DateTimeOffset? LeaseUntil,
+    OperationProgress? Progress,
+    string? ResultJson,
+    OperationProblem? Problem,
+    long Version,
+    int Failures = 0,
+    string? InputJson = null)
 {
     public bool IsFinal => OperationStates.IsFinal(State);
 }

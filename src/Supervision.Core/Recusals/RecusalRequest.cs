@@ -32,38 +32,36 @@ public static class RecusalGrounds
 }
 
 /// <summary>What the entity is told about the inspection it asks about: the inspection and one member of its team.</summary>
-[GenerateSerializer, Immutable, Alias("supervision.recusal-target")]
 public sealed record RecusalTarget(
-    [property: Id(0)] string InspectionId,
-    [property: Id(1)] string TaskId,
-    [property: Id(2)] string EntityCreditCode,
-    [property: Id(3)] string LeadDepartment,
-    [property: Id(4)] InspectionState State,
-    [property: Id(5)] IReadOnlyList<string> TeamCertificates);
+    string InspectionId,
+    string TaskId,
+    string EntityCreditCode,
+    string LeadDepartment,
+    InspectionState State,
+    IReadOnlyList<string> TeamCertificates);
 
 /// <summary>
 /// One entity's request that one inspector of one inspection step aside (国办发〔2024〕54号), and what the inspection's
 /// lead department decided: who, when and why on both sides. <see cref="DueOn"/> is the Beijing date by which the
 /// department decides; <see cref="Replacement"/> is the certificate the draw's rule named when it was accepted.
 /// </summary>
-[GenerateSerializer, Immutable, Alias("supervision.recusal-request")]
 public sealed record RecusalRequest(
-    [property: Id(0)] string Id,
-    [property: Id(1)] string InspectionId,
-    [property: Id(2)] string TaskId,
-    [property: Id(3)] string EntityCreditCode,
-    [property: Id(4)] string LeadDepartment,
-    [property: Id(5)] string CertificateNo,
-    [property: Id(6)] string? Grounds,
-    [property: Id(7)] string Reason,
-    [property: Id(8)] string State,
-    [property: Id(9)] DateTimeOffset RequestedAt,
-    [property: Id(10)] DateOnly DueOn,
-    [property: Id(11)] string? DecidedBy,
-    [property: Id(12)] DateTimeOffset? DecidedAt,
-    [property: Id(13)] string? DecisionReason,
-    [property: Id(14)] string? Replacement,
-    [property: Id(15)] long Version)
+    string Id,
+    string InspectionId,
+    string TaskId,
+    string EntityCreditCode,
+    string LeadDepartment,
+    string CertificateNo,
+    string? Grounds,
+    string Reason,
+    string State,
+    DateTimeOffset RequestedAt,
+    DateOnly DueOn,
+    string? DecidedBy,
+    DateTimeOffset? DecidedAt,
+    string? DecisionReason,
+    string? Replacement,
+    long Version)
 {
     public bool IsOpen => RecusalStates.IsOpen(State);
 

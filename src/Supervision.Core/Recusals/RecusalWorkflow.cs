@@ -14,11 +14,10 @@ public enum RecusalRefusal
     Forbidden,
 }
 
-[GenerateSerializer, Immutable, Alias("supervision.recusal-error")]
 public sealed record RecusalError(
-    [property: Id(0)] RecusalRefusal Kind,
-    [property: Id(1)] string Message,
-    [property: Id(2)] IReadOnlyList<FieldError> Errors);
+    RecusalRefusal Kind,
+    string Message,
+    IReadOnlyList<FieldError> Errors);
 
 /// <summary>A step's outcome: the request after it (unchanged when <see cref="Changed"/> is false, e.g. a repeat), or why not.</summary>
 public sealed record RecusalStep(RecusalRequest? Request, RecusalError? Error, bool Changed)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Supervision.Contracts;
 using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Storage;
+using Supervision.Infrastructure.Audit;
 
 namespace Supervision.Grains.Hosting;
 

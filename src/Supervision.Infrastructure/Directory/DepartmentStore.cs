@@ -1,6 +1,7 @@
 using Dapper;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Storage;
+using Supervision.Infrastructure.Audit;
 
 namespace Supervision.Infrastructure.Directory;
 

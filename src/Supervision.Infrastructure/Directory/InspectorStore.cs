@@ -2,6 +2,7 @@ using Dapper;
 using Supervision.Core.Directory;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Storage;
+using Supervision.Infrastructure.Audit;
 
 namespace Supervision.Infrastructure.Directory;
 

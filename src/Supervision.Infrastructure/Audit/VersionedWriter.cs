@@ -1,22 +1,8 @@
 using System.Data.Common;
 using Supervision.Core.Identity;
-using Supervision.Infrastructure.Audit;
+using Supervision.Infrastructure.Storage;
 
-namespace Supervision.Infrastructure.Storage;
-
-public enum WriteOutcome
-{
-    Created,
-    Updated,
-    Unchanged,
-    NotFound,
-    AlreadyExists,
-    VersionMismatch,
-}
-
-/// <summary>The outcome of a versioned write and the record as it now stands (or as it stood, when refused).</summary>
-public sealed record WriteResult<T>(WriteOutcome Outcome, T? Record)
-    where T : class;
+namespace Supervision.Infrastructure.Audit;
 
 /// <summary>
 /// The read-check-write-audit sequence every versioned record shares: load the current row inside the
@@ -84,10 +70,4 @@ public sealed class VersionedWriter(SqlStore store, AuditLog audit)
             await audit.AppendAsync(connection, tx, actor, subjectType + ".created", subjectType, key, departmentOf(record), null, record);
             return new WriteResult<T>(WriteOutcome.Created, record);
         }, ct);
-}
-
-/// <summary>A record with an optimistic-concurrency version (served as its ETag).</summary>
-public interface IVersioned
-{
-    long Version { get; }
 }
