@@ -88,13 +88,6 @@ public sealed record PopulationView(string Sha256, long MemberCount, int Partiti
 /// </summary>
 public static class TaskApi
 {
-    private enum Access
-    {
-        None,
-        Public,
-        Full,
-    }
-
     public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder app)
     {
         // What the long routes answer once their operation succeeded (also GET /api/operations/{id}/result).
@@ -148,19 +141,10 @@ public static class TaskApi
     private static TaskQueries Store(HttpContext http) => http.RequestServices.GetRequiredService<TaskQueries>();
 
     /// <summary>Staff who see all of the task: its departments' schedulers and reviewers, admins and auditors.</summary>
-    internal static bool HasFullAccess(ClaimsPrincipal user, TaskRow row) => AccessFor(user, row) == Access.Full;
+    internal static bool HasFullAccess(ClaimsPrincipal user, TaskRow row) => AccessFor(user, row) == TaskAccessLevel.Full;
 
-    private static Access AccessFor(ClaimsPrincipal user, TaskRow row)
-    {
-        if (user.Identity?.IsAuthenticated == true)
-        {
-            var actor = user.ToActor();
-            if (actor.IsAdmin || actor.Has(Roles.Auditor)) return Access.Full;
-            if ((actor.Has(Roles.Scheduler) || actor.Has(Roles.Reviewer)) && actor.DepartmentCode is { } d && row.DepartmentList.Contains(d, StringComparer.Ordinal))
-                return Access.Full;
-        }
-        return row.PublishedAt is not null ? Access.Public : Access.None;
-    }
+    private static TaskAccessLevel AccessFor(ClaimsPrincipal user, TaskRow row) =>
+        TaskAccess.For(user.Identity?.IsAuthenticated == true ? user.ToActor() : null, row.DepartmentList, row.PublishedAt is not null);
 
     /// <summary>404 for the anonymous public (a draft's existence is nobody's business), 403 for signed-in users of other departments.</summary>
     private static IResult Denied(ClaimsPrincipal user, string id) => user.Identity?.IsAuthenticated == true
@@ -190,7 +174,7 @@ public static class TaskApi
     {
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
-        if (AccessFor(http.User, row) == Access.None) return Denied(http.User, id);
+        if (AccessFor(http.User, row) == TaskAccessLevel.None) return Denied(http.User, id);
         ETags.Set(http.Response, row.Version);
         return TypedResults.Ok(ToView(row));
     }
@@ -283,8 +267,8 @@ public static class TaskApi
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
         var access = AccessFor(http.User, row);
-        if (access == Access.None) return Denied(http.User, id);
-        if (access == Access.Public)
+        if (access == TaskAccessLevel.None) return Denied(http.User, id);
+        if (access == TaskAccessLevel.Public)
         {
             var pack = await disclosure.PublicPackAsync(row, ct);
             return pack is null ? NoDrawYet(id, "entity draw")
@@ -353,10 +337,10 @@ public static class TaskApi
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
         var access = AccessFor(http.User, row);
-        if (access == Access.None) return Denied(http.User, id);
+        if (access == TaskAccessLevel.None) return Denied(http.User, id);
         // The snapshot names every member's credit class: the task's staff and auditors only, each download on the record.
         // The public checks the draw with the class-free pack and members file (draw-spec §11).
-        if (access == Access.Public)
+        if (access == TaskAccessLevel.Public)
             return Problems.Forbidden($"The population snapshot of task '{id}' names each member's credit class, which is confidential. "
                 + $"Check the draw with /api/public/v1/tasks/{id}/pack and /api/public/v1/tasks/{id}/members.csv.");
         if (row.PopulationSha256 is null) return NoDrawYet(id, "frozen population");
@@ -391,7 +375,7 @@ public static class TaskApi
     {
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
-        if (AccessFor(http.User, row) == Access.None) return Denied(http.User, id);
+        if (AccessFor(http.User, row) == TaskAccessLevel.None) return Denied(http.User, id);
         var record = await store.GetRecordAsync(id, DrawRecordRow.InspectorKind, ct);
         return record?.PoolJson is { } pool ? TypedResults.Text(pool, "application/json") : NoDrawYet(id, "inspector draw");
     }

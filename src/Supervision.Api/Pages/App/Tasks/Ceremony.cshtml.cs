@@ -8,6 +8,7 @@ using Supervision.Core.Draw;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Tasks;
+using Supervision.Core.Tasks;
 
 namespace Supervision.Api.Pages.App.Tasks;
 
@@ -44,7 +45,7 @@ public sealed class CeremonyModel(TaskQueries draws, InspectionStore inspections
         if (!Workbench.IsOffice(Actor)) return Forbid();
         var task = await draws.GetAsync(id, ct);
         if (task is null) return NotFound();
-        if (!Actor.IsAdmin && !(Actor.DepartmentCode is { } d && task.DepartmentList.Contains(d, StringComparer.Ordinal))) return Forbid();
+        if (!TaskAccess.IsFull(Actor, task.DepartmentList)) return Forbid();
         Task = task;
         Summary = (await draws.EntityDrawSummaryAsync(id, ct))?.Summary;
         LatestOperation = (await operations.ListForTargetAsync(id, 1, ct)).FirstOrDefault();

@@ -8,6 +8,7 @@ using Supervision.Core.Inspections;
 using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Tasks;
+using Supervision.Core.Tasks;
 
 namespace Supervision.Api.Pages.App.Tasks;
 
@@ -50,7 +51,7 @@ public sealed class DetailModel(TaskQueries draws, InspectionStore inspections, 
         if (!Workbench.IsOffice(Actor)) return Forbid();
         var task = await draws.GetAsync(id, ct);
         if (task is null) return NotFound();
-        if (!Actor.IsAdmin && !(Actor.DepartmentCode is { } d && task.DepartmentList.Contains(d, StringComparer.Ordinal))) return Forbid();
+        if (!TaskAccess.IsFull(Actor, task.DepartmentList)) return Forbid();
         Task = task;
         Today = clock.Today;
         Inspections = await inspections.ListTaskAsync(id, ct);
