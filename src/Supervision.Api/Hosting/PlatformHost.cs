@@ -232,8 +232,8 @@ internal sealed class CalendarHealthCheck(Supervision.Grains.Inspections.Inspect
         var warnDays = int.TryParse(configuration["Supervision:Calendar:WarnDays"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : 60;
         var data = new Dictionary<string, object>
         {
-            ["officialFirstDate"] = calendar.OfficialFirstDate.ToString("O"), ["officialLastDate"] = calendar.OfficialLastDate.ToString("O"),
-            ["lastDate"] = calendar.LastDate.ToString("O"), ["version"] = calendar.Version.Version,
+            ["officialFirstDate"] = calendar.OfficialFirstDate.ToString("O", System.Globalization.CultureInfo.InvariantCulture), ["officialLastDate"] = calendar.OfficialLastDate.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["lastDate"] = calendar.LastDate.ToString("O", System.Globalization.CultureInfo.InvariantCulture), ["version"] = calendar.Version.Version,
         };
         var update = $"Load the State Council's holiday notice for {calendar.OfficialLastDate.Year + 1} as calendar-cn-{calendar.OfficialLastDate.Year + 1}.json in the reference-data directory (docs/workflow.md, \"Updating the data\").";
         if (today > calendar.LastDate)
@@ -255,7 +255,7 @@ internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
     {
         try
         {
-            var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true, cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
             return hosts.Count > 0 ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s)") : HealthCheckResult.Unhealthy("no active silo");
         }
         catch (Exception e)

@@ -18,7 +18,7 @@ public sealed class OpenDataModel(PublicationStore store, Supervision.Infrastruc
         var partitions = await store.PartitionsAsync(ct);
         foreach (var year in partitions.Select(p => p.Year).Distinct())
         {
-            foreach (var department in new[] { "" }.Concat(partitions.Where(p => p.Year == year).Select(p => p.Department)))
+            foreach (var department in partitions.Where(p => p.Year == year).Select(p => p.Department).Prepend(""))
             {
                 var (lastSeq, _) = await store.PartitionStateAsync(year, department, ct);
                 foreach (var format in BulkExport.Formats) files.Add((year, department, format, await store.ExportInfoAsync(year, department, format, lastSeq, ct), lastSeq));

@@ -194,7 +194,7 @@ public static class OpenDataApi
         var partitions = await store.PartitionsAsync(ct);
         foreach (var year in partitions.Select(p => p.Year).Distinct())
         {
-            var departments = new[] { "" }.Concat(partitions.Where(p => p.Year == year).Select(p => p.Department));
+            var departments = partitions.Where(p => p.Year == year).Select(p => p.Department).Prepend("");
             foreach (var department in departments)
             {
                 var (lastSeq, _) = await store.PartitionStateAsync(year, department, ct);

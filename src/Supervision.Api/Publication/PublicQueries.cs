@@ -250,8 +250,8 @@ public sealed partial class PublicQueries(PublicationStore publications, TaskQue
         var followUps = (await publications.FollowUpsAsync(code, ct))
             .Select(f => new PublicFollowUp(f.InspectionId, f.ItemCode, f.Kind, f.NotBefore, f.DueOn, f.Status)).ToList();
         var name = entity.Name ?? history[0].EntityName;
-        var division = entity.DivisionCode ?? history.FirstOrDefault()?.DivisionCode;
-        var industry = entity.IndustryCode ?? history.FirstOrDefault()?.IndustryCode;
+        var division = entity.DivisionCode ?? (history.Count > 0 ? history[0].DivisionCode : null);
+        var industry = entity.IndustryCode ?? (history.Count > 0 ? history[0].IndustryCode : null);
         return new PublicEntity(code, name, entity.EntityType, division, DivisionName(division), industry, IndustryName(industry), entity.Status,
             await credit.ForAsync(code, ct), results, followUps);
     }

@@ -36,6 +36,8 @@ public static class StatisticsApi
         Converters = { new NonFiniteAsNull(), new JsonStringEnumConverter() },
     };
 
+    private static readonly string[] CreditClassNames = ["A", "B", "C", "D"];
+
     private static IResult Ok<T>(T value) => TypedResults.Json(value, Json);
 
     private sealed class NonFiniteAsNull : JsonConverter<double>
@@ -252,7 +254,7 @@ public static class StatisticsApi
                 var counts = await store.ClassDistributionAsync(ct);
                 svg = SvgCharts.Bars(L("在业主体的信用等级分布", "Open market entities by credit class"),
                     L("名录中各信用等级的在业主体数（保密：仅限监管部门）。", "Number of open entities in the directory per credit class (confidential: regulator only)."),
-                    new[] { "A", "B", "C", "D" }.Select(c => new ChartBar(c, counts.GetValueOrDefault(c))).ToList(), L("主体数", "entities"), percent: false,
+                    CreditClassNames.Select(c => new ChartBar(c, counts.GetValueOrDefault(c))).ToList(), L("主体数", "entities"), percent: false,
                     words: words);
                 break;
             }

@@ -165,6 +165,7 @@ public static class InspectorDraw
     /// already recorded for the task. Pure. Throws <see cref="ArgumentException"/> whose ParamName is the request's field
     /// ("memberId", "certificateNo", "reason") for a request that does not name a current member or has no valid reason.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2208", Justification = "ParamName names the request's field (memberId, certificateNo, reason), which the API reports as the field in error.")]
     public static ReplacementOutcome Replace(ReadOnlySpan<byte> seed, string taskId, string algorithm, InspectorDrawParameters parameters,
         InspectorPool pool, IReadOnlyList<EntityTeam> teams, IReadOnlyList<InspectorReplacement> earlier, ReplacementRequest request)
     {

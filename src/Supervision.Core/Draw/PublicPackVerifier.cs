@@ -92,7 +92,7 @@ public static class PublicPackVerifier
             if (!DrawPrimitives.IsValidMemberId(d.MemberId)) { diffs.Add($"{path}.memberId: '{d.MemberId}' is not a member id"); continue; }
             if (!seen.Add(d.MemberId)) diffs.Add($"{path}: {d.MemberId} is drawn twice");
             if (members is not null && !members.ContainsKey(d.MemberId)) diffs.Add($"{path}: {d.MemberId} is not a member");
-            if (exclusions.ContainsKey(d.MemberId)) diffs.Add($"{path}: {d.MemberId} is excluded ({exclusions[d.MemberId]}) but drawn");
+            if (exclusions.TryGetValue(d.MemberId, out var why)) diffs.Add($"{path}: {d.MemberId} is excluded ({why}) but drawn");
             var h = DrawPrimitives.MemberHash(key, d.MemberId);
             var m = DrawPrimitives.Top52(h);
             if (DrawPrimitives.Hex(h) != d.Hash) diffs.Add($"{path}.hash: pack {d.Hash}, recomputed {DrawPrimitives.Hex(h)}");

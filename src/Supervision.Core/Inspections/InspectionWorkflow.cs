@@ -43,6 +43,7 @@ public sealed record Transition(Inspection Inspection, bool Changed, InspectionE
 /// The inspection lifecycle as a pure state machine. Time comes in as an argument; nothing here reads a
 /// clock, a store or the network.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "The steps are one instance API; some consult the result validator the workflow was built with, the rest may.")]
 public sealed class InspectionWorkflow
 {
     public const int ReasonMax = 1000;

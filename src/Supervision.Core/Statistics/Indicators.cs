@@ -42,7 +42,7 @@ public static class Indicators
     {
         if (published < 0 || publishedOnTime < 0 || publishedOnTime > published) throw new ArgumentOutOfRangeException(nameof(publishedOnTime), "on time must be between 0 and published");
         if (inspections < 0 || jointInspections < 0 || jointInspections > inspections) throw new ArgumentOutOfRangeException(nameof(jointInspections), "joint must be between 0 and inspections");
-        if (approvedOverdue < 0) throw new ArgumentOutOfRangeException(nameof(approvedOverdue));
+        ArgumentOutOfRangeException.ThrowIfNegative(approvedOverdue);
         return new RegimeIndicators(year, published, publishedOnTime, published == 0 ? null : publishedOnTime / (double)published,
             approvedOverdue, inspections, jointInspections, inspections == 0 ? null : jointInspections / (double)inspections);
     }

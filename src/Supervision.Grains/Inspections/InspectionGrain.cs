@@ -298,7 +298,7 @@ public sealed class InspectionGrain(
             notifications.AddRange(TeamNotes(next, "returned", $"Inspection {next.InspectionId} was returned: {next.Returns[^1].Reason}"));
         if (approvedNow && !autoPublished)
             notifications.Add(new Notification(Notification.Department(next.LeadDepartment), next.InspectionId, "approved",
-                $"Inspection {next.InspectionId} is approved; publish by {marks.PublicationDue?.ToString("yyyy-MM-dd") ?? "(date beyond the calendar data)"}."));
+                $"Inspection {next.InspectionId} is approved; publish by {marks.PublicationDue?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "(date beyond the calendar data)"}."));
 
         var change = new InspectionChange(before, next, marks, member, action, detail, t.Outcomes, notifications, now);
         try

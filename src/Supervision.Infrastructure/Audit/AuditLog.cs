@@ -30,6 +30,9 @@ public sealed class AuditLog(SqlStore store, TimeProvider clock)
 
     public static string? Serialize(object? value) => value is null ? null : JsonSerializer.Serialize(value, Json);
 
+    /// <summary>Reads back what <see cref="Serialize"/> wrote, with the same options.</summary>
+    public static T? Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Json);
+
     public Task AppendAsync(
         DbConnection connection,
         DbTransaction transaction,

@@ -589,7 +589,7 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
             FROM credit_imports WHERE import_id = @importId
             """, new { importId }, cancellationToken: ct));
         return row is null ? null : new CreditImportReport(row.ImportId, row.FileName, row.Sha256, row.RowsRead, row.Accepted, row.Unchanged, row.Rejected,
-            System.Text.Json.JsonSerializer.Deserialize<List<CreditImportError>>(row.ErrorsJson, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)) ?? [],
+            AuditLog.Deserialize<List<CreditImportError>>(row.ErrorsJson) ?? [],
             row.ImportedBy, row.ImportedAt);
     }
 

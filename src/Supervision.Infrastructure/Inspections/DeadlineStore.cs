@@ -117,12 +117,12 @@ public sealed class DeadlineStore(SqlStore store, AuditLog audit, TimeProvider c
                         var node = JsonNode.Parse(payload)!.AsObject();
                         if (c.NotBeforeAfter is { } nb)
                         {
-                            node["notBefore"] = nb.ToString("yyyy-MM-dd");
-                            node["dueBy"] = c.After.ToString("yyyy-MM-dd");
+                            node["notBefore"] = nb.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+                            node["dueBy"] = c.After.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
                         }
                         else
                         {
-                            node["dueOn"] = c.After.ToString("yyyy-MM-dd");
+                            node["dueOn"] = c.After.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
                         }
 
                         rows = await connection.ExecuteAsync(new CommandDefinition(
@@ -160,8 +160,8 @@ public sealed class DeadlineStore(SqlStore store, AuditLog audit, TimeProvider c
     /// <summary>The audit line's before/after: the moved dates, and after it the calendar that moved them.</summary>
     public static Dictionary<string, string?> Dates(string field, DateOnly? due, DateOnly? notBefore, string? calendarVersion)
     {
-        var d = new Dictionary<string, string?> { [field] = due?.ToString("yyyy-MM-dd") };
-        if (notBefore is { } nb) d["notBefore"] = nb.ToString("yyyy-MM-dd");
+        var d = new Dictionary<string, string?> { [field] = due?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) };
+        if (notBefore is { } nb) d["notBefore"] = nb.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         if (calendarVersion is not null) d["calendar"] = calendarVersion;
         return d;
     }

@@ -100,7 +100,7 @@ public sealed class SqlStore : IAsyncDisposable
         return result;
     }
 
-    private async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken ct)
+    private static async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken ct)
     {
         if (connection is SqliteConnection sqlite)
         {

@@ -21,6 +21,9 @@ namespace Supervision.Infrastructure.Tasks;
 /// </summary>
 public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvider clock)
 {
+    /// <summary>The tables a retried freeze empties for the task before writing its snapshot again.</summary>
+    private static readonly string[] SnapshotTables = ["draw_snapshot_chunks", "draw_exclusions", "draw_censuses"];
+
     /// <summary>
     /// Freezes the population in one transaction: reads the matching entities once (unordered; PostgreSQL streams them
     /// by binary COPY), sorts them by member id in byte order, writes the canonical snapshot as chunks while hashing it
@@ -95,7 +98,7 @@ public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvid
             var chunks = new byte[chunkCount][];
             var memberLines = new byte[chunkCount][];
             var censuses = new DrawCensus[chunkCount];
-            foreach (var table in new[] { "draw_snapshot_chunks", "draw_exclusions", "draw_censuses" })
+            foreach (var table in SnapshotTables)
                 await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {table} WHERE task_id = @task", p, tx, cancellationToken: ct));
 
             // Chunks (lines + census) are built in parallel in the background while this loop hashes and writes them

@@ -10,7 +10,7 @@ public class CreditCodeTests
             Gen.Int[0, 8].Select(i => new[] { "91", "92", "93", "11", "12", "51", "52", "N1", "Y1" }[i]),
             Gen.Int[0, 999_999],
             Gen.Char[CreditCode.Charset].Array[8])
-        .Select((prefix, division, body) => CreditCode.Complete(prefix + division.ToString("D6") + new string(body)));
+        .Select((prefix, division, body) => CreditCode.Complete(prefix + division.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + new string(body)));
 
     [Theory]
     [InlineData("91350100M000100Y43")]

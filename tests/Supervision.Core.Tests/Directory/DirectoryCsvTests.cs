@@ -143,7 +143,7 @@ public class DirectoryCsvTests
         var bytes = Encoding.UTF8.GetBytes(Header + good).Concat(new byte[] { 0xC3, 0x28, 0x2C, 0x0D, 0x0A }).ToArray();
         var results = DirectoryCsv.ReadEntities(new MemoryStream(bytes), Ref).ToList();
         Assert.Equal(CsvProblem.InvalidUtf8, results[^1].Problem);
-        Assert.True(results.Count(r => r.IsRecord) >= 1);
+        Assert.Contains(results, r => r.IsRecord);
         Assert.All(results.SkipLast(1), r => Assert.True(r.IsRecord));
     }
 

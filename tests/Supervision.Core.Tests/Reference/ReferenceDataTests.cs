@@ -42,7 +42,7 @@ public class ReferenceDataTests
         Assert.Equal(20, _ref.IndustrySections.Count);
         Assert.Equal("ABCDEFGHIJKLMNOPQRST", string.Concat(_ref.IndustrySections.Select(s => s.Code)));
         Assert.Equal(97, _ref.IndustryDivisions.Count);
-        Assert.Equal(Enumerable.Range(1, 97).Select(i => i.ToString("D2")), _ref.IndustryDivisions.Select(d => d.Code));
+        Assert.Equal(Enumerable.Range(1, 97).Select(i => i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)), _ref.IndustryDivisions.Select(d => d.Code));
         Assert.Equal("制造业", _ref.IndustrySectionOf("3911")!.Name);
         Assert.Equal("餐饮业", _ref.IndustryDivisionOf("6210")!.Name);
     }

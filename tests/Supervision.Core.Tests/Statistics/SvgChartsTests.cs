@@ -75,7 +75,7 @@ public sealed class SvgChartsTests
     public void Every_text_is_at_least_12_px_and_the_listing_can_be_chinese()
     {
         var svg = XDocument.Parse(SvgCharts.Bars("违规比例", "说明。", [new ChartBar("D", 0.23, 0.18, 0.29)], "比例", percent: true, words: ChartWords.Chinese));
-        Assert.All(svg.Root!.Descendants(Svg + "text"), t => Assert.True(int.Parse(t.Attribute("font-size")!.Value) >= 12, t.ToString()));
+        Assert.All(svg.Root!.Descendants(Svg + "text"), t => Assert.True(int.Parse(t.Attribute("font-size")!.Value, System.Globalization.CultureInfo.InvariantCulture) >= 12, t.ToString()));
         Assert.Equal("说明。数值：D 23%（95% 区间 18%至29%）。", svg.Root.Element(Svg + "desc")!.Value);
     }
 }

@@ -59,7 +59,7 @@ public sealed class SignInRevocationTests(RevocationPlatform platform) : IClassF
         Assert.Equal("Sign-in ended", JsonDocument.Parse(body).RootElement.GetProperty("title").GetString());
     }
 
-    private async Task<HttpResponseMessage> UpdateAsync(HttpClient admin, string username, object change)
+    private static async Task<HttpResponseMessage> UpdateAsync(HttpClient admin, string username, object change)
     {
         var current = await admin.GetAsync($"/api/users/{username}");
         current.EnsureSuccessStatusCode();

@@ -15,7 +15,7 @@ namespace Supervision.IntegrationTests.Draw;
 /// A drawn stratified task on PostgreSQL, shared by the browser verifier's tests: its class-free public pack, its members
 /// file, and the receipts of one drawn and one not drawn entity, fetched as the public and the entities get them.
 /// </summary>
-public sealed class BrowserVerifierScenario : IAsyncLifetime
+public sealed class BrowserVerifierScenario : IAsyncLifetime, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private DrawPlatform? _platform;
@@ -79,6 +79,8 @@ public sealed class BrowserVerifierScenario : IAsyncLifetime
     {
         if (_platform is not null) await _platform.DisposeAsync();
     }
+
+    public void Dispose() => _gate.Dispose();
 }
 
 /// <summary>
@@ -123,11 +125,11 @@ public sealed class BrowserVerifierTests(PostgresServer server, BrowserFixture b
         return (verdict, failures);
     }
 
-    private static FilePayload File(string name, byte[] bytes) => new() { Name = name, MimeType = name.EndsWith(".csv") ? "text/csv" : "application/json", Buffer = bytes };
+    private static FilePayload File(string name, byte[] bytes) => new() { Name = name, MimeType = name.EndsWith(".csv", StringComparison.Ordinal) ? "text/csv" : "application/json", Buffer = bytes };
 
     private static FilePayload File(string name, string text) => File(name, Encoding.UTF8.GetBytes(text));
 
-    private async Task<(string Verdict, List<(string Check, string Text)> Failures)> VerifyFilesAsync(IPage page, string pack, byte[] members, string? receipt = null)
+    private static async Task<(string Verdict, List<(string Check, string Text)> Failures)> VerifyFilesAsync(IPage page, string pack, byte[] members, string? receipt = null)
     {
         await page.SetInputFilesAsync("[data-testid=verify-pack]", File("pack.json", pack));
         await page.SetInputFilesAsync("[data-testid=verify-members]", File("members.csv", members));
@@ -298,7 +300,7 @@ public sealed class BrowserVerifierTests(PostgresServer server, BrowserFixture b
             }
 
             // The public pack lists the drawn in hash order (§11.6).
-            var order = JsonNode.Parse(pack)!["entityDraw"]!["drawn"]!.AsArray().Select(d => int.Parse(d!["memberId"]!.GetValue<string>()[10..17])).ToArray();
+            var order = JsonNode.Parse(pack)!["entityDraw"]!["drawn"]!.AsArray().Select(d => int.Parse(d!["memberId"]!.GetValue<string>()[10..17], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             Assert.Equal(parameters.Mode == DrawModes.Stratified ? [4, 6, 2, 9] : new[] { 4, 6, 9 }, order);
         }
     }

@@ -38,7 +38,7 @@ public sealed class ClusterFaultTests(PostgresServer server, ITestOutputHelper o
         await load.WaitForSubmitsAsync(Clients, TimeSpan.FromSeconds(60));
 
         var victim = cluster.Silos[0];
-        var killedAt = load.Now;
+        var killedAt = Load.Now;
         await victim.KillAsync();
         output.WriteLine($"killed silo :{victim.SiloPort} (pid {victim.ProcessId}) at {killedAt.TotalSeconds:F1} s, after {load.Submits} acknowledged submits");
 
@@ -58,9 +58,9 @@ public sealed class ClusterFaultTests(PostgresServer server, ITestOutputHelper o
         await using var load = Load.Start(cluster);
         await load.WaitForSubmitsAsync(Clients, TimeSpan.FromSeconds(60));
 
-        var downAt = load.Now;
+        var downAt = Load.Now;
         await server.RestartAsync(TimeSpan.FromSeconds(3));
-        var upAt = load.Now;
+        var upAt = Load.Now;
         output.WriteLine($"PostgreSQL stopped (immediate) at {downAt.TotalSeconds:F1} s and was accepting connections again at {upAt.TotalSeconds:F1} s");
         var resumed = await load.WaitForEveryClientToWriteAfterAsync(upAt, TimeSpan.FromSeconds(60));
         output.WriteLine($"every client with work left had a write acknowledged {(resumed - upAt).TotalSeconds:F1} s after the database was back");
@@ -184,7 +184,7 @@ public sealed class ClusterFaultTests(PostgresServer server, ITestOutputHelper o
             _http = [.. Enumerable.Range(0, Clients).Select(_ => new HttpClient { BaseAddress = cluster.Api.BaseAddress, Timeout = RequestTimeout })];
         }
 
-        public TimeSpan Now => Clock.Elapsed;
+        public static TimeSpan Now => Clock.Elapsed;
 
         public int Submits => _acknowledged.Count;
 

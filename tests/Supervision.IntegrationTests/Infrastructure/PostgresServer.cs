@@ -262,6 +262,7 @@ public sealed partial class PostgresServer : IAsyncLifetime
 
 /// <summary>One PostgreSQL server for every test class that needs it.</summary>
 [CollectionDefinition(Name)]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "xUnit's word: a test collection definition.")]
 public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
 {
     /// <summary>The collection name to put on test classes.</summary>

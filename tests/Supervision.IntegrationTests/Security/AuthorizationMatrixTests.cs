@@ -61,7 +61,7 @@ public sealed partial class AuthorizationMatrixTests
                     failures.Add($"{route} as {Personas[i]}: expected {expected[i]}, got {outcome}");
             }
 
-            observed.AppendLine($"| `{route}` | {string.Join(" | ", cells)} |");
+            observed.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"| `{route}` | {string.Join(" | ", cells)} |");
         }
 
         // Set SUPERVISION_MATRIX_OUT to a file to get the observed table (statuses; 302001 = to the sign-in page, 302002 = to the refusal page).

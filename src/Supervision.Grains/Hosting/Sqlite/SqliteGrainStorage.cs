@@ -53,10 +53,10 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
 
-    public Task ReadStateAsync<T>(string grainType, GrainId grainId, IGrainState<T> grainState) =>
-        ReadStateAsync(grainType, grainId, grainState, CancellationToken.None);
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        ReadStateAsync(stateName, grainId, grainState, CancellationToken.None);
 
-    public async Task ReadStateAsync<T>(string grainType, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
         await using var connection = await _store.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -65,7 +65,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
             SELECT payload, version FROM orleans_storage
             WHERE service_id = @service_id AND grain_type = @grain_type AND grain_id = @grain_id
             """;
-        AddKey(command, grainType, grainId);
+        AddKey(command, stateName, grainId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -85,43 +85,43 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
         else
         {
             var payload = (byte[])reader.GetValue(0);
-            grainState.State = Deserialize<T>(grainType, grainId, payload);
+            grainState.State = Deserialize<T>(stateName, grainId, payload);
             grainState.RecordExists = true;
         }
 
         grainState.ETag = FormatVersion(version);
     }
 
-    public Task WriteStateAsync<T>(string grainType, GrainId grainId, IGrainState<T> grainState) =>
-        WriteStateAsync(grainType, grainId, grainState, CancellationToken.None);
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        WriteStateAsync(stateName, grainId, grainState, CancellationToken.None);
 
-    public async Task WriteStateAsync<T>(string grainType, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var payload = _serializer.Serialize(grainState.State).ToArray();
-        var expected = ParseETag("write", grainType, grainId, grainState.ETag);
+        var expected = ParseETag("write", stateName, grainId, grainState.ETag);
 
-        var written = await ConditionalChangeAsync(grainType, grainId, grainState.ETag, expected, payload, clear: false, cancellationToken)
+        var written = await ConditionalChangeAsync(stateName, grainId, grainState.ETag, expected, payload, clear: false, cancellationToken)
             .ConfigureAwait(false);
         grainState.ETag = FormatVersion(written);
         grainState.RecordExists = true;
     }
 
-    public Task ClearStateAsync<T>(string grainType, GrainId grainId, IGrainState<T> grainState) =>
-        ClearStateAsync(grainType, grainId, grainState, CancellationToken.None);
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        ClearStateAsync(stateName, grainId, grainState, CancellationToken.None);
 
-    public async Task ClearStateAsync<T>(string grainType, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
-        var expected = ParseETag("clear", grainType, grainId, grainState.ETag);
+        var expected = ParseETag("clear", stateName, grainId, grainState.ETag);
         if (expected is null)
         {
             // Nothing was ever read or written by this caller: there is nothing it may clear. If a
             // row exists, someone else wrote it and the caller's view is stale.
-            var stored = await ReadVersionAsync(grainType, grainId, cancellationToken).ConfigureAwait(false);
+            var stored = await ReadVersionAsync(stateName, grainId, cancellationToken).ConfigureAwait(false);
             if (stored is not null)
             {
-                throw Conflict("clear", grainType, grainId, stored, null);
+                throw Conflict("clear", stateName, grainId, stored, null);
             }
 
             grainState.State = CreateDefault<T>();
@@ -129,7 +129,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
             return;
         }
 
-        var cleared = await ConditionalChangeAsync(grainType, grainId, grainState.ETag, expected, payload: null, clear: true, cancellationToken)
+        var cleared = await ConditionalChangeAsync(stateName, grainId, grainState.ETag, expected, payload: null, clear: true, cancellationToken)
             .ConfigureAwait(false);
         grainState.ETag = FormatVersion(cleared);
         grainState.State = CreateDefault<T>();
@@ -141,7 +141,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
     /// lock and returns the new version; throws <see cref="InconsistentStateException"/> otherwise.
     /// </summary>
     private async Task<long> ConditionalChangeAsync(
-        string grainType, GrainId grainId, string? callerETag, long? expected, byte[]? payload, bool clear, CancellationToken ct)
+        string stateName, GrainId grainId, string? callerETag, long? expected, byte[]? payload, bool clear, CancellationToken ct)
     {
         await using var connection = (SqliteConnection)await _store.OpenAsync(ct).ConfigureAwait(false);
         await using var transaction = connection.BeginTransaction(deferred: false);
@@ -162,7 +162,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
                 AND version = @expected
               RETURNING version
               """;
-        AddKey(command, grainType, grainId);
+        AddKey(command, stateName, grainId);
         command.Parameters.Add(new SqliteParameter("@payload", SqliteType.Blob) { Value = (object?)payload ?? DBNull.Value });
         command.Parameters.AddWithValue("@modified_at", DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
         if (expected is not null)
@@ -178,18 +178,18 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
         }
 
         // Nothing changed: find out what is stored, for the exception, under the same lock.
-        var stored = await ReadVersionAsync(connection, transaction, grainType, grainId, ct).ConfigureAwait(false);
+        var stored = await ReadVersionAsync(connection, transaction, stateName, grainId, ct).ConfigureAwait(false);
         await transaction.RollbackAsync(ct).ConfigureAwait(false);
-        throw Conflict(clear ? "clear" : "write", grainType, grainId, stored, callerETag);
+        throw Conflict(clear ? "clear" : "write", stateName, grainId, stored, callerETag);
     }
 
-    private async Task<long?> ReadVersionAsync(string grainType, GrainId grainId, CancellationToken ct)
+    private async Task<long?> ReadVersionAsync(string stateName, GrainId grainId, CancellationToken ct)
     {
         await using var connection = await _store.OpenAsync(ct).ConfigureAwait(false);
-        return await ReadVersionAsync(connection, null, grainType, grainId, ct).ConfigureAwait(false);
+        return await ReadVersionAsync(connection, null, stateName, grainId, ct).ConfigureAwait(false);
     }
 
-    private async Task<long?> ReadVersionAsync(DbConnection connection, DbTransaction? transaction, string grainType, GrainId grainId, CancellationToken ct)
+    private async Task<long?> ReadVersionAsync(DbConnection connection, DbTransaction? transaction, string stateName, GrainId grainId, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -197,35 +197,35 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
             SELECT version FROM orleans_storage
             WHERE service_id = @service_id AND grain_type = @grain_type AND grain_id = @grain_id
             """;
-        AddKey(command, grainType, grainId);
+        AddKey(command, stateName, grainId);
         return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is long version ? version : null;
     }
 
     private InconsistentStateException Conflict(
-        string operation, string grainType, GrainId grainId, long? stored, string? callerETag, string? reason = null)
+        string operation, string stateName, GrainId grainId, long? stored, string? callerETag, string? reason = null)
     {
         var storedETag = stored is null ? null : FormatVersion(stored.Value);
-        LogConflict(_logger, operation, grainType, grainId, storedETag ?? "(none)", callerETag ?? "(none)");
+        LogConflict(_logger, operation, stateName, grainId, storedETag ?? "(none)", callerETag ?? "(none)");
         reason ??= stored is null
             ? "no state is stored, but the caller holds a version"
             : callerETag is null
                 ? "state is already stored, but the caller has never read it"
                 : "the caller's version is not the stored one";
         return new InconsistentStateException(
-            $"Refused to {operation} state '{grainType}' of grain {grainId}: {reason}.",
+            $"Refused to {operation} state '{stateName}' of grain {grainId}: {reason}.",
             storedETag!,
             callerETag!);
     }
 
-    private void AddKey(DbCommand command, string grainType, GrainId grainId)
+    private void AddKey(DbCommand command, string stateName, GrainId grainId)
     {
         var sqlite = (SqliteCommand)command;
         sqlite.Parameters.AddWithValue("@service_id", _serviceId);
-        sqlite.Parameters.AddWithValue("@grain_type", grainType);
+        sqlite.Parameters.AddWithValue("@grain_type", stateName);
         sqlite.Parameters.AddWithValue("@grain_id", grainId.ToString());
     }
 
-    private long? ParseETag(string operation, string grainType, GrainId grainId, string? eTag)
+    private long? ParseETag(string operation, string stateName, GrainId grainId, string? eTag)
     {
         if (eTag is null)
         {
@@ -238,14 +238,14 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
         }
 
         // Not an ETag this provider issued: it can never match a stored version.
-        throw Conflict(operation, grainType, grainId, null, eTag, "the caller's ETag was not issued by this provider");
+        throw Conflict(operation, stateName, grainId, null, eTag, "the caller's ETag was not issued by this provider");
     }
 
     private static string FormatVersion(long version) => version.ToString(CultureInfo.InvariantCulture);
 
     private T CreateDefault<T>() => _activators.GetActivator<T>().Create();
 
-    private T Deserialize<T>(string grainType, GrainId grainId, byte[] payload)
+    private T Deserialize<T>(string stateName, GrainId grainId, byte[] payload)
     {
         try
         {
@@ -254,7 +254,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
         catch (Exception exception)
         {
             throw new InvalidOperationException(
-                $"Stored state '{grainType}' of grain {grainId} cannot be read as {typeof(T)} ({payload.Length} bytes).", exception);
+                $"Stored state '{stateName}' of grain {grainId} cannot be read as {typeof(T)} ({payload.Length} bytes).", exception);
         }
     }
 
@@ -268,6 +268,6 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
     }
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Refused to {Operation} state {GrainType} of {GrainId}: stored ETag {StoredETag}, caller ETag {CallerETag}")]
-    private static partial void LogConflict(ILogger logger, string operation, string grainType, GrainId grainId, string storedETag, string callerETag);
+        Message = "Refused to {Operation} state {StateName} of {GrainId}: stored ETag {StoredETag}, caller ETag {CallerETag}")]
+    private static partial void LogConflict(ILogger logger, string operation, string stateName, GrainId grainId, string storedETag, string callerETag);
 }

@@ -66,7 +66,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
                     new("parentCode", "上级部门", "Parent department", "text", d?.ParentCode),
                     new("divisionCode", "行政区划", "Division", "text", d?.DivisionCode),
                     new("publishMode", "公示方式（publisher / automatic）", "Publishing (publisher / automatic)", "text", d?.PublishMode ?? "publisher"),
-                    new("yearlyCap", "每户年度抽查上限", "Yearly cap per entity", "number", d?.YearlyCap?.ToString()),
+                    new("yearlyCap", "每户年度抽查上限", "Yearly cap per entity", "number", d?.YearlyCap?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 ];
                 break;
             }
@@ -112,7 +112,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
                     new("address", "住所", "Address", "text", e?.Address),
                     new("legalRepresentative", "法定代表人", "Legal representative", "text", e?.LegalRepresentative),
                     new("status", "登记状态", "Status", "text", e?.Status ?? "open"),
-                    new("registeredOn", "成立日期", "Registered on", "date", e?.RegisteredOn?.ToString("yyyy-MM-dd")),
+                    new("registeredOn", "成立日期", "Registered on", "date", e?.RegisteredOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
                     new("tags", "标签（逗号分隔）", "Tags (comma-separated)", "list", e is null ? null : List(e.Tags)),
                 ];
                 break;
@@ -131,7 +131,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
                     new("certificateNo", "执法证号", "Certificate number", "text", i?.CertificateNo, Key: true),
                     new("name", "姓名", "Name", "text", i?.Name),
                     new("departmentCode", "部门", "Department", "text", i?.DepartmentCode ?? Actor.DepartmentCode),
-                    new("certificateExpiresOn", "执法证有效期至", "Certificate valid until", "date", i?.CertificateExpiresOn.ToString("yyyy-MM-dd")),
+                    new("certificateExpiresOn", "执法证有效期至", "Certificate valid until", "date", i?.CertificateExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
                     new("specialties", "专长（事项代码，逗号分隔）", "Specialties (item codes, comma-separated)", "list", i is null ? null : List(i.Specialties)),
                     new("status", "状态（active / suspended / retired）", "Status (active / suspended / retired)", "text", i?.Status ?? "active"),
                     new("conflicts", "回避的主体（信用代码，逗号分隔）", "Conflicts (credit codes, comma-separated)", "list", i is null ? null : List(i.Conflicts)),

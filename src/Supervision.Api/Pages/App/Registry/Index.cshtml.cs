@@ -57,7 +57,7 @@ public sealed class IndexModel(DepartmentStore departments, InspectionItemStore 
                 CanCreate = Actor.IsAdmin;
                 Headers = [t["代码", "Code"], t["名称", "Name"], t["上级", "Parent"], t["区划", "Division"], t["公示方式", "Publishing"], t["年度上限", "Yearly cap"]];
                 Rows = (await departments.ListAsync(q, null, After, PageSize, ct))
-                    .Select(d => (d.Code, (IReadOnlyList<string>)[d.Code, d.Name, d.ParentCode ?? "", d.DivisionCode ?? "", d.PublishMode, d.YearlyCap?.ToString() ?? ""])).ToList();
+                    .Select(d => (d.Code, (IReadOnlyList<string>)[d.Code, d.Name, d.ParentCode ?? "", d.DivisionCode ?? "", d.PublishMode, d.YearlyCap?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? ""])).ToList();
                 break;
             case "items":
                 Title = t["检查事项", "Inspection items"];
@@ -89,7 +89,7 @@ public sealed class IndexModel(DepartmentStore departments, InspectionItemStore 
                 CanCreate = Actor.IsAdmin || (Actor.DepartmentCode is { } own && Supervision.Core.Directory.DirectoryAccess.MaintainsInspectorsOf(Actor, own));
                 Headers = [t["执法证号", "Certificate"], t["姓名", "Name"], t["部门", "Department"], t["有效期至", "Valid until"], t["专长", "Specialties"], t["状态", "Status"]];
                 Rows = (await inspectors.ListAsync(department, q, null, null, After, PageSize, ct))
-                    .Select(i => (i.CertificateNo, (IReadOnlyList<string>)[i.CertificateNo, i.Name, i.DepartmentCode, i.CertificateExpiresOn.ToString("yyyy-MM-dd"), string.Join(" ", i.Specialties), i.Status])).ToList();
+                    .Select(i => (i.CertificateNo, (IReadOnlyList<string>)[i.CertificateNo, i.Name, i.DepartmentCode, i.CertificateExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), string.Join(" ", i.Specialties), i.Status])).ToList();
                 break;
             default:
                 return NotFound();

@@ -48,7 +48,7 @@ public sealed class CeremonyModel(TaskQueries draws, InspectionStore inspections
         if (!TaskAccess.IsFull(Actor, task.DepartmentList)) return Forbid();
         Task = task;
         Summary = (await draws.EntityDrawSummaryAsync(id, ct))?.Summary;
-        LatestOperation = (await operations.ListForTargetAsync(id, 1, ct)).FirstOrDefault();
+        LatestOperation = (await operations.ListForTargetAsync(id, 1, ct)) is [var latest, ..] ? latest : null;
 
         if (Summary is not null)
         {
@@ -75,7 +75,7 @@ public sealed class CeremonyModel(TaskQueries draws, InspectionStore inspections
     {
         try
         {
-            return Convert.ToHexStringLower(SHA256.HashData(Convert.FromHexString(revealedHex))) == commitmentHex.ToLowerInvariant();
+            return string.Equals(Convert.ToHexStringLower(SHA256.HashData(Convert.FromHexString(revealedHex))), commitmentHex, StringComparison.OrdinalIgnoreCase);
         }
         catch (FormatException)
         {
