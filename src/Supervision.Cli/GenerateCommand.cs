@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Spectre.Console;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 
 namespace Supervision.Cli;
 

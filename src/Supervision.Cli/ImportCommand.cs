@@ -4,7 +4,7 @@ using Spectre.Console;
 using Supervision.Core.Identity;
 using Supervision.Core.Reference;
 using Supervision.Infrastructure.Audit;
-using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Registry.Import;
 using Supervision.Infrastructure.Storage;
 
 namespace Supervision.Cli;
@@ -111,7 +111,7 @@ public static class ImportCommand
     private static async Task WriteErrorsAsync(DirectoryImporter importer, string jobId, FileInfo file, CancellationToken ct)
     {
         await using var output = new FileStream(file.FullName, FileMode.Create, FileAccess.Write);
-        using var writer = new Supervision.Core.Directory.CsvUtf8Writer(output);
+        using var writer = new Supervision.Core.Registry.CsvUtf8Writer(output);
         ImportErrorReport.WriteHeader(writer);
         long? after = null;
         while (true)

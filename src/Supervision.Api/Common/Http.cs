@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Grains.Hosting;
 
 namespace Supervision.Api.Common;

@@ -8,7 +8,7 @@ using Supervision.Core.Operations;
 using Supervision.Api.Statistics;
 using Supervision.Contracts.Credit;
 using Supervision.Core.Credit;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Grains.Credit;
 using Supervision.Infrastructure.Credit;
@@ -115,7 +115,7 @@ public static class CreditApi
     /// </summary>
     private static async Task<IResult> Import(string? fileName, HttpContext http)
     {
-        if (Supervision.Api.Directory.ImportApi.FileNameProblem(fileName) is { } badName) return badName;
+        if (Supervision.Api.Registry.ImportApi.FileNameProblem(fileName) is { } badName) return badName;
         var name = string.IsNullOrWhiteSpace(fileName) ? "upload.csv" : Path.GetFileName(fileName.Trim());
         return await OperationApi.RunUploadAsync(http, OperationKinds.CreditImport, Guid.NewGuid().ToString("N")[..16], name, CreditImporter.MaxBytes);
     }

@@ -4,9 +4,9 @@ using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Infrastructure.Audit;
-using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Storage;
 
 namespace Supervision.Api.Credit;

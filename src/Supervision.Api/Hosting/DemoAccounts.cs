@@ -1,6 +1,6 @@
 using Supervision.Core.Identity;
-using Supervision.Infrastructure.Directory;
-using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Registry;
+using Supervision.Infrastructure.Registry.Import;
 using Supervision.Infrastructure.Identity;
 using Supervision.Infrastructure.Storage;
 

@@ -1,9 +1,9 @@
 using System.IO.Pipelines;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Reference;
-using Supervision.Infrastructure.Directory;
-using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Registry;
+using Supervision.Infrastructure.Registry.Import;
 using Supervision.Infrastructure.Storage;
 
 namespace Supervision.Api.Hosting;

@@ -11,7 +11,7 @@ using Supervision.Api.Operations;
 using Supervision.Api.Audit;
 using Supervision.Api.Common;
 using Supervision.Api.Credit;
-using Supervision.Api.Directory;
+using Supervision.Api.Registry;
 using Supervision.Api.Identity;
 using Supervision.Api.Inspections;
 using Supervision.Api.Publication;

@@ -323,7 +323,7 @@ public static class AuthSetup
                 "Generate one with `openssl rand -base64 48`, or disable local accounts with Auth:Local:Enabled=false.");
         }
 
-        System.IO.Directory.CreateDirectory(platform.DataDirectory);
+        Directory.CreateDirectory(platform.DataDirectory);
         var path = Path.Combine(platform.DataDirectory, "signing.key");
         if (File.Exists(path))
         {

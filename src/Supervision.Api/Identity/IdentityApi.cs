@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Api.Common;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Identity;
 using Supervision.Infrastructure.Storage;
@@ -205,7 +205,7 @@ public static partial class IdentityApi
     }
 
     private static async Task<Results<Created<UserView>, ValidationProblem, ProblemHttpResult>> CreateUser(
-        CreateUserRequest request, HttpContext http, UserStore users, Infrastructure.Directory.InspectorStore inspectors, CancellationToken ct)
+        CreateUserRequest request, HttpContext http, UserStore users, Infrastructure.Registry.InspectorStore inspectors, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         if (request.Username is null || !UsernamePattern().IsMatch(request.Username))
@@ -266,7 +266,7 @@ public static partial class IdentityApi
     }
 
     private static async Task<Results<Ok<UserView>, ValidationProblem, ProblemHttpResult>> UpdateUser(
-        string username, UpdateUserRequest request, HttpContext http, UserStore users, Infrastructure.Directory.InspectorStore inspectors, CancellationToken ct)
+        string username, UpdateUserRequest request, HttpContext http, UserStore users, Infrastructure.Registry.InspectorStore inspectors, CancellationToken ct)
     {
         var expected = ETags.IfMatch(http.Request);
         if (expected is null)
@@ -344,14 +344,14 @@ public static partial class IdentityApi
     /// links only its own department's inspectors, and no single sign-on identity (platform admins do).
     /// </summary>
     private static async Task<string?> LinkRefusalAsync(Core.Identity.Actor actor, string? certificate, string? externalSubject,
-        Infrastructure.Directory.InspectorStore inspectors, CancellationToken ct)
+        Infrastructure.Registry.InspectorStore inspectors, CancellationToken ct)
     {
         if (actor.IsAdmin) return null;
         if (externalSubject is not null) return "Only platform admins link an account to a single sign-on identity.";
         if (certificate is null) return null;
         var inspector = await inspectors.GetAsync(certificate, ct);
         return inspector is null ? $"There is no inspector with certificate '{certificate}' in your department."
-            : Core.Directory.DirectoryAccess.InspectorWriteRefusal(actor, inspector.DepartmentCode, inspector.DepartmentCode);
+            : Core.Registry.DirectoryAccess.InspectorWriteRefusal(actor, inspector.DepartmentCode, inspector.DepartmentCode);
     }
 
     private static IEnumerable<FieldError> RoleErrors(IReadOnlyList<string>? roles, string? department, string? inspector)

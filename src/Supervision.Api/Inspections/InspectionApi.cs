@@ -7,11 +7,11 @@ using Supervision.Api.Identity;
 using Supervision.Api.Operations;
 using Supervision.Core.Operations;
 using Supervision.Contracts.Inspections;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Grains.Inspections;
-using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Tasks;
 

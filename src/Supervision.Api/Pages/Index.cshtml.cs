@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Publication;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Reference;
 
 namespace Supervision.Api.Pages;

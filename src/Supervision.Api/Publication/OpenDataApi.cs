@@ -75,7 +75,7 @@ public static class OpenDataApi
     private static async Task<IResult> Entity(string creditCode, HttpContext http, PublicQueries queries, CancellationToken ct)
     {
         // As typed: lower case, spaces, hyphens, full-width (CreditCode.Normalize); only the normalised code must fit 18 characters.
-        if (Supervision.Core.Directory.CreditCode.Normalize(creditCode).Length > 18) return Problems.Validation("creditCode", "must be at most 18 characters");
+        if (Supervision.Core.Registry.CreditCode.Normalize(creditCode).Length > 18) return Problems.Validation("creditCode", "must be at most 18 characters");
         var entity = await queries.EntityAsync(creditCode, ct);
         if (entity is null) return Problems.NotFound("entity", creditCode);
         var latest = await queries.Store.LatestAsync(entity.CreditCode, ct);
@@ -164,7 +164,7 @@ public static class OpenDataApi
     private static async Task<IResult> Receipt(string creditCode, string taskId, string? t, HttpContext http, Supervision.Api.Credit.EntityAccessLinks links,
         PublicQueries queries, TaskQueries draws, DrawDisclosure disclosure, CancellationToken ct)
     {
-        var code = Supervision.Core.Directory.CreditCode.Normalize(creditCode);
+        var code = Supervision.Core.Registry.CreditCode.Normalize(creditCode);
         if (!links.IsValid(code, t)) return Problems.NotFound("entity", creditCode);
         if (await queries.TaskAsync(taskId, ct) is null) return Problems.NotFound("task", taskId);
         var row = await draws.GetAsync(taskId, ct);

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dapper;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Draw;
 using Supervision.Core.Reference;
 using Supervision.Core.Tasks;

@@ -3,7 +3,7 @@ using Supervision.Api.Credit;
 using Supervision.Api.Identity;
 using Supervision.Contracts.Recusals;
 using Supervision.Core.Calendar;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Recusals;
 using Supervision.Grains.Inspections;

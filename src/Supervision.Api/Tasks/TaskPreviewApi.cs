@@ -20,7 +20,7 @@ public static class TaskPreviewApi
         return app;
     }
 
-    private static async Task<IResult> Preview(TaskDraft? draft, Supervision.Infrastructure.Storage.SqlStore store, Supervision.Infrastructure.Directory.InspectionItemStore items,
+    private static async Task<IResult> Preview(TaskDraft? draft, Supervision.Infrastructure.Storage.SqlStore store, Supervision.Infrastructure.Registry.InspectionItemStore items,
         ReferenceData reference, TimeProvider clock, CancellationToken ct)
     {
         if (draft is null) return Problems.Validation("body", "is required: the task as you would create it");
@@ -34,7 +34,7 @@ public static class TaskPreviewApi
         if (definition is null) return Problems.Validation(errors);
         // The items' object scope limits the population as the freeze will (an item for food businesses draws no mine).
         var taskItems = await items.GetManyAsync(definition.Items, ct);
-        var scope = ItemScopes.Restricting(Supervision.Infrastructure.Directory.InspectionItemStore.Scopes(definition.Items, taskItems, reference));
+        var scope = ItemScopes.Restricting(Supervision.Infrastructure.Registry.InspectionItemStore.Scopes(definition.Items, taskItems, reference));
         var census = await TaskPreviewQuery.CountByClassAsync(store, definition, scope, ct);
         var preview = SamplePreview.Of(definition, census);
         // The freeze's staffing check, with the expected sample: a task whose teams could never be staffed is named now.

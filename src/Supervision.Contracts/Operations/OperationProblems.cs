@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Supervision.Contracts.Inspections;
 using Supervision.Contracts.Tasks;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Operations;
 
 namespace Supervision.Contracts.Operations;

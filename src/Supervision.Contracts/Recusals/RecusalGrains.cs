@@ -1,4 +1,4 @@
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Recusals;
 

@@ -120,9 +120,9 @@ public sealed class WorkingCalendar
     {
         var (bytes, source) = ReferenceData.ReadBytes(FileName, overrideDirectory);
         var notices = new List<(byte[] Json, string Source)>();
-        if (overrideDirectory is not null && System.IO.Directory.Exists(overrideDirectory))
+        if (overrideDirectory is not null && Directory.Exists(overrideDirectory))
         {
-            foreach (var path in System.IO.Directory.GetFiles(overrideDirectory, NoticeFilePattern).Order(StringComparer.Ordinal))
+            foreach (var path in Directory.GetFiles(overrideDirectory, NoticeFilePattern).Order(StringComparer.Ordinal))
             {
                 notices.Add((File.ReadAllBytes(path), Path.GetFullPath(path)));
             }

@@ -1,5 +1,5 @@
 using System.Collections.Frozen;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Reference;
 
 namespace Supervision.Core.Credit;

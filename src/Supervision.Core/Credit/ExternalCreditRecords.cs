@@ -1,5 +1,5 @@
 using System.Globalization;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 
 namespace Supervision.Core.Credit;
 

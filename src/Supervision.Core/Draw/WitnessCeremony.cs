@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Serialization;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Text;
 
 namespace Supervision.Core.Draw;

@@ -1,4 +1,4 @@
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Reference;
 
 namespace Supervision.Core.Inspections;

@@ -1,5 +1,5 @@
 using Supervision.Core.Calendar;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Core.Text;

@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Draw;
 using Supervision.Core.Identity;
 using Supervision.Core.Text;

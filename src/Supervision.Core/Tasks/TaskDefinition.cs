@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Draw;
 using Supervision.Core.Reference;
 

@@ -1,4 +1,4 @@
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 
 namespace Supervision.Core.Text;
 

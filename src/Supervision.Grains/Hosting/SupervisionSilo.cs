@@ -65,11 +65,11 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Identity.AccountCache>();
         services.AddSingleton<Infrastructure.Identity.UserStore>();
         services.AddSingleton<VersionedWriter>();
-        services.AddSingleton<Infrastructure.Directory.DepartmentStore>();
-        services.AddSingleton<Infrastructure.Directory.InspectionItemStore>();
-        services.AddSingleton<Infrastructure.Directory.MarketEntityStore>();
-        services.AddSingleton<Infrastructure.Directory.InspectorStore>();
-        services.AddSingleton<Infrastructure.Directory.Import.DirectoryImporter>();
+        services.AddSingleton<Infrastructure.Registry.DepartmentStore>();
+        services.AddSingleton<Infrastructure.Registry.InspectionItemStore>();
+        services.AddSingleton<Infrastructure.Registry.MarketEntityStore>();
+        services.AddSingleton<Infrastructure.Registry.InspectorStore>();
+        services.AddSingleton<Infrastructure.Registry.Import.DirectoryImporter>();
         services.AddSingleton<Infrastructure.Tasks.TaskRepository>();
         services.AddSingleton<Infrastructure.Tasks.DrawSnapshotStore>();
         services.AddSingleton<Infrastructure.Tasks.TaskQueries>();

@@ -3,7 +3,7 @@ using Supervision.Contracts.Inspections;
 using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
-using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Registry;
 using InspectionItem = Supervision.Core.Inspections.InspectionItem;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Tasks;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Supervision.Contracts.Inspections;
 using Supervision.Core.Calendar;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Infrastructure.Inspections;
@@ -20,7 +20,7 @@ public sealed class InspectionGrain(
     InspectionRules rules,
     WorkflowClock clock,
     InspectionOptions options,
-    Infrastructure.Directory.DepartmentStore departments,
+    Infrastructure.Registry.DepartmentStore departments,
     Infrastructure.Tasks.TaskRepository draws,
     ILogger<InspectionGrain> logger) : Grain, IInspectionGrain, IRemindable
 {

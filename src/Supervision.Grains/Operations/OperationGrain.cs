@@ -12,8 +12,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Supervision.Contracts.Credit;
 using Supervision.Grains.Credit;
 using Supervision.Infrastructure.Credit;
-using Supervision.Infrastructure.Directory;
-using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Registry;
+using Supervision.Infrastructure.Registry.Import;
 
 namespace Supervision.Grains.Operations;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Supervision.Contracts.Recusals;
 using Supervision.Contracts.Tasks;
 using Supervision.Core.Calendar;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Recusals;
 using Supervision.Grains.Inspections;

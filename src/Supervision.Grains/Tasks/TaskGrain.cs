@@ -4,13 +4,13 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Supervision.Contracts.Inspections;
 using Supervision.Contracts.Tasks;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Draw;
 using Supervision.Core.Identity;
 using Supervision.Core.Tasks;
 using Supervision.Core.Text;
 using Supervision.Core.Operations;
-using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Operations;
 using Supervision.Infrastructure.Tasks;
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Supervision.Core.Credit;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 
 namespace Supervision.Infrastructure.Credit;
 

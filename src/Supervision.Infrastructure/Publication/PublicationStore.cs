@@ -156,7 +156,7 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
         if (!string.IsNullOrWhiteSpace(q.CreditCode))
         {
             where.Add("entity_credit_code = @creditCode");
-            p.Add("creditCode", Supervision.Core.Directory.CreditCode.Normalize(q.CreditCode));
+            p.Add("creditCode", Supervision.Core.Registry.CreditCode.Normalize(q.CreditCode));
         }
         if (!string.IsNullOrWhiteSpace(q.Name))
         {

@@ -129,7 +129,7 @@ internal sealed class SqliteDataSource : DbDataSource
         var builder = new SqliteConnectionStringBuilder(_connectionString);
         if (builder.Mode != SqliteOpenMode.Memory && Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } directory)
         {
-            System.IO.Directory.CreateDirectory(directory);
+            Directory.CreateDirectory(directory);
         }
     }
 

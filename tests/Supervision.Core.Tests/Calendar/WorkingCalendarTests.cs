@@ -147,7 +147,7 @@ public class WorkingCalendarTests
     [Fact]
     public void A_notice_file_beside_the_calendar_turns_a_provisional_year_official()
     {
-        var dir = System.IO.Directory.CreateTempSubdirectory("calendar-");
+        var dir = Directory.CreateTempSubdirectory("calendar-");
         try
         {
             // A made-up 2027 notice: the statutory New Year's Day plus a bridging Saturday worked.
@@ -185,7 +185,7 @@ public class WorkingCalendarTests
     [Fact]
     public void Override_directory_replaces_the_embedded_file()
     {
-        var dir = System.IO.Directory.CreateTempSubdirectory("calendar-");
+        var dir = Directory.CreateTempSubdirectory("calendar-");
         try
         {
             File.WriteAllText(Path.Combine(dir.FullName, WorkingCalendar.FileName), """

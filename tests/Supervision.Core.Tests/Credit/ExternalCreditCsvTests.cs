@@ -1,6 +1,6 @@
 using System.Text;
 using Supervision.Core.Credit;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 
 namespace Supervision.Core.Tests.Credit;
 

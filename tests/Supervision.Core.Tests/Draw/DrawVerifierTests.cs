@@ -86,7 +86,7 @@ public class DrawVerifierTests
     public void The_python_verifier_passes_a_pack_produced_by_the_csharp_code_and_reports_a_tampered_one(bool pareto)
     {
         var (pack, csv, pool) = MakePack(pareto, partitions: 4);
-        var dir = System.IO.Directory.CreateTempSubdirectory("draw-pack-");
+        var dir = Directory.CreateTempSubdirectory("draw-pack-");
         try
         {
             File.WriteAllText(Path.Combine(dir.FullName, "pack.json"), pack);

@@ -247,7 +247,7 @@ public class InspectorReplacementTests
         Assert.Contains($"inspectorDraw.replacements[1].replacement: pack {someoneElse}, recomputed {list[1].Replacement}", report.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("inspectorDraw.replacements[0]", report.ToString(), StringComparison.Ordinal);
 
-        var dir = System.IO.Directory.CreateTempSubdirectory("replacement-pack-");
+        var dir = Directory.CreateTempSubdirectory("replacement-pack-");
         try
         {
             File.WriteAllText(Path.Combine(dir.FullName, "pack.json"), pack);

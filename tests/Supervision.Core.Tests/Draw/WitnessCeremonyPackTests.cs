@@ -149,7 +149,7 @@ public sealed class WitnessCeremonyPackTests
     public void A_ceremony_pack_passes_the_python_verifier_in_every_mode_and_each_tampering_fails_it()
     {
         var p = Make();
-        var dir = System.IO.Directory.CreateTempSubdirectory("ceremony-pack-");
+        var dir = Directory.CreateTempSubdirectory("ceremony-pack-");
         try
         {
             void Write(string file, string text) => File.WriteAllText(Path.Combine(dir.FullName, file), text);

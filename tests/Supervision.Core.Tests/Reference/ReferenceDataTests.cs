@@ -95,7 +95,7 @@ public class ReferenceDataTests
     [Fact]
     public void A_file_in_the_override_directory_replaces_the_embedded_table()
     {
-        var dir = System.IO.Directory.CreateTempSubdirectory("ref-override").FullName;
+        var dir = Directory.CreateTempSubdirectory("ref-override").FullName;
         try
         {
             File.WriteAllText(Path.Combine(dir, ReferenceData.CreditClassesFile), """
@@ -114,14 +114,14 @@ public class ReferenceDataTests
         }
         finally
         {
-            System.IO.Directory.Delete(dir, true);
+            Directory.Delete(dir, true);
         }
     }
 
     [Fact]
     public void A_malformed_override_file_is_rejected_naming_the_file()
     {
-        var dir = System.IO.Directory.CreateTempSubdirectory("ref-bad").FullName;
+        var dir = Directory.CreateTempSubdirectory("ref-bad").FullName;
         try
         {
             File.WriteAllText(Path.Combine(dir, ReferenceData.DivisionsFile), """{"version":"x","effectiveDate":"2026-01-01","divisions":[{"code":"21","name":"短"}]}""");
@@ -131,7 +131,7 @@ public class ReferenceDataTests
         }
         finally
         {
-            System.IO.Directory.Delete(dir, true);
+            Directory.Delete(dir, true);
         }
     }
 }

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Microsoft.Extensions.DependencyInjection;
-using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Registry.Import;
 using Supervision.IntegrationTests.Infrastructure;
 
 namespace Supervision.IntegrationTests.Api;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.IntegrationTests.Infrastructure;
 
 namespace Supervision.IntegrationTests.Credit;

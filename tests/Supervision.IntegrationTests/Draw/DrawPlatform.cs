@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Grains.Tasks;
-using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Registry.Import;
 using Supervision.Infrastructure.Storage;
 using Supervision.IntegrationTests.Infrastructure;
 

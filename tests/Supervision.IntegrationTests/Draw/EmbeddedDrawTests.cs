@@ -33,7 +33,7 @@ public sealed class EmbeddedDrawTests
         var audit = PublicPackVerifier.Audit(pack, csv, key, publicPack, members, pool);
         Assert.True(audit.Passed, audit.ToString());
 
-        var folder = System.IO.Directory.CreateTempSubdirectory("embedded-pack-");
+        var folder = Directory.CreateTempSubdirectory("embedded-pack-");
         try
         {
             var files = new[] { Path.Combine(folder.FullName, "pack.json"), Path.Combine(folder.FullName, "population.csv"), Path.Combine(folder.FullName, "inspectors.json") };

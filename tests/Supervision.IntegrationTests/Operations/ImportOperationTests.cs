@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.IntegrationTests.Credit;
 using Supervision.IntegrationTests.Infrastructure;
 using Supervision.IntegrationTests.Inspections;

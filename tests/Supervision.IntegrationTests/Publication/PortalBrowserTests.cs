@@ -111,7 +111,7 @@ public sealed class PortalBrowserTests(BrowserFixture browser, PortalScenario sc
         Assert.Contains("python3 tools/verify_draw.py", await page.InnerTextAsync("[data-testid=verify-command-python]"));
         await Screenshots.SaveAsync(page, "portal-task");
 
-        var folder = System.IO.Directory.CreateTempSubdirectory("portal-pack");
+        var folder = Directory.CreateTempSubdirectory("portal-pack");
         try
         {
             var pack = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=pack-download]"));

@@ -193,7 +193,7 @@ public sealed partial class PublicPortalTests(PortalScenario scenario) : IClassF
             var api = await http.GetAsync("/api/public/v1/entities/" + escaped);
             Assert.True(api.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{bad}: {(int)api.StatusCode}");
             // Nothing left after normalising ("  -  ") is no code at all, as an empty box is: the search is unfiltered.
-            if (Supervision.Core.Directory.CreditCode.Normalize(bad).Length == 0) continue;
+            if (Supervision.Core.Registry.CreditCode.Normalize(bad).Length == 0) continue;
             var search = await http.GetAsync("/api/public/v1/results?creditCode=" + escaped);
             Assert.True(search.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"{bad}: {(int)search.StatusCode}");
             if (search.StatusCode == HttpStatusCode.OK) Assert.Empty((await ReadAsync(search, HttpStatusCode.OK)).GetProperty("items").EnumerateArray());

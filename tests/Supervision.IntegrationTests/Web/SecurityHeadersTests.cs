@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.IntegrationTests.Infrastructure;
 
 namespace Supervision.IntegrationTests.Web;

@@ -479,7 +479,7 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
 
         // Bulk import: 3,000 generated entities and one broken line.
         using var csv = new MemoryStream();
-        new Supervision.Core.Directory.SyntheticDirectory(12, 3000, 0).WriteEntitiesCsv(csv);
+        new Supervision.Core.Registry.SyntheticDirectory(12, 3000, 0).WriteEntitiesCsv(csv);
         var bytes = csv.ToArray().Concat(System.Text.Encoding.UTF8.GetBytes("NOT-A-CODE,,坏行,,52,210782,,,open,,B,\r\n")).ToArray();
         await page.GotoAsync("/app/imports");
         await page.SetInputFilesAsync("#file", new FilePayload { Name = "entities-upload.csv", MimeType = "text/csv", Buffer = bytes });

@@ -11,7 +11,7 @@ namespace Supervision.Api.Pages.App;
 /// The workbench home, where signing in lands. An inspector (by certificate number) sees their open assignments at
 /// once — entity, address, items by name, due date, state — soonest due first, then the links of their roles.
 /// </summary>
-public sealed class IndexModel(InspectionStore store, WorkflowClock clock, Infrastructure.Directory.InspectionItemStore items,
+public sealed class IndexModel(InspectionStore store, WorkflowClock clock, Infrastructure.Registry.InspectionItemStore items,
     Core.Reference.ReferenceData reference) : PageModel
 {
     /// <summary>As many open assignments as one page of /app/my holds; the rest are a click away.</summary>

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Credit;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 using Supervision.Infrastructure.Credit;
 
 namespace Supervision.Api.Pages.Entities;

@@ -12,7 +12,7 @@ public sealed class EntityModel(PublicQueries queries) : PageModel
     public async Task<IActionResult> OnGetAsync(string creditCode, CancellationToken ct)
     {
         // As typed: lower case, spaces, hyphens, full-width (CreditCode.Normalize); anything longer than a code is not one.
-        if (Supervision.Core.Directory.CreditCode.Normalize(creditCode).Length > 18) return NotFound();
+        if (Supervision.Core.Registry.CreditCode.Normalize(creditCode).Length > 18) return NotFound();
         var entity = await queries.EntityAsync(creditCode, ct);
         if (entity is null) return NotFound();
         Entity = entity;

@@ -1,5 +1,5 @@
 using Supervision.Core.Reference;
-using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Inspections;
 
 namespace Supervision.Api.Pages.App.Inspections;

@@ -6,7 +6,7 @@ using Supervision.Contracts.Inspections;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Core.Reference;
-using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Registry;
 
 namespace Supervision.Api.Pages.App.Inspections;
 

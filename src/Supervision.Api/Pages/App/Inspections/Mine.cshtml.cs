@@ -9,7 +9,7 @@ namespace Supervision.Api.Pages.App.Inspections;
 
 /// <summary>The inspector's assignments, with the filters of GET /api/my/inspections (same store, same rules).</summary>
 public sealed class MineModel(InspectionStore store, InspectionRules rules, WorkflowClock clock, Web.UiText t,
-    Infrastructure.Directory.InspectionItemStore items, Core.Reference.ReferenceData reference) : PageModel
+    Infrastructure.Registry.InspectionItemStore items, Core.Reference.ReferenceData reference) : PageModel
 {
     /// <summary>The cards of this page: where, what is checked, the due date and state (shared with the home page).</summary>
     public IReadOnlyList<AssignmentCard> Cards { get; private set; } = [];

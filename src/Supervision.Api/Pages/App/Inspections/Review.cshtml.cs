@@ -4,7 +4,7 @@ using Supervision.Api.Identity;
 using Supervision.Api.Web;
 using Supervision.Core.Identity;
 using Supervision.Core.Reference;
-using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Tasks;
 

@@ -1,7 +1,7 @@
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Core.Reference;
-using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Tasks;
 

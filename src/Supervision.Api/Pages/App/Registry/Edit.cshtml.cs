@@ -4,7 +4,7 @@ using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Api.Web;
 using Supervision.Core.Identity;
-using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Registry;
 
 namespace Supervision.Api.Pages.App.Registry;
 
@@ -99,7 +99,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
                 if (key is not null && e is null) return NotFound();
                 ApiUrl = "/api/entities" + (e is null ? "" : "/" + Uri.EscapeDataString(e.CreditCode));
                 KeyField = "creditCode";
-                CanWrite = Supervision.Core.Directory.DirectoryAccess.MayMaintainEntities(Actor);
+                CanWrite = Supervision.Core.Registry.DirectoryAccess.MayMaintainEntities(Actor);
                 ETag = e is null ? null : ETags.Format(e.Version);
                 Fields =
                 [
@@ -124,7 +124,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
                 if (key is not null && (i is null || (!Actor.IsAdmin && i.DepartmentCode != Actor.DepartmentCode))) return NotFound();
                 ApiUrl = "/api/inspectors" + (i is null ? "" : "/" + Uri.EscapeDataString(i.CertificateNo));
                 KeyField = "certificateNo";
-                CanWrite = Actor.DepartmentCode is { } own ? Supervision.Core.Directory.DirectoryAccess.MaintainsInspectorsOf(Actor, i?.DepartmentCode ?? own) : Actor.IsAdmin;
+                CanWrite = Actor.DepartmentCode is { } own ? Supervision.Core.Registry.DirectoryAccess.MaintainsInspectorsOf(Actor, i?.DepartmentCode ?? own) : Actor.IsAdmin;
                 ETag = i is null ? null : ETags.Format(i.Version);
                 Fields =
                 [

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Identity;
 using Supervision.Api.Web;
 using Supervision.Core.Identity;
-using Supervision.Infrastructure.Directory.Import;
+using Supervision.Infrastructure.Registry.Import;
 
 namespace Supervision.Api.Pages.App.Registry;
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Identity;
 using Supervision.Api.Web;
 using Supervision.Core.Identity;
-using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Registry;
 
 namespace Supervision.Api.Pages.App.Registry;
 
@@ -70,7 +70,7 @@ public sealed class IndexModel(DepartmentStore departments, InspectionItemStore 
             case "entities":
                 Title = t["市场主体库", "Entity directory"];
                 ScopeText = t["全部市场主体（主体库不按部门划分）", "all market entities (the directory is not split by department)"];
-                CanCreate = Supervision.Core.Directory.DirectoryAccess.MayMaintainEntities(Actor);
+                CanCreate = Supervision.Core.Registry.DirectoryAccess.MayMaintainEntities(Actor);
                 var division = string.IsNullOrWhiteSpace(Division) ? null : Division.Trim();
                 if (division is not null && (division.Length > 6 || !division.All(char.IsAsciiDigit)))
                 {
@@ -86,7 +86,7 @@ public sealed class IndexModel(DepartmentStore departments, InspectionItemStore 
                 Title = t["执法人员库", "Inspector directory"];
                 if (!Actor.IsAdmin) department = Actor.DepartmentCode ?? "-";
                 ScopeText = department is null ? t["全部部门的执法人员", "inspectors of every department"] : t["部门", "department"] + " " + department;
-                CanCreate = Actor.IsAdmin || (Actor.DepartmentCode is { } own && Supervision.Core.Directory.DirectoryAccess.MaintainsInspectorsOf(Actor, own));
+                CanCreate = Actor.IsAdmin || (Actor.DepartmentCode is { } own && Supervision.Core.Registry.DirectoryAccess.MaintainsInspectorsOf(Actor, own));
                 Headers = [t["执法证号", "Certificate"], t["姓名", "Name"], t["部门", "Department"], t["有效期至", "Valid until"], t["专长", "Specialties"], t["状态", "Status"]];
                 Rows = (await inspectors.ListAsync(department, q, null, null, After, PageSize, ct))
                     .Select(i => (i.CertificateNo, (IReadOnlyList<string>)[i.CertificateNo, i.Name, i.DepartmentCode, i.CertificateExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), string.Join(" ", i.Specialties), i.Status])).ToList();

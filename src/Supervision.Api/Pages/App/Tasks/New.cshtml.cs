@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Identity;
 using Supervision.Api.Web;
 using Supervision.Core.Identity;
-using Supervision.Infrastructure.Directory;
+using Supervision.Infrastructure.Registry;
 
 namespace Supervision.Api.Pages.App.Tasks;
 

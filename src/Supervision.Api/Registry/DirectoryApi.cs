@@ -1,0 +1,232 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Supervision.Api.Common;
+using Supervision.Api.Identity;
+using Supervision.Contracts.Registry;
+using Supervision.Core.Registry;
+using Supervision.Infrastructure.Registry;
+
+namespace Supervision.Api.Registry;
+
+public sealed record EntityRequest(
+    string? CreditCode, string? LegacyRegNo, string? Name, string? EntityType, string? IndustryCode, string? DivisionCode,
+    string? Address, string? LegalRepresentative, string? Status, DateOnly? RegisteredOn, IReadOnlyList<string>? Tags);
+
+public sealed record InspectorRequest(
+    string? CertificateNo, string? Name, string? DepartmentCode, DateOnly? CertificateExpiresOn,
+    IReadOnlyList<string>? Specialties, string? Status, IReadOnlyList<string>? Conflicts);
+
+/// <summary>
+/// The two directories (两库). Lists and searches read the directory tables; writes go through the entity's or
+/// inspector's grain. Both directories are staff-only: credit classes and inspectors' data are confidential.
+/// </summary>
+public static class DirectoryApi
+{
+    public static IEndpointRouteBuilder MapDirectoryApi(this IEndpointRouteBuilder app)
+    {
+        var entities = app.MapGroup("/api/entities").WithTags("Entity directory").RequireAuthorization(Policies.EntityReaders);
+        entities.MapGet("/", ListEntities).WithSummary("Search the entity directory: q matches name or credit-code prefix; division and industry match at any level.");
+        entities.MapGet("/{creditCode}", GetEntity).WithSummary("One entity's profile, with its version as the ETag.");
+        entities.MapPost("/", CreateEntity).RequireAuthorization(Policies.EntityMaintenance).WithSummary("Add an entity; the credit code is checked strictly (both check characters).");
+        entities.MapPut("/{creditCode}", UpdateEntity).RequireAuthorization(Policies.EntityMaintenance)
+            .WithSummary("Update an entity's profile; requires If-Match. The status is the registry's to change, the credit class the credit model's.");
+
+        var inspectors = app.MapGroup("/api/inspectors").WithTags("Inspector directory").RequireAuthorization(Policies.InspectorReaders);
+        inspectors.MapGet("/", ListInspectors).WithSummary("Inspectors; schedulers and reviewers see their own department's.");
+        inspectors.MapGet("/{certificateNo}", GetInspector).WithSummary("One inspector, with its version as the ETag; another department's inspector answers 404.");
+        inspectors.MapPost("/", CreateInspector).RequireAuthorization(Policies.InspectorMaintenance).WithSummary("Add an inspector to a department the caller maintains.");
+        inspectors.MapPut("/{certificateNo}", UpdateInspector).RequireAuthorization(Policies.InspectorMaintenance).WithSummary("Requires If-Match.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<Page<MarketEntity>>, ValidationProblem>> ListEntities(
+        string? q, string? division, string? industry, string? entityType, string? status, string? creditClass, bool? checksumReview,
+        string? after, int? limit, MarketEntityStore store, CancellationToken ct)
+    {
+        if (!Paging.TryLimit(limit, out var take, out var problem))
+        {
+            return problem!;
+        }
+
+        if (division is not null && (division.Length != 6 || !division.All(char.IsAsciiDigit)))
+        {
+            return Problems.Validation("division", "must be a 6-digit GB/T 2260 code");
+        }
+
+        var rows = await store.ListAsync(new EntityFilter(q, division, industry, entityType, status, creditClass, checksumReview), after, take, ct);
+        return TypedResults.Ok(Paging.Of(rows, take, e => e.CreditCode));
+    }
+
+    private static async Task<Results<Ok<MarketEntity>, ProblemHttpResult>> GetEntity(string creditCode, HttpContext http, MarketEntityStore store, CancellationToken ct)
+    {
+        var entity = await store.GetAsync(CreditCode.Normalize(creditCode), ct);
+        if (entity is null)
+        {
+            return Problems.NotFound("entity", creditCode);
+        }
+
+        ETags.Set(http.Response, entity.Version);
+        return TypedResults.Ok(entity);
+    }
+
+    private static async Task<Results<Created<MarketEntity>, ValidationProblem, ProblemHttpResult>> CreateEntity(
+        EntityRequest request, HttpContext http, IGrainFactory grains, MarketEntityStore store, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.CreditCode))
+        {
+            return Problems.Validation("creditCode", "is required");
+        }
+
+        var code = CreditCode.Normalize(request.CreditCode);
+        var result = await grains.GetGrain<IMarketEntityGrain>(code).Save(ToRecord(request, code), null, http.User.ToActor());
+        return await Respond(result, http, () => store.GetAsync(code, ct), e => e.Version, $"/api/entities/{code}");
+    }
+
+    private static async Task<Results<Ok<MarketEntity>, ValidationProblem, ProblemHttpResult>> UpdateEntity(
+        string creditCode, EntityRequest request, HttpContext http, IGrainFactory grains, MarketEntityStore store, CancellationToken ct)
+    {
+        if (ETags.IfMatch(http.Request) is not { } expected)
+        {
+            return Problems.PreconditionRequired();
+        }
+
+        var code = CreditCode.Normalize(creditCode);
+        if (request.CreditCode is not null && CreditCode.Normalize(request.CreditCode) != code)
+        {
+            return Problems.Validation("creditCode", "cannot change; it is the entity's key");
+        }
+
+        var result = await grains.GetGrain<IMarketEntityGrain>(code).Save(ToRecord(request, code), expected, http.User.ToActor());
+        return await RespondUpdated(result, http, () => store.GetAsync(code, ct));
+    }
+
+    private static async Task<Results<Ok<Page<Inspector>>, ValidationProblem, ProblemHttpResult>> ListInspectors(
+        string? department, string? q, string? status, string? specialty, string? after, int? limit, HttpContext http, InspectorStore store, CancellationToken ct)
+    {
+        if (!Paging.TryLimit(limit, out var take, out var problem))
+        {
+            return problem!;
+        }
+
+        var actor = http.User.ToActor();
+        if (!actor.IsAdmin)
+        {
+            if (actor.DepartmentCode is null || (department is not null && department != actor.DepartmentCode))
+            {
+                return Problems.Forbidden("You can only list your own department's inspectors.");
+            }
+
+            department = actor.DepartmentCode;
+        }
+
+        return TypedResults.Ok(Paging.Of(await store.ListAsync(department, q, status, specialty, after, take, ct), take, i => i.CertificateNo));
+    }
+
+    private static async Task<Results<Ok<Inspector>, ProblemHttpResult>> GetInspector(string certificateNo, HttpContext http, InspectorStore store, CancellationToken ct)
+    {
+        var inspector = await store.GetAsync(certificateNo, ct);
+        var actor = http.User.ToActor();
+        if (inspector is null || (!actor.IsAdmin && inspector.DepartmentCode != actor.DepartmentCode))
+        {
+            // Another department's inspector is reported as absent: its existence is not the caller's business.
+            return Problems.NotFound("inspector", certificateNo);
+        }
+
+        ETags.Set(http.Response, inspector.Version);
+        return TypedResults.Ok(inspector);
+    }
+
+    private static async Task<Results<Created<Inspector>, ValidationProblem, ProblemHttpResult>> CreateInspector(
+        InspectorRequest request, HttpContext http, IGrainFactory grains, InspectorStore store, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.CertificateNo))
+        {
+            return Problems.Validation("certificateNo", "is required");
+        }
+
+        var number = request.CertificateNo.Trim();
+        var result = await grains.GetGrain<IInspectorGrain>(number).Save(ToRecord(request, number), null, http.User.ToActor());
+        return await Respond(result, http, () => store.GetAsync(number, ct), i => i.Version, $"/api/inspectors/{number}");
+    }
+
+    private static async Task<Results<Ok<Inspector>, ValidationProblem, ProblemHttpResult>> UpdateInspector(
+        string certificateNo, InspectorRequest request, HttpContext http, IGrainFactory grains, InspectorStore store, CancellationToken ct)
+    {
+        if (ETags.IfMatch(http.Request) is not { } expected)
+        {
+            return Problems.PreconditionRequired();
+        }
+
+        if (request.CertificateNo is not null && request.CertificateNo.Trim() != certificateNo)
+        {
+            return Problems.Validation("certificateNo", "cannot change; it is the inspector's key");
+        }
+
+        var result = await grains.GetGrain<IInspectorGrain>(certificateNo).Save(ToRecord(request, certificateNo), expected, http.User.ToActor());
+        return await RespondUpdated(result, http, () => store.GetAsync(certificateNo, ct));
+    }
+
+    private static MarketEntityRecord ToRecord(EntityRequest r, string code) => new()
+    {
+        CreditCode = code,
+        LegacyRegNo = r.LegacyRegNo,
+        Name = r.Name ?? string.Empty,
+        EntityType = r.EntityType ?? (code.Length >= 2 ? code[..2] : string.Empty),
+        IndustryCode = r.IndustryCode ?? string.Empty,
+        DivisionCode = r.DivisionCode ?? string.Empty,
+        Address = r.Address ?? string.Empty,
+        LegalRepresentative = r.LegalRepresentative ?? string.Empty,
+        Status = r.Status ?? EntityStatusCodes.Open,
+        RegisteredOn = r.RegisteredOn,
+        Tags = r.Tags ?? [],
+    };
+
+    private static InspectorRecord ToRecord(InspectorRequest r, string number) => new()
+    {
+        CertificateNo = number,
+        Name = r.Name ?? string.Empty,
+        DepartmentCode = r.DepartmentCode ?? string.Empty,
+        CertificateExpiresOn = r.CertificateExpiresOn ?? default,
+        Specialties = r.Specialties ?? [],
+        Status = r.Status ?? InspectorStatusCodes.Active,
+        Conflicts = r.Conflicts ?? [],
+    };
+
+    private static async Task<Results<Created<T>, ValidationProblem, ProblemHttpResult>> Respond<T>(
+        DirectoryWriteResult result, HttpContext http, Func<Task<T?>> reload, Func<T, long> version, string location)
+        where T : class
+    {
+        if (Refusal(result) is { } refusal)
+        {
+            return refusal.Result is ValidationProblem v ? v : (ProblemHttpResult)refusal.Result;
+        }
+
+        var record = (await reload())!;
+        ETags.Set(http.Response, version(record));
+        return TypedResults.Created(location, record);
+    }
+
+    private static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> RespondUpdated<T>(
+        DirectoryWriteResult result, HttpContext http, Func<Task<T?>> reload)
+        where T : class
+    {
+        if (Refusal(result) is { } refusal)
+        {
+            return refusal.Result is ValidationProblem v ? v : (ProblemHttpResult)refusal.Result;
+        }
+
+        var record = (await reload())!;
+        ETags.Set(http.Response, result.Version);
+        return TypedResults.Ok(record);
+    }
+
+    private static Results<ValidationProblem, ProblemHttpResult>? Refusal(DirectoryWriteResult result) => result.Status switch
+    {
+        DirectoryWriteStatus.Created or DirectoryWriteStatus.Updated => null,
+        DirectoryWriteStatus.Invalid => Problems.Validation(result.Errors),
+        DirectoryWriteStatus.Forbidden => Problems.Forbidden(result.Detail!),
+        DirectoryWriteStatus.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: result.Detail),
+        DirectoryWriteStatus.AlreadyExists => Problems.Conflict(result.Detail!),
+        DirectoryWriteStatus.VersionMismatch => Problems.PreconditionFailed(result.Version),
+        _ => throw new InvalidOperationException($"unexpected status {result.Status}"),
+    };
+}
