@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Supervision.Core.Directory;
+using Supervision.Core.Registry;
 
 namespace Supervision.Benchmarks;
 
