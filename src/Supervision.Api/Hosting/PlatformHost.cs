@@ -19,6 +19,7 @@ using Supervision.Api.Recusals;
 using Supervision.Api.Tasks;
 using Supervision.Api.Web;
 using Supervision.Contracts;
+using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Grains.Hosting;
 using Supervision.Infrastructure.Identity;
@@ -222,7 +223,7 @@ internal sealed class StorageHealthCheck(SqlStore store) : IHealthCheck
 /// Degraded — still ready, but visible to monitoring — from <c>Supervision:Calendar:WarnDays</c> (60) days before the
 /// last official date and while today is in a provisional year; unhealthy only past the statutory rules' last year.
 /// </summary>
-internal sealed class CalendarHealthCheck(Supervision.Grains.Inspections.InspectionRules rules, Supervision.Grains.Inspections.WorkflowClock clock, IConfiguration configuration)
+internal sealed class CalendarHealthCheck(Supervision.Grains.Inspections.InspectionRules rules, WorkflowClock clock, IConfiguration configuration)
     : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -18,7 +18,7 @@ namespace Supervision.Grains.Credit;
 /// Schedules the nightly recomputation with a reminder and starts runs, each as a long operation (kind credit-recompute)
 /// that <see cref="Operations.OperationGrain"/> runs with <see cref="CreditNightlyJob.RunOperationAsync"/> under a lease.
 /// </summary>
-public sealed class CreditNightlyGrain(CreditStore store, OperationStore operations, CreditSettings settings, CreditClock clock,
+public sealed class CreditNightlyGrain(CreditStore store, OperationStore operations, CreditSettings settings, WorkflowClock clock,
     ILogger<CreditNightlyGrain> logger) : Grain, ICreditNightlyGrain, IRemindable
 {
     public const string Key = "nightly";

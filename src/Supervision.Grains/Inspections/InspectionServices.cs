@@ -17,19 +17,6 @@ public sealed record InspectionOptions
     public int? DueWorkingDays { get; init; }
 }
 
-/// <summary>
-/// The clock of the workflow: visit times, approval dates and deadlines. Its own type so that a test can move the
-/// workflow's date (e.g. past a due date across a restart) without moving the clock that signs access tokens.
-/// </summary>
-public sealed class WorkflowClock(TimeProvider time)
-{
-    public TimeProvider Time { get; } = time;
-
-    public DateTimeOffset Now => Time.GetUtcNow();
-
-    public DateOnly Today => ChinaTime.DateOf(Now);
-}
-
 /// <summary>The pure rules the grains apply, built once from the reference data.</summary>
 public sealed class InspectionRules(WorkingCalendar calendar)
 {
