@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Supervision.Grains.Hosting;
+using Supervision.Infrastructure.Configuration;
 using Supervision.Infrastructure.Storage;
 
 // A production silo: joins the cluster through PostgreSQL (ConnectionStrings:Supervision), applies pending schema
@@ -15,7 +16,7 @@ if (settings.IsEmbedded)
     return 2;
 }
 
-if (string.Equals(builder.Configuration["Orleans:Kubernetes"], "true", StringComparison.OrdinalIgnoreCase))
+if (StartupOptions.Read<ClusterHostOptions>(builder.Configuration, s => s.AddPlatformOptions()).Kubernetes)
 {
     // Inside Kubernetes: silo identity and cluster membership hints come from the pod (Orleans' Kubernetes hosting).
     builder.UseOrleans(silo => silo.UseKubernetesHosting().ConfigureSupervision(settings));

@@ -23,6 +23,7 @@ using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Grains.Hosting;
 using Supervision.Infrastructure.Identity;
+using Supervision.Infrastructure.Configuration;
 using Supervision.Infrastructure.Storage;
 
 namespace Supervision.Api.Hosting;
@@ -46,13 +47,14 @@ public static class PlatformHost
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         configure?.Invoke(builder);
         var platform = PlatformSettings.From(builder.Configuration);
+        var hosting = StartupOptions.Read<ApiHostOptions>(builder.Configuration, s => s.AddApiHostOptions());
 
         if (platform.ApplySchemaOnStart)
         {
             SchemaMigrator.MigrateAsync(platform.Provider, platform.ConnectionString, CancellationToken.None).GetAwaiter().GetResult();
         }
 
-        var coHost = platform.IsEmbedded || string.Equals(builder.Configuration["Supervision:CoHostSilo"], "true", StringComparison.OrdinalIgnoreCase);
+        var coHost = platform.IsEmbedded || hosting.CoHostSilo;
         if (coHost)
         {
             // The schema was migrated above, before the silo starts.
@@ -77,11 +79,12 @@ public static class PlatformHost
             });
         }
 
-        var publicBaseUrl = PublicBaseUrl.Parse(builder.Configuration);
+        var publicBaseUrl = hosting.PublicBaseUri;
+        builder.Services.AddApiHostOptions();
         builder.Services.AddSingleton(sp => new PublicBaseUrl(publicBaseUrl, sp.GetRequiredService<IServer>()));
         builder.Services.AddSupervisionSecurityHeaders();
         builder.Services.AddSupervisionServices(platform);
-        builder.AddSupervisionAuth(platform);
+        builder.AddSupervisionAuth(platform, secureCookies: publicBaseUrl?.Scheme == Uri.UriSchemeHttps);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<RequestExceptionHandler>();
         // Unreadable bodies surface as exceptions so RequestExceptionHandler can name the field in problem details.
@@ -223,14 +226,14 @@ internal sealed class StorageHealthCheck(SqlStore store) : IHealthCheck
 /// Degraded — still ready, but visible to monitoring — from <c>Supervision:Calendar:WarnDays</c> (60) days before the
 /// last official date and while today is in a provisional year; unhealthy only past the statutory rules' last year.
 /// </summary>
-internal sealed class CalendarHealthCheck(Supervision.Grains.Inspections.InspectionRules rules, WorkflowClock clock, IConfiguration configuration)
+internal sealed class CalendarHealthCheck(Supervision.Grains.Inspections.InspectionRules rules, WorkflowClock clock, Microsoft.Extensions.Options.IOptions<CalendarOptions> options)
     : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var calendar = rules.Calendar;
         var today = clock.Today;
-        var warnDays = int.TryParse(configuration["Supervision:Calendar:WarnDays"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : 60;
+        var warnDays = options.Value.WarnDays;
         var data = new Dictionary<string, object>
         {
             ["officialFirstDate"] = calendar.OfficialFirstDate.ToString("O"), ["officialLastDate"] = calendar.OfficialLastDate.ToString("O"),

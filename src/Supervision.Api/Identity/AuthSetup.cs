@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Supervision.Core.Identity;
+using Microsoft.Extensions.Options;
 using Supervision.Grains.Hosting;
+using Supervision.Infrastructure.Configuration;
 using Supervision.Infrastructure.Storage;
 using Supervision.Infrastructure.Identity;
 
@@ -49,27 +51,23 @@ public sealed class AuthSettings
 
     public bool OidcRequireHttpsMetadata { get; init; } = true;
 
-    private static string? Value(IConfiguration configuration, string key) =>
-        string.IsNullOrWhiteSpace(configuration[key]) ? null : configuration[key];
+    private static string? Value(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 
-    public static AuthSettings From(IConfiguration configuration) => new()
+    /// <summary>The bound and validated <see cref="AuthOptions"/>, as the platform reads them (empty texts are unset).</summary>
+    public static AuthSettings From(AuthOptions options) => new()
     {
-        LocalEnabled = !string.Equals(configuration["Auth:Local:Enabled"], "false", StringComparison.OrdinalIgnoreCase),
-        SigningKey = Value(configuration, "Auth:Local:SigningKey"),
-        TokenLifetime = TimeSpan.TryParse(configuration["Auth:Local:TokenLifetime"], System.Globalization.CultureInfo.InvariantCulture, out var lifetime) ? lifetime : TimeSpan.FromHours(8),
-        AccountCacheDuration = configuration["Auth:Local:AccountCacheDuration"] is { Length: > 0 } cacheDuration
-            ? TimeSpan.TryParse(cacheDuration, System.Globalization.CultureInfo.InvariantCulture, out var duration) ? duration : TimeSpan.MinValue
-            : AccountCachePolicy.Default.Duration,
-        SignIn = new SignInPolicy(
-            int.TryParse(configuration["Auth:Local:MaxFailedSignIns"], System.Globalization.CultureInfo.InvariantCulture, out var failures) ? failures : SignInPolicy.Default.MaxFailures,
-            TimeSpan.TryParse(configuration["Auth:Local:LockoutDuration"], System.Globalization.CultureInfo.InvariantCulture, out var lockout) ? lockout : SignInPolicy.Default.LockoutDuration),
-        BootstrapAdminPassword = Value(configuration, "Auth:BootstrapAdminPassword"),
-        OidcAuthority = Value(configuration, "Auth:Oidc:Authority"),
-        OidcAudience = Value(configuration, "Auth:Oidc:Audience"),
-        RoleClaim = configuration["Auth:Oidc:RoleClaim"] ?? "roles",
-        DepartmentClaim = configuration["Auth:Oidc:DepartmentClaim"] ?? "department",
-        InspectorClaim = configuration["Auth:Oidc:InspectorClaim"] ?? "inspector_certificate",
-        OidcRequireHttpsMetadata = !string.Equals(configuration["Auth:Oidc:RequireHttpsMetadata"], "false", StringComparison.OrdinalIgnoreCase),
+        LocalEnabled = options.Local.Enabled,
+        SigningKey = Value(options.Local.SigningKey),
+        TokenLifetime = options.Local.TokenLifetime,
+        AccountCacheDuration = options.Local.AccountCacheDuration,
+        SignIn = new SignInPolicy(options.Local.MaxFailedSignIns, options.Local.LockoutDuration),
+        BootstrapAdminPassword = Value(options.BootstrapAdminPassword),
+        OidcAuthority = Value(options.Oidc.Authority),
+        OidcAudience = Value(options.Oidc.Audience),
+        RoleClaim = options.Oidc.RoleClaim,
+        DepartmentClaim = options.Oidc.DepartmentClaim,
+        InspectorClaim = options.Oidc.InspectorClaim,
+        OidcRequireHttpsMetadata = options.Oidc.RequireHttpsMetadata,
     };
 }
 
@@ -104,31 +102,21 @@ public static class AuthSetup
     public const string CookieScheme = "Session";
     public const string CookieName = "supervision.session";
 
-    public static WebApplicationBuilder AddSupervisionAuth(this WebApplicationBuilder builder, PlatformSettings platform)
+    /// <summary>The "Auth" settings group, bound from configuration and checked at start.</summary>
+    public static IServiceCollection AddAuthOptions(this IServiceCollection services)
     {
-        var settings = AuthSettings.From(builder.Configuration);
-        if (!settings.LocalEnabled && string.IsNullOrWhiteSpace(settings.OidcAuthority))
-        {
-            throw new InvalidOperationException(
-                "No way to sign in is configured: set Auth:Oidc:Authority for single sign-on, or leave Auth:Local:Enabled on.");
-        }
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptions.Validator>();
+        return services;
+    }
 
-        if (settings.SignIn.MaxFailures < 0 || (settings.SignIn.MaxFailures > 0 && settings.SignIn.LockoutDuration <= TimeSpan.Zero))
-        {
-            throw new InvalidOperationException(
-                "Auth:Local:MaxFailedSignIns must be 0 (no lockout) or more, and Auth:Local:LockoutDuration a positive time span such as 00:15:00.");
-        }
-
-        if (settings.AccountCacheDuration < TimeSpan.Zero || settings.AccountCacheDuration > TimeSpan.FromMinutes(5))
-        {
-            throw new InvalidOperationException(
-                "Auth:Local:AccountCacheDuration must be a time span from 00:00:00 (read the account on every request) to 00:05:00, such as 00:00:05: " +
-                "it is how long a token or session may outlive a change of its account made through another API instance.");
-        }
-
-        var secureCookies = Web.PublicBaseUrl.Parse(builder.Configuration)?.Scheme == Uri.UriSchemeHttps;
+    public static WebApplicationBuilder AddSupervisionAuth(this WebApplicationBuilder builder, PlatformSettings platform, bool secureCookies)
+    {
+        // The schemes are set up from these settings, so they are read (and checked) before the container is built.
+        var settings = AuthSettings.From(StartupOptions.Read<AuthOptions>(builder.Configuration, s => s.AddAuthOptions()));
+        builder.Services.AddAuthOptions();
         var key = LoadSigningKey(settings, platform);
-        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(sp => AuthSettings.From(sp.GetRequiredService<IOptions<AuthOptions>>().Value));
         builder.Services.AddSingleton(settings.SignIn);
         builder.Services.AddSingleton(new AccountCachePolicy(settings.AccountCacheDuration));
         builder.Services.AddSingleton(new LocalTokenKey(key));
@@ -307,13 +295,8 @@ public static class AuthSetup
     {
         if (!string.IsNullOrWhiteSpace(settings.SigningKey))
         {
-            var configured = Convert.FromBase64String(settings.SigningKey);
-            if (configured.Length < 32)
-            {
-                throw new InvalidOperationException("Auth:Local:SigningKey must be at least 32 bytes, base64-encoded.");
-            }
-
-            return configured;
+            // Its form was checked with the other settings (AuthOptions.Validator).
+            return Convert.FromBase64String(settings.SigningKey.Trim());
         }
 
         if (!platform.IsEmbedded && settings.LocalEnabled)

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -38,13 +37,7 @@ public static class CreditHosting
     /// </summary>
     public static IServiceCollection AddSupervisionCredit(this IServiceCollection services)
     {
-        services.TryAddSingleton(sp =>
-        {
-            var (settings, errors) = CreditSettings.From(sp.GetService<IConfiguration>());
-            if (errors.Count > 0)
-                throw new InvalidOperationException("The credit settings are invalid: " + string.Join("; ", errors.Select(e => $"{e.Field}: {e.Reason}")));
-            return settings;
-        });
+        services.AddCreditOptions();
         services.TryAddSingleton(sp => new CreditModel(sp.GetRequiredService<CreditSettings>()));
         // Credit time is business time: the workflow's clock (the system clock unless replaced).
         services.TryAddSingleton(sp => new WorkflowClock(sp.GetRequiredService<TimeProvider>()));
