@@ -6,6 +6,7 @@ using Supervision.Infrastructure.Storage;
 // A production silo: joins the cluster through PostgreSQL (ConnectionStrings:Supervision), applies pending schema
 // scripts at start-up (unless Supervision:ApplySchemaOnStart=false), and hosts the grains. Run as many as needed.
 var builder = Host.CreateApplicationBuilder(args);
+builder.Configuration.AddLoggingDefaults();
 var settings = PlatformSettings.From(builder.Configuration);
 if (settings.IsEmbedded)
 {

@@ -43,6 +43,8 @@ public static class PlatformHost
             Args = args,
             ApplicationName = typeof(PlatformHost).Assembly.GetName().Name,
         });
+        // Quiet by default below the platform's own lines (appsettings.json and the environment override it).
+        builder.Configuration.AddLoggingDefaults();
         // No "Server: Kestrel" header: it tells a scanner what to try and a client nothing it needs.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         configure?.Invoke(builder);
