@@ -275,7 +275,7 @@ internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
 /// On a fresh database, creates the first platform admin. Its password comes from Auth:BootstrapAdminPassword
 /// or is generated once and printed; a generated password must be changed at first sign-in.
 /// </summary>
-internal sealed class BootstrapAdmin(UserStore users, AuthSettings settings, ILogger<BootstrapAdmin> logger) : IHostedService
+internal sealed class BootstrapAdmin(UserStore users, Microsoft.Extensions.Options.IOptions<AuthOptions> options, ILogger<BootstrapAdmin> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -284,7 +284,7 @@ internal sealed class BootstrapAdmin(UserStore users, AuthSettings settings, ILo
             return;
         }
 
-        var configured = settings.BootstrapAdminPassword;
+        var configured = string.IsNullOrWhiteSpace(options.Value.BootstrapAdminPassword) ? null : options.Value.BootstrapAdminPassword;
         var password = string.IsNullOrEmpty(configured) ? IdentityApi.OneTimePassword() : configured;
         var created = await users.CreateAsync(
             new NewUser("admin", "Platform administrator", password, [Roles.Admin], null, null, MustChangePassword: configured is null),

@@ -5,7 +5,7 @@ namespace Supervision.Api.Identity;
 
 /// <summary>
 /// The "Auth" configuration section (docs/operations.md, "Configuration"): local accounts, the first admin's password and
-/// single sign-on. Bound and checked at start; the platform reads it as <see cref="AuthSettings"/>.
+/// single sign-on. Bound and checked at start (also before the container is built: the authentication schemes follow it).
 /// </summary>
 public sealed class AuthOptions
 {
@@ -24,7 +24,7 @@ public sealed class AuthOptions
         {
             var local = options.Local;
             var problems = new List<string>();
-            if (!local.Enabled && string.IsNullOrWhiteSpace(options.Oidc.Authority))
+            if (!local.Enabled && !options.Oidc.Enabled)
                 problems.Add("No way to sign in is configured: set Auth:Oidc:Authority for single sign-on, or leave Auth:Local:Enabled on.");
             if (!string.IsNullOrWhiteSpace(local.SigningKey) && !IsKey(local.SigningKey))
                 problems.Add("Auth:Local:SigningKey must be at least 32 bytes, base64-encoded (for example the output of `openssl rand -base64 48`).");
@@ -35,7 +35,7 @@ public sealed class AuthOptions
             if (local.AccountCacheDuration < TimeSpan.Zero || local.AccountCacheDuration > TimeSpan.FromMinutes(5))
                 problems.Add("Auth:Local:AccountCacheDuration must be a time span from 00:00:00 (read the account on every request) to 00:05:00, such as 00:00:05: " +
                     "it is how long a token or session may outlive a change of its account made through another API instance.");
-            if (!string.IsNullOrWhiteSpace(options.Oidc.Authority) && !Uri.TryCreate(options.Oidc.Authority, UriKind.Absolute, out _))
+            if (options.Oidc.Enabled && !Uri.TryCreate(options.Oidc.Authority, UriKind.Absolute, out _))
                 problems.Add($"Auth:Oidc:Authority must be the identity provider's absolute issuer URL, got '{options.Oidc.Authority}'.");
             return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
         }
@@ -77,6 +77,9 @@ public sealed class OidcAuthOptions
 {
     /// <summary>The identity provider's issuer URL; empty: no single sign-on.</summary>
     public string? Authority { get; set; }
+
+    /// <summary>Single sign-on is configured (an <see cref="Authority"/> is set).</summary>
+    public bool Enabled => !string.IsNullOrWhiteSpace(Authority);
 
     public string? Audience { get; set; }
 

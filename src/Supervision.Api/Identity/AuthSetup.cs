@@ -12,65 +12,6 @@ using Supervision.Infrastructure.Identity;
 
 namespace Supervision.Api.Identity;
 
-/// <summary>
-/// Settings under "Auth". Local accounts issue their own signed bearer tokens; an OpenID Connect
-/// provider (a government single sign-on) can be configured beside or instead of them.
-/// </summary>
-public sealed class AuthSettings
-{
-    public const string LocalIssuer = "supervision-local";
-    public const string Audience = "supervision-api";
-
-    public bool LocalEnabled { get; init; } = true;
-
-    /// <summary>Base64 HMAC-SHA256 key for local tokens. Embedded mode creates one in the data directory when absent.</summary>
-    public string? SigningKey { get; init; }
-
-    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(8);
-
-    /// <summary>
-    /// How long a process answers the per-request sign-in check from what it last read about an account: the longest a
-    /// token or session outlives a change made through another API instance (a change made here takes effect at once).
-    /// </summary>
-    public TimeSpan AccountCacheDuration { get; init; } = AccountCachePolicy.Default.Duration;
-
-    /// <summary>Failed sign-ins from one address that lock it out of a local account, and for how long (0 failures: never locked).</summary>
-    public SignInPolicy SignIn { get; init; } = SignInPolicy.Default;
-
-    public string? BootstrapAdminPassword { get; init; }
-
-    public string? OidcAuthority { get; init; }
-
-    public string? OidcAudience { get; init; }
-
-    public string RoleClaim { get; init; } = "roles";
-
-    public string DepartmentClaim { get; init; } = "department";
-
-    public string InspectorClaim { get; init; } = "inspector_certificate";
-
-    public bool OidcRequireHttpsMetadata { get; init; } = true;
-
-    private static string? Value(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
-
-    /// <summary>The bound and validated <see cref="AuthOptions"/>, as the platform reads them (empty texts are unset).</summary>
-    public static AuthSettings From(AuthOptions options) => new()
-    {
-        LocalEnabled = options.Local.Enabled,
-        SigningKey = Value(options.Local.SigningKey),
-        TokenLifetime = options.Local.TokenLifetime,
-        AccountCacheDuration = options.Local.AccountCacheDuration,
-        SignIn = new SignInPolicy(options.Local.MaxFailedSignIns, options.Local.LockoutDuration),
-        BootstrapAdminPassword = Value(options.BootstrapAdminPassword),
-        OidcAuthority = Value(options.Oidc.Authority),
-        OidcAudience = Value(options.Oidc.Audience),
-        RoleClaim = options.Oidc.RoleClaim,
-        DepartmentClaim = options.Oidc.DepartmentClaim,
-        InspectorClaim = options.Oidc.InspectorClaim,
-        OidcRequireHttpsMetadata = options.Oidc.RequireHttpsMetadata,
-    };
-}
-
 /// <summary>Claim names inside the platform's own principal, whatever the token's origin.</summary>
 public static class SupervisionClaims
 {
@@ -113,12 +54,11 @@ public static class AuthSetup
     public static WebApplicationBuilder AddSupervisionAuth(this WebApplicationBuilder builder, PlatformSettings platform, bool secureCookies)
     {
         // The schemes are set up from these settings, so they are read (and checked) before the container is built.
-        var settings = AuthSettings.From(StartupOptions.Read<AuthOptions>(builder.Configuration, s => s.AddAuthOptions()));
+        var settings = StartupOptions.Read<AuthOptions>(builder.Configuration, s => s.AddAuthOptions());
         builder.Services.AddAuthOptions();
-        var key = LoadSigningKey(settings, platform);
-        builder.Services.AddSingleton(sp => AuthSettings.From(sp.GetRequiredService<IOptions<AuthOptions>>().Value));
-        builder.Services.AddSingleton(settings.SignIn);
-        builder.Services.AddSingleton(new AccountCachePolicy(settings.AccountCacheDuration));
+        var key = LoadSigningKey(settings.Local, platform);
+        builder.Services.AddSingleton(new SignInPolicy(settings.Local.MaxFailedSignIns, settings.Local.LockoutDuration));
+        builder.Services.AddSingleton(new AccountCachePolicy(settings.Local.AccountCacheDuration));
         builder.Services.AddSingleton(new LocalTokenKey(key));
         builder.Services.AddSingleton<TokenService>();
 
@@ -136,11 +76,11 @@ public static class AuthSetup
                     return CookieScheme;
                 }
 
-                if (settings.OidcAuthority is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+                if (settings.Oidc.Enabled && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
                 {
                     var raw = header["Bearer ".Length..].Trim();
                     var handler = new JsonWebTokenHandler();
-                    if (handler.CanReadToken(raw) && handler.ReadJsonWebToken(raw).Issuer != AuthSettings.LocalIssuer)
+                    if (handler.CanReadToken(raw) && handler.ReadJsonWebToken(raw).Issuer != TokenService.Issuer)
                     {
                         return OidcScheme;
                     }
@@ -154,8 +94,8 @@ public static class AuthSetup
             o.MapInboundClaims = false;
             o.TokenValidationParameters = new TokenValidationParameters
             {
-                ValidIssuer = AuthSettings.LocalIssuer,
-                ValidAudience = AuthSettings.Audience,
+                ValidIssuer = TokenService.Issuer,
+                ValidAudience = TokenService.Audience,
                 IssuerSigningKey = new SymmetricSecurityKey(key),
                 NameClaimType = SupervisionClaims.Username,
                 RoleClaimType = SupervisionClaims.Role,
@@ -180,7 +120,7 @@ public static class AuthSetup
             o.LoginPath = "/app/login";
             o.LogoutPath = "/app/logout";
             o.AccessDeniedPath = "/app/denied";
-            o.ExpireTimeSpan = settings.TokenLifetime;
+            o.ExpireTimeSpan = settings.Local.TokenLifetime;
             o.SlidingExpiration = true;
             o.Events = new Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationEvents
             {
@@ -190,18 +130,18 @@ public static class AuthSetup
                 OnValidatePrincipal = SignIns.ValidateSessionAsync,
             };
         });
-        if (settings.OidcAuthority is not null)
+        if (settings.Oidc.Enabled)
         {
             auth.AddJwtBearer(OidcScheme, o =>
             {
-                o.Authority = settings.OidcAuthority;
-                o.Audience = settings.OidcAudience;
-                o.RequireHttpsMetadata = settings.OidcRequireHttpsMetadata;
+                o.Authority = settings.Oidc.Authority;
+                o.Audience = string.IsNullOrWhiteSpace(settings.Oidc.Audience) ? null : settings.Oidc.Audience;
+                o.RequireHttpsMetadata = settings.Oidc.RequireHttpsMetadata;
                 o.MapInboundClaims = false;
                 o.TokenValidationParameters.RoleClaimType = SupervisionClaims.Role;
                 o.Events = new JwtBearerEvents
                 {
-                    OnTokenValidated = context => MapSingleSignOnAsync(context, settings),
+                    OnTokenValidated = context => MapSingleSignOnAsync(context, settings.Oidc),
                     OnChallenge = SignIns.ChallengeAsync,
                 };
             });
@@ -252,7 +192,7 @@ public static class AuthSetup
     /// account applies to the next one); otherwise the configured token claims are used. The account's password state
     /// does not apply: the identity provider owns the password.
     /// </summary>
-    private static async Task MapSingleSignOnAsync(TokenValidatedContext context, AuthSettings settings)
+    private static async Task MapSingleSignOnAsync(TokenValidatedContext context, OidcAuthOptions settings)
     {
         var principal = context.Principal!;
         var subject = principal.FindFirstValue("sub");
@@ -291,7 +231,7 @@ public static class AuthSetup
     /// The local token key: configured, or (embedded mode only) created once in the data directory so tokens
     /// survive a restart. Several API instances in production must share one configured key.
     /// </summary>
-    private static byte[] LoadSigningKey(AuthSettings settings, PlatformSettings platform)
+    private static byte[] LoadSigningKey(LocalAuthOptions settings, PlatformSettings platform)
     {
         if (!string.IsNullOrWhiteSpace(settings.SigningKey))
         {
@@ -299,7 +239,7 @@ public static class AuthSetup
             return Convert.FromBase64String(settings.SigningKey.Trim());
         }
 
-        if (!platform.IsEmbedded && settings.LocalEnabled)
+        if (!platform.IsEmbedded && settings.Enabled)
         {
             throw new InvalidOperationException(
                 "Auth:Local:SigningKey is required in production (every API instance must share it). " +
@@ -371,12 +311,15 @@ public static class Policies
 public sealed record LocalTokenKey(byte[] Key);
 
 /// <summary>Issues the platform's own bearer tokens for local accounts.</summary>
-public sealed class TokenService(LocalTokenKey key, AuthSettings settings, TimeProvider clock)
+public sealed class TokenService(LocalTokenKey key, IOptions<AuthOptions> options, TimeProvider clock)
 {
+    public const string Issuer = "supervision-local";
+    public const string Audience = "supervision-api";
+
     public (string Token, DateTimeOffset ExpiresAt) Issue(UserAccount user)
     {
         var now = clock.GetUtcNow();
-        var expires = now + settings.TokenLifetime;
+        var expires = now + options.Value.Local.TokenLifetime;
         var claims = new Dictionary<string, object>
         {
             [SupervisionClaims.Username] = user.Username,
@@ -396,8 +339,8 @@ public sealed class TokenService(LocalTokenKey key, AuthSettings settings, TimeP
 
         var descriptor = new SecurityTokenDescriptor
         {
-            Issuer = AuthSettings.LocalIssuer,
-            Audience = AuthSettings.Audience,
+            Issuer = TokenService.Issuer,
+            Audience = TokenService.Audience,
             Claims = claims,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
