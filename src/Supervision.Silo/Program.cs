@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Hosting;
 using Supervision.Grains.Hosting;
+using Supervision.Infrastructure.Configuration;
 using Supervision.Infrastructure.Storage;
 
 // A production silo: joins the cluster through PostgreSQL (ConnectionStrings:Supervision), applies pending schema
 // scripts at start-up (unless Supervision:ApplySchemaOnStart=false), and hosts the grains. Run as many as needed.
 var builder = Host.CreateApplicationBuilder(args);
+builder.Configuration.AddLoggingDefaults();
 var settings = PlatformSettings.From(builder.Configuration);
 if (settings.IsEmbedded)
 {
@@ -15,7 +17,7 @@ if (settings.IsEmbedded)
     return 2;
 }
 
-if (string.Equals(builder.Configuration["Orleans:Kubernetes"], "true", StringComparison.OrdinalIgnoreCase))
+if (StartupOptions.Read<ClusterHostOptions>(builder.Configuration, s => s.AddPlatformOptions()).Kubernetes)
 {
     // Inside Kubernetes: silo identity and cluster membership hints come from the pod (Orleans' Kubernetes hosting).
     builder.UseOrleans(silo => silo.UseKubernetesHosting().ConfigureSupervision(settings));

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Api.Operations;
+using Supervision.Core.Calendar;
 using Supervision.Core.Operations;
 using Supervision.Api.Statistics;
 using Supervision.Contracts.Credit;
@@ -61,7 +62,7 @@ public static class CreditApi
     }
 
     private static async Task<IResult> Explain(string creditCode, string? task, string? at, HttpContext http, CreditStore store, TaskQueries draws,
-        DrawInclusion inclusion, CreditClock clock, CancellationToken ct)
+        DrawInclusion inclusion, WorkflowClock clock, CancellationToken ct)
     {
         var code = CreditCode.Normalize(creditCode);
         if (code.Length != 18 || code.Any(c => CreditCode.CharValue(c) < 0))

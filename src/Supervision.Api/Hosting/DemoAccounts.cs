@@ -13,7 +13,7 @@ namespace Supervision.Api.Hosting;
 /// (docs/web.md) because the data is synthetic — never on an installation with real data.
 /// </summary>
 internal sealed class DemoAccounts(
-    IConfiguration configuration,
+    Microsoft.Extensions.Options.IOptions<DemoOptions> options,
     PlatformSettings platform,
     DirectoryImporter importer,
     InspectorStore inspectors,
@@ -24,9 +24,8 @@ internal sealed class DemoAccounts(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var enabled = configuration["Supervision:Demo:Enabled"] is { Length: > 0 } flag
-            ? string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase)
-            : platform.IsEmbedded;
+        var demo = options.Value;
+        var enabled = demo.EnabledFor(platform);
         if (!enabled || (await importer.ListAsync("system:demo-data", null, 1, cancellationToken)).Count == 0)
         {
             return;

@@ -14,7 +14,7 @@ namespace Supervision.Api.Hosting;
 /// off, Supervision:Demo:Entities / :Inspectors / :Seed size it. It never touches a database that has entities.
 /// </summary>
 internal sealed class DemoData(
-    IConfiguration configuration,
+    Microsoft.Extensions.Options.IOptions<DemoOptions> options,
     PlatformSettings platform,
     MarketEntityStore entities,
     DepartmentStore departments,
@@ -24,17 +24,14 @@ internal sealed class DemoData(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var enabled = configuration["Supervision:Demo:Enabled"] is { Length: > 0 } flag
-            ? string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase)
-            : platform.IsEmbedded;
+        var demo = options.Value;
+        var enabled = demo.EnabledFor(platform);
         if (!enabled || await entities.AnyAsync(cancellationToken))
         {
             return;
         }
 
-        var entityCount = long.TryParse(configuration["Supervision:Demo:Entities"], out var e) ? e : 5_000;
-        var inspectorCount = int.TryParse(configuration["Supervision:Demo:Inspectors"], out var i) ? i : 300;
-        var seed = ulong.TryParse(configuration["Supervision:Demo:Seed"], out var s) ? s : 20250101UL;
+        var (entityCount, inspectorCount, seed) = (demo.Entities, demo.Inspectors, demo.Seed);
         var generator = new SyntheticDirectory(seed, entityCount, inspectorCount, reference);
         var actor = Actor.System("demo-data");
 

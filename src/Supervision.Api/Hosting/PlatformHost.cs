@@ -19,9 +19,11 @@ using Supervision.Api.Recusals;
 using Supervision.Api.Tasks;
 using Supervision.Api.Web;
 using Supervision.Contracts;
+using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Grains.Hosting;
 using Supervision.Infrastructure.Identity;
+using Supervision.Infrastructure.Configuration;
 using Supervision.Infrastructure.Storage;
 
 namespace Supervision.Api.Hosting;
@@ -41,17 +43,20 @@ public static class PlatformHost
             Args = args,
             ApplicationName = typeof(PlatformHost).Assembly.GetName().Name,
         });
+        // Quiet by default below the platform's own lines (appsettings.json and the environment override it).
+        builder.Configuration.AddLoggingDefaults();
         // No "Server: Kestrel" header: it tells a scanner what to try and a client nothing it needs.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         configure?.Invoke(builder);
         var platform = PlatformSettings.From(builder.Configuration);
+        var hosting = StartupOptions.Read<ApiHostOptions>(builder.Configuration, s => s.AddApiHostOptions());
 
         if (platform.ApplySchemaOnStart)
         {
             SchemaMigrator.MigrateAsync(platform.Provider, platform.ConnectionString, CancellationToken.None).GetAwaiter().GetResult();
         }
 
-        var coHost = platform.IsEmbedded || string.Equals(builder.Configuration["Supervision:CoHostSilo"], "true", StringComparison.OrdinalIgnoreCase);
+        var coHost = platform.IsEmbedded || hosting.CoHostSilo;
         if (coHost)
         {
             // The schema was migrated above, before the silo starts.
@@ -76,11 +81,12 @@ public static class PlatformHost
             });
         }
 
-        var publicBaseUrl = PublicBaseUrl.Parse(builder.Configuration);
+        var publicBaseUrl = hosting.PublicBaseUri;
+        builder.Services.AddApiHostOptions();
         builder.Services.AddSingleton(sp => new PublicBaseUrl(publicBaseUrl, sp.GetRequiredService<IServer>()));
         builder.Services.AddSupervisionSecurityHeaders();
         builder.Services.AddSupervisionServices(platform);
-        builder.AddSupervisionAuth(platform);
+        builder.AddSupervisionAuth(platform, secureCookies: publicBaseUrl?.Scheme == Uri.UriSchemeHttps);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<RequestExceptionHandler>();
         // Unreadable bodies surface as exceptions so RequestExceptionHandler can name the field in problem details.
@@ -222,14 +228,14 @@ internal sealed class StorageHealthCheck(SqlStore store) : IHealthCheck
 /// Degraded — still ready, but visible to monitoring — from <c>Supervision:Calendar:WarnDays</c> (60) days before the
 /// last official date and while today is in a provisional year; unhealthy only past the statutory rules' last year.
 /// </summary>
-internal sealed class CalendarHealthCheck(Supervision.Grains.Inspections.InspectionRules rules, Supervision.Grains.Inspections.WorkflowClock clock, IConfiguration configuration)
+internal sealed class CalendarHealthCheck(Supervision.Grains.Inspections.InspectionRules rules, WorkflowClock clock, Microsoft.Extensions.Options.IOptions<CalendarOptions> options)
     : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var calendar = rules.Calendar;
         var today = clock.Today;
-        var warnDays = int.TryParse(configuration["Supervision:Calendar:WarnDays"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : 60;
+        var warnDays = options.Value.WarnDays;
         var data = new Dictionary<string, object>
         {
             ["officialFirstDate"] = calendar.OfficialFirstDate.ToString("O", System.Globalization.CultureInfo.InvariantCulture), ["officialLastDate"] = calendar.OfficialLastDate.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
@@ -269,7 +275,7 @@ internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
 /// On a fresh database, creates the first platform admin. Its password comes from Auth:BootstrapAdminPassword
 /// or is generated once and printed; a generated password must be changed at first sign-in.
 /// </summary>
-internal sealed class BootstrapAdmin(UserStore users, AuthSettings settings, ILogger<BootstrapAdmin> logger) : IHostedService
+internal sealed class BootstrapAdmin(UserStore users, Microsoft.Extensions.Options.IOptions<AuthOptions> options, ILogger<BootstrapAdmin> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -278,7 +284,7 @@ internal sealed class BootstrapAdmin(UserStore users, AuthSettings settings, ILo
             return;
         }
 
-        var configured = settings.BootstrapAdminPassword;
+        var configured = string.IsNullOrWhiteSpace(options.Value.BootstrapAdminPassword) ? null : options.Value.BootstrapAdminPassword;
         var password = string.IsNullOrEmpty(configured) ? IdentityApi.OneTimePassword() : configured;
         var created = await users.CreateAsync(
             new NewUser("admin", "Platform administrator", password, [Roles.Admin], null, null, MustChangePassword: configured is null),

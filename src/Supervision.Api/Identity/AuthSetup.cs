@@ -4,74 +4,13 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Supervision.Core.Identity;
+using Microsoft.Extensions.Options;
 using Supervision.Grains.Hosting;
+using Supervision.Infrastructure.Configuration;
 using Supervision.Infrastructure.Storage;
 using Supervision.Infrastructure.Identity;
 
 namespace Supervision.Api.Identity;
-
-/// <summary>
-/// Settings under "Auth". Local accounts issue their own signed bearer tokens; an OpenID Connect
-/// provider (a government single sign-on) can be configured beside or instead of them.
-/// </summary>
-public sealed class AuthSettings
-{
-    public const string LocalIssuer = "supervision-local";
-    public const string Audience = "supervision-api";
-
-    public bool LocalEnabled { get; init; } = true;
-
-    /// <summary>Base64 HMAC-SHA256 key for local tokens. Embedded mode creates one in the data directory when absent.</summary>
-    public string? SigningKey { get; init; }
-
-    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(8);
-
-    /// <summary>
-    /// How long a process answers the per-request sign-in check from what it last read about an account: the longest a
-    /// token or session outlives a change made through another API instance (a change made here takes effect at once).
-    /// </summary>
-    public TimeSpan AccountCacheDuration { get; init; } = AccountCachePolicy.Default.Duration;
-
-    /// <summary>Failed sign-ins from one address that lock it out of a local account, and for how long (0 failures: never locked).</summary>
-    public SignInPolicy SignIn { get; init; } = SignInPolicy.Default;
-
-    public string? BootstrapAdminPassword { get; init; }
-
-    public string? OidcAuthority { get; init; }
-
-    public string? OidcAudience { get; init; }
-
-    public string RoleClaim { get; init; } = "roles";
-
-    public string DepartmentClaim { get; init; } = "department";
-
-    public string InspectorClaim { get; init; } = "inspector_certificate";
-
-    public bool OidcRequireHttpsMetadata { get; init; } = true;
-
-    private static string? Value(IConfiguration configuration, string key) =>
-        string.IsNullOrWhiteSpace(configuration[key]) ? null : configuration[key];
-
-    public static AuthSettings From(IConfiguration configuration) => new()
-    {
-        LocalEnabled = !string.Equals(configuration["Auth:Local:Enabled"], "false", StringComparison.OrdinalIgnoreCase),
-        SigningKey = Value(configuration, "Auth:Local:SigningKey"),
-        TokenLifetime = TimeSpan.TryParse(configuration["Auth:Local:TokenLifetime"], System.Globalization.CultureInfo.InvariantCulture, out var lifetime) ? lifetime : TimeSpan.FromHours(8),
-        AccountCacheDuration = configuration["Auth:Local:AccountCacheDuration"] is { Length: > 0 } cacheDuration
-            ? TimeSpan.TryParse(cacheDuration, System.Globalization.CultureInfo.InvariantCulture, out var duration) ? duration : TimeSpan.MinValue
-            : AccountCachePolicy.Default.Duration,
-        SignIn = new SignInPolicy(
-            int.TryParse(configuration["Auth:Local:MaxFailedSignIns"], System.Globalization.CultureInfo.InvariantCulture, out var failures) ? failures : SignInPolicy.Default.MaxFailures,
-            TimeSpan.TryParse(configuration["Auth:Local:LockoutDuration"], System.Globalization.CultureInfo.InvariantCulture, out var lockout) ? lockout : SignInPolicy.Default.LockoutDuration),
-        BootstrapAdminPassword = Value(configuration, "Auth:BootstrapAdminPassword"),
-        OidcAuthority = Value(configuration, "Auth:Oidc:Authority"),
-        OidcAudience = Value(configuration, "Auth:Oidc:Audience"),
-        RoleClaim = configuration["Auth:Oidc:RoleClaim"] ?? "roles",
-        DepartmentClaim = configuration["Auth:Oidc:DepartmentClaim"] ?? "department",
-        InspectorClaim = configuration["Auth:Oidc:InspectorClaim"] ?? "inspector_certificate",
-        OidcRequireHttpsMetadata = !string.Equals(configuration["Auth:Oidc:RequireHttpsMetadata"], "false", StringComparison.OrdinalIgnoreCase),
-    };
-}
 
 /// <summary>Claim names inside the platform's own principal, whatever the token's origin.</summary>
 public static class SupervisionClaims
@@ -104,33 +43,22 @@ public static class AuthSetup
     public const string CookieScheme = "Session";
     public const string CookieName = "supervision.session";
 
-    public static WebApplicationBuilder AddSupervisionAuth(this WebApplicationBuilder builder, PlatformSettings platform)
+    /// <summary>The "Auth" settings group, bound from configuration and checked at start.</summary>
+    public static IServiceCollection AddAuthOptions(this IServiceCollection services)
     {
-        var settings = AuthSettings.From(builder.Configuration);
-        if (!settings.LocalEnabled && string.IsNullOrWhiteSpace(settings.OidcAuthority))
-        {
-            throw new InvalidOperationException(
-                "No way to sign in is configured: set Auth:Oidc:Authority for single sign-on, or leave Auth:Local:Enabled on.");
-        }
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptions.Validator>();
+        return services;
+    }
 
-        if (settings.SignIn.MaxFailures < 0 || (settings.SignIn.MaxFailures > 0 && settings.SignIn.LockoutDuration <= TimeSpan.Zero))
-        {
-            throw new InvalidOperationException(
-                "Auth:Local:MaxFailedSignIns must be 0 (no lockout) or more, and Auth:Local:LockoutDuration a positive time span such as 00:15:00.");
-        }
-
-        if (settings.AccountCacheDuration < TimeSpan.Zero || settings.AccountCacheDuration > TimeSpan.FromMinutes(5))
-        {
-            throw new InvalidOperationException(
-                "Auth:Local:AccountCacheDuration must be a time span from 00:00:00 (read the account on every request) to 00:05:00, such as 00:00:05: " +
-                "it is how long a token or session may outlive a change of its account made through another API instance.");
-        }
-
-        var secureCookies = Web.PublicBaseUrl.Parse(builder.Configuration)?.Scheme == Uri.UriSchemeHttps;
-        var key = LoadSigningKey(settings, platform);
-        builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(settings.SignIn);
-        builder.Services.AddSingleton(new AccountCachePolicy(settings.AccountCacheDuration));
+    public static WebApplicationBuilder AddSupervisionAuth(this WebApplicationBuilder builder, PlatformSettings platform, bool secureCookies)
+    {
+        // The schemes are set up from these settings, so they are read (and checked) before the container is built.
+        var settings = StartupOptions.Read<AuthOptions>(builder.Configuration, s => s.AddAuthOptions());
+        builder.Services.AddAuthOptions();
+        var key = LoadSigningKey(settings.Local, platform);
+        builder.Services.AddSingleton(new SignInPolicy(settings.Local.MaxFailedSignIns, settings.Local.LockoutDuration));
+        builder.Services.AddSingleton(new AccountCachePolicy(settings.Local.AccountCacheDuration));
         builder.Services.AddSingleton(new LocalTokenKey(key));
         builder.Services.AddSingleton<TokenService>();
 
@@ -148,11 +76,11 @@ public static class AuthSetup
                     return CookieScheme;
                 }
 
-                if (settings.OidcAuthority is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+                if (settings.Oidc.Enabled && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
                 {
                     var raw = header["Bearer ".Length..].Trim();
                     var handler = new JsonWebTokenHandler();
-                    if (handler.CanReadToken(raw) && handler.ReadJsonWebToken(raw).Issuer != AuthSettings.LocalIssuer)
+                    if (handler.CanReadToken(raw) && handler.ReadJsonWebToken(raw).Issuer != TokenService.Issuer)
                     {
                         return OidcScheme;
                     }
@@ -166,8 +94,8 @@ public static class AuthSetup
             o.MapInboundClaims = false;
             o.TokenValidationParameters = new TokenValidationParameters
             {
-                ValidIssuer = AuthSettings.LocalIssuer,
-                ValidAudience = AuthSettings.Audience,
+                ValidIssuer = TokenService.Issuer,
+                ValidAudience = TokenService.Audience,
                 IssuerSigningKey = new SymmetricSecurityKey(key),
                 NameClaimType = SupervisionClaims.Username,
                 RoleClaimType = SupervisionClaims.Role,
@@ -192,7 +120,7 @@ public static class AuthSetup
             o.LoginPath = "/app/login";
             o.LogoutPath = "/app/logout";
             o.AccessDeniedPath = "/app/denied";
-            o.ExpireTimeSpan = settings.TokenLifetime;
+            o.ExpireTimeSpan = settings.Local.TokenLifetime;
             o.SlidingExpiration = true;
             o.Events = new Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationEvents
             {
@@ -202,18 +130,18 @@ public static class AuthSetup
                 OnValidatePrincipal = SignIns.ValidateSessionAsync,
             };
         });
-        if (settings.OidcAuthority is not null)
+        if (settings.Oidc.Enabled)
         {
             auth.AddJwtBearer(OidcScheme, o =>
             {
-                o.Authority = settings.OidcAuthority;
-                o.Audience = settings.OidcAudience;
-                o.RequireHttpsMetadata = settings.OidcRequireHttpsMetadata;
+                o.Authority = settings.Oidc.Authority;
+                o.Audience = string.IsNullOrWhiteSpace(settings.Oidc.Audience) ? null : settings.Oidc.Audience;
+                o.RequireHttpsMetadata = settings.Oidc.RequireHttpsMetadata;
                 o.MapInboundClaims = false;
                 o.TokenValidationParameters.RoleClaimType = SupervisionClaims.Role;
                 o.Events = new JwtBearerEvents
                 {
-                    OnTokenValidated = context => MapSingleSignOnAsync(context, settings),
+                    OnTokenValidated = context => MapSingleSignOnAsync(context, settings.Oidc),
                     OnChallenge = SignIns.ChallengeAsync,
                 };
             });
@@ -264,7 +192,7 @@ public static class AuthSetup
     /// account applies to the next one); otherwise the configured token claims are used. The account's password state
     /// does not apply: the identity provider owns the password.
     /// </summary>
-    private static async Task MapSingleSignOnAsync(TokenValidatedContext context, AuthSettings settings)
+    private static async Task MapSingleSignOnAsync(TokenValidatedContext context, OidcAuthOptions settings)
     {
         var principal = context.Principal!;
         var subject = principal.FindFirstValue("sub");
@@ -303,20 +231,15 @@ public static class AuthSetup
     /// The local token key: configured, or (embedded mode only) created once in the data directory so tokens
     /// survive a restart. Several API instances in production must share one configured key.
     /// </summary>
-    private static byte[] LoadSigningKey(AuthSettings settings, PlatformSettings platform)
+    private static byte[] LoadSigningKey(LocalAuthOptions settings, PlatformSettings platform)
     {
         if (!string.IsNullOrWhiteSpace(settings.SigningKey))
         {
-            var configured = Convert.FromBase64String(settings.SigningKey);
-            if (configured.Length < 32)
-            {
-                throw new InvalidOperationException("Auth:Local:SigningKey must be at least 32 bytes, base64-encoded.");
-            }
-
-            return configured;
+            // Its form was checked with the other settings (AuthOptions.Validator).
+            return Convert.FromBase64String(settings.SigningKey.Trim());
         }
 
-        if (!platform.IsEmbedded && settings.LocalEnabled)
+        if (!platform.IsEmbedded && settings.Enabled)
         {
             throw new InvalidOperationException(
                 "Auth:Local:SigningKey is required in production (every API instance must share it). " +
@@ -388,12 +311,15 @@ public static class Policies
 public sealed record LocalTokenKey(byte[] Key);
 
 /// <summary>Issues the platform's own bearer tokens for local accounts.</summary>
-public sealed class TokenService(LocalTokenKey key, AuthSettings settings, TimeProvider clock)
+public sealed class TokenService(LocalTokenKey key, IOptions<AuthOptions> options, TimeProvider clock)
 {
+    public const string Issuer = "supervision-local";
+    public const string Audience = "supervision-api";
+
     public (string Token, DateTimeOffset ExpiresAt) Issue(UserAccount user)
     {
         var now = clock.GetUtcNow();
-        var expires = now + settings.TokenLifetime;
+        var expires = now + options.Value.Local.TokenLifetime;
         var claims = new Dictionary<string, object>
         {
             [SupervisionClaims.Username] = user.Username,
@@ -413,8 +339,8 @@ public sealed class TokenService(LocalTokenKey key, AuthSettings settings, TimeP
 
         var descriptor = new SecurityTokenDescriptor
         {
-            Issuer = AuthSettings.LocalIssuer,
-            Audience = AuthSettings.Audience,
+            Issuer = TokenService.Issuer,
+            Audience = TokenService.Audience,
             Claims = claims,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,

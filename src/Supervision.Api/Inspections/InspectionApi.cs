@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Api.Operations;
+using Supervision.Core.Calendar;
 using Supervision.Core.Operations;
 using Supervision.Contracts.Inspections;
 using Supervision.Core.Registry;

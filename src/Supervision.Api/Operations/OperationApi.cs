@@ -35,7 +35,7 @@ public sealed record OperationView(
 public static class OperationApi
 {
     /// <summary>The longest wait a client may ask for: no request is held longer.</summary>
-    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan MaxWait = OperationOptions.MaxWait;
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Supervision.Api.Common;
 using Supervision.Infrastructure.Publication;
+using Supervision.Infrastructure.Configuration;
 
 namespace Supervision.Api.Publication;
 
@@ -71,7 +72,7 @@ public static class PublicPortal
 {
     public static IServiceCollection AddPublicPortal(this IServiceCollection services)
     {
-        services.AddOptions<PublicPortalOptions>().BindConfiguration("Supervision:Public").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PublicPortalOptions>().BindConfiguration("Supervision:Public").ValidateDataAnnotations("Supervision:Public").ValidateOnStart();
         services.AddSingleton<PublicationStore>();
         services.AddSingleton<PublicQueries>();
         services.AddSingleton<DrawDisclosure>();

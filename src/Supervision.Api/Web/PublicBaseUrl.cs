@@ -34,16 +34,19 @@ public sealed class PublicBaseUrl
     /// <summary>An absolute URL for <paramref name="pathAndQuery"/> (which starts with '/').</summary>
     public string For(string pathAndQuery) => Value + pathAndQuery;
 
-    /// <summary>Reads and checks the setting; a bad value stops the start with a sentence saying what to set.</summary>
-    public static Uri? Parse(IConfiguration configuration)
+    /// <summary>
+    /// Checks a value of the setting: null when it is unset or not acceptable, with <paramref name="problem"/> saying what
+    /// to set in the second case (<see cref="Hosting.ApiHostOptions"/>'s validator stops the start with it).
+    /// </summary>
+    public static Uri? Parse(string? text, out string? problem)
     {
-        var text = configuration[Key];
+        problem = null;
         if (string.IsNullOrWhiteSpace(text)) return null;
         if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
             || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
         {
-            throw new InvalidOperationException(
-                $"{Key} must be the absolute http or https address people reach the platform at, without query or fragment (for example https://supervision.example.gov.cn), got '{text}'.");
+            problem = $"{Key} must be the absolute http or https address people reach the platform at, without query or fragment (for example https://supervision.example.gov.cn), got '{text}'.";
+            return null;
         }
 
         return uri;

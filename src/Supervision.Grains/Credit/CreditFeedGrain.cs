@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Supervision.Contracts.Credit;
+using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Credit;
 
@@ -12,7 +13,7 @@ namespace Supervision.Grains.Credit;
 /// streams, entities whose record changed with time alone (a correction deadline passed, a listing reached its
 /// serious-violation date) are refreshed.
 /// </summary>
-public sealed partial class CreditFeedGrain(CreditStore store, CreditSettings settings, CreditClock clock, TimeProvider time, ILogger<CreditFeedGrain> logger)
+public sealed partial class CreditFeedGrain(CreditStore store, CreditSettings settings, WorkflowClock clock, TimeProvider time, ILogger<CreditFeedGrain> logger)
     : Grain, ICreditFeedGrain, IRemindable
 {
     public const string Key = "feed";

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Supervision.Core.Calendar;
 using Supervision.Core.Credit;
 using Supervision.Core.Identity;
 using Supervision.Core.Operations;
@@ -12,7 +13,7 @@ namespace Supervision.Grains.Credit;
 /// lines are reported with line, field and reason and never stored. Run by the operation grain from the staged upload;
 /// the import id is the operation's target, so running it again after a crash appends nothing twice.
 /// </summary>
-public sealed class CreditImporter(CreditStore store, CreditClock clock)
+public sealed class CreditImporter(CreditStore store, WorkflowClock clock)
 {
     /// <summary>The largest file accepted (it is read whole).</summary>
     public const long MaxBytes = 64L * 1024 * 1024;

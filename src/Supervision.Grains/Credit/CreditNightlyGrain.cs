@@ -18,7 +18,7 @@ namespace Supervision.Grains.Credit;
 /// Schedules the nightly recomputation with a reminder and starts runs, each as a long operation (kind credit-recompute)
 /// that <see cref="Operations.OperationGrain"/> runs with <see cref="CreditNightlyJob.RunOperationAsync"/> under a lease.
 /// </summary>
-public sealed class CreditNightlyGrain(CreditStore store, OperationStore operations, CreditSettings settings, CreditClock clock,
+public sealed class CreditNightlyGrain(CreditStore store, OperationStore operations, CreditSettings settings, WorkflowClock clock,
     ILogger<CreditNightlyGrain> logger) : Grain, ICreditNightlyGrain, IRemindable
 {
     public const string Key = "nightly";
@@ -86,64 +86,10 @@ public sealed class CreditNightlyGrain(CreditStore store, OperationStore operati
 /// rows at a time (keyset, so each read is an index range), recomputes every class with the <see cref="CreditRecomputation"/>
 /// kernel over all cores, and writes back only the rows whose class changed (with their change rows and audit lines). Memory is
 /// one batch; no grain is activated. Rows whose summary was folded under other half-lives or impacts are counted as stale and left
-/// to their grain. One run at a time in this process.
+/// to their grain.
 /// </summary>
-public sealed partial class CreditNightlyJob(CreditStore store, CreditModel model, CreditClock clock, CreditMetrics metrics, IHostApplicationLifetime lifetime,
-    ILogger<CreditNightlyJob> logger)
+public sealed partial class CreditNightlyJob(CreditStore store, CreditModel model, CreditMetrics metrics, ILogger<CreditNightlyJob> logger)
 {
-    private readonly Lock _gate = new();
-    private (string RunId, Task<CreditRunTotals> Work)? _current;
-
-    /// <summary>The run in progress in this process, if any.</summary>
-    public string? CurrentRunId
-    {
-        get
-        {
-            lock (_gate) return _current is { Work.IsCompleted: false } c ? c.RunId : null;
-        }
-    }
-
-    /// <summary>Records a run, starts it in the background and answers its id; if one is running, answers that one.</summary>
-    public async Task<string> StartAsync(string cause, Actor actor)
-    {
-        lock (_gate)
-        {
-            if (_current is { Work.IsCompleted: false } running) return running.RunId;
-        }
-        var at = clock.Now;
-        var runId = string.Create(CultureInfo.InvariantCulture, $"{at:yyyyMMdd'T'HHmmss}-{Guid.NewGuid():N}")[..24];
-        await store.StartRunAsync(runId, cause, actor);
-        lock (_gate)
-        {
-            if (_current is { Work.IsCompleted: false } running) return running.RunId;
-            _current = (runId, Task.Run(() => RunRecordedAsync(runId, at, actor, lifetime.ApplicationStopping)));
-        }
-        return runId;
-    }
-
-    /// <summary>Waits for the run in progress (tests, shutdown).</summary>
-    public Task WaitAsync()
-    {
-        lock (_gate) return _current?.Work ?? Task.CompletedTask;
-    }
-
-    private async Task<CreditRunTotals> RunRecordedAsync(string runId, DateTimeOffset at, Actor actor, CancellationToken ct)
-    {
-        try
-        {
-            var totals = await RunAsync(runId, at, actor, ct);
-            await store.FinishRunAsync(runId, totals, null, CancellationToken.None);
-            LogRun(logger, runId, totals.Entities, totals.Batches, totals.Changed, totals.Stale);
-            return totals;
-        }
-        catch (Exception e)
-        {
-            LogFailed(logger, runId, e);
-            await store.FinishRunAsync(runId, new CreditRunTotals(0, 0, 0, 0, 0, [0, 0, 0, 0]), e.Message, CancellationToken.None);
-            return new CreditRunTotals(0, 0, 0, 0, 0, [0, 0, 0, 0]);
-        }
-    }
-
     /// <summary>
     /// The run <paramref name="runId"/> of a recomputation operation, at <paramref name="at"/>, recorded when it ends. Run
     /// again after its silo died, it evaluates at the same instant, so it leaves every class where the first attempt would
@@ -195,7 +141,4 @@ public sealed partial class CreditNightlyJob(CreditStore store, CreditModel mode
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Credit recomputation {RunId}: {Entities} entities in {Batches} batches, {Changed} class changes, {Stale} stale summaries")]
     private static partial void LogRun(ILogger logger, string runId, long entities, long batches, long changed, long stale);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Credit recomputation {RunId} failed")]
-    private static partial void LogFailed(ILogger logger, string runId, Exception e);
 }

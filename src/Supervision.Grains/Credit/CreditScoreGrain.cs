@@ -1,4 +1,5 @@
 using Supervision.Contracts.Credit;
+using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Credit;
 
@@ -10,7 +11,7 @@ namespace Supervision.Grains.Credit;
 /// The grain keeps no state of its own: the tables are the state, so a reactivation (or the nightly job writing a class
 /// in between) never leaves it with a stale copy.
 /// </summary>
-public sealed class CreditScoreGrain(CreditStore store, CreditClock clock, CreditMetrics metrics) : Grain, ICreditScoreGrain
+public sealed class CreditScoreGrain(CreditStore store, WorkflowClock clock, CreditMetrics metrics) : Grain, ICreditScoreGrain
 {
     private string Entity => this.GetPrimaryKeyString();
 

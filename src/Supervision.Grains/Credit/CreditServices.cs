@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -7,19 +6,6 @@ using Supervision.Core.Calendar;
 using Supervision.Infrastructure.Credit;
 
 namespace Supervision.Grains.Credit;
-
-/// <summary>
-/// The clock of the credit service (the instant scores are evaluated at). It follows the workflow clock by default, so that
-/// "today" is the same day for deadlines and for credit; a test ages events by moving that clock (or by registering its own).
-/// </summary>
-public sealed class CreditClock(TimeProvider time)
-{
-    public TimeProvider Time { get; } = time;
-
-    public DateTimeOffset Now => Time.GetUtcNow();
-
-    public DateOnly Today => ChinaTime.DateOf(Now);
-}
 
 /// <summary>Counters a test (or a metrics exporter) reads: how many score grains were activated, how many score rows the nightly job read.</summary>
 public sealed class CreditMetrics
@@ -51,16 +37,10 @@ public static class CreditHosting
     /// </summary>
     public static IServiceCollection AddSupervisionCredit(this IServiceCollection services)
     {
-        services.TryAddSingleton(sp =>
-        {
-            var (settings, errors) = CreditSettings.From(sp.GetService<IConfiguration>());
-            if (errors.Count > 0)
-                throw new InvalidOperationException("The credit settings are invalid: " + string.Join("; ", errors.Select(e => $"{e.Field}: {e.Reason}")));
-            return settings;
-        });
+        services.AddCreditOptions();
         services.TryAddSingleton(sp => new CreditModel(sp.GetRequiredService<CreditSettings>()));
-        // Credit time is business time: it follows the workflow clock (the system clock unless replaced).
-        services.TryAddSingleton(sp => new CreditClock((sp.GetService<Inspections.WorkflowClock>()?.Time) ?? sp.GetRequiredService<TimeProvider>()));
+        // Credit time is business time: the workflow's clock (the system clock unless replaced).
+        services.TryAddSingleton(sp => new WorkflowClock(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CreditMetrics>();
         services.TryAddSingleton<CreditStore>();
         services.TryAddSingleton<CreditStatisticsStore>();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Supervision.Infrastructure.Configuration;
 
 namespace Supervision.Grains.Hosting;
 
@@ -70,7 +71,7 @@ public static class ClusterTuning
 
     private static void AddRetries(IServiceCollection services)
     {
-        services.AddOptions<SafeRetryOptions>().BindConfiguration(RetrySection).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SafeRetryOptions>().BindConfiguration(RetrySection).ValidateDataAnnotations(RetrySection).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SafeRetryOptions>, SafeRetryOptions.Validator>();
         services.TryAddSingleton(TimeProvider.System);
     }

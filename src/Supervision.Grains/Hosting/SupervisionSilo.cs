@@ -5,6 +5,7 @@ using Supervision.Contracts;
 using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Storage;
 using Supervision.Infrastructure.Audit;
+using Supervision.Infrastructure.Configuration;
 
 namespace Supervision.Grains.Hosting;
 
@@ -57,6 +58,8 @@ public static class SupervisionSilo
         }
 
         services.AddSingleton(settings);
+        // The settings above were read through these registrations; registered here too, so the host checks them at start.
+        services.AddPlatformOptions();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => Core.Reference.ReferenceData.Load(settings.ReferenceDataDirectory));
         services.AddSingleton(_ => SqlStore.Create(settings.Provider, settings.ConnectionString));
@@ -74,7 +77,8 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Tasks.DrawSnapshotStore>();
         services.AddSingleton<Infrastructure.Tasks.TaskQueries>();
         services.AddSingleton<Infrastructure.Operations.OperationStore>();
-        services.AddOptions<Operations.OperationOptions>().BindConfiguration("Supervision:Operations");
+        services.AddOptions<Operations.OperationOptions>().BindConfiguration(Operations.OperationOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Operations.OperationOptions>, Operations.OperationOptions.Validator>();
         // Supervision:Draw was documented but never read (registered as new()): bound now, and checked at start.
         services.AddOptions<Tasks.DrawServiceOptions>().BindConfiguration(Tasks.DrawServiceOptions.Section)
             .Validate(o => o.PartitionSize >= Core.Tasks.FreezeRules.ChunkSize,
@@ -82,6 +86,8 @@ public static class SupervisionSilo
             .Validate(o => o.DefaultYearlyCap >= 1, $"{Tasks.DrawServiceOptions.Section}:DefaultYearlyCap must be at least 1.")
             .Validate(o => o.MinimumWitnesses is >= 1 and <= Core.Draw.WitnessCeremony.MaxWitnesses,
                 $"{Tasks.DrawServiceOptions.Section}:MinimumWitnesses must be between 1 and {Core.Draw.WitnessCeremony.MaxWitnesses}.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.SecretKeyFile) || Tasks.DrawSecretProtector.KeyFileProblem(o.SecretKeyFile) is null,
+                $"{Tasks.DrawSecretProtector.KeyFileSetting} must name a file of exactly 32 random bytes (head -c 32 /dev/urandom > draw-secret.key), the same on every silo.")
             .ValidateOnStart();
         services.TryAddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Tasks.DrawServiceOptions>>().Value);
         services.TryAddSingleton<Tasks.DrawSecretProtector>();
@@ -90,7 +96,7 @@ public static class SupervisionSilo
         services.AddSupervisionInspections(settings);
         services.AddSingleton<Infrastructure.Recusals.RecusalStore>();
         services.AddSingleton<Infrastructure.Recusals.RecusalQueries>();
-        services.AddOptions<Recusals.RecusalOptions>().BindConfiguration(Recusals.RecusalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Recusals.RecusalOptions>().BindConfiguration(Recusals.RecusalOptions.Section).ValidateDataAnnotations(Recusals.RecusalOptions.Section).ValidateOnStart();
         Credit.CreditHosting.AddSupervisionCredit(services);
         return services;
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Supervision.Contracts.Inspections;
+using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Infrastructure.Inspections;

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Supervision.Core.Calendar;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Storage;
@@ -14,18 +14,9 @@ public static class InspectionHosting
     {
         services.TryAddSingleton<INotifier, InboxNotifier>();
         services.TryAddSingleton(sp => new WorkflowClock(sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp =>
-        {
-            var section = sp.GetService<IConfiguration>()?.GetSection("Supervision:Inspections");
-            var options = new InspectionOptions();
-            if (section?["ReminderPeriod"] is { Length: > 0 } period)
-                options = options with { ReminderPeriod = TimeSpan.Parse(period, System.Globalization.CultureInfo.InvariantCulture) };
-            if (section?["CatchUpPeriod"] is { Length: > 0 } catchUp)
-                options = options with { CatchUpPeriod = TimeSpan.Parse(catchUp, System.Globalization.CultureInfo.InvariantCulture) };
-            if (section?["DueWorkingDays"] is { Length: > 0 } days)
-                options = options with { DueWorkingDays = int.Parse(days, System.Globalization.CultureInfo.InvariantCulture) };
-            return options;
-        });
+        services.AddOptions<InspectionOptions>().BindConfiguration(InspectionOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<InspectionOptions>, InspectionOptions.Validator>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<InspectionOptions>>().Value);
         services.AddSingleton(_ => new InspectionRules(WorkingCalendar.Load(settings.ReferenceDataDirectory)));
         // The calendar alone, for pages and queries that show a date and whether it is still provisional.
         services.AddSingleton(sp => sp.GetRequiredService<InspectionRules>().Calendar);
@@ -33,8 +24,9 @@ public static class InspectionHosting
         services.AddSingleton<ReinspectionStore>();
         services.AddSingleton<DeadlineStore>();
         // Short reminder periods (tests) need Orleans' floor lowered; production keeps its one-minute floor.
-        services.AddOptions<Orleans.Hosting.ReminderOptions>().Configure<InspectionOptions>((o, inspections) =>
+        services.AddOptions<Orleans.Hosting.ReminderOptions>().Configure<IOptions<InspectionOptions>>((o, configured) =>
         {
+            var inspections = configured.Value;
             if (inspections.ReminderPeriod < o.MinimumReminderPeriod) o.MinimumReminderPeriod = inspections.ReminderPeriod;
             if (inspections.CatchUpPeriod < o.MinimumReminderPeriod) o.MinimumReminderPeriod = inspections.CatchUpPeriod;
         });

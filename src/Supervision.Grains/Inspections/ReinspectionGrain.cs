@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Supervision.Contracts.Inspections;
+using Supervision.Core.Calendar;
 using Supervision.Core.Draw;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;

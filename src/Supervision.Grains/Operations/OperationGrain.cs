@@ -20,6 +20,11 @@ namespace Supervision.Grains.Operations;
 /// <summary>Tunables of long operations (configuration section "Supervision:Operations").</summary>
 public sealed class OperationOptions
 {
+    public const string Section = "Supervision:Operations";
+
+    /// <summary>The longest a route waits for an operation's outcome before answering 202 (<see cref="DefaultWait"/> and <c>Prefer: wait</c>).</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a claim on an operation lasts without renewal; a silo that dies is replaced after at most this.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(6);
 
@@ -37,6 +42,19 @@ public sealed class OperationOptions
 
     /// <summary>How long an ended operation stays readable (GET /api/operations/{id}) before the sweeper deletes it.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
+
+    internal sealed class Validator : Microsoft.Extensions.Options.IValidateOptions<OperationOptions>
+    {
+        public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, OperationOptions options)
+        {
+            var problems = new List<string>();
+            foreach (var (key, value) in new[] { ("Lease", options.Lease), ("SweepInterval", options.SweepInterval), ("RetryDelay", options.RetryDelay), ("Retention", options.Retention) })
+                if (value <= TimeSpan.Zero) problems.Add($"{Section}:{key} must be a positive time span, got {value}.");
+            if (options.DefaultWait < TimeSpan.Zero || options.DefaultWait > MaxWait)
+                problems.Add($"{Section}:DefaultWait must be from 00:00:00 (always answer 202) to {MaxWait:c}, got {options.DefaultWait}.");
+            return problems.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problems);
+        }
+    }
 }
 
 /// <summary>

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Supervision.Grains.Tasks;
 
@@ -21,18 +21,25 @@ public sealed class DrawSecretProtector
     private const int TagSize = 16;
     private readonly byte[]? _key;
 
-    public DrawSecretProtector(IConfiguration configuration, ILogger<DrawSecretProtector> logger)
+    public DrawSecretProtector(IOptions<DrawServiceOptions> options, ILogger<DrawSecretProtector> logger)
     {
-        var path = configuration[KeyFileSetting];
+        var path = options.Value.SecretKeyFile;
         if (string.IsNullOrWhiteSpace(path))
         {
             logger.LogWarning("{Setting} is not set: draw secrets are stored in grain storage unprotected, readable by whoever reads the database", KeyFileSetting);
             return;
         }
 
-        var key = File.ReadAllBytes(path);
-        if (key.Length != 32) throw new InvalidOperationException($"{KeyFileSetting} '{path}' must hold exactly 32 bytes (it holds {key.Length}).");
-        _key = key;
+        // The file was checked at start (DrawServiceOptions' validator): it holds 32 bytes.
+        _key = File.ReadAllBytes(path);
+    }
+
+    /// <summary>The problem with the key file at <paramref name="path"/>, or null when it holds a key.</summary>
+    public static string? KeyFileProblem(string path)
+    {
+        if (!File.Exists(path)) return $"{KeyFileSetting} '{path}' is not a file: give a file of 32 random bytes (head -c 32 /dev/urandom > draw-secret.key), the same on every silo.";
+        var length = new FileInfo(path).Length;
+        return length == 32 ? null : $"{KeyFileSetting} '{path}' must hold exactly 32 bytes (it holds {length}).";
     }
 
     /// <summary>For tests and tools: a protector with this key (null: none).</summary>

@@ -29,6 +29,9 @@ public sealed class DrawServiceOptions
 
     /// <summary>Witnesses who must commit before a task's commitments can close (draw-spec §3.3); one of them from outside the lead department.</summary>
     public int MinimumWitnesses { get; set; } = 2;
+
+    /// <summary>A file of 32 random bytes, the same on every silo, that seals draw secrets in grain storage (<see cref="DrawSecretProtector"/>); empty: not sealed.</summary>
+    public string? SecretKeyFile { get; set; }
 }
 
 /// <summary>

@@ -1,20 +1,20 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Supervision.Core.Credit;
 using Supervision.Core.Registry;
 
 namespace Supervision.Infrastructure.Credit;
 
 /// <summary>
-/// The credit service's settings, bound from configuration section "Supervision:Credit" (docs/credit-model.md,
-/// "Configuration"): the model's parameters plus the feed and nightly-job tunables.
+/// The credit service's settings as the platform uses them: the model's parameters plus the feed and nightly-job tunables,
+/// made from the bound and validated <see cref="CreditOptions"/> (configuration section "Supervision:Credit").
 /// </summary>
 public sealed record CreditSettings
 {
-    public const string Section = "Supervision:Credit";
-
     public CreditModelOptions Model { get; init; } = CreditModelOptions.Default;
 
     /// <summary>How often the feed looks for new outcome events and external records (a reminder; at least a minute in production).</summary>
@@ -28,83 +28,95 @@ public sealed record CreditSettings
 
     /// <summary>Entities per batch of the nightly recomputation (memory is bounded by this, not by the population).</summary>
     public int NightlyBatchSize { get; init; } = 50_000;
+}
 
-    /// <summary>
-    /// Reads the section; every key is optional. Returns the problems as field errors named by their configuration key
-    /// (e.g. "Supervision:Credit:Thresholds:A") instead of throwing on the first.
-    /// </summary>
-    public static (CreditSettings Settings, IReadOnlyList<FieldError> Errors) From(IConfiguration? configuration)
+/// <summary>
+/// Configuration section "Supervision:Credit" (docs/credit-model.md, "Configuration"). Every key is optional; the tables
+/// hold only what is configured, over the model's defaults. <see cref="Validator"/> names every problem by its key
+/// (e.g. "Supervision:Credit:Thresholds:A") in one <see cref="OptionsValidationException"/>; a value that is not a number
+/// at all stops the binding itself, which names its key too.
+/// </summary>
+public sealed class CreditOptions
+{
+    public const string Section = "Supervision:Credit";
+
+    private static readonly CreditModelOptions Defaults = CreditModelOptions.Default;
+
+    public double Baseline { get; set; } = Defaults.Baseline;
+
+    public CreditThresholdOptions Thresholds { get; set; } = new();
+
+    public CreditWeightOptions Weights { get; set; } = new();
+
+    public double DefaultHalfLifeDays { get; set; } = Defaults.DefaultHalfLifeDays;
+
+    /// <summary>Half-life in days per <see cref="CreditEventKind"/> name, over the model's defaults.</summary>
+    public Dictionary<string, double> HalfLifeDays { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Impact per result code, over the model's defaults.</summary>
+    public Dictionary<string, double> ResultCodeImpacts { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Impact per <see cref="CreditEventKind"/> name that carries no code or severity, over the model's defaults.</summary>
+    public Dictionary<string, double> EventImpacts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Impact per <see cref="PenaltySeverity"/> name, over the model's defaults.</summary>
+    public Dictionary<string, double> PenaltyImpacts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public double InspectionImpactFloor { get; set; } = Defaults.InspectionImpactFloor;
+
+    public double ExplanationCutoff { get; set; } = Defaults.ExplanationCutoff;
+
+    public TimeSpan FeedPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    public int FeedBatchSize { get; set; } = 500;
+
+    /// <summary>Beijing time of day of the nightly run, HH:mm.</summary>
+    public string NightlyAt { get; set; } = "02:00";
+
+    public int NightlyBatchSize { get; set; } = 50_000;
+
+    /// <summary>The settings these options make, and every problem named by its configuration key.</summary>
+    public (CreditSettings Settings, IReadOnlyList<FieldError> Errors) ToSettings()
     {
         var errors = new List<FieldError>();
-        var settings = new CreditSettings();
-        var section = configuration?.GetSection(Section);
-        if (section is null || !section.Exists()) return (settings, settings.Model.Validate());
-        var m = CreditModelOptions.Default;
-        double Num(string key, double fallback)
-        {
-            var text = section[key];
-            if (string.IsNullOrWhiteSpace(text)) return fallback;
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)) return v;
-            errors.Add(new FieldError($"{Section}:{key}", $"'{text}' is not a number"));
-            return fallback;
-        }
-        Dictionary<TKey, double> Table<TKey>(string key, IReadOnlyDictionary<TKey, double> defaults, Func<string, (bool Ok, TKey Key)> parse)
+        Dictionary<TKey, double> Table<TKey>(string key, IReadOnlyDictionary<TKey, double> defaults, Dictionary<string, double> configured, Func<string, (bool Ok, TKey Key)> parse)
             where TKey : notnull
         {
             var table = defaults.ToDictionary(kv => kv.Key, kv => kv.Value);
-            foreach (var child in section.GetSection(key).GetChildren())
+            foreach (var (name, value) in configured)
             {
-                var (ok, k) = parse(child.Key);
-                if (!ok)
-                {
-                    errors.Add(new FieldError($"{Section}:{key}:{child.Key}", "is not a known name"));
-                    continue;
-                }
-                table[k] = Num($"{key}:{child.Key}", table.GetValueOrDefault(k));
+                var (ok, k) = parse(name);
+                if (ok) table[k] = value;
+                else errors.Add(new FieldError($"{Section}:{key}:{name}", "is not a known name"));
             }
             return table;
         }
         static (bool, TEnum) EnumName<TEnum>(string s) where TEnum : struct, Enum => (Enum.TryParse<TEnum>(s, true, out var v) && Enum.IsDefined(v) && !s.All(char.IsAsciiDigit), v);
 
-        m = m with
+        var m = Defaults with
         {
-            Baseline = Num("Baseline", m.Baseline),
-            DefaultHalfLifeDays = Num("DefaultHalfLifeDays", m.DefaultHalfLifeDays),
-            InspectionImpactFloor = Num("InspectionImpactFloor", m.InspectionImpactFloor),
-            ExplanationCutoff = Num("ExplanationCutoff", m.ExplanationCutoff),
-            Thresholds = new ClassThresholds(Num("Thresholds:A", m.Thresholds.A), Num("Thresholds:B", m.Thresholds.B), Num("Thresholds:C", m.Thresholds.C)),
-            Weights = new ClassWeights(Num("Weights:A", m.Weights.A), Num("Weights:B", m.Weights.B), Num("Weights:C", m.Weights.C), Num("Weights:D", m.Weights.D)),
-            HalfLifeDaysByKind = Table<CreditEventKind>("HalfLifeDays", m.HalfLifeDaysByKind, s => EnumName<CreditEventKind>(s)).ToDictionary(),
-            EventImpacts = Table<CreditEventKind>("EventImpacts", m.EventImpacts, s => EnumName<CreditEventKind>(s)).ToDictionary(),
-            PenaltyImpacts = Table<PenaltySeverity>("PenaltyImpacts", m.PenaltyImpacts, s => EnumName<PenaltySeverity>(s)).ToDictionary(),
-            ResultCodeImpacts = new Dictionary<string, double>(Table<string>("ResultCodeImpacts", m.ResultCodeImpacts, s => (true, s)), StringComparer.Ordinal),
+            Baseline = Baseline,
+            DefaultHalfLifeDays = DefaultHalfLifeDays,
+            InspectionImpactFloor = InspectionImpactFloor,
+            ExplanationCutoff = ExplanationCutoff,
+            Thresholds = new ClassThresholds(Thresholds.A, Thresholds.B, Thresholds.C),
+            Weights = new ClassWeights(Weights.A, Weights.B, Weights.C, Weights.D),
+            HalfLifeDaysByKind = Table("HalfLifeDays", Defaults.HalfLifeDaysByKind, HalfLifeDays, EnumName<CreditEventKind>),
+            EventImpacts = Table("EventImpacts", Defaults.EventImpacts, EventImpacts, EnumName<CreditEventKind>),
+            PenaltyImpacts = Table("PenaltyImpacts", Defaults.PenaltyImpacts, PenaltyImpacts, EnumName<PenaltySeverity>),
+            ResultCodeImpacts = new Dictionary<string, double>(Table("ResultCodeImpacts", Defaults.ResultCodeImpacts, ResultCodeImpacts, s => (true, s)), StringComparer.Ordinal),
         };
-        settings = settings with { Model = m };
         foreach (var e in m.Validate()) errors.Add(new FieldError($"{Section}:{Key(e.Field)}", e.Reason));
 
-        if (section["FeedPeriod"] is { Length: > 0 } period)
-        {
-            if (TimeSpan.TryParse(period, CultureInfo.InvariantCulture, out var p) && p > TimeSpan.Zero) settings = settings with { FeedPeriod = p };
-            else errors.Add(new FieldError($"{Section}:FeedPeriod", $"'{period}' is not a positive time span (hh:mm:ss)"));
-        }
-        if (section["NightlyAt"] is { Length: > 0 } at)
-        {
-            if (TimeOnly.TryParseExact(at, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)) settings = settings with { NightlyAt = t };
-            else errors.Add(new FieldError($"{Section}:NightlyAt", $"'{at}' is not a time of day HH:mm (Beijing)"));
-        }
-        int Count(string key, int fallback, int min, int max)
-        {
-            var text = section[key];
-            if (string.IsNullOrWhiteSpace(text)) return fallback;
-            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
-            errors.Add(new FieldError($"{Section}:{key}", $"must be a whole number from {min} to {max}, got '{text}'"));
-            return fallback;
-        }
-        settings = settings with
-        {
-            FeedBatchSize = Count("FeedBatchSize", settings.FeedBatchSize, 1, 100_000),
-            NightlyBatchSize = Count("NightlyBatchSize", settings.NightlyBatchSize, 1, 1_000_000),
-        };
+        var settings = new CreditSettings { Model = m, FeedPeriod = FeedPeriod, FeedBatchSize = FeedBatchSize, NightlyBatchSize = NightlyBatchSize };
+        if (FeedPeriod <= TimeSpan.Zero)
+            errors.Add(new FieldError($"{Section}:FeedPeriod", $"must be a positive time span (hh:mm:ss), got {FeedPeriod}"));
+        if (TimeOnly.TryParseExact(NightlyAt, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)) settings = settings with { NightlyAt = at };
+        else errors.Add(new FieldError($"{Section}:NightlyAt", $"'{NightlyAt}' is not a time of day HH:mm (Beijing)"));
+        if (FeedBatchSize is < 1 or > 100_000)
+            errors.Add(new FieldError($"{Section}:FeedBatchSize", $"must be a whole number from 1 to 100000, got {FeedBatchSize}"));
+        if (NightlyBatchSize is < 1 or > 1_000_000)
+            errors.Add(new FieldError($"{Section}:NightlyBatchSize", $"must be a whole number from 1 to 1000000, got {NightlyBatchSize}"));
         return (settings, errors);
     }
 
@@ -114,6 +126,49 @@ public sealed record CreditSettings
         var parts = field.Split('.');
         if (parts[0] == "halfLifeDaysByKind") parts[0] = "HalfLifeDays";
         return string.Join(':', parts.Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
+    }
+
+    internal sealed class Validator : IValidateOptions<CreditOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, CreditOptions options)
+        {
+            var errors = options.ToSettings().Errors;
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors.Select(e => $"{e.Field}: {e.Reason}"));
+        }
+    }
+}
+
+/// <summary>"Supervision:Credit:Thresholds": the inclusive lower scores of classes A, B and C.</summary>
+public sealed class CreditThresholdOptions
+{
+    public double A { get; set; } = ClassThresholds.Default.A;
+
+    public double B { get; set; } = ClassThresholds.Default.B;
+
+    public double C { get; set; } = ClassThresholds.Default.C;
+}
+
+/// <summary>"Supervision:Credit:Weights": the draw weight of each class.</summary>
+public sealed class CreditWeightOptions
+{
+    public double A { get; set; } = ClassWeights.Default.A;
+
+    public double B { get; set; } = ClassWeights.Default.B;
+
+    public double C { get; set; } = ClassWeights.Default.C;
+
+    public double D { get; set; } = ClassWeights.Default.D;
+}
+
+public static class CreditOptionsRegistration
+{
+    /// <summary>"Supervision:Credit" bound and checked at start; <see cref="CreditSettings"/> made from it once.</summary>
+    public static IServiceCollection AddCreditOptions(this IServiceCollection services)
+    {
+        services.AddOptions<CreditOptions>().BindConfiguration(CreditOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CreditOptions>, CreditOptions.Validator>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<CreditOptions>>().Value.ToSettings().Settings);
+        return services;
     }
 }
 

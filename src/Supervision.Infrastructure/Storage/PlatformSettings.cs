@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Supervision.Infrastructure.Storage;
 
@@ -24,11 +26,22 @@ public sealed record PlatformSettings(
     /// <summary>
     /// A PostgreSQL connection string under <c>ConnectionStrings:Supervision</c> selects production mode;
     /// without one the platform runs on a SQLite file in <c>Supervision:DataDirectory</c> (default: <see cref="DefaultDataDirectory"/>).
+    /// Read through the options registration (<see cref="PlatformOptionsRegistration.AddPlatformOptions"/>): a bad value
+    /// throws <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming its key.
     /// </summary>
     public static PlatformSettings From(IConfiguration configuration)
     {
-        var postgres = configuration.GetConnectionString("Supervision");
-        var dataDirectory = Path.GetFullPath(configuration["Supervision:DataDirectory"] is { Length: > 0 } d ? d : DefaultDataDirectory);
+        using var options = Configuration.StartupOptions.Provider(configuration, s => s.AddPlatformOptions());
+        return From(
+            options.GetRequiredService<IOptions<PlatformOptions>>().Value,
+            options.GetRequiredService<IOptions<ConnectionStringOptions>>().Value,
+            options.GetRequiredService<IOptions<ClusterHostOptions>>().Value);
+    }
+
+    public static PlatformSettings From(PlatformOptions platform, ConnectionStringOptions connectionStrings, ClusterHostOptions cluster)
+    {
+        var postgres = connectionStrings.Supervision;
+        var dataDirectory = Path.GetFullPath(string.IsNullOrWhiteSpace(platform.DataDirectory) ? DefaultDataDirectory : platform.DataDirectory);
         var provider = string.IsNullOrWhiteSpace(postgres) ? StorageProvider.Sqlite : StorageProvider.PostgreSql;
         var connectionString = provider == StorageProvider.PostgreSql
             ? postgres!
@@ -37,21 +50,12 @@ public sealed record PlatformSettings(
             provider,
             connectionString,
             dataDirectory,
-            configuration["Orleans:ClusterId"] ?? "supervision",
-            configuration["Orleans:ServiceId"] ?? "supervision",
-            int.TryParse(configuration["Orleans:SiloPort"], out var siloPort) ? siloPort : 11111,
-            int.TryParse(configuration["Orleans:GatewayPort"], out var gatewayPort) ? gatewayPort : 30000,
-            !string.Equals(configuration["Supervision:ApplySchemaOnStart"], "false", StringComparison.OrdinalIgnoreCase),
-            string.IsNullOrWhiteSpace(configuration["Supervision:ReferenceDataDirectory"]) ? null : configuration["Supervision:ReferenceDataDirectory"],
-            Advertised(configuration["Orleans:AdvertisedAddress"]));
+            cluster.ClusterId,
+            cluster.ServiceId,
+            cluster.SiloPort,
+            cluster.GatewayPort,
+            platform.ApplySchemaOnStart,
+            string.IsNullOrWhiteSpace(platform.ReferenceDataDirectory) ? null : platform.ReferenceDataDirectory,
+            cluster.AdvertisedIPAddress);
     }
-
-    /// <summary>
-    /// <c>Orleans:AdvertisedAddress</c>: the address a silo binds and tells the cluster (e.g. 127.0.0.1 for processes that
-    /// must stay on loopback); unset, a silo listens on every address and advertises the host's own.
-    /// </summary>
-    private static System.Net.IPAddress? Advertised(string? value) =>
-        string.IsNullOrWhiteSpace(value) ? null
-        : System.Net.IPAddress.TryParse(value.Trim(), out var address) ? address
-        : throw new InvalidOperationException($"Orleans:AdvertisedAddress '{value}' is not an IP address (IPv4 or IPv6, such as 127.0.0.1).");
 }

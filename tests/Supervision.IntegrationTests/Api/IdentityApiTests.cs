@@ -68,7 +68,7 @@ public sealed class IdentityApiTests(EmbeddedPlatform platform) : IClassFixture<
             Assert.InRange(locked.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(50), TimeSpan.FromMinutes(1));
         }
 
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+        var refused = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
             ApiHost.StartAsync(settings: new Dictionary<string, string?> { ["Auth:Local:MaxFailedSignIns"] = "-1" }));
         Assert.Contains("Auth:Local:MaxFailedSignIns", refused.Message);
     }

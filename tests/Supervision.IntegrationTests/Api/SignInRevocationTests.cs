@@ -168,8 +168,8 @@ public sealed class SignInRevocationTests(RevocationPlatform platform) : IClassF
         var key = Host.Services.GetRequiredService<Supervision.Api.Identity.LocalTokenKey>().Key;
         var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
         {
-            Issuer = Supervision.Api.Identity.AuthSettings.LocalIssuer,
-            Audience = Supervision.Api.Identity.AuthSettings.Audience,
+            Issuer = Supervision.Api.Identity.TokenService.Issuer,
+            Audience = Supervision.Api.Identity.TokenService.Audience,
             Claims = new Dictionary<string, object> { ["sub"] = "admin", ["role"] = new[] { "admin" } },
             Expires = DateTime.UtcNow.AddHours(1),
             SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(

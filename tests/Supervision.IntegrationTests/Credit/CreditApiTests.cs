@@ -5,7 +5,10 @@ using System.Text.Json;
 using System.Xml.Linq;
 using Dapper;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Supervision.Grains.Credit;
+using Supervision.Infrastructure.Configuration;
 using Supervision.Infrastructure.Credit;
 using Supervision.IntegrationTests.Infrastructure;
 using Supervision.IntegrationTests.Inspections;
@@ -181,8 +184,7 @@ public sealed class CreditApiTests
             ["Supervision:Credit:NightlyAt"] = "03:30",
             ["Supervision:Credit:NightlyBatchSize"] = "10000",
         }).Build();
-        var (settings, errors) = CreditSettings.From(good);
-        Assert.Empty(errors);
+        var settings = Credit(good);
         Assert.Equal((90, 1460, -30), (settings.Model.Thresholds.A, settings.Model.HalfLifeDays(Core.Credit.CreditEventKind.ExternalPenalty),
             settings.Model.ResultCodeImpacts["6"]));
         Assert.Equal((new TimeOnly(3, 30), 10000), (settings.NightlyAt, settings.NightlyBatchSize));
@@ -195,15 +197,23 @@ public sealed class CreditApiTests
             ["Supervision:Credit:Thresholds:A"] = "50",
             ["Supervision:Credit:Weights:C"] = "0",
             ["Supervision:Credit:HalfLifeDays:Gossip"] = "10",
-            ["Supervision:Credit:Baseline"] = "high",
             ["Supervision:Credit:NightlyAt"] = "25:00",
         }).Build();
-        var fields = CreditSettings.From(bad).Errors.Select(e => e.Field).ToHashSet();
+        var invalid = Assert.Throws<OptionsValidationException>(() => Credit(bad));
         Assert.Superset(new HashSet<string>
         {
-            "Supervision:Credit:Thresholds:A", "Supervision:Credit:Weights:C", "Supervision:Credit:HalfLifeDays:Gossip",
-            "Supervision:Credit:Baseline", "Supervision:Credit:NightlyAt",
-        }, fields);
+            "Supervision:Credit:Thresholds:A", "Supervision:Credit:Weights:C", "Supervision:Credit:HalfLifeDays:Gossip", "Supervision:Credit:NightlyAt",
+        }, invalid.Failures.Select(f => f[..f.IndexOf(": ", StringComparison.Ordinal)]).ToHashSet());
+
+        // Not a number at all: the binding stops at it, naming the key.
+        var notANumber = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Supervision:Credit:Baseline"] = "high" }).Build();
+        Assert.Contains("Supervision:Credit:Baseline", Assert.Throws<InvalidOperationException>(() => Credit(notANumber)).Message, StringComparison.Ordinal);
+
+        static CreditSettings Credit(IConfiguration configuration)
+        {
+            using var options = StartupOptions.Provider(configuration, s => s.AddCreditOptions());
+            return options.GetRequiredService<CreditSettings>();
+        }
     }
 
     [Fact]

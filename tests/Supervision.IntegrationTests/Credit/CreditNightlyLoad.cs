@@ -63,7 +63,7 @@ public sealed class CreditNightlyLoad(PostgresServer server, ITestOutputHelper o
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(at);
         var metrics = new CreditMetrics();
         var credit = new CreditStore(store, new AuditLog(store, clock), model, clock);
-        var job = new CreditNightlyJob(credit, model, new CreditClock(clock), metrics, new NoLifetime(), NullLogger<CreditNightlyJob>.Instance);
+        var job = new CreditNightlyJob(credit, model, metrics, NullLogger<CreditNightlyJob>.Instance);
         var load = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
         var timer = Stopwatch.StartNew();
         var totals = await job.RunAsync("load", at, Actor.System("load"));
@@ -77,13 +77,5 @@ public sealed class CreditNightlyLoad(PostgresServer server, ITestOutputHelper o
         await using (var connection = await store.OpenAsync())
             Assert.Equal(totals.Changed, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM credit_class_changes"));
         await store.DisposeAsync();
-    }
-
-    private sealed class NoLifetime : IHostApplicationLifetime
-    {
-        public CancellationToken ApplicationStarted => CancellationToken.None;
-        public CancellationToken ApplicationStopping => CancellationToken.None;
-        public CancellationToken ApplicationStopped => CancellationToken.None;
-        public void StopApplication() { }
     }
 }

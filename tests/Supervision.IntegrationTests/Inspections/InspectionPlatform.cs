@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Supervision.Api.Identity;
 using Supervision.Contracts.Inspections;
+using Supervision.Core.Calendar;
 using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;

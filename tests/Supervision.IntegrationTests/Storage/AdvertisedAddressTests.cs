@@ -27,7 +27,7 @@ public sealed class AdvertisedAddressTests
         var any = Endpoints(Settings([]));
         Assert.Equal(IPAddress.Any, any.SiloListeningEndpoint?.Address);
 
-        var bad = Assert.Throws<InvalidOperationException>(() => Settings(new() { ["Orleans:AdvertisedAddress"] = "localhost:1" }));
+        var bad = Assert.Throws<OptionsValidationException>(() => Settings(new() { ["Orleans:AdvertisedAddress"] = "localhost:1" }));
         Assert.Contains("Orleans:AdvertisedAddress", bad.Message, StringComparison.Ordinal);
     }
 

@@ -139,7 +139,7 @@ public sealed class SecurityHeadersTests(BrowserFixture browser) : IClassFixture
         }
 
         // A public address that is not an absolute http(s) URL stops the start, saying what to set.
-        var bad = await Assert.ThrowsAsync<InvalidOperationException>(() => ApiHost.StartAsync(settings: new Dictionary<string, string?> { ["Supervision:PublicBaseUrl"] = "supervision.example" }));
+        var bad = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => ApiHost.StartAsync(settings: new Dictionary<string, string?> { ["Supervision:PublicBaseUrl"] = "supervision.example" }));
         Assert.Contains("Supervision:PublicBaseUrl", bad.Message);
     }
 

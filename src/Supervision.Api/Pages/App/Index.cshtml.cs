@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Identity;
 using Supervision.Api.Pages.App.Inspections;
+using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Inspections;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Identity;
+using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Inspections;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Identity;
 using Supervision.Api.Web;
 using Supervision.Contracts.Tasks;
+using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Grains.Inspections;
