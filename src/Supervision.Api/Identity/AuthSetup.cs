@@ -68,6 +68,9 @@ public static class AuthSetup
             // Route each token to the scheme that issued it, so both kinds of account work side by side.
             o.ForwardDefaultSelector = context =>
             {
+                // Local accounts switched off: nothing the platform signed (a token or a session cookie issued before the
+                // switch) is accepted any more; every credential goes to the identity provider.
+                if (!settings.Local.Enabled) return OidcScheme;
                 var header = context.Request.Headers.Authorization.ToString();
                 if (header.Length == 0 && context.Request.Cookies.ContainsKey(CookieName))
                 {

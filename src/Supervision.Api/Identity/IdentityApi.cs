@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -87,9 +88,15 @@ public static partial class IdentityApi
         return app;
     }
 
+    /// <summary>The answer of the local sign-in routes on an installation whose only way in is single sign-on.</summary>
+    internal static ProblemHttpResult LocalSignInOff() => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+        title: "Local sign-in is switched off",
+        detail: "This installation signs staff in through single sign-on only (Auth:Local:Enabled=false): send the identity provider's access token as a bearer token.");
+
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> IssueToken(
-        TokenRequest request, HttpContext http, UserStore users, TokenService tokens, TimeProvider clock, CancellationToken ct)
+        TokenRequest request, HttpContext http, UserStore users, TokenService tokens, TimeProvider clock, IOptions<AuthOptions> auth, CancellationToken ct)
     {
+        if (!auth.Value.Local.Enabled) return LocalSignInOff();
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(request.Username))
         {
@@ -121,8 +128,9 @@ public static partial class IdentityApi
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangeOwnPassword(
-        ChangePasswordRequest request, HttpContext http, UserStore users, TimeProvider clock, CancellationToken ct)
+        ChangePasswordRequest request, HttpContext http, UserStore users, TimeProvider clock, IOptions<AuthOptions> auth, CancellationToken ct)
     {
+        if (!auth.Value.Local.Enabled) return LocalSignInOff();
         var result = await ChangeOwnPasswordAsync(users, http.User.ToActor(), request.CurrentPassword, request.NewPassword, http.ClientKey(), ct);
         return result.Outcome switch
         {

@@ -6,9 +6,12 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Supervision.IntegrationTests.Infrastructure;
+using Supervision.Infrastructure.Identity;
+using Supervision.Api.Identity;
 
 namespace Supervision.IntegrationTests.Api;
 
@@ -16,12 +19,15 @@ namespace Supervision.IntegrationTests.Api;
 /// A stand-in for a government single sign-on: a real OpenID Connect discovery document and key set served over
 /// loopback HTTP, issuing RS256 access tokens the platform must accept beside its own.
 /// </summary>
-public sealed class FakeIdentityProvider : IAsyncLifetime
+public class FakeIdentityProvider : IAsyncLifetime
 {
     private readonly RSA _rsa = RSA.Create(2048);
     private WebApplication _app = null!;
 
     public string Issuer { get; private set; } = string.Empty;
+
+    /// <summary>Settings the platform starts with besides the identity provider's.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> MoreSettings => [];
 
     public const string Audience = "supervision-sso";
 
@@ -43,12 +49,14 @@ public sealed class FakeIdentityProvider : IAsyncLifetime
         }));
         _app.MapGet("/jwks", () => Results.Json(new { keys = new[] { new { kty = jwk.Kty, kid = jwk.Kid, use = "sig", alg = "RS256", n = jwk.N, e = jwk.E } } }));
         await _app.StartAsync();
-        Platform = await ApiHost.StartAsync(settings: new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Auth:Oidc:Authority"] = Issuer,
             ["Auth:Oidc:Audience"] = Audience,
             ["Auth:Oidc:RequireHttpsMetadata"] = "false",
-        });
+        };
+        foreach (var (key, value) in MoreSettings) settings[key] = value;
+        Platform = await ApiHost.StartAsync(settings: settings);
     }
 
     public string Token(string subject, IReadOnlyDictionary<string, object> claims, RSA? signWith = null)
@@ -77,6 +85,12 @@ public sealed class FakeIdentityProvider : IAsyncLifetime
         await _app.DisposeAsync();
         _rsa.Dispose();
     }
+}
+
+/// <summary>The same identity provider in front of an installation whose only way in is single sign-on.</summary>
+public sealed class SingleSignOnOnlyProvider : FakeIdentityProvider
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> MoreSettings => [new("Auth:Local:Enabled", "false")];
 }
 
 public sealed class SingleSignOnTests(FakeIdentityProvider sso) : IClassFixture<FakeIdentityProvider>
@@ -167,5 +181,54 @@ public sealed class SingleSignOnTests(FakeIdentityProvider sso) : IClassFixture<
 
         using var local = await sso.Platform.AdminAsync();
         Assert.Equal(HttpStatusCode.OK, (await local.GetAsync("/api/users")).StatusCode);
+    }
+}
+
+/// <summary>
+/// Auth:Local:Enabled=false (docs/operations.md, "Single sign-on"): the identity provider's tokens are the only way in —
+/// no local token is issued, no password changed, none that the platform's own key signed is accepted, and the sign-in
+/// page says so instead of asking for a password.
+/// </summary>
+public sealed class SingleSignOnOnlyTests(SingleSignOnOnlyProvider sso) : IClassFixture<SingleSignOnOnlyProvider>
+{
+    [Fact]
+    public async Task No_local_token_is_issued_even_for_the_right_password()
+    {
+        using var anonymous = sso.Platform.Anonymous();
+        var response = await anonymous.PostAsJsonAsync("/api/auth/token", new { username = "admin", password = ApiHost.AdminPassword });
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Local sign-in is switched off", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+    }
+
+    [Fact]
+    public async Task A_token_the_platform_itself_signed_is_refused_while_the_providers_token_works()
+    {
+        // A token exactly as local sign-in would issue it, signed with this installation's own key: accepted with local
+        // accounts on, refused once they are off.
+        var users = sso.Platform.Services.GetRequiredService<UserStore>();
+        var admin = await users.FindAsync("admin");
+        Assert.NotNull(admin);
+        var (localToken, _) = sso.Platform.Services.GetRequiredService<TokenService>().Issue(admin);
+        using var local = sso.ClientWith(localToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await local.GetAsync("/api/auth/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await local.PostAsJsonAsync("/api/auth/password",
+            new { currentPassword = ApiHost.AdminPassword, newPassword = "another-long-password" })).StatusCode);
+
+        using var provider = sso.ClientWith(sso.Token("sub-only", new Dictionary<string, object> { ["roles"] = new[] { "admin" } }));
+        Assert.Equal(HttpStatusCode.OK, (await provider.GetAsync("/api/users")).StatusCode);
+        var refused = await provider.PostAsJsonAsync("/api/auth/password", new { currentPassword = "x", newPassword = "another-long-password" });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_sign_in_page_says_local_sign_in_is_off_and_asks_for_no_password()
+    {
+        using var anonymous = sso.Platform.Anonymous();
+        var english = await anonymous.GetStringAsync("/app/login?lang=en");
+        Assert.Contains("Local sign-in is switched off", english, StringComparison.Ordinal);
+        Assert.DoesNotContain("name=\"password\"", english, StringComparison.Ordinal);
+        var chinese = await anonymous.GetStringAsync("/app/login?lang=zh-CN");
+        Assert.Contains("本平台未启用本地账号登录", chinese, StringComparison.Ordinal);
     }
 }

@@ -1,12 +1,14 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 using Supervision.Api.Common;
+using Supervision.Api.Identity;
 using Supervision.Api.Web;
 using Supervision.Infrastructure.Identity;
 
 namespace Supervision.Api.Pages.App;
 
-public sealed class LoginModel(UserStore users, UiText text, TimeProvider clock) : PageModel
+public sealed class LoginModel(UserStore users, UiText text, TimeProvider clock, IOptions<AuthOptions> auth) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -19,12 +21,23 @@ public sealed class LoginModel(UserStore users, UiText text, TimeProvider clock)
 
     public string? Error { get; private set; }
 
+    /// <summary>False when the installation signs staff in through single sign-on only (Auth:Local:Enabled=false).</summary>
+    public bool LocalSignIn => auth.Value.Local.Enabled;
+
+    private string LocalSignInOff => text["本平台未启用本地账号登录：请通过统一身份认证登录。", "Local sign-in is switched off on this installation: sign in through single sign-on."];
+
     public void OnGet()
     {
+        if (!LocalSignIn) Error = LocalSignInOff;
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
+        if (!LocalSignIn)
+        {
+            Error = LocalSignInOff;
+            return Page();
+        }
         if (string.IsNullOrWhiteSpace(Username) || string.IsNullOrEmpty(Password))
         {
             Error = text["请输入用户名和密码。", "Enter your username and password."];
