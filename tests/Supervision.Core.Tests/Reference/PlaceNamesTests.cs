@@ -39,9 +39,11 @@ public sealed class PlaceNamesTests
     [Fact]
     public void A_name_two_divisions_share_names_both()
     {
+        // Shenyang's and Anshan's in Liaoning, Siping's in Jilin: the whole country is listed.
         var match = Reference.ResolvePlace("铁西区");
-        Assert.Equal(["210106", "210303"], match.Prefixes);
+        Assert.Equal(["210106", "210303", "220302"], match.Prefixes);
         Assert.Equal(["210303"], Reference.ResolvePlace("鞍山铁西区").Prefixes);
+        Assert.Equal(["220302"], Reference.ResolvePlace("四平市铁西区").Prefixes);
     }
 
     [Theory]
@@ -63,7 +65,7 @@ public sealed class PlaceNamesTests
     public void Close_names_are_suggested_when_nothing_matches()
     {
         Assert.Contains(Reference.ResolvePlace("大连市西湖区").Suggestions, d => d.Code == "210200");
-        Assert.Contains(Reference.ResolvePlace("沙河").Suggestions, d => d.Code == "210204");
+        Assert.Contains(Reference.ResolvePlace("沙河口").Divisions, d => d.Code == "210204");
         Assert.Contains(Reference.ResolvePlace("Dalia").Suggestions, d => d.Code == "210200");
         Assert.Empty(Reference.ResolvePlace("火星").Suggestions);
         Assert.True(Reference.ResolvePlace("区").Suggestions.Count <= 6);
@@ -88,5 +90,17 @@ public sealed class PlaceNamesTests
         Assert.Equal(Reference.IndustryDivisions.Where(d => d.Section == "F").Select(d => d.Code).Order(StringComparer.Ordinal), retail.Prefixes);
         Assert.False(Reference.ResolveIndustry("太空旅游").Found);
         Assert.False(Reference.ResolveIndustry("业").Found);
+    }
+
+    [Theory]
+    [InlineData("杭州市西湖区", "330106")]
+    [InlineData("西湖区", "330106")]
+    [InlineData("深圳", "440300")]
+    [InlineData("沙河", "130582")]
+    [InlineData("喀什地区", "653100")]
+    public void Places_outside_Liaoning_are_named_too(string typed, string code)
+    {
+        Assert.Contains(code, Reference.ResolvePlace(typed).Divisions.Select(d => d.Code));
+        Assert.NotEmpty(Reference.DivisionFullName(code));
     }
 }

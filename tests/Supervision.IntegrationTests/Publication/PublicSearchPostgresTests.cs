@@ -179,7 +179,7 @@ public sealed class PublicSearchPostgresTests(PostgresServer server)
         // (place, the divisions it must find) — the seed spreads rows over 2101xx … 2114xx.
         foreach (var (place, divisions) in new[]
                  {
-                     ("大连", new[] { "2102" }), ("Dalian", ["2102"]), ("中山区", ["210202"]), ("大连市 中山区", ["210202"]), ("铁西区", ["210106", "210303"]),
+                     ("大连", new[] { "2102" }), ("Dalian", ["2102"]), ("中山区", ["210202"]), ("大连市 中山区", ["210202"]), ("铁西区", ["210106", "210303", "220302"]),
                  })
         {
             var found = await ReadAsync(await anonymous.GetAsync("/api/public/v1/results?limit=200&place=" + Uri.EscapeDataString(place)), HttpStatusCode.OK);
