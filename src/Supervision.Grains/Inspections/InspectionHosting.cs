@@ -30,6 +30,8 @@ public static class InspectionHosting
         // The calendar alone, for pages and queries that show a date and whether it is still provisional.
         services.AddSingleton(sp => sp.GetRequiredService<InspectionRules>().Calendar);
         services.AddSingleton<InspectionStore>();
+        services.AddSingleton<Infrastructure.Abnormal.AbnormalStore>();
+        services.AddSingleton<Infrastructure.Abnormal.AbnormalQueries>();
         services.AddSingleton<ReinspectionStore>();
         services.AddSingleton<DeadlineStore>();
         // Short reminder periods (tests) need Orleans' floor lowered; production keeps its one-minute floor.
