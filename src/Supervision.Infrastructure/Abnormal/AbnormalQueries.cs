@@ -11,8 +11,20 @@ public sealed record AbnormalListItem(AbnormalEntry Entry, string EntityName, st
 public sealed record AbnormalCounts(long Pending, long Overdue, long RemovalApplications, long Escalated);
 
 /// <summary>An entry of the public list: what the national publicity system shows, nothing more (no facts, no evidence, no people).</summary>
-public sealed record PublicAbnormalRow(string Id, string EntityCreditCode, string EntityName, string Ground, string State, DateOnly ListedOn,
-    string? DecisionReference, DateOnly? RemovedOn, string DepartmentCode, string DepartmentName);
+/// <remarks>Properties, not a positional record: Dapper maps SQLite's text dates through the store's type handlers only onto properties.</remarks>
+public sealed record PublicAbnormalRow
+{
+    public required string Id { get; init; }
+    public required string EntityCreditCode { get; init; }
+    public string EntityName { get; init; } = "";
+    public required string Ground { get; init; }
+    public required string State { get; init; }
+    public DateOnly ListedOn { get; init; }
+    public string? DecisionReference { get; init; }
+    public DateOnly? RemovedOn { get; init; }
+    public required string DepartmentCode { get; init; }
+    public string DepartmentName { get; init; } = "";
+}
 
 /// <summary>
 /// The read side of the register (the department's lists and counts, the entity's link page, the public list and its open
