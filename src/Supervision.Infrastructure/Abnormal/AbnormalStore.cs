@@ -134,13 +134,15 @@ public sealed class AbnormalStore(SqlStore store, AuditLog audit, INotifier noti
                         // An amendment that says "unreachable" again brings back the entry it had withdrawn, if nothing else is open.
                         if (existing.State != AbnormalStates.Withdrawn) break;
                         var revived = existing with { State = AbnormalStates.Pending, RemovedBasis = null, FoundOn = entry.FoundOn, ListBy = entry.ListBy, Version = existing.Version + 1 };
-                        await connection.ExecuteAsync(new CommandDefinition(
+                        var revivedRows = await connection.ExecuteAsync(new CommandDefinition(
                             """
                             UPDATE abnormal_entries SET state = 'pending', removed_basis = NULL, found_on = @FoundOn, list_by = @ListBy, version = @Version
                             WHERE entry_id = @Id AND version = @previous AND NOT EXISTS (SELECT 1 FROM abnormal_entries o
                                 WHERE o.entity_credit_code = @EntityCreditCode AND o.ground = @Ground AND o.state IN ('pending', 'listed', 'escalated'))
                             """, new { revived.FoundOn, revived.ListBy, revived.Version, revived.Id, previous = existing.Version, revived.EntityCreditCode, revived.Ground },
                             tx, cancellationToken: ct));
+                        if (revivedRows == 1)
+                            await audit.AppendAsync(connection, tx, actor, "abnormal.pending", "abnormal-entry", revived.Id, revived.DepartmentCode, Summary(existing), Summary(revived));
                         break;
                     }
 

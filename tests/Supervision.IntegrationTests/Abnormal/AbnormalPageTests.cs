@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using Supervision.IntegrationTests.Infrastructure;
 using Supervision.IntegrationTests.Inspections;
@@ -7,11 +8,14 @@ using static Supervision.IntegrationTests.Inspections.InspectionPlatform;
 
 namespace Supervision.IntegrationTests.Abnormal;
 
-/// <summary>A reviewer lists an unreachable entity on /app/abnormal; the public finds it on /abnormal-operations in both languages (Chromium, axe).</summary>
+/// <summary>
+/// A reviewer lists an unreachable entity on /app/abnormal; the public finds it on /abnormal-operations in both languages; the
+/// entity applies for removal on its link page and the reviewer approves (Chromium, axe).
+/// </summary>
 public sealed class AbnormalPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [BrowserFact]
-    public async Task A_reviewer_lists_an_overdue_entry_on_the_workbench_and_the_public_page_shows_it_in_chinese_and_english()
+    public async Task A_reviewer_lists_an_overdue_entry_the_public_page_shows_it_in_both_languages_and_the_entity_applies_for_removal_on_its_page()
     {
         await using var platform = await StartAsync();
         var entity = (await platform.ScalarTextAsync("SELECT credit_code FROM market_entities ORDER BY credit_code LIMIT 1"))!;
@@ -57,5 +61,29 @@ public sealed class AbnormalPageTests(BrowserFixture browser) : IClassFixture<Br
         await portal.SelectOptionAsync("#ground", "annual-report");
         await portal.ClickAsync("[data-testid=abnormal-filters] button[type=submit]");
         await Assertions.Expect(portal.Locator("[data-testid=abnormal-none]")).ToBeVisibleAsync();
+
+        // The entity applies for removal on the page its link opens; the reviewer approves on the register's page.
+        string link;
+        using (var scheduler = await platform.As("sched-d1"))
+            link = new Uri((await ReadAsync(await scheduler.PostAsJsonAsync($"/api/credit/entities/{entity}/access-link", new { days = 7 }), HttpStatusCode.OK))
+                .GetProperty("url").GetString()!).PathAndQuery;
+        await using var entityContext = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var own = await entityContext.NewPageAsync();
+        await own.GotoAsync(link);
+        var mine = own.Locator("[data-testid=own-abnormal] li");
+        await Assertions.Expect(mine).ToContainTextAsync("通过登记的住所或者经营场所无法联系");
+        await mine.Locator("textarea[name=evidence]").FillAsync("已在登记住所恢复经营，附租赁合同");
+        await mine.Locator("button[type=submit]").ClickAsync();
+        await Assertions.Expect(own.Locator("[data-testid=own-abnormal-removal]")).ToContainTextAsync("待审核");
+
+        await page.ReloadAsync();
+        var application = page.Locator("[data-testid=abnormal-applications] li");
+        await Assertions.Expect(application).ToContainTextAsync("已在登记住所恢复经营，附租赁合同");
+        await page.EvaluateAsync("() => { window.supervisionBeforeReload = true; }");
+        await application.Locator("button[value=approve]").ClickAsync();
+        await page.WaitForFunctionAsync("() => window.supervisionBeforeReload === undefined && document.readyState === 'complete'");
+        await Assertions.Expect(page.Locator("[data-testid=abnormal-applications] li")).ToHaveCountAsync(0);
+        await own.ReloadAsync();
+        await Assertions.Expect(own.Locator("[data-testid=own-abnormal-removal]")).ToContainTextAsync("准予移出");
     }
 }

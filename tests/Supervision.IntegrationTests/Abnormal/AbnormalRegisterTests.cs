@@ -10,7 +10,7 @@ using static Supervision.IntegrationTests.Inspections.InspectionPlatform;
 namespace Supervision.IntegrationTests.Abnormal;
 
 /// <summary>
-/// The abnormal-operations register (issue 19) through HTTP on PostgreSQL: a code-6 finding enters a pending entry in the
+/// The abnormal-operations register (issue 19) through HTTP, on PostgreSQL and on the embedded SQLite default: a code-6 finding enters a pending entry in the
 /// inspection's commit, the deadline in working days becomes an overdue entry with one reminder, listing makes it public and
 /// a credit event, removal is applied for through the entity's link and rejected then approved, staff enter other grounds,
 /// the sweep escalates after three years under the fake clock, and other departments never see or touch an entry.
@@ -29,9 +29,35 @@ public sealed class AbnormalRegisterTests(PostgresServer server)
         await platform.Grains.GetGrain<IAbnormalSweepGrain>(IAbnormalSweepGrain.DefaultKey).Run();
 
     [PostgresFact]
-    public async Task A_code_6_finding_becomes_an_entry_that_is_listed_overdue_reminded_published_and_removed_on_application()
+    public async Task On_postgres_a_code_6_finding_becomes_an_entry_that_is_listed_overdue_reminded_published_and_removed_on_application()
     {
         await using var platform = await StartAsync(postgres: await server.CreateDatabaseAsync("abnormal_finding"));
+        await FindingScenarioAsync(platform);
+    }
+
+    [Fact]
+    public async Task Embedded_a_code_6_finding_becomes_an_entry_that_is_listed_overdue_reminded_published_and_removed_on_application()
+    {
+        await using var platform = await StartAsync();
+        await FindingScenarioAsync(platform);
+    }
+
+    [PostgresFact]
+    public async Task On_postgres_staff_enter_other_grounds_for_their_own_department_once_and_an_entry_listed_three_years_is_escalated_with_an_alert()
+    {
+        await using var platform = await StartAsync(postgres: await server.CreateDatabaseAsync("abnormal_decision"));
+        await DecisionScenarioAsync(platform);
+    }
+
+    [Fact]
+    public async Task Embedded_staff_enter_other_grounds_for_their_own_department_once_and_an_entry_listed_three_years_is_escalated_with_an_alert()
+    {
+        await using var platform = await StartAsync();
+        await DecisionScenarioAsync(platform);
+    }
+
+    private static async Task FindingScenarioAsync(InspectionPlatform platform)
+    {
         using var revD1 = await platform.As("rev-d1");
         using var schedD1 = await platform.As("sched-d1");
         using var revD2 = await platform.As("rev-d2");
@@ -129,10 +155,8 @@ public sealed class AbnormalRegisterTests(PostgresServer server)
         Assert.DoesNotContain("lease", (await (await visitor.GetAsync(Public)).Content.ReadAsStringAsync()), StringComparison.OrdinalIgnoreCase);
     }
 
-    [PostgresFact]
-    public async Task Staff_enter_other_grounds_for_their_own_department_once_and_an_entry_listed_three_years_is_escalated_with_an_alert()
+    private static async Task DecisionScenarioAsync(InspectionPlatform platform)
     {
-        await using var platform = await StartAsync(postgres: await server.CreateDatabaseAsync("abnormal_decision"));
         using var schedD1 = await platform.As("sched-d1");
         using var schedD2 = await platform.As("sched-d2");
         var entity = (await platform.ScalarTextAsync("SELECT credit_code FROM market_entities ORDER BY credit_code DESC LIMIT 1"))!;
