@@ -49,7 +49,8 @@ INSERT INTO abnormal_entries (entry_id, entity_credit_code, ground, source, sour
 SELECT 'ab-' || substr(md5('finding/' || l.source_inspection_id), 1, 16), l.entity_credit_code, 'unreachable',
        'finding', l.source_inspection_id, l.source_version, COALESCE(i.lead_department, ''), l.verified_on, l.list_by,
        CASE WHEN l.removed_on IS NULL THEN 'listed' WHEN l.removed_by_inspection = l.source_inspection_id THEN 'withdrawn' ELSE 'removed' END,
-       l.verified_on, 'system:migration', l.serious_alert_on,
+       CASE WHEN l.removed_by_inspection = l.source_inspection_id THEN NULL ELSE l.verified_on END, 'system:migration',
+       CASE WHEN l.removed_by_inspection = l.source_inspection_id THEN NULL ELSE l.serious_alert_on END,
        CASE WHEN l.removed_by_inspection = l.source_inspection_id THEN NULL ELSE l.removed_on END,
        CASE WHEN l.removed_on IS NULL THEN NULL WHEN l.removed_by_inspection = l.source_inspection_id THEN 'amended ' || l.source_inspection_id
             ELSE 'inspection ' || l.removed_by_inspection END,
