@@ -15,6 +15,7 @@ using Supervision.Api.Registry;
 using Supervision.Api.Identity;
 using Supervision.Api.Inspections;
 using Supervision.Api.Publication;
+using Supervision.Api.Abnormal;
 using Supervision.Api.Recusals;
 using Supervision.Api.Tasks;
 using Supervision.Api.Web;
@@ -126,6 +127,7 @@ public static class PlatformHost
         builder.Services.AddSupervisionWeb(secureCookies: publicBaseUrl?.Scheme == Uri.UriSchemeHttps);
         builder.Services.AddSingleton<Supervision.Api.Credit.EntityAccessLinks>();
         builder.Services.AddSingleton<RecusalServices>();
+        builder.Services.AddSingleton<Abnormal.AbnormalServices>();
         builder.Services.AddPublicPortal();
         builder.Services.AddHostedService<BootstrapAdmin>();
         builder.Services.AddHostedService<DemoData>();
@@ -182,6 +184,7 @@ public static class PlatformHost
         app.MapFollowUpApi();
         app.MapCreditApi();
         app.MapRecusalApi();
+        app.MapAbnormalApi();
         app.MapPublicPortal();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));

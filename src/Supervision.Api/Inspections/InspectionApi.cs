@@ -15,6 +15,7 @@ using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Tasks;
+using Supervision.Infrastructure.Notifications;
 
 namespace Supervision.Api.Inspections;
 

@@ -68,6 +68,22 @@ public sealed class DeadlineKeeperGrain(
         }
 
         await CatchUpLoggedAsync();
+        await SweepRegisterLoggedAsync();
+    }
+
+    /// <summary>The abnormal-operations register's reminders and escalations ride on the same durable ticks.</summary>
+    private async Task SweepRegisterLoggedAsync()
+    {
+        try
+        {
+            var run = await GrainFactory.GetGrain<Contracts.Abnormal.IAbnormalSweepGrain>(Contracts.Abnormal.IAbnormalSweepGrain.DefaultKey).Run();
+            if (run.Reminded + run.Escalated > 0 && logger.IsEnabled(LogLevel.Information))
+                logger.LogInformation("Abnormal-operations sweep on {Today}: {Reminded} overdue reminders, {Escalated} escalations", run.Today, run.Reminded, run.Escalated);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "The abnormal-operations sweep failed; the next tick tries again");
+        }
     }
 
     public async Task<DeadlineRecomputeRun> Recompute(Actor actor)

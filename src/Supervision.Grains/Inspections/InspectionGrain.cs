@@ -5,6 +5,7 @@ using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Infrastructure.Inspections;
+using Supervision.Infrastructure.Notifications;
 
 namespace Supervision.Grains.Inspections;
 

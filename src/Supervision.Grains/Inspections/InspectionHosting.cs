@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Supervision.Core.Calendar;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Storage;
+using Supervision.Infrastructure.Notifications;
 
 namespace Supervision.Grains.Inspections;
 
@@ -21,6 +22,8 @@ public static class InspectionHosting
         // The calendar alone, for pages and queries that show a date and whether it is still provisional.
         services.AddSingleton(sp => sp.GetRequiredService<InspectionRules>().Calendar);
         services.AddSingleton<InspectionStore>();
+        services.AddSingleton<Infrastructure.Abnormal.AbnormalStore>();
+        services.AddSingleton<Infrastructure.Abnormal.AbnormalQueries>();
         services.AddSingleton<ReinspectionStore>();
         services.AddSingleton<DeadlineStore>();
         // Short reminder periods (tests) need Orleans' floor lowered; production keeps its one-minute floor.

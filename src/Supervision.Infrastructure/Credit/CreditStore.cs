@@ -189,8 +189,9 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
     }
 
     /// <summary>
-    /// Entities whose record changed with time alone: a correction order past its due date without a recorded outcome,
-    /// or an abnormal listing past its serious-violation date without its event.
+    /// Entities whose record changed with time alone, or by a decision outside the outcome stream: a correction order past its
+    /// due date without a recorded outcome, or an abnormal-operations entry whose listing, removal, escalation or withdrawal
+    /// is not yet reflected in its events.
     /// </summary>
     public async Task<IReadOnlyList<string>> TimeDueEntitiesAsync(DateOnly today, int limit, CancellationToken ct = default)
     {
@@ -202,9 +203,15 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
                 WHERE f.kind = 'correction-order' AND f.status = 'open' AND f.due_on < @today
                   AND NOT EXISTS (SELECT 1 FROM credit_events e WHERE e.entity_credit_code = f.entity_credit_code AND e.event_key = 'correction:' || f.action_key)
                 UNION
-                SELECT l.entity_credit_code FROM abnormal_listings l
-                WHERE l.removed_on IS NULL AND l.serious_alert_on <= @today
-                  AND NOT EXISTS (SELECT 1 FROM credit_events e WHERE e.entity_credit_code = l.entity_credit_code AND e.event_key = 'serious:' || l.source_inspection_id)
+                SELECT a.entity_credit_code FROM abnormal_entries a
+                WHERE (a.listed_on IS NOT NULL AND a.state <> 'withdrawn' AND NOT EXISTS (SELECT 1 FROM credit_events e
+                          WHERE e.entity_credit_code = a.entity_credit_code AND e.event_key = 'abnormal:' || COALESCE(a.source_inspection_id, a.entry_id)))
+                   OR (a.removed_on IS NOT NULL AND a.state = 'removed' AND NOT EXISTS (SELECT 1 FROM credit_events e
+                          WHERE e.entity_credit_code = a.entity_credit_code AND e.event_key = 'abnormal-removed:' || COALESCE(a.source_inspection_id, a.entry_id)))
+                   OR (a.state = 'escalated' AND NOT EXISTS (SELECT 1 FROM credit_events e
+                          WHERE e.entity_credit_code = a.entity_credit_code AND e.event_key = 'serious:' || COALESCE(a.source_inspection_id, a.entry_id)))
+                   OR (a.state = 'withdrawn' AND EXISTS (SELECT 1 FROM credit_events e
+                          WHERE e.entity_credit_code = a.entity_credit_code AND e.event_key = 'abnormal:' || COALESCE(a.source_inspection_id, a.entry_id)))
             ) due ORDER BY entity_credit_code LIMIT @limit
             """, new { today, limit }, cancellationToken: ct));
         return rows.AsList();
@@ -276,11 +283,11 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
 
     private sealed record ListingFact
     {
-        public required string SourceInspectionId { get; init; }
-        public DateOnly VerifiedOn { get; init; }
-        public DateOnly SeriousAlertOn { get; init; }
+        public required string Key { get; init; }
+        public required string State { get; init; }
+        public DateOnly ListedOn { get; init; }
+        public DateOnly? EscalatedOn { get; init; }
         public DateOnly? RemovedOn { get; init; }
-        public string? RemovedByInspection { get; init; }
     }
 
     /// <summary>
@@ -299,9 +306,8 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
             """, new { entity }, tx, cancellationToken: ct))).AsList();
         var listings = (await connection.QueryAsync<ListingFact>(new CommandDefinition(
             """
-            SELECT source_inspection_id AS SourceInspectionId, verified_on AS VerifiedOn, serious_alert_on AS SeriousAlertOn, removed_on AS RemovedOn,
-                   removed_by_inspection AS RemovedByInspection
-            FROM abnormal_listings WHERE entity_credit_code = @entity
+            SELECT COALESCE(source_inspection_id, entry_id) AS Key, state AS State, listed_on AS ListedOn, escalated_on AS EscalatedOn, removed_on AS RemovedOn
+            FROM abnormal_entries WHERE entity_credit_code = @entity AND listed_on IS NOT NULL AND state <> 'withdrawn'
             """, new { entity }, tx, cancellationToken: ct))).AsList();
         var outcomes = orders.Count == 0 ? [] : (await connection.QueryAsync<OutcomeFeedRow>(new CommandDefinition(
             $"SELECT {OutcomeColumns} FROM inspection_outcomes WHERE entity_credit_code = @entity ORDER BY seq", new { entity }, tx, cancellationToken: ct))).AsList();
@@ -333,15 +339,14 @@ public sealed class CreditStore(SqlStore store, AuditLog audit, CreditModel mode
         }
         foreach (var l in listings)
         {
-            if (l.RemovedByInspection == l.SourceInspectionId) continue; // retracted by an amendment of its own source
             CreditEventRow Row(string prefix, CreditEventKind kind, DateOnly on) => new()
             {
-                EntityCreditCode = entity, EventKey = prefix + l.SourceInspectionId, Source = "listing", Kind = kind.ToString(),
-                OccurredAt = ExternalCreditRecord.ChinaDay(on), Reference = $"abnormal list ({l.SourceInspectionId})", SourceId = l.SourceInspectionId,
+                EntityCreditCode = entity, EventKey = prefix + l.Key, Source = "listing", Kind = kind.ToString(),
+                OccurredAt = ExternalCreditRecord.ChinaDay(on), Reference = $"abnormal list ({l.Key})", SourceId = l.Key,
             };
-            desired.Add(Row("abnormal:", CreditEventKind.AbnormalListed, l.VerifiedOn));
+            desired.Add(Row("abnormal:", CreditEventKind.AbnormalListed, l.ListedOn));
             if (l.RemovedOn is { } removed) desired.Add(Row("abnormal-removed:", CreditEventKind.AbnormalRemoved, removed));
-            else if (l.SeriousAlertOn <= today) desired.Add(Row("serious:", CreditEventKind.SeriousViolationListed, l.SeriousAlertOn));
+            else if (l.EscalatedOn is { } escalated) desired.Add(Row("serious:", CreditEventKind.SeriousViolationListed, escalated));
         }
 
         var existing = (await connection.QueryAsync<CreditEventRow>(new CommandDefinition(

@@ -140,6 +140,10 @@ public sealed class DeadlineStore(SqlStore store, AuditLog audit, TimeProvider c
                             UPDATE abnormal_listings SET list_by = @after, updated_at = @now
                             WHERE entity_credit_code = @entity AND source_inspection_id = @source AND removed_on IS NULL AND list_by = @before
                             """, new { after = c.After, now, entity, source, before = c.Before }, tx, cancellationToken: ct));
+                        // The register's entry of that finding, while still pending, has the same deadline (one audit line: this one).
+                        await connection.ExecuteAsync(new CommandDefinition(
+                            "UPDATE abnormal_entries SET list_by = @after WHERE source_inspection_id = @source AND state = 'pending' AND list_by = @before",
+                            new { after = c.After, source, before = c.Before }, tx, cancellationToken: ct));
                         break;
                     default:
                         throw new ArgumentException($"{c.SubjectType} deadlines are written by their owner, not here", nameof(changes));

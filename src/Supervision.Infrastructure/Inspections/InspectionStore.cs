@@ -6,6 +6,7 @@ using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Storage;
+using Supervision.Infrastructure.Notifications;
 
 namespace Supervision.Infrastructure.Inspections;
 
@@ -120,7 +121,7 @@ public sealed record AbnormalListingRow
 /// The inspections' storage: each grain's value (JSON) and the read model in one row, written with the audit line,
 /// outcome events, follow-up records and notifications of the change in one transaction, guarded by the revision.
 /// </summary>
-public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier notifier, TimeProvider clock)
+public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier notifier, TimeProvider clock, Abnormal.AbnormalStore register)
 {
     /// <summary>
     /// The JSON of <c>state_json</c>: the core's <see cref="Inspection"/> with enum names. Derived read-only properties
@@ -328,7 +329,8 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             foreach (var outcome in change.Outcomes)
             {
                 await AppendOutcomeAsync(connection, tx, outcome, now, ct);
-                await ApplyFollowUpsAsync(connection, tx, rules, outcome, now, ct);
+                var actions = await ApplyFollowUpsAsync(connection, tx, rules, outcome, now, ct);
+                await register.WriteFindingAsync(connection, tx, outcome, outcome.ResultCodes.Contains(rules.Policy.UnreachableCode), after.LeadDepartment, actions, ct);
             }
             await Publication.PublicationWriter.WriteAsync(connection, tx, change, now, ct);
             await notifier.NotifyAsync(connection, tx, change.Notifications, now, ct);
@@ -354,9 +356,10 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
     /// <summary>
     /// Follow-ups of one approved outcome. The actions of (inspection, item) are replaced by the new set: correction
     /// orders and re-inspections no longer called for are withdrawn, and a listing this inspection caused is removed
-    /// when an amendment no longer says "unreachable".
+    /// when an amendment no longer says "unreachable". Returns the actions, which the abnormal-operations register applies
+    /// in the same transaction.
     /// </summary>
-    private static async Task ApplyFollowUpsAsync(DbConnection connection, DbTransaction tx, FollowUpRules rules, InspectionOutcome o, DateTimeOffset now, CancellationToken ct)
+    private static async Task<IReadOnlyList<FollowUpAction>> ApplyFollowUpsAsync(DbConnection connection, DbTransaction tx, FollowUpRules rules, InspectionOutcome o, DateTimeOffset now, CancellationToken ct)
     {
         var open = (await connection.QueryAsync<AbnormalListingRow>(new CommandDefinition(
             $"SELECT {ListingColumns} FROM abnormal_listings WHERE entity_credit_code = @e AND removed_on IS NULL",
@@ -417,6 +420,8 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
                     break;
             }
         }
+
+        return actions;
     }
 
     /// <summary>

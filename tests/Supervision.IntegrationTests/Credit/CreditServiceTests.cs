@@ -193,9 +193,10 @@ public sealed class CreditServiceTests(PostgresServer server)
         // A clean re-inspection before the due date arrives late: the correction was done after all. Meanwhile a listing came and went.
         await p.ScalarAsync(
             """
-            INSERT INTO abnormal_listings (entity_credit_code, source_inspection_id, reason_code, verified_on, list_by, serious_alert_on, source_version, removed_on, removed_by_inspection, updated_at)
-            VALUES (@entity, @source, '6', @verified, @verified, @alert, 1, @removed, @by, @now)
-            """, new { entity, source = $"TH/{entity}", verified = new DateOnly(2026, 6, 2), alert = new DateOnly(2029, 6, 2), removed = new DateOnly(2026, 6, 20), by = $"TG/{entity}", now = DateTimeOffset.UtcNow });
+            INSERT INTO abnormal_entries (entry_id, entity_credit_code, ground, source, source_inspection_id, source_version, department_code, found_on, list_by,
+                state, listed_on, escalation_due_on, removed_on, removed_basis, created_by, created_at, version)
+            VALUES ('ab-th', @entity, 'unreachable', 'finding', @source, 1, 'D1', @verified, @verified, 'removed', @verified, @alert, @removed, @by, 'test', @now, 3)
+            """, new { entity, source = $"TH/{entity}", verified = new DateOnly(2026, 6, 2), alert = new DateOnly(2029, 6, 2), removed = new DateOnly(2026, 6, 20), by = $"inspection TG/{entity}", now = DateTimeOffset.UtcNow });
         await p.OutcomeAsync(entity, $"TG/{entity}", "I1", 1, ["1"], new DateOnly(2026, 6, 18));
         await p.RunFeedAsync();
         Assert.Equal(["AbnormalListed", "AbnormalRemoved", "CorrectionDone", "InspectionOutcome", "InspectionOutcome"], Kinds(await p.CreditOfAsync(entity)));

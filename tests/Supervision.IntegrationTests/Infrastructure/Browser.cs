@@ -1,3 +1,4 @@
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace Supervision.IntegrationTests.Infrastructure;
@@ -119,5 +120,17 @@ public sealed class BrowserPostgresFactAttribute : FactAttribute
             Skip = $"{reason} Set SUPERVISION_CHROMIUM or install Chromium; CI=true turns this skip into a failure.";
         else if (PostgresServer.FindBinaries(out reason) is null)
             Skip = $"{reason} Set SUPERVISION_PG_BIN or install PostgreSQL server binaries; CI=true turns this skip into a failure.";
+    }
+}
+
+/// <summary>The accessibility check of a page test: axe-core's serious and critical findings fail it (AccessibilityTests' rule).</summary>
+public static class Axe
+{
+    public static async Task AssertAccessibleAsync(IPage page)
+    {
+        var result = await page.RunAxe();
+        var failing = result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Id} ({v.Impact}) on {page.Url}: {string.Join(", ", v.Nodes.Select(n => n.Target.ToString()))}").ToList();
+        Assert.True(failing.Count == 0, string.Join("\n", failing));
     }
 }

@@ -15,7 +15,7 @@ namespace Supervision.IntegrationTests.Inspections;
 /// </summary>
 public sealed class ReinspectionTests
 {
-    private static async Task<(string Id, string[] Team)> RecordAndApproveAsync(InspectionPlatform platform, HttpClient reviewer, string id, string code)
+    internal static async Task<(string Id, string[] Team)> RecordAndApproveAsync(InspectionPlatform platform, HttpClient reviewer, string id, string code)
     {
         var url = "/api/inspections/" + id;
         var view = await ReadAsync(await reviewer.GetAsync(url), HttpStatusCode.OK);

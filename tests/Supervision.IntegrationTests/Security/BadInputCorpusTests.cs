@@ -22,7 +22,7 @@ public sealed class BadInputCorpusTests
     private static readonly string[] DataTables =
     [
         "departments", "inspection_items", "market_entities", "inspectors", "users", "draw_tasks", "draw_records", "inspections",
-        "inspection_members", "evidence_files", "inspection_outcomes", "follow_ups", "abnormal_listings", "credit_external_records",
+        "inspection_members", "evidence_files", "inspection_outcomes", "follow_ups", "abnormal_listings", "abnormal_entries", "credit_external_records",
         "credit_events", "published_results",
     ];
 

@@ -59,6 +59,10 @@ internal sealed class SecurityFixture
         using var visitor = host.Anonymous();
         var recusal = await ReadAsync(await visitor.PostAsJsonAsync($"/api/public/v1/entities/{entity}/recusals{linkPath[linkPath.IndexOf('?')..]}",
             new { inspectionId, certificateNo = certificate, reason = "matrix" }), HttpStatusCode.Created);
+        // A pending abnormal-operations entry D1 decides, for the register's routes.
+        var abnormal = await ReadAsync(await lead.PostAsJsonAsync("/api/abnormal-operations",
+            new { entityCreditCode = entity, ground = "annual-report", facts = "matrix", foundOn = Core.Calendar.ChinaTime.DateOf(platform.Clock.GetUtcNow()).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }),
+            HttpStatusCode.Created);
 
         f._values["{id}@tasks"] = taskId;
         f._values["{id}@operations"] = dispatchOperation;
@@ -83,6 +87,7 @@ internal sealed class SecurityFixture
         f._values["{id}@credit-imports"] = "0000000000000000";
         f._values["{id}@runs"] = "0";
         f._values["{id}@recusals"] = recusal.GetProperty("id").GetString()!;
+        f._values["{id}@abnormal"] = abnormal.GetProperty("id").GetString()!;
 
         var users = new Dictionary<string, string?>
         {
@@ -169,6 +174,7 @@ internal sealed class SecurityFixture
             : pattern.StartsWith("/api/credit/imports", StringComparison.Ordinal) ? "@credit-imports"
             : pattern.StartsWith("/api/credit/recompute/runs", StringComparison.Ordinal) ? "@runs"
             : pattern.StartsWith("/api/recusals", StringComparison.Ordinal) ? "@recusals"
+            : pattern.Contains("/abnormal-operations", StringComparison.Ordinal) ? "@abnormal"
             : pattern.Contains("/items", StringComparison.Ordinal) ? "@items"
             : pattern.Contains("/departments/", StringComparison.Ordinal) ? "@departments"
             : "@tasks";

@@ -46,6 +46,7 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         new("PAGE /entities/{creditCode}", "anonymous", Path: "/entities/{published-entity}"),
         new("PAGE /entities/{creditCode}/credit", "anonymous", Path: "{credit}"),
         new("PAGE /open-data", "anonymous"),
+        new("PAGE /abnormal-operations", "anonymous"),
         new("PAGE /tasks", "anonymous"),
         new("PAGE /tasks/{taskId}", "anonymous", Ready: Verifier),
         new("PAGE /tasks/{taskId}", "anonymous", Path: "/tasks/{published-task}", Ready: Verifier, Act: async page =>
@@ -106,6 +107,8 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         new("PAGE /app/statistics", "scheduler", Ready: Charts),
         new("PAGE /app/recusals", "scheduler", Ready: "[data-testid=recusal-open] li"),
         new("PAGE /app/recusals", "scheduler", Phone: true),
+        new("PAGE /app/abnormal", "scheduler", Ready: "[data-testid=abnormal-pending] li"),
+        new("PAGE /app/abnormal", "scheduler", Phone: true),
 
         // A reviewer: the review queue and an inspection's page as a reviewer sees it.
         new("PAGE /app/review", "reviewer", Ready: "[data-testid=review-queue] li"),

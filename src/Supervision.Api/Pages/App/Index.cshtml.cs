@@ -13,7 +13,7 @@ namespace Supervision.Api.Pages.App;
 /// once — entity, address, items by name, due date, state — soonest due first, then the links of their roles.
 /// </summary>
 public sealed class IndexModel(InspectionStore store, WorkflowClock clock, Infrastructure.Registry.InspectionItemStore items,
-    Core.Reference.ReferenceData reference) : PageModel
+    Core.Reference.ReferenceData reference, Infrastructure.Abnormal.AbnormalQueries abnormal) : PageModel
 {
     /// <summary>As many open assignments as one page of /app/my holds; the rest are a click away.</summary>
     public const int Shown = MineModel.PageSize;
@@ -26,9 +26,13 @@ public sealed class IndexModel(InspectionStore store, WorkflowClock clock, Infra
 
     public bool More { get; private set; }
 
+    /// <summary>The abnormal-operations figures of the user's department (staff only): what is overdue shows on the home page.</summary>
+    public Infrastructure.Abnormal.AbnormalCounts? Abnormal { get; private set; }
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         Actor = User.ToActor();
+        if (Web.Workbench.IsOffice(Actor)) Abnormal = await abnormal.CountsAsync(Actor.IsAdmin ? null : Actor.DepartmentCode ?? "", clock.Today, ct);
         if (Actor.InspectorCertificateNo is not { } cert) return;
         IsInspector = true;
         var today = clock.Today;

@@ -11,7 +11,7 @@ namespace Supervision.Api.Pages.Entities;
 /// without one it does not exist (404), so it reveals nothing about anyone's class.
 /// </summary>
 public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Supervision.Infrastructure.Tasks.TaskQueries draws, TimeProvider clock,
-    Supervision.Api.Recusals.RecusalServices recusals) : PageModel
+    Supervision.Api.Recusals.RecusalServices recusals, Supervision.Api.Abnormal.AbnormalServices abnormal) : PageModel
 {
     /// <summary>How many recent draws the page offers receipts for.</summary>
     public const int RecentDraws = 20;
@@ -31,6 +31,29 @@ public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Sup
 
     /// <summary>Why the recusal request just sent was refused, by field ("" for the whole request).</summary>
     public IReadOnlyList<FieldError> RecusalErrors { get; private set; } = [];
+
+    /// <summary>The entity's listings on the abnormal-operations list, with their removal applications (docs/abnormal-operations.md).</summary>
+    public IReadOnlyList<Supervision.Api.Abnormal.EntityAbnormalView> Abnormal { get; private set; } = [];
+
+    /// <summary>Why the removal application just sent was refused ("" for the whole application).</summary>
+    public IReadOnlyList<FieldError> AbnormalErrors { get; private set; } = [];
+
+    /// <summary>The entity applies for removal of a listing from its page (a plain form).</summary>
+    public async Task<IActionResult> OnPostRemovalAsync(string creditCode, string? t, string? entry, string? evidence, CancellationToken ct)
+    {
+        var code = CreditCode.Normalize(creditCode);
+        if (!links.IsValid(code, t)) return NotFound();
+        var reply = await Supervision.Api.Abnormal.AbnormalApi.ApplyAsEntityAsync(code, entry ?? "", evidence, abnormal);
+        if (reply.Succeeded) return Redirect($"/entities/{code}/credit?t={Uri.EscapeDataString(t!)}#abnormal");
+        AbnormalErrors = reply.Errors.Count > 0 ? reply.Errors : [new FieldError("", reply.Detail ?? "")];
+        Response.StatusCode = reply.Status switch
+        {
+            Contracts.Abnormal.AbnormalReplyStatus.Invalid => StatusCodes.Status400BadRequest,
+            Contracts.Abnormal.AbnormalReplyStatus.NotFound => StatusCodes.Status404NotFound,
+            _ => StatusCodes.Status409Conflict,
+        };
+        return await OnGetAsync(creditCode, t, ct);
+    }
 
     /// <summary>The request just filed (after the redirect), to confirm it.</summary>
     [BindProperty(SupportsGet = true)]
@@ -61,6 +84,7 @@ public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Sup
         Token = t;
         Draws = await draws.RecentSealedDrawsAsync(RecentDraws, ct);
         Recusals = await Supervision.Api.Recusals.RecusalApi.EntityViewAsync(code, recusals, ct);
+        Abnormal = await Supervision.Api.Abnormal.AbnormalApi.EntityViewAsync(code, abnormal, ct);
         return Page();
     }
 }

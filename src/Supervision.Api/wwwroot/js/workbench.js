@@ -352,6 +352,19 @@
     });
   }
 
+  // ---- The abnormal-operations list: each form posts its named fields (and the pressed button's) to its own route ----
+  function abnormalAction(form) {
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const json = {};
+      $$("input[name], textarea[name], select[name]", form).forEach((el) => { if (el.value !== "") json[el.name] = el.value; });
+      if (e.submitter && e.submitter.name) json[e.submitter.name] = e.submitter.value;
+      const result = await S.api("POST", form.dataset.url, { json });
+      if (!result.ok) { show($("#abnormal-message"), failure(result), "bad"); return; }
+      location.reload();
+    });
+  }
+
   // ---- A witness's part of the seed ceremony (draw-spec §3.3) -----------------------------------------------------
   // The contribution and a nonce made here stay in this browser ("supervision.witness:{task}") and on the witness's
   // note until the reveal; the platform gets only SHA256(LP("supervision/witness/v1") || LP(task) || LP(value) || LP(nonce)).
@@ -962,6 +975,7 @@
   const replaceForm = document.getElementById("replace-form");
   if (replaceForm) replaceMember(replaceForm);
   $$("form.recusal-decision").forEach(recusalDecision);
+  $$("form.abnormal-action").forEach(abnormalAction);
   const pages = { "task-form": taskForm, "task-actions": taskActions, ceremony, witness, "inspection-form": inspectionForm, review, "record-editor": recordEditor, importer };
   $$("[data-page]").forEach((el) => { const init = pages[el.dataset.page]; if (init) init(el); });
 })();

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 
-namespace Supervision.Infrastructure.Inspections;
+namespace Supervision.Infrastructure.Notifications;
 
 /// <summary>A message for a person or a department about an inspection.</summary>
 /// <param name="Recipient">"inspector:{certificateNo}" or "department:{code}".</param>
