@@ -1,3 +1,4 @@
+using Supervision.Core.Directory;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
@@ -28,7 +29,7 @@ public static class AuditApi
         {
             if (department is not null && department != caller.DepartmentCode)
             {
-                return Problems.Validation("department", "you can only read your own department's audit entries");
+                return Problems.Validation(FieldError.NotAllowed("department", "you can only read your own department's audit entries"));
             }
 
             department = caller.DepartmentCode ?? "\u0000none";

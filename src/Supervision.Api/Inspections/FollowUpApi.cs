@@ -103,6 +103,6 @@ public static class FollowUpApi
     private static void OneOf(List<FieldError> errors, string field, string? value, string[] allowed)
     {
         if (value is not null && !allowed.Contains(value, StringComparer.Ordinal))
-            errors.Add(new FieldError(field, $"must be one of: {string.Join(", ", allowed)}"));
+            errors.Add(FieldError.UnknownValue(field, value, allowed, $"must be one of: {string.Join(", ", allowed)}"));
     }
 }

@@ -1,3 +1,4 @@
+using Supervision.Core.Directory;
 using System.Globalization;
 using System.Text.Json;
 using Supervision.Api.Common;
@@ -139,7 +140,7 @@ public static class OperationApi
         var id = NewId();
         var bytes = await operations.StageUploadAsync(id, http.Request.Body, maxBytes, http.RequestAborted);
         if (bytes is null)
-            return Problems.Validation("file", $"at most {maxBytes / (1024 * 1024)} MiB per upload; split the file");
+            return Problems.Validation(FieldError.TooLarge("file", maxBytes, reason: $"at most {maxBytes / (1024 * 1024)} MiB per upload; split the file"));
         try
         {
             return await RunAsync(http, id, kind, target, http.User.ToActor().DepartmentCode ?? "",

@@ -49,7 +49,7 @@ public sealed class InspectorGrain(InspectorStore inspectors, DepartmentStore de
         var errors = validation.Errors.ToList();
         if (errors.All(e => e.Field != "departmentCode") && await departments.GetAsync(normalized.DepartmentCode) is null)
         {
-            errors.Add(new FieldError("departmentCode", $"there is no department '{normalized.DepartmentCode}'"));
+            errors.Add(FieldError.NotFound("departmentCode", normalized.DepartmentCode, $"there is no department '{normalized.DepartmentCode}'"));
         }
 
         if (errors.Count > 0)

@@ -235,7 +235,7 @@ public sealed class InspectionGrain(
         if (string.IsNullOrWhiteSpace(department))
         {
             var error = new InspectionError(InspectionErrorKind.Invalid, action, insp.State, InspectionWorkflow.AllowedActions(insp.State),
-                "name the department whose items you review", [new FieldError("departmentCode", "is required for an account without a department")]);
+                "name the department whose items you review", [FieldError.Required("departmentCode", "is required for an account without a department")]);
             return new Transition(insp, false, error, [], null);
         }
 

@@ -45,7 +45,7 @@ public sealed record CreditSettings
             var text = section[key];
             if (string.IsNullOrWhiteSpace(text)) return fallback;
             if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)) return v;
-            errors.Add(new FieldError($"{Section}:{key}", $"'{text}' is not a number"));
+            errors.Add(FieldError.Format($"{Section}:{key}", FieldFormats.Number, $"'{text}' is not a number", text));
             return fallback;
         }
         Dictionary<TKey, double> Table<TKey>(string key, IReadOnlyDictionary<TKey, double> defaults, Func<string, (bool Ok, TKey Key)> parse)
@@ -57,7 +57,7 @@ public sealed record CreditSettings
                 var (ok, k) = parse(child.Key);
                 if (!ok)
                 {
-                    errors.Add(new FieldError($"{Section}:{key}:{child.Key}", "is not a known name"));
+                    errors.Add(FieldError.UnknownValue($"{Section}:{key}:{child.Key}", child.Key, reason: "is not a known name"));
                     continue;
                 }
                 table[k] = Num($"{key}:{child.Key}", table.GetValueOrDefault(k));
@@ -80,24 +80,24 @@ public sealed record CreditSettings
             ResultCodeImpacts = new Dictionary<string, double>(Table<string>("ResultCodeImpacts", m.ResultCodeImpacts, s => (true, s)), StringComparer.Ordinal),
         };
         settings = settings with { Model = m };
-        foreach (var e in m.Validate()) errors.Add(new FieldError($"{Section}:{Key(e.Field)}", e.Reason));
+        foreach (var e in m.Validate()) errors.Add(e with { Field = $"{Section}:{Key(e.Field)}" });
 
         if (section["FeedPeriod"] is { Length: > 0 } period)
         {
             if (TimeSpan.TryParse(period, CultureInfo.InvariantCulture, out var p) && p > TimeSpan.Zero) settings = settings with { FeedPeriod = p };
-            else errors.Add(new FieldError($"{Section}:FeedPeriod", $"'{period}' is not a positive time span (hh:mm:ss)"));
+            else errors.Add(FieldError.Format($"{Section}:FeedPeriod", FieldFormats.TimeSpan, $"'{period}' is not a positive time span (hh:mm:ss)", period));
         }
         if (section["NightlyAt"] is { Length: > 0 } at)
         {
             if (TimeOnly.TryParseExact(at, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)) settings = settings with { NightlyAt = t };
-            else errors.Add(new FieldError($"{Section}:NightlyAt", $"'{at}' is not a time of day HH:mm (Beijing)"));
+            else errors.Add(FieldError.Format($"{Section}:NightlyAt", FieldFormats.TimeOfDay, $"'{at}' is not a time of day HH:mm (Beijing)", at));
         }
         int Count(string key, int fallback, int min, int max)
         {
             var text = section[key];
             if (string.IsNullOrWhiteSpace(text)) return fallback;
             if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
-            errors.Add(new FieldError($"{Section}:{key}", $"must be a whole number from {min} to {max}, got '{text}'"));
+            errors.Add(FieldError.OutOfRange($"{Section}:{key}", min, max, reason: $"must be a whole number from {min} to {max}, got '{text}'"));
             return fallback;
         }
         settings = settings with

@@ -44,7 +44,7 @@ public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Sup
         var (inspectionId, certificateNo) = target?.Split('|') is [var i, var c] ? (i, c) : (null, null);
         var reply = await Supervision.Api.Recusals.RecusalApi.FileAsync(code, new(inspectionId, certificateNo, grounds, reason), recusals.Grains);
         if (reply.Succeeded) return Redirect($"/entities/{code}/credit?t={Uri.EscapeDataString(t!)}&filed={Uri.EscapeDataString(reply.Request!.Id)}#recusals");
-        RecusalErrors = reply.Errors.Count > 0 ? reply.Errors : [new FieldError("", reply.Detail ?? "")];
+        RecusalErrors = reply.Errors.Count > 0 ? reply.Errors : [FieldError.State("", reply.Detail ?? "")];
         Response.StatusCode = reply.Status == Contracts.Recusals.RecusalReplyStatus.Invalid ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict;
         var page = await OnGetAsync(creditCode, t, ct);
         return page;
