@@ -812,6 +812,8 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
 
     // Day-one finding 4: a refusal was the API's English text in one box away from the field, and stayed after the fix.
     // Now each reason sits beside its field, in the page's language, is listed above (linked) and goes once the field changes.
+    // The words come from each error's code and arguments ("fieldErrors"), not from the English reason: in English too the
+    // page says its own sentence ("Choose at least one"), not the server's ("name at least one inspection item").
     [BrowserFact]
     public async Task A_refused_form_says_each_reason_beside_its_field_in_the_pages_language_until_it_is_corrected()
     {
@@ -828,13 +830,17 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
 
         var itemsNote = page.Locator("#items + .field-error");
         var deadlineNote = page.Locator("#deadline + .field-error");
-        await Assertions.Expect(itemsNote).ToHaveTextAsync("请至少选择一个检查事项");
-        await Assertions.Expect(deadlineNote).ToHaveTextAsync("不能早于今天");
+        await Assertions.Expect(itemsNote).ToHaveTextAsync("请至少选择一项");
+        await Assertions.Expect(deadlineNote).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^不能早于 \d{4}-\d{2}-\d{2}$"));
         await Assertions.Expect(page.Locator("#deadline")).ToHaveAttributeAsync("aria-invalid", "true");
         var summary = page.Locator("#form-message");
         await Assertions.Expect(summary).ToContainTextAsync("请更正标出的内容（2 处）");
         await Assertions.Expect(summary.Locator("a")).ToHaveCountAsync(2);
+        await Assertions.Expect(summary.Locator("a").First).ToContainTextAsync("请至少选择一项");
+        await Assertions.Expect(summary.Locator("a").Nth(1)).ToContainTextAsync("不能早于 ");
         Assert.DoesNotContain("The request is invalid", await summary.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("name at least one", await summary.InnerTextAsync(), StringComparison.Ordinal);
+        await Screenshots.SaveAsync(page, "workbench-field-errors");
 
         // Corrected one by one: each reason goes with its fix; the list goes with the last.
         await page.CheckAsync("input[name=items][value=I1]");
@@ -853,8 +859,21 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await page.FillAsync("#beaconRound", "9999999");
         await page.FillAsync("#beaconAt", DateTime.Now.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
         await page.ClickAsync("#create");
-        await Assertions.Expect(itemsNote).ToHaveTextAsync("name at least one inspection item");
+        await Assertions.Expect(itemsNote).ToHaveTextAsync("Choose at least one");
         await Assertions.Expect(summary).ToContainTextAsync("Please correct what is marked (1)");
+        await Assertions.Expect(summary.Locator("a")).ToContainTextAsync("Choose at least one");
+        // The language cookie keeps English on the next page without ?lang=.
+        await page.GotoAsync("/app/tasks/new");
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+        await page.FillAsync("#name", "Field errors");
+        await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(-3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#beaconSource", "drand quicknet");
+        await page.FillAsync("#beaconRound", "9999999");
+        await page.FillAsync("#beaconAt", DateTime.Now.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("#create");
+        await Assertions.Expect(deadlineNote).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^Must not be before \d{4}-\d{2}-\d{2}$"));
+        Assert.DoesNotContain("must not be in the past", await summary.InnerTextAsync(), StringComparison.Ordinal);
+        await Screenshots.SaveAsync(page, "workbench-field-errors-en");
         await page.GotoAsync("/app/tasks/new?lang=zh");
 
         // The inspection form: a visit in the future is refused beside the item's time, and goes when it is changed.
@@ -871,6 +890,53 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await Assertions.Expect(lead.Locator("[data-testid=form-message]")).ToContainTextAsync("检查时间");
         await visited.FillAsync(Yesterday);
         await Assertions.Expect(visitedNote).ToHaveCountAsync(0);
+    }
+
+    // Day-one finding 6: teams were certificate numbers with an unexplained ★, departments and items codes. Staff pages now
+    // name departments, items and inspectors and say the lead in words; the public task page names the departments.
+    [BrowserFact]
+    public async Task Staff_and_public_pages_show_names_and_the_lead_in_words_not_codes()
+    {
+        await using var platform = await StartAsync();
+        var (taskId, inspectionId, team) = await DispatchedAsync(platform);
+        var lead = team[0]["insp-".Length..];
+        await using (var connection = await platform.Store.OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE departments SET name = '大连市市场监督管理局' WHERE code = 'D1'");
+            await connection.ExecuteAsync("UPDATE inspection_items SET name = '营业执照公示情况检查' WHERE code = 'I1'");
+            await connection.ExecuteAsync("UPDATE inspectors SET name = '王伟' WHERE certificate_no = @lead", new { lead });
+        }
+
+        await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var page = await SignInAsync(desk, "sched-d1");
+        await page.GotoAsync($"/app/tasks/{taskId}?lang=zh");
+        await Assertions.Expect(page.Locator("[data-testid=task-departments]")).ToHaveTextAsync("大连市市场监督管理局（牵头）");
+        await Assertions.Expect(page.Locator("[data-testid=task-items]")).ToHaveTextAsync("营业执照公示情况检查");
+        var teamCell = page.Locator("[data-testid=inspection-team]").First;
+        await Assertions.Expect(teamCell).ToContainTextAsync("王伟（组长）");
+        Assert.DoesNotContain("★", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await ShotAsync(page, "workbench-task-names");
+
+        await page.GotoAsync($"/app/inspections/{inspectionId}");
+        await Assertions.Expect(page.Locator("[data-testid=lead-department]")).ToHaveTextAsync("大连市市场监督管理局");
+        await Assertions.Expect(page.Locator("[data-testid=team]")).ToContainTextAsync($"王伟（组长） {lead}");
+        Assert.DoesNotContain("★", await page.InnerTextAsync("[data-testid=team]"), StringComparison.Ordinal);
+
+        await page.GotoAsync($"/app/inspections/{inspectionId}?lang=en");
+        await Assertions.Expect(page.Locator("[data-testid=team]")).ToContainTextAsync($"王伟 (lead) {lead}");
+        await page.GotoAsync($"/app/tasks/{taskId}");
+        await Assertions.Expect(page.Locator("[data-testid=task-departments]")).ToHaveTextAsync("大连市市场监督管理局 (lead)");
+        await ShotAsync(page, "workbench-task-names-en");
+        await page.GotoAsync($"/app/tasks/{taskId}?lang=zh");
+
+        // The public reads the departments by name and sees no inspector's name or certificate.
+        await using var visitor = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var portal = await visitor.NewPageAsync();
+        await portal.GotoAsync($"/tasks/{taskId}");
+        await Assertions.Expect(portal.Locator("[data-testid=lead-department]")).ToHaveTextAsync("大连市市场监督管理局");
+        var text = await portal.InnerTextAsync("main");
+        Assert.DoesNotContain("王伟", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(lead, text, StringComparison.Ordinal);
     }
 
     // Day-one finding 1: with a letter and a digit ticked together the draft saved, but sign and submit stayed disabled —

@@ -16,8 +16,13 @@ namespace Supervision.Api.Pages.App.Inspections;
 /// it is the inspection grain's decision, exactly as for the API (anyone else: 404).
 /// </summary>
 public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, MarketEntityStore entities, Infrastructure.Tasks.TaskQueries draws,
-    Infrastructure.Inspections.InspectionStore inspections, InspectionItemStore items, InspectorStore inspectors) : PageModel
+    Infrastructure.Inspections.InspectionStore inspections, InspectionItemStore items, InspectorStore inspectors, DepartmentStore departments) : PageModel
 {
+    /// <summary>Names for the codes the page shows: the team's inspectors, the departments.</summary>
+    public Web.DirectoryNames Members { get; private set; } = Web.DirectoryNames.None;
+
+    public Web.DirectoryNames Departments { get; private set; } = Web.DirectoryNames.None;
+
     public Inspection Inspection { get; private set; } = null!;
 
     public Actor Actor { get; private set; } = null!;
@@ -60,6 +65,9 @@ public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, M
             EntityAddress = e.Address;
         }
 
+        Members = await Web.DirectoryNames.InspectorsAsync(inspectors, Inspection.Team.Select(m => m.CertificateNo), ct);
+        Departments = await Web.DirectoryNames.DepartmentsAsync(departments,
+            Inspection.ReviewingDepartments.Append(Inspection.LeadDepartment).Concat(Inspection.Returns.Select(r => r.DepartmentCode)), ct);
         if (ReviewFor.Count > 0 || CanPublish)
         {
             var queue = await ReviewQueue.LoadAsync(Actor, draws, inspections, items, inspectors, reference, summaries: false, ct);
