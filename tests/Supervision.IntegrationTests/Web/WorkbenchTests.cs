@@ -922,6 +922,20 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await Assertions.Expect(page.Locator("[data-testid=team]")).ToContainTextAsync($"王伟（组长） {lead}");
         Assert.DoesNotContain("★", await page.InnerTextAsync("[data-testid=team]"), StringComparison.Ordinal);
 
+        // The ceremony's drawn list names each team, the lead in words.
+        await page.GotoAsync($"/app/tasks/{taskId}/ceremony");
+        await Assertions.Expect(page.Locator("[data-testid=drawn-team]", new() { HasText = "王伟" }).First).ToContainTextAsync("王伟（组长）");
+
+        // The directories name each record's department and say methods and states in words.
+        await page.GotoAsync("/app/items");
+        var itemRow = page.Locator("[data-testid=record-list] tbody tr", new() { HasText = "营业执照公示情况检查" });
+        await Assertions.Expect(itemRow).ToContainTextAsync("大连市市场监督管理局");
+        await Assertions.Expect(itemRow).ToContainTextAsync("现场检查");
+        await page.GotoAsync("/app/inspectors");
+        var inspectorRow = page.Locator("[data-testid=record-list] tbody tr", new() { HasText = "王伟" });
+        await Assertions.Expect(inspectorRow).ToContainTextAsync("大连市市场监督管理局");
+        await Assertions.Expect(inspectorRow).ToContainTextAsync("在岗");
+
         await page.GotoAsync($"/app/inspections/{inspectionId}?lang=en");
         await Assertions.Expect(page.Locator("[data-testid=team]")).ToContainTextAsync($"王伟 (lead) {lead}");
         await page.GotoAsync($"/app/tasks/{taskId}");
