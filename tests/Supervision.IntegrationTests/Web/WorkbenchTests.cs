@@ -888,8 +888,20 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         var visitedNote = lead.Locator("fieldset[data-item=I1] input[name=visitedAt] + .field-error");
         await Assertions.Expect(visitedNote).ToHaveTextAsync("不能晚于现在");
         await Assertions.Expect(lead.Locator("[data-testid=form-message]")).ToContainTextAsync("检查时间");
+        await lead.Locator("[data-testid=form-message]").ScrollIntoViewIfNeededAsync();
+        await Screenshots.SaveAsync(lead, "workbench-field-errors-phone", fullPage: false);
         await visited.FillAsync(Yesterday);
         await Assertions.Expect(visitedNote).ToHaveCountAsync(0);
+
+        // The phone in English says the same from the code.
+        await lead.GotoAsync($"/app/inspections/{inspectionId}?lang=en");
+        await lead.WaitForSelectorAsync("#inspection-form[data-ready=true]");
+        await visited.FillAsync(DateTime.Now.AddDays(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await lead.ClickAsync("[data-testid=save-draft]");
+        await Assertions.Expect(visitedNote).ToHaveTextAsync("Must not be in the future");
+        await lead.Locator("[data-testid=form-message]").ScrollIntoViewIfNeededAsync();
+        await Screenshots.SaveAsync(lead, "workbench-field-errors-phone-en", fullPage: false);
+        await lead.GotoAsync($"/app/inspections/{inspectionId}?lang=zh");
     }
 
     // Day-one finding 6: teams were certificate numbers with an unexplained ★, departments and items codes. Staff pages now
@@ -924,7 +936,8 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
 
         // The ceremony's drawn list names each team, the lead in words.
         await page.GotoAsync($"/app/tasks/{taskId}/ceremony");
-        await Assertions.Expect(page.Locator("[data-testid=drawn-team]", new() { HasText = "王伟" }).First).ToContainTextAsync("王伟（组长）");
+        await Assertions.Expect(page.Locator("[data-testid=drawn-team]", new() { HasText = "王伟（组长）" }).First).ToBeVisibleAsync();
+        Assert.DoesNotContain(lead, await page.InnerTextAsync("[data-testid=drawn-list]"), StringComparison.Ordinal);
 
         // The directories name each record's department and say methods and states in words.
         await page.GotoAsync("/app/items");
@@ -942,6 +955,21 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await Assertions.Expect(page.Locator("[data-testid=task-departments]")).ToHaveTextAsync("大连市市场监督管理局 (lead)");
         await ShotAsync(page, "workbench-task-names-en");
         await page.GotoAsync($"/app/tasks/{taskId}?lang=zh");
+
+        // On the inspector's phone the team reads the same, in either language.
+        await using var phone = await browser.NewContextAsync(platform.Host.BaseAddress, phone: true);
+        var inspector = await SignInAsync(phone, team[0]);
+        await OpenFormAsync(inspector, inspectionId);
+        await Assertions.Expect(inspector.Locator("[data-testid=team]")).ToContainTextAsync("王伟（组长）");
+        var legend = inspector.Locator("fieldset[data-item=I1] legend");
+        await Assertions.Expect(legend).ToContainTextAsync("营业执照公示情况检查");
+        await Assertions.Expect(legend).ToContainTextAsync("大连市市场监督管理局 · 现场检查");
+        Assert.DoesNotContain("OnSite", await legend.InnerTextAsync(), StringComparison.Ordinal);
+        await Screenshots.SaveAsync(inspector, "workbench-inspection-names-phone", fullPage: false);
+        await inspector.GotoAsync($"/app/inspections/{inspectionId}?lang=en");
+        await Assertions.Expect(inspector.Locator("[data-testid=team]")).ToContainTextAsync("王伟 (lead)");
+        await Assertions.Expect(legend).ToContainTextAsync("on site");
+        await Screenshots.SaveAsync(inspector, "workbench-inspection-names-phone-en", fullPage: false);
 
         // The public reads the departments by name and sees no inspector's name or certificate.
         await using var visitor = await browser.NewContextAsync(platform.Host.BaseAddress);

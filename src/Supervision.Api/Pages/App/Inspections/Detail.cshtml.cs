@@ -23,6 +23,11 @@ public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, M
 
     public Web.DirectoryNames Departments { get; private set; } = Web.DirectoryNames.None;
 
+    public Web.DirectoryNames ItemNames { get; private set; } = Web.DirectoryNames.None;
+
+    /// <summary>The names the form's script writes beside each item (items and departments by code), as JSON.</summary>
+    public string NamesJson { get; private set; } = "{}";
+
     public Inspection Inspection { get; private set; } = null!;
 
     public Actor Actor { get; private set; } = null!;
@@ -67,7 +72,13 @@ public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, M
 
         Members = await Web.DirectoryNames.InspectorsAsync(inspectors, Inspection.Team.Select(m => m.CertificateNo), ct);
         Departments = await Web.DirectoryNames.DepartmentsAsync(departments,
-            Inspection.ReviewingDepartments.Append(Inspection.LeadDepartment).Concat(Inspection.Returns.Select(r => r.DepartmentCode)), ct);
+            Inspection.Items.Select(x => x.DepartmentCode).Concat(Inspection.ReviewingDepartments).Append(Inspection.LeadDepartment).Concat(Inspection.Returns.Select(r => r.DepartmentCode)), ct);
+        ItemNames = await Web.DirectoryNames.ItemsAsync(items, Inspection.Items.Select(x => x.ItemCode), ct);
+        NamesJson = JsonSerializer.Serialize(new
+        {
+            items = Inspection.Items.ToDictionary(x => x.ItemCode, x => ItemNames[x.ItemCode]),
+            departments = Inspection.Items.Select(x => x.DepartmentCode).Distinct().ToDictionary(d => d, d => Departments[d]),
+        });
         if (ReviewFor.Count > 0 || CanPublish)
         {
             var queue = await ReviewQueue.LoadAsync(Actor, draws, inspections, items, inspectors, reference, summaries: false, ct);
