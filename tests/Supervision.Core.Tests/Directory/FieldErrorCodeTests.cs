@@ -12,15 +12,7 @@ namespace Supervision.Core.Tests.Directory;
 /// <summary>Every field error carries a code from the documented vocabulary and the arguments a page words it from.</summary>
 public class FieldErrorCodeTests
 {
-    private static readonly MarketEntityRecord Entity = new()
-    {
-        CreditCode = "91350100M000100Y43",
-        Name = "沈阳华瑞商贸有限公司",
-        EntityType = "91",
-        IndustryCode = "5121",
-        DivisionCode = "210102",
-        Status = "open",
-    };
+    private static readonly MarketEntityRecord Entity = ValidatorTests.Valid;
 
     private static FieldError Only(IEnumerable<FieldError> errors, string field) => Assert.Single(errors, e => e.Field == field);
 

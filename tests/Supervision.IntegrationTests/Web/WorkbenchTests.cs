@@ -810,6 +810,17 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
             && a.GetProperty("detail").GetString() == "事后发现与该主体负责人存在亲属关系，申请回避");
     }
 
+    /// <summary>Fills the task form's name, deadline and beacon (no item) and presses "create".</summary>
+    private static async Task CreateTaskAsync(IPage page, string name, int deadlineInDays)
+    {
+        await page.FillAsync("#name", name);
+        await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(deadlineInDays).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#beaconSource", "drand quicknet");
+        await page.FillAsync("#beaconRound", "9999999");
+        await page.FillAsync("#beaconAt", DateTime.Now.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("#create");
+    }
+
     // Day-one finding 4: a refusal was the API's English text in one box away from the field, and stayed after the fix.
     // Now each reason sits beside its field, in the page's language, is listed above (linked) and goes once the field changes.
     // The words come from each error's code and arguments ("fieldErrors"), not from the English reason: in English too the
@@ -821,12 +832,7 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
         var page = await SignInAsync(desk, "sched-d1");
         await page.GotoAsync("/app/tasks/new");
-        await page.FillAsync("#name", "字段错误演示");
-        await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(-3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
-        await page.FillAsync("#beaconSource", "drand quicknet");
-        await page.FillAsync("#beaconRound", "9999999");
-        await page.FillAsync("#beaconAt", DateTime.Now.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
-        await page.ClickAsync("#create");
+        await CreateTaskAsync(page, "字段错误演示", deadlineInDays: -3);
 
         var itemsNote = page.Locator("#items + .field-error");
         var deadlineNote = page.Locator("#deadline + .field-error");
@@ -853,24 +859,14 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
 
         // In English the same refusal reads in English.
         await page.GotoAsync("/app/tasks/new?lang=en");
-        await page.FillAsync("#name", "Field errors");
-        await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(20).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
-        await page.FillAsync("#beaconSource", "drand quicknet");
-        await page.FillAsync("#beaconRound", "9999999");
-        await page.FillAsync("#beaconAt", DateTime.Now.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
-        await page.ClickAsync("#create");
+        await CreateTaskAsync(page, "Field errors", deadlineInDays: 20);
         await Assertions.Expect(itemsNote).ToHaveTextAsync("Choose at least one");
         await Assertions.Expect(summary).ToContainTextAsync("Please correct what is marked (1)");
         await Assertions.Expect(summary.Locator("a")).ToContainTextAsync("Choose at least one");
         // The language cookie keeps English on the next page without ?lang=.
         await page.GotoAsync("/app/tasks/new");
         await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
-        await page.FillAsync("#name", "Field errors");
-        await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(-3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
-        await page.FillAsync("#beaconSource", "drand quicknet");
-        await page.FillAsync("#beaconRound", "9999999");
-        await page.FillAsync("#beaconAt", DateTime.Now.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
-        await page.ClickAsync("#create");
+        await CreateTaskAsync(page, "Field errors", deadlineInDays: -3);
         await Assertions.Expect(deadlineNote).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^Must not be before \d{4}-\d{2}-\d{2}$"));
         Assert.DoesNotContain("must not be in the past", await summary.InnerTextAsync(), StringComparison.Ordinal);
         await Screenshots.SaveAsync(page, "workbench-field-errors-en");
