@@ -972,6 +972,8 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         var portal = await visitor.NewPageAsync();
         await portal.GotoAsync($"/tasks/{taskId}");
         await Assertions.Expect(portal.Locator("[data-testid=lead-department]")).ToHaveTextAsync("大连市市场监督管理局");
+        await portal.GotoAsync("/tasks");
+        await Assertions.Expect(portal.Locator("main")).ToContainTextAsync("大连市市场监督管理局");
         var text = await portal.InnerTextAsync("main");
         Assert.DoesNotContain("王伟", text, StringComparison.Ordinal);
         Assert.DoesNotContain(lead, text, StringComparison.Ordinal);
