@@ -9,6 +9,7 @@ using Supervision.Core.Calendar;
 using Supervision.Core.Registry;
 using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Abnormal;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Abnormal;
 
@@ -83,7 +84,7 @@ public static class AbnormalApi
         CancellationToken ct)
     {
         var v = view ?? "open";
-        if (!AbnormalQueries.Views.Contains(v)) return Problems.Validation("view", $"must be one of {string.Join(", ", AbnormalQueries.Views)}");
+        if (!AbnormalQueries.Views.Contains(v)) return Problems.Validation(FieldError.UnknownValue("view", v, AbnormalQueries.Views, $"must be one of {string.Join(", ", AbnormalQueries.Views)}"));
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         if (!DepartmentScope.TryResolve(http, department, out var scope, out var forbidden)) return forbidden!;
         var code = entity is null ? null : CreditCode.Normalize(entity);
@@ -112,15 +113,15 @@ public static class AbnormalApi
         var actor = http.User.ToActor();
         var errors = new List<FieldError>();
         var code = CreditCode.Normalize(body?.EntityCreditCode);
-        if (code.Length == 0) errors.Add(new("entityCreditCode", "is required"));
-        else if (!CreditCode.IsValid(code)) errors.Add(new("entityCreditCode", $"'{code}' is not a valid unified social credit code"));
+        if (code.Length == 0) errors.Add(FieldError.Required("entityCreditCode"));
+        else if (!CreditCode.IsValid(code)) errors.Add(FieldError.Checksum("entityCreditCode", $"'{code}' is not a valid unified social credit code", code));
         var department = body?.DepartmentCode?.Trim() is { Length: > 0 } d ? d : actor.DepartmentCode;
-        if (department is null) errors.Add(new("departmentCode", "is required for an account without a department: the deciding department"));
+        if (department is null) errors.Add(FieldError.Required("departmentCode", "is required for an account without a department: the deciding department"));
         if (errors.Count > 0) return Problems.Validation(errors);
         if (!actor.IsAdmin && department != actor.DepartmentCode)
             return Problems.Forbidden($"You decide for your own department ({actor.DepartmentCode}) only.");
-        if (!await s.Queries.EntityExistsAsync(code, ct)) return Problems.Validation("entityCreditCode", $"{code} is not in the entity directory");
-        if (!await s.Queries.DepartmentExistsAsync(department!, ct)) return Problems.Validation("departmentCode", $"'{department}' is not a department");
+        if (!await s.Queries.EntityExistsAsync(code, ct)) return Problems.Validation(FieldError.NotFound("entityCreditCode", code, $"{code} is not in the entity directory"));
+        if (!await s.Queries.DepartmentExistsAsync(department!, ct)) return Problems.Validation(FieldError.NotFound("departmentCode", department, $"'{department}' is not a department"));
         var reply = await s.Grains.GetGrain<IAbnormalRegisterGrain>(code).Enter(body!.Ground, body.Facts, body.FoundOn, department!, actor);
         if (!reply.Succeeded) return Refusal(reply);
         var view = View((await s.Queries.GetAsync(reply.Entry!.Id, ct))!, s);
@@ -136,7 +137,7 @@ public static class AbnormalApi
     private static async Task<IResult> Decide(string id, RemovalDecisionBody? body, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct)
     {
         if (await VisibleAsync(id, http, s, ct) is null) return Problems.NotFound("abnormal-operations entry", id);
-        if (body?.Decision is not ("approve" or "reject")) return Problems.Validation("decision", "must be 'approve' or 'reject'");
+        if (body?.Decision is not ("approve" or "reject")) return Problems.Validation(FieldError.UnknownValue("decision", body?.Decision, ["approve", "reject"], "must be 'approve' or 'reject'"));
         return await StaffStepAsync(id, http, s, (g, actor) => g.DecideRemoval(id, body.Decision == "approve", body.Reason, actor), ct);
     }
 
@@ -187,9 +188,9 @@ public static class AbnormalApi
     {
         var errors = new List<FieldError>();
         if (ground is not null && AbnormalGrounds.Find(ground) is null)
-            errors.Add(new("ground", $"must be one of {string.Join(", ", AbnormalGrounds.All.Select(g => g.Code))}"));
+            errors.Add(FieldError.UnknownValue("ground", ground, AbnormalGrounds.All.Select(g => g.Code), $"must be one of {string.Join(", ", AbnormalGrounds.All.Select(g => g.Code))}"));
         var take = limit ?? PublicQueries.DefaultLimit;
-        if (take is < 1 or > PublicQueries.MaxLimit) errors.Add(new("limit", $"must be between 1 and {PublicQueries.MaxLimit}"));
+        if (take is < 1 or > PublicQueries.MaxLimit) errors.Add(FieldError.OutOfRange("limit", 1, PublicQueries.MaxLimit, take, $"must be between 1 and {PublicQueries.MaxLimit}"));
         (DateOnly, string)? cursor = null;
         if (after is not null)
         {
@@ -197,7 +198,7 @@ public static class AbnormalApi
             var parts = after.Split('/', 2);
             if (parts.Length == 2 && DateOnly.TryParseExact(parts[0], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var on) && parts[1].Length is > 0 and <= 40)
                 cursor = (on, parts[1]);
-            else errors.Add(new("after", "must be the 'next' value of the previous page ({listedOn}/{id})"));
+            else errors.Add(FieldError.Format("after", FieldFormats.Cursor, "must be the 'next' value of the previous page ({listedOn}/{id})", after));
         }
 
         if (errors.Count > 0) return Problems.Validation(errors);
@@ -221,7 +222,7 @@ public static class AbnormalApi
 
     private static IResult Refusal(AbnormalReply reply) => reply.Status switch
     {
-        AbnormalReplyStatus.Invalid => Problems.Validation(reply.Errors.Count > 0 ? reply.Errors : [new FieldError("body", reply.Detail ?? "is invalid")]),
+        AbnormalReplyStatus.Invalid => Problems.Validation(reply.Errors.Count > 0 ? reply.Errors : [FieldError.State("body", reply.Detail ?? "is invalid")]),
         AbnormalReplyStatus.Forbidden => Problems.Forbidden(reply.Detail ?? "Forbidden."),
         AbnormalReplyStatus.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: reply.Detail),
         AbnormalReplyStatus.Unprocessable => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The deadline cannot be computed", detail: reply.Detail),

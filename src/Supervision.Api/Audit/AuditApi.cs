@@ -1,7 +1,9 @@
+using Supervision.Core.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Infrastructure.Audit;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Audit;
 
@@ -28,7 +30,7 @@ public static class AuditApi
         {
             if (department is not null && department != caller.DepartmentCode)
             {
-                return Problems.Validation("department", "you can only read your own department's audit entries");
+                return Problems.Validation(FieldError.NotAllowed("department", "you can only read your own department's audit entries"));
             }
 
             department = caller.DepartmentCode ?? "\u0000none";

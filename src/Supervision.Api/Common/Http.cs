@@ -3,20 +3,33 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Supervision.Contracts;
 using Supervision.Core.Registry;
 using Supervision.Grains.Hosting;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Common;
 
 public static class Problems
 {
-    public static ValidationProblem Validation(IEnumerable<FieldError> errors) =>
-        TypedResults.ValidationProblem(
-            errors.GroupBy(e => e.Field, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(e => e.Reason).ToArray(), StringComparer.Ordinal),
+    /// <summary>
+    /// 400 with <c>errors</c> (each field and its English reasons, ASP.NET Core's shape) and <c>fieldErrors</c>: each error
+    /// with its machine-readable code and the arguments a page words it from (docs/errors.md).
+    /// </summary>
+    public static ValidationProblem Validation(IEnumerable<FieldError> errors)
+    {
+        var list = errors as IReadOnlyCollection<FieldError> ?? errors.ToList();
+        return TypedResults.ValidationProblem(
+            list.GroupBy(e => e.Field, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(e => e.Reason).ToArray(), StringComparer.Ordinal),
             detail: "One or more fields are invalid; see 'errors' for each field and the reason.",
-            title: "The request is invalid");
+            title: "The request is invalid",
+            extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { [FieldErrorsMember] = FieldErrorView.From(list) });
+    }
 
-    public static ValidationProblem Validation(string field, string reason) => Validation([new FieldError(field, reason)]);
+    public static ValidationProblem Validation(FieldError error) => Validation([error]);
+
+    /// <summary>The extension member of a validation problem that carries the coded errors.</summary>
+    public const string FieldErrorsMember = "fieldErrors";
 
     public static ProblemHttpResult NotFound(string what, string key) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"{what} not found", detail: $"There is no {what} '{key}'.");
@@ -81,7 +94,7 @@ public static class Paging
         problem = null;
         if (limit is < 1 or > MaxLimit)
         {
-            problem = Problems.Validation("limit", $"must be between 1 and {MaxLimit}");
+            problem = Problems.Validation(FieldError.OutOfRange("limit", 1, MaxLimit, limit));
             return false;
         }
 
@@ -107,14 +120,16 @@ public sealed partial class RequestExceptionHandler(IProblemDetailsService probl
             var field = json?.Path is { Length: > 0 } path
                 ? path.TrimStart('$', '.')
                 : BoundParameter().Match(bad.Message) is { Success: true } m ? m.Groups["name"].Value : "body";
+            var unreadable = FieldError.Unreadable(field.Length == 0 ? "body" : field, json?.Message ?? bad.Message);
             details = new ValidationProblemDetails(new Dictionary<string, string[]>
             {
-                [field.Length == 0 ? "body" : field] = [json?.Message ?? bad.Message],
+                [unreadable.Field] = [unreadable.Reason],
             })
             {
                 Status = bad.StatusCode,
                 Title = "The request could not be read",
                 Detail = bad.Message,
+                Extensions = { [Problems.FieldErrorsMember] = FieldErrorView.From([unreadable]) },
             };
             httpContext.Response.StatusCode = bad.StatusCode;
         }

@@ -14,6 +14,7 @@ using Supervision.Core.Identity;
 using Supervision.Grains.Credit;
 using Supervision.Infrastructure.Credit;
 using Supervision.Infrastructure.Tasks;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Credit;
 
@@ -66,10 +67,10 @@ public static class CreditApi
     {
         var code = CreditCode.Normalize(creditCode);
         if (code.Length != 18 || code.Any(c => CreditCode.CharValue(c) < 0))
-            return Problems.Validation("creditCode", "must be an 18-character unified social credit code");
+            return Problems.Validation(FieldError.Format("creditCode", FieldFormats.CreditCode, "must be an 18-character unified social credit code"));
         var instant = clock.Now;
         if (at is not null && !DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant))
-            return Problems.Validation("at", "must be an ISO 8601 instant, e.g. 2026-06-01T00:00:00Z");
+            return Problems.Validation(FieldError.Format("at", FieldFormats.Instant, "must be an ISO 8601 instant, e.g. 2026-06-01T00:00:00Z"));
         InclusionView? probability = null;
         if (task is not null)
         {

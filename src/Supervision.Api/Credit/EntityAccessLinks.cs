@@ -8,6 +8,7 @@ using Supervision.Core.Registry;
 using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Storage;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Credit;
 
@@ -61,9 +62,9 @@ public sealed class EntityAccessLinks(LocalTokenKey key, TimeProvider clock)
         MarketEntityStore entities, SqlStore store, AuditLog audit, Web.PublicBaseUrl publicBase, CancellationToken ct)
     {
         var code = CreditCode.Normalize(creditCode);
-        if (!CreditCode.IsValid(code)) return Problems.Validation("creditCode", "must be a valid 18-character unified social credit code");
+        if (!CreditCode.IsValid(code)) return Problems.Validation(FieldError.Format("creditCode", FieldFormats.CreditCode, "must be a valid 18-character unified social credit code", code));
         var days = request?.Days ?? DefaultDays;
-        if (days is < 1 or > MaxDays) return Problems.Validation("days", $"must be between 1 and {MaxDays}");
+        if (days is < 1 or > MaxDays) return Problems.Validation(FieldError.OutOfRange("days", 1, MaxDays, days));
         if (await entities.GetAsync(code, ct) is null) return Problems.NotFound("entity", code);
         var (token, expires) = links.Issue(code, days);
         var actor = http.User.ToActor();

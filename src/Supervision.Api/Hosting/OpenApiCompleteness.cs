@@ -37,6 +37,56 @@ public static partial class OpenApiCompleteness
         + "Retry after the Retry-After header's seconds; a write may have taken effect, so retry it with the same Idempotency-Key "
         + "where the route takes one, or read the record first.";
 
+    /// <summary>
+    /// The validation problem's <c>fieldErrors</c> member (docs/errors.md): each error's field, code, English reason and
+    /// the arguments a client words its own message from. Written inline so that the recorded component list stays as it is.
+    /// </summary>
+    private static OpenApiSchema FieldErrorsSchema()
+    {
+        static OpenApiSchema Of(JsonSchemaType type, string description) => new() { Type = type, Description = description };
+        var strings = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } };
+        var code = Of(JsonSchemaType.String, "A stable machine-readable code (kebab-case); new codes may be added, so treat an unknown one like 'invalid' and show the reason.");
+        code.Enum = Enum.GetValues<Supervision.Core.Validation.FieldErrorCode>()
+            .Select(c => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(System.Text.Json.JsonSerializer.Serialize(c).Trim('"'))!)
+            .ToList();
+        return new OpenApiSchema
+        {
+            Type = JsonSchemaType.Array,
+            Description = "Each field error with its code and arguments; the same errors as 'errors', in order.",
+            Items = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Required = new HashSet<string>(StringComparer.Ordinal) { "field", "code", "reason" },
+                Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+                {
+                    ["field"] = Of(JsonSchemaType.String, "The field's JSON path, e.g. items[0].resultCodes; empty for the whole request or row."),
+                    ["code"] = code,
+                    ["reason"] = Of(JsonSchemaType.String, "The English reason, as in 'errors'."),
+                    ["args"] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object,
+                        Description = "Only the members the code uses.",
+                        Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
+                        {
+                            ["min"] = Of(JsonSchemaType.Number, "Lower bound, inclusive."),
+                            ["max"] = Of(JsonSchemaType.Number, "Upper bound, inclusive (characters, entries, bytes or the number)."),
+                            ["above"] = Of(JsonSchemaType.Number, "Exclusive lower bound."),
+                            ["actual"] = Of(JsonSchemaType.Number, "What was given: a length, a count, a size or the number."),
+                            ["value"] = Of(JsonSchemaType.String, "The offending value."),
+                            ["allowed"] = strings,
+                            ["missing"] = strings,
+                            ["expected"] = Of(JsonSchemaType.String, "For 'format': the form expected (date, instant, digits, credit-code, …)."),
+                            ["limit"] = Of(JsonSchemaType.String, "For 'too-early'/'too-late': the bound; absent means now."),
+                            ["other"] = Of(JsonSchemaType.String, "Another field the rule compares this one with."),
+                            ["position"] = Of(JsonSchemaType.Integer, "For 'characters': the 1-based position."),
+                            ["character"] = Of(JsonSchemaType.String, "For 'characters': the code point, U+XXXX."),
+                        },
+                    },
+                },
+            },
+        };
+    }
+
     /// <summary>Registers the operation and document transformers (after any the caller added before).</summary>
     public static OpenApiOptions AddCompleteness(this OpenApiOptions options) =>
         options.AddOperationTransformer(new CompleteOperation()).AddDocumentTransformer(new CompleteDocument());
@@ -228,6 +278,12 @@ public static partial class OpenApiCompleteness
                 {
                     document.Components.Schemas[id] = await context.GetOrCreateSchemaAsync(type, null, cancellationToken);
                 }
+            }
+
+            if (document.Components.Schemas[ValidationProblemSchema] is OpenApiSchema validation)
+            {
+                validation.Properties ??= new Dictionary<string, IOpenApiSchema>();
+                validation.Properties[Supervision.Api.Common.Problems.FieldErrorsMember] = FieldErrorsSchema();
             }
         }
     }

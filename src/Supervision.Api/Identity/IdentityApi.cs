@@ -7,6 +7,7 @@ using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Identity;
 using Supervision.Infrastructure.Storage;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Identity;
 
@@ -100,12 +101,12 @@ public static partial class IdentityApi
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(request.Username))
         {
-            errors.Add(new FieldError("username", "is required"));
+            errors.Add(FieldError.Required("username"));
         }
 
         if (string.IsNullOrEmpty(request.Password))
         {
-            errors.Add(new FieldError("password", "is required"));
+            errors.Add(FieldError.Required("password"));
         }
 
         if (errors.Count > 0)
@@ -135,10 +136,10 @@ public static partial class IdentityApi
         return result.Outcome switch
         {
             PasswordChangeOutcome.Changed => TypedResults.NoContent(),
-            PasswordChangeOutcome.Unacceptable => Problems.Validation("newPassword", PasswordReason(request.NewPassword)!),
-            PasswordChangeOutcome.SameAsCurrent => Problems.Validation("newPassword", "must differ from the current password"),
+            PasswordChangeOutcome.Unacceptable => Problems.Validation(PasswordError("newPassword", request.NewPassword)!),
+            PasswordChangeOutcome.SameAsCurrent => Problems.Validation(FieldError.Unchanged("newPassword", "must differ from the current password")),
             PasswordChangeOutcome.Locked => Locked(http, clock, result.LockedUntil!.Value),
-            _ => Problems.Validation("currentPassword", "does not match the current password"),
+            _ => Problems.Validation(FieldError.Mismatch("currentPassword", "does not match the current password")),
         };
     }
 
@@ -218,12 +219,12 @@ public static partial class IdentityApi
         var errors = new List<FieldError>();
         if (request.Username is null || !UsernamePattern().IsMatch(request.Username))
         {
-            errors.Add(new FieldError("username", "is required: 3–64 characters of a–z, 0–9, '.', '_' or '-'"));
+            errors.Add((string.IsNullOrEmpty(request.Username) ? FieldError.Required("username", "is required: 3–64 characters of a–z, 0–9, '.', '_' or '-'") : FieldError.Format("username", FieldFormats.Username, "is required: 3–64 characters of a–z, 0–9, '.', '_' or '-'", request.Username)));
         }
 
         if (string.IsNullOrWhiteSpace(request.DisplayName) || request.DisplayName.Length > 100)
         {
-            errors.Add(new FieldError("displayName", "is required, at most 100 characters"));
+            errors.Add(FieldError.RequiredText("displayName", request.DisplayName, 100, "is required, at most 100 characters"));
         }
         else
         {
@@ -239,9 +240,9 @@ public static partial class IdentityApi
             password = OneTimePassword();
             generated = true;
         }
-        else if (PasswordReason(password) is { } reason)
+        else if (PasswordError("password", password) is { } passwordError)
         {
-            errors.Add(new FieldError("password", reason));
+            errors.Add(passwordError);
         }
 
         if (errors.Count > 0)
@@ -285,7 +286,7 @@ public static partial class IdentityApi
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(request.DisplayName) || request.DisplayName.Length > 100)
         {
-            errors.Add(new FieldError("displayName", "is required, at most 100 characters"));
+            errors.Add(FieldError.RequiredText("displayName", request.DisplayName, 100, "is required, at most 100 characters"));
         }
         else
         {
@@ -301,7 +302,7 @@ public static partial class IdentityApi
         var actor = http.User.ToActor();
         if (string.Equals(actor.Username, username, StringComparison.Ordinal) && actor.IsAdmin && (request.Disabled == true || !request.Roles!.Contains(Roles.Admin)))
         {
-            return Problems.Validation("roles", "you cannot remove your own admin role or disable yourself");
+            return Problems.Validation(FieldError.NotAllowed("roles", "you cannot remove your own admin role or disable yourself"));
         }
 
         if (!actor.IsAdmin)
@@ -366,28 +367,28 @@ public static partial class IdentityApi
     {
         if (roles is null || roles.Count == 0)
         {
-            yield return new FieldError("roles", $"at least one role is required: {string.Join(", ", Roles.All)}");
+            yield return FieldError.TooFew("roles", 1, $"at least one role is required: {string.Join(", ", Roles.All)}");
             yield break;
         }
 
         foreach (var role in roles.Where(r => !Roles.IsKnown(r)))
         {
-            yield return new FieldError("roles", $"'{role}' is not a role; use {string.Join(", ", Roles.All)}");
+            yield return FieldError.UnknownValue("roles", role, Roles.All, $"'{role}' is not a role; use {string.Join(", ", Roles.All)}");
         }
 
         if (roles.Any(r => r is Roles.Scheduler or Roles.Reviewer or Roles.Inspector or Roles.DepartmentAdmin) && string.IsNullOrWhiteSpace(department))
         {
-            yield return new FieldError("departmentCode", "is required for schedulers, reviewers, inspectors and department administrators: their rights are scoped to it");
+            yield return FieldError.Required("departmentCode", "is required for schedulers, reviewers, inspectors and department administrators: their rights are scoped to it");
         }
 
         if (roles.Contains(Roles.Inspector) && string.IsNullOrWhiteSpace(inspector))
         {
-            yield return new FieldError("inspectorCertificateNo", "is required for the inspector role: it links the account to the inspector directory");
+            yield return FieldError.Required("inspectorCertificateNo", "is required for the inspector role: it links the account to the inspector directory");
         }
     }
 
     private static ValidationProblem? PasswordProblem(string field, string? password) =>
-        PasswordReason(password) is { } reason ? Problems.Validation(field, reason) : null;
+        PasswordError(field, password) is { } error ? Problems.Validation(error) : null;
 
     /// <summary>
     /// At least <see cref="MinimumPasswordLength"/> characters, at most <see cref="MaximumPasswordLength"/> (hashing an
@@ -400,11 +401,11 @@ public static partial class IdentityApi
         : password.Any(char.IsControl) ? PasswordRule.ControlCharacters
         : null;
 
-    private static string? PasswordReason(string? password) => PasswordCheck(password) switch
+    private static FieldError? PasswordError(string field, string? password) => PasswordCheck(password) switch
     {
-        PasswordRule.TooShort => $"must be at least {MinimumPasswordLength} characters",
-        PasswordRule.TooLong => $"must be at most {MaximumPasswordLength} characters",
-        PasswordRule.ControlCharacters => "must not contain control characters",
+        PasswordRule.TooShort => FieldError.TooShort(field, MinimumPasswordLength),
+        PasswordRule.TooLong => FieldError.TooLong(field, MaximumPasswordLength, password!.Length, $"must be at most {MaximumPasswordLength} characters"),
+        PasswordRule.ControlCharacters => FieldError.Characters(field, password!.IndexOf(password.First(char.IsControl)) + 1, password.First(char.IsControl), "must not contain control characters"),
         _ => null,
     };
 

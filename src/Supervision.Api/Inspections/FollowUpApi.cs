@@ -8,6 +8,7 @@ using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Inspections;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Inspections;
 
@@ -104,6 +105,6 @@ public static class FollowUpApi
     private static void OneOf(List<FieldError> errors, string field, string? value, string[] allowed)
     {
         if (value is not null && !allowed.Contains(value, StringComparer.Ordinal))
-            errors.Add(new FieldError(field, $"must be one of: {string.Join(", ", allowed)}"));
+            errors.Add(FieldError.UnknownValue(field, value, allowed, $"must be one of: {string.Join(", ", allowed)}"));
     }
 }

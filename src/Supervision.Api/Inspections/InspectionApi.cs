@@ -16,6 +16,7 @@ using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Tasks;
 using Supervision.Infrastructure.Notifications;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Inspections;
 
@@ -139,7 +140,7 @@ public static class InspectionApi
         if (actor.InspectorCertificateNo is not { } cert)
             return Problems.Forbidden("Only inspectors have assignments: this account holds no inspector certificate.");
         if (division is not null && (division.Length is 0 or > 12 || !division.All(char.IsAsciiDigit)))
-            return Problems.Validation("division", "must be the digits of a division code or its prefix");
+            return Problems.Validation(FieldError.Format("division", FieldFormats.Digits, "must be the digits of a division code or its prefix", division));
         var today = clock.Today;
         DateOnly? dueBy = dueSoon == true ? rules.DueSoonHorizon(today) ?? today.AddDays(7) : null;
         var rows = await store.ListMineAsync(cert, new MyInspectionFilter(task, division, dueBy, overdue == true, today), after, take, ct);
@@ -169,7 +170,7 @@ public static class InspectionApi
     {
         if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
-        if (request.Items is null) return Problems.Validation("items", "is required: the results of every item (an empty list clears the draft)");
+        if (request.Items is null) return Problems.Validation(FieldError.Required("items", "is required: the results of every item (an empty list clears the draft)"));
         if (await EvidenceErrors($"{taskId}/{entity}", request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
         return await Command(taskId, entity, http, grains, store, entities, g => g.SaveDraft(request.Items, expected, http.User.ToActor()), ct);
     }
@@ -180,7 +181,7 @@ public static class InspectionApi
         if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         if (string.IsNullOrWhiteSpace(key) || key.Length > InspectionWorkflow.IdempotencyKeyMax)
-            return Problems.Validation("Idempotency-Key", $"the header is required (1–{InspectionWorkflow.IdempotencyKeyMax} characters): a retried submit with the same key returns the same result");
+            return Problems.Validation(FieldError.RequiredText("Idempotency-Key", key, InspectionWorkflow.IdempotencyKeyMax, $"the header is required (1–{InspectionWorkflow.IdempotencyKeyMax} characters): a retried submit with the same key returns the same result"));
         var reply = await Grain(grains, taskId, entity).Submit(key, http.User.ToActor());
         if (!reply.Succeeded) return Refusal(reply, taskId, entity);
         ETags.Set(http.Response, reply.Inspection!.Revision);
@@ -217,7 +218,7 @@ public static class InspectionApi
     {
         // As for a draft: who may not see the inspection learns nothing from the evidence check (finding 6, on the amend path too).
         if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
-        if (request.Items is null) return Problems.Validation("items", "is required: the corrected results of every item");
+        if (request.Items is null) return Problems.Validation(FieldError.Required("items", "is required: the corrected results of every item"));
         if (await EvidenceErrors($"{taskId}/{entity}", request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
         return await Command(taskId, entity, http, grains, store, entities, g => g.Amend(request.Items, request.Reason ?? "", http.User.ToActor()), ct);
     }
@@ -253,9 +254,9 @@ public static class InspectionApi
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = policy.MaxBytes + 1;
         var mediaType = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? "";
         if (!policy.AllowedMediaTypes.Contains(mediaType))
-            return Problems.Validation("Content-Type", $"'{mediaType}' is not allowed; allowed: {string.Join(", ", policy.AllowedMediaTypes.Order(StringComparer.Ordinal))}");
+            return Problems.Validation(FieldError.NotAllowed("Content-Type", $"'{mediaType}' is not allowed; allowed: {string.Join(", ", policy.AllowedMediaTypes.Order(StringComparer.Ordinal))}", mediaType, policy.AllowedMediaTypes.Order(StringComparer.Ordinal)));
         if (http.Request.ContentLength > policy.MaxBytes)
-            return Problems.Validation("body", $"must be at most {policy.MaxBytes} bytes, got {http.Request.ContentLength}");
+            return Problems.Validation(FieldError.TooLarge("body", policy.MaxBytes, http.Request.ContentLength));
 
         // Spooled to a temporary file while hashed, then streamed into the database: an upload never sits in memory whole.
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -268,7 +269,7 @@ public static class InspectionApi
         while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
         {
             if (spool.Length + read > policy.MaxBytes)
-                return Problems.Validation("body", $"must be at most {policy.MaxBytes} bytes");
+                return Problems.Validation(FieldError.TooLarge("body", policy.MaxBytes));
             hash.AppendData(chunk, 0, read);
             if (headLength < head.Length)
             {
@@ -281,7 +282,7 @@ public static class InspectionApi
 
         // The bytes must be what the Content-Type says (an HTML page declared as image/png is refused).
         if (spool.Length > 0 && EvidencePolicy.ContentProblem(mediaType, head.AsSpan(0, headLength)) is { } sniffed)
-            return Problems.Validation("body", sniffed);
+            return Problems.Validation(FieldError.Mismatch("body", sniffed, other: "Content-Type"));
 
         var reference = new EvidenceRef(Convert.ToHexStringLower(hash.GetHashAndReset()), spool.Length, mediaType, string.IsNullOrWhiteSpace(fileName) ? null : fileName);
         var errors = new List<FieldError>();
@@ -347,9 +348,9 @@ public static class InspectionApi
         var stored = await store.EvidenceInfoAsync(inspectionId, refs.Select(x => x.e.Sha256).Distinct(StringComparer.Ordinal).ToArray(), ct);
         foreach (var (e, path) in refs)
         {
-            if (!stored.TryGetValue(e.Sha256, out var info)) errors.Add(new FieldError(path + ".sha256", "no file with this SHA-256 was uploaded to this inspection: upload it here first"));
-            else if (info.Size != e.SizeBytes) errors.Add(new FieldError(path + ".sizeBytes", $"the stored file has {info.Size} bytes"));
-            else if (info.MediaType != e.MediaType) errors.Add(new FieldError(path + ".mediaType", $"the stored file is {info.MediaType}"));
+            if (!stored.TryGetValue(e.Sha256, out var info)) errors.Add(FieldError.NotFound(path + ".sha256", e.Sha256, "no file with this SHA-256 was uploaded to this inspection: upload it here first"));
+            else if (info.Size != e.SizeBytes) errors.Add(FieldError.Mismatch(path + ".sizeBytes", $"the stored file has {info.Size} bytes", value: info.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            else if (info.MediaType != e.MediaType) errors.Add(FieldError.Mismatch(path + ".mediaType", $"the stored file is {info.MediaType}", value: info.MediaType));
         }
         return errors;
     }
@@ -402,7 +403,7 @@ public static class InspectionApi
     {
         InspectionReplyStatus.NotFound => Problems.NotFound("inspection", $"{taskId}/{entity}"),
         InspectionReplyStatus.Forbidden => Problems.Forbidden(reply.Detail ?? "Not allowed."),
-        InspectionReplyStatus.Invalid => reply.Errors.Count > 0 ? Problems.Validation(reply.Errors) : Problems.Validation("body", reply.Detail ?? "is invalid"),
+        InspectionReplyStatus.Invalid => reply.Errors.Count > 0 ? Problems.Validation(reply.Errors) : Problems.Validation(FieldError.State("body", reply.Detail ?? "is invalid")),
         InspectionReplyStatus.PreconditionFailed => Problems.PreconditionFailed(reply.Inspection?.Revision ?? 0),
         InspectionReplyStatus.IllegalTransition => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
             title: "Not allowed in the inspection's current state", detail: reply.Detail,

@@ -1,3 +1,4 @@
+using Supervision.Core.Registry;
 using System.Globalization;
 using System.Text.Json;
 using Supervision.Api.Common;
@@ -12,6 +13,7 @@ using Microsoft.Extensions.Options;
 using Supervision.Grains.Operations;
 using Supervision.Infrastructure.Tasks;
 using Supervision.Grains.Credit;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Operations;
 
@@ -139,7 +141,7 @@ public static class OperationApi
         var id = NewId();
         var bytes = await operations.StageUploadAsync(id, http.Request.Body, maxBytes, http.RequestAborted);
         if (bytes is null)
-            return Problems.Validation("file", $"at most {maxBytes / (1024 * 1024)} MiB per upload; split the file");
+            return Problems.Validation(FieldError.TooLarge("file", maxBytes, reason: $"at most {maxBytes / (1024 * 1024)} MiB per upload; split the file"));
         try
         {
             return await RunAsync(http, id, kind, target, http.User.ToActor().DepartmentCode ?? "",

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Publication;
 using Supervision.Core.Registry;
 using Supervision.Core.Reference;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Pages;
 

@@ -1,9 +1,11 @@
+using Supervision.Core.Registry;
 using System.Globalization;
 using Supervision.Api.Common;
 using Supervision.Core.Draw;
 using Supervision.Core.Reference;
 using Supervision.Infrastructure.Publication;
 using Supervision.Infrastructure.Tasks;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Publication;
 
@@ -54,7 +56,7 @@ public static class OpenDataApi
         DateOnly? until = null;
         if (before is not null)
         {
-            if (!DateOnly.TryParseExact(before, "yyyy-MM-dd", out var d)) return Problems.Validation("before", "must be a date, yyyy-MM-dd");
+            if (!DateOnly.TryParseExact(before, "yyyy-MM-dd", out var d)) return Problems.Validation(FieldError.Format("before", FieldFormats.Date, "must be a date, yyyy-MM-dd", before));
             until = d;
         }
 
@@ -75,7 +77,7 @@ public static class OpenDataApi
     private static async Task<IResult> Entity(string creditCode, HttpContext http, PublicQueries queries, CancellationToken ct)
     {
         // As typed: lower case, spaces, hyphens, full-width (CreditCode.Normalize); only the normalised code must fit 18 characters.
-        if (Supervision.Core.Registry.CreditCode.Normalize(creditCode).Length > 18) return Problems.Validation("creditCode", "must be at most 18 characters");
+        if (Supervision.Core.Registry.CreditCode.Normalize(creditCode).Length > 18) return Problems.Validation(FieldError.TooLong("creditCode", 18, reason: "must be at most 18 characters"));
         var entity = await queries.EntityAsync(creditCode, ct);
         if (entity is null) return Problems.NotFound("entity", creditCode);
         var latest = await queries.Store.LatestAsync(entity.CreditCode, ct);
@@ -85,7 +87,7 @@ public static class OpenDataApi
     private static async Task<IResult> Tasks(HttpContext http, PublicQueries queries, string? after, int? limit, CancellationToken ct)
     {
         var take = limit ?? PublicQueries.DefaultLimit;
-        if (take is < 1 or > PublicQueries.MaxLimit) return Problems.Validation("limit", $"must be between 1 and {PublicQueries.MaxLimit}");
+        if (take is < 1 or > PublicQueries.MaxLimit) return Problems.Validation(FieldError.OutOfRange("limit", 1, PublicQueries.MaxLimit, take));
         var page = await queries.TasksAsync(after, take, ct);
         return PublicPortal.Cached(http, page, page.Items.Select(t => t.PublishedAt).Max());
     }
@@ -101,9 +103,9 @@ public static class OpenDataApi
     private static async Task<IResult> Drawn(string id, HttpContext http, PublicQueries queries, string? after, int? limit, CancellationToken ct)
     {
         var take = limit ?? 100;
-        if (take is < 1 or > 1000) return Problems.Validation("limit", "must be between 1 and 1000");
+        if (take is < 1 or > 1000) return Problems.Validation(FieldError.OutOfRange("limit", 1, 1000, take));
         if (after is not null && (after.Length > 18 || !after.All(char.IsAsciiLetterOrDigit)))
-            return Problems.Validation("after", "must be the last credit code read (up to 18 letters and digits)");
+            return Problems.Validation(FieldError.Format("after", FieldFormats.Cursor, "must be the last credit code read (up to 18 letters and digits)"));
         var found = await queries.TaskAsync(id, ct);
         if (found is null) return Problems.NotFound("task", id);
         if (found.Value.Task.Draw is null) return NoDraw(id);
@@ -213,9 +215,9 @@ public static class OpenDataApi
 
     private static (int Year, string Department, string Format, IResult? Problem) Partition(int year, string department, string format)
     {
-        if (year is < 2000 or > 9999) return (year, department, format, Problems.Validation("year", "must be a year between 2000 and 9999"));
-        if (!BulkExport.Formats.Contains(format, StringComparer.Ordinal)) return (year, department, format, Problems.Validation("format", "must be csv or json"));
-        if (department.Length is 0 or > 64) return (year, department, format, Problems.Validation("department", "must be 'all' or a department code"));
+        if (year is < 2000 or > 9999) return (year, department, format, Problems.Validation(FieldError.OutOfRange("year", 2000, 9999, year, "must be a year between 2000 and 9999")));
+        if (!BulkExport.Formats.Contains(format, StringComparer.Ordinal)) return (year, department, format, Problems.Validation(FieldError.UnknownValue("format", format, BulkExport.Formats, "must be csv or json")));
+        if (department.Length is 0 or > 64) return (year, department, format, Problems.Validation(FieldError.Format("department", FieldFormats.Code, "must be 'all' or a department code", department)));
         return (year, department == "all" ? "" : department, format, null);
     }
 

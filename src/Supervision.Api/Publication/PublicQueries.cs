@@ -8,6 +8,7 @@ using Supervision.Core.Reference;
 using Supervision.Core.Tasks;
 using Supervision.Infrastructure.Publication;
 using Supervision.Infrastructure.Tasks;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Publication;
 
@@ -158,13 +159,13 @@ public sealed partial class PublicQueries(PublicationStore publications, TaskQue
         {
             if (string.IsNullOrWhiteSpace(text)) return null;
             if (DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
-            errors.Add(new FieldError(field, "must be a date written yyyy-MM-dd"));
+            errors.Add(FieldError.Format(field, FieldFormats.Date, "must be a date written yyyy-MM-dd", text.Trim()));
             return null;
         }
 
         void Length(string? value, string field, int max)
         {
-            if (value is not null && value.Trim().Length > max) errors.Add(new FieldError(field, $"must be at most {max} characters"));
+            if (value is not null && value.Trim().Length > max) errors.Add(FieldError.TooLong(field, max, value.Trim().Length, $"must be at most {max} characters"));
         }
 
         // A credit code as people type it: lower case, spaces, hyphens, full-width digits and letters (CreditCode.Normalize).
@@ -177,13 +178,13 @@ public sealed partial class PublicQueries(PublicationStore publications, TaskQue
         Length(industry, "industry", 5);
         Length(department, "department", 64);
         Length(task, "task", 64);
-        if (!string.IsNullOrWhiteSpace(division) && !division.Trim().All(char.IsAsciiDigit)) errors.Add(new FieldError("division", "must be digits (a GB/T 2260 code or its prefix)"));
+        if (!string.IsNullOrWhiteSpace(division) && !division.Trim().All(char.IsAsciiDigit)) errors.Add(FieldError.Format("division", FieldFormats.Digits, "must be digits (a GB/T 2260 code or its prefix)", division.Trim()));
         PlaceMatch? placeMatch = null;
         if (!string.IsNullOrWhiteSpace(place) && place.Trim().Length <= 50)
         {
             placeMatch = reference.ResolvePlace(place);
             if (!placeMatch.Found)
-                errors.Add(new FieldError("place", "names no division in the reference data: type a province, city or district name, such as 大连, 中山区 or Dalian"
+                errors.Add(FieldError.NotFound("place", place.Trim(), "names no division in the reference data: type a province, city or district name, such as 大连, 中山区 or Dalian"
                     + (placeMatch.Suggestions.Count > 0 ? "; did you mean " + string.Join(", ", placeMatch.Suggestions.Select(d => reference.DivisionFullName(d.Code))) + "?" : "")));
         }
         IndustryMatch? industryMatch = null;
@@ -191,7 +192,7 @@ public sealed partial class PublicQueries(PublicationStore publications, TaskQue
         {
             industryMatch = reference.ResolveIndustry(industryName);
             if (!industryMatch.Found)
-                errors.Add(new FieldError("industryName", "names no GB/T 4754 industry in the reference data: type an industry name or part of it, such as 餐饮 or 零售业"));
+                errors.Add(FieldError.NotFound("industryName", industryName.Trim(), "names no GB/T 4754 industry in the reference data: type an industry name or part of it, such as 餐饮 or 零售业"));
         }
         var words = new SearchWords(
             placeMatch is { Found: true }
@@ -200,20 +201,20 @@ public sealed partial class PublicQueries(PublicationStore publications, TaskQue
             industryMatch is { Found: true } ? new PublicIndustry(industryMatch.Input, industryMatch.Industries.Select(i => new PublicIndustryName(i.Code, i.Name)).ToList()) : null);
         var fromDate = Date(from, "from");
         var toDate = Date(to, "to");
-        if (fromDate is { } f && toDate is { } t && f > t) errors.Add(new FieldError("to", "must not be before 'from'"));
+        if (fromDate is { } f && toDate is { } t && f > t) errors.Add(FieldError.TooEarly("to", "must not be before 'from'", other: "from"));
         var order = ResultSort.PublishedDesc;
         if (!string.IsNullOrWhiteSpace(sort) && !Sorts.TryGetValue(sort.Trim(), out order))
-            errors.Add(new FieldError("sort", "must be one of " + string.Join(", ", Sorts.Keys)));
+            errors.Add(FieldError.UnknownValue("sort", sort.Trim(), Sorts.Keys, "must be one of " + string.Join(", ", Sorts.Keys)));
         var take = limit ?? DefaultLimit;
-        if (take is < 1 or > MaxLimit) errors.Add(new FieldError("limit", $"must be between 1 and {MaxLimit}"));
+        if (take is < 1 or > MaxLimit) errors.Add(FieldError.OutOfRange("limit", 1, MaxLimit, take));
         (string, long)? position = null;
         if (!string.IsNullOrEmpty(after))
         {
             position = Cursor.Read(after);
-            if (position is null) errors.Add(new FieldError("after", "is not a cursor this API returned (use the 'next' value of the previous page)"));
+            if (position is null) errors.Add(FieldError.Format("after", FieldFormats.Cursor, "is not a cursor this API returned (use the 'next' value of the previous page)"));
             else if (order is ResultSort.InspectedAsc or ResultSort.InspectedDesc
                      && !DateOnly.TryParseExact(position.Value.Item1, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
-                errors.Add(new FieldError("after", "belongs to another sort order"));
+                errors.Add(FieldError.Mismatch("after", "belongs to another sort order", other: "sort"));
         }
         if (errors.Count > 0) return (null, errors, words);
         return (new ResultQuery

@@ -1,3 +1,4 @@
+using Supervision.Core.Registry;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Core.Calendar;
@@ -5,6 +6,7 @@ using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Publication;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Publication;
 
@@ -94,12 +96,12 @@ public static class PublicationApi
         var actor = http.User.ToActor();
         if (!actor.CanActFor(Roles.Scheduler, code)) return Problems.Forbidden($"Only schedulers of '{code}' (or platform admins) change its publication settings.");
         if (request is null || (request.PublishMode is null && request.PublishTeamNames is null))
-            return Problems.Validation("body", "give publishMode, publishTeamNames or both");
+            return Problems.Validation(FieldError.Required("body", "give publishMode, publishTeamNames or both"));
         var current = await store.SettingsAsync(code, ct);
         if (current is null) return Problems.NotFound("department", code);
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
         var mode = request.PublishMode ?? current.PublishMode;
-        if (mode is not ("automatic" or "publisher")) return Problems.Validation("publishMode", "must be 'automatic' or 'publisher'");
+        if (mode is not ("automatic" or "publisher")) return Problems.Validation(FieldError.UnknownValue("publishMode", mode, ["automatic", "publisher"], "must be 'automatic' or 'publisher'"));
         var updated = await store.UpdateSettingsAsync(code, mode, request.PublishTeamNames ?? current.PublishTeamNames, expected, actor, ct);
         if (updated is null) return Problems.NotFound("department", code);
         if (updated == false) return Problems.PreconditionFailed(current.Version);

@@ -8,6 +8,7 @@ using Supervision.Core.Identity;
 using Supervision.Core.Recusals;
 using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Recusals;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Recusals;
 
@@ -95,17 +96,17 @@ public static class RecusalApi
         // Inspection ids are "{taskId}/{creditCode}": one of another entity is refused before any grain is asked.
         if (inspectionId.Length is 0 or > 200 || !inspectionId.EndsWith("/" + code, StringComparison.Ordinal))
             return RecusalReply.Refused(RecusalReplyStatus.Invalid, "One or more fields are invalid.",
-                [new FieldError("inspectionId", "is required: one of this entity's dispatched inspections")]);
+                [FieldError.Required("inspectionId", "is required: one of this entity's dispatched inspections")]);
         var reply = await grains.GetGrain<IRecusalGrain>(inspectionId).File(code, body.CertificateNo, body.Grounds, body.Reason);
         return reply.Status == RecusalReplyStatus.NotFound
             ? RecusalReply.Refused(RecusalReplyStatus.Invalid, "One or more fields are invalid.",
-                [new FieldError("inspectionId", "is not a dispatched inspection of this entity")])
+                [FieldError.NotFound("inspectionId", null, "is not a dispatched inspection of this entity")])
             : reply;
     }
 
     private static async Task<IResult> List(string? state, HttpContext http, [AsParameters] RecusalServices s, CancellationToken ct)
     {
-        if (state is not (null or "open" or "all")) return Problems.Validation("state", "must be 'open' or 'all'");
+        if (state is not (null or "open" or "all")) return Problems.Validation(FieldError.UnknownValue("state", state, ["open", "all"], "must be 'open' or 'all'"));
         var actor = http.User.ToActor();
         var items = await s.Queries.ForDepartmentAsync(actor.IsAdmin ? null : actor.DepartmentCode ?? "", state != "all", ct);
         return TypedResults.Ok(items.Select(i => View(i, s)).ToList());
@@ -125,7 +126,7 @@ public static class RecusalApi
         var request = await s.Store.GetAsync(id, ct);
         // Another department's request is not there for the caller (as another department's inspection).
         if (request is null || !RecusalWorkflow.MayDecide(request, actor)) return Problems.NotFound("recusal request", id);
-        if (body?.Decision is not ("accept" or "reject")) return Problems.Validation("decision", "must be 'accept' or 'reject'");
+        if (body?.Decision is not ("accept" or "reject")) return Problems.Validation(FieldError.UnknownValue("decision", body?.Decision, ["accept", "reject"], "must be 'accept' or 'reject'"));
         var reply = await s.Grains.GetGrain<IRecusalGrain>(request.InspectionId).Decide(id, body.Decision == "accept", body.Reason, actor);
         if (!reply.Succeeded) return Refusal(reply);
         return TypedResults.Ok(View((await s.Queries.GetAsync(id, ct))!, s));
@@ -133,7 +134,7 @@ public static class RecusalApi
 
     private static IResult Refusal(RecusalReply reply) => reply.Status switch
     {
-        RecusalReplyStatus.Invalid => Problems.Validation(reply.Errors.Count > 0 ? reply.Errors : [new FieldError("body", reply.Detail ?? "is invalid")]),
+        RecusalReplyStatus.Invalid => Problems.Validation(reply.Errors.Count > 0 ? reply.Errors : [FieldError.State("body", reply.Detail ?? "is invalid")]),
         RecusalReplyStatus.Forbidden => Problems.Forbidden(reply.Detail ?? "Forbidden."),
         RecusalReplyStatus.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: reply.Detail),
         RecusalReplyStatus.Unprocessable => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The inspector cannot be replaced", detail: reply.Detail),

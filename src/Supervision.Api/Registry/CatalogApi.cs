@@ -5,6 +5,7 @@ using Supervision.Core.Registry;
 using Supervision.Core.Reference;
 using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Storage;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Registry;
 
@@ -88,7 +89,7 @@ public static class CatalogApi
 
         if (request.Code is not null && request.Code != code)
         {
-            return Problems.Validation("code", "cannot change; it is the department's key");
+            return Problems.Validation(FieldError.CannotChange("code", "cannot change; it is the department's key"));
         }
 
         var errors = await ValidateDepartmentAsync(request, code, store, reference, ct);
@@ -106,12 +107,14 @@ public static class CatalogApi
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(code) || code.Length > FieldLimits.DepartmentCodeMax || !code.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {
-            errors.Add(new FieldError("code", $"is required: up to {FieldLimits.DepartmentCodeMax} letters, digits or '-'"));
+            errors.Add(string.IsNullOrWhiteSpace(code) ? FieldError.Required("code", $"is required: up to {FieldLimits.DepartmentCodeMax} letters, digits or '-'")
+                : code.Length > FieldLimits.DepartmentCodeMax ? FieldError.TooLong("code", FieldLimits.DepartmentCodeMax, code.Length, $"is required: up to {FieldLimits.DepartmentCodeMax} letters, digits or '-'")
+                : FieldError.Format("code", FieldFormats.Code, $"is required: up to {FieldLimits.DepartmentCodeMax} letters, digits or '-'", code));
         }
 
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > FieldLimits.NameMax)
         {
-            errors.Add(new FieldError("name", $"is required, at most {FieldLimits.NameMax} characters"));
+            errors.Add(FieldError.RequiredText("name", request.Name, FieldLimits.NameMax, $"is required, at most {FieldLimits.NameMax} characters"));
         }
         else
         {
@@ -120,32 +123,32 @@ public static class CatalogApi
 
         if (request.DivisionCode is not null && !reference.IsValidDivision(request.DivisionCode))
         {
-            errors.Add(new FieldError("divisionCode", $"'{request.DivisionCode}' is not a known GB/T 2260 division code"));
+            errors.Add(FieldError.UnknownValue("divisionCode", request.DivisionCode, reason: $"'{request.DivisionCode}' is not a known GB/T 2260 division code"));
         }
 
         if (request.PublishMode is not null and not ("automatic" or "publisher"))
         {
-            errors.Add(new FieldError("publishMode", "must be 'automatic' or 'publisher'"));
+            errors.Add(FieldError.UnknownValue("publishMode", request.PublishMode, ["automatic", "publisher"], "must be 'automatic' or 'publisher'"));
         }
 
         if (request.YearlyCap is < 1 or > 100)
         {
-            errors.Add(new FieldError("yearlyCap", "must be between 1 and 100 inspections per entity per year"));
+            errors.Add(FieldError.OutOfRange("yearlyCap", 1, 100, request.YearlyCap, "must be between 1 and 100 inspections per entity per year"));
         }
 
         if (request.ParentCode is { } parent && code is not null)
         {
             if (parent == code)
             {
-                errors.Add(new FieldError("parentCode", "a department cannot be its own parent"));
+                errors.Add(FieldError.NotAllowed("parentCode", "a department cannot be its own parent", parent));
             }
             else if (await store.GetAsync(parent, ct) is null)
             {
-                errors.Add(new FieldError("parentCode", $"there is no department '{parent}'"));
+                errors.Add(FieldError.NotFound("parentCode", parent, $"there is no department '{parent}'"));
             }
             else if ((await store.AncestorsAsync(parent, ct)).Contains(code))
             {
-                errors.Add(new FieldError("parentCode", $"'{parent}' is below '{code}'; the hierarchy would become a cycle"));
+                errors.Add(FieldError.NotAllowed("parentCode", $"'{parent}' is below '{code}'; the hierarchy would become a cycle", parent));
             }
         }
 
@@ -192,7 +195,7 @@ public static class CatalogApi
         var errors = ValidateItem(request, request.Code, request.DepartmentCode, reference);
         if (request.DepartmentCode is { } department && errors.All(e => e.Field != "departmentCode") && await departments.GetAsync(department, ct) is null)
         {
-            errors.Add(new FieldError("departmentCode", $"there is no department '{department}'"));
+            errors.Add(FieldError.NotFound("departmentCode", department, $"there is no department '{department}'"));
         }
 
         if (errors.Count > 0)
@@ -238,7 +241,7 @@ public static class CatalogApi
         var errors = ValidateItem(request, code, current.DepartmentCode, reference);
         if (request.DepartmentCode is not null && request.DepartmentCode != current.DepartmentCode)
         {
-            errors.Add(new FieldError("departmentCode", "cannot change; create a new item in the other department"));
+            errors.Add(FieldError.CannotChange("departmentCode", "cannot change; create a new item in the other department"));
         }
 
         if (errors.Count > 0)

@@ -4,6 +4,7 @@ using Supervision.Api.Identity;
 using Supervision.Contracts.Registry;
 using Supervision.Core.Registry;
 using Supervision.Infrastructure.Registry;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Registry;
 
@@ -49,7 +50,7 @@ public static class DirectoryApi
 
         if (division is not null && (division.Length != 6 || !division.All(char.IsAsciiDigit)))
         {
-            return Problems.Validation("division", "must be a 6-digit GB/T 2260 code");
+            return Problems.Validation(FieldError.Format("division", FieldFormats.DivisionCode, "must be a 6-digit GB/T 2260 code", division));
         }
 
         var rows = await store.ListAsync(new EntityFilter(q, division, industry, entityType, status, creditClass, checksumReview), after, take, ct);
@@ -73,7 +74,7 @@ public static class DirectoryApi
     {
         if (string.IsNullOrWhiteSpace(request.CreditCode))
         {
-            return Problems.Validation("creditCode", "is required");
+            return Problems.Validation(FieldError.Required("creditCode"));
         }
 
         var code = CreditCode.Normalize(request.CreditCode);
@@ -92,7 +93,7 @@ public static class DirectoryApi
         var code = CreditCode.Normalize(creditCode);
         if (request.CreditCode is not null && CreditCode.Normalize(request.CreditCode) != code)
         {
-            return Problems.Validation("creditCode", "cannot change; it is the entity's key");
+            return Problems.Validation(FieldError.CannotChange("creditCode", "cannot change; it is the entity's key"));
         }
 
         var result = await grains.GetGrain<IMarketEntityGrain>(code).Save(ToRecord(request, code), expected, http.User.ToActor());
@@ -140,7 +141,7 @@ public static class DirectoryApi
     {
         if (string.IsNullOrWhiteSpace(request.CertificateNo))
         {
-            return Problems.Validation("certificateNo", "is required");
+            return Problems.Validation(FieldError.Required("certificateNo"));
         }
 
         var number = request.CertificateNo.Trim();
@@ -158,7 +159,7 @@ public static class DirectoryApi
 
         if (request.CertificateNo is not null && request.CertificateNo.Trim() != certificateNo)
         {
-            return Problems.Validation("certificateNo", "cannot change; it is the inspector's key");
+            return Problems.Validation(FieldError.CannotChange("certificateNo", "cannot change; it is the inspector's key"));
         }
 
         var result = await grains.GetGrain<IInspectorGrain>(certificateNo).Save(ToRecord(request, certificateNo), expected, http.User.ToActor());

@@ -60,7 +60,7 @@ public static class ImportApi
 
     /// <summary>The file name is shown in job lists and the audit log: one line of text like any other (TextRules).</summary>
     internal static ValidationProblem? FileNameProblem(string? fileName) =>
-        Core.Text.TextRules.Problem(fileName) is { } reason ? Problems.Validation("fileName", reason) : null;
+        Core.Text.TextRules.Error("fileName", fileName) is { } error ? Problems.Validation(error) : null;
 
     private static string Name(string? fileName) => string.IsNullOrWhiteSpace(fileName) ? "upload.csv" : Path.GetFileName(fileName.Trim());
 

@@ -1,3 +1,4 @@
+using Supervision.Core.Registry;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -7,6 +8,7 @@ using Supervision.Core.Draw;
 using Supervision.Core.Identity;
 using Supervision.Core.Statistics;
 using Supervision.Infrastructure.Credit;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Statistics;
 
@@ -80,7 +82,7 @@ public static class StatisticsApi
         problem = null;
         if (value is < 2000 or > 2100)
         {
-            problem = Problems.Validation("year", "must be a year between 2000 and 2100");
+            problem = Problems.Validation(FieldError.OutOfRange("year", 2000, 2100, reason: "must be a year between 2000 and 2100"));
             return false;
         }
         return true;
@@ -91,7 +93,7 @@ public static class StatisticsApi
     {
         var grouping = by ?? "class";
         if (!Groupings.Contains(grouping, StringComparer.Ordinal))
-            return (null, Problems.Validation("by", $"must be one of {string.Join(", ", Groupings)}"));
+            return (null, Problems.Validation(FieldError.UnknownValue("by", null, Groupings)));
         if (!TryYear(year, time, out var y, out var yp)) return (null, yp);
         if (!TryScope(http, department, out var scope, out var sp)) return (null, sp);
         var tasks = await store.TasksAsync(CreditStatisticsStore.YearStart(y), CreditStatisticsStore.YearStart(y + 1), scope, ct);

@@ -1,3 +1,4 @@
+using Supervision.Core.Registry;
 using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
@@ -15,6 +16,7 @@ using Supervision.Core.Identity;
 using Supervision.Core.Reference;
 using Supervision.Core.Tasks;
 using Supervision.Infrastructure.Tasks;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Tasks;
 
@@ -208,7 +210,7 @@ public static class TaskApi
         {
             // A witness is who their account says: the name is not typed.
             if (!string.IsNullOrWhiteSpace(request.Witness))
-                return Problems.Validation("witness", "is taken from your account; leave it out");
+                return Problems.Validation(FieldError.NotAllowed("witness", "is taken from your account; leave it out"));
             witness = await WitnessNameAsync(actor, users, ct);
         }
 
@@ -223,7 +225,7 @@ public static class TaskApi
 
     private static Task<IResult> DecideCancel(string id, CancelDecisionBody body, HttpContext http, IGrainFactory grains, TaskQueries store) =>
         body.Decision is not ("approve" or "reject")
-            ? Task.FromResult<IResult>(Problems.Validation("decision", "must be 'approve' or 'reject'"))
+            ? Task.FromResult<IResult>(Problems.Validation(FieldError.UnknownValue("decision", null, ["approve", "reject"], "must be 'approve' or 'reject'")))
             : Command(id, http, grains, store, t => t.DecideCancel(body.Decision == "approve", body.Note, http.User.ToActor()));
 
     private static async Task<IResult> Commit(string id, CommitmentRequest request, HttpContext http, IGrainFactory grains, TaskQueries store,
@@ -427,13 +429,13 @@ public static class TaskApi
     {
         var actor = http.User.ToActor();
         var department = string.IsNullOrWhiteSpace(request.Department) ? actor.DepartmentCode : request.Department.Trim();
-        if (department is null) return Problems.Validation("department", "is required for an account without a department");
+        if (department is null) return Problems.Validation(FieldError.Required("department", "is required for an account without a department"));
         bool accept;
         switch (request.Decision)
         {
             case "accept": accept = true; break;
             case "decline": accept = false; break;
-            default: return Problems.Validation("decision", "must be \"accept\" or \"decline\"");
+            default: return Problems.Validation(FieldError.UnknownValue("decision", null, ["accept", "decline"], "must be \"accept\" or \"decline\""));
         }
 
         return await Respond(await grains.GetGrain<ITaskGrain>(id).Participate(department, accept, request.Reason, actor), id, http, store);

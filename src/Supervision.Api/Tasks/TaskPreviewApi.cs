@@ -1,8 +1,10 @@
+using Supervision.Core.Registry;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Core.Reference;
 using Supervision.Core.Tasks;
 using Supervision.Infrastructure.Tasks;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Tasks;
 
@@ -23,7 +25,7 @@ public static class TaskPreviewApi
     private static async Task<IResult> Preview(TaskDraft? draft, Supervision.Infrastructure.Storage.SqlStore store, Supervision.Infrastructure.Registry.InspectionItemStore items,
         ReferenceData reference, TimeProvider clock, CancellationToken ct)
     {
-        if (draft is null) return Problems.Validation("body", "is required: the task as you would create it");
+        if (draft is null) return Problems.Validation(FieldError.Required("body", "is required: the task as you would create it"));
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var lenient = draft with
         {

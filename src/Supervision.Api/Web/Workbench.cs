@@ -100,6 +100,67 @@ public static class Workbench
 
     public static bool IsKeptOffline(HttpResponse response) => response.Headers[OfflineHeader] == "keep";
 
+    /// <summary>A GB/T 2260 division by name in the reader's language (its code when the reference data has no name).</summary>
+    public static string DivisionName(Core.Reference.ReferenceData reference, string code, UiText t) =>
+        reference.DivisionFullName(code) is { Length: > 0 } name ? t[name, reference.DivisionEnglishName(code) ?? name] : code;
+
+    /// <summary>A department's publishing mode in words.</summary>
+    public static string PublishMode(string mode, UiText t) => mode switch
+    {
+        "automatic" => t["审核通过即公示", "published on approval"],
+        "publisher" => t["由公示人发布", "released by a publisher"],
+        _ => mode,
+    };
+
+    /// <summary>How an item is checked, in words.</summary>
+    public static string ItemMethod(string method, UiText t) => method.Replace('-', '_') switch
+    {
+        Core.Registry.InspectionMethods.OnSite => t["现场检查", "on site"],
+        Core.Registry.InspectionMethods.Written => t["书面检查", "in writing"],
+        Core.Registry.InspectionMethods.Online => t["网络检查", "online"],
+        _ => method,
+    };
+
+    /// <summary>An inspector's directory status in words.</summary>
+    public static string InspectorStatus(string status, UiText t) => status switch
+    {
+        Core.Registry.InspectorStatusCodes.Active => t["在岗", "active"],
+        Core.Registry.InspectorStatusCodes.Inactive => t["停用", "inactive"],
+        _ => status,
+    };
+
+    /// <summary>An import job's kind and state in words.</summary>
+    public static string ImportKind(string kind, UiText t) => kind switch
+    {
+        "entities" => t["市场主体", "entities"],
+        "inspectors" => t["执法人员", "inspectors"],
+        _ => kind,
+    };
+
+    public static string ImportStatus(string status, UiText t) => status switch
+    {
+        "running" => t["导入中", "running"],
+        "completed" => t["已完成", "completed"],
+        "failed" => t["失败", "failed"],
+        _ => status,
+    };
+
+    /// <summary>A credit record's kind in words (the entity's own credit page).</summary>
+    public static string CreditEventKind(string kind, UiText t) =>
+        Enum.TryParse<Core.Credit.CreditEventKind>(kind, ignoreCase: true, out var parsed) && !kind.All(char.IsAsciiDigit) ? CreditEventKind(parsed, t) : kind;
+
+    public static string CreditEventKind(Core.Credit.CreditEventKind kind, UiText t) => kind switch
+    {
+        Core.Credit.CreditEventKind.InspectionOutcome => t["检查结果", "inspection outcome"],
+        Core.Credit.CreditEventKind.CorrectionDone => t["按期整改", "corrected in time"],
+        Core.Credit.CreditEventKind.CorrectionMissed => t["逾期未整改", "correction missed"],
+        Core.Credit.CreditEventKind.AbnormalListed => t["列入经营异常名录", "listed as abnormal"],
+        Core.Credit.CreditEventKind.AbnormalRemoved => t["移出经营异常名录", "removed from the abnormal list"],
+        Core.Credit.CreditEventKind.ExternalPenalty => t["行政处罚", "administrative penalty"],
+        Core.Credit.CreditEventKind.SeriousViolationListed => t["列入严重违法失信名单", "listed for serious violations"],
+        _ => kind.ToString(),
+    };
+
     /// <summary>Inspection state in the reader's language.</summary>
     public static string InspectionState(string state, UiText t) => state switch
     {

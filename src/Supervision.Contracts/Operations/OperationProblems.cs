@@ -3,6 +3,7 @@ using Supervision.Contracts.Inspections;
 using Supervision.Contracts.Tasks;
 using Supervision.Core.Registry;
 using Supervision.Core.Operations;
+using Supervision.Core.Validation;
 
 namespace Supervision.Contracts.Operations;
 
@@ -45,10 +46,17 @@ public static class OperationProblems
 
     public static OperationProblem NotFound(string what, string key) => new(404, $"{what} not found", $"There is no {what} '{key}'.");
 
-    /// <summary>400 with <c>errors</c>: each field and its reasons (the shape of ASP.NET Core's validation problem).</summary>
-    public static OperationProblem Validation(IEnumerable<FieldError> errors) =>
-        new(400, "The request is invalid", "One or more fields are invalid; see 'errors' for each field and the reason.",
-            Extensions(new { errors = errors.GroupBy(e => e.Field, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(e => e.Reason).ToArray(), StringComparer.Ordinal) }));
+    /// <summary>400 with <c>errors</c>: each field and its reasons (the shape of ASP.NET Core's validation problem), and the coded <c>fieldErrors</c>.</summary>
+    public static OperationProblem Validation(IEnumerable<FieldError> errors)
+    {
+        var list = errors.ToList();
+        return new(400, "The request is invalid", "One or more fields are invalid; see 'errors' for each field and the reason.",
+            Extensions(new
+            {
+                errors = list.GroupBy(e => e.Field, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(e => e.Reason).ToArray(), StringComparer.Ordinal),
+                fieldErrors = FieldErrorView.From(list),
+            }));
+    }
 
     private static string Extensions(object members) => JsonSerializer.Serialize(members, Json);
 }

@@ -1,6 +1,7 @@
 using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Recusals;
+using Supervision.Core.Validation;
 
 namespace Supervision.Contracts.Recusals;
 

@@ -1,5 +1,6 @@
 using Supervision.Core.Registry;
 using Supervision.Core.Identity;
+using Supervision.Core.Validation;
 
 namespace Supervision.Contracts.Registry;
 

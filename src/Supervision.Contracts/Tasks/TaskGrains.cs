@@ -2,6 +2,7 @@ using Supervision.Core.Registry;
 using Supervision.Core.Draw;
 using Supervision.Core.Identity;
 using Supervision.Core.Tasks;
+using Supervision.Core.Validation;
 
 namespace Supervision.Contracts.Tasks;
 

@@ -5,6 +5,7 @@ using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Core.Text;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Abnormal;
 
@@ -75,11 +76,11 @@ public static class AbnormalWorkflow
             return AbnormalStep.Refused(AbnormalRefusal.Forbidden, $"Only schedulers and reviewers of '{departmentCode}' (or platform admins) enter its abnormal-operations grounds.");
         var errors = new List<FieldError>();
         var code = ground?.Trim().ToLowerInvariant();
-        if (AbnormalGrounds.Find(code) is null) errors.Add(new("ground", $"must be one of {string.Join(", ", AbnormalGrounds.All.Select(g => g.Code))}"));
+        if (AbnormalGrounds.Find(code) is null) errors.Add(FieldError.UnknownValue("ground", ground, AbnormalGrounds.All.Select(g => g.Code), $"must be one of {string.Join(", ", AbnormalGrounds.All.Select(g => g.Code))}"));
         CheckText(errors, "facts", facts, required: true, TextMax, "what was found, and how");
-        if (foundOn is not { } found) errors.Add(new("foundOn", "is required: the date the grounds were found (yyyy-MM-dd)"));
-        else if (found > today) errors.Add(new("foundOn", $"must not be after today ({today:yyyy-MM-dd})"));
-        else if (found < today.AddYears(-3)) errors.Add(new("foundOn", "must be within the last three years"));
+        if (foundOn is not { } found) errors.Add(FieldError.Required("foundOn", "is required: the date the grounds were found (yyyy-MM-dd)"));
+        else if (found > today) errors.Add(FieldError.TooLate("foundOn", $"must not be after today ({today:yyyy-MM-dd})", today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+        else if (found < today.AddYears(-3)) errors.Add(FieldError.TooEarly("foundOn", "must be within the last three years", today.AddYears(-3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
         if (errors.Count > 0) return AbnormalStep.Invalid(errors);
 
         if (openOfEntity.FirstOrDefault(e => e.IsOpen && e.EntityCreditCode == entityCreditCode && e.Ground == code) is { } open)
@@ -185,11 +186,11 @@ public static class AbnormalWorkflow
         var text = value?.Trim() ?? "";
         if (text.Length == 0)
         {
-            if (required) errors.Add(new(field, $"is required, 1-{max} characters: {what}"));
+            if (required) errors.Add(FieldError.Required(field, $"is required, 1-{max} characters: {what}"));
             return;
         }
 
-        if (text.Length > max) errors.Add(new(field, $"must be at most {max} characters"));
+        if (text.Length > max) errors.Add(FieldError.TooLong(field, max, text.Length, $"must be at most {max} characters"));
         else TextRules.Check(errors, field, text, multiLine: true);
     }
 

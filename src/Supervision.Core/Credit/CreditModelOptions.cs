@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Supervision.Core.Registry;
 using Supervision.Core.Reference;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Credit;
 
@@ -148,24 +149,24 @@ public sealed record CreditModelOptions
     {
         var errors = new List<FieldError>();
         static bool Finite(double v) => double.IsFinite(v);
-        if (!Finite(Baseline)) errors.Add(new FieldError("baseline", "must be a finite number"));
+        if (!Finite(Baseline)) errors.Add(FieldError.Format("baseline", FieldFormats.Number, "must be a finite number"));
         if (Thresholds is null)
         {
-            errors.Add(new FieldError("thresholds", "is required"));
+            errors.Add(FieldError.Required("thresholds"));
         }
         else
         {
             if (!Finite(Thresholds.A) || !Finite(Thresholds.B) || !Finite(Thresholds.C))
-                errors.Add(new FieldError("thresholds", "must be finite numbers"));
+                errors.Add(FieldError.Format("thresholds", FieldFormats.Number, "must be finite numbers"));
             else
             {
-                if (!(Thresholds.A > Thresholds.B)) errors.Add(new FieldError("thresholds.a", $"must be greater than thresholds.b ({Thresholds.B}), got {Thresholds.A}"));
-                if (!(Thresholds.B > Thresholds.C)) errors.Add(new FieldError("thresholds.b", $"must be greater than thresholds.c ({Thresholds.C}), got {Thresholds.B}"));
+                if (!(Thresholds.A > Thresholds.B)) errors.Add(FieldError.OutOfRange("thresholds.a", above: Thresholds.B, actual: Thresholds.A, reason: $"must be greater than thresholds.b ({Thresholds.B}), got {Thresholds.A}"));
+                if (!(Thresholds.B > Thresholds.C)) errors.Add(FieldError.OutOfRange("thresholds.b", above: Thresholds.C, actual: Thresholds.B, reason: $"must be greater than thresholds.c ({Thresholds.C}), got {Thresholds.B}"));
             }
         }
         if (Weights is null)
         {
-            errors.Add(new FieldError("weights", "is required"));
+            errors.Add(FieldError.Required("weights"));
         }
         else
         {
@@ -173,40 +174,40 @@ public sealed record CreditModelOptions
             {
                 var w = Weights.For(c);
                 // 不免抽: every class keeps a non-zero probability of being drawn.
-                if (!Finite(w) || w <= 0) errors.Add(new FieldError($"weights.{c}", $"must be a positive finite number (no class is exempt from the draw), got {w}"));
+                if (!Finite(w) || w <= 0) errors.Add(FieldError.OutOfRange($"weights.{c}", above: 0, actual: Finite(w) ? w : null, reason: $"must be a positive finite number (no class is exempt from the draw), got {w}"));
             }
         }
         if (!Finite(DefaultHalfLifeDays) || DefaultHalfLifeDays <= 0)
-            errors.Add(new FieldError("defaultHalfLifeDays", $"must be positive, got {DefaultHalfLifeDays}"));
-        if (HalfLifeDaysByKind is null) errors.Add(new FieldError("halfLifeDaysByKind", "is required"));
+            errors.Add(FieldError.OutOfRange("defaultHalfLifeDays", above: 0, actual: Finite(DefaultHalfLifeDays) ? DefaultHalfLifeDays : null, reason: $"must be positive, got {DefaultHalfLifeDays}"));
+        if (HalfLifeDaysByKind is null) errors.Add(FieldError.Required("halfLifeDaysByKind"));
         else
             foreach (var (kind, h) in HalfLifeDaysByKind)
-                if (!Finite(h) || h <= 0) errors.Add(new FieldError($"halfLifeDaysByKind.{kind}", $"must be positive, got {h}"));
-        if (ResultCodeImpacts is null) errors.Add(new FieldError("resultCodeImpacts", "is required"));
+                if (!Finite(h) || h <= 0) errors.Add(FieldError.OutOfRange($"halfLifeDaysByKind.{kind}", above: 0, actual: Finite(h) ? h : null, reason: $"must be positive, got {h}"));
+        if (ResultCodeImpacts is null) errors.Add(FieldError.Required("resultCodeImpacts"));
         else
             foreach (var (code, v) in ResultCodeImpacts)
             {
-                if (string.IsNullOrWhiteSpace(code)) errors.Add(new FieldError("resultCodeImpacts", "codes must not be empty"));
-                if (!Finite(v)) errors.Add(new FieldError($"resultCodeImpacts.{code}", "must be a finite number"));
+                if (string.IsNullOrWhiteSpace(code)) errors.Add(FieldError.Required("resultCodeImpacts", "codes must not be empty"));
+                if (!Finite(v)) errors.Add(FieldError.Format($"resultCodeImpacts.{code}", FieldFormats.Number, "must be a finite number"));
             }
-        if (EventImpacts is null) errors.Add(new FieldError("eventImpacts", "is required"));
+        if (EventImpacts is null) errors.Add(FieldError.Required("eventImpacts"));
         else
             foreach (var (kind, v) in EventImpacts)
             {
                 if (kind is CreditEventKind.InspectionOutcome or CreditEventKind.ExternalPenalty)
-                    errors.Add(new FieldError($"eventImpacts.{kind}", "is set by resultCodeImpacts / penaltyImpacts, not here"));
-                if (!Finite(v)) errors.Add(new FieldError($"eventImpacts.{kind}", "must be a finite number"));
+                    errors.Add(FieldError.NotAllowed($"eventImpacts.{kind}", "is set by resultCodeImpacts / penaltyImpacts, not here"));
+                if (!Finite(v)) errors.Add(FieldError.Format($"eventImpacts.{kind}", FieldFormats.Number, "must be a finite number"));
             }
-        if (PenaltyImpacts is null) errors.Add(new FieldError("penaltyImpacts", "is required"));
+        if (PenaltyImpacts is null) errors.Add(FieldError.Required("penaltyImpacts"));
         else
             foreach (var (s, v) in PenaltyImpacts)
-                if (!Finite(v)) errors.Add(new FieldError($"penaltyImpacts.{s}", "must be a finite number"));
+                if (!Finite(v)) errors.Add(FieldError.Format($"penaltyImpacts.{s}", FieldFormats.Number, "must be a finite number"));
         if (!Finite(InspectionImpactFloor) || InspectionImpactFloor > 0)
-            errors.Add(new FieldError("inspectionImpactFloor", $"must be a finite number ≤ 0, got {InspectionImpactFloor}"));
+            errors.Add(FieldError.OutOfRange("inspectionImpactFloor", max: 0, actual: Finite(InspectionImpactFloor) ? InspectionImpactFloor : null, reason: $"must be a finite number ≤ 0, got {InspectionImpactFloor}"));
         if (!Finite(ExplanationCutoff) || ExplanationCutoff < 0)
-            errors.Add(new FieldError("explanationCutoff", $"must be a finite number ≥ 0, got {ExplanationCutoff}"));
+            errors.Add(FieldError.OutOfRange("explanationCutoff", min: 0, actual: Finite(ExplanationCutoff) ? ExplanationCutoff : null, reason: $"must be a finite number ≥ 0, got {ExplanationCutoff}"));
         if (errors.Count == 0 && DistinctHalfLives().Count > CreditSummary.MaxBuckets)
-            errors.Add(new FieldError("halfLifeDaysByKind", $"at most {CreditSummary.MaxBuckets} distinct half-lives (including the default) are supported, got {DistinctHalfLives().Count}"));
+            errors.Add(FieldError.TooMany("halfLifeDaysByKind", CreditSummary.MaxBuckets, DistinctHalfLives().Count, $"at most {CreditSummary.MaxBuckets} distinct half-lives (including the default) are supported, got {DistinctHalfLives().Count}"));
         return errors;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Supervision.Core.Registry;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Credit;
 
@@ -55,7 +56,7 @@ public static class ExternalCreditCsv
         var errors = new List<FieldError>();
         var code = CreditCode.Normalize(f[0]);
         if (code.Length != 18 || code.Any(c => CreditCode.CharValue(c) < 0))
-            errors.Add(new FieldError("creditCode", $"must be an 18-character unified social credit code, got '{f[0].Trim()}'"));
+            errors.Add(FieldError.Format("creditCode", FieldFormats.CreditCode, $"must be an 18-character unified social credit code, got '{f[0].Trim()}'", f[0].Trim()));
         var authority = f[1].Trim();
         var reference = f[2].Trim();
         Text(errors, "authority", authority);
@@ -66,7 +67,7 @@ public static class ExternalCreditCsv
             "serious-violation" or "严重违法失信" => ExternalRecordKind.SeriousViolation,
             _ => null,
         };
-        if (kind is null) errors.Add(new FieldError("kind", $"must be 'penalty' or 'serious-violation', got '{f[3].Trim()}'"));
+        if (kind is null) errors.Add(FieldError.UnknownValue("kind", f[3].Trim(), ["penalty", "serious-violation"], $"must be 'penalty' or 'serious-violation', got '{f[3].Trim()}'"));
         PenaltySeverity? severity = null;
         var sev = f[4].Trim();
         if (kind == ExternalRecordKind.Penalty)
@@ -78,20 +79,20 @@ public static class ExternalCreditCsv
                 "grave" or "严重" => PenaltySeverity.Grave,
                 _ => null,
             };
-            if (severity is null) errors.Add(new FieldError("severity", $"a penalty needs 'minor', 'serious' or 'grave', got '{sev}'"));
+            if (severity is null) errors.Add(FieldError.UnknownValue("severity", sev, ["minor", "serious", "grave"], $"a penalty needs 'minor', 'serious' or 'grave', got '{sev}'"));
         }
         else if (kind == ExternalRecordKind.SeriousViolation && sev.Length > 0)
         {
-            errors.Add(new FieldError("severity", "must be empty for a serious-violation listing"));
+            errors.Add(FieldError.Conflict("severity", "must be empty for a serious-violation listing", other: "kind"));
         }
         DateOnly occurred = default;
         var dateText = f[5].Trim();
         if (!DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out occurred))
-            errors.Add(new FieldError("occurredOn", $"'{dateText}' is not a date in the form yyyy-MM-dd"));
+            errors.Add(FieldError.Format("occurredOn", FieldFormats.Date, $"'{dateText}' is not a date in the form yyyy-MM-dd", dateText));
         else if (occurred > today)
-            errors.Add(new FieldError("occurredOn", $"{dateText} is in the future (today is {today:yyyy-MM-dd})"));
+            errors.Add(FieldError.TooLate("occurredOn", $"{dateText} is in the future (today is {today:yyyy-MM-dd})"));
         var description = f[6].Trim();
-        if (description.Length > DescriptionMax) errors.Add(new FieldError("description", $"at most {DescriptionMax} characters"));
+        if (description.Length > DescriptionMax) errors.Add(FieldError.TooLong("description", DescriptionMax, description.Length, $"at most {DescriptionMax} characters"));
         else Supervision.Core.Text.TextRules.Check(errors, "description", description, multiLine: true);
         if (errors.Count > 0) return (null, errors, []);
         return (new ExternalCreditRecord(code, authority, reference, kind!.Value, severity, occurred, description), errors, []);
@@ -99,8 +100,8 @@ public static class ExternalCreditCsv
 
     private static void Text(List<FieldError> errors, string field, string value)
     {
-        if (value.Length == 0) errors.Add(new FieldError(field, "is required"));
-        else if (value.Length > TextMax) errors.Add(new FieldError(field, $"at most {TextMax} characters"));
+        if (value.Length == 0) errors.Add(FieldError.Required(field));
+        else if (value.Length > TextMax) errors.Add(FieldError.TooLong(field, TextMax, value.Length, $"at most {TextMax} characters"));
         else Supervision.Core.Text.TextRules.Check(errors, field, value);
     }
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 using Supervision.Core.Registry;
 using Supervision.Core.Text;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Draw;
 
@@ -129,14 +130,14 @@ public static class WitnessCeremony
         var errors = new List<FieldError>();
         if (beacon is null)
         {
-            errors.Add(new($"{field}", "is required: the public randomness source and a future round of it whose value the seed will wait for"));
+            errors.Add(FieldError.Required($"{field}", "is required: the public randomness source and a future round of it whose value the seed will wait for"));
             return errors;
         }
-        if (string.IsNullOrWhiteSpace(beacon.Source) || beacon.Source.Trim().Length > 200) errors.Add(new($"{field}.source", "is required (e.g. the beacon's name), at most 200 characters"));
+        if (string.IsNullOrWhiteSpace(beacon.Source) || beacon.Source.Trim().Length > 200) errors.Add(FieldError.RequiredText($"{field}.source", beacon.Source?.Trim(), 200, "is required (e.g. the beacon's name), at most 200 characters"));
         else TextRules.Check(errors, $"{field}.source", beacon.Source);
-        if (string.IsNullOrWhiteSpace(beacon.Round) || beacon.Round.Trim().Length > 100) errors.Add(new($"{field}.round", "is required (the round, pulse or issue number), at most 100 characters"));
+        if (string.IsNullOrWhiteSpace(beacon.Round) || beacon.Round.Trim().Length > 100) errors.Add(FieldError.RequiredText($"{field}.round", beacon.Round?.Trim(), 100, "is required (the round, pulse or issue number), at most 100 characters"));
         else TextRules.Check(errors, $"{field}.round", beacon.Round);
-        if (beacon.ExpectedAt <= now) errors.Add(new($"{field}.expectedAt", "must be in the future: a round whose value exists already could be known to whoever runs the ceremony"));
+        if (beacon.ExpectedAt <= now) errors.Add(FieldError.TooEarly($"{field}.expectedAt", "must be in the future: a round whose value exists already could be known to whoever runs the ceremony"));
         return errors;
     }
 
@@ -171,10 +172,10 @@ public static class WitnessCeremony
         // A repeated request (an answer lost, a retry) changes nothing and is not an error: the same instance comes back.
         if (c.Commitments.Any(x => x.Witness == witness && x.Commitment == commitment)) return (c, null);
         if (c.ClosedAt is not null) return (c, Illegal("The commitments are closed: a witness commits before any contribution is revealed."));
-        if (c.Commitments.Any(x => x.Witness == witness)) return (c, Invalid("commitment", "you have committed to this task already; a witness commits once"));
-        if (!IsHex(commitment, 64)) return (c, Invalid("commitment", "must be a SHA-256 as 64 lowercase hex characters (draw-spec §3.3)"));
-        if (c.Commitments.Any(x => x.Commitment == commitment)) return (c, Invalid("commitment", "is another witness's commitment; make your own"));
-        if (c.Commitments.Count >= MaxWitnesses) return (c, Invalid("commitment", $"a task takes at most {MaxWitnesses} witnesses"));
+        if (c.Commitments.Any(x => x.Witness == witness)) return (c, Invalid(FieldError.Duplicate("commitment", "you have committed to this task already; a witness commits once")));
+        if (!IsHex(commitment, 64)) return (c, Invalid(FieldError.Format("commitment", FieldFormats.Sha256, "must be a SHA-256 as 64 lowercase hex characters (draw-spec §3.3)")));
+        if (c.Commitments.Any(x => x.Commitment == commitment)) return (c, Invalid(FieldError.Duplicate("commitment", "is another witness's commitment; make your own")));
+        if (c.Commitments.Count >= MaxWitnesses) return (c, Invalid(FieldError.State("commitment", $"a task takes at most {MaxWitnesses} witnesses")));
         return (c with { Commitments = [.. c.Commitments, new WitnessCommitment(witness, department, commitment, Second(now))] }, null);
     }
 
@@ -200,15 +201,15 @@ public static class WitnessCeremony
         if (c.BeaconValue is not null) return (c, Illegal("The beacon value is recorded: the reveals are closed."));
         if (c.RevealOf(witness) is { } earlier && earlier.Value == value && earlier.Nonce == nonce) return (c, null);
         var committed = c.Commitments.FirstOrDefault(x => x.Witness == witness);
-        if (committed is null) return (c, Invalid("value", "you have not committed to this task"));
-        if (c.RevealOf(witness) is not null) return (c, Invalid("value", "you have revealed your contribution already"));
+        if (committed is null) return (c, Invalid(FieldError.State("value", "you have not committed to this task")));
+        if (c.RevealOf(witness) is not null) return (c, Invalid(FieldError.Duplicate("value", "you have revealed your contribution already")));
         var errors = new List<FieldError>();
-        if (string.IsNullOrWhiteSpace(value) || value.Length > 1000) errors.Add(new("value", "is required, at most 1000 characters"));
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 1000) errors.Add(FieldError.RequiredText("value", value, 1000, "is required, at most 1000 characters"));
         else TextRules.Check(errors, "value", value);
-        if (!IsHex(nonce, NonceHexLength)) errors.Add(new("nonce", "must be the 64 lowercase hex characters made when you committed"));
+        if (!IsHex(nonce, NonceHexLength)) errors.Add(FieldError.Format("nonce", FieldFormats.Hex, "must be the 64 lowercase hex characters made when you committed"));
         if (errors.Count > 0) return (c, new CeremonyRefusal("invalid", errors));
         if (Commitment(taskId, value, nonce) != committed.Commitment)
-            return (c, Invalid("value", "does not open your commitment: the value or the nonce differs from what you committed"));
+            return (c, Invalid(FieldError.Mismatch("value", "does not open your commitment: the value or the nonce differs from what you committed", other: "commitment")));
         return (c with { Reveals = [.. c.Reveals, new WitnessReveal(witness, value, nonce, Second(now))] }, null);
     }
 
@@ -221,7 +222,7 @@ public static class WitnessCeremony
         if (now < c.Beacon.ExpectedAt)
             return (c, Illegal($"The round '{c.Beacon.Round}' of '{c.Beacon.Source}' is due at {c.Beacon.ExpectedAtText}; its value cannot be known before."));
         var errors = new List<FieldError>();
-        if (string.IsNullOrWhiteSpace(value) || value.Length > 2000) errors.Add(new("value", "is required (the round's value as the source publishes it), at most 2000 characters"));
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 2000) errors.Add(FieldError.RequiredText("value", value, 2000, "is required (the round's value as the source publishes it), at most 2000 characters"));
         else TextRules.Check(errors, "value", value);
         if (errors.Count > 0) return (c, new CeremonyRefusal("invalid", errors));
         return (c with { BeaconValue = new RecordedBeacon(value.Trim(), Second(now)) }, null);
@@ -305,5 +306,5 @@ public static class WitnessCeremony
 
     private static CeremonyRefusal Illegal(string reason) => new(reason, []);
 
-    private static CeremonyRefusal Invalid(string field, string reason) => new(reason, [new FieldError(field, reason)]);
+    private static CeremonyRefusal Invalid(FieldError error) => new(error.Reason, [error]);
 }

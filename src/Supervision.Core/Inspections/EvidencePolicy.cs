@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Supervision.Core.Registry;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Inspections;
 
@@ -29,7 +30,7 @@ public sealed record EvidencePolicy(IReadOnlySet<string> AllowedMediaTypes, long
 
         if (evidence.Count > MaxFilesPerItem)
         {
-            errors.Add(new FieldError(path, $"at most {MaxFilesPerItem} files per item, got {evidence.Count}"));
+            errors.Add(FieldError.TooMany(path, MaxFilesPerItem, evidence.Count, $"at most {MaxFilesPerItem} files per item, got {evidence.Count}"));
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -39,36 +40,36 @@ public sealed record EvidencePolicy(IReadOnlySet<string> AllowedMediaTypes, long
             var p = $"{path}[{k}]";
             if (e is null)
             {
-                errors.Add(new FieldError(p, "is required"));
+                errors.Add(FieldError.Required(p));
                 continue;
             }
 
             if (!IsSha256Hex(e.Sha256))
             {
-                errors.Add(new FieldError(p + ".sha256", "must be 64 lower-case hexadecimal characters (SHA-256 of the content)"));
+                errors.Add(FieldError.Format(p + ".sha256", FieldFormats.Sha256, "must be 64 lower-case hexadecimal characters (SHA-256 of the content)"));
             }
             else if (!seen.Add(e.Sha256))
             {
-                errors.Add(new FieldError(p + ".sha256", "the same file is attached twice"));
+                errors.Add(FieldError.Duplicate(p + ".sha256", "the same file is attached twice"));
             }
 
             if (e.SizeBytes <= 0)
             {
-                errors.Add(new FieldError(p + ".sizeBytes", "must be positive (empty files are not evidence)"));
+                errors.Add(FieldError.OutOfRange(p + ".sizeBytes", above: 0, actual: e.SizeBytes, reason: "must be positive (empty files are not evidence)"));
             }
             else if (e.SizeBytes > MaxBytes)
             {
-                errors.Add(new FieldError(p + ".sizeBytes", $"must be at most {MaxBytes} bytes, got {e.SizeBytes}"));
+                errors.Add(FieldError.TooLarge(p + ".sizeBytes", MaxBytes, e.SizeBytes));
             }
 
             if (string.IsNullOrEmpty(e.MediaType) || !AllowedMediaTypes.Contains(e.MediaType))
             {
-                errors.Add(new FieldError(p + ".mediaType", $"'{e.MediaType}' is not allowed; allowed: {string.Join(", ", AllowedMediaTypes.Order(StringComparer.Ordinal))}"));
+                errors.Add(FieldError.NotAllowed(p + ".mediaType", $"'{e.MediaType}' is not allowed; allowed: {string.Join(", ", AllowedMediaTypes.Order(StringComparer.Ordinal))}", e.MediaType, AllowedMediaTypes.Order(StringComparer.Ordinal)));
             }
 
             if (e.FileName is not null && (e.FileName.Length is 0 or > FileNameMax || e.FileName.Any(ch => ch is '/' or '\\')))
             {
-                errors.Add(new FieldError(p + ".fileName", $"must be 1–{FileNameMax} characters without path separators or control characters"));
+                errors.Add(FieldError.Format(p + ".fileName", FieldFormats.FileName, $"must be 1–{FileNameMax} characters without path separators or control characters"));
             }
             else if (e.FileName is not null)
             {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Supervision.Core.Calendar;
 using Supervision.Core.Registry;
 using Supervision.Core.Identity;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Inspections;
 
@@ -214,7 +215,7 @@ public sealed class InspectionWorkflow
         if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > IdempotencyKeyMax)
         {
             return Invalid(insp, action, "an idempotency key is required",
-                [new FieldError("idempotencyKey", $"is required, 1–{IdempotencyKeyMax} characters")]);
+                [FieldError.RequiredText("idempotencyKey", idempotencyKey, IdempotencyKeyMax, $"is required, 1–{IdempotencyKeyMax} characters")]);
         }
 
         if (insp.SubmitReceipts.TryGetValue(idempotencyKey, out var receipt))
@@ -262,7 +263,7 @@ public sealed class InspectionWorkflow
         if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > IdempotencyKeyMax)
         {
             return Invalid(insp, action, "the idempotency key is malformed",
-                [new FieldError("idempotencyKey", $"must be 1–{IdempotencyKeyMax} characters")]);
+                [FieldError.RequiredText("idempotencyKey", idempotencyKey, IdempotencyKeyMax, $"must be 1–{IdempotencyKeyMax} characters")]);
         }
 
         if (!insp.ActionReceipts.TryGetValue(idempotencyKey, out var receipt))
@@ -273,7 +274,7 @@ public sealed class InspectionWorkflow
         return receipt.Action == action && receipt.By == actor.Username
             ? new Transition(insp, false, null, [], null)
             : Invalid(insp, action, $"the idempotency key was used for {receipt.Action} by {receipt.By}; use a new key for a new action",
-                [new FieldError("idempotencyKey", "was used for another action")]);
+                [FieldError.Duplicate("idempotencyKey", "was used for another action")]);
     }
 
     /// <summary>Records a review action that changed the inspection under its idempotency key (none: unchanged).</summary>
@@ -424,7 +425,7 @@ public sealed class InspectionWorkflow
         var hash = ContentHash(normalized);
         if (hash == insp.CurrentVersion!.ContentHash)
         {
-            return Invalid(insp, action, "the amendment changes nothing", [new FieldError("items", "are identical to the current version")]);
+            return Invalid(insp, action, "the amendment changes nothing", [FieldError.Unchanged("items", "are identical to the current version")]);
         }
 
         var version = new ResultVersion(insp.History.Count + 1, VersionKind.Amendment, normalized, hash, actor.Username, now, reason.Trim(), []);
@@ -521,13 +522,13 @@ public sealed class InspectionWorkflow
         if (leaving is null)
         {
             return Invalid(insp, action, $"{leavingCertificateNo} is not on the team of inspection {insp.InspectionId}",
-                [new FieldError("certificateNo", "is not a member of this team")]);
+                [FieldError.NotFound("certificateNo", leavingCertificateNo, "is not a member of this team")]);
         }
 
         if (joined is not null || insp.Team.Any(m => m.Username == joining.Username))
         {
             return Invalid(insp, action, $"{joining.CertificateNo} is already on the team of inspection {insp.InspectionId}",
-                [new FieldError("certificateNo", "the replacement is already a member of this team")]);
+                [FieldError.Duplicate("certificateNo", "the replacement is already a member of this team", joining.CertificateNo)]);
         }
 
         var team = insp.Team.Replace(leaving, joining with { IsLead = leaving.IsLead });
@@ -541,7 +542,7 @@ public sealed class InspectionWorkflow
         if (!insp.ReviewingDepartments.Contains(departmentCode, StringComparer.Ordinal))
         {
             return Invalid(insp, action, $"department {departmentCode} owns no item of this inspection",
-                [new FieldError("departmentCode", $"must be one of {string.Join(", ", insp.ReviewingDepartments)}")]);
+                [FieldError.NotAllowed("departmentCode", $"must be one of {string.Join(", ", insp.ReviewingDepartments)}", departmentCode, insp.ReviewingDepartments)]);
         }
 
         return actor.CanActFor(Roles.Reviewer, departmentCode)
@@ -550,10 +551,9 @@ public sealed class InspectionWorkflow
     }
 
     private static FieldError? ReasonError(string? reason) =>
-        string.IsNullOrWhiteSpace(reason) ? new FieldError("reason", "is required")
-        : reason.Trim().Length > ReasonMax ? new FieldError("reason", $"must be at most {ReasonMax} characters")
-        : Supervision.Core.Text.TextRules.Problem(reason, multiLine: true) is { } problem ? new FieldError("reason", problem)
-        : null;
+        string.IsNullOrWhiteSpace(reason) ? FieldError.Required("reason")
+        : reason.Trim().Length > ReasonMax ? FieldError.TooLong("reason", ReasonMax, reason.Trim().Length, $"must be at most {ReasonMax} characters")
+        : Supervision.Core.Text.TextRules.Error("reason", reason, multiLine: true);
 
     private static Transition? Refuse(Inspection insp, InspectionAction action)
     {

@@ -1,5 +1,6 @@
 using Supervision.Core.Registry;
 using Supervision.Core.Reference;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Inspections;
 
@@ -48,7 +49,7 @@ public sealed class ResultValidator
         var errors = new List<FieldError>();
         if (results is null)
         {
-            errors.Add(new FieldError("items", "is required"));
+            errors.Add(FieldError.Required("items"));
             return errors;
         }
 
@@ -60,19 +61,19 @@ public sealed class ResultValidator
             var p = $"items[{i}]";
             if (r is null)
             {
-                errors.Add(new FieldError(p, "is required"));
+                errors.Add(FieldError.Required(p));
                 continue;
             }
 
             if (string.IsNullOrEmpty(r.ItemCode) || !byCode.TryGetValue(r.ItemCode, out var item))
             {
-                errors.Add(new FieldError(p + ".itemCode", $"'{r.ItemCode}' is not an item of this inspection"));
+                errors.Add(FieldError.NotFound(p + ".itemCode", r.ItemCode, $"'{r.ItemCode}' is not an item of this inspection"));
                 continue;
             }
 
             if (!seen.Add(r.ItemCode))
             {
-                errors.Add(new FieldError(p + ".itemCode", $"item '{r.ItemCode}' has more than one result"));
+                errors.Add(FieldError.Duplicate(p + ".itemCode", $"item '{r.ItemCode}' has more than one result", r.ItemCode));
                 continue;
             }
 
@@ -84,7 +85,7 @@ public sealed class ResultValidator
             var missing = items.Where(it => !seen.Contains(it.ItemCode)).Select(it => it.ItemCode).ToList();
             if (missing.Count > 0)
             {
-                errors.Add(new FieldError("items", $"no result for item(s) {string.Join(", ", missing)}"));
+                errors.Add(FieldError.Required("items", $"no result for item(s) {string.Join(", ", missing)}", missing));
             }
         }
 
@@ -97,7 +98,7 @@ public sealed class ResultValidator
         var codesOk = true;
         if (codes.Count == 0 && mode == ValidationMode.Complete)
         {
-            errors.Add(new FieldError(p + ".resultCodes", "choose at least one result code"));
+            errors.Add(FieldError.TooFew(p + ".resultCodes", 1, "choose at least one result code"));
             codesOk = false;
         }
 
@@ -107,24 +108,24 @@ public sealed class ResultValidator
             var c = codes[j];
             if (!Reference.IsValidResultCode(c))
             {
-                errors.Add(new FieldError($"{p}.resultCodes[{j}]", $"'{c}' is not a result code"));
+                errors.Add(FieldError.UnknownValue($"{p}.resultCodes[{j}]", c, reason: $"'{c}' is not a result code"));
                 codesOk = false;
             }
             else if (!item.AllowedResultCodes.Contains(c, StringComparer.Ordinal))
             {
-                errors.Add(new FieldError($"{p}.resultCodes[{j}]", $"code {c} is not allowed for item {item.ItemCode}; allowed: {string.Join(", ", item.AllowedResultCodes)}"));
+                errors.Add(FieldError.NotAllowed($"{p}.resultCodes[{j}]", $"code {c} is not allowed for item {item.ItemCode}; allowed: {string.Join(", ", item.AllowedResultCodes)}", c, item.AllowedResultCodes));
                 codesOk = false;
             }
             else if (!distinct.Add(c))
             {
-                errors.Add(new FieldError($"{p}.resultCodes[{j}]", $"code {c} is chosen twice"));
+                errors.Add(FieldError.Duplicate($"{p}.resultCodes[{j}]", $"code {c} is chosen twice", c));
                 codesOk = false;
             }
         }
 
         if (codesOk && Rules.Conflict(distinct) is { } conflict)
         {
-            errors.Add(new FieldError(p + ".resultCodes", conflict));
+            errors.Add(FieldError.Conflict(p + ".resultCodes", conflict));
         }
 
         var findingsRequired = mode == ValidationMode.Complete && Rules.FindingsRequired(distinct);
@@ -134,12 +135,12 @@ public sealed class ResultValidator
         {
             if (at > now)
             {
-                errors.Add(new FieldError(p + ".visitedAt", "must not be in the future"));
+                errors.Add(FieldError.TooLate(p + ".visitedAt", "must not be in the future"));
             }
         }
         else if (mode == ValidationMode.Complete)
         {
-            errors.Add(new FieldError(p + ".visitedAt", "is required (when the check was done)"));
+            errors.Add(FieldError.Required(p + ".visitedAt", "is required (when the check was done)"));
         }
 
         var placeRequired = mode == ValidationMode.Complete && item.Method == InspectionMethod.OnSite;
@@ -155,7 +156,7 @@ public sealed class ResultValidator
             // Blank text counts as absent (the workflow stores it as null).
             if (required)
             {
-                errors.Add(new FieldError(field, "is " + whyRequired));
+                errors.Add(FieldError.Required(field, "is " + whyRequired));
             }
 
             return;
@@ -163,7 +164,7 @@ public sealed class ResultValidator
 
         if (value.Length > max)
         {
-            errors.Add(new FieldError(field, $"must be at most {max} characters, got {value.Length}"));
+            errors.Add(FieldError.TooLong(field, max, value.Length));
         }
 
         // Findings and the place are multi-line text (line feeds and tabs), like an address.

@@ -3,6 +3,7 @@ using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Core.Text;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Recusals;
 
@@ -57,16 +58,16 @@ public static class RecusalWorkflow
         IEnumerable<RecusalRequest> existing, DateTimeOffset now, DateOnly dueOn)
     {
         if (target.EntityCreditCode != entityCreditCode)
-            return RecusalStep.Refused(RecusalRefusal.Invalid, "The inspection is not of this entity.", new FieldError("inspectionId", "is not an inspection of this entity"));
+            return RecusalStep.Refused(RecusalRefusal.Invalid, "The inspection is not of this entity.", FieldError.NotFound("inspectionId", null, "is not an inspection of this entity"));
         var errors = new List<FieldError>();
         var cert = certificateNo?.Trim() ?? "";
-        if (cert.Length == 0) errors.Add(new("certificateNo", "is required: the certificate number of the inspector asked to step aside"));
-        else if (!target.TeamCertificates.Contains(cert, StringComparer.Ordinal)) errors.Add(new("certificateNo", $"'{cert}' is not on the team of inspection {target.InspectionId}"));
+        if (cert.Length == 0) errors.Add(FieldError.Required("certificateNo", "is required: the certificate number of the inspector asked to step aside"));
+        else if (!target.TeamCertificates.Contains(cert, StringComparer.Ordinal)) errors.Add(FieldError.NotFound("certificateNo", cert, $"'{cert}' is not on the team of inspection {target.InspectionId}"));
         var category = string.IsNullOrWhiteSpace(grounds) ? null : grounds.Trim().ToLowerInvariant();
         if (category is not null && !RecusalGrounds.All.Contains(category, StringComparer.Ordinal))
-            errors.Add(new("grounds", $"must be one of {string.Join(", ", RecusalGrounds.All)} (or left out)"));
+            errors.Add(FieldError.UnknownValue("grounds", null, RecusalGrounds.All, $"must be one of {string.Join(", ", RecusalGrounds.All)} (or left out)"));
         var text = reason?.Trim() ?? "";
-        if (text.Length is 0 or > ReasonMax) errors.Add(new("reason", $"is required, 1-{ReasonMax} characters: why the inspector should step aside"));
+        if (text.Length is 0 or > ReasonMax) errors.Add(FieldError.RequiredText("reason", text, ReasonMax, $"is required, 1-{ReasonMax} characters: why the inspector should step aside"));
         else TextRules.Check(errors, "reason", text, multiLine: true);
         if (errors.Count > 0) return new(null, new(RecusalRefusal.Invalid, "One or more fields are invalid.", errors), false);
 
@@ -92,7 +93,7 @@ public static class RecusalWorkflow
         if (request.State != RecusalStates.Requested)
             return RecusalStep.Refused(RecusalRefusal.Conflict, $"Request {request.Id} was already {request.State}.");
         var errors = new List<FieldError>();
-        if (note is { Length: > ReasonMax }) errors.Add(new("reason", $"must be at most {ReasonMax} characters"));
+        if (note is { Length: > ReasonMax }) errors.Add(FieldError.TooLong("reason", ReasonMax, note.Length, $"must be at most {ReasonMax} characters"));
         else TextRules.Check(errors, "reason", note, multiLine: true);
         return errors.Count > 0 ? new(null, new(RecusalRefusal.Invalid, "One or more fields are invalid.", errors), false) : null;
     }
@@ -117,7 +118,7 @@ public static class RecusalWorkflow
             return RecusalStep.Refused(RecusalRefusal.Conflict, $"Request {request.Id} was already {request.State}: the inspector has been replaced.");
         var errors = new List<FieldError>();
         var text = reason?.Trim() ?? "";
-        if (text.Length is 0 or > ReasonMax) errors.Add(new("reason", $"is required, 1-{ReasonMax} characters: the entity is told why"));
+        if (text.Length is 0 or > ReasonMax) errors.Add(FieldError.RequiredText("reason", text, ReasonMax, $"is required, 1-{ReasonMax} characters: the entity is told why"));
         else TextRules.Check(errors, "reason", text, multiLine: true);
         if (errors.Count > 0) return new(null, new(RecusalRefusal.Invalid, "One or more fields are invalid.", errors), false);
         return new(request with { State = RecusalStates.Rejected, DecidedBy = actor.Username, DecidedAt = now, DecisionReason = text, Version = request.Version + 1 },

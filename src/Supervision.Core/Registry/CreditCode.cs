@@ -1,3 +1,5 @@
+using Supervision.Core.Validation;
+
 namespace Supervision.Core.Registry;
 
 /// <summary>How strictly a record is checked.</summary>
@@ -40,6 +42,14 @@ public sealed record CreditCodeValidation(CreditCodeFailure Failure, int Positio
 
     /// <summary>Acceptable under <paramref name="mode"/>: valid, or (lenient) only a checksum failure.</summary>
     public bool IsAcceptable(ValidationMode mode) => IsValid || (mode == ValidationMode.Lenient && IsChecksumFailure);
+
+    /// <summary>The failure as a coded error for <paramref name="field"/>: required, format (credit-code) or checksum.</summary>
+    public FieldError ToFieldError(string field, string reasonPrefix = "") => Failure switch
+    {
+        CreditCodeFailure.Missing => FieldError.Required(field, reasonPrefix + Reason),
+        CreditCodeFailure.OrganizationCheckMismatch or CreditCodeFailure.CheckCharacterMismatch => FieldError.Checksum(field, reasonPrefix + Reason),
+        _ => FieldError.Format(field, FieldFormats.CreditCode, reasonPrefix + Reason),
+    };
 }
 
 /// <summary>The parts embedded in a Unified Social Credit Code.</summary>

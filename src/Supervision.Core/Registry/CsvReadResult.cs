@@ -1,3 +1,5 @@
+using Supervision.Core.Validation;
+
 namespace Supervision.Core.Registry;
 
 /// <summary>What kind of problem a <see cref="CsvReadResult{T}"/> reports.</summary>

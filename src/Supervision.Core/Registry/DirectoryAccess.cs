@@ -1,4 +1,5 @@
 using Supervision.Core.Identity;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Registry;
 
@@ -59,17 +60,17 @@ public static class DirectoryAccess
     {
         if (!MayMaintainEntities(actor))
         {
-            return new FieldError(string.Empty, "Only platform admins, schedulers and the registry maintain the entity directory.");
+            return FieldError.NotAllowed(string.Empty, "Only platform admins, schedulers and the registry maintain the entity directory.");
         }
 
         if (current is { } stored && !string.Equals(stored.Status, next.Status, StringComparison.Ordinal) && !MayChangeEntityStatus(actor))
         {
-            return new FieldError("status", StatusRefusal);
+            return FieldError.NotAllowed("status", StatusRefusal);
         }
 
         if (next.CreditClass is { } cls && (current is not { } had ? !MaySetCreditClass(actor) : !string.Equals(had.CreditClass, cls, StringComparison.Ordinal)))
         {
-            return new FieldError("creditClass", CreditClassRefusal);
+            return FieldError.NotAllowed("creditClass", CreditClassRefusal);
         }
 
         return null;

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using nietras.SeparatedValues;
 using Supervision.Core.Reference;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Registry;
 
@@ -235,7 +236,7 @@ public static class DirectoryCsv
         FieldRules.Text(errors, "name", r.Name, required: true, FieldLimits.NameMax);
         if (!ReferenceData.IsSixDigits(r.DivisionCode))
         {
-            errors.Add(new FieldError("divisionCode", $"must be 6 digits, got '{r.DivisionCode}'"));
+            errors.Add(FieldError.Format("divisionCode", FieldFormats.DivisionCode, $"must be 6 digits, got '{r.DivisionCode}'", r.DivisionCode));
         }
 
         return (r, errors, []);
@@ -259,7 +260,7 @@ public static class DirectoryCsv
         };
         if (key.Length > 0 && key is not ("true" or "1" or "是" or "false" or "0" or "否"))
         {
-            errors.Add(new FieldError("key", $"must be true or false, got '{key}'"));
+            errors.Add(FieldError.Format("key", FieldFormats.Boolean, $"must be true or false, got '{key}'", key));
         }
 
         errors.AddRange(InspectionItemValidator.Validate(r, reference).Errors);
@@ -279,7 +280,7 @@ public static class DirectoryCsv
             return d;
         }
 
-        errors.Add(new FieldError(field, $"'{text}' is not a date in the form yyyy-MM-dd"));
+        errors.Add(FieldError.Format(field, FieldFormats.Date, $"'{text}' is not a date in the form yyyy-MM-dd", text));
         return null;
     }
 
@@ -471,14 +472,14 @@ public static class DirectoryCsv
 
     private static CsvReadResult<T> InvalidUtf8<T>(long line)
         where T : class =>
-        new(line, null, [new FieldError("", $"the file is not valid UTF-8 (invalid bytes at or after line {line}); save it as UTF-8 (Excel: \"CSV UTF-8\"; its plain \"CSV\" on a Chinese Windows is GB18030)")], [], CsvProblem.InvalidUtf8);
+        new(line, null, [FieldError.Format("", FieldFormats.Utf8, $"the file is not valid UTF-8 (invalid bytes at or after line {line}); save it as UTF-8 (Excel: \"CSV UTF-8\"; its plain \"CSV\" on a Chinese Windows is GB18030)")], [], CsvProblem.InvalidUtf8);
 
     /// <summary>How much of the start the encoding check reads: byte-order marks, and NUL bytes of UTF-16 text in the header line.</summary>
     private const int HeadBytes = 512;
 
     private static CsvReadResult<T> EncodingProblem<T>(string encoding)
         where T : class =>
-        new(1, null, [new FieldError("", $"the file is {encoding}: only UTF-8 is accepted (docs/csv-formats.md); save it as UTF-8")], [], CsvProblem.UnsupportedEncoding);
+        new(1, null, [FieldError.Format("", FieldFormats.Utf8, $"the file is {encoding}: only UTF-8 is accepted (docs/csv-formats.md); save it as UTF-8")], [], CsvProblem.UnsupportedEncoding);
 
     /// <summary>The encoding a file's first bytes show when it is not UTF-8 (which may start with its byte-order mark), or null.</summary>
     internal static string? UnsupportedEncoding(ReadOnlySpan<byte> head)
@@ -563,7 +564,7 @@ public static class DirectoryCsv
             var names = header.ColNames;
             if (header.IsEmpty || names.Count == 0 || (names.Count == 1 && names[0].Length == 0))
             {
-                return new CsvReadResult<T>(1, null, [new FieldError("", "the file is empty; expected a header line: " + string.Join(",", columns))], [], CsvProblem.Empty);
+                return new CsvReadResult<T>(1, null, [FieldError.Required("", "the file is empty; expected a header line: " + string.Join(",", columns))], [], CsvProblem.Empty);
             }
 
             _headerCount = names.Count;
@@ -578,7 +579,7 @@ public static class DirectoryCsv
             {
                 var found = string.Join(", ", names.Take(6).Select(n => n.Length > 30 ? n[..30] + "…" : n));
                 return new CsvReadResult<T>(1, null,
-                    [new FieldError("", $"not a valid CSV for this directory: missing column(s) {string.Join(", ", missing)}; the header line has: {found}")],
+                    [FieldError.Format("", FieldFormats.Csv, $"not a valid CSV for this directory: missing column(s) {string.Join(", ", missing)}; the header line has: {found}")],
                     [], CsvProblem.WrongHeader);
             }
 
@@ -598,17 +599,17 @@ public static class DirectoryCsv
             _lastOddQuotes = row.Span.Count('"') % 2 == 1;
             if (_lastOddQuotes)
             {
-                return new CsvReadResult<T>(line, null, [new FieldError("", "a quoted field is not closed")], [], CsvProblem.InvalidRow);
+                return new CsvReadResult<T>(line, null, [FieldError.Unreadable("", "a quoted field is not closed")], [], CsvProblem.InvalidRow);
             }
 
             if (row.ColCount != _headerCount)
             {
                 if (row.ColCount == 1 && row.Span.Trim().IsEmpty)
                 {
-                    return new CsvReadResult<T>(line, null, [new FieldError("", "empty line")], [], CsvProblem.InvalidRow);
+                    return new CsvReadResult<T>(line, null, [FieldError.Required("", "empty line")], [], CsvProblem.InvalidRow);
                 }
 
-                return new CsvReadResult<T>(line, null, [new FieldError("", $"expected {_headerCount} fields, found {row.ColCount}")], [], CsvProblem.InvalidRow);
+                return new CsvReadResult<T>(line, null, [FieldError.Format("", FieldFormats.Csv, $"expected {_headerCount} fields, found {row.ColCount}")], [], CsvProblem.InvalidRow);
             }
 
             for (var i = 0; i < _fields.Length; i++)
@@ -629,7 +630,7 @@ public static class DirectoryCsv
             {
                 return last with
                 {
-                    Errors = [new FieldError("", $"the file ends inside a quoted field that starts on line {last.LineNumber}; it looks truncated")],
+                    Errors = [FieldError.Unreadable("", $"the file ends inside a quoted field that starts on line {last.LineNumber}; it looks truncated")],
                     Problem = CsvProblem.Truncated,
                 };
             }
@@ -641,7 +642,7 @@ public static class DirectoryCsv
                 {
                     Record = null,
                     Flags = [],
-                    Errors = [new FieldError("", $"the last line has {_lastColCount} of {_headerCount} fields and no line end; the file looks truncated")],
+                    Errors = [FieldError.Unreadable("", $"the last line has {_lastColCount} of {_headerCount} fields and no line end; the file looks truncated")],
                     Problem = CsvProblem.Truncated,
                 };
             }
@@ -695,26 +696,26 @@ public static class InspectionItemValidator
         FieldRules.Text(errors, "legalBasis", r.LegalBasis, required: true, 1000);
         if (!InspectionMethods.All.Contains(r.Method))
         {
-            errors.Add(new FieldError("method", $"must be one of {string.Join(", ", InspectionMethods.All)}, got '{r.Method}'"));
+            errors.Add(FieldError.UnknownValue("method", r.Method, InspectionMethods.All));
         }
 
         if (r.EntityTypes.FirstOrDefault(t => !reference.IsValidEntityType(t)) is { } badType)
         {
-            errors.Add(new FieldError("entityTypes", $"unknown entity type '{badType}'"));
+            errors.Add(FieldError.UnknownValue("entityTypes", badType, reason: $"unknown entity type '{badType}'"));
         }
 
         if (r.Industries.FirstOrDefault(i => !reference.IsValidIndustry(i)) is { } badIndustry)
         {
-            errors.Add(new FieldError("industries", $"unknown industry code '{badIndustry}'"));
+            errors.Add(FieldError.UnknownValue("industries", badIndustry, reason: $"unknown industry code '{badIndustry}'"));
         }
 
         if (r.ResultCodes.Count == 0)
         {
-            errors.Add(new FieldError("resultCodes", "at least one result code is required"));
+            errors.Add(FieldError.TooFew("resultCodes", 1, "at least one result code is required"));
         }
         else if (r.ResultCodes.FirstOrDefault(c => !reference.IsValidResultCode(c)) is { } badCode)
         {
-            errors.Add(new FieldError("resultCodes", $"unknown result code '{badCode}'"));
+            errors.Add(FieldError.UnknownValue("resultCodes", badCode, reason: $"unknown result code '{badCode}'"));
         }
 
         return errors.Count == 0 ? RecordValidation.Ok : new RecordValidation(errors, []);

@@ -1,13 +1,8 @@
 using System.Text.RegularExpressions;
 using Supervision.Core.Reference;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Registry;
-
-/// <summary>One problem with one field; <see cref="Field"/> is the camelCase JSON/CSV name ("" for the whole row).</summary>
-public sealed record FieldError(string Field, string Reason)
-{
-    public override string ToString() => Field.Length == 0 ? Reason : $"{Field}: {Reason}";
-}
 
 /// <summary>Outcome of validating a record: errors (reject) and flags (accept, but mark).</summary>
 public sealed record RecordValidation(IReadOnlyList<FieldError> Errors, IReadOnlyList<string> Flags)
@@ -44,7 +39,7 @@ internal static partial class FieldRules
         {
             if (required)
             {
-                errors.Add(new FieldError(field, "is required"));
+                errors.Add(FieldError.Required(field));
             }
 
             return;
@@ -52,18 +47,18 @@ internal static partial class FieldRules
 
         if (value.Trim().Length == 0)
         {
-            errors.Add(new FieldError(field, required ? "is required (only whitespace given)" : "must not be only whitespace"));
+            errors.Add(FieldError.Whitespace(field, onlyWhitespace: true, required));
             return;
         }
 
         if (value.Length != value.Trim().Length)
         {
-            errors.Add(new FieldError(field, "must not have leading or trailing whitespace"));
+            errors.Add(FieldError.Whitespace(field, onlyWhitespace: false));
         }
 
         if (value.Length > max)
         {
-            errors.Add(new FieldError(field, $"must be at most {max} characters, got {value.Length}"));
+            errors.Add(FieldError.TooLong(field, max, value.Length));
         }
 
         Supervision.Core.Text.TextRules.Check(errors, field, value, multiLine: allowLineBreaks);
@@ -85,15 +80,15 @@ internal static partial class FieldRules
     {
         if (string.IsNullOrEmpty(value))
         {
-            errors.Add(new FieldError(field, "is required"));
+            errors.Add(FieldError.Required(field));
         }
         else if (value.Length > max)
         {
-            errors.Add(new FieldError(field, $"must be at most {max} characters, got {value.Length}"));
+            errors.Add(FieldError.TooLong(field, max, value.Length));
         }
         else if (!CodeLike().IsMatch(value))
         {
-            errors.Add(new FieldError(field, "may contain only letters, digits and '-' and must start with a letter or digit"));
+            errors.Add(FieldError.Format(field, FieldFormats.Code, "may contain only letters, digits and '-' and must start with a letter or digit", value));
         }
     }
 }
@@ -120,50 +115,50 @@ public static class MarketEntityValidator
             }
             else
             {
-                errors.Add(new FieldError("creditCode", cc.Reason!));
+                errors.Add(cc.ToFieldError("creditCode"));
             }
         }
 
         if (record.LegacyRegNo is not null && LegacyRegistrationNumber.Validate(record.LegacyRegNo) is { } regNoError)
         {
-            errors.Add(new FieldError("legacyRegNo", regNoError));
+            errors.Add(FieldError.Format("legacyRegNo", FieldFormats.Code, regNoError, record.LegacyRegNo));
         }
 
         FieldRules.Text(errors, "name", record.Name, required: true, FieldLimits.NameMax);
 
         if (string.IsNullOrEmpty(record.EntityType))
         {
-            errors.Add(new FieldError("entityType", "is required"));
+            errors.Add(FieldError.Required("entityType"));
         }
         else if (!reference.IsValidEntityType(record.EntityType))
         {
-            errors.Add(new FieldError("entityType", $"unknown entity type '{record.EntityType}'"));
+            errors.Add(FieldError.UnknownValue("entityType", record.EntityType, reason: $"unknown entity type '{record.EntityType}'"));
         }
         else if ((cc.IsValid || cc.IsChecksumFailure) && !record.CreditCode.StartsWith(record.EntityType, StringComparison.Ordinal))
         {
-            errors.Add(new FieldError("entityType", $"'{record.EntityType}' does not match the credit code's type '{record.CreditCode[..2]}'"));
+            errors.Add(FieldError.Mismatch("entityType", $"'{record.EntityType}' does not match the credit code's type '{record.CreditCode[..2]}'", other: "creditCode", value: record.EntityType));
         }
 
         if (string.IsNullOrEmpty(record.IndustryCode))
         {
-            errors.Add(new FieldError("industryCode", "is required"));
+            errors.Add(FieldError.Required("industryCode"));
         }
         else if (reference.IndustryDivisionOf(record.IndustryCode) is null)
         {
-            errors.Add(new FieldError("industryCode", $"'{record.IndustryCode}' is not a known GB/T 4754-2017 division, group or class code"));
+            errors.Add(FieldError.UnknownValue("industryCode", record.IndustryCode, reason: $"'{record.IndustryCode}' is not a known GB/T 4754-2017 division, group or class code"));
         }
 
         if (string.IsNullOrEmpty(record.DivisionCode))
         {
-            errors.Add(new FieldError("divisionCode", "is required"));
+            errors.Add(FieldError.Required("divisionCode"));
         }
         else if (!ReferenceData.IsSixDigits(record.DivisionCode))
         {
-            errors.Add(new FieldError("divisionCode", $"must be 6 digits, got '{record.DivisionCode}'"));
+            errors.Add(FieldError.Format("divisionCode", FieldFormats.DivisionCode, $"must be 6 digits, got '{record.DivisionCode}'", record.DivisionCode));
         }
         else if (!reference.IsValidDivision(record.DivisionCode))
         {
-            errors.Add(new FieldError("divisionCode", $"'{record.DivisionCode}' is not a known GB/T 2260 division"));
+            errors.Add(FieldError.UnknownValue("divisionCode", record.DivisionCode, reason: $"'{record.DivisionCode}' is not a known GB/T 2260 division"));
         }
 
         FieldRules.Text(errors, "address", record.Address, required: false, FieldLimits.AddressMax, allowLineBreaks: true);
@@ -171,33 +166,33 @@ public static class MarketEntityValidator
 
         if (string.IsNullOrEmpty(record.Status))
         {
-            errors.Add(new FieldError("status", "is required"));
+            errors.Add(FieldError.Required("status"));
         }
         else if (!reference.IsValidStatus(record.Status))
         {
-            errors.Add(new FieldError("status", $"unknown status '{record.Status}' (expected one of {string.Join(", ", reference.EntityStatuses.Select(s => s.Code))})"));
+            errors.Add(FieldError.UnknownValue("status", record.Status, reference.EntityStatuses.Select(s => s.Code), $"unknown status '{record.Status}' (expected one of {string.Join(", ", reference.EntityStatuses.Select(s => s.Code))})"));
         }
 
         if (record.RegisteredOn is { } d && d < FieldRules.EarliestDate)
         {
-            errors.Add(new FieldError("registeredOn", $"must not be before {FieldRules.EarliestDate:yyyy-MM-dd}"));
+            errors.Add(FieldError.TooEarly("registeredOn", $"must not be before {FieldRules.EarliestDate:yyyy-MM-dd}", limit: FieldRules.EarliestDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         if (record.CreditClass is not null && !reference.IsValidCreditClass(record.CreditClass))
         {
-            errors.Add(new FieldError("creditClass", $"unknown credit class '{record.CreditClass}' (expected one of {string.Join(", ", reference.CreditClasses.Select(c => c.Code))})"));
+            errors.Add(FieldError.UnknownValue("creditClass", record.CreditClass, reference.CreditClasses.Select(c => c.Code), $"unknown credit class '{record.CreditClass}' (expected one of {string.Join(", ", reference.CreditClasses.Select(c => c.Code))})"));
         }
 
         if (record.Tags.Count > FieldLimits.TagsMax)
         {
-            errors.Add(new FieldError("tags", $"at most {FieldLimits.TagsMax} tags, got {record.Tags.Count}"));
+            errors.Add(FieldError.TooMany("tags", FieldLimits.TagsMax, record.Tags.Count, $"at most {FieldLimits.TagsMax} tags, got {record.Tags.Count}"));
         }
 
         foreach (var tag in record.Tags)
         {
             if (tag.Length == 0 || tag.Length > FieldLimits.TagMax || tag.Contains(';') || tag.Trim().Length != tag.Length)
             {
-                errors.Add(new FieldError("tags", $"tag '{tag}' must be 1-{FieldLimits.TagMax} characters, trimmed, without ';'"));
+                errors.Add(FieldError.Format("tags", FieldFormats.Text, $"tag '{tag}' must be 1-{FieldLimits.TagMax} characters, trimmed, without ';'", tag));
                 break;
             }
         }
@@ -224,29 +219,29 @@ public static class InspectorValidator
         FieldRules.Code(errors, "departmentCode", record.DepartmentCode, FieldLimits.DepartmentCodeMax);
         if (knownDepartment is not null && !string.IsNullOrEmpty(record.DepartmentCode) && !knownDepartment(record.DepartmentCode))
         {
-            errors.Add(new FieldError("departmentCode", $"unknown department '{record.DepartmentCode}'"));
+            errors.Add(FieldError.NotFound("departmentCode", record.DepartmentCode, $"unknown department '{record.DepartmentCode}'"));
         }
 
         if (record.CertificateExpiresOn < FieldRules.EarliestDate)
         {
-            errors.Add(new FieldError("certificateExpiresOn", "is required (a date after 1949-10-01)"));
+            errors.Add(FieldError.Required("certificateExpiresOn", "is required (a date after 1949-10-01)"));
         }
 
         if (!InspectorStatusCodes.IsValid(record.Status))
         {
-            errors.Add(new FieldError("status", $"must be '{InspectorStatusCodes.Active}' or '{InspectorStatusCodes.Inactive}', got '{record.Status}'"));
+            errors.Add(FieldError.UnknownValue("status", record.Status, [InspectorStatusCodes.Active, InspectorStatusCodes.Inactive], $"must be '{InspectorStatusCodes.Active}' or '{InspectorStatusCodes.Inactive}', got '{record.Status}'"));
         }
 
         if (record.Specialties.Count > FieldLimits.SpecialtiesMax)
         {
-            errors.Add(new FieldError("specialties", $"at most {FieldLimits.SpecialtiesMax} entries, got {record.Specialties.Count}"));
+            errors.Add(FieldError.TooMany("specialties", FieldLimits.SpecialtiesMax, record.Specialties.Count));
         }
 
         foreach (var s in record.Specialties)
         {
             if (s.Length == 0 || s.Length > FieldLimits.TagMax || s.Contains(';') || s.Trim().Length != s.Length)
             {
-                errors.Add(new FieldError("specialties", $"entry '{s}' must be 1-{FieldLimits.TagMax} characters, trimmed, without ';'"));
+                errors.Add(FieldError.Format("specialties", FieldFormats.Text, $"entry '{s}' must be 1-{FieldLimits.TagMax} characters, trimmed, without ';'", s));
                 break;
             }
         }
@@ -255,7 +250,7 @@ public static class InspectorValidator
 
         if (record.Conflicts.Count > FieldLimits.ConflictsMax)
         {
-            errors.Add(new FieldError("conflicts", $"at most {FieldLimits.ConflictsMax} entries, got {record.Conflicts.Count}"));
+            errors.Add(FieldError.TooMany("conflicts", FieldLimits.ConflictsMax, record.Conflicts.Count));
         }
 
         for (var i = 0; i < record.Conflicts.Count; i++)
@@ -263,7 +258,7 @@ public static class InspectorValidator
             var v = CreditCode.Validate(record.Conflicts[i]);
             if (!v.IsAcceptable(mode))
             {
-                errors.Add(new FieldError("conflicts", $"entry {i + 1} '{record.Conflicts[i]}': {v.Reason}"));
+                errors.Add(v.ToFieldError("conflicts", $"entry {i + 1} '{record.Conflicts[i]}': "));
                 break;
             }
         }

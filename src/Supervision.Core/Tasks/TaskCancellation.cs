@@ -3,6 +3,7 @@ using Supervision.Core.Registry;
 using Supervision.Core.Draw;
 using Supervision.Core.Identity;
 using Supervision.Core.Text;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Tasks;
 
@@ -41,10 +42,10 @@ public static class TaskCancellation
     {
         var errors = new List<FieldError>();
         var trimmed = reason?.Trim() ?? "";
-        if (trimmed.Length is 0 or > 1000) errors.Add(new("reason", "is required (why the draw must end), at most 1000 characters"));
+        if (trimmed.Length is 0 or > 1000) errors.Add(FieldError.RequiredText("reason", trimmed, 1000, "is required (why the draw must end), at most 1000 characters"));
         else TextRules.Check(errors, "reason", reason, multiLine: true);
         if (redraw) errors.AddRange(WitnessCeremony.NameProblems(beacon, now));
-        else if (beacon is not null) errors.Add(new("beacon", "is only for a redraw (redraw: true)"));
+        else if (beacon is not null) errors.Add(FieldError.Conflict("beacon", "is only for a redraw (redraw: true)", other: "redraw"));
         return errors.Count > 0 ? (null, errors)
             : (new CancelRequest(trimmed, requester.Username, now, redraw, redraw ? WitnessCeremony.Normalize(beacon!) : null), []);
     }
@@ -59,8 +60,8 @@ public static class TaskCancellation
     {
         var errors = new List<FieldError>();
         var trimmed = note?.Trim();
-        if (!approve && string.IsNullOrEmpty(trimmed)) errors.Add(new("note", "is required when rejecting (why the draw goes on)"));
-        if (trimmed is { Length: > 1000 }) errors.Add(new("note", "at most 1000 characters"));
+        if (!approve && string.IsNullOrEmpty(trimmed)) errors.Add(FieldError.Required("note", "is required when rejecting (why the draw goes on)"));
+        if (trimmed is { Length: > 1000 }) errors.Add(FieldError.TooLong("note", 1000, trimmed.Length, "at most 1000 characters"));
         else if (!string.IsNullOrEmpty(trimmed)) TextRules.Check(errors, "note", note, multiLine: true);
         return errors.Count > 0 ? (null, errors)
             : (new CancelDecision(request, approve ? Approved : Rejected, approver.Username, now, string.IsNullOrEmpty(trimmed) ? null : trimmed), []);

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Supervision.Core.Registry;
 using Supervision.Core.Draw;
 using Supervision.Core.Reference;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Tasks;
 
@@ -115,34 +116,34 @@ public static class TaskDefinitions
         if (now is { } instant) errors.AddRange(WitnessCeremony.NameProblems(draft.Beacon, instant));
         else if (draft.Beacon is { } previewed) errors.AddRange(WitnessCeremony.NameProblems(previewed, DateTimeOffset.MinValue));
         var name = draft.Name?.Trim() ?? "";
-        if (name.Length is 0 or > 200) errors.Add(new("name", "is required, at most 200 characters"));
+        if (name.Length is 0 or > 200) errors.Add(FieldError.RequiredText("name", name, 200, "is required, at most 200 characters"));
         else Supervision.Core.Text.TextRules.Check(errors, "name", name);
         var lead = draft.LeadDepartment?.Trim() ?? "";
-        if (lead.Length == 0) errors.Add(new("leadDepartment", "is required"));
+        if (lead.Length == 0) errors.Add(FieldError.Required("leadDepartment"));
         var participating = (draft.ParticipatingDepartments ?? []).Select(d => (d ?? "").Trim()).ToArray();
-        if (participating.Any(d => d.Length == 0)) errors.Add(new("participatingDepartments", "must not contain empty codes"));
+        if (participating.Any(d => d.Length == 0)) errors.Add(FieldError.Required("participatingDepartments", "must not contain empty codes"));
         if (participating.Distinct(StringComparer.Ordinal).Count() != participating.Length || participating.Contains(lead, StringComparer.Ordinal))
-            errors.Add(new("participatingDepartments", "must list each department once and not repeat the lead department"));
+            errors.Add(FieldError.Duplicate("participatingDepartments", "must list each department once and not repeat the lead department"));
         var items = (draft.Items ?? []).Select(i => (i ?? "").Trim()).ToArray();
-        if (items.Length == 0) errors.Add(new("items", "name at least one inspection item"));
-        if (items.Any(i => i.Length == 0)) errors.Add(new("items", "must not contain empty codes"));
-        if (items.Distinct(StringComparer.Ordinal).Count() != items.Length) errors.Add(new("items", "must list each item once"));
+        if (items.Length == 0) errors.Add(FieldError.TooFew("items", 1, "name at least one inspection item"));
+        if (items.Any(i => i.Length == 0)) errors.Add(FieldError.Required("items", "must not contain empty codes"));
+        if (items.Distinct(StringComparer.Ordinal).Count() != items.Length) errors.Add(FieldError.Duplicate("items", "must list each item once"));
 
         var classCodes = reference.CreditClasses.Select(c => c.Code).ToArray();
         var filter = draft.Filter ?? new PopulationFilterDraft(null, null, null, null);
         var division = string.IsNullOrWhiteSpace(filter.DivisionPrefix) ? null : filter.DivisionPrefix.Trim();
         if (division is not null && (division.Length > 6 || !division.All(char.IsAsciiDigit)))
-            errors.Add(new("filter.divisionPrefix", "must be 1-6 digits of a GB/T 2260 code"));
+            errors.Add(FieldError.Format("filter.divisionPrefix", FieldFormats.Digits, "must be 1-6 digits of a GB/T 2260 code", division));
         var industries = (filter.IndustryPrefixes ?? []).Select(i => (i ?? "").Trim().ToUpperInvariant()).Distinct(StringComparer.Ordinal).ToArray();
         if (industries.Any(i => i.Length is 0 or > 5 || !i.All(char.IsAsciiLetterOrDigit)))
-            errors.Add(new("filter.industryPrefixes", "each must be a GB/T 4754 code prefix (letters and digits, 1-5 characters)"));
+            errors.Add(FieldError.Format("filter.industryPrefixes", FieldFormats.IndustryCode, "each must be a GB/T 4754 code prefix (letters and digits, 1-5 characters)"));
         var types = (filter.EntityTypes ?? []).Select(t => (t ?? "").Trim()).Distinct(StringComparer.Ordinal).ToArray();
-        if (types.Any(t => !reference.IsValidEntityType(t))) errors.Add(new("filter.entityTypes", "contains an unknown entity type code"));
+        if (types.Any(t => !reference.IsValidEntityType(t))) errors.Add(FieldError.UnknownValue("filter.entityTypes", types.First(t => !reference.IsValidEntityType(t)), reason: "contains an unknown entity type code"));
         var classes = (filter.CreditClasses is null || filter.CreditClasses.Count == 0 ? classCodes : filter.CreditClasses.Select(c => (c ?? "").Trim().ToUpperInvariant()))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         if (classes.FirstOrDefault(c => !classCodes.Contains(c, StringComparer.Ordinal)) is { } unknownClass)
         {
-            errors.Add(new("filter.creditClasses", $"'{unknownClass}' is not a credit class: each must be one of {string.Join(", ", classCodes)}"));
+            errors.Add(FieldError.UnknownValue("filter.creditClasses", unknownClass, classCodes, $"'{unknownClass}' is not a credit class: each must be one of {string.Join(", ", classCodes)}"));
             // The sampling rule is still checked, over the known classes only (an unknown one has no default ratio or weight).
             classes = classes.Where(c => classCodes.Contains(c, StringComparer.Ordinal)).ToArray();
         }
@@ -150,7 +151,7 @@ public static class TaskDefinitions
         {
             // No class is exempt from a random draw (domain: 不免抽), and a population restricted by class would tell the
             // public each member's confidential class through the published member list (draw-spec §11.1).
-            errors.Add(new("filter.creditClasses", $"must list every credit class ({string.Join(", ", classCodes)}) or be left out: no class is exempt from a random draw, "
+            errors.Add(FieldError.Required("filter.creditClasses", missing: classCodes.Except(classes, StringComparer.Ordinal), reason: $"must list every credit class ({string.Join(", ", classCodes)}) or be left out: no class is exempt from a random draw, "
                 + $"and a population limited to some classes would make its members' classes public (missing: {string.Join(", ", classCodes.Except(classes, StringComparer.Ordinal))})"));
         }
 
@@ -161,13 +162,13 @@ public static class TaskDefinitions
         int? total = null;
         if (mode == DrawModes.Stratified)
         {
-            if (sampling.Total is not null) errors.Add(new("sampling.total", "applies to mode 'pareto' only; stratified takes a count or a ratio per class"));
+            if (sampling.Total is not null) errors.Add(FieldError.Conflict("sampling.total", "applies to mode 'pareto' only; stratified takes a count or a ratio per class", other: "sampling.mode"));
             var given = sampling.Classes ?? [];
-            if (given.Any(q => q is null)) errors.Add(new("sampling.classes", "must not contain null entries"));
+            if (given.Any(q => q is null)) errors.Add(FieldError.Required("sampling.classes", "must not contain null entries"));
             given = given.Where(q => q is not null).ToArray();
             foreach (var q in given.Where(q => !classes.Contains(q.CreditClass, StringComparer.Ordinal)))
-                errors.Add(new("sampling.classes", $"class '{q.CreditClass}' is not in the population filter"));
-            if (given.GroupBy(q => q.CreditClass).Any(g => g.Count() > 1)) errors.Add(new("sampling.classes", "list each class once"));
+                errors.Add(FieldError.NotAllowed("sampling.classes", $"class '{q.CreditClass}' is not in the population filter", q.CreditClass, classes));
+            if (given.GroupBy(q => q.CreditClass).Any(g => g.Count() > 1)) errors.Add(FieldError.Duplicate("sampling.classes", "list each class once"));
             foreach (var c in classes)
             {
                 var q = given.FirstOrDefault(x => x.CreditClass == c);
@@ -177,46 +178,46 @@ public static class TaskDefinitions
                     quotas.Add(new ClassQuota(c, null, ratio.ToString("0.######", CultureInfo.InvariantCulture)));
                 }
                 else if ((q.Count is null) == (q.Ratio is null))
-                    errors.Add(new("sampling.classes", $"class {c}: give exactly one of count or ratio"));
+                    errors.Add(FieldError.Conflict("sampling.classes", $"class {c}: give exactly one of count or ratio"));
                 else if (q.Count is < 1)
-                    errors.Add(new("sampling.classes", $"class {c}: count must be at least 1 (no class is exempt from the draw)"));
+                    errors.Add(FieldError.OutOfRange("sampling.classes", min: 1, actual: q.Count, reason: $"class {c}: count must be at least 1 (no class is exempt from the draw)"));
                 else if (q.Ratio is not null && !IsRatio(q.Ratio))
-                    errors.Add(new("sampling.classes", $"class {c}: ratio '{q.Ratio}' must be a decimal in (0, 1] with at most 6 fractional digits"));
+                    errors.Add(FieldError.Format("sampling.classes", FieldFormats.Decimal, $"class {c}: ratio '{q.Ratio}' must be a decimal in (0, 1] with at most 6 fractional digits", q.Ratio));
                 else quotas.Add(new ClassQuota(c, q.Count, q.Ratio));
             }
         }
         else if (mode == DrawModes.Pareto)
         {
-            if (sampling.Classes is { Count: > 0 }) errors.Add(new("sampling.classes", "applies to mode 'stratified' only"));
-            if (sampling.Total is not >= 1) errors.Add(new("sampling.total", "is required for mode 'pareto' and must be at least 1"));
+            if (sampling.Classes is { Count: > 0 }) errors.Add(FieldError.Conflict("sampling.classes", "applies to mode 'stratified' only", other: "sampling.mode"));
+            if (sampling.Total is not >= 1) errors.Add(sampling.Total is null ? FieldError.Required("sampling.total", "is required for mode 'pareto' and must be at least 1") : FieldError.OutOfRange("sampling.total", min: 1, actual: sampling.Total, reason: "is required for mode 'pareto' and must be at least 1"));
             total = sampling.Total;
             foreach (var c in classes)
             {
                 var w = sampling.Weights is not null && sampling.Weights.TryGetValue(c, out var given) ? (given ?? "").Trim() : DefaultWeights.GetValueOrDefault(c, "1");
                 if (!decimal.TryParse(w, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || !IsWeight(value))
-                    errors.Add(new("sampling.weights", $"class {c}: weight '{w}' must be a positive decimal with at most 6 fractional digits"));
+                    errors.Add(FieldError.Format("sampling.weights", FieldFormats.Decimal, $"class {c}: weight '{w}' must be a positive decimal with at most 6 fractional digits", w));
                 else weights[c] = Draw.Weights.Format(Draw.Weights.ToMicros(value));
             }
             if (sampling.Weights is not null)
             {
                 foreach (var k in sampling.Weights.Keys.Where(k => !classes.Contains(k, StringComparer.Ordinal)))
-                    errors.Add(new("sampling.weights", $"class '{k}' is not in the population filter"));
+                    errors.Add(FieldError.NotAllowed("sampling.weights", $"class '{k}' is not in the population filter", k, classes));
             }
         }
         else
         {
-            errors.Add(new("sampling.mode", "must be 'stratified' or 'pareto'"));
+            errors.Add(FieldError.UnknownValue("sampling.mode", mode, [DrawModes.Stratified, DrawModes.Pareto], "must be 'stratified' or 'pareto'"));
         }
 
         var teamSize = draft.TeamSize ?? DefaultTeamSize;
-        if (teamSize < 2) errors.Add(new("teamSize", "must be at least 2 (the legal floor for an enforcement team)"));
-        else if (teamSize < 1 + participating.Length) errors.Add(new("teamSize", "must be at least the number of departments, so each has a member on every team"));
-        else if (teamSize > 20) errors.Add(new("teamSize", "must be at most 20"));
-        if (draft.Deadline is not { } deadline) { errors.Add(new("deadline", "is required")); deadline = default; }
-        else if (deadline < today) errors.Add(new("deadline", "must not be in the past"));
-        if (draft.YearlyCap is < 1) errors.Add(new("yearlyCap", "must be at least 1 when given"));
+        if (teamSize < 2) errors.Add(FieldError.OutOfRange("teamSize", min: 2, actual: teamSize, reason: "must be at least 2 (the legal floor for an enforcement team)"));
+        else if (teamSize < 1 + participating.Length) errors.Add(FieldError.OutOfRange("teamSize", min: 1 + participating.Length, actual: teamSize, reason: "must be at least the number of departments, so each has a member on every team"));
+        else if (teamSize > 20) errors.Add(FieldError.OutOfRange("teamSize", max: 20, actual: teamSize));
+        if (draft.Deadline is not { } deadline) { errors.Add(FieldError.Required("deadline")); deadline = default; }
+        else if (deadline < today) errors.Add(FieldError.TooEarly("deadline", "must not be in the past", limit: today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        if (draft.YearlyCap is < 1) errors.Add(FieldError.OutOfRange("yearlyCap", min: 1, actual: draft.YearlyCap, reason: "must be at least 1 when given"));
         var workload = draft.WorkloadCap ?? DefaultWorkloadCap;
-        if (workload < 1) errors.Add(new("workloadCap", "must be at least 1"));
+        if (workload < 1) errors.Add(FieldError.OutOfRange("workloadCap", min: 1, actual: workload));
 
         if (errors.Count > 0) return (null, errors);
         return (new TaskDefinition(name, lead, participating, items, new PopulationFilter(division, industries, types, classes),

@@ -1,4 +1,5 @@
 using Supervision.Core.Registry;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Text;
 
@@ -24,7 +25,13 @@ public static class TextRules
         codePoint is >= 0x202A and <= 0x202E or >= 0x2066 and <= 0x2069 or 0x200E or 0x200F or 0x061C;
 
     /// <summary>Why <paramref name="value"/> may not be stored, or null when it may. Null and empty text pass (required-ness is the caller's rule).</summary>
-    public static string? Problem(string? value, bool multiLine = false)
+    public static string? Problem(string? value, bool multiLine = false) => Find(value, multiLine)?.Reason;
+
+    /// <summary>The coded error (<c>characters</c>, with the position and code point) for <paramref name="field"/>, or null when the text may be stored.</summary>
+    public static FieldError? Error(string field, string? value, bool multiLine = false) =>
+        Find(value, multiLine) is { } found ? FieldError.Characters(field, found.Position, found.CodePoint, found.Reason) : null;
+
+    private static (int Position, int CodePoint, string Reason)? Find(string? value, bool multiLine)
     {
         if (string.IsNullOrEmpty(value))
         {
@@ -42,7 +49,7 @@ public static class TextRules
 
             if (char.IsSurrogate(ch))
             {
-                return $"is not valid Unicode text (an unpaired surrogate U+{(int)ch:X4} at position {i + 1})";
+                return (i + 1, ch, $"is not valid Unicode text (an unpaired surrogate U+{(int)ch:X4} at position {i + 1})");
             }
 
             if (multiLine && (ch is '\n' or '\t' || (ch == '\r' && i + 1 < value.Length && value[i + 1] == '\n')))
@@ -52,24 +59,24 @@ public static class TextRules
 
             if (multiLine && ch == '\r')
             {
-                return $"must not contain a lone carriage return U+000D (position {i + 1}): a line break is LF or CR LF";
+                return (i + 1, ch, $"must not contain a lone carriage return U+000D (position {i + 1}): a line break is LF or CR LF");
             }
 
             if (char.IsControl(ch))
             {
                 var allowed = multiLine ? "only line breaks and tabs are allowed" : "this field is a single line of text";
-                return $"must not contain the control character U+{(int)ch:X4}{Describe(ch)} (position {i + 1}): {allowed}";
+                return (i + 1, ch, $"must not contain the control character U+{(int)ch:X4}{Describe(ch)} (position {i + 1}): {allowed}");
             }
 
             if (IsBidiControl(ch))
             {
-                return $"must not contain the invisible bidirectional formatting character U+{(int)ch:X4} (position {i + 1}): it makes text display in another order than it is stored";
+                return (i + 1, ch, $"must not contain the invisible bidirectional formatting character U+{(int)ch:X4} (position {i + 1}): it makes text display in another order than it is stored");
             }
 
             if (ch is '\u2028' or '\u2029')
             {
-                return $"must not contain the Unicode {(ch == '\u2028' ? "line" : "paragraph")} separator U+{(int)ch:X4} (position {i + 1})" +
-                    (multiLine ? ": use a line feed" : ": this field is a single line of text");
+                return (i + 1, ch, $"must not contain the Unicode {(ch == '\u2028' ? "line" : "paragraph")} separator U+{(int)ch:X4} (position {i + 1})" +
+                    (multiLine ? ": use a line feed" : ": this field is a single line of text"));
             }
         }
 
@@ -79,12 +86,12 @@ public static class TextRules
     /// <summary>Adds an error for <paramref name="field"/> when <paramref name="value"/> breaks the rules; true when it passes.</summary>
     public static bool Check(List<FieldError> errors, string field, string? value, bool multiLine = false)
     {
-        if (Problem(value, multiLine) is not { } problem)
+        if (Error(field, value, multiLine) is not { } error)
         {
             return true;
         }
 
-        errors.Add(new FieldError(field, problem));
+        errors.Add(error);
         return false;
     }
 

@@ -32,7 +32,7 @@ public sealed class CreditImporter(CreditStore store, WorkflowClock clock)
         var rows = 0;
         foreach (var result in ExternalCreditCsv.Read(buffer, clock.Today))
         {
-            if (result.IsFatal) return (null, Contracts.Operations.OperationProblems.Validation([new("file", $"{fileName}: {string.Join("; ", result.Errors.Select(e => e.Reason))}")]));
+            if (result.IsFatal) return (null, Contracts.Operations.OperationProblems.Validation([Supervision.Core.Validation.FieldError.Format("file", Supervision.Core.Validation.FieldFormats.Csv, $"{fileName}: {string.Join("; ", result.Errors.Select(e => e.Reason))}")]));
             rows++;
             if (result.IsRecord) accepted.Add((result.LineNumber, result.Record!));
             else errors.AddRange(result.Errors.Select(e => new CreditImportError(result.LineNumber, e.Field, e.Reason)));

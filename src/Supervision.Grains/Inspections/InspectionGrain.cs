@@ -6,6 +6,7 @@ using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Notifications;
+using Supervision.Core.Validation;
 
 namespace Supervision.Grains.Inspections;
 
@@ -236,7 +237,7 @@ public sealed class InspectionGrain(
         if (string.IsNullOrWhiteSpace(department))
         {
             var error = new InspectionError(InspectionErrorKind.Invalid, action, insp.State, InspectionWorkflow.AllowedActions(insp.State),
-                "name the department whose items you review", [new FieldError("departmentCode", "is required for an account without a department")]);
+                "name the department whose items you review", [FieldError.Required("departmentCode", "is required for an account without a department")]);
             return new Transition(insp, false, error, [], null);
         }
 

@@ -233,7 +233,7 @@ public sealed class OperationGrain(
                 actor.IsAdmin ? null : actor.DepartmentCode ?? string.Empty, progress, CancellationToken.None));
         }
 
-        return (job.Status == "failed" ? OperationProblems.Validation([new("file", job.Error ?? "the file could not be imported")]) : null,
+        return (job.Status == "failed" ? OperationProblems.Validation([Supervision.Core.Validation.FieldError.Unreadable("file", job.Error ?? "the file could not be imported")]) : null,
             JsonSerializer.Serialize(job, Json));
     }
 

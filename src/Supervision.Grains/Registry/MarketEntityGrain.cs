@@ -4,6 +4,7 @@ using Supervision.Core.Identity;
 using Supervision.Core.Reference;
 using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Storage;
+using Supervision.Core.Validation;
 
 namespace Supervision.Grains.Registry;
 
@@ -49,7 +50,7 @@ public sealed class InspectorGrain(InspectorStore inspectors, DepartmentStore de
         var errors = validation.Errors.ToList();
         if (errors.All(e => e.Field != "departmentCode") && await departments.GetAsync(normalized.DepartmentCode) is null)
         {
-            errors.Add(new FieldError("departmentCode", $"there is no department '{normalized.DepartmentCode}'"));
+            errors.Add(FieldError.NotFound("departmentCode", normalized.DepartmentCode, $"there is no department '{normalized.DepartmentCode}'"));
         }
 
         if (errors.Count > 0)

@@ -13,6 +13,7 @@ using Supervision.Core.Operations;
 using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Operations;
 using Supervision.Infrastructure.Tasks;
+using Supervision.Core.Validation;
 
 namespace Supervision.Grains.Tasks;
 
@@ -157,7 +158,7 @@ public sealed class TaskGrain(
         if (row!.Version != expectedVersion)
             return new TaskReply(TaskReplyStatus.VersionMismatch, "The task changed since it was read.", [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
         if (definition.LeadDepartment != row.LeadDepartment)
-            return TaskReply.Invalid([new FieldError("leadDepartment", "cannot change; create a new task for another lead department")]);
+            return TaskReply.Invalid([FieldError.CannotChange("leadDepartment", "cannot change; create a new task for another lead department")]);
         var errors = await CheckReferencesAsync(definition);
         if (errors.Count > 0) return TaskReply.Invalid(errors);
         // The participating departments accepted the task as it was: a changed definition asks them again.
@@ -188,8 +189,8 @@ public sealed class TaskGrain(
                 : refusal;
         }
         if (string.IsNullOrWhiteSpace(reason) || reason.Length > 1000)
-            return TaskReply.Invalid([new FieldError("reason", "is required, at most 1000 characters")]);
-        if (TextRules.Problem(reason, multiLine: true) is { } badReason) return TaskReply.Invalid([new FieldError("reason", badReason)]);
+            return TaskReply.Invalid([FieldError.RequiredText("reason", reason, 1000, "is required, at most 1000 characters")]);
+        if (TextRules.Error("reason", reason, multiLine: true) is { } badReason) return TaskReply.Invalid([badReason]);
         return await MoveAsync(row!, r => r with { Status = TaskWorkflow.After(r.Status, "cancel") }, actor, "task.cancel", reason.Trim(),
             release: row!.Status == TaskStates.EntitiesDrawn);
     }
@@ -243,14 +244,14 @@ public sealed class TaskGrain(
         if (row is null) return TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'.");
         var definition = row.Definition;
         if (!definition.ParticipatingDepartments.Contains(departmentCode, StringComparer.Ordinal))
-            return TaskReply.Invalid([new FieldError("department", $"'{departmentCode}' is not a participating department of this task")]);
+            return TaskReply.Invalid([FieldError.NotAllowed("department", $"'{departmentCode}' is not a participating department of this task", departmentCode, definition.ParticipatingDepartments)]);
         if (!actor.CanActFor(Roles.Scheduler, departmentCode))
             return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{departmentCode}' (or platform admins) answer for it.");
         if (row.Status is not (TaskStates.Draft or TaskStates.Published)) return TaskReply.Illegal(row.Status, "participate");
         var trimmed = reason?.Trim();
-        if (!accept && string.IsNullOrEmpty(trimmed)) return TaskReply.Invalid([new FieldError("reason", "is required when declining")]);
-        if (trimmed is { Length: > 1000 }) return TaskReply.Invalid([new FieldError("reason", "must be at most 1000 characters")]);
-        if (trimmed is not null && TextRules.Problem(trimmed, multiLine: true) is { } badReason) return TaskReply.Invalid([new FieldError("reason", badReason)]);
+        if (!accept && string.IsNullOrEmpty(trimmed)) return TaskReply.Invalid([FieldError.Required("reason", "is required when declining")]);
+        if (trimmed is { Length: > 1000 }) return TaskReply.Invalid([FieldError.TooLong("reason", 1000, trimmed.Length, "must be at most 1000 characters")]);
+        if (trimmed is not null && TextRules.Error("reason", trimmed, multiLine: true) is { } badReason) return TaskReply.Invalid([badReason]);
         var decisions = new Dictionary<string, ParticipationDecision>(row.Participation, StringComparer.Ordinal)
         {
             [departmentCode] = new(accept ? ParticipationDecision.Accepted : ParticipationDecision.Declined, actor.Username, store.Clock.GetUtcNow(), trimmed),
@@ -361,8 +362,8 @@ public sealed class TaskGrain(
             row = await store.GetAsync(Id);
             refusal = row is null || row.PublishedAt is null ? TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'.")
                 : !TaskStates.AllowedActions(row.Status).Contains("entropy", StringComparer.Ordinal) ? TaskReply.Illegal(row.Status, "entropy")
-                : !EntropyWitness.IsAccount(entry.Witness, actor.Username) ? TaskReply.Invalid([new FieldError("witness", "must be the name of your own account")])
-                : row.Entropy.Any(e => EntropyWitness.IsAccount(e.Witness, actor.Username)) ? TaskReply.Invalid([new FieldError("value", "you have contributed to this task already; a witness contributes once")])
+                : !EntropyWitness.IsAccount(entry.Witness, actor.Username) ? TaskReply.Invalid([FieldError.Mismatch("witness", "must be the name of your own account", other: "account")])
+                : row.Entropy.Any(e => EntropyWitness.IsAccount(e.Witness, actor.Username)) ? TaskReply.Invalid([FieldError.Duplicate("value", "you have contributed to this task already; a witness contributes once")])
                 : null;
         }
         else
@@ -376,14 +377,14 @@ public sealed class TaskGrain(
                 "This task's seed comes from its witnesses' commitments (draw-spec §3.3): witnesses commit with POST /api/tasks/{id}/ceremony/commitments and reveal after the close.".Replace("{id}", Id, StringComparison.Ordinal),
                 [], row.Status, TaskStates.AllowedActions(row.Status), row.Version, null);
         var errors = new List<FieldError>();
-        if (string.IsNullOrWhiteSpace(entry.Witness) || entry.Witness.Length > 200) errors.Add(new("witness", "is required (who rolled the dice), at most 200 characters"));
-        if (string.IsNullOrWhiteSpace(entry.Value) || entry.Value.Length > 1000) errors.Add(new("value", "is required, at most 1000 characters"));
+        if (string.IsNullOrWhiteSpace(entry.Witness) || entry.Witness.Length > 200) errors.Add(FieldError.RequiredText("witness", entry.Witness, 200, "is required (who rolled the dice), at most 200 characters"));
+        if (string.IsNullOrWhiteSpace(entry.Value) || entry.Value.Length > 1000) errors.Add(FieldError.RequiredText("value", entry.Value, 1000, "is required, at most 1000 characters"));
         if (errors.Count == 0)
         {
             TextRules.Check(errors, "witness", entry.Witness);
             TextRules.Check(errors, "value", entry.Value);
         }
-        if (row!.Entropy.Count >= 100) errors.Add(new("value", "a task takes at most 100 entropy entries"));
+        if (row!.Entropy.Count >= 100) errors.Add(FieldError.State("value", "a task takes at most 100 entropy entries"));
         if (errors.Count > 0) return TaskReply.Invalid(errors);
         var entropy = row.Entropy.Append(new EntropyEntry(entry.Witness.Trim(), entry.Value.Trim())).ToArray();
         return await MoveAsync(row, r => r with { EntropyJson = TaskRow.ToJson(entropy) }, actor, "task.entropy");
@@ -396,7 +397,7 @@ public sealed class TaskGrain(
         if (row!.Ceremony is { } ceremony)
         {
             if (!string.IsNullOrWhiteSpace(beacon.Source) && beacon.Source.Trim() != ceremony.Beacon.Source)
-                return TaskReply.Invalid([new FieldError("source", $"must be left out or be the source named in the plan, '{ceremony.Beacon.Source}'")]);
+                return TaskReply.Invalid([FieldError.Mismatch("source", $"must be left out or be the source named in the plan, '{ceremony.Beacon.Source}'", value: ceremony.Beacon.Source)]);
             return await CeremonyStepAsync(row, ceremony, c => WitnessCeremony.RecordBeacon(c, beacon.Value ?? "", ceremonyClock.Now), actor, "task.beacon");
         }
         // Recorded once: a beacon that could be replaced until the draw would let whoever sets it try values. The same
@@ -407,8 +408,8 @@ public sealed class TaskGrain(
                 $"The beacon is recorded once and already is ({recorded.Source}): it cannot be replaced.", [], row.Status,
                 TaskStates.AllowedActions(row.Status), row.Version, null);
         var errors = new List<FieldError>();
-        if (string.IsNullOrWhiteSpace(beacon.Source) || beacon.Source.Length > 200) errors.Add(new("source", "is required (the beacon's name and pulse), at most 200 characters"));
-        if (string.IsNullOrWhiteSpace(beacon.Value) || beacon.Value.Length > 2000) errors.Add(new("value", "is required, at most 2000 characters"));
+        if (string.IsNullOrWhiteSpace(beacon.Source) || beacon.Source.Length > 200) errors.Add(FieldError.RequiredText("source", beacon.Source, 200, "is required (the beacon's name and pulse), at most 200 characters"));
+        if (string.IsNullOrWhiteSpace(beacon.Value) || beacon.Value.Length > 2000) errors.Add(FieldError.RequiredText("value", beacon.Value, 2000, "is required, at most 2000 characters"));
         if (errors.Count == 0)
         {
             TextRules.Check(errors, "source", beacon.Source);
@@ -452,7 +453,7 @@ public sealed class TaskGrain(
         if (row is null || row.PublishedAt is null) return (null, TaskReply.Refused(TaskReplyStatus.NotFound, $"There is no task '{Id}'."));
         if (!actor.Has(Roles.Witness) || actor.IsAdmin || actor.Has(Roles.Scheduler))
             return (null, TaskReply.Refused(TaskReplyStatus.Forbidden, "Only witnesses contribute to a seed, each under their own account; schedulers and admins run the task and cannot."));
-        if (!EntropyWitness.IsAccount(witness, actor.Username)) return (null, TaskReply.Invalid([new FieldError("witness", "must be the name of your own account")]));
+        if (!EntropyWitness.IsAccount(witness, actor.Username)) return (null, TaskReply.Invalid([FieldError.Mismatch("witness", "must be the name of your own account", other: "account")]));
         if (!TaskStates.AllowedActions(row.Status).Contains(action, StringComparer.Ordinal)) return (null, TaskReply.Illegal(row.Status, action));
         if (row.Ceremony is null) return (null, NoCeremony(row));
         return (row, null);
@@ -630,10 +631,10 @@ public sealed class TaskGrain(
             return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{current.LeadDepartment}' (or platform admins) replace its inspectors.");
         if (!TaskWorkflow.Allows(current.Status, action)) return TaskReply.Illegal(current.Status, action);
         var errors = new List<FieldError>();
-        if (string.IsNullOrWhiteSpace(memberId)) errors.Add(new("memberId", "is required: the entity whose team changes"));
-        if (string.IsNullOrWhiteSpace(certificateNo)) errors.Add(new("certificateNo", "is required: the certificate of the member leaving"));
+        if (string.IsNullOrWhiteSpace(memberId)) errors.Add(FieldError.Required("memberId", "is required: the entity whose team changes"));
+        if (string.IsNullOrWhiteSpace(certificateNo)) errors.Add(FieldError.Required("certificateNo", "is required: the certificate of the member leaving"));
         var trimmed = InspectorDraw.NormalizeReason(reason);
-        if (trimmed is null) errors.Add(new("reason", "is required, 1-500 characters: it is published with the replacement"));
+        if (trimmed is null) errors.Add(FieldError.RequiredText("reason", reason?.Trim(), 500, "is required, 1-500 characters: it is published with the replacement"));
         else TextRules.Check(errors, "reason", reason, multiLine: true); // published, like every other public text
         if (errors.Count > 0) return TaskReply.Invalid(errors);
 
@@ -666,7 +667,7 @@ public sealed class TaskGrain(
         }
         catch (ArgumentException e) when (e.ParamName is "memberId" or "certificateNo" or "reason")
         {
-            return TaskReply.Invalid([new FieldError(e.ParamName, e.Message.Split(" (Parameter")[0])]);
+            return TaskReply.Invalid([e.ParamName == "reason" ? FieldError.RequiredText("reason", reason?.Trim(), 500, e.Message.Split(" (Parameter")[0]) : FieldError.NotFound(e.ParamName, null, e.Message.Split(" (Parameter")[0])]);
         }
         if (outcome.Replacement is not { } replacement)
             return new TaskReply(TaskReplyStatus.Unprocessable, outcome.Refusal, [], current.Status, TaskStates.AllowedActions(current.Status), current.Version, null);
@@ -765,18 +766,18 @@ public sealed class TaskGrain(
     {
         var errors = new List<FieldError>();
         if (await departments.GetAsync(definition.LeadDepartment) is null)
-            errors.Add(new("leadDepartment", $"there is no department '{definition.LeadDepartment}'"));
+            errors.Add(FieldError.NotFound("leadDepartment", definition.LeadDepartment, $"there is no department '{definition.LeadDepartment}'"));
         foreach (var d in definition.ParticipatingDepartments)
         {
-            if (await departments.GetAsync(d) is null) errors.Add(new("participatingDepartments", $"there is no department '{d}'"));
+            if (await departments.GetAsync(d) is null) errors.Add(FieldError.NotFound("participatingDepartments", d, $"there is no department '{d}'"));
         }
         foreach (var code in definition.Items)
         {
             var item = await items.GetAsync(code);
-            if (item is null) errors.Add(new("items", $"there is no inspection item '{code}'"));
-            else if (!item.Active) errors.Add(new("items", $"item '{code}' is inactive"));
+            if (item is null) errors.Add(FieldError.NotFound("items", code, $"there is no inspection item '{code}'"));
+            else if (!item.Active) errors.Add(FieldError.State("items", $"item '{code}' is inactive"));
             else if (!definition.Departments.Contains(item.DepartmentCode, StringComparer.Ordinal))
-                errors.Add(new("items", $"item '{code}' belongs to '{item.DepartmentCode}', which is not one of the task's departments"));
+                errors.Add(FieldError.NotAllowed("items", $"item '{code}' belongs to '{item.DepartmentCode}', which is not one of the task's departments", code));
         }
         return errors;
     }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Supervision.Core.Credit;
 using Supervision.Core.Registry;
+using Supervision.Core.Validation;
 
 namespace Supervision.Infrastructure.Credit;
 
@@ -87,7 +88,7 @@ public sealed class CreditOptions
             {
                 var (ok, k) = parse(name);
                 if (ok) table[k] = value;
-                else errors.Add(new FieldError($"{Section}:{key}:{name}", "is not a known name"));
+                else errors.Add(FieldError.UnknownValue($"{Section}:{key}:{name}", name, reason: "is not a known name"));
             }
             return table;
         }
@@ -106,17 +107,17 @@ public sealed class CreditOptions
             PenaltyImpacts = Table("PenaltyImpacts", Defaults.PenaltyImpacts, PenaltyImpacts, EnumName<PenaltySeverity>),
             ResultCodeImpacts = new Dictionary<string, double>(Table("ResultCodeImpacts", Defaults.ResultCodeImpacts, ResultCodeImpacts, s => (true, s)), StringComparer.Ordinal),
         };
-        foreach (var e in m.Validate()) errors.Add(new FieldError($"{Section}:{Key(e.Field)}", e.Reason));
+        foreach (var e in m.Validate()) errors.Add(e with { Field = $"{Section}:{Key(e.Field)}" });
 
         var settings = new CreditSettings { Model = m, FeedPeriod = FeedPeriod, FeedBatchSize = FeedBatchSize, NightlyBatchSize = NightlyBatchSize };
         if (FeedPeriod <= TimeSpan.Zero)
-            errors.Add(new FieldError($"{Section}:FeedPeriod", $"must be a positive time span (hh:mm:ss), got {FeedPeriod}"));
+            errors.Add(FieldError.OutOfRange($"{Section}:FeedPeriod", reason: $"must be a positive time span (hh:mm:ss), got {FeedPeriod}"));
         if (TimeOnly.TryParseExact(NightlyAt, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)) settings = settings with { NightlyAt = at };
-        else errors.Add(new FieldError($"{Section}:NightlyAt", $"'{NightlyAt}' is not a time of day HH:mm (Beijing)"));
+        else errors.Add(FieldError.Format($"{Section}:NightlyAt", FieldFormats.TimeOfDay, $"'{NightlyAt}' is not a time of day HH:mm (Beijing)", NightlyAt));
         if (FeedBatchSize is < 1 or > 100_000)
-            errors.Add(new FieldError($"{Section}:FeedBatchSize", $"must be a whole number from 1 to 100000, got {FeedBatchSize}"));
+            errors.Add(FieldError.OutOfRange($"{Section}:FeedBatchSize", 1, 100_000, FeedBatchSize, reason: $"must be a whole number from 1 to 100000, got {FeedBatchSize}"));
         if (NightlyBatchSize is < 1 or > 1_000_000)
-            errors.Add(new FieldError($"{Section}:NightlyBatchSize", $"must be a whole number from 1 to 1000000, got {NightlyBatchSize}"));
+            errors.Add(FieldError.OutOfRange($"{Section}:NightlyBatchSize", 1, 1_000_000, NightlyBatchSize, reason: $"must be a whole number from 1 to 1000000, got {NightlyBatchSize}"));
         return (settings, errors);
     }
 

@@ -8,9 +8,9 @@ public class ResultValidatorTests
     private static readonly ResultValidator V = ResultValidator.Default;
     private static readonly InspectionItem[] Items = [Publicity, Premises, Hygiene];
 
-    private static IReadOnlyList<Supervision.Core.Registry.FieldError> Check(ValidationMode mode, params ItemResult[] results) => V.Validate(Items, results, mode, Now);
+    private static IReadOnlyList<Supervision.Core.Validation.FieldError> Check(ValidationMode mode, params ItemResult[] results) => V.Validate(Items, results, mode, Now);
 
-    private static void HasError(IReadOnlyList<Supervision.Core.Registry.FieldError> errors, string field, string fragment) =>
+    private static void HasError(IReadOnlyList<Supervision.Core.Validation.FieldError> errors, string field, string fragment) =>
         Assert.Contains(errors, e => e.Field == field && e.Reason.Contains(fragment, StringComparison.Ordinal));
 
     [Fact]

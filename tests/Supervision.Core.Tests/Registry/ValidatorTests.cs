@@ -5,7 +5,7 @@ namespace Supervision.Core.Tests.Registry;
 
 public class ValidatorTests
 {
-    private static readonly MarketEntityRecord Valid = new()
+    internal static readonly MarketEntityRecord Valid = new()
     {
         CreditCode = "91350100M000100Y43",
         Name = "沈阳华瑞商贸有限公司",

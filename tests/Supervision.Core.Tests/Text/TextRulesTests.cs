@@ -1,5 +1,6 @@
 using Supervision.Core.Registry;
 using Supervision.Core.Text;
+using Supervision.Core.Validation;
 
 namespace Supervision.Core.Tests.Text;
 

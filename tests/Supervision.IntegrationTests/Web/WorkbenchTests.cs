@@ -810,8 +810,21 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
             && a.GetProperty("detail").GetString() == "事后发现与该主体负责人存在亲属关系，申请回避");
     }
 
+    /// <summary>Fills the task form's name, deadline and beacon (no item) and presses "create".</summary>
+    private static async Task CreateTaskAsync(IPage page, string name, int deadlineInDays)
+    {
+        await page.FillAsync("#name", name);
+        await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(deadlineInDays).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#beaconSource", "drand quicknet");
+        await page.FillAsync("#beaconRound", "9999999");
+        await page.FillAsync("#beaconAt", DateTime.Now.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("#create");
+    }
+
     // Day-one finding 4: a refusal was the API's English text in one box away from the field, and stayed after the fix.
     // Now each reason sits beside its field, in the page's language, is listed above (linked) and goes once the field changes.
+    // The words come from each error's code and arguments ("fieldErrors"), not from the English reason: in English too the
+    // page says its own sentence ("Choose at least one"), not the server's ("name at least one inspection item").
     [BrowserFact]
     public async Task A_refused_form_says_each_reason_beside_its_field_in_the_pages_language_until_it_is_corrected()
     {
@@ -819,22 +832,21 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
         var page = await SignInAsync(desk, "sched-d1");
         await page.GotoAsync("/app/tasks/new");
-        await page.FillAsync("#name", "字段错误演示");
-        await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(-3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
-        await page.FillAsync("#beaconSource", "drand quicknet");
-        await page.FillAsync("#beaconRound", "9999999");
-        await page.FillAsync("#beaconAt", DateTime.Now.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
-        await page.ClickAsync("#create");
+        await CreateTaskAsync(page, "字段错误演示", deadlineInDays: -3);
 
         var itemsNote = page.Locator("#items + .field-error");
         var deadlineNote = page.Locator("#deadline + .field-error");
-        await Assertions.Expect(itemsNote).ToHaveTextAsync("请至少选择一个检查事项");
-        await Assertions.Expect(deadlineNote).ToHaveTextAsync("不能早于今天");
+        await Assertions.Expect(itemsNote).ToHaveTextAsync("请至少选择一项");
+        await Assertions.Expect(deadlineNote).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^不能早于 \d{4}-\d{2}-\d{2}$"));
         await Assertions.Expect(page.Locator("#deadline")).ToHaveAttributeAsync("aria-invalid", "true");
         var summary = page.Locator("#form-message");
         await Assertions.Expect(summary).ToContainTextAsync("请更正标出的内容（2 处）");
         await Assertions.Expect(summary.Locator("a")).ToHaveCountAsync(2);
+        await Assertions.Expect(summary.Locator("a").First).ToContainTextAsync("请至少选择一项");
+        await Assertions.Expect(summary.Locator("a").Nth(1)).ToContainTextAsync("不能早于 ");
         Assert.DoesNotContain("The request is invalid", await summary.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("name at least one", await summary.InnerTextAsync(), StringComparison.Ordinal);
+        await Screenshots.SaveAsync(page, "workbench-field-errors");
 
         // Corrected one by one: each reason goes with its fix; the list goes with the last.
         await page.CheckAsync("input[name=items][value=I1]");
@@ -847,14 +859,17 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
 
         // In English the same refusal reads in English.
         await page.GotoAsync("/app/tasks/new?lang=en");
-        await page.FillAsync("#name", "Field errors");
-        await page.FillAsync("#deadline", DateTime.UtcNow.AddDays(20).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
-        await page.FillAsync("#beaconSource", "drand quicknet");
-        await page.FillAsync("#beaconRound", "9999999");
-        await page.FillAsync("#beaconAt", DateTime.Now.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
-        await page.ClickAsync("#create");
-        await Assertions.Expect(itemsNote).ToHaveTextAsync("name at least one inspection item");
+        await CreateTaskAsync(page, "Field errors", deadlineInDays: 20);
+        await Assertions.Expect(itemsNote).ToHaveTextAsync("Choose at least one");
         await Assertions.Expect(summary).ToContainTextAsync("Please correct what is marked (1)");
+        await Assertions.Expect(summary.Locator("a")).ToContainTextAsync("Choose at least one");
+        // The language cookie keeps English on the next page without ?lang=.
+        await page.GotoAsync("/app/tasks/new");
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+        await CreateTaskAsync(page, "Field errors", deadlineInDays: -3);
+        await Assertions.Expect(deadlineNote).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^Must not be before \d{4}-\d{2}-\d{2}$"));
+        Assert.DoesNotContain("must not be in the past", await summary.InnerTextAsync(), StringComparison.Ordinal);
+        await Screenshots.SaveAsync(page, "workbench-field-errors-en");
         await page.GotoAsync("/app/tasks/new?lang=zh");
 
         // The inspection form: a visit in the future is refused beside the item's time, and goes when it is changed.
@@ -869,8 +884,99 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         var visitedNote = lead.Locator("fieldset[data-item=I1] input[name=visitedAt] + .field-error");
         await Assertions.Expect(visitedNote).ToHaveTextAsync("不能晚于现在");
         await Assertions.Expect(lead.Locator("[data-testid=form-message]")).ToContainTextAsync("检查时间");
+        await lead.Locator("[data-testid=form-message]").ScrollIntoViewIfNeededAsync();
+        await Screenshots.SaveAsync(lead, "workbench-field-errors-phone", fullPage: false);
         await visited.FillAsync(Yesterday);
         await Assertions.Expect(visitedNote).ToHaveCountAsync(0);
+
+        // The phone in English says the same from the code.
+        await lead.GotoAsync($"/app/inspections/{inspectionId}?lang=en");
+        await lead.WaitForSelectorAsync("#inspection-form[data-ready=true]");
+        await visited.FillAsync(DateTime.Now.AddDays(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await lead.ClickAsync("[data-testid=save-draft]");
+        await Assertions.Expect(visitedNote).ToHaveTextAsync("Must not be in the future");
+        await lead.Locator("[data-testid=form-message]").ScrollIntoViewIfNeededAsync();
+        await Screenshots.SaveAsync(lead, "workbench-field-errors-phone-en", fullPage: false);
+        await lead.GotoAsync($"/app/inspections/{inspectionId}?lang=zh");
+    }
+
+    // Day-one finding 6: teams were certificate numbers with an unexplained ★, departments and items codes. Staff pages now
+    // name departments, items and inspectors and say the lead in words; the public task page names the departments.
+    [BrowserFact]
+    public async Task Staff_and_public_pages_show_names_and_the_lead_in_words_not_codes()
+    {
+        await using var platform = await StartAsync();
+        var (taskId, inspectionId, team) = await DispatchedAsync(platform);
+        var lead = team[0]["insp-".Length..];
+        await using (var connection = await platform.Store.OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE departments SET name = '大连市市场监督管理局' WHERE code = 'D1'");
+            await connection.ExecuteAsync("UPDATE inspection_items SET name = '营业执照公示情况检查' WHERE code = 'I1'");
+            await connection.ExecuteAsync("UPDATE inspectors SET name = '王伟' WHERE certificate_no = @lead", new { lead });
+        }
+
+        await using var desk = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var page = await SignInAsync(desk, "sched-d1");
+        await page.GotoAsync($"/app/tasks/{taskId}?lang=zh");
+        await Assertions.Expect(page.Locator("[data-testid=task-departments]")).ToHaveTextAsync("大连市市场监督管理局（牵头）");
+        await Assertions.Expect(page.Locator("[data-testid=task-items]")).ToHaveTextAsync("营业执照公示情况检查");
+        var teamCell = page.Locator("[data-testid=inspection-team]").First;
+        await Assertions.Expect(teamCell).ToContainTextAsync("王伟（组长）");
+        Assert.DoesNotContain("★", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await ShotAsync(page, "workbench-task-names");
+
+        await page.GotoAsync($"/app/inspections/{inspectionId}");
+        await Assertions.Expect(page.Locator("[data-testid=lead-department]")).ToHaveTextAsync("大连市市场监督管理局");
+        await Assertions.Expect(page.Locator("[data-testid=team]")).ToContainTextAsync($"王伟（组长） {lead}");
+        Assert.DoesNotContain("★", await page.InnerTextAsync("[data-testid=team]"), StringComparison.Ordinal);
+
+        // The ceremony's drawn list names each team, the lead in words.
+        await page.GotoAsync($"/app/tasks/{taskId}/ceremony");
+        await Assertions.Expect(page.Locator("[data-testid=drawn-team]", new() { HasText = "王伟（组长）" }).First).ToBeVisibleAsync();
+        Assert.DoesNotContain(lead, await page.InnerTextAsync("[data-testid=drawn-list]"), StringComparison.Ordinal);
+
+        // The directories name each record's department and say methods and states in words.
+        await page.GotoAsync("/app/items");
+        var itemRow = page.Locator("[data-testid=record-list] tbody tr", new() { HasText = "营业执照公示情况检查" });
+        await Assertions.Expect(itemRow).ToContainTextAsync("大连市市场监督管理局");
+        await Assertions.Expect(itemRow).ToContainTextAsync("现场检查");
+        await page.GotoAsync("/app/inspectors");
+        var inspectorRow = page.Locator("[data-testid=record-list] tbody tr", new() { HasText = "王伟" });
+        await Assertions.Expect(inspectorRow).ToContainTextAsync("大连市市场监督管理局");
+        await Assertions.Expect(inspectorRow).ToContainTextAsync("在岗");
+
+        await page.GotoAsync($"/app/inspections/{inspectionId}?lang=en");
+        await Assertions.Expect(page.Locator("[data-testid=team]")).ToContainTextAsync($"王伟 (lead) {lead}");
+        await page.GotoAsync($"/app/tasks/{taskId}");
+        await Assertions.Expect(page.Locator("[data-testid=task-departments]")).ToHaveTextAsync("大连市市场监督管理局 (lead)");
+        await ShotAsync(page, "workbench-task-names-en");
+        await page.GotoAsync($"/app/tasks/{taskId}?lang=zh");
+
+        // On the inspector's phone the team reads the same, in either language.
+        await using var phone = await browser.NewContextAsync(platform.Host.BaseAddress, phone: true);
+        var inspector = await SignInAsync(phone, team[0]);
+        await OpenFormAsync(inspector, inspectionId);
+        await Assertions.Expect(inspector.Locator("[data-testid=team]")).ToContainTextAsync("王伟（组长）");
+        var legend = inspector.Locator("fieldset[data-item=I1] legend");
+        await Assertions.Expect(legend).ToContainTextAsync("营业执照公示情况检查");
+        await Assertions.Expect(legend).ToContainTextAsync("大连市市场监督管理局 · 现场检查");
+        Assert.DoesNotContain("OnSite", await legend.InnerTextAsync(), StringComparison.Ordinal);
+        await Screenshots.SaveAsync(inspector, "workbench-inspection-names-phone", fullPage: false);
+        await inspector.GotoAsync($"/app/inspections/{inspectionId}?lang=en");
+        await Assertions.Expect(inspector.Locator("[data-testid=team]")).ToContainTextAsync("王伟 (lead)");
+        await Assertions.Expect(legend).ToContainTextAsync("on site");
+        await Screenshots.SaveAsync(inspector, "workbench-inspection-names-phone-en", fullPage: false);
+
+        // The public reads the departments by name and sees no inspector's name or certificate.
+        await using var visitor = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var portal = await visitor.NewPageAsync();
+        await portal.GotoAsync($"/tasks/{taskId}");
+        await Assertions.Expect(portal.Locator("[data-testid=lead-department]")).ToHaveTextAsync("大连市市场监督管理局");
+        await portal.GotoAsync("/tasks");
+        await Assertions.Expect(portal.Locator("main")).ToContainTextAsync("大连市市场监督管理局");
+        var text = await portal.InnerTextAsync("main");
+        Assert.DoesNotContain("王伟", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(lead, text, StringComparison.Ordinal);
     }
 
     // Day-one finding 1: with a letter and a digit ticked together the draft saved, but sign and submit stayed disabled —

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Credit;
 using Supervision.Core.Registry;
 using Supervision.Infrastructure.Credit;
+using Supervision.Core.Validation;
 
 namespace Supervision.Api.Pages.Entities;
 
@@ -45,7 +46,7 @@ public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Sup
         if (!links.IsValid(code, t)) return NotFound();
         var reply = await Supervision.Api.Abnormal.AbnormalApi.ApplyAsEntityAsync(code, entry ?? "", evidence, abnormal);
         if (reply.Succeeded) return Redirect($"/entities/{code}/credit?t={Uri.EscapeDataString(t!)}#abnormal");
-        AbnormalErrors = reply.Errors.Count > 0 ? reply.Errors : [new FieldError("", reply.Detail ?? "")];
+        AbnormalErrors = reply.Errors.Count > 0 ? reply.Errors : [FieldError.State("", reply.Detail ?? "")];
         Response.StatusCode = reply.Status switch
         {
             Contracts.Abnormal.AbnormalReplyStatus.Invalid => StatusCodes.Status400BadRequest,
@@ -67,7 +68,7 @@ public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Sup
         var (inspectionId, certificateNo) = target?.Split('|') is [var i, var c] ? (i, c) : (null, null);
         var reply = await Supervision.Api.Recusals.RecusalApi.FileAsync(code, new(inspectionId, certificateNo, grounds, reason), recusals.Grains);
         if (reply.Succeeded) return Redirect($"/entities/{code}/credit?t={Uri.EscapeDataString(t!)}&filed={Uri.EscapeDataString(reply.Request!.Id)}#recusals");
-        RecusalErrors = reply.Errors.Count > 0 ? reply.Errors : [new FieldError("", reply.Detail ?? "")];
+        RecusalErrors = reply.Errors.Count > 0 ? reply.Errors : [FieldError.State("", reply.Detail ?? "")];
         Response.StatusCode = reply.Status == Contracts.Recusals.RecusalReplyStatus.Invalid ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict;
         var page = await OnGetAsync(creditCode, t, ct);
         return page;

@@ -30,8 +30,9 @@
   }
 
   // ---- Problems shown to people (RFC 9457 problem details) ---------------------------------------------------------
-  // The platform answers in English; the page says it in the page's language. The title comes from the status; the
-  // reasons the server gives most often have their own wording here, the rest are shown as sent. A field's reason is
+  // The platform answers in English; the page says it in the page's language. The title comes from the status; each
+  // field error is worded from its machine-readable code and arguments (the problem's "fieldErrors", vocabulary in
+  // docs/errors.md); only a code this page does not know falls back to the server's English reason. A field's message is
   // shown beside that field (and listed above the form, linked to it) until the field is changed.
   const en = document.documentElement.lang === "en";
   const say = (zh, english) => (en ? english : zh);
@@ -48,51 +49,92 @@
     429: ["请求过于频繁，请稍后再试", "Too many requests; try again shortly"],
     503: ["服务暂时不可用，请稍后重试", "Temporarily unavailable; try again shortly"],
   };
-  const Reasons = [
-    [/^is required$/, () => "必填"],
-    [/^is required \(only whitespace given\)$/, () => "必填（不能只填空白）"],
-    [/^is required \(when the check was done\)$/, () => "必填：检查时间"],
-    [/^is required, at most (\d+) characters$/, (m) => "必填，最多 " + m[1] + " 个字符"],
-    [/^is required, (\d+)-(\d+) characters(?::.*)?$/, (m) => "必填，" + m[1] + "–" + m[2] + " 个字符"],
-    [/^must not be only whitespace$/, () => "不能只填空白"],
-    [/^must be at most (\d+) characters, got (\d+)$/, (m) => "最多 " + m[1] + " 个字符（现有 " + m[2] + " 个）"],
-    [/^must not be in the future$/, () => "不能晚于现在"],
-    [/^must not be in the past$/, () => "不能早于今天"],
-    [/^choose at least one result code$/, () => "请至少选择一个结果代码"],
-    [/^'(.+)' is not a result code$/, (m) => "“" + m[1] + "”不是结果代码"],
-    [/^code (\S+) is not allowed for item (\S+); allowed: (.+)$/, (m) => "检查事项 " + m[2] + " 不能使用结果代码 " + m[1] + "（可用：" + m[3] + "）"],
-    [/^code (\S+) is chosen twice$/, (m) => "结果代码 " + m[1] + " 选择了两次"],
-    [/^no result for item\(s\) (.+)$/, (m) => "以下检查事项还没有结果：" + m[1]],
-    [/^'(.+)' is not an item of this inspection$/, (m) => "“" + m[1] + "”不是本次检查的事项"],
-    [/^name at least one inspection item$/, () => "请至少选择一个检查事项"],
-    [/^must list each item once$/, () => "每个检查事项只能选一次"],
-    [/^must be at least 2 \(the legal floor for an enforcement team\)$/, () => "至少 2 人（执法检查的法定最低人数）"],
-    [/^must be at least the number of departments, so each has a member on every team$/, () => "不能少于部门数，每个检查组都要有各部门的人员"],
-    [/^must be at most (\d+)$/, (m) => "不能超过 " + m[1]],
-    [/^must be at least (\d+)(?: when given)?$/, (m) => "不能小于 " + m[1]],
-    [/^must be 1-6 digits of a GB\/T 2260 code$/, () => "应为 1–6 位行政区划代码（GB/T 2260）"],
-    [/^is not a member of this team$/, () => "不是该检查组的成员"],
-    [/^is not a valid date$/, () => "不是有效日期"],
-  ];
-  function reason(text) {
-    if (en || typeof text !== "string") return text;
-    for (const [pattern, zh] of Reasons) {
-      const m = pattern.exec(text);
-      if (m) return zh(m);
+  const joined = (values) => [].concat(values || []).join(say("、", ", "));
+  const quoted = (v) => say("“" + v + "”", "'" + v + "'");
+  const bytes = (n) => (n >= 1048576 ? Math.round(n / 104857.6) / 10 + " MB" : n >= 1024 ? Math.round(n / 102.4) / 10 + " KB" : n + say(" 字节", " bytes"));
+  const Formats = {
+    "date": ["日期应写成 年-月-日，如 2026-06-01", "Write the date as yyyy-mm-dd, e.g. 2026-06-01"],
+    "instant": ["时间应写成 ISO 8601 格式，如 2026-06-01T08:00:00Z", "Write the time in ISO 8601, e.g. 2026-06-01T08:00:00Z"],
+    "time-of-day": ["时间应写成 时:分，如 02:30", "Write the time as hh:mm, e.g. 02:30"],
+    "time-span": ["时长应写成 时:分:秒", "Write the duration as hh:mm:ss"],
+    "number": ["应为数字", "Must be a number"],
+    "decimal": ["应为小数（最多 6 位小数）", "Must be a decimal (at most 6 decimal places)"],
+    "boolean": ["应为 true 或 false", "Must be true or false"],
+    "digits": ["只能填数字", "Digits only"],
+    "division-code": ["应为 6 位行政区划代码（GB/T 2260）", "Must be a 6-digit division code (GB/T 2260)"],
+    "industry-code": ["应为国民经济行业代码（GB/T 4754）", "Must be an industry code (GB/T 4754)"],
+    "credit-code": ["应为 18 位统一社会信用代码", "Must be an 18-character unified social credit code"],
+    "code": ["只能包含字母、数字和“-”，且以字母或数字开头", "Letters, digits and '-' only, starting with a letter or digit"],
+    "username": ["3–64 个字符：小写字母、数字、“.”、“_”或“-”", "3–64 characters: a–z, 0–9, '.', '_' or '-'"],
+    "sha256": ["应为 64 位十六进制 SHA-256 摘要", "Must be a SHA-256 as 64 hexadecimal characters"],
+    "hex": ["应为十六进制字符", "Must be hexadecimal characters"],
+    "file-name": ["文件名不能含路径分隔符或控制字符", "A file name without path separators or control characters"],
+    "utf-8": ["文件须保存为 UTF-8 编码", "Save the file as UTF-8"],
+    "csv": ["不是符合要求的 CSV 文件", "Not a CSV file of the expected form"],
+    "cursor": ["分页位置无效，请从第一页重新开始", "Not a valid page position; start again from the first page"],
+    "text": ["格式不正确", "Not in the expected form"],
+  };
+  // Each code's message from its arguments; other(key) gives the label of another field the rule names.
+  const Codes = {
+    "required": (a) => (a.missing ? say("还缺少：", "Still missing: ") + joined(a.missing) : say("必填", "Required")),
+    "whitespace": (a) => (a.value === "only" ? say("不能只填空白", "Must not be only spaces") : say("开头和结尾不能有空白", "Must not start or end with spaces")),
+    "characters": (a) => say("含有不允许的字符 " + a.character + "（第 " + a.position + " 个字符）", "Contains a character that is not allowed: " + a.character + " (position " + a.position + ")"),
+    "too-long": (a) => say("最多 " + a.max + " 个字符" + (a.actual != null ? "（现有 " + a.actual + " 个）" : ""), "At most " + a.max + " characters" + (a.actual != null ? " (you have " + a.actual + ")" : "")),
+    "too-short": (a) => say("至少 " + a.min + " 个字符", "At least " + a.min + " characters"),
+    "too-many": (a) => say("最多 " + a.max + " 项" + (a.actual != null ? "（现有 " + a.actual + " 项）" : ""), "At most " + a.max + " entries" + (a.actual != null ? " (there are " + a.actual + ")" : "")),
+    "too-few": (a) => (a.min === 1 ? say("请至少选择一项", "Choose at least one") : say("至少 " + a.min + " 项", "At least " + a.min + " entries")),
+    "too-large": (a) => say("不能超过 " + bytes(a.max), "Must be at most " + bytes(a.max)),
+    "format": (a) => { const f = Formats[a.expected] || Formats.text; return say(f[0], f[1]); },
+    "checksum": () => say("校验位不正确，请核对代码", "A check character is wrong; check the code"),
+    "unknown-value": (a) => (a.allowed ? say("应为以下之一：", "Must be one of: ") + joined(a.allowed) : say(quoted(a.value) + "不是有效的值", quoted(a.value) + " is not a known value")),
+    "not-found": (a) => (a.value ? say("找不到" + quoted(a.value), quoted(a.value) + " was not found") : say("找不到该对象", "Not found")),
+    "not-allowed": (a) => say("此处不能使用" + (a.value ? quoted(a.value) : "该值") + (a.allowed ? "（可用：" + joined(a.allowed) + "）" : ""),
+      (a.value ? quoted(a.value) : "This value") + " is not allowed here" + (a.allowed ? " (allowed: " + joined(a.allowed) + ")" : "")),
+    "out-of-range": (a) => (a.min != null && a.max != null ? say("应在 " + a.min + " 到 " + a.max + " 之间", "Must be between " + a.min + " and " + a.max)
+      : a.min != null ? say("不能小于 " + a.min, "Must be at least " + a.min)
+      : a.max != null ? say("不能大于 " + a.max, "Must be at most " + a.max)
+      : say("必须大于 " + a.above, "Must be greater than " + a.above)),
+    "too-early": (a, other) => (a.other ? say("不能早于" + quoted(other(a.other)), "Must not be before " + quoted(other(a.other)))
+      : a.limit ? say("不能早于 " + a.limit, "Must not be before " + a.limit) : say("必须是将来的时间", "Must be in the future")),
+    "too-late": (a) => (a.limit ? say("不能晚于 " + a.limit, "Must not be after " + a.limit) : say("不能晚于现在", "Must not be in the future")),
+    "mismatch": () => say("与已有内容不一致", "Does not match"),
+    "duplicate": (a) => (a.value ? say(quoted(a.value) + "重复了", quoted(a.value) + " is given twice or exists already") : say("重复了", "Given twice or exists already")),
+    "conflict": () => say("与其他选项不能同时使用", "Cannot be combined with the other choices"),
+    "cannot-change": () => say("创建后不能修改", "Cannot change once created"),
+    "unchanged": () => say("与原内容相同，请修改后再提交", "Must differ from what is there"),
+    "state": () => say("当前状态下不能这样做", "Not possible in the current state"),
+    "unreadable": () => say("无法读取，请检查格式", "Could not be read; check the format"),
+  };
+  // One coded error ({field, code, reason, args}) in the page's words; an unknown code keeps the server's reason.
+  function messageOf(error, other) {
+    const word = Codes[error.code];
+    return word ? word(error.args || {}, other || ((k) => k)) : error.reason;
+  }
+  // The problem's errors as [field, [message…]] in order: from "fieldErrors" where the server sent them, else "errors" as sent.
+  function fieldMessages(body, other) {
+    const byField = new Map();
+    if (Array.isArray(body.fieldErrors) && body.fieldErrors.length) {
+      for (const e of body.fieldErrors) {
+        if (!byField.has(e.field)) byField.set(e.field, []);
+        byField.get(e.field).push(messageOf(e, other));
+      }
+    } else if (body.errors) {
+      for (const [field, reasons] of Object.entries(body.errors)) byField.set(field, [].concat(reasons));
     }
-    return text;
+    return [...byField.entries()];
   }
   const titleOf = (result) => (Titles[result.status] ? say(Titles[result.status][0], Titles[result.status][1])
     : (result.body && result.body.title) || "HTTP " + result.status);
 
-  // A problem details body as one readable line: what went wrong, then (for a refusal) the server's detail, or each field and reason.
+  // A problem details body as one readable line: what went wrong, then (for a refusal) the server's detail, or each field and its message.
   function describeProblem(result) {
     const p = result.body || {};
     const parts = [titleOf(result)];
-    if (p.errors) {
-      for (const [field, reasons] of Object.entries(p.errors)) parts.push(field + say("：", ": ") + [].concat(reasons).map(reason).join(say("；", "; ")));
+    const fields = fieldMessages(p);
+    if (fields.length) {
+      for (const [field, messages] of fields) parts.push(field + say("：", ": ") + messages.join(say("；", "; ")));
     } else if (p.detail) {
-      parts.push(reason(p.detail));
+      parts.push(p.detail);
     }
     return parts.join(" — ");
   }
@@ -135,14 +177,15 @@
     box.textContent = "";
     box.className = "notice bad";
     const p = result.body || {};
-    const entries = p.errors ? Object.entries(p.errors) : [];
+    const other = (k) => { const el = fieldFor(root, k); return el ? labelOf(el, k) : k; };
+    const entries = fieldMessages(p, other);
     if (!entries.length) { box.textContent = describeProblem(result); return; }
     const heading = document.createElement("p");
     const list = document.createElement("ul");
     const count = () => { heading.textContent = titleOf(result) + say("（" + list.children.length + " 处）：", " (" + list.children.length + "):"); };
     box.append(heading, list);
-    for (const [key, reasons] of entries) {
-      const text = [].concat(reasons).map(reason).join(say("；", "; "));
+    for (const [key, messages] of entries) {
+      const text = messages.join(say("；", "; "));
       const el = fieldFor(root, key);
       const li = document.createElement("li");
       list.appendChild(li);
@@ -249,5 +292,5 @@
     });
   }
 
-  window.Supervision = { api, describeProblem, showProblem, clearProblems, follow, offlineReady, forgetDevice };
+  window.Supervision = { api, describeProblem, showProblem, clearProblems, messageOf, follow, offlineReady, forgetDevice };
 })();

@@ -433,6 +433,8 @@
     const url = root.dataset.url;
     const me = root.dataset.user;
     const codeNames = JSON.parse(root.dataset.codes || "{}");
+    const names = JSON.parse(root.dataset.names || "{}");
+    const methodNames = { OnSite: t("现场检查", "on site"), Written: t("书面检查", "in writing"), Online: t("网络检查", "online") };
     const status = $("#form-status", root);
     const message = $("#form-message", root);
     const itemsBox = $("#items", root);
@@ -499,15 +501,17 @@
         fs.dataset.item = item.itemCode;
         fs.dataset.field = "items[" + index + "]";
         fs.innerHTML =
-          '<legend><span class="mono"></span> <span class="muted"></span></legend>' +
+          '<legend><strong></strong> <span class="mono muted"></span> <span class="muted"></span></legend>' +
           '<div class="codes" role="group"></div>' +
           '<label>' + t("情况说明", "Findings") + '<textarea name="findings" maxlength="4000"></textarea></label>' +
           '<div class="row"><label>' + t("检查时间", "Visited at") + '<input name="visitedAt" type="datetime-local"></label>' +
           (item.method === "OnSite" ? '<label>' + t("检查地点", "Place") + '<input name="visitPlace" maxlength="500"></label>' : "") + "</div>" +
           '<label>' + t("照片或文件", "Photo or file") + '<input name="evidence" type="file" accept="image/*,application/pdf,video/mp4,audio/*" capture="environment"></label>' +
           '<ul class="evidence-list"></ul>';
+        // Names, not codes: the item, its department and how it is checked, in the page's words (the code stays, small).
+        $("legend strong", fs).textContent = (names.items || {})[item.itemCode] || item.itemCode;
         $("legend .mono", fs).textContent = item.itemCode;
-        $("legend .muted", fs).textContent = item.departmentCode + " · " + item.method;
+        $("legend .muted:not(.mono)", fs).textContent = ((names.departments || {})[item.departmentCode] || item.departmentCode) + " · " + (methodNames[item.method] || item.method);
         const codes = $(".codes", fs);
         codes.dataset.field = "items[" + index + "].resultCodes";
         $('textarea[name="findings"]', fs).dataset.field = "items[" + index + "].findings";

@@ -9,6 +9,7 @@ using Supervision.Core.Identity;
 using Supervision.Core.Reference;
 using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Storage;
+using Supervision.Core.Validation;
 
 namespace Supervision.Infrastructure.Registry.Import;
 
@@ -99,7 +100,7 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
             ImportSpecs.Inspectors, csv, fileName, actor,
             s => DirectoryCsv.ReadInspectorsAsync(s, ValidationMode.Lenient, knownDepartment, ct),
             r => allowedDepartment is not null && r.DepartmentCode != allowedDepartment
-                ? new FieldError("departmentCode", $"you may only import inspectors of your department '{allowedDepartment}'")
+                ? FieldError.NotAllowed("departmentCode", $"you may only import inspectors of your department '{allowedDepartment}'", r.DepartmentCode)
                 : null,
             progress, jobId, ct);
 
@@ -233,7 +234,7 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
                     if (!result.IsRecord || refusal is not null)
                     {
                         rejected++;
-                        var reasons = refusal is not null ? [refusal] : result.Errors.Count > 0 ? result.Errors : [new FieldError(string.Empty, result.Message)];
+                        var reasons = refusal is not null ? [refusal] : result.Errors.Count > 0 ? result.Errors : [FieldError.Unreadable(string.Empty, result.Message)];
                         foreach (var error in reasons)
                         {
                             await errors.AddAsync(result.LineNumber, error.Field, error.Reason, ct);

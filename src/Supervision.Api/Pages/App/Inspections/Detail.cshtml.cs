@@ -16,8 +16,18 @@ namespace Supervision.Api.Pages.App.Inspections;
 /// it is the inspection grain's decision, exactly as for the API (anyone else: 404).
 /// </summary>
 public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, MarketEntityStore entities, Infrastructure.Tasks.TaskQueries draws,
-    Infrastructure.Inspections.InspectionStore inspections, InspectionItemStore items, InspectorStore inspectors) : PageModel
+    Infrastructure.Inspections.InspectionStore inspections, InspectionItemStore items, InspectorStore inspectors, DepartmentStore departments) : PageModel
 {
+    /// <summary>Names for the codes the page shows: the team's inspectors, the departments.</summary>
+    public Web.DirectoryNames Members { get; private set; } = Web.DirectoryNames.None;
+
+    public Web.DirectoryNames Departments { get; private set; } = Web.DirectoryNames.None;
+
+    public Web.DirectoryNames ItemNames { get; private set; } = Web.DirectoryNames.None;
+
+    /// <summary>The names the form's script writes beside each item (items and departments by code), as JSON.</summary>
+    public string NamesJson { get; private set; } = "{}";
+
     public Inspection Inspection { get; private set; } = null!;
 
     public Actor Actor { get; private set; } = null!;
@@ -60,6 +70,15 @@ public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, M
             EntityAddress = e.Address;
         }
 
+        Members = await Web.DirectoryNames.InspectorsAsync(inspectors, Inspection.Team.Select(m => m.CertificateNo), ct);
+        Departments = await Web.DirectoryNames.DepartmentsAsync(departments,
+            Inspection.Items.Select(x => x.DepartmentCode).Concat(Inspection.ReviewingDepartments).Append(Inspection.LeadDepartment).Concat(Inspection.Returns.Select(r => r.DepartmentCode)), ct);
+        ItemNames = await Web.DirectoryNames.ItemsAsync(items, Inspection.Items.Select(x => x.ItemCode), ct);
+        NamesJson = JsonSerializer.Serialize(new
+        {
+            items = Inspection.Items.ToDictionary(x => x.ItemCode, x => ItemNames[x.ItemCode]),
+            departments = Inspection.Items.Select(x => x.DepartmentCode).Distinct().ToDictionary(d => d, d => Departments[d]),
+        });
         if (ReviewFor.Count > 0 || CanPublish)
         {
             var queue = await ReviewQueue.LoadAsync(Actor, draws, inspections, items, inspectors, reference, summaries: false, ct);

@@ -11,7 +11,8 @@ namespace Supervision.Api.Pages.App.Registry;
 /// The list (departments, items) and the two directories (entities, inspectors): search and page through them with the
 /// stores and scoping rules of their APIs — inspectors of the user's own department only unless admin.
 /// </summary>
-public sealed class IndexModel(DepartmentStore departments, InspectionItemStore items, MarketEntityStore entities, InspectorStore inspectors, UiText t) : PageModel
+public sealed class IndexModel(DepartmentStore departments, InspectionItemStore items, MarketEntityStore entities, InspectorStore inspectors, UiText t,
+    Supervision.Core.Reference.ReferenceData reference) : PageModel
 {
     public const int PageSize = 50;
 
@@ -56,16 +57,21 @@ public sealed class IndexModel(DepartmentStore departments, InspectionItemStore 
                 ScopeText = t["部门名录公开，所有部门可见", "the department list is public: every department"];
                 CanCreate = Actor.IsAdmin;
                 Headers = [t["代码", "Code"], t["名称", "Name"], t["上级", "Parent"], t["区划", "Division"], t["公示方式", "Publishing"], t["年度上限", "Yearly cap"]];
-                Rows = (await departments.ListAsync(q, null, After, PageSize, ct))
-                    .Select(d => (d.Code, (IReadOnlyList<string>)[d.Code, d.Name, d.ParentCode ?? "", d.DivisionCode ?? "", d.PublishMode, d.YearlyCap?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? ""])).ToList();
+                var departmentRows = await departments.ListAsync(q, null, After, PageSize, ct);
+                var parents = await DirectoryNames.DepartmentsAsync(departments, departmentRows.Select(d => d.ParentCode).OfType<string>(), ct);
+                Rows = departmentRows
+                    .Select(d => (d.Code, (IReadOnlyList<string>)[d.Code, d.Name, d.ParentCode is { } parent ? parents[parent] : "",
+                        d.DivisionCode is { } code ? Workbench.DivisionName(reference, code, t) : "", Workbench.PublishMode(d.PublishMode, t), d.YearlyCap?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? ""])).ToList();
                 break;
             case "items":
                 Title = t["检查事项", "Inspection items"];
                 ScopeText = department is null ? t["全部部门的事项（事项清单公开）", "items of every department (the item list is public)"] : t["部门", "department"] + " " + department;
                 CanCreate = Workbench.CanSchedule(Actor);
                 Headers = [t["代码", "Code"], t["名称", "Name"], t["部门", "Department"], t["方式", "Method"], t["结果代码", "Result codes"], t["启用", "Active"]];
-                Rows = (await items.ListAsync(department, q, null, After, PageSize, ct))
-                    .Select(i => (i.Code, (IReadOnlyList<string>)[i.Code, i.Name, i.DepartmentCode, i.Method, string.Join(" ", i.ResultCodes), i.Active ? "✓" : "—"])).ToList();
+                var itemRows = await items.ListAsync(department, q, null, After, PageSize, ct);
+                var owners = await DirectoryNames.DepartmentsAsync(departments, itemRows.Select(i => i.DepartmentCode), ct);
+                Rows = itemRows
+                    .Select(i => (i.Code, (IReadOnlyList<string>)[i.Code, i.Name, owners[i.DepartmentCode], Workbench.ItemMethod(i.Method, t), string.Join(" ", i.ResultCodes), i.Active ? "✓" : "—"])).ToList();
                 break;
             case "entities":
                 Title = t["市场主体库", "Entity directory"];
@@ -80,7 +86,12 @@ public sealed class IndexModel(DepartmentStore departments, InspectionItemStore 
 
                 Headers = [t["统一社会信用代码", "Credit code"], t["名称", "Name"], t["类型", "Type"], t["行业", "Industry"], t["区划", "Division"], t["状态", "Status"], t["信用分类", "Class"]];
                 Rows = (await entities.ListAsync(new EntityFilter(q, division), After, PageSize, ct))
-                    .Select(e => (e.CreditCode, (IReadOnlyList<string>)[e.CreditCode, e.Name, e.EntityType, e.IndustryCode, e.DivisionCode, e.Status, e.CreditClass])).ToList();
+                    .Select(e => (e.CreditCode, (IReadOnlyList<string>)[e.CreditCode, e.Name,
+                        reference.EntityTypes.FirstOrDefault(x => x.Code == e.EntityType) is { } type ? t[type.Name, type.English] : e.EntityType,
+                        reference.IndustryDivisionOf(e.IndustryCode)?.Name ?? e.IndustryCode,
+                        Workbench.DivisionName(reference, e.DivisionCode, t),
+                        reference.EntityStatuses.FirstOrDefault(x => x.Code == e.Status) is { } status ? t[status.Name, status.English] : e.Status,
+                        e.CreditClass])).ToList();
                 break;
             case "inspectors":
                 Title = t["执法人员库", "Inspector directory"];
@@ -88,8 +99,10 @@ public sealed class IndexModel(DepartmentStore departments, InspectionItemStore 
                 ScopeText = department is null ? t["全部部门的执法人员", "inspectors of every department"] : t["部门", "department"] + " " + department;
                 CanCreate = Actor.IsAdmin || (Actor.DepartmentCode is { } own && Supervision.Core.Registry.DirectoryAccess.MaintainsInspectorsOf(Actor, own));
                 Headers = [t["执法证号", "Certificate"], t["姓名", "Name"], t["部门", "Department"], t["有效期至", "Valid until"], t["专长", "Specialties"], t["状态", "Status"]];
-                Rows = (await inspectors.ListAsync(department, q, null, null, After, PageSize, ct))
-                    .Select(i => (i.CertificateNo, (IReadOnlyList<string>)[i.CertificateNo, i.Name, i.DepartmentCode, i.CertificateExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), string.Join(" ", i.Specialties), i.Status])).ToList();
+                var inspectorRows = await inspectors.ListAsync(department, q, null, null, After, PageSize, ct);
+                var units = await DirectoryNames.DepartmentsAsync(departments, inspectorRows.Select(i => i.DepartmentCode), ct);
+                Rows = inspectorRows
+                    .Select(i => (i.CertificateNo, (IReadOnlyList<string>)[i.CertificateNo, i.Name, units[i.DepartmentCode], i.CertificateExpiresOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), string.Join(" ", i.Specialties), Workbench.InspectorStatus(i.Status, t)])).ToList();
                 break;
             default:
                 return NotFound();

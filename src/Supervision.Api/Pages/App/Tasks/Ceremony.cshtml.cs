@@ -17,7 +17,8 @@ namespace Supervision.Api.Pages.App.Tasks;
 /// witnesses' entropy, then the revealed secret (checked against the commitment), the seed and the result. The
 /// buttons call the task API; the page shows what is committed.
 /// </summary>
-public sealed class CeremonyModel(TaskQueries draws, InspectionStore inspections, Supervision.Infrastructure.Operations.OperationStore operations) : PageModel
+public sealed class CeremonyModel(TaskQueries draws, InspectionStore inspections, Supervision.Infrastructure.Operations.OperationStore operations,
+    Web.UiText t) : PageModel
 {
     /// <summary>Above this many drawn entities the list is not read from the pack (use the downloads).</summary>
     public const int ListLimit = 2000;
@@ -60,8 +61,9 @@ public sealed class CeremonyModel(TaskQueries draws, InspectionStore inspections
                 var drawn = pack.EntityDraw.Result.Drawn;
                 var names = await inspections.EntitiesAsync(drawn.Select(e => e.MemberId).ToList(), ct);
                 var teams = InspectorsDrawn
-                    ? (await inspections.DrawnTeamsAsync(id, ct)).GroupBy(m => m.MemberId, StringComparer.Ordinal)
-                        .ToDictionary(g => g.Key, g => string.Join(", ", g.OrderBy(m => m.Position).Select(m => m.CertificateNo)), StringComparer.Ordinal)
+                    ? (await inspections.DrawnTeamsAsync(id, ct, names: true)).GroupBy(m => m.MemberId, StringComparer.Ordinal)
+                        .ToDictionary(g => g.Key, g => string.Join(t["、", ", "], g.OrderBy(m => m.Position)
+                            .Select(m => (m.InspectorName is { Length: > 0 } name ? name : m.CertificateNo) + (m.IsLead ? t["（组长）", " (lead)"] : ""))), StringComparer.Ordinal)
                     : new Dictionary<string, string>(StringComparer.Ordinal);
                 Drawn = drawn.Select(e => (e.Rank, e.MemberId, names.TryGetValue(e.MemberId, out var n) ? n.Name : "", teams.GetValueOrDefault(e.MemberId, ""))).ToList();
             }

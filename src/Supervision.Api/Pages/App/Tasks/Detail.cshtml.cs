@@ -17,8 +17,16 @@ namespace Supervision.Api.Pages.App.Tasks;
 /// One task: its plan, the actions its state allows (through the task API), and once dispatched the dashboard — the
 /// figures of GET /api/tasks/{id}/progress (counts by state, overdue, per team) drawn as inline SVG bars.
 /// </summary>
-public sealed class DetailModel(TaskQueries draws, InspectionStore inspections, WorkflowClock clock) : PageModel
+public sealed class DetailModel(TaskQueries draws, InspectionStore inspections, WorkflowClock clock,
+    Infrastructure.Registry.DepartmentStore departmentStore, Infrastructure.Registry.InspectionItemStore itemStore, Infrastructure.Registry.InspectorStore inspectorStore) : PageModel
 {
+    /// <summary>Names for the codes the page shows: departments, items, and the teams' inspectors.</summary>
+    public Web.DirectoryNames Departments { get; private set; } = Web.DirectoryNames.None;
+
+    public Web.DirectoryNames Items { get; private set; } = Web.DirectoryNames.None;
+
+    public Web.DirectoryNames Members { get; private set; } = Web.DirectoryNames.None;
+
     public TaskRow Task { get; private set; } = null!;
 
     public Actor Actor { get; private set; } = null!;
@@ -57,6 +65,9 @@ public sealed class DetailModel(TaskQueries draws, InspectionStore inspections, 
         Today = clock.Today;
         Inspections = await inspections.ListTaskAsync(id, ct);
         Dispatched = Inspections.Count > 0 || await inspections.IsDispatchedAsync(id, ct);
+        Departments = await Web.DirectoryNames.DepartmentsAsync(departmentStore, task.DepartmentList, ct);
+        Items = await Web.DirectoryNames.ItemsAsync(itemStore, task.Definition.Items, ct);
+        Members = await Web.DirectoryNames.InspectorsAsync(inspectorStore, Inspections.SelectMany(r => r.Team.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), ct);
         if (CanAct && TaskStates.AllowedActions(task.Status).Contains("replace-inspector", StringComparer.Ordinal))
         {
             // Members who may still leave: every drawn member, after dispatch only where the team has not handed its results in.
