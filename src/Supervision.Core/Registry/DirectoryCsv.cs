@@ -336,8 +336,7 @@ public static class DirectoryCsv
                 yield break;
             }
 
-            CsvReadResult<T>? pending = null;
-            while (true)
+            while (!state.Ended)
             {
                 bool moved;
                 var badUtf8 = false;
@@ -351,34 +350,10 @@ public static class DirectoryCsv
                     badUtf8 = true;
                 }
 
-                if (badUtf8)
+                foreach (var result in state.AfterMove(moved, badUtf8, reader, tail))
                 {
-                    if (pending is not null)
-                    {
-                        yield return pending;
-                    }
-
-                    yield return InvalidUtf8<T>(state.LastLine + 1);
-                    yield break;
+                    yield return result;
                 }
-
-                if (!moved)
-                {
-                    break;
-                }
-
-                var result = state.Process(reader.Current);
-                if (pending is not null)
-                {
-                    yield return pending;
-                }
-
-                pending = result;
-            }
-
-            if (pending is not null)
-            {
-                yield return state.Finish(pending, tail.LastByte);
             }
         }
     }
@@ -423,8 +398,7 @@ public static class DirectoryCsv
                 yield break;
             }
 
-            CsvReadResult<T>? pending = null;
-            while (true)
+            while (!state.Ended)
             {
                 bool moved;
                 var badUtf8 = false;
@@ -438,34 +412,10 @@ public static class DirectoryCsv
                     badUtf8 = true;
                 }
 
-                if (badUtf8)
+                foreach (var result in state.AfterMove(moved, badUtf8, reader, tail))
                 {
-                    if (pending is not null)
-                    {
-                        yield return pending;
-                    }
-
-                    yield return InvalidUtf8<T>(state.LastLine + 1);
-                    yield break;
+                    yield return result;
                 }
-
-                if (!moved)
-                {
-                    break;
-                }
-
-                var result = state.Process(reader.Current);
-                if (pending is not null)
-                {
-                    yield return pending;
-                }
-
-                pending = result;
-            }
-
-            if (pending is not null)
-            {
-                yield return state.Finish(pending, tail.LastByte);
             }
         }
     }
@@ -558,6 +508,33 @@ public static class DirectoryCsv
         private bool _lastOddQuotes;
 
         public long LastLine { get; private set; } = 1;
+
+        /// <summary>The row read last, held back until the next read says whether it was the file's last (see <see cref="Finish"/>).</summary>
+        private CsvReadResult<T>? _pending;
+
+        /// <summary>True once the file ended or stopped being readable: nothing more is read.</summary>
+        public bool Ended { get; private set; }
+
+        /// <summary>
+        /// What the readers hand out after one attempt to read the next row (the same for the synchronous and the
+        /// asynchronous reader, which differ only in how they move): the row held back before it, or — at the end — that
+        /// row finished, or — when the bytes stopped being UTF-8 — that row and the encoding problem.
+        /// </summary>
+        public IEnumerable<CsvReadResult<T>> AfterMove(bool moved, bool badUtf8, SepReader reader, TailTrackingStream tail)
+        {
+            var previous = _pending;
+            if (badUtf8 || !moved)
+            {
+                Ended = true;
+                _pending = null;
+                if (previous is not null) yield return badUtf8 ? previous : Finish(previous, tail.LastByte);
+                if (badUtf8) yield return InvalidUtf8<T>(LastLine + 1);
+                yield break;
+            }
+
+            _pending = Process(reader.Current);
+            if (previous is not null) yield return previous;
+        }
 
         public CsvReadResult<T>? CheckHeader(SepReaderHeader header)
         {
