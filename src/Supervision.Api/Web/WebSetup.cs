@@ -52,12 +52,23 @@ public static class WebSetup
             // Chinese first, whatever language the browser advertises.
             o.RequestCultureProviders =
             [
-                new QueryStringRequestCultureProvider { QueryStringKey = "lang", UIQueryStringKey = "lang" },
+                // ?lang=en, ?lang=zh or ?lang=zh-CN (a bare "zh" is not a supported culture by itself, and without this
+                // the cookie's earlier choice would win over the link's).
+                new CustomRequestCultureProvider(http => Task.FromResult(QueryLanguage(http) is { } culture
+                    ? new ProviderCultureResult(culture.Name) : null)),
                 new CookieRequestCultureProvider { CookieName = LanguageCookie },
             ];
         });
         return services;
     }
+
+    /// <summary>The language a link asks for with ?lang= (en; zh or zh-CN), or null.</summary>
+    private static CultureInfo? QueryLanguage(HttpContext http) => http.Request.Query["lang"].ToString() switch
+    {
+        "en" => English,
+        "zh" or "zh-CN" => Chinese,
+        _ => null,
+    };
 
     /// <summary>Before authentication: localization and static files.</summary>
     public static WebApplication UseSupervisionWebAssets(this WebApplication app)
@@ -67,10 +78,9 @@ public static class WebSetup
         // clicks too: the choice is remembered as the switch remembers it.
         app.Use((http, next) =>
         {
-            if (HttpMethods.IsGet(http.Request.Method) && !http.Request.Path.StartsWithSegments("/api")
-                && http.Request.Query["lang"].ToString() is "en" or "zh-CN" or "zh")
+            if (HttpMethods.IsGet(http.Request.Method) && !http.Request.Path.StartsWithSegments("/api") && QueryLanguage(http) is { } chosen)
             {
-                RememberLanguage(http, http.Request.Query["lang"] == "en" ? English : Chinese);
+                RememberLanguage(http, chosen);
             }
 
             return next(http);
