@@ -967,6 +967,14 @@ public sealed class WorkbenchTests(BrowserFixture browser) : IClassFixture<Brows
         await Assertions.Expect(legend).ToContainTextAsync("on site");
         await Screenshots.SaveAsync(inspector, "workbench-inspection-names-phone-en", fullPage: false);
 
+        // The review queue's card names the task's departments too.
+        await SubmitThroughApiAsync(platform, inspectionId, team, ["1"]);
+        await using var reviewDesk = await browser.NewContextAsync(platform.Host.BaseAddress);
+        var reviewer = await SignInAsync(reviewDesk, "rev-d1");
+        await reviewer.GotoAsync("/app/review?lang=zh");
+        var card = reviewer.Locator($"[data-testid=review-queue] [data-inspection='{inspectionId}']");
+        await Assertions.Expect(card).ToContainTextAsync("部门 大连市市场监督管理局");
+
         // The public reads the departments by name and sees no inspector's name or certificate.
         await using var visitor = await browser.NewContextAsync(platform.Host.BaseAddress);
         var portal = await visitor.NewPageAsync();

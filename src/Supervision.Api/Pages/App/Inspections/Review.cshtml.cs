@@ -16,8 +16,11 @@ namespace Supervision.Api.Pages.App.Inspections;
 /// (<see cref="ReviewQueue"/>).
 /// </summary>
 public sealed class ReviewModel(TaskQueries draws, InspectionStore inspections, InspectionItemStore items, InspectorStore inspectors,
-    ReferenceData reference) : PageModel
+    ReferenceData reference, DepartmentStore departments) : PageModel
 {
+    /// <summary>The view-data key of the department names the queue cards show.</summary>
+    public const string QueueCardDepartments = "queue-card-departments";
+
     public Actor Actor { get; private set; } = null!;
 
     public IReadOnlyList<QueueEntry> Waiting { get; private set; } = [];
@@ -31,6 +34,9 @@ public sealed class ReviewModel(TaskQueries draws, InspectionStore inspections, 
         var queue = await ReviewQueue.LoadAsync(Actor, draws, inspections, items, inspectors, reference, summaries: true, ct);
         Waiting = queue.Waiting;
         ToPublish = queue.ToPublish;
+        // The cards name the task's departments (_QueueCard reads them from the view data it shares with the page).
+        ViewData[QueueCardDepartments] = await DirectoryNames.DepartmentsAsync(departments,
+            Waiting.Concat(ToPublish).SelectMany(e => e.Row.DepartmentList), ct);
         return Page();
     }
 }
