@@ -42,7 +42,7 @@ public static class VerifyAuditCommand
     {
         using var doc = JsonDocument.Parse(File.ReadAllBytes(file.FullName));
         return [.. doc.RootElement.EnumerateArray().Select(a => new AuditAnchor(
-            DateOnly.ParseExact(a.GetProperty("day").GetString()!, "yyyy-MM-dd"), a.GetProperty("lastId").GetInt64(), a.GetProperty("hash").GetString()!,
+            DateOnly.ParseExact(a.GetProperty("day").GetString()!, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), a.GetProperty("lastId").GetInt64(), a.GetProperty("hash").GetString()!,
             a.GetProperty("lines").GetInt64(), default))];
     }
 }

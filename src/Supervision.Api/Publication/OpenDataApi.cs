@@ -56,7 +56,7 @@ public static class OpenDataApi
         DateOnly? until = null;
         if (before is not null)
         {
-            if (!DateOnly.TryParseExact(before, "yyyy-MM-dd", out var d)) return Problems.Validation(FieldError.Format("before", FieldFormats.Date, "must be a date, yyyy-MM-dd", before));
+            if (!DateOnly.TryParseExact(before, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d)) return Problems.Validation(FieldError.Format("before", FieldFormats.Date, "must be a date, yyyy-MM-dd", before));
             until = d;
         }
 

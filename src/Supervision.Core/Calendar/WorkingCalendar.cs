@@ -404,7 +404,7 @@ public sealed class WorkingCalendar
             : throw new ReferenceDataException(file, $"missing string property '{property}'");
 
     private static DateOnly Date(JsonElement e, string property, string file = FileName) =>
-        DateOnly.TryParseExact(Str(e, property, file), "yyyy-MM-dd", out var d) ? d : throw new ReferenceDataException(file, $"'{property}' must be yyyy-MM-dd");
+        DateOnly.TryParseExact(Str(e, property, file), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d) ? d : throw new ReferenceDataException(file, $"'{property}' must be yyyy-MM-dd");
 
     private static IEnumerable<JsonElement> Arr(JsonElement e, string property, int year, string file) =>
         e.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.Array

@@ -139,7 +139,7 @@ public sealed class ReferenceData
                 using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
                 var root = doc.RootElement.Clone();
                 var version = Str(root, "version", file);
-                if (!DateOnly.TryParseExact(Str(root, "effectiveDate", file), "yyyy-MM-dd", out var effective))
+                if (!DateOnly.TryParseExact(Str(root, "effectiveDate", file), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var effective))
                 {
                     throw new ReferenceDataException(file, "effectiveDate must be yyyy-MM-dd");
                 }

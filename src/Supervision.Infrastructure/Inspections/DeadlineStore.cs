@@ -44,7 +44,7 @@ public sealed class DeadlineStore(SqlStore store, AuditLog audit, TimeProvider c
             // Every re-inspection follows a correction order of the same (inspection, item); without one there is
             // nothing to count from, and the row is left as it is.
             if (r.CorrectionPayload is null || JsonNode.Parse(r.CorrectionPayload)?["issuedOn"]?.GetValue<string>() is not { } issued) continue;
-            open.Add(new OpenFollowUpDeadline(r.ActionKey, r.Kind, r.DepartmentCode, r.NotBefore, r.DueOn, DateOnly.ParseExact(issued, "yyyy-MM-dd")));
+            open.Add(new OpenFollowUpDeadline(r.ActionKey, r.Kind, r.DepartmentCode, r.NotBefore, r.DueOn, DateOnly.ParseExact(issued, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         return open;
