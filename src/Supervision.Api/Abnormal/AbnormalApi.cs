@@ -1,3 +1,4 @@
+using Supervision.Contracts;
 using System.Globalization;
 using Supervision.Api.Common;
 using Supervision.Api.Credit;
@@ -125,7 +126,7 @@ public static class AbnormalApi
         var reply = await s.Grains.GetGrain<IAbnormalRegisterGrain>(code).Enter(body!.Ground, body.Facts, body.FoundOn, department!, actor);
         if (!reply.Succeeded) return Refusal(reply);
         var view = View((await s.Queries.GetAsync(reply.Entry!.Id, ct))!, s);
-        return reply.Status == AbnormalReplyStatus.Created ? TypedResults.Created($"/api/abnormal-operations/{view.Id}", view) : TypedResults.Ok(view);
+        return reply.Status == CommandStatus.Created ? TypedResults.Created($"/api/abnormal-operations/{view.Id}", view) : TypedResults.Ok(view);
     }
 
     private static Task<IResult> ListEntry(string id, AbnormalListingBody? body, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct) =>
@@ -220,12 +221,5 @@ public static class AbnormalApi
             e.RemovalDecidedAt, e.RemovalDecisionReason, e.RemovedOn, e.RemovedBasis, e.CreatedBy, e.CreatedAt, e.Version);
     }
 
-    private static IResult Refusal(AbnormalReply reply) => reply.Status switch
-    {
-        AbnormalReplyStatus.Invalid => Problems.Validation(reply.Errors.Count > 0 ? reply.Errors : [FieldError.State("body", reply.Detail ?? "is invalid")]),
-        AbnormalReplyStatus.Forbidden => Problems.Forbidden(reply.Detail ?? "Forbidden."),
-        AbnormalReplyStatus.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: reply.Detail),
-        AbnormalReplyStatus.Unprocessable => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The deadline cannot be computed", detail: reply.Detail),
-        _ => Problems.Conflict(reply.Detail ?? "Conflict."),
-    };
+    private static IResult Refusal(AbnormalReply reply) => Problems.Refusal(reply.Status, reply.Detail, reply.Errors, "The deadline cannot be computed");
 }

@@ -13,6 +13,19 @@ namespace Supervision.Api.Common;
 public static class Problems
 {
     /// <summary>
+    /// A refused grain command (<see cref="CommandStatus"/>) as problem details: 400 with the fields at fault, 403, 404, 422
+    /// titled <paramref name="unprocessableTitle"/>, otherwise 409.
+    /// </summary>
+    public static IResult Refusal(CommandStatus status, string? detail, IReadOnlyList<FieldError> errors, string unprocessableTitle) => status switch
+    {
+        CommandStatus.Invalid => Validation(errors.Count > 0 ? errors : [FieldError.State("body", detail ?? "is invalid")]),
+        CommandStatus.Forbidden => Forbidden(detail ?? "Forbidden."),
+        CommandStatus.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail),
+        CommandStatus.Unprocessable => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: unprocessableTitle, detail: detail),
+        _ => Conflict(detail ?? "Conflict."),
+    };
+
+    /// <summary>
     /// 400 with <c>errors</c> (each field and its English reasons, ASP.NET Core's shape) and <c>fieldErrors</c>: each error
     /// with its machine-readable code and the arguments a page words it from (docs/errors.md).
     /// </summary>

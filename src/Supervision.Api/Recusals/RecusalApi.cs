@@ -1,3 +1,4 @@
+using Supervision.Contracts;
 using Supervision.Api.Common;
 using Supervision.Api.Credit;
 using Supervision.Api.Identity;
@@ -95,11 +96,11 @@ public static class RecusalApi
         var inspectionId = body.InspectionId?.Trim() ?? "";
         // Inspection ids are "{taskId}/{creditCode}": one of another entity is refused before any grain is asked.
         if (inspectionId.Length is 0 or > 200 || !inspectionId.EndsWith("/" + code, StringComparison.Ordinal))
-            return RecusalReply.Refused(RecusalReplyStatus.Invalid, "One or more fields are invalid.",
+            return RecusalReply.Refused(CommandStatus.Invalid, "One or more fields are invalid.",
                 [FieldError.Required("inspectionId", "is required: one of this entity's dispatched inspections")]);
         var reply = await grains.GetGrain<IRecusalGrain>(inspectionId).File(code, body.CertificateNo, body.Grounds, body.Reason);
-        return reply.Status == RecusalReplyStatus.NotFound
-            ? RecusalReply.Refused(RecusalReplyStatus.Invalid, "One or more fields are invalid.",
+        return reply.Status == CommandStatus.NotFound
+            ? RecusalReply.Refused(CommandStatus.Invalid, "One or more fields are invalid.",
                 [FieldError.NotFound("inspectionId", null, "is not a dispatched inspection of this entity")])
             : reply;
     }
@@ -132,12 +133,5 @@ public static class RecusalApi
         return TypedResults.Ok(View((await s.Queries.GetAsync(id, ct))!, s));
     }
 
-    private static IResult Refusal(RecusalReply reply) => reply.Status switch
-    {
-        RecusalReplyStatus.Invalid => Problems.Validation(reply.Errors.Count > 0 ? reply.Errors : [FieldError.State("body", reply.Detail ?? "is invalid")]),
-        RecusalReplyStatus.Forbidden => Problems.Forbidden(reply.Detail ?? "Forbidden."),
-        RecusalReplyStatus.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: reply.Detail),
-        RecusalReplyStatus.Unprocessable => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The inspector cannot be replaced", detail: reply.Detail),
-        _ => Problems.Conflict(reply.Detail ?? "Conflict."),
-    };
+    private static IResult Refusal(RecusalReply reply) => Problems.Refusal(reply.Status, reply.Detail, reply.Errors, "The inspector cannot be replaced");
 }

@@ -1,3 +1,4 @@
+using Supervision.Contracts;
 using Supervision.Core.Abnormal;
 using Supervision.Core.Registry;
 using Supervision.Core.Identity;
@@ -5,29 +6,17 @@ using Supervision.Core.Validation;
 
 namespace Supervision.Contracts.Abnormal;
 
-[GenerateSerializer]
-public enum AbnormalReplyStatus
-{
-    Ok,
-    Created,
-    Invalid,
-    Forbidden,
-    NotFound,
-    Conflict,
-    Unprocessable,
-}
-
 /// <summary>What a register command did: the entry after it, or why not (with the fields at fault).</summary>
 [GenerateSerializer, Immutable, Alias("supervision.abnormal-reply")]
 public sealed record AbnormalReply(
-    [property: Id(0)] AbnormalReplyStatus Status,
+    [property: Id(0)] CommandStatus Status,
     [property: Id(1)] string? Detail,
     [property: Id(2)] IReadOnlyList<FieldError> Errors,
     [property: Id(3)] AbnormalEntry? Entry)
 {
-    public bool Succeeded => Status is AbnormalReplyStatus.Ok or AbnormalReplyStatus.Created;
+    public bool Succeeded => Status is CommandStatus.Ok or CommandStatus.Created;
 
-    public static AbnormalReply Refused(AbnormalReplyStatus status, string detail, IReadOnlyList<FieldError>? errors = null) => new(status, detail, errors ?? [], null);
+    public static AbnormalReply Refused(CommandStatus status, string detail, IReadOnlyList<FieldError>? errors = null) => new(status, detail, errors ?? [], null);
 }
 
 /// <summary>What one sweep pass did (docs/abnormal-operations.md, "The sweep").</summary>

@@ -1,3 +1,4 @@
+using Supervision.Contracts;
 using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Recusals;
@@ -5,29 +6,17 @@ using Supervision.Core.Validation;
 
 namespace Supervision.Contracts.Recusals;
 
-[GenerateSerializer]
-public enum RecusalReplyStatus
-{
-    Ok,
-    Created,
-    Invalid,
-    Forbidden,
-    NotFound,
-    Conflict,
-    Unprocessable,
-}
-
 /// <summary>What a recusal command did: the request after it, or why not (with the fields at fault).</summary>
 [GenerateSerializer, Immutable, Alias("supervision.recusal-reply")]
 public sealed record RecusalReply(
-    [property: Id(0)] RecusalReplyStatus Status,
+    [property: Id(0)] CommandStatus Status,
     [property: Id(1)] string? Detail,
     [property: Id(2)] IReadOnlyList<FieldError> Errors,
     [property: Id(3)] RecusalRequest? Request)
 {
-    public bool Succeeded => Status is RecusalReplyStatus.Ok or RecusalReplyStatus.Created;
+    public bool Succeeded => Status is CommandStatus.Ok or CommandStatus.Created;
 
-    public static RecusalReply Refused(RecusalReplyStatus status, string detail, IReadOnlyList<FieldError>? errors = null, RecusalRequest? request = null) =>
+    public static RecusalReply Refused(CommandStatus status, string detail, IReadOnlyList<FieldError>? errors = null, RecusalRequest? request = null) =>
         new(status, detail, errors ?? [], request);
 }
 

@@ -1,3 +1,4 @@
+using Supervision.Contracts;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Supervision.Contracts.Abnormal;
@@ -34,17 +35,17 @@ public sealed partial class AbnormalRegisterGrain(AbnormalStore store, Inspectio
         }
         catch (CalendarRangeException e)
         {
-            return AbnormalReply.Refused(AbnormalReplyStatus.Unprocessable, e.Message);
+            return AbnormalReply.Refused(CommandStatus.Unprocessable, e.Message);
         }
 
         if (step.Error is { } error) return Refusal(error);
-        if (!step.Changed) return new(AbnormalReplyStatus.Ok, null, [], step.Entry);
-        if (await store.InsertAsync(step.Entry!, actor)) return new(AbnormalReplyStatus.Created, null, [], step.Entry);
+        if (!step.Changed) return new(CommandStatus.Ok, null, [], step.Entry);
+        if (await store.InsertAsync(step.Entry!, actor)) return new(CommandStatus.Created, null, [], step.Entry);
         // Entered concurrently (or by a finding) in between: answer the open entry on that ground.
         var open = (await store.OpenOfEntityAsync(Entity)).FirstOrDefault(e => e.Ground == step.Entry!.Ground);
         return open is null
-            ? AbnormalReply.Refused(AbnormalReplyStatus.Conflict, "The entry could not be written; try again.")
-            : new(AbnormalReplyStatus.Ok, null, [], open);
+            ? AbnormalReply.Refused(CommandStatus.Conflict, "The entry could not be written; try again.")
+            : new(CommandStatus.Ok, null, [], open);
     }
 
     public Task<AbnormalReply> List(string entryId, string? decisionReference, Actor actor) =>
@@ -84,21 +85,21 @@ public sealed partial class AbnormalRegisterGrain(AbnormalStore store, Inspectio
         Func<AbnormalEntry, IReadOnlyList<Notification>>? notify = null)
     {
         var entry = await store.GetAsync(entryId);
-        if (entry is null || entry.EntityCreditCode != Entity) return AbnormalReply.Refused(AbnormalReplyStatus.NotFound, $"There is no abnormal-operations entry '{entryId}'.");
+        if (entry is null || entry.EntityCreditCode != Entity) return AbnormalReply.Refused(CommandStatus.NotFound, $"There is no abnormal-operations entry '{entryId}'.");
         var step = decide(entry);
         if (step.Error is { } error) return Refusal(error);
-        if (!step.Changed) return new(AbnormalReplyStatus.Ok, null, [], step.Entry);
+        if (!step.Changed) return new(CommandStatus.Ok, null, [], step.Entry);
         if (!await store.WriteAsync(entry, step.Entry!, actor, action, notify?.Invoke(step.Entry!)))
         {
             // Changed elsewhere in between (a second activation in a cluster race): answer what is stored if it is this step's result.
             var now = await store.GetAsync(entryId);
             return now is not null && now.State == step.Entry!.State && now.RemovalState == step.Entry.RemovalState
-                ? new(AbnormalReplyStatus.Ok, null, [], now)
-                : AbnormalReply.Refused(AbnormalReplyStatus.Conflict, $"Entry {entryId} changed concurrently; it is now {now?.State}.");
+                ? new(CommandStatus.Ok, null, [], now)
+                : AbnormalReply.Refused(CommandStatus.Conflict, $"Entry {entryId} changed concurrently; it is now {now?.State}.");
         }
 
         await RefreshCreditAsync();
-        return new(AbnormalReplyStatus.Ok, null, [], step.Entry);
+        return new(CommandStatus.Ok, null, [], step.Entry);
     }
 
     /// <summary>The listing and removal events are derived from the register; the entity's score takes them in now rather than at the feed's next pass.</summary>
@@ -116,9 +117,9 @@ public sealed partial class AbnormalRegisterGrain(AbnormalStore store, Inspectio
 
     private static AbnormalReply Refusal(AbnormalError error) => AbnormalReply.Refused(error.Kind switch
     {
-        AbnormalRefusal.Invalid => AbnormalReplyStatus.Invalid,
-        AbnormalRefusal.Forbidden => AbnormalReplyStatus.Forbidden,
-        _ => AbnormalReplyStatus.Conflict,
+        AbnormalRefusal.Invalid => CommandStatus.Invalid,
+        AbnormalRefusal.Forbidden => CommandStatus.Forbidden,
+        _ => CommandStatus.Conflict,
     }, error.Message, error.Errors);
 
     private static string NewId() => "ab-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));

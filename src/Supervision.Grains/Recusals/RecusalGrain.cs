@@ -1,3 +1,4 @@
+using Supervision.Contracts;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
@@ -44,7 +45,7 @@ public sealed class RecusalGrain(
         var stored = await inspections.LoadAsync(Id);
         // Another entity's inspection, or none: the same answer, so a link learns nothing about other entities.
         if (stored is null || stored.Inspection.EntityCreditCode != entityCreditCode)
-            return RecusalReply.Refused(RecusalReplyStatus.NotFound, $"Entity {entityCreditCode} has no inspection '{Id}'.");
+            return RecusalReply.Refused(CommandStatus.NotFound, $"Entity {entityCreditCode} has no inspection '{Id}'.");
         var insp = stored.Inspection;
         var target = new RecusalTarget(Id, insp.TaskId, insp.EntityCreditCode, insp.LeadDepartment, insp.State, [.. insp.Team.Select(m => m.CertificateNo)]);
         var now = clock.Now;
@@ -55,24 +56,24 @@ public sealed class RecusalGrain(
         }
         catch (CalendarRangeException e)
         {
-            return RecusalReply.Refused(RecusalReplyStatus.Unprocessable, e.Message);
+            return RecusalReply.Refused(CommandStatus.Unprocessable, e.Message);
         }
 
         var step = RecusalWorkflow.File(NewId(), target, entityCreditCode, certificateNo, grounds, reason, await store.OpenForInspectionAsync(Id), now, due);
         if (step.Error is { } error) return Refusal(error);
         if (!await store.InsertAsync(step.Request!))
-            return RecusalReply.Refused(RecusalReplyStatus.Conflict, $"A request against {step.Request!.CertificateNo} on this inspection is already open.");
-        return new(RecusalReplyStatus.Created, null, [], step.Request);
+            return RecusalReply.Refused(CommandStatus.Conflict, $"A request against {step.Request!.CertificateNo} on this inspection is already open.");
+        return new(CommandStatus.Created, null, [], step.Request);
     }
 
     public async Task<RecusalReply> Decide(string requestId, bool accept, string? reason, Actor actor)
     {
         var request = await store.GetAsync(requestId);
-        if (request is null || request.InspectionId != Id) return RecusalReply.Refused(RecusalReplyStatus.NotFound, $"There is no recusal request '{requestId}'.");
+        if (request is null || request.InspectionId != Id) return RecusalReply.Refused(CommandStatus.NotFound, $"There is no recusal request '{requestId}'.");
         if (!accept) return await RecordAsync(RecusalWorkflow.Reject(request, actor, reason, clock.Now), request, actor);
 
         if (RecusalWorkflow.CheckAccept(request, actor, reason) is { } decided)
-            return decided.Error is { } refused ? Refusal(refused) : new(RecusalReplyStatus.Ok, null, [], decided.Request);
+            return decided.Error is { } refused ? Refusal(refused) : new(CommandStatus.Ok, null, [], decided.Request);
 
         // The draw's rule replaces the member first; only then is the request accepted. A retry after a lost answer finds the
         // replacement already made (same entity, member and reason) and the task answers as the first time.
@@ -83,10 +84,10 @@ public sealed class RecusalGrain(
             var detail = "The inspector could not be replaced, so the request stays open: " + (reply.Detail ?? string.Join("; ", reply.Errors.Select(e => $"{e.Field} {e.Reason}")));
             return RecusalReply.Refused(reply.Status switch
             {
-                TaskReplyStatus.Forbidden => RecusalReplyStatus.Forbidden,
-                TaskReplyStatus.NotFound => RecusalReplyStatus.NotFound,
-                TaskReplyStatus.Unprocessable => RecusalReplyStatus.Unprocessable,
-                _ => RecusalReplyStatus.Conflict,
+                TaskReplyStatus.Forbidden => CommandStatus.Forbidden,
+                TaskReplyStatus.NotFound => CommandStatus.NotFound,
+                TaskReplyStatus.Unprocessable => CommandStatus.Unprocessable,
+                _ => CommandStatus.Conflict,
             }, detail, null, request);
         }
 
@@ -99,20 +100,20 @@ public sealed class RecusalGrain(
     private async Task<RecusalReply> RecordAsync(RecusalStep step, RecusalRequest before, Actor actor)
     {
         if (step.Error is { } error) return Refusal(error);
-        if (!step.Changed) return new(RecusalReplyStatus.Ok, null, [], step.Request);
-        if (await store.DecideAsync(step.Request!, actor)) return new(RecusalReplyStatus.Ok, null, [], step.Request);
+        if (!step.Changed) return new(CommandStatus.Ok, null, [], step.Request);
+        if (await store.DecideAsync(step.Request!, actor)) return new(CommandStatus.Ok, null, [], step.Request);
         // Decided elsewhere in between (a second activation in a cluster race): answer what is stored.
         var now = await store.GetAsync(before.Id);
         return now?.State == step.Request!.State
-            ? new(RecusalReplyStatus.Ok, null, [], now)
-            : RecusalReply.Refused(RecusalReplyStatus.Conflict, $"Request {before.Id} was decided concurrently: {now?.State}.", null, now);
+            ? new(CommandStatus.Ok, null, [], now)
+            : RecusalReply.Refused(CommandStatus.Conflict, $"Request {before.Id} was decided concurrently: {now?.State}.", null, now);
     }
 
     private static RecusalReply Refusal(RecusalError error) => RecusalReply.Refused(error.Kind switch
     {
-        RecusalRefusal.Invalid => RecusalReplyStatus.Invalid,
-        RecusalRefusal.Forbidden => RecusalReplyStatus.Forbidden,
-        _ => RecusalReplyStatus.Conflict,
+        RecusalRefusal.Invalid => CommandStatus.Invalid,
+        RecusalRefusal.Forbidden => CommandStatus.Forbidden,
+        _ => CommandStatus.Conflict,
     }, error.Message, error.Errors);
 
     private static string NewId() => "rc-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));

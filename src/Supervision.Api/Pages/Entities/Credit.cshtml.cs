@@ -1,3 +1,4 @@
+using Supervision.Contracts;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Credit;
@@ -49,8 +50,8 @@ public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Sup
         AbnormalErrors = reply.Errors.Count > 0 ? reply.Errors : [FieldError.State("", reply.Detail ?? "")];
         Response.StatusCode = reply.Status switch
         {
-            Contracts.Abnormal.AbnormalReplyStatus.Invalid => StatusCodes.Status400BadRequest,
-            Contracts.Abnormal.AbnormalReplyStatus.NotFound => StatusCodes.Status404NotFound,
+            CommandStatus.Invalid => StatusCodes.Status400BadRequest,
+            CommandStatus.NotFound => StatusCodes.Status404NotFound,
             _ => StatusCodes.Status409Conflict,
         };
         return await OnGetAsync(creditCode, t, ct);
@@ -69,7 +70,7 @@ public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Sup
         var reply = await Supervision.Api.Recusals.RecusalApi.FileAsync(code, new(inspectionId, certificateNo, grounds, reason), recusals.Grains);
         if (reply.Succeeded) return Redirect($"/entities/{code}/credit?t={Uri.EscapeDataString(t!)}&filed={Uri.EscapeDataString(reply.Request!.Id)}#recusals");
         RecusalErrors = reply.Errors.Count > 0 ? reply.Errors : [FieldError.State("", reply.Detail ?? "")];
-        Response.StatusCode = reply.Status == Contracts.Recusals.RecusalReplyStatus.Invalid ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict;
+        Response.StatusCode = reply.Status == CommandStatus.Invalid ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict;
         var page = await OnGetAsync(creditCode, t, ct);
         return page;
     }
