@@ -202,15 +202,24 @@ public sealed class AbnormalStore(SqlStore store, AuditLog audit, INotifier noti
             new { entityCreditCode }, cancellationToken: ct))).Select(r => r.ToEntry())];
     }
 
-    /// <summary>What the sweep acts on: pending entries past their list-by date not yet reminded, and listed ones at their escalation date.</summary>
+    /// <summary>
+    /// What the sweep acts on: up to <paramref name="limit"/> pending entries past their list-by date not yet reminded, and
+    /// up to as many listed ones at their escalation date — each half read through its own partial index (schema 0030).
+    /// </summary>
     public async Task<IReadOnlyList<AbnormalEntry>> DueForSweepAsync(DateOnly today, int limit, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
         return [.. (await connection.QueryAsync<Row>(new CommandDefinition(
             $"""
-            SELECT {Columns} FROM abnormal_entries
-            WHERE (state = 'pending' AND list_by < @today AND overdue_notified_on IS NULL) OR (state = 'listed' AND escalation_due_on <= @today)
-            ORDER BY entry_id LIMIT @limit
+            SELECT * FROM (
+                SELECT {Columns} FROM abnormal_entries
+                WHERE state = 'pending' AND overdue_notified_on IS NULL AND list_by < @today
+                ORDER BY list_by, entry_id LIMIT @limit) overdue
+            UNION ALL
+            SELECT * FROM (
+                SELECT {Columns} FROM abnormal_entries
+                WHERE state = 'listed' AND escalation_due_on <= @today
+                ORDER BY escalation_due_on, entry_id LIMIT @limit) escalation
             """, new { today, limit }, cancellationToken: ct))).Select(r => r.ToEntry())];
     }
 
