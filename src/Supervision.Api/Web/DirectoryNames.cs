@@ -13,15 +13,11 @@ public sealed class DirectoryNames(IReadOnlyDictionary<string, string> names)
 
     public string this[string code] => names.TryGetValue(code, out var name) && name.Length > 0 ? name : code;
 
+    /// <summary>Departments by code, in one query.</summary>
     public static async Task<DirectoryNames> DepartmentsAsync(DepartmentStore store, IEnumerable<string> codes, CancellationToken ct)
     {
-        var found = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var code in codes.Distinct(StringComparer.Ordinal))
-        {
-            if (await store.GetAsync(code, ct) is { } department) found[code] = department.Name;
-        }
-
-        return new DirectoryNames(found);
+        var departments = await store.GetManyAsync(codes.Distinct(StringComparer.Ordinal).ToList(), ct);
+        return new DirectoryNames(departments.ToDictionary(kv => kv.Key, kv => kv.Value.Name, StringComparer.Ordinal));
     }
 
     public static async Task<DirectoryNames> ItemsAsync(InspectionItemStore store, IEnumerable<string> codes, CancellationToken ct)
@@ -33,13 +29,8 @@ public sealed class DirectoryNames(IReadOnlyDictionary<string, string> names)
     /// <summary>Inspectors by certificate number: staff pages only (the public sees no inspector's personal data).</summary>
     public static async Task<DirectoryNames> InspectorsAsync(InspectorStore store, IEnumerable<string> certificates, CancellationToken ct)
     {
-        var found = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var certificate in certificates.Where(c => c.Length > 0).Distinct(StringComparer.Ordinal))
-        {
-            if (await store.GetAsync(certificate, ct) is { } inspector) found[certificate] = inspector.Name;
-        }
-
-        return new DirectoryNames(found);
+        var inspectors = await store.GetManyAsync(certificates.Where(c => c.Length > 0).Distinct(StringComparer.Ordinal).ToList(), ct);
+        return new DirectoryNames(inspectors.ToDictionary(kv => kv.Key, kv => kv.Value.Name, StringComparer.Ordinal));
     }
 
     /// <summary>A team member as a person reads it: "王伟（组长）C-0001" — the name, the lead said in words, the certificate.</summary>

@@ -35,6 +35,17 @@ public sealed class DepartmentStore(VersionedWriter writer, TimeProvider clock)
             new CommandDefinition($"SELECT {Columns} FROM departments WHERE code = @code", new { code }, cancellationToken: ct));
     }
 
+    /// <summary>The departments among <paramref name="codes"/> that exist, by code, in one query (names for a page of rows).</summary>
+    public async Task<IReadOnlyDictionary<string, Department>> GetManyAsync(IReadOnlyList<string> codes, CancellationToken ct = default)
+    {
+        if (codes.Count == 0) return new Dictionary<string, Department>(StringComparer.Ordinal);
+        await using var connection = await writer.Store.OpenAsync(ct);
+        var codeList = codes.Distinct(StringComparer.Ordinal).ToList();
+        var rows = await connection.QueryAsync<Department>(new CommandDefinition(
+            $"SELECT {Columns} FROM departments WHERE code {writer.Store.In("@codeList")}", new { codeList }, cancellationToken: ct));
+        return rows.ToDictionary(d => d.Code, StringComparer.Ordinal);
+    }
+
     public async Task<IReadOnlyList<Department>> ListAsync(string? query, string? parentCode, string? after, int limit, CancellationToken ct)
     {
         await using var connection = await writer.Store.OpenAsync(ct);

@@ -46,6 +46,17 @@ public sealed class InspectorStore(VersionedWriter writer, TimeProvider clock)
             new CommandDefinition($"SELECT {Columns} FROM inspectors WHERE certificate_no = @certificateNo", new { certificateNo }, cancellationToken: ct));
     }
 
+    /// <summary>The inspectors among <paramref name="certificates"/> that exist, by certificate number, in one query.</summary>
+    public async Task<IReadOnlyDictionary<string, Inspector>> GetManyAsync(IReadOnlyList<string> certificates, CancellationToken ct = default)
+    {
+        if (certificates.Count == 0) return new Dictionary<string, Inspector>(StringComparer.Ordinal);
+        await using var connection = await writer.Store.OpenAsync(ct);
+        var certificateList = certificates.Distinct(StringComparer.Ordinal).ToList();
+        var rows = await connection.QueryAsync<Inspector>(new CommandDefinition(
+            $"SELECT {Columns} FROM inspectors WHERE certificate_no {writer.Store.In("@certificateList")}", new { certificateList }, cancellationToken: ct));
+        return rows.ToDictionary(i => i.CertificateNo, StringComparer.Ordinal);
+    }
+
     public async Task<IReadOnlyList<Inspector>> ListAsync(string? department, string? query, string? status, string? specialty, string? after, int limit, CancellationToken ct)
     {
         await using var connection = await writer.Store.OpenAsync(ct);
