@@ -103,4 +103,23 @@ public sealed class PlaceNamesTests
         Assert.Contains(code, Reference.ResolvePlace(typed).Divisions.Select(d => d.Code));
         Assert.NotEmpty(Reference.DivisionFullName(code));
     }
+
+    /// <summary>
+    /// The portal test picks whichever Liaoning city its draw published: each of the fourteen must be found alone by the
+    /// province's name and its short name, and by its English name, although short names such as 朝阳 name places
+    /// elsewhere in the country too.
+    /// </summary>
+    [Fact]
+    public void Every_Liaoning_city_is_found_alone_by_province_and_short_name_and_by_its_English_name()
+    {
+        var cities = Enumerable.Range(1, 14).Select(i => Reference.Division(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"21{i:D2}00"))).ToList();
+        Assert.All(cities, c => Assert.NotNull(c));
+        foreach (var city in cities)
+        {
+            Assert.Equal([city!.Code[..4]], Reference.ResolvePlace("辽宁" + city.Name[..^1]).Prefixes);
+            Assert.Equal([city.Code[..4]], Reference.ResolvePlace(city.English).Prefixes);
+        }
+
+        Assert.Equal(3, Reference.ResolvePlace("朝阳").Divisions.Count);
+    }
 }

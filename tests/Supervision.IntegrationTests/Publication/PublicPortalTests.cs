@@ -217,10 +217,11 @@ public sealed partial class PublicPortalTests(PortalScenario scenario) : IClassF
 
         foreach (var (code, division) in published)
         {
-            // The county by its full name in words, and its city by its short name ("大连") and its English name ("Dalian").
+            // The county by its full name in words, and its city by its short name after the province's ("辽宁大连": a short
+            // name alone may name places in other provinces too, 朝阳 three of them) and by its English name ("Dalian").
             var county = reference.DivisionFullName(division);
             var city = reference.Division(division[..4] + "00")!;
-            foreach (var (place, prefix) in new[] { (county, division), (city.Name[..^1], city.Code[..4]), (city.English!, city.Code[..4]) })
+            foreach (var (place, prefix) in new[] { (county, division), ("辽宁" + city.Name[..^1], city.Code[..4]), (city.English!, city.Code[..4]) })
             {
                 var api = await ReadAsync(await http.GetAsync("/api/public/v1/results?place=" + Uri.EscapeDataString(place)), HttpStatusCode.OK);
                 var rows = api.GetProperty("items").EnumerateArray().ToList();
