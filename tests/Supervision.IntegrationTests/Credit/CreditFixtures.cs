@@ -89,31 +89,6 @@ internal static class CreditFixtures
     }
 
     /// <summary>Creates, publishes and freezes a stratified task of D1 over every class (no draw yet); returns its id.</summary>
-    public static async Task<string> FrozenTaskAsync(HttpClient scheduler, string name)
-    {
-        var draft = new
-        {
-            name,
-            leadDepartment = "D1",
-            participatingDepartments = Array.Empty<string>(),
-            items = new[] { "I1" },
-            sampling = new
-            {
-                mode = "stratified",
-                classes = new object[]
-                {
-                    new { creditClass = "A", count = 1 }, new { creditClass = "B", count = 1 },
-                    new { creditClass = "C", count = 1 }, new { creditClass = "D", count = 1 },
-                },
-            },
-            teamSize = 2,
-            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
-            beacon = Ceremonies.Beacon(),
-        };
-        var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", draft), HttpStatusCode.Created);
-        var id = created.GetProperty("id").GetString()!;
-        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
-        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
-        return id;
-    }
+    public static Task<string> FrozenTaskAsync(HttpClient scheduler, string name) =>
+        Draw.DrawPlatform.FreezeAsync(scheduler, Draw.DrawPlatform.Draft(name: name, counts: (1, 1, 1, 1)));
 }

@@ -219,25 +219,14 @@ public sealed class DrawApiTests(PostgresServer server)
         node["entityDraw"]!["parameters"]!["exclusions"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject { ["memberId"] = drawnFirst, ["reason"] = "department-yearly-cap" });
         var doctored = DrawVerifier.Verify(node.ToJsonString(DrawPacks.JsonOptions), csv);
         Assert.Contains(doctored.Differences, d => d.StartsWith("population.exclusionsSha256", StringComparison.Ordinal));
-        var dir = Directory.CreateTempSubdirectory("draw-exclusions-");
-        try
-        {
-            var packFile = Path.Combine(dir.FullName, "pack.json");
-            var csvFile = Path.Combine(dir.FullName, "population.csv");
-            await File.WriteAllBytesAsync(csvFile, csv);
-            await File.WriteAllTextAsync(packFile, pack);
-            var (exit, output) = await PythonVerifyAsync(packFile, csvFile);
-            Assert.True(exit == 0, output);
-            Assert.DoesNotContain("exclusions not checked", output, StringComparison.Ordinal);
-            await File.WriteAllTextAsync(packFile, node.ToJsonString(DrawPacks.JsonOptions));
-            var (doctoredExit, doctoredOutput) = await PythonVerifyAsync(packFile, csvFile);
-            Assert.Equal(1, doctoredExit);
-            Assert.Contains("population.exclusionsSha256", doctoredOutput, StringComparison.Ordinal);
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        using var files = new ScratchFiles("draw-exclusions-");
+        var csvFile = await files.WriteAsync("population.csv", csv);
+        var (exit, output) = await PythonVerifyAsync(await files.WriteAsync("pack.json", pack), csvFile);
+        Assert.True(exit == 0, output);
+        Assert.DoesNotContain("exclusions not checked", output, StringComparison.Ordinal);
+        var (doctoredExit, doctoredOutput) = await PythonVerifyAsync(await files.WriteAsync("pack.json", node.ToJsonString(DrawPacks.JsonOptions)), csvFile);
+        Assert.Equal(1, doctoredExit);
+        Assert.Contains("population.exclusionsSha256", doctoredOutput, StringComparison.Ordinal);
     }
 
     [PostgresFact]
@@ -345,59 +334,52 @@ public sealed class DrawApiTests(PostgresServer server)
             Assert.StartsWith(entity == drawnId ? "drawn" : "not drawn", own.Fate, StringComparison.Ordinal);
         }
 
-        var dir = Directory.CreateTempSubdirectory("draw-pack-");
-        try
-        {
-            string F(string name) => Path.Combine(dir.FullName, name);
-            await File.WriteAllTextAsync(F("pack.json"), pack);
-            await File.WriteAllBytesAsync(F("population.csv"), csv);
-            await File.WriteAllBytesAsync(F("inspectors.json"), pool);
-            await File.WriteAllTextAsync(F("public-pack.json"), publicPack);
-            await File.WriteAllBytesAsync(F("members.csv"), members);
-            await File.WriteAllTextAsync(F("members-key.txt"), key);
-            await File.WriteAllTextAsync(F("drawn-receipt.json"), receipts[drawnId]);
-            await File.WriteAllTextAsync(F("other-receipt.json"), receipts[notDrawnId]);
+        using var files = new ScratchFiles("draw-pack-");
+        string F(string name) => files[name];
+        await File.WriteAllTextAsync(F("pack.json"), pack);
+        await File.WriteAllBytesAsync(F("population.csv"), csv);
+        await File.WriteAllBytesAsync(F("inspectors.json"), pool);
+        await File.WriteAllTextAsync(F("public-pack.json"), publicPack);
+        await File.WriteAllBytesAsync(F("members.csv"), members);
+        await File.WriteAllTextAsync(F("members-key.txt"), key);
+        await File.WriteAllTextAsync(F("drawn-receipt.json"), receipts[drawnId]);
+        await File.WriteAllTextAsync(F("other-receipt.json"), receipts[notDrawnId]);
 
-            var (exit, output) = await PythonVerifyAsync(F("pack.json"), F("population.csv"), F("inspectors.json"));
-            Assert.True(exit == 0, output);
-            Assert.StartsWith("PASS", output.Trim(), StringComparison.Ordinal);
-            (exit, output) = await PythonVerifyAsync("public", F("public-pack.json"), F("members.csv"), F("drawn-receipt.json"));
-            Assert.True(exit == 0, output);
-            Assert.StartsWith("PASS: drawn", output.Trim(), StringComparison.Ordinal);
-            (exit, output) = await PythonVerifyAsync("public", F("public-pack.json"), F("members.csv"), F("other-receipt.json"));
-            Assert.True(exit == 0, output);
-            Assert.StartsWith("PASS: not drawn", output.Trim(), StringComparison.Ordinal);
-            (exit, output) = await PythonVerifyAsync("audit", F("pack.json"), F("population.csv"), F("members-key.txt"), F("public-pack.json"), F("members.csv"), F("inspectors.json"));
-            Assert.True(exit == 0, output);
+        var (exit, output) = await PythonVerifyAsync(F("pack.json"), F("population.csv"), F("inspectors.json"));
+        Assert.True(exit == 0, output);
+        Assert.StartsWith("PASS", output.Trim(), StringComparison.Ordinal);
+        (exit, output) = await PythonVerifyAsync("public", F("public-pack.json"), F("members.csv"), F("drawn-receipt.json"));
+        Assert.True(exit == 0, output);
+        Assert.StartsWith("PASS: drawn", output.Trim(), StringComparison.Ordinal);
+        (exit, output) = await PythonVerifyAsync("public", F("public-pack.json"), F("members.csv"), F("other-receipt.json"));
+        Assert.True(exit == 0, output);
+        Assert.StartsWith("PASS: not drawn", output.Trim(), StringComparison.Ordinal);
+        (exit, output) = await PythonVerifyAsync("audit", F("pack.json"), F("population.csv"), F("members-key.txt"), F("public-pack.json"), F("members.csv"), F("inspectors.json"));
+        Assert.True(exit == 0, output);
 
-            var cli = new RootCommand { VerifyDrawCommand.Create() };
-            Assert.Equal(0, await cli.Parse(["verify-draw", F("pack.json"), F("population.csv"), "--inspectors", F("inspectors.json")]).InvokeAsync());
-            Assert.Equal(0, await cli.Parse(["verify-draw", "--public", F("public-pack.json"), F("members.csv"), "--receipt", F("drawn-receipt.json")]).InvokeAsync());
-            Assert.Equal(0, await cli.Parse(["verify-draw", F("pack.json"), F("population.csv"), "--inspectors", F("inspectors.json"),
-                "--members-key", F("members-key.txt"), "--public-pack", F("public-pack.json"), "--members", F("members.csv")]).InvokeAsync());
-            // A pack with an inspector draw is not passed without its pool file.
-            Assert.Equal(1, await cli.Parse(["verify-draw", F("pack.json"), F("population.csv")]).InvokeAsync());
-            Assert.Equal(1, (await PythonVerifyAsync(F("pack.json"), F("population.csv"))).ExitCode);
+        var cli = new RootCommand { VerifyDrawCommand.Create() };
+        Assert.Equal(0, await cli.Parse(["verify-draw", F("pack.json"), F("population.csv"), "--inspectors", F("inspectors.json")]).InvokeAsync());
+        Assert.Equal(0, await cli.Parse(["verify-draw", "--public", F("public-pack.json"), F("members.csv"), "--receipt", F("drawn-receipt.json")]).InvokeAsync());
+        Assert.Equal(0, await cli.Parse(["verify-draw", F("pack.json"), F("population.csv"), "--inspectors", F("inspectors.json"),
+            "--members-key", F("members-key.txt"), "--public-pack", F("public-pack.json"), "--members", F("members.csv")]).InvokeAsync());
+        // A pack with an inspector draw is not passed without its pool file.
+        Assert.Equal(1, await cli.Parse(["verify-draw", F("pack.json"), F("population.csv")]).InvokeAsync());
+        Assert.Equal(1, (await PythonVerifyAsync(F("pack.json"), F("population.csv"))).ExitCode);
 
-            // A tampered result is caught by both verifiers; a public pack that dropped the drawn entity by its receipt too.
-            var tampered = pack.Replace("\"rank\": 1,", "\"rank\": 99,", StringComparison.Ordinal);
-            Assert.NotEqual(pack, tampered);
-            await File.WriteAllTextAsync(F("pack.json"), tampered);
-            Assert.False(DrawVerifier.Verify(tampered, csv, pool).Passed);
-            Assert.Equal(1, (await PythonVerifyAsync(F("pack.json"), F("population.csv"), F("inspectors.json"))).ExitCode);
-            Assert.Equal(1, await cli.Parse(["verify-draw", F("pack.json"), F("population.csv"), "--inspectors", F("inspectors.json")]).InvokeAsync());
-            var node = System.Text.Json.Nodes.JsonNode.Parse(publicPack)!;
-            var drawnList = node["entityDraw"]!["drawn"]!.AsArray();
-            drawnList.RemoveAt(0);
-            node["entityDraw"]!["drawnCount"] = drawnList.Count;
-            await File.WriteAllTextAsync(F("public-pack.json"), node.ToJsonString());
-            Assert.Equal(1, (await PythonVerifyAsync("public", F("public-pack.json"), F("members.csv"), F("drawn-receipt.json"))).ExitCode);
-            Assert.Equal(1, await cli.Parse(["verify-draw", "--public", F("public-pack.json"), F("members.csv"), "--receipt", F("drawn-receipt.json")]).InvokeAsync());
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        // A tampered result is caught by both verifiers; a public pack that dropped the drawn entity by its receipt too.
+        var tampered = pack.Replace("\"rank\": 1,", "\"rank\": 99,", StringComparison.Ordinal);
+        Assert.NotEqual(pack, tampered);
+        await File.WriteAllTextAsync(F("pack.json"), tampered);
+        Assert.False(DrawVerifier.Verify(tampered, csv, pool).Passed);
+        Assert.Equal(1, (await PythonVerifyAsync(F("pack.json"), F("population.csv"), F("inspectors.json"))).ExitCode);
+        Assert.Equal(1, await cli.Parse(["verify-draw", F("pack.json"), F("population.csv"), "--inspectors", F("inspectors.json")]).InvokeAsync());
+        var node = System.Text.Json.Nodes.JsonNode.Parse(publicPack)!;
+        var drawnList = node["entityDraw"]!["drawn"]!.AsArray();
+        drawnList.RemoveAt(0);
+        node["entityDraw"]!["drawnCount"] = drawnList.Count;
+        await File.WriteAllTextAsync(F("public-pack.json"), node.ToJsonString());
+        Assert.Equal(1, (await PythonVerifyAsync("public", F("public-pack.json"), F("members.csv"), F("drawn-receipt.json"))).ExitCode);
+        Assert.Equal(1, await cli.Parse(["verify-draw", "--public", F("public-pack.json"), F("members.csv"), "--receipt", F("drawn-receipt.json")]).InvokeAsync());
     }
 
     [PostgresFact]
@@ -444,21 +426,12 @@ public sealed class DrawApiTests(PostgresServer server)
         var csv = await plain.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
         var pack = System.Text.Encoding.UTF8.GetString(plainBytes);
         Assert.True(DrawVerifier.Verify(pack, csv).Passed);
-        var dir = Directory.CreateTempSubdirectory("draw-gzip-");
-        try
-        {
-            var packFile = Path.Combine(dir.FullName, "pack.json");
-            var csvFile = Path.Combine(dir.FullName, "population.csv");
-            await File.WriteAllBytesAsync(packFile, plainBytes);
-            await File.WriteAllBytesAsync(csvFile, csv);
-            var (exit, output) = await PythonVerifyAsync(packFile, csvFile);
-            Assert.True(exit == 0, output);
-            Assert.Equal(0, await new RootCommand { VerifyDrawCommand.Create() }.Parse(["verify-draw", packFile, csvFile]).InvokeAsync());
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        using var files = new ScratchFiles("draw-gzip-");
+        var packFile = await files.WriteAsync("pack.json", plainBytes);
+        var csvFile = await files.WriteAsync("population.csv", csv);
+        var (exit, output) = await PythonVerifyAsync(packFile, csvFile);
+        Assert.True(exit == 0, output);
+        Assert.Equal(0, await new RootCommand { VerifyDrawCommand.Create() }.Parse(["verify-draw", packFile, csvFile]).InvokeAsync());
     }
 
     // Draw integrity II, finding 6: a task whose teams could never be staffed was frozen and drawn, then stuck for good.
@@ -625,27 +598,15 @@ public sealed class DrawApiTests(PostgresServer server)
         var doctored = DrawVerifier.Verify(packText, csv, System.Text.Encoding.UTF8.GetBytes(swapped));
         Assert.Contains(doctored.Differences, d => d.StartsWith("inspectorDraw.frozenInspectorsSha256", StringComparison.Ordinal));
 
-        var dir = Directory.CreateTempSubdirectory("draw-frozen-");
-        try
-        {
-            var packFile = Path.Combine(dir.FullName, "pack.json");
-            var csvFile = Path.Combine(dir.FullName, "population.csv");
-            var poolFile = Path.Combine(dir.FullName, "inspectors.json");
-            await File.WriteAllTextAsync(packFile, packText);
-            await File.WriteAllBytesAsync(csvFile, csv);
-            await File.WriteAllBytesAsync(poolFile, pool);
-            var (exit, output) = await PythonVerifyAsync(packFile, csvFile, poolFile);
-            Assert.True(exit == 0, output);
-            Assert.DoesNotContain("not checked against a freeze", output, StringComparison.Ordinal);
-            await File.WriteAllTextAsync(poolFile, swapped);
-            var (doctoredExit, doctoredOutput) = await PythonVerifyAsync(packFile, csvFile, poolFile);
-            Assert.Equal(1, doctoredExit);
-            Assert.Contains("frozenInspectorsSha256", doctoredOutput, StringComparison.Ordinal);
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        using var files = new ScratchFiles("draw-frozen-");
+        var packFile = await files.WriteAsync("pack.json", packText);
+        var csvFile = await files.WriteAsync("population.csv", csv);
+        var (exit, output) = await PythonVerifyAsync(packFile, csvFile, await files.WriteAsync("inspectors.json", pool));
+        Assert.True(exit == 0, output);
+        Assert.DoesNotContain("not checked against a freeze", output, StringComparison.Ordinal);
+        var (doctoredExit, doctoredOutput) = await PythonVerifyAsync(packFile, csvFile, await files.WriteAsync("inspectors.json", swapped));
+        Assert.Equal(1, doctoredExit);
+        Assert.Contains("frozenInspectorsSha256", doctoredOutput, StringComparison.Ordinal);
     }
 
     [PostgresFact]

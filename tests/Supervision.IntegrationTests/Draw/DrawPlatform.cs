@@ -149,32 +149,38 @@ public sealed class DrawPlatform : IAsyncDisposable
         return await connection.ExecuteScalarAsync<long>(sql, args);
     }
 
-    /// <summary>A small stratified draft: counts A 2, B 5, C 3, D 2 over the open entities.</summary>
-    public static object Draft(string lead = "D1", string[]? participating = null, string[]? items = null, int teamSize = 2, int? workloadCap = null) => new
+    /// <summary>A small stratified draft: by default counts A 2, B 5, C 3, D 2 over the open entities.</summary>
+    public static object Draft(string lead = "D1", string[]? participating = null, string[]? items = null, int teamSize = 2, int? workloadCap = null,
+        string name = "Food safety spot checks", (int A, int B, int C, int D)? counts = null)
     {
-        name = "Food safety spot checks",
-        leadDepartment = lead,
-        participatingDepartments = participating ?? [],
-        items = items ?? ["I1"],
-        sampling = new
+        var (a, b, c, d) = counts ?? (2, 5, 3, 2);
+        return new
         {
-            mode = "stratified",
-            classes = new object[]
+            name,
+            leadDepartment = lead,
+            participatingDepartments = participating ?? [],
+            items = items ?? ["I1"],
+            sampling = new
             {
-                new { creditClass = "A", count = 2 }, new { creditClass = "B", count = 5 },
-                new { creditClass = "C", count = 3 }, new { creditClass = "D", count = 2 },
+                mode = "stratified",
+                classes = new object[]
+                {
+                    new { creditClass = "A", count = a }, new { creditClass = "B", count = b },
+                    new { creditClass = "C", count = c }, new { creditClass = "D", count = d },
+                },
             },
-        },
-        teamSize,
-        workloadCap,
-        deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
-        beacon = Ceremonies.Beacon(),
-    };
+            teamSize,
+            workloadCap,
+            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+            beacon = Ceremonies.Beacon(),
+        };
+    }
 
+    /// <summary>The body of a response that must have <paramref name="expected"/> status, as JSON (default when empty).</summary>
     public static async Task<JsonElement> ReadAsync(HttpResponseMessage response, System.Net.HttpStatusCode expected)
     {
         var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        Assert.True(response.StatusCode == expected, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
         return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
     }
 
@@ -185,6 +191,14 @@ public sealed class DrawPlatform : IAsyncDisposable
     /// </summary>
     public static async Task<string> FrozenTaskAsync(HttpClient scheduler, object draft, string dice = "3 1 4 1 5 9 2 6", params HttpClient[] participants)
     {
+        var id = await FreezeAsync(scheduler, draft, participants);
+        await Ceremonies.RunAsync(scheduler, id, dice);
+        return id;
+    }
+
+    /// <summary>Creates, publishes and freezes a task (each of <paramref name="participants"/> accepts it first), without its seed ceremony. Returns its id.</summary>
+    public static async Task<string> FreezeAsync(HttpClient scheduler, object draft, params HttpClient[] participants)
+    {
         var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", draft), System.Net.HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), System.Net.HttpStatusCode.OK);
@@ -194,7 +208,6 @@ public sealed class DrawPlatform : IAsyncDisposable
         }
 
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), System.Net.HttpStatusCode.OK);
-        await Ceremonies.RunAsync(scheduler, id, dice);
         return id;
     }
 

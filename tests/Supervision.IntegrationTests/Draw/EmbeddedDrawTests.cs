@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Supervision.Core.Draw;
+using Supervision.IntegrationTests.Infrastructure;
 using static Supervision.IntegrationTests.Draw.DrawPlatform;
 
 namespace Supervision.IntegrationTests.Draw;
@@ -33,29 +34,17 @@ public sealed class EmbeddedDrawTests
         var audit = PublicPackVerifier.Audit(pack, csv, key, publicPack, members, pool);
         Assert.True(audit.Passed, audit.ToString());
 
-        var folder = Directory.CreateTempSubdirectory("embedded-pack-");
-        try
+        using (var files = new ScratchFiles("embedded-pack-"))
         {
-            var files = new[] { Path.Combine(folder.FullName, "pack.json"), Path.Combine(folder.FullName, "population.csv"), Path.Combine(folder.FullName, "inspectors.json") };
-            await File.WriteAllTextAsync(files[0], pack);
-            await File.WriteAllBytesAsync(files[1], csv);
-            await File.WriteAllBytesAsync(files[2], pool);
-            var (exit, output) = await PythonVerifyAsync(files);
+            string[] full = [await files.WriteAsync("pack.json", pack), await files.WriteAsync("population.csv", csv), await files.WriteAsync("inspectors.json", pool)];
+            var (exit, output) = await PythonVerifyAsync(full);
             Assert.True(exit == 0, output);
-            var publicFile = Path.Combine(folder.FullName, "public-pack.json");
-            var membersFile = Path.Combine(folder.FullName, "members.csv");
-            var keyFile = Path.Combine(folder.FullName, "members-key.txt");
-            await File.WriteAllTextAsync(publicFile, publicPack);
-            await File.WriteAllBytesAsync(membersFile, members);
-            await File.WriteAllTextAsync(keyFile, key);
+            var publicFile = await files.WriteAsync("public-pack.json", publicPack);
+            var membersFile = await files.WriteAsync("members.csv", members);
             (exit, output) = await PythonVerifyAsync("public", publicFile, membersFile);
             Assert.True(exit == 0, output);
-            (exit, output) = await PythonVerifyAsync("audit", files[0], files[1], keyFile, publicFile, membersFile, files[2]);
+            (exit, output) = await PythonVerifyAsync("audit", full[0], full[1], await files.WriteAsync("members-key.txt", key), publicFile, membersFile, full[2]);
             Assert.True(exit == 0, output);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
         }
 
         // Repeating a committed draw returns the committed result unchanged.

@@ -66,21 +66,11 @@ public sealed class ReplacementTests(PostgresServer server)
         var csv = await scheduler.GetByteArrayAsync($"/api/tasks/{id}/draw/population.csv");
         var report = DrawVerifier.Verify(packJson, csv, poolBytes);
         Assert.True(report.Passed, report.ToString());
-        var dir = Directory.CreateTempSubdirectory("replacements-");
-        try
+        using (var files = new ScratchFiles("replacements-"))
         {
-            var packFile = Path.Combine(dir.FullName, "pack.json");
-            var csvFile = Path.Combine(dir.FullName, "population.csv");
-            var poolFile = Path.Combine(dir.FullName, "inspectors.json");
-            await File.WriteAllTextAsync(packFile, packJson);
-            await File.WriteAllBytesAsync(csvFile, csv);
-            await File.WriteAllBytesAsync(poolFile, poolBytes);
-            var (code, output) = await PythonVerifyAsync(packFile, csvFile, poolFile);
+            var (code, output) = await PythonVerifyAsync(await files.WriteAsync("pack.json", packJson), await files.WriteAsync("population.csv", csv),
+                await files.WriteAsync("inspectors.json", poolBytes));
             Assert.True(code == 0, output);
-        }
-        finally
-        {
-            dir.Delete(true);
         }
 
         // The second: the newcomer falls ill. The first one replaced never comes back.

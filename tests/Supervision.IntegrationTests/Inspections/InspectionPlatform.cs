@@ -134,48 +134,16 @@ public sealed class InspectionPlatform : IAsyncDisposable
     /// <summary>Creates, publishes, freezes and draws a task (both draws); returns its id.</summary>
     public static async Task<string> DrawnTaskAsync(HttpClient scheduler, bool joint, bool drawInspectors = true, HttpClient? participant = null)
     {
-        var draft = new
-        {
-            name = "Workflow test task",
-            leadDepartment = "D1",
-            participatingDepartments = joint ? new[] { "D2" } : [],
-            items = joint ? new[] { "I1", "I2" } : ["I1"],
-            sampling = new
-            {
-                mode = "stratified",
-                classes = new object[]
-                {
-                    new { creditClass = "A", count = 1 }, new { creditClass = "B", count = 2 },
-                    new { creditClass = "C", count = 1 }, new { creditClass = "D", count = 1 },
-                },
-            },
-            teamSize = 2,
-            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
-            beacon = Ceremonies.Beacon(),
-        };
-        var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", draft), HttpStatusCode.Created);
-        var id = created.GetProperty("id").GetString()!;
-        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/publish", null), HttpStatusCode.OK);
-        if (joint)
-        {
-            // D2 joins by consent: one of its own schedulers accepts before the freeze.
-            Assert.NotNull(participant);
-            await ReadAsync(await participant.PostAsJsonAsync($"/api/tasks/{id}/participation", new { decision = "accept" }), HttpStatusCode.OK);
-        }
-
-        await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/freeze", null), HttpStatusCode.OK);
-        await Ceremonies.RunAsync(scheduler, id, "2 7 1 8 2 8");
+        // A joint task: D2 joins by consent, one of its own schedulers accepting before the freeze.
+        if (joint) Assert.NotNull(participant);
+        var draft = Draw.DrawPlatform.Draft(name: "Workflow test task", participating: joint ? ["D2"] : [], items: joint ? ["I1", "I2"] : ["I1"], counts: (1, 2, 1, 1));
+        var id = await Draw.DrawPlatform.FrozenTaskAsync(scheduler, draft, "2 7 1 8 2 8", joint ? [participant!] : []);
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         if (drawInspectors) await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);
         return id;
     }
 
-    public static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
-        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
-    }
+    public static Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode expected) => Draw.DrawPlatform.ReadAsync(response, expected);
 
     /// <summary>Problem details must be RFC 9457: the status repeated in the body, a title.</summary>
     public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
