@@ -147,6 +147,14 @@ public interface ITaskGrain : IGrainWithStringKey
     Task<TaskReply> BeginDispatch(Actor actor);
 
     /// <summary>
+    /// Sends the matching reminder the task owes on <paramref name="today"/> (its inspectors not matched within the
+    /// matching deadline's working days after its entity list arrived): once "due soon", once "overdue", to the lead
+    /// department. Answers whether one was sent; repeats and tasks already matched send nothing. Called by the deadline keeper.
+    /// </summary>
+    [Alias("remind-matching")]
+    Task<bool> RemindMatching(DateOnly today);
+
+    /// <summary>
     /// The task's members key (draw-spec §11.1), drawn at freeze; null for tasks frozen before members were committed.
     /// For the API only: it builds the class-free members file and entities' receipts with it, and gives it to auditors.
     /// </summary>

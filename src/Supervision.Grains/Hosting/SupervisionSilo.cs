@@ -84,6 +84,7 @@ public static class SupervisionSilo
             .Validate(o => o.PartitionSize >= Core.Tasks.FreezeRules.ChunkSize,
                 $"{Tasks.DrawServiceOptions.Section}:PartitionSize must be at least one snapshot chunk ({Core.Tasks.FreezeRules.ChunkSize} members).")
             .Validate(o => o.DefaultYearlyCap >= 1, $"{Tasks.DrawServiceOptions.Section}:DefaultYearlyCap must be at least 1.")
+            .Validate(o => o.MatchingWorkingDays is >= 1 and <= 30, $"{Tasks.DrawServiceOptions.Section}:MatchingWorkingDays must be between 1 and 30 working days.")
             .Validate(o => o.MinimumWitnesses is >= 1 and <= Core.Draw.WitnessCeremony.MaxWitnesses,
                 $"{Tasks.DrawServiceOptions.Section}:MinimumWitnesses must be between 1 and {Core.Draw.WitnessCeremony.MaxWitnesses}.")
             .Validate(o => string.IsNullOrWhiteSpace(o.SecretKeyFile) || Tasks.DrawSecretProtector.KeyFileProblem(o.SecretKeyFile) is null,
@@ -91,6 +92,8 @@ public static class SupervisionSilo
             .ValidateOnStart();
         services.TryAddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Tasks.DrawServiceOptions>>().Value);
         services.TryAddSingleton<Tasks.DrawSecretProtector>();
+        services.TryAddSingleton(sp => new Core.Tasks.MatchingDeadline(sp.GetRequiredService<Core.Calendar.WorkingCalendar>(),
+            Core.Tasks.MatchingPolicy.Default with { WorkingDays = sp.GetRequiredService<Tasks.DrawServiceOptions>().MatchingWorkingDays }));
         services.TryAddSingleton<Tasks.IDrawFaults, Tasks.NoDrawFaults>();
         services.TryAddSingleton(sp => new Tasks.CeremonyClock(sp.GetRequiredService<TimeProvider>()));
         services.AddSupervisionInspections(settings);

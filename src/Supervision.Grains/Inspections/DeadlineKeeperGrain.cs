@@ -3,17 +3,12 @@ using Supervision.Contracts.Inspections;
 using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
+using Supervision.Core.Tasks;
 using Supervision.Infrastructure.Inspections;
+using Supervision.Infrastructure.Tasks;
 
 namespace Supervision.Grains.Inspections;
 
-/// <summary>
-/// <see cref="IDeadlineKeeperGrain"/>. Recompute: the pure rules in <see cref="DeadlineRecompute"/> decide,
-/// <see cref="DeadlineStore"/> writes follow-ups and listings with their audit lines, and each inspection whose
-/// publication deadline moved is told by its own grain, which owns that row. Catch-up: the store finds the inspections
-/// whose warning or overdue mark is due and not set, and each one's grain runs its deadline check (the same one its
-/// reminder runs). Both are idempotent.
-/// </summary>
 /// <summary>What the keeper keeps: the calendar version the open deadlines were last recomputed with.</summary>
 [GenerateSerializer, Alias("supervision.deadline-keeper-state")]
 public sealed class DeadlineKeeperState
@@ -21,12 +16,23 @@ public sealed class DeadlineKeeperState
     [Id(0)] public string? RecomputedWith { get; set; }
 }
 
+/// <summary>
+/// <see cref="IDeadlineKeeperGrain"/>. Recompute: the pure rules in <see cref="DeadlineRecompute"/> decide,
+/// <see cref="DeadlineStore"/> writes follow-ups and listings with their audit lines, and each inspection whose
+/// publication deadline moved is told by its own grain, which owns that row. Catch-up: the store finds the inspections
+/// whose warning or overdue mark is due and not set, and each one's grain runs its deadline check (the same one its
+/// reminder runs). Both are idempotent. The same ticks carry the abnormal-operations sweep and the tasks' matching
+/// reminders (<see cref="MatchingDeadline"/>).
+/// </summary>
+
 public sealed class DeadlineKeeperGrain(
     [PersistentState("deadline-keeper", "state")] IPersistentState<DeadlineKeeperState> state,
     DeadlineStore deadlines,
     InspectionRules rules,
     WorkflowClock clock,
     InspectionOptions options,
+    TaskQueries tasks,
+    MatchingDeadline matching,
     ILogger<DeadlineKeeperGrain> logger) : Grain, IDeadlineKeeperGrain, IRemindable
 {
     private const string ReminderName = "catch-up";
@@ -69,6 +75,32 @@ public sealed class DeadlineKeeperGrain(
 
         await CatchUpLoggedAsync();
         await SweepRegisterLoggedAsync();
+        await RemindMatchingLoggedAsync();
+    }
+
+    /// <summary>
+    /// Tasks whose entity list arrived and whose inspectors are not matched: each one that owes a reminder today (due
+    /// soon, or overdue — each once) is told by its own grain, which owns the row and sends it.
+    /// </summary>
+    private async Task RemindMatchingLoggedAsync()
+    {
+        try
+        {
+            var today = clock.Today;
+            var sent = 0;
+            foreach (var task in await tasks.AwaitingMatchingAsync(null))
+            {
+                if (matching.ReminderOwed(ChinaTime.DateOf(task.ListArrivedAt), task.MatchingReminded, today) is null) continue;
+                if (await GrainFactory.GetGrain<Contracts.Tasks.ITaskGrain>(task.TaskId).RemindMatching(today)) sent++;
+            }
+
+            if (sent > 0 && logger.IsEnabled(LogLevel.Information))
+                logger.LogInformation("Matching deadline on {Today}: {Sent} reminders sent", today, sent);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "The matching reminders failed; the next tick tries again");
+        }
     }
 
     /// <summary>The abnormal-operations register's reminders and escalations ride on the same durable ticks.</summary>

@@ -31,6 +31,12 @@ public sealed class DrawServiceOptions
     /// <summary>Witnesses who must commit before a task's commitments can close (draw-spec §3.3); one of them from outside the lead department.</summary>
     public int MinimumWitnesses { get; set; } = 2;
 
+    /// <summary>
+    /// Working days after a task's entity list arrives (its entity draw commits) by which its inspectors are to be matched
+    /// (the team draw committed): the matching deadline, with reminders to the lead department (docs/draw-service.md).
+    /// </summary>
+    public int MatchingWorkingDays { get; set; } = Core.Tasks.MatchingPolicy.Default.WorkingDays;
+
     /// <summary>A file of 32 random bytes, the same on every silo, that seals draw secrets in grain storage (<see cref="DrawSecretProtector"/>); empty: not sealed.</summary>
     public string? SecretKeyFile { get; set; }
 }
@@ -97,6 +103,7 @@ public sealed class TaskGrain(
     CeremonyClock ceremonyClock,
     OperationStore operations,
     DrawSecretProtector protector,
+    MatchingDeadline matching,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain
 {
     private string Id => this.GetPrimaryKeyString();
@@ -721,6 +728,22 @@ public sealed class TaskGrain(
         if (row is null) return refusal!;
         if (row.DispatchStartedAt is not null) return TaskReply.Ok(row.Status, row.Version);
         return await MoveAsync(row, r => r with { DispatchStartedAt = store.Clock.GetUtcNow() }, actor, "task.dispatch-start");
+    }
+
+    public async Task<bool> RemindMatching(DateOnly today)
+    {
+        var row = await store.GetAsync(Id);
+        if (row is null || row.Status != TaskStates.EntitiesDrawn) return false;
+        var (arrivedAt, _) = await queries.MatchingTimesAsync(Id);
+        if (arrivedAt is not { } at) return false;
+        var arrived = Core.Calendar.ChinaTime.DateOf(at);
+        if (matching.ReminderOwed(arrived, row.MatchingReminded, today) is not { } reminder) return false;
+        var state = matching.On(arrived, null, today);
+        var message = reminder == MatchingReminders.Overdue
+            ? $"Task {row.Name} ({row.TaskId}): its inspectors were to be matched by {state.Due:yyyy-MM-dd}, {matching.Policy.WorkingDays} working days after its entity list arrived on {arrived:yyyy-MM-dd}; {state.WorkingDaysLate} working day(s) late."
+            : $"Task {row.Name} ({row.TaskId}): match its inspectors (the team draw) by {state.Due:yyyy-MM-dd}, {matching.Policy.WorkingDays} working days after its entity list arrived on {arrived:yyyy-MM-dd}.";
+        return await store.RemindMatchingAsync(row, reminder, new { listArrivedOn = arrived, due = state.Due, today },
+            [new Infrastructure.Notifications.Notification(Infrastructure.Notifications.Notification.Department(row.LeadDepartment), row.TaskId, "matching-" + reminder, message)]);
     }
 
     private TaskReply Dispatched(TaskRow row) => new(TaskReplyStatus.IllegalTransition,

@@ -20,7 +20,7 @@ public sealed class TaskQueries(SqlStore store)
         inspectors_sha256 AS InspectorsSha256, population_count AS PopulationCount, partition_count AS PartitionCount, exclusions_json AS ExclusionsJson,
         secret_commitment AS SecretCommitment, entropy_json AS EntropyJson, beacon_json AS BeaconJson, ceremony_json AS CeremonyJson,
         cancel_request_json AS CancelRequestJson, replaces AS Replaces, replaced_by AS ReplacedBy, dispatch_started_at AS DispatchStartedAt,
-        participation_json AS ParticipationJson, created_by AS CreatedBy, created_at AS CreatedAt, updated_at AS UpdatedAt
+        participation_json AS ParticipationJson, matching_reminded AS MatchingReminded, created_by AS CreatedBy, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
     /// <summary>The task's row, or null when there is no such task.</summary>
@@ -47,6 +47,35 @@ public sealed class TaskQueries(SqlStore store)
             new { department, departmentPattern = "%," + department + ",%", publicOnly = publicOnly ? 1 : 0, status, after, limit },
             cancellationToken: ct));
         return rows.AsList();
+    }
+
+    /// <summary>
+    /// The tasks waiting for their inspectors — entities drawn, no team draw yet — oldest list first, with when the list
+    /// arrived and the last matching reminder sent; <paramref name="department"/>: those it leads or joins. The due dates are
+    /// Core's (<see cref="Core.Tasks.MatchingDeadline"/>), computed by the reader with the calendar in force.
+    /// </summary>
+    public async Task<IReadOnlyList<AwaitingMatchingRow>> AwaitingMatchingAsync(string? department, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<AwaitingMatchingRow>(new CommandDefinition(
+            """
+            SELECT t.task_id AS TaskId, t.name AS Name, t.lead_department AS LeadDepartment, t.departments AS Departments,
+                   r.committed_at AS ListArrivedAt, t.matching_reminded AS MatchingReminded
+            FROM draw_tasks t JOIN draw_records r ON r.task_id = t.task_id AND r.kind = @entityKind
+            WHERE t.status = 'entities_drawn' AND (@department IS NULL OR ',' || t.departments || ',' LIKE @departmentPattern)
+            ORDER BY r.committed_at, t.task_id
+            """, new { department, departmentPattern = "%," + department + ",%", entityKind = EntityKind }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>When the task's entity list arrived and its inspectors were matched (each null until its draw committed).</summary>
+    public async Task<(DateTimeOffset? ListArrivedAt, DateTimeOffset? MatchedAt)> MatchingTimesAsync(string taskId, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var rows = (await connection.QueryAsync<(string Kind, DateTimeOffset CommittedAt)>(new CommandDefinition(
+            "SELECT kind, committed_at FROM draw_records WHERE task_id = @taskId AND kind IN (@entityKind, @inspectorKind)",
+            new { taskId, entityKind = EntityKind, inspectorKind = InspectorKind }, cancellationToken: ct))).AsList();
+        DateTimeOffset? At(string kind) => rows.Where(r => r.Kind == kind).Select(r => (DateTimeOffset?)r.CommittedAt).FirstOrDefault();
+        return (At(EntityKind), At(InspectorKind));
     }
 
     /// <summary>The newest published tasks whose entity draw is sealed (draw-spec §11), for an entity's list of receipts.</summary>
@@ -120,4 +149,15 @@ public sealed class TaskQueries(SqlStore store)
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM inspections WHERE task_id = @taskId", new { taskId }, cancellationToken: ct)) > 0;
     }
+}
+
+/// <summary>A task waiting for its inspectors (<see cref="TaskQueries.AwaitingMatchingAsync"/>).</summary>
+public sealed record AwaitingMatchingRow
+{
+    public required string TaskId { get; init; }
+    public required string Name { get; init; }
+    public required string LeadDepartment { get; init; }
+    public required string Departments { get; init; }
+    public DateTimeOffset ListArrivedAt { get; init; }
+    public string? MatchingReminded { get; init; }
 }

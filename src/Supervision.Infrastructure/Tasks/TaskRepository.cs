@@ -4,6 +4,7 @@ using Dapper;
 using Supervision.Core.Draw;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Audit;
+using Supervision.Infrastructure.Notifications;
 using Supervision.Infrastructure.Storage;
 using static Supervision.Infrastructure.Tasks.DrawRecordRow;
 using static Supervision.Infrastructure.Tasks.TaskSql;
@@ -15,7 +16,7 @@ namespace Supervision.Infrastructure.Tasks;
 /// grain and Core decided — the new task, a transition (version-checked), a cancellation, the two draw commits (once
 /// each) and a replacement. The freeze, which writes the snapshot too, is <see cref="DrawSnapshotStore.FreezeAsync"/>.
 /// </summary>
-public sealed class TaskRepository(SqlStore store, AuditLog audit, TimeProvider clock)
+public sealed class TaskRepository(SqlStore store, AuditLog audit, INotifier notifier, TimeProvider clock)
 {
     public TimeProvider Clock => clock;
 
@@ -26,6 +27,27 @@ public sealed class TaskRepository(SqlStore store, AuditLog audit, TimeProvider 
         return await connection.QuerySingleOrDefaultAsync<TaskRow>(
             new CommandDefinition($"SELECT {TaskQueries.Columns} FROM draw_tasks WHERE task_id = @taskId", new { taskId }, cancellationToken: ct));
     }
+
+    /// <summary>
+    /// Records that the matching reminder <paramref name="reminder"/> was sent, with its audit line and the schedulers'
+    /// notifications, in one transaction — only while the task still waits for its inspectors and that reminder was not
+    /// sent before (a repeat or a race writes nothing and answers false). The task's version is not moved: a reminder is
+    /// not a transition.
+    /// </summary>
+    public Task<bool> RemindMatchingAsync(TaskRow task, string reminder, object detail, IReadOnlyList<Notification> notifications, CancellationToken ct = default) =>
+        store.InTransactionAsync(async (connection, tx) =>
+        {
+            var marked = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE draw_tasks SET matching_reminded = @reminder
+                WHERE task_id = @TaskId AND status = 'entities_drawn' AND (matching_reminded IS NULL OR matching_reminded <> @reminder)
+                """, new { reminder, task.TaskId }, tx, cancellationToken: ct));
+            if (marked == 0) return false;
+            await audit.AppendAsync(connection, tx, Actor.System("matching-deadline"), "task.matching-reminder", "task", task.TaskId, task.LeadDepartment,
+                null, new { reminder, detail });
+            await notifier.NotifyAsync(connection, tx, notifications, clock.GetUtcNow(), ct);
+            return true;
+        }, ct);
 
     public async Task<bool> InsertAsync(TaskRow row, Actor actor, CancellationToken ct = default)
     {

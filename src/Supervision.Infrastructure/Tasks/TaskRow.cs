@@ -19,6 +19,9 @@ public sealed record TaskRow
 
     /// <summary>The SHA-256 of the inspectors list frozen with the population (schema 0022); null for tasks frozen before.</summary>
     public string? InspectorsSha256 { get; init; }
+
+    /// <summary>The last matching reminder sent (schema 0032: <see cref="MatchingReminders"/>), null before the first; not a transition, so not versioned.</summary>
+    public string? MatchingReminded { get; init; }
     public long? PopulationCount { get; init; }
     public int? PartitionCount { get; init; }
     public string? ExclusionsJson { get; init; }

@@ -74,6 +74,24 @@ public sealed class ApiHost : IAsyncDisposable
 
     public HttpClient Anonymous() => new(new OperationFollower(new HttpClientHandler())) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
 
+    /// <summary>A client without cookies or redirects followed: what a browser without a session sends.</summary>
+    public HttpClient CookieClient() =>
+        new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = BaseAddress };
+
+    /// <summary>A browser-like session: signed in through the login page's form (with its anti-forgery token), holding the cookie.</summary>
+    public async Task<HttpClient> CookieSessionAsync(string username, string password)
+    {
+        var client = CookieClient();
+        var login = await client.GetStringAsync("/app/login");
+        var token = System.Text.RegularExpressions.Regex.Match(login, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var signIn = await client.PostAsync("/app/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["username"] = username, ["password"] = password, ["__RequestVerificationToken"] = token,
+        }));
+        Assert.True(signIn.StatusCode == HttpStatusCode.Redirect, $"signing {username} in through the page: {signIn.StatusCode}");
+        return client;
+    }
+
     public async Task<HttpClient> SignInAsync(string username, string password)
     {
         var client = Anonymous();

@@ -39,15 +39,15 @@ public sealed class InspectionDeadlineTests(PostgresServer server)
 
                 // Three working days before the due date the team is warned, once.
                 first.Clock.SetUtcNow(new DateTimeOffset(2026, 6, 5, 2, 0, 0, TimeSpan.Zero));
-                await WaitForAsync(first, "SELECT count(*) FROM inspections WHERE inspection_id = 'TD/OPEN' AND due_warned = @yes");
+                await first.WaitForCountAsync("SELECT count(*) FROM inspections WHERE inspection_id = 'TD/OPEN' AND due_warned = @yes");
                 Assert.Equal(2, await first.ScalarAsync("SELECT count(*) FROM notifications WHERE kind = 'due-soon' AND inspection_id = 'TD/OPEN'"));
                 Assert.Equal(0, await first.ScalarAsync("SELECT count(*) FROM inspections WHERE overdue = @yes OR publication_overdue = @yes", new { yes = true }));
             }
 
             // Restart on the same database, two months later: nothing calls the grains; only their reminders do.
             await using var second = await StartAsync(postgres, directory, now: new DateTimeOffset(2026, 8, 3, 2, 0, 0, TimeSpan.Zero), seed: false, reminderPeriod: Period);
-            await WaitForAsync(second, "SELECT count(*) FROM inspections WHERE inspection_id = 'TD/OPEN' AND overdue = @yes");
-            await WaitForAsync(second, "SELECT count(*) FROM inspections WHERE inspection_id = 'TD/DONE' AND publication_overdue = @yes");
+            await second.WaitForCountAsync("SELECT count(*) FROM inspections WHERE inspection_id = 'TD/OPEN' AND overdue = @yes");
+            await second.WaitForCountAsync("SELECT count(*) FROM inspections WHERE inspection_id = 'TD/DONE' AND publication_overdue = @yes");
             Assert.Equal(0, await second.ScalarAsync("SELECT count(*) FROM inspections WHERE inspection_id = 'TD/DONE' AND overdue = @yes", new { yes = true }));
             Assert.Equal(1, await second.ScalarAsync("SELECT count(*) FROM notifications WHERE kind = 'publication-overdue' AND recipient = 'department:D1'"));
             Assert.Equal(1, await second.ScalarAsync("SELECT count(*) FROM audit_log WHERE action = 'inspection.deadline' AND subject_key = 'TD/OPEN' AND after_json LIKE '%\"overdue\":true%'"));
@@ -92,8 +92,8 @@ public sealed class InspectionDeadlineTests(PostgresServer server)
 
             // Three hours later, Saturday 02:00 in Beijing: SOON is three working days away (Mon, Tue, Wed), LATE is overdue.
             await using var second = await StartAsync(postgres, directory, now: friday.AddHours(3), seed: false);
-            await WaitForAsync(second, "SELECT count(*) FROM inspections WHERE inspection_id = 'TC/SOON' AND due_warned = @yes", TimeSpan.FromSeconds(60));
-            await WaitForAsync(second, "SELECT count(*) FROM inspections WHERE inspection_id = 'TC/LATE' AND overdue = @yes", TimeSpan.FromSeconds(60));
+            await second.WaitForCountAsync("SELECT count(*) FROM inspections WHERE inspection_id = 'TC/SOON' AND due_warned = @yes", within: TimeSpan.FromSeconds(60));
+            await second.WaitForCountAsync("SELECT count(*) FROM inspections WHERE inspection_id = 'TC/LATE' AND overdue = @yes", within: TimeSpan.FromSeconds(60));
             Assert.Equal(2, await second.ScalarAsync("SELECT count(*) FROM notifications WHERE kind = 'due-soon' AND inspection_id = 'TC/SOON'"));
             Assert.Equal(0, await second.ScalarAsync("SELECT count(*) FROM inspections WHERE inspection_id = 'TC/LATER' AND (due_warned = @yes OR overdue = @yes)", new { yes = true }));
 
@@ -106,17 +106,5 @@ public sealed class InspectionDeadlineTests(PostgresServer server)
         {
             ApiHost.TryDelete(directory);
         }
-    }
-
-    private static async Task WaitForAsync(InspectionPlatform platform, string sql, TimeSpan? within = null)
-    {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(90));
-        while (DateTime.UtcNow < deadline)
-        {
-            await using var connection = await platform.Store.OpenAsync();
-            if (await connection.ExecuteScalarAsync<long>(sql, new { yes = true }) > 0) return;
-            await Task.Delay(250);
-        }
-        Assert.Fail($"not within {(within ?? TimeSpan.FromSeconds(90)).TotalSeconds} s: {sql}");
     }
 }

@@ -180,6 +180,25 @@ public sealed class InspectionPlatform : IAsyncDisposable
         return await connection.ExecuteScalarAsync<long>(sql, args);
     }
 
+    /// <summary>
+    /// Waits until <paramref name="sql"/> (a count; <c>@yes</c> is bound to true) reaches <paramref name="expected"/> — what
+    /// a background tick or reminder writes — and fails naming the query and the last count after <paramref name="within"/>.
+    /// </summary>
+    public async Task WaitForCountAsync(string sql, long expected = 1, object? args = null, TimeSpan? within = null)
+    {
+        var limit = within ?? TimeSpan.FromSeconds(90);
+        var deadline = DateTime.UtcNow + limit;
+        long seen = -1;
+        while (DateTime.UtcNow < deadline)
+        {
+            seen = await ScalarAsync(sql, args ?? new { yes = true });
+            if (seen >= expected) return;
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"waited {limit.TotalSeconds} s for {expected} rows of [{sql}]; saw {seen}");
+    }
+
     /// <summary>An inspection created directly through its grain (no draw): for load tests and follow-up scenarios.</summary>
     public async Task<Inspection> AssignDirectAsync(string taskId, string entity, string leadCert, string mateCert, string[] items, DateOnly due,
         string? leadUser = null, string? mateUser = null)

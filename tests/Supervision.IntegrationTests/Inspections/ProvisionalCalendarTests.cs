@@ -74,7 +74,7 @@ public sealed class ProvisionalCalendarTests(PostgresServer server)
             await File.WriteAllTextAsync(Path.Combine(reference, "calendar-cn-2027.json"), Notice2027);
             await using var second = await StartAsync(postgres, directory, now: new DateTimeOffset(2027, 1, 5, 2, 0, 0, TimeSpan.Zero), seed: false, settings: settings);
             // Five moves: E1's correction order and re-inspection, E2's listing, and both publication deadlines.
-            await WaitForAsync(second, "SELECT count(*) FROM audit_log WHERE action = 'deadline.recomputed'", 5);
+            await second.WaitForCountAsync("SELECT count(*) FROM audit_log WHERE action = 'deadline.recomputed'", 5);
 
             using var reviewer2 = await second.As("rev-d1");
             var moved = await ReadAsync(await reviewer2.GetAsync("/api/follow-ups?entity=E1"), HttpStatusCode.OK);
@@ -125,19 +125,4 @@ public sealed class ProvisionalCalendarTests(PostgresServer server)
         [.. rows.EnumerateArray()
             .Select(r => (r.GetProperty("kind").GetString(), r.GetProperty("notBefore").GetString(), r.GetProperty("dueOn").GetString(), r.GetProperty("provisional").GetBoolean()))
             .OrderBy(r => r.Item1, StringComparer.Ordinal)];
-
-    private static async Task WaitForAsync(InspectionPlatform platform, string sql, long expected)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        long seen = -1;
-        while (DateTime.UtcNow < deadline)
-        {
-            await using var connection = await platform.Store.OpenAsync();
-            seen = await connection.ExecuteScalarAsync<long>(sql);
-            if (seen >= expected) return;
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"waited 60 s for {expected} rows of [{sql}]; saw {seen}");
-    }
 }

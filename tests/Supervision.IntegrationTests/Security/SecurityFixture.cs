@@ -100,7 +100,7 @@ internal sealed class SecurityFixture
             var password = user == "admin" ? ApiHost.AdminPassword : user == "first-sign-in" ? "one-time-password-1" : Password;
             if (user is not null) f._accounts[persona] = (user, password);
             f._bearer[persona] = user is null ? host.Anonymous() : await host.SignInAsync(user, password);
-            f._cookie[persona] = user is null ? CookieClient(host) : await CookieSessionAsync(host, user, password);
+            f._cookie[persona] = user is null ? host.CookieClient() : await host.CookieSessionAsync(user, password);
         }
 
         return f;
@@ -184,21 +184,5 @@ internal sealed class SecurityFixture
         pattern = pattern.Replace("{key?}", _values["{creditCode}"], StringComparison.Ordinal);
         return Regex.Replace(pattern, @"\{[^}]+\}", m =>
             _values.TryGetValue(m.Value + context, out var v) || _values.TryGetValue(m.Value, out v) ? v : throw new InvalidOperationException($"no value for {m.Value} in {pattern}"));
-    }
-
-    private static HttpClient CookieClient(ApiHost host) =>
-        new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
-
-    private static async Task<HttpClient> CookieSessionAsync(ApiHost host, string username, string password)
-    {
-        var client = CookieClient(host);
-        var login = await client.GetStringAsync("/app/login");
-        var token = Regex.Match(login, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-        var signIn = await client.PostAsync("/app/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["username"] = username, ["password"] = password, ["__RequestVerificationToken"] = token,
-        }));
-        Assert.True(signIn.StatusCode == HttpStatusCode.Redirect, $"signing {username} in through the page: {signIn.StatusCode}");
-        return client;
     }
 }

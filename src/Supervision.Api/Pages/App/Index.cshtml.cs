@@ -13,7 +13,8 @@ namespace Supervision.Api.Pages.App;
 /// once — entity, address, items by name, due date, state — soonest due first, then the links of their roles.
 /// </summary>
 public sealed class IndexModel(InspectionStore store, WorkflowClock clock, Infrastructure.Registry.InspectionItemStore items,
-    Core.Reference.ReferenceData reference, Infrastructure.Abnormal.AbnormalQueries abnormal) : PageModel
+    Core.Reference.ReferenceData reference, Infrastructure.Abnormal.AbnormalQueries abnormal, Infrastructure.Tasks.TaskQueries tasks,
+    Core.Tasks.MatchingDeadline matching) : PageModel
 {
     /// <summary>As many open assignments as one page of /app/my holds; the rest are a click away.</summary>
     public const int Shown = MineModel.PageSize;
@@ -29,10 +30,24 @@ public sealed class IndexModel(InspectionStore store, WorkflowClock clock, Infra
     /// <summary>The abnormal-operations figures of the user's department (staff only): what is overdue shows on the home page.</summary>
     public Infrastructure.Abnormal.AbnormalCounts? Abnormal { get; private set; }
 
+    /// <summary>
+    /// For schedulers and admins: the tasks their department leads (every task, for a platform admin) whose entity list
+    /// arrived and whose inspectors are still to be matched, with the matching deadline, oldest list first.
+    /// </summary>
+    public IReadOnlyList<(Infrastructure.Tasks.AwaitingMatchingRow Task, Core.Tasks.Matching Matching)> AwaitingMatching { get; private set; } = [];
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         Actor = User.ToActor();
         if (Web.Workbench.IsOffice(Actor)) Abnormal = await abnormal.CountsAsync(Actor.IsAdmin ? null : Actor.DepartmentCode ?? "", clock.Today, ct);
+        if (Web.Workbench.CanSchedule(Actor))
+        {
+            var lead = Actor.IsAdmin ? null : Actor.DepartmentCode ?? "";
+            AwaitingMatching = [.. (await tasks.AwaitingMatchingAsync(lead, ct))
+                .Where(t => lead is null || t.LeadDepartment == lead)
+                .Select(t => (t, matching.On(ChinaTime.DateOf(t.ListArrivedAt), null, clock.Today)))];
+        }
+
         if (Actor.InspectorCertificateNo is not { } cert) return;
         IsInspector = true;
         var today = clock.Today;

@@ -18,8 +18,11 @@ namespace Supervision.Api.Pages.App.Tasks;
 /// figures of GET /api/tasks/{id}/progress (counts by state, overdue, per team) drawn as inline SVG bars.
 /// </summary>
 public sealed class DetailModel(TaskQueries draws, InspectionStore inspections, WorkflowClock clock,
-    Infrastructure.Registry.DepartmentStore departmentStore, Infrastructure.Registry.InspectionItemStore itemStore, Infrastructure.Registry.InspectorStore inspectorStore) : PageModel
+    Infrastructure.Registry.DepartmentStore departmentStore, Infrastructure.Registry.InspectionItemStore itemStore, Infrastructure.Registry.InspectorStore inspectorStore, MatchingDeadline matching) : PageModel
 {
+    /// <summary>The matching deadline once the entity list arrived: due, or met on time or late; null before the entity draw.</summary>
+    public Matching? Matching { get; private set; }
+
     /// <summary>Names for the codes the page shows: departments, items, and the teams' inspectors.</summary>
     public Web.DirectoryNames Departments { get; private set; } = Web.DirectoryNames.None;
 
@@ -63,6 +66,8 @@ public sealed class DetailModel(TaskQueries draws, InspectionStore inspections, 
         if (!TaskAccess.IsFull(Actor, task.DepartmentList)) return Forbid();
         Task = task;
         Today = clock.Today;
+        if (await draws.MatchingTimesAsync(id, ct) is ({ } arrived, var matched) && task.Status != TaskStates.Cancelled)
+            Matching = matching.On(ChinaTime.DateOf(arrived), matched is { } m ? ChinaTime.DateOf(m) : null, Today);
         Inspections = await inspections.ListTaskAsync(id, ct);
         Dispatched = Inspections.Count > 0 || await inspections.IsDispatchedAsync(id, ct);
         Departments = await Web.DirectoryNames.DepartmentsAsync(departmentStore, task.DepartmentList, ct);
