@@ -38,4 +38,11 @@ public interface IRecusalGrain : IGrainWithStringKey
     /// </summary>
     [Alias("decide"), SafeToRetry]
     Task<RecusalReply> Decide(string requestId, bool accept, string? reason, Actor actor);
+
+    /// <summary>
+    /// Sends the reminder an open request owes its lead department on <paramref name="today"/> (due today, then overdue;
+    /// each once). Answers whether one was sent. Called by the deadline keeper.
+    /// </summary>
+    [Alias("remind-decision")]
+    Task<bool> RemindDecision(string requestId, DateOnly today);
 }

@@ -42,6 +42,27 @@ public static class RecusalWorkflow
     public static DateOnly DueOn(WorkingCalendar calendar, DateTimeOffset requestedAt, int workingDays) =>
         calendar.AddWorkingDays(ChinaTime.DateOf(requestedAt), workingDays);
 
+    /// <summary>The reminders an open request can owe its lead department, each sent once.</summary>
+    public static class Reminders
+    {
+        /// <summary>The request is to be decided today.</summary>
+        public const string DueToday = "due-today";
+
+        /// <summary>The day to decide has passed and the request is still open.</summary>
+        public const string Overdue = "overdue";
+    }
+
+    /// <summary>
+    /// The reminder an open request owes on <paramref name="today"/>, given the last one sent (<paramref name="lastSent"/>):
+    /// on its due date "due today", after it "overdue" (alone, when the due date passed unreminded); each once; none for a
+    /// decided request.
+    /// </summary>
+    public static string? ReminderOwed(string state, DateOnly dueOn, string? lastSent, DateOnly today) =>
+        !RecusalStates.IsOpen(state) ? null
+        : today > dueOn ? (lastSent == Reminders.Overdue ? null : Reminders.Overdue)
+        : today == dueOn && lastSent is null ? Reminders.DueToday
+        : null;
+
     /// <summary>
     /// The reason published with the replacement (draw-service.md, "Replacements without choice"): the request and its
     /// category, not the entity's own words, which may name people.

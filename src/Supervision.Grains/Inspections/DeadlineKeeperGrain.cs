@@ -22,7 +22,7 @@ public sealed class DeadlineKeeperState
 /// publication deadline moved is told by its own grain, which owns that row. Catch-up: the store finds the inspections
 /// whose warning or overdue mark is due and not set, and each one's grain runs its deadline check (the same one its
 /// reminder runs). Both are idempotent. The same ticks carry the abnormal-operations sweep and the tasks' matching
-/// reminders (<see cref="MatchingDeadline"/>).
+/// reminders (<see cref="MatchingDeadline"/>) and the reminders of recusal decisions.
 /// </summary>
 
 public sealed class DeadlineKeeperGrain(
@@ -33,6 +33,7 @@ public sealed class DeadlineKeeperGrain(
     InspectionOptions options,
     TaskQueries tasks,
     MatchingDeadline matching,
+    Infrastructure.Recusals.RecusalStore recusals,
     ILogger<DeadlineKeeperGrain> logger) : Grain, IDeadlineKeeperGrain, IRemindable
 {
     private const string ReminderName = "catch-up";
@@ -76,6 +77,29 @@ public sealed class DeadlineKeeperGrain(
         await CatchUpLoggedAsync();
         await SweepRegisterLoggedAsync();
         await RemindMatchingLoggedAsync();
+        await RemindRecusalsLoggedAsync();
+    }
+
+    /// <summary>Open recusal requests due today or overdue: each one's inspection grain sends the reminder it owes (once each).</summary>
+    private async Task RemindRecusalsLoggedAsync()
+    {
+        try
+        {
+            var today = clock.Today;
+            var sent = 0;
+            foreach (var due in await recusals.OpenDueAsync(today))
+            {
+                if (Core.Recusals.RecusalWorkflow.ReminderOwed(Core.Recusals.RecusalStates.Requested, due.DueOn, due.Reminded, today) is null) continue;
+                if (await GrainFactory.GetGrain<Contracts.Recusals.IRecusalGrain>(due.InspectionId).RemindDecision(due.Id, today)) sent++;
+            }
+
+            if (sent > 0 && logger.IsEnabled(LogLevel.Information))
+                logger.LogInformation("Recusal decisions on {Today}: {Sent} reminders sent", today, sent);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "The recusal reminders failed; the next tick tries again");
+        }
     }
 
     /// <summary>

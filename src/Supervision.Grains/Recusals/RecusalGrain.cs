@@ -97,6 +97,19 @@ public sealed class RecusalGrain(
         return await RecordAsync(RecusalWorkflow.Accept(request, actor, reason, made.Replacement, clock.Now), request, actor);
     }
 
+    public async Task<bool> RemindDecision(string requestId, DateOnly today)
+    {
+        var request = await store.GetAsync(requestId);
+        if (request is null || request.InspectionId != Id) return false;
+        if (RecusalWorkflow.ReminderOwed(request.State, request.DueOn, await store.RemindedAsync(requestId), today) is not { } reminder) return false;
+        var message = reminder == RecusalWorkflow.Reminders.Overdue
+            ? $"Recusal request {request.Id} on inspection {request.InspectionId} was to be decided by {request.DueOn:yyyy-MM-dd} and is still open."
+            : $"Recusal request {request.Id} on inspection {request.InspectionId} is to be decided today ({request.DueOn:yyyy-MM-dd}).";
+        return await store.RemindAsync(request, reminder, today,
+            [new Infrastructure.Notifications.Notification(Infrastructure.Notifications.Notification.Department(request.LeadDepartment), request.InspectionId,
+                "recusal-" + reminder, message)]);
+    }
+
     private async Task<RecusalReply> RecordAsync(RecusalStep step, RecusalRequest before, Actor actor)
     {
         if (step.Error is { } error) return Refusal(error);

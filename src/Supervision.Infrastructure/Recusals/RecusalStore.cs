@@ -2,6 +2,7 @@ using Dapper;
 using Supervision.Core.Identity;
 using Supervision.Core.Recusals;
 using Supervision.Infrastructure.Audit;
+using Supervision.Infrastructure.Notifications;
 using Supervision.Infrastructure.Storage;
 
 namespace Supervision.Infrastructure.Recusals;
@@ -11,7 +12,7 @@ namespace Supervision.Infrastructure.Recusals;
 /// audit line (<c>recusal.requested</c>, <c>recusal.accepted</c>, <c>recusal.rejected</c>) in one transaction, and a
 /// decision only over the version it was decided from.
 /// </summary>
-public sealed class RecusalStore(SqlStore store, AuditLog audit)
+public sealed class RecusalStore(SqlStore store, AuditLog audit, INotifier notifier, TimeProvider clock)
 {
     internal const string Columns =
         """
@@ -40,6 +41,59 @@ public sealed class RecusalStore(SqlStore store, AuditLog audit)
                 new { request.InspectionId, request.CertificateNo, request.Grounds, request.Reason, request.DueOn });
             return true;
         }, ct);
+
+    /// <summary>
+    /// Records that <paramref name="reminder"/> was sent for an open request, with its audit line and the lead department's
+    /// notification, in one transaction; false (nothing written) when the request was decided meanwhile or that reminder
+    /// was already sent. A reminder does not move the request's version: it is not a decision.
+    /// </summary>
+    public Task<bool> RemindAsync(RecusalRequest request, string reminder, DateOnly today, IReadOnlyList<Notification> notifications, CancellationToken ct = default) =>
+        store.InTransactionAsync(async (connection, tx) =>
+        {
+            var marked = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE recusal_requests SET reminded = @reminder
+                WHERE request_id = @Id AND state = 'requested' AND (reminded IS NULL OR reminded <> @reminder)
+                """, new { reminder, request.Id }, tx, cancellationToken: ct));
+            if (marked == 0) return false;
+            await audit.AppendAsync(connection, tx, Actor.System("recusal-deadline"), "recusal.reminder", "recusal", request.Id, request.LeadDepartment, null,
+                new { reminder, request.DueOn, today });
+            await notifier.NotifyAsync(connection, tx, notifications, clock.GetUtcNow(), ct);
+            return true;
+        }, ct);
+
+    /// <summary>
+    /// The open requests whose decision is due on or before <paramref name="today"/> and that have not had the reminder
+    /// <c>overdue</c> yet: what the deadline keeper looks at on each tick (the partial index of schema 0033 keeps it to
+    /// the open ones).
+    /// </summary>
+    public async Task<IReadOnlyList<OpenDue>> OpenDueAsync(DateOnly today, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return (await connection.QueryAsync<OpenDue>(new CommandDefinition(
+            """
+            SELECT request_id AS Id, inspection_id AS InspectionId, due_on AS DueOn, reminded AS Reminded FROM recusal_requests
+            WHERE state = 'requested' AND due_on <= @today AND (reminded IS NULL OR reminded <> 'overdue')
+            ORDER BY due_on, request_id
+            """, new { today }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>An open request whose decision is due (<see cref="OpenDueAsync"/>).</summary>
+    public sealed record OpenDue
+    {
+        public string Id { get; init; } = "";
+        public string InspectionId { get; init; } = "";
+        public DateOnly DueOn { get; init; }
+        public string? Reminded { get; init; }
+    }
+
+    /// <summary>The last reminder sent for a request (null before the first).</summary>
+    public async Task<string?> RemindedAsync(string id, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT reminded FROM recusal_requests WHERE request_id = @id", new { id }, cancellationToken: ct));
+    }
 
     /// <summary>Writes a decision over the stored version <c>version - 1</c>; false when the request changed since it was read.</summary>
     public Task<bool> DecideAsync(RecusalRequest decided, Actor actor, CancellationToken ct = default) =>

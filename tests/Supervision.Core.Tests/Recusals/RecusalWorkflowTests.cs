@@ -173,4 +173,23 @@ public sealed class RecusalWorkflowTests
             Assert.True(r.IsOpen ? r.DecidedBy is null : r.DecidedBy is "sched-d1" or "admin");
         });
     }
+
+    [Fact]
+    public void An_open_request_is_reminded_on_its_due_date_and_once_more_when_it_is_overdue_and_never_once_decided()
+    {
+        var due = new DateOnly(2026, 6, 17);
+        const string Open = RecusalStates.Requested;
+        Assert.Null(RecusalWorkflow.ReminderOwed(Open, due, null, due.AddDays(-1)));
+        Assert.Equal(RecusalWorkflow.Reminders.DueToday, RecusalWorkflow.ReminderOwed(Open, due, null, due));
+        Assert.Null(RecusalWorkflow.ReminderOwed(Open, due, RecusalWorkflow.Reminders.DueToday, due));
+        Assert.Equal(RecusalWorkflow.Reminders.Overdue, RecusalWorkflow.ReminderOwed(Open, due, RecusalWorkflow.Reminders.DueToday, due.AddDays(1)));
+        Assert.Null(RecusalWorkflow.ReminderOwed(Open, due, RecusalWorkflow.Reminders.Overdue, due.AddDays(30)));
+        // A due date that passed unreminded (the platform was down that day): the overdue reminder alone.
+        Assert.Equal(RecusalWorkflow.Reminders.Overdue, RecusalWorkflow.ReminderOwed(Open, due, null, due.AddDays(5)));
+        foreach (var decided in new[] { RecusalStates.Accepted, RecusalStates.Rejected })
+        {
+            Assert.Null(RecusalWorkflow.ReminderOwed(decided, due, null, due));
+            Assert.Null(RecusalWorkflow.ReminderOwed(decided, due, null, due.AddDays(3)));
+        }
+    }
 }
