@@ -62,7 +62,7 @@ public static class CreditApi
         return app;
     }
 
-    private static async Task<IResult> Explain(string creditCode, string? task, string? at, HttpContext http, CreditStore store, TaskQueries draws,
+    private static async Task<IResult> Explain(string creditCode, string? task, string? at, HttpContext http, CreditQueries store, TaskQueries draws,
         DrawInclusion inclusion, WorkflowClock clock, CancellationToken ct)
     {
         var code = CreditCode.Normalize(creditCode);
@@ -89,7 +89,7 @@ public static class CreditApi
         return TypedResults.Ok(new EntityCreditView(explanation, changes, probability));
     }
 
-    private static async Task<IResult> Changes(string? entity, long? before, int? limit, CreditStore store, CancellationToken ct)
+    private static async Task<IResult> Changes(string? entity, long? before, int? limit, CreditQueries store, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         var rows = await store.ClassChangesAsync(entity is null ? null : CreditCode.Normalize(entity), before, take, ct);
@@ -123,7 +123,7 @@ public static class CreditApi
     }
 
     private static async Task<IResult> Imported(HttpContext http, Operation operation) =>
-        await http.RequestServices.GetRequiredService<CreditStore>().ImportAsync(operation.Target, http.RequestAborted) is { } report
+        await http.RequestServices.GetRequiredService<CreditQueries>().ImportAsync(operation.Target, http.RequestAborted) is { } report
             ? TypedResults.Created($"/api/credit/imports/{report.ImportId}", report)
             : Problems.NotFound("credit import", operation.Target);
 
@@ -131,12 +131,12 @@ public static class CreditApi
     private static async Task<IResult> Recomputed(HttpContext http, Operation operation)
     {
         var input = System.Text.Json.JsonSerializer.Deserialize<CreditNightlyGrain.RecomputeInput>(operation.InputJson!, System.Text.Json.JsonSerializerOptions.Web)!;
-        return await http.RequestServices.GetRequiredService<CreditStore>().RunAsync(input.RunId, http.RequestAborted) is { } run
+        return await http.RequestServices.GetRequiredService<CreditQueries>().RunAsync(input.RunId, http.RequestAborted) is { } run
             ? TypedResults.Ok(run)
             : Problems.NotFound("recomputation run", input.RunId);
     }
 
-    private static async Task<IResult> ImportReport(string id, CreditStore store, CancellationToken ct) =>
+    private static async Task<IResult> ImportReport(string id, CreditQueries store, CancellationToken ct) =>
         await store.ImportAsync(id, ct) is { } report ? TypedResults.Ok(report) : Problems.NotFound("credit import", id);
 
     private static async Task<IResult> RunFeed(IGrainFactory grains) =>
@@ -153,12 +153,12 @@ public static class CreditApi
         return TypedResults.Accepted($"/api/credit/recompute/runs/{started.RunId}", new RunStarted(started.RunId, "running", started.OperationId));
     }
 
-    private static async Task<IResult> Runs(int? limit, CreditStore store, CancellationToken ct)
+    private static async Task<IResult> Runs(int? limit, CreditQueries store, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         return TypedResults.Ok(await store.RunsAsync(take, ct));
     }
 
-    private static async Task<IResult> Run(string id, CreditStore store, CancellationToken ct) =>
+    private static async Task<IResult> Run(string id, CreditQueries store, CancellationToken ct) =>
         await store.RunAsync(id, ct) is { } run ? TypedResults.Ok(run) : Problems.NotFound("recomputation run", id);
 }

@@ -55,6 +55,19 @@ public static class CreditClassChangeDetector
         return new CreditClassChange(entityId, previousClass, current.Class, previousScore, current.Score, current.At, sb.ToString());
     }
 
+    /// <summary>
+    /// A change the nightly recomputation found: no event came in, older events decayed and the score crossed a threshold.
+    /// The reason names the score, the day, the two classes and the thresholds in force.
+    /// </summary>
+    public static CreditClassChange Nightly(string entityId, CreditClass? oldClass, CreditClass newClass, double newScore, DateTimeOffset at,
+        ClassThresholds thresholds)
+    {
+        ArgumentNullException.ThrowIfNull(thresholds);
+        var reason = string.Create(CultureInfo.InvariantCulture,
+            $"nightly recomputation: score {newScore:0.##} at {at:yyyy-MM-dd}, class {(oldClass?.ToString() ?? "none")} → {newClass} as older events decayed (thresholds A {thresholds.A}, B {thresholds.B}, C {thresholds.C})");
+        return new CreditClassChange(entityId, oldClass, newClass, null, newScore, at, reason);
+    }
+
     /// <summary>The threshold that separates the two classes nearest the new one.</summary>
     private static (string Name, double Value) Boundary(CreditClass from, CreditClass to, ClassThresholds t)
     {

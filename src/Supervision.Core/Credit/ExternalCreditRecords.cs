@@ -27,6 +27,23 @@ public sealed record ExternalCreditRecord(
     DateOnly OccurredOn,
     string Description)
 {
+    /// <summary>How a penalty is stored (<c>credit_external_records.kind</c>).</summary>
+    public const string PenaltyKind = "penalty";
+
+    /// <summary>How a serious-violation listing is stored (<c>credit_external_records.kind</c>).</summary>
+    public const string SeriousViolationKind = "serious-violation";
+
+    /// <summary>The stored kind of this record.</summary>
+    public string KindCode => Kind == ExternalRecordKind.Penalty ? PenaltyKind : SeriousViolationKind;
+
+    /// <summary>
+    /// True when <paramref name="latest"/>, the latest stored record of the same (authority, reference), already says what
+    /// this one says — entity, kind, severity, date and description: importing it again changes nothing.
+    /// </summary>
+    public bool Repeats(ExternalRecordFact? latest) =>
+        latest is not null && latest.EntityCreditCode == CreditCode && latest.Kind == KindCode && latest.Severity == Severity?.ToString()
+        && latest.OccurredOn == OccurredOn && latest.Description == Description;
+
     /// <summary>The credit event this record stands for.</summary>
     public CreditEvent ToEvent() => Kind == ExternalRecordKind.Penalty
         ? CreditEvent.Penalty(ChinaDay(OccurredOn), Severity ?? PenaltySeverity.Minor, $"{Authority} {Reference}")

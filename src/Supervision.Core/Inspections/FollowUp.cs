@@ -36,6 +36,13 @@ public sealed record FollowUpPolicy(
         UnreachableCode: "6",
         ListingRemovalCodes: new[] { "1" }.ToFrozenSet(StringComparer.Ordinal),
         SeriousViolationAfterYears: 3);
+
+    /// <summary>True when the codes call for a correction order: a trigger, or a violation code without the corrected code.</summary>
+    public bool NeedsCorrection(IReadOnlyCollection<string> codes) =>
+        codes.Any(CorrectionTriggers.Contains) || (codes.Any(ViolationCodes.Contains) && !codes.Contains(CorrectedCode));
+
+    /// <summary>True when a result leaves nothing to correct: it has codes, and none of them would open a correction order.</summary>
+    public bool LeavesNothingToCorrect(IReadOnlyCollection<string> codes) => codes.Count > 0 && !NeedsCorrection(codes);
 }
 
 /// <summary>An entity on the abnormal-operations list because of an inspection result.</summary>
@@ -112,9 +119,7 @@ public sealed class FollowUpRules
     public DateOnly ListBy(DateOnly verifiedOn) => Calendar.AddWorkingDays(verifiedOn, Policy.AbnormalListingWorkingDays);
 
     /// <summary>True when the codes call for a correction order.</summary>
-    public bool NeedsCorrection(IReadOnlyCollection<string> codes) =>
-        codes.Any(Policy.CorrectionTriggers.Contains)
-        || (codes.Any(Policy.ViolationCodes.Contains) && !codes.Contains(Policy.CorrectedCode));
+    public bool NeedsCorrection(IReadOnlyCollection<string> codes) => Policy.NeedsCorrection(codes);
 
     /// <summary>
     /// The actions for one approved outcome, given the entity's open listings. Throws

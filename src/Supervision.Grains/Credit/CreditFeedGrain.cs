@@ -13,7 +13,7 @@ namespace Supervision.Grains.Credit;
 /// streams, entities whose record changed with time alone (a correction deadline passed, a listing reached its
 /// serious-violation date) are refreshed.
 /// </summary>
-public sealed partial class CreditFeedGrain(CreditStore store, CreditSettings settings, WorkflowClock clock, TimeProvider time, ILogger<CreditFeedGrain> logger)
+public sealed partial class CreditFeedGrain(CreditFeedStore store, CreditSettings settings, WorkflowClock clock, TimeProvider time, ILogger<CreditFeedGrain> logger)
     : Grain, ICreditFeedGrain, IRemindable
 {
     public const string Key = "feed";
@@ -33,8 +33,8 @@ public sealed partial class CreditFeedGrain(CreditStore store, CreditSettings se
     public async Task<CreditFeedReport> RunOnce()
     {
         int outcomesRead = 0, externalRead = 0, applied = 0, changes = 0;
-        var oc = await store.CheckpointAsync(CreditStore.OutcomeStream);
-        var xc = await store.CheckpointAsync(CreditStore.ExternalStream);
+        var oc = await store.CheckpointAsync(CreditFeedStore.OutcomeStream);
+        var xc = await store.CheckpointAsync(CreditFeedStore.ExternalStream);
         for (var step = 0; step < MaxStepsPerPass; step++)
         {
             var outcomes = await store.OutcomesAfterAsync(oc, settings.FeedBatchSize);
@@ -51,8 +51,8 @@ public sealed partial class CreditFeedGrain(CreditStore store, CreditSettings se
             var (o0, x0) = (oc, xc);
             var replies = await ForEachAsync(entities, e => GrainFactory.GetGrain<ICreditScoreGrain>(e).Apply(o0, oTo, x0, xTo, FeedActor));
             // Every entity of the step acknowledged (its transaction committed): now the checkpoints may move.
-            await store.SaveCheckpointAsync(CreditStore.OutcomeStream, oTo);
-            await store.SaveCheckpointAsync(CreditStore.ExternalStream, xTo);
+            await store.SaveCheckpointAsync(CreditFeedStore.OutcomeStream, oTo);
+            await store.SaveCheckpointAsync(CreditFeedStore.ExternalStream, xTo);
             (oc, xc) = (oTo, xTo);
             outcomesRead += takeO;
             externalRead += takeX;

@@ -13,7 +13,7 @@ namespace Supervision.Grains.Credit;
 /// lines are reported with line, field and reason and never stored. Run by the operation grain from the staged upload;
 /// the import id is the operation's target, so running it again after a crash appends nothing twice.
 /// </summary>
-public sealed class CreditImporter(CreditStore store, WorkflowClock clock)
+public sealed class CreditImporter(CreditImportStore store, CreditQueries queries, WorkflowClock clock)
 {
     /// <summary>The largest file accepted (it is read whole).</summary>
     public const long MaxBytes = 64L * 1024 * 1024;
@@ -22,7 +22,7 @@ public sealed class CreditImporter(CreditStore store, WorkflowClock clock)
     public async Task<(CreditImportReport? Report, OperationProblem? Problem)> ImportAsync(string importId, Stream csv, string fileName, Actor actor,
         CancellationToken ct = default)
     {
-        if (await store.ImportAsync(importId, ct) is { } done) return (done, null);
+        if (await queries.ImportAsync(importId, ct) is { } done) return (done, null);
         using var buffer = new MemoryStream();
         await csv.CopyToAsync(buffer, ct);
         var sha = Convert.ToHexStringLower(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
@@ -49,6 +49,6 @@ public sealed class CreditImporter(CreditStore store, WorkflowClock clock)
         var rejectedLines = errors.Select(e => e.Line).Distinct().Count();
         var report = new CreditImportReport(importId, fileName, sha, rows, 0, 0, rejectedLines, errors.OrderBy(e => e.Line).ToList(), "", default);
         await store.AppendExternalAsync(report, records, actor, ct);
-        return (await store.ImportAsync(importId, ct), null);
+        return (await queries.ImportAsync(importId, ct), null);
     }
 }

@@ -18,7 +18,7 @@ namespace Supervision.Grains.Credit;
 /// Schedules the nightly recomputation with a reminder and starts runs, each as a long operation (kind credit-recompute)
 /// that <see cref="Operations.OperationGrain"/> runs with <see cref="CreditNightlyJob.RunOperationAsync"/> under a lease.
 /// </summary>
-public sealed class CreditNightlyGrain(CreditStore store, OperationStore operations, CreditSettings settings, WorkflowClock clock,
+public sealed class CreditNightlyGrain(CreditNightlyStore store, OperationStore operations, CreditSettings settings, WorkflowClock clock,
     ILogger<CreditNightlyGrain> logger) : Grain, ICreditNightlyGrain, IRemindable
 {
     public const string Key = "nightly";
@@ -88,13 +88,13 @@ public sealed class CreditNightlyGrain(CreditStore store, OperationStore operati
 /// one batch; no grain is activated. Rows whose summary was folded under other half-lives or impacts are counted as stale and left
 /// to their grain.
 /// </summary>
-public sealed partial class CreditNightlyJob(CreditStore store, CreditModel model, CreditMetrics metrics, ILogger<CreditNightlyJob> logger)
+public sealed partial class CreditNightlyJob(CreditNightlyStore store, CreditModel model, CreditMetrics metrics, ILogger<CreditNightlyJob> logger)
 {
     /// <summary>
     /// The run <paramref name="runId"/> of a recomputation operation, at <paramref name="at"/>, recorded when it ends. Run
     /// again after its silo died, it evaluates at the same instant, so it leaves every class where the first attempt would
     /// have; the run's counters are the last attempt's (classes an earlier attempt already changed count as unchanged).
-    /// Errors are the caller's: it retries transient ones and records the others with <see cref="CreditStore.FinishRunAsync"/>.
+    /// Errors are the caller's: it retries transient ones and records the others with <see cref="CreditNightlyStore.FinishRunAsync"/>.
     /// </summary>
     public async Task<CreditRunTotals> RunOperationAsync(string runId, string cause, DateTimeOffset at, Actor actor, CancellationToken ct = default)
     {

@@ -1,17 +1,19 @@
 using Supervision.Contracts.Credit;
 using Supervision.Core.Calendar;
+using Supervision.Core.Credit;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Credit;
 
 namespace Supervision.Grains.Credit;
 
 /// <summary>
-/// One entity's credit score. Each call reads the entity's new events, stores them with the re-derived follow-up and
-/// listing events, and recomputes — one transaction in <see cref="CreditStore.ApplyAsync"/>, answered after the commit.
+/// One entity's credit score. Each call reads the entity's new outcomes and external records, turns them into events
+/// (<see cref="CreditLedger.NewEvents"/>), and has <see cref="CreditRepository.ApplyAsync"/> store them with the re-derived
+/// follow-up and listing events and recompute — one transaction, answered after the commit.
 /// The grain keeps no state of its own: the tables are the state, so a reactivation (or the nightly job writing a class
 /// in between) never leaves it with a stale copy.
 /// </summary>
-public sealed class CreditScoreGrain(CreditStore store, WorkflowClock clock, CreditMetrics metrics) : Grain, ICreditScoreGrain
+public sealed class CreditScoreGrain(CreditFeedStore feed, CreditRepository records, WorkflowClock clock, CreditMetrics metrics) : Grain, ICreditScoreGrain
 {
     private string Entity => this.GetPrimaryKeyString();
 
@@ -23,13 +25,13 @@ public sealed class CreditScoreGrain(CreditStore store, WorkflowClock clock, Cre
 
     public async Task<CreditScoreReply> Apply(long outcomesAfter, long outcomesTo, long externalAfter, long externalTo, Actor actor)
     {
-        var outcomes = await store.OutcomesOfAsync(Entity, outcomesAfter, outcomesTo);
-        var external = await store.ExternalOfAsync(Entity, externalAfter, externalTo);
-        return Reply(await store.ApplyAsync(Entity, outcomes, external, clock.Now, actor));
+        var outcomes = await feed.OutcomesOfAsync(Entity, outcomesAfter, outcomesTo);
+        var external = await feed.ExternalOfAsync(Entity, externalAfter, externalTo);
+        return Reply(await records.ApplyAsync(Entity, CreditLedger.NewEvents(Entity, outcomes, external), clock.Now, actor));
     }
 
     public async Task<CreditScoreReply> Refresh(Actor actor) =>
-        Reply(await store.ApplyAsync(Entity, [], [], clock.Now, actor));
+        Reply(await records.ApplyAsync(Entity, [], clock.Now, actor));
 
     private CreditScoreReply Reply(CreditApplyResult r) =>
         new(Entity, r.Assessment.Score, r.Assessment.Class.ToString(), r.Assessment.DrawWeight, r.Change?.OldClass?.ToString(), r.Change is not null,

@@ -33,7 +33,7 @@ public static class CreditHosting
 {
     /// <summary>
     /// The credit service: settings from "Supervision:Credit" (invalid settings stop the start with every problem named),
-    /// the model, store, clock, nightly job, and the start-up step that schedules the feed and nightly reminders.
+    /// the model, the stores and queries, clock, nightly job, and the start-up step that schedules the feed and nightly reminders.
     /// </summary>
     public static IServiceCollection AddSupervisionCredit(this IServiceCollection services)
     {
@@ -42,7 +42,11 @@ public static class CreditHosting
         // Credit time is business time: the workflow's clock (the system clock unless replaced).
         services.TryAddSingleton(sp => new WorkflowClock(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CreditMetrics>();
-        services.TryAddSingleton<CreditStore>();
+        services.TryAddSingleton<CreditFeedStore>();
+        services.TryAddSingleton<CreditRepository>();
+        services.TryAddSingleton<CreditImportStore>();
+        services.TryAddSingleton<CreditNightlyStore>();
+        services.TryAddSingleton<CreditQueries>();
         services.TryAddSingleton<CreditStatisticsStore>();
         services.TryAddSingleton<DrawInclusion>();
         services.TryAddSingleton<CreditNightlyJob>();

@@ -263,7 +263,7 @@ public sealed class OperationGrain(
         catch (Exception e) when (!TransientFailures.IsTransient(e))
         {
             logger.LogError(e, "Credit recomputation {RunId} failed", input.RunId);
-            await ServiceProvider.GetRequiredService<CreditStore>().FinishRunAsync(input.RunId, new CreditRunTotals(0, 0, 0, 0, 0, [0, 0, 0, 0]), e.Message);
+            await ServiceProvider.GetRequiredService<CreditNightlyStore>().FinishRunAsync(input.RunId, new CreditRunTotals(0, 0, 0, 0, 0, [0, 0, 0, 0]), e.Message);
             return (new OperationProblem(500, "The recomputation failed", $"Run {input.RunId} stopped on an unexpected error, which is logged; classes it changed before stay changed. Start another run."), null);
         }
     }

@@ -183,6 +183,7 @@ public sealed class CreditModel
         Scorer = new CreditScorer(Options);
         Layout = new CreditDecayLayout(Options);
         Recomputation = new CreditRecomputation(Options);
+        Ledger = new CreditLedger(Scorer, Layout);
         Fingerprint = FingerprintOf(Options);
     }
 
@@ -195,6 +196,9 @@ public sealed class CreditModel
     public CreditDecayLayout Layout { get; }
 
     public CreditRecomputation Recomputation { get; }
+
+    /// <summary>The record's rules under these options: the events it keeps and what a recomputation decides.</summary>
+    public CreditLedger Ledger { get; }
 
     /// <summary>
     /// Half-lives and impacts folded into a stored summary ("365,730,1095;" + a hash of the impacts). A summary made

@@ -290,12 +290,12 @@ public sealed partial class SchemaMigrator
         command.Transaction = tx;
         command.CommandText =
             "INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (@version, @name, @applied_at, @checksum)";
-        AddParameter(command, "version", script.Version);
-        AddParameter(command, "name", script.Name);
-        AddParameter(command, "applied_at", _provider == StorageProvider.PostgreSql
+        SqlParameters.Add(command, "version", script.Version);
+        SqlParameters.Add(command, "name", script.Name);
+        SqlParameters.Add(command, "applied_at", _provider == StorageProvider.PostgreSql
             ? DateTimeOffset.UtcNow
             : DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-        AddParameter(command, "checksum", script.Checksum);
+        SqlParameters.Add(command, "checksum", script.Checksum);
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
@@ -325,13 +325,5 @@ public sealed partial class SchemaMigrator
             : "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
         var value = await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
         return Convert.ToBoolean(value, CultureInfo.InvariantCulture);
-    }
-
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 }

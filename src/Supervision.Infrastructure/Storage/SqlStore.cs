@@ -90,6 +90,44 @@ public sealed class SqlStore : IAsyncDisposable
         return connection;
     }
 
+    // One statement on a connection of its own, given back when the statement is done: the reads of the query classes and
+    // the single-statement writes. Statements that must see each other's writes take InTransactionAsync instead.
+
+    /// <summary>The rows of one query (Dapper maps them by column name).</summary>
+    public async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? parameters = null, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        return (await connection.QueryAsync<T>(new CommandDefinition(sql, parameters, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>The first row of one query, or the default when it has none.</summary>
+    public async Task<T?> QueryFirstOrDefaultAsync<T>(string sql, object? parameters = null, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        return await connection.QueryFirstOrDefaultAsync<T>(new CommandDefinition(sql, parameters, cancellationToken: ct));
+    }
+
+    /// <summary>The one row of one query, or the default when it has none (more than one is an error).</summary>
+    public async Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? parameters = null, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<T>(new CommandDefinition(sql, parameters, cancellationToken: ct));
+    }
+
+    /// <summary>The first column of the first row of one query.</summary>
+    public async Task<T?> ExecuteScalarAsync<T>(string sql, object? parameters = null, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, parameters, cancellationToken: ct));
+    }
+
+    /// <summary>One statement that writes (its own implicit transaction); the number of rows it touched.</summary>
+    public async Task<int> ExecuteAsync(string sql, object? parameters = null, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: ct));
+    }
+
     /// <summary>Runs <paramref name="work"/> in one transaction: everything it writes commits together or not at all.</summary>
     public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default)
     {

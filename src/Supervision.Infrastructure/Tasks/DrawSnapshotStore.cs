@@ -181,8 +181,8 @@ public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvid
             {
                 await using var command = connection.CreateCommand();
                 command.CommandText = "SELECT chunk_no, data FROM draw_snapshot_chunks WHERE task_id = @task AND chunk_no > @after ORDER BY chunk_no LIMIT 1";
-                AddParameter(command, "task", taskId);
-                AddParameter(command, "after", after);
+                SqlParameters.Add(command, "task", taskId);
+                SqlParameters.Add(command, "after", after);
                 await using var reader = await command.ExecuteReaderAsync(ct);
                 if (!await reader.ReadAsync(ct)) return bytes;
                 after = reader.GetInt32(0);
@@ -265,9 +265,9 @@ public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvid
             command.CommandTimeout = 3600;
             command.CommandText =
                 "SELECT chunk_no, member_count, data FROM draw_snapshot_chunks WHERE task_id = @task AND chunk_no >= @lo AND chunk_no < @hi ORDER BY chunk_no";
-            AddParameter(command, "task", taskId);
-            AddParameter(command, "lo", firstChunk);
-            AddParameter(command, "hi", firstChunk + count);
+            SqlParameters.Add(command, "task", taskId);
+            SqlParameters.Add(command, "lo", firstChunk);
+            SqlParameters.Add(command, "hi", firstChunk + count);
             await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
             while (await reader.ReadAsync(ct))
                 chunks.Add((Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture), (byte[])reader.GetValue(2)));

@@ -4,7 +4,7 @@ using System.Text;
 using Npgsql;
 using Supervision.Core.Draw;
 using Supervision.Core.Tasks;
-using static Supervision.Infrastructure.Tasks.TaskSql;
+using Supervision.Infrastructure.Storage;
 
 namespace Supervision.Infrastructure.Tasks;
 
@@ -82,7 +82,7 @@ internal static class PopulationReader
         var where = PopulationWhere(definition, scopes, v =>
         {
             var name = "@f" + (n++).ToString(CultureInfo.InvariantCulture);
-            AddParameter(command, name, v);
+            SqlParameters.Add(command, name, v);
             return name;
         });
         command.CommandText = $"SELECT e.credit_code, e.credit_class FROM market_entities e WHERE {where}";

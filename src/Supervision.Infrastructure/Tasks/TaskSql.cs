@@ -70,12 +70,4 @@ internal static class TaskSql
         for (var i = 0; i < values.Count; i++) p.Add($"{prefix}{i}", values[i]);
         return values.Count == 0 ? "NULL" : string.Join(", ", values.Select((_, i) => $"@{prefix}{i}"));
     }
-
-    internal static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
 }

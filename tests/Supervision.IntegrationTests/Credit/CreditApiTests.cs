@@ -226,14 +226,4 @@ public sealed class CreditApiTests
         Assert.Equal(0, CreditFeedGrain.Contiguous([(11, now)], 9, now));
         Assert.Equal(2, CreditFeedGrain.Contiguous([(10, now), (11, now)], 9, now));
     }
-
-    [Fact]
-    public void Nothing_is_left_to_correct_when_no_rule_would_open_an_order()
-    {
-        Assert.True(CreditStore.NothingToCorrect(["1"]));
-        Assert.True(CreditStore.NothingToCorrect(["B", "E"]));
-        Assert.False(CreditStore.NothingToCorrect(["A", "E"]));
-        Assert.False(CreditStore.NothingToCorrect(["D"]));
-        Assert.False(CreditStore.NothingToCorrect([]));
-    }
 }

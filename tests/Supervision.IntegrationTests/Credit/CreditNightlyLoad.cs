@@ -62,7 +62,7 @@ public sealed class CreditNightlyLoad(PostgresServer server, ITestOutputHelper o
 
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(at);
         var metrics = new CreditMetrics();
-        var credit = new CreditStore(store, new AuditLog(store, clock), model, clock);
+        var credit = new CreditNightlyStore(store, new AuditLog(store, clock), model, clock);
         var job = new CreditNightlyJob(credit, model, metrics, NullLogger<CreditNightlyJob>.Instance);
         var load = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
         var timer = Stopwatch.StartNew();

@@ -12,7 +12,7 @@ namespace Supervision.Api.Pages.Entities;
 /// The entity's own credit page, opened only through a valid link the regulator issued (<see cref="EntityAccessLinks"/>);
 /// without one it does not exist (404), so it reveals nothing about anyone's class.
 /// </summary>
-public sealed class CreditModel(EntityAccessLinks links, CreditStore credit, Supervision.Infrastructure.Tasks.TaskQueries draws, TimeProvider clock,
+public sealed class CreditModel(EntityAccessLinks links, CreditQueries credit, Supervision.Infrastructure.Tasks.TaskQueries draws, TimeProvider clock,
     Supervision.Api.Recusals.RecusalServices recusals, Supervision.Api.Abnormal.AbnormalServices abnormal) : PageModel
 {
     /// <summary>How many recent draws the page offers receipts for.</summary>

@@ -1,0 +1,69 @@
+namespace Supervision.Core.Credit;
+
+// The facts an entity's credit record is derived from, as the stores read them from their tables. They are records with
+// init properties rather than positional ones so that a reader can fill them column by column (dates included).
+
+/// <summary>One approved item result of one inspection version (<c>inspection_outcomes</c>), with its place in the outcome stream.</summary>
+public sealed record OutcomeFact
+{
+    /// <summary>The position in the outcome stream (what the feed's checkpoint counts).</summary>
+    public long Seq { get; init; }
+
+    public required string OutcomeId { get; init; }
+    public required string EntityCreditCode { get; init; }
+    public required string TaskId { get; init; }
+    public required string InspectionId { get; init; }
+    public required string ItemCode { get; init; }
+    public string[] ResultCodes { get; init; } = [];
+    public DateOnly InspectedOn { get; init; }
+    public DateOnly ApprovedOn { get; init; }
+    public required string DepartmentCode { get; init; }
+    public int Version { get; init; }
+    public DateTimeOffset RecordedAt { get; init; }
+}
+
+/// <summary>One imported external record (<c>credit_external_records</c>), with its place in the import stream.</summary>
+public sealed record ExternalRecordFact
+{
+    public long Seq { get; init; }
+    public required string Authority { get; init; }
+    public required string Reference { get; init; }
+    public required string EntityCreditCode { get; init; }
+
+    /// <summary><see cref="ExternalCreditRecord.PenaltyKind"/> or <see cref="ExternalCreditRecord.SeriousViolationKind"/>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>The <see cref="PenaltySeverity"/> name of a penalty; null for a serious-violation listing.</summary>
+    public string? Severity { get; init; }
+
+    public DateOnly OccurredOn { get; init; }
+    public string Description { get; init; } = "";
+    public DateTimeOffset RecordedAt { get; init; }
+}
+
+/// <summary>A correction order of the entity (<c>follow_ups</c>, kind <c>correction-order</c>).</summary>
+public sealed record CorrectionOrderFact
+{
+    public required string ActionKey { get; init; }
+    public required string InspectionId { get; init; }
+    public required string ItemCode { get; init; }
+    public DateOnly DueOn { get; init; }
+
+    /// <summary>open, done, missed (settled by a re-inspection) or withdrawn (by an amendment).</summary>
+    public required string Status { get; init; }
+
+    /// <summary>The version of the inspection whose outcome issued the order.</summary>
+    public int SourceVersion { get; init; }
+}
+
+/// <summary>An entry of the abnormal-operations register that was listed and not withdrawn (<c>abnormal_entries</c>).</summary>
+public sealed record ListingFact
+{
+    /// <summary>The source inspection of a finding, or the entry id of a staff decision.</summary>
+    public required string Key { get; init; }
+
+    public required string State { get; init; }
+    public DateOnly ListedOn { get; init; }
+    public DateOnly? EscalatedOn { get; init; }
+    public DateOnly? RemovedOn { get; init; }
+}
