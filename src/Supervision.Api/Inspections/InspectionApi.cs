@@ -77,12 +77,12 @@ public static class InspectionApi
         var one = app.MapGroup(One).WithTags("Inspections").RequireAuthorization(Policies.Authenticated);
         one.MapGet("/", Get).WithSummary("The inspection with entity profile, items and the entity's earlier published results.");
         one.MapPut("/draft", SaveDraft).WithSummary("Save the team's results (If-Match: the revision). Changed content clears signatures.");
-        one.MapPost("/sign", (string taskId, string entity, HttpContext http, IGrainFactory g, InspectionStore s, MarketEntityStore e, CancellationToken ct) =>
+        one.MapPost("/sign", (string taskId, string entity, HttpContext http, IGrainFactory g, InspectionQueries s, MarketEntityStore e, CancellationToken ct) =>
             Command(taskId, entity, http, g, s, e, x => x.Sign(http.User.ToActor()), ct)).WithSummary("Sign the current draft (every team member signs).");
         one.MapPost("/submit", Submit).WithSummary("Submit the signed results (Idempotency-Key header; a retry returns the same receipt).");
         one.MapPost("/review/approve", Approve).WithSummary("Approve your department's items; complete when every owning department approved. With an Idempotency-Key header a retry answers the original result.");
         one.MapPost("/review/return", Return).WithSummary("Return to the team with a reason. With an Idempotency-Key header a retry answers the original result.");
-        one.MapPost("/publish", (string taskId, string entity, HttpContext http, IGrainFactory g, InspectionStore s, MarketEntityStore e, CancellationToken ct) =>
+        one.MapPost("/publish", (string taskId, string entity, HttpContext http, IGrainFactory g, InspectionQueries s, MarketEntityStore e, CancellationToken ct) =>
             Command(taskId, entity, http, g, s, e, x => x.Publish(http.User.ToActor(), IdempotencyKey(http)), ct))
             .WithSummary("Publish the approved result (lead department). With an Idempotency-Key header a retry answers the original result.");
         one.MapPost("/amend", Amend).WithSummary("Correct a submitted result: a new version with a reason; the history keeps every version.");
@@ -104,7 +104,7 @@ public static class InspectionApi
     /// <summary>A succeeded dispatch: the counts it recorded and every inspection of the task.</summary>
     private static async Task<IResult> Dispatched(HttpContext http, Operation operation)
     {
-        var store = http.RequestServices.GetRequiredService<InspectionStore>();
+        var store = http.RequestServices.GetRequiredService<InspectionQueries>();
         var counts = operation.ResultJson is { } json ? JsonSerializer.Deserialize<DispatchCounts>(json, JsonSerializerOptions.Web) : null;
         var ids = (await store.ListTaskAsync(operation.Target, http.RequestAborted)).Select(r => r.InspectionId).ToList();
         return TypedResults.Ok(new DispatchView(operation.Target, counts?.Created ?? 0, counts?.Existing ?? ids.Count, ids.Count, ids));
@@ -112,7 +112,7 @@ public static class InspectionApi
 
     private sealed record DispatchCounts(int Created, int Existing);
 
-    private static async Task<IResult> Progress(string id, HttpContext http, TaskQueries draws, InspectionStore store, WorkflowClock clock, CancellationToken ct)
+    private static async Task<IResult> Progress(string id, HttpContext http, TaskQueries draws, InspectionQueries store, WorkflowClock clock, CancellationToken ct)
     {
         var task = await draws.GetAsync(id, ct);
         if (task is null) return Problems.NotFound("task", id);
@@ -121,7 +121,7 @@ public static class InspectionApi
             return Problems.Forbidden($"Task '{id}' belongs to other departments.");
         var rows = await store.ListTaskAsync(id, ct);
         var today = clock.Today;
-        bool IsOpen(InspectionRow r) => InspectionStore.OpenStates.Contains(r.State, StringComparer.Ordinal);
+        bool IsOpen(InspectionRow r) => InspectionQueries.OpenStates.Contains(r.State, StringComparer.Ordinal);
         bool IsOverdue(InspectionRow r) => IsOpen(r) && (r.Overdue || r.DueDate < today);
         var byState = Enum.GetNames<InspectionState>().ToDictionary(s => s, s => rows.Count(r => r.State == s), StringComparer.Ordinal);
         var teams = rows.GroupBy(r => r.Team, StringComparer.Ordinal)
@@ -133,7 +133,7 @@ public static class InspectionApi
     }
 
     private static async Task<IResult> Mine(bool? dueSoon, bool? overdue, string? task, string? division, string? after, int? limit, HttpContext http,
-        InspectionStore store, InspectionRules rules, WorkflowClock clock, CancellationToken ct)
+        InspectionQueries store, InspectionRules rules, WorkflowClock clock, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         var actor = http.User.ToActor();
@@ -147,7 +147,7 @@ public static class InspectionApi
         return TypedResults.Ok(Paging.Of(rows.Select(r => ToListView(r, today)).ToList(), take, v => v.Id));
     }
 
-    private static async Task<IResult> Notifications(long? after, int? limit, HttpContext http, InspectionStore store, CancellationToken ct)
+    private static async Task<IResult> Notifications(long? after, int? limit, HttpContext http, InspectionQueries store, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         var actor = http.User.ToActor();
@@ -158,7 +158,7 @@ public static class InspectionApi
         return TypedResults.Ok(Paging.Of(rows, take, n => n.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
-    private static async Task<IResult> Get(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store, MarketEntityStore entities, CancellationToken ct)
+    private static async Task<IResult> Get(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionQueries store, MarketEntityStore entities, CancellationToken ct)
     {
         var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
         if (!reply.Succeeded) return Refusal(reply, taskId, entity);
@@ -166,7 +166,7 @@ public static class InspectionApi
     }
 
     private static async Task<IResult> SaveDraft(string taskId, string entity, DraftRequest request, HttpContext http, IGrainFactory grains,
-        InspectionStore store, MarketEntityStore entities, CancellationToken ct)
+        InspectionQueries store, MarketEntityStore entities, CancellationToken ct)
     {
         if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
@@ -175,7 +175,7 @@ public static class InspectionApi
         return await Command(taskId, entity, http, grains, store, entities, g => g.SaveDraft(request.Items, expected, http.User.ToActor()), ct);
     }
 
-    private static async Task<IResult> Submit(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store,
+    private static async Task<IResult> Submit(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionQueries store,
         MarketEntityStore entities, CancellationToken ct)
     {
         if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
@@ -201,11 +201,11 @@ public static class InspectionApi
         return reply.Succeeded ? null : Refusal(reply, taskId, entity);
     }
 
-    private static Task<IResult> Approve(string taskId, string entity, ReviewRequest? request, HttpContext http, IGrainFactory grains, InspectionStore store,
+    private static Task<IResult> Approve(string taskId, string entity, ReviewRequest? request, HttpContext http, IGrainFactory grains, InspectionQueries store,
         MarketEntityStore entities, CancellationToken ct) =>
         Command(taskId, entity, http, grains, store, entities, g => g.Approve(Blank(request?.DepartmentCode), http.User.ToActor(), IdempotencyKey(http)), ct);
 
-    private static Task<IResult> Return(string taskId, string entity, ReviewRequest? request, HttpContext http, IGrainFactory grains, InspectionStore store,
+    private static Task<IResult> Return(string taskId, string entity, ReviewRequest? request, HttpContext http, IGrainFactory grains, InspectionQueries store,
         MarketEntityStore entities, CancellationToken ct) =>
         Command(taskId, entity, http, grains, store, entities, g => g.Return(Blank(request?.DepartmentCode), request?.Reason ?? "", http.User.ToActor(), IdempotencyKey(http)), ct);
 
@@ -213,7 +213,7 @@ public static class InspectionApi
     private static string? IdempotencyKey(HttpContext http) =>
         http.Request.Headers.TryGetValue("Idempotency-Key", out var key) ? key.ToString() : null;
 
-    private static async Task<IResult> Amend(string taskId, string entity, AmendRequest request, HttpContext http, IGrainFactory grains, InspectionStore store,
+    private static async Task<IResult> Amend(string taskId, string entity, AmendRequest request, HttpContext http, IGrainFactory grains, InspectionQueries store,
         MarketEntityStore entities, CancellationToken ct)
     {
         // As for a draft: who may not see the inspection learns nothing from the evidence check (finding 6, on the amend path too).
@@ -223,7 +223,7 @@ public static class InspectionApi
         return await Command(taskId, entity, http, grains, store, entities, g => g.Amend(request.Items, request.Reason ?? "", http.User.ToActor()), ct);
     }
 
-    private static async Task<IResult> History(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store, InspectionRules rules,
+    private static async Task<IResult> History(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionQueries store, InspectionRules rules,
         CancellationToken ct)
     {
         var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
@@ -304,7 +304,7 @@ public static class InspectionApi
         return linked ? TypedResults.Created(location, reference) : TypedResults.Ok(reference);
     }
 
-    private static async Task<IResult> DownloadEvidence(string taskId, string entity, string sha256, HttpContext http, IGrainFactory grains, InspectionStore store, CancellationToken ct)
+    private static async Task<IResult> DownloadEvidence(string taskId, string entity, string sha256, HttpContext http, IGrainFactory grains, InspectionQueries store, CancellationToken ct)
     {
         var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
         if (!reply.Succeeded) return Refusal(reply, taskId, entity);
@@ -325,7 +325,7 @@ public static class InspectionApi
         return TypedResults.Stream(output => store.CopyEvidenceAsync(sha256, output, ct), file.MediaType);
     }
 
-    private static async Task<IResult> Outcomes(string? inspection, long? after, int? limit, HttpContext http, InspectionStore store, CancellationToken ct)
+    private static async Task<IResult> Outcomes(string? inspection, long? after, int? limit, HttpContext http, InspectionQueries store, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         // Department staff read their departments' outcomes only (the same who-sees-what as the inspection itself);
@@ -339,7 +339,7 @@ public static class InspectionApi
     /// Every evidence reference must name a file uploaded to this inspection, with the same size and media type. A hash
     /// uploaded only to another inspection gets the same answer as one never uploaded: a draft cannot probe for files.
     /// </summary>
-    private static async Task<List<FieldError>> EvidenceErrors(string inspectionId, IReadOnlyList<ItemResult>? items, InspectionStore store, CancellationToken ct)
+    private static async Task<List<FieldError>> EvidenceErrors(string inspectionId, IReadOnlyList<ItemResult>? items, InspectionQueries store, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         if (items is null) return errors;
@@ -355,20 +355,20 @@ public static class InspectionApi
         return errors;
     }
 
-    private static async Task<IResult> Command(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionStore store, MarketEntityStore entities,
+    private static async Task<IResult> Command(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionQueries store, MarketEntityStore entities,
         Func<IInspectionGrain, Task<InspectionReply>> command, CancellationToken ct)
     {
         var reply = await command(Grain(grains, taskId, entity));
         return reply.Succeeded ? await Respond(reply, http, store, entities, withExtras: false, ct) : Refusal(reply, taskId, entity);
     }
 
-    private static async Task<IResult> Respond(InspectionReply reply, HttpContext http, InspectionStore store, MarketEntityStore entities, bool withExtras, CancellationToken ct)
+    private static async Task<IResult> Respond(InspectionReply reply, HttpContext http, InspectionQueries store, MarketEntityStore entities, bool withExtras, CancellationToken ct)
     {
         ETags.Set(http.Response, reply.Inspection!.Revision);
         return TypedResults.Ok(await ViewAsync(reply, store, entities, withExtras, ct));
     }
 
-    private static async Task<InspectionView> ViewAsync(InspectionReply reply, InspectionStore store, MarketEntityStore entities, bool withExtras, CancellationToken ct)
+    private static async Task<InspectionView> ViewAsync(InspectionReply reply, InspectionQueries store, MarketEntityStore entities, bool withExtras, CancellationToken ct)
     {
         var i = reply.Inspection!;
         EntityProfile? profile = null;
@@ -391,7 +391,7 @@ public static class InspectionApi
 
     private static MyInspectionView ToListView(InspectionRow r, DateOnly today) =>
         new(r.InspectionId, r.TaskId, r.EntityCreditCode, r.EntityName, r.DivisionCode, r.State, r.DueDate,
-            InspectionStore.OpenStates.Contains(r.State, StringComparer.Ordinal) && (r.Overdue || r.DueDate < today), r.Revision, r.UpdatedAt);
+            InspectionQueries.OpenStates.Contains(r.State, StringComparer.Ordinal) && (r.Overdue || r.DueDate < today), r.Revision, r.UpdatedAt);
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 

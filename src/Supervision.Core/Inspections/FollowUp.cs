@@ -83,6 +83,40 @@ public sealed record ListAbnormal(string Key, AbnormalListing Listing) : FollowU
 public sealed record RemoveAbnormalListing(string Key, AbnormalListing Listing, DateOnly RemovedOn, string ByInspectionId, int ByVersion)
     : FollowUpAction(Key, Listing.EntityCreditCode);
 
+/// <summary>A re-inspection's approved result settles the correction order it checked: <c>done</c> or <c>missed</c>; the re-inspection itself is done.</summary>
+public sealed record CorrectionSettlement(string CorrectionKey, string ReinspectionKey, string Status);
+
+/// <summary>
+/// Everything one approved outcome calls for, decided before the commit that records it: the <see cref="Actions"/> (the
+/// follow-ups of its (inspection, item) become exactly these: open ones not among them are withdrawn), whether the result
+/// still says "unreachable" (when it does not, a listing its own inspection caused is removed), and the settlement of the
+/// correction order a re-inspection's result settles.
+/// </summary>
+public sealed record FollowUpDecision(InspectionOutcome Outcome, IReadOnlyList<FollowUpAction> Actions, bool Unreachable, CorrectionSettlement? Settlement)
+{
+    /// <summary>The keys of <see cref="Actions"/>.</summary>
+    public IReadOnlyList<string> Keys => [.. Actions.Select(a => a.Key)];
+
+    /// <summary>A listing caused by this outcome's own inspection is removed: the (amended) result no longer says "unreachable".</summary>
+    public bool RetractsOwnListing => !Unreachable;
+}
+
+/// <summary>
+/// The follow-up decisions of one change, one per outcome in order, with the open listings of the entity (other inspections'
+/// listings) they were decided against: the commit applies them only while those are still the open listings.
+/// </summary>
+public sealed record FollowUpPlan(IReadOnlyList<AbnormalListing> OpenListings, IReadOnlyList<FollowUpDecision> Decisions)
+{
+    public static readonly FollowUpPlan None = new([], []);
+
+    /// <summary>True when <paramref name="current"/>, read at commit time, are the listings this plan was decided against (in any order).</summary>
+    public bool StillHolds(IReadOnlyList<AbnormalListing> current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        return current.Count == OpenListings.Count && !current.Except(OpenListings).Any() && !OpenListings.Except(current).Any();
+    }
+}
+
 /// <summary>
 /// The follow-up rules as pure functions of an approved <see cref="InspectionOutcome"/>:
 /// <list type="bullet">
@@ -157,6 +191,45 @@ public sealed class FollowUpRules
         }
 
         return actions;
+    }
+
+    /// <summary>
+    /// The follow-ups of a change's approved <paramref name="outcomes"/> (one inspection's items), given the entity's open
+    /// listings caused by other inspections and, for a re-inspection, the source inspection of each item it re-inspects.
+    /// The outcomes are decided in order, each against the listings the earlier ones left open (a clean visit of one item
+    /// removes a listing for the items after it). Throws <see cref="CalendarRangeException"/> when a deadline runs past the
+    /// calendar data.
+    /// </summary>
+    public FollowUpPlan Decide(IReadOnlyList<InspectionOutcome> outcomes, IReadOnlyList<AbnormalListing> openListings,
+        IReadOnlyDictionary<string, string> reinspectedFrom)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        ArgumentNullException.ThrowIfNull(openListings);
+        ArgumentNullException.ThrowIfNull(reinspectedFrom);
+        var open = openListings.ToList();
+        var decisions = new List<FollowUpDecision>(outcomes.Count);
+        foreach (var o in outcomes)
+        {
+            var actions = For(o, [.. open.Where(l => l.SourceInspectionId != o.InspectionId)]);
+            var unreachable = o.ResultCodes.Contains(Policy.UnreachableCode);
+            var settlement = reinspectedFrom.TryGetValue(o.ItemCode, out var source) ? Settle(o, source) : null;
+            decisions.Add(new FollowUpDecision(o, actions, unreachable, settlement));
+            foreach (var removed in actions.OfType<RemoveAbnormalListing>())
+                open.RemoveAll(l => l.EntityCreditCode == removed.Listing.EntityCreditCode && l.SourceInspectionId == removed.Listing.SourceInspectionId);
+        }
+        return new FollowUpPlan(openListings, decisions);
+    }
+
+    /// <summary>
+    /// A re-inspection's result settles the correction order of <paramref name="sourceInspectionId"/>'s item: done when the item
+    /// no longer calls for correction and the entity was reached, missed otherwise.
+    /// </summary>
+    public CorrectionSettlement Settle(InspectionOutcome outcome, string sourceInspectionId)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var done = !NeedsCorrection(outcome.ResultCodes) && !outcome.ResultCodes.Contains(Policy.UnreachableCode);
+        return new CorrectionSettlement($"{sourceInspectionId}/{outcome.ItemCode}/correction", $"{sourceInspectionId}/{outcome.ItemCode}/reinspection",
+            done ? "done" : "missed");
     }
 
     /// <summary>Keys of <paramref name="previous"/> actions that an amendment's <paramref name="current"/> set no longer contains.</summary>

@@ -492,6 +492,13 @@ public sealed class InspectionWorkflow
         [InspectionState.Assigned, InspectionState.Draft, InspectionState.Signed, InspectionState.Returned];
 
     /// <summary>
+    /// The states in which the team still owes a submission: an inspection in one of them can be due soon or overdue (the
+    /// deadline reminders watch these), and the lists call it open.
+    /// </summary>
+    public static readonly ImmutableArray<InspectionState> OpenStates =
+        [InspectionState.Assigned, InspectionState.Draft, InspectionState.Signed, InspectionState.Returned];
+
+    /// <summary>
     /// A member leaves the team and <paramref name="joining"/> takes their place (draw-spec §8.1 names who: the task
     /// applies the rule, this applies its outcome). Only a scheduler of the lead department (or an admin) replaces, and only
     /// while the team may change (<see cref="TeamChangeStates"/>). The leaving member's signature goes with them; as the

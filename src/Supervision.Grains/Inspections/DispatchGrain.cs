@@ -19,6 +19,7 @@ namespace Supervision.Grains.Inspections;
 public sealed class DispatchGrain(
     TaskQueries draws,
     InspectionStore store,
+    InspectionQueries inspections,
     InspectionItemStore itemStore,
     InspectionRules rules,
     WorkflowClock clock,
@@ -53,9 +54,9 @@ public sealed class DispatchGrain(
         }
 
         var due = DueDate(definition.Deadline);
-        var members = await store.DrawnTeamsAsync(Id, default);
+        var members = await inspections.DrawnTeamsAsync(Id, default);
         var teams = members.GroupBy(m => (m.Rank, m.MemberId)).OrderBy(g => g.Key.Rank).ToList();
-        var entities = await store.EntitiesAsync(teams.Select(t => t.Key.MemberId).ToArray(), default);
+        var entities = await inspections.EntitiesAsync(teams.Select(t => t.Key.MemberId).ToArray(), default);
         var assignments = new List<InspectionAssignment>(teams.Count);
         foreach (var team in teams)
         {

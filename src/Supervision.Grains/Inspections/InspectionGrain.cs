@@ -141,7 +141,7 @@ public sealed class InspectionGrain(
         var marks = _stored.Marks;
         var today = clock.Today;
         var notifications = new List<Notification>();
-        var open = InspectionStore.OpenStates.Contains(insp.State.ToString(), StringComparer.Ordinal);
+        var open = InspectionWorkflow.OpenStates.Contains(insp.State);
         if (open)
         {
             var status = rules.StatusOn(today, insp.DueDate);
@@ -329,26 +329,52 @@ public sealed class InspectionGrain(
         return new InspectionReply(status, before.Inspection, error.Message, error.FieldErrors, error, null, ToFlags(before.Marks));
     }
 
-    /// <summary>Commits and adopts the change; false after a revision conflict (the grain then holds what is stored).</summary>
+    /// <summary>How often a commit decides its follow-ups again when another inspection of the entity changed its listings meanwhile.</summary>
+    private const int FollowUpAttempts = 3;
+
+    /// <summary>
+    /// Commits and adopts the change; false after a revision conflict (the grain then holds what is stored). A change with
+    /// outcomes first has their follow-ups decided (<see cref="FollowUpRules.Decide"/>) against the entity's open listings;
+    /// when those changed before the commit, nothing was written and the follow-ups are decided again.
+    /// </summary>
     private async Task<bool> CommitAsync(InspectionChange change, Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, Task>? alongside = null)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await store.CommitAsync(change, rules.FollowUps, alongside: alongside);
-            _stored = change.Before with { Inspection = change.After, Marks = change.Marks };
-            return true;
-        }
-        catch (InspectionRevisionConflictException)
-        {
-            logger.LogWarning("Inspection {Id}: revision {Revision} was overtaken; reloading", Id, change.Before.Inspection.Revision);
-            _stored = await store.LoadAsync(Id);
-            return false;
-        }
-        catch (Exception)
-        {
-            // Committed or not, the database knows: never answer from a value that may not be stored.
-            _stored = await store.LoadAsync(Id);
-            throw;
+            if (change.Outcomes.Count > 0)
+            {
+                var facts = await store.FollowUpFactsAsync(change.After.EntityCreditCode, change.After.InspectionId);
+                change = change with { FollowUps = rules.FollowUps.Decide(change.Outcomes, facts.OpenListings, facts.ReinspectedFrom) };
+            }
+            try
+            {
+                await store.CommitAsync(change, alongside);
+                _stored = change.Before with { Inspection = change.After, Marks = change.Marks };
+                return true;
+            }
+            catch (FollowUpBasisChangedException) when (attempt < FollowUpAttempts)
+            {
+                if (logger.IsEnabled(LogLevel.Information))
+                    logger.LogInformation("Inspection {Id}: the entity's listings changed while its follow-ups were decided; deciding again", Id);
+            }
+            catch (FollowUpBasisChangedException)
+            {
+                logger.LogWarning("Inspection {Id}: the entity's listings kept changing; nothing was committed", Id);
+                _stored = await store.LoadAsync(Id);
+                return false;
+            }
+            catch (InspectionRevisionConflictException)
+            {
+                logger.LogWarning("Inspection {Id}: revision {Revision} was overtaken; reloading", Id, change.Before.Inspection.Revision);
+                _stored = await store.LoadAsync(Id);
+                return false;
+            }
+            catch (Exception)
+            {
+                // Committed or not, the database knows: never answer from a value that may not be stored.
+                _stored = await store.LoadAsync(Id);
+                throw;
+            }
         }
     }
 

@@ -10,7 +10,7 @@ namespace Supervision.Grains.Inspections;
 
 public static class InspectionHosting
 {
-    /// <summary>The inspection service: store, rules (calendar from the reference data), clock, notifier, options.</summary>
+    /// <summary>The inspection service: store and queries, rules (calendar from the reference data), clock, notifier, options.</summary>
     public static IServiceCollection AddSupervisionInspections(this IServiceCollection services, PlatformSettings settings)
     {
         services.TryAddSingleton<INotifier, InboxNotifier>();
@@ -22,6 +22,7 @@ public static class InspectionHosting
         // The calendar alone, for pages and queries that show a date and whether it is still provisional.
         services.AddSingleton(sp => sp.GetRequiredService<InspectionRules>().Calendar);
         services.AddSingleton<InspectionStore>();
+        services.AddSingleton<InspectionQueries>();
         services.AddSingleton<Infrastructure.Abnormal.AbnormalStore>();
         services.AddSingleton<Infrastructure.Abnormal.AbnormalQueries>();
         services.AddSingleton<ReinspectionStore>();

@@ -82,7 +82,7 @@ public sealed class DeadlineStore(SqlStore store, AuditLog audit, TimeProvider c
     public async Task<IReadOnlyList<string>> ReadUnmarkedDueAsync(DateOnly today, DateOnly horizon, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
-        var open = InspectionStore.OpenStates.ToList();
+        var open = InspectionQueries.OpenStates.ToList();
         return [.. await connection.QueryAsync<string>(new CommandDefinition(
             $"""
             SELECT inspection_id FROM inspections

@@ -31,95 +31,31 @@ public sealed record InspectionChange(
     object? AuditDetail,
     IReadOnlyList<InspectionOutcome> Outcomes,
     IReadOnlyList<Notification> Notifications,
-    DateTimeOffset? At = null);
+    DateTimeOffset? At = null,
+    FollowUpPlan? FollowUps = null);
 
 /// <summary>The row was changed by someone else since it was read (another activation): nothing was written.</summary>
 public sealed class InspectionRevisionConflictException(string inspectionId, long expected)
     : Exception($"Inspection {inspectionId} is no longer at revision {expected}.");
 
-/// <summary>A list row of the read model.</summary>
-public sealed record InspectionRow
-{
-    public required string InspectionId { get; init; }
-    public required string TaskId { get; init; }
-    public required string EntityCreditCode { get; init; }
-    public string EntityName { get; init; } = "";
-    public string DivisionCode { get; init; } = "";
-    public required string LeadDepartment { get; init; }
-    public required string Departments { get; init; }
-    public required string Team { get; init; }
-    public required string State { get; init; }
-    public DateOnly DueDate { get; init; }
-    public long Revision { get; init; }
-    public int? CurrentVersion { get; init; }
-    public int? PublishedVersion { get; init; }
-    public DateOnly? ApprovedOn { get; init; }
-    public DateOnly? PublicationDue { get; init; }
-    public bool DueWarned { get; init; }
-    public bool Overdue { get; init; }
-    public bool PublicationOverdue { get; init; }
-    public DateTimeOffset UpdatedAt { get; init; }
+/// <summary>
+/// The entity's open listings are no longer those the change's follow-ups were decided against (another inspection of the
+/// entity committed in between): nothing was written, and the grain decides again.
+/// </summary>
+public sealed class FollowUpBasisChangedException(string inspectionId)
+    : Exception($"The open abnormal listings of inspection {inspectionId}'s entity changed while its follow-ups were decided.");
 
-    public IReadOnlyList<string> DepartmentList => Departments.Split(',', StringSplitOptions.RemoveEmptyEntries);
-
-    public IReadOnlyList<string> TeamCertificates => Team.Split(',', StringSplitOptions.RemoveEmptyEntries);
-}
-
-/// <summary>Filters of "my inspections"; all optional, combined with AND.</summary>
-public sealed record MyInspectionFilter(string? TaskId, string? DivisionPrefix, DateOnly? DueOnOrBefore, bool OverdueOnly, DateOnly Today);
-
-public sealed record StateCount(string State, long Count);
-
-public sealed record TeamProgress(string Team, long Total, long Open, long Submitted, long Completed, long Overdue);
+/// <summary>What the follow-up rules decide over (<see cref="FollowUpRules.Decide"/>): the entity's open listings caused by other
+/// inspections, and for a re-inspection the source inspection of each item it re-inspects.</summary>
+public sealed record FollowUpFacts(IReadOnlyList<AbnormalListing> OpenListings, IReadOnlyDictionary<string, string> ReinspectedFrom);
 
 /// <summary>A file being stored: its hash, size and type (the bytes stream separately).</summary>
 public sealed record EvidenceUpload(string Sha256, long SizeBytes, string MediaType);
 
-public sealed record PublishedOutcomeRow
-{
-    public required string OutcomeId { get; init; }
-    public required string InspectionId { get; init; }
-    public required string TaskId { get; init; }
-    public required string ItemCode { get; init; }
-    public string[] ResultCodes { get; init; } = [];
-    public DateOnly InspectedOn { get; init; }
-    public DateOnly ApprovedOn { get; init; }
-    public required string DepartmentCode { get; init; }
-    public int Version { get; init; }
-}
-
-public sealed record FollowUpRow
-{
-    public required string ActionKey { get; init; }
-    public required string Kind { get; init; }
-    public required string EntityCreditCode { get; init; }
-    public required string InspectionId { get; init; }
-    public required string ItemCode { get; init; }
-    public required string DepartmentCode { get; init; }
-    public DateOnly? NotBefore { get; init; }
-    public DateOnly DueOn { get; init; }
-    public required string Status { get; init; }
-
-    /// <summary>The due date lies in a year without an official holiday notice (set by the reader from the calendar): it may still move.</summary>
-    public bool Provisional { get; init; }
-}
-
-public sealed record AbnormalListingRow
-{
-    public required string EntityCreditCode { get; init; }
-    public required string SourceInspectionId { get; init; }
-    public required string ReasonCode { get; init; }
-    public DateOnly VerifiedOn { get; init; }
-    public DateOnly ListBy { get; init; }
-    public DateOnly SeriousAlertOn { get; init; }
-    public int SourceVersion { get; init; }
-    public DateOnly? RemovedOn { get; init; }
-    public string? RemovedByInspection { get; init; }
-}
-
 /// <summary>
-/// The inspections' storage: each grain's value (JSON) and the read model in one row, written with the audit line,
-/// outcome events, follow-up records and notifications of the change in one transaction, guarded by the revision.
+/// The write side of inspections: each grain's value (JSON) and the read model in one row, written with the audit line,
+/// outcome events, the follow-ups the grain decided and notifications of the change in one transaction, guarded by the
+/// revision; the grain's own loads; evidence and dispatch records. Lists and views are <see cref="InspectionQueries"/>.
 /// </summary>
 public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier notifier, TimeProvider clock, Abnormal.AbnormalStore register)
 {
@@ -144,16 +80,6 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         },
     };
 
-    private const string RowColumns =
-        """
-        inspection_id AS InspectionId, task_id AS TaskId, entity_credit_code AS EntityCreditCode, entity_name AS EntityName,
-        division_code AS DivisionCode, lead_department AS LeadDepartment, departments, team, state, due_date AS DueDate, revision,
-        current_version AS CurrentVersion, published_version AS PublishedVersion, approved_on AS ApprovedOn, publication_due AS PublicationDue,
-        due_warned AS DueWarned, overdue, publication_overdue AS PublicationOverdue, updated_at AS UpdatedAt
-        """;
-
-    public SqlStore Sql => store;
-
     public static string ToJson(Inspection inspection) => JsonSerializer.Serialize(inspection, Json);
 
     public static Inspection FromJson(string json) =>
@@ -172,17 +98,6 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             ? null
             : new StoredInspection(FromJson(row.Json), new InspectionMarks(row.DueWarned, row.Overdue, row.ApprovedOn, row.PublicationDue, row.PublicationOverdue, row.PublicationWarned),
                 row.EntityName, row.DivisionCode);
-    }
-
-    /// <summary>The stored values of several inspections in one statement (the review queue's summaries); missing ids are left out.</summary>
-    public async Task<IReadOnlyDictionary<string, Inspection>> LoadManyAsync(IReadOnlyList<string> inspectionIds, CancellationToken ct = default)
-    {
-        if (inspectionIds.Count == 0) return new Dictionary<string, Inspection>(StringComparer.Ordinal);
-        await using var connection = await store.OpenAsync(ct);
-        var ids = inspectionIds.Distinct(StringComparer.Ordinal).ToList();
-        var rows = await connection.QueryAsync<(string Id, string Json)>(new CommandDefinition(
-            $"SELECT inspection_id, state_json FROM inspections WHERE inspection_id {In("@ids")}", new { ids }, cancellationToken: ct));
-        return rows.ToDictionary(r => r.Id, r => FromJson(r.Json), StringComparer.Ordinal);
     }
 
     /// <summary>The team as the lists read it (<c>inspections.team</c>, lead first, and one <c>inspection_members</c> row per member), rewritten after a change of team.</summary>
@@ -244,17 +159,47 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         }, ct);
 
     /// <summary>
-    /// Commits one change: the row (only if still at the revision read), the audit line, the outcome events, the follow-ups
-    /// they call for (computed inside the transaction against the open abnormal listings) and the notifications.
-    /// Throws <see cref="InspectionRevisionConflictException"/> (nothing written) when the row moved on, and whatever
-    /// <paramref name="rules"/> throws (e.g. a deadline past the calendar data), also with nothing written.
+    /// What the follow-up rules decide over for an outcome of <paramref name="inspectionId"/> (read before the commit; the
+    /// commit checks the listings again).
+    /// </summary>
+    public async Task<FollowUpFacts> FollowUpFactsAsync(string entityCreditCode, string inspectionId, CancellationToken ct = default)
+    {
+        await using var connection = await store.OpenAsync(ct);
+        var open = await OpenListingsAsync(connection, null, entityCreditCode, inspectionId, ct);
+        var sources = await connection.QueryAsync<(string ItemCode, string Source)>(new CommandDefinition(
+            "SELECT item_code, source_inspection_id FROM reinspections WHERE inspection_id = @inspectionId", new { inspectionId }, cancellationToken: ct));
+        return new FollowUpFacts(open, sources.ToDictionary(r => r.ItemCode, r => r.Source, StringComparer.Ordinal));
+    }
+
+    /// <summary>The entity's listings not yet removed, other than those <paramref name="inspectionId"/> caused.</summary>
+    private static async Task<IReadOnlyList<AbnormalListing>> OpenListingsAsync(DbConnection connection, DbTransaction? tx, string entity, string inspectionId,
+        CancellationToken ct) =>
+        (await connection.QueryAsync<AbnormalListingRow>(new CommandDefinition(
+            $"SELECT {InspectionQueries.ListingColumns} FROM abnormal_listings WHERE entity_credit_code = @entity AND removed_on IS NULL",
+            new { entity }, tx, cancellationToken: ct)))
+            .Where(l => l.SourceInspectionId != inspectionId)
+            .Select(l => new AbnormalListing(l.EntityCreditCode, l.ReasonCode, l.VerifiedOn, l.ListBy, l.SourceInspectionId, l.SourceVersion, l.SeriousAlertOn))
+            .ToList();
+
+    /// <summary>
+    /// Commits one change: the row (only if still at the revision read), the audit line, the outcome events with the
+    /// follow-ups the grain decided for them (<see cref="InspectionChange.FollowUps"/>, one decision per outcome), the
+    /// abnormal-operations register's part of them, the public record when the published version moved, and the
+    /// notifications. Throws <see cref="InspectionRevisionConflictException"/> (nothing written) when the row moved on, and
+    /// <see cref="FollowUpBasisChangedException"/> (nothing written) when the entity's open listings are no longer those the
+    /// follow-ups were decided against.
     /// </summary>
     /// <remarks>
     /// <paramref name="alongside"/>, when given, writes in the same transaction what must be committed with this change or
     /// not at all (a replacement after dispatch: the task's draw record with the team's change).
     /// </remarks>
-    public Task CommitAsync(InspectionChange change, FollowUpRules rules, Func<DbConnection, DbTransaction, Task>? alongside = null, CancellationToken ct = default) =>
-        alongside is null && IsSingleStatement(change) ? CommitOneStatementAsync(change, ct) : CommitInTransactionAsync(change, rules, alongside, ct);
+    public Task CommitAsync(InspectionChange change, Func<DbConnection, DbTransaction, Task>? alongside = null, CancellationToken ct = default)
+    {
+        var plan = change.FollowUps ?? FollowUpPlan.None;
+        if (!plan.Decisions.Select(d => d.Outcome).SequenceEqual(change.Outcomes))
+            throw new ArgumentException("every outcome of a change needs its follow-up decision, in order", nameof(change));
+        return alongside is null && IsSingleStatement(change) ? CommitOneStatementAsync(change, ct) : CommitInTransactionAsync(change, plan, alongside, ct);
+    }
 
     /// <summary>
     /// On PostgreSQL a change that causes no outcome events and no notifications (save draft, sign, submit — the
@@ -311,7 +256,7 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
         if (inserted == 0) throw new InspectionRevisionConflictException(change.After.InspectionId, change.Before.Inspection.Revision);
     }
 
-    private Task CommitInTransactionAsync(InspectionChange change, FollowUpRules rules, Func<DbConnection, DbTransaction, Task>? alongside, CancellationToken ct) =>
+    private Task CommitInTransactionAsync(InspectionChange change, FollowUpPlan plan, Func<DbConnection, DbTransaction, Task>? alongside, CancellationToken ct) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
             var after = change.After;
@@ -326,11 +271,14 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             if (TeamChanged(change)) await WriteTeamAsync(connection, tx, after, ct);
             if (alongside is not null) await alongside(connection, tx);
 
-            foreach (var outcome in change.Outcomes)
+            if (plan.Decisions.Count > 0
+                && !plan.StillHolds(await OpenListingsAsync(connection, tx, after.EntityCreditCode, after.InspectionId, ct)))
+                throw new FollowUpBasisChangedException(after.InspectionId);
+            foreach (var decision in plan.Decisions)
             {
-                await AppendOutcomeAsync(connection, tx, outcome, now, ct);
-                var actions = await ApplyFollowUpsAsync(connection, tx, rules, outcome, now, ct);
-                await register.WriteFindingAsync(connection, tx, outcome, outcome.ResultCodes.Contains(rules.Policy.UnreachableCode), after.LeadDepartment, actions, ct);
+                await AppendOutcomeAsync(connection, tx, decision.Outcome, now, ct);
+                await WriteFollowUpsAsync(connection, tx, decision, now, ct);
+                await register.WriteFindingAsync(connection, tx, decision.Outcome, decision.Unreachable, after.LeadDepartment, decision.Actions, ct);
             }
             await Publication.PublicationWriter.WriteAsync(connection, tx, change, now, ct);
             await notifier.NotifyAsync(connection, tx, change.Notifications, now, ct);
@@ -354,27 +302,22 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             }, tx, cancellationToken: ct));
 
     /// <summary>
-    /// Follow-ups of one approved outcome. The actions of (inspection, item) are replaced by the new set: correction
-    /// orders and re-inspections no longer called for are withdrawn, and a listing this inspection caused is removed
-    /// when an amendment no longer says "unreachable". Returns the actions, which the abnormal-operations register applies
-    /// in the same transaction.
+    /// Writes the follow-ups the grain decided for one approved outcome. The actions of (inspection, item) are replaced by
+    /// the decided set: open correction orders and re-inspections no longer among them are withdrawn, and a listing this
+    /// inspection caused is removed when the (amended) result no longer says "unreachable". A re-inspection's result
+    /// settles the correction order it checked (an amendment of the re-inspection settles it again) and the re-inspection
+    /// itself is done. The abnormal-operations register applies the same actions afterwards, in the same transaction.
     /// </summary>
-    private static async Task<IReadOnlyList<FollowUpAction>> ApplyFollowUpsAsync(DbConnection connection, DbTransaction tx, FollowUpRules rules, InspectionOutcome o, DateTimeOffset now, CancellationToken ct)
+    private static async Task WriteFollowUpsAsync(DbConnection connection, DbTransaction tx, FollowUpDecision decision, DateTimeOffset now, CancellationToken ct)
     {
-        var open = (await connection.QueryAsync<AbnormalListingRow>(new CommandDefinition(
-            $"SELECT {ListingColumns} FROM abnormal_listings WHERE entity_credit_code = @e AND removed_on IS NULL",
-            new { e = o.EntityCreditCode }, tx, cancellationToken: ct)))
-            .Where(l => l.SourceInspectionId != o.InspectionId)
-            .Select(l => new AbnormalListing(l.EntityCreditCode, l.ReasonCode, l.VerifiedOn, l.ListBy, l.SourceInspectionId, l.SourceVersion, l.SeriousAlertOn))
-            .ToList();
-        var actions = rules.For(o, open);
+        var o = decision.Outcome;
         // Lists, not arrays: string[] has a type handler (comma-joined codes) that would defeat Dapper's IN expansion.
-        var keys = actions.Select(a => a.Key).ToList();
+        var keys = decision.Keys.ToList();
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE follow_ups SET status = 'withdrawn', updated_at = @now WHERE inspection_id = @InspectionId AND item_code = @ItemCode AND status = 'open'"
             + (keys.Count > 0 ? " AND NOT (action_key " + InList(connection, "@keys") + ")" : ""),
             new { now, o.InspectionId, o.ItemCode, keys }, tx, cancellationToken: ct));
-        if (!o.ResultCodes.Contains(rules.Policy.UnreachableCode))
+        if (decision.RetractsOwnListing)
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 """
@@ -383,8 +326,17 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
                 """, new { o.ApprovedOn, o.InspectionId, o.EntityCreditCode, now }, tx, cancellationToken: ct));
         }
 
-        await SettleCorrectionAsync(connection, tx, rules, o, now, ct);
-        foreach (var action in actions)
+        if (decision.Settlement is { } settled)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE follow_ups SET status = @Status, updated_at = @now WHERE action_key = @CorrectionKey AND status IN ('open', 'done', 'missed')",
+                new { settled.Status, now, settled.CorrectionKey }, tx, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE follow_ups SET status = 'done', updated_at = @now WHERE action_key = @ReinspectionKey AND status = 'open'",
+                new { now, settled.ReinspectionKey }, tx, cancellationToken: ct));
+        }
+
+        foreach (var action in decision.Actions)
         {
             switch (action)
             {
@@ -420,28 +372,6 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
                     break;
             }
         }
-
-        return actions;
-    }
-
-    /// <summary>
-    /// When the outcome is a re-inspection's, it settles the correction order it checked: <c>done</c> when the item no
-    /// longer calls for correction and the entity was reached, <c>missed</c> otherwise (an amendment of the re-inspection
-    /// settles it again). The re-inspection follow-up itself is then done.
-    /// </summary>
-    private static async Task SettleCorrectionAsync(DbConnection connection, DbTransaction tx, FollowUpRules rules, InspectionOutcome o, DateTimeOffset now, CancellationToken ct)
-    {
-        var source = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT source_inspection_id FROM reinspections WHERE inspection_id = @InspectionId AND item_code = @ItemCode",
-            new { o.InspectionId, o.ItemCode }, tx, cancellationToken: ct));
-        if (source is null) return;
-        var settled = !rules.NeedsCorrection(o.ResultCodes) && !o.ResultCodes.Contains(rules.Policy.UnreachableCode) ? "done" : "missed";
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE follow_ups SET status = @settled, updated_at = @now WHERE action_key = @correction AND status IN ('open', 'done', 'missed')",
-            new { settled, now, correction = $"{source}/{o.ItemCode}/correction" }, tx, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE follow_ups SET status = 'done', updated_at = @now WHERE action_key = @reinspection AND status = 'open'",
-            new { now, reinspection = $"{source}/{o.ItemCode}/reinspection" }, tx, cancellationToken: ct));
     }
 
     private static Task UpsertFollowUpAsync(DbConnection connection, DbTransaction tx, string key, string kind, string entity, string taskId, string inspectionId,
@@ -455,121 +385,6 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             """,
             new { key, kind, entity, taskId, inspectionId, itemCode, department, notBefore, dueOn, version, payload = JsonSerializer.Serialize(payload, Json), now },
             tx, cancellationToken: ct));
-
-    private const string ListingColumns =
-        """
-        entity_credit_code AS EntityCreditCode, source_inspection_id AS SourceInspectionId, reason_code AS ReasonCode, verified_on AS VerifiedOn,
-        list_by AS ListBy, serious_alert_on AS SeriousAlertOn, source_version AS SourceVersion, removed_on AS RemovedOn, removed_by_inspection AS RemovedByInspection
-        """;
-
-    // ---- reads -------------------------------------------------------------------------------------------------
-
-    public async Task<InspectionRow?> GetRowAsync(string inspectionId, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<InspectionRow>(new CommandDefinition(
-            $"SELECT {RowColumns} FROM inspections WHERE inspection_id = @inspectionId", new { inspectionId }, cancellationToken: ct));
-    }
-
-    /// <summary>The inspections whose team holds <paramref name="certificateNo"/>, keyset-paged by inspection id.</summary>
-    public async Task<IReadOnlyList<InspectionRow>> ListMineAsync(string certificateNo, MyInspectionFilter filter, string? after, int limit, CancellationToken ct)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<InspectionRow>(new CommandDefinition(
-            $"""
-            SELECT {Prefixed(RowColumns)} FROM inspection_members m JOIN inspections i ON i.inspection_id = m.inspection_id
-            WHERE m.certificate_no = @certificateNo
-              AND (@taskId IS NULL OR i.task_id = @taskId)
-              AND (@division IS NULL OR i.division_code LIKE @division)
-              {(filter.DueOnOrBefore is null ? "" : "AND i.due_date <= @dueBy AND i.state " + In("@open"))}
-              AND (@overdueOnly = 0 OR ((i.overdue = @yes OR i.due_date < @today) AND i.state {In("@open")}))
-              AND (@after IS NULL OR i.inspection_id > @after)
-            ORDER BY i.inspection_id LIMIT @limit
-            """,
-            new
-            {
-                certificateNo, taskId = filter.TaskId, division = filter.DivisionPrefix is null ? null : filter.DivisionPrefix + "%",
-                dueBy = filter.DueOnOrBefore, open = OpenStates.ToList(), overdueOnly = filter.OverdueOnly ? 1 : 0, yes = true, today = filter.Today, after, limit,
-            }, cancellationToken: ct));
-        return rows.AsList();
-    }
-
-    /// <summary>States in which the team still owes a submission.</summary>
-    public static readonly string[] OpenStates =
-        [nameof(InspectionState.Assigned), nameof(InspectionState.Draft), nameof(InspectionState.Signed), nameof(InspectionState.Returned)];
-
-    public async Task<IReadOnlyList<InspectionRow>> ListTaskAsync(string taskId, CancellationToken ct)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<InspectionRow>(new CommandDefinition(
-            $"SELECT {RowColumns} FROM inspections WHERE task_id = @taskId ORDER BY inspection_id", new { taskId }, cancellationToken: ct))).AsList();
-    }
-
-    /// <summary>The entity's published results of other inspections: the outcomes of each one's published version.</summary>
-    public async Task<IReadOnlyList<PublishedOutcomeRow>> PublishedResultsAsync(string entityCreditCode, string exceptInspectionId, CancellationToken ct)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<PublishedOutcomeRow>(new CommandDefinition(
-            """
-            SELECT o.outcome_id AS OutcomeId, o.inspection_id AS InspectionId, o.task_id AS TaskId, o.item_code AS ItemCode, o.result_codes AS ResultCodes,
-                   o.inspected_on AS InspectedOn, o.approved_on AS ApprovedOn, o.department_code AS DepartmentCode, o.version
-            FROM inspection_outcomes o JOIN inspections i ON i.inspection_id = o.inspection_id AND o.version = i.published_version
-            WHERE o.entity_credit_code = @entityCreditCode AND o.inspection_id <> @exceptInspectionId
-            ORDER BY o.seq DESC
-            """, new { entityCreditCode, exceptInspectionId }, cancellationToken: ct))).AsList();
-    }
-
-    /// <summary>
-    /// Outcome events in feed order. With <paramref name="department"/> only those a department's staff may read: outcomes
-    /// of its own items, and of inspections it leads or reviews (null: all, for admins and the credit feed).
-    /// </summary>
-    public async Task<IReadOnlyList<InspectionOutcome>> OutcomesAsync(string? inspectionId, long afterSeq, int limit, string? department, CancellationToken ct)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        var scope = department is null ? "" :
-            """
-            AND (o.department_code = @department OR EXISTS (SELECT 1 FROM inspections i WHERE i.inspection_id = o.inspection_id
-                 AND (i.lead_department = @department OR i.departments LIKE @departmentPattern)))
-            """;
-        var payloads = await connection.QueryAsync<string>(new CommandDefinition(
-            $"""
-            SELECT o.payload_json FROM inspection_outcomes o
-            WHERE (@inspectionId IS NULL OR o.inspection_id = @inspectionId) AND o.seq > @afterSeq {scope}
-            ORDER BY o.seq LIMIT @limit
-            """,
-            new { inspectionId, afterSeq, limit, department, departmentPattern = "%," + department + ",%" }, cancellationToken: ct));
-        return payloads.Select(p => JsonSerializer.Deserialize<InspectionOutcome>(p, Json)!).ToList();
-    }
-
-    public async Task<IReadOnlyList<FollowUpRow>> FollowUpsAsync(string inspectionId, CancellationToken ct)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<FollowUpRow>(new CommandDefinition(
-            """
-            SELECT action_key AS ActionKey, kind, entity_credit_code AS EntityCreditCode, inspection_id AS InspectionId, item_code AS ItemCode,
-                   department_code AS DepartmentCode, not_before AS NotBefore, due_on AS DueOn, status
-            FROM follow_ups WHERE inspection_id = @inspectionId ORDER BY action_key
-            """, new { inspectionId }, cancellationToken: ct))).AsList();
-    }
-
-    public async Task<IReadOnlyList<AbnormalListingRow>> ListingsAsync(string entityCreditCode, CancellationToken ct)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<AbnormalListingRow>(new CommandDefinition(
-            $"SELECT {ListingColumns} FROM abnormal_listings WHERE entity_credit_code = @entityCreditCode ORDER BY verified_on, source_inspection_id",
-            new { entityCreditCode }, cancellationToken: ct))).AsList();
-    }
-
-    public async Task<IReadOnlyList<NotificationRow>> NotificationsAsync(IReadOnlyList<string> recipients, long? after, int limit, CancellationToken ct)
-    {
-        if (recipients.Count == 0) return [];
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<NotificationRow>(new CommandDefinition(
-            $"""
-            SELECT id, recipient, inspection_id AS InspectionId, kind, message, created_at AS CreatedAt FROM notifications
-            WHERE recipient {In("@recipients")} AND (@after IS NULL OR id > @after) ORDER BY id LIMIT @limit
-            """, new { recipients = recipients.ToList(), after, limit }, cancellationToken: ct))).AsList();
-    }
 
     // ---- evidence ----------------------------------------------------------------------------------------------
 
@@ -627,110 +442,6 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             return linked;
         }, ct);
 
-    /// <summary>Copies a stored file's bytes to <paramref name="destination"/> as they are read (never whole in memory). False when absent.</summary>
-    public async Task<bool> CopyEvidenceAsync(string sha256, Stream destination, CancellationToken ct)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        await using var command = connection.CreateCommand();
-        // SQLite streams a blob only when the row id is selected with it.
-        command.CommandText = connection is Microsoft.Data.Sqlite.SqliteConnection
-            ? "SELECT content, rowid FROM evidence_files WHERE sha256 = @sha256"
-            : "SELECT content FROM evidence_files WHERE sha256 = @sha256";
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "sha256";
-        parameter.Value = sha256;
-        command.Parameters.Add(parameter);
-        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess | System.Data.CommandBehavior.SingleRow, ct);
-        if (!await reader.ReadAsync(ct)) return false;
-        await using var stream = reader.GetStream(0);
-        await stream.CopyToAsync(destination, ct);
-        return true;
-    }
-
-    /// <summary>Size and media type of the files among <paramref name="hashes"/> that were uploaded to <paramref name="inspectionId"/>; others are absent.</summary>
-    public async Task<IReadOnlyDictionary<string, (long Size, string MediaType)>> EvidenceInfoAsync(string inspectionId, IReadOnlyCollection<string> hashes,
-        CancellationToken ct)
-    {
-        if (hashes.Count == 0) return new Dictionary<string, (long, string)>();
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<(string Sha256, long SizeBytes, string MediaType)>(new CommandDefinition(
-            $"""
-            SELECT f.sha256, f.size_bytes, f.media_type FROM evidence_links l JOIN evidence_files f ON f.sha256 = l.sha256
-            WHERE l.inspection_id = @inspectionId AND l.sha256 {In("@list")}
-            """, new { inspectionId, list = hashes.ToList() }, cancellationToken: ct));
-        return rows.ToDictionary(r => r.Sha256, r => (r.SizeBytes, r.MediaType), StringComparer.Ordinal);
-    }
-
-    // ---- dispatch ----------------------------------------------------------------------------------------------
-
-    public sealed record DrawnMember
-    {
-        public int Rank { get; init; }
-        public required string MemberId { get; init; }
-        public int Position { get; init; }
-        public required string CertificateNo { get; init; }
-        public required string DepartmentCode { get; init; }
-        public bool IsLead { get; init; }
-        public string? Username { get; init; }
-
-        /// <summary>The inspector's name in the directory (pages show names, not only certificates).</summary>
-        public string? InspectorName { get; init; }
-
-        public string? EntityName { get; init; }
-    }
-
-    public sealed record EntitySummary
-    {
-        public required string CreditCode { get; init; }
-        public required string Name { get; init; }
-        public required string DivisionCode { get; init; }
-    }
-
-    /// <summary>
-    /// The committed inspector draw of a task: each drawn entity's team, with the account holding each certificate. With
-    /// <paramref name="names"/> (a page that shows people) also the inspector's and the entity's names; dispatch, which
-    /// reads every team of a provincial draw, does without those two lookups per member.
-    /// </summary>
-    public async Task<IReadOnlyList<DrawnMember>> DrawnTeamsAsync(string taskId, CancellationToken ct, bool names = false)
-    {
-        var nameColumns = names
-            ? """
-              ,
-                     (SELECT n.name FROM inspectors n WHERE n.certificate_no = t.certificate_no) AS InspectorName,
-                     (SELECT e.name FROM market_entities e WHERE e.credit_code = t.member_id) AS EntityName
-              """
-            : "";
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<DrawnMember>(new CommandDefinition(
-            $"""
-            SELECT t.rank, t.member_id AS MemberId, t.position, t.certificate_no AS CertificateNo, t.department_code AS DepartmentCode, t.is_lead AS IsLead,
-                   (SELECT min(u.username) FROM users u WHERE u.inspector_certificate_no = t.certificate_no) AS Username{nameColumns}
-            FROM drawn_teams t WHERE t.task_id = @taskId ORDER BY t.rank, t.position
-            """, new { taskId }, cancellationToken: ct))).AsList();
-    }
-
-    public async Task<IReadOnlyDictionary<string, EntitySummary>> EntitiesAsync(IReadOnlyCollection<string> creditCodes, CancellationToken ct)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        var result = new Dictionary<string, EntitySummary>(StringComparer.Ordinal);
-        foreach (var chunk in creditCodes.Chunk(500))
-        {
-            foreach (var e in await connection.QueryAsync<EntitySummary>(new CommandDefinition(
-                $"SELECT credit_code AS CreditCode, name, division_code AS DivisionCode FROM market_entities WHERE credit_code {In("@codes")}", new { codes = chunk.ToList() }, cancellationToken: ct)))
-            {
-                result[e.CreditCode] = e;
-            }
-        }
-        return result;
-    }
-
-    public async Task<bool> IsDispatchedAsync(string taskId, CancellationToken ct)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM inspection_dispatches WHERE task_id = @taskId", new { taskId }, cancellationToken: ct)) > 0;
-    }
-
     /// <summary>Records that every inspection of the task exists (with the audit line); false when it was recorded before.</summary>
     public Task<bool> RecordDispatchAsync(string taskId, string leadDepartment, int count, Actor actor, CancellationToken ct) =>
         store.InTransactionAsync(async (connection, tx) =>
@@ -747,29 +458,8 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
             return inserted > 0;
         }, ct);
 
-    /// <summary>For a page of assignment cards, in one statement: each inspection's entity address and item codes.</summary>
-    public async Task<IReadOnlyDictionary<string, (string Address, IReadOnlyList<string> Items)>> CardDetailsAsync(
-        IReadOnlyList<string> inspectionIds, CancellationToken ct = default)
-    {
-        if (inspectionIds.Count == 0) return new Dictionary<string, (string, IReadOnlyList<string>)>();
-        await using var connection = await store.OpenAsync(ct);
-        var ids = inspectionIds.ToList();
-        var rows = await connection.QueryAsync<(string Id, string? Address, string Json)>(new CommandDefinition(
-            $"""
-            SELECT i.inspection_id, e.address, i.state_json FROM inspections i
-            LEFT JOIN market_entities e ON e.credit_code = i.entity_credit_code
-            WHERE i.inspection_id {In("@ids")}
-            """, new { ids }, cancellationToken: ct));
-        return rows.ToDictionary(r => r.Id, r => (r.Address ?? "", (IReadOnlyList<string>)[.. FromJson(r.Json).Items.Select(item => item.ItemCode)]), StringComparer.Ordinal);
-    }
-
-    private string In(string parameter) => store.In(parameter);
-
     private static string InList(DbConnection connection, string parameter) =>
         connection is Npgsql.NpgsqlConnection ? $"= ANY({parameter})" : $"IN {parameter}";
 
     private static string Wrap(IEnumerable<string> codes) => "," + string.Join(',', codes) + ",";
-
-    private static string Prefixed(string columns) =>
-        string.Join(", ", columns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => "i." + c));
 }

@@ -297,7 +297,7 @@ public sealed class DrawSnapshotStore(SqlStore store, AuditLog audit, TimeProvid
         // Workload = teams whose work is still to do: drawn for a task not cancelled, and either not dispatched yet or
         // dispatched to an inspection the team has not submitted (Assigned, Draft, Signed, Returned). Counting every
         // row ever drawn (as before) kept an inspector out of every draw for good after WorkloadCap teams in a lifetime.
-        var busy = InList(p, "busy", Inspections.InspectionStore.OpenStates);
+        var busy = InList(p, "busy", Inspections.InspectionQueries.OpenStates);
         var workload = (await connection.QueryAsync<(string CertificateNo, long Open)>(new CommandDefinition(
             $"""
             SELECT t.certificate_no, count(*) FROM drawn_teams t

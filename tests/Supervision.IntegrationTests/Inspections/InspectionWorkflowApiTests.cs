@@ -281,7 +281,7 @@ public sealed class InspectionWorkflowApiTests(PostgresServer server)
 
         await platform.AssignDirectAsync("T-FIRST", "ENT6", "C0000", "C0001", ["I1"], new DateOnly(2026, 12, 1));
         await CompleteAsync("T-FIRST", "6");
-        var listings = await platform.Host.Services.GetRequiredService<InspectionStore>().ListingsAsync("ENT6", default);
+        var listings = await platform.Host.Services.GetRequiredService<InspectionQueries>().ListingsAsync("ENT6", default);
         var listing = Assert.Single(listings);
         Assert.Equal("6", listing.ReasonCode);
         Assert.Null(listing.RemovedOn);
@@ -294,7 +294,7 @@ public sealed class InspectionWorkflowApiTests(PostgresServer server)
         var previous = later.GetProperty("previousResults").EnumerateArray().ToArray();
         Assert.Equal("T-FIRST/ENT6", Assert.Single(previous).GetProperty("inspectionId").GetString());
         await CompleteAsync("T-LATER", "1");
-        listing = Assert.Single(await platform.Host.Services.GetRequiredService<InspectionStore>().ListingsAsync("ENT6", default));
+        listing = Assert.Single(await platform.Host.Services.GetRequiredService<InspectionQueries>().ListingsAsync("ENT6", default));
         Assert.Equal("T-LATER/ENT6", listing.RemovedByInspection);
         Assert.NotNull(listing.RemovedOn);
     }

@@ -12,7 +12,7 @@ namespace Supervision.Api.Pages.App;
 /// The workbench home, where signing in lands. An inspector (by certificate number) sees their open assignments at
 /// once — entity, address, items by name, due date, state — soonest due first, then the links of their roles.
 /// </summary>
-public sealed class IndexModel(InspectionStore store, WorkflowClock clock, Infrastructure.Registry.InspectionItemStore items,
+public sealed class IndexModel(InspectionQueries store, WorkflowClock clock, Infrastructure.Registry.InspectionItemStore items,
     Core.Reference.ReferenceData reference, Infrastructure.Abnormal.AbnormalQueries abnormal, Infrastructure.Tasks.TaskQueries tasks,
     Core.Tasks.MatchingDeadline matching) : PageModel
 {

@@ -16,13 +16,13 @@ public sealed record AssignmentCard(InspectionRow Row, string Address, IReadOnly
 public static class AssignmentCards
 {
     public static bool IsOverdue(InspectionRow r, DateOnly today) =>
-        InspectionStore.OpenStates.Contains(r.State, StringComparer.Ordinal) && (r.Overdue || r.DueDate < today);
+        InspectionQueries.OpenStates.Contains(r.State, StringComparer.Ordinal) && (r.Overdue || r.DueDate < today);
 
     /// <summary>
     /// The cards of one page of rows (at most a page): the entities' addresses and the items in one statement, each item's
     /// name read once.
     /// </summary>
-    public static async Task<IReadOnlyList<AssignmentCard>> LoadAsync(IReadOnlyList<InspectionRow> rows, DateOnly today, InspectionStore store,
+    public static async Task<IReadOnlyList<AssignmentCard>> LoadAsync(IReadOnlyList<InspectionRow> rows, DateOnly today, InspectionQueries store,
         InspectionItemStore items, ReferenceData reference, CancellationToken ct)
     {
         var cards = await store.CardDetailsAsync([.. rows.Select(r => r.InspectionId)], ct);

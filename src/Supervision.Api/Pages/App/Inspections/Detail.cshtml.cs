@@ -16,7 +16,7 @@ namespace Supervision.Api.Pages.App.Inspections;
 /// it is the inspection grain's decision, exactly as for the API (anyone else: 404).
 /// </summary>
 public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, MarketEntityStore entities, Infrastructure.Tasks.TaskQueries draws,
-    Infrastructure.Inspections.InspectionStore inspections, InspectionItemStore items, InspectorStore inspectors, DepartmentStore departments) : PageModel
+    Infrastructure.Inspections.InspectionQueries inspections, InspectionItemStore items, InspectorStore inspectors, DepartmentStore departments) : PageModel
 {
     /// <summary>Names for the codes the page shows: the team's inspectors, the departments.</summary>
     public Web.DirectoryNames Members { get; private set; } = Web.DirectoryNames.None;

@@ -9,7 +9,7 @@ using Supervision.Infrastructure.Inspections;
 namespace Supervision.Api.Pages.App.Inspections;
 
 /// <summary>The inspector's assignments, with the filters of GET /api/my/inspections (same store, same rules).</summary>
-public sealed class MineModel(InspectionStore store, InspectionRules rules, WorkflowClock clock, Web.UiText t,
+public sealed class MineModel(InspectionQueries store, InspectionRules rules, WorkflowClock clock, Web.UiText t,
     Infrastructure.Registry.InspectionItemStore items, Core.Reference.ReferenceData reference) : PageModel
 {
     /// <summary>The cards of this page: where, what is checked, the due date and state (shared with the home page).</summary>

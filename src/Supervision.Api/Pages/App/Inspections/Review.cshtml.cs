@@ -15,7 +15,7 @@ namespace Supervision.Api.Pages.App.Inspections;
 /// yet to publish, across the tasks the department leads or joins (admins: all tasks), each with its result summary
 /// (<see cref="ReviewQueue"/>).
 /// </summary>
-public sealed class ReviewModel(TaskQueries draws, InspectionStore inspections, InspectionItemStore items, InspectorStore inspectors,
+public sealed class ReviewModel(TaskQueries draws, InspectionQueries inspections, InspectionItemStore items, InspectorStore inspectors,
     ReferenceData reference, DepartmentStore departments) : PageModel
 {
     /// <summary>The view-data key of the department names the queue cards show.</summary>

@@ -76,7 +76,7 @@ public sealed class ReviewQueue
     /// Reads the queue. With <paramref name="summaries"/> each entry also carries its items by name, the codes in words and
     /// the team by name (the queue page); without, only what "next" needs.
     /// </summary>
-    public static async Task<ReviewQueue> LoadAsync(Actor actor, TaskQueries draws, InspectionStore inspections, InspectionItemStore items,
+    public static async Task<ReviewQueue> LoadAsync(Actor actor, TaskQueries draws, InspectionQueries inspections, InspectionItemStore items,
         InspectorStore inspectors, ReferenceData reference, bool summaries, CancellationToken ct)
     {
         var department = actor.IsAdmin ? null : actor.DepartmentCode ?? "-";

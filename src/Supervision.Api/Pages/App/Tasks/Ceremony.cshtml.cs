@@ -17,7 +17,7 @@ namespace Supervision.Api.Pages.App.Tasks;
 /// witnesses' entropy, then the revealed secret (checked against the commitment), the seed and the result. The
 /// buttons call the task API; the page shows what is committed.
 /// </summary>
-public sealed class CeremonyModel(TaskQueries draws, InspectionStore inspections, Supervision.Infrastructure.Operations.OperationStore operations,
+public sealed class CeremonyModel(TaskQueries draws, InspectionQueries inspections, Supervision.Infrastructure.Operations.OperationStore operations,
     Web.UiText t) : PageModel
 {
     /// <summary>Above this many drawn entities the list is not read from the pack (use the downloads).</summary>

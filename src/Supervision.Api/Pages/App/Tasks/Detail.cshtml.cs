@@ -17,7 +17,7 @@ namespace Supervision.Api.Pages.App.Tasks;
 /// One task: its plan, the actions its state allows (through the task API), and once dispatched the dashboard — the
 /// figures of GET /api/tasks/{id}/progress (counts by state, overdue, per team) drawn as inline SVG bars.
 /// </summary>
-public sealed class DetailModel(TaskQueries draws, InspectionStore inspections, WorkflowClock clock,
+public sealed class DetailModel(TaskQueries draws, InspectionQueries inspections, WorkflowClock clock,
     Infrastructure.Registry.DepartmentStore departmentStore, Infrastructure.Registry.InspectionItemStore itemStore, Infrastructure.Registry.InspectorStore inspectorStore, MatchingDeadline matching) : PageModel
 {
     /// <summary>The matching deadline once the entity list arrived: due, or met on time or late; null before the entity draw.</summary>
@@ -39,14 +39,14 @@ public sealed class DetailModel(TaskQueries draws, InspectionStore inspections, 
     public bool Dispatched { get; private set; }
 
     /// <summary>The drawn members a scheduler of the lead may replace now (draw-spec §8.1); empty when the task allows no replacement.</summary>
-    public IReadOnlyList<InspectionStore.DrawnMember> Replaceable { get; private set; } = [];
+    public IReadOnlyList<InspectionQueries.DrawnMember> Replaceable { get; private set; } = [];
 
     public DateOnly Today { get; private set; }
 
     [BindProperty(SupportsGet = true)]
     public string? State { get; set; }
 
-    public bool IsOpen(InspectionRow r) => InspectionStore.OpenStates.Contains(r.State, StringComparer.Ordinal);
+    public bool IsOpen(InspectionRow r) => InspectionQueries.OpenStates.Contains(r.State, StringComparer.Ordinal);
 
     public bool IsOverdue(InspectionRow r) => IsOpen(r) && (r.Overdue || r.DueDate < Today);
 
