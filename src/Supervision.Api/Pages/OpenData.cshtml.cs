@@ -5,7 +5,7 @@ using Supervision.Infrastructure.Publication;
 namespace Supervision.Api.Pages;
 
 /// <summary>/open-data: the API, the bulk downloads with their checksums, and the data dictionary.</summary>
-public sealed class OpenDataModel(PublicationStore store, Supervision.Infrastructure.Audit.AuditChainStore chain) : PageModel
+public sealed class OpenDataModel(PublicationQueries store, Supervision.Infrastructure.Audit.AuditChainStore chain) : PageModel
 {
     /// <summary>The audit chain's latest published heads (newest first).</summary>
     public IReadOnlyList<Supervision.Infrastructure.Audit.AuditAnchor> Anchors { get; private set; } = [];

@@ -13,7 +13,7 @@ namespace Supervision.Api.Publication;
 /// a hash, or both) every 64 KiB, so memory stays flat whatever the size. The content for a given last seq never
 /// changes, so its SHA-256 is computed once and stored (published_exports).
 /// </summary>
-public sealed class BulkExport(PublicationStore store, TimeProvider clock)
+public sealed class BulkExport(PublicationQueries queries, PublicationStore store, TimeProvider clock)
 {
     public static readonly string[] Formats = ["csv", "json"];
 
@@ -33,7 +33,7 @@ public sealed class BulkExport(PublicationStore store, TimeProvider clock)
     /// <summary>The checksum of a partition's file as of <paramref name="lastSeq"/>: stored, or computed now by a streaming pass.</summary>
     public async Task<ExportInfo> InfoAsync(int year, string department, string format, long lastSeq, CancellationToken ct)
     {
-        if (await store.ExportInfoAsync(year, department, format, lastSeq, ct) is { } known) return known;
+        if (await queries.ExportInfoAsync(year, department, format, lastSeq, ct) is { } known) return known;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long bytes = 0;
         var rows = await WriteAsync(year, department, format, lastSeq, chunk =>
@@ -62,7 +62,7 @@ public sealed class BulkExport(PublicationStore store, TimeProvider clock)
         if (format == "csv")
         {
             Append(buffer, string.Join(',', Columns) + "\r\n");
-            await foreach (var row in store.StreamExportAsync(year, department, lastSeq, ct))
+            await foreach (var row in queries.StreamExportAsync(year, department, lastSeq, ct))
             {
                 Append(buffer, CsvLine(row));
                 rows++;
@@ -74,7 +74,7 @@ public sealed class BulkExport(PublicationStore store, TimeProvider clock)
             await using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 json.WriteStartArray();
-                await foreach (var row in store.StreamExportAsync(year, department, lastSeq, ct))
+                await foreach (var row in queries.StreamExportAsync(year, department, lastSeq, ct))
                 {
                     WriteJson(json, row);
                     rows++;

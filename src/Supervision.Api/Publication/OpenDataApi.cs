@@ -190,7 +190,7 @@ public static class OpenDataApi
     private static IResult NoDraw(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No entity draw yet", detail: $"Task '{id}' has no committed entity draw yet.");
 
-    private static async Task<IResult> Manifest(HttpContext http, PublicationStore store, CancellationToken ct)
+    private static async Task<IResult> Manifest(HttpContext http, PublicationQueries store, CancellationToken ct)
     {
         var files = new List<DownloadFile>();
         var partitions = await store.PartitionsAsync(ct);
@@ -221,7 +221,7 @@ public static class OpenDataApi
         return (year, department == "all" ? "" : department, format, null);
     }
 
-    private static async Task<IResult> Download(int year, string department, string format, HttpContext http, PublicationStore store, BulkExport export, CancellationToken ct)
+    private static async Task<IResult> Download(int year, string department, string format, HttpContext http, PublicationQueries store, BulkExport export, CancellationToken ct)
     {
         var (y, dept, fmt, problem) = Partition(year, department, format);
         if (problem is not null) return problem;
@@ -237,7 +237,7 @@ public static class OpenDataApi
         return Results.Empty;
     }
 
-    private static async Task<IResult> Checksum(int year, string department, string format, HttpContext http, PublicationStore store, BulkExport export, CancellationToken ct)
+    private static async Task<IResult> Checksum(int year, string department, string format, HttpContext http, PublicationQueries store, BulkExport export, CancellationToken ct)
     {
         var (y, dept, fmt, problem) = Partition(year, department, format);
         if (problem is not null) return problem;

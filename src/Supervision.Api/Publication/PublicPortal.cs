@@ -73,6 +73,7 @@ public static class PublicPortal
     public static IServiceCollection AddPublicPortal(this IServiceCollection services)
     {
         services.AddOptions<PublicPortalOptions>().BindConfiguration("Supervision:Public").ValidateDataAnnotations("Supervision:Public").ValidateOnStart();
+        services.AddSingleton<PublicationQueries>();
         services.AddSingleton<PublicationStore>();
         services.AddSingleton<PublicQueries>();
         services.AddSingleton<DrawDisclosure>();

@@ -127,12 +127,12 @@ public sealed record PublicDrawnEntity(string CreditCode, string? Name, string? 
 /// The queries behind the portal's pages and the open-data API: one place decides what the public sees, so a page and
 /// its JSON twin cannot disagree. Only published records are read; see docs/public-portal.md for the privacy rules.
 /// </summary>
-public sealed partial class PublicQueries(PublicationStore publications, TaskQueries draws, ReferenceData reference, IPublicCreditDisclosure credit)
+public sealed partial class PublicQueries(PublicationQueries publications, TaskQueries draws, ReferenceData reference, IPublicCreditDisclosure credit)
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 200;
 
-    public PublicationStore Store => publications;
+    public PublicationQueries Store => publications;
 
     public static readonly IReadOnlyDictionary<string, ResultSort> Sorts = new Dictionary<string, ResultSort>(StringComparer.Ordinal)
     {
@@ -234,7 +234,7 @@ public sealed partial class PublicQueries(PublicationStore publications, TaskQue
     {
         var found = await publications.SearchPageAsync(query, ct);
         var rows = found.Rows;
-        var next = rows.Count == query.Limit && rows.Count > 0 ? Cursor.Write(PublicationStore.SortValue(rows[^1], query.Sort), rows[^1].Seq) : null;
+        var next = rows.Count == query.Limit && rows.Count > 0 ? Cursor.Write(PublicationQueries.SortValue(rows[^1], query.Sort), rows[^1].Seq) : null;
         return (new PublicPage<PublicResult>(ToResults(rows, found.Items), next, query.Limit), found.LatestAt);
     }
 

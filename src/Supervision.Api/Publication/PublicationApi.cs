@@ -5,6 +5,7 @@ using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Grains.Inspections;
+using Supervision.Core.Publication;
 using Supervision.Infrastructure.Publication;
 using Supervision.Core.Validation;
 
@@ -39,7 +40,7 @@ public static class PublicationApi
         return app;
     }
 
-    private static async Task<IResult> Deadlines(string? department, HttpContext http, PublicationStore store, InspectionRules rules, WorkflowClock clock, CancellationToken ct)
+    private static async Task<IResult> Deadlines(string? department, HttpContext http, PublicationQueries store, InspectionRules rules, WorkflowClock clock, CancellationToken ct)
     {
         var actor = http.User.ToActor();
         if (!actor.IsAdmin)
@@ -55,35 +56,23 @@ public static class PublicationApi
         DeadlineEntry Entry(PublicationDeadlineRow r, string status, int? left) =>
             new(r.InspectionId, r.TaskId, r.EntityCreditCode, r.EntityName, r.ApprovedOn, r.PublicationDue, r.PublishedOn, status, left,
                 r.PublicationDue is { } d && rules.Calendar.IsProvisional(d));
-        int? Left(DateOnly due)
-        {
-            try
-            {
-                return rules.Calendar.WorkingDaysBetween(today, due);
-            }
-            catch (CalendarRangeException)
-            {
-                return null;
-            }
-        }
 
         var byDepartment = pending.Select(r => r.LeadDepartment).Concat(late.Select(r => r.LeadDepartment)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var report = byDepartment.Select(d =>
         {
-            var upcoming = pending.Where(r => r.LeadDepartment == d).Select(r =>
-            {
-                if (r.PublicationDue is not { } due) return Entry(r, "unknown", null);
-                var status = r.PublicationOverdue || today > due ? "overdue" : rules.StatusOn(today, due) == DeadlineStatus.DueSoon ? "due-soon" : "not-due";
-                return Entry(r, status, Left(due));
-            }).ToList();
-            var missed = upcoming.Where(e => e.Status == "overdue").Concat(late.Where(r => r.LeadDepartment == d).Select(r => Entry(r, "published-late", null))).ToList();
-            return new DepartmentDeadlines(d, upcoming.Count, upcoming.Count(e => e.Status == "due-soon"), upcoming.Count(e => e.Status == "overdue"),
-                late.Count(r => r.LeadDepartment == d), upcoming.Where(e => e.Status != "overdue").ToList(), missed);
+            var upcoming = pending.Where(r => r.LeadDepartment == d).Select(r => Entry(r,
+                PublicationDeadlines.Status(today, r.PublicationDue, r.PublicationOverdue, rules.Deadlines),
+                r.PublicationDue is { } due ? PublicationDeadlines.WorkingDaysLeft(today, due, rules.Calendar) : null)).ToList();
+            var missed = upcoming.Where(e => e.Status == PublicationDeadlines.Overdue)
+                .Concat(late.Where(r => r.LeadDepartment == d).Select(r => Entry(r, PublicationDeadlines.PublishedLate, null))).ToList();
+            return new DepartmentDeadlines(d, upcoming.Count, upcoming.Count(e => e.Status == PublicationDeadlines.DueSoon),
+                upcoming.Count(e => e.Status == PublicationDeadlines.Overdue), late.Count(r => r.LeadDepartment == d),
+                upcoming.Where(e => e.Status != PublicationDeadlines.Overdue).ToList(), missed);
         }).ToList();
         return TypedResults.Ok(new DeadlineReport(today, report));
     }
 
-    private static async Task<IResult> GetSettings(string code, HttpContext http, PublicationStore store, CancellationToken ct)
+    private static async Task<IResult> GetSettings(string code, HttpContext http, PublicationQueries store, CancellationToken ct)
     {
         var settings = await store.SettingsAsync(code, ct);
         if (settings is null) return Problems.NotFound("department", code);
@@ -91,21 +80,22 @@ public static class PublicationApi
         return TypedResults.Ok(settings);
     }
 
-    private static async Task<IResult> PutSettings(string code, PublicationSettingsRequest? request, HttpContext http, PublicationStore store, CancellationToken ct)
+    private static async Task<IResult> PutSettings(string code, PublicationSettingsRequest? request, HttpContext http, PublicationQueries queries,
+        PublicationStore store, CancellationToken ct)
     {
         var actor = http.User.ToActor();
         if (!actor.CanActFor(Roles.Scheduler, code)) return Problems.Forbidden($"Only schedulers of '{code}' (or platform admins) change its publication settings.");
         if (request is null || (request.PublishMode is null && request.PublishTeamNames is null))
             return Problems.Validation(FieldError.Required("body", "give publishMode, publishTeamNames or both"));
-        var current = await store.SettingsAsync(code, ct);
+        var current = await queries.SettingsAsync(code, ct);
         if (current is null) return Problems.NotFound("department", code);
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
-        var mode = request.PublishMode ?? current.PublishMode;
-        if (mode is not ("automatic" or "publisher")) return Problems.Validation(FieldError.UnknownValue("publishMode", mode, ["automatic", "publisher"], "must be 'automatic' or 'publisher'"));
-        var updated = await store.UpdateSettingsAsync(code, mode, request.PublishTeamNames ?? current.PublishTeamNames, expected, actor, ct);
+        var (next, refused) = current.Change(request.PublishMode, request.PublishTeamNames);
+        if (refused is not null) return Problems.Validation(refused);
+        var updated = await store.UpdateSettingsAsync(code, next!.PublishMode, next.PublishTeamNames, expected, actor, ct);
         if (updated is null) return Problems.NotFound("department", code);
         if (updated == false) return Problems.PreconditionFailed(current.Version);
-        var after = (await store.SettingsAsync(code, ct))!;
+        var after = (await queries.SettingsAsync(code, ct))!;
         ETags.Set(http.Response, after.Version);
         return TypedResults.Ok(after);
     }

@@ -42,4 +42,21 @@ public sealed class Deadlines
     /// <summary>Overdue after the due date; due soon from <see cref="WarnFrom"/> through the due date.</summary>
     public DeadlineStatus StatusOn(DateOnly today, DateOnly due) =>
         today > due ? DeadlineStatus.Overdue : today >= WarnFrom(due) ? DeadlineStatus.DueSoon : DeadlineStatus.NotDue;
+
+    /// <summary>
+    /// <see cref="StatusOn"/>, where the calendar data allows: past it a date can still be overdue (no calendar needed) but
+    /// not "due soon", so it counts as not due rather than guessed.
+    /// </summary>
+    public DeadlineStatus StatusOrNotDue(DateOnly today, DateOnly due)
+    {
+        if (today > due) return DeadlineStatus.Overdue;
+        try
+        {
+            return StatusOn(today, due);
+        }
+        catch (CalendarRangeException)
+        {
+            return DeadlineStatus.NotDue;
+        }
+    }
 }

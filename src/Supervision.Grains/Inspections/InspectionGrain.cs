@@ -4,6 +4,7 @@ using Supervision.Core.Calendar;
 using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
+using Supervision.Core.Publication;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Notifications;
 using Supervision.Core.Validation;
@@ -284,7 +285,7 @@ public sealed class InspectionGrain(
 
         // Departments that publish automatically: the approval publishes in the same commit (docs/public-portal.md).
         var autoPublished = false;
-        if (approvedNow && (await departments.GetAsync(next.LeadDepartment))?.PublishMode == "automatic")
+        if (approvedNow && PublicationSettings.PublishesAutomatically((await departments.GetAsync(next.LeadDepartment))?.PublishMode))
         {
             var published = rules.Workflow.Publish(next, AutoPublisher(next.LeadDepartment), now);
             if (published.Ok)

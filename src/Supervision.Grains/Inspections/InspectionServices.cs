@@ -44,18 +44,7 @@ public sealed class InspectionRules(WorkingCalendar calendar)
 
     /// <summary>Where <paramref name="today"/> stands against <paramref name="due"/>. Past the calendar data a date can still
     /// be overdue (no calendar needed) but not "due soon": that is logged rather than guessed.</summary>
-    public DeadlineStatus StatusOn(DateOnly today, DateOnly due)
-    {
-        if (today > due) return DeadlineStatus.Overdue;
-        try
-        {
-            return Deadlines.StatusOn(today, due);
-        }
-        catch (CalendarRangeException)
-        {
-            return DeadlineStatus.NotDue;
-        }
-    }
+    public DeadlineStatus StatusOn(DateOnly today, DateOnly due) => Deadlines.StatusOrNotDue(today, due);
 
     /// <summary>The rows with <see cref="FollowUpRow.Provisional"/> set where their due date lies in a provisional calendar year.</summary>
     public IReadOnlyList<FollowUpRow> MarkProvisional(IEnumerable<FollowUpRow> rows) =>

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Dapper;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
+using Supervision.Core.Publication;
 using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Storage;
 using Supervision.Infrastructure.Notifications;
@@ -280,7 +281,10 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
                 await WriteFollowUpsAsync(connection, tx, decision, now, ct);
                 await register.WriteFindingAsync(connection, tx, decision.Outcome, decision.Unreachable, after.LeadDepartment, decision.Actions, ct);
             }
-            await Publication.PublicationWriter.WriteAsync(connection, tx, change, now, ct);
+            if (PublicResults.NewlyPublished(before, after) is { } version)
+                await Publication.PublicationWriter.WriteAsync(connection, tx,
+                    new PublicationBasis(after, version, change.At ?? now, change.Before.EntityName, change.Before.DivisionCode, change.Marks.ApprovedOn,
+                        change.Marks.PublicationDue), ct);
             await notifier.NotifyAsync(connection, tx, change.Notifications, now, ct);
             return true;
         }, ct);

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Dapper;
-using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Publication;
 using Supervision.Infrastructure.Storage;
 using Supervision.IntegrationTests.Infrastructure;
@@ -16,7 +15,7 @@ namespace Supervision.IntegrationTests.Publication;
 /// SQL with N published results: by credit code, then by part of a name, each for a fixed time. The API runs as it is
 /// deployed, in its own process (<see cref="ApiProcess"/>); the clients are wrk (benchmarks/wrk/*.lua), a separate process
 /// in C, so that the load generator takes little of the two cores the API and PostgreSQL share; the same queries through
-/// <see cref="PublicationStore"/> alone, in the test process, separate the database's share.
+/// <see cref="PublicationQueries"/> alone, in the test process, separate the database's share.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper output)
@@ -51,7 +50,7 @@ public sealed class PublicSearchLoad(PostgresServer server, ITestOutputHelper ou
                          $"API process {api.ProcessId}, pool {pool} connections");
 
         await using var sql = SqlStore.Create(StorageProvider.PostgreSql, pooled);
-        var store = new PublicationStore(sql, new AuditLog(sql, TimeProvider.System), TimeProvider.System);
+        var store = new PublicationQueries(sql);
         string Code(Random rng) => PublishedSeed.CreditCode(rng.NextInt64(1, rows + 1));
         string Name(Random rng)
         {

@@ -102,7 +102,7 @@ public sealed class PublicSearchPostgresTests(PostgresServer server)
 
         // Enough rows for the planner to prefer the indexes.
         await PublishedSeed.SeedAsync(connectionString, 1, 50_000);
-        var store = platform.Host.Services.GetRequiredService<PublicationStore>();
+        var store = platform.Host.Services.GetRequiredService<PublicationQueries>();
         async Task<string> PlanAsync(ResultQuery query)
         {
             var (sql, parameters) = store.SearchCommand(query);
@@ -149,7 +149,7 @@ public sealed class PublicSearchPostgresTests(PostgresServer server)
         var sparse = await ReadAsync(await anonymous.GetAsync($"/api/public/v1/results?limit=200&division={division}&name=" + Uri.EscapeDataString("超市")), HttpStatusCode.OK);
         var sparseCount = await platform.ScalarAsync(
             "SELECT count(*) FROM published_results WHERE superseded_by IS NULL AND entity_name LIKE '%超市%' AND division_code LIKE @division", new { division = division + "%" });
-        Assert.True(await platform.ScalarAsync("SELECT count(*) FROM published_name_grams WHERE gram = '超市'") > 2 * PublicationStore.GramChunk);
+        Assert.True(await platform.ScalarAsync("SELECT count(*) FROM published_name_grams WHERE gram = '超市'") > 2 * PublicationQueries.GramChunk);
         Assert.InRange(sparseCount, 2, 199);
         var sparseItems = sparse.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("entityCreditCode").GetString()).ToList();
         Assert.Equal(sparseCount, sparseItems.Count);
@@ -203,7 +203,7 @@ public sealed class PublicSearchPostgresTests(PostgresServer server)
         Assert.True(problem.GetProperty("errors").TryGetProperty("place", out _));
 
         // The plan: index scans only (the division index serves each prefix as a range, or the newest-first walk stops early).
-        var store = host.Services.GetRequiredService<PublicationStore>();
+        var store = host.Services.GetRequiredService<PublicationQueries>();
         var (sql, parameters) = store.SearchCommand(new ResultQuery { DivisionPrefixes = ["210106", "210303"] });
         await using var db = new Npgsql.NpgsqlConnection(connectionString);
         var plan = string.Join('\n', await db.QueryAsync<string>("EXPLAIN " + sql, parameters));
