@@ -6,10 +6,8 @@ namespace Supervision.Core.Credit;
 /// <summary>Where a stored credit event came from (<c>credit_events.source</c>).</summary>
 public static class CreditEventSources
 {
-    public const string Outcome = "outcome";
-    public const string External = "external";
-    public const string FollowUp = "follow-up";
-    public const string Listing = "listing";
+    // Streamed from inspection_outcomes and credit_external_records; derived from follow_ups and abnormal_entries.
+    public const string Outcome = "outcome", External = "external", FollowUp = "follow-up", Listing = "listing";
 
     /// <summary>The sources whose events are re-derived from their tables on every recomputation, never read from a stream.</summary>
     public static readonly IReadOnlyList<string> Derived = [FollowUp, Listing];

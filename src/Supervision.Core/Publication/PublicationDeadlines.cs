@@ -9,14 +9,9 @@ namespace Supervision.Core.Publication;
 /// </summary>
 public static class PublicationDeadlines
 {
-    /// <summary>No deadline: it lies beyond the calendar data.</summary>
-    public const string Unknown = "unknown";
-    public const string NotDue = "not-due";
-    public const string DueSoon = "due-soon";
-    public const string Overdue = "overdue";
-
-    /// <summary>A publication that came after its deadline.</summary>
-    public const string PublishedLate = "published-late";
+    // The statuses as the report names them: waiting results are not due, due soon or overdue, or unknown when the deadline
+    // lies beyond the calendar data; a publication that came after its deadline was published late.
+    public const string NotDue = "not-due", DueSoon = "due-soon", Overdue = "overdue", Unknown = "unknown", PublishedLate = "published-late";
 
     /// <summary>
     /// The status of a result waiting for publication on <paramref name="today"/>: unknown without a due date, overdue once

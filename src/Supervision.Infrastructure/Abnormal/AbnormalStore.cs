@@ -68,13 +68,8 @@ public sealed class AbnormalStore(SqlStore store, AuditLog audit, INotifier noti
 
     /// <summary>Records a new entry; false when the entity already has an open entry on that ground (nothing written).</summary>
     public Task<bool> InsertAsync(AbnormalEntry entry, Actor actor, CancellationToken ct = default) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            if (await connection.ExecuteAsync(new CommandDefinition(Insert, entry, tx, cancellationToken: ct)) == 0) return false;
-            await audit.AppendAsync(connection, tx, actor, "abnormal.pending", "abnormal-entry", entry.Id, entry.DepartmentCode, null,
-                new { entry.EntityCreditCode, entry.Ground, entry.Source, entry.FoundOn, entry.ListBy, entry.Facts });
-            return true;
-        }, ct);
+        audit.ExecuteAuditedAsync(Insert, entry, actor, "abnormal.pending", "abnormal-entry", entry.Id, entry.DepartmentCode, null,
+            new { entry.EntityCreditCode, entry.Ground, entry.Source, entry.FoundOn, entry.ListBy, entry.Facts }, ct);
 
     /// <summary>
     /// Writes a step over the stored version <c>Version - 1</c> with its audit line (<paramref name="action"/>) and
@@ -173,17 +168,10 @@ public sealed class AbnormalStore(SqlStore store, AuditLog audit, INotifier noti
 
     /// <summary>Marks the overdue reminder of an entry as sent, with the notifications, once (false: already sent, or no longer pending).</summary>
     public Task<bool> RemindOverdueAsync(AbnormalEntry entry, DateOnly today, IReadOnlyList<Notification> notifications, CancellationToken ct = default) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            var marked = await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE abnormal_entries SET overdue_notified_on = @today WHERE entry_id = @Id AND state = 'pending' AND overdue_notified_on IS NULL",
-                new { today, entry.Id }, tx, cancellationToken: ct));
-            if (marked == 0) return false;
-            await audit.AppendAsync(connection, tx, Actor.System("abnormal-sweep"), "abnormal.overdue", "abnormal-entry", entry.Id, entry.DepartmentCode, null,
-                new { entry.ListBy, today });
-            await notifier.NotifyAsync(connection, tx, notifications, clock.GetUtcNow(), ct);
-            return true;
-        }, ct);
+        audit.ExecuteAuditedAsync(
+            "UPDATE abnormal_entries SET overdue_notified_on = @today WHERE entry_id = @Id AND state = 'pending' AND overdue_notified_on IS NULL",
+            new { today, entry.Id }, Actor.System("abnormal-sweep"), "abnormal.overdue", "abnormal-entry", entry.Id, entry.DepartmentCode, null,
+            new { entry.ListBy, today }, ct, (connection, tx) => notifier.NotifyAsync(connection, tx, notifications, clock.GetUtcNow(), ct));
 
     public async Task<AbnormalEntry?> GetAsync(string id, CancellationToken ct = default)
     {

@@ -62,6 +62,21 @@ public sealed class AuditLog(SqlStore store, TimeProvider clock)
             transaction);
 
     /// <summary>
+    /// One statement and, when it changed a row, its audit line (and what <paramref name="alongside"/> writes) in one
+    /// transaction: the write that happens once (an insert that does nothing on conflict, an update guarded by its state).
+    /// False, with nothing written, when the statement changed no row.
+    /// </summary>
+    public Task<bool> ExecuteAuditedAsync(string sql, object? parameters, Actor actor, string action, string subjectType, string subjectKey,
+        string? departmentCode, object? before, object? after, CancellationToken ct, Func<DbConnection, DbTransaction, Task>? alongside = null) =>
+        store.InTransactionAsync(async (connection, tx) =>
+        {
+            if (await connection.ExecuteAsync(new CommandDefinition(sql, parameters, tx, cancellationToken: ct)) == 0) return false;
+            await AppendAsync(connection, tx, actor, action, subjectType, subjectKey, departmentCode, before, after);
+            if (alongside is not null) await alongside(connection, tx);
+            return true;
+        }, ct);
+
+    /// <summary>
     /// The columns of <c>audit_log</c> in the order <see cref="Values"/> names them, for writers that append the line in
     /// the same SQL statement as the change it describes (one round trip instead of two).
     /// </summary>

@@ -8,22 +8,6 @@ using static Supervision.Infrastructure.Credit.CreditSql;
 
 namespace Supervision.Infrastructure.Credit;
 
-/// <summary>One rejected line of an external-records import.</summary>
-public sealed record CreditImportError(long Line, string Field, string Reason);
-
-/// <summary>The report of an external-records import (what the upload answers and GET /api/credit/imports/{id} returns).</summary>
-public sealed record CreditImportReport(
-    string ImportId,
-    string FileName,
-    string Sha256,
-    int RowsRead,
-    int Accepted,
-    int Unchanged,
-    int Rejected,
-    IReadOnlyList<CreditImportError> Errors,
-    string ImportedBy,
-    DateTimeOffset ImportedAt);
-
 /// <summary>
 /// The persistence of external-records imports: which entities are in the directory, and the accepted records of one import
 /// with its report, appended in one transaction. The reports are read through <see cref="CreditQueries.ImportAsync"/>.

@@ -3,32 +3,8 @@ using Supervision.Core.Credit;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Storage;
-using static Supervision.Infrastructure.Credit.CreditSql;
 
 namespace Supervision.Infrastructure.Credit;
-
-/// <summary>A recomputation run as recorded in <c>credit_recompute_runs</c>.</summary>
-public sealed record CreditRunRow
-{
-    public required string RunId { get; init; }
-    public required string Cause { get; init; }
-    public required string RequestedBy { get; init; }
-    public DateTimeOffset StartedAt { get; init; }
-    public DateTimeOffset? FinishedAt { get; init; }
-    public required string Status { get; init; }
-    public long Entities { get; init; }
-    public long RowsRead { get; init; }
-    public long Batches { get; init; }
-    public long Changed { get; init; }
-    public string ClassCounts { get; init; } = "";
-    public string? Error { get; init; }
-}
-
-/// <summary>A class the nightly kernel found changed, to be written back.</summary>
-public sealed record NightlyChange(string EntityCreditCode, CreditClass? OldClass, CreditClass NewClass, double NewScore, long Revision);
-
-/// <summary>Totals of a run: rows read from the database, batches, entities recomputed, classes changed, classes after.</summary>
-public sealed record CreditRunTotals(long Entities, long RowsRead, long Batches, long Changed, long Stale, IReadOnlyList<long> CountByClass);
 
 /// <summary>
 /// The nightly recomputation's persistence (deliberately not through grains): its runs, the batched keyset reads of
@@ -40,16 +16,10 @@ public sealed class CreditNightlyStore(SqlStore store, AuditLog audit, CreditMod
     public async Task<CreditRunRow> StartRunAsync(string runId, string cause, Actor actor, CancellationToken ct = default)
     {
         var row = new CreditRunRow { RunId = runId, Cause = cause, RequestedBy = actor.Username, StartedAt = clock.GetUtcNow(), Status = "running" };
-        await store.InTransactionAsync(async (connection, tx) =>
-        {
-            // Once per run: the operation that runs it records it too, in case its acceptance did not get that far.
-            var inserted = await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO credit_recompute_runs (run_id, cause, requested_by, started_at, status) VALUES (@RunId, @Cause, @RequestedBy, @StartedAt, @Status) ON CONFLICT DO NOTHING",
-                row, tx, cancellationToken: ct));
-            if (inserted == 0) return false;
-            await audit.AppendAsync(connection, tx, actor, "credit.recompute-start", "credit-run", runId, null, null, new { cause });
-            return true;
-        }, ct);
+        // Once per run: the operation that runs it records it too, in case its acceptance did not get that far.
+        await audit.ExecuteAuditedAsync(
+            "INSERT INTO credit_recompute_runs (run_id, cause, requested_by, started_at, status) VALUES (@RunId, @Cause, @RequestedBy, @StartedAt, @Status) ON CONFLICT DO NOTHING",
+            row, actor, "credit.recompute-start", "credit-run", runId, null, null, new { cause }, ct);
         return row;
     }
 
@@ -124,7 +94,7 @@ public sealed class CreditNightlyStore(SqlStore store, AuditLog audit, CreditMod
                     tx, cancellationToken: ct));
                 if (updated == 0) continue;
                 var change = CreditClassChangeDetector.Nightly(c.EntityCreditCode, c.OldClass, c.NewClass, c.NewScore, at, model.Options.Thresholds);
-                await RecordChangeAsync(connection, tx, audit, clock.GetUtcNow(), change, inDirectory: true, "nightly", runId, actor, ct);
+                await CreditSql.RecordChangeAsync(connection, tx, audit, clock.GetUtcNow(), change, inDirectory: true, "nightly", runId, actor, ct);
                 written++;
             }
             return written;

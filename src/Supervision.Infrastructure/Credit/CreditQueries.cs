@@ -95,7 +95,7 @@ public sealed class CreditQueries(SqlStore store, CreditModel model)
     /// <summary>The report of an external-records import, or null when there was no such import.</summary>
     public async Task<CreditImportReport?> ImportAsync(string importId, CancellationToken ct = default)
     {
-        var row = await store.QueryFirstOrDefaultAsync<ImportRow>(
+        var row = await store.QueryFirstOrDefaultAsync<CreditImportRow>(
             """
             SELECT import_id AS ImportId, file_name AS FileName, sha256, rows_read AS RowsRead, accepted, unchanged, rejected, errors_json AS ErrorsJson,
                    imported_by AS ImportedBy, imported_at AS ImportedAt
@@ -104,20 +104,6 @@ public sealed class CreditQueries(SqlStore store, CreditModel model)
         return row is null ? null : new CreditImportReport(row.ImportId, row.FileName, row.Sha256, row.RowsRead, row.Accepted, row.Unchanged, row.Rejected,
             AuditLog.Deserialize<List<CreditImportError>>(row.ErrorsJson) ?? [],
             row.ImportedBy, row.ImportedAt);
-    }
-
-    private sealed record ImportRow
-    {
-        public required string ImportId { get; init; }
-        public required string FileName { get; init; }
-        public required string Sha256 { get; init; }
-        public int RowsRead { get; init; }
-        public int Accepted { get; init; }
-        public int Unchanged { get; init; }
-        public int Rejected { get; init; }
-        public required string ErrorsJson { get; init; }
-        public required string ImportedBy { get; init; }
-        public DateTimeOffset ImportedAt { get; init; }
     }
 
     public Task<CreditRunRow?> RunAsync(string runId, CancellationToken ct = default) =>

@@ -60,6 +60,60 @@ public sealed record CreditClassChangeRow
 /// <summary>What applying an entity's events did: the fresh assessment and the class change, if any.</summary>
 public sealed record CreditApplyResult(CreditAssessment Assessment, CreditClassChange? Change, int EventsStored, bool InDirectory);
 
+/// <summary>A recomputation run as recorded in <c>credit_recompute_runs</c>.</summary>
+public sealed record CreditRunRow
+{
+    public required string RunId { get; init; }
+    public required string Cause { get; init; }
+    public required string RequestedBy { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public required string Status { get; init; }
+    public long Entities { get; init; }
+    public long RowsRead { get; init; }
+    public long Batches { get; init; }
+    public long Changed { get; init; }
+    public string ClassCounts { get; init; } = "";
+    public string? Error { get; init; }
+}
+
+/// <summary>A class the nightly kernel found changed, to be written back.</summary>
+public sealed record NightlyChange(string EntityCreditCode, CreditClass? OldClass, CreditClass NewClass, double NewScore, long Revision);
+
+/// <summary>Totals of a run: rows read from the database, batches, entities recomputed, classes changed, classes after.</summary>
+public sealed record CreditRunTotals(long Entities, long RowsRead, long Batches, long Changed, long Stale, IReadOnlyList<long> CountByClass);
+
+/// <summary>One rejected line of an external-records import.</summary>
+public sealed record CreditImportError(long Line, string Field, string Reason);
+
+/// <summary>The report of an external-records import (what the upload answers and GET /api/credit/imports/{id} returns).</summary>
+public sealed record CreditImportReport(
+    string ImportId,
+    string FileName,
+    string Sha256,
+    int RowsRead,
+    int Accepted,
+    int Unchanged,
+    int Rejected,
+    IReadOnlyList<CreditImportError> Errors,
+    string ImportedBy,
+    DateTimeOffset ImportedAt);
+
+/// <summary>A row of <c>credit_imports</c> (its errors as JSON), as <see cref="CreditQueries.ImportAsync"/> reads it.</summary>
+internal sealed record CreditImportRow
+{
+    public required string ImportId { get; init; }
+    public required string FileName { get; init; }
+    public required string Sha256 { get; init; }
+    public int RowsRead { get; init; }
+    public int Accepted { get; init; }
+    public int Unchanged { get; init; }
+    public int Rejected { get; init; }
+    public required string ErrorsJson { get; init; }
+    public required string ImportedBy { get; init; }
+    public DateTimeOffset ImportedAt { get; init; }
+}
+
 /// <summary>The SQL the credit stores share: the column lists under the rows' names, the event upsert and the class-change write.</summary>
 internal static class CreditSql
 {

@@ -448,19 +448,12 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
 
     /// <summary>Records that every inspection of the task exists (with the audit line); false when it was recorded before.</summary>
     public Task<bool> RecordDispatchAsync(string taskId, string leadDepartment, int count, Actor actor, CancellationToken ct) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            var inserted = await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO inspection_dispatches (task_id, dispatched_by, dispatched_at, inspections) VALUES (@taskId, @by, @at, @count)
-                ON CONFLICT (task_id) DO NOTHING
-                """, new { taskId, by = actor.Username, at = clock.GetUtcNow(), count }, tx, cancellationToken: ct));
-            if (inserted > 0)
-            {
-                await audit.AppendAsync(connection, tx, actor, "task.dispatch", "task", taskId, leadDepartment, null, new { inspections = count });
-            }
-            return inserted > 0;
-        }, ct);
+        audit.ExecuteAuditedAsync(
+            """
+            INSERT INTO inspection_dispatches (task_id, dispatched_by, dispatched_at, inspections) VALUES (@taskId, @by, @at, @count)
+            ON CONFLICT (task_id) DO NOTHING
+            """, new { taskId, by = actor.Username, at = clock.GetUtcNow(), count }, actor, "task.dispatch", "task", taskId, leadDepartment, null,
+            new { inspections = count }, ct);
 
     private static string InList(DbConnection connection, string parameter) =>
         connection is Npgsql.NpgsqlConnection ? $"= ANY({parameter})" : $"IN {parameter}";

@@ -35,19 +35,12 @@ public sealed class TaskRepository(SqlStore store, AuditLog audit, INotifier not
     /// not a transition.
     /// </summary>
     public Task<bool> RemindMatchingAsync(TaskRow task, string reminder, object detail, IReadOnlyList<Notification> notifications, CancellationToken ct = default) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            var marked = await connection.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE draw_tasks SET matching_reminded = @reminder
-                WHERE task_id = @TaskId AND status = 'entities_drawn' AND (matching_reminded IS NULL OR matching_reminded <> @reminder)
-                """, new { reminder, task.TaskId }, tx, cancellationToken: ct));
-            if (marked == 0) return false;
-            await audit.AppendAsync(connection, tx, Actor.System("matching-deadline"), "task.matching-reminder", "task", task.TaskId, task.LeadDepartment,
-                null, new { reminder, detail });
-            await notifier.NotifyAsync(connection, tx, notifications, clock.GetUtcNow(), ct);
-            return true;
-        }, ct);
+        audit.ExecuteAuditedAsync(
+            """
+            UPDATE draw_tasks SET matching_reminded = @reminder
+            WHERE task_id = @TaskId AND status = 'entities_drawn' AND (matching_reminded IS NULL OR matching_reminded <> @reminder)
+            """, new { reminder, task.TaskId }, Actor.System("matching-deadline"), "task.matching-reminder", "task", task.TaskId, task.LeadDepartment,
+            null, new { reminder, detail }, ct, (connection, tx) => notifier.NotifyAsync(connection, tx, notifications, clock.GetUtcNow(), ct));
 
     public async Task<bool> InsertAsync(TaskRow row, Actor actor, CancellationToken ct = default)
     {
