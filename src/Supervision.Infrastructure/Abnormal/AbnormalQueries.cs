@@ -47,8 +47,7 @@ public sealed class AbnormalQueries(SqlStore store)
 
     public async Task<AbnormalListItem?> GetAsync(string id, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<ListRow>(new CommandDefinition($"{ListSelect} WHERE a.entry_id = @id", new { id }, cancellationToken: ct));
+        var row = await store.QuerySingleOrDefaultAsync<ListRow>($"{ListSelect} WHERE a.entry_id = @id", new { id }, ct);
         return row?.ToItem();
     }
 
@@ -67,24 +66,22 @@ public sealed class AbnormalQueries(SqlStore store)
             "all" => "1 = 1",
             _ => "a.state = @view",
         };
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<ListRow>(new CommandDefinition(
+        var rows = await store.QueryAsync<ListRow>(
             $"""
             {ListSelect}
             WHERE {filter} {(department is null ? "" : "AND a.department_code = @department")} {(entity is null ? "" : "AND a.entity_credit_code = @entity")}
             ORDER BY CASE WHEN a.state = 'pending' THEN 0 ELSE 1 END, CASE WHEN a.state = 'pending' THEN a.list_by END, a.created_at DESC, a.entry_id
             LIMIT @limit
-            """, new { department, view, entity, today, limit = Math.Min(limit, MaxRows) }, cancellationToken: ct));
+            """, new { department, view, entity, today, limit = Math.Min(limit, MaxRows) }, ct);
         return [.. rows.Select(r => r.ToItem())];
     }
 
     /// <summary>The entity's entries that were ever listed (what its link shows and what it may apply to remove), newest first.</summary>
     public async Task<IReadOnlyList<AbnormalListItem>> ForEntityAsync(string creditCode, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<ListRow>(new CommandDefinition(
+        var rows = await store.QueryAsync<ListRow>(
             $"{ListSelect} WHERE a.entity_credit_code = @creditCode AND a.listed_on IS NOT NULL ORDER BY a.listed_on DESC, a.entry_id LIMIT {MaxRows}",
-            new { creditCode }, cancellationToken: ct));
+            new { creditCode }, ct);
         return [.. rows.Select(r => r.ToItem())];
     }
 
@@ -111,8 +108,7 @@ public sealed class AbnormalQueries(SqlStore store)
     public async Task<IReadOnlyList<PublicAbnormalRow>> PublicAsync(string? ground, string? entity, bool current, (DateOnly On, string Id)? after, int limit,
         CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<PublicAbnormalRow>(new CommandDefinition(
+        var rows = await store.QueryAsync<PublicAbnormalRow>(
             $"""
             SELECT a.entry_id AS Id, a.entity_credit_code AS EntityCreditCode, COALESCE(m.name, '') AS EntityName, a.ground AS Ground, a.state AS State,
                    a.listed_on AS ListedOn, a.decision_reference AS DecisionReference, a.removed_on AS RemovedOn, a.department_code AS DepartmentCode,
@@ -125,22 +121,20 @@ public sealed class AbnormalQueries(SqlStore store)
               {(after is null ? "" : "AND (a.listed_on < @afterOn OR (a.listed_on = @afterOn AND a.entry_id > @afterId))")}
             ORDER BY a.listed_on DESC, a.entry_id
             LIMIT @limit
-            """, new { ground, entity, afterOn = after?.On, afterId = after?.Id, limit }, cancellationToken: ct));
+            """, new { ground, entity, afterOn = after?.On, afterId = after?.Id, limit }, ct);
         return rows.AsList();
     }
 
     public async Task<bool> EntityExistsAsync(string creditCode, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM market_entities WHERE credit_code = @creditCode", new { creditCode }, cancellationToken: ct)) > 0;
+        return await store.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM market_entities WHERE credit_code = @creditCode", new { creditCode }, ct) > 0;
     }
 
     public async Task<bool> DepartmentExistsAsync(string code, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM departments WHERE code = @code", new { code }, cancellationToken: ct)) > 0;
+        return await store.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM departments WHERE code = @code", new { code }, ct) > 0;
     }
 
     private sealed class ListRow : AbnormalStore.Row

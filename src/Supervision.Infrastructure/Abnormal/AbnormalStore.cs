@@ -175,19 +175,17 @@ public sealed class AbnormalStore(SqlStore store, AuditLog audit, INotifier noti
 
     public async Task<AbnormalEntry?> GetAsync(string id, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM abnormal_entries WHERE entry_id = @id", new { id }, cancellationToken: ct));
+        var row = await store.QuerySingleOrDefaultAsync<Row>(
+            $"SELECT {Columns} FROM abnormal_entries WHERE entry_id = @id", new { id }, ct);
         return row?.ToEntry();
     }
 
     /// <summary>The entity's open entries (what the one-open-entry-per-ground rule looks at).</summary>
     public async Task<IReadOnlyList<AbnormalEntry>> OpenOfEntityAsync(string entityCreditCode, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return [.. (await connection.QueryAsync<Row>(new CommandDefinition(
+        return [.. (await store.QueryAsync<Row>(
             $"SELECT {Columns} FROM abnormal_entries WHERE entity_credit_code = @entityCreditCode AND state IN ('pending', 'listed', 'escalated')",
-            new { entityCreditCode }, cancellationToken: ct))).Select(r => r.ToEntry())];
+            new { entityCreditCode }, ct)).Select(r => r.ToEntry())];
     }
 
     /// <summary>
@@ -196,8 +194,7 @@ public sealed class AbnormalStore(SqlStore store, AuditLog audit, INotifier noti
     /// </summary>
     public async Task<IReadOnlyList<AbnormalEntry>> DueForSweepAsync(DateOnly today, int limit, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return [.. (await connection.QueryAsync<Row>(new CommandDefinition(
+        return [.. (await store.QueryAsync<Row>(
             $"""
             SELECT * FROM (
                 SELECT {Columns} FROM abnormal_entries
@@ -208,7 +205,7 @@ public sealed class AbnormalStore(SqlStore store, AuditLog audit, INotifier noti
                 SELECT {Columns} FROM abnormal_entries
                 WHERE state = 'listed' AND escalation_due_on <= @today
                 ORDER BY escalation_due_on, entry_id LIMIT @limit) escalation
-            """, new { today, limit }, cancellationToken: ct))).Select(r => r.ToEntry())];
+            """, new { today, limit }, ct)).Select(r => r.ToEntry())];
     }
 
     /// <summary>A stored row as Dapper reads it (timestamps and dates through the store's type handlers).</summary>

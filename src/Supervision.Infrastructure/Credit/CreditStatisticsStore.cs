@@ -116,8 +116,7 @@ public sealed class CreditStatisticsStore(SqlStore store)
 
     public async Task<long> OpenEntitiesAsync(CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM market_entities WHERE status = 'open'", cancellationToken: ct));
+        return await store.ExecuteScalarAsync<long>("SELECT count(*) FROM market_entities WHERE status = 'open'", ct: ct);
     }
 
     public static DateTimeOffset YearStart(int year) => new(year, 1, 1, 0, 0, 0, TimeSpan.FromHours(8));

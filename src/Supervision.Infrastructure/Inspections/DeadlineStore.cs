@@ -28,8 +28,7 @@ public sealed class DeadlineStore(SqlStore store, AuditLog audit, TimeProvider c
     /// <summary>Open correction orders and re-inspections, each with the issue date of its correction order.</summary>
     public async Task<IReadOnlyList<OpenFollowUpDeadline>> ReadOpenFollowUpsAsync(CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<FollowUpRow>(new CommandDefinition(
+        var rows = await store.QueryAsync<FollowUpRow>(
             """
             SELECT f.action_key AS ActionKey, f.kind AS Kind, f.department_code AS DepartmentCode, f.not_before AS NotBefore, f.due_on AS DueOn,
                    c.payload_json AS CorrectionPayload
@@ -37,7 +36,7 @@ public sealed class DeadlineStore(SqlStore store, AuditLog audit, TimeProvider c
             LEFT JOIN follow_ups c ON c.inspection_id = f.inspection_id AND c.item_code = f.item_code AND c.kind = 'correction-order'
             WHERE f.status = 'open' AND f.kind IN ('correction-order', 'reinspection')
             ORDER BY f.action_key
-            """, cancellationToken: ct));
+            """, ct: ct);
         var open = new List<OpenFollowUpDeadline>();
         foreach (var r in rows)
         {
@@ -53,24 +52,22 @@ public sealed class DeadlineStore(SqlStore store, AuditLog audit, TimeProvider c
     /// <summary>Listings on the abnormal-operations list not yet removed.</summary>
     public async Task<IReadOnlyList<OpenListingDeadline>> ReadOpenListingsAsync(CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<ListingRow>(new CommandDefinition(
+        var rows = await store.QueryAsync<ListingRow>(
             """
             SELECT entity_credit_code AS EntityCreditCode, source_inspection_id AS SourceInspectionId, verified_on AS VerifiedOn, list_by AS ListBy
             FROM abnormal_listings WHERE removed_on IS NULL ORDER BY entity_credit_code, source_inspection_id
-            """, cancellationToken: ct));
+            """, ct: ct);
         return [.. rows.Select(r => new OpenListingDeadline(r.EntityCreditCode, r.SourceInspectionId, r.VerifiedOn, r.ListBy))];
     }
 
     /// <summary>Approved inspections not yet published: their publication deadline is open.</summary>
     public async Task<IReadOnlyList<AwaitingPublication>> ReadAwaitingPublicationAsync(CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return [.. await connection.QueryAsync<AwaitingPublication>(new CommandDefinition(
+        return [.. await store.QueryAsync<AwaitingPublication>(
             """
             SELECT inspection_id AS InspectionId, lead_department AS LeadDepartment, approved_on AS ApprovedOn, publication_due AS PublicationDue
             FROM inspections WHERE state = 'Approved' AND approved_on IS NOT NULL ORDER BY inspection_id
-            """, cancellationToken: ct))];
+            """, ct: ct)];
     }
 
     /// <summary>
@@ -81,16 +78,15 @@ public sealed class DeadlineStore(SqlStore store, AuditLog audit, TimeProvider c
     /// </summary>
     public async Task<IReadOnlyList<string>> ReadUnmarkedDueAsync(DateOnly today, DateOnly horizon, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
         var open = InspectionQueries.OpenStates.ToList();
-        return [.. await connection.QueryAsync<string>(new CommandDefinition(
+        return [.. await store.QueryAsync<string>(
             $"""
             SELECT inspection_id FROM inspections
             WHERE (state {store.In("@open")} AND overdue = @no AND ((due_warned = @no AND due_date <= @horizon) OR due_date < @today))
                OR (state = 'Approved' AND publication_overdue = @no
                    AND ((publication_warned = @no AND publication_due <= @horizon) OR publication_due < @today))
             ORDER BY inspection_id
-            """, new { open, today, horizon, no = false }, cancellationToken: ct))];
+            """, new { open, today, horizon, no = false }, ct)];
     }
 
     /// <summary>

@@ -126,9 +126,8 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
     /// <summary>The account that holds <paramref name="certificateNo"/> (the first by name when several do), or null when none does.</summary>
     public async Task<string?> AccountOfCertificateAsync(string certificateNo, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT min(username) FROM users WHERE inspector_certificate_no = @certificateNo", new { certificateNo }, cancellationToken: ct));
+        return await store.ExecuteScalarAsync<string?>(
+            "SELECT min(username) FROM users WHERE inspector_certificate_no = @certificateNo", new { certificateNo }, ct);
     }
 
     /// <summary>Inserts a new inspection with its team rows, audit line and notifications. False (nothing written) when it exists.</summary>
@@ -248,12 +247,11 @@ public sealed class InspectionStore(SqlStore store, AuditLog audit, INotifier no
     {
         var p = RowParameters(change, clock.GetUtcNow());
         AddAuditLine(p, change);
-        await using var connection = await store.OpenAsync(ct);
-        var inserted = await connection.ExecuteAsync(new CommandDefinition(
+        var inserted = await store.ExecuteAsync(
             $"""
             WITH changed AS ({UpdateRow} RETURNING inspection_id)
             INSERT INTO audit_log ({AuditLog.Columns}) SELECT {AuditLog.Values("audit_")} FROM changed
-            """, p, cancellationToken: ct));
+            """, p, ct);
         if (inserted == 0) throw new InspectionRevisionConflictException(change.After.InspectionId, change.Before.Inspection.Revision);
     }
 

@@ -58,8 +58,7 @@ public sealed class ReinspectionStore(SqlStore store, AuditLog audit, TimeProvid
     /// <summary>Open re-inspections whose window began on or before <paramref name="today"/> and that have no inspection yet, oldest first.</summary>
     public async Task<IReadOnlyList<DueReinspection>> DueAsync(DateOnly today, int limit, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<DueReinspection>(new CommandDefinition(
+        return (await store.QueryAsync<DueReinspection>(
             """
             SELECT f.action_key AS ActionKey, f.entity_credit_code AS EntityCreditCode, f.task_id AS TaskId, f.inspection_id AS InspectionId,
                    f.item_code AS ItemCode, f.department_code AS DepartmentCode, f.not_before AS NotBefore, f.due_on AS DueOn
@@ -67,25 +66,23 @@ public sealed class ReinspectionStore(SqlStore store, AuditLog audit, TimeProvid
             WHERE f.kind = 'reinspection' AND f.status = 'open' AND f.not_before <= @today AND (r.action_key IS NULL OR r.status <> 'assigned')
             ORDER BY f.not_before, f.action_key
             LIMIT @limit
-            """, new { today, limit }, cancellationToken: ct))).AsList();
+            """, new { today, limit }, ct)).AsList();
     }
 
     public async Task<DueReinspection?> FollowUpAsync(string actionKey, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<DueReinspection>(new CommandDefinition(
+        return await store.QuerySingleOrDefaultAsync<DueReinspection>(
             """
             SELECT action_key AS ActionKey, entity_credit_code AS EntityCreditCode, task_id AS TaskId, inspection_id AS InspectionId,
                    item_code AS ItemCode, department_code AS DepartmentCode, not_before AS NotBefore, due_on AS DueOn
             FROM follow_ups WHERE action_key = @actionKey AND kind = 'reinspection' AND status = 'open'
-            """, new { actionKey }, cancellationToken: ct));
+            """, new { actionKey }, ct);
     }
 
     public async Task<ReinspectionRow?> GetAsync(string actionKey, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<ReinspectionRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM reinspections WHERE action_key = @actionKey", new { actionKey }, cancellationToken: ct));
+        return await store.QuerySingleOrDefaultAsync<ReinspectionRow>(
+            $"SELECT {Columns} FROM reinspections WHERE action_key = @actionKey", new { actionKey }, ct);
     }
 
     /// <summary>
@@ -159,10 +156,9 @@ public sealed class ReinspectionStore(SqlStore store, AuditLog audit, TimeProvid
 
     public async Task MarkAssignedAsync(string actionKey, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
+        await store.ExecuteAsync(
             "UPDATE reinspections SET status = 'assigned', updated_at = @now WHERE action_key = @actionKey AND status = 'drawn'",
-            new { actionKey, now = clock.GetUtcNow() }, cancellationToken: ct));
+            new { actionKey, now = clock.GetUtcNow() }, ct);
     }
 
     /// <summary>The account holding each certificate number (the lowest username when several do).</summary>
@@ -180,20 +176,18 @@ public sealed class ReinspectionStore(SqlStore store, AuditLog audit, TimeProvid
     /// <summary>Re-inspections for staff lists: a department's (or all, for admins), newest first.</summary>
     public async Task<IReadOnlyList<ReinspectionRow>> ListAsync(string? departmentCode, string? status, int limit, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<ReinspectionRow>(new CommandDefinition(
+        return (await store.QueryAsync<ReinspectionRow>(
             $"""
             SELECT {Columns} FROM reinspections
             WHERE (@departmentCode IS NULL OR department_code = @departmentCode) AND (@status IS NULL OR status = @status)
             ORDER BY created_at DESC, action_key LIMIT @limit
-            """, new { departmentCode, status, limit }, cancellationToken: ct))).AsList();
+            """, new { departmentCode, status, limit }, ct)).AsList();
     }
 
     /// <summary>Correction orders and re-inspections, filtered; a department sees those of its items. Newest due first.</summary>
     public async Task<IReadOnlyList<FollowUpRow>> FollowUpsAsync(string? departmentCode, string? kind, string? status, string? entity, int limit, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<FollowUpRow>(new CommandDefinition(
+        return (await store.QueryAsync<FollowUpRow>(
             """
             SELECT action_key AS ActionKey, kind AS Kind, entity_credit_code AS EntityCreditCode, inspection_id AS InspectionId, item_code AS ItemCode,
                    department_code AS DepartmentCode, not_before AS NotBefore, due_on AS DueOn, status AS Status
@@ -201,7 +195,7 @@ public sealed class ReinspectionStore(SqlStore store, AuditLog audit, TimeProvid
             WHERE (@departmentCode IS NULL OR department_code = @departmentCode) AND (@kind IS NULL OR kind = @kind)
               AND (@status IS NULL OR status = @status) AND (@entity IS NULL OR entity_credit_code = @entity)
             ORDER BY due_on DESC, action_key LIMIT @limit
-            """, new { departmentCode, kind, status, entity, limit }, cancellationToken: ct))).AsList();
+            """, new { departmentCode, kind, status, entity, limit }, ct)).AsList();
     }
 
     /// <summary>
@@ -211,12 +205,11 @@ public sealed class ReinspectionStore(SqlStore store, AuditLog audit, TimeProvid
     public async Task<IReadOnlyList<AbnormalListingRow>> AbnormalListingsAsync(string? departmentCode, string? status, DateOnly? alertDueOn, string? entity, int limit,
         CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
         var departmentPattern = departmentCode is null ? null : "%," + departmentCode + ",%";
         // The alert filter is added only when asked for: a null date parameter has no type PostgreSQL can infer
         // ("@alertDueOn IS NULL" failed there with 500 on every unfiltered list).
         var alertFilter = alertDueOn is null ? "" : "AND l.removed_on IS NULL AND l.serious_alert_on <= @alertDueOn";
-        return (await connection.QueryAsync<AbnormalListingRow>(new CommandDefinition(
+        return (await store.QueryAsync<AbnormalListingRow>(
             $"""
             SELECT l.entity_credit_code AS EntityCreditCode, l.source_inspection_id AS SourceInspectionId, l.reason_code AS ReasonCode,
                    l.verified_on AS VerifiedOn, l.list_by AS ListBy, l.serious_alert_on AS SeriousAlertOn, l.source_version AS SourceVersion,
@@ -227,6 +220,6 @@ public sealed class ReinspectionStore(SqlStore store, AuditLog audit, TimeProvid
               {alertFilter}
               AND (@entity IS NULL OR l.entity_credit_code = @entity)
             ORDER BY l.verified_on DESC, l.entity_credit_code, l.source_inspection_id LIMIT @limit
-            """, new { departmentCode, departmentPattern, status, alertDueOn, entity, limit }, cancellationToken: ct))).AsList();
+            """, new { departmentCode, departmentPattern, status, alertDueOn, entity, limit }, ct)).AsList();
     }
 }

@@ -41,18 +41,16 @@ public sealed class RecusalQueries(SqlStore store)
     /// <summary>One request with its names, or null.</summary>
     public async Task<RecusalListItem?> GetAsync(string id, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<ListRow>(new CommandDefinition($"{ListSelect} WHERE r.request_id = @id", new { id }, cancellationToken: ct));
+        var row = await store.QuerySingleOrDefaultAsync<ListRow>($"{ListSelect} WHERE r.request_id = @id", new { id }, ct);
         return row?.ToItem();
     }
 
     /// <summary>The entity's own requests, newest first.</summary>
     public async Task<IReadOnlyList<RecusalListItem>> ForEntityAsync(string creditCode, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<ListRow>(new CommandDefinition(
+        var rows = await store.QueryAsync<ListRow>(
             $"{ListSelect} WHERE r.entity_credit_code = @creditCode ORDER BY r.requested_at DESC, r.request_id LIMIT {MaxRows}",
-            new { creditCode }, cancellationToken: ct));
+            new { creditCode }, ct);
         return [.. rows.Select(r => r.ToItem())];
     }
 
@@ -62,14 +60,13 @@ public sealed class RecusalQueries(SqlStore store)
     /// </summary>
     public async Task<IReadOnlyList<RecusalListItem>> ForDepartmentAsync(string? department, bool openOnly, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
         var where = (department is null ? "1 = 1" : "r.lead_department = @department") + (openOnly ? " AND r.state = 'requested'" : "");
-        var rows = await connection.QueryAsync<ListRow>(new CommandDefinition(
+        var rows = await store.QueryAsync<ListRow>(
             $"""
             {ListSelect} WHERE {where}
             ORDER BY CASE WHEN r.state = 'requested' THEN 0 ELSE 1 END, CASE WHEN r.state = 'requested' THEN r.due_on END, r.decided_at DESC, r.request_id
             LIMIT {MaxRows}
-            """, new { department }, cancellationToken: ct));
+            """, new { department }, ct);
         return [.. rows.Select(r => r.ToItem())];
     }
 

@@ -26,21 +26,15 @@ public sealed class RecusalStore(SqlStore store, AuditLog audit, INotifier notif
 
     /// <summary>Records a new request; false when one against the same member of the same inspection is already open.</summary>
     public Task<bool> InsertAsync(RecusalRequest request, CancellationToken ct = default) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            var inserted = await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO recusal_requests (request_id, inspection_id, task_id, entity_credit_code, lead_department, certificate_no, grounds, reason,
-                                              state, requested_at, due_on, decided_by, decided_at, decision_reason, replacement, version)
-                VALUES (@Id, @InspectionId, @TaskId, @EntityCreditCode, @LeadDepartment, @CertificateNo, @Grounds, @Reason,
-                        @State, @RequestedAt, @DueOn, @DecidedBy, @DecidedAt, @DecisionReason, @Replacement, @Version)
-                ON CONFLICT DO NOTHING
-                """, request, tx, cancellationToken: ct));
-            if (inserted == 0) return false;
-            await audit.AppendAsync(connection, tx, EntityActor(request.EntityCreditCode), "recusal.requested", "recusal", request.Id, request.LeadDepartment, null,
-                new { request.InspectionId, request.CertificateNo, request.Grounds, request.Reason, request.DueOn });
-            return true;
-        }, ct);
+        audit.ExecuteAuditedAsync(
+            """
+            INSERT INTO recusal_requests (request_id, inspection_id, task_id, entity_credit_code, lead_department, certificate_no, grounds, reason,
+                                          state, requested_at, due_on, decided_by, decided_at, decision_reason, replacement, version)
+            VALUES (@Id, @InspectionId, @TaskId, @EntityCreditCode, @LeadDepartment, @CertificateNo, @Grounds, @Reason,
+                    @State, @RequestedAt, @DueOn, @DecidedBy, @DecidedAt, @DecisionReason, @Replacement, @Version)
+            ON CONFLICT DO NOTHING
+            """, request, EntityActor(request.EntityCreditCode), "recusal.requested", "recusal", request.Id, request.LeadDepartment, null,
+            new { request.InspectionId, request.CertificateNo, request.Grounds, request.Reason, request.DueOn }, ct);
 
     /// <summary>
     /// Records that <paramref name="reminder"/> was sent for an open request, with its audit line and the lead department's
@@ -48,19 +42,12 @@ public sealed class RecusalStore(SqlStore store, AuditLog audit, INotifier notif
     /// was already sent. A reminder does not move the request's version: it is not a decision.
     /// </summary>
     public Task<bool> RemindAsync(RecusalRequest request, string reminder, DateOnly today, IReadOnlyList<Notification> notifications, CancellationToken ct = default) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            var marked = await connection.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE recusal_requests SET reminded = @reminder
-                WHERE request_id = @Id AND state = 'requested' AND (reminded IS NULL OR reminded <> @reminder)
-                """, new { reminder, request.Id }, tx, cancellationToken: ct));
-            if (marked == 0) return false;
-            await audit.AppendAsync(connection, tx, Actor.System("recusal-deadline"), "recusal.reminder", "recusal", request.Id, request.LeadDepartment, null,
-                new { reminder, request.DueOn, today });
-            await notifier.NotifyAsync(connection, tx, notifications, clock.GetUtcNow(), ct);
-            return true;
-        }, ct);
+        audit.ExecuteAuditedAsync(
+            """
+            UPDATE recusal_requests SET reminded = @reminder
+            WHERE request_id = @Id AND state = 'requested' AND (reminded IS NULL OR reminded <> @reminder)
+            """, new { reminder, request.Id }, Actor.System("recusal-deadline"), "recusal.reminder", "recusal", request.Id, request.LeadDepartment, null,
+            new { reminder, request.DueOn, today }, ct, (connection, tx) => notifier.NotifyAsync(connection, tx, notifications, clock.GetUtcNow(), ct));
 
     /// <summary>
     /// The open requests whose decision is due on or before <paramref name="today"/> and that have not had the reminder
@@ -69,13 +56,12 @@ public sealed class RecusalStore(SqlStore store, AuditLog audit, INotifier notif
     /// </summary>
     public async Task<IReadOnlyList<OpenDue>> OpenDueAsync(DateOnly today, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<OpenDue>(new CommandDefinition(
+        return (await store.QueryAsync<OpenDue>(
             """
             SELECT request_id AS Id, inspection_id AS InspectionId, due_on AS DueOn, reminded AS Reminded FROM recusal_requests
             WHERE state = 'requested' AND due_on <= @today AND (reminded IS NULL OR reminded <> 'overdue')
             ORDER BY due_on, request_id
-            """, new { today }, cancellationToken: ct))).AsList();
+            """, new { today }, ct)).AsList();
     }
 
     /// <summary>An open request whose decision is due (<see cref="OpenDueAsync"/>).</summary>
@@ -90,43 +76,33 @@ public sealed class RecusalStore(SqlStore store, AuditLog audit, INotifier notif
     /// <summary>The last reminder sent for a request (null before the first).</summary>
     public async Task<string?> RemindedAsync(string id, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT reminded FROM recusal_requests WHERE request_id = @id", new { id }, cancellationToken: ct));
+        return await store.ExecuteScalarAsync<string?>(
+            "SELECT reminded FROM recusal_requests WHERE request_id = @id", new { id }, ct);
     }
 
     /// <summary>Writes a decision over the stored version <c>version - 1</c>; false when the request changed since it was read.</summary>
     public Task<bool> DecideAsync(RecusalRequest decided, Actor actor, CancellationToken ct = default) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            var changed = await connection.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE recusal_requests SET state = @State, decided_by = @DecidedBy, decided_at = @DecidedAt, decision_reason = @DecisionReason,
-                       replacement = @Replacement, version = @Version
-                WHERE request_id = @Id AND version = @previous
-                """, new { decided.State, decided.DecidedBy, decided.DecidedAt, decided.DecisionReason, decided.Replacement, decided.Version, decided.Id, previous = decided.Version - 1 },
-                tx, cancellationToken: ct));
-            if (changed == 0) return false;
-            await audit.AppendAsync(connection, tx, actor, "recusal." + decided.State, "recusal", decided.Id, decided.LeadDepartment,
-                new { state = RecusalStates.Requested },
-                new { decided.State, decided.InspectionId, decided.CertificateNo, decided.Replacement, decided.DecisionReason });
-            return true;
-        }, ct);
+        audit.ExecuteAuditedAsync(
+            """
+            UPDATE recusal_requests SET state = @State, decided_by = @DecidedBy, decided_at = @DecidedAt, decision_reason = @DecisionReason,
+                   replacement = @Replacement, version = @Version
+            WHERE request_id = @Id AND version = @previous
+            """, new { decided.State, decided.DecidedBy, decided.DecidedAt, decided.DecisionReason, decided.Replacement, decided.Version, decided.Id, previous = decided.Version - 1 },
+            actor, "recusal." + decided.State, "recusal", decided.Id, decided.LeadDepartment, new { state = RecusalStates.Requested },
+            new { decided.State, decided.InspectionId, decided.CertificateNo, decided.Replacement, decided.DecisionReason }, ct);
 
     public async Task<RecusalRequest?> GetAsync(string id, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM recusal_requests WHERE request_id = @id", new { id }, cancellationToken: ct));
+        var row = await store.QuerySingleOrDefaultAsync<Row>(
+            $"SELECT {Columns} FROM recusal_requests WHERE request_id = @id", new { id }, ct);
         return row?.ToRequest();
     }
 
     /// <summary>The open requests of one inspection (what the one-open-per-member rule looks at).</summary>
     public async Task<IReadOnlyList<RecusalRequest>> OpenForInspectionAsync(string inspectionId, CancellationToken ct = default)
     {
-        await using var connection = await store.OpenAsync(ct);
-        return [.. (await connection.QueryAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM recusal_requests WHERE inspection_id = @inspectionId AND state = 'requested'", new { inspectionId }, cancellationToken: ct)))
+        return [.. (await store.QueryAsync<Row>(
+            $"SELECT {Columns} FROM recusal_requests WHERE inspection_id = @inspectionId AND state = 'requested'", new { inspectionId }, ct))
             .Select(r => r.ToRequest())];
     }
 
