@@ -3,14 +3,18 @@ namespace Supervision.Core.Credit;
 // The facts an entity's credit record is derived from, as the stores read them from their tables. They are records with
 // init properties rather than positional ones so that a reader can fill them column by column (dates included).
 
-/// <summary>One approved item result of one inspection version (<c>inspection_outcomes</c>), with its place in the outcome stream.</summary>
-public sealed record OutcomeFact
+/// <summary>A row of a stream the credit feed consumes: its position (what the feed's checkpoint counts), the entity it is about, when it was recorded.</summary>
+public abstract record CreditStreamFact
 {
-    /// <summary>The position in the outcome stream (what the feed's checkpoint counts).</summary>
     public long Seq { get; init; }
-
-    public required string OutcomeId { get; init; }
     public required string EntityCreditCode { get; init; }
+    public DateTimeOffset RecordedAt { get; init; }
+}
+
+/// <summary>One approved item result of one inspection version (<c>inspection_outcomes</c>).</summary>
+public sealed record OutcomeFact : CreditStreamFact
+{
+    public required string OutcomeId { get; init; }
     public required string TaskId { get; init; }
     public required string InspectionId { get; init; }
     public required string ItemCode { get; init; }
@@ -19,16 +23,13 @@ public sealed record OutcomeFact
     public DateOnly ApprovedOn { get; init; }
     public required string DepartmentCode { get; init; }
     public int Version { get; init; }
-    public DateTimeOffset RecordedAt { get; init; }
 }
 
-/// <summary>One imported external record (<c>credit_external_records</c>), with its place in the import stream.</summary>
-public sealed record ExternalRecordFact
+/// <summary>One imported external record (<c>credit_external_records</c>).</summary>
+public sealed record ExternalRecordFact : CreditStreamFact
 {
-    public long Seq { get; init; }
     public required string Authority { get; init; }
     public required string Reference { get; init; }
-    public required string EntityCreditCode { get; init; }
 
     /// <summary><see cref="ExternalCreditRecord.PenaltyKind"/> or <see cref="ExternalCreditRecord.SeriousViolationKind"/>.</summary>
     public required string Kind { get; init; }
@@ -38,7 +39,6 @@ public sealed record ExternalRecordFact
 
     public DateOnly OccurredOn { get; init; }
     public string Description { get; init; } = "";
-    public DateTimeOffset RecordedAt { get; init; }
 }
 
 /// <summary>A correction order of the entity (<c>follow_ups</c>, kind <c>correction-order</c>).</summary>

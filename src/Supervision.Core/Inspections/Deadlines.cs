@@ -21,17 +21,11 @@ public sealed record DeadlinePolicy(int PublicationWorkingDays, int WarnWorkingD
 }
 
 /// <summary>Pure deadline arithmetic for reminders; the scheduler that fires them lives elsewhere.</summary>
-public sealed class Deadlines
+public sealed class Deadlines(WorkingCalendar calendar, DeadlinePolicy policy)
 {
-    public Deadlines(WorkingCalendar calendar, DeadlinePolicy policy)
-    {
-        Calendar = calendar;
-        Policy = policy;
-    }
+    public WorkingCalendar Calendar { get; } = calendar;
 
-    public WorkingCalendar Calendar { get; }
-
-    public DeadlinePolicy Policy { get; }
+    public DeadlinePolicy Policy { get; } = policy;
 
     /// <summary>The last day to publish a result completed on <paramref name="completedOn"/>.</summary>
     public DateOnly PublicationDue(DateOnly completedOn) => Calendar.AddWorkingDays(completedOn, Policy.PublicationWorkingDays);

@@ -130,17 +130,11 @@ public sealed record FollowUpPlan(IReadOnlyList<AbnormalListing> OpenListings, I
 /// "8" (seriously uncooperative) and "C" (false publicity) also call for case filing, which is a
 /// human decision and not generated here.
 /// </summary>
-public sealed class FollowUpRules
+public sealed class FollowUpRules(WorkingCalendar calendar, FollowUpPolicy policy)
 {
-    public FollowUpRules(WorkingCalendar calendar, FollowUpPolicy policy)
-    {
-        Calendar = calendar;
-        Policy = policy;
-    }
+    public WorkingCalendar Calendar { get; } = calendar;
 
-    public WorkingCalendar Calendar { get; }
-
-    public FollowUpPolicy Policy { get; }
+    public FollowUpPolicy Policy { get; } = policy;
 
     /// <summary>The due date of a correction order issued on <paramref name="issuedOn"/>.</summary>
     public DateOnly CorrectionDue(DateOnly issuedOn) => Calendar.AddWorkingDays(issuedOn, Policy.CorrectionWorkingDays);
