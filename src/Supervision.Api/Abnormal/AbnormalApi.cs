@@ -8,7 +8,6 @@ using Supervision.Contracts.Abnormal;
 using Supervision.Core.Abnormal;
 using Supervision.Core.Calendar;
 using Supervision.Core.Registry;
-using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Abnormal;
 using Supervision.Core.Validation;
 

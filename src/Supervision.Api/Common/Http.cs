@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Supervision.Contracts;
 using Supervision.Core.Registry;
-using Supervision.Grains.Hosting;
 using Supervision.Core.Validation;
 
 namespace Supervision.Api.Common;

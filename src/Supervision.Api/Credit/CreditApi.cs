@@ -11,7 +11,6 @@ using Supervision.Contracts.Credit;
 using Supervision.Core.Credit;
 using Supervision.Core.Registry;
 using Supervision.Core.Identity;
-using Supervision.Grains.Credit;
 using Supervision.Infrastructure.Credit;
 using Supervision.Infrastructure.Tasks;
 using Supervision.Core.Validation;
@@ -110,7 +109,7 @@ public static class CreditApi
     }
 
     /// <summary>
-    /// An external-records import, as a long operation: the upload is stored, then <see cref="CreditImporter"/> runs it on a
+    /// An external-records import, as a long operation: the upload is stored, then the credit importer runs it on a
     /// silo (validating every line, checking each entity is in the directory, appending the accepted records in one
     /// transaction). Rejected lines are reported with line, field and reason and never stored; a file that is not such a
     /// CSV at all is a 400 naming "file". The feed picks the records up on its next pass (woken right away).
@@ -119,7 +118,7 @@ public static class CreditApi
     {
         if (Supervision.Api.Registry.ImportApi.FileNameProblem(fileName) is { } badName) return badName;
         var name = string.IsNullOrWhiteSpace(fileName) ? "upload.csv" : Path.GetFileName(fileName.Trim());
-        return await OperationApi.RunUploadAsync(http, OperationKinds.CreditImport, Guid.NewGuid().ToString("N")[..16], name, CreditImporter.MaxBytes);
+        return await OperationApi.RunUploadAsync(http, OperationKinds.CreditImport, Guid.NewGuid().ToString("N")[..16], name, CreditImports.MaxBytes);
     }
 
     private static async Task<IResult> Imported(HttpContext http, Operation operation) =>
@@ -130,7 +129,7 @@ public static class CreditApi
     /// <summary>A recomputation that ended answers its run (GET /api/operations/{id}/result).</summary>
     private static async Task<IResult> Recomputed(HttpContext http, Operation operation)
     {
-        var input = System.Text.Json.JsonSerializer.Deserialize<CreditNightlyGrain.RecomputeInput>(operation.InputJson!, System.Text.Json.JsonSerializerOptions.Web)!;
+        var input = System.Text.Json.JsonSerializer.Deserialize<RecomputeInput>(operation.InputJson!, System.Text.Json.JsonSerializerOptions.Web)!;
         return await http.RequestServices.GetRequiredService<CreditStore>().RunAsync(input.RunId, http.RequestAborted) is { } run
             ? TypedResults.Ok(run)
             : Problems.NotFound("recomputation run", input.RunId);
@@ -140,7 +139,7 @@ public static class CreditApi
         await store.ImportAsync(id, ct) is { } report ? TypedResults.Ok(report) : Problems.NotFound("credit import", id);
 
     private static async Task<IResult> RunFeed(IGrainFactory grains) =>
-        TypedResults.Ok(await grains.GetGrain<ICreditFeedGrain>(CreditFeedGrain.Key).RunOnce());
+        TypedResults.Ok(await grains.GetGrain<ICreditFeedGrain>(ICreditFeedGrain.DefaultKey).RunOnce());
 
     /// <summary>
     /// Always 202, as before it was an operation: the run to follow (<c>Location</c>), and the operation that runs it
@@ -148,7 +147,7 @@ public static class CreditApi
     /// </summary>
     private static async Task<IResult> StartRecompute(HttpContext http, IGrainFactory grains)
     {
-        var started = await grains.GetGrain<ICreditNightlyGrain>(CreditNightlyGrain.Key).Start("manual", http.User.ToActor());
+        var started = await grains.GetGrain<ICreditNightlyGrain>(ICreditNightlyGrain.DefaultKey).Start("manual", http.User.ToActor());
         http.Response.Headers["Operation-Location"] = $"/api/operations/{started.OperationId}";
         return TypedResults.Accepted($"/api/credit/recompute/runs/{started.RunId}", new RunStarted(started.RunId, "running", started.OperationId));
     }

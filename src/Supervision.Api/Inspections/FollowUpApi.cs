@@ -6,7 +6,6 @@ using Supervision.Core.Calendar;
 using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
-using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Core.Validation;
 
@@ -53,7 +52,7 @@ public static class FollowUpApi
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         if (errors.Count > 0) return Problems.Validation(errors);
         if (!DepartmentScope.TryResolve(http, department, out var scope, out var forbidden)) return forbidden!;
-        return TypedResults.Ok(rules.MarkProvisional(await store.FollowUpsAsync(scope, kind, status, entity, take, ct)));
+        return TypedResults.Ok((await store.FollowUpsAsync(scope, kind, status, entity, take, ct)).MarkProvisional(rules.Calendar));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ReinspectionView>>, ValidationProblem, ProblemHttpResult>> Reinspections(

@@ -11,7 +11,6 @@ using Supervision.Contracts.Inspections;
 using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
-using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Tasks;
@@ -231,7 +230,7 @@ public static class InspectionApi
         var insp = reply.Inspection!;
         ETags.Set(http.Response, insp.Revision);
         return TypedResults.Ok(new HistoryView(insp.InspectionId, insp.History, insp.Returns, insp.Approvals.Values.OrderBy(a => a.DepartmentCode, StringComparer.Ordinal).ToList(),
-            insp.PublishedVersion, rules.MarkProvisional(await store.FollowUpsAsync(insp.InspectionId, ct))));
+            insp.PublishedVersion, (await store.FollowUpsAsync(insp.InspectionId, ct)).MarkProvisional(rules.Calendar)));
     }
 
     /// <summary>

@@ -4,15 +4,14 @@ using System.Text.Json;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Api.Tasks;
+using Supervision.Contracts;
+using Supervision.Contracts.Credit;
 using Supervision.Contracts.Operations;
 using Supervision.Core.Identity;
 using Supervision.Core.Operations;
-using Supervision.Grains.Hosting;
 using Supervision.Infrastructure.Operations;
 using Microsoft.Extensions.Options;
-using Supervision.Grains.Operations;
 using Supervision.Infrastructure.Tasks;
-using Supervision.Grains.Credit;
 using Supervision.Core.Validation;
 
 namespace Supervision.Api.Operations;
@@ -145,7 +144,7 @@ public static class OperationApi
         try
         {
             return await RunAsync(http, id, kind, target, http.User.ToActor().DepartmentCode ?? "",
-                JsonSerializer.Serialize(new OperationGrain.UploadInput(fileName, bytes.Value), Json));
+                JsonSerializer.Serialize(new UploadInput(fileName, bytes.Value), Json));
         }
         catch (Exception)
         {
@@ -265,7 +264,7 @@ public static class OperationApi
                 links["report"] = $"/api/credit/imports/{o.Target}";
                 break;
             case OperationKinds.CreditRecompute:
-                if (o.InputJson is { } input && JsonSerializer.Deserialize<CreditNightlyGrain.RecomputeInput>(input, Json) is { } run)
+                if (o.InputJson is { } input && JsonSerializer.Deserialize<RecomputeInput>(input, Json) is { } run)
                     links["run"] = $"/api/credit/recompute/runs/{run.RunId}";
                 break;
             default:

@@ -4,7 +4,6 @@ using Supervision.Api.Identity;
 using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
-using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Publication;
 using Supervision.Core.Validation;
 

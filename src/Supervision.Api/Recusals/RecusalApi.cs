@@ -7,7 +7,6 @@ using Supervision.Core.Calendar;
 using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Recusals;
-using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Recusals;
 using Supervision.Core.Validation;
 
