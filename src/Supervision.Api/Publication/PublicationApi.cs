@@ -1,4 +1,4 @@
-using Supervision.Core.Registry;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Core.Calendar;
@@ -19,6 +19,9 @@ public sealed record DeadlineReport(DateOnly Today, IReadOnlyList<DepartmentDead
 
 public sealed record PublicationSettingsRequest(string? PublishMode, bool? PublishTeamNames);
 
+/// <summary>What the publication routes need, bundled (as eShop's services records).</summary>
+public sealed record PublicationServices(PublicationStore Store, InspectionRules Rules, WorkflowClock Clock);
+
 /// <summary>
 /// Staff routes of publication: the deadline report (approved results waiting for publication, due soon, overdue,
 /// and publications that came late) and a department's publication settings. Reads by schedulers and reviewers of
@@ -38,7 +41,8 @@ public static class PublicationApi
         return app;
     }
 
-    private static async Task<IResult> Deadlines(string? department, HttpContext http, PublicationStore store, InspectionRules rules, WorkflowClock clock, CancellationToken ct)
+    private static async Task<Results<Ok<DeadlineReport>, ProblemHttpResult>> Deadlines(string? department, HttpContext http, [AsParameters] PublicationServices s,
+        CancellationToken ct)
     {
         var actor = http.User.ToActor();
         if (!actor.IsAdmin)
@@ -48,17 +52,17 @@ public static class PublicationApi
                 return Problems.Forbidden($"You see the publication deadlines of {actor.DepartmentCode} only.");
             department = actor.DepartmentCode;
         }
-        var today = clock.Today;
-        var pending = await store.PendingAsync(department, ct);
-        var late = await store.PublishedLateAsync(department, ct);
+        var today = s.Clock.Today;
+        var pending = await s.Store.PendingAsync(department, ct);
+        var late = await s.Store.PublishedLateAsync(department, ct);
         DeadlineEntry Entry(PublicationDeadlineRow r, string status, int? left) =>
             new(r.InspectionId, r.TaskId, r.EntityCreditCode, r.EntityName, r.ApprovedOn, r.PublicationDue, r.PublishedOn, status, left,
-                r.PublicationDue is { } d && rules.Calendar.IsProvisional(d));
+                r.PublicationDue is { } d && s.Rules.Calendar.IsProvisional(d));
         int? Left(DateOnly due)
         {
             try
             {
-                return rules.Calendar.WorkingDaysBetween(today, due);
+                return s.Rules.Calendar.WorkingDaysBetween(today, due);
             }
             catch (CalendarRangeException)
             {
@@ -72,7 +76,7 @@ public static class PublicationApi
             var upcoming = pending.Where(r => r.LeadDepartment == d).Select(r =>
             {
                 if (r.PublicationDue is not { } due) return Entry(r, "unknown", null);
-                var status = r.PublicationOverdue || today > due ? "overdue" : rules.StatusOn(today, due) == DeadlineStatus.DueSoon ? "due-soon" : "not-due";
+                var status = r.PublicationOverdue || today > due ? "overdue" : s.Rules.StatusOn(today, due) == DeadlineStatus.DueSoon ? "due-soon" : "not-due";
                 return Entry(r, status, Left(due));
             }).ToList();
             var missed = upcoming.Where(e => e.Status == "overdue").Concat(late.Where(r => r.LeadDepartment == d).Select(r => Entry(r, "published-late", null))).ToList();
@@ -82,29 +86,31 @@ public static class PublicationApi
         return TypedResults.Ok(new DeadlineReport(today, report));
     }
 
-    private static async Task<IResult> GetSettings(string code, HttpContext http, PublicationStore store, CancellationToken ct)
+    private static async Task<Results<Ok<PublicationSettings>, ProblemHttpResult>> GetSettings(string code, HttpContext http, [AsParameters] PublicationServices s,
+        CancellationToken ct)
     {
-        var settings = await store.SettingsAsync(code, ct);
+        var settings = await s.Store.SettingsAsync(code, ct);
         if (settings is null) return Problems.NotFound("department", code);
         ETags.Set(http.Response, settings.Version);
         return TypedResults.Ok(settings);
     }
 
-    private static async Task<IResult> PutSettings(string code, PublicationSettingsRequest? request, HttpContext http, PublicationStore store, CancellationToken ct)
+    private static async Task<Results<Ok<PublicationSettings>, ValidationProblem, ProblemHttpResult>> PutSettings(string code, PublicationSettingsRequest? request,
+        HttpContext http, [AsParameters] PublicationServices s, CancellationToken ct)
     {
         var actor = http.User.ToActor();
         if (!actor.CanActFor(Roles.Scheduler, code)) return Problems.Forbidden($"Only schedulers of '{code}' (or platform admins) change its publication settings.");
         if (request is null || (request.PublishMode is null && request.PublishTeamNames is null))
             return Problems.Validation(FieldError.Required("body", "give publishMode, publishTeamNames or both"));
-        var current = await store.SettingsAsync(code, ct);
+        var current = await s.Store.SettingsAsync(code, ct);
         if (current is null) return Problems.NotFound("department", code);
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
         var mode = request.PublishMode ?? current.PublishMode;
         if (mode is not ("automatic" or "publisher")) return Problems.Validation(FieldError.UnknownValue("publishMode", mode, ["automatic", "publisher"], "must be 'automatic' or 'publisher'"));
-        var updated = await store.UpdateSettingsAsync(code, mode, request.PublishTeamNames ?? current.PublishTeamNames, expected, actor, ct);
+        var updated = await s.Store.UpdateSettingsAsync(code, mode, request.PublishTeamNames ?? current.PublishTeamNames, expected, actor, ct);
         if (updated is null) return Problems.NotFound("department", code);
         if (updated == false) return Problems.PreconditionFailed(current.Version);
-        var after = (await store.SettingsAsync(code, ct))!;
+        var after = (await s.Store.SettingsAsync(code, ct))!;
         ETags.Set(http.Response, after.Version);
         return TypedResults.Ok(after);
     }

@@ -20,8 +20,6 @@ public sealed class OpenApiSnapshotTests(EmbeddedPlatform platform) : IClassFixt
     private const string SnapshotFile = "tests/Supervision.IntegrationTests/Api/openapi-snapshot.json";
     private const string UpdateVariable = "SUPERVISION_UPDATE_OPENAPI_SNAPSHOT";
 
-    private static readonly string[] Methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
-
     private static readonly JsonSerializerOptions Written = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     [Fact]
@@ -70,7 +68,7 @@ public sealed class OpenApiSnapshotTests(EmbeddedPlatform platform) : IClassFixt
         var paths = new JsonObject();
         foreach (var path in document.GetProperty("paths").EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
         {
-            var methods = path.Value.EnumerateObject().Select(o => o.Name).Where(Methods.Contains).Order(StringComparer.Ordinal);
+            var methods = path.Value.EnumerateObject().Select(o => o.Name).Where(OpenApiDocumentTests.Methods.Contains).Order(StringComparer.Ordinal);
             paths[path.Name] = new JsonArray([.. methods.Select(m => (JsonNode)JsonValue.Create(m))]);
         }
 
