@@ -1,5 +1,6 @@
-using Supervision.Contracts;
 using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Supervision.Contracts;
 using Supervision.Api.Common;
 using Supervision.Api.Credit;
 using Supervision.Api.Identity;
@@ -8,7 +9,6 @@ using Supervision.Contracts.Abnormal;
 using Supervision.Core.Abnormal;
 using Supervision.Core.Calendar;
 using Supervision.Core.Registry;
-using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Abnormal;
 using Supervision.Core.Validation;
 
@@ -81,7 +81,7 @@ public static class AbnormalApi
         return app;
     }
 
-    private static async Task<IResult> List(string? view, string? department, string? entity, int? limit, HttpContext http, [AsParameters] AbnormalServices s,
+    private static async Task<Results<Ok<List<AbnormalEntryView>>, ValidationProblem, ProblemHttpResult>> List(string? view, string? department, string? entity, int? limit, HttpContext http, [AsParameters] AbnormalServices s,
         CancellationToken ct)
     {
         var v = view ?? "open";
@@ -93,13 +93,13 @@ public static class AbnormalApi
         return TypedResults.Ok(items.Select(i => View(i, s)).ToList());
     }
 
-    private static async Task<IResult> Counts(string? department, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct)
+    private static async Task<Results<Ok<AbnormalCounts>, ProblemHttpResult>> Counts(string? department, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct)
     {
         if (!DepartmentScope.TryResolve(http, department, out var scope, out var forbidden)) return forbidden!;
         return TypedResults.Ok(await s.Queries.CountsAsync(scope, s.Clock.Today, ct));
     }
 
-    private static async Task<IResult> Get(string id, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct) =>
+    private static async Task<Results<Ok<AbnormalEntryView>, ProblemHttpResult>> Get(string id, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct) =>
         await VisibleAsync(id, http, s, ct) is { } item ? TypedResults.Ok(View(item, s)) : Problems.NotFound("abnormal-operations entry", id);
 
     /// <summary>An entry the caller's department decides (admins: any), or null: another department's entry is not there for it.</summary>
@@ -109,7 +109,7 @@ public static class AbnormalApi
         return item is not null && AbnormalWorkflow.MayDecide(item.Entry.DepartmentCode, http.User.ToActor()) ? item : null;
     }
 
-    private static async Task<IResult> Enter(AbnormalEntryBody? body, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct)
+    private static async Task<Results<Created<AbnormalEntryView>, Ok<AbnormalEntryView>, ValidationProblem, ProblemHttpResult>> Enter(AbnormalEntryBody? body, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct)
     {
         var actor = http.User.ToActor();
         var errors = new List<FieldError>();
@@ -124,34 +124,34 @@ public static class AbnormalApi
         if (!await s.Queries.EntityExistsAsync(code, ct)) return Problems.Validation(FieldError.NotFound("entityCreditCode", code, $"{code} is not in the entity directory"));
         if (!await s.Queries.DepartmentExistsAsync(department!, ct)) return Problems.Validation(FieldError.NotFound("departmentCode", department, $"'{department}' is not a department"));
         var reply = await s.Grains.GetGrain<IAbnormalRegisterGrain>(code).Enter(body!.Ground, body.Facts, body.FoundOn, department!, actor);
-        if (!reply.Succeeded) return Refusal(reply);
+        if (!reply.Succeeded) return Refusal(reply).Widen<Created<AbnormalEntryView>, Ok<AbnormalEntryView>>();
         var view = View((await s.Queries.GetAsync(reply.Entry!.Id, ct))!, s);
         return reply.Status == CommandStatus.Created ? TypedResults.Created($"/api/abnormal-operations/{view.Id}", view) : TypedResults.Ok(view);
     }
 
-    private static Task<IResult> ListEntry(string id, AbnormalListingBody? body, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct) =>
+    private static Task<Results<Ok<AbnormalEntryView>, ValidationProblem, ProblemHttpResult>> ListEntry(string id, AbnormalListingBody? body, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct) =>
         StaffStepAsync(id, http, s, (g, actor) => g.List(id, body?.DecisionReference, actor), ct);
 
-    private static Task<IResult> StaffApplication(string id, RemovalApplicationBody? body, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct) =>
+    private static Task<Results<Ok<AbnormalEntryView>, ValidationProblem, ProblemHttpResult>> StaffApplication(string id, RemovalApplicationBody? body, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct) =>
         StaffStepAsync(id, http, s, (g, actor) => g.ApplyForRemoval(id, body?.Evidence, actor, staff: true), ct);
 
-    private static async Task<IResult> Decide(string id, RemovalDecisionBody? body, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct)
+    private static async Task<Results<Ok<AbnormalEntryView>, ValidationProblem, ProblemHttpResult>> Decide(string id, RemovalDecisionBody? body, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct)
     {
         if (await VisibleAsync(id, http, s, ct) is null) return Problems.NotFound("abnormal-operations entry", id);
         if (body?.Decision is not ("approve" or "reject")) return Problems.Validation(FieldError.UnknownValue("decision", body?.Decision, ["approve", "reject"], "must be 'approve' or 'reject'"));
         return await StaffStepAsync(id, http, s, (g, actor) => g.DecideRemoval(id, body.Decision == "approve", body.Reason, actor), ct);
     }
 
-    private static async Task<IResult> StaffStepAsync(string id, HttpContext http, AbnormalServices s,
+    private static async Task<Results<Ok<AbnormalEntryView>, ValidationProblem, ProblemHttpResult>> StaffStepAsync(string id, HttpContext http, AbnormalServices s,
         Func<IAbnormalRegisterGrain, Core.Identity.Actor, Task<AbnormalReply>> step, CancellationToken ct)
     {
         if (await VisibleAsync(id, http, s, ct) is not { } item) return Problems.NotFound("abnormal-operations entry", id);
         var reply = await step(s.Grains.GetGrain<IAbnormalRegisterGrain>(item.Entry.EntityCreditCode), http.User.ToActor());
-        if (!reply.Succeeded) return Refusal(reply);
+        if (!reply.Succeeded) return Refusal(reply).Widen<Ok<AbnormalEntryView>>();
         return TypedResults.Ok(View((await s.Queries.GetAsync(id, ct))!, s));
     }
 
-    private static async Task<IResult> EntityList(string creditCode, string? t, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<EntityAbnormalView>>, ProblemHttpResult>> EntityList(string creditCode, string? t, HttpContext http, [AsParameters] AbnormalServices s, CancellationToken ct)
     {
         var code = CreditCode.Normalize(creditCode);
         if (!s.Links.IsValid(code, t)) return Problems.NotFound("entity", creditCode);
@@ -170,13 +170,13 @@ public static class AbnormalApi
             e.RemovalAppliedAt, e.RemovalEvidence, e.RemovalDecidedAt, e.RemovalDecisionReason, e.RemovedOn);
     }
 
-    private static async Task<IResult> EntityApplication(string creditCode, string id, string? t, RemovalApplicationBody? body, [AsParameters] AbnormalServices s,
+    private static async Task<Results<Ok<EntityAbnormalView>, ValidationProblem, ProblemHttpResult>> EntityApplication(string creditCode, string id, string? t, RemovalApplicationBody? body, [AsParameters] AbnormalServices s,
         CancellationToken ct)
     {
         var code = CreditCode.Normalize(creditCode);
         if (!s.Links.IsValid(code, t)) return Problems.NotFound("entity", creditCode);
         var reply = await ApplyAsEntityAsync(code, id, body?.Evidence, s);
-        if (!reply.Succeeded) return Refusal(reply);
+        if (!reply.Succeeded) return Refusal(reply).Widen<Ok<EntityAbnormalView>>();
         return TypedResults.Ok(EntityView((await s.Queries.GetAsync(id, ct))!));
     }
 
@@ -184,7 +184,7 @@ public static class AbnormalApi
     public static Task<AbnormalReply> ApplyAsEntityAsync(string code, string id, string? evidence, AbnormalServices s) =>
         s.Grains.GetGrain<IAbnormalRegisterGrain>(code).ApplyForRemoval(id, evidence, AbnormalStore.EntityActor(code), staff: false);
 
-    private static async Task<IResult> Public(HttpContext http, string? ground, string? entity, bool? current, string? after, int? limit, AbnormalQueries queries,
+    private static async Task<Results<CachedJson<Page<PublicAbnormalView>>, ValidationProblem>> Public(string? ground, string? entity, bool? current, string? after, int? limit, AbnormalQueries queries,
         CancellationToken ct)
     {
         var errors = new List<FieldError>();
@@ -205,7 +205,7 @@ public static class AbnormalApi
         if (errors.Count > 0) return Problems.Validation(errors);
         var rows = await queries.PublicAsync(ground, entity is null ? null : CreditCode.Normalize(entity), current == true, cursor, take, ct);
         var page = Paging.Of(rows.Select(PublicView).ToList(), take, r => $"{r.ListedOn:yyyy-MM-dd}/{r.Id}");
-        return PublicPortal.Cached(http, page, null);
+        return PublicPortal.Cached(page, null);
     }
 
     public static PublicAbnormalView PublicView(PublicAbnormalRow r) =>
@@ -221,5 +221,5 @@ public static class AbnormalApi
             e.RemovalDecidedAt, e.RemovalDecisionReason, e.RemovedOn, e.RemovedBasis, e.CreatedBy, e.CreatedAt, e.Version);
     }
 
-    private static IResult Refusal(AbnormalReply reply) => Problems.Refusal(reply.Status, reply.Detail, reply.Errors, "The deadline cannot be computed");
+    private static Results<ValidationProblem, ProblemHttpResult> Refusal(AbnormalReply reply) => Problems.Refusal(reply.Status, reply.Detail, reply.Errors, "The deadline cannot be computed");
 }

@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Supervision.Contracts;
-using Supervision.Core.Registry;
-using Supervision.Grains.Hosting;
 using Supervision.Core.Validation;
 
 namespace Supervision.Api.Common;
@@ -16,14 +14,18 @@ public static class Problems
     /// A refused grain command (<see cref="CommandStatus"/>) as problem details: 400 with the fields at fault, 403, 404, 422
     /// titled <paramref name="unprocessableTitle"/>, otherwise 409.
     /// </summary>
-    public static IResult Refusal(CommandStatus status, string? detail, IReadOnlyList<FieldError> errors, string unprocessableTitle) => status switch
+    public static Results<ValidationProblem, ProblemHttpResult> Refusal(CommandStatus status, string? detail, IReadOnlyList<FieldError> errors, string unprocessableTitle) => status switch
     {
         CommandStatus.Invalid => Validation(errors.Count > 0 ? errors : [FieldError.State("body", detail ?? "is invalid")]),
         CommandStatus.Forbidden => Forbidden(detail ?? "Forbidden."),
-        CommandStatus.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail),
-        CommandStatus.Unprocessable => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: unprocessableTitle, detail: detail),
+        CommandStatus.NotFound => Status(StatusCodes.Status404NotFound, "Not found", detail),
+        CommandStatus.Unprocessable => Status(StatusCodes.Status422UnprocessableEntity, unprocessableTitle, detail),
         _ => Conflict(detail ?? "Conflict."),
     };
+
+    /// <summary>Problem details with this status, title and detail (and extension members, when given).</summary>
+    public static ProblemHttpResult Status(int status, string title, string? detail, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail, extensions: extensions);
 
     /// <summary>
     /// 400 with <c>errors</c> (each field and its English reasons, ASP.NET Core's shape) and <c>fieldErrors</c>: each error
@@ -64,6 +66,24 @@ public static class Problems
             statusCode: StatusCodes.Status428PreconditionRequired,
             title: "If-Match is required",
             detail: "Updates must send the ETag they read in an If-Match header, so that no change is silently overwritten.");
+}
+
+/// <summary>
+/// A refusal — 400 naming the fields at fault, or another problem — is one value (<see cref="Problems.Refusal"/> and the
+/// features' own reply-to-problem mappings); a route answers it within its own union of outcomes. C# converts a case into a
+/// union but not a union into a larger one, so <c>Widen</c> does, keeping the case the refusal holds. A route's union lists
+/// its successes first, then <see cref="ValidationProblem"/> and <see cref="ProblemHttpResult"/>.
+/// </summary>
+public static class Refusals
+{
+    public static Results<T1, ValidationProblem, ProblemHttpResult> Widen<T1>(this Results<ValidationProblem, ProblemHttpResult> refusal)
+        where T1 : IResult =>
+        refusal.Result is ValidationProblem validation ? validation : (ProblemHttpResult)refusal.Result;
+
+    public static Results<T1, T2, ValidationProblem, ProblemHttpResult> Widen<T1, T2>(this Results<ValidationProblem, ProblemHttpResult> refusal)
+        where T1 : IResult
+        where T2 : IResult =>
+        refusal.Result is ValidationProblem validation ? validation : (ProblemHttpResult)refusal.Result;
 }
 
 /// <summary>Record versions travel as strong ETags: <c>"7"</c>.</summary>

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Core.Registry;
-using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Storage;
 using Supervision.Core.Validation;
@@ -58,23 +58,23 @@ public sealed class EntityAccessLinks(LocalTokenKey key, TimeProvider clock)
     private byte[] Mac(string creditCode, string seconds) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"{creditCode}|{seconds}"));
 
     /// <summary>POST /api/credit/entities/{creditCode}/access-link: staff issue a link for the entity's own credit page.</summary>
-    public static async Task<IResult> IssueAsync(string creditCode, EntityLinkRequest? request, HttpContext http, EntityAccessLinks links,
-        MarketEntityStore entities, SqlStore store, AuditLog audit, Web.PublicBaseUrl publicBase, CancellationToken ct)
+    public static async Task<Results<Ok<EntityLinkView>, ValidationProblem, ProblemHttpResult>> IssueAsync(string creditCode, EntityLinkRequest? request, HttpContext http,
+        [AsParameters] CreditServices s, CancellationToken ct)
     {
         var code = CreditCode.Normalize(creditCode);
         if (!CreditCode.IsValid(code)) return Problems.Validation(FieldError.Format("creditCode", FieldFormats.CreditCode, "must be a valid 18-character unified social credit code", code));
         var days = request?.Days ?? DefaultDays;
         if (days is < 1 or > MaxDays) return Problems.Validation(FieldError.OutOfRange("days", 1, MaxDays, days));
-        if (await entities.GetAsync(code, ct) is null) return Problems.NotFound("entity", code);
-        var (token, expires) = links.Issue(code, days);
+        if (await s.Entities.GetAsync(code, ct) is null) return Problems.NotFound("entity", code);
+        var (token, expires) = s.Links.Issue(code, days);
         var actor = http.User.ToActor();
-        await store.InTransactionAsync(async (connection, tx) =>
+        await s.Sql.InTransactionAsync(async (connection, tx) =>
         {
-            await audit.AppendAsync(connection, tx, actor, "credit.entity-link", "entity", code, actor.DepartmentCode, null, new { expires });
+            await s.Audit.AppendAsync(connection, tx, actor, "credit.entity-link", "entity", code, actor.DepartmentCode, null, new { expires });
             return true;
         }, ct);
         // Built from the configured public address, never from the request's Host header (which the caller chooses).
-        var url = publicBase.For($"/entities/{code}/credit?t={Uri.EscapeDataString(token)}");
+        var url = s.PublicBase.For($"/entities/{code}/credit?t={Uri.EscapeDataString(token)}");
         return TypedResults.Ok(new EntityLinkView(code, url, expires));
     }
 }

@@ -231,12 +231,11 @@ internal sealed class StorageHealthCheck(SqlStore store) : IHealthCheck
 /// Degraded — still ready, but visible to monitoring — from <c>Supervision:Calendar:WarnDays</c> (60) days before the
 /// last official date and while today is in a provisional year; unhealthy only past the statutory rules' last year.
 /// </summary>
-internal sealed class CalendarHealthCheck(Supervision.Grains.Inspections.InspectionRules rules, WorkflowClock clock, Microsoft.Extensions.Options.IOptions<CalendarOptions> options)
+internal sealed class CalendarHealthCheck(WorkingCalendar calendar, WorkflowClock clock, Microsoft.Extensions.Options.IOptions<CalendarOptions> options)
     : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var calendar = rules.Calendar;
         var today = clock.Today;
         var warnDays = options.Value.WarnDays;
         var data = new Dictionary<string, object>

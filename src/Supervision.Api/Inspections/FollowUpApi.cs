@@ -3,10 +3,8 @@ using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Contracts.Inspections;
 using Supervision.Core.Calendar;
-using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
-using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Core.Validation;
 
@@ -17,6 +15,9 @@ public sealed record ReinspectionView(string ActionKey, string InspectionId, str
 
 public sealed record AbnormalListingView(string EntityCreditCode, string SourceInspectionId, string ReasonCode, DateOnly VerifiedOn, DateOnly ListBy,
     DateOnly SeriousAlertOn, bool SeriousAlertDue, DateOnly? RemovedOn, string? RemovedByInspection, bool ListByProvisional);
+
+/// <summary>What the follow-up routes need, bundled (as eShop's services records).</summary>
+public sealed record FollowUpServices(IGrainFactory Grains, ReinspectionStore Store, InspectionRules Rules, WorkflowClock Clock);
 
 /// <summary>
 /// What follows an approved result (docs/workflow.md, "Follow-up"): correction orders, re-inspections with their drawn
@@ -44,8 +45,7 @@ public static class FollowUpApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<FollowUpRow>>, ValidationProblem, ProblemHttpResult>> FollowUps(
-        string? kind, string? status, string? department, string? entity, int? limit, HttpContext http, ReinspectionStore store, InspectionRules rules,
-        CancellationToken ct)
+        string? kind, string? status, string? department, string? entity, int? limit, HttpContext http, [AsParameters] FollowUpServices s, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         OneOf(errors, "kind", kind, Kinds);
@@ -53,16 +53,16 @@ public static class FollowUpApi
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         if (errors.Count > 0) return Problems.Validation(errors);
         if (!DepartmentScope.TryResolve(http, department, out var scope, out var forbidden)) return forbidden!;
-        return TypedResults.Ok(rules.MarkProvisional(await store.FollowUpsAsync(scope, kind, status, entity, take, ct)));
+        return TypedResults.Ok((await s.Store.FollowUpsAsync(scope, kind, status, entity, take, ct)).MarkProvisional(s.Rules.Calendar));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ReinspectionView>>, ValidationProblem, ProblemHttpResult>> Reinspections(
-        string? key, string? status, string? department, int? limit, HttpContext http, ReinspectionStore store, CancellationToken ct)
+        string? key, string? status, string? department, int? limit, HttpContext http, [AsParameters] FollowUpServices s, CancellationToken ct)
     {
         var actor = http.User.ToActor();
         if (key is not null)
         {
-            var row = await store.GetAsync(key, ct);
+            var row = await s.Store.GetAsync(key, ct);
             if (row is null || !(actor.IsAdmin || actor.DepartmentCode == row.DepartmentCode)) return Problems.NotFound("re-inspection", key);
             var record = row.Record;
             return TypedResults.Ok<IReadOnlyList<ReinspectionView>>([View(row, record, record is null ? null : ReinspectionDraw.Verify(record))]);
@@ -73,28 +73,27 @@ public static class FollowUpApi
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         if (errors.Count > 0) return Problems.Validation(errors);
         if (!DepartmentScope.TryResolve(http, department, out var scope, out var forbidden)) return forbidden!;
-        var rows = await store.ListAsync(scope, status, take, ct);
+        var rows = await s.Store.ListAsync(scope, status, take, ct);
         return TypedResults.Ok<IReadOnlyList<ReinspectionView>>(rows.Select(r => View(r, null, null) with { Team = r.Record?.Team.Members.Select(m => m.CertificateNo).ToArray() ?? [] }).ToList());
     }
 
-    private static async Task<Ok<ReinspectionRun>> Run(HttpContext http, IGrainFactory grains) =>
-        TypedResults.Ok(await grains.GetGrain<IReinspectionSchedulerGrain>(IReinspectionSchedulerGrain.DefaultKey).RunDue(http.User.ToActor()));
+    private static async Task<Ok<ReinspectionRun>> Run(HttpContext http, [AsParameters] FollowUpServices s) =>
+        TypedResults.Ok(await s.Grains.GetGrain<IReinspectionSchedulerGrain>(IReinspectionSchedulerGrain.DefaultKey).RunDue(http.User.ToActor()));
 
     private static async Task<Results<Ok<IReadOnlyList<AbnormalListingView>>, ValidationProblem, ProblemHttpResult>> AbnormalListings(
-        string? status, bool? alertDue, string? department, string? entity, int? limit, HttpContext http, ReinspectionStore store, WorkflowClock clock,
-        InspectionRules rules, CancellationToken ct)
+        string? status, bool? alertDue, string? department, string? entity, int? limit, HttpContext http, [AsParameters] FollowUpServices s, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         OneOf(errors, "status", status, ListingStatuses);
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         if (errors.Count > 0) return Problems.Validation(errors);
-        var today = clock.Today;
+        var today = s.Clock.Today;
         var effective = status switch { null => "open", "all" => null, _ => status };
         if (!DepartmentScope.TryResolve(http, department, out var scope, out var forbidden)) return forbidden!;
-        var rows = await store.AbnormalListingsAsync(scope, effective, alertDue == true ? today : null, entity, take, ct);
+        var rows = await s.Store.AbnormalListingsAsync(scope, effective, alertDue == true ? today : null, entity, take, ct);
         return TypedResults.Ok<IReadOnlyList<AbnormalListingView>>(rows.Select(l => new AbnormalListingView(l.EntityCreditCode, l.SourceInspectionId, l.ReasonCode,
             l.VerifiedOn, l.ListBy, l.SeriousAlertOn, l.RemovedOn is null && today >= l.SeriousAlertOn, l.RemovedOn, l.RemovedByInspection,
-            rules.Calendar.IsProvisional(l.ListBy))).ToList());
+            s.Rules.Calendar.IsProvisional(l.ListBy))).ToList());
     }
 
     private static ReinspectionView View(ReinspectionRow r, ReinspectionDrawRecord? record, bool? verifies) =>

@@ -1,17 +1,15 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Api.Operations;
 using Supervision.Core.Calendar;
 using Supervision.Core.Operations;
 using Supervision.Contracts.Inspections;
-using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
-using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Tasks;
@@ -51,6 +49,10 @@ public sealed record DispatchView(string TaskId, int Created, int Existing, int 
 public sealed record TaskProgressView(string TaskId, int Total, IReadOnlyDictionary<string, int> ByState, IReadOnlyList<MyInspectionView> Overdue,
     IReadOnlyList<TeamProgress> Teams);
 
+/// <summary>What the inspection routes need, bundled (as eShop's services records).</summary>
+public sealed record InspectionServices(IGrainFactory Grains, InspectionStore Store, InspectionQueries Queries, MarketEntityStore Entities, TaskQueries Tasks, InspectionRules Rules,
+    WorkflowClock Clock);
+
 /// <summary>
 /// Inspections after dispatch (docs/workflow.md, "The service"). Inspection ids are "{taskId}/{creditCode}", so an
 /// inspection's address is /api/inspections/{taskId}/{creditCode}. Writes go through the inspection's grain; lists
@@ -61,9 +63,12 @@ public static class InspectionApi
 {
     private const string One = "/api/inspections/{taskId}/{entity}";
 
+    /// <summary>Dispatch as a long operation: its answer is the task's dispatched inspections.</summary>
+    private static readonly LongOperation<Ok<DispatchView>> DispatchOperation = new(OperationKinds.Dispatch, Dispatched);
+
     public static IEndpointRouteBuilder MapInspectionApi(this IEndpointRouteBuilder app)
     {
-        OperationApi.Answer(OperationKinds.Dispatch, Dispatched);
+        OperationApi.Answer(DispatchOperation);
         var tasks = app.MapGroup("/api/tasks").WithTags("Inspections");
         tasks.MapPost("/{id}/dispatch", Dispatch).WithMetadata(Hosting.LongOperationRoute.Instance).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Create one inspection per drawn entity with its drawn team and notify the teams; repeating creates nothing new. A long operation: 202 with its Location when it takes longer than the wait.");
@@ -77,13 +82,11 @@ public static class InspectionApi
         var one = app.MapGroup(One).WithTags("Inspections").RequireAuthorization(Policies.Authenticated);
         one.MapGet("/", Get).WithSummary("The inspection with entity profile, items and the entity's earlier published results.");
         one.MapPut("/draft", SaveDraft).WithSummary("Save the team's results (If-Match: the revision). Changed content clears signatures.");
-        one.MapPost("/sign", (string taskId, string entity, HttpContext http, IGrainFactory g, InspectionQueries s, MarketEntityStore e, CancellationToken ct) =>
-            Command(taskId, entity, http, g, s, e, x => x.Sign(http.User.ToActor()), ct)).WithSummary("Sign the current draft (every team member signs).");
+        one.MapPost("/sign", Sign).WithSummary("Sign the current draft (every team member signs).");
         one.MapPost("/submit", Submit).WithSummary("Submit the signed results (Idempotency-Key header; a retry returns the same receipt).");
         one.MapPost("/review/approve", Approve).WithSummary("Approve your department's items; complete when every owning department approved. With an Idempotency-Key header a retry answers the original result.");
         one.MapPost("/review/return", Return).WithSummary("Return to the team with a reason. With an Idempotency-Key header a retry answers the original result.");
-        one.MapPost("/publish", (string taskId, string entity, HttpContext http, IGrainFactory g, InspectionQueries s, MarketEntityStore e, CancellationToken ct) =>
-            Command(taskId, entity, http, g, s, e, x => x.Publish(http.User.ToActor(), IdempotencyKey(http)), ct))
+        one.MapPost("/publish", Publish)
             .WithSummary("Publish the approved result (lead department). With an Idempotency-Key header a retry answers the original result.");
         one.MapPost("/amend", Amend).WithSummary("Correct a submitted result: a new version with a reason; the history keeps every version.");
         one.MapGet("/history", History).WithSummary("Every submitted version, returns, approvals and follow-ups.");
@@ -97,12 +100,12 @@ public static class InspectionApi
 
     private static IInspectionGrain Grain(IGrainFactory grains, string taskId, string entity) => grains.GetGrain<IInspectionGrain>($"{taskId}/{entity}");
 
-    /// <summary>Dispatch as a long operation (<see cref="OperationApi.RunAsync"/>): its answer is the task's dispatched inspections.</summary>
     /// <summary>Dispatch as a long operation (<see cref="OperationApi.RunForTaskAsync"/>): its answer is the task's dispatched inspections.</summary>
-    private static Task<IResult> Dispatch(string id, HttpContext http) => OperationApi.RunForTaskAsync(http, OperationKinds.Dispatch, id);
+    private static Task<Results<Ok<DispatchView>, Accepted<OperationView>, ProblemHttpResult>> Dispatch(string id, HttpContext http) =>
+        OperationApi.RunForTaskAsync(http, DispatchOperation, id);
 
     /// <summary>A succeeded dispatch: the counts it recorded and every inspection of the task.</summary>
-    private static async Task<IResult> Dispatched(HttpContext http, Operation operation)
+    private static async Task<Ok<DispatchView>> Dispatched(HttpContext http, Operation operation)
     {
         var store = http.RequestServices.GetRequiredService<InspectionQueries>();
         var counts = operation.ResultJson is { } json ? JsonSerializer.Deserialize<DispatchCounts>(json, JsonSerializerOptions.Web) : null;
@@ -112,15 +115,15 @@ public static class InspectionApi
 
     private sealed record DispatchCounts(int Created, int Existing);
 
-    private static async Task<IResult> Progress(string id, HttpContext http, TaskQueries draws, InspectionQueries store, WorkflowClock clock, CancellationToken ct)
+    private static async Task<Results<Ok<TaskProgressView>, ProblemHttpResult>> Progress(string id, HttpContext http, [AsParameters] InspectionServices s, CancellationToken ct)
     {
-        var task = await draws.GetAsync(id, ct);
+        var task = await s.Tasks.GetAsync(id, ct);
         if (task is null) return Problems.NotFound("task", id);
         var actor = http.User.ToActor();
         if (!actor.IsAdmin && !(actor.DepartmentCode is { } d && task.DepartmentList.Contains(d, StringComparer.Ordinal)))
             return Problems.Forbidden($"Task '{id}' belongs to other departments.");
-        var rows = await store.ListTaskAsync(id, ct);
-        var today = clock.Today;
+        var rows = await s.Queries.ListTaskAsync(id, ct);
+        var today = s.Clock.Today;
         bool IsOpen(InspectionRow r) => InspectionQueries.OpenStates.Contains(r.State, StringComparer.Ordinal);
         bool IsOverdue(InspectionRow r) => IsOpen(r) && (r.Overdue || r.DueDate < today);
         var byState = Enum.GetNames<InspectionState>().ToDictionary(s => s, s => rows.Count(r => r.State == s), StringComparer.Ordinal);
@@ -132,8 +135,8 @@ public static class InspectionApi
         return TypedResults.Ok(new TaskProgressView(id, rows.Count, byState, rows.Where(IsOverdue).Select(r => ToListView(r, today)).ToList(), teams));
     }
 
-    private static async Task<IResult> Mine(bool? dueSoon, bool? overdue, string? task, string? division, string? after, int? limit, HttpContext http,
-        InspectionQueries store, InspectionRules rules, WorkflowClock clock, CancellationToken ct)
+    private static async Task<Results<Ok<Page<MyInspectionView>>, ValidationProblem, ProblemHttpResult>> Mine(bool? dueSoon, bool? overdue, string? task, string? division,
+        string? after, int? limit, HttpContext http, [AsParameters] InspectionServices s, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         var actor = http.User.ToActor();
@@ -141,58 +144,65 @@ public static class InspectionApi
             return Problems.Forbidden("Only inspectors have assignments: this account holds no inspector certificate.");
         if (division is not null && (division.Length is 0 or > 12 || !division.All(char.IsAsciiDigit)))
             return Problems.Validation(FieldError.Format("division", FieldFormats.Digits, "must be the digits of a division code or its prefix", division));
-        var today = clock.Today;
-        DateOnly? dueBy = dueSoon == true ? rules.DueSoonHorizon(today) ?? today.AddDays(7) : null;
-        var rows = await store.ListMineAsync(cert, new MyInspectionFilter(task, division, dueBy, overdue == true, today), after, take, ct);
+        var today = s.Clock.Today;
+        DateOnly? dueBy = dueSoon == true ? s.Rules.DueSoonHorizon(today) ?? today.AddDays(7) : null;
+        var rows = await s.Queries.ListMineAsync(cert, new MyInspectionFilter(task, division, dueBy, overdue == true, today), after, take, ct);
         return TypedResults.Ok(Paging.Of(rows.Select(r => ToListView(r, today)).ToList(), take, v => v.Id));
     }
 
-    private static async Task<IResult> Notifications(long? after, int? limit, HttpContext http, InspectionQueries store, CancellationToken ct)
+    private static async Task<Results<Ok<Page<NotificationRow>>, ValidationProblem>> Notifications(long? after, int? limit, HttpContext http, [AsParameters] InspectionServices s,
+        CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         var actor = http.User.ToActor();
         var recipients = new List<string>();
         if (actor.InspectorCertificateNo is { } cert) recipients.Add(Notification.Inspector(cert));
         if (actor.DepartmentCode is { } d && (actor.Has(Roles.Scheduler) || actor.Has(Roles.Reviewer))) recipients.Add(Notification.Department(d));
-        var rows = await store.NotificationsAsync(recipients, after, take, ct);
+        var rows = await s.Queries.NotificationsAsync(recipients, after, take, ct);
         return TypedResults.Ok(Paging.Of(rows, take, n => n.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
-    private static async Task<IResult> Get(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionQueries store, MarketEntityStore entities, CancellationToken ct)
+    private static async Task<Results<Ok<InspectionView>, ValidationProblem, ProblemHttpResult>> Get(string taskId, string entity, HttpContext http, [AsParameters] InspectionServices s, CancellationToken ct)
     {
-        var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
-        if (!reply.Succeeded) return Refusal(reply, taskId, entity);
-        return await Respond(reply, http, store, entities, withExtras: true, ct);
+        var reply = await Grain(s.Grains, taskId, entity).Get(http.User.ToActor());
+        if (!reply.Succeeded) return Refusal(reply, taskId, entity).Widen<Ok<InspectionView>>();
+        return await Respond(reply, http, s, withExtras: true, ct);
     }
 
-    private static async Task<IResult> SaveDraft(string taskId, string entity, DraftRequest request, HttpContext http, IGrainFactory grains,
-        InspectionQueries store, MarketEntityStore entities, CancellationToken ct)
+    private static async Task<Results<Ok<InspectionView>, ValidationProblem, ProblemHttpResult>> SaveDraft(string taskId, string entity, DraftRequest request, HttpContext http, [AsParameters] InspectionServices s,
+        CancellationToken ct)
     {
-        if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
+        if (await HiddenAsync(taskId, entity, http, s.Grains) is { } hidden) return hidden.Widen<Ok<InspectionView>>();
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
         if (request.Items is null) return Problems.Validation(FieldError.Required("items", "is required: the results of every item (an empty list clears the draft)"));
-        if (await EvidenceErrors($"{taskId}/{entity}", request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
-        return await Command(taskId, entity, http, grains, store, entities, g => g.SaveDraft(request.Items, expected, http.User.ToActor()), ct);
+        if (await EvidenceErrors($"{taskId}/{entity}", request.Items, s.Queries, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
+        return await Command(taskId, entity, http, s, g => g.SaveDraft(request.Items, expected, http.User.ToActor()), ct);
     }
 
-    private static async Task<IResult> Submit(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionQueries store,
-        MarketEntityStore entities, CancellationToken ct)
+    private static Task<Results<Ok<InspectionView>, ValidationProblem, ProblemHttpResult>> Sign(string taskId, string entity, HttpContext http, [AsParameters] InspectionServices s, CancellationToken ct) =>
+        Command(taskId, entity, http, s, g => g.Sign(http.User.ToActor()), ct);
+
+    private static Task<Results<Ok<InspectionView>, ValidationProblem, ProblemHttpResult>> Publish(string taskId, string entity, HttpContext http, [AsParameters] InspectionServices s, CancellationToken ct) =>
+        Command(taskId, entity, http, s, g => g.Publish(http.User.ToActor(), IdempotencyKey(http)), ct);
+
+    private static async Task<Results<Ok<SubmitView>, ValidationProblem, ProblemHttpResult>> Submit(string taskId, string entity, HttpContext http,
+        [AsParameters] InspectionServices s, CancellationToken ct)
     {
-        if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
+        if (await HiddenAsync(taskId, entity, http, s.Grains) is { } hidden) return hidden.Widen<Ok<SubmitView>>();
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         if (string.IsNullOrWhiteSpace(key) || key.Length > InspectionWorkflow.IdempotencyKeyMax)
             return Problems.Validation(FieldError.RequiredText("Idempotency-Key", key, InspectionWorkflow.IdempotencyKeyMax, $"the header is required (1–{InspectionWorkflow.IdempotencyKeyMax} characters): a retried submit with the same key returns the same result"));
-        var reply = await Grain(grains, taskId, entity).Submit(key, http.User.ToActor());
-        if (!reply.Succeeded) return Refusal(reply, taskId, entity);
+        var reply = await Grain(s.Grains, taskId, entity).Submit(key, http.User.ToActor());
+        if (!reply.Succeeded) return Refusal(reply, taskId, entity).Widen<Ok<SubmitView>>();
         ETags.Set(http.Response, reply.Inspection!.Revision);
-        return TypedResults.Ok(new SubmitView(reply.Receipt!, await ViewAsync(reply, store, entities, false, ct)));
+        return TypedResults.Ok(new SubmitView(reply.Receipt!, await ViewAsync(reply, s, false, ct)));
     }
 
     /// <summary>
     /// 404 for a caller who may not see the inspection, before any header or body is looked at: a missing precondition
     /// or a bad evidence reference must not answer differently for an inspection the caller cannot see.
     /// </summary>
-    private static async Task<IResult?> HiddenAsync(string taskId, string entity, HttpContext http, IGrainFactory grains)
+    private static async Task<Results<ValidationProblem, ProblemHttpResult>?> HiddenAsync(string taskId, string entity, HttpContext http, IGrainFactory grains)
     {
         var actor = http.User.ToActor();
         if (actor.Has(Roles.Auditor) && !actor.IsAdmin && !actor.Roles.Any(r => r is Roles.Scheduler or Roles.Reviewer or Roles.Inspector))
@@ -201,37 +211,37 @@ public static class InspectionApi
         return reply.Succeeded ? null : Refusal(reply, taskId, entity);
     }
 
-    private static Task<IResult> Approve(string taskId, string entity, ReviewRequest? request, HttpContext http, IGrainFactory grains, InspectionQueries store,
-        MarketEntityStore entities, CancellationToken ct) =>
-        Command(taskId, entity, http, grains, store, entities, g => g.Approve(Blank(request?.DepartmentCode), http.User.ToActor(), IdempotencyKey(http)), ct);
+    private static Task<Results<Ok<InspectionView>, ValidationProblem, ProblemHttpResult>> Approve(string taskId, string entity, ReviewRequest? request, HttpContext http, [AsParameters] InspectionServices s,
+        CancellationToken ct) =>
+        Command(taskId, entity, http, s, g => g.Approve(Blank(request?.DepartmentCode), http.User.ToActor(), IdempotencyKey(http)), ct);
 
-    private static Task<IResult> Return(string taskId, string entity, ReviewRequest? request, HttpContext http, IGrainFactory grains, InspectionQueries store,
-        MarketEntityStore entities, CancellationToken ct) =>
-        Command(taskId, entity, http, grains, store, entities, g => g.Return(Blank(request?.DepartmentCode), request?.Reason ?? "", http.User.ToActor(), IdempotencyKey(http)), ct);
+    private static Task<Results<Ok<InspectionView>, ValidationProblem, ProblemHttpResult>> Return(string taskId, string entity, ReviewRequest? request, HttpContext http, [AsParameters] InspectionServices s,
+        CancellationToken ct) =>
+        Command(taskId, entity, http, s, g => g.Return(Blank(request?.DepartmentCode), request?.Reason ?? "", http.User.ToActor(), IdempotencyKey(http)), ct);
 
     /// <summary>The optional Idempotency-Key header of a review action (approve, return, publish); the workflow checks its length.</summary>
     private static string? IdempotencyKey(HttpContext http) =>
         http.Request.Headers.TryGetValue("Idempotency-Key", out var key) ? key.ToString() : null;
 
-    private static async Task<IResult> Amend(string taskId, string entity, AmendRequest request, HttpContext http, IGrainFactory grains, InspectionQueries store,
-        MarketEntityStore entities, CancellationToken ct)
-    {
-        // As for a draft: who may not see the inspection learns nothing from the evidence check (finding 6, on the amend path too).
-        if (await HiddenAsync(taskId, entity, http, grains) is { } hidden) return hidden;
-        if (request.Items is null) return Problems.Validation(FieldError.Required("items", "is required: the corrected results of every item"));
-        if (await EvidenceErrors($"{taskId}/{entity}", request.Items, store, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
-        return await Command(taskId, entity, http, grains, store, entities, g => g.Amend(request.Items, request.Reason ?? "", http.User.ToActor()), ct);
-    }
-
-    private static async Task<IResult> History(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionQueries store, InspectionRules rules,
+    private static async Task<Results<Ok<InspectionView>, ValidationProblem, ProblemHttpResult>> Amend(string taskId, string entity, AmendRequest request, HttpContext http, [AsParameters] InspectionServices s,
         CancellationToken ct)
     {
-        var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
-        if (!reply.Succeeded) return Refusal(reply, taskId, entity);
+        // As for a draft: who may not see the inspection learns nothing from the evidence check (finding 6, on the amend path too).
+        if (await HiddenAsync(taskId, entity, http, s.Grains) is { } hidden) return hidden.Widen<Ok<InspectionView>>();
+        if (request.Items is null) return Problems.Validation(FieldError.Required("items", "is required: the corrected results of every item"));
+        if (await EvidenceErrors($"{taskId}/{entity}", request.Items, s.Queries, ct) is { Count: > 0 } errors) return Problems.Validation(errors);
+        return await Command(taskId, entity, http, s, g => g.Amend(request.Items, request.Reason ?? "", http.User.ToActor()), ct);
+    }
+
+    private static async Task<Results<Ok<HistoryView>, ValidationProblem, ProblemHttpResult>> History(string taskId, string entity, HttpContext http,
+        [AsParameters] InspectionServices s, CancellationToken ct)
+    {
+        var reply = await Grain(s.Grains, taskId, entity).Get(http.User.ToActor());
+        if (!reply.Succeeded) return Refusal(reply, taskId, entity).Widen<Ok<HistoryView>>();
         var insp = reply.Inspection!;
         ETags.Set(http.Response, insp.Revision);
         return TypedResults.Ok(new HistoryView(insp.InspectionId, insp.History, insp.Returns, insp.Approvals.Values.OrderBy(a => a.DepartmentCode, StringComparer.Ordinal).ToList(),
-            insp.PublishedVersion, rules.MarkProvisional(await store.FollowUpsAsync(insp.InspectionId, ct))));
+            insp.PublishedVersion, (await s.Queries.FollowUpsAsync(insp.InspectionId, ct)).MarkProvisional(s.Rules.Calendar)));
     }
 
     /// <summary>
@@ -240,12 +250,12 @@ public static class InspectionApi
     /// members upload. 201 when the file is new to this inspection, 200 when it was uploaded to it before — never telling
     /// whether the same bytes exist elsewhere.
     /// </summary>
-    private static async Task<IResult> UploadEvidence(string taskId, string entity, string? fileName, HttpContext http, IGrainFactory grains,
-        InspectionStore store, CancellationToken ct)
+    private static async Task<Results<Created<EvidenceRef>, Ok<EvidenceRef>, ValidationProblem, ProblemHttpResult>> UploadEvidence(string taskId, string entity,
+        string? fileName, HttpContext http, [AsParameters] InspectionServices s, CancellationToken ct)
     {
         var actor = http.User.ToActor();
-        var reply = await Grain(grains, taskId, entity).Get(actor);
-        if (!reply.Succeeded) return Refusal(reply, taskId, entity);
+        var reply = await Grain(s.Grains, taskId, entity).Get(actor);
+        if (!reply.Succeeded) return Refusal(reply, taskId, entity).Widen<Created<EvidenceRef>, Ok<EvidenceRef>>();
         var insp = reply.Inspection!;
         if (!insp.Team.Any(m => m.CertificateNo == actor.InspectorCertificateNo || m.Username == actor.Username))
             return Problems.Forbidden($"Only the team of inspection {insp.InspectionId} uploads its evidence.");
@@ -299,19 +309,20 @@ public static class InspectionApi
         }
 
         spool.Position = 0;
-        var linked = await store.SaveEvidenceAsync(new EvidenceUpload(reference.Sha256, reference.SizeBytes, reference.MediaType), spool, insp.InspectionId, actor, ct);
+        var linked = await s.Store.SaveEvidenceAsync(new EvidenceUpload(reference.Sha256, reference.SizeBytes, reference.MediaType), spool, insp.InspectionId, actor, ct);
         var location = $"/api/inspections/{taskId}/{entity}/evidence/{reference.Sha256}";
         return linked ? TypedResults.Created(location, reference) : TypedResults.Ok(reference);
     }
 
-    private static async Task<IResult> DownloadEvidence(string taskId, string entity, string sha256, HttpContext http, IGrainFactory grains, InspectionQueries store, CancellationToken ct)
+    private static async Task<Results<PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> DownloadEvidence(string taskId, string entity, string sha256,
+        HttpContext http, [AsParameters] InspectionServices s, CancellationToken ct)
     {
-        var reply = await Grain(grains, taskId, entity).Get(http.User.ToActor());
-        if (!reply.Succeeded) return Refusal(reply, taskId, entity);
+        var reply = await Grain(s.Grains, taskId, entity).Get(http.User.ToActor());
+        if (!reply.Succeeded) return Refusal(reply, taskId, entity).Widen<PushStreamHttpResult>();
         var insp = reply.Inspection!;
         // Reachable only when this inspection's results name the file and it was uploaded to this inspection.
         var reference = insp.Draft.Concat(insp.History.SelectMany(v => v.Results)).SelectMany(r => r.Evidence ?? []).LastOrDefault(e => e?.Sha256 == sha256);
-        var info = reference is not null ? await store.EvidenceInfoAsync(insp.InspectionId, [sha256], ct) : null;
+        var info = reference is not null ? await s.Queries.EvidenceInfoAsync(insp.InspectionId, [sha256], ct) : null;
         if (info is null || !info.TryGetValue(sha256, out var file)) return Problems.NotFound("evidence file", sha256);
         http.Response.ContentLength = file.Size;
         // Content-addressed: the bytes behind a hash never change.
@@ -322,17 +333,18 @@ public static class InspectionApi
         var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment");
         disposition.SetHttpFileName(EvidenceFileNames.Safe(reference!.FileName, sha256, file.MediaType));
         http.Response.Headers.ContentDisposition = disposition.ToString();
-        return TypedResults.Stream(output => store.CopyEvidenceAsync(sha256, output, ct), file.MediaType);
+        return TypedResults.Stream(output => s.Queries.CopyEvidenceAsync(sha256, output, ct), file.MediaType);
     }
 
-    private static async Task<IResult> Outcomes(string? inspection, long? after, int? limit, HttpContext http, InspectionQueries store, CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<InspectionOutcome>>, ValidationProblem, ProblemHttpResult>> Outcomes(string? inspection, long? after, int? limit,
+        HttpContext http, [AsParameters] InspectionServices s, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         // Department staff read their departments' outcomes only (the same who-sees-what as the inspection itself);
         // admins read the whole feed.
         var actor = http.User.ToActor();
         if (!actor.IsAdmin && actor.DepartmentCode is null) return Problems.Forbidden("Your account has no department.");
-        return TypedResults.Ok(await store.OutcomesAsync(inspection, after ?? 0, take, actor.IsAdmin ? null : actor.DepartmentCode, ct));
+        return TypedResults.Ok(await s.Queries.OutcomesAsync(inspection, after ?? 0, take, actor.IsAdmin ? null : actor.DepartmentCode, ct));
     }
 
     /// <summary>
@@ -355,32 +367,32 @@ public static class InspectionApi
         return errors;
     }
 
-    private static async Task<IResult> Command(string taskId, string entity, HttpContext http, IGrainFactory grains, InspectionQueries store, MarketEntityStore entities,
+    private static async Task<Results<Ok<InspectionView>, ValidationProblem, ProblemHttpResult>> Command(string taskId, string entity, HttpContext http, InspectionServices s,
         Func<IInspectionGrain, Task<InspectionReply>> command, CancellationToken ct)
     {
-        var reply = await command(Grain(grains, taskId, entity));
-        return reply.Succeeded ? await Respond(reply, http, store, entities, withExtras: false, ct) : Refusal(reply, taskId, entity);
+        var reply = await command(Grain(s.Grains, taskId, entity));
+        return reply.Succeeded ? await Respond(reply, http, s, withExtras: false, ct) : Refusal(reply, taskId, entity).Widen<Ok<InspectionView>>();
     }
 
-    private static async Task<IResult> Respond(InspectionReply reply, HttpContext http, InspectionQueries store, MarketEntityStore entities, bool withExtras, CancellationToken ct)
+    private static async Task<Ok<InspectionView>> Respond(InspectionReply reply, HttpContext http, InspectionServices s, bool withExtras, CancellationToken ct)
     {
         ETags.Set(http.Response, reply.Inspection!.Revision);
-        return TypedResults.Ok(await ViewAsync(reply, store, entities, withExtras, ct));
+        return TypedResults.Ok(await ViewAsync(reply, s, withExtras, ct));
     }
 
-    private static async Task<InspectionView> ViewAsync(InspectionReply reply, InspectionQueries store, MarketEntityStore entities, bool withExtras, CancellationToken ct)
+    private static async Task<InspectionView> ViewAsync(InspectionReply reply, InspectionServices s, bool withExtras, CancellationToken ct)
     {
         var i = reply.Inspection!;
         EntityProfile? profile = null;
         IReadOnlyList<PublishedOutcomeRow>? previous = null;
         if (withExtras)
         {
-            if (await entities.GetAsync(i.EntityCreditCode, ct) is { } e)
+            if (await s.Entities.GetAsync(i.EntityCreditCode, ct) is { } e)
             {
                 // The credit class is confidential and not needed in the field.
                 profile = new EntityProfile(e.CreditCode, e.Name, e.EntityType, e.IndustryCode, e.DivisionCode, e.Address, e.LegalRepresentative, e.Status, e.RegisteredOn);
             }
-            previous = await store.PublishedResultsAsync(i.EntityCreditCode, i.InspectionId, ct);
+            previous = await s.Queries.PublishedResultsAsync(i.EntityCreditCode, i.InspectionId, ct);
         }
 
         return new InspectionView(i.InspectionId, i.TaskId, i.EntityCreditCode, profile, i.LeadDepartment, i.ReviewingDepartments, i.State, i.Revision, i.DueDate,
@@ -395,19 +407,18 @@ public static class InspectionApi
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
-    private static IResult Unprocessable(string? detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The request cannot be carried out", detail: detail);
+    private static ProblemHttpResult Unprocessable(string? detail) =>
+        Problems.Status(StatusCodes.Status422UnprocessableEntity, "The request cannot be carried out", detail);
 
     /// <summary>Every refusal as RFC 9457 problem details.</summary>
-    private static IResult Refusal(InspectionReply reply, string taskId, string entity) => reply.Status switch
+    private static Results<ValidationProblem, ProblemHttpResult> Refusal(InspectionReply reply, string taskId, string entity) => reply.Status switch
     {
         InspectionReplyStatus.NotFound => Problems.NotFound("inspection", $"{taskId}/{entity}"),
         InspectionReplyStatus.Forbidden => Problems.Forbidden(reply.Detail ?? "Not allowed."),
         InspectionReplyStatus.Invalid => reply.Errors.Count > 0 ? Problems.Validation(reply.Errors) : Problems.Validation(FieldError.State("body", reply.Detail ?? "is invalid")),
         InspectionReplyStatus.PreconditionFailed => Problems.PreconditionFailed(reply.Inspection?.Revision ?? 0),
-        InspectionReplyStatus.IllegalTransition => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
-            title: "Not allowed in the inspection's current state", detail: reply.Detail,
-            extensions: new Dictionary<string, object?>
+        InspectionReplyStatus.IllegalTransition => Problems.Status(StatusCodes.Status409Conflict, "Not allowed in the inspection's current state", reply.Detail,
+            new Dictionary<string, object?>
             {
                 ["currentState"] = reply.Inspection?.State.ToString(),
                 ["allowedActions"] = reply.Inspection is { } i ? InspectionWorkflow.AllowedActions(i.State).Select(a => a.ToString()).ToArray() : [],

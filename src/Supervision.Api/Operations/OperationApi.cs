@@ -1,18 +1,18 @@
-using Supervision.Core.Registry;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Api.Tasks;
+using Supervision.Contracts;
+using Supervision.Contracts.Credit;
 using Supervision.Contracts.Operations;
 using Supervision.Core.Identity;
 using Supervision.Core.Operations;
-using Supervision.Grains.Hosting;
 using Supervision.Infrastructure.Operations;
 using Microsoft.Extensions.Options;
-using Supervision.Grains.Operations;
 using Supervision.Infrastructure.Tasks;
-using Supervision.Grains.Credit;
 using Supervision.Core.Validation;
 
 namespace Supervision.Api.Operations;
@@ -26,6 +26,35 @@ public sealed record OperationView(
     string Id, string Kind, string Target, string State, OperationProgress? Progress, int Attempts, string RequestedBy,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt, JsonElement? Result, JsonElement? Problem,
     IReadOnlyDictionary<string, string> Links);
+
+/// <summary>
+/// A kind of long operation with what its route answers once the operation succeeded (for a freeze, the task; for an
+/// import, its report). The route answers it within the wait, and GET /api/operations/{id}/result any time after.
+/// </summary>
+public sealed record LongOperation<TAnswer>(string Kind, Func<HttpContext, Operation, Task<TAnswer>> Answer)
+    where TAnswer : IResult;
+
+/// <summary>
+/// What a succeeded operation's route answers, whatever the kind: GET /api/operations/{id}/result serves every kind, so its
+/// union holds the answer registered for the operation's kind (<see cref="OperationApi.Answer{TAnswer}(LongOperation{TAnswer})"/>),
+/// written exactly as that route writes it.
+/// </summary>
+public sealed class OperationAnswer(IResult answer) : IResult, IEndpointMetadataProvider
+{
+    public IResult Answer => answer;
+
+    public Task ExecuteAsync(HttpContext httpContext) => answer.ExecuteAsync(httpContext);
+
+    /// <summary>What the kinds' routes answer on success, described for all: 200 (a task, a draw, a dispatch, a run) or 201 (an import's report).</summary>
+    static void IEndpointMetadataProvider.PopulateMetadata(System.Reflection.MethodInfo method, EndpointBuilder builder)
+    {
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(void), []));
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status201Created, typeof(void), []));
+    }
+}
+
+/// <summary>What the operation routes need, bundled (as eShop's services records).</summary>
+public sealed record OperationServices(OperationStore Operations, TaskQueries Tasks);
 
 /// <summary>
 /// Long operations (docs/operations.md, "Long operations"): freeze, the two draws and dispatch are accepted as operations
@@ -42,10 +71,20 @@ public static class OperationApi
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How each kind's route answers a succeeded operation (registered by the route's module).</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<HttpContext, Operation, Task<IResult>>> Answers = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<HttpContext, Operation, Task<OperationAnswer>>> Answers = new(StringComparer.Ordinal);
+
+    /// <summary>Registers what the route of the operation's kind answers once it succeeded (GET /api/operations/{id}/result answers it too).</summary>
+    public static LongOperation<TAnswer> Answer<TAnswer>(LongOperation<TAnswer> operation)
+        where TAnswer : IResult
+    {
+        Answers[operation.Kind] = async (http, o) => new OperationAnswer(await operation.Answer(http, o));
+        return operation;
+    }
 
     /// <summary>Registers what the route of <paramref name="kind"/> answers once its operation succeeded; read from the request's services.</summary>
-    public static void Answer(string kind, Func<HttpContext, Operation, Task<IResult>> answer) => Answers[kind] = answer;
+    public static LongOperation<TAnswer> Answer<TAnswer>(string kind, Func<HttpContext, Operation, Task<TAnswer>> answer)
+        where TAnswer : IResult =>
+        Answer(new LongOperation<TAnswer>(kind, answer));
 
     public static IEndpointRouteBuilder MapOperationApi(this IEndpointRouteBuilder app)
     {
@@ -59,36 +98,41 @@ public static class OperationApi
         return app;
     }
 
-    private static async Task<IResult> Get(string id, HttpContext http, OperationStore operations, TaskQueries tasks, CancellationToken ct)
+    private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> Get(string id, HttpContext http, [AsParameters] OperationServices s, CancellationToken ct)
     {
-        var operation = await operations.GetAsync(id, ct);
-        if (operation is null || !await MaySeeAsync(http, operation, tasks, ct)) return Problems.NotFound("operation", id);
+        var operation = await s.Operations.GetAsync(id, ct);
+        if (operation is null || !await MaySeeAsync(http, operation, s.Tasks, ct)) return Problems.NotFound("operation", id);
         if (!operation.IsFinal) http.Response.Headers.RetryAfter = "1";
         return TypedResults.Ok(ToView(operation));
     }
 
-    private static async Task<IResult> Result(string id, HttpContext http, OperationStore operations, TaskQueries tasks, CancellationToken ct)
+    /// <summary>Whatever the kind: its route's answer once it succeeded (<see cref="OperationAnswer"/>), its problem once it failed, else 202.</summary>
+    private static async Task<Results<OperationAnswer, Accepted<OperationView>, ProblemHttpResult>> Result(string id, HttpContext http, [AsParameters] OperationServices s,
+        CancellationToken ct)
     {
-        var operation = await operations.GetAsync(id, ct);
-        if (operation is null || !await MaySeeAsync(http, operation, tasks, ct)) return Problems.NotFound("operation", id);
-        return await AnswerAsync(http, operation);
+        var operation = await s.Operations.GetAsync(id, ct);
+        if (operation is null || !await MaySeeAsync(http, operation, s.Tasks, ct)) return Problems.NotFound("operation", id);
+        return await AnswerAsync(http, operation, Answers[operation.Kind]);
     }
 
     /// <summary>The route's answer for an ended operation; 202 with the operation while it runs.</summary>
-    private static async Task<IResult> AnswerAsync(HttpContext http, Operation operation)
+    private static async Task<Results<TAnswer, Accepted<OperationView>, ProblemHttpResult>> AnswerAsync<TAnswer>(HttpContext http, Operation operation,
+        Func<HttpContext, Operation, Task<TAnswer>> answer)
+        where TAnswer : IResult
     {
         http.Response.Headers["Operation-Location"] = $"/api/operations/{operation.Id}";
-        if (operation.State == OperationStates.Succeeded) return await Answers[operation.Kind](http, operation);
+        if (operation.State == OperationStates.Succeeded) return await answer(http, operation);
         if (operation.State == OperationStates.Failed && operation.Problem is { } problem) return ToResult(problem);
         http.Response.Headers.RetryAfter = "1";
         return TypedResults.Accepted($"/api/operations/{operation.Id}", ToView(operation));
     }
 
-    private static async Task<IResult> ListForTask(string id, HttpContext http, OperationStore operations, TaskQueries tasks, CancellationToken ct)
+    private static async Task<Results<Ok<OperationView[]>, ProblemHttpResult>> ListForTask(string id, HttpContext http, [AsParameters] OperationServices s,
+        CancellationToken ct)
     {
-        var task = await tasks.GetAsync(id, ct);
+        var task = await s.Tasks.GetAsync(id, ct);
         if (task is null || !TaskApi.HasFullAccess(http.User, task)) return Problems.NotFound("task", id);
-        var list = await operations.ListForTargetAsync(id, 50, ct);
+        var list = await s.Operations.ListForTargetAsync(id, 50, ct);
         return TypedResults.Ok(list.Select(ToView).ToArray());
     }
 
@@ -110,7 +154,9 @@ public static class OperationApi
     /// admins), the rule the command's grain applies again when it runs — so nothing is recorded for a caller who may
     /// not (the routes require the scheduling policy, so the caller is signed in: 403).
     /// </summary>
-    public static async Task<IResult> RunForTaskAsync(HttpContext http, string kind, string taskId)
+    public static async Task<Results<TAnswer, Accepted<OperationView>, ProblemHttpResult>> RunForTaskAsync<TAnswer>(HttpContext http, LongOperation<TAnswer> kind,
+        string taskId)
+        where TAnswer : IResult
     {
         var tasks = http.RequestServices.GetRequiredService<TaskQueries>();
         var row = await tasks.GetAsync(taskId, http.RequestAborted);
@@ -118,34 +164,32 @@ public static class OperationApi
         if (!http.User.ToActor().CanActFor(Roles.Scheduler, row.LeadDepartment))
             return Problems.Forbidden($"Only schedulers of '{row.LeadDepartment}' (or platform admins) manage this task.");
 
-        return await RunAsync(http, kind, taskId, row.LeadDepartment);
+        // Accepts an operation of this kind on the task (or joins the one of that kind already running there), starts it,
+        // and answers its outcome if it comes within the wait — the route's own answer — or else 202 with the operation.
+        var operation = await StartAndWaitAsync(http, NewId(), kind.Kind, taskId, row.LeadDepartment, null);
+        return await AnswerAsync(http, operation, kind.Answer);
     }
-
-    /// <summary>
-    /// Accepts an operation of <paramref name="kind"/> on <paramref name="taskId"/> (or joins the one of that kind already
-    /// running there), starts it, and answers its outcome if it comes within the wait — the route's own answer, registered
-    /// with <see cref="Answer"/> — or else 202 with the operation.
-    /// </summary>
-    private static Task<IResult> RunAsync(HttpContext http, string kind, string taskId, string department) =>
-        RunAsync(http, NewId(), kind, taskId, department, null);
 
     /// <summary>
     /// An upload as an operation of <paramref name="kind"/> on <paramref name="target"/>: the request body is stored in the
     /// database (<see cref="OperationStore.StageUploadAsync"/>) before the operation is recorded, so that once accepted it
-    /// depends on no process; then as <see cref="RunAsync(HttpContext, string, string, string, string, string?)"/>. A body
-    /// longer than <paramref name="maxBytes"/> is a 400 naming "file". Who may ask is the caller's check, made before.
+    /// depends on no process; then it is started and awaited as a task's operation is, and answered with the kind's answer.
+    /// A body longer than <paramref name="maxBytes"/> is a 400 naming "file". Who may ask is the caller's check, made before.
     /// </summary>
-    public static async Task<IResult> RunUploadAsync(HttpContext http, string kind, string target, string fileName, long maxBytes)
+    public static async Task<Results<TAnswer, Accepted<OperationView>, ValidationProblem, ProblemHttpResult>> RunUploadAsync<TAnswer>(HttpContext http,
+        LongOperation<TAnswer> kind, string target, string fileName, long maxBytes)
+        where TAnswer : IResult
     {
         var operations = http.RequestServices.GetRequiredService<OperationStore>();
         var id = NewId();
         var bytes = await operations.StageUploadAsync(id, http.Request.Body, maxBytes, http.RequestAborted);
         if (bytes is null)
             return Problems.Validation(FieldError.TooLarge("file", maxBytes, reason: $"at most {maxBytes / (1024 * 1024)} MiB per upload; split the file"));
+        Operation operation;
         try
         {
-            return await RunAsync(http, id, kind, target, http.User.ToActor().DepartmentCode ?? "",
-                JsonSerializer.Serialize(new OperationGrain.UploadInput(fileName, bytes.Value), Json));
+            operation = await StartAndWaitAsync(http, id, kind.Kind, target, http.User.ToActor().DepartmentCode ?? "",
+                JsonSerializer.Serialize(new UploadInput(fileName, bytes.Value), Json));
         }
         catch (Exception)
         {
@@ -160,15 +204,27 @@ public static class OperationApi
 
             throw;
         }
+
+        return await AnswerAsync(http, operation, kind.Answer) switch
+        {
+            { Result: Accepted<OperationView> accepted } => accepted,
+            { Result: ProblemHttpResult problem } => problem,
+            var answered => (TAnswer)answered.Result,
+        };
     }
+
+    /// <summary>An upload whose kind's answer was registered with <see cref="Answer{TAnswer}(string, Func{HttpContext, Operation, Task{TAnswer}})"/> (directory imports).</summary>
+    public static Task<Results<OperationAnswer, Accepted<OperationView>, ValidationProblem, ProblemHttpResult>> RunUploadAsync(HttpContext http, string kind,
+        string target, string fileName, long maxBytes) =>
+        RunUploadAsync(http, new LongOperation<OperationAnswer>(kind, Answers[kind]), target, fileName, maxBytes);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
     /// Accepts an operation (id <paramref name="id"/>, unless one of that kind is running on the target: then that one),
-    /// starts it, waits for its outcome as the client prefers, and answers it (see <see cref="Answer"/>) or 202.
+    /// starts it and waits for its outcome as the client prefers; answers the operation as it then stands.
     /// </summary>
-    private static async Task<IResult> RunAsync(HttpContext http, string id, string kind, string target, string department, string? inputJson)
+    private static async Task<Operation> StartAndWaitAsync(HttpContext http, string id, string kind, string target, string department, string? inputJson)
     {
         var services = http.RequestServices;
         var operations = services.GetRequiredService<OperationStore>();
@@ -206,7 +262,7 @@ public static class OperationApi
             operation = await operations.GetAsync(operation.Id, http.RequestAborted) ?? operation;
         }
 
-        return await AnswerAsync(http, operation);
+        return operation;
     }
 
     /// <summary>
@@ -240,8 +296,7 @@ public static class OperationApi
     }
 
     /// <summary>An operation's problem as the response the route answers.</summary>
-    public static IResult ToResult(OperationProblem problem) =>
-        TypedResults.Problem(statusCode: problem.Status, title: problem.Title, detail: problem.Detail, extensions: Extensions(problem));
+    public static ProblemHttpResult ToResult(OperationProblem problem) => Problems.Status(problem.Status, problem.Title, problem.Detail, Extensions(problem));
 
     /// <summary>The problem's extension members (memberId, allowedActions, errors…) as values to serialise.</summary>
     private static Dictionary<string, object?> Extensions(OperationProblem problem)
@@ -265,7 +320,7 @@ public static class OperationApi
                 links["report"] = $"/api/credit/imports/{o.Target}";
                 break;
             case OperationKinds.CreditRecompute:
-                if (o.InputJson is { } input && JsonSerializer.Deserialize<CreditNightlyGrain.RecomputeInput>(input, Json) is { } run)
+                if (o.InputJson is { } input && JsonSerializer.Deserialize<RecomputeInput>(input, Json) is { } run)
                     links["run"] = $"/api/credit/recompute/runs/{run.RunId}";
                 break;
             default:

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
+using Supervision.Api.Common;
 using Supervision.Contracts.Tasks;
 using Supervision.Core.Draw;
 using Supervision.Core.Identity;
@@ -76,11 +78,11 @@ public sealed class DrawDisclosure(TaskQueries draws, DrawSnapshotStore snapshot
     /// 503 with Retry-After for a task whose members key this platform cannot open (a silo without the key file it was
     /// sealed with, docs/operations.md "Protecting draw secrets"): nothing is wrong with the request; an operator must act.
     /// </summary>
-    public static IResult Unavailable(HttpContext http, MembersKeyUnavailableException e)
+    public static ProblemHttpResult Unavailable(HttpContext http, MembersKeyUnavailableException e)
     {
         http.Response.Headers.RetryAfter = "300";
-        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Members key unavailable",
-            detail: $"Task '{e.TaskId}' was frozen with a members key that this platform cannot open (see {"Supervision:Draw:SecretKeyFile"} in the silos' logs). "
+        return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Members key unavailable",
+            $"Task '{e.TaskId}' was frozen with a members key that this platform cannot open (see {"Supervision:Draw:SecretKeyFile"} in the silos' logs). "
                 + "Its members file and receipts are served again once the key is provided.");
     }
 

@@ -1,8 +1,10 @@
-using Supervision.Core.Registry;
 using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Supervision.Api.Credit;
 using Supervision.Api.Common;
 using Supervision.Core.Draw;
 using Supervision.Core.Reference;
+using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Publication;
 using Supervision.Infrastructure.Tasks;
 using Supervision.Core.Validation;
@@ -12,6 +14,13 @@ namespace Supervision.Api.Publication;
 public sealed record DownloadFile(int Year, string Department, string Format, string Url, string FileName, long LastSeq, long Rows, string? Sha256);
 
 public sealed record DownloadManifest(string DataDictionary, IReadOnlyList<DownloadFile> Files);
+
+/// <summary>The audit chain's head at the end of one Beijing day.</summary>
+public sealed record AuditAnchorView(DateOnly Day, long LastId, string Hash, long Lines);
+
+/// <summary>What the open-data routes need, bundled (as eShop's services records).</summary>
+public sealed record OpenDataServices(PublicQueries Queries, TaskQueries Draws, DrawDisclosure Disclosure, PublicationQueries Publication, BulkExport Export,
+    ReferenceData Reference, AuditChainStore Chain, EntityAccessLinks Links);
 
 /// <summary>
 /// Open data, version 1: the portal's queries as JSON for anyone, no sign-in (docs/public-portal.md). Fields are only
@@ -50,7 +59,7 @@ public static class OpenDataApi
         return app;
     }
 
-    private static async Task<IResult> AuditAnchors(string? before, int? limit, Supervision.Infrastructure.Audit.AuditChainStore chain, CancellationToken ct)
+    private static async Task<Results<Ok<List<AuditAnchorView>>, ValidationProblem>> AuditAnchors(string? before, int? limit, [AsParameters] OpenDataServices s, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         DateOnly? until = null;
@@ -60,138 +69,147 @@ public static class OpenDataApi
             until = d;
         }
 
-        var anchors = await chain.AnchorsAsync(until, take, ct);
-        return TypedResults.Ok(anchors.Select(a => new { day = a.Day, lastId = a.LastId, hash = a.Hash, lines = a.Lines }));
+        var anchors = await s.Chain.AnchorsAsync(until, take, ct);
+        return TypedResults.Ok(anchors.Select(a => new AuditAnchorView(a.Day, a.LastId, a.Hash, a.Lines)).ToList());
     }
 
-    private static async Task<IResult> Search(HttpContext http, PublicQueries queries, ReferenceData reference, string? name, string? creditCode,
+    private static async Task<Results<CachedJson<PublicSearchPage>, ValidationProblem>> Search([AsParameters] OpenDataServices s, string? name, string? creditCode,
         string? place, string? industryName, string? division, string? industry, string? department, string? task, string? from, string? to,
         string? sort, string? after, int? limit, CancellationToken ct)
     {
-        var (query, errors, words) = PublicQueries.Parse(reference, name, creditCode, place, industryName, division, industry, department, task, from, to, sort, after, limit);
+        var (query, errors, words) = PublicQueries.Parse(s.Reference, name, creditCode, place, industryName, division, industry, department, task, from, to, sort, after, limit);
         if (query is null) return Problems.Validation(errors);
-        var (page, latestAt) = await queries.SearchWithLatestAsync(query, ct);
-        return PublicPortal.Cached(http, new PublicSearchPage(page.Items, page.Next, page.Limit, words.Place, words.Industry), latestAt);
+        var (page, latestAt) = await s.Queries.SearchWithLatestAsync(query, ct);
+        return PublicPortal.Cached(new PublicSearchPage(page.Items, page.Next, page.Limit, words.Place, words.Industry), latestAt);
     }
 
-    private static async Task<IResult> Entity(string creditCode, HttpContext http, PublicQueries queries, CancellationToken ct)
+    private static async Task<Results<CachedJson<PublicEntity>, ValidationProblem, ProblemHttpResult>> Entity(string creditCode, [AsParameters] OpenDataServices s, CancellationToken ct)
     {
         // As typed: lower case, spaces, hyphens, full-width (CreditCode.Normalize); only the normalised code must fit 18 characters.
         if (Supervision.Core.Registry.CreditCode.Normalize(creditCode).Length > 18) return Problems.Validation(FieldError.TooLong("creditCode", 18, reason: "must be at most 18 characters"));
-        var entity = await queries.EntityAsync(creditCode, ct);
+        var entity = await s.Queries.EntityAsync(creditCode, ct);
         if (entity is null) return Problems.NotFound("entity", creditCode);
-        var latest = await queries.Store.LatestAsync(entity.CreditCode, ct);
-        return PublicPortal.Cached(http, entity, latest.At);
+        var latest = await s.Queries.Store.LatestAsync(entity.CreditCode, ct);
+        return PublicPortal.Cached(entity, latest.At);
     }
 
-    private static async Task<IResult> Tasks(HttpContext http, PublicQueries queries, string? after, int? limit, CancellationToken ct)
+    private static async Task<Results<CachedJson<PublicPage<PublicTaskSummary>>, ValidationProblem>> Tasks([AsParameters] OpenDataServices s, string? after, int? limit,
+        CancellationToken ct)
     {
         var take = limit ?? PublicQueries.DefaultLimit;
         if (take is < 1 or > PublicQueries.MaxLimit) return Problems.Validation(FieldError.OutOfRange("limit", 1, PublicQueries.MaxLimit, take));
-        var page = await queries.TasksAsync(after, take, ct);
-        return PublicPortal.Cached(http, page, page.Items.Select(t => t.PublishedAt).Max());
+        var page = await s.Queries.TasksAsync(after, take, ct);
+        return PublicPortal.Cached(page, page.Items.Select(t => t.PublishedAt).Max());
     }
 
-    private static async Task<IResult> TaskRecord(string id, HttpContext http, PublicQueries queries, TaskQueries draws, CancellationToken ct)
+    private static async Task<Results<CachedJson<PublicTask>, ProblemHttpResult>> TaskRecord(string id, [AsParameters] OpenDataServices s, CancellationToken ct)
     {
-        var found = await queries.TaskAsync(id, ct);
+        var found = await s.Queries.TaskAsync(id, ct);
         if (found is null) return Problems.NotFound("task", id);
-        var row = await draws.GetAsync(id, ct);
-        return PublicPortal.Cached(http, found.Value.Task, row?.UpdatedAt);
+        var row = await s.Draws.GetAsync(id, ct);
+        return PublicPortal.Cached(found.Value.Task, row?.UpdatedAt);
     }
 
-    private static async Task<IResult> Drawn(string id, HttpContext http, PublicQueries queries, string? after, int? limit, CancellationToken ct)
+    private static async Task<Results<CachedJson<PublicPage<PublicDrawnEntity>>, ValidationProblem, ProblemHttpResult>> Drawn(string id, [AsParameters] OpenDataServices s,
+        string? after, int? limit, CancellationToken ct)
     {
         var take = limit ?? 100;
         if (take is < 1 or > 1000) return Problems.Validation(FieldError.OutOfRange("limit", 1, 1000, take));
         if (after is not null && (after.Length > 18 || !after.All(char.IsAsciiLetterOrDigit)))
             return Problems.Validation(FieldError.Format("after", FieldFormats.Cursor, "must be the last credit code read (up to 18 letters and digits)"));
-        var found = await queries.TaskAsync(id, ct);
+        var found = await s.Queries.TaskAsync(id, ct);
         if (found is null) return Problems.NotFound("task", id);
         if (found.Value.Task.Draw is null) return NoDraw(id);
-        return PublicPortal.Cached(http, await queries.DrawnAsync(id, after, take, ct), found.Value.Task.Draw.CommittedAt);
+        return PublicPortal.Cached(await s.Queries.DrawnAsync(id, after, take, ct), found.Value.Task.Draw.CommittedAt);
     }
 
     /// <summary>
     /// The entity draw's class-free public pack (draw-spec §11.3): everything anyone can check without a credit class.
     /// The full pack, with each member's stratum, is for the task's staff and auditors (GET /api/tasks/{id}/draw/pack).
     /// </summary>
-    private static async Task<IResult> Pack(string id, HttpContext http, PublicQueries queries, TaskQueries draws, DrawDisclosure disclosure, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Pack(string id, HttpContext http, [AsParameters] OpenDataServices s,
+        CancellationToken ct)
     {
-        if (await queries.TaskAsync(id, ct) is null) return Problems.NotFound("task", id);
-        var row = await draws.GetAsync(id, ct);
-        var record = await draws.GetRecordAsync(id, DrawRecordRow.EntityKind, ct);
+        if (await s.Queries.TaskAsync(id, ct) is null) return Problems.NotFound("task", id);
+        var row = await s.Draws.GetAsync(id, ct);
+        var record = await s.Draws.GetRecordAsync(id, DrawRecordRow.EntityKind, ct);
         if (row is null || record is null) return NoDraw(id);
         // The record is written once and never changes, so its identity and commit time make a strong validator.
         var etag = "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
             System.Text.Encoding.UTF8.GetBytes($"{id}/{record.CommittedAt.UtcTicks}/public-1")))[..32] + "\"";
         if (PublicPortal.NotModifiedOr(http, etag, record.CommittedAt) is { } notModified) return notModified;
-        var pack = await disclosure.PublicPackAsync(row, ct);
+        var pack = await s.Disclosure.PublicPackAsync(row, ct);
         if (pack is null) return NoDraw(id);
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-public-pack.json\"";
-        return Results.Bytes(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(pack, Supervision.Core.Draw.DrawPacks.JsonOptions), "application/json; charset=utf-8");
+        return TypedResults.Bytes(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(pack, Supervision.Core.Draw.DrawPacks.JsonOptions), "application/json; charset=utf-8");
     }
 
-    private static async Task<IResult> Members(string id, HttpContext http, PublicQueries queries, TaskQueries draws, DrawDisclosure disclosure, CancellationToken ct)
+    /// <remarks>
+    /// A task sealed with a members key this platform cannot open is found out when the stream starts, before anything is
+    /// written: the stream then answers <see cref="DrawDisclosure.Unavailable"/>'s 503 in its place.
+    /// </remarks>
+    private static async Task<Results<PushStreamHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Members(string id, HttpContext http, [AsParameters] OpenDataServices s,
+        CancellationToken ct)
     {
-        var found = await queries.TaskAsync(id, ct);
+        var found = await s.Queries.TaskAsync(id, ct);
         if (found is null) return Problems.NotFound("task", id);
         if (found.Value.Task.Population is not { } population) return NoDraw(id);
         if (population.MembersSha256 is null)
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No members file",
-                detail: $"Task '{id}' was frozen before members were committed; its public pack can be checked without a members file.");
+            return Problems.Status(StatusCodes.Status404NotFound, "No members file",
+                $"Task '{id}' was frozen before members were committed; its public pack can be checked without a members file.");
         var etag = "\"" + population.MembersSha256 + "\"";
         if (PublicPortal.NotModifiedOr(http, etag, population.FrozenAt) is { } notModified) return notModified;
-        var row = await draws.GetAsync(id, ct);
-        http.Response.ContentType = "text/csv; charset=utf-8";
+        var row = await s.Draws.GetAsync(id, ct);
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-members.csv\"";
         http.Response.Headers["X-Members-Sha256"] = population.MembersSha256;
-        try
+        return TypedResults.Stream(async body =>
         {
-            await disclosure.StreamMembersAsync(row!, bytes => http.Response.Body.WriteAsync(bytes, ct), ct);
-        }
-        catch (MembersKeyUnavailableException e) when (!http.Response.HasStarted)
-        {
-            http.Response.ContentType = null;
-            http.Response.Headers.ContentDisposition = default;
-            return DrawDisclosure.Unavailable(http, e);
-        }
-        return Results.Empty;
+            try
+            {
+                await s.Disclosure.StreamMembersAsync(row!, bytes => body.WriteAsync(bytes, ct), ct);
+            }
+            catch (MembersKeyUnavailableException e) when (!http.Response.HasStarted)
+            {
+                http.Response.ContentType = null;
+                http.Response.Headers.ContentDisposition = default;
+                await DrawDisclosure.Unavailable(http, e).ExecuteAsync(http);
+            }
+        }, "text/csv; charset=utf-8");
     }
 
     /// <summary>
     /// An entity's receipt for a task, through the signed link that shows the entity its own class; without a valid link
     /// the answer is the same 404 as for an unknown entity (a receipt names the entity's class).
     /// </summary>
-    private static async Task<IResult> Receipt(string creditCode, string taskId, string? t, HttpContext http, Supervision.Api.Credit.EntityAccessLinks links,
-        PublicQueries queries, TaskQueries draws, DrawDisclosure disclosure, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Receipt(string creditCode, string taskId, string? t, HttpContext http,
+        [AsParameters] OpenDataServices s, CancellationToken ct)
     {
         var code = Supervision.Core.Registry.CreditCode.Normalize(creditCode);
-        if (!links.IsValid(code, t)) return Problems.NotFound("entity", creditCode);
-        if (await queries.TaskAsync(taskId, ct) is null) return Problems.NotFound("task", taskId);
-        var row = await draws.GetAsync(taskId, ct);
+        if (!s.Links.IsValid(code, t)) return Problems.NotFound("entity", creditCode);
+        if (await s.Queries.TaskAsync(taskId, ct) is null) return Problems.NotFound("task", taskId);
+        var row = await s.Draws.GetAsync(taskId, ct);
         DrawReceipt? receipt;
         try
         {
-            receipt = row is null ? null : await disclosure.ReceiptAsync(row, code, ct);
+            receipt = row is null ? null : await s.Disclosure.ReceiptAsync(row, code, ct);
         }
         catch (MembersKeyUnavailableException e)
         {
             return DrawDisclosure.Unavailable(http, e);
         }
         if (receipt is null)
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No receipt",
-                detail: $"Task '{taskId}' has no committed entity draw with sealed members yet.");
+            return Problems.Status(StatusCodes.Status404NotFound, "No receipt", $"Task '{taskId}' has no committed entity draw with sealed members yet.");
         http.Response.Headers.CacheControl = "private, no-store";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{taskId}-{code}-receipt.json\"";
-        return Results.Bytes(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(receipt, Supervision.Core.Draw.DrawPacks.JsonOptions), "application/json; charset=utf-8");
+        return TypedResults.Bytes(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(receipt, Supervision.Core.Draw.DrawPacks.JsonOptions), "application/json; charset=utf-8");
     }
 
-    private static IResult NoDraw(string id) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No entity draw yet", detail: $"Task '{id}' has no committed entity draw yet.");
+    private static ProblemHttpResult NoDraw(string id) =>
+        Problems.Status(StatusCodes.Status404NotFound, "No entity draw yet", $"Task '{id}' has no committed entity draw yet.");
 
-    private static async Task<IResult> Manifest(HttpContext http, PublicationQueries store, CancellationToken ct)
+    private static async Task<CachedJson<DownloadManifest>> Manifest([AsParameters] OpenDataServices s, CancellationToken ct)
     {
+        var store = s.Publication;
         var files = new List<DownloadFile>();
         var partitions = await store.PartitionsAsync(ct);
         foreach (var year in partitions.Select(p => p.Year).Distinct())
@@ -210,10 +228,10 @@ public static class OpenDataApi
             }
         }
         var latest = await store.LatestAsync(null, ct);
-        return PublicPortal.Cached(http, new DownloadManifest("/open-data#dictionary", files), latest.At);
+        return PublicPortal.Cached(new DownloadManifest("/open-data#dictionary", files), latest.At);
     }
 
-    private static (int Year, string Department, string Format, IResult? Problem) Partition(int year, string department, string format)
+    private static (int Year, string Department, string Format, ValidationProblem? Problem) Partition(int year, string department, string format)
     {
         if (year is < 2000 or > 9999) return (year, department, format, Problems.Validation(FieldError.OutOfRange("year", 2000, 9999, year, "must be a year between 2000 and 9999")));
         if (!BulkExport.Formats.Contains(format, StringComparer.Ordinal)) return (year, department, format, Problems.Validation(FieldError.UnknownValue("format", format, BulkExport.Formats, "must be csv or json")));
@@ -221,29 +239,30 @@ public static class OpenDataApi
         return (year, department == "all" ? "" : department, format, null);
     }
 
-    private static async Task<IResult> Download(int year, string department, string format, HttpContext http, PublicationQueries store, BulkExport export, CancellationToken ct)
+    private static async Task<Results<PushStreamHttpResult, StatusCodeHttpResult, ValidationProblem, ProblemHttpResult>> Download(int year, string department, string format,
+        HttpContext http, [AsParameters] OpenDataServices s, CancellationToken ct)
     {
         var (y, dept, fmt, problem) = Partition(year, department, format);
         if (problem is not null) return problem;
-        var (lastSeq, rows) = await store.PartitionStateAsync(y, dept, ct);
+        var (lastSeq, rows) = await s.Publication.PartitionStateAsync(y, dept, ct);
         if (rows == 0) return Problems.NotFound("download", $"{year}/{department}.{format}");
-        var info = await export.InfoAsync(y, dept, fmt, lastSeq, ct);
+        var info = await s.Export.InfoAsync(y, dept, fmt, lastSeq, ct);
         if (PublicPortal.NotModifiedOr(http, "\"" + info.Sha256 + "\"", info.GeneratedAt) is { } notModified) return notModified;
-        http.Response.ContentType = fmt == "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
         http.Response.ContentLength = info.ByteCount;
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{BulkExport.FileName(y, dept, fmt)}\"";
         http.Response.Headers["X-Checksum-SHA256"] = info.Sha256;
-        await export.WriteAsync(y, dept, fmt, lastSeq, bytes => http.Response.Body.WriteAsync(bytes, ct), ct);
-        return Results.Empty;
+        return TypedResults.Stream(body => s.Export.WriteAsync(y, dept, fmt, lastSeq, bytes => body.WriteAsync(bytes, ct), ct),
+            fmt == "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8");
     }
 
-    private static async Task<IResult> Checksum(int year, string department, string format, HttpContext http, PublicationQueries store, BulkExport export, CancellationToken ct)
+    private static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> Checksum(int year, string department, string format,
+        [AsParameters] OpenDataServices s, CancellationToken ct)
     {
         var (y, dept, fmt, problem) = Partition(year, department, format);
         if (problem is not null) return problem;
-        var (lastSeq, rows) = await store.PartitionStateAsync(y, dept, ct);
+        var (lastSeq, rows) = await s.Publication.PartitionStateAsync(y, dept, ct);
         if (rows == 0) return Problems.NotFound("download", $"{year}/{department}.{format}");
-        var info = await export.InfoAsync(y, dept, fmt, lastSeq, ct);
-        return Results.Text(string.Create(CultureInfo.InvariantCulture, $"{info.Sha256}  {BulkExport.FileName(y, dept, fmt)}\n"), "text/plain");
+        var info = await s.Export.InfoAsync(y, dept, fmt, lastSeq, ct);
+        return TypedResults.Text(string.Create(CultureInfo.InvariantCulture, $"{info.Sha256}  {BulkExport.FileName(y, dept, fmt)}\n"), "text/plain");
     }
 }

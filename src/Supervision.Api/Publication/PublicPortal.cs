@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
-using Supervision.Api.Common;
 using Supervision.Infrastructure.Publication;
 using Supervision.Infrastructure.Configuration;
 
@@ -90,10 +90,10 @@ public static class PublicPortal
         app.MapOpenDataApi();
         app.MapPublicationApi();
         // The specification and the independent verifier, served from the assembly so the portal needs no other site.
-        app.MapGet("/verify/{file}", (string file) =>
+        app.MapGet("/verify/{file}", Results<FileStreamHttpResult, NotFound> (string file) =>
             file is "draw-spec.md" or "verify_draw.py" && typeof(PublicPortal).Assembly.GetManifestResourceStream("public/" + file) is { } stream
-                ? Results.Stream(stream, file.EndsWith(".md", StringComparison.Ordinal) ? "text/markdown; charset=utf-8" : "text/x-python; charset=utf-8")
-                : Results.NotFound()).AllowAnonymous().ExcludeFromDescription();
+                ? TypedResults.Stream(stream, file.EndsWith(".md", StringComparison.Ordinal) ? "text/markdown; charset=utf-8" : "text/x-python; charset=utf-8")
+                : TypedResults.NotFound()).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 
@@ -101,16 +101,10 @@ public static class PublicPortal
     /// A cacheable public answer: a strong ETag from the bytes, Last-Modified from the data's newest change, and 304 when
     /// the client's If-None-Match (or, without it, If-Modified-Since) shows it already has this version.
     /// </summary>
-    public static IResult Cached<T>(HttpContext http, T body, DateTimeOffset? lastModified)
-    {
-        var json = http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, json);
-        var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..32] + "\"";
-        return NotModifiedOr(http, etag, lastModified) ?? Results.Bytes(bytes, "application/json; charset=utf-8");
-    }
+    public static CachedJson<T> Cached<T>(T body, DateTimeOffset? lastModified) => new(body, lastModified);
 
     /// <summary>Sets the validators; answers 304 when the client's copy is current, null otherwise.</summary>
-    public static IResult? NotModifiedOr(HttpContext http, string etag, DateTimeOffset? lastModified)
+    public static StatusCodeHttpResult? NotModifiedOr(HttpContext http, string etag, DateTimeOffset? lastModified)
     {
         var headers = http.Response.Headers;
         headers.ETag = etag;
@@ -124,13 +118,41 @@ public static class PublicPortal
         {
             var matches = request.IfNoneMatch.ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Any(tag => tag == "*" || tag == etag || (tag.StartsWith("W/", StringComparison.Ordinal) && tag[2..] == etag));
-            return matches ? Results.StatusCode(StatusCodes.Status304NotModified) : null;
+            return matches ? TypedResults.StatusCode(StatusCodes.Status304NotModified) : null;
         }
         if (modified is { } since && DateTimeOffset.TryParseExact(request.IfModifiedSince.ToString(), "R", CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal, out var clientCopy) && since <= clientCopy)
         {
-            return Results.StatusCode(StatusCodes.Status304NotModified);
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
         return null;
+    }
+}
+
+/// <summary>
+/// A cacheable public JSON answer (<see cref="PublicPortal.Cached{T}"/>): <typeparamref name="T"/> as JSON with its
+/// validators, or 304 when the client's copy is current. The body is serialised with the platform's JSON options when the
+/// answer is written, and its strong ETag is taken from those bytes. The OpenAPI document describes the 200 with
+/// <typeparamref name="T"/>'s schema, and the 304.
+/// </summary>
+public sealed class CachedJson<T>(T body, DateTimeOffset? lastModified) : IResult, IEndpointMetadataProvider, IValueHttpResult, IValueHttpResult<T>
+{
+    public T? Value => body;
+
+    object? IValueHttpResult.Value => body;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        var json = httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, json);
+        var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..32] + "\"";
+        IResult answer = (IResult?)PublicPortal.NotModifiedOr(httpContext, etag, lastModified) ?? TypedResults.Bytes(bytes, "application/json; charset=utf-8");
+        return answer.ExecuteAsync(httpContext);
+    }
+
+    static void IEndpointMetadataProvider.PopulateMetadata(System.Reflection.MethodInfo method, EndpointBuilder builder)
+    {
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(T), ["application/json"]));
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status304NotModified, typeof(void), []));
     }
 }

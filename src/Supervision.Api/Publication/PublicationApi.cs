@@ -1,10 +1,9 @@
-using Supervision.Core.Registry;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
-using Supervision.Grains.Inspections;
 using Supervision.Core.Publication;
 using Supervision.Infrastructure.Publication;
 using Supervision.Core.Validation;
@@ -20,6 +19,9 @@ public sealed record DepartmentDeadlines(string Department, int Pending, int Due
 public sealed record DeadlineReport(DateOnly Today, IReadOnlyList<DepartmentDeadlines> Departments);
 
 public sealed record PublicationSettingsRequest(string? PublishMode, bool? PublishTeamNames);
+
+/// <summary>What the publication routes need, bundled (as eShop's services records).</summary>
+public sealed record PublicationServices(PublicationQueries Queries, PublicationStore Store, InspectionRules Rules, WorkflowClock Clock);
 
 /// <summary>
 /// Staff routes of publication: the deadline report (approved results waiting for publication, due soon, overdue,
@@ -40,7 +42,8 @@ public static class PublicationApi
         return app;
     }
 
-    private static async Task<IResult> Deadlines(string? department, HttpContext http, PublicationQueries store, InspectionRules rules, WorkflowClock clock, CancellationToken ct)
+    private static async Task<Results<Ok<DeadlineReport>, ProblemHttpResult>> Deadlines(string? department, HttpContext http, [AsParameters] PublicationServices s,
+        CancellationToken ct)
     {
         var actor = http.User.ToActor();
         if (!actor.IsAdmin)
@@ -50,19 +53,19 @@ public static class PublicationApi
                 return Problems.Forbidden($"You see the publication deadlines of {actor.DepartmentCode} only.");
             department = actor.DepartmentCode;
         }
-        var today = clock.Today;
-        var pending = await store.PendingAsync(department, ct);
-        var late = await store.PublishedLateAsync(department, ct);
+        var today = s.Clock.Today;
+        var pending = await s.Queries.PendingAsync(department, ct);
+        var late = await s.Queries.PublishedLateAsync(department, ct);
         DeadlineEntry Entry(PublicationDeadlineRow r, string status, int? left) =>
             new(r.InspectionId, r.TaskId, r.EntityCreditCode, r.EntityName, r.ApprovedOn, r.PublicationDue, r.PublishedOn, status, left,
-                r.PublicationDue is { } d && rules.Calendar.IsProvisional(d));
+                r.PublicationDue is { } d && s.Rules.Calendar.IsProvisional(d));
 
         var byDepartment = pending.Select(r => r.LeadDepartment).Concat(late.Select(r => r.LeadDepartment)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var report = byDepartment.Select(d =>
         {
             var upcoming = pending.Where(r => r.LeadDepartment == d).Select(r => Entry(r,
-                PublicationDeadlines.Status(today, r.PublicationDue, r.PublicationOverdue, rules.Deadlines),
-                r.PublicationDue is { } due ? PublicationDeadlines.WorkingDaysLeft(today, due, rules.Calendar) : null)).ToList();
+                PublicationDeadlines.Status(today, r.PublicationDue, r.PublicationOverdue, s.Rules.Deadlines),
+                r.PublicationDue is { } due ? PublicationDeadlines.WorkingDaysLeft(today, due, s.Rules.Calendar) : null)).ToList();
             var missed = upcoming.Where(e => e.Status == PublicationDeadlines.Overdue)
                 .Concat(late.Where(r => r.LeadDepartment == d).Select(r => Entry(r, PublicationDeadlines.PublishedLate, null))).ToList();
             return new DepartmentDeadlines(d, upcoming.Count, upcoming.Count(e => e.Status == PublicationDeadlines.DueSoon),
@@ -72,30 +75,31 @@ public static class PublicationApi
         return TypedResults.Ok(new DeadlineReport(today, report));
     }
 
-    private static async Task<IResult> GetSettings(string code, HttpContext http, PublicationQueries store, CancellationToken ct)
+    private static async Task<Results<Ok<PublicationSettings>, ProblemHttpResult>> GetSettings(string code, HttpContext http, [AsParameters] PublicationServices s,
+        CancellationToken ct)
     {
-        var settings = await store.SettingsAsync(code, ct);
+        var settings = await s.Queries.SettingsAsync(code, ct);
         if (settings is null) return Problems.NotFound("department", code);
         ETags.Set(http.Response, settings.Version);
         return TypedResults.Ok(settings);
     }
 
-    private static async Task<IResult> PutSettings(string code, PublicationSettingsRequest? request, HttpContext http, PublicationQueries queries,
-        PublicationStore store, CancellationToken ct)
+    private static async Task<Results<Ok<PublicationSettings>, ValidationProblem, ProblemHttpResult>> PutSettings(string code, PublicationSettingsRequest? request,
+        HttpContext http, [AsParameters] PublicationServices s, CancellationToken ct)
     {
         var actor = http.User.ToActor();
         if (!actor.CanActFor(Roles.Scheduler, code)) return Problems.Forbidden($"Only schedulers of '{code}' (or platform admins) change its publication settings.");
         if (request is null || (request.PublishMode is null && request.PublishTeamNames is null))
             return Problems.Validation(FieldError.Required("body", "give publishMode, publishTeamNames or both"));
-        var current = await queries.SettingsAsync(code, ct);
+        var current = await s.Queries.SettingsAsync(code, ct);
         if (current is null) return Problems.NotFound("department", code);
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
         var (next, refused) = current.Change(request.PublishMode, request.PublishTeamNames);
         if (refused is not null) return Problems.Validation(refused);
-        var updated = await store.UpdateSettingsAsync(code, next!.PublishMode, next.PublishTeamNames, expected, actor, ct);
+        var updated = await s.Store.UpdateSettingsAsync(code, next!.PublishMode, next.PublishTeamNames, expected, actor, ct);
         if (updated is null) return Problems.NotFound("department", code);
         if (updated == false) return Problems.PreconditionFailed(current.Version);
-        var after = (await queries.SettingsAsync(code, ct))!;
+        var after = (await s.Queries.SettingsAsync(code, ct))!;
         ETags.Set(http.Response, after.Version);
         return TypedResults.Ok(after);
     }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Contracts;
 using Supervision.Api.Common;
 using Supervision.Api.Credit;
@@ -5,9 +6,7 @@ using Supervision.Api.Identity;
 using Supervision.Contracts.Recusals;
 using Supervision.Core.Calendar;
 using Supervision.Core.Registry;
-using Supervision.Core.Identity;
 using Supervision.Core.Recusals;
-using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Recusals;
 using Supervision.Core.Validation;
 
@@ -58,7 +57,7 @@ public static class RecusalApi
         return app;
     }
 
-    private static async Task<IResult> EntityList(string creditCode, string? t, HttpContext http, [AsParameters] RecusalServices s, CancellationToken ct)
+    private static async Task<Results<Ok<EntityRecusalsView>, ProblemHttpResult>> EntityList(string creditCode, string? t, HttpContext http, [AsParameters] RecusalServices s, CancellationToken ct)
     {
         var code = CreditCode.Normalize(creditCode);
         if (!s.Links.IsValid(code, t)) return Problems.NotFound("entity", creditCode);
@@ -80,12 +79,12 @@ public static class RecusalApi
             r.DueOn, s.Calendar.IsProvisional(r.DueOn), r.IsOverdueOn(s.Clock.Today), r.DecidedAt, r.DecisionReason, r.Replacement, i.ReplacementName);
     }
 
-    private static async Task<IResult> File(string creditCode, string? t, RecusalFilingBody? body, [AsParameters] RecusalServices s, CancellationToken ct)
+    private static async Task<Results<Created<EntityRecusalView>, ValidationProblem, ProblemHttpResult>> File(string creditCode, string? t, RecusalFilingBody? body, [AsParameters] RecusalServices s, CancellationToken ct)
     {
         var code = CreditCode.Normalize(creditCode);
         if (!s.Links.IsValid(code, t)) return Problems.NotFound("entity", creditCode);
         var reply = await FileAsync(code, body ?? new(null, null, null, null), s.Grains);
-        if (!reply.Succeeded) return Refusal(reply);
+        if (!reply.Succeeded) return Refusal(reply).Widen<Created<EntityRecusalView>>();
         var item = (await s.Queries.GetAsync(reply.Request!.Id, ct))!;
         return TypedResults.Created($"/api/public/v1/entities/{code}/recusals", EntityView(item, s));
     }
@@ -105,7 +104,7 @@ public static class RecusalApi
             : reply;
     }
 
-    private static async Task<IResult> List(string? state, HttpContext http, [AsParameters] RecusalServices s, CancellationToken ct)
+    private static async Task<Results<Ok<List<RecusalView>>, ValidationProblem>> List(string? state, HttpContext http, [AsParameters] RecusalServices s, CancellationToken ct)
     {
         if (state is not (null or "open" or "all")) return Problems.Validation(FieldError.UnknownValue("state", state, ["open", "all"], "must be 'open' or 'all'"));
         var actor = http.User.ToActor();
@@ -121,7 +120,7 @@ public static class RecusalApi
             r.DecisionReason, r.Replacement, i.ReplacementName, RecusalWorkflow.ReplacementReason(r));
     }
 
-    private static async Task<IResult> Decide(string id, RecusalDecisionBody? body, HttpContext http, [AsParameters] RecusalServices s, CancellationToken ct)
+    private static async Task<Results<Ok<RecusalView>, ValidationProblem, ProblemHttpResult>> Decide(string id, RecusalDecisionBody? body, HttpContext http, [AsParameters] RecusalServices s, CancellationToken ct)
     {
         var actor = http.User.ToActor();
         var request = await s.Store.GetAsync(id, ct);
@@ -129,9 +128,9 @@ public static class RecusalApi
         if (request is null || !RecusalWorkflow.MayDecide(request, actor)) return Problems.NotFound("recusal request", id);
         if (body?.Decision is not ("accept" or "reject")) return Problems.Validation(FieldError.UnknownValue("decision", body?.Decision, ["accept", "reject"], "must be 'accept' or 'reject'"));
         var reply = await s.Grains.GetGrain<IRecusalGrain>(request.InspectionId).Decide(id, body.Decision == "accept", body.Reason, actor);
-        if (!reply.Succeeded) return Refusal(reply);
+        if (!reply.Succeeded) return Refusal(reply).Widen<Ok<RecusalView>>();
         return TypedResults.Ok(View((await s.Queries.GetAsync(id, ct))!, s));
     }
 
-    private static IResult Refusal(RecusalReply reply) => Problems.Refusal(reply.Status, reply.Detail, reply.Errors, "The inspector cannot be replaced");
+    private static Results<ValidationProblem, ProblemHttpResult> Refusal(RecusalReply reply) => Problems.Refusal(reply.Status, reply.Detail, reply.Errors, "The inspector cannot be replaced");
 }

@@ -1,13 +1,15 @@
-using Supervision.Core.Registry;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Core.Draw;
-using Supervision.Core.Identity;
 using Supervision.Core.Statistics;
 using Supervision.Infrastructure.Credit;
+using Supervision.Infrastructure.Publication;
+using Supervision.Infrastructure.Storage;
 using Supervision.Core.Validation;
 
 namespace Supervision.Api.Statistics;
@@ -22,6 +24,9 @@ public sealed record CoveragePoint(string Month, long EntitiesVisited, double Co
 public sealed record CoverageView(int Year, string? Department, BurdenSummary Burden, IReadOnlyList<CoveragePoint> ByMonth, string Note);
 
 public sealed record DiscoveryView(int Year, string? Department, IReadOnlyList<DiscoveryRate> ByClass, CalibrationReport? Calibration, string? CalibrationNote);
+
+/// <summary>What the statistics routes need, bundled (as eShop's services records).</summary>
+public sealed record StatisticsServices(CreditStatisticsStore Store, SqlStore Sql, TimeProvider Time);
 
 /// <summary>
 /// Design-based statistics from the committed draws (docs/credit-model.md §3–5 and "Statistics service"). Staff only and
@@ -40,7 +45,12 @@ public static class StatisticsApi
 
     private static readonly string[] CreditClassNames = ["A", "B", "C", "D"];
 
-    private static IResult Ok<T>(T value) => TypedResults.Json(value, Json);
+    private static JsonHttpResult<T> Figures<T>(T value) => TypedResults.Json(value, Json);
+
+    /// <summary>A computed view as figures, or the refusal met on the way (year, scope, grouping).</summary>
+    private static Results<JsonHttpResult<T>, ValidationProblem, ProblemHttpResult> FiguresOrRefusal<T>((T? View, Results<ValidationProblem, ProblemHttpResult>? Problem) computed)
+        where T : class =>
+        computed.Problem is { } problem ? problem.Widen<JsonHttpResult<T>>() : Figures(computed.View!);
 
     private sealed class NonFiniteAsNull : JsonConverter<double>
     {
@@ -69,14 +79,14 @@ public static class StatisticsApi
     }
 
     /// <summary>Resolves the department scope: staff see their own; admins anything (null = all).</summary>
-    private static bool TryScope(HttpContext http, string? department, out string? scope, out IResult? problem)
+    private static bool TryScope(HttpContext http, string? department, out string? scope, [NotNullWhen(false)] out ProblemHttpResult? problem)
     {
         var ok = DepartmentScope.TryResolve(http, department, out scope, out var forbidden);
         problem = forbidden;
         return ok;
     }
 
-    private static bool TryYear(int? year, TimeProvider time, out int value, out IResult? problem)
+    private static bool TryYear(int? year, TimeProvider time, out int value, [NotNullWhen(false)] out ValidationProblem? problem)
     {
         value = year ?? time.GetUtcNow().ToOffset(TimeSpan.FromHours(8)).Year;
         problem = null;
@@ -88,7 +98,7 @@ public static class StatisticsApi
         return true;
     }
 
-    internal static async Task<(NonComplianceView? View, IResult? Problem)> ComputeNonCompliance(int? year, string? department, string? by, HttpContext http,
+    internal static async Task<(NonComplianceView? View, Results<ValidationProblem, ProblemHttpResult>? Problem)> ComputeNonCompliance(int? year, string? department, string? by, HttpContext http,
         CreditStatisticsStore store, TimeProvider time, CancellationToken ct)
     {
         var grouping = by ?? "class";
@@ -131,14 +141,11 @@ public static class StatisticsApi
             overall, domains, note), null);
     }
 
-    private static async Task<IResult> NonCompliance(int? year, string? department, string? by, HttpContext http, CreditStatisticsStore store,
-        TimeProvider time, CancellationToken ct)
-    {
-        var (view, problem) = await ComputeNonCompliance(year, department, by, http, store, time, ct);
-        return problem ?? Ok(view);
-    }
+    private static async Task<Results<JsonHttpResult<NonComplianceView>, ValidationProblem, ProblemHttpResult>> NonCompliance(int? year, string? department, string? by,
+        HttpContext http, [AsParameters] StatisticsServices s, CancellationToken ct) =>
+        FiguresOrRefusal(await ComputeNonCompliance(year, department, by, http, s.Store, s.Time, ct));
 
-    internal static async Task<(CoverageView? View, IResult? Problem)> ComputeCoverage(int? year, string? department, HttpContext http, CreditStatisticsStore store,
+    internal static async Task<(CoverageView? View, Results<ValidationProblem, ProblemHttpResult>? Problem)> ComputeCoverage(int? year, string? department, HttpContext http, CreditStatisticsStore store,
         TimeProvider time, CancellationToken ct)
     {
         if (!TryYear(year, time, out var y, out var yp)) return (null, yp);
@@ -167,23 +174,20 @@ public static class StatisticsApi
         return (new CoverageView(y, scope, burden, byMonth, note), null);
     }
 
-    private static async Task<IResult> RegimeIndicators(int? year, string? department, HttpContext http, Supervision.Infrastructure.Storage.SqlStore sql,
-        TimeProvider time, CancellationToken ct)
+    private static async Task<Results<JsonHttpResult<RegimeIndicators>, ValidationProblem, ProblemHttpResult>> RegimeIndicators(int? year, string? department,
+        HttpContext http, [AsParameters] StatisticsServices s, CancellationToken ct)
     {
-        if (!TryYear(year, time, out var y, out var yp)) return yp!;
-        if (!TryScope(http, department, out var scope, out var sp)) return sp!;
-        var today = Supervision.Core.Calendar.ChinaTime.DateOf(time.GetUtcNow()); // the regulator's day, as every deadline counts it
-        return Ok(await Supervision.Infrastructure.Publication.RegimeIndicatorsQuery.ReadAsync(sql, y, CreditStatisticsStore.YearStart(y),
-            CreditStatisticsStore.YearStart(y + 1), today, scope, ct));
+        if (!TryYear(year, s.Time, out var y, out var yp)) return yp;
+        if (!TryScope(http, department, out var scope, out var sp)) return sp;
+        var today = Supervision.Core.Calendar.ChinaTime.DateOf(s.Time.GetUtcNow()); // the regulator's day, as every deadline counts it
+        return Figures(await RegimeIndicatorsQuery.ReadAsync(s.Sql, y, CreditStatisticsStore.YearStart(y), CreditStatisticsStore.YearStart(y + 1), today, scope, ct));
     }
 
-    private static async Task<IResult> Coverage(int? year, string? department, HttpContext http, CreditStatisticsStore store, TimeProvider time, CancellationToken ct)
-    {
-        var (view, problem) = await ComputeCoverage(year, department, http, store, time, ct);
-        return problem ?? Ok(view);
-    }
+    private static async Task<Results<JsonHttpResult<CoverageView>, ValidationProblem, ProblemHttpResult>> Coverage(int? year, string? department, HttpContext http,
+        [AsParameters] StatisticsServices s, CancellationToken ct) =>
+        FiguresOrRefusal(await ComputeCoverage(year, department, http, s.Store, s.Time, ct));
 
-    internal static async Task<(DiscoveryView? View, IResult? Problem)> ComputeDiscovery(int? year, string? department, HttpContext http, CreditStatisticsStore store,
+    internal static async Task<(DiscoveryView? View, Results<ValidationProblem, ProblemHttpResult>? Problem)> ComputeDiscovery(int? year, string? department, HttpContext http, CreditStatisticsStore store,
         TimeProvider time, CancellationToken ct)
     {
         if (!TryYear(year, time, out var y, out var yp)) return (null, yp);
@@ -212,14 +216,12 @@ public static class StatisticsApi
         return (new DiscoveryView(y, scope, rates, calibration, note), null);
     }
 
-    private static async Task<IResult> Discovery(int? year, string? department, HttpContext http, CreditStatisticsStore store, TimeProvider time, CancellationToken ct)
-    {
-        var (view, problem) = await ComputeDiscovery(year, department, http, store, time, ct);
-        return problem ?? Ok(view);
-    }
+    private static async Task<Results<JsonHttpResult<DiscoveryView>, ValidationProblem, ProblemHttpResult>> Discovery(int? year, string? department, HttpContext http,
+        [AsParameters] StatisticsServices s, CancellationToken ct) =>
+        FiguresOrRefusal(await ComputeDiscovery(year, department, http, s.Store, s.Time, ct));
 
-    private static async Task<IResult> Chart(string name, int? year, string? department, string? lang, HttpContext http, CreditStatisticsStore store,
-        TimeProvider time, CancellationToken ct)
+    private static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> Chart(string name, int? year, string? department, string? lang,
+        HttpContext http, [AsParameters] StatisticsServices s, CancellationToken ct)
     {
         // Titles, descriptions and axis names in English unless lang=zh asks for Chinese (the picture's words only; the figures are the same).
         var zh = lang is "zh" or "zh-CN";
@@ -230,8 +232,8 @@ public static class StatisticsApi
         {
             case "noncompliance-by-class":
             {
-                var (view, problem) = await ComputeNonCompliance(year, department, "class", http, store, time, ct);
-                if (problem is not null) return problem;
+                var (view, problem) = await ComputeNonCompliance(year, department, "class", http, s.Store, s.Time, ct);
+                if (problem is not null) return problem.Widen<ContentHttpResult>();
                 svg = SvgCharts.Bars(L($"{view!.Year} 年按信用等级估计的违规比例", $"Estimated non-compliant share by credit class, {view!.Year}"),
                     L($"基于 {view.Tasks} 个任务中 {view.Inspected} 个被检查主体的 Hájek 估计{Scope(view.Department, zh)}，附 95% Wilson 区间。",
                         $"Hájek estimates from {view.Inspected} inspected entities of {view.Tasks} tasks{Scope(view.Department, zh)}, with 95% Wilson intervals."),
@@ -241,8 +243,8 @@ public static class StatisticsApi
             }
             case "discovery-by-class":
             {
-                var (view, problem) = await ComputeDiscovery(year, department, http, store, time, ct);
-                if (problem is not null) return problem;
+                var (view, problem) = await ComputeDiscovery(year, department, http, s.Store, s.Time, ct);
+                if (problem is not null) return problem.Widen<ContentHttpResult>();
                 svg = SvgCharts.Bars(L($"{view!.Year} 年按信用等级的问题发现率", $"Discovery rate by credit class, {view!.Year}"),
                     L($"各信用等级被检查主体中发现问题的比例{Scope(view.Department, zh)}，附 95% Wilson 区间。",
                         $"Problems found among inspected entities per class{Scope(view.Department, zh)}, with 95% Wilson intervals."),
@@ -253,7 +255,7 @@ public static class StatisticsApi
             case "class-distribution":
             {
                 if (!TryScope(http, department, out _, out var problem)) return problem!;
-                var counts = await store.ClassDistributionAsync(ct);
+                var counts = await s.Store.ClassDistributionAsync(ct);
                 svg = SvgCharts.Bars(L("在业主体的信用等级分布", "Open market entities by credit class"),
                     L("名录中各信用等级的在业主体数（保密：仅限监管部门）。", "Number of open entities in the directory per credit class (confidential: regulator only)."),
                     CreditClassNames.Select(c => new ChartBar(c, counts.GetValueOrDefault(c))).ToList(), L("主体数", "entities"), percent: false,
@@ -262,8 +264,8 @@ public static class StatisticsApi
             }
             case "coverage":
             {
-                var (view, problem) = await ComputeCoverage(year, department, http, store, time, ct);
-                if (problem is not null) return problem;
+                var (view, problem) = await ComputeCoverage(year, department, http, s.Store, s.Time, ct);
+                if (problem is not null) return problem.Widen<ContentHttpResult>();
                 svg = SvgCharts.Line(L($"{view!.Year} 年覆盖率", $"Coverage over {view!.Year}"),
                     L($"自 1 月 1 日起至各月末至少被检查一次的在业主体比例{Scope(view.Department, zh)}。",
                         $"Share of open entities inspected at least once since 1 January, by month end{Scope(view.Department, zh)}."),

@@ -1,8 +1,8 @@
-using Supervision.Core.Registry;
 using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Api.Common;
 using Supervision.Api.Hosting;
 using Supervision.Api.Identity;
@@ -15,6 +15,7 @@ using Supervision.Core.Draw;
 using Supervision.Core.Identity;
 using Supervision.Core.Reference;
 using Supervision.Core.Tasks;
+using Supervision.Infrastructure.Identity;
 using Supervision.Infrastructure.Tasks;
 using Supervision.Core.Validation;
 
@@ -83,6 +84,10 @@ public sealed record PopulationView(string Sha256, long MemberCount, int Partiti
     public IReadOnlyList<ItemScope> Scope { get; init; } = [];
 }
 
+/// <summary>What the task routes need, bundled (as eShop's services records).</summary>
+public sealed record TaskServices(IGrainFactory Grains, TaskQueries Queries, DrawSnapshotStore Snapshots, DrawDisclosure Disclosure, UserStore Users,
+    ReferenceData Reference, TimeProvider Clock);
+
 /// <summary>
 /// Random-inspection tasks and their two draws. Writes go through the task's grain (schedulers of the lead department,
 /// or admins); reads come from the draw_tasks read model. The public (anonymous) sees published tasks and, once a draw
@@ -90,19 +95,28 @@ public sealed record PopulationView(string Sha256, long MemberCount, int Partiti
 /// </summary>
 public static class TaskApi
 {
+    /// <summary>The long commands, with what each route answers once its operation succeeded (also GET /api/operations/{id}/result).</summary>
+    private static readonly LongOperation<Ok<TaskView>> FreezeOperation =
+        new(OperationKinds.Freeze, async (http, o) => TypedResults.Ok(await ViewAsync(o.Target, http, Store(http))));
+
+    private static readonly LongOperation<Results<ContentHttpResult, ProblemHttpResult>> DrawEntitiesOperation =
+        new(OperationKinds.DrawEntities, (http, o) => SummaryResult(o.Target, Store(http), http.RequestAborted));
+
+    private static readonly LongOperation<Results<FileContentHttpResult, ProblemHttpResult>> DrawInspectorsOperation =
+        new(OperationKinds.DrawInspectors, (http, o) => PackResult(o.Target, http, Store(http), http.RequestAborted));
+
     public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder app)
     {
-        // What the long routes answer once their operation succeeded (also GET /api/operations/{id}/result).
-        OperationApi.Answer(OperationKinds.Freeze, (http, o) => Respond(o.Target, http, Store(http)));
-        OperationApi.Answer(OperationKinds.DrawEntities, (http, o) => SummaryResult(o.Target, Store(http), http.RequestAborted));
-        OperationApi.Answer(OperationKinds.DrawInspectors, (http, o) => PackResult(o.Target, http, Store(http), http.RequestAborted));
+        OperationApi.Answer(FreezeOperation);
+        OperationApi.Answer(DrawEntitiesOperation);
+        OperationApi.Answer(DrawInspectorsOperation);
         var tasks = app.MapGroup("/api/tasks").WithTags("Tasks and draws");
         tasks.MapGet("/", List).AllowAnonymous().WithMetadata(TokenOptional.Instance).WithSummary("Tasks: your departments' tasks for staff, published tasks for everyone.");
         tasks.MapGet("/{id}", Get).AllowAnonymous().WithMetadata(TokenOptional.Instance)
             .WithSummary("One task: its plan and the public inputs of its draws. Published tasks for everyone; a draft for its departments' schedulers and reviewers, auditors and admins.");
         tasks.MapPost("/", Create).RequireAuthorization(Policies.Scheduling).WithSummary("Create a draft task (scheduler of the lead department).");
         tasks.MapPut("/{id}", Update).RequireAuthorization(Policies.Scheduling).WithSummary("Edit a draft; requires If-Match.");
-        tasks.MapPost("/{id}/publish", (string id, HttpContext http, IGrainFactory g, TaskQueries s) => Command(id, http, g, s, t => t.Publish(http.User.ToActor())))
+        tasks.MapPost("/{id}/publish", Publish)
             .RequireAuthorization(Policies.Scheduling).WithSummary("Publish a draft (scheduler of the lead department): the public sees its plan from now on; the freeze comes next.");
         tasks.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Policies.Scheduling)
             .WithSummary("Cancel a draft or published task with a reason. Once its draw has begun, a task ends only through /cancel-requests.");
@@ -121,7 +135,7 @@ public static class TaskApi
             .WithSummary("Record the value of the beacon round named in the task's plan (once, after the commitments closed, not before the round is due); for tasks planned before the witnessed ceremony, an optional beacon (source and value).");
         tasks.MapPost("/{id}/ceremony/commitments", Commit).RequireAuthorization(Policies.Witnesses)
             .WithSummary("A witness commits to a contribution under their own account: SHA-256 of the task, the value and a nonce (draw-spec §3.3), before anything is revealed.");
-        tasks.MapPost("/{id}/ceremony/close", (string id, HttpContext http, IGrainFactory g, TaskQueries s) => Command(id, http, g, s, t => t.CloseCommitments(http.User.ToActor())))
+        tasks.MapPost("/{id}/ceremony/close", CloseCommitments)
             .RequireAuthorization(Policies.Scheduling)
             .WithSummary("Close the commitments (the lead's scheduler): enough witnesses, one from outside the lead department, before the beacon round is due.");
         tasks.MapPost("/{id}/ceremony/reveals", Reveal).RequireAuthorization(Policies.Witnesses)
@@ -149,11 +163,12 @@ public static class TaskApi
         TaskAccess.For(user.Identity?.IsAuthenticated == true ? user.ToActor() : null, row.DepartmentList, row.PublishedAt is not null);
 
     /// <summary>404 for the anonymous public (a draft's existence is nobody's business), 403 for signed-in users of other departments.</summary>
-    private static IResult Denied(ClaimsPrincipal user, string id) => user.Identity?.IsAuthenticated == true
+    private static ProblemHttpResult Denied(ClaimsPrincipal user, string id) => user.Identity?.IsAuthenticated == true
         ? Problems.Forbidden($"Task '{id}' belongs to other departments and is not published.")
         : Problems.NotFound("task", id);
 
-    private static async Task<IResult> List(string? status, string? after, int? limit, HttpContext http, TaskQueries store, CancellationToken ct)
+    private static async Task<Results<Ok<Page<TaskView>>, ValidationProblem>> List(string? status, string? after, int? limit, HttpContext http, [AsParameters] TaskServices s,
+        CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
         string? department = null;
@@ -168,41 +183,47 @@ public static class TaskApi
                 publicOnly = false;
             }
         }
-        var rows = await store.ListAsync(department, publicOnly, status, after, take, ct);
+        var rows = await s.Queries.ListAsync(department, publicOnly, status, after, take, ct);
         return TypedResults.Ok(Paging.Of(rows.Select(ToView).ToArray(), take, v => v.Id));
     }
 
-    private static async Task<IResult> Get(string id, HttpContext http, TaskQueries store, CancellationToken ct)
+    private static async Task<Results<Ok<TaskView>, ProblemHttpResult>> Get(string id, HttpContext http, [AsParameters] TaskServices s, CancellationToken ct)
     {
-        var row = await store.GetAsync(id, ct);
+        var row = await s.Queries.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
         if (AccessFor(http.User, row) == TaskAccessLevel.None) return Denied(http.User, id);
         ETags.Set(http.Response, row.Version);
         return TypedResults.Ok(ToView(row));
     }
 
-    private static async Task<IResult> Create(TaskDraft draft, HttpContext http, IGrainFactory grains, TaskQueries store, ReferenceData reference, TimeProvider clock)
+    private static async Task<Results<Created<TaskView>, ValidationProblem, ProblemHttpResult>> Create(TaskDraft draft, HttpContext http, [AsParameters] TaskServices s)
     {
-        var (definition, errors) = TaskDefinitions.Normalize(draft, reference, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), clock.GetUtcNow());
+        var (definition, errors) = TaskDefinitions.Normalize(draft, s.Reference, DateOnly.FromDateTime(s.Clock.GetUtcNow().UtcDateTime), s.Clock.GetUtcNow());
         if (definition is null) return Problems.Validation(errors);
-        var id = "T" + clock.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture) + RandomNumberGenerator.GetHexString(8);
-        var reply = await grains.GetGrain<ITaskGrain>(id).Create(definition, http.User.ToActor());
-        return await Respond(reply, id, http, store, created: true);
+        var id = "T" + s.Clock.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture) + RandomNumberGenerator.GetHexString(8);
+        var reply = await s.Grains.GetGrain<ITaskGrain>(id).Create(definition, http.User.ToActor());
+        if (Refusal(reply, id) is { } refusal) return refusal.Widen<Created<TaskView>>();
+        return TypedResults.Created($"/api/tasks/{id}", await ViewAsync(id, http, s.Queries));
     }
 
-    private static async Task<IResult> Update(string id, TaskDraft draft, HttpContext http, IGrainFactory grains, TaskQueries store, ReferenceData reference, TimeProvider clock)
+    private static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> Update(string id, TaskDraft draft, HttpContext http, [AsParameters] TaskServices s)
     {
         if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
-        var (definition, errors) = TaskDefinitions.Normalize(draft, reference, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), clock.GetUtcNow());
+        var (definition, errors) = TaskDefinitions.Normalize(draft, s.Reference, DateOnly.FromDateTime(s.Clock.GetUtcNow().UtcDateTime), s.Clock.GetUtcNow());
         if (definition is null) return Problems.Validation(errors);
-        return await Respond(await grains.GetGrain<ITaskGrain>(id).Update(definition, expected, http.User.ToActor()), id, http, store);
+        return await Respond(await s.Grains.GetGrain<ITaskGrain>(id).Update(definition, expected, http.User.ToActor()), id, http, s.Queries);
     }
 
-    private static Task<IResult> Cancel(string id, CancelBody request, HttpContext http, IGrainFactory grains, TaskQueries store) =>
-        Command(id, http, grains, store, t => t.Cancel(request.Reason ?? "", http.User.ToActor()));
+    private static Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> Publish(string id, HttpContext http, [AsParameters] TaskServices s) =>
+        Command(id, http, s, t => t.Publish(http.User.ToActor()));
 
-    private static async Task<IResult> AddEntropy(string id, EntropyRequest request, HttpContext http, IGrainFactory grains, TaskQueries store,
-        Supervision.Infrastructure.Identity.UserStore users, CancellationToken ct)
+    private static Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> CloseCommitments(string id, HttpContext http, [AsParameters] TaskServices s) =>
+        Command(id, http, s, t => t.CloseCommitments(http.User.ToActor()));
+
+    private static Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> Cancel(string id, CancelBody request, HttpContext http, [AsParameters] TaskServices s) =>
+        Command(id, http, s, t => t.Cancel(request.Reason ?? "", http.User.ToActor()));
+
+    private static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> AddEntropy(string id, EntropyRequest request, HttpContext http, [AsParameters] TaskServices s, CancellationToken ct)
     {
         var actor = http.User.ToActor();
         var witness = request.Witness ?? "";
@@ -211,80 +232,83 @@ public static class TaskApi
             // A witness is who their account says: the name is not typed.
             if (!string.IsNullOrWhiteSpace(request.Witness))
                 return Problems.Validation(FieldError.NotAllowed("witness", "is taken from your account; leave it out"));
-            witness = await WitnessNameAsync(actor, users, ct);
+            witness = await WitnessNameAsync(actor, s.Users, ct);
         }
 
-        return await Command(id, http, grains, store, t => t.AddEntropy(new EntropyEntry(witness, request.Value ?? ""), actor));
+        return await Command(id, http, s, t => t.AddEntropy(new EntropyEntry(witness, request.Value ?? ""), actor));
     }
 
-    private static Task<IResult> RequestCancel(string id, CancelRequestBody body, HttpContext http, IGrainFactory grains, TaskQueries store) =>
-        Command(id, http, grains, store, t => t.RequestCancel(body.Reason ?? "", body.Redraw ?? false, body.Beacon, http.User.ToActor()));
+    private static Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> RequestCancel(string id, CancelRequestBody body, HttpContext http, [AsParameters] TaskServices s) =>
+        Command(id, http, s, t => t.RequestCancel(body.Reason ?? "", body.Redraw ?? false, body.Beacon, http.User.ToActor()));
 
-    private static Task<IResult> ReplaceInspector(string id, ReplacementBody body, HttpContext http, IGrainFactory grains, TaskQueries store) =>
-        Command(id, http, grains, store, t => t.ReplaceInspector(body.MemberId ?? "", body.CertificateNo ?? "", body.Reason ?? "", http.User.ToActor()));
+    private static Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> ReplaceInspector(string id, ReplacementBody body, HttpContext http, [AsParameters] TaskServices s) =>
+        Command(id, http, s, t => t.ReplaceInspector(body.MemberId ?? "", body.CertificateNo ?? "", body.Reason ?? "", http.User.ToActor()));
 
-    private static Task<IResult> DecideCancel(string id, CancelDecisionBody body, HttpContext http, IGrainFactory grains, TaskQueries store) =>
-        body.Decision is not ("approve" or "reject")
-            ? Task.FromResult<IResult>(Problems.Validation(FieldError.UnknownValue("decision", null, ["approve", "reject"], "must be 'approve' or 'reject'")))
-            : Command(id, http, grains, store, t => t.DecideCancel(body.Decision == "approve", body.Note, http.User.ToActor()));
-
-    private static async Task<IResult> Commit(string id, CommitmentRequest request, HttpContext http, IGrainFactory grains, TaskQueries store,
-        Supervision.Infrastructure.Identity.UserStore users, CancellationToken ct)
+    private static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> DecideCancel(string id, CancelDecisionBody body, HttpContext http, [AsParameters] TaskServices s)
     {
-        var actor = http.User.ToActor();
-        var witness = await WitnessNameAsync(actor, users, ct);
-        return await Command(id, http, grains, store, t => t.CommitEntropy(witness, request.Commitment ?? "", actor));
+        if (body.Decision is not ("approve" or "reject"))
+            return Problems.Validation(FieldError.UnknownValue("decision", null, ["approve", "reject"], "must be 'approve' or 'reject'"));
+        return await Command(id, http, s, t => t.DecideCancel(body.Decision == "approve", body.Note, http.User.ToActor()));
     }
 
-    private static async Task<IResult> Reveal(string id, RevealRequest request, HttpContext http, IGrainFactory grains, TaskQueries store,
-        Supervision.Infrastructure.Identity.UserStore users, CancellationToken ct)
+    private static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> Commit(string id, CommitmentRequest request, HttpContext http, [AsParameters] TaskServices s, CancellationToken ct)
     {
         var actor = http.User.ToActor();
-        var witness = await WitnessNameAsync(actor, users, ct);
-        return await Command(id, http, grains, store, t => t.RevealEntropy(witness, request.Value ?? "", request.Nonce ?? "", actor));
+        var witness = await WitnessNameAsync(actor, s.Users, ct);
+        return await Command(id, http, s, t => t.CommitEntropy(witness, request.Commitment ?? "", actor));
+    }
+
+    private static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> Reveal(string id, RevealRequest request, HttpContext http, [AsParameters] TaskServices s, CancellationToken ct)
+    {
+        var actor = http.User.ToActor();
+        var witness = await WitnessNameAsync(actor, s.Users, ct);
+        return await Command(id, http, s, t => t.RevealEntropy(witness, request.Value ?? "", request.Nonce ?? "", actor));
     }
 
     /// <summary>A witness is who their account says ("display name (username)"); the name is never typed.</summary>
-    private static async Task<string> WitnessNameAsync(Actor actor, Supervision.Infrastructure.Identity.UserStore users, CancellationToken ct)
+    private static async Task<string> WitnessNameAsync(Actor actor, UserStore users, CancellationToken ct)
     {
         var account = await users.FindAsync(actor.Username, ct);
         return EntropyWitness.Name(account?.DisplayName ?? actor.Username, actor.Username);
     }
 
-    private static Task<IResult> SetBeacon(string id, BeaconRequest request, HttpContext http, IGrainFactory grains, TaskQueries store) =>
-        Command(id, http, grains, store, t => t.SetBeacon(new BeaconValue(request.Source ?? "", request.Value ?? ""), http.User.ToActor()));
+    private static Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> SetBeacon(string id, BeaconRequest request, HttpContext http, [AsParameters] TaskServices s) =>
+        Command(id, http, s, t => t.SetBeacon(new BeaconValue(request.Source ?? "", request.Value ?? ""), http.User.ToActor()));
 
-    private static Task<IResult> Freeze(string id, HttpContext http) => OperationApi.RunForTaskAsync(http, OperationKinds.Freeze, id);
+    private static Task<Results<Ok<TaskView>, Accepted<OperationView>, ProblemHttpResult>> Freeze(string id, HttpContext http) =>
+        OperationApi.RunForTaskAsync(http, FreezeOperation, id);
 
-    private static Task<IResult> DrawEntities(string id, HttpContext http) => OperationApi.RunForTaskAsync(http, OperationKinds.DrawEntities, id);
+    private static Task<Results<Results<ContentHttpResult, ProblemHttpResult>, Accepted<OperationView>, ProblemHttpResult>> DrawEntities(string id, HttpContext http) =>
+        OperationApi.RunForTaskAsync(http, DrawEntitiesOperation, id);
 
-    private static Task<IResult> DrawInspectors(string id, HttpContext http) => OperationApi.RunForTaskAsync(http, OperationKinds.DrawInspectors, id);
+    private static Task<Results<Results<FileContentHttpResult, ProblemHttpResult>, Accepted<OperationView>, ProblemHttpResult>> DrawInspectors(string id, HttpContext http) =>
+        OperationApi.RunForTaskAsync(http, DrawInspectorsOperation, id);
 
     /// <summary>
     /// The task's staff and auditors get the full pack, with each member's class (draw-spec §9), and the download is on
     /// the record; everyone else the class-free public pack (§11.3).
     /// </summary>
-    private static async Task<IResult> Pack(string id, HttpContext http, TaskQueries store, Supervision.Api.Publication.DrawDisclosure disclosure, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pack(string id, HttpContext http, [AsParameters] TaskServices s, CancellationToken ct)
     {
-        var row = await store.GetAsync(id, ct);
+        var row = await s.Queries.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
         var access = AccessFor(http.User, row);
         if (access == TaskAccessLevel.None) return Denied(http.User, id);
         if (access == TaskAccessLevel.Public)
         {
-            var pack = await disclosure.PublicPackAsync(row, ct);
+            var pack = await s.Disclosure.PublicPackAsync(row, ct);
             return pack is null ? NoDrawYet(id, "entity draw")
                 : TypedResults.Bytes(JsonSerializer.SerializeToUtf8Bytes(pack, DrawPacks.JsonOptions), "application/json; charset=utf-8");
         }
-        if (await store.RecordExistsAsync(id, DrawRecordRow.EntityKind, ct)) await disclosure.AuditedAsync(row, http.User.ToActor(), "draw.pack-read", ct);
-        return await PackResult(id, http, store, ct);
+        if (await s.Queries.RecordExistsAsync(id, DrawRecordRow.EntityKind, ct)) await s.Disclosure.AuditedAsync(row, http.User.ToActor(), "draw.pack-read", ct);
+        return await PackResult(id, http, s.Queries, ct);
     }
 
     /// <summary>
     /// The committed entity draw in short (counts, hashes, the revealed secret, links to the pack and the snapshot): the
     /// pack itself can be tens of megabytes and is fetched with GET /draw/pack.
     /// </summary>
-    private static async Task<IResult> SummaryResult(string id, TaskQueries store, CancellationToken ct)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> SummaryResult(string id, TaskQueries store, CancellationToken ct)
     {
         var found = await store.EntityDrawSummaryAsync(id, ct);
         return found is { } f ? TypedResults.Text(JsonSerializer.Serialize(f.Summary, DrawPacks.JsonOptions), "application/json") : NoDrawYet(id, "entity draw");
@@ -296,7 +320,7 @@ public static class TaskApi
     /// those stored bytes as they are, with <c>Content-Encoding: gzip</c> (its HTTP stack decodes them to the same JSON
     /// text); any other client gets the decoded text. The JSON bytes, and so what a verifier reads, do not change.
     /// </remarks>
-    private static async Task<IResult> PackResult(string id, HttpContext http, TaskQueries store, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PackResult(string id, HttpContext http, TaskQueries store, CancellationToken ct)
     {
         var entity = await store.GetRecordAsync(id, DrawRecordRow.EntityKind, ct);
         if (entity is null) return NoDrawYet(id, "entity draw");
@@ -334,9 +358,9 @@ public static class TaskApi
         return false;
     }
 
-    private static async Task<IResult> Population(string id, HttpContext http, TaskQueries store, DrawSnapshotStore snapshots, Supervision.Api.Publication.DrawDisclosure disclosure, CancellationToken ct)
+    private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> Population(string id, HttpContext http, [AsParameters] TaskServices s, CancellationToken ct)
     {
-        var row = await store.GetAsync(id, ct);
+        var row = await s.Queries.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
         var access = AccessFor(http.User, row);
         if (access == TaskAccessLevel.None) return Denied(http.User, id);
@@ -346,63 +370,63 @@ public static class TaskApi
             return Problems.Forbidden($"The population snapshot of task '{id}' names each member's credit class, which is confidential. "
                 + $"Check the draw with /api/public/v1/tasks/{id}/pack and /api/public/v1/tasks/{id}/members.csv.");
         if (row.PopulationSha256 is null) return NoDrawYet(id, "frozen population");
-        await disclosure.AuditedAsync(row, http.User.ToActor(), "draw.population-read", ct);
-        http.Response.ContentType = "text/csv; charset=utf-8";
+        await s.Disclosure.AuditedAsync(row, http.User.ToActor(), "draw.population-read", ct);
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-population.csv\"";
         http.Response.Headers["X-Population-Sha256"] = row.PopulationSha256;
-        await snapshots.StreamSnapshotAsync(id, bytes => http.Response.Body.WriteAsync(bytes, ct), ct);
-        return Results.Empty;
+        return TypedResults.Stream(body => s.Snapshots.StreamSnapshotAsync(id, bytes => body.WriteAsync(bytes, ct), ct), "text/csv; charset=utf-8");
     }
 
-    private static async Task<IResult> MembersKey(string id, HttpContext http, TaskQueries store, Supervision.Api.Publication.DrawDisclosure disclosure, CancellationToken ct)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> MembersKey(string id, HttpContext http, [AsParameters] TaskServices s, CancellationToken ct)
     {
-        var row = await store.GetAsync(id, ct);
+        var row = await s.Queries.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
-        if (!await store.RecordExistsAsync(id, DrawRecordRow.EntityKind, ct)) return NoDrawYet(id, "entity draw");
+        if (!await s.Queries.RecordExistsAsync(id, DrawRecordRow.EntityKind, ct)) return NoDrawYet(id, "entity draw");
         string? key;
         try
         {
-            key = await disclosure.MembersKeyForAuditorAsync(row, http.User.ToActor(), ct);
+            key = await s.Disclosure.MembersKeyForAuditorAsync(row, http.User.ToActor(), ct);
         }
-        catch (Supervision.Api.Publication.MembersKeyUnavailableException e)
+        catch (MembersKeyUnavailableException e)
         {
-            return Supervision.Api.Publication.DrawDisclosure.Unavailable(http, e);
+            return DrawDisclosure.Unavailable(http, e);
         }
         return key is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No members key", detail: $"Task '{id}' was frozen before members were committed.")
+            ? Problems.Status(StatusCodes.Status404NotFound, "No members key", $"Task '{id}' was frozen before members were committed.")
             : TypedResults.Text(key + "\n", "text/plain");
     }
 
-    private static async Task<IResult> InspectorPool(string id, HttpContext http, TaskQueries store, CancellationToken ct)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> InspectorPool(string id, HttpContext http, [AsParameters] TaskServices s, CancellationToken ct)
     {
-        var row = await store.GetAsync(id, ct);
+        var row = await s.Queries.GetAsync(id, ct);
         if (row is null) return Problems.NotFound("task", id);
         if (AccessFor(http.User, row) == TaskAccessLevel.None) return Denied(http.User, id);
-        var record = await store.GetRecordAsync(id, DrawRecordRow.InspectorKind, ct);
+        var record = await s.Queries.GetRecordAsync(id, DrawRecordRow.InspectorKind, ct);
         return record?.PoolJson is { } pool ? TypedResults.Text(pool, "application/json") : NoDrawYet(id, "inspector draw");
     }
 
-    private static IResult NoDrawYet(string id, string what) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No {what} yet", detail: $"Task '{id}' has no committed {what}.");
+    private static ProblemHttpResult NoDrawYet(string id, string what) =>
+        Problems.Status(StatusCodes.Status404NotFound, $"No {what} yet", $"Task '{id}' has no committed {what}.");
 
-    private static async Task<IResult> Command(string id, HttpContext http, IGrainFactory grains, TaskQueries store, Func<ITaskGrain, Task<TaskReply>> command) =>
-        await Respond(await command(grains.GetGrain<ITaskGrain>(id)), id, http, store);
+    private static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> Command(string id, HttpContext http, TaskServices s, Func<ITaskGrain, Task<TaskReply>> command) =>
+        await Respond(await command(s.Grains.GetGrain<ITaskGrain>(id)), id, http, s.Queries);
 
-    private static async Task<IResult> Respond(TaskReply reply, string id, HttpContext http, TaskQueries store, bool created = false) =>
-        Refusal(reply, id) ?? await Respond(id, http, store, created);
+    private static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> Respond(TaskReply reply, string id, HttpContext http, TaskQueries store) =>
+        Refusal(reply, id) is { } refusal ? refusal.Widen<Ok<TaskView>>() : TypedResults.Ok(await ViewAsync(id, http, store));
 
-    private static async Task<IResult> Respond(string id, HttpContext http, TaskQueries store, bool created = false)
+    /// <summary>The task as it stands after a successful command, its version as the ETag.</summary>
+    private static async Task<TaskView> ViewAsync(string id, HttpContext http, TaskQueries store)
     {
         var row = await store.GetAsync(id) ?? throw new InvalidOperationException($"task {id} vanished after a successful command");
         ETags.Set(http.Response, row.Version);
-        return created ? TypedResults.Created($"/api/tasks/{id}", ToView(row)) : TypedResults.Ok(ToView(row));
+        return ToView(row);
     }
 
     /// <summary>Every refusal as RFC 9457 problem details (<see cref="OperationProblems"/>); null when the command succeeded.</summary>
-    private static IResult? Refusal(TaskReply reply, string id) =>
-        OperationProblems.For(reply, id) is { } problem
-            ? problem.Status == StatusCodes.Status400BadRequest ? Problems.Validation(reply.Errors) : OperationApi.ToResult(problem)
-            : null;
+    private static Results<ValidationProblem, ProblemHttpResult>? Refusal(TaskReply reply, string id)
+    {
+        if (OperationProblems.For(reply, id) is not { } problem) return null;
+        return problem.Status == StatusCodes.Status400BadRequest ? Problems.Validation(reply.Errors) : OperationApi.ToResult(problem);
+    }
 
     private static TaskView ToView(TaskRow row)
     {
@@ -425,7 +449,7 @@ public static class TaskApi
         };
     }
 
-    private static async Task<IResult> Participate(string id, ParticipationRequest request, HttpContext http, IGrainFactory grains, TaskQueries store)
+    private static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> Participate(string id, ParticipationRequest request, HttpContext http, [AsParameters] TaskServices s)
     {
         var actor = http.User.ToActor();
         var department = string.IsNullOrWhiteSpace(request.Department) ? actor.DepartmentCode : request.Department.Trim();
@@ -438,6 +462,6 @@ public static class TaskApi
             default: return Problems.Validation(FieldError.UnknownValue("decision", null, ["accept", "decline"], "must be \"accept\" or \"decline\""));
         }
 
-        return await Respond(await grains.GetGrain<ITaskGrain>(id).Participate(department, accept, request.Reason, actor), id, http, store);
+        return await Respond(await s.Grains.GetGrain<ITaskGrain>(id).Participate(department, accept, request.Reason, actor), id, http, s.Queries);
     }
 }

@@ -1,12 +1,17 @@
-using Supervision.Core.Registry;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Core.Reference;
 using Supervision.Core.Tasks;
+using Supervision.Infrastructure.Registry;
+using Supervision.Infrastructure.Storage;
 using Supervision.Infrastructure.Tasks;
 using Supervision.Core.Validation;
 
 namespace Supervision.Api.Tasks;
+
+/// <summary>What the preview needs, bundled (as eShop's services records).</summary>
+public sealed record TaskPreviewServices(SqlStore Sql, InspectionItemStore Items, ReferenceData Reference, TimeProvider Clock);
 
 /// <summary>
 /// POST /api/tasks/preview: a draft task's population per credit class and the sample its rule is expected to draw,
@@ -22,27 +27,26 @@ public static class TaskPreviewApi
         return app;
     }
 
-    private static async Task<IResult> Preview(TaskDraft? draft, Supervision.Infrastructure.Storage.SqlStore store, Supervision.Infrastructure.Registry.InspectionItemStore items,
-        ReferenceData reference, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Ok<TaskPreview>, ValidationProblem>> Preview(TaskDraft? draft, [AsParameters] TaskPreviewServices s, CancellationToken ct)
     {
         if (draft is null) return Problems.Validation(FieldError.Required("body", "is required: the task as you would create it"));
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var today = DateOnly.FromDateTime(s.Clock.GetUtcNow().UtcDateTime);
         var lenient = draft with
         {
             Name = string.IsNullOrWhiteSpace(draft.Name) ? "preview" : draft.Name,
             Deadline = draft.Deadline ?? today,
         };
-        var (definition, errors) = TaskDefinitions.Normalize(lenient, reference, today);
+        var (definition, errors) = TaskDefinitions.Normalize(lenient, s.Reference, today);
         if (definition is null) return Problems.Validation(errors);
         // The items' object scope limits the population as the freeze will (an item for food businesses draws no mine).
-        var taskItems = await items.GetManyAsync(definition.Items, ct);
-        var scope = ItemScopes.Restricting(Supervision.Infrastructure.Registry.InspectionItemStore.Scopes(definition.Items, taskItems, reference));
-        var census = await TaskPreviewQuery.CountByClassAsync(store, definition, scope, ct);
+        var taskItems = await s.Items.GetManyAsync(definition.Items, ct);
+        var scope = ItemScopes.Restricting(InspectionItemStore.Scopes(definition.Items, taskItems, s.Reference));
+        var census = await TaskPreviewQuery.CountByClassAsync(s.Sql, definition, scope, ct);
         var preview = SamplePreview.Of(definition, census);
         // The freeze's staffing check, with the expected sample: a task whose teams could never be staffed is named now.
         var requirements = definition.Requirements(code => taskItems.TryGetValue(code, out var item) ? item.DepartmentCode : null);
         IReadOnlyList<(Supervision.Core.Draw.Inspector Inspector, string[] Conflicts)> inspectors;
-        await using (var connection = await store.OpenAsync(ct))
+        await using (var connection = await s.Sql.OpenAsync(ct))
             inspectors = await DrawSnapshotStore.LoadDepartmentInspectorsAsync(connection, definition.Departments, ct);
         var staffing = Supervision.Core.Draw.InspectorDraw.StaffingProblems(
             new Supervision.Core.Draw.InspectorDrawParameters(today, definition.TeamSize, definition.WorkloadCap, requirements),

@@ -55,6 +55,9 @@ public sealed record CreditFeedReport(
 [Alias("supervision.credit-feed")]
 public interface ICreditFeedGrain : IGrainWithStringKey
 {
+    /// <summary>The one feed's key.</summary>
+    public const string DefaultKey = "feed";
+
     [Alias("run-once"), ResponseTimeout("00:10:00"), SafeToRetry]
     Task<CreditFeedReport> RunOnce();
 
@@ -74,10 +77,26 @@ public sealed record RecomputeStarted([property: Id(0)] string RunId, [property:
 [Alias("supervision.credit-nightly")]
 public interface ICreditNightlyGrain : IGrainWithStringKey
 {
+    /// <summary>The one scheduler's key.</summary>
+    public const string DefaultKey = "nightly";
+
     /// <summary>Accepts a run as an operation and starts it (or answers the one in progress).</summary>
     [Alias("start")]
     Task<RecomputeStarted> Start(string cause, Actor actor);
 
     [Alias("ensure-scheduled"), SafeToRetry]
     Task EnsureScheduled();
+}
+
+/// <summary>
+/// What a recomputation operation needs (its input, as JSON): its run and the instant it evaluates classes at (the same on
+/// every attempt). Written by the nightly grain, read by the operation grain and the API (the run's link).
+/// </summary>
+public sealed record RecomputeInput(string RunId, DateTimeOffset At, string Cause);
+
+/// <summary>Limits of an external-records import, checked by the route before the upload is stored.</summary>
+public static class CreditImports
+{
+    /// <summary>The largest file accepted (the importer reads it whole).</summary>
+    public const long MaxBytes = 64L * 1024 * 1024;
 }

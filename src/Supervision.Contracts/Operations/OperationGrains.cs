@@ -13,3 +13,6 @@ public interface IOperationGrain : IGrainWithStringKey
     [Alias("resume"), SafeToRetry]
     Task Resume();
 }
+
+/// <summary>What an upload operation was given besides its file (its input, as JSON): the file's name and size.</summary>
+public sealed record UploadInput(string FileName, long Bytes);

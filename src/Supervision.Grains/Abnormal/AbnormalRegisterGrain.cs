@@ -6,7 +6,7 @@ using Supervision.Contracts.Credit;
 using Supervision.Core.Abnormal;
 using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
-using Supervision.Grains.Inspections;
+using Supervision.Core.Inspections;
 using Supervision.Infrastructure.Abnormal;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Notifications;

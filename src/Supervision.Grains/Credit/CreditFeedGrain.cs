@@ -16,7 +16,6 @@ namespace Supervision.Grains.Credit;
 public sealed partial class CreditFeedGrain(CreditFeedStore store, CreditSettings settings, WorkflowClock clock, TimeProvider time, ILogger<CreditFeedGrain> logger)
     : Grain, ICreditFeedGrain, IRemindable
 {
-    public const string Key = "feed";
     public const string ReminderName = "poll";
 
     /// <summary>

@@ -15,9 +15,6 @@ namespace Supervision.Grains.Credit;
 /// </summary>
 public sealed class CreditImporter(CreditImportStore store, CreditQueries queries, WorkflowClock clock)
 {
-    /// <summary>The largest file accepted (it is read whole).</summary>
-    public const long MaxBytes = 64L * 1024 * 1024;
-
     /// <summary>The report, or the problem that refuses the file (400 naming <c>file</c>).</summary>
     public async Task<(CreditImportReport? Report, OperationProblem? Problem)> ImportAsync(string importId, Stream csv, string fileName, Actor actor,
         CancellationToken ct = default)

@@ -9,7 +9,7 @@ using Supervision.Infrastructure.Credit;
 using Supervision.Infrastructure.Operations;
 using Supervision.Contracts.Operations;
 using Supervision.Core.Operations;
-using Supervision.Grains.Hosting;
+using Supervision.Contracts;
 using System.Text.Json;
 
 namespace Supervision.Grains.Credit;
@@ -21,13 +21,9 @@ namespace Supervision.Grains.Credit;
 public sealed class CreditNightlyGrain(CreditNightlyStore store, OperationStore operations, CreditSettings settings, WorkflowClock clock,
     ILogger<CreditNightlyGrain> logger) : Grain, ICreditNightlyGrain, IRemindable
 {
-    public const string Key = "nightly";
     public const string ReminderName = "nightly";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    /// <summary>What a recomputation operation needs: its run and the instant it evaluates classes at (the same on every attempt).</summary>
-    public sealed record RecomputeInput(string RunId, DateTimeOffset At, string Cause);
 
     public async Task<RecomputeStarted> Start(string cause, Actor actor)
     {

@@ -70,8 +70,8 @@ internal sealed partial class CreditScheduling(IGrainFactory grains, ILogger<Cre
     {
         try
         {
-            await grains.GetGrain<ICreditFeedGrain>(CreditFeedGrain.Key).EnsureScheduled();
-            await grains.GetGrain<ICreditNightlyGrain>(CreditNightlyGrain.Key).EnsureScheduled();
+            await grains.GetGrain<ICreditFeedGrain>(ICreditFeedGrain.DefaultKey).EnsureScheduled();
+            await grains.GetGrain<ICreditNightlyGrain>(ICreditNightlyGrain.DefaultKey).EnsureScheduled();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

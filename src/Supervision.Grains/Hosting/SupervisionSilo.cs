@@ -6,6 +6,7 @@ using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Storage;
 using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Configuration;
+using Supervision.Infrastructure.Operations;
 
 namespace Supervision.Grains.Hosting;
 
@@ -77,8 +78,7 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Tasks.DrawSnapshotStore>();
         services.AddSingleton<Infrastructure.Tasks.TaskQueries>();
         services.AddSingleton<Infrastructure.Operations.OperationStore>();
-        services.AddOptions<Operations.OperationOptions>().BindConfiguration(Operations.OperationOptions.Section).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Operations.OperationOptions>, Operations.OperationOptions.Validator>();
+        services.AddOperationOptions();
         // Supervision:Draw was documented but never read (registered as new()): bound now, and checked at start.
         services.AddOptions<Tasks.DrawServiceOptions>().BindConfiguration(Tasks.DrawServiceOptions.Section)
             .Validate(o => o.PartitionSize >= Core.Tasks.FreezeRules.ChunkSize,

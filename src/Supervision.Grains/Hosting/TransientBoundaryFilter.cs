@@ -1,3 +1,5 @@
+using Supervision.Contracts;
+
 namespace Supervision.Grains.Hosting;
 
 /// <summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Supervision.Core.Calendar;
+using Supervision.Core.Inspections;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Storage;
 using Supervision.Infrastructure.Notifications;

@@ -1,7 +1,3 @@
-using Supervision.Core.Calendar;
-using Supervision.Core.Inspections;
-using Supervision.Infrastructure.Inspections;
-
 namespace Supervision.Grains.Inspections;
 
 /// <summary>Tunables of the inspection service (configuration section "Supervision:Inspections"), checked at start.</summary>
@@ -27,39 +23,6 @@ public sealed record InspectionOptions
             if (options.CatchUpPeriod <= TimeSpan.Zero) problems.Add($"{Section}:CatchUpPeriod must be a positive time span such as 00:05:00, got {options.CatchUpPeriod}.");
             if (options.DueWorkingDays is < 1 or > 365) problems.Add($"{Section}:DueWorkingDays must be a number of working days from 1 to 365, or empty, got {options.DueWorkingDays}.");
             return problems.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problems);
-        }
-    }
-}
-
-/// <summary>The pure rules the grains apply, built once from the reference data.</summary>
-public sealed class InspectionRules(WorkingCalendar calendar)
-{
-    public WorkingCalendar Calendar { get; } = calendar;
-
-    public InspectionWorkflow Workflow { get; } = InspectionWorkflow.Default;
-
-    public FollowUpRules FollowUps { get; } = new(calendar, FollowUpPolicy.Default);
-
-    public Deadlines Deadlines { get; } = new(calendar, DeadlinePolicy.Default);
-
-    /// <summary>Where <paramref name="today"/> stands against <paramref name="due"/>. Past the calendar data a date can still
-    /// be overdue (no calendar needed) but not "due soon": that is logged rather than guessed.</summary>
-    public DeadlineStatus StatusOn(DateOnly today, DateOnly due) => Deadlines.StatusOrNotDue(today, due);
-
-    /// <summary>The rows with <see cref="FollowUpRow.Provisional"/> set where their due date lies in a provisional calendar year.</summary>
-    public IReadOnlyList<FollowUpRow> MarkProvisional(IEnumerable<FollowUpRow> rows) =>
-        [.. rows.Select(r => r with { Provisional = Calendar.IsProvisional(r.DueOn) })];
-
-    /// <summary>The first day a due date counts as "due soon", or null when the calendar data does not reach it.</summary>
-    public DateOnly? DueSoonHorizon(DateOnly today)
-    {
-        try
-        {
-            return Calendar.AddWorkingDays(Calendar.OnOrAfter(today), Deadlines.Policy.WarnWorkingDaysBefore);
-        }
-        catch (CalendarRangeException)
-        {
-            return null;
         }
     }
 }

@@ -5,7 +5,7 @@ using Supervision.Contracts.Operations;
 using Supervision.Contracts.Tasks;
 using Supervision.Core.Identity;
 using Supervision.Core.Operations;
-using Supervision.Grains.Hosting;
+using Supervision.Contracts;
 using Supervision.Infrastructure.Identity;
 using Supervision.Infrastructure.Operations;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,46 +16,6 @@ using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Registry.Import;
 
 namespace Supervision.Grains.Operations;
-
-/// <summary>Tunables of long operations (configuration section "Supervision:Operations").</summary>
-public sealed class OperationOptions
-{
-    public const string Section = "Supervision:Operations";
-
-    /// <summary>The longest a route waits for an operation's outcome before answering 202 (<see cref="DefaultWait"/> and <c>Prefer: wait</c>).</summary>
-    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
-
-    /// <summary>How long a claim on an operation lasts without renewal; a silo that dies is replaced after at most this.</summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(6);
-
-    /// <summary>How often every silo looks for operations nobody holds a live lease on.</summary>
-    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>The wait before an attempt that met an error is tried again (doubled each time, at most 8 times this).</summary>
-    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>
-    /// How long a route waits for its operation's outcome before answering 202, unless the client asks otherwise
-    /// (<c>Prefer</c>); at most 10 s. 0 answers every long command with 202 at once.
-    /// </summary>
-    public TimeSpan DefaultWait { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>How long an ended operation stays readable (GET /api/operations/{id}) before the sweeper deletes it.</summary>
-    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
-
-    internal sealed class Validator : Microsoft.Extensions.Options.IValidateOptions<OperationOptions>
-    {
-        public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, OperationOptions options)
-        {
-            var problems = new List<string>();
-            foreach (var (key, value) in new[] { ("Lease", options.Lease), ("SweepInterval", options.SweepInterval), ("RetryDelay", options.RetryDelay), ("Retention", options.Retention) })
-                if (value <= TimeSpan.Zero) problems.Add($"{Section}:{key} must be a positive time span, got {value}.");
-            if (options.DefaultWait < TimeSpan.Zero || options.DefaultWait > MaxWait)
-                problems.Add($"{Section}:DefaultWait must be from 00:00:00 (always answer 202) to {MaxWait:c}, got {options.DefaultWait}.");
-            return problems.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problems);
-        }
-    }
-}
 
 /// <summary>
 /// <see cref="IOperationGrain"/>: applies <see cref="OperationWorkflow"/> to one stored operation and runs its command —
@@ -206,9 +166,6 @@ public sealed class OperationGrain(
         }
     }
 
-    /// <summary>What an upload operation was given besides its file: the file's name and size.</summary>
-    public sealed record UploadInput(string FileName, long Bytes);
-
     /// <summary>
     /// A directory import from the staged upload, as the job the operation targets. The rules are the route's: inspectors
     /// of another department than a non-admin's own are rejected row by row, and the importer's guards apply the actor's
@@ -245,14 +202,14 @@ public sealed class OperationGrain(
         if (problem is not null) return (problem, null);
 
         // The feed would find the records on its next tick anyway; it is woken without waiting for it.
-        _ = GrainFactory.GetGrain<ICreditFeedGrain>(CreditFeedGrain.Key).RunOnce().ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        _ = GrainFactory.GetGrain<ICreditFeedGrain>(ICreditFeedGrain.DefaultKey).RunOnce().ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
         return (null, JsonSerializer.Serialize(new { importId = report!.ImportId, report.RowsRead, report.Accepted, report.Unchanged, report.Rejected }, Json));
     }
 
     /// <summary>The recomputation run the operation produces; a failure that is not transient ends the run (and the operation) failed.</summary>
     private async Task<(OperationProblem?, string?)> RecomputeAsync(Operation operation, Actor actor)
     {
-        var input = JsonSerializer.Deserialize<CreditNightlyGrain.RecomputeInput>(operation.InputJson ?? "{}", Json)
+        var input = JsonSerializer.Deserialize<RecomputeInput>(operation.InputJson ?? "{}", Json)
             ?? throw new InvalidOperationException($"operation {Id} has no input");
         var job = ServiceProvider.GetRequiredService<CreditNightlyJob>();
         try

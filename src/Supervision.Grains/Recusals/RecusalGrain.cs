@@ -8,7 +8,7 @@ using Supervision.Core.Calendar;
 using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Core.Recusals;
-using Supervision.Grains.Inspections;
+using Supervision.Core.Inspections;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Recusals;
 using Supervision.Infrastructure.Tasks;

@@ -1,16 +1,26 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
+using Supervision.IntegrationTests.Infrastructure;
 
 namespace Supervision.IntegrationTests.Api;
 
 /// <summary>
 /// The floor plan's arrows (docs/architecture.md, "Dependency direction"), checked on the compiled assemblies so that a
 /// new file cannot quietly turn one around: the pure core knows nothing of Orleans, and the infrastructure's namespaces
-/// depend on each other without a cycle (the audit log sits on storage, never the other way).
+/// depend on each other without a cycle (the audit log sits on storage, never the other way). The API's handlers and pages
+/// depend on the contracts, never on the grains' implementations; only its composition root wires the silo in.
 /// </summary>
 public sealed class DependencyDirectionTests
 {
     private static readonly Assembly Core = typeof(Supervision.Core.Identity.Actor).Assembly;
     private static readonly Assembly Infrastructure = typeof(Supervision.Infrastructure.Storage.SqlStore).Assembly;
+    private static readonly Assembly Grains = typeof(Supervision.Grains.Hosting.SupervisionSilo).Assembly;
+
+    /// <summary>
+    /// The API's composition root, which configures the co-hosted silo and the cluster client: the only files of the API
+    /// that may name the grains' project (paths relative to src/Supervision.Api, '/'-separated).
+    /// </summary>
+    private static readonly string[] CompositionRoot = ["Hosting/", "Identity/AuthSetup.cs"];
 
     [Fact]
     public void The_core_references_no_Orleans_assembly()
@@ -35,6 +45,54 @@ public sealed class DependencyDirectionTests
         var graph = NamespaceGraph(Infrastructure, "Supervision.Infrastructure");
         var cycle = FindCycle(graph);
         Assert.True(cycle is null, $"namespace cycle: {string.Join(" → ", cycle ?? [])}");
+    }
+
+    [Fact]
+    public void Outside_its_composition_root_the_API_names_no_grain_implementation()
+    {
+        var api = Path.Combine(Repository.Root, "src", "Supervision.Api");
+        var pattern = GrainsReference(Grains);
+        var offenders = new List<string>();
+        foreach (var file in System.IO.Directory.EnumerateFiles(api, "*.*", SearchOption.AllDirectories)
+                     .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".cshtml", StringComparison.Ordinal)))
+        {
+            var relative = Path.GetRelativePath(api, file).Replace('\\', '/');
+            if (relative.StartsWith("bin/", StringComparison.Ordinal) || relative.StartsWith("obj/", StringComparison.Ordinal)) continue;
+            if (CompositionRoot.Any(root => root.EndsWith('/') ? relative.StartsWith(root, StringComparison.Ordinal) : relative == root)) continue;
+            var lines = File.ReadAllLines(file);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (pattern.Match(lines[i]) is { Success: true } match) offenders.Add($"src/Supervision.Api/{relative}:{i + 1}: {match.Value}");
+            }
+        }
+
+        Assert.True(offenders.Count == 0,
+            "API files outside the composition root (Hosting/, Identity/AuthSetup.cs) depend on grain implementations; move what they use to Core "
+            + "(pure), Contracts (shared with the grains) or Infrastructure (I/O):\n" + string.Join("\n", offenders));
+    }
+
+    [Theory]
+    [InlineData("using Supervision.Grains.Inspections;", true)]
+    [InlineData("global using Supervision.Grains;", true)]
+    [InlineData("    InspectionRules rules = sp.GetRequiredService<global::Supervision.Grains.Inspections.InspectionRules>();", true)]
+    [InlineData("    var r = Grains.Credit.CreditNightlyGrain.Key; // namespace-relative, from inside Supervision.Api", true)]
+    [InlineData("@using Supervision.Grains.Hosting", true)]
+    [InlineData("    var reply = await s.Grains.GetGrain<IRecusalGrain>(id).Decide(id, true, null, actor);", false)]
+    [InlineData("    await grains.GetGrain<IOperationGrain>(operation.Id).Resume();", false)]
+    [InlineData("using Supervision.Contracts.Credit; // the grains' contracts", false)]
+    public void The_grains_reference_check_sees_namespaces_however_they_are_spelled(string line, bool references) =>
+        Assert.Equal(references, GrainsReference(Grains).IsMatch(line));
+
+    /// <summary>
+    /// A mention of the grains' project: <c>Supervision.Grains</c> spelled out, or one of its namespaces named relative to
+    /// <c>Supervision</c> (<c>Grains.Credit.…</c>, which resolves the same from inside <c>Supervision.Api</c>).
+    /// </summary>
+    private static Regex GrainsReference(Assembly grains)
+    {
+        var segments = grains.GetTypes().Select(t => t.Namespace).OfType<string>()
+            .Where(n => n.StartsWith("Supervision.Grains.", StringComparison.Ordinal))
+            .Select(n => n["Supervision.Grains.".Length..].Split('.')[0]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        return new Regex(@"\bSupervision\.Grains\b|(?<![\w.])Grains\.(?:" + string.Join('|', segments.Select(Regex.Escape)) + @")\b", RegexOptions.CultureInvariant);
     }
 
     [Fact]

@@ -18,7 +18,8 @@ public sealed class OpenApiDocumentTests(EmbeddedPlatform platform) : IClassFixt
     /// <summary>Operations ("GET /path") and component schemas ("schema Name") the document had before issue 17 completed it.</summary>
     private const string RecordedSurface = "tests/Supervision.IntegrationTests/Api/openapi-paths.txt";
 
-    private static readonly string[] Methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
+    /// <summary>The members of a path item that are operations.</summary>
+    internal static readonly string[] Methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
 
     [Fact]
     public async Task The_documents_operations_and_schemas_are_the_recorded_ones()

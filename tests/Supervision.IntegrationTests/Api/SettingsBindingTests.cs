@@ -13,7 +13,7 @@ using Supervision.Api.Identity;
 using Supervision.Api.Publication;
 using Supervision.Grains.Hosting;
 using Supervision.Grains.Inspections;
-using Supervision.Grains.Operations;
+using Supervision.Infrastructure.Operations;
 using Supervision.Grains.Recusals;
 using Supervision.Grains.Tasks;
 using Supervision.Infrastructure.Credit;

@@ -86,7 +86,7 @@ public sealed class ImportCrashTests(PostgresServer server, ITestOutputHelper ou
         const string jobId = "20260101000000000-crash001";
         var bytes = await operations.StageUploadAsync(operationId, new MemoryStream(file), long.MaxValue);
         Assert.Equal(file.Length, bytes);
-        var input = JsonSerializer.Serialize(new Supervision.Grains.Operations.OperationGrain.UploadInput("crash.csv", file.Length), JsonSerializerOptions.Web);
+        var input = JsonSerializer.Serialize(new UploadInput("crash.csv", file.Length), JsonSerializerOptions.Web);
         var (operation, accepted) = await operations.AcceptAsync(
             OperationWorkflow.Accept(operationId, OperationKinds.ImportEntities, jobId, "", Admin.Username, DateTimeOffset.UtcNow, input), Admin);
         Assert.True(accepted);

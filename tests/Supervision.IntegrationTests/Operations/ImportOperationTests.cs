@@ -129,7 +129,7 @@ public sealed class ImportOperationTests
     {
         await using var platform = await InspectionPlatform.StartAsync(now: DateTimeOffset.UtcNow);
         using var admin = await platform.Host.AdminAsync();
-        using var content = new StreamContent(new RepeatingStream(Supervision.Grains.Credit.CreditImporter.MaxBytes + 1));
+        using var content = new StreamContent(new RepeatingStream(Supervision.Contracts.Credit.CreditImports.MaxBytes + 1));
         using var response = await admin.PostAsync("/api/credit/external-records?fileName=huge.csv", content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("file", out _));

@@ -3,7 +3,6 @@ using Supervision.Api.Identity;
 using Supervision.Api.Pages.App.Inspections;
 using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
-using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Inspections;
 
 namespace Supervision.Api.Pages.App;

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Identity;
 using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
-using Supervision.Grains.Inspections;
+using Supervision.Core.Inspections;
 using Supervision.Infrastructure.Inspections;
 
 namespace Supervision.Api.Pages.App.Inspections;

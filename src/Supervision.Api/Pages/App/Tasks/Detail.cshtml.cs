@@ -6,7 +6,6 @@ using Supervision.Contracts.Tasks;
 using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
-using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Inspections;
 using Supervision.Infrastructure.Tasks;
 using Supervision.Core.Tasks;

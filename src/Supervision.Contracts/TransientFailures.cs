@@ -2,12 +2,15 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace Supervision.Grains.Hosting;
+namespace Supervision.Contracts;
 
 /// <summary>
 /// Failures that say "not now" rather than "never": the cluster or the database cannot be reached, is restarting, is
 /// out of connections or busy. They answer 503 with Retry-After; everything else unexpected is a bug and answers 500.
-/// The exception chain is searched, because grain calls and stores wrap what they met.
+/// The exception chain is searched, because grain calls and stores wrap what they met. Shared by both sides of the grain
+/// boundary — the silos translate what they met (<see cref="ForCaller"/>, the retry filter), the API answers it — so it lives
+/// with the contracts, which name what may cross that boundary (<see cref="TransientFailureException"/>; the drivers'
+/// exception namespaces in <see cref="ContractSerialization"/>).
 /// </summary>
 public static class TransientFailures
 {
@@ -27,7 +30,7 @@ public static class TransientFailures
 
     /// <summary>
     /// The failure as it may cross the grain boundary: a transient failure of the database (or the network under it)
-    /// becomes a <see cref="Contracts.TransientFailureException"/>, which arrives whole; anything else is left as it is.
+    /// becomes a <see cref="TransientFailureException"/>, which arrives whole; anything else is left as it is.
     /// </summary>
     public static Exception ForCaller(Exception exception)
     {
@@ -37,11 +40,11 @@ public static class TransientFailures
             switch (e)
             {
                 case PostgresException pg:
-                    return new Contracts.TransientFailureException(nameof(PostgresException), pg.SqlState, pg.Message);
+                    return new TransientFailureException(nameof(PostgresException), pg.SqlState, pg.Message);
                 case SqliteException sqlite:
-                    return new Contracts.TransientFailureException(nameof(SqliteException), sqlite.SqliteErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture), sqlite.Message);
+                    return new TransientFailureException(nameof(SqliteException), sqlite.SqliteErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture), sqlite.Message);
                 case DbException or System.Net.Sockets.SocketException or IOException:
-                    return new Contracts.TransientFailureException(e.GetType().Name, null, e.Message);
+                    return new TransientFailureException(e.GetType().Name, null, e.Message);
             }
         }
 
@@ -50,7 +53,7 @@ public static class TransientFailures
 
     private static bool IsTransientOne(Exception e) => e switch
     {
-        Contracts.TransientFailureException => true,
+        TransientFailureException => true,
         // The cluster: a silo died or is shutting down, a gateway is gone or busy, a call timed out.
         Orleans.Runtime.OrleansMessageRejectionException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.GatewayTooBusyException => true,
         Orleans.Runtime.Messaging.ConnectionFailedException => true,
