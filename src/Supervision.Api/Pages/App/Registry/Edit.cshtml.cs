@@ -57,7 +57,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
                 if (key is not null && d is null) return NotFound();
                 ApiUrl = "/api/departments" + (d is null ? "" : "/" + Uri.EscapeDataString(d.Code));
                 KeyField = "code";
-                CanWrite = Actor.IsAdmin;
+                CanWrite = Supervision.Core.Registry.DirectoryAccess.MayMaintainDepartments(Actor);
                 ETag = d is null ? null : ETags.Format(d.Version);
                 Fields =
                 [
@@ -76,7 +76,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
                 if (key is not null && i is null) return NotFound();
                 ApiUrl = "/api/items" + (i is null ? "" : "/" + Uri.EscapeDataString(i.Code));
                 KeyField = "code";
-                CanWrite = i is null ? Workbench.CanSchedule(Actor) : Actor.CanActFor(Roles.Scheduler, i.DepartmentCode);
+                CanWrite = i is null ? Workbench.CanSchedule(Actor) : Supervision.Core.Registry.DirectoryAccess.MaintainsItemsOf(Actor, i.DepartmentCode);
                 ETag = i is null ? null : ETags.Format(i.Version);
                 Fields =
                 [
