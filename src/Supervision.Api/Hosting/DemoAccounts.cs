@@ -15,7 +15,7 @@ namespace Supervision.Api.Hosting;
 internal sealed class DemoAccounts(
     Microsoft.Extensions.Options.IOptions<DemoOptions> options,
     PlatformSettings platform,
-    DirectoryImporter importer,
+    ImportQueries imports,
     InspectorStore inspectors,
     InspectionItemStore items,
     UserStore users) : IHostedService
@@ -26,7 +26,7 @@ internal sealed class DemoAccounts(
     {
         var demo = options.Value;
         var enabled = demo.EnabledFor(platform);
-        if (!enabled || (await importer.ListAsync("system:demo-data", null, 1, cancellationToken)).Count == 0)
+        if (!enabled || (await imports.ListAsync("system:demo-data", null, 1, cancellationToken)).Count == 0)
         {
             return;
         }

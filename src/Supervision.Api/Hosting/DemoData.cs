@@ -19,7 +19,7 @@ internal sealed class DemoData(
     MarketEntityStore entities,
     DepartmentStore departments,
     InspectionItemStore items,
-    DirectoryImporter importer,
+    IDirectoryImports imports,
     ReferenceData reference) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -60,11 +60,10 @@ internal sealed class DemoData(
         }
 
         // The generator writes CSV into a pipe that the importer reads: the same path as a real upload.
-        var known = generator.Departments.Select(d => d.Code).ToHashSet(StringComparer.Ordinal);
         var entityJob = await ImportThroughPipe(w => generator.WriteEntitiesCsv(w, null, cancellationToken),
-            r => importer.ImportEntitiesAsync(r, "demo-entities.csv", actor, null, cancellationToken));
+            r => imports.ImportEntitiesAsync(null, r, "demo-entities.csv", actor, null, cancellationToken));
         var inspectorJob = await ImportThroughPipe(w => generator.WriteInspectorsCsv(w, null, cancellationToken),
-            r => importer.ImportInspectorsAsync(r, "demo-inspectors.csv", actor, known.Contains, null, null, cancellationToken));
+            r => imports.ImportInspectorsAsync(null, r, "demo-inspectors.csv", actor, null, cancellationToken));
         Console.WriteLine($"  Demo dataset loaded (seed {seed}): {entityJob.Inserted:N0} entities, {inspectorJob.Inserted:N0} inspectors, " +
             $"{generator.Departments.Count} departments, {generator.Items.Count} items. Turn off with Supervision:Demo:Enabled=false.");
     }
