@@ -29,6 +29,18 @@ public sealed record Inspector : IVersioned
         Status = r.Status,
         Conflicts = [.. r.Conflicts],
     };
+
+    /// <summary>The profile as a write takes it (the inspector grain's <c>Save</c>).</summary>
+    public InspectorRecord ToRecord() => new()
+    {
+        CertificateNo = CertificateNo,
+        Name = Name,
+        DepartmentCode = DepartmentCode,
+        CertificateExpiresOn = CertificateExpiresOn,
+        Specialties = Specialties,
+        Status = Status,
+        Conflicts = Conflicts,
+    };
 }
 
 public sealed class InspectorStore(VersionedWriter writer, TimeProvider clock)
