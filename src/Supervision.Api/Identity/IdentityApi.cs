@@ -157,7 +157,7 @@ public static class IdentityApi
         var draft = new AccountDraft(request.Username, request.DisplayName, request.Password, request.Roles, request.DepartmentCode, request.InspectorCertificateNo,
             request.ExternalSubject);
         var result = await accounts.CreateAsync(draft, http.User.ToActor(), ct);
-        return Changes.Answer(result, "user", request.Username ?? "", created =>
+        return Answers.Answer(result, "user", request.Username ?? "", created =>
         {
             var (view, oneTimePassword) = created.Record!;
             ETags.Set(http.Response, created.Version);
@@ -171,19 +171,14 @@ public static class IdentityApi
         });
     }
 
-    private static async Task<Results<Ok<UserView>, ValidationProblem, ProblemHttpResult>> UpdateUser(
+    private static Task<Results<Ok<UserView>, ValidationProblem, ProblemHttpResult>> UpdateUser(
         string username, UpdateUserRequest request, HttpContext http, IAccountService accounts, CancellationToken ct)
     {
-        if (ETags.IfMatch(http.Request) is not { } expected)
-        {
-            return Problems.PreconditionRequired();
-        }
-
         var change = new AccountChange(request.DisplayName, request.Roles, request.DepartmentCode, request.InspectorCertificateNo, request.Disabled);
-        return Changes.Updated(await accounts.UpdateAsync(username, change, expected, http.User.ToActor(), ct), http, "user", username);
+        return Answers.UpdatedAsync(http, "user", username, expected => accounts.UpdateAsync(username, change, expected, http.User.ToActor(), ct));
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ResetPassword(
         string username, ResetPasswordRequest request, HttpContext http, IAccountService accounts, CancellationToken ct) =>
-        Changes.Answer(await accounts.ResetPasswordAsync(username, request.NewPassword, http.User.ToActor(), ct), "user", username, _ => TypedResults.NoContent());
+        Answers.Answer(await accounts.ResetPasswordAsync(username, request.NewPassword, http.User.ToActor(), ct), "user", username, _ => TypedResults.NoContent());
 }

@@ -33,65 +33,37 @@ public static class CatalogApi
         return app;
     }
 
-    private static async Task<Results<Ok<Page<Department>>, ValidationProblem>> ListDepartments(
-        string? q, string? parent, string? after, int? limit, DepartmentStore store, CancellationToken ct)
-    {
-        if (!Paging.TryLimit(limit, out var take, out var problem))
-        {
-            return problem!;
-        }
-
-        return TypedResults.Ok(Paging.Of(await store.ListAsync(q, parent, after, take, ct), take, d => d.Code));
-    }
+    private static Task<Results<Ok<Page<Department>>, ValidationProblem>> ListDepartments(
+        string? q, string? parent, string? after, int? limit, DepartmentStore store, CancellationToken ct) =>
+        Answers.PageAsync(limit, take => store.ListAsync(q, parent, after, take, ct), d => d.Code);
 
     private static async Task<Results<Ok<Department>, ProblemHttpResult>> GetDepartment(string code, HttpContext http, DepartmentStore store, CancellationToken ct) =>
-        Changes.Found(await store.GetAsync(code, ct), http, "department", code);
+        Answers.Found(await store.GetAsync(code, ct), http, "department", code);
 
     private static async Task<Results<Created<Department>, ValidationProblem, ProblemHttpResult>> CreateDepartment(
         DepartmentRequest request, HttpContext http, IDepartmentService departments, CancellationToken ct) =>
-        Changes.Created(await departments.CreateAsync(Draft(request), http.User.ToActor(), ct), http, $"/api/departments/{request.Code}", "department", request.Code ?? "");
+        Answers.Created(await departments.CreateAsync(Draft(request), http.User.ToActor(), ct), http, $"/api/departments/{request.Code}", "department", request.Code ?? "");
 
-    private static async Task<Results<Ok<Department>, ValidationProblem, ProblemHttpResult>> UpdateDepartment(
-        string code, DepartmentRequest request, HttpContext http, IDepartmentService departments, CancellationToken ct)
-    {
-        if (ETags.IfMatch(http.Request) is not { } expected)
-        {
-            return Problems.PreconditionRequired();
-        }
-
-        return Changes.Updated(await departments.UpdateAsync(code, Draft(request), expected, http.User.ToActor(), ct), http, "department", code);
-    }
+    private static Task<Results<Ok<Department>, ValidationProblem, ProblemHttpResult>> UpdateDepartment(
+        string code, DepartmentRequest request, HttpContext http, IDepartmentService departments, CancellationToken ct) =>
+        Answers.UpdatedAsync(http, "department", code, expected => departments.UpdateAsync(code, Draft(request), expected, http.User.ToActor(), ct));
 
     private static DepartmentDraft Draft(DepartmentRequest r) => new(r.Code, r.Name, r.ParentCode, r.DivisionCode, r.PublishMode, r.YearlyCap);
 
-    private static async Task<Results<Ok<Page<InspectionItem>>, ValidationProblem>> ListItems(
-        string? department, string? q, bool? active, string? after, int? limit, InspectionItemStore store, CancellationToken ct)
-    {
-        if (!Paging.TryLimit(limit, out var take, out var problem))
-        {
-            return problem!;
-        }
-
-        return TypedResults.Ok(Paging.Of(await store.ListAsync(department, q, active, after, take, ct), take, i => i.Code));
-    }
+    private static Task<Results<Ok<Page<InspectionItem>>, ValidationProblem>> ListItems(
+        string? department, string? q, bool? active, string? after, int? limit, InspectionItemStore store, CancellationToken ct) =>
+        Answers.PageAsync(limit, take => store.ListAsync(department, q, active, after, take, ct), i => i.Code);
 
     private static async Task<Results<Ok<InspectionItem>, ProblemHttpResult>> GetItem(string code, HttpContext http, InspectionItemStore store, CancellationToken ct) =>
-        Changes.Found(await store.GetAsync(code, ct), http, "item", code);
+        Answers.Found(await store.GetAsync(code, ct), http, "item", code);
 
     private static async Task<Results<Created<InspectionItem>, ValidationProblem, ProblemHttpResult>> CreateItem(
         ItemRequest request, HttpContext http, IInspectionItemService items, CancellationToken ct) =>
-        Changes.Created(await items.CreateAsync(Draft(request), http.User.ToActor(), ct), http, $"/api/items/{request.Code}", "item", request.Code ?? "");
+        Answers.Created(await items.CreateAsync(Draft(request), http.User.ToActor(), ct), http, $"/api/items/{request.Code}", "item", request.Code ?? "");
 
-    private static async Task<Results<Ok<InspectionItem>, ValidationProblem, ProblemHttpResult>> UpdateItem(
-        string code, ItemRequest request, HttpContext http, IInspectionItemService items, CancellationToken ct)
-    {
-        if (ETags.IfMatch(http.Request) is not { } expected)
-        {
-            return Problems.PreconditionRequired();
-        }
-
-        return Changes.Updated(await items.UpdateAsync(code, Draft(request), expected, http.User.ToActor(), ct), http, "item", code);
-    }
+    private static Task<Results<Ok<InspectionItem>, ValidationProblem, ProblemHttpResult>> UpdateItem(
+        string code, ItemRequest request, HttpContext http, IInspectionItemService items, CancellationToken ct) =>
+        Answers.UpdatedAsync(http, "item", code, expected => items.UpdateAsync(code, Draft(request), expected, http.User.ToActor(), ct));
 
     private static ItemDraft Draft(ItemRequest r) =>
         new(r.Code, r.Name, r.DepartmentCode, r.LegalBasis, r.Method, r.IsKey, r.EntityTypes, r.Industries, r.ResultCodes, r.Active);

@@ -59,7 +59,7 @@ public static class DirectoryApi
     }
 
     private static async Task<Results<Ok<MarketEntity>, ProblemHttpResult>> GetEntity(string creditCode, HttpContext http, MarketEntityStore store, CancellationToken ct) =>
-        Changes.Found(await store.GetAsync(CreditCode.Normalize(creditCode), ct), http, "entity", creditCode);
+        Answers.Found(await store.GetAsync(CreditCode.Normalize(creditCode), ct), http, "entity", creditCode);
 
     private static async Task<Results<Created<MarketEntity>, ValidationProblem, ProblemHttpResult>> CreateEntity(
         EntityRequest request, HttpContext http, IGrainFactory grains, MarketEntityStore store, CancellationToken ct)
@@ -71,25 +71,17 @@ public static class DirectoryApi
 
         var code = CreditCode.Normalize(request.CreditCode);
         var result = await grains.GetGrain<IMarketEntityGrain>(code).Save(ToRecord(request, code), null, http.User.ToActor());
-        return Changes.Created(await Reloaded(result, () => store.GetAsync(code, ct)), http, $"/api/entities/{code}", "entity", code);
+        return Answers.Created(await Reloaded(result, () => store.GetAsync(code, ct)), http, $"/api/entities/{code}", "entity", code);
     }
 
-    private static async Task<Results<Ok<MarketEntity>, ValidationProblem, ProblemHttpResult>> UpdateEntity(
+    private static Task<Results<Ok<MarketEntity>, ValidationProblem, ProblemHttpResult>> UpdateEntity(
         string creditCode, EntityRequest request, HttpContext http, IGrainFactory grains, MarketEntityStore store, CancellationToken ct)
     {
-        if (ETags.IfMatch(http.Request) is not { } expected)
-        {
-            return Problems.PreconditionRequired();
-        }
-
         var code = CreditCode.Normalize(creditCode);
-        if (request.CreditCode is not null && CreditCode.Normalize(request.CreditCode) != code)
-        {
-            return Problems.Validation(FieldError.CannotChange("creditCode", "cannot change; it is the entity's key"));
-        }
-
-        var result = await grains.GetGrain<IMarketEntityGrain>(code).Save(ToRecord(request, code), expected, http.User.ToActor());
-        return Changes.Updated(await Reloaded(result, () => store.GetAsync(code, ct)), http, "entity", code);
+        return Answers.UpdatedAsync(http, "entity", code, async expected =>
+            request.CreditCode is not null && CreditCode.Normalize(request.CreditCode) != code
+                ? ChangeResult.Invalid<MarketEntity>([FieldError.CannotChange("creditCode", "cannot change; it is the entity's key")])
+                : await Reloaded(await grains.GetGrain<IMarketEntityGrain>(code).Save(ToRecord(request, code), expected, http.User.ToActor()), () => store.GetAsync(code, ct)));
     }
 
     private static async Task<Results<Ok<Page<Inspector>>, ValidationProblem, ProblemHttpResult>> ListInspectors(
@@ -119,7 +111,7 @@ public static class DirectoryApi
         var inspector = await store.GetAsync(certificateNo, ct);
         var actor = http.User.ToActor();
         // Another department's inspector is reported as absent: its existence is not the caller's business.
-        return Changes.Found(inspector is not null && (actor.IsAdmin || inspector.DepartmentCode == actor.DepartmentCode) ? inspector : null, http, "inspector", certificateNo);
+        return Answers.Found(inspector is not null && (actor.IsAdmin || inspector.DepartmentCode == actor.DepartmentCode) ? inspector : null, http, "inspector", certificateNo);
     }
 
     private static async Task<Results<Created<Inspector>, ValidationProblem, ProblemHttpResult>> CreateInspector(
@@ -132,25 +124,16 @@ public static class DirectoryApi
 
         var number = request.CertificateNo.Trim();
         var result = await grains.GetGrain<IInspectorGrain>(number).Save(ToRecord(request, number), null, http.User.ToActor());
-        return Changes.Created(await Reloaded(result, () => store.GetAsync(number, ct)), http, $"/api/inspectors/{number}", "inspector", number);
+        return Answers.Created(await Reloaded(result, () => store.GetAsync(number, ct)), http, $"/api/inspectors/{number}", "inspector", number);
     }
 
-    private static async Task<Results<Ok<Inspector>, ValidationProblem, ProblemHttpResult>> UpdateInspector(
-        string certificateNo, InspectorRequest request, HttpContext http, IGrainFactory grains, InspectorStore store, CancellationToken ct)
-    {
-        if (ETags.IfMatch(http.Request) is not { } expected)
-        {
-            return Problems.PreconditionRequired();
-        }
-
-        if (request.CertificateNo is not null && request.CertificateNo.Trim() != certificateNo)
-        {
-            return Problems.Validation(FieldError.CannotChange("certificateNo", "cannot change; it is the inspector's key"));
-        }
-
-        var result = await grains.GetGrain<IInspectorGrain>(certificateNo).Save(ToRecord(request, certificateNo), expected, http.User.ToActor());
-        return Changes.Updated(await Reloaded(result, () => store.GetAsync(certificateNo, ct)), http, "inspector", certificateNo);
-    }
+    private static Task<Results<Ok<Inspector>, ValidationProblem, ProblemHttpResult>> UpdateInspector(
+        string certificateNo, InspectorRequest request, HttpContext http, IGrainFactory grains, InspectorStore store, CancellationToken ct) =>
+        Answers.UpdatedAsync(http, "inspector", certificateNo, async expected =>
+            request.CertificateNo is not null && request.CertificateNo.Trim() != certificateNo
+                ? ChangeResult.Invalid<Inspector>([FieldError.CannotChange("certificateNo", "cannot change; it is the inspector's key")])
+                : await Reloaded(await grains.GetGrain<IInspectorGrain>(certificateNo).Save(ToRecord(request, certificateNo), expected, http.User.ToActor()),
+                    () => store.GetAsync(certificateNo, ct)));
 
     private static MarketEntityRecord ToRecord(EntityRequest r, string code) => new()
     {
@@ -181,5 +164,5 @@ public static class DirectoryApi
     /// <summary>The grain's answer, with the record as it now stands when the write succeeded (the grain answers only its version).</summary>
     private static async Task<ChangeResult<T>> Reloaded<T>(DirectoryWriteResult result, Func<Task<T?>> reload)
         where T : class =>
-        Changes.Of(result, result.Status is DirectoryWriteStatus.Created or DirectoryWriteStatus.Updated ? await reload() : null);
+        Answers.Of(result, result.Status is DirectoryWriteStatus.Created or DirectoryWriteStatus.Updated ? await reload() : null);
 }

@@ -84,17 +84,12 @@ public static class ImportApi
 
     private static string Name(string? fileName) => string.IsNullOrWhiteSpace(fileName) ? "upload.csv" : Path.GetFileName(fileName.Trim());
 
-    private static async Task<Results<Ok<Page<ImportJob>>, ValidationProblem>> List(
+    /// <summary>Admins see every import; others only their own.</summary>
+    private static Task<Results<Ok<Page<ImportJob>>, ValidationProblem>> List(
         string? before, int? limit, HttpContext http, [AsParameters] ImportServices s, CancellationToken ct)
     {
-        if (!Paging.TryLimit(limit, out var take, out var problem))
-        {
-            return problem!;
-        }
-
         var actor = http.User.ToActor();
-        var rows = await s.Queries.ListAsync(actor.IsAdmin ? null : actor.Username, before, take, ct);
-        return TypedResults.Ok(Paging.Of(rows, take, j => j.Id));
+        return Answers.PageAsync(limit, take => s.Queries.ListAsync(actor.IsAdmin ? null : actor.Username, before, take, ct), j => j.Id);
     }
 
     private static async Task<Results<Ok<ImportJob>, ProblemHttpResult>> Get(string id, HttpContext http, [AsParameters] ImportServices s, CancellationToken ct)

@@ -8,8 +8,19 @@ namespace Supervision.Api.Common;
 /// A record's answer over HTTP, and a write path's, the same for every aggregate: success with the new version as the ETag; 400 with the
 /// fields at fault, 403, 404, 409 (the key is taken), 412 (stale If-Match) as problem details.
 /// </summary>
-public static class Changes
+public static class Answers
 {
+    /// <summary>A keyset page of <paramref name="read"/>'s rows (the limit checked first), continuing after the last row's <paramref name="key"/>.</summary>
+    public static async Task<Results<Ok<Page<T>>, ValidationProblem>> PageAsync<T>(int? limit, Func<int, Task<IReadOnlyList<T>>> read, Func<T, string> key)
+    {
+        if (!Paging.TryLimit(limit, out var take, out var problem))
+        {
+            return problem!;
+        }
+
+        return TypedResults.Ok(Paging.Of(await read(take), take, key));
+    }
+
     /// <summary>A record read by its key: 200 with its version as the ETag, or 404 naming <paramref name="what"/> <paramref name="key"/>.</summary>
     public static Results<Ok<T>, ProblemHttpResult> Found<T>(T? record, HttpContext http, string what, string key)
         where T : class, IVersioned
@@ -40,6 +51,22 @@ public static class Changes
             ETags.Set(http.Response, r.Version);
             return TypedResults.Ok(r.Record);
         });
+
+    /// <summary>
+    /// An update against the version the caller read: 428 without If-Match (nothing is asked of <paramref name="update"/>),
+    /// else the update's answer as <see cref="Updated{T}"/> (412 when that version is stale).
+    /// </summary>
+    public static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> UpdatedAsync<T>(
+        HttpContext http, string what, string key, Func<long, Task<ChangeResult<T>>> update)
+        where T : class
+    {
+        if (ETags.IfMatch(http.Request) is not { } expected)
+        {
+            return Problems.PreconditionRequired();
+        }
+
+        return Updated(await update(expected), http, what, key);
+    }
 
     /// <summary><paramref name="success"/>'s answer, or the refusal as problem details.</summary>
     public static Results<TSuccess, ValidationProblem, ProblemHttpResult> Answer<T, TSuccess>(ChangeResult<T> result, string what, string key, Func<ChangeResult<T>, TSuccess> success)
