@@ -1,3 +1,4 @@
+using Supervision.Contracts.Registry;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Registry.Import;
@@ -15,10 +16,13 @@ namespace Supervision.Api.Hosting;
 internal sealed class DemoAccounts(
     Microsoft.Extensions.Options.IOptions<DemoOptions> options,
     PlatformSettings platform,
-    DirectoryImporter importer,
+    ImportQueries imports,
     InspectorStore inspectors,
     InspectionItemStore items,
-    UserStore users) : IHostedService
+    UserStore users,
+    IAccountService accountWrites,
+    IInspectionItemService itemWrites,
+    IGrainFactory grains) : IHostedService
 {
     public const string Password = "demo-password";
 
@@ -26,7 +30,7 @@ internal sealed class DemoAccounts(
     {
         var demo = options.Value;
         var enabled = demo.EnabledFor(platform);
-        if (!enabled || (await importer.ListAsync("system:demo-data", null, 1, cancellationToken)).Count == 0)
+        if (!enabled || (await imports.ListAsync("system:demo-data", null, 1, cancellationToken)).Count == 0)
         {
             return;
         }
@@ -36,7 +40,7 @@ internal sealed class DemoAccounts(
         foreach (var (name, display) in new[] { ("demo-witness1", "演示见证人一 Demo witness 1"), ("demo-witness2", "演示见证人二 Demo witness 2") })
         {
             if (await users.FindAsync(name, cancellationToken) is null)
-                await users.CreateAsync(new NewUser(name, display, Password, [Roles.Witness], null, null, MustChangePassword: false), Actor.System("demo-data"), cancellationToken);
+                await accountWrites.CreateAsync(new AccountDraft(name, display, Password, [Roles.Witness], null, null, MustChangePassword: false), Actor.System("demo-data"), cancellationToken);
         }
 
         if (await users.FindAsync("demo-scheduler", cancellationToken) is not null)
@@ -67,7 +71,7 @@ internal sealed class DemoAccounts(
         ];
         foreach (var a in accounts)
         {
-            await users.CreateAsync(new NewUser(a.Name, a.Display, Password, [a.Role], a.Dept, a.Cert, MustChangePassword: false), actor, cancellationToken);
+            await accountWrites.CreateAsync(new AccountDraft(a.Name, a.Display, Password, [a.Role], a.Dept, a.Cert, MustChangePassword: false), actor, cancellationToken);
         }
 
         Console.WriteLine($"  Demo accounts (password '{Password}', demo data only): demo-scheduler and demo-reviewer of {d}, " +
@@ -94,13 +98,15 @@ internal sealed class DemoAccounts(
         foreach (var (source, n) in sources.Select((x, k) => (x, k + 1)))
         {
             var code = $"DEMO-{n:D3}";
-            await items.CreateAsync(source with { Code = code, Name = "（演示）" + source.Name, DepartmentCode = department, Version = 0 }, actor, ct);
+            await itemWrites.CreateAsync(new ItemDraft(code, "（演示）" + source.Name, department, source.LegalBasis, source.Method, source.IsKey, source.EntityTypes,
+                source.Industries, source.ResultCodes, source.Active), actor, ct);
             codes.Add(code);
         }
 
         foreach (var inspector in staff)
         {
-            await inspectors.UpdateAsync(inspector with { Specialties = [.. inspector.Specialties.Union(codes, StringComparer.Ordinal)] }, inspector.Version, actor, ct);
+            var qualified = inspector.ToRecord() with { Specialties = [.. inspector.Specialties.Union(codes, StringComparer.Ordinal)] };
+            await grains.GetGrain<IInspectorGrain>(inspector.CertificateNo).Save(qualified, inspector.Version, actor);
         }
 
         return codes;

@@ -17,9 +17,9 @@ internal sealed class DemoData(
     Microsoft.Extensions.Options.IOptions<DemoOptions> options,
     PlatformSettings platform,
     MarketEntityStore entities,
-    DepartmentStore departments,
-    InspectionItemStore items,
-    DirectoryImporter importer,
+    IDepartmentService departments,
+    IInspectionItemService items,
+    IDirectoryImports imports,
     ReferenceData reference) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -33,40 +33,36 @@ internal sealed class DemoData(
 
         var (entityCount, inspectorCount, seed) = (demo.Entities, demo.Inspectors, demo.Seed);
         var generator = new SyntheticDirectory(seed, entityCount, inspectorCount, reference);
+        // Written as any admin's would be: through the departments', items' and imports' write paths, as a system admin.
         var actor = Actor.System("demo-data");
 
         foreach (var d in generator.Departments)
         {
-            await departments.CreateAsync(new Department { Code = d.Code, Name = d.Name, DivisionCode = d.DivisionCode }, actor, cancellationToken);
+            Written(await departments.CreateAsync(new DepartmentDraft(d.Code, d.Name, null, d.DivisionCode, null, null), actor, cancellationToken), d.Code);
         }
 
         foreach (var item in generator.Items)
         {
-            await items.CreateAsync(
-                new InspectionItem
-                {
-                    Code = item.Code,
-                    Name = item.Name,
-                    DepartmentCode = item.DepartmentCode,
-                    LegalBasis = item.LegalBasis,
-                    Method = item.Method,
-                    IsKey = item.Key,
-                    EntityTypes = [.. item.EntityTypes],
-                    Industries = [.. item.Industries],
-                    ResultCodes = [.. item.ResultCodes],
-                },
-                actor,
-                cancellationToken);
+            var draft = new ItemDraft(item.Code, item.Name, item.DepartmentCode, item.LegalBasis, item.Method, item.Key, item.EntityTypes, item.Industries,
+                item.ResultCodes, Active: true);
+            Written(await items.CreateAsync(draft, actor, cancellationToken), item.Code);
         }
 
         // The generator writes CSV into a pipe that the importer reads: the same path as a real upload.
-        var known = generator.Departments.Select(d => d.Code).ToHashSet(StringComparer.Ordinal);
         var entityJob = await ImportThroughPipe(w => generator.WriteEntitiesCsv(w, null, cancellationToken),
-            r => importer.ImportEntitiesAsync(r, "demo-entities.csv", actor, null, cancellationToken));
+            r => imports.ImportEntitiesAsync(null, r, "demo-entities.csv", actor, null, cancellationToken));
         var inspectorJob = await ImportThroughPipe(w => generator.WriteInspectorsCsv(w, null, cancellationToken),
-            r => importer.ImportInspectorsAsync(r, "demo-inspectors.csv", actor, known.Contains, null, null, cancellationToken));
+            r => imports.ImportInspectorsAsync(null, r, "demo-inspectors.csv", actor, null, cancellationToken));
         Console.WriteLine($"  Demo dataset loaded (seed {seed}): {entityJob.Inserted:N0} entities, {inspectorJob.Inserted:N0} inspectors, " +
             $"{generator.Departments.Count} departments, {generator.Items.Count} items. Turn off with Supervision:Demo:Enabled=false.");
+    }
+
+    /// <summary>The generator's records are valid by construction: a refusal is a bug to stop at, not a record to skip.</summary>
+    private static void Written<T>(ChangeResult<T> result, string key)
+        where T : class
+    {
+        if (!result.Succeeded && result.Status != ChangeStatus.AlreadyExists)
+            throw new InvalidOperationException($"demo data: '{key}' was refused ({result.Status}): {result.Detail}{string.Join("; ", result.FieldErrors.Select(e => $"{e.Field}: {e.Reason}"))}");
     }
 
     private static async Task<ImportJob> ImportThroughPipe(Action<Stream> write, Func<Stream, Task<ImportJob>> import)

@@ -277,7 +277,8 @@ internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
 /// On a fresh database, creates the first platform admin. Its password comes from Auth:BootstrapAdminPassword
 /// or is generated once and printed; a generated password must be changed at first sign-in.
 /// </summary>
-internal sealed class BootstrapAdmin(UserStore users, Microsoft.Extensions.Options.IOptions<AuthOptions> options, ILogger<BootstrapAdmin> logger) : IHostedService
+internal sealed class BootstrapAdmin(UserStore users, IAccountService accounts, Microsoft.Extensions.Options.IOptions<AuthOptions> options, ILogger<BootstrapAdmin> logger)
+    : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -286,13 +287,13 @@ internal sealed class BootstrapAdmin(UserStore users, Microsoft.Extensions.Optio
             return;
         }
 
+        // The accounts' one write path, as any admin's account is made (no configured password: a one-time one, answered once).
         var configured = string.IsNullOrWhiteSpace(options.Value.BootstrapAdminPassword) ? null : options.Value.BootstrapAdminPassword;
-        var password = string.IsNullOrEmpty(configured) ? IdentityApi.OneTimePassword() : configured;
-        var created = await users.CreateAsync(
-            new NewUser("admin", "Platform administrator", password, [Roles.Admin], null, null, MustChangePassword: configured is null),
+        var created = await accounts.CreateAsync(
+            new AccountDraft("admin", "Platform administrator", configured, [Roles.Admin], null, null, MustChangePassword: configured is null),
             Actor.System("bootstrap"),
             cancellationToken);
-        if (created && configured is null)
+        if (created.Record?.OneTimePassword is { } password)
         {
             Console.WriteLine();
             Console.WriteLine($"  First start: created the platform admin 'admin' with the one-time password  {password}");
@@ -300,9 +301,15 @@ internal sealed class BootstrapAdmin(UserStore users, Microsoft.Extensions.Optio
             Console.WriteLine("  nothing else. It is not shown again.");
             Console.WriteLine();
         }
-        else if (created)
+        else if (created.Succeeded)
         {
             logger.LogInformation("Created the platform admin 'admin' with the configured bootstrap password");
+        }
+        else if (created.Status != ChangeStatus.AlreadyExists)
+        {
+            // The configured password was checked at start (AuthOptions); anything else is a bug to stop at.
+            throw new InvalidOperationException(
+                $"The platform admin could not be created ({created.Status}): {created.Detail}{string.Join("; ", created.FieldErrors.Select(e => $"{e.Field}: {e.Reason}"))}");
         }
     }
 

@@ -35,6 +35,10 @@ public sealed class AuthOptions
             if (local.AccountCacheDuration < TimeSpan.Zero || local.AccountCacheDuration > TimeSpan.FromMinutes(5))
                 problems.Add("Auth:Local:AccountCacheDuration must be a time span from 00:00:00 (read the account on every request) to 00:05:00, such as 00:00:05: " +
                     "it is how long a token or session may outlive a change of its account made through another API instance.");
+            // The first admin's account is made through the accounts' write path, which holds every password to the same rules.
+            if (!string.IsNullOrWhiteSpace(options.BootstrapAdminPassword) && Core.Identity.AccountValidator.PasswordError("password", options.BootstrapAdminPassword) is { } weak)
+                problems.Add($"Auth:BootstrapAdminPassword {weak.Reason} (the rules of every password: {Core.Identity.AccountValidator.MinimumPasswordLength} to " +
+                    $"{Core.Identity.AccountValidator.MaximumPasswordLength} characters, no control characters); leave it empty to have one generated and printed.");
             if (options.Oidc.Enabled && !Uri.TryCreate(options.Oidc.Authority, UriKind.Absolute, out _))
                 problems.Add($"Auth:Oidc:Authority must be the identity provider's absolute issuer URL, got '{options.Oidc.Authority}'.");
             return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

@@ -1,12 +1,8 @@
 using Microsoft.Extensions.Options;
-using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Api.Common;
-using Supervision.Core.Registry;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Identity;
-using Supervision.Infrastructure.Storage;
 using Supervision.Core.Validation;
 
 namespace Supervision.Api.Identity;
@@ -29,32 +25,8 @@ public sealed record ResetPasswordRequest(string? NewPassword);
 
 public sealed record MeResponse(string Username, IReadOnlyList<string> Roles, string? DepartmentCode, string? InspectorCertificateNo, bool MustChangePassword = false);
 
-public enum PasswordChangeOutcome
+public static class IdentityApi
 {
-    Changed,
-
-    /// <summary>The new password breaks a rule (<see cref="PasswordChangeResult.Rule"/> says which).</summary>
-    Unacceptable,
-    SameAsCurrent,
-    WrongCurrentPassword,
-    Locked,
-}
-
-/// <summary>What became of a change of one's own password; the account as it is after a change.</summary>
-public sealed record PasswordChangeResult(PasswordChangeOutcome Outcome, UserAccount? Account = null, DateTimeOffset? LockedUntil = null, PasswordRule? Rule = null);
-
-/// <summary>The rules a new password must keep (<see cref="IdentityApi.PasswordCheck"/>).</summary>
-public enum PasswordRule
-{
-    TooShort,
-    TooLong,
-    ControlCharacters,
-}
-
-public static partial class IdentityApi
-{
-    public const int MinimumPasswordLength = 10;
-
     /// <summary>429 with Retry-After: too many wrong passwords from this address for this account.</summary>
     private static ProblemHttpResult Locked(HttpContext http, TimeProvider clock, DateTimeOffset until)
     {
@@ -95,7 +67,7 @@ public static partial class IdentityApi
         detail: "This installation signs staff in through single sign-on only (Auth:Local:Enabled=false): send the identity provider's access token as a bearer token.");
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> IssueToken(
-        TokenRequest request, HttpContext http, UserStore users, TokenService tokens, TimeProvider clock, IOptions<AuthOptions> auth, CancellationToken ct)
+        TokenRequest request, HttpContext http, IAccountService accounts, TokenService tokens, TimeProvider clock, IOptions<AuthOptions> auth, CancellationToken ct)
     {
         if (!auth.Value.Local.Enabled) return LocalSignInOff();
         var errors = new List<FieldError>();
@@ -114,7 +86,7 @@ public static partial class IdentityApi
             return Problems.Validation(errors);
         }
 
-        var (user, lockedUntil) = await users.SignInAsync(request.Username!.Trim(), request.Password!, http.ClientKey(), ct);
+        var (user, lockedUntil) = await accounts.SignInAsync(request.Username!.Trim(), request.Password!, http.ClientKey(), ct);
         if (lockedUntil is { } until)
         {
             return Locked(http, clock, until);
@@ -129,52 +101,18 @@ public static partial class IdentityApi
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangeOwnPassword(
-        ChangePasswordRequest request, HttpContext http, UserStore users, TimeProvider clock, IOptions<AuthOptions> auth, CancellationToken ct)
+        ChangePasswordRequest request, HttpContext http, IAccountService accounts, TimeProvider clock, IOptions<AuthOptions> auth, CancellationToken ct)
     {
         if (!auth.Value.Local.Enabled) return LocalSignInOff();
-        var result = await ChangeOwnPasswordAsync(users, http.User.ToActor(), request.CurrentPassword, request.NewPassword, http.ClientKey(), ct);
+        var result = await accounts.ChangeOwnPasswordAsync(http.User.ToActor(), request.CurrentPassword, request.NewPassword, http.ClientKey(), ct);
         return result.Outcome switch
         {
             PasswordChangeOutcome.Changed => TypedResults.NoContent(),
-            PasswordChangeOutcome.Unacceptable => Problems.Validation(PasswordError("newPassword", request.NewPassword)!),
+            PasswordChangeOutcome.Unacceptable => Problems.Validation(AccountValidator.PasswordError("newPassword", request.NewPassword)!),
             PasswordChangeOutcome.SameAsCurrent => Problems.Validation(FieldError.Unchanged("newPassword", "must differ from the current password")),
             PasswordChangeOutcome.Locked => Locked(http, clock, result.LockedUntil!.Value),
             _ => Problems.Validation(FieldError.Mismatch("currentPassword", "does not match the current password")),
         };
-    }
-
-    /// <summary>
-    /// Changing one's own password, for the API and the password page alike: the new one must be long enough and differ
-    /// from the current one, which is checked as a sign-in is (counted against the lockout: a stolen session must not be a
-    /// way to guess the password without limit). A change writes a new security stamp, so every token and session of
-    /// the account ends; the caller gets the account as it is now to start a new one.
-    /// </summary>
-    public static async Task<PasswordChangeResult> ChangeOwnPasswordAsync(
-        UserStore users, Core.Identity.Actor actor, string? currentPassword, string? newPassword, string client, CancellationToken ct)
-    {
-        if (PasswordCheck(newPassword) is { } broken)
-        {
-            return new PasswordChangeResult(PasswordChangeOutcome.Unacceptable, Rule: broken);
-        }
-
-        if (string.Equals(newPassword, currentPassword, StringComparison.Ordinal))
-        {
-            return new PasswordChangeResult(PasswordChangeOutcome.SameAsCurrent);
-        }
-
-        var (user, lockedUntil) = await users.SignInAsync(actor.Username, currentPassword ?? string.Empty, client, ct);
-        if (lockedUntil is { } until)
-        {
-            return new PasswordChangeResult(PasswordChangeOutcome.Locked, LockedUntil: until);
-        }
-
-        if (user is null)
-        {
-            return new PasswordChangeResult(PasswordChangeOutcome.WrongCurrentPassword);
-        }
-
-        await users.SetPasswordAsync(actor.Username, newPassword!, mustChange: false, actor, ct);
-        return new PasswordChangeResult(PasswordChangeOutcome.Changed, await users.FindAsync(actor.Username, ct));
     }
 
     private static async Task<Results<Ok<Page<UserView>>, ValidationProblem, ProblemHttpResult>> ListUsers(
@@ -214,209 +152,33 @@ public static partial class IdentityApi
     }
 
     private static async Task<Results<Created<UserView>, ValidationProblem, ProblemHttpResult>> CreateUser(
-        CreateUserRequest request, HttpContext http, UserStore users, Infrastructure.Registry.InspectorStore inspectors, CancellationToken ct)
+        CreateUserRequest request, HttpContext http, IAccountService accounts, CancellationToken ct)
     {
-        var errors = new List<FieldError>();
-        if (request.Username is null || !UsernamePattern().IsMatch(request.Username))
+        var draft = new AccountDraft(request.Username, request.DisplayName, request.Password, request.Roles, request.DepartmentCode, request.InspectorCertificateNo,
+            request.ExternalSubject);
+        var result = await accounts.CreateAsync(draft, http.User.ToActor(), ct);
+        return Answers.Answer(result, "user", request.Username ?? "", created =>
         {
-            errors.Add((string.IsNullOrEmpty(request.Username) ? FieldError.Required("username", "is required: 3–64 characters of a–z, 0–9, '.', '_' or '-'") : FieldError.Format("username", FieldFormats.Username, "is required: 3–64 characters of a–z, 0–9, '.', '_' or '-'", request.Username)));
-        }
+            var (view, oneTimePassword) = created.Record!;
+            ETags.Set(http.Response, created.Version);
+            if (oneTimePassword is not null)
+            {
+                // The one-time password is shown once, to the admin who created the account, and never stored in clear.
+                http.Response.Headers["X-One-Time-Password"] = oneTimePassword;
+            }
 
-        if (string.IsNullOrWhiteSpace(request.DisplayName) || request.DisplayName.Length > 100)
-        {
-            errors.Add(FieldError.RequiredText("displayName", request.DisplayName, 100, "is required, at most 100 characters"));
-        }
-        else
-        {
-            Core.Text.TextRules.Check(errors, "displayName", request.DisplayName);
-        }
-
-        errors.AddRange(RoleErrors(request.Roles, request.DepartmentCode, request.InspectorCertificateNo));
-        Core.Text.TextRules.Check(errors, "externalSubject", request.ExternalSubject);
-        var password = request.Password;
-        var generated = false;
-        if (password is null)
-        {
-            password = OneTimePassword();
-            generated = true;
-        }
-        else if (PasswordError("password", password) is { } passwordError)
-        {
-            errors.Add(passwordError);
-        }
-
-        if (errors.Count > 0)
-        {
-            return Problems.Validation(errors);
-        }
-
-        var refusal = AccountAccess.WriteRefusal(http.User.ToActor(), null, Blank(request.DepartmentCode), request.Roles!)
-            ?? await LinkRefusalAsync(http.User.ToActor(), Blank(request.InspectorCertificateNo), Blank(request.ExternalSubject), inspectors, ct);
-        if (refusal is not null)
-        {
-            return Problems.Forbidden(refusal);
-        }
-
-        var user = new NewUser(request.Username!, request.DisplayName!.Trim(), password, request.Roles!, Blank(request.DepartmentCode), Blank(request.InspectorCertificateNo), MustChangePassword: true, Blank(request.ExternalSubject));
-        if (!await users.CreateAsync(user, http.User.ToActor(), ct))
-        {
-            return Problems.Conflict($"The username '{request.Username}' (or the external subject) is taken.");
-        }
-
-        var view = new UserView(user.Username, user.DisplayName, user.Roles, user.DepartmentCode, user.InspectorCertificateNo, true, false, 1, user.ExternalSubject);
-        ETags.Set(http.Response, 1);
-        if (generated)
-        {
-            // The one-time password is shown once, to the admin who created the account, and never stored in clear.
-            http.Response.Headers["X-One-Time-Password"] = password;
-        }
-
-        return TypedResults.Created($"/api/users/{user.Username}", view);
+            return TypedResults.Created($"/api/users/{view.Username}", view);
+        });
     }
 
-    private static async Task<Results<Ok<UserView>, ValidationProblem, ProblemHttpResult>> UpdateUser(
-        string username, UpdateUserRequest request, HttpContext http, UserStore users, Infrastructure.Registry.InspectorStore inspectors, CancellationToken ct)
+    private static Task<Results<Ok<UserView>, ValidationProblem, ProblemHttpResult>> UpdateUser(
+        string username, UpdateUserRequest request, HttpContext http, IAccountService accounts, CancellationToken ct)
     {
-        var expected = ETags.IfMatch(http.Request);
-        if (expected is null)
-        {
-            return Problems.PreconditionRequired();
-        }
-
-        var errors = new List<FieldError>();
-        if (string.IsNullOrWhiteSpace(request.DisplayName) || request.DisplayName.Length > 100)
-        {
-            errors.Add(FieldError.RequiredText("displayName", request.DisplayName, 100, "is required, at most 100 characters"));
-        }
-        else
-        {
-            Core.Text.TextRules.Check(errors, "displayName", request.DisplayName);
-        }
-
-        errors.AddRange(RoleErrors(request.Roles, request.DepartmentCode, request.InspectorCertificateNo));
-        if (errors.Count > 0)
-        {
-            return Problems.Validation(errors);
-        }
-
-        var actor = http.User.ToActor();
-        if (string.Equals(actor.Username, username, StringComparison.Ordinal) && actor.IsAdmin && (request.Disabled == true || !request.Roles!.Contains(Roles.Admin)))
-        {
-            return Problems.Validation(FieldError.NotAllowed("roles", "you cannot remove your own admin role or disable yourself"));
-        }
-
-        if (!actor.IsAdmin)
-        {
-            var current = await users.FindAsync(username, ct);
-            if (current is null || !AccountAccess.MaySee(actor, current.DepartmentCode, current.RoleList)) return Problems.NotFound("user", username);
-            if (AccountAccess.WriteRefusal(actor, (current.DepartmentCode, current.RoleList), Blank(request.DepartmentCode), request.Roles!) is { } refusal)
-                return Problems.Forbidden(refusal);
-            if (await LinkRefusalAsync(actor, Blank(request.InspectorCertificateNo), null, inspectors, ct) is { } link) return Problems.Forbidden(link);
-        }
-
-        var result = await users.UpdateAsync(username, request.DisplayName!.Trim(), request.Roles!, Blank(request.DepartmentCode),
-            Blank(request.InspectorCertificateNo), request.Disabled ?? false, expected, actor, ct);
-        switch (result.Outcome)
-        {
-            case WriteOutcome.NotFound:
-                return Problems.NotFound("user", username);
-            case WriteOutcome.VersionMismatch:
-                return Problems.PreconditionFailed(result.Record!.Version);
-            default:
-                ETags.Set(http.Response, result.Record!.Version);
-                return TypedResults.Ok(result.Record.ToView());
-        }
+        var change = new AccountChange(request.DisplayName, request.Roles, request.DepartmentCode, request.InspectorCertificateNo, request.Disabled);
+        return Answers.UpdatedAsync(http, "user", username, expected => accounts.UpdateAsync(username, change, expected, http.User.ToActor(), ct));
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ResetPassword(
-        string username, ResetPasswordRequest request, HttpContext http, UserStore users, CancellationToken ct)
-    {
-        if (PasswordProblem("newPassword", request.NewPassword) is { } problem)
-        {
-            return problem;
-        }
-
-        var actor = http.User.ToActor();
-        if (!actor.IsAdmin && (await users.FindAsync(username, ct) is not { } current || !AccountAccess.MaySee(actor, current.DepartmentCode, current.RoleList)))
-        {
-            return Problems.NotFound("user", username);
-        }
-
-        return await users.SetPasswordAsync(username, request.NewPassword!, mustChange: true, http.User.ToActor(), ct)
-            ? TypedResults.NoContent()
-            : Problems.NotFound("user", username);
-    }
-
-    /// <summary>
-    /// What an account is linked to decides what it may do: a certificate makes it act as that inspector on that
-    /// inspector's teams, an external subject makes a single sign-on identity sign in as it. A department administrator
-    /// links only its own department's inspectors, and no single sign-on identity (platform admins do).
-    /// </summary>
-    private static async Task<string?> LinkRefusalAsync(Core.Identity.Actor actor, string? certificate, string? externalSubject,
-        Infrastructure.Registry.InspectorStore inspectors, CancellationToken ct)
-    {
-        if (actor.IsAdmin) return null;
-        if (externalSubject is not null) return "Only platform admins link an account to a single sign-on identity.";
-        if (certificate is null) return null;
-        var inspector = await inspectors.GetAsync(certificate, ct);
-        return inspector is null ? $"There is no inspector with certificate '{certificate}' in your department."
-            : Core.Registry.DirectoryAccess.InspectorWriteRefusal(actor, inspector.DepartmentCode, inspector.DepartmentCode);
-    }
-
-    private static IEnumerable<FieldError> RoleErrors(IReadOnlyList<string>? roles, string? department, string? inspector)
-    {
-        if (roles is null || roles.Count == 0)
-        {
-            yield return FieldError.TooFew("roles", 1, $"at least one role is required: {string.Join(", ", Roles.All)}");
-            yield break;
-        }
-
-        foreach (var role in roles.Where(r => !Roles.IsKnown(r)))
-        {
-            yield return FieldError.UnknownValue("roles", role, Roles.All, $"'{role}' is not a role; use {string.Join(", ", Roles.All)}");
-        }
-
-        if (roles.Any(r => r is Roles.Scheduler or Roles.Reviewer or Roles.Inspector or Roles.DepartmentAdmin) && string.IsNullOrWhiteSpace(department))
-        {
-            yield return FieldError.Required("departmentCode", "is required for schedulers, reviewers, inspectors and department administrators: their rights are scoped to it");
-        }
-
-        if (roles.Contains(Roles.Inspector) && string.IsNullOrWhiteSpace(inspector))
-        {
-            yield return FieldError.Required("inspectorCertificateNo", "is required for the inspector role: it links the account to the inspector directory");
-        }
-    }
-
-    private static ValidationProblem? PasswordProblem(string field, string? password) =>
-        PasswordError(field, password) is { } error ? Problems.Validation(error) : null;
-
-    /// <summary>
-    /// At least <see cref="MinimumPasswordLength"/> characters, at most <see cref="MaximumPasswordLength"/> (hashing an
-    /// unbounded one is work anyone could ask for), any Unicode text but control characters (a NUL or an escape
-    /// sequence cannot be typed, only injected).
-    /// </summary>
-    public static PasswordRule? PasswordCheck(string? password) =>
-        password is null || password.Length < MinimumPasswordLength ? PasswordRule.TooShort
-        : password.Length > MaximumPasswordLength ? PasswordRule.TooLong
-        : password.Any(char.IsControl) ? PasswordRule.ControlCharacters
-        : null;
-
-    private static FieldError? PasswordError(string field, string? password) => PasswordCheck(password) switch
-    {
-        PasswordRule.TooShort => FieldError.TooShort(field, MinimumPasswordLength),
-        PasswordRule.TooLong => FieldError.TooLong(field, MaximumPasswordLength, password!.Length, $"must be at most {MaximumPasswordLength} characters"),
-        PasswordRule.ControlCharacters => FieldError.Characters(field, password!.IndexOf(password.First(char.IsControl)) + 1, password.First(char.IsControl), "must not contain control characters"),
-        _ => null,
-    };
-
-    public const int MaximumPasswordLength = 256;
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    /// <summary>20 characters from an alphabet without look-alikes (no 0/O, 1/l/I).</summary>
-    public static string OneTimePassword() =>
-        RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20);
-
-    [GeneratedRegex("^[a-z0-9._-]{3,64}$")]
-    private static partial Regex UsernamePattern();
+        string username, ResetPasswordRequest request, HttpContext http, IAccountService accounts, CancellationToken ct) =>
+        Answers.Answer(await accounts.ResetPasswordAsync(username, request.NewPassword, http.User.ToActor(), ct), "user", username, _ => TypedResults.NoContent());
 }

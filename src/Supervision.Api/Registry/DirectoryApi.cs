@@ -4,6 +4,7 @@ using Supervision.Api.Identity;
 using Supervision.Contracts.Registry;
 using Supervision.Core.Registry;
 using Supervision.Infrastructure.Registry;
+using Supervision.Infrastructure.Storage;
 using Supervision.Core.Validation;
 
 namespace Supervision.Api.Registry;
@@ -57,17 +58,8 @@ public static class DirectoryApi
         return TypedResults.Ok(Paging.Of(rows, take, e => e.CreditCode));
     }
 
-    private static async Task<Results<Ok<MarketEntity>, ProblemHttpResult>> GetEntity(string creditCode, HttpContext http, MarketEntityStore store, CancellationToken ct)
-    {
-        var entity = await store.GetAsync(CreditCode.Normalize(creditCode), ct);
-        if (entity is null)
-        {
-            return Problems.NotFound("entity", creditCode);
-        }
-
-        ETags.Set(http.Response, entity.Version);
-        return TypedResults.Ok(entity);
-    }
+    private static async Task<Results<Ok<MarketEntity>, ProblemHttpResult>> GetEntity(string creditCode, HttpContext http, MarketEntityStore store, CancellationToken ct) =>
+        Answers.Found(await store.GetAsync(CreditCode.Normalize(creditCode), ct), http, "entity", creditCode);
 
     private static async Task<Results<Created<MarketEntity>, ValidationProblem, ProblemHttpResult>> CreateEntity(
         EntityRequest request, HttpContext http, IGrainFactory grains, MarketEntityStore store, CancellationToken ct)
@@ -79,25 +71,17 @@ public static class DirectoryApi
 
         var code = CreditCode.Normalize(request.CreditCode);
         var result = await grains.GetGrain<IMarketEntityGrain>(code).Save(ToRecord(request, code), null, http.User.ToActor());
-        return await Respond(result, http, () => store.GetAsync(code, ct), e => e.Version, $"/api/entities/{code}");
+        return Answers.Created(await Reloaded(result, () => store.GetAsync(code, ct)), http, $"/api/entities/{code}", "entity", code);
     }
 
-    private static async Task<Results<Ok<MarketEntity>, ValidationProblem, ProblemHttpResult>> UpdateEntity(
+    private static Task<Results<Ok<MarketEntity>, ValidationProblem, ProblemHttpResult>> UpdateEntity(
         string creditCode, EntityRequest request, HttpContext http, IGrainFactory grains, MarketEntityStore store, CancellationToken ct)
     {
-        if (ETags.IfMatch(http.Request) is not { } expected)
-        {
-            return Problems.PreconditionRequired();
-        }
-
         var code = CreditCode.Normalize(creditCode);
-        if (request.CreditCode is not null && CreditCode.Normalize(request.CreditCode) != code)
-        {
-            return Problems.Validation(FieldError.CannotChange("creditCode", "cannot change; it is the entity's key"));
-        }
-
-        var result = await grains.GetGrain<IMarketEntityGrain>(code).Save(ToRecord(request, code), expected, http.User.ToActor());
-        return await RespondUpdated(result, http, () => store.GetAsync(code, ct));
+        return Answers.UpdatedAsync(http, "entity", code, async expected =>
+            request.CreditCode is not null && CreditCode.Normalize(request.CreditCode) != code
+                ? ChangeResult.Invalid<MarketEntity>([FieldError.CannotChange("creditCode", "cannot change; it is the entity's key")])
+                : await Reloaded(await grains.GetGrain<IMarketEntityGrain>(code).Save(ToRecord(request, code), expected, http.User.ToActor()), () => store.GetAsync(code, ct)));
     }
 
     private static async Task<Results<Ok<Page<Inspector>>, ValidationProblem, ProblemHttpResult>> ListInspectors(
@@ -126,14 +110,8 @@ public static class DirectoryApi
     {
         var inspector = await store.GetAsync(certificateNo, ct);
         var actor = http.User.ToActor();
-        if (inspector is null || (!actor.IsAdmin && inspector.DepartmentCode != actor.DepartmentCode))
-        {
-            // Another department's inspector is reported as absent: its existence is not the caller's business.
-            return Problems.NotFound("inspector", certificateNo);
-        }
-
-        ETags.Set(http.Response, inspector.Version);
-        return TypedResults.Ok(inspector);
+        // Another department's inspector is reported as absent: its existence is not the caller's business.
+        return Answers.Found(inspector is not null && (actor.IsAdmin || inspector.DepartmentCode == actor.DepartmentCode) ? inspector : null, http, "inspector", certificateNo);
     }
 
     private static async Task<Results<Created<Inspector>, ValidationProblem, ProblemHttpResult>> CreateInspector(
@@ -146,25 +124,16 @@ public static class DirectoryApi
 
         var number = request.CertificateNo.Trim();
         var result = await grains.GetGrain<IInspectorGrain>(number).Save(ToRecord(request, number), null, http.User.ToActor());
-        return await Respond(result, http, () => store.GetAsync(number, ct), i => i.Version, $"/api/inspectors/{number}");
+        return Answers.Created(await Reloaded(result, () => store.GetAsync(number, ct)), http, $"/api/inspectors/{number}", "inspector", number);
     }
 
-    private static async Task<Results<Ok<Inspector>, ValidationProblem, ProblemHttpResult>> UpdateInspector(
-        string certificateNo, InspectorRequest request, HttpContext http, IGrainFactory grains, InspectorStore store, CancellationToken ct)
-    {
-        if (ETags.IfMatch(http.Request) is not { } expected)
-        {
-            return Problems.PreconditionRequired();
-        }
-
-        if (request.CertificateNo is not null && request.CertificateNo.Trim() != certificateNo)
-        {
-            return Problems.Validation(FieldError.CannotChange("certificateNo", "cannot change; it is the inspector's key"));
-        }
-
-        var result = await grains.GetGrain<IInspectorGrain>(certificateNo).Save(ToRecord(request, certificateNo), expected, http.User.ToActor());
-        return await RespondUpdated(result, http, () => store.GetAsync(certificateNo, ct));
-    }
+    private static Task<Results<Ok<Inspector>, ValidationProblem, ProblemHttpResult>> UpdateInspector(
+        string certificateNo, InspectorRequest request, HttpContext http, IGrainFactory grains, InspectorStore store, CancellationToken ct) =>
+        Answers.UpdatedAsync(http, "inspector", certificateNo, async expected =>
+            request.CertificateNo is not null && request.CertificateNo.Trim() != certificateNo
+                ? ChangeResult.Invalid<Inspector>([FieldError.CannotChange("certificateNo", "cannot change; it is the inspector's key")])
+                : await Reloaded(await grains.GetGrain<IInspectorGrain>(certificateNo).Save(ToRecord(request, certificateNo), expected, http.User.ToActor()),
+                    () => store.GetAsync(certificateNo, ct)));
 
     private static MarketEntityRecord ToRecord(EntityRequest r, string code) => new()
     {
@@ -192,42 +161,8 @@ public static class DirectoryApi
         Conflicts = r.Conflicts ?? [],
     };
 
-    private static async Task<Results<Created<T>, ValidationProblem, ProblemHttpResult>> Respond<T>(
-        DirectoryWriteResult result, HttpContext http, Func<Task<T?>> reload, Func<T, long> version, string location)
-        where T : class
-    {
-        if (Refusal(result) is { } refusal)
-        {
-            return refusal.Result is ValidationProblem v ? v : (ProblemHttpResult)refusal.Result;
-        }
-
-        var record = (await reload())!;
-        ETags.Set(http.Response, version(record));
-        return TypedResults.Created(location, record);
-    }
-
-    private static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> RespondUpdated<T>(
-        DirectoryWriteResult result, HttpContext http, Func<Task<T?>> reload)
-        where T : class
-    {
-        if (Refusal(result) is { } refusal)
-        {
-            return refusal.Result is ValidationProblem v ? v : (ProblemHttpResult)refusal.Result;
-        }
-
-        var record = (await reload())!;
-        ETags.Set(http.Response, result.Version);
-        return TypedResults.Ok(record);
-    }
-
-    private static Results<ValidationProblem, ProblemHttpResult>? Refusal(DirectoryWriteResult result) => result.Status switch
-    {
-        DirectoryWriteStatus.Created or DirectoryWriteStatus.Updated => null,
-        DirectoryWriteStatus.Invalid => Problems.Validation(result.Errors),
-        DirectoryWriteStatus.Forbidden => Problems.Forbidden(result.Detail!),
-        DirectoryWriteStatus.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: result.Detail),
-        DirectoryWriteStatus.AlreadyExists => Problems.Conflict(result.Detail!),
-        DirectoryWriteStatus.VersionMismatch => Problems.PreconditionFailed(result.Version),
-        _ => throw new InvalidOperationException($"unexpected status {result.Status}"),
-    };
+    /// <summary>The grain's answer, with the record as it now stands when the write succeeded (the grain answers only its version).</summary>
+    private static async Task<ChangeResult<T>> Reloaded<T>(DirectoryWriteResult result, Func<Task<T?>> reload)
+        where T : class =>
+        Answers.Of(result, result.Status is DirectoryWriteStatus.Created or DirectoryWriteStatus.Updated ? await reload() : null);
 }

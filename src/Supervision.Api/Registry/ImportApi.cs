@@ -11,6 +11,9 @@ using Supervision.Infrastructure.Registry.Import;
 
 namespace Supervision.Api.Registry;
 
+/// <summary>What the import routes need: the imports' write path and the jobs' reads.</summary>
+public sealed record ImportServices(IDirectoryImports Imports, ImportQueries Queries);
+
 /// <summary>
 /// Bulk import of the two directories, as long operations (docs/operations.md, "Long operations"): the request body (the
 /// CSV) is stored in the database, then the operation runs the importer from it on a silo, under a lease, taken over by
@@ -33,28 +36,45 @@ public static class ImportApi
         imports.MapGet("/{id}", Get).WithSummary("One import job: its state, progress and counts; another department's job answers 404.");
         imports.MapGet("/{id}/errors", Errors).WithSummary("Rejected lines with field and reason, ordered by line.");
         imports.MapGet("/{id}/errors.csv", ErrorsCsv).WithSummary("The error report as a CSV download.");
-        OperationApi.Answer(OperationKinds.ImportEntities, Imported);
-        OperationApi.Answer(OperationKinds.ImportInspectors, Imported);
+        OperationApi.Answer(OperationKinds.ImportEntities, async (http, operation) => await Imported(http, operation));
+        OperationApi.Answer(OperationKinds.ImportInspectors, async (http, operation) => await Imported(http, operation));
         return app;
     }
 
-    private static Task<IResult> ImportEntities(string? fileName, HttpContext http, DirectoryImporter importer) =>
-        StartAsync(OperationKinds.ImportEntities, fileName, http, importer);
+    private static Task<Results<Created<ImportJob>, OperationRunning, ValidationProblem, ProblemHttpResult>> ImportEntities(
+        string? fileName, HttpContext http, [AsParameters] ImportServices s) =>
+        StartAsync(OperationKinds.ImportEntities, fileName, http, s);
 
-    /// <summary>Rows of other departments than a non-admin's own are rejected when the operation runs (the rule is the importer's).</summary>
-    private static Task<IResult> ImportInspectors(string? fileName, HttpContext http, DirectoryImporter importer) =>
-        StartAsync(OperationKinds.ImportInspectors, fileName, http, importer);
+    /// <summary>Rows of other departments than a non-admin's own are rejected when the operation runs (the rule is the import service's).</summary>
+    private static Task<Results<Created<ImportJob>, OperationRunning, ValidationProblem, ProblemHttpResult>> ImportInspectors(
+        string? fileName, HttpContext http, [AsParameters] ImportServices s) =>
+        StartAsync(OperationKinds.ImportInspectors, fileName, http, s);
 
-    private static async Task<IResult> StartAsync(string kind, string? fileName, HttpContext http, DirectoryImporter importer)
+    private static async Task<Results<Created<ImportJob>, OperationRunning, ValidationProblem, ProblemHttpResult>> StartAsync(
+        string kind, string? fileName, HttpContext http, ImportServices s)
     {
         if (FileNameProblem(fileName) is { } problem) return problem;
-        return await OperationApi.RunUploadAsync(http, kind, importer.NewJobId(), Name(fileName), long.MaxValue);
+        return Typed(await OperationApi.RunUploadAsync(http, kind, s.Imports.NewJobId(), Name(fileName), long.MaxValue));
     }
 
-    /// <summary>A succeeded import operation answers its job; a file that was not a directory CSV failed it with a 400 naming "file".</summary>
-    private static async Task<IResult> Imported(HttpContext http, Operation operation)
+    /// <summary>
+    /// What the operation answered, as this route's results: the job (as <see cref="Imported"/> answers it), the operation
+    /// still running, or the problem that ended it.
+    /// </summary>
+    private static Results<Created<ImportJob>, OperationRunning, ValidationProblem, ProblemHttpResult> Typed(IResult answer) => answer switch
     {
-        var job = await http.RequestServices.GetRequiredService<DirectoryImporter>().GetAsync(operation.Target, http.RequestAborted);
+        INestedHttpResult nested => Typed(nested.Result),
+        Created<ImportJob> created => created,
+        Accepted<OperationView> running => new OperationRunning(running),
+        ValidationProblem invalid => invalid,
+        ProblemHttpResult problem => problem,
+        _ => throw new InvalidOperationException($"an import operation answered {answer.GetType().Name}"),
+    };
+
+    /// <summary>A succeeded import operation answers its job; a file that was not a directory CSV failed it with a 400 naming "file".</summary>
+    private static async Task<Results<Created<ImportJob>, ProblemHttpResult>> Imported(HttpContext http, Operation operation)
+    {
+        var job = await http.RequestServices.GetRequiredService<ImportQueries>().GetAsync(operation.Target, http.RequestAborted);
         return job is null ? Problems.NotFound("import", operation.Target) : TypedResults.Created($"/api/imports/{job.Id}", job);
     }
 
@@ -64,59 +84,54 @@ public static class ImportApi
 
     private static string Name(string? fileName) => string.IsNullOrWhiteSpace(fileName) ? "upload.csv" : Path.GetFileName(fileName.Trim());
 
-    private static async Task<Results<Ok<Page<ImportJob>>, ValidationProblem>> List(
-        string? before, int? limit, HttpContext http, DirectoryImporter importer, CancellationToken ct)
+    /// <summary>Admins see every import; others only their own.</summary>
+    private static Task<Results<Ok<Page<ImportJob>>, ValidationProblem>> List(
+        string? before, int? limit, HttpContext http, [AsParameters] ImportServices s, CancellationToken ct)
     {
-        if (!Paging.TryLimit(limit, out var take, out var problem))
-        {
-            return problem!;
-        }
-
         var actor = http.User.ToActor();
-        var rows = await importer.ListAsync(actor.IsAdmin ? null : actor.Username, before, take, ct);
-        return TypedResults.Ok(Paging.Of(rows, take, j => j.Id));
+        return Answers.PageAsync(limit, take => s.Queries.ListAsync(actor.IsAdmin ? null : actor.Username, before, take, ct), j => j.Id);
     }
 
-    private static async Task<Results<Ok<ImportJob>, ProblemHttpResult>> Get(string id, HttpContext http, DirectoryImporter importer, CancellationToken ct)
+    private static async Task<Results<Ok<ImportJob>, ProblemHttpResult>> Get(string id, HttpContext http, [AsParameters] ImportServices s, CancellationToken ct)
     {
-        var job = await Visible(id, http.User.ToActor(), importer, ct);
+        var job = await Visible(id, http.User.ToActor(), s.Queries, ct);
         return job is null ? Problems.NotFound("import", id) : TypedResults.Ok(job);
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ImportError>>, ValidationProblem, ProblemHttpResult>> Errors(
-        string id, long? afterLine, int? limit, HttpContext http, DirectoryImporter importer, CancellationToken ct)
+        string id, long? afterLine, int? limit, HttpContext http, [AsParameters] ImportServices s, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var take, out var problem))
         {
             return problem!;
         }
 
-        if (await Visible(id, http.User.ToActor(), importer, ct) is null)
+        if (await Visible(id, http.User.ToActor(), s.Queries, ct) is null)
         {
             return Problems.NotFound("import", id);
         }
 
-        return TypedResults.Ok(await importer.ErrorsAsync(id, afterLine, take, ct));
+        return TypedResults.Ok(await s.Queries.ErrorsAsync(id, afterLine, take, ct));
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> ErrorsCsv(string id, HttpContext http, DirectoryImporter importer, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> ErrorsCsv(string id, HttpContext http, [AsParameters] ImportServices s, CancellationToken ct)
     {
-        if (await Visible(id, http.User.ToActor(), importer, ct) is null)
+        if (await Visible(id, http.User.ToActor(), s.Queries, ct) is null)
         {
             return Problems.NotFound("import", id);
         }
 
         // At most DirectoryImporter.MaxStoredErrors lines are kept per job, so the report fits in memory.
-        var errors = await importer.ErrorsAsync(id, null, DirectoryImporter.MaxStoredErrors * 2, ct);
+        var errors = await s.Queries.ErrorsAsync(id, null, DirectoryImporter.MaxStoredErrors * 2, ct);
         using var csv = new MemoryStream();
         ImportErrorReport.Write(csv, errors);
         return TypedResults.File(csv.ToArray(), "text/csv; charset=utf-8", $"import-{id}-errors.csv");
     }
 
     /// <summary>Admins see every import; others only their own.</summary>
-    private static async Task<ImportJob?> Visible(string id, Actor actor, DirectoryImporter importer, CancellationToken ct)
+    private static async Task<ImportJob?> Visible(string id, Actor actor, ImportQueries queries, CancellationToken ct)
     {
-        var job = await importer.GetAsync(id, ct);
+        var job = await queries.GetAsync(id, ct);
         return job is not null && (actor.IsAdmin || job.Actor == actor.Username) ? job : null;
     }
 }

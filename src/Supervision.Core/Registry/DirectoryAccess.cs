@@ -12,6 +12,8 @@ namespace Supervision.Core.Registry;
 /// <item>Entities: schedulers and admins maintain the profile. The status (open, revoked, …) is the registration
 /// authority's fact: only the <see cref="Roles.Registry"/> role and admins change it. The credit class is the credit
 /// model's: it is never changed by a directory write; a new entity's first class may be given by an admin's initial load.</item>
+/// <item>The list: departments are the platform's (its admins add and change them); a department's items are its
+/// schedulers' (and platform admins').</item>
 /// </list>
 /// </summary>
 public static class DirectoryAccess
@@ -23,8 +25,29 @@ public static class DirectoryAccess
 
     public const string OtherDepartmentsInspectorRefusal = "the inspector belongs to another department; only its schedulers maintain them";
 
+    public const string EntityMaintenanceRefusal = "Only platform admins, schedulers and the registry maintain the entity directory.";
+
+    public const string DepartmentMaintenanceRefusal = "Only platform admins add or change departments.";
+
     /// <summary>Admins and schedulers maintain entity profiles.</summary>
     public static bool MayMaintainEntities(Actor actor) => actor.IsAdmin || actor.Has(Roles.Scheduler) || actor.Has(Roles.Registry);
+
+    /// <summary>Departments: platform admins only.</summary>
+    public static bool MayMaintainDepartments(Actor actor) => actor.IsAdmin;
+
+    /// <summary>A department's items: its schedulers and platform admins.</summary>
+    public static bool MaintainsItemsOf(Actor actor, string department) => actor.CanActFor(Roles.Scheduler, department);
+
+    /// <summary>Why <paramref name="actor"/> may not add (<paramref name="adding"/>) or change an item of <paramref name="department"/>; null when they may.</summary>
+    public static string? ItemWriteRefusal(Actor actor, string department, bool adding) =>
+        MaintainsItemsOf(actor, department) ? null
+        : $"Only schedulers of '{department}' (or platform admins) can {(adding ? "add" : "change")} its items.";
+
+    /// <summary>
+    /// Importing inspectors at all: platform admins, and a department's schedulers and administrator — whose files are
+    /// then held row by row to <see cref="InspectorWriteRefusal"/> (their own department's inspectors only).
+    /// </summary>
+    public static bool MayImportInspectors(Actor actor) => actor.IsAdmin || (actor.DepartmentCode is { } own && MaintainsInspectorsOf(actor, own));
 
     /// <summary>Changing an existing entity's status.</summary>
     public static bool MayChangeEntityStatus(Actor actor) => actor.IsAdmin || actor.Has(Roles.Registry);
@@ -60,7 +83,7 @@ public static class DirectoryAccess
     {
         if (!MayMaintainEntities(actor))
         {
-            return FieldError.NotAllowed(string.Empty, "Only platform admins, schedulers and the registry maintain the entity directory.");
+            return FieldError.NotAllowed(string.Empty, EntityMaintenanceRefusal);
         }
 
         if (current is { } stored && !string.Equals(stored.Status, next.Status, StringComparison.Ordinal) && !MayChangeEntityStatus(actor))

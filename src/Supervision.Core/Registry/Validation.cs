@@ -266,3 +266,64 @@ public static class InspectorValidator
         return errors.Count == 0 ? RecordValidation.Ok : new RecordValidation(errors, []);
     }
 }
+
+/// <summary>
+/// Validates a department's own fields; its place in the hierarchy is checked against the stored departments with
+/// <see cref="ParentError"/>. The API's and the department service's one rule (the fields arrive as the request had them).
+/// </summary>
+public static class DepartmentValidator
+{
+    /// <summary>Approved results are published at once.</summary>
+    public const string PublishAutomatically = "automatic";
+
+    /// <summary>A publisher releases approved results (the default).</summary>
+    public const string PublishByPublisher = "publisher";
+
+    public static List<FieldError> Validate(string? code, string? name, string? divisionCode, string? publishMode, int? yearlyCap, ReferenceData reference)
+    {
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(code) || code.Length > FieldLimits.DepartmentCodeMax || !code.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            var reason = $"is required: up to {FieldLimits.DepartmentCodeMax} letters, digits or '-'";
+            errors.Add(string.IsNullOrWhiteSpace(code) ? FieldError.Required("code", reason)
+                : code.Length > FieldLimits.DepartmentCodeMax ? FieldError.TooLong("code", FieldLimits.DepartmentCodeMax, code.Length, reason)
+                : FieldError.Format("code", FieldFormats.Code, reason, code));
+        }
+
+        if (string.IsNullOrWhiteSpace(name) || name.Length > FieldLimits.NameMax)
+        {
+            errors.Add(FieldError.RequiredText("name", name, FieldLimits.NameMax, $"is required, at most {FieldLimits.NameMax} characters"));
+        }
+        else
+        {
+            Text.TextRules.Check(errors, "name", name);
+        }
+
+        if (divisionCode is not null && !reference.IsValidDivision(divisionCode))
+        {
+            errors.Add(FieldError.UnknownValue("divisionCode", divisionCode, reason: $"'{divisionCode}' is not a known GB/T 2260 division code"));
+        }
+
+        if (publishMode is not null and not (PublishAutomatically or PublishByPublisher))
+        {
+            errors.Add(FieldError.UnknownValue("publishMode", publishMode, [PublishAutomatically, PublishByPublisher], "must be 'automatic' or 'publisher'"));
+        }
+
+        if (yearlyCap is < 1 or > 100)
+        {
+            errors.Add(FieldError.OutOfRange("yearlyCap", 1, 100, yearlyCap, "must be between 1 and 100 inspections per entity per year"));
+        }
+
+        return errors;
+    }
+
+    /// <summary>
+    /// Why <paramref name="parent"/> cannot be the parent of <paramref name="code"/>: itself, not a department
+    /// (<paramref name="parentExists"/>), or below it (<paramref name="parentAncestors"/>, nearest first) — a cycle; null when it can.
+    /// </summary>
+    public static FieldError? ParentError(string code, string parent, bool parentExists, IReadOnlyCollection<string> parentAncestors) =>
+        parent == code ? FieldError.NotAllowed("parentCode", "a department cannot be its own parent", parent)
+        : !parentExists ? FieldError.NotFound("parentCode", parent, $"there is no department '{parent}'")
+        : parentAncestors.Contains(code) ? FieldError.NotAllowed("parentCode", $"'{parent}' is below '{code}'; the hierarchy would become a cycle", parent)
+        : null;
+}

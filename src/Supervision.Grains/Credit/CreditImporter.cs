@@ -10,7 +10,7 @@ namespace Supervision.Grains.Credit;
 /// <summary>
 /// Imports a CSV of external credit records (docs/csv-formats.md): reads the whole file (hashing it), validates every
 /// line, checks that each entity is in the directory, then appends the accepted records in one transaction. Rejected
-/// lines are reported with line, field and reason and never stored. Run by the operation grain from the staged upload;
+/// lines are reported with line, field and reason and never stored; only credit officers and admins import. Run by the operation grain from the staged upload;
 /// the import id is the operation's target, so running it again after a crash appends nothing twice.
 /// </summary>
 public sealed class CreditImporter(CreditImportStore store, CreditQueries queries, WorkflowClock clock)
@@ -19,6 +19,10 @@ public sealed class CreditImporter(CreditImportStore store, CreditQueries querie
     public async Task<(CreditImportReport? Report, OperationProblem? Problem)> ImportAsync(string importId, Stream csv, string fileName, Actor actor,
         CancellationToken ct = default)
     {
+        // The credit routes' rule, applied here too: the import's one write path answers for who may record (the
+        // operation that runs it checked the same before).
+        if (!OperationKinds.RequiredRoles(OperationKinds.CreditImport).Any(actor.Has))
+            return (null, new OperationProblem(403, "Forbidden", $"'{actor.Username}' may not record external credit records: credit officers and platform admins do."));
         if (await queries.ImportAsync(importId, ct) is { } done) return (done, null);
         using var buffer = new MemoryStream();
         await csv.CopyToAsync(buffer, ct);

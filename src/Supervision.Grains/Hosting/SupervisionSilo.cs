@@ -74,6 +74,12 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Registry.MarketEntityStore>();
         services.AddSingleton<Infrastructure.Registry.InspectorStore>();
         services.AddSingleton<Infrastructure.Registry.Import.DirectoryImporter>();
+        services.AddSingleton<Infrastructure.Registry.Import.ImportQueries>();
+        // The write paths of the aggregates without a grain (departments, items, accounts) and of bulk imports.
+        services.AddSingleton<Infrastructure.Registry.IDepartmentService, Registry.DepartmentService>();
+        services.AddSingleton<Infrastructure.Registry.IInspectionItemService, Registry.InspectionItemService>();
+        services.AddSingleton<Infrastructure.Registry.Import.IDirectoryImports, Registry.DirectoryImports>();
+        services.AddSingleton<Infrastructure.Identity.IAccountService, Identity.AccountService>();
         services.AddSingleton<Infrastructure.Tasks.TaskRepository>();
         services.AddSingleton<Infrastructure.Tasks.DrawSnapshotStore>();
         services.AddSingleton<Infrastructure.Tasks.TaskQueries>();

@@ -12,7 +12,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Supervision.Contracts.Credit;
 using Supervision.Grains.Credit;
 using Supervision.Infrastructure.Credit;
-using Supervision.Infrastructure.Registry;
 using Supervision.Infrastructure.Registry.Import;
 
 namespace Supervision.Grains.Operations;
@@ -167,27 +166,26 @@ public sealed class OperationGrain(
     }
 
     /// <summary>
-    /// A directory import from the staged upload, as the job the operation targets. The rules are the route's: inspectors
-    /// of another department than a non-admin's own are rejected row by row, and the importer's guards apply the actor's
-    /// rights to every row. A file that is not a directory CSV ends the operation with the route's 400 naming "file".
+    /// A directory import from the staged upload, as the job the operation targets, through the imports' one write path
+    /// (<see cref="IDirectoryImports"/>): the single-record rules hold for the caller and every row. A file that is not a
+    /// directory CSV ends the operation with the route's 400 naming "file".
     /// </summary>
     private async Task<(OperationProblem?, string?)> ImportAsync(Operation operation, Actor actor)
     {
-        var importer = ServiceProvider.GetRequiredService<DirectoryImporter>();
+        var imports = ServiceProvider.GetRequiredService<IDirectoryImports>();
         var input = JsonSerializer.Deserialize<UploadInput>(operation.InputJson ?? "{}", Json) ?? throw new InvalidOperationException($"operation {Id} has no input");
         var progress = new ImportReporter(operations, operation.Kind, operation.Target, input.Bytes);
         ImportJob job;
         await using var upload = operations.OpenUpload(operation.Id);
-        if (operation.Kind == OperationKinds.ImportEntities)
+        try
         {
-            job = await Task.Run(() => importer.ImportEntitiesAsync(operation.Target, upload, input.FileName, actor, progress, CancellationToken.None));
+            job = operation.Kind == OperationKinds.ImportEntities
+                ? await Task.Run(() => imports.ImportEntitiesAsync(operation.Target, upload, input.FileName, actor, progress, CancellationToken.None))
+                : await Task.Run(() => imports.ImportInspectorsAsync(operation.Target, upload, input.FileName, actor, progress, CancellationToken.None));
         }
-        else
+        catch (UnauthorizedAccessException refused)
         {
-            var departments = ServiceProvider.GetRequiredService<DepartmentStore>();
-            var known = (await departments.ListAsync(null, null, null, 100_000, CancellationToken.None)).Select(d => d.Code).ToHashSet(StringComparer.Ordinal);
-            job = await Task.Run(() => importer.ImportInspectorsAsync(operation.Target, upload, input.FileName, actor, known.Contains,
-                actor.IsAdmin ? null : actor.DepartmentCode ?? string.Empty, progress, CancellationToken.None));
+            return (new OperationProblem(403, "Forbidden", refused.Message), null);
         }
 
         return (job.Status == "failed" ? OperationProblems.Validation([Supervision.Core.Validation.FieldError.Unreadable("file", job.Error ?? "the file could not be imported")]) : null,

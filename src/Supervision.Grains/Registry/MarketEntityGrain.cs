@@ -14,7 +14,7 @@ public sealed class MarketEntityGrain(MarketEntityStore store, ReferenceData ref
     {
         if (!DirectoryAccess.MayMaintainEntities(actor))
         {
-            return DirectoryWriteResult.Refused(DirectoryWriteStatus.Forbidden, "Only platform admins, schedulers and the registry maintain the entity directory.");
+            return DirectoryWriteResult.Refused(DirectoryWriteStatus.Forbidden, DirectoryAccess.EntityMaintenanceRefusal);
         }
 
         var creditCode = this.GetPrimaryKeyString();

@@ -28,23 +28,12 @@ public sealed class DepartmentStore(VersionedWriter writer, TimeProvider clock)
     private const string Columns =
         "code, name, parent_code AS ParentCode, division_code AS DivisionCode, publish_mode AS PublishMode, yearly_cap AS YearlyCap, version, created_at AS CreatedAt, updated_at AS UpdatedAt";
 
-    public async Task<Department?> GetAsync(string code, CancellationToken ct = default)
-    {
-        await using var connection = await writer.Store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<Department>(
-            new CommandDefinition($"SELECT {Columns} FROM departments WHERE code = @code", new { code }, cancellationToken: ct));
-    }
+    public Task<Department?> GetAsync(string code, CancellationToken ct = default) =>
+        KeyedReads.OneAsync<Department>(writer.Store, $"SELECT {Columns} FROM departments", "code", code, ct);
 
     /// <summary>The departments among <paramref name="codes"/> that exist, by code, in one query (names for a page of rows).</summary>
-    public async Task<IReadOnlyDictionary<string, Department>> GetManyAsync(IReadOnlyList<string> codes, CancellationToken ct = default)
-    {
-        if (codes.Count == 0) return new Dictionary<string, Department>(StringComparer.Ordinal);
-        await using var connection = await writer.Store.OpenAsync(ct);
-        var codeList = codes.Distinct(StringComparer.Ordinal).ToList();
-        var rows = await connection.QueryAsync<Department>(new CommandDefinition(
-            $"SELECT {Columns} FROM departments WHERE code {writer.Store.In("@codeList")}", new { codeList }, cancellationToken: ct));
-        return rows.ToDictionary(d => d.Code, StringComparer.Ordinal);
-    }
+    public Task<IReadOnlyDictionary<string, Department>> GetManyAsync(IReadOnlyList<string> codes, CancellationToken ct = default) =>
+        KeyedReads.ManyAsync<Department>(writer.Store, $"SELECT {Columns} FROM departments", "code", codes, d => d.Code, ct);
 
     public async Task<IReadOnlyList<Department>> ListAsync(string? query, string? parentCode, string? after, int limit, CancellationToken ct)
     {

@@ -41,23 +41,12 @@ public sealed class InspectionItemStore(VersionedWriter writer, TimeProvider clo
         entity_types AS EntityTypes, industries, result_codes AS ResultCodes, active, version, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
-    public async Task<InspectionItem?> GetAsync(string code, CancellationToken ct = default)
-    {
-        await using var connection = await writer.Store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<InspectionItem>(
-            new CommandDefinition($"SELECT {Columns} FROM inspection_items WHERE code = @code", new { code }, cancellationToken: ct));
-    }
+    public Task<InspectionItem?> GetAsync(string code, CancellationToken ct = default) =>
+        KeyedReads.OneAsync<InspectionItem>(writer.Store, $"SELECT {Columns} FROM inspection_items", "code", code, ct);
 
     /// <summary>The items among <paramref name="codes"/> that exist, by code, in one query (a task's items, for its freeze or preview).</summary>
-    public async Task<IReadOnlyDictionary<string, InspectionItem>> GetManyAsync(IReadOnlyList<string> codes, CancellationToken ct = default)
-    {
-        if (codes.Count == 0) return new Dictionary<string, InspectionItem>(StringComparer.Ordinal);
-        await using var connection = await writer.Store.OpenAsync(ct);
-        var codeList = codes.Distinct(StringComparer.Ordinal).ToList();
-        var rows = await connection.QueryAsync<InspectionItem>(new CommandDefinition(
-            $"SELECT {Columns} FROM inspection_items WHERE code {writer.Store.In("@codeList")}", new { codeList }, cancellationToken: ct));
-        return rows.ToDictionary(i => i.Code, StringComparer.Ordinal);
-    }
+    public Task<IReadOnlyDictionary<string, InspectionItem>> GetManyAsync(IReadOnlyList<string> codes, CancellationToken ct = default) =>
+        KeyedReads.ManyAsync<InspectionItem>(writer.Store, $"SELECT {Columns} FROM inspection_items", "code", codes, i => i.Code, ct);
 
     /// <summary>
     /// The object scope of each of <paramref name="codes"/> (in that order) as the freeze and the preview apply it, from

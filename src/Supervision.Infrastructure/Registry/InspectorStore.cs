@@ -29,6 +29,18 @@ public sealed record Inspector : IVersioned
         Status = r.Status,
         Conflicts = [.. r.Conflicts],
     };
+
+    /// <summary>The profile as a write takes it (the inspector grain's <c>Save</c>).</summary>
+    public InspectorRecord ToRecord() => new()
+    {
+        CertificateNo = CertificateNo,
+        Name = Name,
+        DepartmentCode = DepartmentCode,
+        CertificateExpiresOn = CertificateExpiresOn,
+        Specialties = Specialties,
+        Status = Status,
+        Conflicts = Conflicts,
+    };
 }
 
 public sealed class InspectorStore(VersionedWriter writer, TimeProvider clock)
@@ -39,23 +51,12 @@ public sealed class InspectorStore(VersionedWriter writer, TimeProvider clock)
         specialties, status, conflicts, version, updated_at AS UpdatedAt
         """;
 
-    public async Task<Inspector?> GetAsync(string certificateNo, CancellationToken ct = default)
-    {
-        await using var connection = await writer.Store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<Inspector>(
-            new CommandDefinition($"SELECT {Columns} FROM inspectors WHERE certificate_no = @certificateNo", new { certificateNo }, cancellationToken: ct));
-    }
+    public Task<Inspector?> GetAsync(string certificateNo, CancellationToken ct = default) =>
+        KeyedReads.OneAsync<Inspector>(writer.Store, $"SELECT {Columns} FROM inspectors", "certificate_no", certificateNo, ct);
 
     /// <summary>The inspectors among <paramref name="certificates"/> that exist, by certificate number, in one query.</summary>
-    public async Task<IReadOnlyDictionary<string, Inspector>> GetManyAsync(IReadOnlyList<string> certificates, CancellationToken ct = default)
-    {
-        if (certificates.Count == 0) return new Dictionary<string, Inspector>(StringComparer.Ordinal);
-        await using var connection = await writer.Store.OpenAsync(ct);
-        var certificateList = certificates.Distinct(StringComparer.Ordinal).ToList();
-        var rows = await connection.QueryAsync<Inspector>(new CommandDefinition(
-            $"SELECT {Columns} FROM inspectors WHERE certificate_no {writer.Store.In("@certificateList")}", new { certificateList }, cancellationToken: ct));
-        return rows.ToDictionary(i => i.CertificateNo, StringComparer.Ordinal);
-    }
+    public Task<IReadOnlyDictionary<string, Inspector>> GetManyAsync(IReadOnlyList<string> certificates, CancellationToken ct = default) =>
+        KeyedReads.ManyAsync<Inspector>(writer.Store, $"SELECT {Columns} FROM inspectors", "certificate_no", certificates, i => i.CertificateNo, ct);
 
     public async Task<IReadOnlyList<Inspector>> ListAsync(string? department, string? query, string? status, string? specialty, string? after, int limit, CancellationToken ct)
     {

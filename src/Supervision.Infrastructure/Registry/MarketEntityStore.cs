@@ -67,12 +67,8 @@ public sealed class MarketEntityStore(VersionedWriter writer, TimeProvider clock
         credit_class AS CreditClass, tags, checksum_review AS ChecksumReview, version, updated_at AS UpdatedAt
         """;
 
-    public async Task<MarketEntity?> GetAsync(string creditCode, CancellationToken ct = default)
-    {
-        await using var connection = await writer.Store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<MarketEntity>(
-            new CommandDefinition($"SELECT {Columns} FROM market_entities WHERE credit_code = @creditCode", new { creditCode }, cancellationToken: ct));
-    }
+    public Task<MarketEntity?> GetAsync(string creditCode, CancellationToken ct = default) =>
+        KeyedReads.OneAsync<MarketEntity>(writer.Store, $"SELECT {Columns} FROM market_entities", "credit_code", creditCode, ct);
 
     /// <summary>
     /// Keyset-paged by credit code. Division and industry match as prefixes (a province code "210000" is given as

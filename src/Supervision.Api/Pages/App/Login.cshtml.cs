@@ -8,7 +8,7 @@ using Supervision.Infrastructure.Identity;
 
 namespace Supervision.Api.Pages.App;
 
-public sealed class LoginModel(UserStore users, UiText text, TimeProvider clock, IOptions<AuthOptions> auth) : PageModel
+public sealed class LoginModel(IAccountService accounts, UiText text, TimeProvider clock, IOptions<AuthOptions> auth) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -44,7 +44,7 @@ public sealed class LoginModel(UserStore users, UiText text, TimeProvider clock,
             return Page();
         }
 
-        var (user, lockedUntil) = await users.SignInAsync(Username.Trim(), Password, HttpContext.ClientKey(), ct);
+        var (user, lockedUntil) = await accounts.SignInAsync(Username.Trim(), Password, HttpContext.ClientKey(), ct);
         if (lockedUntil is { } until)
         {
             var minutes = Math.Max(1, (int)Math.Ceiling((until - clock.GetUtcNow()).TotalMinutes));

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Api.Web;
+using Supervision.Core.Identity;
 using Supervision.Infrastructure.Identity;
 
 namespace Supervision.Api.Pages.App;
@@ -13,10 +14,10 @@ public sealed record FieldProblem(string Field, string Label, string Message);
 /// <summary>
 /// Set a new password: the page an account that must change its password is sent to (after a one-time password from
 /// an administrator or the bootstrap admin's printed one), and where anyone signed in may change theirs. The change is
-/// the API's own (<see cref="IdentityApi.ChangeOwnPasswordAsync"/>): the current password is checked as a sign-in,
+/// the API's own (<see cref="IAccountService.ChangeOwnPasswordAsync"/>): the current password is checked as a sign-in,
 /// every token and session of the account ends, and this browser gets a new session at once.
 /// </summary>
-public sealed class PasswordModel(UserStore users, UiText text, TimeProvider clock) : PageModel
+public sealed class PasswordModel(IAccountService accounts, UiText text, TimeProvider clock) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -46,9 +47,9 @@ public sealed class PasswordModel(UserStore users, UiText text, TimeProvider clo
     /// <summary>What a broken password rule says, in the page's language.</summary>
     private string RuleText(PasswordRule rule) => rule switch
     {
-        PasswordRule.TooLong => text[$"最多 {IdentityApi.MaximumPasswordLength} 个字符。", $"must be at most {IdentityApi.MaximumPasswordLength} characters long."],
+        PasswordRule.TooLong => text[$"最多 {AccountValidator.MaximumPasswordLength} 个字符。", $"must be at most {AccountValidator.MaximumPasswordLength} characters long."],
         PasswordRule.ControlCharacters => text["不能包含控制字符（如制表符或换行）。", "must not contain control characters (such as a tab or a line break)."],
-        _ => text[$"至少需要 {IdentityApi.MinimumPasswordLength} 个字符。", $"must be at least {IdentityApi.MinimumPasswordLength} characters long."],
+        _ => text[$"至少需要 {AccountValidator.MinimumPasswordLength} 个字符。", $"must be at least {AccountValidator.MinimumPasswordLength} characters long."],
     };
 
     public void OnGet()
@@ -62,7 +63,7 @@ public sealed class PasswordModel(UserStore users, UiText text, TimeProvider clo
             Errors.Add(new FieldProblem("currentPassword", CurrentLabel, text["请输入当前密码（首次登录时即一次性密码）。", "is required (at your first sign-in: the one-time password)."]));
         }
 
-        if (IdentityApi.PasswordCheck(NewPassword) is { } broken)
+        if (AccountValidator.PasswordCheck(NewPassword) is { } broken)
         {
             Errors.Add(new FieldProblem("newPassword", NewLabel, RuleText(broken)));
         }
@@ -76,7 +77,7 @@ public sealed class PasswordModel(UserStore users, UiText text, TimeProvider clo
             return Page();
         }
 
-        var result = await IdentityApi.ChangeOwnPasswordAsync(users, User.ToActor(), CurrentPassword, NewPassword, HttpContext.ClientKey(), ct);
+        var result = await accounts.ChangeOwnPasswordAsync(User.ToActor(), CurrentPassword, NewPassword, HttpContext.ClientKey(), ct);
         switch (result.Outcome)
         {
             case PasswordChangeOutcome.Changed when result.Account is { } account:

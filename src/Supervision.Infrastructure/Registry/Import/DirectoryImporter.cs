@@ -75,6 +75,8 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
 
     private const int StagingBatch = 1_024;
 
+    private readonly ImportQueries _queries = new(store);
+
     public Task<ImportJob> ImportEntitiesAsync(Stream csv, string fileName, Actor actor, IProgress<ImportProgress>? progress = null, CancellationToken ct = default) =>
         RunAsync(ImportSpecs.Entities, csv, fileName, actor, s => DirectoryCsv.ReadEntitiesAsync(s, reference, ValidationMode.Lenient, ct), _ => null, progress, null, ct);
 
@@ -104,41 +106,12 @@ public sealed class DirectoryImporter(SqlStore store, AuditLog audit, ReferenceD
                 : null,
             progress, jobId, ct);
 
-    public async Task<ImportJob?> GetAsync(string id, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<ImportJob>(new CommandDefinition($"SELECT {JobColumns} FROM import_jobs WHERE id = @id", new { id }, cancellationToken: ct));
-    }
+    /// <summary>The job <paramref name="id"/> (<see cref="ImportQueries"/>).</summary>
+    public Task<ImportJob?> GetAsync(string id, CancellationToken ct = default) => _queries.GetAsync(id, ct);
 
-    public async Task<IReadOnlyList<ImportJob>> ListAsync(string? actor, string? before, int limit, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<ImportJob>(new CommandDefinition(
-            $"""
-            SELECT {JobColumns} FROM import_jobs
-            WHERE (@actor IS NULL OR actor = @actor) AND (@before IS NULL OR id < @before)
-            ORDER BY id DESC LIMIT @limit
-            """,
-            new { actor, before, limit },
-            cancellationToken: ct));
-        return rows.AsList();
-    }
-
-    public async Task<IReadOnlyList<ImportError>> ErrorsAsync(string id, long? afterLine, int limit, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<ImportError>(new CommandDefinition(
-            "SELECT line, field, reason FROM import_errors WHERE job_id = @id AND (@afterLine IS NULL OR line > @afterLine) ORDER BY line, field LIMIT @limit",
-            new { id, afterLine, limit },
-            cancellationToken: ct));
-        return rows.AsList();
-    }
-
-    private const string JobColumns =
-        """
-        id, kind, file_name AS FileName, status, rows_read AS RowsRead, inserted, updated, unchanged, rejected, flagged,
-        bytes_read AS BytesRead, sha256, error, actor, started_at AS StartedAt, finished_at AS FinishedAt
-        """;
+    /// <summary>Rejected lines of the job <paramref name="id"/> (<see cref="ImportQueries"/>).</summary>
+    public Task<IReadOnlyList<ImportError>> ErrorsAsync(string id, long? afterLine, int limit, CancellationToken ct = default) =>
+        _queries.ErrorsAsync(id, afterLine, limit, ct);
 
     private async Task<ImportJob> RunAsync<T>(
         ImportSpec<T> spec,

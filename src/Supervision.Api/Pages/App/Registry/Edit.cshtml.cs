@@ -4,6 +4,7 @@ using Supervision.Api.Common;
 using Supervision.Api.Identity;
 using Supervision.Api.Web;
 using Supervision.Core.Identity;
+using Supervision.Core.Registry;
 using Supervision.Infrastructure.Registry;
 
 namespace Supervision.Api.Pages.App.Registry;
@@ -40,6 +41,15 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
 
     private static string List(IEnumerable<string> values) => string.Join(", ", values);
 
+    /// <summary>Where the form is sent (the record's API, by its key when it exists), whether this user may send it, and the version read.</summary>
+    private void Target(string api, string keyField, string? key, long? version, bool canWrite)
+    {
+        ApiUrl = api + (key is null ? "" : "/" + Uri.EscapeDataString(key));
+        KeyField = keyField;
+        CanWrite = canWrite;
+        ETag = version is null ? null : ETags.Format(version.Value);
+    }
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Actor = User.ToActor();
@@ -55,10 +65,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
             {
                 var d = key is null ? null : await departments.GetAsync(key, ct);
                 if (key is not null && d is null) return NotFound();
-                ApiUrl = "/api/departments" + (d is null ? "" : "/" + Uri.EscapeDataString(d.Code));
-                KeyField = "code";
-                CanWrite = Actor.IsAdmin;
-                ETag = d is null ? null : ETags.Format(d.Version);
+                Target("/api/departments", "code", d?.Code, d?.Version, DirectoryAccess.MayMaintainDepartments(Actor));
                 Fields =
                 [
                     new("code", "代码", "Code", "text", d?.Code, Key: true),
@@ -74,10 +81,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
             {
                 var i = key is null ? null : await items.GetAsync(key, ct);
                 if (key is not null && i is null) return NotFound();
-                ApiUrl = "/api/items" + (i is null ? "" : "/" + Uri.EscapeDataString(i.Code));
-                KeyField = "code";
-                CanWrite = i is null ? Workbench.CanSchedule(Actor) : Actor.CanActFor(Roles.Scheduler, i.DepartmentCode);
-                ETag = i is null ? null : ETags.Format(i.Version);
+                Target("/api/items", "code", i?.Code, i?.Version, i is null ? Workbench.CanSchedule(Actor) : DirectoryAccess.MaintainsItemsOf(Actor, i.DepartmentCode));
                 Fields =
                 [
                     new("code", "代码", "Code", "text", i?.Code, Key: true),
@@ -97,10 +101,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
             {
                 var e = key is null ? null : await entities.GetAsync(key, ct);
                 if (key is not null && e is null) return NotFound();
-                ApiUrl = "/api/entities" + (e is null ? "" : "/" + Uri.EscapeDataString(e.CreditCode));
-                KeyField = "creditCode";
-                CanWrite = Supervision.Core.Registry.DirectoryAccess.MayMaintainEntities(Actor);
-                ETag = e is null ? null : ETags.Format(e.Version);
+                Target("/api/entities", "creditCode", e?.CreditCode, e?.Version, DirectoryAccess.MayMaintainEntities(Actor));
                 Fields =
                 [
                     new("creditCode", "统一社会信用代码", "Credit code", "text", e?.CreditCode, Key: true),
@@ -122,10 +123,7 @@ public sealed class EditModel(DepartmentStore departments, InspectionItemStore i
                 var i = key is null ? null : await inspectors.GetAsync(key, ct);
                 // Another department's inspector does not exist for this user, as in the API.
                 if (key is not null && (i is null || (!Actor.IsAdmin && i.DepartmentCode != Actor.DepartmentCode))) return NotFound();
-                ApiUrl = "/api/inspectors" + (i is null ? "" : "/" + Uri.EscapeDataString(i.CertificateNo));
-                KeyField = "certificateNo";
-                CanWrite = Actor.DepartmentCode is { } own ? Supervision.Core.Registry.DirectoryAccess.MaintainsInspectorsOf(Actor, i?.DepartmentCode ?? own) : Actor.IsAdmin;
-                ETag = i is null ? null : ETags.Format(i.Version);
+                Target("/api/inspectors", "certificateNo", i?.CertificateNo, i?.Version, Actor.DepartmentCode is { } own ? DirectoryAccess.MaintainsInspectorsOf(Actor, i?.DepartmentCode ?? own) : Actor.IsAdmin);
                 Fields =
                 [
                     new("certificateNo", "执法证号", "Certificate number", "text", i?.CertificateNo, Key: true),

@@ -8,7 +8,7 @@ using Supervision.Infrastructure.Registry.Import;
 namespace Supervision.Api.Pages.App.Registry;
 
 /// <summary>Bulk import: the upload goes to POST /api/imports/{kind}; the page lists the user's jobs (admins: all), like GET /api/imports.</summary>
-public sealed class ImportsModel(DirectoryImporter importer) : PageModel
+public sealed class ImportsModel(ImportQueries imports) : PageModel
 {
     public Actor Actor { get; private set; } = null!;
 
@@ -18,7 +18,7 @@ public sealed class ImportsModel(DirectoryImporter importer) : PageModel
     {
         Actor = User.ToActor();
         if (!Workbench.CanSchedule(Actor)) return Forbid();
-        Jobs = await importer.ListAsync(Actor.IsAdmin ? null : Actor.Username, null, 20, ct);
+        Jobs = await imports.ListAsync(Actor.IsAdmin ? null : Actor.Username, null, 20, ct);
         return Page();
     }
 }
