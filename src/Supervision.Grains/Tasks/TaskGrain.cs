@@ -97,6 +97,7 @@ public sealed class TaskGrain(
     CeremonyClock ceremonyClock,
     OperationStore operations,
     DrawSecretProtector protector,
+    Infrastructure.Plans.PlanRepository plans,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain
 {
     private string Id => this.GetPrimaryKeyString();
@@ -779,6 +780,9 @@ public sealed class TaskGrain(
             else if (!definition.Departments.Contains(item.DepartmentCode, StringComparer.Ordinal))
                 errors.Add(FieldError.NotAllowed("items", $"item '{code}' belongs to '{item.DepartmentCode}', which is not one of the task's departments", code));
         }
+        // A task under a plan: its lead department's published plan for the year of its deadline (docs/planning.md).
+        if (definition.Plan is { } plan)
+            errors.AddRange(Core.Plans.PlanWorkflow.CheckTaskReference(plan, await plans.GetAsync(plan.PlanId), definition.LeadDepartment, definition.Deadline.Year));
         return errors;
     }
 }
