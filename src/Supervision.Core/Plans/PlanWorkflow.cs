@@ -170,6 +170,20 @@ public static class PlanWorkflow
     }
 
     /// <summary>
+    /// What <paramref name="actor"/> may do to the plan now (edit, approve, publish, revise): each step that would change it,
+    /// by the same rules that decide it, for the pages and clients to offer.
+    /// </summary>
+    public static IReadOnlyList<string> AllowedActions(Plan plan, Actor actor, DateOnly today)
+    {
+        var actions = new List<string>();
+        if (MayDraft(plan.DepartmentCode, actor) && plan.State != PlanStates.Published && Closed(plan, today) is null) actions.Add("edit");
+        if (Approve(plan, actor, today, default).Changed) actions.Add("approve");
+        if (Publish(plan, actor, today, default).Changed) actions.Add("publish");
+        if (Revise(plan, "?", actor, today, default).Changed) actions.Add("revise");
+        return actions;
+    }
+
+    /// <summary>
     /// A task's reference to a plan, as a task definition is checked (before any plan is looked up): the plan id's form and
     /// a line number of at least 1.
     /// </summary>

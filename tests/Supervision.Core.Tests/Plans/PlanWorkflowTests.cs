@@ -184,6 +184,21 @@ public sealed class PlanWorkflowTests
     }
 
     [Fact]
+    public void Each_reader_is_offered_the_steps_the_rules_would_take_from_them_now()
+    {
+        var draft = Draft(Line()).Plan!;
+        Assert.Equal(["edit"], PlanWorkflow.AllowedActions(draft, Scheduler, Today));
+        Assert.Equal(["approve"], PlanWorkflow.AllowedActions(draft, DepartmentAdmin, Today));
+        Assert.Empty(PlanWorkflow.AllowedActions(draft, Reviewer, Today));
+        var approved = PlanWorkflow.Approve(draft, DepartmentAdmin, Today, Now).Plan!;
+        Assert.Equal(["edit", "publish"], PlanWorkflow.AllowedActions(approved, Admin, Today));
+        Assert.Equal(["publish"], PlanWorkflow.AllowedActions(approved, DepartmentAdmin, Today));
+        var published = PlanWorkflow.Publish(approved, DepartmentAdmin, Today, Now).Plan!;
+        Assert.Equal(["revise"], PlanWorkflow.AllowedActions(published, Scheduler, Today));
+        Assert.Empty(PlanWorkflow.AllowedActions(published, Scheduler, new DateOnly(2027, 1, 1)));
+    }
+
+    [Fact]
     public void A_plan_first_published_after_early_march_is_late()
     {
         var march11 = new DateOnly(2026, 3, 11);

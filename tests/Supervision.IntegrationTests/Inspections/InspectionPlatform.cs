@@ -131,8 +131,9 @@ public sealed class InspectionPlatform : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Creates, publishes, freezes and draws a task (both draws); returns its id.</summary>
-    public static async Task<string> DrawnTaskAsync(HttpClient scheduler, bool joint, bool drawInspectors = true, HttpClient? participant = null)
+    /// <summary>Creates, publishes, freezes and draws a task (both draws); returns its id. <paramref name="plan"/>: the plan line it carries out.</summary>
+    public static async Task<string> DrawnTaskAsync(HttpClient scheduler, bool joint, bool drawInspectors = true, HttpClient? participant = null,
+        object? plan = null, DateOnly? deadline = null)
     {
         var draft = new
         {
@@ -150,8 +151,9 @@ public sealed class InspectionPlatform : IAsyncDisposable
                 },
             },
             teamSize = 2,
-            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+            deadline = deadline ?? DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
             beacon = Ceremonies.Beacon(),
+            plan,
         };
         var created = await ReadAsync(await scheduler.PostAsJsonAsync("/api/tasks", draft), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
