@@ -73,7 +73,7 @@ public static class PlanApi
         var plans = app.MapGroup("/api/plans").WithTags("Annual plans").RequireAuthorization(p => p.RequireRole(Readers));
         plans.MapGet("/", List).WithSummary("The annual plans of the caller's department (auditors and admins: all; department=… to narrow), newest year first; year=… to narrow.");
         plans.MapGet("/filed", Filed)
-            .WithSummary("The plans filed with the caller's department: the published plans of the departments directly under it (admins and auditors: department=…); year=….");
+            .WithSummary("The plans filed with the caller's department: the published plans of the departments directly under it (admins and auditors: every department's, or department=…); year=….");
         plans.MapPost("/", Create).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Scheduler))
             .WithSummary("Draft the department's plan for this year or the next {departmentCode?, year, lines?}: revision 1, a draft. 409 when the department has one for that year.");
         plans.MapGet("/{department}/{year:int}", Get)
@@ -110,12 +110,7 @@ public static class PlanApi
     private static async Task<Results<Ok<IReadOnlyList<PlanSummaryView>>, ProblemHttpResult>> Filed(string? department, int? year, HttpContext http,
         [AsParameters] PlanServices s, CancellationToken ct)
     {
-        var actor = http.User.ToActor();
-        var everything = actor.IsAdmin || actor.Has(Roles.Auditor);
-        var parent = everything ? department : actor.DepartmentCode;
-        if (!everything && department is not null && department != parent) return Problems.Forbidden($"Plans are filed with your own department ({parent}) only.");
-        if (parent is null)
-            return everything ? Problems.Forbidden("Name the department the plans are filed with (department=…).") : Problems.Forbidden("This account has no department.");
+        if (!TryScope(http.User.ToActor(), department, out var parent, out var problem)) return problem!;
         return TypedResults.Ok(Summaries(await s.Queries.FiledWithAsync(parent, year, ct)));
     }
 
@@ -127,7 +122,7 @@ public static class PlanApi
         if (actor.IsAdmin || actor.Has(Roles.Auditor)) return true;
         scope = actor.DepartmentCode;
         if (scope is null) problem = Problems.Forbidden("Plans are read by the staff of their department; this account has none.");
-        else if (requested is not null && requested != scope) problem = Problems.Forbidden($"You read your own department's ({scope}) plans only; the plans filed with it are at /api/plans/filed.");
+        else if (requested is not null && requested != scope) problem = Problems.Forbidden($"You read your own department's ({scope}) plans and those filed with it only.");
         return problem is null;
     }
 
@@ -156,7 +151,7 @@ public static class PlanApi
     private static async Task<Results<Ok<PlanView>, ProblemHttpResult>> Get(string department, int year, HttpContext http, [AsParameters] PlanServices s,
         CancellationToken ct)
     {
-        if (await ReadableAsync(department, year, http, s, ct) is not { } page) return Problems.NotFound("plan", PlanIds.Of(department, year));
+        if (await ReadableAsync(department, year, http.User.ToActor(), s.Queries, ct) is not { } page) return Problems.NotFound("plan", PlanIds.Of(department, year));
         ETags.Set(http.Response, page.Plan.Version);
         return TypedResults.Ok(View(page, http.User.ToActor(), s.Clock.Today));
     }
@@ -165,10 +160,9 @@ public static class PlanApi
     /// The plan when the caller may read it: the department's staff, auditors and admins always; the level above once it is
     /// published. Otherwise null: another department's plan is not there for the caller (404).
     /// </summary>
-    public static async Task<PlanPage?> ReadableAsync(string department, int year, HttpContext http, PlanServices s, CancellationToken ct)
+    public static async Task<PlanPage?> ReadableAsync(string department, int year, Actor actor, PlanQueries queries, CancellationToken ct)
     {
-        var page = await s.Queries.GetAsync(PlanIds.Of(department, year), ct);
-        var actor = http.User.ToActor();
+        var page = await queries.GetAsync(PlanIds.Of(department, year), ct);
         return page is not null && (PlanWorkflow.MayRead(department, actor) || (page.Plan.InForce is not null && PlanWorkflow.MayReadFiled(page.ParentCode, actor)))
             ? page
             : null;
@@ -202,7 +196,7 @@ public static class PlanApi
     {
         var actor = http.User.ToActor();
         var id = PlanIds.Of(department, year);
-        if (await ReadableAsync(department, year, http, s, ct) is not { } page) return Problems.NotFound("plan", id);
+        if (await ReadableAsync(department, year, http.User.ToActor(), s.Queries, ct) is not { } page) return Problems.NotFound("plan", id);
         if (!PlanWorkflow.MayRead(department, actor)) return Problems.Forbidden($"The plan of '{department}' is filed with your department to read; it is changed by its own department.");
         var reply = await step(s.Grains.GetGrain<IPlanGrain>(id), actor);
         if (!reply.Succeeded)
@@ -228,7 +222,7 @@ public static class PlanApi
     private static async Task<Results<Ok<PlanProgressView>, ProblemHttpResult>> Progress(string department, int year, HttpContext http, [AsParameters] PlanServices s,
         CancellationToken ct)
     {
-        if (await ReadableAsync(department, year, http, s, ct) is not { } page) return Problems.NotFound("plan", PlanIds.Of(department, year));
+        if (await ReadableAsync(department, year, http.User.ToActor(), s.Queries, ct) is not { } page) return Problems.NotFound("plan", PlanIds.Of(department, year));
         return TypedResults.Ok(ProgressView(page.Plan, await s.Queries.ProgressAsync(page.Plan.Id, ct)));
     }
 

@@ -106,15 +106,16 @@ public sealed class PlanQueries(SqlStore store)
 
     /// <summary>
     /// The plans filed with <paramref name="parent"/>: those of the departments directly under it that have been published
-    /// (their working revision is shown only to their own staff; the level above reads the revision in force).
+    /// (their working revision is shown only to their own staff; the level above reads the revision in force). Null: the
+    /// plans filed with any department (what admins and auditors oversee).
     /// </summary>
-    public async Task<IReadOnlyList<PlanSummary>> FiledWithAsync(string parent, int? year, CancellationToken ct = default)
+    public async Task<IReadOnlyList<PlanSummary>> FiledWithAsync(string? parent, int? year, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
         return (await connection.QueryAsync<PlanSummary>(new CommandDefinition(
             $"""
             {SummarySelect}
-            WHERE d.parent_code = @parent AND EXISTS (SELECT 1 FROM plan_revisions r WHERE r.plan_id = p.plan_id) {(year is null ? "" : "AND p.year = @year")}
+            WHERE {(parent is null ? "d.parent_code IS NOT NULL" : "d.parent_code = @parent")} AND EXISTS (SELECT 1 FROM plan_revisions r WHERE r.plan_id = p.plan_id) {(year is null ? "" : "AND p.year = @year")}
             ORDER BY p.year DESC, p.department_code LIMIT {MaxRows}
             """, new { parent, year }, cancellationToken: ct))).AsList();
     }
