@@ -123,14 +123,15 @@ public sealed class PlanQueries(SqlStore store)
     /// <summary>
     /// What was done under each line of the plan, counted (never loaded) from the tables: tasks that are not cancelled, the
     /// entities their draws drew, the inspections dispatched and those completed (approved or published), and how many of
-    /// each were joint (a task with participating departments). Through the index on the tasks' plan columns (schema 0031).
+    /// each were joint (a task with participating departments). Through the index on the tasks' plan and line (schema 0031).
     /// </summary>
     public async Task<IReadOnlyList<LineProgress>> ProgressAsync(string planId, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
+        var (plan, line) = TaskPlanColumns;
         var rows = await connection.QueryAsync<LineProgress>(new CommandDefinition(
-            """
-            SELECT t.plan_line AS Line,
+            $"""
+            SELECT {line} AS Line,
                    count(*) AS Tasks,
                    COALESCE(SUM(CASE WHEN t.departments LIKE '%,%' THEN 1 ELSE 0 END), 0) AS JointTasks,
                    COALESCE(SUM((SELECT count(*) FROM drawn_entities e WHERE e.task_id = t.task_id)), 0) AS EntitiesDrawn,
@@ -139,12 +140,20 @@ public sealed class PlanQueries(SqlStore store)
                    COALESCE(SUM(CASE WHEN t.departments LIKE '%,%'
                        THEN (SELECT count(*) FROM inspections i WHERE i.task_id = t.task_id AND i.state IN ('Approved', 'Published')) ELSE 0 END), 0) AS JointCompleted
             FROM draw_tasks t
-            WHERE t.plan_id = @planId AND t.status <> 'cancelled'
-            GROUP BY t.plan_line
-            ORDER BY t.plan_line
+            WHERE {plan} = @planId AND t.status <> 'cancelled'
+            GROUP BY {line}
+            ORDER BY {line}
             """, new { planId }, cancellationToken: ct));
         return rows.AsList();
     }
+
+    /// <summary>
+    /// A task's plan and line as read from its definition ({"plan": {"planId", "line"}}) — the expressions of the index
+    /// <c>draw_tasks_plan</c> (schema 0031), word for word, so that each engine reads the index.
+    /// </summary>
+    private (string Plan, string Line) TaskPlanColumns => store.IsPostgres
+        ? ("((t.definition_json::jsonb) #>> '{plan,planId}')", "((((t.definition_json::jsonb) #>> '{plan,line}'))::integer)")
+        : ("json_extract(t.definition_json, '$.plan.planId')", "CAST(json_extract(t.definition_json, '$.plan.line') AS INTEGER)");
 
     private const string PublishedSelect =
         """

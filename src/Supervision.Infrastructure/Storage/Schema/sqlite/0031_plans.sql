@@ -35,7 +35,5 @@ CREATE TABLE plan_revisions (
 );
 CREATE INDEX plan_revisions_year ON plan_revisions (year, department_code, revision);
 
--- Derived from the task's definition (SQLite adds generated columns as VIRTUAL only; the index stores them).
-ALTER TABLE draw_tasks ADD COLUMN plan_id TEXT GENERATED ALWAYS AS (json_extract(definition_json, '$.plan.planId')) VIRTUAL;
-ALTER TABLE draw_tasks ADD COLUMN plan_line INTEGER GENERATED ALWAYS AS (CAST(json_extract(definition_json, '$.plan.line') AS INTEGER)) VIRTUAL;
-CREATE INDEX draw_tasks_plan ON draw_tasks (plan_id, plan_line) WHERE plan_id IS NOT NULL;
+-- The tasks' plan and line, read from their definitions by PlanQueries with these very expressions.
+CREATE INDEX draw_tasks_plan ON draw_tasks (json_extract(definition_json, '$.plan.planId'), CAST(json_extract(definition_json, '$.plan.line') AS INTEGER));
