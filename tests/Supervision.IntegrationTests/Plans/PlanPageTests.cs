@@ -69,10 +69,13 @@ public sealed class PlanPageTests(BrowserFixture browser) : IClassFixture<Browse
         await Assertions.Expect(head.Locator("[data-testid=plan-state]")).ToHaveTextAsync("已公布");
         await Assertions.Expect(head.Locator("[data-testid=plan-history] li")).ToHaveCountAsync(1);
 
-        // The scheduler now sees the published plan with the way to revise it.
+        // The scheduler now sees the published plan with the way to revise it, and opens the task form for its line.
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("[data-testid=plan-revise]")).ToBeVisibleAsync();
         await Axe.AssertAccessibleAsync(page);
+        await page.ClickAsync("[data-testid=progress-1] [data-testid=progress-new-task]");
+        await Assertions.Expect(page.Locator("[data-testid=task-plan]")).ToContainTextAsync($"D1/{year}");
+        await Assertions.Expect(page.Locator("#planLine")).ToHaveValueAsync("1");
 
         // The public: the plan in the list and on its page, with its revision; in English after the switch.
         await using var visitor = await browser.NewContextAsync(platform.Host.BaseAddress);

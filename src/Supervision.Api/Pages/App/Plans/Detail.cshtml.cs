@@ -37,6 +37,9 @@ public sealed class DetailModel(PlanQueries queries, InspectionItemStore items, 
 
     public bool CanEdit => View.AllowedActions.Contains("edit");
 
+    /// <summary>The department's schedulers (and admins) create tasks under the lines of the plan in force.</summary>
+    public bool CanCreateTasks => View.Access == "department" && View.Published.Count > 0 && PlanWorkflow.MayDraft(View.DepartmentCode, Actor);
+
     public async Task<IActionResult> OnGetAsync(string department, int year, CancellationToken ct)
     {
         Actor = User.ToActor();
