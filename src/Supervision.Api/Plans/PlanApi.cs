@@ -68,23 +68,26 @@ public static class PlanApi
     /// <summary>Who reads plans: the departments' staff, auditors and admins (each route narrows by department).</summary>
     private static readonly string[] Readers = [Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.DepartmentAdmin, Roles.Auditor];
 
+    /// <summary>Who drafts, edits and revises (the grain narrows to the plan's department), and who approves and publishes.</summary>
+    private static readonly string[] Drafters = [Roles.Admin, Roles.Scheduler], Approvers = [Roles.Admin, Roles.DepartmentAdmin];
+
     public static IEndpointRouteBuilder MapPlanApi(this IEndpointRouteBuilder app)
     {
         var plans = app.MapGroup("/api/plans").WithTags("Annual plans").RequireAuthorization(p => p.RequireRole(Readers));
         plans.MapGet("/", List).WithSummary("The annual plans of the caller's department (auditors and admins: all; department=… to narrow), newest year first; year=… to narrow.");
         plans.MapGet("/filed", Filed)
             .WithSummary("The plans filed with the caller's department: the published plans of the departments directly under it (admins and auditors: every department's, or department=…); year=….");
-        plans.MapPost("/", Create).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Scheduler))
+        plans.MapPost("/", Create).RequireAuthorization(p => p.RequireRole(Drafters))
             .WithSummary("Draft the department's plan for this year or the next {departmentCode?, year, lines?}: revision 1, a draft. 409 when the department has one for that year.");
         plans.MapGet("/{department}/{year:int}", Get)
             .WithSummary("A plan with its lines, state, published revisions and the caller's allowed actions; the version as the ETag. The level above reads the revision in force.");
-        plans.MapPut("/{department}/{year:int}", Edit).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Scheduler))
+        plans.MapPut("/{department}/{year:int}", Edit).RequireAuthorization(p => p.RequireRole(Drafters))
             .WithSummary("Replace the working revision's lines {lines}; requires If-Match. An approved revision goes back to draft; a published one is revised first.");
-        plans.MapPost("/{department}/{year:int}/approval", Approve).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.DepartmentAdmin))
+        plans.MapPost("/{department}/{year:int}/approval", Approve).RequireAuthorization(p => p.RequireRole(Approvers))
             .WithSummary("Approve the working revision (the department's administrator or a platform admin, not its drafter); If-Match optional. A repeat answers the same.");
-        plans.MapPost("/{department}/{year:int}/publication", Publish).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.DepartmentAdmin))
+        plans.MapPost("/{department}/{year:int}/publication", Publish).RequireAuthorization(p => p.RequireRole(Approvers))
             .WithSummary("Publish the approved revision: in force and public from now, kept with its date; If-Match optional. A repeat answers the same.");
-        plans.MapPost("/{department}/{year:int}/revisions", Revise).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Scheduler))
+        plans.MapPost("/{department}/{year:int}/revisions", Revise).RequireAuthorization(p => p.RequireRole(Drafters))
             .WithSummary("Start a revision of the published plan {reason}: a new draft with the lines in force, approved and published again; the reason is published with it.");
         plans.MapGet("/{department}/{year:int}/progress", Progress)
             .WithSummary("Planned against done per line: tasks under the plan, entities drawn, inspections dispatched and completed, and the joint share; counted from the tables.");
@@ -127,7 +130,7 @@ public static class PlanApi
     }
 
     private static IReadOnlyList<PlanSummaryView> Summaries(IReadOnlyList<PlanSummary> rows) =>
-        [.. rows.Select(r => new PlanSummaryView(r.PlanId, r.DepartmentCode, r.DepartmentName, r.Year, r.Revision, r.State, r.LineCount, r.PublishedRevisions,
+        [.. rows.Select(r => new PlanSummaryView(r.PlanId, r.DepartmentCode, r.DepartmentName, r.Year, r.Revision, r.State, r.Lines.Count, r.PublishedRevisions,
             r.FirstPublishedOn, r.LastPublishedOn))];
 
     private static async Task<Results<Created<PlanView>, ValidationProblem, ProblemHttpResult>> Create(PlanDraftBody? body, HttpContext http,

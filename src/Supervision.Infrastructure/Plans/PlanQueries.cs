@@ -8,21 +8,13 @@ namespace Supervision.Infrastructure.Plans;
 public sealed record PlanPage(Plan Plan, string DepartmentName, string? ParentCode);
 
 /// <summary>A plan in a list: its working revision's state and size, and when it was first and last published.</summary>
-/// <remarks>Properties, not a positional record: Dapper maps SQLite's text dates through the store's type handlers only onto properties.</remarks>
-public sealed record PlanSummary
+public sealed class PlanSummary : PlanRowBase
 {
-    public required string PlanId { get; init; }
-    public required string DepartmentCode { get; init; }
     public string DepartmentName { get; init; } = "";
-    public int Year { get; init; }
-    public int Revision { get; init; }
-    public required string State { get; init; }
-    public string LinesJson { get; init; } = "[]";
+    public string State { get; init; } = "";
     public long PublishedRevisions { get; init; }
     public DateOnly? FirstPublishedOn { get; init; }
     public DateOnly? LastPublishedOn { get; init; }
-
-    public int LineCount => PlanRepository.LinesOf(LinesJson).Count;
 }
 
 /// <summary>What was done under one line of a plan, counted from the task, draw and inspection tables.</summary>
@@ -38,20 +30,12 @@ public sealed record LineProgress
 }
 
 /// <summary>A published revision as the public reads it, with its plan's department name, first publication and number of revisions.</summary>
-public sealed record PublishedPlanRow
+public sealed class PublishedPlanRow : PlanRowBase
 {
-    public required string PlanId { get; init; }
-    public required string DepartmentCode { get; init; }
     public string DepartmentName { get; init; } = "";
-    public int Year { get; init; }
-    public int Revision { get; init; }
-    public string LinesJson { get; init; } = "[]";
-    public string? Reason { get; init; }
     public DateOnly PublishedOn { get; init; }
     public DateOnly FirstPublishedOn { get; init; }
     public long Revisions { get; init; }
-
-    public IReadOnlyList<PlanLine> Lines => PlanRepository.LinesOf(LinesJson);
 }
 
 /// <summary>
@@ -85,7 +69,7 @@ public sealed class PlanQueries(SqlStore store)
     private const string SummarySelect =
         """
         SELECT p.plan_id AS PlanId, p.department_code AS DepartmentCode, COALESCE(d.name, p.department_code) AS DepartmentName, p.year AS Year,
-               p.revision AS Revision, p.state AS State, p.lines_json AS LinesJson,
+               p.revision AS Revision, p.state AS State, p.lines_json AS LinesJson, p.reason AS Reason,
                (SELECT count(*) FROM plan_revisions r WHERE r.plan_id = p.plan_id) AS PublishedRevisions,
                (SELECT min(r.published_on) FROM plan_revisions r WHERE r.plan_id = p.plan_id) AS FirstPublishedOn,
                (SELECT max(r.published_on) FROM plan_revisions r WHERE r.plan_id = p.plan_id) AS LastPublishedOn

@@ -101,15 +101,9 @@ public sealed class PlanRepository(SqlStore store, AuditLog audit, VersionedWrit
     private static object Summary(Plan p) => new { p.Revision, p.State, p.Reason, p.Lines, p.DraftedBy, p.ApprovedBy, Published = p.Published.Count, p.Version };
 
     /// <summary>A stored plan row as Dapper reads it (timestamps through the store's type handlers).</summary>
-    internal sealed class PlanRow
+    internal sealed class PlanRow : PlanRowBase
     {
-        public string PlanId { get; init; } = "";
-        public string DepartmentCode { get; init; } = "";
-        public int Year { get; init; }
-        public int Revision { get; init; }
         public string State { get; init; } = "";
-        public string LinesJson { get; init; } = "[]";
-        public string? Reason { get; init; }
         public string DraftedBy { get; init; } = "";
         public DateTimeOffset DraftedAt { get; init; }
         public string? ApprovedBy { get; init; }
@@ -125,19 +119,13 @@ public sealed class PlanRepository(SqlStore store, AuditLog audit, VersionedWrit
             CreatedBy = p.CreatedBy, CreatedAt = p.CreatedAt, Version = p.Version,
         };
 
-        public Plan ToPlan(IReadOnlyList<PlanRevision> published) => new(DepartmentCode, Year, Revision, State, LinesOf(LinesJson), Reason, DraftedBy, DraftedAt,
+        public Plan ToPlan(IReadOnlyList<PlanRevision> published) => new(DepartmentCode, Year, Revision, State, Lines, Reason, DraftedBy, DraftedAt,
             ApprovedBy, ApprovedAt, published, CreatedBy, CreatedAt, Version);
     }
 
     /// <summary>A stored published revision (dates through the store's type handlers, so properties, not a positional record).</summary>
-    internal sealed class RevisionRow
+    internal sealed class RevisionRow : PlanRowBase
     {
-        public string PlanId { get; init; } = "";
-        public string DepartmentCode { get; init; } = "";
-        public int Year { get; init; }
-        public int Revision { get; init; }
-        public string LinesJson { get; init; } = "[]";
-        public string? Reason { get; init; }
         public string DraftedBy { get; init; } = "";
         public string ApprovedBy { get; init; } = "";
         public DateTimeOffset ApprovedAt { get; init; }
@@ -153,10 +141,26 @@ public sealed class PlanRepository(SqlStore store, AuditLog audit, VersionedWrit
         };
 
         public PlanRevision ToRevision() =>
-            new(Revision, LinesOf(LinesJson), Reason, DraftedBy, ApprovedBy, ApprovedAt, PublishedBy, PublishedAt, PublishedOn);
+            new(Revision, Lines, Reason, DraftedBy, ApprovedBy, ApprovedAt, PublishedBy, PublishedAt, PublishedOn);
     }
 
     internal static string LinesToJson(IReadOnlyList<PlanLine> lines) => JsonSerializer.Serialize(lines, Json);
 
     internal static IReadOnlyList<PlanLine> LinesOf(string json) => JsonSerializer.Deserialize<PlanLine[]>(json, Json) ?? [];
+}
+
+/// <summary>
+/// What every row of a plan has, whether the plan's working revision or one of its published revisions, as the repository
+/// and the queries read them (properties, not positional records: Dapper maps SQLite's text dates only onto properties).
+/// </summary>
+public abstract class PlanRowBase
+{
+    public string PlanId { get; init; } = "";
+    public string DepartmentCode { get; init; } = "";
+    public int Year { get; init; }
+    public int Revision { get; init; }
+    public string LinesJson { get; init; } = "[]";
+    public string? Reason { get; init; }
+
+    public IReadOnlyList<PlanLine> Lines => PlanRepository.LinesOf(LinesJson);
 }
