@@ -16,6 +16,7 @@ using Supervision.Api.Identity;
 using Supervision.Api.Inspections;
 using Supervision.Api.Publication;
 using Supervision.Api.Abnormal;
+using Supervision.Api.Plans;
 using Supervision.Api.Recusals;
 using Supervision.Api.Tasks;
 using Supervision.Api.Web;
@@ -185,6 +186,7 @@ public static class PlatformHost
         app.MapCreditApi();
         app.MapRecusalApi();
         app.MapAbnormalApi();
+        app.MapPlanApi();
         app.MapPublicPortal();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));

@@ -51,6 +51,11 @@ public sealed record TaskDefinition(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public NamedBeacon? Beacon { get; init; }
 
+    /// <summary>The line of its lead department's published annual plan the task carries out (docs/planning.md); null for a task outside a plan.</summary>
+    [JsonPropertyName("plan")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Plans.PlanReference? Plan { get; init; }
+
     /// <summary>
     /// Each department of the task and the task's items that belong to it — what its inspectors must all hold — given
     /// each item's department.
@@ -90,7 +95,8 @@ public sealed record TaskDraft(
     DateOnly? Deadline,
     int? YearlyCap,
     int? WorkloadCap,
-    NamedBeacon? Beacon = null);
+    NamedBeacon? Beacon = null,
+    Plans.PlanReference? Plan = null);
 
 public sealed record PopulationFilterDraft(string? DivisionPrefix, IReadOnlyList<string>? IndustryPrefixes, IReadOnlyList<string>? EntityTypes, IReadOnlyList<string>? CreditClasses);
 
@@ -218,12 +224,14 @@ public static class TaskDefinitions
         if (draft.YearlyCap is < 1) errors.Add(FieldError.OutOfRange("yearlyCap", min: 1, actual: draft.YearlyCap, reason: "must be at least 1 when given"));
         var workload = draft.WorkloadCap ?? DefaultWorkloadCap;
         if (workload < 1) errors.Add(FieldError.OutOfRange("workloadCap", min: 1, actual: workload));
+        errors.AddRange(Plans.PlanWorkflow.ReferenceProblems(draft.Plan));
 
         if (errors.Count > 0) return (null, errors);
         return (new TaskDefinition(name, lead, participating, items, new PopulationFilter(division, industries, types, classes),
             new SamplingRule(mode, quotas, total, weights), teamSize, deadline, draft.YearlyCap, workload)
         {
             Beacon = draft.Beacon is { } beacon ? WitnessCeremony.Normalize(beacon) : null,
+            Plan = draft.Plan is { } plan ? plan with { PlanId = plan.PlanId.Trim() } : null,
         }, errors);
     }
 

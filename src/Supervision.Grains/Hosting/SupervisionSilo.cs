@@ -105,6 +105,8 @@ public static class SupervisionSilo
         services.AddSupervisionInspections(settings);
         services.AddSingleton<Infrastructure.Recusals.RecusalStore>();
         services.AddSingleton<Infrastructure.Recusals.RecusalQueries>();
+        services.AddSingleton<Infrastructure.Plans.PlanRepository>();
+        services.AddSingleton<Infrastructure.Plans.PlanQueries>();
         services.AddOptions<Recusals.RecusalOptions>().BindConfiguration(Recusals.RecusalOptions.Section).ValidateDataAnnotations(Recusals.RecusalOptions.Section).ValidateOnStart();
         Credit.CreditHosting.AddSupervisionCredit(services);
         return services;

@@ -104,6 +104,7 @@ public sealed class TaskGrain(
     OperationStore operations,
     DrawSecretProtector protector,
     MatchingDeadline matching,
+    Infrastructure.Plans.PlanRepository plans,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain
 {
     private string Id => this.GetPrimaryKeyString();
@@ -136,7 +137,8 @@ public sealed class TaskGrain(
             return TaskReply.Refused(TaskReplyStatus.Forbidden, $"Only schedulers of '{definition.LeadDepartment}' (or platform admins) create its tasks.");
         if (await store.GetAsync(Id) is { } existing)
             return TaskReply.Illegal(existing.Status, "create");
-        var errors = await CheckReferencesAsync(definition);
+        // A redraw carries out the line its cancelled task did, whatever the plan became since.
+        var errors = await CheckReferencesAsync(definition, checkPlan: replaces is null);
         if (errors.Count > 0) return TaskReply.Invalid(errors);
         var now = store.Clock.GetUtcNow();
         var row = new TaskRow
@@ -785,7 +787,7 @@ public sealed class TaskGrain(
     }
 
     /// <summary>Departments must exist; items must exist, be active and belong to one of the task's departments.</summary>
-    private async Task<List<FieldError>> CheckReferencesAsync(TaskDefinition definition)
+    private async Task<List<FieldError>> CheckReferencesAsync(TaskDefinition definition, bool checkPlan = true)
     {
         var errors = new List<FieldError>();
         if (await departments.GetAsync(definition.LeadDepartment) is null)
@@ -802,6 +804,9 @@ public sealed class TaskGrain(
             else if (!definition.Departments.Contains(item.DepartmentCode, StringComparer.Ordinal))
                 errors.Add(FieldError.NotAllowed("items", $"item '{code}' belongs to '{item.DepartmentCode}', which is not one of the task's departments", code));
         }
+        // A task under a plan: its lead department's published plan for the year of its deadline (docs/planning.md).
+        if (checkPlan && definition.Plan is { } plan)
+            errors.AddRange(Core.Plans.PlanWorkflow.CheckTaskReference(plan, await plans.GetAsync(plan.PlanId), definition.LeadDepartment, definition.Deadline.Year));
         return errors;
     }
 }

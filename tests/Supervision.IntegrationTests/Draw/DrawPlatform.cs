@@ -149,9 +149,9 @@ public sealed class DrawPlatform : IAsyncDisposable
         return await connection.ExecuteScalarAsync<long>(sql, args);
     }
 
-    /// <summary>A small stratified draft: by default counts A 2, B 5, C 3, D 2 over the open entities.</summary>
+    /// <summary>A small stratified draft: by default counts A 2, B 5, C 3, D 2 over the open entities; <c>plan</c>: the plan line it carries out, if any.</summary>
     public static object Draft(string lead = "D1", string[]? participating = null, string[]? items = null, int teamSize = 2, int? workloadCap = null,
-        string name = "Food safety spot checks", (int A, int B, int C, int D)? counts = null)
+        string name = "Food safety spot checks", (int A, int B, int C, int D)? counts = null, object? plan = null, DateOnly? deadline = null)
     {
         var (a, b, c, d) = counts ?? (2, 5, 3, 2);
         return new
@@ -171,8 +171,9 @@ public sealed class DrawPlatform : IAsyncDisposable
             },
             teamSize,
             workloadCap,
-            deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
+            deadline = deadline ?? DateOnly.FromDateTime(DateTime.UtcNow).AddDays(60),
             beacon = Ceremonies.Beacon(),
+            plan,
         };
     }
 

@@ -131,12 +131,14 @@ public sealed class InspectionPlatform : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Creates, publishes, freezes and draws a task (both draws); returns its id.</summary>
-    public static async Task<string> DrawnTaskAsync(HttpClient scheduler, bool joint, bool drawInspectors = true, HttpClient? participant = null)
+    /// <summary>Creates, publishes, freezes and draws a task (both draws); returns its id. <paramref name="plan"/>: the plan line it carries out.</summary>
+    public static async Task<string> DrawnTaskAsync(HttpClient scheduler, bool joint, bool drawInspectors = true, HttpClient? participant = null,
+        object? plan = null, DateOnly? deadline = null)
     {
         // A joint task: D2 joins by consent, one of its own schedulers accepting before the freeze.
         if (joint) Assert.NotNull(participant);
-        var draft = Draw.DrawPlatform.Draft(name: "Workflow test task", participating: joint ? ["D2"] : [], items: joint ? ["I1", "I2"] : ["I1"], counts: (1, 2, 1, 1));
+        var draft = Draw.DrawPlatform.Draft(name: "Workflow test task", participating: joint ? ["D2"] : [], items: joint ? ["I1", "I2"] : ["I1"], counts: (1, 2, 1, 1),
+            plan: plan, deadline: deadline);
         var id = await Draw.DrawPlatform.FrozenTaskAsync(scheduler, draft, "2 7 1 8 2 8", joint ? [participant!] : []);
         await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/entities", null), HttpStatusCode.OK);
         if (drawInspectors) await ReadAsync(await scheduler.PostAsync($"/api/tasks/{id}/draw/inspectors", null), HttpStatusCode.OK);

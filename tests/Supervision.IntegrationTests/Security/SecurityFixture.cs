@@ -64,6 +64,16 @@ internal sealed class SecurityFixture
             new { entityCreditCode = entity, ground = "annual-report", facts = "matrix", foundOn = Core.Calendar.ChinaTime.DateOf(platform.Clock.GetUtcNow()).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }),
             HttpStatusCode.Created);
 
+        // D1's annual plan for the workflow clock's year, drafted, approved by D1's administrator and published, for the plan routes.
+        var planYear = Core.Calendar.ChinaTime.DateOf(platform.Clock.GetUtcNow()).Year;
+        using (var d1Admin = await host.SignInAsync("d1-admin", Password))
+        {
+            await ReadAsync(await lead.PostAsJsonAsync("/api/plans", new { year = planYear, lines = new[] { Plans.PlanTests.Line() } }), HttpStatusCode.Created);
+            await ReadAsync(await d1Admin.PostAsync($"/api/plans/D1/{planYear}/approval", null), HttpStatusCode.OK);
+            await ReadAsync(await d1Admin.PostAsync($"/api/plans/D1/{planYear}/publication", null), HttpStatusCode.OK);
+        }
+
+        f._values["{year}@plans"] = planYear.ToString(System.Globalization.CultureInfo.InvariantCulture);
         f._values["{id}@tasks"] = taskId;
         f._values["{id}@operations"] = dispatchOperation;
         f._values["{taskId}/{entity}"] = inspectionId;
@@ -148,6 +158,7 @@ internal sealed class SecurityFixture
             sampling = new { mode = "pareto", total = 4 }, teamSize = 2, deadline = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30),
             beacon = Ceremonies.Beacon(),
         }),
+        ["POST /api/plans"] = () => Json(new { departmentCode = "D1", year = Core.Calendar.ChinaTime.DateOf(InspectionPlatform.DefaultNow).Year }),
         ["PUT /api/items/{code}"] = () => Json(new { code = "I1", name = "I1", departmentCode = "D1", legalBasis = "test", method = "on-site", resultCodes = new[] { "1", "A" } }),
         ["POST /api/tasks/{id}/participation"] = () => Json(new { decision = "accept" }),
         ["POST /api/tasks/{id}/cancel"] = () => Json(new { reason = "matrix" }),
@@ -175,6 +186,7 @@ internal sealed class SecurityFixture
             : pattern.StartsWith("/api/credit/recompute/runs", StringComparison.Ordinal) ? "@runs"
             : pattern.StartsWith("/api/recusals", StringComparison.Ordinal) ? "@recusals"
             : pattern.Contains("/abnormal-operations", StringComparison.Ordinal) ? "@abnormal"
+            : pattern.Contains("/plans", StringComparison.Ordinal) ? "@plans"
             : pattern.Contains("/items", StringComparison.Ordinal) ? "@items"
             : pattern.Contains("/departments/", StringComparison.Ordinal) ? "@departments"
             : "@tasks";

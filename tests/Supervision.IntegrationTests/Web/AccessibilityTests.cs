@@ -47,6 +47,8 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         new("PAGE /entities/{creditCode}/credit", "anonymous", Path: "{credit}"),
         new("PAGE /open-data", "anonymous"),
         new("PAGE /abnormal-operations", "anonymous"),
+        new("PAGE /plans", "anonymous"),
+        new("PAGE /plans/{department}/{year}", "anonymous"),
         new("PAGE /tasks", "anonymous"),
         new("PAGE /tasks/{taskId}", "anonymous", Ready: Verifier),
         new("PAGE /tasks/{taskId}", "anonymous", Path: "/tasks/{published-task}", Ready: Verifier, Act: async page =>
@@ -109,6 +111,23 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         new("PAGE /app/recusals", "scheduler", Phone: true),
         new("PAGE /app/abnormal", "scheduler", Ready: "[data-testid=abnormal-pending] li"),
         new("PAGE /app/abnormal", "scheduler", Phone: true),
+        new("PAGE /app/plans", "scheduler"),
+        new("PAGE /app/plans/filed", "scheduler"),
+        new("PAGE /app/plans/{department}/{year}", "scheduler"),
+        new("PAGE /app/plans/{department}/{year}", "scheduler", Act: async page =>
+        {
+            // The editor: the published plan is revised (once; the second language finds the revision under way) and a line added.
+            if (await page.Locator("[data-testid=plan-revise]").CountAsync() > 0)
+            {
+                await page.FillAsync("#reason", "axe");
+                await page.ClickAsync("[data-testid=plan-revise]");
+                await page.WaitForSelectorAsync("#plan-editor");
+            }
+
+            await page.ClickAsync("[data-testid=plan-add-line]");
+            await page.WaitForSelectorAsync("[data-testid=editor-line] >> nth=1");
+        }),
+        new("PAGE /app/plans/{department}/{year}", "department admin"),
 
         // A reviewer: the review queue and an inspection's page as a reviewer sees it.
         new("PAGE /app/review", "reviewer", Ready: "[data-testid=review-queue] li"),

@@ -136,6 +136,7 @@
         deadline: value("deadline"),
         yearlyCap: number("yearlyCap"),
         workloadCap: number("workloadCap"),
+        plan: value("planId") ? { planId: value("planId"), line: number("planLine") } : null,
         beacon: value("beaconSource") || value("beaconRound") || value("beaconAt")
           ? { source: value("beaconSource") || "", round: value("beaconRound") || "", expectedAt: value("beaconAt") ? new Date(value("beaconAt")).toISOString() : undefined }
           : null,
