@@ -264,7 +264,7 @@ public static class PlanApi
             lines.Sum(l => l.EntitiesDrawn), lines.Sum(l => l.Inspections), completed, joint, completed == 0 ? null : (double)joint / completed);
     }
 
-    private static async Task<IResult> PublicList(HttpContext http, int? year, string? department, string? after, int? limit, PlanQueries queries,
+    private static async Task<Results<CachedJson<Page<PublicPlanView>>, ValidationProblem>> PublicList(HttpContext http, int? year, string? department, string? after, int? limit, PlanQueries queries,
         CancellationToken ct)
     {
         var errors = new List<FieldError>();
@@ -287,7 +287,7 @@ public static class PlanApi
         new(r.PlanId, r.DepartmentCode, r.DepartmentName, r.Year, r.Revision, r.PublishedOn, r.FirstPublishedOn, r.FirstPublishedOn > PlanWorkflow.PublishBy(r.Year),
             r.Revisions, r.Reason, r.Lines);
 
-    private static async Task<IResult> PublicPlan(string department, int year, HttpContext http, PlanQueries queries, CancellationToken ct) =>
+    private static async Task<Results<CachedJson<PublicPlanHistoryView>, ProblemHttpResult>> PublicPlan(string department, int year, HttpContext http, PlanQueries queries, CancellationToken ct) =>
         await HistoryAsync(department, year, queries, ct) is { } history
             ? PublicPortal.Cached(history, null)
             : Problems.NotFound("published plan", PlanIds.Of(department, year));
@@ -309,7 +309,7 @@ public static class PlanApi
         "frequency", "batches", "months", "joint_departments", "note",
     ];
 
-    private static async Task<IResult> PublicCsv(HttpContext http, int? year, string? department, PlanQueries queries, WorkflowClock clock, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ValidationProblem>> PublicCsv(HttpContext http, int? year, string? department, PlanQueries queries, WorkflowClock clock, CancellationToken ct)
     {
         var y = year ?? clock.Today.Year;
         if (y is < 2000 or > 9999) return Problems.Validation(FieldError.OutOfRange("year", 2000, 9999, y));
@@ -317,7 +317,8 @@ public static class PlanApi
         var bytes = Csv(rows);
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"plans-{y.ToString(CultureInfo.InvariantCulture)}{(department is null ? "" : "-" + department)}.csv\"";
         var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..32] + "\"";
-        return PublicPortal.NotModifiedOr(http, etag, null) ?? Results.Bytes(bytes, "text/csv; charset=utf-8");
+        if (PublicPortal.NotModifiedOr(http, etag, null) is { } notModified) return notModified;
+        return TypedResults.File(bytes, "text/csv; charset=utf-8");
     }
 
     /// <summary>One row per line of each published revision; the last revision of each plan is current. Cells are neutralized for spreadsheets.</summary>
