@@ -16,6 +16,7 @@ using Supervision.Api.Identity;
 using Supervision.Api.Inspections;
 using Supervision.Api.Publication;
 using Supervision.Api.Abnormal;
+using Supervision.Api.Cases;
 using Supervision.Api.Recusals;
 using Supervision.Api.Tasks;
 using Supervision.Api.Web;
@@ -128,6 +129,7 @@ public static class PlatformHost
         builder.Services.AddSingleton<Supervision.Api.Credit.EntityAccessLinks>();
         builder.Services.AddSingleton<RecusalServices>();
         builder.Services.AddSingleton<Abnormal.AbnormalServices>();
+        builder.Services.AddSingleton<CaseServices>();
         builder.Services.AddPublicPortal();
         builder.Services.AddHostedService<BootstrapAdmin>();
         builder.Services.AddHostedService<DemoData>();
@@ -185,6 +187,7 @@ public static class PlatformHost
         app.MapCreditApi();
         app.MapRecusalApi();
         app.MapAbnormalApi();
+        app.MapCaseApi();
         app.MapPublicPortal();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));

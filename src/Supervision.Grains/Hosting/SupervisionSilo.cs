@@ -100,6 +100,9 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Recusals.RecusalStore>();
         services.AddSingleton<Infrastructure.Recusals.RecusalQueries>();
         services.AddOptions<Recusals.RecusalOptions>().BindConfiguration(Recusals.RecusalOptions.Section).ValidateDataAnnotations(Recusals.RecusalOptions.Section).ValidateOnStart();
+        services.AddSingleton<Infrastructure.Cases.CaseRepository>();
+        services.AddSingleton<Infrastructure.Cases.CaseQueries>();
+        services.AddOptions<Cases.CaseOptions>().BindConfiguration(Cases.CaseOptions.Section).ValidateDataAnnotations(Cases.CaseOptions.Section).ValidateOnStart();
         Credit.CreditHosting.AddSupervisionCredit(services);
         return services;
     }
