@@ -77,10 +77,10 @@ public static class CaseWorkflow
             return CaseStep.Invalid([FieldError.State("itemCode",
                 $"item {finding.ItemCode} of {finding.InspectionId} found no violation (result {string.Join(",", finding.ResultCodes)}): there is nothing to file or refer")]);
         var errors = new List<FieldError>();
-        CheckText(errors, "facts", facts, required: false, TextMax, "what the case is about");
+        TextRules.CheckField(errors, "facts", facts, required: false, TextMax, "what the case is about");
         if (errors.Count > 0) return CaseStep.Invalid(errors);
         return CaseStep.Next(new FollowUpCase(CaseId(finding.InspectionId, finding.ItemCode), finding.EntityCreditCode, finding.TaskId, finding.InspectionId,
-            finding.ItemCode, string.Join(",", finding.ResultCodes), finding.Version, finding.DepartmentCode, Blank(facts), finding.FoundOn,
+            finding.ItemCode, string.Join(",", finding.ResultCodes), finding.Version, finding.DepartmentCode, TextRules.OrNull(facts), finding.FoundOn,
             calendar.AddWorkingDays(finding.FoundOn, policy.DecideWorkingDays), CaseStates.Open, null, null, null, null, null, null, null, null, null, null,
             null, null, null, null, null, null, null, actor.Username, now, 1));
     }
@@ -94,12 +94,12 @@ public static class CaseWorkflow
     {
         if (Fence(c, actor) is { } refused) return refused;
         var errors = new List<FieldError>();
-        CheckText(errors, "caseNumber", caseNumber, required: true, ReferenceMax, "the case number (立案编号)", multiLine: false);
-        CheckText(errors, "legalGround", legalGround, required: true, TextMax, "the provision the case rests on");
-        CheckText(errors, "handlerDepartment", handlerDepartment, required: false, ReferenceMax, "the code of the handling department", multiLine: false);
+        TextRules.CheckField(errors, "caseNumber", caseNumber, required: true, ReferenceMax, "the case number (立案编号)", multiLine: false);
+        TextRules.CheckField(errors, "legalGround", legalGround, required: true, TextMax, "the provision the case rests on");
+        TextRules.CheckField(errors, "handlerDepartment", handlerDepartment, required: false, ReferenceMax, "the code of the handling department", multiLine: false);
         if (errors.Count > 0) return CaseStep.Invalid(errors);
         var number = caseNumber!.Trim();
-        var handler = Blank(handlerDepartment) ?? c.DepartmentCode;
+        var handler = TextRules.OrNull(handlerDepartment) ?? c.DepartmentCode;
         if (c.State == CaseStates.Filed)
             return c.CaseNumber == number ? CaseStep.Unchanged(c) : CaseStep.Refused(CaseRefusal.Conflict, $"Case {c.Id} is already filed as {c.CaseNumber}.");
         if (c.State != CaseStates.Open) return NotNow(c, "filed");
@@ -121,11 +121,11 @@ public static class CaseWorkflow
         var errors = new List<FieldError>();
         var k = kind?.Trim().ToLowerInvariant();
         if (!ReferralKinds.All.Contains(k)) errors.Add(FieldError.UnknownValue("kind", kind, ReferralKinds.All, $"must be one of {string.Join(", ", ReferralKinds.All)}"));
-        CheckText(errors, "to", to, required: true, ReferenceMax * 2, k == ReferralKinds.Department ? "the code of the receiving department" : "the name of the receiving body",
+        TextRules.CheckField(errors, "to", to, required: true, ReferenceMax * 2, k == ReferralKinds.Department ? "the code of the receiving department" : "the name of the receiving body",
             multiLine: false);
         if (k == ReferralKinds.Department && to?.Trim() == c.DepartmentCode)
             errors.Add(FieldError.NotAllowed("to", "must be another department than the one that owns the case", to));
-        CheckText(errors, "reason", reason, required: true, TextMax, "why the case is referred");
+        TextRules.CheckField(errors, "reason", reason, required: true, TextMax, "why the case is referred");
         if (errors.Count > 0) return CaseStep.Invalid(errors);
         var target = to!.Trim();
         if (c.State == CaseStates.Referred)
@@ -161,7 +161,7 @@ public static class CaseWorkflow
 
         if (o == CaseOutcomes.Penalty)
         {
-            CheckText(errors, "decisionNumber", decisionNumber, required: true, ReferenceMax, "the number of the penalty decision", multiLine: false);
+            TextRules.CheckField(errors, "decisionNumber", decisionNumber, required: true, ReferenceMax, "the number of the penalty decision", multiLine: false);
             if (penaltyAmount is not { } amount) errors.Add(FieldError.Required("penaltyAmount", "is required: the penalty in yuan"));
             else if (amount <= 0 || amount > PenaltyMax)
                 errors.Add(FieldError.OutOfRange("penaltyAmount", 0.01, (double)PenaltyMax, (double)amount, "must be above zero (yuan), at most 10^12"));
@@ -171,16 +171,16 @@ public static class CaseWorkflow
         else
         {
             if (penaltyAmount is not null) errors.Add(FieldError.NotAllowed("penaltyAmount", "is only recorded with a penalty"));
-            CheckText(errors, "decisionNumber", decisionNumber, required: false, ReferenceMax, "the number of the decision or the receiving body's reference", multiLine: false);
-            CheckText(errors, "reason", reason, required: o is CaseOutcomes.NoPenalty or CaseOutcomes.NotFiled or CaseOutcomes.ReferralReturned, TextMax,
+            TextRules.CheckField(errors, "decisionNumber", decisionNumber, required: false, ReferenceMax, "the number of the decision or the receiving body's reference", multiLine: false);
+            TextRules.CheckField(errors, "reason", reason, required: o is CaseOutcomes.NoPenalty or CaseOutcomes.NotFiled or CaseOutcomes.ReferralReturned, TextMax,
                 "why (the case's record keeps it)");
         }
 
         if (errors.Count > 0) return CaseStep.Invalid(errors);
         return CaseStep.Next(c with
         {
-            State = CaseStates.Concluded, Outcome = o, PenaltyAmount = o == CaseOutcomes.Penalty ? penaltyAmount : null, DecisionNumber = Blank(decisionNumber),
-            Reason = Blank(reason), ClosedOn = today, ClosedBy = actor.Username, Version = c.Version + 1,
+            State = CaseStates.Concluded, Outcome = o, PenaltyAmount = o == CaseOutcomes.Penalty ? penaltyAmount : null, DecisionNumber = TextRules.OrNull(decisionNumber),
+            Reason = TextRules.OrNull(reason), ClosedOn = today, ClosedBy = actor.Username, Version = c.Version + 1,
         });
     }
 
@@ -189,7 +189,7 @@ public static class CaseWorkflow
     {
         if (Fence(c, actor) is { } refused) return refused;
         var errors = new List<FieldError>();
-        CheckText(errors, "reason", reason, required: true, TextMax, "why the case is withdrawn");
+        TextRules.CheckField(errors, "reason", reason, required: true, TextMax, "why the case is withdrawn");
         if (errors.Count > 0) return CaseStep.Invalid(errors);
         if (c.State == CaseStates.Withdrawn) return CaseStep.Unchanged(c);
         if (!c.IsOpen) return NotNow(c, "withdrawn");
@@ -208,19 +208,4 @@ public static class CaseWorkflow
     private static CaseStep? Fence(FollowUpCase c, Actor actor) => MayAct(c.DepartmentCode, actor)
         ? null
         : CaseStep.Refused(CaseRefusal.Forbidden, $"Only schedulers and reviewers of '{c.DepartmentCode}' (or platform admins) act on its cases.");
-
-    private static void CheckText(List<FieldError> errors, string field, string? value, bool required, int max, string what, bool multiLine = true)
-    {
-        var text = value?.Trim() ?? "";
-        if (text.Length == 0)
-        {
-            if (required) errors.Add(FieldError.Required(field, $"is required, 1-{max} characters: {what}"));
-            return;
-        }
-
-        if (text.Length > max) errors.Add(FieldError.TooLong(field, max, text.Length, $"must be at most {max} characters"));
-        else TextRules.Check(errors, field, text, multiLine);
-    }
-
-    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }
