@@ -95,11 +95,10 @@ public static class CaseApi
     /// <summary>The findings without a case that are violations (the API and the ledger page share it).</summary>
     public static async Task<IReadOnlyList<CaseFindingView>> FindingsAsync(string? scope, string? inspectionId, int limit, CaseServices s, CancellationToken ct) =>
         [.. (await s.Queries.FindingsWithoutCaseAsync(scope, inspectionId, CaseQueries.MaxRows, ct))
-            .Select(f => (Row: f, Codes: f.ResultCodes.Split(',', StringSplitOptions.RemoveEmptyEntries)))
             .Where(f => CaseWorkflow.IsViolation(f.Codes, s.Rules.FollowUps.Policy))
             .Take(limit)
-            .Select(f => new CaseFindingView(CaseWorkflow.CaseId(f.Row.InspectionId, f.Row.ItemCode), f.Row.InspectionId, f.Row.ItemCode, f.Codes, f.Row.ApprovedOn,
-                f.Row.EntityCreditCode, f.Row.EntityName, f.Row.DepartmentCode))];
+            .Select(f => new CaseFindingView(CaseWorkflow.CaseId(f.InspectionId, f.ItemCode), f.InspectionId, f.ItemCode, f.Codes, f.ApprovedOn,
+                f.EntityCreditCode, f.EntityName, f.DepartmentCode))];
 
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> Get(string id, HttpContext http, [AsParameters] CaseServices s, CancellationToken ct) =>
         await VisibleAsync(id, http, s, ct) is { } item ? TypedResults.Ok(View(item, s)) : Problems.NotFound("follow-up case", id);

@@ -10,16 +10,22 @@ public sealed record CaseListItem(FollowUpCase Case, string EntityName, string D
 /// <summary>The ledger's counts for a department: each state, and the open cases past their step's due date.</summary>
 public sealed record CaseCounts(long Open, long Filed, long Referred, long Concluded, long Withdrawn, long Overdue);
 
-/// <summary>An approved finding a case may be opened from (the latest result of one item of one inspection) that has no case yet.</summary>
+/// <summary>An approved finding a case may be opened from: the latest result of one item of one inspection (an <c>inspection_outcomes</c> row).</summary>
 public sealed record CaseFindingRow
 {
     public string EntityCreditCode { get; init; } = "";
     public string EntityName { get; init; } = "";
+    public string TaskId { get; init; } = "";
     public string InspectionId { get; init; } = "";
     public string ItemCode { get; init; } = "";
     public string ResultCodes { get; init; } = "";
     public DateOnly ApprovedOn { get; init; }
     public string DepartmentCode { get; init; } = "";
+    public int Version { get; init; }
+
+    public string[] Codes => ResultCodes.Split(',', StringSplitOptions.RemoveEmptyEntries);
+
+    public CaseFinding ToFinding() => new(EntityCreditCode, TaskId, InspectionId, ItemCode, Codes, ApprovedOn, DepartmentCode, Version);
 }
 
 /// <summary>A concluded case's outcome in commit order (<see cref="CaseQueries.ConcludedOutcomesAsync"/>): what the credit feed is to read.</summary>
@@ -120,7 +126,7 @@ public sealed class CaseQueries(SqlStore store)
         return (await connection.QueryAsync<CaseFindingRow>(new CommandDefinition(
             $"""
             SELECT o.entity_credit_code AS EntityCreditCode, COALESCE(m.name, '') AS EntityName, o.inspection_id AS InspectionId, o.item_code AS ItemCode,
-                   o.result_codes AS ResultCodes, o.approved_on AS ApprovedOn, o.department_code AS DepartmentCode
+                   o.result_codes AS ResultCodes, o.approved_on AS ApprovedOn, o.department_code AS DepartmentCode, o.task_id AS TaskId, o.version AS Version
             FROM inspection_outcomes o
             LEFT JOIN market_entities m ON m.credit_code = o.entity_credit_code
             WHERE NOT EXISTS (SELECT 1 FROM inspection_outcomes n WHERE n.inspection_id = o.inspection_id AND n.item_code = o.item_code AND n.version > o.version)

@@ -115,7 +115,7 @@ public sealed class CaseRepository(SqlStore store, AuditLog audit, INotifier not
     public async Task<CaseFinding?> FindingAsync(string inspectionId, string itemCode, CancellationToken ct = default)
     {
         await using var connection = await store.OpenAsync(ct);
-        var row = await connection.QueryFirstOrDefaultAsync<FindingRow>(new CommandDefinition(
+        var row = await connection.QueryFirstOrDefaultAsync<CaseFindingRow>(new CommandDefinition(
             """
             SELECT entity_credit_code AS EntityCreditCode, task_id AS TaskId, inspection_id AS InspectionId, item_code AS ItemCode,
                    result_codes AS ResultCodes, approved_on AS ApprovedOn, department_code AS DepartmentCode, version AS Version
@@ -139,22 +139,6 @@ public sealed class CaseRepository(SqlStore store, AuditLog audit, INotifier not
               AND CASE state WHEN 'open' THEN decide_by WHEN 'filed' THEN conclude_by ELSE answer_by END < @today
             ORDER BY case_id LIMIT @limit
             """, new { today, limit }, cancellationToken: ct))).Select(r => r.ToCase())];
-    }
-
-    /// <summary>A finding as Dapper reads it.</summary>
-    internal sealed class FindingRow
-    {
-        public string EntityCreditCode { get; init; } = "";
-        public string TaskId { get; init; } = "";
-        public string InspectionId { get; init; } = "";
-        public string ItemCode { get; init; } = "";
-        public string ResultCodes { get; init; } = "";
-        public DateOnly ApprovedOn { get; init; }
-        public string DepartmentCode { get; init; } = "";
-        public int Version { get; init; }
-
-        public CaseFinding ToFinding() => new(EntityCreditCode, TaskId, InspectionId, ItemCode, ResultCodes.Split(',', StringSplitOptions.RemoveEmptyEntries),
-            ApprovedOn, DepartmentCode, Version);
     }
 
     /// <summary>A stored row as Dapper reads and writes it (the penalty in fen; dates through the store's type handlers).</summary>
