@@ -68,11 +68,8 @@ public sealed class CaseQueries(SqlStore store)
         LEFT JOIN departments d ON d.code = c.department_code
         """;
 
-    public async Task<CaseListItem?> GetAsync(string id, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QuerySingleOrDefaultAsync<ListRow>(new CommandDefinition($"{ListSelect} WHERE c.case_id = @id", new { id }, cancellationToken: ct)))?.ToItem();
-    }
+    public async Task<CaseListItem?> GetAsync(string id, CancellationToken ct = default) =>
+        (await store.QuerySingleOrDefaultAsync<ListRow>($"{ListSelect} WHERE c.case_id = @id", new { id }, ct))?.ToItem();
 
     /// <summary>
     /// The ledger of <paramref name="department"/> (every department's for null: an admin) in one of <see cref="Views"/>:
@@ -87,14 +84,13 @@ public sealed class CaseQueries(SqlStore store)
             "all" => "1 = 1",
             _ => "c.state = @view",
         };
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<ListRow>(new CommandDefinition(
+        var rows = await store.QueryAsync<ListRow>(
             $"""
             {ListSelect}
             WHERE {filter} {(department is null ? "" : "AND c.department_code = @department")}
             ORDER BY CASE WHEN c.state IN ('open', 'filed', 'referred') THEN 0 ELSE 1 END, {Due}, c.closed_on DESC, c.case_id
             LIMIT @limit
-            """, new { department, view, today, limit = Math.Min(limit, MaxRows) }, cancellationToken: ct));
+            """, new { department, view, today, limit = Math.Min(limit, MaxRows) }, ct);
         return [.. rows.Select(r => r.ToItem())];
     }
 
@@ -120,10 +116,8 @@ public sealed class CaseQueries(SqlStore store)
     /// Approved findings of <paramref name="department"/> (all for null) that have no case yet, newest first, optionally of one
     /// inspection: the latest result of each item. The caller keeps the violations (Core's <see cref="CaseWorkflow.IsViolation"/>).
     /// </summary>
-    public async Task<IReadOnlyList<CaseFindingRow>> FindingsWithoutCaseAsync(string? department, string? inspectionId, int limit, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<CaseFindingRow>(new CommandDefinition(
+    public Task<IReadOnlyList<CaseFindingRow>> FindingsWithoutCaseAsync(string? department, string? inspectionId, int limit, CancellationToken ct = default) =>
+        store.QueryAsync<CaseFindingRow>(
             $"""
             SELECT o.entity_credit_code AS EntityCreditCode, COALESCE(m.name, '') AS EntityName, o.inspection_id AS InspectionId, o.item_code AS ItemCode,
                    o.result_codes AS ResultCodes, o.approved_on AS ApprovedOn, o.department_code AS DepartmentCode, o.task_id AS TaskId, o.version AS Version
@@ -134,25 +128,21 @@ public sealed class CaseQueries(SqlStore store)
               {(department is null ? "" : "AND o.department_code = @department")} {(inspectionId is null ? "" : "AND o.inspection_id = @inspectionId")}
             ORDER BY o.seq DESC
             LIMIT @limit
-            """, new { department, inspectionId, limit = Math.Min(limit, MaxRows) }, cancellationToken: ct))).AsList();
-    }
+            """, new { department, inspectionId, limit = Math.Min(limit, MaxRows) }, ct);
 
     /// <summary>
     /// For the credit feed (not wired yet: docs/follow-up-cases.md, "Outcomes and the credit model"): the concluded cases'
     /// outcomes after the checkpoint <paramref name="after"/> (a <c>seq</c>; 0 from the start), in commit order, at most
     /// <paramref name="limit"/>. Each case concludes once, so each appears once.
     /// </summary>
-    public async Task<IReadOnlyList<ConcludedCaseOutcome>> ConcludedOutcomesAsync(long after, int limit, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return (await connection.QueryAsync<ConcludedCaseOutcome>(new CommandDefinition(
+    public Task<IReadOnlyList<ConcludedCaseOutcome>> ConcludedOutcomesAsync(long after, int limit, CancellationToken ct = default) =>
+        store.QueryAsync<ConcludedCaseOutcome>(
             """
             SELECT seq AS Seq, case_id AS CaseId, entity_credit_code AS EntityCreditCode, inspection_id AS InspectionId, item_code AS ItemCode,
                    department_code AS DepartmentCode, outcome AS Outcome, penalty_fen AS PenaltyFen, decision_number AS DecisionNumber,
                    concluded_on AS ConcludedOn, recorded_at AS RecordedAt
             FROM follow_up_case_outcomes WHERE seq > @after ORDER BY seq LIMIT @limit
-            """, new { after, limit = Math.Clamp(limit, 1, 10_000) }, cancellationToken: ct))).AsList();
-    }
+            """, new { after, limit = Math.Clamp(limit, 1, 10_000) }, ct);
 
     private sealed class ListRow : CaseRepository.Row
     {
