@@ -3,6 +3,7 @@ using Supervision.Core.Cases;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Core.Validation;
+using static Supervision.Core.Tests.DepartmentActors;
 
 namespace Supervision.Core.Tests.Cases;
 
@@ -12,11 +13,6 @@ public sealed class CaseWorkflowTests
     private static readonly DateTimeOffset Now = new(2026, 9, 25, 2, 0, 0, TimeSpan.Zero); // Friday 10:00 Beijing
     private static readonly DateOnly Today = new(2026, 9, 25);
     private const string Entity = "91350100M000100Y43";
-    private static readonly Actor Scheduler = new("sched-d1", [Roles.Scheduler], "D1", null);
-    private static readonly Actor Reviewer = new("rev-d1", [Roles.Reviewer], "D1", null);
-    private static readonly Actor OtherReviewer = new("rev-d2", [Roles.Reviewer], "D2", null);
-    private static readonly Actor Inspector = new("insp", [Roles.Inspector], "D1", "C0001");
-    private static readonly Actor Admin = new("admin", [Roles.Admin], null, null);
     private static readonly CasePolicy Policy = CasePolicy.Default;
 
     private static CaseFinding Finding(params string[] codes) => new(Entity, "T1", $"T1/{Entity}", "I1", codes, Today, "D1", 1);
