@@ -109,6 +109,8 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         new("PAGE /app/recusals", "scheduler", Phone: true),
         new("PAGE /app/abnormal", "scheduler", Ready: "[data-testid=abnormal-pending] li"),
         new("PAGE /app/abnormal", "scheduler", Phone: true),
+        new("PAGE /app/cases", "scheduler", Ready: "[data-testid=case-open] li"),
+        new("PAGE /app/cases", "scheduler", Phone: true),
 
         // A reviewer: the review queue and an inspection's page as a reviewer sees it.
         new("PAGE /app/review", "reviewer", Ready: "[data-testid=review-queue] li"),
