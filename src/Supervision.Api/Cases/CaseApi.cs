@@ -6,8 +6,8 @@ using Supervision.Contracts.Cases;
 using Supervision.Core.Calendar;
 using Supervision.Core.Cases;
 using Supervision.Core.Identity;
+using Supervision.Core.Inspections;
 using Supervision.Core.Validation;
-using Supervision.Grains.Inspections;
 using Supervision.Infrastructure.Cases;
 using Supervision.Infrastructure.Registry;
 
@@ -38,7 +38,7 @@ public sealed record CaseFindingView(string CaseId, string InspectionId, string 
     string EntityCreditCode, string EntityName, string DepartmentCode);
 
 /// <summary>What the case endpoints need, bundled.</summary>
-public sealed record CaseServices(IGrainFactory Grains, CaseQueries Queries, DepartmentStore Departments, InspectionRules Rules, WorkflowClock Clock);
+public sealed record CaseServices(IGrainFactory Grains, CaseQueries Queries, DepartmentStore Departments, WorkingCalendar Calendar, WorkflowClock Clock);
 
 /// <summary>
 /// Follow-up cases (立案 and referral; docs/follow-up-cases.md). Schedulers and reviewers of the department that owns an
@@ -95,7 +95,7 @@ public static class CaseApi
     /// <summary>The findings without a case that are violations (the API and the ledger page share it).</summary>
     public static async Task<IReadOnlyList<CaseFindingView>> FindingsAsync(string? scope, string? inspectionId, int limit, CaseServices s, CancellationToken ct) =>
         [.. (await s.Queries.FindingsWithoutCaseAsync(scope, inspectionId, CaseQueries.MaxRows, ct))
-            .Where(f => CaseWorkflow.IsViolation(f.Codes, s.Rules.FollowUps.Policy))
+            .Where(f => CaseWorkflow.IsViolation(f.Codes, FollowUpPolicy.Default))
             .Take(limit)
             .Select(f => new CaseFindingView(CaseWorkflow.CaseId(f.InspectionId, f.ItemCode), f.InspectionId, f.ItemCode, f.Codes, f.ApprovedOn,
                 f.EntityCreditCode, f.EntityName, f.DepartmentCode))];
@@ -174,7 +174,7 @@ public static class CaseApi
     {
         var c = i.Case;
         return new(c.Id, c.EntityCreditCode, i.EntityName, c.TaskId, c.InspectionId, c.ItemCode, c.ResultCodes.Split(',', StringSplitOptions.RemoveEmptyEntries),
-            c.FindingVersion, c.DepartmentCode, i.DepartmentName, c.Facts, c.FoundOn, c.State, c.DueOn, c.DueOn is { } due && s.Rules.Calendar.IsProvisional(due),
+            c.FindingVersion, c.DepartmentCode, i.DepartmentName, c.Facts, c.FoundOn, c.State, c.DueOn, c.DueOn is { } due && s.Calendar.IsProvisional(due),
             c.IsOverdueOn(s.Clock.Today), c.DecideBy, c.CaseNumber, c.LegalGround, c.HandlerDepartment, c.FiledOn, c.ConcludeBy, c.ReferralKind, c.ReferredTo,
             c.ReferralReason, c.ReferredOn, c.AnswerBy, c.Outcome, c.PenaltyAmount, c.DecisionNumber, c.Reason, c.ClosedOn, c.ClosedBy, c.OpenedBy, c.OpenedAt,
             c.Version);
