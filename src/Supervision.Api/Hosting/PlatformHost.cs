@@ -17,6 +17,7 @@ using Supervision.Api.Inspections;
 using Supervision.Api.Publication;
 using Supervision.Api.Abnormal;
 using Supervision.Api.Plans;
+using Supervision.Api.Cases;
 using Supervision.Api.Recusals;
 using Supervision.Api.Tasks;
 using Supervision.Api.Web;
@@ -129,6 +130,7 @@ public static class PlatformHost
         builder.Services.AddSingleton<Supervision.Api.Credit.EntityAccessLinks>();
         builder.Services.AddSingleton<RecusalServices>();
         builder.Services.AddSingleton<Abnormal.AbnormalServices>();
+        builder.Services.AddSingleton<CaseServices>();
         builder.Services.AddPublicPortal();
         builder.Services.AddHostedService<BootstrapAdmin>();
         builder.Services.AddHostedService<DemoData>();
@@ -187,6 +189,7 @@ public static class PlatformHost
         app.MapRecusalApi();
         app.MapAbnormalApi();
         app.MapPlanApi();
+        app.MapCaseApi();
         app.MapPublicPortal();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));

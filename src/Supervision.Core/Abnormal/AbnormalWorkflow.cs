@@ -77,7 +77,7 @@ public static class AbnormalWorkflow
         var errors = new List<FieldError>();
         var code = ground?.Trim().ToLowerInvariant();
         if (AbnormalGrounds.Find(code) is null) errors.Add(FieldError.UnknownValue("ground", ground, AbnormalGrounds.All.Select(g => g.Code), $"must be one of {string.Join(", ", AbnormalGrounds.All.Select(g => g.Code))}"));
-        CheckText(errors, "facts", facts, required: true, TextMax, "what was found, and how");
+        TextRules.CheckField(errors, "facts", facts, required: true, TextMax, "what was found, and how");
         if (foundOn is not { } found) errors.Add(FieldError.Required("foundOn", "is required: the date the grounds were found (yyyy-MM-dd)"));
         else if (found > today) errors.Add(FieldError.TooLate("foundOn", $"must not be after today ({today:yyyy-MM-dd})", today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
         else if (found < today.AddYears(-3)) errors.Add(FieldError.TooEarly("foundOn", "must be within the last three years", today.AddYears(-3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
@@ -98,11 +98,11 @@ public static class AbnormalWorkflow
         if (entry.State != AbnormalStates.Pending)
             return AbnormalStep.Refused(AbnormalRefusal.Conflict, $"Entry {entry.Id} is {entry.State}: only a pending entry is listed.");
         var errors = new List<FieldError>();
-        CheckText(errors, "decisionReference", decisionReference, required: false, ReferenceMax, "the number of the listing decision");
+        TextRules.CheckField(errors, "decisionReference", decisionReference, required: false, ReferenceMax, "the number of the listing decision");
         if (errors.Count > 0) return AbnormalStep.Invalid(errors);
         return new(entry with
         {
-            State = AbnormalStates.Listed, ListedOn = today, ListedBy = actor.Username, DecisionReference = Blank(decisionReference),
+            State = AbnormalStates.Listed, ListedOn = today, ListedBy = actor.Username, DecisionReference = TextRules.OrNull(decisionReference),
             EscalationDueOn = EscalationDue(today, escalationYears), Version = entry.Version + 1,
         }, null, true);
     }
@@ -115,7 +115,7 @@ public static class AbnormalWorkflow
     {
         if (staff && Fence(entry, applicant) is { } refused) return refused;
         var errors = new List<FieldError>();
-        CheckText(errors, "evidence", evidence, required: true, TextMax, "how the cause was remedied");
+        TextRules.CheckField(errors, "evidence", evidence, required: true, TextMax, "how the cause was remedied");
         if (errors.Count > 0) return AbnormalStep.Invalid(errors);
         var text = evidence!.Trim();
         if (entry.RemovalState == RemovalStates.Applied)
@@ -145,9 +145,9 @@ public static class AbnormalWorkflow
                 ? $"Entry {entry.Id} has no application for removal to decide."
                 : $"The application to remove entry {entry.Id} was already {entry.RemovalState}.");
         var errors = new List<FieldError>();
-        CheckText(errors, "reason", reason, required: !approve, TextMax, "why the application is rejected (the entity reads it)");
+        TextRules.CheckField(errors, "reason", reason, required: !approve, TextMax, "why the application is rejected (the entity reads it)");
         if (errors.Count > 0) return AbnormalStep.Invalid(errors);
-        var decided = entry with { RemovalDecidedBy = actor.Username, RemovalDecidedAt = now, RemovalDecisionReason = Blank(reason), Version = entry.Version + 1 };
+        var decided = entry with { RemovalDecidedBy = actor.Username, RemovalDecidedAt = now, RemovalDecisionReason = TextRules.OrNull(reason), Version = entry.Version + 1 };
         return new(approve
             ? decided with { RemovalState = RemovalStates.Approved, State = AbnormalStates.Removed, RemovedOn = today, RemovedBasis = "application" }
             : decided with { RemovalState = RemovalStates.Rejected }, null, true);
@@ -180,19 +180,4 @@ public static class AbnormalWorkflow
     private static AbnormalStep? Fence(AbnormalEntry entry, Actor actor) => MayDecide(entry.DepartmentCode, actor)
         ? null
         : AbnormalStep.Refused(AbnormalRefusal.Forbidden, $"Only schedulers and reviewers of '{entry.DepartmentCode}' (or platform admins) decide its abnormal-operations entries.");
-
-    private static void CheckText(List<FieldError> errors, string field, string? value, bool required, int max, string what)
-    {
-        var text = value?.Trim() ?? "";
-        if (text.Length == 0)
-        {
-            if (required) errors.Add(FieldError.Required(field, $"is required, 1-{max} characters: {what}"));
-            return;
-        }
-
-        if (text.Length > max) errors.Add(FieldError.TooLong(field, max, text.Length, $"must be at most {max} characters"));
-        else TextRules.Check(errors, field, text, multiLine: true);
-    }
-
-    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

@@ -125,7 +125,7 @@ public static class RecusalWorkflow
         if (CheckAccept(request, actor, note) is { } decided) return decided;
         return new(request with
         {
-            State = RecusalStates.Accepted, DecidedBy = actor.Username, DecidedAt = now, DecisionReason = Blank(note), Replacement = replacement,
+            State = RecusalStates.Accepted, DecidedBy = actor.Username, DecidedAt = now, DecisionReason = TextRules.OrNull(note), Replacement = replacement,
             Version = request.Version + 1,
         }, null, true);
     }
@@ -152,6 +152,4 @@ public static class RecusalWorkflow
     private static RecusalStep? Fence(RecusalRequest request, Actor actor) => MayDecide(request, actor)
         ? null
         : RecusalStep.Refused(RecusalRefusal.Forbidden, $"Only schedulers of '{request.LeadDepartment}' (or platform admins) decide recusal requests of its inspections.");
-
-    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

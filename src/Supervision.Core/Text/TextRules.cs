@@ -95,6 +95,27 @@ public static class TextRules
         return false;
     }
 
+    /// <summary>
+    /// A text field of a command, trimmed: when blank, an error only if <paramref name="required"/> ("is required,
+    /// 1-<paramref name="max"/> characters: <paramref name="what"/>"); longer than <paramref name="max"/>, too-long;
+    /// otherwise <see cref="Check"/>'s character rules.
+    /// </summary>
+    public static void CheckField(List<FieldError> errors, string field, string? value, bool required, int max, string what, bool multiLine = true)
+    {
+        var text = value?.Trim() ?? "";
+        if (text.Length == 0)
+        {
+            if (required) errors.Add(FieldError.Required(field, $"is required, 1-{max} characters: {what}"));
+            return;
+        }
+
+        if (text.Length > max) errors.Add(FieldError.TooLong(field, max, text.Length, $"must be at most {max} characters"));
+        else Check(errors, field, text, multiLine);
+    }
+
+    /// <summary>A command's optional text as stored: trimmed, or null when blank.</summary>
+    public static string? OrNull(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
     private static string Describe(char ch) => ch switch
     {
         '\0' => " (NUL)",

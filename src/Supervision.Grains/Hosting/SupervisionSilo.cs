@@ -108,6 +108,9 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Plans.PlanRepository>();
         services.AddSingleton<Infrastructure.Plans.PlanQueries>();
         services.AddOptions<Recusals.RecusalOptions>().BindConfiguration(Recusals.RecusalOptions.Section).ValidateDataAnnotations(Recusals.RecusalOptions.Section).ValidateOnStart();
+        services.AddSingleton<Infrastructure.Cases.CaseRepository>();
+        services.AddSingleton<Infrastructure.Cases.CaseQueries>();
+        services.AddOptions<Cases.CaseOptions>().BindConfiguration(Cases.CaseOptions.Section).ValidateDataAnnotations(Cases.CaseOptions.Section).ValidateOnStart();
         Credit.CreditHosting.AddSupervisionCredit(services);
         return services;
     }

@@ -22,7 +22,7 @@ public sealed class DeadlineKeeperState
 /// publication deadline moved is told by its own grain, which owns that row. Catch-up: the store finds the inspections
 /// whose warning or overdue mark is due and not set, and each one's grain runs its deadline check (the same one its
 /// reminder runs). Both are idempotent. The same ticks carry the abnormal-operations sweep and the tasks' matching
-/// reminders (<see cref="MatchingDeadline"/>) and the reminders of recusal decisions.
+/// reminders (<see cref="MatchingDeadline"/>), the reminders of recusal decisions and of overdue follow-up case steps.
 /// </summary>
 
 public sealed class DeadlineKeeperGrain(
@@ -78,6 +78,22 @@ public sealed class DeadlineKeeperGrain(
         await SweepRegisterLoggedAsync();
         await RemindMatchingLoggedAsync();
         await RemindRecusalsLoggedAsync();
+        await RemindCasesLoggedAsync();
+    }
+
+    /// <summary>Open follow-up cases past their step's due date: each one's grain sends the overdue reminder it owes (once per step).</summary>
+    private async Task RemindCasesLoggedAsync()
+    {
+        try
+        {
+            var run = await GrainFactory.GetGrain<Contracts.Cases.ICaseReminderGrain>(Contracts.Cases.ICaseReminderGrain.DefaultKey).Run();
+            if (run.Reminded > 0 && logger.IsEnabled(LogLevel.Information))
+                logger.LogInformation("Follow-up cases on {Today}: {Reminded} overdue reminders sent", run.Today, run.Reminded);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "The follow-up case reminders failed; the next tick tries again");
+        }
     }
 
     /// <summary>Open recusal requests due today or overdue: each one's inspection grain sends the reminder it owes (once each).</summary>

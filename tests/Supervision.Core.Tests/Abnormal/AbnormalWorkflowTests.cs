@@ -2,6 +2,7 @@ using Supervision.Core.Abnormal;
 using Supervision.Core.Calendar;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
+using static Supervision.Core.Tests.DepartmentActors;
 
 namespace Supervision.Core.Tests.Abnormal;
 
@@ -11,11 +12,6 @@ public sealed class AbnormalWorkflowTests
     private static readonly DateTimeOffset Now = new(2026, 9, 25, 2, 0, 0, TimeSpan.Zero); // Friday 10:00 Beijing
     private static readonly DateOnly Today = new(2026, 9, 25);
     private const string Entity = "91350100M000100Y43";
-    private static readonly Actor Scheduler = new("sched-d1", [Roles.Scheduler], "D1", null);
-    private static readonly Actor Reviewer = new("rev-d1", [Roles.Reviewer], "D1", null);
-    private static readonly Actor OtherReviewer = new("rev-d2", [Roles.Reviewer], "D2", null);
-    private static readonly Actor Inspector = new("insp", [Roles.Inspector], "D1", "C0001");
-    private static readonly Actor Admin = new("admin", [Roles.Admin], null, null);
 
     private static AbnormalEntry Finding(DateOnly verifiedOn) =>
         AbnormalWorkflow.FromFinding(new AbnormalListing(Entity, "6", verifiedOn, AbnormalWorkflow.ListBy(Cal, verifiedOn, 10), $"T1/{Entity}", 2,

@@ -44,6 +44,7 @@ public sealed partial class SettingsBindingTests
         ("Supervision:Public", typeof(PublicPortalOptions)),
         ("Supervision:Draw", typeof(DrawServiceOptions)),
         ("Supervision:Recusals", typeof(RecusalOptions)),
+        ("Supervision:Cases", typeof(Supervision.Grains.Cases.CaseOptions)),
         ("Supervision:Operations", typeof(OperationOptions)),
         ("Orleans", typeof(ClusterHostOptions)),
         ("Orleans:Membership", typeof(ClusterMembershipOptions)),

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Supervision.IntegrationTests.Infrastructure;
 using Supervision.IntegrationTests.Inspections;
 using static Supervision.IntegrationTests.Inspections.InspectionPlatform;
@@ -74,6 +75,13 @@ internal sealed class SecurityFixture
         }
 
         f._values["{year}@plans"] = planYear.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // An open follow-up case of D1 on that inspection, for the case routes (written through the repository: the fixture's inspections are not approved).
+        var today = Core.Calendar.ChinaTime.DateOf(platform.Clock.GetUtcNow());
+        var followUp = Core.Cases.CaseWorkflow.Open(new Core.Cases.CaseFinding(entity, taskId, inspectionId, "I1", ["B"], today, "D1", 1), null, "matrix",
+            Core.Identity.Actor.System("matrix"), Core.Cases.CasePolicy.Default, Core.Inspections.FollowUpPolicy.Default, Core.Calendar.WorkingCalendar.Default,
+            platform.Clock.GetUtcNow()).Case!;
+        await host.Services.GetRequiredService<global::Supervision.Infrastructure.Cases.CaseRepository>().InsertAsync(followUp, Core.Identity.Actor.System("matrix"));
+
         f._values["{id}@tasks"] = taskId;
         f._values["{id}@operations"] = dispatchOperation;
         f._values["{taskId}/{entity}"] = inspectionId;
@@ -98,6 +106,7 @@ internal sealed class SecurityFixture
         f._values["{id}@runs"] = "0";
         f._values["{id}@recusals"] = recusal.GetProperty("id").GetString()!;
         f._values["{id}@abnormal"] = abnormal.GetProperty("id").GetString()!;
+        f._values["{id}@cases"] = followUp.Id;
 
         var users = new Dictionary<string, string?>
         {
@@ -187,6 +196,7 @@ internal sealed class SecurityFixture
             : pattern.StartsWith("/api/recusals", StringComparison.Ordinal) ? "@recusals"
             : pattern.Contains("/abnormal-operations", StringComparison.Ordinal) ? "@abnormal"
             : pattern.Contains("/plans", StringComparison.Ordinal) ? "@plans"
+            : pattern.StartsWith("/api/cases", StringComparison.Ordinal) ? "@cases"
             : pattern.Contains("/items", StringComparison.Ordinal) ? "@items"
             : pattern.Contains("/departments/", StringComparison.Ordinal) ? "@departments"
             : "@tasks";

@@ -128,6 +128,8 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
             await page.WaitForSelectorAsync("[data-testid=editor-line] >> nth=1");
         }),
         new("PAGE /app/plans/{department}/{year}", "department admin"),
+        new("PAGE /app/cases", "scheduler", Ready: "[data-testid=case-open] li"),
+        new("PAGE /app/cases", "scheduler", Phone: true),
 
         // A reviewer: the review queue and an inspection's page as a reviewer sees it.
         new("PAGE /app/review", "reviewer", Ready: "[data-testid=review-queue] li"),

@@ -353,15 +353,16 @@
     });
   }
 
-  // ---- The abnormal-operations list: each form posts its named fields (and the pressed button's) to its own route ----
-  function abnormalAction(form) {
+  // ---- The abnormal-operations list and the follow-up cases: each form posts its named fields (and the pressed button's)
+  // to its own route; a refusal is shown in the page's message area ----
+  function postForm(form, message) {
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const json = {};
       $$("input[name], textarea[name], select[name]", form).forEach((el) => { if (el.value !== "") json[el.name] = el.value; });
       if (e.submitter && e.submitter.name) json[e.submitter.name] = e.submitter.value;
       const result = await S.api("POST", form.dataset.url, { json });
-      if (!result.ok) { show($("#abnormal-message"), failure(result), "bad"); return; }
+      if (!result.ok) { show($(message), failure(result), "bad"); return; }
       location.reload();
     });
   }
@@ -980,7 +981,8 @@
   const replaceForm = document.getElementById("replace-form");
   if (replaceForm) replaceMember(replaceForm);
   $$("form.recusal-decision").forEach(recusalDecision);
-  $$("form.abnormal-action").forEach(abnormalAction);
+  $$("form.abnormal-action").forEach((f) => postForm(f, "#abnormal-message"));
+  $$("form.case-action").forEach((f) => postForm(f, "#case-message"));
   const pages = { "task-form": taskForm, "task-actions": taskActions, ceremony, witness, "inspection-form": inspectionForm, review, "record-editor": recordEditor, importer };
   $$("[data-page]").forEach((el) => { const init = pages[el.dataset.page]; if (init) init(el); });
 })();
