@@ -64,6 +64,7 @@ public static class ImportApi
     private static Results<Created<ImportJob>, OperationRunning, ValidationProblem, ProblemHttpResult> Typed(IResult answer) => answer switch
     {
         INestedHttpResult nested => Typed(nested.Result),
+        Operations.OperationAnswer wrapped => Typed(wrapped.Answer),
         Created<ImportJob> created => created,
         Accepted<OperationView> running => new OperationRunning(running),
         ValidationProblem invalid => invalid,

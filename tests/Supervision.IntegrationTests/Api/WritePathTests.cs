@@ -28,7 +28,7 @@ public sealed partial class WritePathTests
         "Supervision.Api.Credit.EntityAccessLinks.IssueAsync → AuditLog.AppendAsync",
         "Supervision.Api.Credit.EntityAccessLinks.IssueAsync → SqlStore.InTransactionAsync",
         "Supervision.Api.Inspections.InspectionApi.UploadEvidence → InspectionStore.SaveEvidenceAsync",
-        "Supervision.Api.Operations.OperationApi.RunAsync → OperationStore.AcceptAsync",
+        "Supervision.Api.Operations.OperationApi.StartAndWaitAsync → OperationStore.AcceptAsync",
         "Supervision.Api.Operations.OperationApi.RunUploadAsync → OperationStore.DeleteUploadAsync",
         "Supervision.Api.Operations.OperationApi.RunUploadAsync → OperationStore.StageUploadAsync",
         "Supervision.Api.Publication.BulkExport.InfoAsync → PublicationStore.SaveExportInfoAsync",
