@@ -23,6 +23,12 @@ public sealed record ImportServices(IDirectoryImports Imports, ImportQueries Que
 /// </summary>
 public static class ImportApi
 {
+    /// <summary>An entity import as a long operation: its answer is the job (201).</summary>
+    private static readonly LongOperation<Results<Created<ImportJob>, ProblemHttpResult>> EntitiesOperation = new(OperationKinds.ImportEntities, Imported);
+
+    /// <summary>An inspector import as a long operation: its answer is the job (201).</summary>
+    private static readonly LongOperation<Results<Created<ImportJob>, ProblemHttpResult>> InspectorsOperation = new(OperationKinds.ImportInspectors, Imported);
+
     public static IEndpointRouteBuilder MapImportApi(this IEndpointRouteBuilder app)
     {
         var imports = app.MapGroup("/api/imports").WithTags("Bulk import").RequireAuthorization(Policies.InspectorMaintenance);
@@ -36,41 +42,26 @@ public static class ImportApi
         imports.MapGet("/{id}", Get).WithSummary("One import job: its state, progress and counts; another department's job answers 404.");
         imports.MapGet("/{id}/errors", Errors).WithSummary("Rejected lines with field and reason, ordered by line.");
         imports.MapGet("/{id}/errors.csv", ErrorsCsv).WithSummary("The error report as a CSV download.");
-        OperationApi.Answer(OperationKinds.ImportEntities, async (http, operation) => await Imported(http, operation));
-        OperationApi.Answer(OperationKinds.ImportInspectors, async (http, operation) => await Imported(http, operation));
+        OperationApi.Answer(EntitiesOperation);
+        OperationApi.Answer(InspectorsOperation);
         return app;
     }
 
-    private static Task<Results<Created<ImportJob>, OperationRunning, ValidationProblem, ProblemHttpResult>> ImportEntities(
+    private static Task<Results<Results<Created<ImportJob>, ProblemHttpResult>, Accepted<OperationView>, ValidationProblem, ProblemHttpResult>> ImportEntities(
         string? fileName, HttpContext http, [AsParameters] ImportServices s) =>
-        StartAsync(OperationKinds.ImportEntities, fileName, http, s);
+        StartAsync(EntitiesOperation, fileName, http, s);
 
     /// <summary>Rows of other departments than a non-admin's own are rejected when the operation runs (the rule is the import service's).</summary>
-    private static Task<Results<Created<ImportJob>, OperationRunning, ValidationProblem, ProblemHttpResult>> ImportInspectors(
+    private static Task<Results<Results<Created<ImportJob>, ProblemHttpResult>, Accepted<OperationView>, ValidationProblem, ProblemHttpResult>> ImportInspectors(
         string? fileName, HttpContext http, [AsParameters] ImportServices s) =>
-        StartAsync(OperationKinds.ImportInspectors, fileName, http, s);
+        StartAsync(InspectorsOperation, fileName, http, s);
 
-    private static async Task<Results<Created<ImportJob>, OperationRunning, ValidationProblem, ProblemHttpResult>> StartAsync(
-        string kind, string? fileName, HttpContext http, ImportServices s)
+    private static async Task<Results<Results<Created<ImportJob>, ProblemHttpResult>, Accepted<OperationView>, ValidationProblem, ProblemHttpResult>> StartAsync(
+        LongOperation<Results<Created<ImportJob>, ProblemHttpResult>> kind, string? fileName, HttpContext http, ImportServices s)
     {
         if (FileNameProblem(fileName) is { } problem) return problem;
-        return Typed(await OperationApi.RunUploadAsync(http, kind, s.Imports.NewJobId(), Name(fileName), long.MaxValue));
+        return await OperationApi.RunUploadAsync(http, kind, s.Imports.NewJobId(), Name(fileName), long.MaxValue);
     }
-
-    /// <summary>
-    /// What the operation answered, as this route's results: the job (as <see cref="Imported"/> answers it), the operation
-    /// still running, or the problem that ended it.
-    /// </summary>
-    private static Results<Created<ImportJob>, OperationRunning, ValidationProblem, ProblemHttpResult> Typed(IResult answer) => answer switch
-    {
-        INestedHttpResult nested => Typed(nested.Result),
-        Operations.OperationAnswer wrapped => Typed(wrapped.Answer),
-        Created<ImportJob> created => created,
-        Accepted<OperationView> running => new OperationRunning(running),
-        ValidationProblem invalid => invalid,
-        ProblemHttpResult problem => problem,
-        _ => throw new InvalidOperationException($"an import operation answered {answer.GetType().Name}"),
-    };
 
     /// <summary>A succeeded import operation answers its job; a file that was not a directory CSV failed it with a 400 naming "file".</summary>
     private static async Task<Results<Created<ImportJob>, ProblemHttpResult>> Imported(HttpContext http, Operation operation)

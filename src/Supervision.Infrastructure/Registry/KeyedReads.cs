@@ -1,4 +1,3 @@
-using Dapper;
 using Supervision.Infrastructure.Storage;
 
 namespace Supervision.Infrastructure.Registry;
@@ -7,20 +6,16 @@ namespace Supervision.Infrastructure.Registry;
 internal static class KeyedReads
 {
     /// <summary>The row of <paramref name="select"/> (a SELECT … FROM) whose <paramref name="keyColumn"/> is <paramref name="key"/>.</summary>
-    public static async Task<T?> OneAsync<T>(SqlStore store, string select, string keyColumn, string key, CancellationToken ct)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<T>(new CommandDefinition($"{select} WHERE {keyColumn} = @key", new { key }, cancellationToken: ct));
-    }
+    public static Task<T?> OneAsync<T>(SqlStore store, string select, string keyColumn, string key, CancellationToken ct) =>
+        store.QuerySingleOrDefaultAsync<T>($"{select} WHERE {keyColumn} = @key", new { key }, ct);
 
     /// <summary>The rows of <paramref name="select"/> whose <paramref name="keyColumn"/> is among <paramref name="keys"/> (those that exist), by key.</summary>
     public static async Task<IReadOnlyDictionary<string, T>> ManyAsync<T>(
         SqlStore store, string select, string keyColumn, IReadOnlyList<string> keys, Func<T, string> keyOf, CancellationToken ct)
     {
         if (keys.Count == 0) return new Dictionary<string, T>(StringComparer.Ordinal);
-        await using var connection = await store.OpenAsync(ct);
         var keyList = keys.Distinct(StringComparer.Ordinal).ToList();
-        var rows = await connection.QueryAsync<T>(new CommandDefinition($"{select} WHERE {keyColumn} {store.In("@keyList")}", new { keyList }, cancellationToken: ct));
+        var rows = await store.QueryAsync<T>($"{select} WHERE {keyColumn} {store.In("@keyList")}", new { keyList }, ct);
         return rows.ToDictionary(keyOf, StringComparer.Ordinal);
     }
 }

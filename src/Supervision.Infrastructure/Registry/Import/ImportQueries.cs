@@ -1,4 +1,3 @@
-using Dapper;
 using Supervision.Infrastructure.Storage;
 
 namespace Supervision.Infrastructure.Registry.Import;
@@ -12,35 +11,24 @@ public sealed class ImportQueries(SqlStore store)
         bytes_read AS BytesRead, sha256, error, actor, started_at AS StartedAt, finished_at AS FinishedAt
         """;
 
-    public async Task<ImportJob?> GetAsync(string id, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<ImportJob>(new CommandDefinition($"SELECT {JobColumns} FROM import_jobs WHERE id = @id", new { id }, cancellationToken: ct));
-    }
+    public Task<ImportJob?> GetAsync(string id, CancellationToken ct = default) =>
+        store.QuerySingleOrDefaultAsync<ImportJob>($"SELECT {JobColumns} FROM import_jobs WHERE id = @id", new { id }, ct);
 
     /// <summary>Jobs newest first, of <paramref name="actor"/> (null: everyone's), before the id <paramref name="before"/>.</summary>
-    public async Task<IReadOnlyList<ImportJob>> ListAsync(string? actor, string? before, int limit, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<ImportJob>(new CommandDefinition(
+    public Task<IReadOnlyList<ImportJob>> ListAsync(string? actor, string? before, int limit, CancellationToken ct = default) =>
+        store.QueryAsync<ImportJob>(
             $"""
             SELECT {JobColumns} FROM import_jobs
             WHERE (@actor IS NULL OR actor = @actor) AND (@before IS NULL OR id < @before)
             ORDER BY id DESC LIMIT @limit
             """,
             new { actor, before, limit },
-            cancellationToken: ct));
-        return rows.AsList();
-    }
+            ct);
 
     /// <summary>Rejected lines with field and reason, by line, after <paramref name="afterLine"/>.</summary>
-    public async Task<IReadOnlyList<ImportError>> ErrorsAsync(string id, long? afterLine, int limit, CancellationToken ct = default)
-    {
-        await using var connection = await store.OpenAsync(ct);
-        var rows = await connection.QueryAsync<ImportError>(new CommandDefinition(
+    public Task<IReadOnlyList<ImportError>> ErrorsAsync(string id, long? afterLine, int limit, CancellationToken ct = default) =>
+        store.QueryAsync<ImportError>(
             "SELECT line, field, reason FROM import_errors WHERE job_id = @id AND (@afterLine IS NULL OR line > @afterLine) ORDER BY line, field LIMIT @limit",
             new { id, afterLine, limit },
-            cancellationToken: ct));
-        return rows.AsList();
-    }
+            ct);
 }
