@@ -81,11 +81,6 @@ public static class OperationApi
         return operation;
     }
 
-    /// <summary>Registers what the route of <paramref name="kind"/> answers once its operation succeeded; read from the request's services.</summary>
-    public static LongOperation<TAnswer> Answer<TAnswer>(string kind, Func<HttpContext, Operation, Task<TAnswer>> answer)
-        where TAnswer : IResult =>
-        Answer(new LongOperation<TAnswer>(kind, answer));
-
     public static IEndpointRouteBuilder MapOperationApi(this IEndpointRouteBuilder app)
     {
         // Signed-in users; who sees which operation is decided per operation (MaySeeAsync): others get 404.
@@ -212,11 +207,6 @@ public static class OperationApi
             var answered => (TAnswer)answered.Result,
         };
     }
-
-    /// <summary>An upload whose kind's answer was registered with <see cref="Answer{TAnswer}(string, Func{HttpContext, Operation, Task{TAnswer}})"/> (directory imports).</summary>
-    public static Task<Results<OperationAnswer, Accepted<OperationView>, ValidationProblem, ProblemHttpResult>> RunUploadAsync(HttpContext http, string kind,
-        string target, string fileName, long maxBytes) =>
-        RunUploadAsync(http, new LongOperation<OperationAnswer>(kind, Answers[kind]), target, fileName, maxBytes);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
