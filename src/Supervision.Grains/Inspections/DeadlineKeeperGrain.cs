@@ -74,88 +74,73 @@ public sealed class DeadlineKeeperGrain(
             }
         }
 
-        await CatchUpLoggedAsync();
-        await SweepRegisterLoggedAsync();
-        await RemindMatchingLoggedAsync();
-        await RemindRecusalsLoggedAsync();
-        await RemindCasesLoggedAsync();
+        await StepAsync("The deadline catch-up", CatchUpAndLogAsync);
+        await StepAsync("The abnormal-operations sweep", SweepRegisterAsync);
+        await StepAsync("The matching reminders", RemindMatchingAsync);
+        await StepAsync("The recusal reminders", RemindRecusalsAsync);
+        await StepAsync("The follow-up case reminders", RemindCasesAsync);
+    }
+
+    /// <summary>Runs one step of a tick; a failure is logged and left to the next tick, so one step never keeps the others from running.</summary>
+    private async Task StepAsync(string step, Func<Task> run)
+    {
+        try
+        {
+            await run();
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "{Step} failed; the next tick tries again", step);
+        }
     }
 
     /// <summary>Open follow-up cases past their step's due date: each one's grain sends the overdue reminder it owes (once per step).</summary>
-    private async Task RemindCasesLoggedAsync()
+    private async Task RemindCasesAsync()
     {
-        try
-        {
-            var run = await GrainFactory.GetGrain<Contracts.Cases.ICaseReminderGrain>(Contracts.Cases.ICaseReminderGrain.DefaultKey).Run();
-            if (run.Reminded > 0 && logger.IsEnabled(LogLevel.Information))
-                logger.LogInformation("Follow-up cases on {Today}: {Reminded} overdue reminders sent", run.Today, run.Reminded);
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "The follow-up case reminders failed; the next tick tries again");
-        }
+        var run = await GrainFactory.GetGrain<Contracts.Cases.ICaseReminderGrain>(Contracts.Cases.ICaseReminderGrain.DefaultKey).Run();
+        if (run.Reminded > 0 && logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("Follow-up cases on {Today}: {Reminded} overdue reminders sent", run.Today, run.Reminded);
     }
 
     /// <summary>Open recusal requests due today or overdue: each one's inspection grain sends the reminder it owes (once each).</summary>
-    private async Task RemindRecusalsLoggedAsync()
+    private async Task RemindRecusalsAsync()
     {
-        try
+        var today = clock.Today;
+        var sent = 0;
+        foreach (var due in await recusals.OpenDueAsync(today))
         {
-            var today = clock.Today;
-            var sent = 0;
-            foreach (var due in await recusals.OpenDueAsync(today))
-            {
-                if (Core.Recusals.RecusalWorkflow.ReminderOwed(Core.Recusals.RecusalStates.Requested, due.DueOn, due.Reminded, today) is null) continue;
-                if (await GrainFactory.GetGrain<Contracts.Recusals.IRecusalGrain>(due.InspectionId).RemindDecision(due.Id, today)) sent++;
-            }
+            if (Core.Recusals.RecusalWorkflow.ReminderOwed(Core.Recusals.RecusalStates.Requested, due.DueOn, due.Reminded, today) is null) continue;
+            if (await GrainFactory.GetGrain<Contracts.Recusals.IRecusalGrain>(due.InspectionId).RemindDecision(due.Id, today)) sent++;
+        }
 
-            if (sent > 0 && logger.IsEnabled(LogLevel.Information))
-                logger.LogInformation("Recusal decisions on {Today}: {Sent} reminders sent", today, sent);
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "The recusal reminders failed; the next tick tries again");
-        }
+        if (sent > 0 && logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("Recusal decisions on {Today}: {Sent} reminders sent", today, sent);
     }
 
     /// <summary>
     /// Tasks whose entity list arrived and whose inspectors are not matched: each one that owes a reminder today (due
     /// soon, or overdue — each once) is told by its own grain, which owns the row and sends it.
     /// </summary>
-    private async Task RemindMatchingLoggedAsync()
+    private async Task RemindMatchingAsync()
     {
-        try
+        var today = clock.Today;
+        var sent = 0;
+        foreach (var task in await tasks.AwaitingMatchingAsync(null))
         {
-            var today = clock.Today;
-            var sent = 0;
-            foreach (var task in await tasks.AwaitingMatchingAsync(null))
-            {
-                if (matching.ReminderOwed(ChinaTime.DateOf(task.ListArrivedAt), task.MatchingReminded, today) is null) continue;
-                if (await GrainFactory.GetGrain<Contracts.Tasks.ITaskGrain>(task.TaskId).RemindMatching(today)) sent++;
-            }
+            if (matching.ReminderOwed(ChinaTime.DateOf(task.ListArrivedAt), task.MatchingReminded, today) is null) continue;
+            if (await GrainFactory.GetGrain<Contracts.Tasks.ITaskGrain>(task.TaskId).RemindMatching(today)) sent++;
+        }
 
-            if (sent > 0 && logger.IsEnabled(LogLevel.Information))
-                logger.LogInformation("Matching deadline on {Today}: {Sent} reminders sent", today, sent);
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "The matching reminders failed; the next tick tries again");
-        }
+        if (sent > 0 && logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("Matching deadline on {Today}: {Sent} reminders sent", today, sent);
     }
 
     /// <summary>The abnormal-operations register's reminders and escalations ride on the same durable ticks.</summary>
-    private async Task SweepRegisterLoggedAsync()
+    private async Task SweepRegisterAsync()
     {
-        try
-        {
-            var run = await GrainFactory.GetGrain<Contracts.Abnormal.IAbnormalSweepGrain>(Contracts.Abnormal.IAbnormalSweepGrain.DefaultKey).Run();
-            if (run.Reminded + run.Escalated > 0 && logger.IsEnabled(LogLevel.Information))
-                logger.LogInformation("Abnormal-operations sweep on {Today}: {Reminded} overdue reminders, {Escalated} escalations", run.Today, run.Reminded, run.Escalated);
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "The abnormal-operations sweep failed; the next tick tries again");
-        }
+        var run = await GrainFactory.GetGrain<Contracts.Abnormal.IAbnormalSweepGrain>(Contracts.Abnormal.IAbnormalSweepGrain.DefaultKey).Run();
+        if (run.Reminded + run.Escalated > 0 && logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("Abnormal-operations sweep on {Today}: {Reminded} overdue reminders, {Escalated} escalations", run.Today, run.Reminded, run.Escalated);
     }
 
     public async Task<DeadlineRecomputeRun> Recompute(Actor actor)
@@ -195,17 +180,10 @@ public sealed class DeadlineKeeperGrain(
         return new DeadlineCatchUp(today, due.Count, marked);
     }
 
-    private async Task CatchUpLoggedAsync()
+    private async Task CatchUpAndLogAsync()
     {
-        try
-        {
-            var run = await CatchUp();
-            if (run.Due > 0 && logger.IsEnabled(LogLevel.Information))
-                logger.LogInformation("Deadline catch-up on {Today}: {Due} inspections had a warning or overdue mark due", run.Today, run.Due);
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "The deadline catch-up failed; the next tick tries again");
-        }
+        var run = await CatchUp();
+        if (run.Due > 0 && logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("Deadline catch-up on {Today}: {Due} inspections had a warning or overdue mark due", run.Today, run.Due);
     }
 }
