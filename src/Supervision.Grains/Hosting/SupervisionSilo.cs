@@ -66,7 +66,8 @@ public static class SupervisionSilo
         services.AddSingleton(_ => SqlStore.Create(settings.Provider, settings.ConnectionString));
         services.AddSingleton<Infrastructure.Audit.AuditLog>();
         services.AddSingleton<Infrastructure.Audit.AuditChainStore>();
-        services.AddSingleton<Infrastructure.Identity.AccountCache>();
+        // TryAdd: a host (a test) may give the cache a clock of its own, to step past its duration instead of waiting.
+        services.TryAddSingleton<Infrastructure.Identity.AccountCache>();
         services.AddSingleton<Infrastructure.Identity.UserStore>();
         services.AddSingleton<VersionedWriter>();
         services.AddSingleton<Infrastructure.Registry.DepartmentStore>();

@@ -256,11 +256,7 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         var page = await context.NewPageAsync();
         if (persona == "anonymous") return page;
         var (user, password) = fixture.Account(persona);
-        await page.GotoAsync("/app/login");
-        await page.FillAsync("#username", user);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(url => !new Uri(url).AbsolutePath.StartsWith("/app/login", StringComparison.Ordinal));
+        await SignInPage.SignInAsync(page, user, password, landsOn: null);
         return page;
     }
 

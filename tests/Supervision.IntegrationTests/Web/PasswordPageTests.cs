@@ -16,11 +16,7 @@ public sealed class PasswordPageTests(BrowserFixture browser) : IClassFixture<Br
         var page = await context.NewPageAsync();
 
         // Sent to sign in from a link to the imports page: the forced password change keeps where they were going.
-        await page.GotoAsync("/app/login?returnUrl=%2Fapp%2Fimports");
-        await page.FillAsync("#username", "admin");
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/app/password?returnUrl=%2Fapp%2Fimports");
+        await SignInPage.SignInAsync(page, "admin", password, landsOn: "**/app/password?returnUrl=%2Fapp%2Fimports", from: "/app/login?returnUrl=%2Fapp%2Fimports");
         Assert.Equal("zh-CN", await page.GetAttributeAsync("html", "lang"));
         Assert.Contains("一次性密码", await page.InnerTextAsync("[data-testid=password-required]"));
         // Nothing else opens until the password is set: the workbench sends the admin back here.
@@ -62,10 +58,7 @@ public sealed class PasswordPageTests(BrowserFixture browser) : IClassFixture<Br
         // The one-time password is spent; the new one signs in straight to the workbench.
         await page.ClickAsync("text=退出");
         await page.WaitForURLAsync("**/app/login");
-        await page.FillAsync("#username", "admin");
-        await page.FillAsync("#password", "the-admins-own-password");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/app");
+        await SignInPage.SignInAsync(page, "admin", "the-admins-own-password");
     }
 
     [BrowserFact]
@@ -74,11 +67,7 @@ public sealed class PasswordPageTests(BrowserFixture browser) : IClassFixture<Br
         await using var host = await ApiHost.StartAsync();
         await using var context = await browser.NewContextAsync(host.BaseAddress);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/language/en?returnUrl=%2Fapp%2Flogin");
-        await page.FillAsync("#username", "admin");
-        await page.FillAsync("#password", ApiHost.AdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/app");
+        await SignInPage.SignInAsync(page, "admin", ApiHost.AdminPassword, from: "/language/en?returnUrl=%2Fapp%2Flogin");
 
         // Anyone signed in can change their password from the header's link.
         await page.ClickAsync("[data-testid=change-password-link]");

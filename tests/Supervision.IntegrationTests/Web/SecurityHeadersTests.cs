@@ -191,11 +191,7 @@ public sealed class SecurityHeadersTests(BrowserFixture browser) : IClassFixture
             if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)) violations.Add($"{page.Url}: {message.Text}");
         };
 
-        await page.GotoAsync("/app/login");
-        await page.FillAsync("#username", "admin");
-        await page.FillAsync("#password", ApiHost.AdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/app");
+        await SignInPage.SignInAsync(page, "admin", ApiHost.AdminPassword);
         foreach (var path in new[] { "/", "/open-data", "/app/tasks/new", "/app/imports", "/app/entities" })
         {
             await page.GotoAsync(path);

@@ -63,11 +63,7 @@ public sealed class StatisticsPageTests(BrowserFixture browser) : IClassFixture<
             if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)) violations.Add(message.Text);
         };
         page.PageError += (_, error) => violations.Add("script error: " + error);
-        await page.GotoAsync("/app/login");
-        await page.FillAsync("#username", "rev-d1");
-        await page.FillAsync("#password", InspectionPlatform.Password);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/app");
+        await SignInPage.SignInAsync(page, "rev-d1", InspectionPlatform.Password);
         await page.ClickAsync("nav >> text=统计分析");
         await page.WaitForURLAsync("**/app/statistics");
         await CheckAsync(page, Chinese, noncompliance, discovery, coverage, classes);
@@ -107,11 +103,7 @@ public sealed class StatisticsPageTests(BrowserFixture browser) : IClassFixture<
 
         await using var inspectorContext = await browser.NewContextAsync(platform.Host.BaseAddress);
         var inspector = await inspectorContext.NewPageAsync();
-        await inspector.GotoAsync("/app/login");
-        await inspector.FillAsync("#username", "insp-C0000");
-        await inspector.FillAsync("#password", InspectionPlatform.Password);
-        await inspector.ClickAsync("button[type=submit]");
-        await inspector.WaitForURLAsync("**/app");
+        await SignInPage.SignInAsync(inspector, "insp-C0000", InspectionPlatform.Password);
         await inspector.GotoAsync("/app/statistics");
         Assert.Contains("/app/denied", inspector.Url);
     }

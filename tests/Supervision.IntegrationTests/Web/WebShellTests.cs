@@ -25,9 +25,7 @@ public sealed class WebShellTests(BrowserFixture browser) : IClassFixture<Browse
         await page.ClickAsync("button[type=submit]");
         Assert.Contains("用户名或密码不正确", await page.InnerTextAsync("[data-testid=login-error]"));
 
-        await page.FillAsync("#password", ApiHost.AdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/app");
+        await SignInPage.SignInAsync(page, "admin", ApiHost.AdminPassword);
         Assert.Equal("Platform administrator", await page.InnerTextAsync("[data-testid=current-user]"));
         await Screenshots.SaveAsync(page, "web-shell-home");
 
