@@ -112,6 +112,9 @@ public sealed record PublicTask(
     public string? Replaces { get; init; }
 
     public string? ReplacedBy { get; init; }
+
+    /// <summary>The line of the department's published annual plan the task carries out (docs/planning.md); null for a task outside a plan.</summary>
+    public Supervision.Core.Plans.PlanReference? Plan { get; init; }
 }
 
 /// <summary>
@@ -320,6 +323,7 @@ public sealed partial class PublicQueries(PublicationQueries publications, TaskQ
             Ceremony = row.Ceremony,
             Replaces = row.Replaces,
             ReplacedBy = row.ReplacedBy,
+            Plan = definition.Plan,
         };
         return (task, row.Version);
     }

@@ -138,6 +138,10 @@ public sealed class PlanTests(PostgresServer server)
         var random = await DrawnTaskAsync(schedD1, joint: false, plan: new { planId = id, line = 1 }, deadline: deadline);
         var joint = await DrawnTaskAsync(schedD1, joint: true, participant: schedD2, plan: new { planId = id, line = 2 }, deadline: deadline);
         Assert.Equal(id, (await ReadAsync(await schedD1.GetAsync($"/api/tasks/{random}"), HttpStatusCode.OK)).GetProperty("definition").GetProperty("plan").GetProperty("planId").GetString());
+        // The public task record names the plan line it carries out and its page links to the public plan.
+        var publicPlan = (await ReadAsync(await visitor.GetAsync($"/api/public/v1/tasks/{random}"), HttpStatusCode.OK)).GetProperty("plan");
+        Assert.Equal((id, 1), (publicPlan.GetProperty("planId").GetString(), publicPlan.GetProperty("line").GetInt32()));
+        Assert.Contains($"href=\"/plans/{id}\"", await visitor.GetStringAsync($"/tasks/{random}"), StringComparison.Ordinal);
         var inspections = (await ReadAsync(await schedD1.PostAsync($"/api/tasks/{random}/dispatch", null), HttpStatusCode.OK)).GetProperty("inspectionIds")
             .EnumerateArray().Select(i => i.GetString()!).ToList();
         await ReadAsync(await schedD1.PostAsync($"/api/tasks/{joint}/dispatch", null), HttpStatusCode.OK);
