@@ -209,6 +209,19 @@ public sealed class PlanTests(PostgresServer server)
         Assert.Equal(1, dropped.GetProperty("tasks").GetInt64());
         await ProblemAsync(await schedD1.PostAsJsonAsync("/api/tasks", TaskDraft(new { planId = id, line = 2 }, deadline)), HttpStatusCode.BadRequest);
 
+        // A task under line 1 redrawn with approval: the redraw carries out the same line; the cancelled task and what it drew leave the counts.
+        var stuck = await DrawnTaskAsync(schedD1, joint: false, drawInspectors: false, plan: new { planId = id, line = 1 }, deadline: deadline);
+        var redrawBeacon = new { source = "drand quicknet", round = "424242", expectedAt = DateTimeOffset.UtcNow.AddHours(3) };
+        await ReadAsync(await schedD1.PostAsJsonAsync($"/api/tasks/{stuck}/cancel-requests",
+            new { reason = "the team cannot travel this month", redraw = true, beacon = redrawBeacon }), HttpStatusCode.OK);
+        var successor = (await ReadAsync(await admin.PostAsJsonAsync($"/api/tasks/{stuck}/cancel-requests/decision", new { decision = "approve" }), HttpStatusCode.OK))
+            .GetProperty("replacedBy").GetString();
+        var redrawPlan = (await ReadAsync(await schedD1.GetAsync($"/api/tasks/{successor}"), HttpStatusCode.OK)).GetProperty("definition").GetProperty("plan");
+        Assert.Equal((id, 1), (redrawPlan.GetProperty("planId").GetString(), redrawPlan.GetProperty("line").GetInt32()));
+        var lineOne = (await ReadAsync(await schedD1.GetAsync($"{url}/progress"), HttpStatusCode.OK)).GetProperty("lines").EnumerateArray()
+            .Single(l => l.GetProperty("line").GetInt32() == 1);
+        Assert.Equal((2L, 5L), (lineOne.GetProperty("tasks").GetInt64(), lineOne.GetProperty("entitiesDrawn").GetInt64()));
+
         // Open data: every published revision's lines as CSV rows, the superseded ones marked; nothing of a draft.
         var csv = await visitor.GetAsync($"{Public}.csv?year={year}");
         Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
