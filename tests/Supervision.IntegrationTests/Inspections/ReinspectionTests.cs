@@ -15,19 +15,25 @@ namespace Supervision.IntegrationTests.Inspections;
 /// </summary>
 public sealed class ReinspectionTests
 {
-    internal static async Task<(string Id, string[] Team)> RecordAndApproveAsync(InspectionPlatform platform, HttpClient reviewer, string id, string code)
+    internal static Task<(string Id, string[] Team)> RecordAndApproveAsync(InspectionPlatform platform, HttpClient reviewer, string id, string code) =>
+        RecordAndApproveAsync(platform, id, [("I1", [code])], reviewer);
+
+    /// <summary>The drawn team records <paramref name="results"/>, both sign and submit; each reviewer approves (one per department of a joint task).</summary>
+    internal static async Task<(string Id, string[] Team)> RecordAndApproveAsync(InspectionPlatform platform, string id, (string Item, string[] Codes)[] results,
+        params HttpClient[] reviewers)
     {
         var url = "/api/inspections/" + id;
-        var view = await ReadAsync(await reviewer.GetAsync(url), HttpStatusCode.OK);
+        var view = await ReadAsync(await reviewers[0].GetAsync(url), HttpStatusCode.OK);
         var team = view.GetProperty("team").EnumerateArray().Select(m => m.GetProperty("certificateNo").GetString()!).ToArray();
         using var lead = await platform.As("insp-" + team[0]);
         using var mate = await platform.As("insp-" + team[1]);
         var etag = (await lead.GetAsync(url)).Headers.ETag!.Tag;
-        await ReadAsync(await lead.SendAsync(Put(url + "/draft", platform.Results([("I1", [code])]), etag)), HttpStatusCode.OK);
+        await ReadAsync(await lead.SendAsync(Put(url + "/draft", platform.Results(results), etag)), HttpStatusCode.OK);
         await ReadAsync(await lead.PostAsync(url + "/sign", null), HttpStatusCode.OK);
         await ReadAsync(await mate.PostAsync(url + "/sign", null), HttpStatusCode.OK);
         await ReadAsync(await lead.SendAsync(Submit(url, "submit-" + id)), HttpStatusCode.OK);
-        var approved = await ReadAsync(await reviewer.PostAsJsonAsync(url + "/review/approve", new { }), HttpStatusCode.OK);
+        JsonElement approved = default;
+        foreach (var reviewer in reviewers) approved = await ReadAsync(await reviewer.PostAsJsonAsync(url + "/review/approve", new { }), HttpStatusCode.OK);
         Assert.Equal("Approved", approved.GetProperty("state").GetString());
         return (id, team);
     }

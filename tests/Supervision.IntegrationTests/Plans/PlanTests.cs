@@ -144,11 +144,14 @@ public sealed class PlanTests(PostgresServer server)
         Assert.Contains($"href=\"/plans/{id}\"", await visitor.GetStringAsync($"/tasks/{random}"), StringComparison.Ordinal);
         var inspections = (await ReadAsync(await schedD1.PostAsync($"/api/tasks/{random}/dispatch", null), HttpStatusCode.OK)).GetProperty("inspectionIds")
             .EnumerateArray().Select(i => i.GetString()!).ToList();
-        await ReadAsync(await schedD1.PostAsync($"/api/tasks/{joint}/dispatch", null), HttpStatusCode.OK);
+        var jointInspections = (await ReadAsync(await schedD1.PostAsync($"/api/tasks/{joint}/dispatch", null), HttpStatusCode.OK)).GetProperty("inspectionIds")
+            .EnumerateArray().Select(i => i.GetString()!).ToList();
         using (var revD1 = await platform.As("rev-d1"))
         {
             await ReinspectionTests.RecordAndApproveAsync(platform, revD1, inspections[0], "1");
             await ReinspectionTests.RecordAndApproveAsync(platform, revD1, inspections[1], "1");
+            // One joint inspection completed: approved by both departments' reviewers.
+            await ReinspectionTests.RecordAndApproveAsync(platform, jointInspections[0], [("I1", ["1"]), ("I2", ["1"])], revD1, revD2);
         }
 
         // A cancelled task under the plan does not count.
@@ -170,8 +173,10 @@ public sealed class PlanTests(PostgresServer server)
 
         Assert.Equal((5, 2, 0), (lines[0].GetProperty("entitiesDrawn").GetInt64(), lines[0].GetProperty("completed").GetInt64(), lines[0].GetProperty("jointTasks").GetInt64()));
         Assert.Equal((1, true, 5), (lines[1].GetProperty("jointTasks").GetInt64(), lines[1].GetProperty("joint").GetBoolean(), lines[1].GetProperty("plannedEntities").GetInt32()));
-        Assert.Equal((2, 10, 2, 0.0), (progress.GetProperty("tasks").GetInt64(), progress.GetProperty("entitiesDrawn").GetInt64(), progress.GetProperty("completed").GetInt64(),
-            progress.GetProperty("jointShare").GetDouble()));
+        // Three completed inspections, one of them joint: a joint share of one third.
+        Assert.Equal((1L, 1L), (lines[1].GetProperty("completed").GetInt64(), lines[1].GetProperty("jointCompleted").GetInt64()));
+        Assert.Equal((2, 10, 3), (progress.GetProperty("tasks").GetInt64(), progress.GetProperty("entitiesDrawn").GetInt64(), progress.GetProperty("completed").GetInt64()));
+        Assert.Equal(1.0 / 3, progress.GetProperty("jointShare").GetDouble(), 6);
         Assert.Equal(3, progress.GetProperty("plannedBatches").GetInt32());
         Assert.Equal(2, (await ReadAsync(await revD3.GetAsync($"{url}/progress"), HttpStatusCode.OK)).GetProperty("tasks").GetInt64());
 
