@@ -30,7 +30,7 @@ public sealed record RunStarted(string RunId, string Status, string Operation);
 
 /// <summary>What the credit routes need, bundled (as eShop's services records).</summary>
 public sealed record CreditServices(IGrainFactory Grains, CreditQueries Store, CreditModel Model, TaskQueries Draws, DrawInclusion Inclusion, WorkflowClock Clock,
-    EntityAccessLinks Links, MarketEntityStore Entities, SqlStore Sql, AuditLog Audit, Web.PublicBaseUrl PublicBase);
+    EntityAccessLinks Links, MarketEntityStore Entities, AccessAudit Access, Web.PublicBaseUrl PublicBase);
 
 /// <summary>
 /// The credit service over HTTP (docs/credit-model.md, "The service"). Credit classes are confidential to the regulator:

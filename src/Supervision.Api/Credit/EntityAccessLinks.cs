@@ -68,11 +68,7 @@ public sealed class EntityAccessLinks(LocalTokenKey key, TimeProvider clock)
         if (await s.Entities.GetAsync(code, ct) is null) return Problems.NotFound("entity", code);
         var (token, expires) = s.Links.Issue(code, days);
         var actor = http.User.ToActor();
-        await s.Sql.InTransactionAsync(async (connection, tx) =>
-        {
-            await s.Audit.AppendAsync(connection, tx, actor, "credit.entity-link", "entity", code, actor.DepartmentCode, null, new { expires });
-            return true;
-        }, ct);
+        await s.Access.RecordAsync(actor, "credit.entity-link", "entity", code, actor.DepartmentCode, new { expires }, ct);
         // Built from the configured public address, never from the request's Host header (which the caller chooses).
         var url = s.PublicBase.For($"/entities/{code}/credit?t={Uri.EscapeDataString(token)}");
         return TypedResults.Ok(new EntityLinkView(code, url, expires));

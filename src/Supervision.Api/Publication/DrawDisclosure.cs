@@ -16,7 +16,7 @@ namespace Supervision.Api.Publication;
 /// file, an entity its own receipt, the task's staff and auditors the full pack with classes — every full download
 /// and every members key given out written to the audit log.
 /// </summary>
-public sealed class DrawDisclosure(TaskQueries draws, DrawSnapshotStore snapshots, DrawInclusion inclusion, IGrainFactory grains, SqlStore store, AuditLog audit)
+public sealed class DrawDisclosure(TaskQueries draws, DrawSnapshotStore snapshots, DrawInclusion inclusion, IGrainFactory grains, AccessAudit access)
 {
     /// <summary>The class-free public pack (§11.3), or null before the entity draw.</summary>
     public async Task<PublicDrawPack?> PublicPackAsync(TaskRow row, CancellationToken ct)
@@ -88,11 +88,7 @@ public sealed class DrawDisclosure(TaskQueries draws, DrawSnapshotStore snapshot
 
     /// <summary>Writes the audit line of a confidential download (the full pack, the snapshot with classes, the members key).</summary>
     public Task AuditedAsync(TaskRow row, Actor actor, string action, CancellationToken ct) =>
-        store.InTransactionAsync(async (connection, tx) =>
-        {
-            await audit.AppendAsync(connection, tx, actor, action, "task", row.TaskId, row.LeadDepartment, null, new { row.Status });
-            return true;
-        }, ct);
+        access.RecordAsync(actor, action, "task", row.TaskId, row.LeadDepartment, new { row.Status }, ct);
 }
 
 /// <summary>A task's members key cannot be opened here (the silos lack the key file it was sealed with).</summary>

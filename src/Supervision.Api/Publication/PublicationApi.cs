@@ -21,7 +21,7 @@ public sealed record DeadlineReport(DateOnly Today, IReadOnlyList<DepartmentDead
 public sealed record PublicationSettingsRequest(string? PublishMode, bool? PublishTeamNames);
 
 /// <summary>What the publication routes need, bundled (as eShop's services records).</summary>
-public sealed record PublicationServices(PublicationQueries Queries, PublicationStore Store, InspectionRules Rules, WorkflowClock Clock);
+public sealed record PublicationServices(PublicationQueries Queries, IPublicationSettingsService Settings, InspectionRules Rules, WorkflowClock Clock);
 
 /// <summary>
 /// Staff routes of publication: the deadline report (approved results waiting for publication, due soon, overdue,
@@ -84,23 +84,8 @@ public static class PublicationApi
         return TypedResults.Ok(settings);
     }
 
-    private static async Task<Results<Ok<PublicationSettings>, ValidationProblem, ProblemHttpResult>> PutSettings(string code, PublicationSettingsRequest? request,
-        HttpContext http, [AsParameters] PublicationServices s, CancellationToken ct)
-    {
-        var actor = http.User.ToActor();
-        if (!actor.CanActFor(Roles.Scheduler, code)) return Problems.Forbidden($"Only schedulers of '{code}' (or platform admins) change its publication settings.");
-        if (request is null || (request.PublishMode is null && request.PublishTeamNames is null))
-            return Problems.Validation(FieldError.Required("body", "give publishMode, publishTeamNames or both"));
-        var current = await s.Queries.SettingsAsync(code, ct);
-        if (current is null) return Problems.NotFound("department", code);
-        if (ETags.IfMatch(http.Request) is not { } expected) return Problems.PreconditionRequired();
-        var (next, refused) = current.Change(request.PublishMode, request.PublishTeamNames);
-        if (refused is not null) return Problems.Validation(refused);
-        var updated = await s.Store.UpdateSettingsAsync(code, next!.PublishMode, next.PublishTeamNames, expected, actor, ct);
-        if (updated is null) return Problems.NotFound("department", code);
-        if (updated == false) return Problems.PreconditionFailed(current.Version);
-        var after = (await s.Queries.SettingsAsync(code, ct))!;
-        ETags.Set(http.Response, after.Version);
-        return TypedResults.Ok(after);
-    }
+    private static Task<Results<Ok<PublicationSettings>, ValidationProblem, ProblemHttpResult>> PutSettings(string code, PublicationSettingsRequest? request,
+        HttpContext http, [AsParameters] PublicationServices s, CancellationToken ct) =>
+        Answers.UpdatedAsync(http, "department", code, expected =>
+            s.Settings.ChangeAsync(code, request?.PublishMode, request?.PublishTeamNames, expected, http.User.ToActor(), ct));
 }

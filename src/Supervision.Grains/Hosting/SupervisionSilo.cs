@@ -65,6 +65,7 @@ public static class SupervisionSilo
         services.AddSingleton(_ => Core.Reference.ReferenceData.Load(settings.ReferenceDataDirectory));
         services.AddSingleton(_ => SqlStore.Create(settings.Provider, settings.ConnectionString));
         services.AddSingleton<Infrastructure.Audit.AuditLog>();
+        services.AddSingleton<Infrastructure.Audit.AccessAudit>();
         services.AddSingleton<Infrastructure.Audit.AuditChainStore>();
         // TryAdd: a host (a test) may give the cache a clock of its own, to step past its duration instead of waiting.
         services.TryAddSingleton<Infrastructure.Identity.AccountCache>();
@@ -79,6 +80,7 @@ public static class SupervisionSilo
         // The write paths of the aggregates without a grain (departments, items, accounts) and of bulk imports.
         services.AddSingleton<Infrastructure.Registry.IDepartmentService, Registry.DepartmentService>();
         services.AddSingleton<Infrastructure.Registry.IInspectionItemService, Registry.InspectionItemService>();
+        services.AddSingleton<Infrastructure.Publication.IPublicationSettingsService, Publication.PublicationSettingsService>();
         services.AddSingleton<Infrastructure.Registry.Import.IDirectoryImports, Registry.DirectoryImports>();
         services.AddSingleton<Infrastructure.Identity.IAccountService, Identity.AccountService>();
         services.AddSingleton<Infrastructure.Tasks.TaskRepository>();

@@ -25,16 +25,11 @@ public sealed partial class WritePathTests
     /// </summary>
     private static readonly string[] NotYetMoved =
     [
-        "Supervision.Api.Credit.EntityAccessLinks.IssueAsync → AuditLog.AppendAsync",
-        "Supervision.Api.Credit.EntityAccessLinks.IssueAsync → SqlStore.InTransactionAsync",
         "Supervision.Api.Inspections.InspectionApi.UploadEvidence → InspectionStore.SaveEvidenceAsync",
         "Supervision.Api.Operations.OperationApi.RunUploadAsync → OperationStore.DeleteUploadAsync",
         "Supervision.Api.Operations.OperationApi.RunUploadAsync → OperationStore.StageUploadAsync",
         "Supervision.Api.Operations.OperationApi.StartAndWaitAsync → OperationStore.AcceptAsync",
         "Supervision.Api.Publication.BulkExport.InfoAsync → PublicationStore.SaveExportInfoAsync",
-        "Supervision.Api.Publication.DrawDisclosure.AuditedAsync → AuditLog.AppendAsync",
-        "Supervision.Api.Publication.DrawDisclosure.AuditedAsync → SqlStore.InTransactionAsync",
-        "Supervision.Api.Publication.PublicationApi.PutSettings → PublicationStore.UpdateSettingsAsync",
     ];
 
     [Fact]
