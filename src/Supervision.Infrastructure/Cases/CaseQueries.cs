@@ -31,28 +31,9 @@ public sealed record CaseFindingRow
     public CaseFinding ToFinding() => new(EntityCreditCode, TaskId, InspectionId, ItemCode, Codes, ApprovedOn, DepartmentCode, Version);
 }
 
-/// <summary>A concluded case's outcome in commit order (<see cref="CaseQueries.ConcludedOutcomesAsync"/>): what the credit feed is to read.</summary>
-public sealed record ConcludedCaseOutcome
-{
-    public long Seq { get; init; }
-    public string CaseId { get; init; } = "";
-    public string EntityCreditCode { get; init; } = "";
-    public string InspectionId { get; init; } = "";
-    public string ItemCode { get; init; } = "";
-    public string DepartmentCode { get; init; } = "";
-    public string Outcome { get; init; } = "";
-    public long? PenaltyFen { get; init; }
-    public string? DecisionNumber { get; init; }
-    public DateOnly ConcludedOn { get; init; }
-    public DateTimeOffset RecordedAt { get; init; }
-
-    /// <summary>The penalty in yuan (null unless the outcome is a penalty).</summary>
-    public decimal? PenaltyAmount => PenaltyFen / 100m;
-}
-
 /// <summary>
 /// The read side of follow-up cases (the department's ledger and counts, one case with names, the findings without a case,
-/// the concluded outcomes for the credit feed), apart from <see cref="CaseRepository"/>, which persists what the workflow decided.
+/// the referrals made to the department), apart from <see cref="CaseRepository"/>, which persists what the workflow decided.
 /// </summary>
 public sealed class CaseQueries(SqlStore store)
 {
@@ -145,20 +126,6 @@ public sealed class CaseQueries(SqlStore store)
             ORDER BY o.seq DESC
             LIMIT @limit
             """, new { department, inspectionId, limit = Math.Min(limit, MaxRows) }, ct);
-
-    /// <summary>
-    /// For the credit feed (not wired yet: docs/follow-up-cases.md, "Outcomes and the credit model"): the concluded cases'
-    /// outcomes after the checkpoint <paramref name="after"/> (a <c>seq</c>; 0 from the start), in commit order, at most
-    /// <paramref name="limit"/>. Each case concludes once, so each appears once.
-    /// </summary>
-    public Task<IReadOnlyList<ConcludedCaseOutcome>> ConcludedOutcomesAsync(long after, int limit, CancellationToken ct = default) =>
-        store.QueryAsync<ConcludedCaseOutcome>(
-            """
-            SELECT seq AS Seq, case_id AS CaseId, entity_credit_code AS EntityCreditCode, inspection_id AS InspectionId, item_code AS ItemCode,
-                   department_code AS DepartmentCode, outcome AS Outcome, penalty_fen AS PenaltyFen, decision_number AS DecisionNumber,
-                   concluded_on AS ConcludedOn, recorded_at AS RecordedAt
-            FROM follow_up_case_outcomes WHERE seq > @after ORDER BY seq LIMIT @limit
-            """, new { after, limit = Math.Clamp(limit, 1, 10_000) }, ct);
 
     private sealed class ListRow : CaseRepository.Row
     {
