@@ -51,11 +51,11 @@ public static class CaseApi
     {
         var cases = app.MapGroup("/api/cases").WithTags("Follow-up cases").RequireAuthorization(Policies.Staff);
         cases.MapGet("/", Ledger)
-            .WithSummary("The department's ledger of follow-up cases (admins: all; department=… to narrow): view=open (default: open, filed, referred, by due date), overdue, open, filed, referred, concluded, withdrawn or all; limit.");
-        cases.MapGet("/counts", Counts).WithSummary("The department's cases counted by state, and the open ones past their step's due date.");
+            .WithSummary("The department's ledger of follow-up cases (admins: all; department=… to narrow): view=open (default: open, filed, referred, by due date), overdue, open, filed, referred, concluded, withdrawn or all; view=received: the cases other departments referred to it that await its answer; limit.");
+        cases.MapGet("/counts", Counts).WithSummary("The department's cases counted by state, the open ones past their step's due date, and the referrals made to it that await its answer.");
         cases.MapGet("/findings", Findings)
             .WithSummary("Approved findings with a violation at an item the department owns that have no case yet, newest first (inspectionId=… for one inspection): what a case is opened from.");
-        cases.MapGet("/{id}", Get).WithSummary("One case of the caller's department, with its finding, state, due date and each step's record.");
+        cases.MapGet("/{id}", Get).WithSummary("One case of the caller's department, or referred to it, with its finding, state, due date and each step's record.");
         cases.MapPost("/", Open)
             .WithSummary("Open the case of a finding {inspectionId, itemCode, facts?}: the item's latest approved result must be a violation; due to be decided (filed, referred or not filed) within Supervision:Cases:DecideWorkingDays. A repeat answers the case (200).");
         cases.MapPost("/{id}/filing", File)
@@ -63,7 +63,7 @@ public static class CaseApi
         cases.MapPost("/{id}/referral", Refer)
             .WithSummary("Refer an open case {kind: department|judicial|public-security|authority, to: a department code or the body's name, reason}: the answer is due within Supervision:Cases:ReferralAnswerWorkingDays.");
         cases.MapPost("/{id}/conclusion", Conclude)
-            .WithSummary("Conclude a case {outcome, penaltyAmount?, decisionNumber?, reason?}: open → not-filed; filed → penalty (amount in yuan and decision number) or no-penalty; referred → referral-accepted or referral-returned.");
+            .WithSummary("Conclude a case {outcome, penaltyAmount?, decisionNumber?, reason?}: open → not-filed; filed → penalty (amount in yuan and decision number) or no-penalty; referred → referral-accepted or referral-returned (by the owning department or the department of the platform it was referred to).");
         cases.MapPost("/{id}/withdrawal", Withdraw).WithSummary("Withdraw an open, filed or referred case {reason}.");
         return app;
     }
@@ -103,9 +103,12 @@ public static class CaseApi
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> Get(string id, HttpContext http, [AsParameters] CaseServices s, CancellationToken ct) =>
         await VisibleAsync(id, http, s, ct) is { } item ? TypedResults.Ok(View(item, s)) : Problems.NotFound("follow-up case", id);
 
-    /// <summary>A case the caller's department owns (admins: any), or null: another department's case is not there for it.</summary>
+    /// <summary>
+    /// A case the caller's department owns or was referred (admins: any), or null: another department's case is not there for it.
+    /// What each may do with it the grain decides (Core's rules).
+    /// </summary>
     private static async Task<CaseListItem?> VisibleAsync(string id, HttpContext http, CaseServices s, CancellationToken ct) =>
-        await s.Queries.GetAsync(id, ct) is { } item && CaseWorkflow.MayAct(item.Case.DepartmentCode, http.User.ToActor()) ? item : null;
+        await s.Queries.GetAsync(id, ct) is { } item && CaseWorkflow.MaySee(item.Case, http.User.ToActor()) ? item : null;
 
     private static async Task<Results<Created<CaseView>, Ok<CaseView>, ValidationProblem, ProblemHttpResult>> Open(CaseOpenBody? body, HttpContext http,
         [AsParameters] CaseServices s, CancellationToken ct)

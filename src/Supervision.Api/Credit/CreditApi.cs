@@ -24,7 +24,7 @@ public sealed record EntityCreditView(CreditExplanation Credit, IReadOnlyList<Cr
 public sealed record CreditSettingsView(double Baseline, CreditThresholdsView Thresholds, ClassWeights Weights, double DefaultHalfLifeDays,
     IReadOnlyDictionary<string, double> HalfLifeDaysByKind, IReadOnlyDictionary<string, double> ResultCodeImpacts, IReadOnlyDictionary<string, double> EventImpacts,
     IReadOnlyDictionary<string, double> PenaltyImpacts, double InspectionImpactFloor, string Fingerprint, string NightlyAtBeijing, int NightlyBatchSize,
-    TimeSpan FeedPeriod);
+    TimeSpan FeedPeriod, CasePenaltyBands CasePenalties);
 
 public sealed record RunStarted(string RunId, string Status, string Operation);
 
@@ -119,7 +119,8 @@ public static class CreditApi
             o.ResultCodeImpacts.ToDictionary(kv => kv.Key, kv => kv.Value),
             o.EventImpacts.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
             o.PenaltyImpacts.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
-            o.InspectionImpactFloor, model.Fingerprint, s.NightlyAt.ToString("HH:mm", CultureInfo.InvariantCulture), s.NightlyBatchSize, s.FeedPeriod));
+            o.InspectionImpactFloor, model.Fingerprint, s.NightlyAt.ToString("HH:mm", CultureInfo.InvariantCulture), s.NightlyBatchSize, s.FeedPeriod,
+            o.CasePenalties));
     }
 
     /// <summary>

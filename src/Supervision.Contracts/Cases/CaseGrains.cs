@@ -19,7 +19,7 @@ public sealed record CaseReply(
 
 /// <summary>What one reminder pass over the open cases did (docs/follow-up-cases.md, "Deadlines and reminders").</summary>
 [GenerateSerializer, Immutable, Alias("supervision.case-reminder-run")]
-public sealed record CaseReminderRun([property: Id(0)] DateOnly Today, [property: Id(1)] int Reminded);
+public sealed record CaseReminderRun([property: Id(0)] DateOnly Today, [property: Id(1)] int Reminded, [property: Id(2)] int Amended = 0);
 
 /// <summary>
 /// One follow-up case, keyed by its case id (<see cref="CaseWorkflow.CaseId"/> of the finding's inspection and item):
@@ -48,6 +48,14 @@ public interface ICaseGrain : IGrainWithStringKey
     /// <summary>Withdraws an open, filed or referred case with a reason.</summary>
     [Alias("withdraw"), SafeToRetry]
     Task<CaseReply> Withdraw(string? reason, Actor actor);
+
+    /// <summary>
+    /// An approved amendment of the case's inspection: the case takes in the latest approved result of its item (Core's
+    /// <see cref="CaseWorkflow.AfterAmendment"/>) — withdrawn when it no longer records a violation, else resting on the new
+    /// version. Idempotent; false when nothing changed (no case, already taken in, or the case has ended).
+    /// </summary>
+    [Alias("finding-amended"), SafeToRetry]
+    Task<bool> FindingAmended();
 
     /// <summary>The deadline keeper's visit: the overdue reminder of the current step, once; true when it was sent now.</summary>
     [Alias("remind-overdue"), SafeToRetry]

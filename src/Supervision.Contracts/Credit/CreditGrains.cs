@@ -23,17 +23,27 @@ public sealed record CreditScoreReply(
 public interface ICreditScoreGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Takes in this entity's outcome events with seq in (<paramref name="outcomesAfter"/>, <paramref name="outcomesTo"/>] and
-    /// external records with seq in (<paramref name="externalAfter"/>, <paramref name="externalTo"/>], re-derives its follow-up
-    /// and listing events, and recomputes. Idempotent: a repeated call changes nothing but the evaluation instant.
+    /// Takes in this entity's outcome events with seq in (<paramref name="range"/>'s outcome bounds], its external records and
+    /// its concluded follow-up cases in theirs, re-derives its follow-up and listing events, and recomputes. Idempotent: a
+    /// repeated call changes nothing but the evaluation instant.
     /// </summary>
-    [Alias("apply"), SafeToRetry]
-    Task<CreditScoreReply> Apply(long outcomesAfter, long outcomesTo, long externalAfter, long externalTo, Actor actor);
+    [Alias("apply-range"), SafeToRetry]
+    Task<CreditScoreReply> Apply(CreditFeedRange range, Actor actor);
 
     /// <summary>Re-derives the time-dependent events and recomputes at the current instant.</summary>
     [Alias("refresh"), SafeToRetry]
     Task<CreditScoreReply> Refresh(Actor actor);
 }
+
+/// <summary>One step of the feed: for each stream, the seq after the checkpoint it starts from and the last seq it takes in.</summary>
+[GenerateSerializer, Immutable, Alias("supervision.credit-feed-range")]
+public sealed record CreditFeedRange(
+    [property: Id(0)] long OutcomesAfter,
+    [property: Id(1)] long OutcomesTo,
+    [property: Id(2)] long ExternalAfter,
+    [property: Id(3)] long ExternalTo,
+    [property: Id(4)] long CasesAfter,
+    [property: Id(5)] long CasesTo);
 
 /// <summary>What one pass of the feed did.</summary>
 [GenerateSerializer, Immutable, Alias("supervision.credit-feed-report")]
@@ -44,11 +54,13 @@ public sealed record CreditFeedReport(
     [property: Id(3)] int ExternalRead,
     [property: Id(4)] int EntitiesApplied,
     [property: Id(5)] int TimeDueEntities,
-    [property: Id(6)] int ClassChanges);
+    [property: Id(6)] int ClassChanges,
+    [property: Id(7)] long CaseCheckpoint = 0,
+    [property: Id(8)] int CasesRead = 0);
 
 /// <summary>
-/// The credit feed (a singleton, key "feed"): the durable consumer of <c>inspection_outcomes</c> and
-/// <c>credit_external_records</c>. Reads after its stored checkpoint, in seq order, hands each entity's share to its
+/// The credit feed (a singleton, key "feed"): the durable consumer of <c>inspection_outcomes</c>,
+/// <c>credit_external_records</c> and <c>follow_up_case_outcomes</c>. Reads after its stored checkpoint, in seq order, hands each entity's share to its
 /// <see cref="ICreditScoreGrain"/>, and moves the checkpoint only after every entity of the step acknowledged. Woken by a
 /// reminder; a pass can also be requested.
 /// </summary>

@@ -56,6 +56,19 @@ public static class CaseWorkflow
         actor.CanActFor(Roles.Scheduler, departmentCode) || actor.CanActFor(Roles.Reviewer, departmentCode);
 
     /// <summary>
+    /// The schedulers and reviewers of the department of the platform a case was referred to (<see cref="ReferralKinds.Department"/>):
+    /// they record its answer (accepted or returned), and only that.
+    /// </summary>
+    public static bool IsReceiver(FollowUpCase c, Actor actor) =>
+        c.ReferralKind == ReferralKinds.Department && c.ReferredTo is { } to && MayAct(to, actor);
+
+    /// <summary>Who reads a case: the owning department's staff (and admins), and the receiving department of a referral made to it.</summary>
+    public static bool MaySee(FollowUpCase c, Actor actor) => MayAct(c.DepartmentCode, actor) || IsReceiver(c, actor);
+
+    /// <summary>The actor that withdraws a case whose finding an approved amendment removed (<see cref="AfterAmendment"/>).</summary>
+    public static readonly Actor AmendmentActor = Actor.System("case-amendment");
+
+    /// <summary>
     /// The codes that are a violation found (a case may follow): the codes that open a correction order, the violation codes
     /// and "problem found, corrected on order" (a corrected violation may still be penalized).
     /// </summary>
@@ -147,9 +160,17 @@ public static class CaseWorkflow
     /// </summary>
     public static CaseStep Conclude(FollowUpCase c, Actor actor, string? outcome, decimal? penaltyAmount, string? decisionNumber, string? reason, DateOnly today)
     {
-        if (Fence(c, actor) is { } refused) return refused;
-        var errors = new List<FieldError>();
         var o = outcome?.Trim().ToLowerInvariant();
+        // The receiving department of a referral to it records the answer — accepted or returned — and nothing else.
+        if (!MayAct(c.DepartmentCode, actor))
+        {
+            if (!IsReceiver(c, actor)) return Fence(c, actor)!;
+            if (o is not (CaseOutcomes.ReferralAccepted or CaseOutcomes.ReferralReturned))
+                return CaseStep.Refused(CaseRefusal.Forbidden,
+                    $"The department a case was referred to answers the referral ({CaseOutcomes.ReferralAccepted} or {CaseOutcomes.ReferralReturned}); '{c.DepartmentCode}' decides the rest.");
+        }
+
+        var errors = new List<FieldError>();
         if (!CaseOutcomes.All.Contains(o))
             errors.Add(FieldError.UnknownValue("outcome", outcome, CaseOutcomes.All, $"must be one of {string.Join(", ", CaseOutcomes.All)}"));
         else if (c.State == CaseStates.Concluded)
@@ -194,6 +215,32 @@ public static class CaseWorkflow
         if (c.State == CaseStates.Withdrawn) return CaseStep.Unchanged(c);
         if (!c.IsOpen) return NotNow(c, "withdrawn");
         return CaseStep.Next(c with { State = CaseStates.Withdrawn, Reason = reason!.Trim(), ClosedOn = today, ClosedBy = actor.Username, Version = c.Version + 1 });
+    }
+
+    /// <summary>
+    /// What an approved amendment of the finding does to its case (docs/follow-up-cases.md, "Amendments"):
+    /// <paramref name="latest"/> is the latest approved result of the case's item. A case that has ended, or a result no newer
+    /// than the one the case rests on, changes nothing (a repeat). When the amended result still records a violation the case
+    /// stays, resting on the new version and its codes; when it no longer does, an open, filed or referred case is withdrawn by
+    /// <see cref="AmendmentActor"/> with a reason naming the amendment's version.
+    /// </summary>
+    public static CaseStep AfterAmendment(FollowUpCase c, CaseFinding latest, FollowUpPolicy followUps, DateOnly today)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(latest);
+        if (latest.InspectionId != c.InspectionId || latest.ItemCode != c.ItemCode)
+            throw new ArgumentException($"the finding {latest.InspectionId} item {latest.ItemCode} is not the one of case {c.Id}", nameof(latest));
+        if (!c.IsOpen || latest.Version <= c.FindingVersion) return CaseStep.Unchanged(c);
+        var codes = string.Join(",", latest.ResultCodes);
+        if (IsViolation(latest.ResultCodes, followUps))
+            return CaseStep.Next(c with { ResultCodes = codes, FindingVersion = latest.Version, Version = c.Version + 1 });
+        var reason = string.Create(CultureInfo.InvariantCulture,
+            $"The finding was amended away: amendment version {latest.Version} of {c.InspectionId}, item {c.ItemCode}, approved {latest.FoundOn:yyyy-MM-dd}, records {(codes.Length == 0 ? "no code" : codes)} — no violation (the case rested on version {c.FindingVersion}: {c.ResultCodes}).");
+        return CaseStep.Next(c with
+        {
+            State = CaseStates.Withdrawn, ResultCodes = codes, FindingVersion = latest.Version, Reason = reason, ClosedOn = today,
+            ClosedBy = AmendmentActor.Username, Version = c.Version + 1,
+        });
     }
 
     /// <summary>

@@ -67,3 +67,35 @@ public sealed record ListingFact
     public DateOnly? EscalatedOn { get; init; }
     public DateOnly? RemovedOn { get; init; }
 }
+
+/// <summary>
+/// One concluded follow-up case (<c>follow_up_case_outcomes</c>, with the referral it answered from <c>follow_up_cases</c>):
+/// docs/follow-up-cases.md. Each case concludes once, so each appears once in the stream.
+/// </summary>
+public sealed record CaseOutcomeFact : CreditStreamFact
+{
+    public required string CaseId { get; init; }
+    public required string InspectionId { get; init; }
+    public required string ItemCode { get; init; }
+
+    /// <summary>The department that owns the case (the item's).</summary>
+    public required string DepartmentCode { get; init; }
+
+    /// <summary>A <see cref="Cases.CaseOutcomes"/> value.</summary>
+    public required string Outcome { get; init; }
+
+    /// <summary>The penalty in fen (yuan × 100); only with a penalty.</summary>
+    public long? PenaltyFen { get; init; }
+
+    /// <summary>The penalty decision's number, or the receiving body's reference of an accepted referral.</summary>
+    public string? DecisionNumber { get; init; }
+
+    /// <summary>A <see cref="Cases.ReferralKinds"/> value when the case was referred.</summary>
+    public string? ReferralKind { get; init; }
+
+    public string? ReferredTo { get; init; }
+    public DateOnly ConcludedOn { get; init; }
+
+    /// <summary>The penalty in yuan (null unless the outcome is a penalty).</summary>
+    public decimal? PenaltyAmount => PenaltyFen / 100m;
+}

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Supervision.Core.Cases;
 using Supervision.Core.Inspections;
 
 namespace Supervision.Core.Credit;
@@ -6,8 +7,8 @@ namespace Supervision.Core.Credit;
 /// <summary>Where a stored credit event came from (<c>credit_events.source</c>).</summary>
 public static class CreditEventSources
 {
-    // Streamed from inspection_outcomes and credit_external_records; derived from follow_ups and abnormal_entries.
-    public const string Outcome = "outcome", External = "external", FollowUp = "follow-up", Listing = "listing";
+    // Streamed from inspection_outcomes, credit_external_records and follow_up_case_outcomes; derived from follow_ups and abnormal_entries.
+    public const string Outcome = "outcome", External = "external", Case = "case", FollowUp = "follow-up", Listing = "listing";
 
     /// <summary>The sources whose events are re-derived from their tables on every recomputation, never read from a stream.</summary>
     public static readonly IReadOnlyList<string> Derived = [FollowUp, Listing];
@@ -70,11 +71,22 @@ public sealed class CreditLedger(CreditScorer scorer, CreditDecayLayout layout)
     /// The events of new outcomes and external records of one entity, in the order given (a later one under the same key
     /// replaces an earlier one of a lower version). Throws <see cref="ArgumentException"/> when a record is about another entity.
     /// </summary>
-    public static IReadOnlyList<CreditEventEntry> NewEvents(string entity, IReadOnlyList<OutcomeFact> outcomes, IReadOnlyList<ExternalRecordFact> external)
+    public static IReadOnlyList<CreditEventEntry> NewEvents(string entity, IReadOnlyList<OutcomeFact> outcomes, IReadOnlyList<ExternalRecordFact> external) =>
+        NewEvents(entity, outcomes, external, [], CasePenaltyBands.Default);
+
+    /// <summary>
+    /// The events of new outcomes, external records and concluded follow-up cases of one entity, in the order given; a case
+    /// outcome that counts nothing (<see cref="FromCase"/>) adds no event. Throws <see cref="ArgumentException"/> when a record
+    /// is about another entity.
+    /// </summary>
+    public static IReadOnlyList<CreditEventEntry> NewEvents(string entity, IReadOnlyList<OutcomeFact> outcomes, IReadOnlyList<ExternalRecordFact> external,
+        IReadOnlyList<CaseOutcomeFact> cases, CasePenaltyBands bands)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
         ArgumentNullException.ThrowIfNull(external);
-        var events = new List<CreditEventEntry>(outcomes.Count + external.Count);
+        ArgumentNullException.ThrowIfNull(cases);
+        ArgumentNullException.ThrowIfNull(bands);
+        var events = new List<CreditEventEntry>(outcomes.Count + external.Count + cases.Count);
         foreach (var o in outcomes)
         {
             if (o.EntityCreditCode != entity) throw new ArgumentException($"outcome {o.OutcomeId} is not about {entity}", nameof(outcomes));
@@ -85,7 +97,47 @@ public sealed class CreditLedger(CreditScorer scorer, CreditDecayLayout layout)
             if (x.EntityCreditCode != entity) throw new ArgumentException($"external record {x.Seq} is not about {entity}", nameof(external));
             events.Add(FromExternal(x));
         }
+        foreach (var c in cases)
+        {
+            if (c.EntityCreditCode != entity) throw new ArgumentException($"case {c.CaseId} is not about {entity}", nameof(cases));
+            if (FromCase(c, bands) is { } e) events.Add(e);
+        }
         return events;
+    }
+
+    /// <summary>
+    /// What a concluded follow-up case adds to the entity's record (docs/credit-model.md, "Follow-up cases"), or null when it
+    /// adds nothing. A <c>penalty</c> is an administrative penalty decision — a credit fact of the entity, as an imported
+    /// penalty is: an <see cref="CreditEventKind.ExternalPenalty"/> whose severity comes from its amount
+    /// (<paramref name="bands"/>). A referral to judicial organs or public security that they accepted (the matter is pursued
+    /// as a suspected crime) counts as a serious penalty. Nothing else counts against the entity: no penalty, not filed, a
+    /// returned referral, or one accepted by another department or authority (its own decision arrives as its own record);
+    /// the inspection's outcome already counts the violation. One event per case (key <c>case:{caseId}</c>), dated by the
+    /// conclusion day, its reference naming the case.
+    /// </summary>
+    public static CreditEventEntry? FromCase(CaseOutcomeFact c, CasePenaltyBands bands)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(bands);
+        PenaltySeverity severity;
+        string what;
+        if (c.Outcome == CaseOutcomes.Penalty && c.PenaltyAmount is { } amount && amount > 0)
+        {
+            severity = bands.Severity(amount);
+            what = string.Create(CultureInfo.InvariantCulture, $"penalty {c.DecisionNumber} of {amount:0.00} yuan by {c.DepartmentCode}");
+        }
+        else if (c.Outcome == CaseOutcomes.ReferralAccepted && c.ReferralKind is ReferralKinds.Judicial or ReferralKinds.PublicSecurity)
+        {
+            severity = PenaltySeverity.Serious;
+            what = $"referral to {c.ReferralKind} ({c.ReferredTo}) accepted{(c.DecisionNumber is null ? "" : " as " + c.DecisionNumber)}";
+        }
+        else
+        {
+            return null;
+        }
+
+        return new($"case:{c.CaseId}", CreditEventSources.Case, CreditEventKind.ExternalPenalty, ExternalCreditRecord.ChinaDay(c.ConcludedOn), [], severity,
+            $"case {c.CaseId} ({c.InspectionId} item {c.ItemCode}): {what}", c.CaseId, 1);
     }
 
     /// <summary>An item's approved result: one event per (inspection, item), the highest version winning, dated by the visit.</summary>

@@ -75,6 +75,9 @@ public sealed record CreditModelOptions
     /// <summary>One inspection never costs more than this, however many problem codes it records.</summary>
     public double InspectionImpactFloor { get; init; } = -40;
 
+    /// <summary>The severity of a penalty concluded by a follow-up case, by its amount (<see cref="CasePenaltyBands"/>).</summary>
+    public CasePenaltyBands CasePenalties { get; init; } = CasePenaltyBands.Default;
+
     /// <summary>Contributions smaller than this in absolute value are left out of explanations (still counted in the score).</summary>
     public double ExplanationCutoff { get; init; } = 0.05;
 
@@ -202,6 +205,8 @@ public sealed record CreditModelOptions
         else
             foreach (var (s, v) in PenaltyImpacts)
                 if (!Finite(v)) errors.Add(FieldError.Format($"penaltyImpacts.{s}", FieldFormats.Number, "must be a finite number"));
+        if (CasePenalties is null) errors.Add(FieldError.Required("casePenalties"));
+        else errors.AddRange(CasePenalties.Validate());
         if (!Finite(InspectionImpactFloor) || InspectionImpactFloor > 0)
             errors.Add(FieldError.OutOfRange("inspectionImpactFloor", max: 0, actual: Finite(InspectionImpactFloor) ? InspectionImpactFloor : null, reason: $"must be a finite number ≤ 0, got {InspectionImpactFloor}"));
         if (!Finite(ExplanationCutoff) || ExplanationCutoff < 0)

@@ -79,7 +79,29 @@ public sealed class CaseGrain(CaseRepository repository, InspectionRules rules, 
                 : []);
 
     public Task<CaseReply> Conclude(string? outcome, decimal? penaltyAmount, string? decisionNumber, string? reason, Actor actor) =>
-        StepAsync(c => CaseWorkflow.Conclude(c, actor, outcome, penaltyAmount, decisionNumber, reason, clock.Today), actor);
+        StepAsync(c => CaseWorkflow.Conclude(c, actor, outcome, penaltyAmount, decisionNumber, reason, clock.Today), actor,
+            // The receiving department answered: the owner learns it in its inbox.
+            c => c.ReferralKind == ReferralKinds.Department && !CaseWorkflow.MayAct(c.DepartmentCode, actor)
+                ? [new Notification(Notification.Department(c.DepartmentCode), c.Id, "case-referral-answered",
+                    $"{c.ReferredTo} answered the referral of case {c.Id} ({c.EntityCreditCode}, item {c.ItemCode}): {c.Outcome}{(c.DecisionNumber is null ? "" : " " + c.DecisionNumber)}{(c.Reason is null ? "" : ": " + c.Reason)}")]
+                : []);
+
+    public async Task<bool> FindingAmended()
+    {
+        if (await repository.GetAsync(Id) is not { } c || !c.IsOpen) return false;
+        if (await repository.FindingAsync(c.InspectionId, c.ItemCode) is not { } latest) return false;
+        var step = CaseWorkflow.AfterAmendment(c, latest, rules.FollowUps.Policy, clock.Today);
+        if (!step.Changed) return false;
+        var next = step.Case!;
+        var withdrawn = next.State == CaseStates.Withdrawn;
+        List<Notification> notifications = withdrawn
+            ? [new Notification(Notification.Department(c.DepartmentCode), c.Id, "case-withdrawn", $"Follow-up case {c.Id} ({c.EntityCreditCode}, item {c.ItemCode}) was withdrawn: {next.Reason}")]
+            : [];
+        if (withdrawn && c.State == CaseStates.Referred && c.ReferralKind == ReferralKinds.Department)
+            notifications.Add(new Notification(Notification.Department(c.ReferredTo!), c.Id, "case-withdrawn",
+                $"The referral of case {c.Id} ({c.EntityCreditCode}, item {c.ItemCode}) from {c.DepartmentCode} was withdrawn: {next.Reason}"));
+        return await repository.WriteAsync(c, next, CaseWorkflow.AmendmentActor, notifications, withdrawn ? null : "case.finding-amended");
+    }
 
     public Task<CaseReply> Withdraw(string? reason, Actor actor) => StepAsync(c => CaseWorkflow.Withdraw(c, actor, reason, clock.Today), actor);
 
@@ -92,8 +114,13 @@ public sealed class CaseGrain(CaseRepository repository, InspectionRules rules, 
             CaseStates.Filed => "the conclusion of case " + c.CaseNumber,
             _ => "the answer of " + c.ReferredTo,
         };
-        return await repository.RemindAsync(c, today, [new Notification(Notification.Department(c.DepartmentCode), c.Id, "case-overdue",
-            $"Follow-up case {c.Id} ({c.EntityCreditCode}, item {c.ItemCode}): {what} was due by {c.DueOn:yyyy-MM-dd}.")]);
+        List<Notification> notifications = [new Notification(Notification.Department(c.DepartmentCode), c.Id, "case-overdue",
+            $"Follow-up case {c.Id} ({c.EntityCreditCode}, item {c.ItemCode}): {what} was due by {c.DueOn:yyyy-MM-dd}.")];
+        // A referral to a department of the platform: the department that owes the answer is reminded too.
+        if (step == CaseStates.Referred && c.ReferralKind == ReferralKinds.Department)
+            notifications.Add(new Notification(Notification.Department(c.ReferredTo!), c.Id, "case-overdue",
+                $"Your answer to the referral of case {c.Id} from {c.DepartmentCode} ({c.EntityCreditCode}, item {c.ItemCode}) was due by {c.DueOn:yyyy-MM-dd}."));
+        return await repository.RemindAsync(c, today, notifications);
     }
 
     private async Task<CaseReply> StepAsync(Func<FollowUpCase, CaseStep> decide, Actor actor, Func<FollowUpCase, IReadOnlyList<Notification>>? notify = null)
@@ -130,7 +157,9 @@ public sealed class CaseGrain(CaseRepository repository, InspectionRules rules, 
 /// <summary>
 /// The reminders of overdue case steps, run on the deadline keeper's ticks (at every silo start and on its durable
 /// reminder): each open case past its current step's due date is reminded once per step by its own grain, whose
-/// conditional write makes a pass repeated after a crash or on another silo send nothing twice.
+/// conditional write makes a pass repeated after a crash or on another silo send nothing twice. The same pass hands each
+/// open case whose finding has a newer approved result (an amendment the inspection's grain did not get to tell it about,
+/// e.g. after a crash between the two) to its grain's <see cref="ICaseGrain.FindingAmended"/>.
 /// </summary>
 public sealed class CaseReminderGrain(CaseRepository repository, WorkflowClock clock) : Grain, ICaseReminderGrain
 {
@@ -151,6 +180,17 @@ public sealed class CaseReminderGrain(CaseRepository repository, WorkflowClock c
             if (due.Count < Batch || sent == 0) break;
         }
 
-        return new(today, reminded);
+        var amended = 0;
+        for (var pass = 0; pass < 100; pass++)
+        {
+            var behind = await repository.AmendedAsync(Batch);
+            var taken = 0;
+            foreach (var id in behind)
+                if (await GrainFactory.GetGrain<ICaseGrain>(id).FindingAmended()) taken++;
+            amended += taken;
+            if (behind.Count < Batch || taken == 0) break;
+        }
+
+        return new(today, reminded, amended);
     }
 }

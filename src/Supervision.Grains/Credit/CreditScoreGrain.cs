@@ -7,13 +7,14 @@ using Supervision.Infrastructure.Credit;
 namespace Supervision.Grains.Credit;
 
 /// <summary>
-/// One entity's credit score. Each call reads the entity's new outcomes and external records, turns them into events
+/// One entity's credit score. Each call reads the entity's new outcomes, external records and concluded follow-up cases, turns them into events
 /// (<see cref="CreditLedger.NewEvents"/>), and has <see cref="CreditRepository.ApplyAsync"/> store them with the re-derived
 /// follow-up and listing events and recompute — one transaction, answered after the commit.
 /// The grain keeps no state of its own: the tables are the state, so a reactivation (or the nightly job writing a class
 /// in between) never leaves it with a stale copy.
 /// </summary>
-public sealed class CreditScoreGrain(CreditFeedStore feed, CreditRepository records, WorkflowClock clock, CreditMetrics metrics) : Grain, ICreditScoreGrain
+public sealed class CreditScoreGrain(CreditFeedStore feed, CreditRepository records, CreditModel model, WorkflowClock clock, CreditMetrics metrics)
+    : Grain, ICreditScoreGrain
 {
     private string Entity => this.GetPrimaryKeyString();
 
@@ -23,11 +24,13 @@ public sealed class CreditScoreGrain(CreditFeedStore feed, CreditRepository reco
         return Task.CompletedTask;
     }
 
-    public async Task<CreditScoreReply> Apply(long outcomesAfter, long outcomesTo, long externalAfter, long externalTo, Actor actor)
+    public async Task<CreditScoreReply> Apply(CreditFeedRange range, Actor actor)
     {
-        var outcomes = await feed.OutcomesOfAsync(Entity, outcomesAfter, outcomesTo);
-        var external = await feed.ExternalOfAsync(Entity, externalAfter, externalTo);
-        return Reply(await records.ApplyAsync(Entity, CreditLedger.NewEvents(Entity, outcomes, external), clock.Now, actor));
+        var outcomes = await feed.OutcomesOfAsync(Entity, range.OutcomesAfter, range.OutcomesTo);
+        var external = await feed.ExternalOfAsync(Entity, range.ExternalAfter, range.ExternalTo);
+        var cases = await feed.CasesOfAsync(Entity, range.CasesAfter, range.CasesTo);
+        var events = CreditLedger.NewEvents(Entity, outcomes, external, cases, model.Options.CasePenalties);
+        return Reply(await records.ApplyAsync(Entity, events, clock.Now, actor));
     }
 
     public async Task<CreditScoreReply> Refresh(Actor actor) =>

@@ -98,8 +98,8 @@ public sealed class DeadlineKeeperGrain(
     private async Task RemindCasesAsync()
     {
         var run = await GrainFactory.GetGrain<Contracts.Cases.ICaseReminderGrain>(Contracts.Cases.ICaseReminderGrain.DefaultKey).Run();
-        if (run.Reminded > 0 && logger.IsEnabled(LogLevel.Information))
-            logger.LogInformation("Follow-up cases on {Today}: {Reminded} overdue reminders sent", run.Today, run.Reminded);
+        if (run.Reminded + run.Amended > 0 && logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("Follow-up cases on {Today}: {Reminded} overdue reminders sent, {Amended} amended findings taken in", run.Today, run.Reminded, run.Amended);
     }
 
     /// <summary>Open recusal requests due today or overdue: each one's inspection grain sends the reminder it owes (once each).</summary>

@@ -316,7 +316,29 @@ public sealed class InspectionGrain(
         }
 
         if (before.Inspection.State == InspectionState.Published && next.State != InspectionState.Published) await EnsureReminderAsync();
+        await TellCasesAsync(t.Outcomes);
         return Reply(InspectionReplyStatus.Ok, _stored!, t.Receipt);
+    }
+
+    /// <summary>
+    /// An approved amendment's outcomes, once committed, go to the follow-up case of each item (docs/follow-up-cases.md,
+    /// "Amendments"): a case whose finding was amended away is withdrawn, one whose violation stays follows the new version.
+    /// A failure here leaves the inspection as committed; the deadline keeper's case pass finds the case behind its item's
+    /// latest result and catches up.
+    /// </summary>
+    private async Task TellCasesAsync(IReadOnlyList<InspectionOutcome> outcomes)
+    {
+        foreach (var o in outcomes.Where(o => o.Kind == OutcomeKind.Amendment))
+        {
+            try
+            {
+                await GrainFactory.GetGrain<Contracts.Cases.ICaseGrain>(Core.Cases.CaseWorkflow.CaseId(o.InspectionId, o.ItemCode)).FindingAmended();
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Inspection {Id}: the case of item {Item} did not take in the amendment yet; the deadline keeper's pass will", Id, o.ItemCode);
+            }
+        }
     }
 
     private InspectionReply Refusal(StoredInspection before, InspectionError error)

@@ -7,8 +7,11 @@ namespace Supervision.Infrastructure.Cases;
 /// <summary>A case as the ledger shows it: with the entity's and the owning department's names beside the codes.</summary>
 public sealed record CaseListItem(FollowUpCase Case, string EntityName, string DepartmentName);
 
-/// <summary>The ledger's counts for a department: each state, and the open cases past their step's due date.</summary>
-public sealed record CaseCounts(long Open, long Filed, long Referred, long Concluded, long Withdrawn, long Overdue);
+/// <summary>
+/// The ledger's counts for a department: each state of its own cases, the open ones past their step's due date, and the
+/// referrals other departments made to it that await its answer (<see cref="Received"/>).
+/// </summary>
+public sealed record CaseCounts(long Open, long Filed, long Referred, long Concluded, long Withdrawn, long Overdue, long Received);
 
 /// <summary>An approved finding a case may be opened from: the latest result of one item of one inspection (an <c>inspection_outcomes</c> row).</summary>
 public sealed record CaseFindingRow
@@ -28,35 +31,22 @@ public sealed record CaseFindingRow
     public CaseFinding ToFinding() => new(EntityCreditCode, TaskId, InspectionId, ItemCode, Codes, ApprovedOn, DepartmentCode, Version);
 }
 
-/// <summary>A concluded case's outcome in commit order (<see cref="CaseQueries.ConcludedOutcomesAsync"/>): what the credit feed is to read.</summary>
-public sealed record ConcludedCaseOutcome
-{
-    public long Seq { get; init; }
-    public string CaseId { get; init; } = "";
-    public string EntityCreditCode { get; init; } = "";
-    public string InspectionId { get; init; } = "";
-    public string ItemCode { get; init; } = "";
-    public string DepartmentCode { get; init; } = "";
-    public string Outcome { get; init; } = "";
-    public long? PenaltyFen { get; init; }
-    public string? DecisionNumber { get; init; }
-    public DateOnly ConcludedOn { get; init; }
-    public DateTimeOffset RecordedAt { get; init; }
-
-    /// <summary>The penalty in yuan (null unless the outcome is a penalty).</summary>
-    public decimal? PenaltyAmount => PenaltyFen / 100m;
-}
-
 /// <summary>
 /// The read side of follow-up cases (the department's ledger and counts, one case with names, the findings without a case,
-/// the concluded outcomes for the credit feed), apart from <see cref="CaseRepository"/>, which persists what the workflow decided.
+/// the referrals made to the department), apart from <see cref="CaseRepository"/>, which persists what the workflow decided.
 /// </summary>
 public sealed class CaseQueries(SqlStore store)
 {
     public const int MaxRows = 500;
 
-    /// <summary>The ledger's views: open (open, filed, referred), overdue, one state, or all.</summary>
-    public static readonly IReadOnlyList<string> Views = ["open", "overdue", .. CaseStates.All, "all"];
+    /// <summary>
+    /// The ledger's views: open (open, filed, referred), overdue, one state, or all of the department's own cases; received:
+    /// the cases other departments referred to it that await its answer.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Views = ["open", "overdue", .. CaseStates.All, "all", Received];
+
+    /// <summary>The view of the referrals made to the department that await its answer.</summary>
+    public const string Received = "received";
 
     private const string Due = "CASE c.state WHEN 'open' THEN c.decide_by WHEN 'filed' THEN c.conclude_by WHEN 'referred' THEN c.answer_by END";
 
@@ -82,12 +72,14 @@ public sealed class CaseQueries(SqlStore store)
             "open" => "c.state IN ('open', 'filed', 'referred')",
             "overdue" => $"c.state IN ('open', 'filed', 'referred') AND {Due} < @today",
             "all" => "1 = 1",
+            Received => "c.state = 'referred' AND c.referral_kind = 'department'",
             _ => "c.state = @view",
         };
+        var whose = view == Received ? "c.referred_to" : "c.department_code";
         var rows = await store.QueryAsync<ListRow>(
             $"""
             {ListSelect}
-            WHERE {filter} {(department is null ? "" : "AND c.department_code = @department")}
+            WHERE {filter} {(department is null ? "" : $"AND {whose} = @department")}
             ORDER BY CASE WHEN c.state IN ('open', 'filed', 'referred') THEN 0 ELSE 1 END, {Due}, c.closed_on DESC, c.case_id
             LIMIT @limit
             """, new { department, view, today, limit = Math.Min(limit, MaxRows) }, ct);
@@ -109,7 +101,12 @@ public sealed class CaseQueries(SqlStore store)
             FROM follow_up_cases c
             {(department is null ? "" : "WHERE c.department_code = @department")}
             """, new { department, today }, cancellationToken: ct));
-        return new(c.Open, c.Filed, c.Referred, c.Concluded, c.Withdrawn, c.Overdue);
+        var received = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"""
+            SELECT count(*) FROM follow_up_cases c WHERE c.state = 'referred' AND c.referral_kind = 'department'
+            {(department is null ? "" : "AND c.referred_to = @department")}
+            """, new { department }, cancellationToken: ct));
+        return new(c.Open, c.Filed, c.Referred, c.Concluded, c.Withdrawn, c.Overdue, received);
     }
 
     /// <summary>
@@ -129,20 +126,6 @@ public sealed class CaseQueries(SqlStore store)
             ORDER BY o.seq DESC
             LIMIT @limit
             """, new { department, inspectionId, limit = Math.Min(limit, MaxRows) }, ct);
-
-    /// <summary>
-    /// For the credit feed (not wired yet: docs/follow-up-cases.md, "Outcomes and the credit model"): the concluded cases'
-    /// outcomes after the checkpoint <paramref name="after"/> (a <c>seq</c>; 0 from the start), in commit order, at most
-    /// <paramref name="limit"/>. Each case concludes once, so each appears once.
-    /// </summary>
-    public Task<IReadOnlyList<ConcludedCaseOutcome>> ConcludedOutcomesAsync(long after, int limit, CancellationToken ct = default) =>
-        store.QueryAsync<ConcludedCaseOutcome>(
-            """
-            SELECT seq AS Seq, case_id AS CaseId, entity_credit_code AS EntityCreditCode, inspection_id AS InspectionId, item_code AS ItemCode,
-                   department_code AS DepartmentCode, outcome AS Outcome, penalty_fen AS PenaltyFen, decision_number AS DecisionNumber,
-                   concluded_on AS ConcludedOn, recorded_at AS RecordedAt
-            FROM follow_up_case_outcomes WHERE seq > @after ORDER BY seq LIMIT @limit
-            """, new { after, limit = Math.Clamp(limit, 1, 10_000) }, ct);
 
     private sealed class ListRow : CaseRepository.Row
     {

@@ -45,13 +45,14 @@ public sealed class CaseRepository(SqlStore store, AuditLog audit, INotifier not
     /// Writes a step over the stored version <c>Version - 1</c> with its audit line (<c>case.{new state}</c>) and
     /// notifications, and a conclusion's outcome row; false when the case changed since it was read.
     /// </summary>
-    public Task<bool> WriteAsync(FollowUpCase before, FollowUpCase after, Actor actor, IReadOnlyList<Notification>? notifications = null, CancellationToken ct = default)
+    public Task<bool> WriteAsync(FollowUpCase before, FollowUpCase after, Actor actor, IReadOnlyList<Notification>? notifications = null, string? action = null,
+        CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
         var row = Row.Of(after);
         return audit.ExecuteAuditedAsync(
             """
-            UPDATE follow_up_cases SET state = @State, case_number = @CaseNumber, legal_ground = @LegalGround, handler_department = @HandlerDepartment,
+            UPDATE follow_up_cases SET state = @State, result_codes = @ResultCodes, finding_version = @FindingVersion, case_number = @CaseNumber, legal_ground = @LegalGround, handler_department = @HandlerDepartment,
                 filed_on = @FiledOn, conclude_by = @ConcludeBy, referral_kind = @ReferralKind, referred_to = @ReferredTo, referral_reason = @ReferralReason,
                 referred_on = @ReferredOn, answer_by = @AnswerBy, outcome = @Outcome, penalty_fen = @PenaltyFen, decision_number = @DecisionNumber,
                 reason = @Reason, closed_on = @ClosedOn, closed_by = @ClosedBy, updated_at = @now, version = @Version
@@ -59,10 +60,10 @@ public sealed class CaseRepository(SqlStore store, AuditLog audit, INotifier not
             """,
             new
             {
-                row.State, row.CaseNumber, row.LegalGround, row.HandlerDepartment, row.FiledOn, row.ConcludeBy, row.ReferralKind, row.ReferredTo,
+                row.State, row.ResultCodes, row.FindingVersion, row.CaseNumber, row.LegalGround, row.HandlerDepartment, row.FiledOn, row.ConcludeBy, row.ReferralKind, row.ReferredTo,
                 row.ReferralReason, row.ReferredOn, row.AnswerBy, row.Outcome, row.PenaltyFen, row.DecisionNumber, row.Reason, row.ClosedOn, row.ClosedBy,
                 now, row.Version, row.Id, previous = before.Version,
-            }, actor, "case." + after.State, "follow-up-case", after.Id, after.DepartmentCode, Summary(before), Summary(after), ct,
+            }, actor, action ?? "case." + after.State, "follow-up-case", after.Id, after.DepartmentCode, Summary(before), Summary(after), ct,
             async (connection, tx) =>
             {
                 if (after.State == CaseStates.Concluded)
@@ -78,7 +79,7 @@ public sealed class CaseRepository(SqlStore store, AuditLog audit, INotifier not
     }
 
     private static object Summary(FollowUpCase c) =>
-        new { c.State, c.CaseNumber, c.HandlerDepartment, c.ReferralKind, c.ReferredTo, c.Outcome, c.PenaltyAmount, c.DecisionNumber, c.Reason, c.DueOn, c.Version };
+        new { c.State, c.FindingVersion, c.ResultCodes, c.CaseNumber, c.HandlerDepartment, c.ReferralKind, c.ReferredTo, c.Outcome, c.PenaltyAmount, c.DecisionNumber, c.Reason, c.DueOn, c.Version };
 
     /// <summary>Marks the overdue reminder of the case's current step as sent, with the notifications, once (false: already sent, or the step moved on).</summary>
     public Task<bool> RemindAsync(FollowUpCase c, DateOnly today, IReadOnlyList<Notification> notifications, CancellationToken ct = default) =>
@@ -115,6 +116,19 @@ public sealed class CaseRepository(SqlStore store, AuditLog audit, INotifier not
               AND CASE state WHEN 'open' THEN decide_by WHEN 'filed' THEN conclude_by ELSE answer_by END < @today
             ORDER BY case_id LIMIT @limit
             """, new { today, limit }, ct)).Select(r => r.ToCase())];
+
+    /// <summary>
+    /// Open, filed or referred cases whose item has an approved result newer than the one the case rests on: an amendment
+    /// the case has not taken in yet (its grain's <c>FindingAmended</c> decides), oldest first.
+    /// </summary>
+    public Task<IReadOnlyList<string>> AmendedAsync(int limit, CancellationToken ct = default) =>
+        store.QueryAsync<string>(
+            """
+            SELECT c.case_id FROM follow_up_cases c
+            WHERE c.state IN ('open', 'filed', 'referred')
+              AND EXISTS (SELECT 1 FROM inspection_outcomes o WHERE o.inspection_id = c.inspection_id AND o.item_code = c.item_code AND o.version > c.finding_version)
+            ORDER BY c.case_id LIMIT @limit
+            """, new { limit }, ct);
 
     /// <summary>A stored row as Dapper reads and writes it (the penalty in fen; dates through the store's type handlers).</summary>
     internal class Row

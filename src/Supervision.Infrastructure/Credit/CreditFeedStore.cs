@@ -5,13 +5,23 @@ using static Supervision.Infrastructure.Credit.CreditSql;
 namespace Supervision.Infrastructure.Credit;
 
 /// <summary>
-/// What the credit feed reads and keeps: the two streams it consumes (<c>inspection_outcomes</c>, <c>credit_external_records</c>)
-/// as facts, its checkpoints, and the entities whose record changed with time alone.
+/// What the credit feed reads and keeps: the three streams it consumes (<c>inspection_outcomes</c>, <c>credit_external_records</c>,
+/// <c>follow_up_case_outcomes</c>) as facts, its checkpoints, and the entities whose record changed with time alone.
 /// </summary>
 public sealed class CreditFeedStore(SqlStore store, TimeProvider clock)
 {
     public const string OutcomeStream = "inspection-outcomes";
     public const string ExternalStream = "external-records";
+    public const string CaseStream = "case-outcomes";
+
+    /// <summary>A concluded case with the referral it answered (the outcome row does not repeat the referral's kind and body).</summary>
+    private const string CaseSelect =
+        """
+        SELECT o.seq, o.case_id AS CaseId, o.entity_credit_code AS EntityCreditCode, o.inspection_id AS InspectionId, o.item_code AS ItemCode,
+               o.department_code AS DepartmentCode, o.outcome, o.penalty_fen AS PenaltyFen, o.decision_number AS DecisionNumber,
+               c.referral_kind AS ReferralKind, c.referred_to AS ReferredTo, o.concluded_on AS ConcludedOn, o.recorded_at AS RecordedAt
+        FROM follow_up_case_outcomes o LEFT JOIN follow_up_cases c ON c.case_id = o.case_id
+        """;
 
     public async Task<long> CheckpointAsync(string stream, CancellationToken ct = default) =>
         await store.ExecuteScalarAsync<long?>("SELECT last_seq FROM credit_feed_checkpoints WHERE stream = @stream", new { stream }, ct) ?? 0;
@@ -32,6 +42,15 @@ public sealed class CreditFeedStore(SqlStore store, TimeProvider clock)
     public Task<IReadOnlyList<ExternalRecordFact>> ExternalAfterAsync(long afterSeq, int limit, CancellationToken ct = default) =>
         store.QueryAsync<ExternalRecordFact>($"SELECT {ExternalColumns} FROM credit_external_records WHERE seq > @afterSeq ORDER BY seq LIMIT @limit",
             new { afterSeq, limit }, ct);
+
+    /// <summary>Concluded follow-up cases after <paramref name="afterSeq"/>, in commit order (docs/follow-up-cases.md).</summary>
+    public Task<IReadOnlyList<CaseOutcomeFact>> CasesAfterAsync(long afterSeq, int limit, CancellationToken ct = default) =>
+        store.QueryAsync<CaseOutcomeFact>($"{CaseSelect} WHERE o.seq > @afterSeq ORDER BY o.seq LIMIT @limit", new { afterSeq, limit }, ct);
+
+    /// <summary>One entity's concluded cases with seq in (<paramref name="after"/>, <paramref name="to"/>].</summary>
+    public async Task<IReadOnlyList<CaseOutcomeFact>> CasesOfAsync(string entity, long after, long to, CancellationToken ct = default) =>
+        to <= after ? [] : await store.QueryAsync<CaseOutcomeFact>(
+            $"{CaseSelect} WHERE o.entity_credit_code = @entity AND o.seq > @after AND o.seq <= @to ORDER BY o.seq", new { entity, after, to }, ct);
 
     /// <summary>One entity's outcome events with seq in (<paramref name="after"/>, <paramref name="to"/>].</summary>
     public async Task<IReadOnlyList<OutcomeFact>> OutcomesOfAsync(string entity, long after, long to, CancellationToken ct = default) =>

@@ -65,6 +65,9 @@ public sealed class CreditOptions
 
     public double InspectionImpactFloor { get; set; } = Defaults.InspectionImpactFloor;
 
+    /// <summary>"CasePenalties": the amounts from which a case's penalty counts as serious and as grave.</summary>
+    public CreditCasePenaltyOptions CasePenalties { get; set; } = new();
+
     public double ExplanationCutoff { get; set; } = Defaults.ExplanationCutoff;
 
     public TimeSpan FeedPeriod { get; set; } = TimeSpan.FromMinutes(1);
@@ -100,6 +103,7 @@ public sealed class CreditOptions
             DefaultHalfLifeDays = DefaultHalfLifeDays,
             InspectionImpactFloor = InspectionImpactFloor,
             ExplanationCutoff = ExplanationCutoff,
+            CasePenalties = new CasePenaltyBands(CasePenalties.SeriousFromYuan, CasePenalties.GraveFromYuan),
             Thresholds = new ClassThresholds(Thresholds.A, Thresholds.B, Thresholds.C),
             Weights = new ClassWeights(Weights.A, Weights.B, Weights.C, Weights.D),
             HalfLifeDaysByKind = Table("HalfLifeDays", Defaults.HalfLifeDaysByKind, HalfLifeDays, EnumName<CreditEventKind>),
@@ -147,6 +151,14 @@ public sealed class CreditThresholdOptions
     public double B { get; set; } = ClassThresholds.Default.B;
 
     public double C { get; set; } = ClassThresholds.Default.C;
+}
+
+/// <summary>"Supervision:Credit:CasePenalties": the severity bands of penalties concluded by follow-up cases, in yuan.</summary>
+public sealed class CreditCasePenaltyOptions
+{
+    public decimal SeriousFromYuan { get; set; } = CasePenaltyBands.Default.SeriousFromYuan;
+
+    public decimal GraveFromYuan { get; set; } = CasePenaltyBands.Default.GraveFromYuan;
 }
 
 /// <summary>"Supervision:Credit:Weights": the draw weight of each class.</summary>

@@ -1,3 +1,4 @@
+using CsCheck;
 using Supervision.Core.Calendar;
 using Supervision.Core.Cases;
 using Supervision.Core.Identity;
@@ -174,4 +175,103 @@ public sealed class CaseWorkflowTests
     [Fact]
     public void Text_with_bidirectional_controls_is_refused_naming_the_field() =>
         AssertField(CaseWorkflow.File(Opened(), Reviewer, "n\u202E1", "g", null, Today, Policy, Cal), "caseNumber");
+    // ---- the receiving department of a referral -------------------------------------------------------------------
+
+    private static readonly Actor ThirdReviewer = new("rev-d3", [Roles.Reviewer], "D3", null);
+    private static readonly Actor ReceivingScheduler = new("sched-d2", [Roles.Scheduler], "D2", null);
+
+    [Fact]
+    public void The_department_a_case_was_referred_to_answers_it_and_a_third_department_may_not()
+    {
+        var c = Referred(ReferralKinds.Department, "D2");
+        Assert.True(CaseWorkflow.MaySee(c, OtherReviewer));
+        Assert.True(CaseWorkflow.MaySee(c, Reviewer));
+        Assert.False(CaseWorkflow.MaySee(c, ThirdReviewer));
+
+        var accepted = CaseWorkflow.Conclude(c, OtherReviewer, "referral-accepted", null, "D2受〔2026〕4号", null, Today);
+        Assert.True(accepted.Changed);
+        Assert.Equal((CaseStates.Concluded, CaseOutcomes.ReferralAccepted, "D2受〔2026〕4号", "rev-d2"),
+            (accepted.Case!.State, accepted.Case.Outcome, accepted.Case.DecisionNumber, accepted.Case.ClosedBy));
+        // Its repeat answers the case unchanged; a different answer afterwards is a conflict.
+        Assert.False(CaseWorkflow.Conclude(accepted.Case, ReceivingScheduler, "referral-accepted", null, null, null, Today).Changed);
+        Assert.Equal(CaseRefusal.Conflict, CaseWorkflow.Conclude(accepted.Case, OtherReviewer, "referral-returned", null, null, "no", Today).Error?.Kind);
+
+        var returned = CaseWorkflow.Conclude(c, ReceivingScheduler, "referral-returned", null, null, "not within our competence", Today);
+        Assert.Equal((CaseStates.Concluded, CaseOutcomes.ReferralReturned), (returned.Case!.State, returned.Case.Outcome));
+        AssertField(CaseWorkflow.Conclude(c, OtherReviewer, "referral-returned", null, null, null, Today), "reason");
+
+        // A third department, and an inspector of the receiver, are refused; the owner may still record the answer.
+        Assert.Equal(CaseRefusal.Forbidden, CaseWorkflow.Conclude(c, ThirdReviewer, "referral-accepted", null, null, null, Today).Error?.Kind);
+        Assert.Equal(CaseRefusal.Forbidden,
+            CaseWorkflow.Conclude(c, new Actor("insp-d2", [Roles.Inspector], "D2", "C0009"), "referral-accepted", null, null, null, Today).Error?.Kind);
+        Assert.True(CaseWorkflow.Conclude(c, Reviewer, "referral-accepted", null, null, null, Today).Changed);
+    }
+
+    [Fact]
+    public void The_receiving_department_only_answers_the_referral()
+    {
+        var c = Referred(ReferralKinds.Department, "D2");
+        Assert.Equal(CaseRefusal.Forbidden, CaseWorkflow.Withdraw(c, OtherReviewer, "not ours", Today).Error?.Kind);
+        Assert.Equal(CaseRefusal.Forbidden, CaseWorkflow.Conclude(c, OtherReviewer, "penalty", 100m, "罚1", null, Today).Error?.Kind);
+        // A referral to an outside body has no receiver on the platform; an open case none either.
+        var outside = Referred(ReferralKinds.Authority, "D2");
+        Assert.False(CaseWorkflow.MaySee(outside, OtherReviewer));
+        Assert.Equal(CaseRefusal.Forbidden, CaseWorkflow.Conclude(outside, OtherReviewer, "referral-accepted", null, null, null, Today).Error?.Kind);
+        Assert.False(CaseWorkflow.MaySee(Opened(), OtherReviewer));
+    }
+
+    // ---- an approved amendment of the finding -----------------------------------------------------------------------
+
+    private static CaseFinding Amended(int version, params string[] codes) => Finding(codes) with { Version = version, FoundOn = Today.AddDays(3) };
+
+    [Fact]
+    public void An_amendment_that_removes_the_violation_withdraws_an_open_filed_or_referred_case_naming_its_version()
+    {
+        foreach (var c in new[] { Opened(), Filed(), Referred(ReferralKinds.Department, "D2") })
+        {
+            var step = CaseWorkflow.AfterAmendment(c, Amended(2, "1"), FollowUpPolicy.Default, Today.AddDays(3));
+            Assert.True(step.Changed);
+            var w = step.Case!;
+            Assert.Equal((CaseStates.Withdrawn, CaseWorkflow.AmendmentActor.Username, Today.AddDays(3), 2, "1", c.Version + 1),
+                (w.State, w.ClosedBy, w.ClosedOn, w.FindingVersion, w.ResultCodes, w.Version));
+            Assert.Contains("amendment version 2", w.Reason);
+            Assert.Contains(c.InspectionId, w.Reason);
+            Assert.Null(w.DueOn);
+            // Taken in once: the same result again changes nothing.
+            Assert.False(CaseWorkflow.AfterAmendment(w, Amended(2, "1"), FollowUpPolicy.Default, Today.AddDays(4)).Changed);
+        }
+    }
+
+    [Fact]
+    public void An_amendment_that_keeps_a_violation_keeps_the_case_on_the_new_version()
+    {
+        var c = Filed();
+        var step = CaseWorkflow.AfterAmendment(c, Amended(2, "E"), FollowUpPolicy.Default, Today);
+        Assert.True(step.Changed);
+        Assert.Equal((CaseStates.Filed, 2, "E", c.CaseNumber, c.ConcludeBy, (string?)null), (step.Case!.State, step.Case.FindingVersion, step.Case.ResultCodes,
+            step.Case.CaseNumber, step.Case.ConcludeBy, step.Case.Reason));
+        Assert.False(CaseWorkflow.AfterAmendment(step.Case, Amended(2, "E"), FollowUpPolicy.Default, Today).Changed);
+    }
+
+    [Fact]
+    public void An_ended_case_or_an_older_result_is_left_alone_and_another_items_result_is_refused()
+    {
+        var concluded = CaseWorkflow.Conclude(Filed(), Reviewer, "no-penalty", null, null, "first offence", Today).Case!;
+        Assert.False(CaseWorkflow.AfterAmendment(concluded, Amended(2, "1"), FollowUpPolicy.Default, Today).Changed);
+        Assert.False(CaseWorkflow.AfterAmendment(Opened(), Amended(1, "1"), FollowUpPolicy.Default, Today).Changed);
+        Assert.Throws<ArgumentException>(() => CaseWorkflow.AfterAmendment(Opened(), Amended(2, "1") with { ItemCode = "I2" }, FollowUpPolicy.Default, Today));
+    }
+
+    [Fact]
+    public void Whatever_the_codes_an_amendment_withdraws_exactly_when_no_violation_is_left()
+    {
+        string[] alphabet = ["1", "2", "6", "7", "A", "B", "C", "D", "E", "F", "G", "3", "4", "5", "8", "9"];
+        Gen.Int[0, alphabet.Length - 1].Select(i => alphabet[i]).Array[0, 4].Sample(codes =>
+        {
+            var step = CaseWorkflow.AfterAmendment(Opened(), Amended(2, codes), FollowUpPolicy.Default, Today);
+            Assert.True(step.Changed);
+            Assert.Equal(CaseWorkflow.IsViolation(codes, FollowUpPolicy.Default) ? CaseStates.Open : CaseStates.Withdrawn, step.Case!.State);
+            Assert.Equal(2, step.Case.FindingVersion);
+        });
+    }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Supervision.Core.Calendar;
 using Supervision.Core.Cases;
 using Supervision.Infrastructure.Cases;
+using Supervision.Infrastructure.Credit;
 using Supervision.IntegrationTests.Infrastructure;
 using Supervision.IntegrationTests.Inspections;
 using static Supervision.IntegrationTests.Inspections.InspectionPlatform;
@@ -153,10 +154,10 @@ public sealed class FollowUpCaseTests(PostgresServer server)
         Assert.Equal((0L, 2L, 0L), (counts.GetProperty("open").GetInt64(), counts.GetProperty("concluded").GetInt64(), counts.GetProperty("overdue").GetInt64()));
         Assert.Equal(2, (await ReadAsync(await revD1.GetAsync($"{Api}?view=concluded"), HttpStatusCode.OK)).GetArrayLength());
         await ProblemAsync(await revD1.GetAsync($"{Api}?view=late"), HttpStatusCode.BadRequest);
-        var feed = await platform.Host.Services.GetRequiredService<CaseQueries>().ConcludedOutcomesAsync(0, 10);
-        Assert.Equal([(id, CaseOutcomes.Penalty, (decimal?)5000.50m), (referId, CaseOutcomes.ReferralAccepted, null)],
-            feed.Select(o => (o.CaseId, o.Outcome, o.PenaltyAmount)));
-        Assert.Empty(await platform.Host.Services.GetRequiredService<CaseQueries>().ConcludedOutcomesAsync(feed[^1].Seq, 10));
+        var feed = await platform.Host.Services.GetRequiredService<CreditFeedStore>().CasesAfterAsync(0, 10);
+        Assert.Equal([(id, CaseOutcomes.Penalty, (decimal?)5000.50m, (string?)null), (referId, CaseOutcomes.ReferralAccepted, null, ReferralKinds.Department)],
+            feed.Select(o => (o.CaseId, o.Outcome, o.PenaltyAmount, o.ReferralKind)));
+        Assert.Empty(await platform.Host.Services.GetRequiredService<CreditFeedStore>().CasesAfterAsync(feed[^1].Seq, 10));
     }
 
     private static async Task ReminderAsync(string? postgres)
