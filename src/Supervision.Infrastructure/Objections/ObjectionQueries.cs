@@ -91,14 +91,16 @@ public sealed class ObjectionQueries(SqlStore store, ObjectionStore objections)
     {
         if (inspectionIds.Count == 0) return [];
         await using var connection = await store.OpenAsync(ct);
-        var inList = connection is Npgsql.NpgsqlConnection ? "= ANY(@ids)" : "IN @ids";
+        var postgres = connection is Npgsql.NpgsqlConnection;
+        // SQLite takes the list as one JSON array parameter.
+        var inList = postgres ? "= ANY(@ids)" : "IN (SELECT value FROM json_each(@ids))";
         return (await connection.QueryAsync<PublicReplyRow>(new CommandDefinition(
             $"""
             SELECT objection_id AS Id, kind AS Kind, inspection_id AS InspectionId, result_version AS ResultVersion, reason AS Reason, state AS State,
                    submitted_at AS SubmittedAt, decided_at AS DecidedAt, decision_reason AS DecisionReason, amended_version AS AmendedVersion, amended_on AS AmendedOn
             FROM objections WHERE inspection_id {inList} AND state IN ('published', 'upheld', 'rejected')
             ORDER BY submitted_at, objection_id
-            """, new { ids = inspectionIds.Distinct(StringComparer.Ordinal).ToArray() }, cancellationToken: ct))).AsList();
+            """, new { ids = postgres ? (object)inspectionIds.Distinct(StringComparer.Ordinal).ToArray() : System.Text.Json.JsonSerializer.Serialize(inspectionIds.Distinct(StringComparer.Ordinal)) }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>The bytes of a file attached to <paramref name="objectionId"/>, with its type and name; null when it is not attached to it.</summary>

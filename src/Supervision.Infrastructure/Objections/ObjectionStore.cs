@@ -140,12 +140,14 @@ public sealed class ObjectionStore(SqlStore store, AuditLog audit, INotifier not
     {
         if (ids.Count == 0) return Array.Empty<AttachmentRow>().ToLookup(a => a.ObjectionId, a => a.ToAttachment());
         await using var connection = await store.OpenAsync(ct);
-        var inList = connection is Npgsql.NpgsqlConnection ? "= ANY(@ids)" : "IN @ids";
+        var postgres = connection is Npgsql.NpgsqlConnection;
+        // SQLite takes the list as one JSON array parameter.
+        var inList = postgres ? "= ANY(@ids)" : "IN (SELECT value FROM json_each(@ids))";
         var rows = await connection.QueryAsync<AttachmentRow>(new CommandDefinition(
             $"""
             SELECT objection_id AS ObjectionId, position AS Position, sha256 AS Sha256, file_name AS FileName, media_type AS MediaType, size_bytes AS SizeBytes
             FROM objection_attachments WHERE objection_id {inList} ORDER BY objection_id, position
-            """, new { ids = ids.ToArray() }, cancellationToken: ct));
+            """, new { ids = postgres ? (object)ids.ToArray() : System.Text.Json.JsonSerializer.Serialize(ids) }, cancellationToken: ct));
         return rows.ToLookup(a => a.ObjectionId, a => a.ToAttachment(), StringComparer.Ordinal);
     }
 
