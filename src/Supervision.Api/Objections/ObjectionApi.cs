@@ -105,7 +105,7 @@ public static class ObjectionApi
     {
         var code = CreditCode.Normalize(creditCode);
         if (!s.Links.IsValid(code, t)) return Problems.NotFound("entity", creditCode);
-        var policy = s.Options.Value.Policy;
+        var policy = s.Options.Value.ToPolicy();
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBody(policy);
         ObjectionBody body;
         List<ObjectionUpload> uploads = [];

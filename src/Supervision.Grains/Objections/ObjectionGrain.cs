@@ -48,7 +48,7 @@ public sealed class ObjectionGrain(
             return ObjectionReply.Refused(CommandStatus.Unprocessable, e.Message);
         }
 
-        var step = ObjectionWorkflow.Submit(target, entityCreditCode, kind, reason, [.. files.Select(f => f.File)], o.Policy, await store.ForInspectionAsync(Id),
+        var step = ObjectionWorkflow.Submit(target, entityCreditCode, kind, reason, [.. files.Select(f => f.File)], o.ToPolicy(), await store.ForInspectionAsync(Id),
             now, closes, due);
         if (step.Error is { } error) return Refusal(error);
         var made = step.Objection!;

@@ -24,5 +24,5 @@ public sealed class ObjectionOptions
     [Range(1024, 50L * 1024 * 1024)]
     public long MaxAttachmentBytes { get; set; } = AttachmentPolicy.DefaultMaxBytes;
 
-    public AttachmentPolicy Policy => new(MaxAttachments, MaxAttachmentBytes, AttachmentPolicy.DefaultMediaTypes);
+    public AttachmentPolicy ToPolicy() => new(MaxAttachments, MaxAttachmentBytes, AttachmentPolicy.DefaultMediaTypes);
 }

@@ -47,7 +47,7 @@ public sealed class ObjectionsModel(EntityAccessLinks links, ObjectionServices s
         var code = Supervision.Core.Registry.CreditCode.Normalize(creditCode);
         if (!links.IsValid(code, t)) return NotFound();
         var errors = new List<FieldError>();
-        var uploads = await ObjectionApi.ReadUploadsAsync(Request.Form.Files, services.Options.Value.Policy, errors, ct);
+        var uploads = await ObjectionApi.ReadUploadsAsync(Request.Form.Files, services.Options.Value.ToPolicy(), errors, ct);
         ObjectionReply reply = errors.Count > 0
             ? ObjectionReply.Refused(CommandStatus.Invalid, "One or more fields are invalid.", errors)
             : await ObjectionApi.SubmitAsync(code, new(resultId, kind, reason), uploads, services.Grains);
