@@ -130,6 +130,7 @@ public static class PlatformHost
         builder.Services.AddSingleton<Supervision.Api.Credit.EntityAccessLinks>();
         builder.Services.AddSingleton<RecusalServices>();
         builder.Services.AddSingleton<Abnormal.AbnormalServices>();
+        builder.Services.AddSingleton<Objections.ObjectionServices>();
         builder.Services.AddSingleton<CaseServices>();
         builder.Services.AddPublicPortal();
         builder.Services.AddHostedService<BootstrapAdmin>();
@@ -188,6 +189,7 @@ public static class PlatformHost
         app.MapCreditApi();
         app.MapRecusalApi();
         app.MapAbnormalApi();
+        Objections.ObjectionApi.MapObjectionApi(app);
         app.MapPlanApi();
         app.MapCaseApi();
         app.MapPublicPortal();

@@ -1,3 +1,4 @@
+using Supervision.Core.Calendar;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -22,7 +23,21 @@ public sealed record PublicResult(
     string PublicationId, string InspectionId, int Version, string Kind, string? Reason, string TaskId, string TaskName,
     string EntityCreditCode, string EntityName, string DivisionCode, string? DivisionName, string IndustryCode, string? IndustryName,
     string LeadDepartment, IReadOnlyList<string> Departments, DateOnly InspectedOn, DateOnly ApprovedOn, DateOnly PublishedOn,
-    IReadOnlyList<string>? TeamNames, int? SupersededBy, DateOnly? SupersededOn, IReadOnlyList<PublicItemResult> Items);
+    IReadOnlyList<string>? TeamNames, int? SupersededBy, DateOnly? SupersededOn, IReadOnlyList<PublicItemResult> Items)
+{
+    /// <summary>
+    /// The entity's statement and the decided objections beside this version (docs/objections.md): those about it, and an
+    /// upheld one it corrected. Never the files, the decider or the credit class.
+    /// </summary>
+    public IReadOnlyList<PublicReply> Replies { get; init; } = [];
+}
+
+/// <summary>
+/// A statement of the entity (kind "statement": its text) or the outcome of its objection (kind "objection": upheld or
+/// rejected, the department's published reason, and the amended version that corrected the result), with their dates.
+/// </summary>
+public sealed record PublicReply(string Id, string Kind, int ResultVersion, string? Statement, DateOnly SubmittedOn, string? Outcome, DateOnly? DecidedOn,
+    string? DecisionReason, int? AmendedVersion, DateOnly? AmendedOn);
 
 public sealed record PublicPage<T>(IReadOnlyList<T> Items, string? Next, int Limit);
 
@@ -130,7 +145,8 @@ public sealed record PublicDrawnEntity(string CreditCode, string? Name, string? 
 /// The queries behind the portal's pages and the open-data API: one place decides what the public sees, so a page and
 /// its JSON twin cannot disagree. Only published records are read; see docs/public-portal.md for the privacy rules.
 /// </summary>
-public sealed partial class PublicQueries(PublicationQueries publications, TaskQueries draws, ReferenceData reference, IPublicCreditDisclosure credit)
+public sealed partial class PublicQueries(PublicationQueries publications, TaskQueries draws, ReferenceData reference, IPublicCreditDisclosure credit,
+    Infrastructure.Objections.ObjectionQueries objections)
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 200;
@@ -238,7 +254,7 @@ public sealed partial class PublicQueries(PublicationQueries publications, TaskQ
         var found = await publications.SearchPageAsync(query, ct);
         var rows = found.Rows;
         var next = rows.Count == query.Limit && rows.Count > 0 ? Cursor.Write(PublicationQueries.SortValue(rows[^1], query.Sort), rows[^1].Seq) : null;
-        return (new PublicPage<PublicResult>(ToResults(rows, found.Items), next, query.Limit), found.LatestAt);
+        return (new PublicPage<PublicResult>(await WithRepliesAsync(ToResults(rows, found.Items), ct), next, query.Limit), found.LatestAt);
     }
 
     public async Task<PublicEntity?> EntityAsync(string creditCode, CancellationToken ct)
@@ -261,7 +277,22 @@ public sealed partial class PublicQueries(PublicationQueries publications, TaskQ
     }
 
     public async Task<IReadOnlyList<PublicResult>> ToResultsAsync(IReadOnlyList<PublishedResultRow> rows, CancellationToken ct) =>
-        ToResults(rows, await publications.ItemsAsync(rows.Select(r => r.PublicationId).ToList(), ct));
+        await WithRepliesAsync(ToResults(rows, await publications.ItemsAsync(rows.Select(r => r.PublicationId).ToList(), ct)), ct);
+
+    /// <summary>The results with the statements and decided objections published beside each version (<see cref="PublicResult.Replies"/>).</summary>
+    public async Task<IReadOnlyList<PublicResult>> WithRepliesAsync(IReadOnlyList<PublicResult> results, CancellationToken ct)
+    {
+        var rows = await objections.PublicForAsync([.. results.Select(r => r.InspectionId)], ct);
+        if (rows.Count == 0) return results;
+        var byInspection = rows.ToLookup(r => r.InspectionId, StringComparer.Ordinal);
+        return [.. results.Select(r => r with
+        {
+            Replies = [.. byInspection[r.InspectionId].Where(x => x.ResultVersion == r.Version || x.AmendedVersion == r.Version).Select(x => new PublicReply(
+                x.Id, x.Kind, x.ResultVersion, x.Kind == Core.Objections.ObjectionKinds.Statement ? x.Reason : null, ChinaTime.DateOf(x.SubmittedAt),
+                x.Kind == Core.Objections.ObjectionKinds.Statement ? null : x.State, x.DecidedAt is { } d ? ChinaTime.DateOf(d) : null, x.DecisionReason,
+                x.AmendedVersion, x.AmendedOn))],
+        })];
+    }
 
     /// <summary>The public shape of published rows and their items. Team names arrive only where the lead department
     /// publishes them now (the store applies the department's setting, so switching it off hides names already published).</summary>

@@ -24,6 +24,7 @@ public static class AppNavigation
         new("/app/imports", "批量导入", "Import", [Roles.Admin, Roles.Scheduler]),
         new("/app/recusals", "回避申请", "Recusals", [Roles.Admin, Roles.Scheduler]),
         new("/app/abnormal", "经营异常名录", "Abnormal operations", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
+        new("/app/objections", "陈述与异议", "Objections", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
         new("/app/plans", "年度抽查计划", "Annual plans", [Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.DepartmentAdmin]),
         new("/app/cases", "后续案件", "Follow-up cases", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
         new("/app/witness", "见证抽取", "Witness draws", [Roles.Witness]),

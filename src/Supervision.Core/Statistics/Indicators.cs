@@ -22,7 +22,8 @@ public sealed record BurdenSummary(
 /// Two indicators of the regime itself for a year: publication on time (results published within their statutory
 /// deadline — 20 working days after approval — among the results first published that year, and the approved results
 /// still unpublished past it) and the joint-inspection share (inspections of joint tasks among the inspections
-/// dispatched that year). Census figures: every publication and inspection is recorded, so no sampling interval.
+/// dispatched that year), and the entities' objections to published results decided that year and how many were upheld
+/// (docs/objections.md). Census figures: every publication and inspection is recorded, so no sampling interval.
 /// </summary>
 public sealed record RegimeIndicators(
     int Year,
@@ -32,19 +33,26 @@ public sealed record RegimeIndicators(
     long ApprovedOverdue,
     long Inspections,
     long JointInspections,
-    double? JointShare);
+    double? JointShare,
+    long ObjectionsDecided = 0,
+    long ObjectionsUpheld = 0,
+    double? ObjectionsUpheldShare = null);
 
 /// <summary>Indicators regulators track (domain.md): discovery rate, coverage, burden, on-time publication, joint share.</summary>
 public static class Indicators
 {
     /// <summary>The regime indicators from their counts; a rate over nothing is null (not zero, not 100 %).</summary>
-    public static RegimeIndicators Regime(int year, long published, long publishedOnTime, long approvedOverdue, long inspections, long jointInspections)
+    public static RegimeIndicators Regime(int year, long published, long publishedOnTime, long approvedOverdue, long inspections, long jointInspections,
+        long objectionsDecided = 0, long objectionsUpheld = 0)
     {
+        if (objectionsDecided < 0 || objectionsUpheld < 0 || objectionsUpheld > objectionsDecided)
+            throw new ArgumentOutOfRangeException(nameof(objectionsUpheld), "upheld must be between 0 and decided");
         if (published < 0 || publishedOnTime < 0 || publishedOnTime > published) throw new ArgumentOutOfRangeException(nameof(publishedOnTime), "on time must be between 0 and published");
         if (inspections < 0 || jointInspections < 0 || jointInspections > inspections) throw new ArgumentOutOfRangeException(nameof(jointInspections), "joint must be between 0 and inspections");
         ArgumentOutOfRangeException.ThrowIfNegative(approvedOverdue);
         return new RegimeIndicators(year, published, publishedOnTime, published == 0 ? null : publishedOnTime / (double)published,
-            approvedOverdue, inspections, jointInspections, inspections == 0 ? null : jointInspections / (double)inspections);
+            approvedOverdue, inspections, jointInspections, inspections == 0 ? null : jointInspections / (double)inspections,
+            objectionsDecided, objectionsUpheld, objectionsDecided == 0 ? null : objectionsUpheld / (double)objectionsDecided);
     }
 
     /// <summary>

@@ -111,6 +111,10 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Plans.PlanRepository>();
         services.AddSingleton<Infrastructure.Plans.PlanQueries>();
         services.AddOptions<Recusals.RecusalOptions>().BindConfiguration(Recusals.RecusalOptions.Section).ValidateDataAnnotations(Recusals.RecusalOptions.Section).ValidateOnStart();
+        services.AddSingleton<Infrastructure.Objections.ObjectionStore>();
+        services.AddSingleton<Infrastructure.Objections.ObjectionQueries>();
+        services.AddOptions<Infrastructure.Objections.ObjectionOptions>().BindConfiguration(Infrastructure.Objections.ObjectionOptions.Section)
+            .ValidateDataAnnotations(Infrastructure.Objections.ObjectionOptions.Section).ValidateOnStart();
         services.AddSingleton<Infrastructure.Cases.CaseRepository>();
         services.AddSingleton<Infrastructure.Cases.CaseQueries>();
         services.AddOptions<Cases.CaseOptions>().BindConfiguration(Cases.CaseOptions.Section).ValidateDataAnnotations(Cases.CaseOptions.Section).ValidateOnStart();

@@ -34,6 +34,7 @@ public sealed class DeadlineKeeperGrain(
     TaskQueries tasks,
     MatchingDeadline matching,
     Infrastructure.Recusals.RecusalStore recusals,
+    Infrastructure.Objections.ObjectionStore objections,
     ILogger<DeadlineKeeperGrain> logger) : Grain, IDeadlineKeeperGrain, IRemindable
 {
     private const string ReminderName = "catch-up";
@@ -79,6 +80,22 @@ public sealed class DeadlineKeeperGrain(
         await StepAsync("The matching reminders", RemindMatchingAsync);
         await StepAsync("The recusal reminders", RemindRecusalsAsync);
         await StepAsync("The follow-up case reminders", RemindCasesAsync);
+        await StepAsync("The objection reminders", RemindObjectionsAsync);
+    }
+
+    /// <summary>Open objections due today or overdue: each one's grain sends the reminder it owes its department (once each).</summary>
+    private async Task RemindObjectionsAsync()
+    {
+        var today = clock.Today;
+        var sent = 0;
+        foreach (var due in await objections.OpenDueAsync(today))
+        {
+            if (Core.Objections.ObjectionWorkflow.ReminderOwed(Core.Objections.ObjectionStates.Submitted, due.DueOn, due.Reminded, today) is null) continue;
+            if (await GrainFactory.GetGrain<Contracts.Objections.IObjectionGrain>(due.InspectionId).RemindDecision(due.Id, today)) sent++;
+        }
+
+        if (sent > 0 && logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("Objection decisions on {Today}: {Sent} reminders sent", today, sent);
     }
 
     /// <summary>Runs one step of a tick; a failure is logged and left to the next tick, so one step never keeps the others from running.</summary>

@@ -57,6 +57,14 @@ public static class PublicationWriter
             UPDATE published_results SET superseded_by = @Version, superseded_on = @PublishedOn
             WHERE inspection_id = @InspectionId AND version <> @Version AND superseded_by IS NULL
             """, new { result.Version, result.PublishedOn, result.InspectionId }, tx, cancellationToken: ct));
+
+        // An upheld objection to an earlier version is corrected by this one: linked to it, in the same transaction, so the
+        // outcome beside the result names the amended version from the moment it is public (ObjectionWorkflow.LinkAmendment).
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE objections SET amended_version = @Version, amended_on = @PublishedOn
+            WHERE inspection_id = @InspectionId AND state = 'upheld' AND amended_version IS NULL AND result_version < @Version
+            """, new { result.Version, result.PublishedOn, result.InspectionId }, tx, cancellationToken: ct));
     }
 
     /// <summary>The entity, task, item and team names and the earlier publications, as the transaction sees them.</summary>

@@ -32,6 +32,14 @@ public static class RegimeIndicatorsQuery
             FROM inspections i JOIN draw_tasks t ON t.task_id = i.task_id
             WHERE i.created_at >= @from AND i.created_at < @to AND (@department IS NULL OR ',' || t.departments || ',' LIKE @pattern)
             """, args, cancellationToken: ct));
-        return Indicators.Regime(year, publication.Published, publication.OnTime, overdue, joint.Inspections, joint.Joint);
+        // Objections decided in the year, by the department that published the result (docs/objections.md).
+        var objections = await connection.QuerySingleAsync<(long Decided, long Upheld)>(new CommandDefinition(
+            """
+            SELECT count(*), coalesce(sum(CASE WHEN state = 'upheld' THEN 1 ELSE 0 END), 0)
+            FROM objections
+            WHERE kind = 'objection' AND state IN ('upheld', 'rejected') AND decided_at >= @from AND decided_at < @to
+              AND (@department IS NULL OR lead_department = @department)
+            """, args, cancellationToken: ct));
+        return Indicators.Regime(year, publication.Published, publication.OnTime, overdue, joint.Inspections, joint.Joint, objections.Decided, objections.Upheld);
     }
 }

@@ -12,6 +12,9 @@ public sealed class RegimeIndicatorsTests
         var none = Indicators.Regime(2026, 0, 0, 0, 0, 0);
         Assert.Null(none.OnTimeRate);
         Assert.Null(none.JointShare);
+        Assert.Null(none.ObjectionsUpheldShare);
+        var objections = Indicators.Regime(2026, 0, 0, 0, 0, 0, objectionsDecided: 4, objectionsUpheld: 1);
+        Assert.Equal((4L, 1L, 0.25), (objections.ObjectionsDecided, objections.ObjectionsUpheld, objections.ObjectionsUpheldShare));
     }
 
     [Fact]
@@ -20,5 +23,6 @@ public sealed class RegimeIndicatorsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Indicators.Regime(2026, 2, 3, 0, 1, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => Indicators.Regime(2026, 2, 1, 0, 1, 2));
         Assert.Throws<ArgumentOutOfRangeException>(() => Indicators.Regime(2026, 2, 1, -1, 1, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Indicators.Regime(2026, 2, 1, 0, 1, 0, objectionsDecided: 1, objectionsUpheld: 2));
     }
 }

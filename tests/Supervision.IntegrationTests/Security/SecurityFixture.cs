@@ -82,6 +82,14 @@ internal sealed class SecurityFixture
             platform.Clock.GetUtcNow()).Case!;
         await host.Services.GetRequiredService<global::Supervision.Infrastructure.Cases.CaseRepository>().InsertAsync(followUp, Core.Identity.Actor.System("matrix"));
 
+        // An open objection to version 1 of that inspection's result (D1 published it), for the objection routes (written through the
+        // store: the fixture's inspections are not published).
+        var objectionAt = platform.Clock.GetUtcNow();
+        await host.Services.GetRequiredService<global::Supervision.Infrastructure.Objections.ObjectionStore>().InsertAsync(
+            new Core.Objections.Objection("ob-matrix", Core.Objections.ObjectionKinds.Objection, inspectionId, 1, entity, "D1", "matrix", [],
+                Core.Objections.ObjectionStates.Submitted, objectionAt, today.AddDays(14), null, null, null, null, null, 1), [], []);
+        f._values["{id}@objections"] = "ob-matrix";
+
         f._values["{id}@tasks"] = taskId;
         f._values["{id}@operations"] = dispatchOperation;
         f._values["{taskId}/{entity}"] = inspectionId;
@@ -194,6 +202,7 @@ internal sealed class SecurityFixture
             : pattern.StartsWith("/api/credit/imports", StringComparison.Ordinal) ? "@credit-imports"
             : pattern.StartsWith("/api/credit/recompute/runs", StringComparison.Ordinal) ? "@runs"
             : pattern.StartsWith("/api/recusals", StringComparison.Ordinal) ? "@recusals"
+            : pattern.StartsWith("/api/objections", StringComparison.Ordinal) ? "@objections"
             : pattern.Contains("/abnormal-operations", StringComparison.Ordinal) ? "@abnormal"
             : pattern.Contains("/plans", StringComparison.Ordinal) ? "@plans"
             : pattern.StartsWith("/api/cases", StringComparison.Ordinal) ? "@cases"

@@ -71,6 +71,8 @@ public sealed class StatisticsPageTests(BrowserFixture browser) : IClassFixture<
         // The regime indicators: nothing published yet, so no rate rather than 0 % or 100 %.
         Assert.Contains("按期公示率", await page.InnerTextAsync("[data-testid=regime-indicators]"));
         Assert.Contains(Chinese.NoResults, await page.InnerTextAsync("[data-testid=on-time-rate]"));
+        // Objections upheld: none decided yet, so no share either.
+        Assert.Contains(Chinese.NoResults, await page.InnerTextAsync("[data-testid=objections-upheld]"));
 
         // The tooltip says the row's figures in the page's language (plain text: nothing the policy refuses).
         var bars = page.Locator("[data-testid=chart-noncompliance-by-class]");
