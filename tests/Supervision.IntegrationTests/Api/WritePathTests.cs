@@ -31,7 +31,6 @@ public sealed partial class WritePathTests
         "Supervision.Api.Operations.OperationApi.RunUploadAsync → OperationStore.DeleteUploadAsync",
         "Supervision.Api.Operations.OperationApi.RunUploadAsync → OperationStore.StageUploadAsync",
         "Supervision.Api.Operations.OperationApi.StartAndWaitAsync → OperationStore.AcceptAsync",
-        "Supervision.Api.Publication.BulkExport.InfoAsync → PublicationStore.SaveExportInfoAsync",
         "Supervision.Api.Publication.DrawDisclosure.AuditedAsync → AuditLog.AppendAsync",
         "Supervision.Api.Publication.DrawDisclosure.AuditedAsync → SqlStore.InTransactionAsync",
         "Supervision.Api.Publication.PublicationApi.PutSettings → PublicationStore.UpdateSettingsAsync",
