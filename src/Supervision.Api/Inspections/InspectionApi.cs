@@ -24,6 +24,9 @@ public sealed record AmendRequest(IReadOnlyList<ItemResult>? Items, string? Reas
 
 public sealed record ReviewRequest(string? DepartmentCode, string? Reason);
 
+/// <summary>The redaction step: the field to withhold from publication (reason, teamNames), the reason category (state-secret, commercial-secret, personal-data) and a note.</summary>
+public sealed record RedactionRequest(string? Field, string? Category, string? Note);
+
 public sealed record EntityProfile(string CreditCode, string Name, string EntityType, string IndustryCode, string DivisionCode, string Address,
     string LegalRepresentative, string Status, DateOnly? RegisteredOn);
 
@@ -34,7 +37,7 @@ public sealed record InspectionView(
     InspectionState State, long Revision, DateOnly DueDate, IReadOnlyList<TeamMember> Team, IReadOnlyList<ItemView> Items,
     IReadOnlyList<ItemResult> Draft, IReadOnlyList<Signature> Signatures, int? CurrentVersion, int? PublishedVersion,
     IReadOnlyList<DepartmentApproval> Approvals, ReturnNote? LastReturn, InspectionFlags? Deadlines, IReadOnlyList<InspectionAction> AllowedActions,
-    IReadOnlyList<PublishedOutcomeRow>? PreviousResults);
+    IReadOnlyList<PublishedOutcomeRow>? PreviousResults, IReadOnlyList<WithheldField> Withheld);
 
 public sealed record SubmitView(SubmitReceipt Receipt, InspectionView Inspection);
 
@@ -88,6 +91,8 @@ public static class InspectionApi
         one.MapPost("/review/return", Return).WithSummary("Return to the team with a reason. With an Idempotency-Key header a retry answers the original result.");
         one.MapPost("/publish", Publish)
             .WithSummary("Publish the approved result (lead department). With an Idempotency-Key header a retry answers the original result.");
+        one.MapPost("/redactions", Redact)
+            .WithSummary("Withhold a field of the result from publication before it is published (reviewers of the lead department, admins): field (reason, teamNames), category (state-secret, commercial-secret, personal-data) and a note. The public record shows a 'withheld' marker with the category in its place; the text stays for the staff.");
         one.MapPost("/amend", Amend).WithSummary("Correct a submitted result: a new version with a reason; the history keeps every version.");
         one.MapGet("/history", History).WithSummary("Every submitted version, returns, approvals and follow-ups.");
         one.MapPost("/evidence", UploadEvidence).WithSummary("Upload one evidence file (raw body, Content-Type = media type); answers its content reference.");
@@ -218,6 +223,10 @@ public static class InspectionApi
     private static Task<Results<Ok<InspectionView>, ValidationProblem, ProblemHttpResult>> Return(string taskId, string entity, ReviewRequest? request, HttpContext http, [AsParameters] InspectionServices s,
         CancellationToken ct) =>
         Command(taskId, entity, http, s, g => g.Return(Blank(request?.DepartmentCode), request?.Reason ?? "", http.User.ToActor(), IdempotencyKey(http)), ct);
+
+    private static Task<Results<Ok<InspectionView>, ValidationProblem, ProblemHttpResult>> Redact(string taskId, string entity, RedactionRequest? request, HttpContext http,
+        [AsParameters] InspectionServices s, CancellationToken ct) =>
+        Command(taskId, entity, http, s, g => g.Redact(request?.Field?.Trim(), request?.Category?.Trim(), request?.Note, http.User.ToActor()), ct);
 
     /// <summary>The optional Idempotency-Key header of a review action (approve, return, publish); the workflow checks its length.</summary>
     private static string? IdempotencyKey(HttpContext http) =>
@@ -398,7 +407,7 @@ public static class InspectionApi
         return new InspectionView(i.InspectionId, i.TaskId, i.EntityCreditCode, profile, i.LeadDepartment, i.ReviewingDepartments, i.State, i.Revision, i.DueDate,
             i.Team, i.Items.Select(it => new ItemView(it.ItemCode, it.DepartmentCode, it.Method, it.AllowedResultCodes)).ToList(), i.Draft, i.Signatures,
             i.CurrentVersion?.Number, i.PublishedVersion, i.Approvals.Values.OrderBy(a => a.DepartmentCode, StringComparer.Ordinal).ToList(),
-            i.Returns.IsEmpty ? null : i.Returns[^1], reply.Flags, InspectionWorkflow.AllowedActions(i.State), previous);
+            i.Returns.IsEmpty ? null : i.Returns[^1], reply.Flags, InspectionWorkflow.AllowedActions(i.State), previous, i.Withheld);
     }
 
     private static MyInspectionView ToListView(InspectionRow r, DateOnly today) =>

@@ -18,12 +18,38 @@ public sealed record CodeName(string Code, string Name, string English);
 
 public sealed record PublicItemResult(string ItemCode, string ItemName, string DepartmentCode, IReadOnlyList<CodeName> Results, DateOnly InspectedOn);
 
-/// <summary>One published version of an inspection result, as the public sees it.</summary>
+/// <summary>
+/// A field of a published result withheld before publication (docs/retention.md): which field, and the reason category
+/// (state-secret, commercial-secret, personal-data); never the text.
+/// </summary>
+public sealed record PublicWithheld(string Field, string Category);
+
+/// <summary>The reason categories of withheld fields as the pages name them.</summary>
+public static class WithheldLabels
+{
+    public static string Name(string category, bool english) => category switch
+    {
+        Supervision.Core.Inspections.Redactions.StateSecret => english ? "state secret" : "国家秘密",
+        Supervision.Core.Inspections.Redactions.CommercialSecret => english ? "commercial secret" : "商业秘密",
+        Supervision.Core.Inspections.Redactions.PersonalData => english ? "personal data" : "个人信息",
+        _ => category,
+    };
+
+    public static string FieldName(string field, bool english) => field switch
+    {
+        Supervision.Core.Inspections.Redactions.Reason => english ? "reason for the amendment" : "更正原因",
+        Supervision.Core.Inspections.Redactions.TeamNames => english ? "inspectors' names" : "检查人员姓名",
+        _ => field,
+    };
+}
+
+/// <summary>One published version of an inspection result, as the public sees it; <see cref="Withheld"/> is empty unless a reviewer withheld fields.</summary>
 public sealed record PublicResult(
     string PublicationId, string InspectionId, int Version, string Kind, string? Reason, string TaskId, string TaskName,
     string EntityCreditCode, string EntityName, string DivisionCode, string? DivisionName, string IndustryCode, string? IndustryName,
     string LeadDepartment, IReadOnlyList<string> Departments, DateOnly InspectedOn, DateOnly ApprovedOn, DateOnly PublishedOn,
-    IReadOnlyList<string>? TeamNames, int? SupersededBy, DateOnly? SupersededOn, IReadOnlyList<PublicItemResult> Items)
+    IReadOnlyList<string>? TeamNames, int? SupersededBy, DateOnly? SupersededOn, IReadOnlyList<PublicItemResult> Items,
+    IReadOnlyList<PublicWithheld> Withheld)
 {
     /// <summary>
     /// The entity's statement and the decided objections beside this version (docs/objections.md): those about it, and an
@@ -305,7 +331,9 @@ public sealed partial class PublicQueries(PublicationQueries publications, TaskQ
             r.Departments.Split(',', StringSplitOptions.RemoveEmptyEntries), r.InspectedOn, r.ApprovedOn, r.PublishedOn,
             r.TeamNames?.Split('、'), r.SupersededBy, r.SupersededOn,
             items[r.PublicationId].Select(i => new PublicItemResult(i.ItemCode, i.ItemName, i.DepartmentCode,
-                i.ResultCodes.Select(CodeOf).ToList(), i.InspectedOn)).ToList())).ToList();
+                i.ResultCodes.Select(CodeOf).ToList(), i.InspectedOn)).ToList(),
+            Supervision.Core.Inspections.Redactions.Parse(r.Withheld).OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => new PublicWithheld(p.Key, p.Value)).ToList())).ToList();
     }
 
     public CodeName CodeOf(string code) =>

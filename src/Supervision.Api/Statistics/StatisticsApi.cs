@@ -72,7 +72,7 @@ public static class StatisticsApi
         stats.MapGet("/coverage", Coverage).WithSummary("Coverage (entities inspected at least once in the year), burden (visits per entity) and coverage by month.");
         stats.MapGet("/discovery", Discovery).WithSummary("Discovery rate per credit class with Wilson and Clopper–Pearson intervals, and the class calibration report.");
         stats.MapGet("/indicators", RegimeIndicators)
-            .WithSummary("The regime's own indicators for a year: results published within their deadline (20 working days after approval) among those first published, approved results past it and unpublished, and the joint-inspection share.");
+            .WithSummary("The regime's own indicators for a year: results published within their deadline (20 working days after approval) among those first published, approved results past it and unpublished, the joint-inspection share, and the abnormal-operations list's listings, removals and escalations (listings).");
         stats.MapGet("/charts/{name}.svg", Chart)
             .WithSummary("Charts as SVG: noncompliance-by-class, discovery-by-class, class-distribution, coverage (same query parameters as the data routes; lang=zh for Chinese titles and axis names, English otherwise).");
         return app;

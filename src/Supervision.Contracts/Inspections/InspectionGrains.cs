@@ -112,6 +112,14 @@ public interface IInspectionGrain : IGrainWithStringKey
     [Alias("amend")]
     Task<InspectionReply> Amend(IReadOnlyList<ItemResult> results, string reason, Actor actor);
 
+    /// <summary>
+    /// Withholds a free-text field of the result from publication (<see cref="Core.Inspections.Redactions"/>), with the reason
+    /// category and a note: reviewers of the lead department and admins, while a version waits for publication. Marking the
+    /// same again changes nothing.
+    /// </summary>
+    [Alias("redact"), SafeToRetry]
+    Task<InspectionReply> Redact(string? field, string? category, string? note, Actor actor);
+
     /// <summary>Runs the deadline check now (the reminder does this periodically); returns the marks.</summary>
     /// <summary>
     /// A member leaves the team after dispatch and the draw's replacement rule names who joins; the task's record of the

@@ -45,6 +45,9 @@ public enum InspectionAction
 
     /// <summary>A team member leaves and the draw's replacement rule names who joins (a scheduler's command, not the team's).</summary>
     ReplaceMember,
+
+    /// <summary>A reviewer of the lead department withholds a free-text field from publication (<see cref="Redactions"/>).</summary>
+    Redact,
 }
 
 /// <summary>How a version came to be.</summary>
@@ -134,6 +137,9 @@ public sealed record Inspection
 
     /// <summary>Review actions done under an idempotency key, by key (see <see cref="InspectionWorkflow.Replay"/>).</summary>
     public ImmutableDictionary<string, ActionReceipt> ActionReceipts { get; init; } = ImmutableDictionary<string, ActionReceipt>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>Fields withheld from publication, in the order they were marked (a later mark of a field replaces its earlier one).</summary>
+    public ImmutableList<WithheldField> Withheld { get; init; } = [];
 
     /// <summary>The version the public sees, if any. An amendment under review does not replace it until published.</summary>
     public int? PublishedVersion { get; init; }

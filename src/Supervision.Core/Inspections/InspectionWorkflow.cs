@@ -544,6 +544,35 @@ public sealed class InspectionWorkflow
         return Changed(insp with { Team = team, Signatures = signatures, State = state });
     }
 
+    /// <summary>
+    /// A reviewer of the lead department (or an admin) withholds <paramref name="field"/> of the result from publication, with the
+    /// reason <paramref name="category"/> and a note: while a version waits for publication (submitted, under review, approved).
+    /// The text stays in the inspection; <see cref="Publication.PublicResults.Compose"/> puts a marker in its place. Marking a
+    /// field again with the same category and note changes nothing; with another, the new mark replaces the old one.
+    /// </summary>
+    public Transition Redact(Inspection insp, Actor actor, string? field, string? category, string? note, DateTimeOffset now)
+    {
+        const InspectionAction action = InspectionAction.Redact;
+        if (!Redactions.States.Contains(insp.State))
+        {
+            return Error(insp, InspectionErrorKind.IllegalTransition, action,
+                $"cannot redact an inspection that is {insp.State}: fields are withheld while a version waits for publication (submitted, under review or approved)", []);
+        }
+
+        if (!Redactions.MayRedact(insp, actor))
+        {
+            return Forbidden(insp, action, $"only a reviewer of the lead department {insp.LeadDepartment} (or an admin) withholds fields from publication");
+        }
+
+        var errors = Redactions.Validate(field, category, note);
+        if (errors.Count > 0) return Invalid(insp, action, "the redaction is incomplete", errors);
+
+        var text = note!.Trim();
+        if (insp.Withheld.LastOrDefault(w => w.Field == field) is { } current && current.Category == category && current.Note == text) return NoChange(insp);
+        var mark = new WithheldField(field!, category!, text, actor.Username, now, insp.CurrentVersion!.Number);
+        return Changed(insp with { Withheld = insp.Withheld.RemoveAll(w => w.Field == field).Add(mark) });
+    }
+
     private static Transition? ReviewerCheck(Inspection insp, InspectionAction action, Actor actor, string departmentCode)
     {
         if (!insp.ReviewingDepartments.Contains(departmentCode, StringComparer.Ordinal))

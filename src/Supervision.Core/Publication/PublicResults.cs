@@ -31,7 +31,8 @@ public sealed record PublicResultItem(string ItemCode, string ItemName, string D
 /// <summary>
 /// One published version of one inspection's result as the public may see it (docs/public-portal.md): result codes per item,
 /// dates, the task and the entity's registered name and codes, team names only where the lead department allows. Findings,
-/// evidence, certificates and drafts are not part of it.
+/// evidence, certificates and drafts are not part of it. <see cref="Withheld"/> names the fields a reviewer withheld and why
+/// ("field:category" pairs, <see cref="Redactions.Format"/>); their text is not part of it either.
 /// </summary>
 public sealed record PublicResult(
     string PublicationId,
@@ -53,7 +54,8 @@ public sealed record PublicResult(
     DateTimeOffset PublishedAt,
     DateOnly? PublicationDue,
     string? TeamNames,
-    IReadOnlyList<PublicResultItem> Items);
+    IReadOnlyList<PublicResultItem> Items,
+    string? Withheld = null);
 
 /// <summary>The publication rules, pure: when a change publishes, and what of the inspection becomes public.</summary>
 public static class PublicResults
@@ -74,7 +76,8 @@ public static class PublicResults
     /// inspection is initial, any later one an amendment with the version's reason. Each item is dated by its visit (else the
     /// approval date, else the publication date), the result by its latest item visit. The directory's current name and codes
     /// are shown, those at dispatch where the entity has left the directory. Team names come lead first, blank ones left out,
-    /// and only where <paramref name="facts"/> has them.
+    /// and only where <paramref name="facts"/> has them. A field the inspection withholds (<see cref="Inspection.Withheld"/>) is
+    /// left out and named with its category instead.
     /// </summary>
     public static PublicResult Compose(PublicationBasis basis, PublicationFacts facts)
     {
@@ -89,13 +92,17 @@ public static class PublicResults
             insp.Items.FirstOrDefault(i => i.ItemCode == r.ItemCode)?.DepartmentCode ?? insp.LeadDepartment,
             string.Join(',', (r.ResultCodes ?? []).Order(StringComparer.Ordinal)), VisitDate(r))).ToList();
         var amendment = facts.EarlierPublications > 0;
+        // Withheld fields (the redaction step) never reach the record: only their names and categories do.
+        var withheld = Redactions.ByField(insp.Withheld);
+        var reason = amendment && !withheld.ContainsKey(Redactions.Reason) ? version.Reason : null;
+        var teamNames = withheld.ContainsKey(Redactions.TeamNames) ? null : TeamNames(insp, facts.TeamNames);
         return new PublicResult(
-            $"{insp.InspectionId}/v{basis.Version}", insp.InspectionId, basis.Version, amendment ? Amendment : Initial, amendment ? version.Reason : null,
+            $"{insp.InspectionId}/v{basis.Version}", insp.InspectionId, basis.Version, amendment ? Amendment : Initial, reason,
             insp.TaskId, facts.TaskName ?? insp.TaskId, insp.EntityCreditCode, facts.EntityName ?? basis.EntityName, facts.DivisionCode ?? basis.DivisionCode,
             facts.IndustryCode ?? "", insp.LeadDepartment,
             "," + string.Join(',', new[] { insp.LeadDepartment }.Concat(insp.ReviewingDepartments).Distinct(StringComparer.Ordinal)) + ",",
             version.Results.Count == 0 ? publishedOn : version.Results.Max(VisitDate), basis.ApprovedOn ?? publishedOn, publishedOn, basis.At,
-            basis.PublicationDue, TeamNames(insp, facts.TeamNames), items);
+            basis.PublicationDue, teamNames, items, Redactions.Format(withheld));
     }
 
     /// <summary>The team members' names (never certificates), lead first, joined with 、; null when none is to be shown.</summary>

@@ -36,7 +36,20 @@ public sealed record RegimeIndicators(
     double? JointShare,
     long ObjectionsDecided = 0,
     long ObjectionsUpheld = 0,
-    double? ObjectionsUpheldShare = null);
+    double? ObjectionsUpheldShare = null)
+{
+    /// <summary>The abnormal-operations list's movements in the year (docs/abnormal-operations.md): added after the positional figures.</summary>
+    public ListingIndicators Listings { get; init; } = ListingIndicators.None;
+}
+
+/// <summary>
+/// The abnormal-operations list in a year, by the deciding department: entries listed, removed (on application or by a later
+/// result) and escalated to the serious-violation list, each counted in the year of its own date. Census figures.
+/// </summary>
+public sealed record ListingIndicators(long Listed, long Removed, long Escalated)
+{
+    public static ListingIndicators None { get; } = new(0, 0, 0);
+}
 
 /// <summary>Indicators regulators track (domain.md): discovery rate, coverage, burden, on-time publication, joint share.</summary>
 public static class Indicators

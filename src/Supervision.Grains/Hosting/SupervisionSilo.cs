@@ -118,6 +118,13 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Cases.CaseRepository>();
         services.AddSingleton<Infrastructure.Cases.CaseQueries>();
         services.AddOptions<Cases.CaseOptions>().BindConfiguration(Cases.CaseOptions.Section).ValidateDataAnnotations(Cases.CaseOptions.Section).ValidateOnStart();
+        // The public record's expiry job (docs/retention.md): the publication reads and the bulk files it generates again.
+        services.TryAddSingleton<Infrastructure.Publication.PublicationQueries>();
+        services.TryAddSingleton<Infrastructure.Publication.PublicationStore>();
+        services.TryAddSingleton<Infrastructure.Publication.BulkExport>();
+        services.AddSingleton<Infrastructure.Publication.RetentionStore>();
+        services.AddOptions<Publication.RetentionOptions>().BindConfiguration(Publication.RetentionOptions.Section)
+            .ValidateDataAnnotations(Publication.RetentionOptions.Section).ValidateOnStart();
         Credit.CreditHosting.AddSupervisionCredit(services);
         return services;
     }

@@ -22,7 +22,8 @@ public sealed class DeadlineKeeperState
 /// publication deadline moved is told by its own grain, which owns that row. Catch-up: the store finds the inspections
 /// whose warning or overdue mark is due and not set, and each one's grain runs its deadline check (the same one its
 /// reminder runs). Both are idempotent. The same ticks carry the abnormal-operations sweep and the tasks' matching
-/// reminders (<see cref="MatchingDeadline"/>), the reminders of recusal decisions and of overdue follow-up case steps.
+/// reminders (<see cref="MatchingDeadline"/>), the reminders of recusal decisions and of overdue follow-up case steps, and
+/// the public record's daily retention expiry.
 /// </summary>
 
 public sealed class DeadlineKeeperGrain(
@@ -81,6 +82,7 @@ public sealed class DeadlineKeeperGrain(
         await StepAsync("The recusal reminders", RemindRecusalsAsync);
         await StepAsync("The follow-up case reminders", RemindCasesAsync);
         await StepAsync("The objection reminders", RemindObjectionsAsync);
+        await StepAsync("The retention expiry", ExpireAsync);
     }
 
     /// <summary>Open objections due today or overdue: each one's grain sends the reminder it owes its department (once each).</summary>
@@ -96,6 +98,15 @@ public sealed class DeadlineKeeperGrain(
 
         if (sent > 0 && logger.IsEnabled(LogLevel.Information))
             logger.LogInformation("Objection decisions on {Today}: {Sent} reminders sent", today, sent);
+    }
+
+    /// <summary>The public record's daily expiry (docs/retention.md): once per Beijing day, whatever the tick period; resumes an unfinished run.</summary>
+    private async Task ExpireAsync()
+    {
+        var run = await GrainFactory.GetGrain<Contracts.Publication.IRetentionGrain>(Contracts.Publication.IRetentionGrain.DefaultKey).Run();
+        if ((run.ResultsWithdrawn + run.ListingsWithdrawn + run.FilesRegenerated) > 0 && logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("Retention on {Today}: {Results} results ({Versions} versions) and {Listings} listings withdrawn from the public record; {Files} bulk files generated again",
+                run.Today, run.ResultsWithdrawn, run.VersionsWithdrawn, run.ListingsWithdrawn, run.FilesRegenerated);
     }
 
     /// <summary>Runs one step of a tick; a failure is logged and left to the next tick, so one step never keeps the others from running.</summary>

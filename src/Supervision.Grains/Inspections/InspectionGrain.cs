@@ -93,6 +93,11 @@ public sealed class InspectionGrain(
     public Task<InspectionReply> Amend(IReadOnlyList<ItemResult> results, string reason, Actor actor) =>
         RunAsync(actor, "inspection.amend", (insp, a, now) => rules.Workflow.Amend(insp, a, results, reason, now), detail: new { reason });
 
+    /// <summary>The redaction step (docs/workflow.md): Core decides, the commit writes the value and the audit line (never the withheld text).</summary>
+    public Task<InspectionReply> Redact(string? field, string? category, string? note, Actor actor) =>
+        RunAsync(actor, "inspection.redact", (insp, a, now) => rules.Workflow.Redact(insp, a, field, category, note, now),
+            detail: new { field, category, note = note?.Trim() });
+
     public async Task<InspectionReply> ReplaceMember(TeamReplacement replacement, Actor actor)
     {
         if (_stored is null) return NotFound();

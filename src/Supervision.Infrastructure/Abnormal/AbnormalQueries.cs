@@ -103,7 +103,8 @@ public sealed class AbnormalQueries(SqlStore store)
 
     /// <summary>
     /// The public list, keyset-paged by (listed on, entry id) newest first: entries listed by a decision (listed, escalated
-    /// — still on the list — and removed, with the removal date). <paramref name="current"/> keeps those still on it.
+    /// — still on the list — and removed, with the removal date). <paramref name="current"/> keeps those still on it. A removed
+    /// entry past its retention period (docs/retention.md) is no longer shown.
     /// </summary>
     public async Task<IReadOnlyList<PublicAbnormalRow>> PublicAsync(string? ground, string? entity, bool current, (DateOnly On, string Id)? after, int limit,
         CancellationToken ct = default)
@@ -117,6 +118,7 @@ public sealed class AbnormalQueries(SqlStore store)
             LEFT JOIN market_entities m ON m.credit_code = a.entity_credit_code
             LEFT JOIN departments d ON d.code = a.department_code
             WHERE a.listed_on IS NOT NULL AND a.state IN ('listed', 'escalated'{(current ? "" : ", 'removed'")})
+              AND NOT EXISTS (SELECT 1 FROM public_withdrawals w WHERE w.record_kind = 'abnormal-listing' AND w.record_id = a.entry_id)
               {(ground is null ? "" : "AND a.ground = @ground")} {(entity is null ? "" : "AND a.entity_credit_code = @entity")}
               {(after is null ? "" : "AND (a.listed_on < @afterOn OR (a.listed_on = @afterOn AND a.entry_id > @afterId))")}
             ORDER BY a.listed_on DESC, a.entry_id

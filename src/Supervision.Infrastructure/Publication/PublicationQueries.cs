@@ -30,6 +30,9 @@ public sealed record PublishedResultRow
     public string? TeamNames { get; init; }
     public int? SupersededBy { get; init; }
     public DateOnly? SupersededOn { get; init; }
+
+    /// <summary>The withheld fields and their reason categories ("field:category" pairs), or null.</summary>
+    public string? Withheld { get; init; }
 }
 
 public sealed record PublishedItemRow
@@ -123,9 +126,12 @@ public sealed class PublicationQueries(SqlStore store)
         seq, publication_id AS PublicationId, inspection_id AS InspectionId, version, kind, reason, task_id AS TaskId, task_name AS TaskName,
         entity_credit_code AS EntityCreditCode, entity_name AS EntityName, division_code AS DivisionCode, industry_code AS IndustryCode,
         lead_department AS LeadDepartment, departments, inspected_on AS InspectedOn, approved_on AS ApprovedOn, published_on AS PublishedOn,
-        published_at AS PublishedAt, superseded_by AS SupersededBy, superseded_on AS SupersededOn,
+        published_at AS PublishedAt, superseded_by AS SupersededBy, superseded_on AS SupersededOn, withheld AS Withheld,
         CASE WHEN EXISTS (SELECT 1 FROM departments d WHERE d.code = lead_department AND d.publish_team_names) THEN team_names END AS TeamNames
         """;
+
+    /// <summary>The condition of a version the public may see: not withdrawn by the expiry job (docs/retention.md).</summary>
+    public const string Public = "withdrawn_at IS NULL";
 
     /// <summary>How many of a gram's rows are counted, at most, to pick the rarest gram of a name search.</summary>
     public const int GramCountBound = 1_000;
@@ -149,7 +155,7 @@ public sealed class PublicationQueries(SqlStore store)
     /// <summary>The search statement, and for a name search sorted by publication the gram rows one statement walks.</summary>
     private ((string Sql, DynamicParameters Parameters) Command, string? GramWalk) Search(ResultQuery q)
     {
-        var where = new List<string> { "superseded_by IS NULL" };
+        var where = new List<string> { "superseded_by IS NULL", Public };
         var p = new DynamicParameters();
         string? gramDriver = null;
         if (!string.IsNullOrWhiteSpace(q.CreditCode))
@@ -358,9 +364,9 @@ public sealed class PublicationQueries(SqlStore store)
         return rows;
     }
 
-    /// <summary>Every published version of the entity's inspections, superseded ones included, newest first.</summary>
+    /// <summary>Every published version of the entity's inspections still public, superseded ones included, newest first.</summary>
     public Task<IReadOnlyList<PublishedResultRow>> EntityHistoryAsync(string creditCode, CancellationToken ct) =>
-        store.QueryAsync<PublishedResultRow>($"SELECT {Columns} FROM published_results WHERE entity_credit_code = @creditCode ORDER BY seq DESC",
+        store.QueryAsync<PublishedResultRow>($"SELECT {Columns} FROM published_results WHERE entity_credit_code = @creditCode AND {Public} ORDER BY seq DESC",
             new { creditCode }, ct);
 
     /// <summary>Follow-ups (correction orders, re-inspections) of the entity's published inspections.</summary>
@@ -370,11 +376,14 @@ public sealed class PublicationQueries(SqlStore store)
             SELECT f.inspection_id AS InspectionId, f.item_code AS ItemCode, f.kind, f.not_before AS NotBefore, f.due_on AS DueOn, f.status
             FROM follow_ups f
             WHERE f.entity_credit_code = @creditCode
-              AND EXISTS (SELECT 1 FROM published_results p WHERE p.inspection_id = f.inspection_id AND p.version >= f.source_version)
+              AND EXISTS (SELECT 1 FROM published_results p WHERE p.inspection_id = f.inspection_id AND p.version >= f.source_version AND p.withdrawn_at IS NULL)
             ORDER BY f.due_on, f.action_key
             """, new { creditCode }, ct);
 
-    /// <summary>The newest publication (seq, time) overall, or of one entity: the validators of cached public responses.</summary>
+    /// <summary>
+    /// The newest publication (seq, time) overall, or of one entity: the validators of cached public responses. A withdrawal
+    /// by the expiry job changes what the public sees, so its time counts as a change too.
+    /// </summary>
     public async Task<(long Seq, DateTimeOffset? At)> LatestAsync(string? creditCode, CancellationToken ct)
     {
         var row = await store.QuerySingleOrDefaultAsync<(long? Seq, DateTimeOffset? At)>(
@@ -382,7 +391,12 @@ public sealed class PublicationQueries(SqlStore store)
                 ? "SELECT seq, published_at FROM published_results ORDER BY seq DESC LIMIT 1"
                 : "SELECT seq, published_at FROM published_results WHERE entity_credit_code = @creditCode ORDER BY seq DESC LIMIT 1",
             new { creditCode }, ct);
-        return (row.Seq ?? 0, row.At);
+        var withdrawn = await store.QuerySingleOrDefaultAsync<DateTimeOffset?>(
+            creditCode is null
+                ? "SELECT withdrawn_at FROM public_withdrawals WHERE record_kind = 'result' ORDER BY withdrawn_at DESC LIMIT 1"
+                : "SELECT withdrawn_at FROM public_withdrawals WHERE record_kind = 'result' AND entity_credit_code = @creditCode ORDER BY withdrawn_at DESC LIMIT 1",
+            new { creditCode }, ct);
+        return (row.Seq ?? 0, withdrawn is { } w && (row.At is null || w > row.At) ? w : row.At);
     }
 
     // ---- staff: deadlines and settings ----------------------------------------------------------------------
@@ -435,7 +449,7 @@ public sealed class PublicationQueries(SqlStore store)
     {
         var year = store.IsPostgres ? "CAST(EXTRACT(YEAR FROM published_on) AS integer)" : "CAST(substr(published_on, 1, 4) AS integer)";
         return (await store.QueryAsync<PartitionRecord>(
-            $"SELECT DISTINCT {year} AS y, lead_department AS Department FROM published_results ORDER BY y DESC, Department", ct: ct))
+            $"SELECT DISTINCT {year} AS y, lead_department AS Department FROM published_results WHERE {Public} ORDER BY y DESC, Department", ct: ct))
             .Select(r => ((int)r.Y, r.Department)).ToList();
     }
 
@@ -507,7 +521,7 @@ public sealed class PublicationQueries(SqlStore store)
                     $"""
                     SELECT r.seq, r.publication_id, r.inspection_id, r.version, r.kind, r.reason, r.task_id, r.task_name, r.entity_credit_code, r.entity_name,
                            r.division_code, r.industry_code, r.lead_department, r.approved_on, r.published_on,
-                           i.item_code, i.item_name, i.department_code, i.result_codes, i.inspected_on
+                           i.item_code, i.item_name, i.department_code, i.result_codes, i.inspected_on, r.withheld
                     FROM (SELECT * FROM published_results WHERE {PartitionFilter(department)} AND seq > @after AND seq <= @lastSeq ORDER BY seq LIMIT @batch) r
                     LEFT JOIN published_result_items i ON i.publication_id = r.publication_id
                     ORDER BY r.seq, i.item_code
@@ -525,7 +539,10 @@ public sealed class PublicationQueries(SqlStore store)
                         reader.GetString(1), reader.GetString(2), Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture), reader.GetString(4),
                         reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetString(9),
                         reader.GetString(10), reader.GetString(11), reader.GetString(12), DateText(reader.GetValue(13)), DateText(reader.GetValue(14)),
-                        reader.GetString(15), reader.GetString(16), reader.GetString(17), reader.GetString(18), DateText(reader.GetValue(19))));
+                        reader.GetString(15), reader.GetString(16), reader.GetString(17), reader.GetString(18), DateText(reader.GetValue(19)))
+                    {
+                        Withheld = reader.IsDBNull(20) ? null : reader.GetString(20),
+                    });
                 }
                 after = seq;
             }
@@ -542,7 +559,7 @@ public sealed class PublicationQueries(SqlStore store)
     };
 
     private static string PartitionFilter(string department, string prefix = "") =>
-        $"{prefix}published_on >= @yearStart AND {prefix}published_on < @nextYear" + (department.Length == 0 ? "" : $" AND {prefix}lead_department = @department");
+        $"{prefix}published_on >= @yearStart AND {prefix}published_on < @nextYear AND {prefix}{Public}" + (department.Length == 0 ? "" : $" AND {prefix}lead_department = @department");
 
     private static object PartitionArgs(int year, string department, long lastSeq) => new
     {
@@ -556,7 +573,11 @@ public sealed class PublicationQueries(SqlStore store)
 public sealed record ExportRow(
     string PublicationId, string InspectionId, int Version, string Kind, string? Reason, string TaskId, string TaskName,
     string EntityCreditCode, string EntityName, string DivisionCode, string IndustryCode, string LeadDepartment,
-    string ApprovedOn, string PublishedOn, string ItemCode, string ItemName, string ItemDepartment, string ResultCodes, string InspectedOn);
+    string ApprovedOn, string PublishedOn, string ItemCode, string ItemName, string ItemDepartment, string ResultCodes, string InspectedOn)
+{
+    /// <summary>The fields withheld from publication with their reason categories ("field:category" pairs), or null.</summary>
+    public string? Withheld { get; init; }
+}
 
 /// <summary>LIKE patterns from what a visitor typed; the visitor's own wildcards are matched literally.</summary>
 public static class LikePatterns

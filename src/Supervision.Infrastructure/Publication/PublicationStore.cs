@@ -38,4 +38,14 @@ public sealed class PublicationStore(SqlStore store, AuditLog audit, TimeProvide
             VALUES (@Year, @Department, @Format, @LastSeq, @RowCount, @ByteCount, @Sha256, @GeneratedAt)
             ON CONFLICT (year, department, format, last_seq) DO NOTHING
             """, info, ct);
+
+    /// <summary>Stores the checksum of a partition's file generated again after a withdrawal, replacing one for the same last seq.</summary>
+    public Task ReplaceExportInfoAsync(ExportInfo info, CancellationToken ct) =>
+        store.ExecuteAsync(
+            """
+            INSERT INTO published_exports (year, department, format, last_seq, row_count, byte_count, sha256, generated_at)
+            VALUES (@Year, @Department, @Format, @LastSeq, @RowCount, @ByteCount, @Sha256, @GeneratedAt)
+            ON CONFLICT (year, department, format, last_seq) DO UPDATE
+            SET row_count = excluded.row_count, byte_count = excluded.byte_count, sha256 = excluded.sha256, generated_at = excluded.generated_at
+            """, info, ct);
 }

@@ -9,7 +9,8 @@ namespace Supervision.Infrastructure.Publication;
 /// the change (so a result is public exactly when the inspection says Published). It reads the facts the record is made
 /// of, lets <see cref="PublicResults.Compose"/> decide what may be public — result codes per item, dates, the task and the
 /// entity's registered name and codes — and writes that. Findings text, evidence, team certificates and drafts never reach
-/// these tables; team names only when the lead department chose to publish them.
+/// these tables; team names only when the lead department chose to publish them; a field a reviewer withheld only as its
+/// name and reason category (docs/retention.md).
 /// </summary>
 public static class PublicationWriter
 {
@@ -29,15 +30,15 @@ public static class PublicationWriter
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO published_results (publication_id, inspection_id, version, kind, reason, task_id, task_name, entity_credit_code, entity_name,
-                division_code, industry_code, lead_department, departments, inspected_on, approved_on, published_on, published_at, publication_due, team_names)
+                division_code, industry_code, lead_department, departments, inspected_on, approved_on, published_on, published_at, publication_due, team_names, withheld)
             VALUES (@PublicationId, @InspectionId, @Version, @Kind, @Reason, @TaskId, @TaskName, @EntityCreditCode, @EntityName,
-                @DivisionCode, @IndustryCode, @LeadDepartment, @Departments, @InspectedOn, @ApprovedOn, @PublishedOn, @PublishedAt, @PublicationDue, @TeamNames)
+                @DivisionCode, @IndustryCode, @LeadDepartment, @Departments, @InspectedOn, @ApprovedOn, @PublishedOn, @PublishedAt, @PublicationDue, @TeamNames, @Withheld)
             """,
             new
             {
                 result.PublicationId, result.InspectionId, result.Version, result.Kind, result.Reason, result.TaskId, result.TaskName, result.EntityCreditCode,
                 result.EntityName, result.DivisionCode, result.IndustryCode, result.LeadDepartment, result.Departments, result.InspectedOn, result.ApprovedOn,
-                result.PublishedOn, result.PublishedAt, result.PublicationDue, result.TeamNames,
+                result.PublishedOn, result.PublishedAt, result.PublicationDue, result.TeamNames, result.Withheld,
             }, tx, cancellationToken: ct));
 
         foreach (var item in result.Items)

@@ -7,7 +7,8 @@ namespace Supervision.Infrastructure.Publication;
 /// <summary>
 /// The counts behind <see cref="RegimeIndicators"/>: read side only. A result counts once, in the year of its first
 /// publication (amendments are later versions); a department's figures are those of the tasks it leads (publication) or
-/// takes part in (joint share).
+/// takes part in (joint share); the abnormal-operations list's listings, removals and escalations are those its
+/// department decided, each in the year of its date.
 /// </summary>
 public static class RegimeIndicatorsQuery
 {
@@ -40,6 +41,26 @@ public static class RegimeIndicatorsQuery
             WHERE kind = 'objection' AND state IN ('upheld', 'rejected') AND decided_at >= @from AND decided_at < @to
               AND (@department IS NULL OR lead_department = @department)
             """, args, cancellationToken: ct));
-        return Indicators.Regime(year, publication.Published, publication.OnTime, overdue, joint.Inspections, joint.Joint, objections.Decided, objections.Upheld);
+        // The abnormal-operations list: each movement in the year of its own date, by the deciding department.
+        var listings = await connection.QuerySingleAsync<ListingCounts>(new CommandDefinition(
+            """
+            SELECT coalesce(sum(CASE WHEN listed_on >= @fromDay AND listed_on < @toDay THEN 1 ELSE 0 END), 0) AS Listed,
+                   coalesce(sum(CASE WHEN removed_on >= @fromDay AND removed_on < @toDay THEN 1 ELSE 0 END), 0) AS Removed,
+                   coalesce(sum(CASE WHEN escalated_on >= @fromDay AND escalated_on < @toDay THEN 1 ELSE 0 END), 0) AS Escalated
+            FROM abnormal_entries
+            WHERE listed_on IS NOT NULL AND (@department IS NULL OR department_code = @department)
+            """, new { fromDay = new DateOnly(year, 1, 1), toDay = new DateOnly(year + 1, 1, 1), department }, cancellationToken: ct));
+        return Indicators.Regime(year, publication.Published, publication.OnTime, overdue, joint.Inspections, joint.Joint, objections.Decided, objections.Upheld) with
+        {
+            Listings = new ListingIndicators(listings.Listed, listings.Removed, listings.Escalated),
+        };
+    }
+
+    /// <summary>Dapper maps SQLite's integers (Int64) onto settable properties.</summary>
+    private sealed class ListingCounts
+    {
+        public long Listed { get; set; }
+        public long Removed { get; set; }
+        public long Escalated { get; set; }
     }
 }

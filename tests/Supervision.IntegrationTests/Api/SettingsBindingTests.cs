@@ -46,6 +46,7 @@ public sealed partial class SettingsBindingTests
         ("Supervision:Recusals", typeof(RecusalOptions)),
         ("Supervision:Cases", typeof(Supervision.Grains.Cases.CaseOptions)),
         ("Supervision:Objections", typeof(Supervision.Infrastructure.Objections.ObjectionOptions)),
+        ("Supervision:Retention", typeof(Supervision.Grains.Publication.RetentionOptions)),
         ("Supervision:Operations", typeof(OperationOptions)),
         ("Orleans", typeof(ClusterHostOptions)),
         ("Orleans:Membership", typeof(ClusterMembershipOptions)),

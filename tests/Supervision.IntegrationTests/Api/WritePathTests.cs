@@ -29,7 +29,6 @@ public sealed partial class WritePathTests
         "Supervision.Api.Operations.OperationApi.RunUploadAsync → OperationStore.DeleteUploadAsync",
         "Supervision.Api.Operations.OperationApi.RunUploadAsync → OperationStore.StageUploadAsync",
         "Supervision.Api.Operations.OperationApi.StartAndWaitAsync → OperationStore.AcceptAsync",
-        "Supervision.Api.Publication.BulkExport.InfoAsync → PublicationStore.SaveExportInfoAsync",
     ];
 
     [Fact]

@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Supervision.Api.Publication;
+using Supervision.Infrastructure.Publication;
 using static Supervision.IntegrationTests.Inspections.InspectionPlatform;
 
 namespace Supervision.IntegrationTests.Publication;

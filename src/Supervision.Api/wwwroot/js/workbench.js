@@ -862,6 +862,16 @@
       keepReceipt(root.dataset.id, r);
       location.reload();
     }));
+    // The redaction step: withhold a field from publication with its reason category and a note.
+    const redact = $("[data-redact]", root);
+    if (redact) redact.addEventListener("click", async () => {
+      const box = $("#redaction-message", root);
+      const json = { field: $("#redaction-field", root).value, category: $("#redaction-category", root).value, note: $("#redaction-note", root).value };
+      redact.disabled = true;
+      const result = await S.api("POST", root.dataset.url + "/redactions", { json });
+      if (!result.ok) { redact.disabled = false; S.showProblem($(".redaction", root), box, result); return; }
+      location.reload();
+    });
   }
 
   // ---- Record editor (departments, items, entities, inspectors) --------------------------------------------------

@@ -43,6 +43,9 @@ public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, M
 
     public bool CanPublish { get; private set; }
 
+    /// <summary>Whether this user may withhold fields from publication now (reviewer of the lead department or admin, a version waiting).</summary>
+    public bool CanRedact { get; private set; }
+
     /// <summary>For reviewers and publishers: the next result of their queue (<see cref="ReviewQueue.Next"/>), if any.</summary>
     public QueueEntry? Next { get; private set; }
 
@@ -64,6 +67,7 @@ public sealed class DetailModel(IGrainFactory grains, ReferenceData reference, M
         IsTeam = Inspection.Team.Any(m => (Actor.InspectorCertificateNo is not null && m.CertificateNo == Actor.InspectorCertificateNo) || m.Username == Actor.Username);
         ReviewFor = Inspection.ReviewingDepartments.Where(d => Actor.CanActFor(Roles.Reviewer, d)).ToList();
         CanPublish = Actor.CanActFor(Roles.Reviewer, Inspection.LeadDepartment) || Actor.CanActFor(Roles.Scheduler, Inspection.LeadDepartment);
+        CanRedact = Redactions.MayRedact(Inspection, Actor) && Redactions.States.Contains(Inspection.State);
         if (await entities.GetAsync(Inspection.EntityCreditCode, ct) is { } e)
         {
             EntityName = e.Name;

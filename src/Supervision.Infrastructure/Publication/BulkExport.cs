@@ -2,16 +2,18 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Supervision.Core.Inspections;
 using Supervision.Core.Text;
-using Supervision.Infrastructure.Publication;
 
-namespace Supervision.Api.Publication;
+namespace Supervision.Infrastructure.Publication;
 
 /// <summary>
 /// The bulk downloads: one partition (a year of publications, every department or one lead department) as CSV or
 /// JSON, written row by row from the database reader into a small buffer that is flushed to the sink (the response,
 /// a hash, or both) every 64 KiB, so memory stays flat whatever the size. The content for a given last seq never
-/// changes, so its SHA-256 is computed once and stored (published_exports).
+/// changes, so its SHA-256 is computed once and stored (published_exports) — until the expiry job withdraws rows of the
+/// partition (docs/retention.md): it forgets the partition's checksums and has <see cref="RegenerateAsync"/> compute the
+/// file's new one. It lives beside the queries (not in the API) because the job in the silo generates files too.
 /// </summary>
 public sealed class BulkExport(PublicationQueries queries, PublicationStore store, TimeProvider clock)
 {
@@ -44,6 +46,27 @@ public sealed class BulkExport(PublicationQueries queries, PublicationStore stor
         }, ct);
         var info = new ExportInfo(year, department, format, lastSeq, rows, bytes, Convert.ToHexStringLower(hash.GetHashAndReset()), clock.GetUtcNow());
         await store.SaveExportInfoAsync(info, ct);
+        return info;
+    }
+
+    /// <summary>
+    /// Generates a partition's file as it now is and stores its checksum, replacing any stored for the same last seq (which a
+    /// download racing the withdrawal may have computed from the rows before it); null when nothing of the partition is public.
+    /// </summary>
+    public async Task<ExportInfo?> RegenerateAsync(int year, string department, string format, CancellationToken ct)
+    {
+        var (lastSeq, publications) = await queries.PartitionStateAsync(year, department, ct);
+        if (publications == 0) return null;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long bytes = 0;
+        var rows = await WriteAsync(year, department, format, lastSeq, chunk =>
+        {
+            hash.AppendData(chunk.Span);
+            bytes += chunk.Length;
+            return ValueTask.CompletedTask;
+        }, ct);
+        var info = new ExportInfo(year, department, format, lastSeq, rows, bytes, Convert.ToHexStringLower(hash.GetHashAndReset()), clock.GetUtcNow());
+        await store.ReplaceExportInfoAsync(info, ct);
         return info;
     }
 
@@ -99,9 +122,13 @@ public sealed class BulkExport(PublicationQueries queries, PublicationStore stor
         buffer.Advance(Encoding.UTF8.GetBytes(text, span));
     }
 
+    /// <summary>The reason cell: the text, or where a reviewer withheld it the marker with its category (never the text).</summary>
+    private static string? ReasonCell(ExportRow r) =>
+        Redactions.Parse(r.Withheld).TryGetValue(Redactions.Reason, out var category) ? Redactions.Marker(category) : r.Reason;
+
     private static string[] Fields(ExportRow r) =>
     [
-        r.PublicationId, r.InspectionId, r.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Kind, r.Reason ?? "", r.TaskId, r.TaskName,
+        r.PublicationId, r.InspectionId, r.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Kind, ReasonCell(r) ?? "", r.TaskId, r.TaskName,
         r.EntityCreditCode, r.EntityName, r.DivisionCode, r.IndustryCode, r.LeadDepartment, r.ApprovedOn, r.PublishedOn, r.ItemCode, r.ItemName,
         r.ItemDepartment, r.ResultCodes, r.InspectedOn,
     ];
@@ -124,7 +151,7 @@ public sealed class BulkExport(PublicationQueries queries, PublicationStore stor
         {
             var name = Columns[i];
             if (name == "version") json.WriteNumber(name, row.Version);
-            else if (name == "reason" && row.Reason is null) json.WriteNull(name);
+            else if (name == "reason" && ReasonCell(row) is null) json.WriteNull(name);
             else if (name == "result_codes")
             {
                 json.WriteStartArray(name);
@@ -132,6 +159,19 @@ public sealed class BulkExport(PublicationQueries queries, PublicationStore stor
                 json.WriteEndArray();
             }
             else json.WriteString(name, fields[i]);
+        }
+        // Only a row with withheld fields has the key, so files without any keep their bytes (and stored checksums).
+        if (Redactions.Parse(row.Withheld) is { Count: > 0 } withheld)
+        {
+            json.WriteStartArray("withheld");
+            foreach (var (field, category) in withheld.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                json.WriteStartObject();
+                json.WriteString("field", field);
+                json.WriteString("category", category);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
         }
         json.WriteEndObject();
     }
