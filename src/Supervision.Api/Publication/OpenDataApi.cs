@@ -90,7 +90,7 @@ public static class OpenDataApi
         var entity = await s.Queries.EntityAsync(creditCode, ct);
         if (entity is null) return Problems.NotFound("entity", creditCode);
         var latest = await s.Queries.Store.LatestAsync(entity.CreditCode, ct);
-        return PublicPortal.Cached(entity, latest.At);
+        return PublicPortal.Cached(entity, await s.Queries.EntityLastModifiedAsync(entity.CreditCode, latest.At, ct));
     }
 
     private static async Task<Results<CachedJson<PublicPage<PublicTaskSummary>>, ValidationProblem>> Tasks([AsParameters] OpenDataServices s, string? after, int? limit,

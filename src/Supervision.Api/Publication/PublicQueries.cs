@@ -305,6 +305,13 @@ public sealed partial class PublicQueries(PublicationQueries publications, TaskQ
     public async Task<IReadOnlyList<PublicResult>> ToResultsAsync(IReadOnlyList<PublishedResultRow> rows, CancellationToken ct) =>
         await WithRepliesAsync(ToResults(rows, await publications.ItemsAsync(rows.Select(r => r.PublicationId).ToList(), ct)), ct);
 
+    /// <summary>
+    /// The entity record's Last-Modified: its latest publication, or a later statement or objection decision (which changes
+    /// the record without a publication), so a client asking If-Modified-Since sees the reply.
+    /// </summary>
+    public async Task<DateTimeOffset?> EntityLastModifiedAsync(string creditCode, DateTimeOffset? publishedAt, CancellationToken ct) =>
+        await objections.LatestPublicChangeAsync(CreditCode.Normalize(creditCode), ct) is { } replied && (publishedAt is null || replied > publishedAt) ? replied : publishedAt;
+
     /// <summary>The results with the statements and decided objections published beside each version (<see cref="PublicResult.Replies"/>).</summary>
     public async Task<IReadOnlyList<PublicResult>> WithRepliesAsync(IReadOnlyList<PublicResult> results, CancellationToken ct)
     {

@@ -103,6 +103,17 @@ public sealed class ObjectionQueries(SqlStore store, ObjectionStore objections)
             """, new { ids = postgres ? (object)inspectionIds.Distinct(StringComparer.Ordinal).ToArray() : System.Text.Json.JsonSerializer.Serialize(inspectionIds.Distinct(StringComparer.Ordinal)) }, cancellationToken: ct))).AsList();
     }
 
+    /// <summary>When the public record of the entity's statements and objections last changed (a statement sent, an objection decided), or null.</summary>
+    public async Task<DateTimeOffset?> LatestPublicChangeAsync(string creditCode, CancellationToken ct = default)
+    {
+        var rows = await store.QueryAsync<PublicReplyRow>(
+            """
+            SELECT objection_id AS Id, state AS State, submitted_at AS SubmittedAt, decided_at AS DecidedAt FROM objections
+            WHERE entity_credit_code = @creditCode AND state IN ('published', 'upheld', 'rejected')
+            """, new { creditCode }, ct);
+        return rows.Count == 0 ? null : rows.Max(r => r.State == ObjectionStates.Published ? r.SubmittedAt : r.DecidedAt ?? r.SubmittedAt);
+    }
+
     /// <summary>The bytes of a file attached to <paramref name="objectionId"/>, with its type and name; null when it is not attached to it.</summary>
     public async Task<(ObjectionAttachment File, byte[] Content)?> AttachmentAsync(string objectionId, string sha256, CancellationToken ct = default)
     {

@@ -111,9 +111,17 @@ public sealed class ObjectionTests(PostgresServer server)
 
         // A statement: published beside the result at once, on the public page and in the public JSON; one audit line.
         const string Statement = "本店已于检查次日完成整改，欢迎监督。";
+        var publishedAt = platform.Clock.GetUtcNow();
+        platform.Clock.Advance(TimeSpan.FromHours(1));
         var statement = await ReadAsync(await visitor.PostAsJsonAsync(api, new { resultId = v1, kind = "statement", reason = Statement }), HttpStatusCode.Created);
         Assert.Equal("published", statement.GetProperty("state").GetString());
         var publicEntity = await ReadAsync(await visitor.GetAsync($"/api/public/v1/entities/{entity}"), HttpStatusCode.OK);
+        // A client's copy from the publication, before the statement, is not current: the record's Last-Modified moved with it.
+        using (var since = new HttpRequestMessage(HttpMethod.Get, $"/api/public/v1/entities/{entity}"))
+        {
+            since.Headers.IfModifiedSince = publishedAt;
+            Assert.Equal(HttpStatusCode.OK, (await visitor.SendAsync(since)).StatusCode);
+        }
         var reply = Assert.Single(Assert.Single(publicEntity.GetProperty("results").EnumerateArray()).GetProperty("replies").EnumerateArray());
         Assert.Equal(("statement", Statement, publishedOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), (reply.GetProperty("kind").GetString(), reply.GetProperty("statement").GetString(), reply.GetProperty("submittedOn").GetString()));
         Assert.Equal(["id", "kind", "resultVersion", "statement", "submittedOn", "outcome", "decidedOn", "decisionReason", "amendedVersion", "amendedOn"],
