@@ -20,6 +20,7 @@ public interface IRetentionGrain : IGrainWithStringKey
     /// Today's run, once per Beijing day: withdraws what is past its period and generates the touched bulk files again; a
     /// second call the same day only finishes a run whose files are not generated yet (and otherwise changes nothing).
     /// </summary>
-    [Alias("run")]
+    /// <remarks>Generating a year's bulk files again streams every row of the partition: longer than the default call timeout allows.</remarks>
+    [Alias("run"), ResponseTimeout("00:30:00")]
     Task<RetentionRun> Run();
 }
