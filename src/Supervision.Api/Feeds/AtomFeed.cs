@@ -10,11 +10,15 @@ namespace Supervision.Api.Feeds;
 
 /// <summary>One page of an Atom feed (RFC 4287): its id, title, the page's events newest first and where the next page is.</summary>
 public sealed record AtomPage(string FeedId, string Title, string SelfUrl, string AlternateUrl, string? NextUrl, IReadOnlyList<PublicEvent> Events,
-    string BaseUrl, bool English);
+    string BaseUrl, bool English)
+{
+    /// <summary>The latest change among the page's entries (null for an empty page).</summary>
+    public DateTimeOffset? Updated => Events.Count > 0 ? Events.Max(e => e.OccurredAt) : null;
+}
 
 /// <summary>
 /// Writes an <see cref="AtomPage"/> with <see cref="XmlWriter"/> (never by hand): the feed's <c>id</c>, <c>title</c>,
-/// <c>updated</c> (the newest entry, or the Unix epoch for an empty feed), <c>author</c>, its <c>self</c>,
+/// <c>updated</c> (the latest of its entries, or the Unix epoch for an empty feed), <c>author</c>, its <c>self</c>,
 /// <c>alternate</c> and <c>next</c> links; each entry's stable <c>id</c> (<c>urn:uuid:</c> of the event id),
 /// <c>title</c>, <c>updated</c> and <c>published</c>, <c>link rel="alternate"</c> to the public page, a <c>category</c>
 /// with the event kind and a text <c>summary</c>.
@@ -35,7 +39,7 @@ public static class AtomFeed
             xml.WriteAttributeString("xml", "lang", null, page.English ? "en" : "zh-CN");
             xml.WriteElementString("id", Namespace, page.FeedId);
             xml.WriteElementString("title", Namespace, page.Title);
-            xml.WriteElementString("updated", Namespace, Time(page.Events.Count > 0 ? page.Events[0].OccurredAt : DateTimeOffset.UnixEpoch));
+            xml.WriteElementString("updated", Namespace, Time(page.Updated ?? DateTimeOffset.UnixEpoch));
             xml.WriteStartElement("author", Namespace);
             xml.WriteElementString("name", Namespace, page.English ? "Double random, one public: the public portal" : "双随机、一公开 公示平台");
             xml.WriteEndElement();
@@ -100,7 +104,7 @@ public sealed class CachedAtom(AtomPage page) : IResult, IEndpointMetadataProvid
     {
         var bytes = AtomFeed.Write(page);
         var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..32] + "\"";
-        var modified = page.Events.Count > 0 ? page.Events[0].OccurredAt : (DateTimeOffset?)null;
+        var modified = page.Updated;
         IResult answer = (IResult?)PublicPortal.NotModifiedOr(httpContext, etag, modified) ?? TypedResults.Bytes(bytes, AtomFeed.MediaType + "; charset=utf-8");
         return answer.ExecuteAsync(httpContext);
     }

@@ -17,7 +17,7 @@ namespace Supervision.Grains.Feeds;
 /// at-least-once: a crash after the receiver answered and before the attempt was recorded sends the event again, with
 /// the same <c>Supervision-Event-Id</c>.
 /// </summary>
-public sealed class WebhookDispatcher(WebhookStore store, WebhookSender sender, IOptions<WebhookOptions> options, TimeProvider clock, ILogger<WebhookDispatcher> logger)
+public sealed class WebhookDispatcher(WebhookStore store, WebhookSender sender, IOptions<WebhookOptions> options, WebhookClock clock, ILogger<WebhookDispatcher> logger)
 {
     public async Task<WebhookRun> RunAsync(CancellationToken ct = default)
     {
@@ -64,9 +64,9 @@ public sealed class WebhookDispatcher(WebhookStore store, WebhookSender sender, 
 public sealed class WebhookSender : IDisposable
 {
     private readonly HttpClient client;
-    private readonly TimeProvider clock;
+    private readonly WebhookClock clock;
 
-    public WebhookSender(IOptions<WebhookOptions> options, TimeProvider clock)
+    public WebhookSender(IOptions<WebhookOptions> options, WebhookClock clock)
     {
         this.clock = clock;
         var allowPrivate = options.Value.AllowPrivateAddresses;

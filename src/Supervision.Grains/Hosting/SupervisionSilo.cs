@@ -119,6 +119,7 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Feeds.WebhookStore>();
         services.AddSingleton<Infrastructure.Feeds.WebhookQueries>();
         services.AddSingleton<Infrastructure.Feeds.IWebhookService, Feeds.WebhookService>();
+        services.TryAddSingleton(sp => new Infrastructure.Feeds.WebhookClock(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Feeds.WebhookSender>();
         services.AddSingleton<Feeds.WebhookDispatcher>();
         services.AddOptions<Infrastructure.Feeds.WebhookOptions>().BindConfiguration(Infrastructure.Feeds.WebhookOptions.Section)

@@ -42,3 +42,12 @@ public sealed class WebhookOptions : IValidatableObject
             yield return new ValidationResult("must be between 100 ms and 5 minutes", [nameof(Timeout)]);
     }
 }
+
+/// <summary>
+/// The clock of webhook deliveries (when an attempt is due, the signature's timestamp); the system clock unless a host
+/// (a test) gives it one of its own, to step past a backoff instead of waiting for it.
+/// </summary>
+public sealed class WebhookClock(TimeProvider time)
+{
+    public DateTimeOffset GetUtcNow() => time.GetUtcNow();
+}
