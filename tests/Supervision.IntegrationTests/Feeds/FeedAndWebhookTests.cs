@@ -243,6 +243,14 @@ public sealed class FeedAndWebhookTests(PostgresServer server)
         var (quiet, _) = await AtomAsync(anonymous, $"{feeds}/departments/D3.atom");
         Assert.Empty(quiet.Elements(Atom + "entry"));
 
+        // The pages name their feeds for feed readers (rel="alternate").
+        foreach (var (page, href) in new[] { ($"/entities/{entity}", $"{feeds}/entities/{entity}.atom"), ("/", $"{feeds}/all.atom"), ("/?department=D1", $"{feeds}/departments/D1.atom"),
+            ("/?division=21", $"{feeds}/areas/21.atom") })
+        {
+            var html = await anonymous.GetStringAsync(page);
+            Assert.Contains($"<link rel=\"alternate\" type=\"application/atom+xml\" href=\"{href}\"", html, StringComparison.Ordinal);
+        }
+
         await ProblemAsync(await anonymous.GetAsync($"{feeds}/departments/D9.atom"), HttpStatusCode.NotFound);
         Assert.True((await ProblemAsync(await anonymous.GetAsync($"{feeds}/areas/2.atom"), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("division", out _));
         Assert.True((await ProblemAsync(await anonymous.GetAsync($"{feeds}/all.atom?before=x"), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("before", out _));
