@@ -45,6 +45,7 @@ public sealed partial class SettingsBindingTests
         ("Supervision:Draw", typeof(DrawServiceOptions)),
         ("Supervision:Recusals", typeof(RecusalOptions)),
         ("Supervision:Cases", typeof(Supervision.Grains.Cases.CaseOptions)),
+        ("Supervision:Webhooks", typeof(Supervision.Infrastructure.Feeds.WebhookOptions)),
         ("Supervision:Operations", typeof(OperationOptions)),
         ("Orleans", typeof(ClusterHostOptions)),
         ("Orleans:Membership", typeof(ClusterMembershipOptions)),
