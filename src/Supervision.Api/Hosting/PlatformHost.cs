@@ -18,6 +18,7 @@ using Supervision.Api.Publication;
 using Supervision.Api.Abnormal;
 using Supervision.Api.Plans;
 using Supervision.Api.Cases;
+using Supervision.Api.Feeds;
 using Supervision.Api.Recusals;
 using Supervision.Api.Tasks;
 using Supervision.Api.Web;
@@ -192,6 +193,8 @@ public static class PlatformHost
         Objections.ObjectionApi.MapObjectionApi(app);
         app.MapPlanApi();
         app.MapCaseApi();
+        app.MapWebhookApi();
+        app.MapFeedApi();
         app.MapPublicPortal();
 
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, platform));

@@ -166,6 +166,7 @@ public static class AuthSetup
             .AddPolicy(Policies.InspectorMaintenance, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.DepartmentAdmin))
             .AddPolicy(Policies.CreditReaders, p => p.RequireRole(Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.Credit))
             .AddPolicy(Policies.DrawAuditors, p => p.RequireRole(Roles.Admin, Roles.Auditor))
+            .AddPolicy(Policies.WebhookOwners, p => p.RequireRole(Roles.Admin, Roles.DataUser))
             .AddPolicy(Policies.WebSession, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser());
         return builder;
     }
@@ -273,6 +274,9 @@ public static class Policies
     public const string Admin = "admin";
     public const string Staff = "staff";
     public const string Scheduling = "scheduling";
+
+    /// <summary>Webhook subscriptions and their delivery logs: registered data users (their own) and admins (WebhookAccess).</summary>
+    public const string WebhookOwners = "webhook-owners";
 
     /// <summary>Reading the entity directory: staff and the registry.</summary>
     public const string EntityReaders = "entity-readers";

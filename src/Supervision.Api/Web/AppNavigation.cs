@@ -28,6 +28,7 @@ public static class AppNavigation
         new("/app/plans", "年度抽查计划", "Annual plans", [Roles.Admin, Roles.Scheduler, Roles.Reviewer, Roles.DepartmentAdmin]),
         new("/app/cases", "后续案件", "Follow-up cases", [Roles.Admin, Roles.Scheduler, Roles.Reviewer]),
         new("/app/witness", "见证抽取", "Witness draws", [Roles.Witness]),
+        new("/app/webhooks", "数据订阅", "Webhooks", [Roles.Admin, Roles.DataUser]),
     ];
 
     public static IEnumerable<AppLink> For(Actor actor) => Links.Where(l => l.Roles.Any(actor.Has));

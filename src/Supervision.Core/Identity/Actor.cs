@@ -32,7 +32,14 @@ public static class Roles
     /// </summary>
     public const string Auditor = "auditor";
 
-    public static readonly IReadOnlyList<string> All = [Admin, Scheduler, Reviewer, Inspector, Registry, Credit, DepartmentAdmin, Witness, Auditor];
+    /// <summary>
+    /// A registered data user (a newsroom, a research institute, another authority's system): subscribes webhooks to the
+    /// public event log and reads their delivery logs (docs/webhooks.md); sees nothing that is not public. Created by
+    /// platform admins only.
+    /// </summary>
+    public const string DataUser = "data-user";
+
+    public static readonly IReadOnlyList<string> All = [Admin, Scheduler, Reviewer, Inspector, Registry, Credit, DepartmentAdmin, Witness, Auditor, DataUser];
 
     public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
 }

@@ -100,6 +100,7 @@ public static class FieldFormats
     public const string Csv = "csv";
     public const string Cursor = "cursor";
     public const string Text = "text";
+    public const string Url = "url";
 }
 
 /// <summary>

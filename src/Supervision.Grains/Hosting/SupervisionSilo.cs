@@ -43,6 +43,9 @@ public static class SupervisionSilo
         // notice has now been loaded) are recomputed in the background.
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
             .GetGrain<Contracts.Inspections.IDeadlineKeeperGrain>(Contracts.Inspections.IDeadlineKeeperGrain.DefaultKey).Start());
+        // Webhook deliveries resume from the database at every start (docs/webhooks.md).
+        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
+            .GetGrain<Contracts.Feeds.IWebhookDispatcherGrain>(Contracts.Feeds.IWebhookDispatcherGrain.DefaultKey).Start());
         // Long operations (freeze, draws, dispatch) whose runner died are taken over by any silo (docs/operations.md).
         silo.Services.AddHostedService<Operations.OperationSweeper>();
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
@@ -125,6 +128,15 @@ public static class SupervisionSilo
         services.AddSingleton<Infrastructure.Publication.RetentionStore>();
         services.AddOptions<Publication.RetentionOptions>().BindConfiguration(Publication.RetentionOptions.Section)
             .ValidateDataAnnotations(Publication.RetentionOptions.Section).ValidateOnStart();
+        services.AddSingleton<Infrastructure.Feeds.FeedQueries>();
+        services.AddSingleton<Infrastructure.Feeds.WebhookStore>();
+        services.AddSingleton<Infrastructure.Feeds.WebhookQueries>();
+        services.AddSingleton<Infrastructure.Feeds.IWebhookService, Feeds.WebhookService>();
+        services.TryAddSingleton(sp => new Infrastructure.Feeds.WebhookClock(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Feeds.WebhookSender>();
+        services.AddSingleton<Feeds.WebhookDispatcher>();
+        services.AddOptions<Infrastructure.Feeds.WebhookOptions>().BindConfiguration(Infrastructure.Feeds.WebhookOptions.Section)
+            .ValidateDataAnnotations(Infrastructure.Feeds.WebhookOptions.Section).ValidateOnStart();
         Credit.CreditHosting.AddSupervisionCredit(services);
         return services;
     }

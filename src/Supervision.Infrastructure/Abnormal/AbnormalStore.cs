@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Dapper;
 using Supervision.Core.Abnormal;
+using Supervision.Core.Feeds;
+using Supervision.Infrastructure.Feeds;
 using Supervision.Core.Identity;
 using Supervision.Core.Inspections;
 using Supervision.Infrastructure.Audit;
@@ -79,13 +81,40 @@ public sealed class AbnormalStore(SqlStore store, AuditLog audit, INotifier noti
         CancellationToken ct = default) =>
         store.InTransactionAsync(async (connection, tx) =>
         {
-            if (!await UpdateAsync(connection, tx, after, ct)) return false;
+            if (!await UpdateAsync(connection, tx, before, after, ct)) return false;
             await audit.AppendAsync(connection, tx, actor, action, "abnormal-entry", after.Id, after.DepartmentCode, Summary(before), Summary(after));
             if (notifications is { Count: > 0 }) await notifier.NotifyAsync(connection, tx, notifications, clock.GetUtcNow(), ct);
             return true;
         }, ct);
 
-    private static async Task<bool> UpdateAsync(DbConnection connection, DbTransaction tx, AbnormalEntry e, CancellationToken ct) =>
+    /// <summary>Writes the step over the stored version and, when it changes what the public list shows, the public event with it.</summary>
+    private async Task<bool> UpdateAsync(DbConnection connection, DbTransaction tx, AbnormalEntry before, AbnormalEntry e, CancellationToken ct)
+    {
+        if (!await UpdateRowAsync(connection, tx, e, ct)) return false;
+        var kind = PublicChange(before, e);
+        if (kind is null) return true;
+        var (name, division) = await PublicEventLog.EntityAsync(connection, tx, e.EntityCreditCode, ct);
+        var ground = AbnormalGrounds.Find(e.Ground);
+        await PublicEventLog.AppendAsync(connection, tx, PublicEvent.Of(kind, e.EntityCreditCode, name, e.DepartmentCode, division, null, clock.GetUtcNow(),
+            new
+            {
+                e.Id, entityCreditCode = e.EntityCreditCode, entityName = name, ground = new { code = e.Ground, ground?.NameZh, ground?.NameEn, ground?.Provision },
+                e.State, e.ListedOn, e.DecisionReference, e.EscalatedOn, e.RemovedOn, e.DepartmentCode,
+            }), ct);
+        return true;
+    }
+
+    /// <summary>The public event a step makes (what the public list shows changed: listed, escalated, removed), or null.</summary>
+    private static string? PublicChange(AbnormalEntry before, AbnormalEntry after) =>
+        before.State == after.State ? null : after.State switch
+        {
+            AbnormalStates.Listed when before.ListedOn is null => PublicEventKinds.AbnormalListed,
+            AbnormalStates.Escalated => PublicEventKinds.AbnormalEscalated,
+            AbnormalStates.Removed when before.ListedOn is not null => PublicEventKinds.AbnormalRemoved,
+            _ => null,
+        };
+
+    private static async Task<bool> UpdateRowAsync(DbConnection connection, DbTransaction tx, AbnormalEntry e, CancellationToken ct) =>
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE abnormal_entries SET state = @State, listed_on = @ListedOn, listed_by = @ListedBy, decision_reference = @DecisionReference,
@@ -157,7 +186,7 @@ public sealed class AbnormalStore(SqlStore store, AuditLog audit, INotifier noti
     private async Task StepAsync(DbConnection connection, DbTransaction tx, AbnormalEntry before, AbnormalStep step, Actor actor, string action, CancellationToken ct)
     {
         if (!step.Changed || step.Entry is not { } after) return;
-        if (await UpdateAsync(connection, tx, after, ct))
+        if (await UpdateAsync(connection, tx, before, after, ct))
             await audit.AppendAsync(connection, tx, actor, after.State == AbnormalStates.Withdrawn ? "abnormal.withdrawn" : action, "abnormal-entry", after.Id,
                 after.DepartmentCode, Summary(before), Summary(after));
     }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Supervision.Core.Feeds;
 using Supervision.Core.Publication;
 
 namespace Supervision.Infrastructure.Publication;
@@ -15,7 +16,7 @@ namespace Supervision.Infrastructure.Publication;
 public static class PublicationWriter
 {
     /// <summary>The transaction-level advisory lock that orders publications (any constant unique among the platform's advisory locks).</summary>
-    public const long PublicationSeqLock = 0x5355_5045_5256_5055; // "SUPERVPU"
+    public const long PublicationSeqLock = Feeds.PublicEventLog.SeqLock;
 
     public static async Task WriteAsync(DbConnection connection, DbTransaction tx, PublicationBasis basis, CancellationToken ct)
     {
@@ -51,6 +52,18 @@ public static class PublicationWriter
                 new { publicationId = result.PublicationId, item.ItemCode, item.ItemName, item.DepartmentCode, item.ResultCodes, item.InspectedOn },
                 tx, cancellationToken: ct));
         }
+
+        // The feeds and webhooks learn of it in the same transaction (docs/webhooks.md).
+        await Feeds.PublicEventLog.AppendAsync(connection, tx, PublicEvent.Of(
+            result.Kind == "amendment" ? PublicEventKinds.AmendmentPublished : PublicEventKinds.ResultPublished,
+            result.EntityCreditCode, result.EntityName, result.LeadDepartment, result.DivisionCode, result.TaskId, result.PublishedAt,
+            new
+            {
+                result.PublicationId, result.InspectionId, result.Version, result.Kind, result.Reason, result.TaskId, result.TaskName,
+                result.EntityCreditCode, result.EntityName, result.DivisionCode, result.IndustryCode, result.LeadDepartment,
+                result.InspectedOn, result.ApprovedOn, result.PublishedOn,
+                items = result.Items.Select(i => new { i.ItemCode, i.ItemName, i.DepartmentCode, i.ResultCodes, i.InspectedOn }),
+            }), ct);
 
         // The version it replaces stays public, marked as superseded (the one update this table ever sees).
         await connection.ExecuteAsync(new CommandDefinition(

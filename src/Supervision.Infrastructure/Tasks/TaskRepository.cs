@@ -2,6 +2,8 @@ using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using Supervision.Core.Draw;
+using Supervision.Core.Feeds;
+using Supervision.Infrastructure.Feeds;
 using Supervision.Core.Identity;
 using Supervision.Infrastructure.Audit;
 using Supervision.Infrastructure.Notifications;
@@ -105,6 +107,35 @@ public sealed class TaskRepository(SqlStore store, AuditLog audit, INotifier not
                 ExpectedVersion = before.Version,
             }, tx, cancellationToken: ct));
         if (changed != 1) throw new TaskVersionConflictException(after.TaskId);
+        if (before.PublishedAt is null && after.PublishedAt is { } publishedAt)
+        {
+            // Public from now (docs/public-portal.md, "Tasks"): the plan, never the classes it samples.
+            var definition = after.Definition;
+            await PublicEventLog.AppendAsync(connection, tx, PublicEvent.Of(PublicEventKinds.TaskPublished, null, null, after.LeadDepartment,
+                definition.Filter.DivisionPrefix, after.TaskId, publishedAt,
+                new
+                {
+                    after.TaskId, after.Name, after.LeadDepartment, departments = after.Departments.Split(',', StringSplitOptions.RemoveEmptyEntries),
+                    definition.Items, definition.Filter.DivisionPrefix, definition.Filter.IndustryPrefixes, definition.Deadline,
+                }), ct);
+        }
+    }
+
+    /// <summary>
+    /// The drawn list of a published task as public events, one per drawn entity by credit code (the public order: a rank
+    /// would tell classes apart), inside the draw's commit.
+    /// </summary>
+    private async Task AppendDrawnAsync(DbConnection connection, DbTransaction tx, TaskRow task, CancellationToken ct)
+    {
+        if (task.PublishedAt is null) return;
+        var drawn = await connection.QueryAsync<(string Code, string? Name, string? Division)>(new CommandDefinition(
+            """
+            SELECT d.member_id, e.name, e.division_code FROM drawn_entities d LEFT JOIN market_entities e ON e.credit_code = d.member_id
+            WHERE d.task_id = @TaskId ORDER BY d.member_id
+            """, new { task.TaskId }, tx, cancellationToken: ct));
+        var at = clock.GetUtcNow();
+        await PublicEventLog.AppendAsync(connection, tx, [.. drawn.Select(d => PublicEvent.Of(PublicEventKinds.Drawn, d.Code, d.Name, task.LeadDepartment, d.Division,
+            task.TaskId, at, new { task.TaskId, taskName = task.Name, entityCreditCode = d.Code, entityName = d.Name, divisionCode = d.Division }))], ct);
     }
 
     /// <summary>The audit view of a task: never the definition's internals twice, never anything secret (the row holds no secret).</summary>
@@ -131,6 +162,7 @@ public sealed class TaskRepository(SqlStore store, AuditLog audit, INotifier not
             await BulkInsertAsync(connection, tx, "draw_burden", ["member_id", "item_code", "draw_year", "task_id"],
                 result.Drawn.SelectMany(d => items.Select(i => new object?[] { d.MemberId, i, drawYear, after.TaskId })), ct);
             await UpdateRowAsync(connection, tx, before, after, ct);
+            await AppendDrawnAsync(connection, tx, after, ct);
             await audit.AppendAsync(connection, tx, actor, "task.draw-entities", "task", after.TaskId, after.LeadDepartment, AuditView(before),
                 new { after.Status, after.Version, drawn = result.Drawn.Count, strata = result.Strata, exclusions = result.Exclusions });
             return true;

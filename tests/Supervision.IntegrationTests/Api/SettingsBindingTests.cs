@@ -47,6 +47,7 @@ public sealed partial class SettingsBindingTests
         ("Supervision:Cases", typeof(Supervision.Grains.Cases.CaseOptions)),
         ("Supervision:Objections", typeof(Supervision.Infrastructure.Objections.ObjectionOptions)),
         ("Supervision:Retention", typeof(Supervision.Grains.Publication.RetentionOptions)),
+        ("Supervision:Webhooks", typeof(Supervision.Infrastructure.Feeds.WebhookOptions)),
         ("Supervision:Operations", typeof(OperationOptions)),
         ("Orleans", typeof(ClusterHostOptions)),
         ("Orleans:Membership", typeof(ClusterMembershipOptions)),

@@ -47,7 +47,7 @@ public sealed class InspectionPlatform : IAsyncDisposable
     public IGrainFactory Grains => Host.Services.GetRequiredService<IGrainFactory>();
 
     public static async Task<InspectionPlatform> StartAsync(string? postgres = null, string? dataDirectory = null, DateTimeOffset? now = null, bool seed = true,
-        TimeSpan? reminderPeriod = null, IDictionary<string, string?>? settings = null)
+        TimeSpan? reminderPeriod = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection, FakeTimeProvider>? services = null)
     {
         var clock = new FakeTimeProvider(now ?? DefaultNow);
         var config = new Dictionary<string, string?>
@@ -57,7 +57,11 @@ public sealed class InspectionPlatform : IAsyncDisposable
             ["Orleans:ClusterId"] = "inspections",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
-        var host = await ApiHost.StartAsync(dataDirectory, postgres, config, s => s.AddSingleton(new WorkflowClock(clock)));
+        var host = await ApiHost.StartAsync(dataDirectory, postgres, config, s =>
+        {
+            s.AddSingleton(new WorkflowClock(clock));
+            services?.Invoke(s, clock);
+        });
         var platform = new InspectionPlatform(host, clock);
         if (seed) await platform.SeedAsync();
         return platform;

@@ -109,6 +109,7 @@ internal sealed class SecurityFixture
         f._values["{sha256}"] = new string('0', 64);
         f._values["{year}"] = DateTime.UtcNow.Year.ToString(System.Globalization.CultureInfo.InvariantCulture);
         f._values["{department}"] = "D1";
+        f._values["{division}"] = "21";
         f._values["{format}"] = "csv";
         f._values["{id}@credit-imports"] = "0000000000000000";
         f._values["{id}@runs"] = "0";

@@ -111,6 +111,7 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         new("PAGE /app/recusals", "scheduler", Phone: true),
         new("PAGE /app/abnormal", "scheduler", Ready: "[data-testid=abnormal-pending] li"),
         new("PAGE /app/abnormal", "scheduler", Phone: true),
+        new("PAGE /app/webhooks", "admin"),
         new("PAGE /app/plans", "scheduler"),
         new("PAGE /app/plans/filed", "scheduler"),
         new("PAGE /app/plans/{department}/{year}", "scheduler"),
