@@ -18,6 +18,8 @@ public static class PublicEventKinds
     public const string AbnormalListed = "abnormal-listed";
     public const string AbnormalEscalated = "abnormal-escalated";
     public const string AbnormalRemoved = "abnormal-removed";
+    public const string StatementPublished = "statement-published";
+    public const string ObjectionDecided = "objection-decided";
 
     /// <summary>Every kind with its Chinese and English title (the feed entry's title starts with it).</summary>
     public static readonly IReadOnlyDictionary<string, (string Zh, string En)> Titles = new Dictionary<string, (string Zh, string En)>(StringComparer.Ordinal)
@@ -29,6 +31,8 @@ public static class PublicEventKinds
         [AbnormalListed] = ("列入经营异常名录", "Listed as operating abnormally"),
         [AbnormalEscalated] = ("列入严重违法失信名单", "Moved to the serious-violation list"),
         [AbnormalRemoved] = ("移出经营异常名录", "Removed from the abnormal-operations list"),
+        [StatementPublished] = ("主体陈述公示", "Entity's statement published"),
+        [ObjectionDecided] = ("主体异议处理结果公示", "Decision on the entity's objection published"),
     };
 
     public static bool IsKnown(string kind) => Titles.ContainsKey(kind);

@@ -1,4 +1,7 @@
+using System.Data.Common;
 using Dapper;
+using Supervision.Core.Feeds;
+using Supervision.Infrastructure.Feeds;
 using Supervision.Core.Identity;
 using Supervision.Core.Objections;
 using Supervision.Infrastructure.Audit;
@@ -76,6 +79,8 @@ public sealed class ObjectionStore(SqlStore store, AuditLog audit, INotifier not
                 }
 
                 await notifier.NotifyAsync(connection, tx, notifications, at, ct);
+                // A statement is public at once (docs/objections.md); an objection only once decided.
+                if (o.Kind == ObjectionKinds.Statement) await AppendPublicEventAsync(connection, tx, o, PublicEventKinds.StatementPublished, at, ct);
             });
 
     /// <summary>Writes a decision over the stored version <c>version - 1</c>, with its notifications; false when the objection changed since it was read.</summary>
@@ -87,7 +92,33 @@ public sealed class ObjectionStore(SqlStore store, AuditLog audit, INotifier not
             """, new { decided.State, decided.DecidedBy, decided.DecidedAt, decided.DecisionReason, decided.Version, decided.Id, previous = decided.Version - 1 },
             actor, "objection." + decided.State, "objection", decided.Id, decided.LeadDepartment, new { state = ObjectionStates.Submitted },
             new { decided.State, result = decided.PublicationId, decided.DecisionReason }, ct,
-            (connection, tx) => notifier.NotifyAsync(connection, tx, notifications, clock.GetUtcNow(), ct));
+            async (connection, tx) =>
+            {
+                var at = clock.GetUtcNow();
+                await notifier.NotifyAsync(connection, tx, notifications, at, ct);
+                await AppendPublicEventAsync(connection, tx, decided, PublicEventKinds.ObjectionDecided, at, ct);
+            });
+
+    /// <summary>
+    /// The public event of a statement published or an objection decided (docs/webhooks.md), in the transaction that made it
+    /// public: what the entity page shows beside the result — never the objection's own text, its files or who decided.
+    /// </summary>
+    private static async Task AppendPublicEventAsync(DbConnection connection, DbTransaction tx, Objection o, string kind, DateTimeOffset at, CancellationToken ct)
+    {
+        var (name, division) = await PublicEventLog.EntityAsync(connection, tx, o.EntityCreditCode, ct);
+        var statement = o.Kind == ObjectionKinds.Statement;
+        await PublicEventLog.AppendAsync(connection, tx, PublicEvent.Of(kind, o.EntityCreditCode, name, o.LeadDepartment, division,
+            o.InspectionId[..o.InspectionId.IndexOf('/', StringComparison.Ordinal)], at,
+            new
+            {
+                o.Id, o.Kind, inspectionId = o.InspectionId, o.ResultVersion, entityCreditCode = o.EntityCreditCode, entityName = name,
+                statement = statement ? o.Reason : null,
+                submittedOn = Core.Calendar.ChinaTime.DateOf(o.SubmittedAt),
+                outcome = statement ? null : o.State,
+                decidedOn = o.DecidedAt is { } d ? Core.Calendar.ChinaTime.DateOf(d) : (DateOnly?)null,
+                decisionReason = statement ? null : o.DecisionReason,
+            }), ct);
+    }
 
     /// <summary>
     /// Records that <paramref name="reminder"/> was sent for an open objection, with its audit line and notification; false

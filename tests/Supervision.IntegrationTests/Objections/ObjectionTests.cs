@@ -213,6 +213,22 @@ public sealed class ObjectionTests(PostgresServer server)
         Assert.Equal(("rejected", Why, ChinaTime.DateOf(platform.Clock.GetUtcNow()).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
             (outcome.GetProperty("outcome").GetString(), outcome.GetProperty("decisionReason").GetString(), outcome.GetProperty("decidedOn").GetString()));
         Assert.Contains(Why, await visitor.GetStringAsync($"/entities/{entity}"), StringComparison.Ordinal);
+        // Each public change is in the event log and the entity's feed, in order: the statement, then each decision (never the objection's text).
+        using (var connection = await platform.Store.OpenAsync())
+        {
+            var events = (await Dapper.SqlMapper.QueryAsync<(string Kind, string Payload)>(connection,
+                "SELECT kind, payload_json FROM public_events WHERE entity_credit_code = @entity AND kind IN ('statement-published', 'objection-decided') ORDER BY seq",
+                new { entity })).ToList();
+            Assert.Equal(["statement-published", "objection-decided", "objection-decided"], events.Select(e => e.Kind));
+            var payloads = events.Select(e => JsonDocument.Parse(e.Payload).RootElement).ToList();
+            Assert.Equal(Statement, payloads[0].GetProperty("statement").GetString());
+            Assert.Equal("upheld", payloads[1].GetProperty("outcome").GetString());
+            Assert.Equal(("rejected", Why), (payloads[2].GetProperty("outcome").GetString(), payloads[2].GetProperty("decisionReason").GetString()));
+            Assert.All(payloads.Skip(1), p => Assert.False(p.TryGetProperty("statement", out _), "an objection's own text is never public"));
+        }
+        var feed = await visitor.GetStringAsync($"/api/public/v1/feeds/entities/{entity}.atom");
+        Assert.Contains("主体陈述公示", feed, StringComparison.Ordinal);
+        Assert.Contains("主体异议处理结果公示", feed, StringComparison.Ordinal);
         var mine = await ReadAsync(await visitor.GetAsync(api), HttpStatusCode.OK);
         Assert.Equal(["published", "rejected", "upheld"], mine.GetProperty("submissions").EnumerateArray().Select(s => s.GetProperty("state").GetString()).Order(StringComparer.Ordinal));
 
