@@ -1,3 +1,6 @@
+using Supervision.Infrastructure.Credit;
+using Supervision.Core.Calendar;
+using Supervision.Core.Statistics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Supervision.Api.Credit;
@@ -50,6 +53,8 @@ public static class OpenDataApi
             .WithSummary("The frozen population as salted member commitments (CSV, streamed; draw-spec §11.1): no credit class. Its SHA-256 was published at freeze.");
         v1.MapGet("/entities/{creditCode}/receipts/{taskId}", Receipt)
             .WithSummary("An entity's draw receipt (draw-spec §11.4), through its signed link (t = the link's token): its own class and the seal opening with which it checks its own fate.");
+        v1.MapGet("/indicators", Indicators)
+            .WithSummary("The regime's indicators for a year (this year by default), of every department or one lead department: results published within their deadline among those first published, approved results past it, the joint-inspection share, objections decided and upheld, and the abnormal-operations list's listings, removals and escalations. Counts only: no entity, no credit class.");
         v1.MapGet("/downloads", Manifest).WithSummary("The bulk downloads (per year, all departments and per lead department, CSV and JSON) with SHA-256 checksums where generated.");
         v1.MapGet("/downloads/{year:int}/{department}.{format}", Download).WithMetadata(LongTransfer.Instance)
             .WithSummary("One bulk download, streamed; X-Checksum-SHA256 and the ETag give its SHA-256. department = 'all' or a department code.");
@@ -206,6 +211,18 @@ public static class OpenDataApi
 
     private static ProblemHttpResult NoDraw(string id) =>
         Problems.Status(StatusCodes.Status404NotFound, "No entity draw yet", $"Task '{id}' has no committed entity draw yet.");
+
+    /// <summary>The same figures as the staff statistics page's regime indicators (RegimeIndicatorsQuery), for anyone: they are counts of public acts.</summary>
+    private static async Task<Results<CachedJson<RegimeIndicators>, ValidationProblem, ProblemHttpResult>> Indicators(int? year, string? department,
+        [AsParameters] OpenDataServices s, TimeProvider time, CancellationToken ct)
+    {
+        if (!Statistics.StatisticsApi.TryYear(year, time, out var y, out var problem)) return problem;
+        if (department is not null && await s.Publication.SettingsAsync(department, ct) is null) return Problems.NotFound("department", department);
+        var today = ChinaTime.DateOf(time.GetUtcNow());
+        var figures = await RegimeIndicatorsQuery.ReadAsync(s.Publication.Sql, y, CreditStatisticsStore.YearStart(y), CreditStatisticsStore.YearStart(y + 1), today,
+            department, ct);
+        return PublicPortal.Cached(figures, null);
+    }
 
     private static async Task<CachedJson<DownloadManifest>> Manifest([AsParameters] OpenDataServices s, CancellationToken ct)
     {

@@ -86,7 +86,7 @@ public static class StatisticsApi
         return ok;
     }
 
-    private static bool TryYear(int? year, TimeProvider time, out int value, [NotNullWhen(false)] out ValidationProblem? problem)
+    internal static bool TryYear(int? year, TimeProvider time, out int value, [NotNullWhen(false)] out ValidationProblem? problem)
     {
         value = year ?? time.GetUtcNow().ToOffset(TimeSpan.FromHours(8)).Year;
         problem = null;

@@ -239,6 +239,14 @@ public sealed class ObjectionTests(PostgresServer server)
             indicators.GetProperty("objectionsUpheldShare").GetDouble()));
         var d2 = await ReadAsync(await revD2.GetAsync($"/api/statistics/indicators?year={year}"), HttpStatusCode.OK);
         Assert.Equal(0, d2.GetProperty("objectionsDecided").GetInt64());
+        // The same figures are open data, for anyone: the whole platform or one department; bad input is named.
+        var openFigures = await ReadAsync(await visitor.GetAsync($"/api/public/v1/indicators?year={year}&department=D1"), HttpStatusCode.OK);
+        Assert.Equal(indicators.ToString(), openFigures.ToString());
+        Assert.Equal(2, (await ReadAsync(await visitor.GetAsync($"/api/public/v1/indicators?year={year}"), HttpStatusCode.OK)).GetProperty("objectionsDecided").GetInt64());
+        Assert.Equal(0, (await ReadAsync(await visitor.GetAsync($"/api/public/v1/indicators?year={year}&department=D2"), HttpStatusCode.OK)).GetProperty("objectionsDecided").GetInt64());
+        await ProblemAsync(await visitor.GetAsync($"/api/public/v1/indicators?year={year}&department=NOPE"), HttpStatusCode.NotFound);
+        var badYear = await ProblemAsync(await visitor.GetAsync("/api/public/v1/indicators?year=1999"), HttpStatusCode.BadRequest);
+        Assert.True(badYear.GetProperty("errors").TryGetProperty("year", out _));
 
         // After the period (15 working days after the publication of version 2): refused, naming the result.
         platform.Clock.SetUtcNow(platform.Clock.GetUtcNow().AddDays(40));

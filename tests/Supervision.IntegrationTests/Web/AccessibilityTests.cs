@@ -45,6 +45,8 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         new("PAGE /entities/{creditCode}", "anonymous"),
         new("PAGE /entities/{creditCode}", "anonymous", Path: "/entities/{published-entity}"),
         new("PAGE /entities/{creditCode}/credit", "anonymous", Path: "{credit}"),
+        new("PAGE /entities/{creditCode}/objections", "anonymous", Path: "{objections}"),
+        new("PAGE /entities/{creditCode}/objections", "anonymous", Path: "{objections}", Phone: true),
         new("PAGE /open-data", "anonymous"),
         new("PAGE /abnormal-operations", "anonymous"),
         new("PAGE /plans", "anonymous"),
@@ -131,6 +133,8 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         new("PAGE /app/plans/{department}/{year}", "department admin"),
         new("PAGE /app/cases", "scheduler", Ready: "[data-testid=case-open] li"),
         new("PAGE /app/cases", "scheduler", Phone: true),
+        new("PAGE /app/objections", "scheduler"),
+        new("PAGE /app/objections", "scheduler", Phone: true),
 
         // A reviewer: the review queue and an inspection's page as a reviewer sees it.
         new("PAGE /app/review", "reviewer", Ready: "[data-testid=review-queue] li"),
@@ -178,6 +182,8 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
         var names = await ScenarioAsync(platform);
         var fixture = await SecurityFixture.CreateAsync(platform);
         names["{credit}"] = await CreditLinkAsync(fixture);
+        // The entity's statements and objections page, through the same kind of link, for the entity with a published result.
+        names["{objections}"] = (await CreditLinkAsync(fixture, names["{published-entity}"])).Replace("/credit?", "/objections?", StringComparison.Ordinal);
 
         var contexts = new Dictionary<(string Persona, bool Phone), IPage>();
         var failures = new List<string>();
@@ -319,9 +325,9 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, ITestOutp
     }
 
     /// <summary>{credit}: an entity's own credit page, through a link the regulator issued.</summary>
-    private static async Task<string> CreditLinkAsync(SecurityFixture fixture)
+    private static async Task<string> CreditLinkAsync(SecurityFixture fixture, string? creditCode = null)
     {
-        var code = fixture.Fill("{creditCode}");
+        var code = creditCode ?? fixture.Fill("{creditCode}");
         var issued = await ReadAsync(await fixture.Bearer("admin").PostAsJsonAsync($"/api/credit/entities/{code}/access-link", new { days = 7 }), HttpStatusCode.OK);
         return new Uri(issued.GetProperty("url").GetString()!).PathAndQuery;
     }
