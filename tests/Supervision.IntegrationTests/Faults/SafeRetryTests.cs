@@ -114,8 +114,9 @@ public sealed class SafeRetryTests : IAsyncLifetime
         var key = Key();
         var clock = Stopwatch.StartNew();
         await Assert.ThrowsAsync<SiloUnavailableException>(() => Grain(key).Read(int.MaxValue, "transient"));
-        // Budget 1 s in this cluster: pauses 100, 200, 400 ms, then no attempt fits.
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(600), TimeSpan.FromSeconds(5));
+        // Budget 1 s in this cluster: pauses 100, 200, 400 ms, then no attempt fits. The attempts are counted, not timed: the
+        // pauses did happen (a busy machine only adds to them), and the count says the retries stopped.
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(600), $"the retries did not pause: {clock.Elapsed.TotalMilliseconds:F0} ms");
         Assert.InRange(FlakyGrain.Attempts[key], 3, 5);
     }
 
