@@ -46,9 +46,16 @@ public sealed class RetentionGrain(RetentionStore store, BulkExport export, Work
 {
     public static readonly Actor Job = Actor.System("retention");
 
+    /// <summary>
+    /// The day whose run this activation saw through, files included: the keeper's later ticks that day answer without
+    /// reading the database. Only this grain (one activation in the cluster) makes runs, so nothing else can unsettle the day.
+    /// </summary>
+    private DateOnly? _settled;
+
     public async Task<RetentionRun> Run()
     {
         var today = clock.Today;
+        if (_settled == today) return new RetentionRun(today, false, 0, 0, 0, 0);
         var policy = options.Value.Policy;
         int results = 0, versions = 0, listings = 0;
         var ran = false;
@@ -79,6 +86,7 @@ public sealed class RetentionGrain(RetentionStore store, BulkExport export, Work
             files += generated;
         }
 
+        _settled = today;
         return new RetentionRun(today, ran, results, versions, listings, files);
     }
 }
